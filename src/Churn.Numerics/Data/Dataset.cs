@@ -1,0 +1,100 @@
+using System.Collections.Immutable;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace Churn.Numerics.Data;
+
+/// <summary>The customer file's columns, in file order.</summary>
+public static class Schema
+{
+    public const string IdColumn = "customer_id";
+    public const string TargetColumn = "target";
+
+    /// <summary>The ten behaviour features the network sees (the customer ID is never one of them).</summary>
+    public static readonly ImmutableArray<string> FeatureNames =
+    [
+        "book_length_avg_min",
+        "book_length_total_min",
+        "price_avg",
+        "price_total",
+        "review",
+        "review_score",
+        "completion",
+        "minutes_listened",
+        "support_requests",
+        "last_visit_days",
+    ];
+
+    public static int FeatureCount => FeatureNames.Length;
+}
+
+/// <summary>
+/// Customers as the stages pass them on. <see cref="Inputs"/> is built once and only read afterwards;
+/// <see cref="Ids"/> is empty when the source had none (an <c>.npz</c> file), and <see cref="Targets"/>
+/// is empty when the source had no target column (customers to score).
+/// </summary>
+public sealed record Dataset(ImmutableArray<long> Ids, Matrix<double> Inputs, ImmutableArray<int> Targets)
+{
+    public int Rows => Inputs.RowCount;
+
+    public bool HasTargets => !Targets.IsDefaultOrEmpty;
+
+    public ClassCounts Counts()
+    {
+        var buyers = 0;
+        foreach (var t in Targets)
+        {
+            buyers += t;
+        }
+        return new ClassCounts(buyers, Targets.Length - buyers);
+    }
+}
+
+/// <summary>How many buyers (target 1) and non-buyers (target 0).</summary>
+public sealed record ClassCounts(int Buyers, int NonBuyers)
+{
+    public int Total => Buyers + NonBuyers;
+}
+
+/// <summary>A customer file as read: where it came from, its SHA-256 and its rows.</summary>
+public sealed record LoadedData(string Source, string Sha256, Dataset Data);
+
+/// <summary>Whether a customer file must carry the target column (training) or may omit it (scoring).</summary>
+public enum TargetPolicy
+{
+    Required,
+    Optional,
+}
+
+/// <summary>How non-buyers are undersampled to the number of buyers.</summary>
+public enum BalanceStrategy
+{
+    /// <summary>The first N non-buyers in file order, as the original notebook does.</summary>
+    First,
+
+    /// <summary>N non-buyers drawn at random with the run's seed.</summary>
+    Random,
+}
+
+/// <summary>The balanced rows (in file order) and the class counts before and after.</summary>
+public sealed record Balanced(Dataset Data, ClassCounts Before, ClassCounts After, BalanceStrategy Strategy);
+
+/// <summary>
+/// Per-feature standardization fitted on the balanced data. <see cref="Stds"/> holds the divisor actually used:
+/// a constant column gets 1 so it maps to 0 instead of dividing by zero.
+/// </summary>
+public sealed record ScalerParameters(ImmutableArray<string> FeatureNames, ImmutableArray<double> Means, ImmutableArray<double> Stds);
+
+/// <summary>Train/validation/test shares; they must be positive (validation and test may be 0) and sum to 1.</summary>
+public sealed record SplitRatios(double Train, double Validation, double Test)
+{
+    public static readonly SplitRatios Default = new(0.8, 0.1, 0.1);
+}
+
+/// <summary>The three splits after the seeded shuffle.</summary>
+public sealed record Splits(Dataset Train, Dataset Validation, Dataset Test);
+
+/// <summary>Everything the preparation needs besides the data.</summary>
+public sealed record PrepareOptions(BalanceStrategy Balance, ulong Seed, SplitRatios Ratios, bool Stratify)
+{
+    public static readonly PrepareOptions Default = new(BalanceStrategy.Random, 0, SplitRatios.Default, false);
+}

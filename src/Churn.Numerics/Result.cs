@@ -1,0 +1,57 @@
+namespace Churn.Numerics;
+
+/// <summary>
+/// What went wrong with the user's input, as a value. <paramref name="File"/>, <paramref name="Line"/> and
+/// <paramref name="Column"/> are filled where they are known so the message can point at the exact field.
+/// </summary>
+public sealed record Problem(string Reason, string? File = null, long? Line = null, string? Column = null)
+{
+    /// <summary>One line for a human: <c>file:line: column 'name': reason</c>.</summary>
+    public override string ToString()
+    {
+        var where = File is null ? "" : Line is null ? $"{File}: " : $"{File}:{Line}: ";
+        var column = Column is null ? "" : $"column '{Column}': ";
+        return where + column + Reason;
+    }
+}
+
+/// <summary>The outcome of a core function at the edge of the core: a value or a <see cref="Problem"/>.</summary>
+public abstract record Result<T>
+{
+    private Result() { }
+
+    /// <summary>Success carrying a value.</summary>
+    public sealed record Ok(T Value) : Result<T>;
+
+    /// <summary>Failure carrying the reason.</summary>
+    public sealed record Error(Problem Problem) : Result<T>;
+
+    public bool IsOk => this is Ok;
+
+    public TOut Match<TOut>(Func<T, TOut> ok, Func<Problem, TOut> error) => this switch
+    {
+        Ok o => ok(o.Value),
+        Error e => error(e.Problem),
+        _ => throw new InvalidOperationException("unreachable"),
+    };
+
+    public Result<TOut> Map<TOut>(Func<T, TOut> f) => Match<Result<TOut>>(v => new Result<TOut>.Ok(f(v)), p => new Result<TOut>.Error(p));
+
+    public Result<TOut> Bind<TOut>(Func<T, Result<TOut>> f) => Match(f, p => new Result<TOut>.Error(p));
+
+    /// <summary>The value, for callers that have already checked <see cref="IsOk"/>; a bug otherwise.</summary>
+    public T Unwrap() => this is Ok o ? o.Value : throw new InvalidOperationException($"no value: {((Error)this).Problem}");
+
+    public static implicit operator Result<T>(Problem problem) => new Error(problem);
+}
+
+/// <summary>Constructors that read better at call sites than the nested record names.</summary>
+public static class Result
+{
+    public static Result<T> Ok<T>(T value) => new Result<T>.Ok(value);
+
+    public static Result<T> Fail<T>(Problem problem) => new Result<T>.Error(problem);
+
+    public static Result<T> Fail<T>(string reason, string? file = null, long? line = null, string? column = null) =>
+        new Result<T>.Error(new Problem(reason, file, line, column));
+}
