@@ -1,1 +1,3 @@
-Console.WriteLine("churn");
+using Churn.Host.Cli;
+
+return await ChurnCli.RunAsync(args);

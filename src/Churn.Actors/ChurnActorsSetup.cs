@@ -1,0 +1,43 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Routing;
+using Churn.Actors.Pipeline;
+using Churn.Actors.Runs;
+using Churn.Actors.Training;
+
+namespace Churn.Actors;
+
+/// <summary>Registers the pipeline's actors with Akka.Hosting; the host and the tests share this wiring.</summary>
+public static class ChurnActorsSetup
+{
+    /// <summary>
+    /// Stage actors first (a small pool each, so concurrent runs do not queue behind one another), then the runs
+    /// actor that needs them. <paramref name="trainerFactory"/> lets tests put a probe or a failing trainer in place.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithChurnPipeline(
+        this AkkaConfigurationBuilder builder,
+        int maxConcurrentRuns = 1,
+        Func<IUntypedActorContext, IActorRef>? trainerFactory = null) =>
+        builder.WithActors((system, registry, _) =>
+        {
+            var poolSize = Math.Max(1, Environment.ProcessorCount);
+            IActorRef Stage<T>(Props props, string name)
+            {
+                var actor = system.ActorOf(props.WithRouter(new RoundRobinPool(poolSize)), name);
+                registry.Register<T>(actor);
+                return actor;
+            }
+
+            var stages = new PipelineStages(
+                Stage<LoaderActor>(LoaderActor.Props(), "loader"),
+                Stage<BalancerActor>(BalancerActor.Props(), "balancer"),
+                Stage<ScalerActor>(ScalerActor.Props(), "scaler"),
+                Stage<SplitterActor>(SplitterActor.Props(), "splitter"),
+                Stage<DatasetWriterActor>(DatasetWriterActor.Props(), "writer"),
+                Stage<EvaluatorActor>(EvaluatorActor.Props(), "evaluator"),
+                Stage<ArtifactWriterActor>(ArtifactWriterActor.Props(), "saver"));
+            var trainers = trainerFactory ?? (context => context.ActorOf(TrainerActor.Props(), "trainer"));
+            var runs = system.ActorOf(RunsActor.Props(stages, trainers, maxConcurrentRuns), "runs");
+            registry.Register<RunsActor>(runs);
+        });
+}

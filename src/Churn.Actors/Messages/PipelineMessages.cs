@@ -1,0 +1,60 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Churn.Numerics;
+using Churn.Numerics.Data;
+using Churn.Numerics.Evaluation;
+using Churn.Numerics.Model;
+
+namespace Churn.Actors.Messages;
+
+/// <summary>Names of the pipeline stages as they appear in logs, errors and run status.</summary>
+public static class Stage
+{
+    public const string Load = "load";
+    public const string Balance = "balance";
+    public const string Scale = "scale";
+    public const string Split = "split";
+    public const string Write = "write";
+    public const string Train = "train";
+    public const string Evaluate = "evaluate";
+    public const string Save = "save";
+    public const string Run = "run";
+}
+
+/// <summary>Start a pipeline run; progress events and the outcome go to <paramref name="ReplyTo"/>.</summary>
+public sealed record RunPipeline(string RunId, RunSettings Settings, IActorRef ReplyTo);
+
+/// <summary>Stop a run: training stops between epochs and nothing further is written.</summary>
+public sealed record CancelRun(string RunId);
+
+/// <summary>Marker for what a run tells its listener while it goes.</summary>
+public interface IRunEvent
+{
+    string RunId { get; }
+}
+
+public sealed record StageStarted(string RunId, string Stage) : IRunEvent;
+
+public sealed record EpochCompleted(string RunId, EpochMetrics Metrics, TimeSpan Elapsed) : IRunEvent;
+
+/// <summary>A stage finished; <paramref name="Detail"/> is one line for the operator.</summary>
+public sealed record StageCompleted(string RunId, string Stage, string Detail, TimeSpan Elapsed) : IRunEvent;
+
+/// <summary>The run's outputs: what was prepared and, for training runs, the model and its test report.</summary>
+public sealed record RunOutputs(
+    PrepareManifest? Manifest,
+    TrainedModel? Model,
+    TestReport? Report,
+    string? ModelDirectory,
+    string? MetricsFile,
+    ImmutableArray<string> Files);
+
+public sealed record RunSucceeded(string RunId, RunOutputs Outputs, TimeSpan Elapsed) : IRunEvent;
+
+/// <summary>The run ended on a problem in <paramref name="Stage"/>; nothing after that stage was written.</summary>
+public sealed record RunFailed(string RunId, string Stage, string Reason) : IRunEvent;
+
+public sealed record RunCancelled(string RunId, string Stage) : IRunEvent;
+
+/// <summary>A stage's reply when its core function returned a problem or the stage itself broke.</summary>
+public sealed record StageFailed(string RunId, string Stage, Problem Problem);

@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Churn.Numerics.Data;
+using Churn.Numerics.Evaluation;
+using Churn.Numerics.Model;
+
+namespace Churn.Actors.Messages;
+
+/// <summary>A command to a stage actor: it replies to <see cref="ReplyTo"/> with its event or a <see cref="StageFailed"/>.</summary>
+public interface IStageCommand
+{
+    string RunId { get; }
+
+    IActorRef ReplyTo { get; }
+}
+
+public sealed record LoadData(string RunId, string Path, IActorRef ReplyTo) : IStageCommand;
+
+public sealed record DataLoaded(string RunId, LoadedData Loaded);
+
+/// <summary>Read three <c>.npz</c> splits (and the manifest beside them, when there is one).</summary>
+public sealed record LoadSplits(string RunId, string Directory, string Prefix, IActorRef ReplyTo) : IStageCommand;
+
+public sealed record SplitsLoaded(string RunId, Splits Splits, ScalerParameters Scaler, string Source, string Sha256);
+
+public sealed record BalanceData(string RunId, LoadedData Loaded, BalanceStrategy Strategy, ulong Seed, IActorRef ReplyTo) : IStageCommand;
+
+public sealed record DataBalanced(string RunId, Balanced Balanced);
+
+public sealed record ScaleData(string RunId, Balanced Balanced, IActorRef ReplyTo) : IStageCommand;
+
+public sealed record DataScaled(string RunId, Dataset Scaled, ScalerParameters Scaler);
+
+public sealed record SplitData(string RunId, Dataset Scaled, SplitRatios Ratios, ulong Seed, bool Stratify, IActorRef ReplyTo) : IStageCommand;
+
+public sealed record DataSplit(string RunId, Splits Splits);
+
+public sealed record WriteDataset(string RunId, string Directory, string Prefix, Prepared Prepared, IActorRef ReplyTo) : IStageCommand;
+
+public sealed record DatasetWritten(string RunId, PrepareManifest Manifest);
+
+public sealed record EvaluateModel(string RunId, TrainedModel Model, Dataset Test, ImmutableArray<string> FeatureNames, ulong Seed, IActorRef ReplyTo) : IStageCommand;
+
+public sealed record ModelEvaluated(string RunId, TestReport Report);
+
+/// <summary>Save the model directory, <c>metrics.json</c> and <c>report.png</c>.</summary>
+public sealed record SaveRun(string RunId, string OutDir, RunArtifacts Artifacts, IActorRef ReplyTo) : IStageCommand;
+
+public sealed record RunSaved(string RunId, string ModelDirectory, string MetricsFile, ImmutableArray<string> Files);
+

@@ -1,0 +1,17 @@
+using Akka.Actor;
+using Churn.Actors.Messages;
+using Churn.Numerics.Evaluation;
+
+namespace Churn.Actors.Pipeline;
+
+/// <summary>Saves the model directory, <c>metrics.json</c> and <c>report.png</c>.</summary>
+public sealed class ArtifactWriterActor : StageActor
+{
+    public ArtifactWriterActor() =>
+        Stage<SaveRun>(
+            Messages.Stage.Save,
+            c => RunFiles.Save(c.OutDir, c.Artifacts).Map(object (f) => new RunSaved(c.RunId, f.ModelDirectory, f.MetricsFile, f.Files)),
+            e => $"wrote {string.Join(", ", ((RunSaved)e).Files)}");
+
+    public static Props Props() => Akka.Actor.Props.Create(() => new ArtifactWriterActor());
+}

@@ -1,0 +1,25 @@
+using Akka.Actor;
+using Churn.Actors.Messages;
+using Churn.Numerics.Data;
+
+namespace Churn.Actors.Pipeline;
+
+/// <summary>Reads customer CSV files, or three prepared <c>.npz</c> splits.</summary>
+public sealed class LoaderActor : StageActor
+{
+    public LoaderActor()
+    {
+        Stage<LoadData>(
+            Messages.Stage.Load,
+            c => CustomerCsv.Load(c.Path).Map(object (loaded) => new DataLoaded(c.RunId, loaded)),
+            e => Describe(((DataLoaded)e).Loaded.Data.Counts()));
+        Stage<LoadSplits>(
+            Messages.Stage.Load,
+            c => SplitFiles.Read(c.Directory, c.Prefix).Map(object (s) => new SplitsLoaded(c.RunId, s.Splits, s.Scaler, s.Source, s.Sha256)),
+            e => SplitterActor.Describe(((SplitsLoaded)e).Splits));
+    }
+
+    private static string Describe(ClassCounts n) => $"{n.Total} rows, {n.Buyers} buyers, {n.NonBuyers} non-buyers";
+
+    public static Props Props() => Akka.Actor.Props.Create(() => new LoaderActor());
+}

@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using Churn.Actors.Messages;
+using Churn.Numerics.Data;
+using Churn.Numerics.Evaluation;
+using Churn.Numerics.Model;
+
+namespace Churn.Actors.Pipeline;
+
+/// <summary>The shared stage actors a run sends its work to.</summary>
+public sealed record PipelineStages(
+    IActorRef Loader,
+    IActorRef Balancer,
+    IActorRef Scaler,
+    IActorRef Splitter,
+    IActorRef Writer,
+    IActorRef Evaluator,
+    IActorRef Saver);
+
+/// <summary>
+/// Drives one run through its stages: load, balance, scale, split, write, then (for training runs) train, evaluate
+/// and save. Every event goes to the run's listener; the run ends with exactly one of <see cref="RunSucceeded"/>,
+/// <see cref="RunFailed"/> or <see cref="RunCancelled"/>, and then the coordinator stops.
+/// </summary>
+public sealed class PipelineRunActor : ReceiveActor
+{
+    /// <summary>What the run has produced so far; replaced, never changed.</summary>
+    private sealed record RunState(
+        string Stage,
+        LoadedData? Loaded = null,
+        Balanced? Balanced = null,
+        ScalerParameters? Scaler = null,
+        Splits? Splits = null,
+        PrepareManifest? Manifest = null,
+        string Source = "",
+        string Sha256 = "",
+        TrainedModel? Model = null,
+        TestReport? Report = null,
+        bool Cancelling = false);
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly RunPipeline _run;
+    private readonly PipelineStages _stages;
+    private readonly Func<IUntypedActorContext, IActorRef> _trainerFactory;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Stopwatch _stageClock = new();
+    private RunState _state = new(Stage.Load);
+    private IActorRef? _trainer;
+
+    public PipelineRunActor(RunPipeline run, PipelineStages stages, Func<IUntypedActorContext, IActorRef> trainerFactory)
+    {
+        _run = run;
+        _stages = stages;
+        _trainerFactory = trainerFactory;
+
+        Receive<DataLoaded>(m =>
+        {
+            _state = _state with { Loaded = m.Loaded, Source = m.Loaded.Source, Sha256 = m.Loaded.Sha256 };
+            var counts = m.Loaded.Data.Counts();
+            Completed($"{counts.Total} rows: {counts.Buyers} buyers, {counts.NonBuyers} non-buyers");
+            Begin(Stage.Balance, _stages.Balancer, new BalanceData(Id, m.Loaded, Settings.Balance, Settings.Seed, Self));
+        });
+        Receive<DataBalanced>(m =>
+        {
+            _state = _state with { Balanced = m.Balanced };
+            Completed($"{m.Balanced.After.Buyers} buyers + {m.Balanced.After.NonBuyers} non-buyers kept ({m.Balanced.Strategy})");
+            Begin(Stage.Scale, _stages.Scaler, new ScaleData(Id, m.Balanced, Self));
+        });
+        Receive<DataScaled>(m =>
+        {
+            _state = _state with { Scaler = m.Scaler };
+            Completed($"{m.Scaler.Means.Length} features standardized");
+            Begin(Stage.Split, _stages.Splitter, new SplitData(Id, m.Scaled, Settings.Ratios, Settings.Seed, Settings.Stratify, Self));
+        });
+        Receive<DataSplit>(m =>
+        {
+            _state = _state with { Splits = m.Splits };
+            Completed(SplitterActor.Describe(m.Splits));
+            var prepared = new Prepared(_state.Loaded!, _state.Balanced!, _state.Scaler!, m.Splits, Settings.PrepareOptions);
+            Begin(Stage.Write, _stages.Writer, new WriteDataset(Id, Settings.OutDir, Settings.Prefix, prepared, Self));
+        });
+        Receive<DatasetWritten>(m =>
+        {
+            _state = _state with { Manifest = m.Manifest };
+            Completed($"wrote {string.Join(", ", m.Manifest.Files)}");
+            if (Settings.Mode == RunMode.Prepare)
+            {
+                Succeed(new RunOutputs(m.Manifest, null, null, null, null, m.Manifest.Files));
+            }
+            else
+            {
+                StartTraining();
+            }
+        });
+        Receive<SplitsLoaded>(m =>
+        {
+            _state = _state with { Splits = m.Splits, Scaler = m.Scaler, Source = m.Source, Sha256 = m.Sha256 };
+            Completed(SplitterActor.Describe(m.Splits));
+            StartTraining();
+        });
+        Receive<EpochCompleted>(m => _run.ReplyTo.Tell(m));
+        Receive<ModelTrained>(m =>
+        {
+            _state = _state with { Model = m.Model };
+            Completed($"{m.Model.EpochsRun} epochs on {m.Model.Device}, best epoch {m.Model.BestEpoch}");
+            Begin(Stage.Evaluate, _stages.Evaluator, new EvaluateModel(Id, m.Model, _state.Splits!.Test, Schema.FeatureNames, Settings.Seed, Self));
+        });
+        Receive<ModelEvaluated>(m =>
+        {
+            _state = _state with { Report = m.Report };
+            Completed($"test accuracy {m.Report.Test.Accuracy:F4}, ROC AUC {m.Report.Test.RocAuc:F4}");
+            var artifacts = new RunArtifacts(_state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Seed, _state.Manifest);
+            Begin(Stage.Save, _stages.Saver, new SaveRun(Id, Settings.OutDir, artifacts, Self));
+        });
+        Receive<RunSaved>(m =>
+        {
+            Completed($"wrote {string.Join(", ", m.Files)}");
+            var files = (_state.Manifest?.Files ?? []).AddRange(m.Files);
+            Succeed(new RunOutputs(_state.Manifest, _state.Model, _state.Report, m.ModelDirectory, m.MetricsFile, files));
+        });
+        Receive<StageFailed>(m => Fail(m.Stage, m.Problem.ToString()));
+        Receive<TrainingFailed>(m => Fail(Stage.Train, m.Problem.ToString()));
+        Receive<TrainingStopped>(m => End(new RunCancelled(Id, Stage.Train), $"cancelled during training after epoch {m.Epoch}"));
+        Receive<CancelRun>(_ =>
+        {
+            if (_trainer is not null && _state.Stage == Stage.Train)
+            {
+                _state = _state with { Cancelling = true };
+                _trainer.Tell(new StopTraining(Id));
+            }
+            else
+            {
+                End(new RunCancelled(Id, _state.Stage), $"cancelled during {_state.Stage}");
+            }
+        });
+        Receive<Terminated>(t =>
+        {
+            if (t.ActorRef.Equals(_trainer) && _state.Stage == Stage.Train)
+            {
+                Fail(Stage.Train, "the trainer stopped unexpectedly");
+            }
+        });
+    }
+
+    public static Props Props(RunPipeline run, PipelineStages stages, Func<IUntypedActorContext, IActorRef> trainerFactory) =>
+        Akka.Actor.Props.Create(() => new PipelineRunActor(run, stages, trainerFactory));
+
+    private string Id => _run.RunId;
+
+    private RunSettings Settings => _run.Settings;
+
+    /// <summary>A broken trainer ends this run, not the host: the failure is recorded and the run fails.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(
+            ex =>
+            {
+                Fail(_state.Stage, $"{ex.GetType().Name}: {ex.Message}");
+                return Directive.Stop;
+            },
+            false);
+
+    protected override void PreStart()
+    {
+        _log.Info(Line($"started: mode {Settings.Mode}, seed {Settings.Seed}, out {Settings.OutDir}"));
+        if (Settings.Mode == RunMode.TrainFromNpz)
+        {
+            Begin(Stage.Load, _stages.Loader, new LoadSplits(Id, Settings.NpzDir ?? Settings.OutDir, Settings.Prefix, Self));
+        }
+        else
+        {
+            Begin(Stage.Load, _stages.Loader, new LoadData(Id, Settings.DataPath, Self));
+        }
+    }
+
+    private void StartTraining()
+    {
+        _state = _state with { Stage = Stage.Train };
+        _stageClock.Restart();
+        _run.ReplyTo.Tell(new StageStarted(Id, Stage.Train));
+        _trainer = _trainerFactory(Context);
+        Context.Watch(_trainer);
+        var threads = Settings.Threads > 0 ? Settings.Threads : Environment.ProcessorCount;
+        _trainer.Tell(new TrainModel(Id, _state.Splits!, Settings.Model, Settings.Device, (long)Settings.Seed, threads, Self));
+    }
+
+    private void Begin(string stage, IActorRef actor, object command)
+    {
+        _state = _state with { Stage = stage };
+        _stageClock.Restart();
+        _run.ReplyTo.Tell(new StageStarted(Id, stage));
+        actor.Tell(command);
+    }
+
+    private void Completed(string detail)
+    {
+        _log.Info(Line($"completed in {_stageClock.ElapsedMilliseconds} ms: {detail}"));
+        _run.ReplyTo.Tell(new StageCompleted(Id, _state.Stage, detail, _stageClock.Elapsed));
+    }
+
+    private void Succeed(RunOutputs outputs) => End(new RunSucceeded(Id, outputs, _clock.Elapsed), $"succeeded in {_clock.ElapsedMilliseconds} ms");
+
+    private void Fail(string stage, string reason)
+    {
+        _state = _state with { Stage = stage };
+        End(new RunFailed(Id, stage, reason), $"failed: {reason}");
+    }
+
+    /// <summary>Exactly one outcome per run; replies that arrive after it (from a stage still busy) are dropped with the actor.</summary>
+    private void End(IRunEvent outcome, string message)
+    {
+        if (outcome is RunFailed)
+        {
+            _log.Warning(Line(message));
+        }
+        else
+        {
+            _log.Info(Line(message));
+        }
+
+        _run.ReplyTo.Tell(outcome);
+        Context.Parent.Tell(outcome);
+        Become(() => ReceiveAny(_ => { }));
+        Context.Stop(Self);
+    }
+
+    private string Line(string message) => RunLog.Line(Id, _state.Stage, message);
+}

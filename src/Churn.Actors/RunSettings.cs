@@ -1,0 +1,35 @@
+using Churn.Numerics.Data;
+using Churn.Numerics.Model;
+
+namespace Churn.Actors;
+
+/// <summary>What a pipeline run does.</summary>
+public enum RunMode
+{
+    /// <summary>Load, balance, scale, split and write the <c>.npz</c> files.</summary>
+    Prepare,
+
+    /// <summary>Prepare, then train, evaluate and save the model: the main job.</summary>
+    Full,
+
+    /// <summary>Train, evaluate and save from three existing <c>.npz</c> files.</summary>
+    TrainFromNpz,
+}
+
+/// <summary>Everything one pipeline run needs; immutable, so it can travel in messages and be stored as is.</summary>
+public sealed record RunSettings(
+    RunMode Mode,
+    string DataPath,
+    string OutDir,
+    string Prefix,
+    ulong Seed,
+    BalanceStrategy Balance,
+    SplitRatios Ratios,
+    bool Stratify,
+    ModelConfig Model,
+    DeviceChoice Device,
+    string? NpzDir = null,
+    int Threads = 0)
+{
+    public PrepareOptions PrepareOptions => new(Balance, Seed, Ratios, Stratify);
+}

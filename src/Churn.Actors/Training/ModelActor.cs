@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using Churn.Actors.Messages;
+using Churn.Numerics;
+using Churn.Numerics.Model;
+
+namespace Churn.Actors.Training;
+
+/// <summary>
+/// Owns one TorchSharp network and its native memory. Trains one epoch per message so that a stop request gets
+/// through between epochs; a device it cannot use makes it fail, and its supervisor (the trainer) decides what next.
+/// </summary>
+public sealed class ModelActor : ReceiveActor
+{
+    private sealed record Begin
+    {
+        public static readonly Begin Instance = new();
+    }
+
+    private sealed record TrainEpoch(int Epoch);
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly TrainModel _request;
+    private readonly string _device;
+    private readonly SessionFactory _sessions;
+    private readonly Stopwatch _clock = new();
+    private TrainingSession? _session;
+    private EarlyStopping _stopping;
+    private int _epoch;
+
+    public ModelActor(TrainModel request, string device, SessionFactory sessions)
+    {
+        _request = request;
+        _device = device;
+        _sessions = sessions;
+        _stopping = EarlyStopping.Start(request.Config.Patience, request.Config.MinDelta);
+        Receive<Begin>(_ => Start());
+        Receive<TrainEpoch>(m => RunEpoch(m.Epoch));
+        Receive<StopTraining>(_ =>
+        {
+            _log.Info(Line($"stopped at epoch {_epoch}"));
+            Finish(new TrainingStopped(_request.RunId, _epoch));
+        });
+    }
+
+    public static Props Props(TrainModel request, string device, SessionFactory sessions) =>
+        Akka.Actor.Props.Create(() => new ModelActor(request, device, sessions));
+
+    protected override void PreStart() => Self.Tell(Begin.Instance);
+
+    protected override void PostStop()
+    {
+        _session?.Dispose();
+        _session = null;
+    }
+
+    private void Start()
+    {
+        _clock.Start();
+        var splits = _request.Splits;
+        switch (_sessions(_request.Config, splits.Train, splits.Validation, _request.Seed, _device, _request.Threads))
+        {
+            case Result<TrainingSession>.Ok ok:
+                _session = ok.Value;
+                var c = _request.Config;
+                _log.Info(Line($"network {c.Depth}x{c.Width} {c.Activation} on {_device}, {splits.Train.Rows} training rows"));
+                Self.Tell(new TrainEpoch(1));
+                break;
+            case Result<TrainingSession>.Error error when _device != "cpu":
+                throw new DeviceFailedException(_device, error.Problem.Reason);
+            case Result<TrainingSession>.Error error:
+                Finish(new TrainingFailed(_request.RunId, 0, error.Problem));
+                break;
+        }
+    }
+
+    private void RunEpoch(int epoch)
+    {
+        _epoch = epoch;
+        var session = _session ?? throw new InvalidOperationException("an epoch arrived before the session exists");
+        switch (session.RunEpoch(epoch))
+        {
+            case Result<EpochMetrics>.Error error:
+                Finish(new TrainingFailed(_request.RunId, epoch, error.Problem));
+                return;
+            case Result<EpochMetrics>.Ok ok:
+                var metrics = ok.Value;
+                var (next, decision) = _stopping.Observe(epoch, metrics.ValidationLoss);
+                _stopping = next;
+                if (decision == StopDecision.Improved)
+                {
+                    session.KeepBest();
+                }
+
+                _log.Info(Line($"epoch {epoch} train loss {metrics.TrainLoss:F4} acc {metrics.TrainAccuracy:F4} val loss {metrics.ValidationLoss:F4} acc {metrics.ValidationAccuracy:F4} {decision}"));
+                Context.Parent.Tell(new EpochCompleted(_request.RunId, metrics, _clock.Elapsed));
+                if (decision == StopDecision.Stop || epoch >= _request.Config.MaxEpochs)
+                {
+                    var model = session.Finish();
+                    _log.Info(Line($"finished after {model.EpochsRun} epochs; best epoch {model.BestEpoch}"));
+                    Finish(new ModelTrained(_request.RunId, model));
+                }
+                else
+                {
+                    Self.Tell(new TrainEpoch(epoch + 1));
+                }
+
+                return;
+        }
+    }
+
+    private void Finish(object outcome)
+    {
+        Context.Parent.Tell(outcome);
+        Context.Stop(Self);
+    }
+
+    private string Line(string message) => RunLog.Line(_request.RunId, Stage.Train, message);
+}

@@ -1,0 +1,56 @@
+using Akka.Hosting;
+using Churn.Actors;
+using Churn.Host.Configuration;
+using Churn.Host.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Churn.Host;
+
+/// <summary>The generic host with the actor system, shared by the one-shot commands and <c>churn host</c>.</summary>
+public static class ChurnHostBuilder
+{
+    /// <summary>
+    /// Akka logs through Microsoft.Extensions.Logging: always to the JSON-lines files under the configured logs
+    /// directory, and to the console (stderr) when <paramref name="consoleLevel"/> is not <see cref="LogLevel.None"/>.
+    /// </summary>
+    public static void AddChurn(this IServiceCollection services, ILoggingBuilder logging, ChurnConfig config, LogLevel consoleLevel, int maxConcurrentRuns)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(LogLevel.Debug);
+        logging.AddProvider(new JsonLinesLoggerProvider(config.Logs, LogLevel.Information));
+        if (consoleLevel != LogLevel.None)
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+            logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, consoleLevel);
+            services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        }
+
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        services.AddAkka("churn", (akka, _) =>
+        {
+            akka.AddHocon("akka.stdout-loglevel = OFF\nakka.log-dead-letters-during-shutdown = off", HoconAddMode.Prepend)
+                .ConfigureLoggers(loggers =>
+                {
+                    loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
+                    loggers.ClearLoggers();
+                    loggers.AddLoggerFactory();
+                })
+                .WithChurnPipeline(maxConcurrentRuns);
+        });
+    }
+
+    /// <summary>A host for one command run in this process.</summary>
+    public static IHost Embedded(ChurnConfig config, bool verbose)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddChurn(builder.Logging, config, verbose ? LogLevel.Debug : LogLevel.None, maxConcurrentRuns: 1);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        return builder.Build();
+    }
+}

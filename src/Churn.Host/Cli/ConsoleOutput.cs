@@ -1,0 +1,89 @@
+using System.Globalization;
+using Churn.Actors.Messages;
+using Churn.Numerics.Data;
+
+namespace Churn.Host.Cli;
+
+/// <summary>What the commands print: progress on stderr while a run goes, the summary on stdout at the end.</summary>
+public static class ConsoleOutput
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static void Progress(IRunEvent e)
+    {
+        switch (e)
+        {
+            case StageCompleted s:
+                Console.Error.WriteLine(string.Create(Invariant, $"  {s.Stage,-9} {s.Detail} ({s.Elapsed.TotalMilliseconds:F0} ms)"));
+                break;
+            case EpochCompleted m:
+                var x = m.Metrics;
+                Console.Error.WriteLine(string.Create(Invariant, $"  epoch {x.Epoch,3}  train loss {x.TrainLoss:F4} acc {x.TrainAccuracy:F4} | validation loss {x.ValidationLoss:F4} acc {x.ValidationAccuracy:F4} | {m.Elapsed.TotalSeconds:F2} s"));
+                break;
+        }
+    }
+
+    public static void PrepareSummary(PrepareManifest m)
+    {
+        Row("source", m.Source);
+        Row("rows read", m.RowsRead.ToString("N0", Invariant));
+        Row("buyers", m.After.Buyers.ToString("N0", Invariant));
+        Row("non-buyers kept", $"{m.After.NonBuyers.ToString("N0", Invariant)} of {m.Before.NonBuyers.ToString("N0", Invariant)} ({m.Strategy.ToString().ToLowerInvariant()}, seed {m.Seed})");
+        Row("train/validation/test", $"{m.Splits.Train:N0} / {m.Splits.Validation:N0} / {m.Splits.Test:N0}");
+        Files(m.Files);
+    }
+
+    public static void TrainingSummary(RunOutputs o)
+    {
+        if (o.Manifest is { } m)
+        {
+            Row("rows read", m.RowsRead.ToString("N0", Invariant));
+            Row("balanced", $"{m.After.Buyers:N0} buyers + {m.After.NonBuyers:N0} non-buyers ({m.Strategy.ToString().ToLowerInvariant()})");
+            Row("train/validation/test", $"{m.Splits.Train:N0} / {m.Splits.Validation:N0} / {m.Splits.Test:N0}");
+        }
+
+        if (o.Model is { } model)
+        {
+            Row("training", $"{model.EpochsRun} epochs on {model.Device}, best epoch {model.BestEpoch}");
+        }
+
+        if (o.Report is { } r)
+        {
+            var t = r.Test;
+            Row("test accuracy", t.Accuracy.ToString("F4", Invariant));
+            Row("precision/recall/F1", $"{t.Precision:F4} / {t.Recall:F4} / {t.F1:F4}");
+            Row("ROC AUC / log loss", $"{t.RocAuc:F4} / {t.LogLoss:F4}");
+            var c = t.Confusion;
+            Row("confusion", $"TP {c.TruePositives}  FP {c.FalsePositives}  TN {c.TrueNegatives}  FN {c.FalseNegatives}");
+            Console.WriteLine();
+            Console.WriteLine("  behaviours that matter most (drop in test ROC AUC when shuffled)");
+            foreach (var f in r.Importance.Take(5))
+            {
+                Console.WriteLine(string.Create(Invariant, $"    {f.Rank,2}. {f.Feature,-24} {f.AucDrop,8:F4}"));
+            }
+
+            Console.WriteLine();
+            Console.WriteLine("  contact the top … of customers by score to reach … of buyers");
+            foreach (var g in r.Gains.Take(5))
+            {
+                Console.WriteLine(string.Create(Invariant, $"    {g.ContactedShare,5:P0} -> {g.BuyersReachedShare,5:P0} (lift {g.Lift:F2})"));
+            }
+
+            Console.WriteLine();
+        }
+
+        Files(o.Files);
+    }
+
+    private static void Files(IEnumerable<string> files)
+    {
+        var first = true;
+        foreach (var f in files)
+        {
+            Row(first ? "files written" : "", f);
+            first = false;
+        }
+    }
+
+    private static void Row(string label, string value) => Console.WriteLine(string.Create(Invariant, $"  {label,-22} {value}"));
+}

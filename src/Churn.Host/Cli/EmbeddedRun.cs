@@ -1,0 +1,50 @@
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Hosting;
+using Churn.Actors;
+using Churn.Actors.Messages;
+using Churn.Actors.Runs;
+using Churn.Host.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Churn.Host.Cli;
+
+/// <summary>Runs one pipeline in an actor system inside this process and streams its events back.</summary>
+public static class EmbeddedRun
+{
+    public static string NewRunId() => $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+
+    /// <summary>
+    /// Starts the host, sends the runs actor a <see cref="RunPipeline"/>, hands every event to <paramref name="onEvent"/>
+    /// and returns the outcome. Cancelling <paramref name="cancel"/> asks the run to stop and waits for it to say so.
+    /// </summary>
+    public static async Task<IRunEvent> ExecuteAsync(ChurnConfig config, RunSettings settings, bool verbose, Action<IRunEvent> onEvent, CancellationToken cancel)
+    {
+        using var host = ChurnHostBuilder.Embedded(config, verbose);
+        await host.StartAsync(CancellationToken.None);
+        try
+        {
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            var runs = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<RunsActor>(CancellationToken.None);
+            var events = Channel.CreateUnbounded<IRunEvent>(new UnboundedChannelOptions { SingleReader = true });
+            var relay = system.ActorOf(RunEventRelayActor.Props(e => events.Writer.TryWrite(e)), "cli-relay");
+            var runId = NewRunId();
+            runs.Tell(new RunPipeline(runId, settings, relay));
+            await using var registration = cancel.Register(() => runs.Tell(new CancelRun(runId)));
+            await foreach (var e in events.Reader.ReadAllAsync(CancellationToken.None))
+            {
+                onEvent(e);
+                if (e is RunSucceeded or RunFailed or RunCancelled)
+                {
+                    return e;
+                }
+            }
+
+            return new RunFailed(runId, Stage.Run, "the run ended without an outcome");
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System.Collections.Immutable;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Churn.Numerics.Data;
+using Churn.Numerics.Model;
+
+namespace Churn.Numerics.Evaluation;
+
+/// <summary>What a finished training run leaves behind.</summary>
+public sealed record RunArtifacts(
+    TrainedModel Model,
+    TestReport Report,
+    ScalerParameters Scaler,
+    ImmutableArray<string> FeatureNames,
+    string Source,
+    string DataSha256,
+    ulong Seed,
+    PrepareManifest? Manifest);
+
+/// <summary>Where a run's files went.</summary>
+public sealed record SavedRun(string ModelDirectory, string MetricsFile, ImmutableArray<string> Files);
+
+/// <summary>The training part of <c>metrics.json</c>.</summary>
+public sealed record TrainingSummary(string Device, int EpochsRun, int BestEpoch, ImmutableArray<EpochMetrics> History);
+
+/// <summary>
+/// <c>metrics.json</c>: everything here is a function of data, seed and configuration, so two runs with the same
+/// inputs write the same bytes.
+/// </summary>
+public sealed record RunMetrics(
+    string Source,
+    string DataSha256,
+    ulong Seed,
+    SplitSizes Splits,
+    ModelConfig Model,
+    ClassificationMetrics Test,
+    ImmutableArray<FeatureImportance> Importance,
+    ImmutableArray<GainsRow> Gains,
+    TrainingSummary Training);
+
+/// <summary>Writes a run's model directory, <c>metrics.json</c> and <c>report.png</c>.</summary>
+public static class RunFiles
+{
+    public const string ModelDirectoryName = "model";
+    public const string MetricsFileName = "metrics.json";
+    public const string ReportFileName = "report.png";
+
+    public static RunMetrics Metrics(RunArtifacts a)
+    {
+        var splits = a.Manifest?.Splits ?? new SplitSizes(0, 0, a.Report.Test.Rows);
+        return new RunMetrics(
+            a.Source,
+            a.DataSha256,
+            a.Seed,
+            splits,
+            a.Model.Config,
+            a.Report.Test,
+            a.Report.Importance,
+            a.Report.Gains,
+            new TrainingSummary(a.Model.Device, a.Model.EpochsRun, a.Model.BestEpoch, a.Model.History));
+    }
+
+    public static Result<SavedRun> Save(string outDir, RunArtifacts artifacts)
+    {
+        try
+        {
+            Directory.CreateDirectory(outDir);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Result.Fail<SavedRun>($"cannot create the output directory: {ex.Message}", outDir);
+        }
+
+        var modelDir = Path.Combine(outDir, ModelDirectoryName);
+        var artifact = new ModelArtifact(
+            artifacts.Model, artifacts.Scaler, artifacts.FeatureNames, artifacts.Report.Test, artifacts.DataSha256, (long)artifacts.Seed, Versions());
+        return ModelArtifact.Save(modelDir, artifact).Bind(_ =>
+        {
+            var metricsPath = Path.Combine(outDir, MetricsFileName);
+            var reportPath = Path.Combine(outDir, ReportFileName);
+            var metrics = JsonSerializer.SerializeToUtf8Bytes(Metrics(artifacts), JsonFormat.Options);
+            var chart = ReportChart.Render(artifacts.Model.History, artifacts.Report.Roc, artifacts.Report.Gains);
+            return AtomicFile.Write(metricsPath, metrics)
+                .Bind(_ => AtomicFile.Write(reportPath, chart))
+                .Map(_ => new SavedRun(modelDir, metricsPath, [modelDir, metricsPath, reportPath]));
+        });
+    }
+
+    /// <summary>The versions a saved model records, so a later reader knows what produced it.</summary>
+    public static ImmutableDictionary<string, string> Versions() =>
+        ImmutableDictionary<string, string>.Empty
+            .Add("churn", typeof(RunFiles).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown")
+            .Add("torchsharp", typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "unknown")
+            .Add("dotnet", RuntimeInformation.FrameworkDescription);
+}
