@@ -219,7 +219,11 @@ public sealed class PipelineRunActor : ReceiveActor
         }
 
         _run.ReplyTo.Tell(outcome);
-        Context.Parent.Tell(outcome);
+        if (!_run.ReplyTo.Equals(Context.Parent))
+        {
+            Context.Parent.Tell(outcome);
+        }
+
         Become(() => ReceiveAny(_ => { }));
         Context.Stop(Self);
     }
