@@ -1,5 +1,7 @@
+using Akka.Actor;
 using Akka.Hosting;
 using Churn.Actors;
+using Churn.Actors.Runs;
 using Churn.Host.Configuration;
 using Churn.Host.Logging;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,22 +15,25 @@ public static class ChurnHostBuilder
 {
     /// <summary>
     /// Akka logs through Microsoft.Extensions.Logging: always to the JSON-lines files under the configured logs
-    /// directory, and to the console (stderr) when <paramref name="consoleLevel"/> is not <see cref="LogLevel.None"/>.
+    /// directory, and as human-readable lines to stderr when <paramref name="consoleLevel"/> is not
+    /// <see cref="LogLevel.None"/>. <paramref name="journal"/> records every run (the host's store);
+    /// <paramref name="trainerFactory"/> lets tests replace the trainer.
     /// </summary>
-    public static void AddChurn(this IServiceCollection services, ILoggingBuilder logging, ChurnConfig config, LogLevel consoleLevel, int maxConcurrentRuns)
+    public static void AddChurn(
+        this IServiceCollection services,
+        ILoggingBuilder logging,
+        ChurnConfig config,
+        LogLevel consoleLevel,
+        int maxConcurrentRuns,
+        IRunJournal? journal = null,
+        Func<IUntypedActorContext, IActorRef>? trainerFactory = null)
     {
         logging.ClearProviders();
         logging.SetMinimumLevel(LogLevel.Debug);
         logging.AddProvider(new JsonLinesLoggerProvider(config.Logs, LogLevel.Information));
         if (consoleLevel != LogLevel.None)
         {
-            logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss.fff ";
-            });
-            logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, consoleLevel);
-            services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            logging.AddProvider(new ConsoleLinesLoggerProvider(consoleLevel));
         }
 
         logging.AddFilter("Microsoft", LogLevel.Warning);
@@ -41,7 +46,7 @@ public static class ChurnHostBuilder
                     loggers.ClearLoggers();
                     loggers.AddLoggerFactory();
                 })
-                .WithChurnPipeline(maxConcurrentRuns);
+                .WithChurnPipeline(maxConcurrentRuns, trainerFactory, journal);
         });
     }
 

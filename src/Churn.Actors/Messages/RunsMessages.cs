@@ -43,6 +43,8 @@ public sealed record CancelRunResponse(string RunId, CancelOutcome Outcome);
 /// <summary>
 /// The host is stopping: cancel every queued and running run, refuse new ones, and reply <see cref="AllRunsStopped"/> once
 /// every run has ended (runs still busy after the grace period are recorded as cancelled without waiting further).
+/// It may come more than once (the host sends it as it begins to stop, CoordinatedShutdown again); every sender gets
+/// the reply.
 /// </summary>
 public sealed record StopAllRuns(TimeSpan Grace);
 

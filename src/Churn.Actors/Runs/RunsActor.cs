@@ -42,9 +42,10 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
     /// <summary>Coordinators hold their slot until they have stopped, not merely reported, so N is never exceeded.</summary>
     private ImmutableDictionary<IActorRef, string> _slots = ImmutableDictionary<IActorRef, string>.Empty;
 
-    /// <summary>Who asked this actor to stop every run, once someone has; it then takes no new runs.</summary>
-    private IActorRef? _stopRequester;
-    private bool _stopAnswered;
+    /// <summary>Who asked this actor to stop every run (the host as it begins to stop, then CoordinatedShutdown); once asked, it takes no new runs.</summary>
+    private ImmutableList<IActorRef> _stopRequesters = [];
+    private bool _stopping;
+    private bool _stopped;
 
     public RunsActor(PipelineStages stages, Func<IUntypedActorContext, IActorRef> trainers, int maxConcurrent, IRunJournal journal, TimeProvider clock)
     {
@@ -75,9 +76,9 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
 
     private void Accept(RunPipeline run)
     {
-        if (_stopRequester is not null || _active.ContainsKey(run.RunId))
+        if (_stopping || _active.ContainsKey(run.RunId))
         {
-            var reason = _stopRequester is not null ? "the host is shutting down" : "a run with this id is already queued or running";
+            var reason = _stopping ? "the host is shutting down" : "a run with this id is already queued or running";
             _log.Warning(RunLog.Line(run.RunId, QueueStage, $"refused: {reason}"));
             Reply(new RunRejected(run.RunId, reason));
             return;
@@ -148,7 +149,7 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
             case EpochCompleted m:
                 Record(e.RunId, j => j.EpochRecorded(e.RunId, m.Metrics, m.Elapsed, Now));
                 break;
-            case RunCancelled c when _stopRequester is not null && c.Reason is null:
+            case RunCancelled c when _stopping && c.Reason is null:
                 End(run, c with { Reason = ShutDownReason });
                 return;
             case RunSucceeded or RunFailed or RunCancelled:
@@ -186,12 +187,18 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
 
     private void StopAll(StopAllRuns stop)
     {
-        if (_stopRequester is not null)
+        if (!Sender.IsNobody())
         {
+            _stopRequesters = _stopRequesters.Add(Sender);
+        }
+
+        if (_stopping)
+        {
+            AnswerStopWhenDone();
             return;
         }
 
-        _stopRequester = Sender;
+        _stopping = true;
         _log.Info(RunLog.Line("-", Stage.Run, $"stopping: {_queue.Count()} queued and {_slots.Count} running runs are cancelled"));
         foreach (var id in _queue)
         {
@@ -262,13 +269,24 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
 
     private void AnswerStopWhenDone()
     {
-        if (_stopRequester is not null && !_stopAnswered && _active.IsEmpty)
+        if (!_stopping || !_active.IsEmpty)
         {
-            _stopAnswered = true;
+            return;
+        }
+
+        if (!_stopped)
+        {
+            _stopped = true;
             Timers.Cancel(nameof(StopDeadline));
             _log.Info(RunLog.Line("-", Stage.Run, "every run has stopped"));
-            _stopRequester.Tell(AllRunsStopped.Instance);
         }
+
+        foreach (var requester in _stopRequesters)
+        {
+            requester.Tell(AllRunsStopped.Instance);
+        }
+
+        _stopRequesters = [];
     }
 
     /// <summary>A journal that fails (a full disk) must not take the queue down with it: the run goes on unrecorded.</summary>

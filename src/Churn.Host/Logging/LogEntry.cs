@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 
@@ -142,6 +143,7 @@ public sealed partial record LogEntry(
         _ => null,
     };
 
+    [JsonIgnore]
     public LogLevel Severity => Enum.TryParse<LogLevel>(Level, ignoreCase: true, out var level) ? level : LogLevel.Information;
 
     private static string ShortLevel(string level) => level switch
