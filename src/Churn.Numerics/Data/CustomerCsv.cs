@@ -16,6 +16,11 @@ public static class CustomerCsv
     private const int MaxLineChars = 1 << 16;
     private const int ExpectedBytesPerRow = 48;
 
+    // Field positions in a row (the ID is field 0), looked up once so the per-field checks compare integers.
+    private static readonly int ReviewField = 1 + Schema.FeatureNames.IndexOf("review");
+    private static readonly int ReviewScoreField = 1 + Schema.FeatureNames.IndexOf("review_score");
+    private static readonly int CompletionField = 1 + Schema.FeatureNames.IndexOf("completion");
+
     /// <summary>
     /// Reads and validates a customer CSV; every rejection names file, line, column and reason.
     /// Accepts an optional header row (recognised by having no numeric field), CRLF or LF, a UTF-8 BOM and
@@ -298,20 +303,24 @@ public static class CustomerCsv
             {
                 return numeric;
             }
-            var name = ColumnName(index);
-            return name switch
+            if (index == ReviewField && value is not (0 or 1))
             {
-                "review" when value is not (0 or 1) => Bad(line, name, $"the review flag must be 0 or 1, got '{Shorten(field)}'"),
-                "review_score" when value is < 0 or > 10 => Bad(line, name, $"the review score must be between 0 and 10, got '{Shorten(field)}'"),
-                "completion" when value is < 0 or > 1 => Bad(line, name, $"completion must be between 0 and 1, got '{Shorten(field)}'"),
-                _ when value < 0 => Bad(line, name, $"must not be negative, got '{Shorten(field)}'"),
-                _ => null,
-            };
+                return Bad(line, ColumnName(index), $"the review flag must be 0 or 1, got '{Shorten(field)}'");
+            }
+            if (index == ReviewScoreField && value is < 0 or > 10)
+            {
+                return Bad(line, ColumnName(index), $"the review score must be between 0 and 10, got '{Shorten(field)}'");
+            }
+            if (index == CompletionField && value is < 0 or > 1)
+            {
+                return Bad(line, ColumnName(index), $"completion must be between 0 and 1, got '{Shorten(field)}'");
+            }
+            return value < 0 ? Bad(line, ColumnName(index), $"must not be negative, got '{Shorten(field)}'") : null;
         }
 
         private Problem? ParseNumber(ReadOnlySpan<char> field, long line, int index, out double value)
         {
-            if (!double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+            if (!DecimalText.TryParse(field, out value))
             {
                 var shown = field.IsWhiteSpace() ? "an empty field" : $"'{Shorten(field)}'";
                 return Bad(line, ColumnName(index), $"expected a number, got {shown}");
