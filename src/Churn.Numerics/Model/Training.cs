@@ -20,7 +20,19 @@ public sealed record EarlyStopping(int Patience, double MinDelta, double BestLos
     public static EarlyStopping Start(int patience, double minDelta) => new(patience, minDelta, double.PositiveInfinity, 0, 0);
 
     /// <summary>The next state and the decision after an epoch with validation loss <paramref name="loss"/>.</summary>
-    public (EarlyStopping Next, StopDecision Decision) Observe(int epoch, double loss) => throw new NotImplementedException();
+    /// <remarks>
+    /// Improvement means <paramref name="loss"/> &lt; <see cref="BestLoss"/> − <see cref="MinDelta"/>; anything else
+    /// (including NaN) counts as an epoch without improvement, and <see cref="Patience"/> of those in a row stop training.
+    /// </remarks>
+    public (EarlyStopping Next, StopDecision Decision) Observe(int epoch, double loss)
+    {
+        if (loss < BestLoss - MinDelta)
+        {
+            return (this with { BestLoss = loss, BestEpoch = epoch, EpochsWithoutImprovement = 0 }, StopDecision.Improved);
+        }
+        var next = this with { EpochsWithoutImprovement = EpochsWithoutImprovement + 1 };
+        return (next, next.EpochsWithoutImprovement >= Patience ? StopDecision.Stop : StopDecision.Continue);
+    }
 }
 
 /// <summary>
