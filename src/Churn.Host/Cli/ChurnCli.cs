@@ -187,7 +187,7 @@ public static class ChurnCli
             switch (outcome)
             {
                 case RunSucceeded s when mode == RunMode.Prepare:
-                    ConsoleOutput.PrepareSummary(s.Outputs.Manifest!);
+                    ConsoleOutput.PrepareSummary(s.Outputs);
                     return 0;
                 case RunSucceeded s when json:
                     Console.WriteLine(JsonNode.Parse(File.ReadAllText(s.Outputs.MetricsFile!))!.ToJsonString());
