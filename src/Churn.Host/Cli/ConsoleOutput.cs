@@ -1,6 +1,5 @@
 using System.Globalization;
 using Churn.Actors.Messages;
-using Churn.Numerics.Data;
 
 namespace Churn.Host.Cli;
 
