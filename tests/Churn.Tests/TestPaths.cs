@@ -12,7 +12,8 @@ public static class TestPaths
     {
         get
         {
-            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+            // .../tests/Churn.Tests/bin/<configuration>/net10.0/
+            var configuration = Path.GetFileName(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)))!;
             return Path.Combine(RepoRoot, "src", "Churn.Host", "bin", configuration, "net10.0", "churn");
         }
     }
