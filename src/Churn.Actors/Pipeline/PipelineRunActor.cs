@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
@@ -64,7 +65,7 @@ public sealed class PipelineRunActor : ReceiveActor
         Receive<DataBalanced>(m =>
         {
             _state = _state with { Balanced = m.Balanced };
-            Completed($"{m.Balanced.After.Buyers} buyers + {m.Balanced.After.NonBuyers} non-buyers kept ({m.Balanced.Strategy})");
+            Completed($"{m.Balanced.After.Buyers} buyers + {m.Balanced.After.NonBuyers} non-buyers kept ({m.Balanced.Strategy.ToString().ToLowerInvariant()})");
             Begin(Stage.Scale, _stages.Scaler, new ScaleData(Id, m.Balanced, Self));
         });
         Receive<DataScaled>(m =>
@@ -86,7 +87,7 @@ public sealed class PipelineRunActor : ReceiveActor
             Completed($"wrote {string.Join(", ", m.Manifest.Files)}");
             if (Settings.Mode == RunMode.Prepare)
             {
-                Succeed(new RunOutputs(m.Manifest, null, null, null, null, m.Manifest.Files));
+                Succeed(new RunOutputs(m.Manifest, null, null, null, null, PreparedFiles(m.Manifest)));
             }
             else
             {
@@ -116,7 +117,7 @@ public sealed class PipelineRunActor : ReceiveActor
         Receive<RunSaved>(m =>
         {
             Completed($"wrote {string.Join(", ", m.Files)}");
-            var files = (_state.Manifest?.Files ?? []).AddRange(m.Files);
+            var files = (_state.Manifest is { } manifest ? PreparedFiles(manifest) : []).AddRange(m.Files);
             Succeed(new RunOutputs(_state.Manifest, _state.Model, _state.Report, m.ModelDirectory, m.MetricsFile, files));
         });
         Receive<StageFailed>(m => Fail(m.Stage, m.Problem.ToString()));
@@ -160,6 +161,21 @@ public sealed class PipelineRunActor : ReceiveActor
             },
             false);
 
+    /// <summary>A bug in this coordinator ends its own run with the cause, instead of leaving the listener waiting.</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception ex)
+        {
+            _log.Error(ex, Line($"internal error: {ex.Message}"));
+            Fail(_state.Stage, $"internal error: {ex.GetType().Name}: {ex.Message}");
+            return true;
+        }
+    }
+
     protected override void PreStart()
     {
         _log.Info(Line($"started: mode {Settings.Mode}, seed {Settings.Seed}, out {Settings.OutDir}"));
@@ -172,6 +188,10 @@ public sealed class PipelineRunActor : ReceiveActor
             Begin(Stage.Load, _stages.Loader, new LoadData(Id, Settings.DataPath, Self));
         }
     }
+
+    /// <summary>The manifest names its files relative to the output directory; the listener wants paths it can open.</summary>
+    private ImmutableArray<string> PreparedFiles(PrepareManifest manifest) =>
+        [.. manifest.Files.Select(f => Path.Combine(Settings.OutDir, f)), Path.Combine(Settings.OutDir, "manifest.json")];
 
     private void StartTraining()
     {

@@ -20,7 +20,7 @@ public static class ChurnCli
 
           run       prepare + train + evaluate + save: the main job
                     [--data CSV] [--out DIR] [--seed N] [--config FILE] [--balance first|random]
-                    [--split 0.8,0.1,0.1] [--stratify] [--device auto|cpu|cuda|mps] [--json] [--verbose]
+                    [--split 0.8,0.1,0.1] [--stratify] [--device auto|cpu|cuda|mps] [--json] [--timings] [--verbose]
           prepare   load, balance, standardize, shuffle, split and write the .npz files
                     [--data CSV] [--out DIR] [--seed N] [--config FILE] [--balance first|random]
                     [--split 0.8,0.1,0.1] [--stratify] [--prefix NAME] [--verbose]
@@ -40,7 +40,7 @@ public static class ChurnCli
     private static readonly string[] PrepareOptions = ["data", "out", "seed", "config", "balance", "split", "prefix", "device", "host", "token"];
     private static readonly string[] TrainOptions = ["npz", "prefix", "out", "seed", "config", "device"];
     private static readonly string[] PredictOptions = ["model", "input", "output"];
-    private static readonly string[] RunFlags = ["stratify", "json", "verbose"];
+    private static readonly string[] RunFlags = ["stratify", "json", "verbose", "timings"];
     private static readonly string[] VerboseOnly = ["verbose"];
 
     public static async Task<int> RunAsync(string[] args)
@@ -174,6 +174,18 @@ public static class ChurnCli
             ? $"churn train: {settings.NpzDir} -> {settings.OutDir}"
             : $"churn {a.Verb}: {settings.DataPath} -> {settings.OutDir}");
 
+        // libtorch takes a few hundred milliseconds to load; loading it while the data stages run hides that time.
+        var torchLoad = mode == RunMode.Prepare ? null : Task.Run(WarmUpTorch);
+        var timings = a.Flags.Contains("timings");
+        void Timing(string what, TimeSpan took)
+        {
+            if (timings)
+            {
+                Console.Error.WriteLine($"  timing    {what}: {took.TotalMilliseconds:F0} ms");
+            }
+        }
+
+        Timing("process start to main", DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime);
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCtrlC = (_, e) =>
         {
@@ -184,11 +196,16 @@ public static class ChurnCli
         Console.CancelKeyPress += onCtrlC;
         try
         {
-            var outcome = await EmbeddedRun.ExecuteAsync(config, settings, a.Verbose, ConsoleOutput.Progress, cancel.Token);
+            var outcome = await EmbeddedRun.ExecuteAsync(config, settings, a.Verbose, ConsoleOutput.Progress, cancel.Token, Timing);
+            if (torchLoad is not null)
+            {
+                Timing("libtorch load (in parallel with the data stages)", await torchLoad);
+            }
+
             switch (outcome)
             {
                 case RunSucceeded s when mode == RunMode.Prepare:
-                    ConsoleOutput.PrepareSummary(s.Outputs.Manifest!);
+                    ConsoleOutput.PrepareSummary(s.Outputs);
                     return 0;
                 case RunSucceeded s when json:
                     Console.WriteLine(JsonNode.Parse(File.ReadAllText(s.Outputs.MetricsFile!))!.ToJsonString());
@@ -227,6 +244,13 @@ public static class ChurnCli
 
         var token = a.Get("token") ?? Environment.GetEnvironmentVariable(RemoteRun.TokenVariable);
         return await RemoteRun.ExecuteAsync(host, token, request.Unwrap(), a.Flags.Contains("json"));
+    }
+
+    private static TimeSpan WarmUpTorch()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var probe = TorchSharp.torch.zeros(1);
+        return clock.Elapsed;
     }
 
     /// <summary>The metrics of a finished run as one JSON object, for <c>--json</c> and the HTTP API.</summary>

@@ -25,14 +25,17 @@ public static class ConsoleOutput
         }
     }
 
-    public static void PrepareSummary(PrepareManifest m)
+    public static void PrepareSummary(RunOutputs o) => PrepareSummary(o.Manifest!, o.Files);
+
+    /// <summary>The same summary from a run's manifest and files, as a host reports them.</summary>
+    public static void PrepareSummary(PrepareManifest m, IEnumerable<string> files)
     {
         Row("source", m.Source);
         Row("rows read", m.RowsRead.ToString("N0", Invariant));
         Row("buyers", m.After.Buyers.ToString("N0", Invariant));
         Row("non-buyers kept", $"{m.After.NonBuyers.ToString("N0", Invariant)} of {m.Before.NonBuyers.ToString("N0", Invariant)} ({m.Strategy.ToString().ToLowerInvariant()}, seed {m.Seed})");
         Row("train/validation/test", $"{m.Splits.Train:N0} / {m.Splits.Validation:N0} / {m.Splits.Test:N0}");
-        Files(m.Files);
+        Files(files);
     }
 
     public static void TrainingSummary(RunOutputs o) =>

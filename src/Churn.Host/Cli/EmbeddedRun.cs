@@ -18,10 +18,14 @@ public static class EmbeddedRun
     /// Starts the host, sends the runs actor a <see cref="RunPipeline"/>, hands every event to <paramref name="onEvent"/>
     /// and returns the outcome. Cancelling <paramref name="cancel"/> asks the run to stop and waits for it to say so.
     /// </summary>
-    public static async Task<IRunEvent> ExecuteAsync(ChurnConfig config, RunSettings settings, bool verbose, Action<IRunEvent> onEvent, CancellationToken cancel)
+    public static async Task<IRunEvent> ExecuteAsync(
+        ChurnConfig config, RunSettings settings, bool verbose, Action<IRunEvent> onEvent, CancellationToken cancel, Action<string, TimeSpan>? timing = null)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using var host = ChurnHostBuilder.Embedded(config, verbose);
         await host.StartAsync(CancellationToken.None);
+        timing?.Invoke("host and actor system start", clock.Elapsed);
+        clock.Restart();
         try
         {
             var system = host.Services.GetRequiredService<ActorSystem>();
@@ -44,7 +48,10 @@ public static class EmbeddedRun
         }
         finally
         {
+            timing?.Invoke("pipeline", clock.Elapsed);
+            clock.Restart();
             await host.StopAsync(CancellationToken.None);
+            timing?.Invoke("shutdown", clock.Elapsed);
         }
     }
 }

@@ -178,7 +178,7 @@ public static class RemoteRun
         switch (run.Status)
         {
             case RunStatus.Succeeded when run.Mode == "prepare" && run.Manifest is not null:
-                ConsoleOutput.PrepareSummary(run.Manifest.Deserialize<PrepareManifest>(JsonFormat.Options)!);
+                ConsoleOutput.PrepareSummary(run.Manifest.Deserialize<PrepareManifest>(JsonFormat.Options)!, run.Artifacts);
                 return 0;
             case RunStatus.Succeeded when json:
                 Console.WriteLine(run.Metrics?.ToJsonString() ?? "{}");

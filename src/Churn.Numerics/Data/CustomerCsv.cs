@@ -1,9 +1,404 @@
+using System.Globalization;
+using System.Text;
+using Sylvan.Data.Csv;
+
 namespace Churn.Numerics.Data;
 
 /// <summary>Reads the customer file: ID, ten behaviour features, target (optional when scoring).</summary>
 public static class CustomerCsv
 {
-    /// <summary>Reads and validates a customer CSV; every rejection names file, line, column and reason.</summary>
-    public static Result<LoadedData> Load(string path, TargetPolicy target = TargetPolicy.Required) =>
-        throw new NotImplementedException();
+    /// <summary>Fields per row with the target column: ID, ten features, target.</summary>
+    public const int FieldsWithTarget = 12;
+
+    /// <summary>Fields per row without the target column (allowed with <see cref="TargetPolicy.Optional"/>).</summary>
+    public const int FieldsWithoutTarget = 11;
+
+    private const int MaxLineChars = 1 << 16;
+    private const int ExpectedBytesPerRow = 48;
+
+    // Field positions in a row (the ID is field 0), looked up once so the per-field checks compare integers.
+    private static readonly int ReviewField = 1 + Schema.FeatureNames.IndexOf("review");
+    private static readonly int ReviewScoreField = 1 + Schema.FeatureNames.IndexOf("review_score");
+    private static readonly int CompletionField = 1 + Schema.FeatureNames.IndexOf("completion");
+
+    /// <summary>
+    /// Reads and validates a customer CSV; every rejection names file, line, column and reason.
+    /// Accepts an optional header row (recognised by having no numeric field), CRLF or LF, a UTF-8 BOM and
+    /// trailing blank lines. <see cref="Problem.Line"/> is the 1-based physical line; problems about the whole
+    /// file (missing, empty, no data rows, a class without rows) carry no line. The SHA-256 is computed in the
+    /// same pass that parses.
+    /// </summary>
+    public static Result<LoadedData> Load(string path, TargetPolicy target = TargetPolicy.Required)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return new Problem("no customer file given", path);
+        }
+        if (Directory.Exists(path))
+        {
+            return new Problem("is a directory, not a customer CSV file", path);
+        }
+        FileStream file;
+        try
+        {
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return new Problem(e is FileNotFoundException or DirectoryNotFoundException ? "file not found" : $"cannot open the file: {e.Message}", path);
+        }
+
+        using var hashing = new HashingStream(file);
+        var reader = new Reader(path, target, EstimateRows(file));
+        try
+        {
+            using var text = new StreamReader(hashing, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+            using var csv = CsvDataReader.Create(text, new CsvDataReaderOptions
+            {
+                HasHeaders = false,
+                Delimiter = ',',
+                BufferSize = MaxLineChars,
+                MaxBufferSize = MaxLineChars,
+            });
+            return reader.ReadAll(csv).Bind(data => Finish(path, target, data, hashing.FinishSha256()));
+        }
+        catch (CsvRecordTooLargeException)
+        {
+            return new Problem(
+                $"a record longer than {MaxLineChars} characters; this does not look like the customer CSV (short comma-separated numeric rows)",
+                path, reader.Line);
+        }
+        catch (CsvFormatException e)
+        {
+            return new Problem($"malformed CSV ({e.Message}); check for an unbalanced double quote", path, reader.Line);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DecoderFallbackException)
+        {
+            return new Problem($"cannot read the file: {e.Message}", path, reader.Line);
+        }
+    }
+
+    /// <summary>The schema name of field <paramref name="index"/> in a row of the customer file.</summary>
+    public static string ColumnName(int index) => index switch
+    {
+        0 => Schema.IdColumn,
+        _ when index <= Schema.FeatureCount => Schema.FeatureNames[index - 1],
+        _ => Schema.TargetColumn,
+    };
+
+    private static Result<LoadedData> Finish(string path, TargetPolicy target, Dataset data, string sha256)
+    {
+        var counts = data.Counts();
+        if (target == TargetPolicy.Required && (counts.Buyers == 0 || counts.NonBuyers == 0))
+        {
+            var missing = counts.Buyers == 0 ? "buyers (target 1)" : "non-buyers (target 0)";
+            return new Problem($"no {missing} among {data.Rows} rows; training needs both classes", path, Column: Schema.TargetColumn);
+        }
+        return Result.Ok(new LoadedData(path, sha256, data));
+    }
+
+    private static int EstimateRows(FileStream file)
+    {
+        try
+        {
+            return (int)Math.Min(file.Length / ExpectedBytesPerRow, 1 << 24);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// The parsing state of one load: the physical line, whether a header or blank lines were seen, the rows so far.
+    /// Mutable, but created and dropped inside one <see cref="Load"/> call.
+    /// </summary>
+    private sealed class Reader(string path, TargetPolicy policy, int estimatedRows)
+    {
+        private readonly HashSet<long> _seenIds = new(estimatedRows);
+        private RowBuffer? _rows;
+        private int _fields;
+        private bool _headerDecided;
+        private long _firstDataLine;
+        private long? _blankSince;
+
+        /// <summary>The physical line where the record being read starts (1-based).</summary>
+        public long Line { get; private set; } = 1;
+
+        public Result<Dataset> ReadAll(CsvDataReader csv)
+        {
+            var sawAnything = false;
+            while (csv.Read())
+            {
+                sawAnything = true;
+                var raw = csv.GetRawRecordSpan();
+                var body = TrimLineEnd(raw);
+                var line = Line;
+                Line += body.Length == raw.Length ? 0 : 1;
+                if (body.ContainsAny('\r', '\n'))
+                {
+                    return Bad(line, SpanningColumn(csv), "a quoted field holds a line break; every customer must be on one line");
+                }
+                if (csv.RowFieldCount == 1 && body.IsWhiteSpace())
+                {
+                    _blankSince ??= line;
+                    continue;
+                }
+                if (_blankSince is { } blank)
+                {
+                    var where = _headerDecided ? "inside the data" : "before the data";
+                    return Bad(blank, null, $"blank line {where} (the next row is on line {line}); blank lines are only allowed at the end");
+                }
+                if (!_headerDecided)
+                {
+                    _headerDecided = true;
+                    if (IsHeader(csv))
+                    {
+                        var checkedHeader = DecideFields(csv.RowFieldCount, line, body, header: true);
+                        if (checkedHeader is not null)
+                        {
+                            return checkedHeader;
+                        }
+                        continue;
+                    }
+                }
+                if (_rows is null)
+                {
+                    var decided = DecideFields(csv.RowFieldCount, line, body, header: false);
+                    if (decided is not null)
+                    {
+                        return decided;
+                    }
+                }
+                var problem = ReadRow(csv, line, body);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+            }
+
+            if (!sawAnything)
+            {
+                return new Problem("the file is empty", path);
+            }
+            if (!_headerDecided)
+            {
+                return new Problem("the file holds only blank lines", path);
+            }
+            if (_rows is null || _rows.Count == 0)
+            {
+                return new Problem("the file has a header but no data rows", path);
+            }
+            return Result.Ok(_rows.Build());
+        }
+
+        /// <summary>Fixes the field count from the first row (header or data); null when it is acceptable.</summary>
+        private Problem? DecideFields(int fields, long line, ReadOnlySpan<char> body, bool header)
+        {
+            var ok = fields == FieldsWithTarget || (policy == TargetPolicy.Optional && fields == FieldsWithoutTarget);
+            if (!ok)
+            {
+                var expected = policy == TargetPolicy.Optional
+                    ? $"{FieldsWithoutTarget} or {FieldsWithTarget} (customer ID, {Schema.FeatureCount} features, optional target)"
+                    : $"{FieldsWithTarget} (customer ID, {Schema.FeatureCount} features, target)";
+                var what = header ? "the first line looks like a header but has" : "has";
+                return Bad(line, FieldCountColumn(fields, policy == TargetPolicy.Optional ? FieldsWithoutTarget : FieldsWithTarget),
+                    $"{what} {fields} field{(fields == 1 ? "" : "s")} where {expected} are expected{SeparatorHint(body)}");
+            }
+            _fields = fields;
+            _rows = new RowBuffer(Schema.FeatureCount, fields == FieldsWithTarget);
+            return null;
+        }
+
+        private Problem? ReadRow(CsvDataReader csv, long line, ReadOnlySpan<char> body)
+        {
+            if (_firstDataLine == 0)
+            {
+                _firstDataLine = line;
+            }
+            var fields = csv.RowFieldCount;
+            if (fields != _fields)
+            {
+                return Bad(line, FieldCountColumn(fields, _fields),
+                    $"has {fields} field{(fields == 1 ? "" : "s")} where {_fields} are expected (as on line {_firstDataLine}){SeparatorHint(body)}");
+            }
+            var rows = _rows!;
+            if (rows.Count == int.MaxValue / Schema.FeatureCount)
+            {
+                return Bad(line, null, $"more than {rows.Count} rows; the file is too large to hold in memory");
+            }
+
+            var idProblem = ParseId(csv.GetFieldSpan(0), line, out var id);
+            if (idProblem is not null)
+            {
+                return idProblem;
+            }
+            if (!_seenIds.Add(id))
+            {
+                return Bad(line, Schema.IdColumn,
+                    $"duplicate customer ID {id}: already on line {_firstDataLine + FirstRowWithId(rows, id)}; each customer must appear once");
+            }
+            Span<double> features = stackalloc double[Schema.FeatureCount];
+            for (var f = 1; f <= Schema.FeatureCount; f++)
+            {
+                var problem = ParseFeature(csv.GetFieldSpan(f), line, f, out features[f - 1]);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+            }
+            var targetValue = 0;
+            if (_fields == FieldsWithTarget)
+            {
+                var targetProblem = ParseFlag(csv.GetFieldSpan(FieldsWithTarget - 1), line, FieldsWithTarget - 1, out targetValue);
+                if (targetProblem is not null)
+                {
+                    return targetProblem;
+                }
+            }
+            rows.Add(id, features, targetValue);
+            return null;
+        }
+
+        private Problem? ParseId(ReadOnlySpan<char> field, long line, out long id)
+        {
+            if (long.TryParse(field, NumberStyles.Integer, CultureInfo.InvariantCulture, out id))
+            {
+                return null;
+            }
+            var numeric = ParseNumber(field, line, 0, out var value);
+            if (numeric is not null)
+            {
+                return numeric;
+            }
+            // Exports through a spreadsheet often write whole numbers as "994.0"; those are still whole IDs.
+            if (value == Math.Floor(value) && Math.Abs(value) <= (1L << 53))
+            {
+                id = (long)value;
+                return null;
+            }
+            return Bad(line, Schema.IdColumn, $"customer ID must be a whole number, got '{Shorten(field)}'");
+        }
+
+        private Problem? ParseFlag(ReadOnlySpan<char> field, long line, int index, out int flag)
+        {
+            flag = 0;
+            var numeric = ParseNumber(field, line, index, out var value);
+            if (numeric is not null)
+            {
+                return numeric;
+            }
+            if (value is not (0 or 1))
+            {
+                return Bad(line, ColumnName(index), $"must be 0 or 1, got '{Shorten(field)}'");
+            }
+            flag = (int)value;
+            return null;
+        }
+
+        private Problem? ParseFeature(ReadOnlySpan<char> field, long line, int index, out double value)
+        {
+            var numeric = ParseNumber(field, line, index, out value);
+            if (numeric is not null)
+            {
+                return numeric;
+            }
+            if (index == ReviewField && value is not (0 or 1))
+            {
+                return Bad(line, ColumnName(index), $"the review flag must be 0 or 1, got '{Shorten(field)}'");
+            }
+            if (index == ReviewScoreField && value is < 0 or > 10)
+            {
+                return Bad(line, ColumnName(index), $"the review score must be between 0 and 10, got '{Shorten(field)}'");
+            }
+            if (index == CompletionField && value is < 0 or > 1)
+            {
+                return Bad(line, ColumnName(index), $"completion must be between 0 and 1, got '{Shorten(field)}'");
+            }
+            return value < 0 ? Bad(line, ColumnName(index), $"must not be negative, got '{Shorten(field)}'") : null;
+        }
+
+        private Problem? ParseNumber(ReadOnlySpan<char> field, long line, int index, out double value)
+        {
+            if (!DecimalText.TryParse(field, out value))
+            {
+                var shown = field.IsWhiteSpace() ? "an empty field" : $"'{Shorten(field)}'";
+                return Bad(line, ColumnName(index), $"expected a number, got {shown}");
+            }
+            if (!double.IsFinite(value))
+            {
+                return Bad(line, ColumnName(index), $"expected a finite number, got '{Shorten(field)}' (NaN and infinities are not allowed)");
+            }
+            return null;
+        }
+
+        private Problem Bad(long line, string? column, string reason) => new(reason, path, line, column);
+
+        private static bool IsHeader(CsvDataReader csv)
+        {
+            for (var i = 0; i < csv.RowFieldCount; i++)
+            {
+                if (double.TryParse(csv.GetFieldSpan(i), NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static int FirstRowWithId(RowBuffer rows, long id)
+        {
+            for (var row = 0; row < rows.Count; row++)
+            {
+                if (rows.Id(row) == id)
+                {
+                    return row;
+                }
+            }
+            return 0;
+        }
+
+        /// <summary>The first missing column for a short row, the last expected one for a long row.</summary>
+        private static string? FieldCountColumn(int found, int expected) =>
+            found < expected ? ColumnName(found) : ColumnName(expected - 1);
+
+        private static string? SpanningColumn(CsvDataReader csv)
+        {
+            for (var i = 0; i < csv.RowFieldCount; i++)
+            {
+                if (csv.GetFieldSpan(i).ContainsAny('\r', '\n'))
+                {
+                    return ColumnName(i);
+                }
+            }
+            return null;
+        }
+
+        private static string SeparatorHint(ReadOnlySpan<char> body)
+        {
+            if (body.Length > 0 && body[^1] == ',')
+            {
+                return " (the line ends with a comma)";
+            }
+            return body.Contains(';') ? "; the file seems to separate fields with ';', expected ','"
+                : body.Contains('\t') ? "; the file seems to separate fields with tabs, expected ','"
+                : "";
+        }
+    }
+
+    private static ReadOnlySpan<char> TrimLineEnd(ReadOnlySpan<char> raw)
+    {
+        if (raw.EndsWith("\r\n"))
+        {
+            return raw[..^2];
+        }
+        return raw.Length > 0 && raw[^1] is '\n' or '\r' ? raw[..^1] : raw;
+    }
+
+    private static string Shorten(ReadOnlySpan<char> field)
+    {
+        const int max = 40;
+        var text = field.Trim();
+        return text.Length <= max ? text.ToString() : string.Concat(text[..max], "…");
+    }
 }

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Churn.Numerics.Data;
 
@@ -29,17 +31,127 @@ public static class Preparation
 {
     public const string DefaultPrefix = "Audiobooks_data";
 
-    public static Result<Prepared> Prepare(LoadedData loaded, PrepareOptions options) => throw new NotImplementedException();
+    /// <summary>The manifest's file name inside the output directory.</summary>
+    public const string ManifestFileName = "manifest.json";
 
-    /// <summary>The manifest of a preparation whose files are named by <paramref name="files"/>.</summary>
-    public static PrepareManifest Manifest(Prepared prepared, ImmutableArray<string> files) => throw new NotImplementedException();
+    /// <summary>How the manifest is written and read: camelCase, indented, enums by name, every field required.</summary>
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
 
     /// <summary>
-    /// Writes <c>&lt;prefix&gt;_train/_validation/_test.npz</c> and <c>manifest.json</c> into <paramref name="directory"/>;
-    /// each file is replaced atomically so a failure leaves earlier outputs intact.
+    /// Balance, then standardize (fitted on the balanced rows), then split. Every stage gets the run seed and
+    /// derives its own stream from it, so the result equals calling the stages one by one with the same seed.
     /// </summary>
-    public static Result<PrepareManifest> Write(string directory, string prefix, Prepared prepared) => throw new NotImplementedException();
+    public static Result<Prepared> Prepare(LoadedData loaded, PrepareOptions options) =>
+        Balancer.Balance(loaded.Data, options.Balance, options.Seed).Bind(balanced =>
+        {
+            var (scaled, scaler) = Scaler.FitApply(balanced.Data);
+            return Splitter.Split(scaled, options.Ratios, options.Seed, options.Stratify)
+                .Map(splits => new Prepared(loaded, balanced, scaler, splits, options));
+        });
 
-    /// <summary>Reads a <c>manifest.json</c> written by <see cref="Write"/>.</summary>
-    public static Result<PrepareManifest> ReadManifest(string path) => throw new NotImplementedException();
+    /// <summary>The manifest of a preparation whose files are named by <paramref name="files"/>.</summary>
+    public static PrepareManifest Manifest(Prepared prepared, ImmutableArray<string> files) =>
+        new(
+            prepared.Loaded.Source,
+            prepared.Loaded.Sha256,
+            prepared.Loaded.Data.Rows,
+            prepared.Balanced.Before,
+            prepared.Balanced.After,
+            prepared.Balanced.Strategy,
+            prepared.Options.Seed,
+            prepared.Options.Ratios,
+            prepared.Options.Stratify,
+            new SplitSizes(prepared.Splits.Train.Rows, prepared.Splits.Validation.Rows, prepared.Splits.Test.Rows),
+            prepared.Scaler,
+            Schema.FeatureNames,
+            files.IsDefault ? [] : files);
+
+    /// <summary>The three split files' names for <paramref name="prefix"/>: train, validation, test.</summary>
+    public static ImmutableArray<string> SplitFileNames(string prefix) =>
+        [$"{prefix}_train.npz", $"{prefix}_validation.npz", $"{prefix}_test.npz"];
+
+    /// <summary>
+    /// Writes <c>&lt;prefix&gt;_train/_validation/_test.npz</c> and <c>manifest.json</c> into <paramref name="directory"/>
+    /// (created if missing); each file is replaced atomically so a failure leaves earlier outputs intact. The manifest
+    /// lists the file names relative to the directory and is written last, so its presence means the set is complete.
+    /// </summary>
+    public static Result<PrepareManifest> Write(string directory, string prefix, Prepared prepared)
+    {
+        if (string.IsNullOrWhiteSpace(prefix) || prefix.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || prefix is "." or "..")
+        {
+            return new Problem($"'{prefix}' cannot start a file name; use letters, digits, '-' or '_'", Column: "prefix");
+        }
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return new Problem($"cannot create the output directory: {e.Message}", directory);
+        }
+
+        var names = SplitFileNames(prefix);
+        Dataset[] splits = [prepared.Splits.Train, prepared.Splits.Validation, prepared.Splits.Test];
+        for (var i = 0; i < splits.Length; i++)
+        {
+            if (Npz.Write(Path.Combine(directory, names[i]), splits[i]) is Result<string>.Error error)
+            {
+                return error.Problem;
+            }
+        }
+        var manifest = Manifest(prepared, names);
+        return AtomicFile.Write(
+                Path.Combine(directory, ManifestFileName),
+                stream => JsonSerializer.Serialize(stream, manifest, JsonOptions))
+            .Map(_ => manifest);
+    }
+
+    /// <summary>Reads a <c>manifest.json</c> written by <see cref="Write"/>, checking that its scaler fits the schema.</summary>
+    public static Result<PrepareManifest> ReadManifest(string path)
+    {
+        PrepareManifest? manifest;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            manifest = JsonSerializer.Deserialize<PrepareManifest>(stream, JsonOptions);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return new Problem("manifest not found", path);
+        }
+        catch (JsonException e)
+        {
+            return new Problem($"not a valid manifest: {e.Message}", path, e.LineNumber + 1);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return new Problem($"cannot read the manifest: {e.Message}", path);
+        }
+        if (manifest is null)
+        {
+            return new Problem("not a valid manifest: it holds null", path);
+        }
+        var scaler = manifest.Scaler;
+        if (!scaler.FeatureNames.SequenceEqual(Schema.FeatureNames) || !manifest.FeatureNames.SequenceEqual(Schema.FeatureNames))
+        {
+            return new Problem(
+                $"the manifest's features ({string.Join(", ", scaler.FeatureNames)}) are not this program's ({string.Join(", ", Schema.FeatureNames)})",
+                path, Column: "featureNames");
+        }
+        if (scaler.Means.Length != Schema.FeatureCount || scaler.Stds.Length != Schema.FeatureCount
+            || scaler.Means.Any(m => !double.IsFinite(m)) || scaler.Stds.Any(s => !double.IsFinite(s) || s <= 0))
+        {
+            return new Problem(
+                $"the manifest's scaler needs {Schema.FeatureCount} finite means and {Schema.FeatureCount} positive finite stds",
+                path, Column: "scaler");
+        }
+        return Result.Ok(manifest);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Churn.Numerics.Data;
@@ -5,11 +6,92 @@ namespace Churn.Numerics.Data;
 /// <summary>Standardization to mean 0 and population standard deviation 1 per feature.</summary>
 public static class Scaler
 {
-    public static ScalerParameters Fit(Matrix<double> inputs) => throw new NotImplementedException();
+    /// <summary>
+    /// Per-column mean and population standard deviation (divide by n, as numpy's <c>std</c> does). A constant
+    /// column gets divisor 1 and its exact value as mean, so it maps to exactly 0.
+    /// </summary>
+    public static ScalerParameters Fit(Matrix<double> inputs)
+    {
+        var values = DatasetRows.ReadColumnMajor(inputs);
+        var n = inputs.RowCount;
+        var means = new double[inputs.ColumnCount];
+        var stds = new double[inputs.ColumnCount];
+        for (var c = 0; c < inputs.ColumnCount; c++)
+        {
+            var column = values.AsSpan(c * n, n);
+            if (n == 0)
+            {
+                stds[c] = 1;
+                continue;
+            }
+            var min = double.PositiveInfinity;
+            var max = double.NegativeInfinity;
+            var sum = 0.0;
+            foreach (var v in column)
+            {
+                sum += v;
+                min = Math.Min(min, v);
+                max = Math.Max(max, v);
+            }
+            // Checked on min/max rather than std == 0: the mean of equal values can be off by an ulp, which
+            // would leave a tiny non-zero std and blow the column up instead of zeroing it.
+            if (min == max)
+            {
+                means[c] = min;
+                stds[c] = 1;
+                continue;
+            }
+            var mean = sum / n;
+            // Two passes: subtracting the mean first avoids the cancellation of the sum-of-squares formula.
+            var squares = 0.0;
+            foreach (var v in column)
+            {
+                var d = v - mean;
+                squares += d * d;
+            }
+            var std = Math.Sqrt(squares / n);
+            means[c] = mean;
+            stds[c] = std > 0 ? std : 1;
+        }
+        return new ScalerParameters(FeatureNamesFor(inputs.ColumnCount), [.. means], [.. stds]);
+    }
 
     /// <summary>A new matrix; <paramref name="inputs"/> is left as it was.</summary>
-    public static Matrix<double> Apply(ScalerParameters parameters, Matrix<double> inputs) => throw new NotImplementedException();
+    /// <exception cref="ArgumentException">The parameters were fitted on a different number of columns (a bug, not bad input).</exception>
+    public static Matrix<double> Apply(ScalerParameters parameters, Matrix<double> inputs)
+    {
+        if (parameters.Means.Length != inputs.ColumnCount || parameters.Stds.Length != inputs.ColumnCount)
+        {
+            throw new ArgumentException(
+                $"scaler has {parameters.Means.Length} means and {parameters.Stds.Length} stds for {inputs.ColumnCount} columns",
+                nameof(parameters));
+        }
+        var source = DatasetRows.ReadColumnMajor(inputs);
+        var n = inputs.RowCount;
+        var values = new double[source.Length];
+        for (var c = 0; c < inputs.ColumnCount; c++)
+        {
+            var mean = parameters.Means[c];
+            var std = parameters.Stds[c];
+            var from = source.AsSpan(c * n, n);
+            var to = values.AsSpan(c * n, n);
+            for (var i = 0; i < n; i++)
+            {
+                to[i] = (from[i] - mean) / std;
+            }
+        }
+        return Matrix<double>.Build.Dense(n, inputs.ColumnCount, values);
+    }
 
     /// <summary>Fits on <paramref name="data"/> and returns the standardized copy with the parameters.</summary>
-    public static (Dataset Scaled, ScalerParameters Parameters) FitApply(Dataset data) => throw new NotImplementedException();
+    public static (Dataset Scaled, ScalerParameters Parameters) FitApply(Dataset data)
+    {
+        var parameters = Fit(data.Inputs);
+        return (data with { Inputs = Apply(parameters, data.Inputs) }, parameters);
+    }
+
+    private static ImmutableArray<string> FeatureNamesFor(int columns) =>
+        columns == Schema.FeatureCount
+            ? Schema.FeatureNames
+            : [.. Enumerable.Range(0, columns).Select(c => $"feature_{c}")];
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Churn.Numerics.Data;
 using Churn.Numerics.Model;
+using MathNet.Numerics.LinearAlgebra;
 
 namespace Churn.Numerics.Evaluation;
 
@@ -35,20 +36,249 @@ public sealed record TestReport(
 
 public static class Metrics
 {
-    public static ClassificationMetrics Classification(ImmutableArray<double> probabilities, ImmutableArray<int> targets, double threshold = 0.5) =>
-        throw new NotImplementedException();
+    /// <summary>Log loss clips probabilities to [ε, 1 − ε] so one confident mistake gives a large but finite loss.</summary>
+    public const double LogLossEpsilon = 1e-15;
 
-    public static ImmutableArray<GainsRow> Gains(ImmutableArray<double> probabilities, ImmutableArray<int> targets, int bins = 10) =>
-        throw new NotImplementedException();
+    /// <summary>
+    /// Threshold metrics (a row is predicted a buyer when its probability is at least <paramref name="threshold"/>),
+    /// rank-based ROC AUC (tied scores share their average rank) and log loss. Precision, recall and F1 are 0 when
+    /// their denominator is 0; ROC AUC is NaN when only one class is present; everything but the counts is NaN for no rows.
+    /// </summary>
+    public static ClassificationMetrics Classification(ImmutableArray<double> probabilities, ImmutableArray<int> targets, double threshold = 0.5)
+    {
+        RequireSameLength(probabilities, targets);
+        int tp = 0, fp = 0, tn = 0, fn = 0;
+        var logLoss = 0.0;
+        for (var i = 0; i < probabilities.Length; i++)
+        {
+            var p = probabilities[i];
+            var buyer = targets[i] == 1;
+            var predictedBuyer = p >= threshold;
+            if (predictedBuyer)
+            {
+                if (buyer) { tp++; } else { fp++; }
+            }
+            else
+            {
+                if (buyer) { fn++; } else { tn++; }
+            }
+            var clipped = Math.Clamp(p, LogLossEpsilon, 1 - LogLossEpsilon);
+            logLoss -= buyer ? Math.Log(clipped) : Math.Log(1 - clipped);
+        }
+        var rows = probabilities.Length;
+        var precision = Ratio(tp, tp + fp);
+        var recall = Ratio(tp, tp + fn);
+        var f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
+        return new ClassificationMetrics(
+            rows,
+            rows == 0 ? double.NaN : (double)(tp + tn) / rows,
+            precision,
+            recall,
+            f1,
+            RocAuc(probabilities, targets),
+            rows == 0 ? double.NaN : logLoss / rows,
+            new ConfusionMatrix(tp, fp, tn, fn));
+    }
 
-    public static ImmutableArray<RocPoint> Roc(ImmutableArray<double> probabilities, ImmutableArray<int> targets) =>
-        throw new NotImplementedException();
+    /// <summary>
+    /// Cumulative gains: customers sorted by probability, highest first (ties keep input order), and for each of
+    /// <paramref name="bins"/> equal steps the top share contacted (rounded to whole customers), the buyers among them,
+    /// their share of all buyers, and lift = buyers' share reached / share of customers contacted (0 when nobody was
+    /// contacted or there are no buyers).
+    /// </summary>
+    public static ImmutableArray<GainsRow> Gains(ImmutableArray<double> probabilities, ImmutableArray<int> targets, int bins = 10)
+    {
+        RequireSameLength(probabilities, targets);
+        ArgumentOutOfRangeException.ThrowIfLessThan(bins, 1);
+        var n = probabilities.Length;
+        var order = DescendingOrder(probabilities);
+        var totalBuyers = 0;
+        foreach (var t in targets)
+        {
+            totalBuyers += t == 1 ? 1 : 0;
+        }
+        var rows = ImmutableArray.CreateBuilder<GainsRow>(bins);
+        int contacted = 0, reached = 0;
+        for (var bin = 1; bin <= bins; bin++)
+        {
+            // Round half up in integers: the last bin always contacts exactly everyone.
+            var upTo = (int)(((2L * bin * n) + bins) / (2L * bins));
+            for (; contacted < upTo; contacted++)
+            {
+                reached += targets[order[contacted]] == 1 ? 1 : 0;
+            }
+            var share = totalBuyers == 0 ? 0 : (double)reached / totalBuyers;
+            var lift = contacted == 0 ? 0 : share / ((double)contacted / n);
+            rows.Add(new GainsRow((double)bin / bins, contacted, reached, share, lift));
+        }
+        return rows.MoveToImmutable();
+    }
 
-    /// <summary>Permutation importance, ranked (1 = matters most), with a seeded shuffle per feature.</summary>
-    public static ImmutableArray<FeatureImportance> PermutationImportance(TrainedModel model, Dataset test, ImmutableArray<string> featureNames, ulong seed, int repeats = 5) =>
-        throw new NotImplementedException();
+    /// <summary>
+    /// The ROC curve from (0, 0) to (1, 1): one point per distinct probability, taken from the highest down, so tied
+    /// scores make one diagonal step. With only one class present it is the diagonal.
+    /// </summary>
+    public static ImmutableArray<RocPoint> Roc(ImmutableArray<double> probabilities, ImmutableArray<int> targets)
+    {
+        RequireSameLength(probabilities, targets);
+        var positives = 0;
+        foreach (var t in targets)
+        {
+            positives += t == 1 ? 1 : 0;
+        }
+        var negatives = targets.Length - positives;
+        if (positives == 0 || negatives == 0)
+        {
+            return [new RocPoint(0, 0), new RocPoint(1, 1)];
+        }
+        var order = DescendingOrder(probabilities);
+        var points = ImmutableArray.CreateBuilder<RocPoint>();
+        points.Add(new RocPoint(0, 0));
+        int tp = 0, fp = 0;
+        for (var i = 0; i < order.Length; i++)
+        {
+            if (targets[order[i]] == 1) { tp++; } else { fp++; }
+            var lastOfTie = i == order.Length - 1 || probabilities[order[i + 1]] != probabilities[order[i]];
+            if (lastOfTie)
+            {
+                points.Add(new RocPoint((double)fp / negatives, (double)tp / positives));
+            }
+        }
+        return points.ToImmutable();
+    }
+
+    /// <summary>
+    /// Permutation importance, ranked (1 = matters most), with a seeded shuffle per feature. Each of
+    /// <paramref name="repeats"/> rounds shuffles one column of a new copy of the inputs (the test inputs are never
+    /// changed); the drops are the unshuffled accuracy and ROC AUC minus their means over the rounds. Ranked by AUC
+    /// drop, then accuracy drop, then feature order.
+    /// </summary>
+    public static ImmutableArray<FeatureImportance> PermutationImportance(TrainedModel model, Dataset test, ImmutableArray<string> featureNames, ulong seed, int repeats = 5)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
+        RequireTargets(test);
+        var inputs = test.Inputs;
+        if (featureNames.Length != inputs.ColumnCount)
+        {
+            throw new ArgumentException($"{featureNames.Length} feature names for {inputs.ColumnCount} input columns", nameof(featureNames));
+        }
+        var baseline = Classification(Scoring.Probabilities(model, inputs), test.Targets);
+        var rows = inputs.RowCount;
+        var original = inputs.ToColumnMajorArray();
+        var drops = new List<(int Feature, double Accuracy, double Auc)>(featureNames.Length);
+        for (var feature = 0; feature < featureNames.Length; feature++)
+        {
+            double accuracy = 0, auc = 0;
+            for (var repeat = 0; repeat < repeats; repeat++)
+            {
+                var order = SeededPermutation.Of(rows, SeededPermutation.Mix(seed, feature, repeat));
+                // A fresh array per round that only this matrix will ever see.
+                var storage = (double[])original.Clone();
+                var column = feature * rows;
+                for (var r = 0; r < rows; r++)
+                {
+                    storage[column + r] = original[column + order[r]];
+                }
+                var shuffled = Matrix<double>.Build.Dense(rows, inputs.ColumnCount, storage);
+                var metrics = Classification(Scoring.Probabilities(model, shuffled), test.Targets);
+                accuracy += metrics.Accuracy;
+                auc += metrics.RocAuc;
+            }
+            drops.Add((feature, baseline.Accuracy - (accuracy / repeats), baseline.RocAuc - (auc / repeats)));
+        }
+        return
+        [
+            .. drops
+                .OrderByDescending(d => d.Auc)
+                .ThenByDescending(d => d.Accuracy)
+                .ThenBy(d => d.Feature)
+                .Select((d, i) => new FeatureImportance(featureNames[d.Feature], i + 1, d.Accuracy, d.Auc)),
+        ];
+    }
 
     /// <summary>The full test report of <paramref name="model"/> on <paramref name="test"/>.</summary>
-    public static TestReport Evaluate(TrainedModel model, Dataset test, ImmutableArray<string> featureNames, ulong seed) =>
-        throw new NotImplementedException();
+    public static TestReport Evaluate(TrainedModel model, Dataset test, ImmutableArray<string> featureNames, ulong seed)
+    {
+        RequireTargets(test);
+        var probabilities = Scoring.Probabilities(model, test.Inputs);
+        return new TestReport(
+            Classification(probabilities, test.Targets),
+            PermutationImportance(model, test, featureNames, seed),
+            Gains(probabilities, test.Targets),
+            Roc(probabilities, test.Targets));
+    }
+
+    /// <summary>Mann–Whitney U over average ranks: the chance a random buyer scores above a random non-buyer, ties counting half.</summary>
+    private static double RocAuc(ImmutableArray<double> probabilities, ImmutableArray<int> targets)
+    {
+        var n = probabilities.Length;
+        var order = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            order[i] = i;
+        }
+        var keys = probabilities.ToArray();
+        Array.Sort(keys, order);
+        double positiveRankSum = 0;
+        long positives = 0;
+        for (var start = 0; start < n;)
+        {
+            var end = start;
+            while (end + 1 < n && keys[end + 1] == keys[start])
+            {
+                end++;
+            }
+            // Ranks are 1-based; a tie group from start to end shares the mean of its ranks.
+            var averageRank = ((start + end) / 2.0) + 1;
+            for (var k = start; k <= end; k++)
+            {
+                if (targets[order[k]] == 1)
+                {
+                    positiveRankSum += averageRank;
+                    positives++;
+                }
+            }
+            start = end + 1;
+        }
+        var negatives = n - positives;
+        if (positives == 0 || negatives == 0)
+        {
+            return double.NaN;
+        }
+        return (positiveRankSum - (positives * (positives + 1) / 2.0)) / (positives * (double)negatives);
+    }
+
+    private static int[] DescendingOrder(ImmutableArray<double> probabilities)
+    {
+        var order = new int[probabilities.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+        // Stable on ties (index order) so gains and curves do not depend on the sort algorithm.
+        Array.Sort(order, (a, b) =>
+        {
+            var byScore = probabilities[b].CompareTo(probabilities[a]);
+            return byScore != 0 ? byScore : a.CompareTo(b);
+        });
+        return order;
+    }
+
+    private static double Ratio(int numerator, int denominator) => denominator == 0 ? 0 : (double)numerator / denominator;
+
+    private static void RequireSameLength(ImmutableArray<double> probabilities, ImmutableArray<int> targets)
+    {
+        if (probabilities.Length != targets.Length)
+        {
+            throw new ArgumentException($"{probabilities.Length} probabilities for {targets.Length} targets", nameof(targets));
+        }
+    }
+
+    private static void RequireTargets(Dataset test)
+    {
+        if (!test.HasTargets || test.Targets.Length != test.Rows)
+        {
+            throw new ArgumentException("evaluation needs a target for every row", nameof(test));
+        }
+    }
 }

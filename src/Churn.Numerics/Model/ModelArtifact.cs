@@ -1,6 +1,12 @@
 using System.Collections.Immutable;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
+using TorchSharp;
 
 namespace Churn.Numerics.Model;
 
@@ -20,9 +26,200 @@ public sealed record ModelArtifact(
     public const string WeightsFile = "weights.dat";
     public const string ManifestFile = "model.json";
 
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        // ROC AUC is NaN when the test split holds one class only; JSON has no NaN, so it is written as "NaN".
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    /// <summary>
+    /// What wrote a model: this product's version, TorchSharp's, libtorch's and .NET's. <see cref="Save"/> adds these to
+    /// <see cref="Versions"/> for any key the artifact does not set itself.
+    /// </summary>
+    public static ImmutableDictionary<string, string> RuntimeVersions() =>
+        ImmutableDictionary.CreateRange(
+        [
+            KeyValuePair.Create("churn", InformationalVersion(typeof(ModelArtifact).Assembly)),
+            KeyValuePair.Create("torchsharp", InformationalVersion(typeof(torch).Assembly)),
+            KeyValuePair.Create("libtorch", torch.__version__),
+            KeyValuePair.Create("dotnet", RuntimeInformation.FrameworkDescription),
+        ]);
+
     /// <summary>Writes into <paramref name="directory"/> (created if needed), replacing files atomically.</summary>
-    public static Result<string> Save(string directory, ModelArtifact artifact) => throw new NotImplementedException();
+    /// <remarks>
+    /// Both files are written to temporary names in <paramref name="directory"/> first and only then moved over the old
+    /// ones, so a failure leaves an existing model as it was. <c>model.json</c> records the SHA-256 of
+    /// <c>weights.dat</c>, so <see cref="Load"/> notices files left from two different saves. Returns the directory's full path.
+    /// </remarks>
+    public static Result<string> Save(string directory, ModelArtifact artifact)
+    {
+        var model = artifact.Model;
+        var built = ChurnNetwork.FromWeights(model.Config, model.Layers);
+        if (built is not Result<ChurnNetwork>.Ok { Value: var network })
+        {
+            return Result.Fail<string>($"cannot save: {((Result<ChurnNetwork>.Error)built).Problem.Reason}", WeightsFile);
+        }
+        using var _ = network;
+        string full;
+        try
+        {
+            full = Path.GetFullPath(directory);
+            Directory.CreateDirectory(full);
+        }
+        catch (Exception e)
+        {
+            return Result.Fail<string>($"cannot create the model directory: {e.Message}", directory);
+        }
+        var weightsPath = Path.Combine(full, WeightsFile);
+        var manifestPath = Path.Combine(full, ManifestFile);
+        var suffix = $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        var weightsTemp = weightsPath + suffix;
+        var manifestTemp = manifestPath + suffix;
+        var writing = weightsPath;
+        try
+        {
+            network.save(weightsTemp);
+            var manifest = new ModelManifest(
+                ModelManifest.CurrentFormat,
+                new ModelArchitecture(
+                    model.Layers[0].Inputs, model.Config.Depth, model.Config.Width, model.Config.Activation, ChurnNetwork.Classes,
+                    [.. model.Layers.Select(l => new LayerShape(l.Inputs, l.Outputs))]),
+                model.Config,
+                artifact.FeatureNames,
+                artifact.Scaler,
+                artifact.TestMetrics,
+                artifact.DataSha256,
+                artifact.Seed,
+                RuntimeVersions().SetItems(artifact.Versions ?? ImmutableDictionary<string, string>.Empty),
+                model.Device,
+                model.EpochsRun,
+                model.BestEpoch,
+                model.History,
+                WeightsFile,
+                Sha256(weightsTemp));
+            writing = manifestPath;
+            using (var stream = new FileStream(manifestTemp, FileMode.CreateNew, FileAccess.Write))
+            {
+                JsonSerializer.Serialize(stream, manifest, Json);
+                stream.Flush(flushToDisk: true);
+            }
+            writing = weightsPath;
+            File.Move(weightsTemp, weightsPath, overwrite: true);
+            writing = manifestPath;
+            File.Move(manifestTemp, manifestPath, overwrite: true);
+            return Result.Ok(full);
+        }
+        catch (Exception e)
+        {
+            return Result.Fail<string>($"cannot write: {e.Message}", writing);
+        }
+        finally
+        {
+            File.Delete(weightsTemp);
+            File.Delete(manifestTemp);
+        }
+    }
 
     /// <summary>Reads a directory written by <see cref="Save"/>; a missing or damaged file is a clear error.</summary>
-    public static Result<ModelArtifact> Load(string directory) => throw new NotImplementedException();
+    public static Result<ModelArtifact> Load(string directory)
+    {
+        var full = Path.GetFullPath(directory);
+        if (!Directory.Exists(full))
+        {
+            return Result.Fail<ModelArtifact>("model directory not found", full);
+        }
+        var manifestPath = Path.Combine(full, ManifestFile);
+        var weightsPath = Path.Combine(full, WeightsFile);
+        if (!File.Exists(manifestPath))
+        {
+            return Result.Fail<ModelArtifact>("file not found; is this a directory written by 'churn train'?", manifestPath);
+        }
+        ModelManifest manifest;
+        try
+        {
+            using var stream = File.OpenRead(manifestPath);
+            manifest = JsonSerializer.Deserialize<ModelManifest>(stream, Json)
+                ?? throw new JsonException("the file holds null instead of a model description");
+        }
+        catch (JsonException e)
+        {
+            return Result.Fail<ModelArtifact>($"malformed model description: {e.Message}", manifestPath, e.LineNumber + 1);
+        }
+        catch (Exception e)
+        {
+            return Result.Fail<ModelArtifact>($"cannot read: {e.Message}", manifestPath);
+        }
+        if (CheckManifest(manifest) is { } problem)
+        {
+            return problem with { File = manifestPath };
+        }
+        if (!File.Exists(weightsPath))
+        {
+            return Result.Fail<ModelArtifact>("file not found; the model's weights are missing", weightsPath);
+        }
+        try
+        {
+            if (!string.Equals(Sha256(weightsPath), manifest.WeightsSha256, StringComparison.OrdinalIgnoreCase))
+            {
+                return Result.Fail<ModelArtifact>(
+                    $"the weights' SHA-256 differs from the one {ManifestFile} records; the files come from different saves", weightsPath);
+            }
+            using var network = ChurnNetwork.Blank(manifest.Architecture.Inputs, manifest.Config);
+            network.load(weightsPath, strict: true);
+            var layers = network.Weights();
+            var shapes = layers.Select(l => new LayerShape(l.Inputs, l.Outputs));
+            if (!shapes.SequenceEqual(manifest.Architecture.Layers))
+            {
+                return Result.Fail<ModelArtifact>($"the layers' shapes differ from those {ManifestFile} records", weightsPath);
+            }
+            var model = new TrainedModel(manifest.Config, layers, manifest.EpochsRun, manifest.BestEpoch, manifest.History, manifest.Device);
+            return Result.Ok(new ModelArtifact(
+                model, manifest.Scaler, manifest.FeatureNames, manifest.TestMetrics, manifest.DataSha256, manifest.Seed, manifest.Versions));
+        }
+        catch (Exception e)
+        {
+            return Result.Fail<ModelArtifact>($"weights do not match the architecture in {ManifestFile}: {e.Message}", weightsPath);
+        }
+    }
+
+    private static Problem? CheckManifest(ModelManifest manifest)
+    {
+        if (manifest.FormatVersion != ModelManifest.CurrentFormat)
+        {
+            return new Problem($"format version {manifest.FormatVersion} is not supported (this build reads version {ModelManifest.CurrentFormat})", Column: "formatVersion");
+        }
+        if (manifest.Config.Validate() is Result<ModelConfig>.Error { Problem: var configProblem })
+        {
+            return configProblem with { Column = "config." + configProblem.Column };
+        }
+        var architecture = manifest.Architecture;
+        var config = manifest.Config;
+        if (architecture.HiddenLayers != config.Depth || architecture.Width != config.Width || architecture.Activation != config.Activation
+            || architecture.Outputs != ChurnNetwork.Classes || architecture.Inputs < 1 || architecture.Layers.IsDefault
+            || architecture.Layers.Length != config.Depth + 1)
+        {
+            return new Problem("the architecture disagrees with the configuration", Column: "architecture");
+        }
+        if (manifest.FeatureNames.IsDefault || manifest.FeatureNames.Length != architecture.Inputs)
+        {
+            return new Problem($"{(manifest.FeatureNames.IsDefault ? 0 : manifest.FeatureNames.Length)} feature names for {architecture.Inputs} inputs", Column: "featureNames");
+        }
+        return manifest.History.IsDefault ? new Problem("the training history is missing", Column: "history") : null;
+    }
+
+    private static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    private static string InformationalVersion(Assembly assembly) =>
+        assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? assembly.GetName().Version?.ToString()
+        ?? "unknown";
 }

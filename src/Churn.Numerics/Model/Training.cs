@@ -1,4 +1,7 @@
 using Churn.Numerics.Data;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace Churn.Numerics.Model;
 
@@ -20,7 +23,19 @@ public sealed record EarlyStopping(int Patience, double MinDelta, double BestLos
     public static EarlyStopping Start(int patience, double minDelta) => new(patience, minDelta, double.PositiveInfinity, 0, 0);
 
     /// <summary>The next state and the decision after an epoch with validation loss <paramref name="loss"/>.</summary>
-    public (EarlyStopping Next, StopDecision Decision) Observe(int epoch, double loss) => throw new NotImplementedException();
+    /// <remarks>
+    /// Improvement means <paramref name="loss"/> &lt; <see cref="BestLoss"/> − <see cref="MinDelta"/>; anything else
+    /// (including NaN) counts as an epoch without improvement, and <see cref="Patience"/> of those in a row stop training.
+    /// </remarks>
+    public (EarlyStopping Next, StopDecision Decision) Observe(int epoch, double loss)
+    {
+        if (loss < BestLoss - MinDelta)
+        {
+            return (this with { BestLoss = loss, BestEpoch = epoch, EpochsWithoutImprovement = 0 }, StopDecision.Improved);
+        }
+        var next = this with { EpochsWithoutImprovement = EpochsWithoutImprovement + 1 };
+        return (next, next.EpochsWithoutImprovement >= Patience ? StopDecision.Stop : StopDecision.Continue);
+    }
 }
 
 /// <summary>
@@ -30,25 +45,290 @@ public sealed record EarlyStopping(int Patience, double MinDelta, double BestLos
 /// </summary>
 public sealed class TrainingSession : IDisposable
 {
-    private TrainingSession() { }
+    private readonly ModelConfig config;
+    private readonly long seed;
+    private readonly Device device;
+    private readonly ChurnNetwork network;
+    private readonly Adam optimizer;
+    private readonly Tensor trainInputs;
+    private readonly Tensor trainTargets;
+    private readonly Tensor validationInputs;
+    private readonly Tensor validationTargets;
+
+    // The best weights so far, allocated once and overwritten in place, so keeping a snapshot never allocates.
+    private readonly Tensor[] best;
+    private readonly List<EpochMetrics> history = [];
+    private int bestEpoch;
+    private bool hasBest;
+    private bool finished;
+    private bool disposed;
+
+    private TrainingSession(
+        ModelConfig config, long seed, string deviceName, Device device, ChurnNetwork network, Adam optimizer,
+        Tensor trainInputs, Tensor trainTargets, Tensor validationInputs, Tensor validationTargets, Tensor[] best)
+    {
+        this.config = config;
+        this.seed = seed;
+        Device = deviceName;
+        this.device = device;
+        this.network = network;
+        this.optimizer = optimizer;
+        this.trainInputs = trainInputs;
+        this.trainTargets = trainTargets;
+        this.validationInputs = validationInputs;
+        this.validationTargets = validationTargets;
+        this.best = best;
+    }
 
     /// <summary>
     /// Builds the network on <paramref name="device"/> (a real tensor operation proves the device works) and loads the
     /// train and validation splits onto it. Fails as a value if the device cannot be used.
     /// </summary>
-    public static Result<TrainingSession> Create(ModelConfig config, Dataset train, Dataset validation, long seed, string device, int threads) =>
-        throw new NotImplementedException();
+    /// <remarks>
+    /// The same data, <paramref name="seed"/> and <paramref name="config"/> give the same history and weights on the CPU:
+    /// the initial weights, the per-epoch sample order and dropout masks come from generators seeded here, never from
+    /// shared state. <paramref name="threads"/> &gt; 0 sets torch's (process-wide) intra-op thread count. With an empty
+    /// validation split the validation figures repeat the training figures, so early stopping watches training loss.
+    /// </remarks>
+    public static Result<TrainingSession> Create(ModelConfig config, Dataset train, Dataset validation, long seed, string device, int threads)
+    {
+        var checkedConfig = config.Validate();
+        if (checkedConfig is Result<ModelConfig>.Error configError)
+        {
+            return configError.Problem;
+        }
+        if (CheckSplit(train, "training", train.Inputs.ColumnCount, required: true) is { } trainProblem)
+        {
+            return trainProblem;
+        }
+        if (CheckSplit(validation, "validation", train.Inputs.ColumnCount, required: false) is { } validationProblem)
+        {
+            return validationProblem;
+        }
+        if (threads > 0)
+        {
+            torch.set_num_threads(threads);
+        }
+        var probed = Devices.Probe(device);
+        if (probed is not Result<string>.Ok { Value: var deviceName })
+        {
+            return ((Result<string>.Error)probed).Problem;
+        }
+        var torchDevice = Devices.ToTorchDevice(deviceName);
+        ChurnNetwork? network = null;
+        Adam? optimizer = null;
+        var tensors = new List<Tensor>();
+        try
+        {
+            torch.manual_seed(seed);
+            network = ChurnNetwork.Create(train.Inputs.ColumnCount, config, seed, torchDevice);
+            network.to(torchDevice);
+            optimizer = torch.optim.Adam(network.parameters(), config.LearningRate, weight_decay: config.WeightDecay);
+            using (torch.NewDisposeScope())
+            {
+                tensors.Add(InputsOn(train, torchDevice));
+                tensors.Add(TargetsOn(train, torchDevice));
+                tensors.Add(InputsOn(validation, torchDevice));
+                tensors.Add(TargetsOn(validation, torchDevice));
+                using (torch.no_grad())
+                {
+                    tensors.AddRange(network.parameters().Select(p => p.detach().clone()));
+                }
+                // These live as long as the session, whatever scope the caller has open.
+                foreach (var t in tensors)
+                {
+                    t.DetachFromDisposeScope();
+                }
+            }
+            return Result.Ok(new TrainingSession(
+                config, seed, deviceName, torchDevice, network, optimizer,
+                tensors[0], tensors[1], tensors[2], tensors[3], [.. tensors.Skip(4)]));
+        }
+        catch (Exception e)
+        {
+            foreach (var t in tensors)
+            {
+                t.Dispose();
+            }
+            optimizer?.Dispose();
+            network?.Dispose();
+            return Result.Fail<TrainingSession>($"could not set up training on {deviceName}: {e.Message}");
+        }
+    }
 
-    public string Device => throw new NotImplementedException();
+    public string Device { get; }
 
     /// <summary>Trains one epoch (seeded batch order) and evaluates on validation; a NaN/Inf loss is an error value.</summary>
-    public Result<EpochMetrics> RunEpoch(int epoch) => throw new NotImplementedException();
+    /// <remarks>
+    /// Samples are reshuffled each epoch from (seed, <paramref name="epoch"/>), as Keras' <c>fit(shuffle=True)</c> does,
+    /// then cut into batches of <see cref="ModelConfig.BatchSize"/>. The training figures are measured after the epoch
+    /// on the whole training split in evaluation mode, like the validation figures. A native failure is returned as a
+    /// <see cref="Problem"/> too.
+    /// </remarks>
+    public Result<EpochMetrics> RunEpoch(int epoch)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (finished)
+        {
+            throw new InvalidOperationException("the session is finished; create a new one to train again");
+        }
+        try
+        {
+            TrainOneEpoch(epoch);
+            var (trainLoss, trainAccuracy) = Measure(trainInputs, trainTargets);
+            var (validationLoss, validationAccuracy) = validationTargets.shape[0] > 0
+                ? Measure(validationInputs, validationTargets)
+                : (trainLoss, trainAccuracy);
+            if (!double.IsFinite(trainLoss) || !double.IsFinite(validationLoss))
+            {
+                var what = double.IsNaN(trainLoss) || double.IsNaN(validationLoss) ? "NaN" : "infinite";
+                return Result.Fail<EpochMetrics>($"loss became {what} at epoch {epoch}; try a smaller learning rate or check the inputs for huge values");
+            }
+            var metrics = new EpochMetrics(epoch, trainLoss, trainAccuracy, validationLoss, validationAccuracy);
+            history.Add(metrics);
+            return Result.Ok(metrics);
+        }
+        catch (Exception e)
+        {
+            return Result.Fail<EpochMetrics>($"training failed at epoch {epoch}: {e.GetType().Name}: {e.Message}");
+        }
+    }
 
     /// <summary>Keeps a copy of the current weights as the best so far.</summary>
-    public void KeepBest() => throw new NotImplementedException();
+    public void KeepBest()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        CopyParameters(toBest: true);
+        bestEpoch = history.Count == 0 ? 0 : history[^1].Epoch;
+        hasBest = true;
+    }
 
     /// <summary>Puts the best weights back and freezes the network for inference.</summary>
-    public TrainedModel Finish() => throw new NotImplementedException();
+    /// <remarks>Without a <see cref="KeepBest"/> call the current weights are the result and the last epoch is the best.</remarks>
+    public TrainedModel Finish()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (hasBest)
+        {
+            CopyParameters(toBest: false);
+        }
+        network.eval();
+        finished = true;
+        var lastEpoch = history.Count == 0 ? 0 : history[^1].Epoch;
+        return new TrainedModel(config, network.Weights(), history.Count, hasBest ? bestEpoch : lastEpoch, [.. history], Device);
+    }
 
-    public void Dispose() => throw new NotImplementedException();
+    public void Dispose()
+    {
+        if (disposed)
+        {
+            return;
+        }
+        disposed = true;
+        optimizer.Dispose();
+        network.Dispose();
+        trainInputs.Dispose();
+        trainTargets.Dispose();
+        validationInputs.Dispose();
+        validationTargets.Dispose();
+        foreach (var t in best)
+        {
+            t.Dispose();
+        }
+    }
+
+    internal static int ShuffleMode = 2;
+
+    private void TrainOneEpoch(int epoch)
+    {
+        network.train();
+        var rows = trainTargets.shape[0];
+        using var epochScope = torch.NewDisposeScope();
+        Tensor inputs = trainInputs, targets = trainTargets;
+        var batches = (int)((rows + config.BatchSize - 1) / config.BatchSize);
+        var batchOrder = Enumerable.Range(0, batches).ToArray();
+        if (ShuffleMode == 2)
+        {
+            var order = SeededPermutation.Of((int)rows, SeededPermutation.Mix((ulong)seed, epoch));
+            var index = torch.tensor(Array.ConvertAll(order, i => (long)i), device: device);
+            inputs = trainInputs.index_select(0, index);
+            targets = trainTargets.index_select(0, index);
+        }
+        else if (ShuffleMode == 1)
+        {
+            batchOrder = SeededPermutation.Of(batches, SeededPermutation.Mix((ulong)seed, epoch));
+        }
+        foreach (var b in batchOrder)
+        {
+            long start = (long)b * config.BatchSize;
+            using var batchScope = torch.NewDisposeScope();
+            var length = Math.Min(config.BatchSize, rows - start);
+            optimizer.zero_grad();
+            var loss = torch.nn.functional.cross_entropy(network.call(inputs.narrow(0, start, length)), targets.narrow(0, start, length));
+            loss.backward();
+            optimizer.step();
+        }
+    }
+
+    private (double Loss, double Accuracy) Measure(Tensor inputs, Tensor targets)
+    {
+        network.eval();
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var logits = network.call(inputs);
+        var loss = torch.nn.functional.cross_entropy(logits, targets).item<float>();
+        var correct = logits.argmax(1).eq(targets).sum().item<long>();
+        return (loss, (double)correct / targets.shape[0]);
+    }
+
+    private void CopyParameters(bool toBest)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var i = 0;
+        foreach (var parameter in network.parameters())
+        {
+            if (toBest)
+            {
+                best[i].copy_(parameter);
+            }
+            else
+            {
+                parameter.copy_(best[i]);
+            }
+            i++;
+        }
+    }
+
+    private static Problem? CheckSplit(Dataset split, string name, int columns, bool required)
+    {
+        if (split.Rows == 0)
+        {
+            return required ? new Problem($"the {name} split has no rows") : null;
+        }
+        if (split.Inputs.ColumnCount != columns)
+        {
+            return new Problem($"the {name} split has {split.Inputs.ColumnCount} input columns; the training split has {columns}");
+        }
+        if (!split.HasTargets || split.Targets.Length != split.Rows)
+        {
+            return new Problem($"the {name} split needs a target for every row", Column: Schema.TargetColumn);
+        }
+        for (var row = 0; row < split.Rows; row++)
+        {
+            if (split.Targets[row] is not (0 or 1))
+            {
+                return new Problem($"the {name} split has target {split.Targets[row]} in row {row + 1}; targets are 0 or 1", Column: Schema.TargetColumn);
+            }
+        }
+        return null;
+    }
+
+    private static Tensor InputsOn(Dataset split, Device device) =>
+        torch.tensor(RowMajor.Floats(split.Inputs), [split.Rows, split.Inputs.ColumnCount], device: device);
+
+    private static Tensor TargetsOn(Dataset split, Device device) =>
+        split.Rows == 0
+            ? torch.empty([0], torch.int64, device)
+            : torch.tensor(split.Targets.Select(t => (long)t).ToArray(), device: device);
 }

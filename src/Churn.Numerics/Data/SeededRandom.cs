@@ -1,0 +1,106 @@
+using System.Collections.Immutable;
+
+namespace Churn.Numerics.Data;
+
+/// <summary>
+/// Deterministic randomness for the core: xoshiro256** seeded through SplitMix64. System.Random is avoided
+/// because its seeded sequence is not a documented contract and may change between .NET versions; these
+/// algorithms are published, so a seed means the same rows on every machine and every runtime.
+/// </summary>
+public static class SeededRandom
+{
+    /// <summary>Stream constants: each stage draws from its own stream so changing one stage never shifts another.</summary>
+    public const ulong BalanceStream = 0xBA1A_4CE0_0000_0001;
+
+    /// <inheritdoc cref="BalanceStream"/>
+    public const ulong SplitStream = 0x5B11_7000_0000_0002;
+
+    /// <inheritdoc cref="BalanceStream"/>
+    public const ulong SyntheticStream = 0x5E7D_A7A0_0000_0003;
+
+    /// <summary>A seed for a sub-stream of <paramref name="seed"/>, independent of the seed itself and of other streams.</summary>
+    public static ulong Derive(ulong seed, ulong stream)
+    {
+        var state = seed ^ Mix(stream);
+        return Mix(ref state);
+    }
+
+    /// <summary>A uniformly random permutation of 0..n-1 (Fisher–Yates).</summary>
+    public static ImmutableArray<int> Permutation(int n, ulong seed) =>
+        ImmutableArray.Create(PermutationArray(n, seed));
+
+    /// <summary>
+    /// <paramref name="count"/> distinct indices out of 0..population-1, in increasing order, so that selected rows
+    /// keep their file order. All of them when <paramref name="count"/> is at least <paramref name="population"/>.
+    /// </summary>
+    public static ImmutableArray<int> SampleWithoutReplacement(int population, int count, ulong seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(population);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count >= population)
+        {
+            return [.. Enumerable.Range(0, population)];
+        }
+        // A partial Fisher–Yates over the whole index range costs O(population) memory but is exact and linear;
+        // populations here are row counts, which are already held in memory many times over.
+        var indices = new int[population];
+        for (var i = 0; i < population; i++)
+        {
+            indices[i] = i;
+        }
+        var generator = new Xoshiro256(seed);
+        for (var i = 0; i < count; i++)
+        {
+            var j = i + generator.NextBelow(population - i);
+            (indices[i], indices[j]) = (indices[j], indices[i]);
+        }
+        Array.Sort(indices, 0, count);
+        return ImmutableArray.Create(indices, 0, count);
+    }
+
+    /// <summary>A permutation as a fresh array the caller owns (the core's internal use: no extra copy).</summary>
+    internal static int[] PermutationArray(int n, ulong seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        var permutation = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            permutation[i] = i;
+        }
+        var generator = new Xoshiro256(seed);
+        for (var i = n - 1; i > 0; i--)
+        {
+            var j = generator.NextBelow(i + 1);
+            (permutation[i], permutation[j]) = (permutation[j], permutation[i]);
+        }
+        return permutation;
+    }
+
+    /// <summary>Shuffles a copy of <paramref name="items"/>.</summary>
+    internal static int[] Shuffled(ReadOnlySpan<int> items, ulong seed)
+    {
+        var permutation = PermutationArray(items.Length, seed);
+        var result = new int[items.Length];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = items[permutation[i]];
+        }
+        return result;
+    }
+
+    private static ulong Mix(ulong value)
+    {
+        var state = value;
+        return Mix(ref state);
+    }
+
+    /// <summary>SplitMix64 (Steele, Lea, Flood 2014): one step, advancing <paramref name="state"/>.</summary>
+    internal static ulong Mix(ref ulong state)
+    {
+        state += 0x9E37_79B9_7F4A_7C15;
+        var z = state;
+        z = (z ^ (z >> 30)) * 0xBF58_476D_1CE4_E5B9;
+        z = (z ^ (z >> 27)) * 0x94D0_49BB_1331_11EB;
+        return z ^ (z >> 31);
+    }
+}

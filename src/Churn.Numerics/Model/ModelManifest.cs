@@ -1,0 +1,35 @@
+using System.Collections.Immutable;
+using Churn.Numerics.Data;
+using Churn.Numerics.Evaluation;
+
+namespace Churn.Numerics.Model;
+
+/// <summary>The shape of one linear layer, as written in <c>model.json</c>.</summary>
+internal sealed record LayerShape(int Inputs, int Outputs);
+
+/// <summary>The network's architecture as written in <c>model.json</c>, so the file alone says what <c>weights.dat</c> must hold.</summary>
+internal sealed record ModelArchitecture(int Inputs, int HiddenLayers, int Width, Activation Activation, int Outputs, ImmutableArray<LayerShape> Layers);
+
+/// <summary>
+/// <c>model.json</c>: everything about a saved model except the weights, plus the SHA-256 of <c>weights.dat</c> so a
+/// pair of files from two different saves is detected.
+/// </summary>
+internal sealed record ModelManifest(
+    int FormatVersion,
+    ModelArchitecture Architecture,
+    ModelConfig Config,
+    ImmutableArray<string> FeatureNames,
+    ScalerParameters Scaler,
+    ClassificationMetrics? TestMetrics,
+    string DataSha256,
+    long Seed,
+    ImmutableDictionary<string, string> Versions,
+    string Device,
+    int EpochsRun,
+    int BestEpoch,
+    ImmutableArray<EpochMetrics> History,
+    string WeightsFile,
+    string WeightsSha256)
+{
+    public const int CurrentFormat = 1;
+}

@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Churn.Tests.Cli;
+
+/// <summary>The <c>churn</c> executable end to end, in its own process, as a user runs it.</summary>
+public class CliTests
+{
+    private const string GoodRow = "10,1620,1620,19.73,19.73,1,10,0.99,1603.8,5,92,1";
+    private const string GoodZero = "11,2160,2160,5.33,5.33,0,8.91,0,0,0,0,0";
+
+    [Fact]
+    public async Task Prepare_with_first_balance_and_seed_0_gives_the_original_recipe_splits_that_numpy_reads()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var result = await ChurnProcess.RunAsync(dir, "prepare", "--data", TestPaths.BundledData, "--out", "prepared", "--balance", "first", "--seed", "0");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("2,237", result.Stdout);
+        Assert.Contains("3,579 / 447 / 448", result.Stdout);
+        var shapes = await Numpy(
+            "import numpy as np, sys\n" +
+            "for s in ('train','validation','test'):\n" +
+            "    f = np.load(sys.argv[1] + '/Audiobooks_data_' + s + '.npz')\n" +
+            "    print(s, f['inputs'].shape, f['inputs'].dtype, f['targets'].shape, f['targets'].dtype, int(f['targets'].sum()))\n",
+            Path.Combine(dir, "prepared"));
+        Assert.Contains("train (3579, 10) float64 (3579,) int64", shapes);
+        Assert.Contains("validation (447, 10) float64 (447,) int64", shapes);
+        Assert.Contains("test (448, 10) float64 (448,) int64", shapes);
+        Assert.True(File.Exists(Path.Combine(dir, "prepared", "manifest.json")));
+    }
+
+    public static TheoryData<string, int, string> MalformedFiles => new()
+    {
+        { $"{GoodRow}\n{GoodZero}\n12,1,2,3\n", 3, "" },
+        { $"{GoodRow}\n12,2160,2160,abc,5.33,0,8.91,0,0,0,0,0\n{GoodZero}\n", 2, "price_avg" },
+        { $"{GoodRow}\n12,2160,2160,5.33,5.33,0,NaN,0,0,0,0,0\n{GoodZero}\n", 2, "review_score" },
+        { $"{GoodRow}\n{GoodZero}\n12,2160,2160,5.33,5.33,0,8.91,0,0,0,0,2\n", 3, "target" },
+        { $"{GoodRow}\n12,2160,2160,5.33,5.33,3,8.91,0,0,0,0,0\n{GoodZero}\n", 2, "review" },
+        { $"{GoodRow}\n12,2160,2160,5.33,5.33,0,8.91,1.5,0,0,0,0\n{GoodZero}\n", 2, "completion" },
+        { $"{GoodRow}\n12,2160,2160,5.33,5.33,0,8.91,0,-4,0,0,0\n{GoodZero}\n", 2, "minutes_listened" },
+        { $"{GoodRow}\n12,2160,2160,5.33,5.33,0,11,0,0,0,0,0\n{GoodZero}\n", 2, "review_score" },
+        { $"{GoodRow}\n{GoodZero}\n10,2160,2160,5.33,5.33,0,8.91,0,0,0,0,0\n", 3, "customer_id" },
+        { $"{GoodZero}\n12,2160,2160,5.33,5.33,0,8.91,0,0,0,0,0\n", 0, "target" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedFiles))]
+    public async Task Prepare_rejects_a_malformed_file_with_one_line_naming_file_line_and_column(string content, int line, string column)
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "customers.csv"), content);
+
+        var result = await ChurnProcess.RunAsync(dir, "prepare", "--data", "customers.csv", "--out", "out");
+
+        Assert.Equal(1, result.ExitCode);
+        var message = result.Stderr.Trim().Split('\n').Last();
+        Assert.StartsWith("churn: error:", message);
+        Assert.Contains("customers.csv", message);
+        if (line > 0)
+        {
+            Assert.Contains($":{line}:", message);
+        }
+
+        Assert.Contains(column, message);
+        Assert.DoesNotContain("   at ", result.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")) && Directory.EnumerateFiles(Path.Combine(dir, "out")).Any(), "nothing is written for a bad file");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\r\n\r\n")]
+    public async Task Prepare_rejects_an_empty_file(string content)
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "empty.csv"), content);
+
+        var result = await ChurnProcess.RunAsync(dir, "prepare", "--data", "empty.csv");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("empty.csv", result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
+
+    [Fact]
+    public async Task A_missing_data_file_is_named_in_one_line()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var result = await ChurnProcess.RunAsync(dir, "prepare", "--data", "nope.csv");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("nope.csv", result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
+
+    [Theory]
+    [InlineData("prepare", "--bogus")]
+    [InlineData("prepare", "--seed")]
+    [InlineData("frobnicate")]
+    [InlineData("train")]
+    [InlineData("predict", "--model", "m")]
+    public async Task Usage_errors_exit_with_2(params string[] args)
+    {
+        var result = await ChurnProcess.RunAsync(TestPaths.NewTempDirectory(), args);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
+
+    [Theory]
+    [InlineData("--seed", "-1")]
+    [InlineData("--split", "0.5,0.5,0.5")]
+    [InlineData("--balance", "sideways")]
+    [InlineData("--config", "missing.json")]
+    public async Task Impossible_option_values_fail_clearly(string option, string value)
+    {
+        var result = await ChurnProcess.RunAsync(TestPaths.NewTempDirectory(), "prepare", option, value);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(option.TrimStart('-'), result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
+
+    [Fact]
+    public async Task A_config_file_with_an_out_of_range_field_names_file_and_field()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "bad.json"), """{ "model": { "depth": 0 } }""");
+
+        var result = await ChurnProcess.RunAsync(dir, "run", "--config", "bad.json");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("bad.json", result.Stderr);
+        Assert.Contains("depth", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Run_json_prints_one_json_object_and_predict_scores_every_customer()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "quick.json"), """{ "model": { "maxEpochs": 3 } }""");
+
+        var run = await ChurnProcess.RunAsync(dir, "run", "--data", TestPaths.BundledData, "--out", "out", "--config", "quick.json", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var metrics = JsonDocument.Parse(run.Stdout);
+        var test = metrics.RootElement.GetProperty("test");
+        Assert.InRange(test.GetProperty("accuracy").GetDouble(), 0.5, 1.0);
+        Assert.InRange(test.GetProperty("rocAuc").GetDouble(), 0.5, 1.0);
+        Assert.True(test.GetProperty("logLoss").GetDouble() > 0);
+        Assert.Equal(10, metrics.RootElement.GetProperty("importance").GetArrayLength());
+        Assert.Equal(10, metrics.RootElement.GetProperty("gains").GetArrayLength());
+        Assert.True(File.Exists(Path.Combine(dir, "out", "report.png")));
+        Assert.True(File.Exists(Path.Combine(dir, "out", "model", "model.json")));
+
+        var predict = await ChurnProcess.RunAsync(dir, "predict", "--model", "out/model", "--input", TestPaths.BundledData, "--output", "scores.csv");
+
+        Assert.True(predict.ExitCode == 0, predict.Stderr);
+        var lines = File.ReadAllLines(Path.Combine(dir, "scores.csv"));
+        Assert.Equal("customer_id,probability,predicted", lines[0]);
+        Assert.Equal(14_084, lines.Length - 1);
+        var inputIds = File.ReadLines(TestPaths.BundledData).Select(l => l.Split(',')[0]).ToArray();
+        Assert.Equal(inputIds, lines.Skip(1).Select(l => l.Split(',')[0]));
+        Assert.All(lines.Skip(1), l =>
+        {
+            var p = double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture);
+            Assert.InRange(p, 0.0, 1.0);
+            Assert.Equal(p >= 0.5 ? "1" : "0", l.Split(',')[2]);
+        });
+    }
+
+    [Fact]
+    public async Task Predict_rejects_a_malformed_input_with_line_and_column()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "quick.json"), """{ "model": { "maxEpochs": 1 } }""");
+        var run = await ChurnProcess.RunAsync(dir, "run", "--data", TestPaths.BundledData, "--out", "out", "--config", "quick.json");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        File.WriteAllText(Path.Combine(dir, "new.csv"), "1,2160,2160,5.33,5.33,0,8.91,0,0,0,0\n2,2160,2160,5.33,5.33,0,8.91,x,0,0,0\n");
+
+        var result = await ChurnProcess.RunAsync(dir, "predict", "--model", "out/model", "--input", "new.csv", "--output", "scores.csv");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("new.csv:2:", result.Stderr);
+        Assert.Contains("completion", result.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "scores.csv")));
+    }
+
+    [Fact]
+    public async Task The_same_seed_twice_writes_identical_metrics()
+    {
+        var dir = TestPaths.NewTempDirectory();
+
+        var first = await ChurnProcess.RunAsync(dir, "run", "--data", TestPaths.BundledData, "--out", "a", "--seed", "3");
+        var a = File.ReadAllBytes(Path.Combine(dir, "a", "metrics.json"));
+        var second = await ChurnProcess.RunAsync(dir, "run", "--data", TestPaths.BundledData, "--out", "a", "--seed", "3");
+        var other = await ChurnProcess.RunAsync(dir, "run", "--data", TestPaths.BundledData, "--out", "b", "--seed", "4");
+
+        Assert.True(first.ExitCode == 0 && second.ExitCode == 0 && other.ExitCode == 0, first.Stderr + second.Stderr + other.Stderr);
+        Assert.Equal(first.Stdout, second.Stdout);
+        Assert.Equal(a, File.ReadAllBytes(Path.Combine(dir, "a", "metrics.json")));
+        Assert.NotEqual(File.ReadAllText(Path.Combine(dir, "a", "metrics.json")), File.ReadAllText(Path.Combine(dir, "b", "metrics.json")));
+    }
+
+    /// <summary>Runs a script with Debian's numpy, the external client our files must satisfy.</summary>
+    internal static async Task<string> Numpy(string script, params string[] args)
+    {
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"python3 with numpy failed (is python3-numpy installed? ./test installs it): {stderr}");
+        return stdout;
+    }
+}

@@ -1,0 +1,207 @@
+using System.Collections.Immutable;
+using Churn.Numerics;
+using Churn.Numerics.Data;
+using Churn.Numerics.Model;
+using TorchSharp;
+
+namespace Churn.Tests.Model;
+
+[Collection(TorchCollection.Name)]
+public class TrainingSessionTests
+{
+    private static readonly Dataset Train = SyntheticData.Customers(600, seed: 1);
+    private static readonly Dataset Validation = SyntheticData.Customers(200, seed: 2);
+    private static readonly ModelConfig Small = ModelConfig.Default with { Depth = 2, Width = 16, BatchSize = 50 };
+
+    [Fact]
+    public void Same_seed_gives_identical_history_and_weights()
+    {
+        var first = TrainFixed(Small, seed: 7, epochs: 4);
+        var second = TrainFixed(Small, seed: 7, epochs: 4);
+        Assert.Equal(first.History, second.History);
+        Assert.Equal(first.Layers.Length, second.Layers.Length);
+        for (var i = 0; i < first.Layers.Length; i++)
+        {
+            Assert.Equal(first.Layers[i].Weight, second.Layers[i].Weight);
+            Assert.Equal(first.Layers[i].Bias, second.Layers[i].Bias);
+        }
+    }
+
+    [Fact]
+    public void Same_seed_with_dropout_gives_identical_history()
+    {
+        var config = Small with { Dropout = 0.3 };
+        Assert.Equal(TrainFixed(config, seed: 3, epochs: 3).History, TrainFixed(config, seed: 3, epochs: 3).History);
+    }
+
+    [Fact]
+    public void Different_seed_gives_a_different_history()
+    {
+        var first = TrainFixed(Small, seed: 7, epochs: 3);
+        var second = TrainFixed(Small, seed: 8, epochs: 3);
+        Assert.NotEqual(first.History[0].TrainLoss, second.History[0].TrainLoss);
+        Assert.NotEqual(first.History[^1].ValidationLoss, second.History[^1].ValidationLoss);
+    }
+
+    [Fact]
+    public void A_learnable_problem_reaches_high_accuracy_in_a_few_epochs()
+    {
+        var model = TrainFixed(ModelConfig.Default with { LearningRate = 0.01 }, seed: 0, epochs: 5);
+        Assert.True(model.History[^1].ValidationAccuracy >= 0.95, $"validation accuracy {model.History[^1].ValidationAccuracy}");
+        Assert.True(model.History[^1].TrainLoss < model.History[0].TrainLoss);
+        var probabilities = Scoring.Probabilities(model, Validation.Inputs);
+        var correct = probabilities.Zip(Validation.Targets, (p, t) => (p >= 0.5 ? 1 : 0) == t).Count(c => c);
+        Assert.True(correct >= 0.95 * Validation.Rows, $"{correct} of {Validation.Rows} scored correctly");
+    }
+
+    [Fact]
+    public void Every_activation_and_dropout_trains()
+    {
+        var fast = Small with { LearningRate = 0.01 };
+        foreach (var config in new[] { fast with { Activation = Activation.Tanh }, fast with { Dropout = 0.5 }, fast with { Depth = 1, WeightDecay = 1e-3 } })
+        {
+            var model = TrainFixed(config, seed: 1, epochs: 5);
+            Assert.True(model.History[^1].ValidationAccuracy >= 0.85, $"{config}: {model.History[^1].ValidationAccuracy}");
+        }
+    }
+
+    [Fact]
+    public void Nan_inputs_give_a_problem_naming_the_epoch_not_an_exception()
+    {
+        var poisoned = SyntheticData.WithRow(Train, 5, double.NaN);
+        using var session = TrainingSession.Create(Small, poisoned, Validation, 0, Devices.Cpu, 1).Unwrap();
+        var problem = Assert.IsType<Result<EpochMetrics>.Error>(session.RunEpoch(1)).Problem;
+        Assert.StartsWith("loss became NaN at epoch 1", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Inputs_too_large_for_float32_give_a_problem_not_an_exception()
+    {
+        var huge = SyntheticData.WithRow(Train, 0, 1e300);
+        using var session = TrainingSession.Create(Small, huge, Validation, 0, Devices.Cpu, 1).Unwrap();
+        var problem = Assert.IsType<Result<EpochMetrics>.Error>(session.RunEpoch(1)).Problem;
+        Assert.Matches("^loss became (NaN|infinite) at epoch 1", problem.Reason);
+    }
+
+    [Fact]
+    public void Invalid_config_is_a_problem_from_create()
+    {
+        var result = TrainingSession.Create(Small with { Width = 0 }, Train, Validation, 0, Devices.Cpu, 1);
+        Assert.Equal("width", Assert.IsType<Result<TrainingSession>.Error>(result).Problem.Column);
+    }
+
+    [Fact]
+    public void Unusable_device_is_a_problem_from_create()
+    {
+        var result = TrainingSession.Create(Small, Train, Validation, 0, Devices.Cuda, 1);
+        Assert.Equal("CUDA is not available", Assert.IsType<Result<TrainingSession>.Error>(result).Problem.Reason);
+    }
+
+    [Fact]
+    public void Splits_without_rows_targets_or_matching_columns_are_problems_from_create()
+    {
+        var noRows = Train with { Ids = [], Inputs = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(0, 10), Targets = [] };
+        var noTargets = Train with { Targets = [] };
+        var badTarget = Train with { Targets = Train.Targets.SetItem(3, 2) };
+        var narrow = SyntheticData.Customers(50, seed: 3, features: 9);
+        Assert.Contains("no rows", Problem(noRows, Validation).Reason, StringComparison.Ordinal);
+        Assert.Equal(Schema.TargetColumn, Problem(noTargets, Validation).Column);
+        Assert.Contains("row 4", Problem(badTarget, Validation).Reason, StringComparison.Ordinal);
+        Assert.Contains("9 input columns", Problem(Train, narrow).Reason, StringComparison.Ordinal);
+
+        static Problem Problem(Dataset train, Dataset validation) =>
+            Assert.IsType<Result<TrainingSession>.Error>(TrainingSession.Create(Small, train, validation, 0, Devices.Cpu, 1)).Problem;
+    }
+
+    [Fact]
+    public void Empty_validation_split_makes_validation_figures_repeat_training_figures()
+    {
+        var empty = Validation with { Ids = [], Inputs = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(0, 10), Targets = [] };
+        using var session = TrainingSession.Create(Small, Train, empty, 0, Devices.Cpu, 1).Unwrap();
+        var metrics = session.RunEpoch(1).Unwrap();
+        Assert.Equal(metrics.TrainLoss, metrics.ValidationLoss);
+        Assert.Equal(metrics.TrainAccuracy, metrics.ValidationAccuracy);
+    }
+
+    [Fact]
+    public void Finish_restores_the_weights_kept_as_best()
+    {
+        ImmutableArray<LayerWeights> atEpoch2;
+        TrainedModel restored;
+        using (var session = TrainingSession.Create(Small, Train, Validation, 5, Devices.Cpu, 1).Unwrap())
+        {
+            session.RunEpoch(1).Unwrap();
+            session.KeepBest();
+            session.RunEpoch(2).Unwrap();
+            session.KeepBest();
+            session.RunEpoch(3).Unwrap();
+            session.RunEpoch(4).Unwrap();
+            restored = session.Finish();
+        }
+        atEpoch2 = TrainFixed(Small, seed: 5, epochs: 2).Layers;
+        Assert.Equal(2, restored.BestEpoch);
+        Assert.Equal(4, restored.EpochsRun);
+        Assert.Equal([1, 2, 3, 4], restored.History.Select(h => h.Epoch));
+        Assert.Equal(Devices.Cpu, restored.Device);
+        Assert.Equal(Small, restored.Config);
+        for (var i = 0; i < atEpoch2.Length; i++)
+        {
+            Assert.Equal(atEpoch2[i].Weight, restored.Layers[i].Weight);
+            Assert.Equal(atEpoch2[i].Bias, restored.Layers[i].Bias);
+        }
+    }
+
+    [Fact]
+    public void Network_has_the_configured_layers()
+    {
+        var model = TrainFixed(ModelConfig.Default with { Depth = 4, Width = 7 }, seed: 0, epochs: 1);
+        Assert.Equal([(10, 7), (7, 7), (7, 7), (7, 7), (7, 2)], model.Layers.Select(l => (l.Inputs, l.Outputs)));
+        Assert.All(model.Layers, l => Assert.Equal(l.Inputs * l.Outputs, l.Weight.Length));
+    }
+
+    [Fact]
+    public void Many_epochs_do_not_leak_tensors()
+    {
+        var statistics = DisposeScopeManager.Statistics;
+        var before = statistics.ThreadTotalLiveCount;
+        using (var session = TrainingSession.Create(Small with { Dropout = 0.2 }, Train, Validation, 0, Devices.Cpu, 1).Unwrap())
+        {
+            session.RunEpoch(1).Unwrap();
+            session.KeepBest();
+            var afterOne = statistics.ThreadTotalLiveCount;
+            for (var epoch = 2; epoch <= 30; epoch++)
+            {
+                session.RunEpoch(epoch).Unwrap();
+                session.KeepBest();
+            }
+            Assert.Equal(afterOne, statistics.ThreadTotalLiveCount);
+            session.Finish();
+            Assert.Equal(afterOne, statistics.ThreadTotalLiveCount);
+        }
+        Assert.Equal(before, statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
+    public void Create_inside_a_caller_scope_keeps_its_tensors_alive_after_the_scope()
+    {
+        TrainingSession session;
+        using (torch.NewDisposeScope())
+        {
+            session = TrainingSession.Create(Small, Train, Validation, 0, Devices.Cpu, 1).Unwrap();
+        }
+        using (session)
+        {
+            Assert.True(session.RunEpoch(1).IsOk);
+        }
+    }
+
+    private static TrainedModel TrainFixed(ModelConfig config, long seed, int epochs)
+    {
+        using var session = TrainingSession.Create(config, Train, Validation, seed, Devices.Cpu, 1).Unwrap();
+        for (var epoch = 1; epoch <= epochs; epoch++)
+        {
+            session.RunEpoch(epoch).Unwrap();
+        }
+        return session.Finish();
+    }
+}
