@@ -65,6 +65,8 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
         var limit = config.Host.MaxRequestBytes;
         if (context.Request.ContentLength > limit)
         {
+            // The unread body is still on its way; closing the connection keeps a client from sending its next request after it.
+            context.Response.Headers.Connection = "close";
             return TooLarge(limit);
         }
 

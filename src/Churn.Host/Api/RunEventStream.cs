@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Churn.Actors.Messages;
 using Churn.Host.Store;
@@ -22,7 +23,8 @@ public static class RunEventStream
     public const string Epoch = "epoch";
     public const string Finished = "finished";
 
-    public static readonly JsonSerializerOptions Json = new(JsonFormat.Options) { WriteIndented = false };
+    /// <summary>One line per event; relaxed escaping keeps the text readable (event data is never put into HTML).</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonFormat.Options) { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private sealed record QueuedData(string RunId, int Position);
 

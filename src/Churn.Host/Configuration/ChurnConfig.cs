@@ -182,8 +182,8 @@ public sealed partial record ChurnConfig(
         var unmapped = UnmappedProperty().Match(ex.Message);
         if (unmapped.Success)
         {
-            var name = unmapped.Groups[1].Value;
-            return (path is null ? name : $"{path}.{name}", "unknown field");
+            // The path already ends at the unknown member ("$.model.colour").
+            return (path ?? unmapped.Groups[1].Value, "unknown field");
         }
 
         var converted = NotConverted().Match(ex.Message);

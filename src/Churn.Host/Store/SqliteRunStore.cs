@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Churn.Actors;
@@ -72,7 +73,7 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
         CASE WHEN r.status = 'queued' THEN (SELECT COUNT(*) FROM runs q WHERE q.status = 'queued' AND q.seq <= r.seq) END
         """;
 
-    private static readonly JsonSerializerOptions Compact = new(JsonFormat.Options) { WriteIndented = false };
+    private static readonly JsonSerializerOptions Compact = new(JsonFormat.Options) { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
