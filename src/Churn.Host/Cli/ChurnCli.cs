@@ -55,6 +55,7 @@ public static class ChurnCli
                 "run" => await WithArguments("run", rest, PrepareOptions, RunFlags, a => PipelineAsync(a, RunMode.Full)),
                 "train" => await WithArguments("train", rest, TrainOptions, RunFlags, a => PipelineAsync(a, RunMode.TrainFromNpz)),
                 "predict" => await WithArguments("predict", rest, PredictOptions, VerboseOnly, a => Task.FromResult(PredictCommand.Run(a))),
+                "bench" => Bench.BenchCommand.Run(rest),
                 _ => UsageError($"unknown command '{args[0]}'"),
             };
         }
