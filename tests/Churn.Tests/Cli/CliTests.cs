@@ -203,6 +203,41 @@ public class CliTests
         Assert.NotEqual(File.ReadAllText(Path.Combine(dir, "a", "metrics.json")), File.ReadAllText(Path.Combine(dir, "b", "metrics.json")));
     }
 
+    [Fact]
+    public async Task Train_reads_npz_files_written_by_numpy_in_the_notebooks_format()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        await Numpy(
+            "import numpy as np, sys\n" +
+            "rng = np.random.default_rng(5)\n" +
+            "for name, n in (('train', 400), ('validation', 60), ('test', 60)):\n" +
+            "    x = rng.normal(size=(n, 10))\n" +
+            "    y = (x[:, 0] + 0.5 * x[:, 3] > 0).astype(np.int64)\n" +
+            "    np.savez(sys.argv[1] + '/Audiobooks_data_' + name + '.npz', inputs=x, targets=y)\n",
+            dir);
+        File.WriteAllText(Path.Combine(dir, "quick.json"), """{ "model": { "maxEpochs": 5 } }""");
+
+        var result = await ChurnProcess.RunAsync(dir, "train", "--npz", ".", "--out", "trained", "--config", "quick.json", "--json");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var metrics = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(60, metrics.RootElement.GetProperty("test").GetProperty("rows").GetInt32());
+        Assert.True(metrics.RootElement.GetProperty("test").GetProperty("accuracy").GetDouble() > 0.7, "a linear rule is learnable");
+        Assert.True(File.Exists(Path.Combine(dir, "trained", "model", "model.json")));
+    }
+
+    [Fact]
+    public async Task Train_names_the_missing_npz_file()
+    {
+        var dir = TestPaths.NewTempDirectory();
+
+        var result = await ChurnProcess.RunAsync(dir, "train", "--npz", ".");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Audiobooks_data_train.npz", result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
+
     /// <summary>Runs a script with Debian's numpy, the external client our files must satisfy.</summary>
     internal static async Task<string> Numpy(string script, params string[] args)
     {
