@@ -70,7 +70,8 @@ public static class CustomerCsv
         }
         catch (CsvFormatException e)
         {
-            return new Problem($"malformed CSV ({e.Message}); check for an unbalanced double quote", path, reader.Line);
+            var column = e.FieldOrdinal is >= 0 and < FieldsWithTarget ? ColumnName(e.FieldOrdinal) : null;
+            return new Problem($"malformed CSV ({e.Message}); check for an unbalanced double quote", path, reader.Line, column);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DecoderFallbackException)
         {
@@ -358,9 +359,9 @@ public static class CustomerCsv
             return 0;
         }
 
-        /// <summary>The first missing column for a short row, the last expected one for a long row.</summary>
-        private static string? FieldCountColumn(int found, int expected) =>
-            found < expected ? ColumnName(found) : ColumnName(expected - 1);
+        /// <summary>The first missing column of a short row; the first unexpected one of a long row (past the target: the target).</summary>
+        private static string FieldCountColumn(int found, int expected) =>
+            ColumnName(Math.Min(found < expected ? found : expected, FieldsWithTarget - 1));
 
         private static string? SpanningColumn(CsvDataReader csv)
         {
