@@ -18,6 +18,10 @@ public static class Rows
 
     public static LoadedData Load(string csvText) => CustomerCsv.Load(TestFiles.Csv(csvText)).Unwrap();
 
+    /// <summary>The problem of a result that must have failed.</summary>
+    public static Problem ProblemOf<T>(Result<T> result) =>
+        result.Match(ok => throw new Xunit.Sdk.XunitException($"expected a problem, got {ok}"), problem => problem);
+
     public static Problem Rejection(string path, TargetPolicy policy = TargetPolicy.Required) =>
         CustomerCsv.Load(path, policy).Match(
             ok => throw new Xunit.Sdk.XunitException($"expected a rejection, got {ok.Data.Rows} rows"),
