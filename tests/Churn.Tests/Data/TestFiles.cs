@@ -10,10 +10,29 @@ public static class TestFiles
 
     public static string BundledCsv => Path.Combine(RepositoryRoot, "data", "Audiobooks_data.csv");
 
+    /// <summary>This test run's scratch root, removed when the test process exits.</summary>
+    private static readonly Lazy<string> RunDirectory = new(() =>
+    {
+        var root = Path.Combine(Path.GetTempPath(), "churn-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Scratch files in the temp directory; the OS cleans them eventually.
+            }
+        };
+        return root;
+    });
+
     /// <summary>A fresh, empty directory for one test.</summary>
     public static string NewDirectory()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "churn-tests", Guid.NewGuid().ToString("N"));
+        var directory = Path.Combine(RunDirectory.Value, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         return directory;
     }
