@@ -14,7 +14,6 @@ public static class CustomerCsv
     public const int FieldsWithoutTarget = 11;
 
     private const int MaxLineChars = 1 << 16;
-    private const int ExpectedBytesPerRow = 48;
 
     // Field positions in a row (the ID is field 0), looked up once so the per-field checks compare integers.
     private static readonly int ReviewField = 1 + Schema.FeatureNames.IndexOf("review");
@@ -49,7 +48,16 @@ public static class CustomerCsv
         }
 
         using var hashing = new HashingStream(file);
-        var reader = new Reader(path, target, EstimateRows(file));
+        int estimatedRows;
+        try
+        {
+            estimatedRows = RowEstimate.Of(file);
+        }
+        catch (IOException e)
+        {
+            return new Problem($"cannot read the file: {e.Message}", path);
+        }
+        var reader = new Reader(path, target, estimatedRows);
         try
         {
             using var text = new StreamReader(hashing, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
@@ -96,18 +104,6 @@ public static class CustomerCsv
             return new Problem($"no {missing} among {data.Rows} rows; training needs both classes", path, Column: Schema.TargetColumn);
         }
         return Result.Ok(new LoadedData(path, sha256, data));
-    }
-
-    private static int EstimateRows(FileStream file)
-    {
-        try
-        {
-            return (int)Math.Min(file.Length / ExpectedBytesPerRow, 1 << 24);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
     }
 
     /// <summary>
@@ -207,7 +203,7 @@ public static class CustomerCsv
                     $"{what} {fields} field{(fields == 1 ? "" : "s")} where {expected} are expected{SeparatorHint(body)}");
             }
             _fields = fields;
-            _rows = new RowBuffer(Schema.FeatureCount, fields == FieldsWithTarget);
+            _rows = new RowBuffer(Schema.FeatureCount, fields == FieldsWithTarget, estimatedRows);
             return null;
         }
 
