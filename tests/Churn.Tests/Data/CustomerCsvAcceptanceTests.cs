@@ -41,6 +41,14 @@ public class CustomerCsvAcceptanceTests
     }
 
     [Fact]
+    public void Loader_accepts_utf16_with_a_byte_order_mark()
+    {
+        var text = Rows.Buyer(1) + "\r\n" + Rows.NonBuyer(2) + "\r\n";
+        var path = TestFiles.Bytes([.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(text)]);
+        Assert.Equal([1L, 2L], CustomerCsv.Load(path).Unwrap().Data.Ids);
+    }
+
+    [Fact]
     public void Loader_accepts_quoted_numbers_and_whole_ids_written_as_decimals()
     {
         var loaded = Rows.Load("\"994.0\",\"1620\",1620,19.73,19.73,1,10,0.99,1603.8,5,92,\"1\"\n" + Rows.NonBuyer(2) + "\n");

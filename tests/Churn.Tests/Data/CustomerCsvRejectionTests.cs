@@ -127,6 +127,14 @@ public class CustomerCsvRejectionTests
     }
 
     [Fact]
+    public void Loader_rejects_a_single_huge_line_as_not_a_customer_file()
+    {
+        var problem = Rows.Rejection(TestFiles.Csv(Rows.Buyer(1) + "\n" + new string('7', 100_000) + "\n"));
+        Assert.Equal(2, problem.Line);
+        Assert.Contains("does not look like the customer CSV", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Loader_rejects_a_missing_target_column_when_required()
     {
         var path = TestFiles.Csv("1,1620,1620,19.73,19.73,1,10,0.99,1603.8,5,92\n");
