@@ -6,12 +6,13 @@ public static class BenchCommand
     public static int Run(string[] args) => args.FirstOrDefault() switch
     {
         "predict" => PredictBenchmark.Run(args[1..]),
+        "prepare" => PrepareBenchmark.Run(args[1..]),
         _ => Usage(),
     };
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: churn bench predict --model DIR [--rows N] [--repeats R]");
+        Console.Error.WriteLine("usage: churn bench prepare [options] | churn bench predict --model DIR [--rows N] [--repeats R]");
         return 2;
     }
 }
