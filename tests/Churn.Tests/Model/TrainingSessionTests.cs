@@ -13,11 +13,14 @@ public class TrainingSessionTests
     private static readonly Dataset Validation = SyntheticData.Customers(200, seed: 2);
     private static readonly ModelConfig Small = ModelConfig.Default with { Depth = 2, Width = 16, BatchSize = 50 };
 
-    [Fact]
-    public void Same_seed_gives_identical_history_and_weights()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Same_seed_gives_identical_history_and_weights(bool shuffleEachEpoch)
     {
-        var first = TrainFixed(Small, seed: 7, epochs: 4);
-        var second = TrainFixed(Small, seed: 7, epochs: 4);
+        var config = Small with { ShuffleEachEpoch = shuffleEachEpoch };
+        var first = TrainFixed(config, seed: 7, epochs: 4);
+        var second = TrainFixed(config, seed: 7, epochs: 4);
         Assert.Equal(first.History, second.History);
         Assert.Equal(first.Layers.Length, second.Layers.Length);
         for (var i = 0; i < first.Layers.Length; i++)
@@ -44,9 +47,23 @@ public class TrainingSessionTests
     }
 
     [Fact]
+    public void Shuffling_each_epoch_changes_the_batches_and_so_the_history()
+    {
+        var fixedOrder = TrainFixed(Small, seed: 7, epochs: 3);
+        var shuffled = TrainFixed(Small with { ShuffleEachEpoch = true }, seed: 7, epochs: 3);
+        Assert.NotEqual(fixedOrder.History[^1].TrainLoss, shuffled.History[^1].TrainLoss);
+    }
+
+    [Fact]
     public void A_learnable_problem_reaches_high_accuracy_in_a_few_epochs()
     {
-        var model = TrainFixed(ModelConfig.Default with { LearningRate = 0.01 }, seed: 0, epochs: 5);
+        var train = SyntheticData.Customers(3000, seed: 21);
+        using var session = TrainingSession.Create(ModelConfig.Default with { LearningRate = 0.01 }, train, Validation, 0, Devices.Cpu, 1).Unwrap();
+        for (var epoch = 1; epoch <= 5; epoch++)
+        {
+            session.RunEpoch(epoch).Unwrap();
+        }
+        var model = session.Finish();
         Assert.True(model.History[^1].ValidationAccuracy >= 0.95, $"validation accuracy {model.History[^1].ValidationAccuracy}");
         Assert.True(model.History[^1].TrainLoss < model.History[0].TrainLoss);
         var probabilities = Scoring.Probabilities(model, Validation.Inputs);
@@ -58,7 +75,13 @@ public class TrainingSessionTests
     public void Every_activation_and_dropout_trains()
     {
         var fast = Small with { LearningRate = 0.01 };
-        foreach (var config in new[] { fast with { Activation = Activation.Tanh }, fast with { Dropout = 0.5 }, fast with { Depth = 1, WeightDecay = 1e-3 } })
+        foreach (var config in new[]
+        {
+            fast with { Activation = Activation.Tanh },
+            fast with { Dropout = 0.5 },
+            fast with { Depth = 1, WeightDecay = 1e-3 },
+            fast with { ShuffleEachEpoch = true, BatchSize = 7 },
+        })
         {
             var model = TrainFixed(config, seed: 1, epochs: 5);
             Assert.True(model.History[^1].ValidationAccuracy >= 0.85, $"{config}: {model.History[^1].ValidationAccuracy}");
