@@ -73,12 +73,12 @@ internal sealed class ChurnNetwork : nn.Module<Tensor, Tensor>
         return network;
     }
 
-    /// <summary>A network holding <paramref name="layers"/>' weights, on the CPU, for inference.</summary>
-    public static Result<ChurnNetwork> FromWeights(ModelConfig config, ImmutableArray<LayerWeights> layers)
+    /// <summary>Whether <paramref name="layers"/> have the shapes <paramref name="config"/>'s architecture needs.</summary>
+    public static Problem? CheckLayers(ModelConfig config, ImmutableArray<LayerWeights> layers)
     {
-        if (layers.Length != config.Depth + 1)
+        if (layers.IsDefault || layers.Length != config.Depth + 1)
         {
-            return Result.Fail<ChurnNetwork>($"{layers.Length} layers of weights for {config.Depth} hidden layers plus the output layer");
+            return new Problem($"{(layers.IsDefault ? 0 : layers.Length)} layers of weights for {config.Depth} hidden layers plus the output layer");
         }
         for (var i = 0; i < layers.Length; i++)
         {
@@ -88,10 +88,20 @@ internal sealed class ChurnNetwork : nn.Module<Tensor, Tensor>
             if (layer.Outputs != outputs || layer.Inputs != inputs || layer.Inputs < 1
                 || layer.Weight.Length != (long)layer.Inputs * layer.Outputs || layer.Bias.Length != layer.Outputs)
             {
-                return Result.Fail<ChurnNetwork>(
+                return new Problem(
                     $"layer {i + 1} has {layer.Outputs}x{layer.Inputs} weights ({layer.Weight.Length} values) and {layer.Bias.Length} biases; "
                     + $"the architecture needs {outputs}x{inputs}");
             }
+        }
+        return null;
+    }
+
+    /// <summary>A network holding <paramref name="layers"/>' weights, on the CPU, for inference.</summary>
+    public static Result<ChurnNetwork> FromWeights(ModelConfig config, ImmutableArray<LayerWeights> layers)
+    {
+        if (CheckLayers(config, layers) is { } problem)
+        {
+            return problem;
         }
         var network = new ChurnNetwork(layers[0].Inputs, config with { Dropout = 0 }, null);
         using (no_grad())

@@ -72,7 +72,7 @@ public class TrainingSessionTests
     }
 
     [Fact]
-    public void Every_activation_and_dropout_trains()
+    public void Every_activation_and_dropout_trains_and_scores_as_training_measured()
     {
         var fast = Small with { LearningRate = 0.01 };
         foreach (var config in new[]
@@ -85,6 +85,10 @@ public class TrainingSessionTests
         {
             var model = TrainFixed(config, seed: 1, epochs: 5);
             Assert.True(model.History[^1].ValidationAccuracy >= 0.85, $"{config}: {model.History[^1].ValidationAccuracy}");
+            // Scoring runs its own forward pass; it must agree with torch's evaluation during training.
+            var probabilities = Scoring.Probabilities(model, Validation.Inputs);
+            var correct = probabilities.Zip(Validation.Targets, (p, t) => (p >= 0.5 ? 1 : 0) == t).Count(c => c);
+            Assert.Equal(model.History[^1].ValidationAccuracy, (double)correct / Validation.Rows);
         }
     }
 
