@@ -1,6 +1,5 @@
 using Churn.Numerics.Data;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Churn.Numerics.Model;
@@ -49,7 +48,7 @@ public sealed class TrainingSession : IDisposable
     private readonly long seed;
     private readonly Device device;
     private readonly ChurnNetwork network;
-    private readonly Adam optimizer;
+    private readonly FlatAdam optimizer;
     private readonly Tensor trainInputs;
     private readonly Tensor trainTargets;
     private readonly Tensor validationInputs;
@@ -58,8 +57,8 @@ public sealed class TrainingSession : IDisposable
     // Views of the training split cut once, so an unshuffled epoch creates no tensors besides the batches' own work.
     private readonly (Tensor Inputs, Tensor Targets)[] batches;
 
-    // The best weights so far, allocated once and overwritten in place, so keeping a snapshot never allocates.
-    private readonly Tensor[] best;
+    // The best weights so far (flat, like the optimizer's parameters), allocated once and overwritten in place.
+    private readonly Tensor best;
 
     // Every tensor above, for Dispose.
     private readonly List<Tensor> owned;
@@ -69,7 +68,7 @@ public sealed class TrainingSession : IDisposable
     private bool finished;
     private bool disposed;
 
-    private TrainingSession(ModelConfig config, long seed, string deviceName, Device device, ChurnNetwork network, Adam optimizer, List<Tensor> owned)
+    private TrainingSession(ModelConfig config, long seed, string deviceName, Device device, ChurnNetwork network, FlatAdam optimizer, List<Tensor> owned)
     {
         this.config = config;
         this.seed = seed;
@@ -78,10 +77,8 @@ public sealed class TrainingSession : IDisposable
         this.network = network;
         this.optimizer = optimizer;
         this.owned = owned;
-        (trainInputs, trainTargets, validationInputs, validationTargets) = (owned[0], owned[1], owned[2], owned[3]);
-        var parameters = network.parameters().Count();
-        best = [.. owned.Skip(4).Take(parameters)];
-        batches = [.. owned.Skip(4 + parameters).Chunk(2).Select(pair => (pair[0], pair[1]))];
+        (trainInputs, trainTargets, validationInputs, validationTargets, best) = (owned[0], owned[1], owned[2], owned[3], owned[4]);
+        batches = [.. owned.Skip(5).Chunk(2).Select(pair => (pair[0], pair[1]))];
     }
 
     /// <summary>
@@ -120,23 +117,20 @@ public sealed class TrainingSession : IDisposable
         }
         var torchDevice = Devices.ToTorchDevice(deviceName);
         ChurnNetwork? network = null;
-        Adam? optimizer = null;
+        FlatAdam? optimizer = null;
         var tensors = new List<Tensor>();
         try
         {
             torch.manual_seed(seed);
             network = ChurnNetwork.Create(train.Inputs.ColumnCount, config, seed, torchDevice);
             network.to(torchDevice);
-            optimizer = torch.optim.Adam(network.parameters(), config.LearningRate, weight_decay: config.WeightDecay);
+            optimizer = FlatAdam.Over([.. network.parameters()], config.LearningRate, config.WeightDecay);
             using (torch.NewDisposeScope())
             {
                 var trainInputs = InputsOn(train, torchDevice);
                 var trainTargets = TargetsOn(train, torchDevice);
                 tensors.AddRange([trainInputs, trainTargets, InputsOn(validation, torchDevice), TargetsOn(validation, torchDevice)]);
-                using (torch.no_grad())
-                {
-                    tensors.AddRange(network.parameters().Select(p => p.detach().clone()));
-                }
+                tensors.Add(torch.zeros_like(optimizer.Parameters));
                 for (long start = 0; start < train.Rows; start += config.BatchSize)
                 {
                     var length = Math.Min(config.BatchSize, train.Rows - start);
@@ -268,10 +262,10 @@ public sealed class TrainingSession : IDisposable
     private void TrainBatch(Tensor inputs, Tensor targets)
     {
         using var batchScope = torch.NewDisposeScope();
-        optimizer.zero_grad();
+        optimizer.ZeroGrad();
         var loss = torch.nn.functional.cross_entropy(network.call(inputs), targets);
         loss.backward();
-        optimizer.step();
+        optimizer.Step();
     }
 
     private (double Loss, double Accuracy) Measure(Tensor inputs, Tensor targets)
@@ -287,20 +281,14 @@ public sealed class TrainingSession : IDisposable
 
     private void CopyParameters(bool toBest)
     {
-        using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var i = 0;
-        foreach (var parameter in network.parameters())
+        if (toBest)
         {
-            if (toBest)
-            {
-                best[i].copy_(parameter);
-            }
-            else
-            {
-                parameter.copy_(best[i]);
-            }
-            i++;
+            best.copy_(optimizer.Parameters);
+        }
+        else
+        {
+            optimizer.Parameters.copy_(best);
         }
     }
 

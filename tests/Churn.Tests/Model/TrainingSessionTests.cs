@@ -46,6 +46,50 @@ public class TrainingSessionTests
         Assert.NotEqual(first.History[^1].ValidationLoss, second.History[^1].ValidationLoss);
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.01)]
+    public void An_epoch_updates_the_weights_as_torch_optim_adam_does_on_the_same_batches(double weightDecay)
+    {
+        var config = Small with { BatchSize = 64, WeightDecay = weightDecay };
+        var initial = TrainFixed(config, seed: 4, epochs: 0);
+        var trained = TrainFixed(config, seed: 4, epochs: 1);
+
+        using var scope = torch.NewDisposeScope();
+        var linears = initial.Layers.Select(layer =>
+        {
+            var linear = torch.nn.Linear(layer.Inputs, layer.Outputs);
+            using (torch.no_grad())
+            {
+                linear.weight!.copy_(torch.tensor(layer.Weight.ToArray(), [layer.Outputs, layer.Inputs]));
+                linear.bias!.copy_(torch.tensor(layer.Bias.ToArray(), [layer.Outputs]));
+            }
+            return linear;
+        }).ToList();
+        var adam = torch.optim.Adam(linears.SelectMany(l => l.parameters()), config.LearningRate, weight_decay: weightDecay);
+        var inputs = torch.tensor(Train.Inputs.ToRowArrays().SelectMany(row => row.Select(v => (float)v)).ToArray(), [Train.Rows, 10]);
+        var targets = torch.tensor(Train.Targets.Select(t => (long)t).ToArray());
+        for (var start = 0; start < Train.Rows; start += config.BatchSize)
+        {
+            var length = Math.Min(config.BatchSize, Train.Rows - start);
+            adam.zero_grad();
+            var x = inputs.narrow(0, start, length);
+            foreach (var linear in linears.SkipLast(1))
+            {
+                x = torch.nn.functional.relu(linear.call(x));
+            }
+            torch.nn.functional.cross_entropy(linears[^1].call(x), targets.narrow(0, start, length)).backward();
+            adam.step();
+        }
+
+        for (var i = 0; i < linears.Count; i++)
+        {
+            Assert.Equal(linears[i].weight!.data<float>().ToArray(), trained.Layers[i].Weight, (a, b) => a == b);
+            Assert.Equal(linears[i].bias!.data<float>().ToArray(), trained.Layers[i].Bias, (a, b) => a == b);
+        }
+        Assert.NotEqual(initial.Layers[0].Weight, trained.Layers[0].Weight);
+    }
+
     [Fact]
     public void Shuffling_each_epoch_changes_the_batches_and_so_the_history()
     {
