@@ -191,7 +191,7 @@ public sealed class PipelineRunActor : ReceiveActor
 
     /// <summary>The manifest names its files relative to the output directory; the listener wants paths it can open.</summary>
     private ImmutableArray<string> PreparedFiles(PrepareManifest manifest) =>
-        [.. manifest.Files.Select(f => Path.Combine(Settings.OutDir, f)), Path.Combine(Settings.OutDir, "manifest.json")];
+        [.. manifest.Files.Select(f => Path.Combine(Settings.OutDir, f)), Path.Combine(Settings.OutDir, Preparation.ManifestFileName)];
 
     private void StartTraining()
     {

@@ -19,11 +19,11 @@ public class ScoringTests
     public void Scoring_many_rows_gives_each_row_the_same_probability_as_scoring_it_alone()
     {
         var model = HandModels.SigmoidOfFirstInput();
-        var rows = Scoring.ChunkRows + 3;
+        var rows = 70_003;
         var inputs = Matrix<double>.Build.Dense(rows, 3, (r, c) => c == 0 ? ((r % 1000) - 500) / 100.0 : r);
         var all = Scoring.Probabilities(model, inputs);
         Assert.Equal(rows, all.Length);
-        foreach (var r in new[] { 0, 1, 777, Scoring.ChunkRows - 1, Scoring.ChunkRows, rows - 1 })
+        foreach (var r in new[] { 0, 1, 777, 4095, 4096, 65_536, rows - 1 })
         {
             Assert.Equal(all[r], Scoring.Probabilities(model, inputs.SubMatrix(r, 1, 0, 3))[0]);
         }
