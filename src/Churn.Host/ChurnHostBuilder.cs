@@ -34,6 +34,9 @@ public static class ChurnHostBuilder
         if (consoleLevel != LogLevel.None)
         {
             logging.AddProvider(new ConsoleLinesLoggerProvider(consoleLevel));
+
+            // A host that cannot start logs the exception; the command already says why in one line.
+            logging.AddFilter<ConsoleLinesLoggerProvider>("Microsoft.Extensions.Hosting", LogLevel.Critical);
         }
 
         logging.AddFilter("Microsoft", LogLevel.Warning);

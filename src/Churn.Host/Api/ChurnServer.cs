@@ -81,9 +81,10 @@ public sealed class ChurnServer : IAsyncDisposable
 
             // Runs are cancelled as soon as the host begins to stop, while the HTTP server still runs, so that event
             // streams can tell their clients how the runs ended; CoordinatedShutdown asks again and waits for them.
+            var registry = app.Services.GetRequiredService<ActorRegistry>();
             app.Lifetime.ApplicationStopping.Register(() =>
             {
-                if (app.Services.GetRequiredService<ActorRegistry>().TryGet<RunsActor>(out var runs))
+                if (registry.TryGet<RunsActor>(out var runs))
                 {
                     runs.Tell(new StopAllRuns(ChurnActorsSetup.StopGrace));
                 }
