@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Churn.Actors;
 using Churn.Numerics;
 
@@ -11,7 +12,7 @@ namespace Churn.Host.Configuration;
 /// stratify, device, model) plus <c>mode</c> (<c>run</c> or <c>prepare</c>). Fields a request omits take the host's
 /// defaults. The run store keeps every run's configuration in this shape too.
 /// </summary>
-public static class RunRequest
+public static partial class RunRequest
 {
     public const string BodyField = "body";
 
@@ -29,12 +30,19 @@ public static class RunRequest
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false });
+            node = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException ex)
         {
+            var reason = ex.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0];
+            var duplicate = DuplicateProperty().Match(reason);
+            if (duplicate.Success)
+            {
+                return Result.Fail<RunSettings>("given twice", null, null, ex.Path is { Length: > 2 } p ? $"{p.TrimStart('$', '.')}.{duplicate.Groups[1].Value}".TrimStart('.') : duplicate.Groups[1].Value);
+            }
+
             var line = ex.LineNumber is { } l ? $" at line {l + 1}, position {ex.BytePositionInLine + 1}" : "";
-            return Result.Fail<RunSettings>($"malformed JSON{line}: {ex.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0]}", null, null, BodyField);
+            return Result.Fail<RunSettings>($"malformed JSON{line}: {reason}", null, null, BodyField);
         }
 
         if (node is not JsonObject request)
@@ -119,4 +127,7 @@ public static class RunRequest
                 _ => null,
             }
             : null;
+
+    [GeneratedRegex("[Dd]uplicate property '?([^' ]+?)'? ")]
+    private static partial Regex DuplicateProperty();
 }

@@ -7,7 +7,7 @@ using Churn.Host.Store;
 
 namespace Churn.Tests.Host;
 
-/// <summary>The built <c>churn host</c> in its own process, killed with SIGKILL mid-run and started again.</summary>
+/// <summary>The built <c>churn host</c> in its own process: killed with SIGKILL mid-run and started again, or stopped with SIGTERM.</summary>
 public class HostProcessTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
@@ -47,6 +47,32 @@ public class HostProcessTests
         Assert.NotNull(interrupted["finishedAt"]);
         var fresh = await second.SubmitAsync(RunBodies.Prepare(Path.Combine(dir, "fresh")));
         Assert.Equal(RunStatus.Succeeded, Status(await second.WaitForAsync(fresh, r => RunStatus.IsFinished(Status(r)))));
+    }
+
+    [Fact]
+    public async Task Sigterm_cancels_queued_and_running_runs_records_them_and_exits_0()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var config = Path.Combine(dir, "host.json");
+        await File.WriteAllTextAsync(config, new JsonObject { ["logs"] = Path.Combine(dir, "logs"), ["device"] = "cpu" }.ToJsonString(), TestContext.Current.CancellationToken);
+        var store = Path.Combine(dir, "churn.db");
+        string running, queued;
+        int exitCode;
+
+        await using (var host = await HostProcess.StartAsync(dir, store, config))
+        {
+            running = await host.SubmitAsync(RunBodies.Endless(Path.Combine(dir, "endless")));
+            queued = await host.SubmitAsync(RunBodies.Prepare(Path.Combine(dir, "waiting")));
+            await host.WaitForAsync(running, r => r["epoch"] is not null);
+
+            exitCode = await host.TerminateAsync();
+        }
+
+        Assert.Equal(0, exitCode);
+        using var runs = SqliteRunStore.Open(store, DateTimeOffset.UtcNow).Unwrap();
+        Assert.Equal(RunStatus.Cancelled, runs.Get(running)!.Status);
+        Assert.Equal("the host shut down", runs.Get(running)!.Error);
+        Assert.Equal(RunStatus.Cancelled, runs.Get(queued)!.Status);
     }
 
     private static string Status(JsonNode run) => run["status"]!.GetValue<string>();
@@ -149,6 +175,20 @@ public class HostProcessTests
         {
             _process.Kill();
             _process.WaitForExit();
+        }
+
+        /// <summary>SIGTERM, as a service manager stops a service; returns the exit code.</summary>
+        public async Task<int> TerminateAsync()
+        {
+            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            await _process.WaitForExitAsync(timeout.Token);
+            return _process.ExitCode;
         }
 
         public ValueTask DisposeAsync()

@@ -29,6 +29,9 @@ public class HostValidationTests
         { """{"mode": "fly"}""", "mode" },
         { """{"data": "/no/such/customers.csv"}""", "data" },
         { """{"data": null}""", "data" },
+        { """{"model": null}""", "model" },
+        { """{"seed": 1, "seed": 2}""", "seed" },
+        { """{"model": {"maxEpochs": 1e12}}""", "model.maxEpochs" },
     };
 
     [Theory]
