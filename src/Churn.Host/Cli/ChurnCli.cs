@@ -47,7 +47,7 @@ public static class ChurnCli
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
-            Console.WriteLine(Usage);
+            StandardOutput.Writer.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
 
@@ -209,7 +209,7 @@ public static class ChurnCli
                     ConsoleOutput.PrepareSummary(s.Outputs);
                     return 0;
                 case RunSucceeded s when json:
-                    Console.WriteLine(JsonNode.Parse(File.ReadAllText(s.Outputs.MetricsFile!))!.ToJsonString());
+                    StandardOutput.Writer.WriteLine(JsonNode.Parse(File.ReadAllText(s.Outputs.MetricsFile!))!.ToJsonString());
                     return 0;
                 case RunSucceeded s:
                     ConsoleOutput.TrainingSummary(s.Outputs);
