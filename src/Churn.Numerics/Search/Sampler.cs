@@ -107,19 +107,9 @@ public static class Sampler
         }
         var range = (Values.Range)values;
         var value = range.At(random.NextDouble());
-        var rounded = whole ? Math.Round(value) : Significant(value, 3);
+        var rounded = whole ? Math.Round(value) : Values.Significant(value, 3);
         return Math.Clamp(rounded, whole ? Math.Ceiling(range.Min) : range.Min, whole ? Math.Floor(range.Max) : range.Max);
     }
 
     private static int Whole(double value) => (int)Math.Round(value);
-
-    private static double Significant(double value, int digits)
-    {
-        if (value == 0)
-        {
-            return 0;
-        }
-        var scale = Math.Pow(10, digits - 1 - (int)Math.Floor(Math.Log10(Math.Abs(value))));
-        return Math.Round(value * scale) / scale;
-    }
 }

@@ -45,10 +45,21 @@ public abstract record Values
     public ImmutableArray<double> Points => this switch
     {
         Choice c => c.Options,
-        Range { Steps: > 1 } r => [.. Enumerable.Range(0, r.Steps).Select(i => r.At((double)i / (r.Steps - 1)))],
+        Range { Steps: > 1 } r => [.. Enumerable.Range(0, r.Steps).Select(i => Math.Clamp(Significant(r.At((double)i / (r.Steps - 1)), 3), r.Min, r.Max))],
         Range { Steps: 1 } r => [r.Min],
         _ => [],
     };
+
+    /// <summary><paramref name="value"/> rounded to <paramref name="digits"/> significant digits, so drawn values read well.</summary>
+    public static double Significant(double value, int digits)
+    {
+        if (value == 0 || !double.IsFinite(value))
+        {
+            return value;
+        }
+        var scale = Math.Pow(10, digits - 1 - (int)Math.Floor(Math.Log10(Math.Abs(value))));
+        return Math.Round(value * scale) / scale;
+    }
 }
 
 /// <summary>

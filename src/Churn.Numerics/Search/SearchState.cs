@@ -242,11 +242,15 @@ public sealed record SearchState(
         if (trials.Any(t => t.Status == TrialStatus.Failed))
         {
             var state = this;
-            foreach (var t in trials.Where(t => t.Status is TrialStatus.Held or TrialStatus.Promoted or TrialStatus.Running))
+            const string reason = "another seed of this configuration failed";
+            foreach (var t in trials.Where(t => t.Status is TrialStatus.Held or TrialStatus.Promoted or TrialStatus.Running or TrialStatus.Pending))
             {
-                const string reason = "another seed of this configuration failed";
+                // Trials not started yet are simply never started; the others are told to stop.
                 state = state.Update(t.Spec.Index, r => r with { Status = TrialStatus.Pruned, Reason = reason });
-                commands.Add(new SearchCommand.Stop(t.Spec.Index, reason));
+                if (t.Status != TrialStatus.Pending)
+                {
+                    commands.Add(new SearchCommand.Stop(t.Spec.Index, reason));
+                }
             }
             return state.Asha is null ? state : state.Apply(state.Asha.Exclude(configuration), commands);
         }
