@@ -10,6 +10,15 @@ namespace Churn.Numerics.Search;
 /// </summary>
 public sealed record TrialSpec(int Index, int Configuration, int Replicate, long Seed, ModelConfig Config);
 
+/// <summary>
+/// Everything that fixes what a search computes: its trials, seeds per configuration and the scheduler's rungs (empty
+/// without ASHA). Stored with the search, so a resumed search runs exactly these trials.
+/// </summary>
+public sealed record SearchPlan(ImmutableArray<TrialSpec> Trials, int Seeds, ImmutableArray<int> Rungs, int ReductionFactor)
+{
+    public int Configurations => Trials.IsEmpty ? 0 : Trials[^1].Configuration + 1;
+}
+
 /// <summary>Turns a search definition and a seed into the configurations and trials to run.</summary>
 public static class Sampler
 {
@@ -44,6 +53,10 @@ public static class Sampler
         }
         return configurations.MoveToImmutable();
     }
+
+    /// <summary>The plan of a search: its configurations, each with <see cref="SearchDefinition.Seeds"/> trials.</summary>
+    public static SearchPlan Plan(SearchDefinition definition, ulong seed) =>
+        new(Trials(Configurations(definition, seed), definition.Seeds, seed), definition.Seeds, definition.ActiveRungs, definition.Asha.ReductionFactor);
 
     /// <summary>Every grid point in order: depth outermost, weight decay innermost.</summary>
     public static IEnumerable<ModelConfig> Grid(SearchDefinition definition)

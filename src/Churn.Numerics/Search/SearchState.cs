@@ -87,13 +87,11 @@ public sealed record SearchState(
     AshaState? Asha,
     bool Cancelling = false)
 {
-    /// <summary>A new search: every trial pending; ASHA only when the definition asks for it and has rungs.</summary>
-    public static SearchState Start(ImmutableArray<TrialSpec> trials, int seeds, int parallel, SearchDefinition definition)
+    /// <summary>A new search: every trial pending; ASHA when the plan has rungs.</summary>
+    public static SearchState Start(SearchPlan plan, int parallel)
     {
-        var rungs = definition.ActiveRungs;
-        var configurations = trials.IsEmpty ? 0 : trials.Max(t => t.Configuration) + 1;
-        var asha = rungs.IsEmpty ? null : AshaState.Start(rungs, definition.Asha.ReductionFactor, configurations);
-        return new SearchState([.. trials.Select(TrialRecord.Pending)], seeds, Math.Max(1, parallel), asha);
+        var asha = plan.Rungs.IsDefaultOrEmpty ? null : AshaState.Start(plan.Rungs, plan.ReductionFactor, plan.Configurations);
+        return new SearchState([.. plan.Trials.Select(TrialRecord.Pending)], plan.Seeds, Math.Max(1, parallel), asha);
     }
 
     /// <summary>

@@ -31,8 +31,7 @@ public class SearchStateTests
     {
         loss ??= Loss;
         var definition = Definition(scheduler, seeds);
-        var trials = Sampler.Trials(Sampler.Configurations(definition, 3), seeds, 3);
-        var state = SearchState.Start(trials, seeds, parallel, definition);
+        var state = SearchState.Start(Sampler.Plan(definition, 3), parallel);
         var workers = new Dictionary<int, Worker>();
         var log = new List<SearchCommand>();
         var pick = new Random(interleaving);
@@ -146,8 +145,7 @@ public class SearchStateTests
     public void Cancelling_stops_every_active_trial_and_starts_nothing_new()
     {
         var definition = Definition(SchedulerKind.None, 2);
-        var trials = Sampler.Trials(Sampler.Configurations(definition, 0), 2, 0);
-        var (state, started) = SearchState.Start(trials, 2, 3, definition).Schedule();
+        var (state, started) = SearchState.Start(Sampler.Plan(definition, 0), 3).Schedule();
         Assert.Equal(3, started.Length);
 
         var (cancelling, stops) = state.Cancel();
@@ -167,7 +165,7 @@ public class SearchStateTests
     {
         var (finished, log) = Simulate(SchedulerKind.Asha, 2, 2, 5);
         var definition = Definition(SchedulerKind.Asha, 2);
-        var fresh = SearchState.Start([.. finished.Trials.Select(t => t.Spec)], 2, 2, definition);
+        var fresh = SearchState.Start(Sampler.Plan(definition, 3), 2);
         // Pretend the process died: configuration 0 was done, configuration 1's trials were mid-way.
         var stored = finished.Trials.Select(t => t.Spec.Configuration switch
         {
