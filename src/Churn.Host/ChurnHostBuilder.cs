@@ -15,7 +15,9 @@ public static class ChurnHostBuilder
     /// Akka logs through Microsoft.Extensions.Logging: always to the JSON-lines files under the configured logs
     /// directory, and to the console (stderr) when <paramref name="consoleLevel"/> is not <see cref="LogLevel.None"/>.
     /// </summary>
-    public static void AddChurn(this IServiceCollection services, ILoggingBuilder logging, ChurnConfig config, LogLevel consoleLevel, int maxConcurrentRuns)
+    public static void AddChurn(
+        this IServiceCollection services, ILoggingBuilder logging, ChurnConfig config, LogLevel consoleLevel, int maxConcurrentRuns,
+        Action<AkkaConfigurationBuilder>? moreActors = null)
     {
         logging.ClearProviders();
         logging.SetMinimumLevel(LogLevel.Debug);
@@ -42,14 +44,15 @@ public static class ChurnHostBuilder
                     loggers.AddLoggerFactory();
                 })
                 .WithChurnPipeline(maxConcurrentRuns);
+            moreActors?.Invoke(akka);
         });
     }
 
     /// <summary>A host for one command run in this process.</summary>
-    public static IHost Embedded(ChurnConfig config, bool verbose)
+    public static IHost Embedded(ChurnConfig config, bool verbose, Action<AkkaConfigurationBuilder>? moreActors = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddChurn(builder.Logging, config, verbose ? LogLevel.Debug : LogLevel.None, maxConcurrentRuns: 1);
+        builder.Services.AddChurn(builder.Logging, config, verbose ? LogLevel.Debug : LogLevel.None, maxConcurrentRuns: 1, moreActors);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         return builder.Build();
     }

@@ -27,6 +27,10 @@ public static class ChurnCli
           train     train from three .npz files  --npz DIR [--prefix NAME] [--out DIR] [--seed N]
                     [--config FILE] [--device ...] [--json] [--verbose]
           predict   score customers  --model DIR --input CSV [--output CSV] [--verbose]
+          search    hyperparameter search, each trial an actor; writes leaderboard.csv, best.json, the winner's model
+                    [--data CSV] [--out DIR] [--space FILE] [--trials N] [--parallel P] [--seeds K]
+                    [--scheduler none|asha] [--seed N] [--host URL] [--resume ID] [--config FILE] [--json] [--verbose]
+                    (--trials counts configurations; each is trained with K seeds)
 
         Defaults come from config/churn.json beside the executable; --config FILE overrides them.
         """;
@@ -55,6 +59,7 @@ public static class ChurnCli
                 "run" => await WithArguments("run", rest, PrepareOptions, RunFlags, a => PipelineAsync(a, RunMode.Full)),
                 "train" => await WithArguments("train", rest, TrainOptions, RunFlags, a => PipelineAsync(a, RunMode.TrainFromNpz)),
                 "predict" => await WithArguments("predict", rest, PredictOptions, VerboseOnly, a => Task.FromResult(PredictCommand.Run(a))),
+                "search" => await WithArguments("search", rest, SearchCommand.Options, SearchCommand.Flags, SearchCommand.RunAsync),
                 _ => UsageError($"unknown command '{args[0]}'"),
             };
         }
