@@ -161,6 +161,21 @@ public sealed class PipelineRunActor : ReceiveActor
             },
             false);
 
+    /// <summary>A bug in this coordinator ends its own run with the cause, instead of leaving the listener waiting.</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception ex)
+        {
+            _log.Error(ex, Line($"internal error: {ex.Message}"));
+            Fail(_state.Stage, $"internal error: {ex.GetType().Name}: {ex.Message}");
+            return true;
+        }
+    }
+
     protected override void PreStart()
     {
         _log.Info(Line($"started: mode {Settings.Mode}, seed {Settings.Seed}, out {Settings.OutDir}"));
@@ -176,7 +191,7 @@ public sealed class PipelineRunActor : ReceiveActor
 
     /// <summary>The manifest names its files relative to the output directory; the listener wants paths it can open.</summary>
     private ImmutableArray<string> PreparedFiles(PrepareManifest manifest) =>
-        [.. manifest.Files.Select(f => Path.Combine(Settings.OutDir, f)), Path.Combine(Settings.OutDir, "manifest.json")];
+        [.. manifest.Files.Select(f => Path.Combine(Settings.OutDir, f)), Path.Combine(Settings.OutDir, Preparation.ManifestFileName)];
 
     private void StartTraining()
     {

@@ -60,6 +60,7 @@ public static class ChurnCli
                 "train" => await WithArguments("train", rest, TrainOptions, RunFlags, a => PipelineAsync(a, RunMode.TrainFromNpz)),
                 "predict" => await WithArguments("predict", rest, PredictOptions, VerboseOnly, a => Task.FromResult(PredictCommand.Run(a))),
                 "search" => await WithArguments("search", rest, SearchCommand.Options, SearchCommand.Flags, SearchCommand.RunAsync),
+                "bench" => Bench.BenchCommand.Run(rest),
                 _ => UsageError($"unknown command '{args[0]}'"),
             };
         }

@@ -15,7 +15,7 @@ public static class Balancer
         {
             return new Problem($"unknown balance strategy {(int)strategy}; use First or Random");
         }
-        if (!data.HasTargets)
+        if (!data.HasTargets && data.Rows > 0)
         {
             return new Problem("balancing needs the target column, and this data has none", Column: Schema.TargetColumn);
         }

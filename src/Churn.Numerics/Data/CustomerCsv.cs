@@ -14,7 +14,6 @@ public static class CustomerCsv
     public const int FieldsWithoutTarget = 11;
 
     private const int MaxLineChars = 1 << 16;
-    private const int ExpectedBytesPerRow = 48;
 
     // Field positions in a row (the ID is field 0), looked up once so the per-field checks compare integers.
     private static readonly int ReviewField = 1 + Schema.FeatureNames.IndexOf("review");
@@ -49,7 +48,16 @@ public static class CustomerCsv
         }
 
         using var hashing = new HashingStream(file);
-        var reader = new Reader(path, target, EstimateRows(file));
+        int estimatedRows;
+        try
+        {
+            estimatedRows = RowEstimate.Of(file);
+        }
+        catch (IOException e)
+        {
+            return new Problem($"cannot read the file: {e.Message}", path);
+        }
+        var reader = new Reader(path, target, estimatedRows);
         try
         {
             using var text = new StreamReader(hashing, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
@@ -70,7 +78,8 @@ public static class CustomerCsv
         }
         catch (CsvFormatException e)
         {
-            return new Problem($"malformed CSV ({e.Message}); check for an unbalanced double quote", path, reader.Line);
+            var column = e.FieldOrdinal is >= 0 and < FieldsWithTarget ? ColumnName(e.FieldOrdinal) : null;
+            return new Problem($"malformed CSV ({e.Message}); check for an unbalanced double quote", path, reader.Line, column);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DecoderFallbackException)
         {
@@ -95,18 +104,6 @@ public static class CustomerCsv
             return new Problem($"no {missing} among {data.Rows} rows; training needs both classes", path, Column: Schema.TargetColumn);
         }
         return Result.Ok(new LoadedData(path, sha256, data));
-    }
-
-    private static int EstimateRows(FileStream file)
-    {
-        try
-        {
-            return (int)Math.Min(file.Length / ExpectedBytesPerRow, 1 << 24);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
     }
 
     /// <summary>
@@ -206,7 +203,7 @@ public static class CustomerCsv
                     $"{what} {fields} field{(fields == 1 ? "" : "s")} where {expected} are expected{SeparatorHint(body)}");
             }
             _fields = fields;
-            _rows = new RowBuffer(Schema.FeatureCount, fields == FieldsWithTarget);
+            _rows = new RowBuffer(Schema.FeatureCount, fields == FieldsWithTarget, estimatedRows);
             return null;
         }
 
@@ -358,9 +355,9 @@ public static class CustomerCsv
             return 0;
         }
 
-        /// <summary>The first missing column for a short row, the last expected one for a long row.</summary>
-        private static string? FieldCountColumn(int found, int expected) =>
-            found < expected ? ColumnName(found) : ColumnName(expected - 1);
+        /// <summary>The first missing column of a short row; the first unexpected one of a long row (past the target: the target).</summary>
+        private static string FieldCountColumn(int found, int expected) =>
+            ColumnName(Math.Min(found < expected ? found : expected, FieldsWithTarget - 1));
 
         private static string? SpanningColumn(CsvDataReader csv)
         {

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Security.Cryptography;
 
 namespace Churn.Numerics.Data;
@@ -9,10 +8,6 @@ public sealed record SplitsRead(Splits Splits, ScalerParameters Scaler, bool Sca
 /// <summary>Reads <c>&lt;prefix&gt;_train/_validation/_test.npz</c>, ours or the original notebook's.</summary>
 public static class SplitFiles
 {
-    public static readonly ImmutableArray<string> Names = ["train", "validation", "test"];
-
-    public static string PathOf(string directory, string prefix, string split) => Path.Combine(directory, $"{prefix}_{split}.npz");
-
     /// <summary>
     /// Reads the three files. The scaler comes from <c>manifest.json</c> beside them; files without one (written by
     /// numpy) are taken as already standardized, and <see cref="SplitsRead.ScalerKnown"/> says so.
@@ -26,9 +21,9 @@ public static class SplitFiles
 
         var read = new List<Dataset>(3);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var name in Names)
+        foreach (var name in Preparation.SplitFileNames(prefix))
         {
-            var path = PathOf(directory, prefix, name);
+            var path = Path.Combine(directory, name);
             if (!File.Exists(path))
             {
                 return Result.Fail<SplitsRead>($"file not found (expected {prefix}_train.npz, {prefix}_validation.npz and {prefix}_test.npz)", path);
@@ -52,7 +47,7 @@ public static class SplitFiles
 
         var splits = new Splits(read[0], read[1], read[2]);
         var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
-        var manifestPath = Path.Combine(directory, "manifest.json");
+        var manifestPath = Path.Combine(directory, Preparation.ManifestFileName);
         if (File.Exists(manifestPath))
         {
             return Preparation.ReadManifest(manifestPath).Map(m => new SplitsRead(splits, m.Scaler, true, directory, sha));

@@ -69,8 +69,9 @@ public static class Splitter
     public static SplitSizes Sizes(int n, SplitRatios ratios)
     {
         // Through decimal so that 0.29 · 100 is 29, not the 28.999… that binary floating point gives.
-        var train = (int)decimal.Floor((decimal)ratios.Train * n);
-        var validation = (int)decimal.Floor((decimal)ratios.Validation * n);
+        var train = (int)Math.Min(decimal.Floor((decimal)ratios.Train * n), n);
+        // Ratios may sum to a hair over 1 (the tolerance); the test split then shrinks, it never goes negative.
+        var validation = (int)Math.Min(decimal.Floor((decimal)ratios.Validation * n), n - train);
         return new SplitSizes(train, validation, n - train - validation);
     }
 

@@ -19,9 +19,11 @@ public static class ReportChart
         var info = new SKImageInfo(PanelWidth * panels.Length, Height);
         using var surface = SKSurface.Create(info);
         surface.Canvas.Clear(SKColors.White);
+        // A plot clears the whole canvas it renders on, so each panel is drawn alone and then placed.
         for (var i = 0; i < panels.Length; i++)
         {
-            panels[i].Render(surface.Canvas, new PixelRect(i * PanelWidth, (i + 1) * PanelWidth, Height, 0));
+            using var panel = SKBitmap.Decode(panels[i].GetImageBytes(PanelWidth, Height, ImageFormat.Png));
+            surface.Canvas.DrawBitmap(panel, i * PanelWidth, 0);
         }
 
         using var image = surface.Snapshot();

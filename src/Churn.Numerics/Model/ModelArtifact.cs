@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Churn.Numerics.Data;
@@ -30,6 +31,8 @@ public sealed record ModelArtifact(
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
+        // A file for people and tools, not for embedding in HTML: write "+" and quotes as themselves.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         // ROC AUC is NaN when the test split holds one class only; JSON has no NaN, so it is written as "NaN".
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         RespectNullableAnnotations = true,
@@ -95,7 +98,7 @@ public sealed record ModelArtifact(
                 artifact.TestMetrics,
                 artifact.DataSha256,
                 artifact.Seed,
-                RuntimeVersions().SetItems(artifact.Versions ?? ImmutableDictionary<string, string>.Empty),
+                RuntimeVersions().SetItems(artifact.Versions).ToImmutableSortedDictionary(StringComparer.Ordinal),
                 model.Device,
                 model.EpochsRun,
                 model.BestEpoch,
@@ -179,7 +182,7 @@ public sealed record ModelArtifact(
             }
             var model = new TrainedModel(manifest.Config, layers, manifest.EpochsRun, manifest.BestEpoch, manifest.History, manifest.Device);
             return Result.Ok(new ModelArtifact(
-                model, manifest.Scaler, manifest.FeatureNames, manifest.TestMetrics, manifest.DataSha256, manifest.Seed, manifest.Versions));
+                model, manifest.Scaler, manifest.FeatureNames, manifest.TestMetrics, manifest.DataSha256, manifest.Seed, manifest.Versions.ToImmutableDictionary()));
         }
         catch (Exception e)
         {

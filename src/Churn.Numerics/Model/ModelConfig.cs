@@ -19,6 +19,12 @@ public enum DeviceChoice
 /// Architecture and training hyperparameters. The defaults are the original recipe: 3 hidden layers of 50 ReLU
 /// units, Adam at 1e-3, batches of 100, up to 100 epochs, early stopping on validation loss with patience 2.
 /// </summary>
+/// <remarks>
+/// <see cref="ShuffleEachEpoch"/> reshuffles the training rows before every epoch, as Keras' <c>fit</c> does by default;
+/// off, every epoch sees the batches in the same order, as the PyTorch reference does. It is off by default because
+/// that gave the lower validation loss on the bundled data (0.328 against 0.335 over 40 seeds): patience 2 stops the
+/// noisier shuffled runs after about 10 epochs instead of about 25.
+/// </remarks>
 public sealed record ModelConfig(
     int Depth = 3,
     int Width = 50,
@@ -29,7 +35,8 @@ public sealed record ModelConfig(
     int Patience = 2,
     double MinDelta = 1e-4,
     double Dropout = 0,
-    double WeightDecay = 0)
+    double WeightDecay = 0,
+    bool ShuffleEachEpoch = false)
 {
     public static readonly ModelConfig Default = new();
 

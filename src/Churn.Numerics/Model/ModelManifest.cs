@@ -23,7 +23,7 @@ internal sealed record ModelManifest(
     ClassificationMetrics? TestMetrics,
     string DataSha256,
     long Seed,
-    ImmutableDictionary<string, string> Versions,
+    ImmutableSortedDictionary<string, string> Versions,
     string Device,
     int EpochsRun,
     int BestEpoch,

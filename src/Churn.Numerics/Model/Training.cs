@@ -1,6 +1,5 @@
 using Churn.Numerics.Data;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Churn.Numerics.Model;
@@ -49,23 +48,27 @@ public sealed class TrainingSession : IDisposable
     private readonly long seed;
     private readonly Device device;
     private readonly ChurnNetwork network;
-    private readonly Adam optimizer;
+    private readonly FlatAdam optimizer;
     private readonly Tensor trainInputs;
     private readonly Tensor trainTargets;
     private readonly Tensor validationInputs;
     private readonly Tensor validationTargets;
 
-    // The best weights so far, allocated once and overwritten in place, so keeping a snapshot never allocates.
-    private readonly Tensor[] best;
+    // Views of the training split cut once, so an unshuffled epoch creates no tensors besides the batches' own work.
+    private readonly (Tensor Inputs, Tensor Targets)[] batches;
+
+    // The best weights so far (flat, like the optimizer's parameters), allocated once and overwritten in place.
+    private readonly Tensor best;
+
+    // Every tensor above, for Dispose.
+    private readonly List<Tensor> owned;
     private readonly List<EpochMetrics> history = [];
     private int bestEpoch;
     private bool hasBest;
     private bool finished;
     private bool disposed;
 
-    private TrainingSession(
-        ModelConfig config, long seed, string deviceName, Device device, ChurnNetwork network, Adam optimizer,
-        Tensor trainInputs, Tensor trainTargets, Tensor validationInputs, Tensor validationTargets, Tensor[] best)
+    private TrainingSession(ModelConfig config, long seed, string deviceName, Device device, ChurnNetwork network, FlatAdam optimizer, List<Tensor> owned)
     {
         this.config = config;
         this.seed = seed;
@@ -73,11 +76,9 @@ public sealed class TrainingSession : IDisposable
         this.device = device;
         this.network = network;
         this.optimizer = optimizer;
-        this.trainInputs = trainInputs;
-        this.trainTargets = trainTargets;
-        this.validationInputs = validationInputs;
-        this.validationTargets = validationTargets;
-        this.best = best;
+        this.owned = owned;
+        (trainInputs, trainTargets, validationInputs, validationTargets, best) = (owned[0], owned[1], owned[2], owned[3], owned[4]);
+        batches = [.. owned.Skip(5).Chunk(2).Select(pair => (pair[0], pair[1]))];
     }
 
     /// <summary>
@@ -86,8 +87,8 @@ public sealed class TrainingSession : IDisposable
     /// </summary>
     /// <remarks>
     /// The same data, <paramref name="seed"/> and <paramref name="config"/> give the same history and weights on the CPU:
-    /// the initial weights, the per-epoch sample order and dropout masks come from generators seeded here, never from
-    /// shared state. <paramref name="threads"/> &gt; 0 sets torch's (process-wide) intra-op thread count. With an empty
+    /// the initial weights, the per-epoch row order and dropout masks come from generators seeded here, never from
+    /// torch's global generator (which is seeded too, for anything else that uses it). <paramref name="threads"/> &gt; 0 sets torch's (process-wide) intra-op thread count. With an empty
     /// validation split the validation figures repeat the training figures, so early stopping watches training loss.
     /// </remarks>
     public static Result<TrainingSession> Create(ModelConfig config, Dataset train, Dataset validation, long seed, string device, int threads)
@@ -116,23 +117,24 @@ public sealed class TrainingSession : IDisposable
         }
         var torchDevice = Devices.ToTorchDevice(deviceName);
         ChurnNetwork? network = null;
-        Adam? optimizer = null;
+        FlatAdam? optimizer = null;
         var tensors = new List<Tensor>();
         try
         {
             torch.manual_seed(seed);
             network = ChurnNetwork.Create(train.Inputs.ColumnCount, config, seed, torchDevice);
             network.to(torchDevice);
-            optimizer = torch.optim.Adam(network.parameters(), config.LearningRate, weight_decay: config.WeightDecay);
+            optimizer = FlatAdam.Over([.. network.parameters()], config.LearningRate, config.WeightDecay);
             using (torch.NewDisposeScope())
             {
-                tensors.Add(InputsOn(train, torchDevice));
-                tensors.Add(TargetsOn(train, torchDevice));
-                tensors.Add(InputsOn(validation, torchDevice));
-                tensors.Add(TargetsOn(validation, torchDevice));
-                using (torch.no_grad())
+                var trainInputs = InputsOn(train, torchDevice);
+                var trainTargets = TargetsOn(train, torchDevice);
+                tensors.AddRange([trainInputs, trainTargets, InputsOn(validation, torchDevice), TargetsOn(validation, torchDevice)]);
+                tensors.Add(torch.zeros_like(optimizer.Parameters));
+                for (long start = 0; start < train.Rows; start += config.BatchSize)
                 {
-                    tensors.AddRange(network.parameters().Select(p => p.detach().clone()));
+                    var length = Math.Min(config.BatchSize, train.Rows - start);
+                    tensors.AddRange([trainInputs.narrow(0, start, length), trainTargets.narrow(0, start, length)]);
                 }
                 // These live as long as the session, whatever scope the caller has open.
                 foreach (var t in tensors)
@@ -140,9 +142,7 @@ public sealed class TrainingSession : IDisposable
                     t.DetachFromDisposeScope();
                 }
             }
-            return Result.Ok(new TrainingSession(
-                config, seed, deviceName, torchDevice, network, optimizer,
-                tensors[0], tensors[1], tensors[2], tensors[3], [.. tensors.Skip(4)]));
+            return Result.Ok(new TrainingSession(config, seed, deviceName, torchDevice, network, optimizer, tensors));
         }
         catch (Exception e)
         {
@@ -160,8 +160,9 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>Trains one epoch (seeded batch order) and evaluates on validation; a NaN/Inf loss is an error value.</summary>
     /// <remarks>
-    /// Samples are reshuffled each epoch from (seed, <paramref name="epoch"/>), as Keras' <c>fit(shuffle=True)</c> does,
-    /// then cut into batches of <see cref="ModelConfig.BatchSize"/>. The training figures are measured after the epoch
+    /// The training rows are cut into batches of <see cref="ModelConfig.BatchSize"/> in split order; with
+    /// <see cref="ModelConfig.ShuffleEachEpoch"/> they are first reshuffled from (seed, <paramref name="epoch"/>), as
+    /// Keras' <c>fit(shuffle=True)</c> does. The training figures are measured after the epoch
     /// on the whole training split in evaluation mode, like the validation figures. A native failure is returned as a
     /// <see cref="Problem"/> too.
     /// </remarks>
@@ -227,47 +228,44 @@ public sealed class TrainingSession : IDisposable
         disposed = true;
         optimizer.Dispose();
         network.Dispose();
-        trainInputs.Dispose();
-        trainTargets.Dispose();
-        validationInputs.Dispose();
-        validationTargets.Dispose();
-        foreach (var t in best)
+        foreach (var t in owned)
         {
             t.Dispose();
         }
     }
 
-    internal static int ShuffleMode = 2;
-
     private void TrainOneEpoch(int epoch)
     {
         network.train();
+        if (!config.ShuffleEachEpoch)
+        {
+            foreach (var (inputs, targets) in batches)
+            {
+                TrainBatch(inputs, targets);
+            }
+            return;
+        }
         var rows = trainTargets.shape[0];
+        var order = SeededPermutation.Of((int)rows, SeededPermutation.Mix((ulong)seed, epoch));
         using var epochScope = torch.NewDisposeScope();
-        Tensor inputs = trainInputs, targets = trainTargets;
-        var batches = (int)((rows + config.BatchSize - 1) / config.BatchSize);
-        var batchOrder = Enumerable.Range(0, batches).ToArray();
-        if (ShuffleMode == 2)
+        var index = torch.tensor(Array.ConvertAll(order, i => (long)i), device: device);
+        // One gather per epoch; the batches are views into it.
+        var shuffledInputs = trainInputs.index_select(0, index);
+        var shuffledTargets = trainTargets.index_select(0, index);
+        for (long start = 0; start < rows; start += config.BatchSize)
         {
-            var order = SeededPermutation.Of((int)rows, SeededPermutation.Mix((ulong)seed, epoch));
-            var index = torch.tensor(Array.ConvertAll(order, i => (long)i), device: device);
-            inputs = trainInputs.index_select(0, index);
-            targets = trainTargets.index_select(0, index);
-        }
-        else if (ShuffleMode == 1)
-        {
-            batchOrder = SeededPermutation.Of(batches, SeededPermutation.Mix((ulong)seed, epoch));
-        }
-        foreach (var b in batchOrder)
-        {
-            long start = (long)b * config.BatchSize;
-            using var batchScope = torch.NewDisposeScope();
             var length = Math.Min(config.BatchSize, rows - start);
-            optimizer.zero_grad();
-            var loss = torch.nn.functional.cross_entropy(network.call(inputs.narrow(0, start, length)), targets.narrow(0, start, length));
-            loss.backward();
-            optimizer.step();
+            TrainBatch(shuffledInputs.narrow(0, start, length), shuffledTargets.narrow(0, start, length));
         }
+    }
+
+    private void TrainBatch(Tensor inputs, Tensor targets)
+    {
+        using var batchScope = torch.NewDisposeScope();
+        optimizer.ZeroGrad();
+        var loss = torch.nn.functional.cross_entropy(network.call(inputs), targets);
+        loss.backward();
+        optimizer.Step();
     }
 
     private (double Loss, double Accuracy) Measure(Tensor inputs, Tensor targets)
@@ -283,20 +281,14 @@ public sealed class TrainingSession : IDisposable
 
     private void CopyParameters(bool toBest)
     {
-        using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var i = 0;
-        foreach (var parameter in network.parameters())
+        if (toBest)
         {
-            if (toBest)
-            {
-                best[i].copy_(parameter);
-            }
-            else
-            {
-                parameter.copy_(best[i]);
-            }
-            i++;
+            best.copy_(optimizer.Parameters);
+        }
+        else
+        {
+            optimizer.Parameters.copy_(best);
         }
     }
 

@@ -46,8 +46,16 @@ public static class SearchFiles
     /// <summary>Writes the files into <paramref name="outDir"/> (each atomically); <c>best.json</c> only when a configuration completed.</summary>
     public static Result<ImmutableArray<string>> Write(string outDir, SearchReport report)
     {
+        try
+        {
+            Directory.CreateDirectory(outDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return new Problem($"cannot create the output directory: {e.Message}", outDir);
+        }
         var files = ImmutableArray.CreateBuilder<string>();
-        Result<string> Save(string name, ReadOnlySpan<byte> bytes)
+        Result<string> Save(string name, byte[] bytes)
         {
             var written = AtomicFile.Write(Path.Combine(outDir, name), bytes);
             if (written.IsOk)

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Churn.Tests.Data;
 
 namespace Churn.Tests.Cli;
 
@@ -19,15 +19,17 @@ public class CliTests
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Contains("2,237", result.Stdout);
         Assert.Contains("3,579 / 447 / 448", result.Stdout);
-        var shapes = await Numpy(
-            "import numpy as np, sys\n" +
+        var shapes = Numpy.Run(
+            "import numpy as np, sys, json\n" +
+            "out = {}\n" +
             "for s in ('train','validation','test'):\n" +
             "    f = np.load(sys.argv[1] + '/Audiobooks_data_' + s + '.npz')\n" +
-            "    print(s, f['inputs'].shape, f['inputs'].dtype, f['targets'].shape, f['targets'].dtype, int(f['targets'].sum()))\n",
+            "    out[s] = '%s %s %s %s' % (f['inputs'].shape, f['inputs'].dtype, f['targets'].shape, f['targets'].dtype)\n" +
+            "print(json.dumps(out))\n",
             Path.Combine(dir, "prepared"));
-        Assert.Contains("train (3579, 10) float64 (3579,) int64", shapes);
-        Assert.Contains("validation (447, 10) float64 (447,) int64", shapes);
-        Assert.Contains("test (448, 10) float64 (448,) int64", shapes);
+        Assert.Equal("(3579, 10) float64 (3579,) int64", shapes.GetProperty("train").GetString());
+        Assert.Equal("(447, 10) float64 (447,) int64", shapes.GetProperty("validation").GetString());
+        Assert.Equal("(448, 10) float64 (448,) int64", shapes.GetProperty("test").GetString());
         Assert.True(File.Exists(Path.Combine(dir, "prepared", "manifest.json")));
     }
 
@@ -203,22 +205,39 @@ public class CliTests
         Assert.NotEqual(File.ReadAllText(Path.Combine(dir, "a", "metrics.json")), File.ReadAllText(Path.Combine(dir, "b", "metrics.json")));
     }
 
-    /// <summary>Runs a script with Debian's numpy, the external client our files must satisfy.</summary>
-    internal static async Task<string> Numpy(string script, params string[] args)
+    [Fact]
+    public async Task Train_reads_npz_files_written_by_numpy_in_the_notebooks_format()
     {
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
+        var dir = TestPaths.NewTempDirectory();
+        Numpy.Run(
+            "import numpy as np, sys\n" +
+            "rng = np.random.default_rng(5)\n" +
+            "for name, n in (('train', 400), ('validation', 60), ('test', 60)):\n" +
+            "    x = rng.normal(size=(n, 10))\n" +
+            "    y = (x[:, 0] + 0.5 * x[:, 3] > 0).astype(np.int64)\n" +
+            "    np.savez(sys.argv[1] + '/Audiobooks_data_' + name + '.npz', inputs=x, targets=y)\n" +
+            "print('true')\n",
+            dir);
+        File.WriteAllText(Path.Combine(dir, "quick.json"), """{ "model": { "maxEpochs": 5 } }""");
 
-        using var process = Process.Start(start)!;
-        var stdout = await process.StandardOutput.ReadToEndAsync();
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"python3 with numpy failed (is python3-numpy installed? ./test installs it): {stderr}");
-        return stdout;
+        var result = await ChurnProcess.RunAsync(dir, "train", "--npz", ".", "--out", "trained", "--config", "quick.json", "--json");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var metrics = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(60, metrics.RootElement.GetProperty("test").GetProperty("rows").GetInt32());
+        Assert.True(metrics.RootElement.GetProperty("test").GetProperty("accuracy").GetDouble() > 0.7, "a linear rule is learnable");
+        Assert.True(File.Exists(Path.Combine(dir, "trained", "model", "model.json")));
+    }
+
+    [Fact]
+    public async Task Train_names_the_missing_npz_file()
+    {
+        var dir = TestPaths.NewTempDirectory();
+
+        var result = await ChurnProcess.RunAsync(dir, "train", "--npz", ".");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Audiobooks_data_train.npz", result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
     }
 }

@@ -13,11 +13,14 @@ public class TrainingSessionTests
     private static readonly Dataset Validation = SyntheticData.Customers(200, seed: 2);
     private static readonly ModelConfig Small = ModelConfig.Default with { Depth = 2, Width = 16, BatchSize = 50 };
 
-    [Fact]
-    public void Same_seed_gives_identical_history_and_weights()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Same_seed_gives_identical_history_and_weights(bool shuffleEachEpoch)
     {
-        var first = TrainFixed(Small, seed: 7, epochs: 4);
-        var second = TrainFixed(Small, seed: 7, epochs: 4);
+        var config = Small with { ShuffleEachEpoch = shuffleEachEpoch };
+        var first = TrainFixed(config, seed: 7, epochs: 4);
+        var second = TrainFixed(config, seed: 7, epochs: 4);
         Assert.Equal(first.History, second.History);
         Assert.Equal(first.Layers.Length, second.Layers.Length);
         for (var i = 0; i < first.Layers.Length; i++)
@@ -43,10 +46,68 @@ public class TrainingSessionTests
         Assert.NotEqual(first.History[^1].ValidationLoss, second.History[^1].ValidationLoss);
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.01)]
+    public void An_epoch_updates_the_weights_as_torch_optim_adam_does_on_the_same_batches(double weightDecay)
+    {
+        var config = Small with { BatchSize = 64, WeightDecay = weightDecay };
+        var initial = TrainFixed(config, seed: 4, epochs: 0);
+        var trained = TrainFixed(config, seed: 4, epochs: 1);
+
+        using var scope = torch.NewDisposeScope();
+        var linears = initial.Layers.Select(layer =>
+        {
+            var linear = torch.nn.Linear(layer.Inputs, layer.Outputs);
+            using (torch.no_grad())
+            {
+                linear.weight!.copy_(torch.tensor(layer.Weight.ToArray(), [layer.Outputs, layer.Inputs]));
+                linear.bias!.copy_(torch.tensor(layer.Bias.ToArray(), [layer.Outputs]));
+            }
+            return linear;
+        }).ToList();
+        var adam = torch.optim.Adam(linears.SelectMany(l => l.parameters()), config.LearningRate, weight_decay: weightDecay);
+        var inputs = torch.tensor(Train.Inputs.ToRowArrays().SelectMany(row => row.Select(v => (float)v)).ToArray(), [Train.Rows, 10]);
+        var targets = torch.tensor(Train.Targets.Select(t => (long)t).ToArray());
+        for (var start = 0; start < Train.Rows; start += config.BatchSize)
+        {
+            var length = Math.Min(config.BatchSize, Train.Rows - start);
+            adam.zero_grad();
+            var x = inputs.narrow(0, start, length);
+            foreach (var linear in linears.SkipLast(1))
+            {
+                x = torch.nn.functional.relu(linear.call(x));
+            }
+            torch.nn.functional.cross_entropy(linears[^1].call(x), targets.narrow(0, start, length)).backward();
+            adam.step();
+        }
+
+        for (var i = 0; i < linears.Count; i++)
+        {
+            Assert.Equal(linears[i].weight!.data<float>().ToArray(), trained.Layers[i].Weight, (a, b) => a == b);
+            Assert.Equal(linears[i].bias!.data<float>().ToArray(), trained.Layers[i].Bias, (a, b) => a == b);
+        }
+        Assert.NotEqual(initial.Layers[0].Weight, trained.Layers[0].Weight);
+    }
+
+    [Fact]
+    public void Shuffling_each_epoch_changes_the_batches_and_so_the_history()
+    {
+        var fixedOrder = TrainFixed(Small, seed: 7, epochs: 3);
+        var shuffled = TrainFixed(Small with { ShuffleEachEpoch = true }, seed: 7, epochs: 3);
+        Assert.NotEqual(fixedOrder.History[^1].TrainLoss, shuffled.History[^1].TrainLoss);
+    }
+
     [Fact]
     public void A_learnable_problem_reaches_high_accuracy_in_a_few_epochs()
     {
-        var model = TrainFixed(ModelConfig.Default with { LearningRate = 0.01 }, seed: 0, epochs: 5);
+        var train = SyntheticData.Customers(3000, seed: 21);
+        using var session = TrainingSession.Create(ModelConfig.Default with { LearningRate = 0.01 }, train, Validation, 0, Devices.Cpu, 1).Unwrap();
+        for (var epoch = 1; epoch <= 5; epoch++)
+        {
+            session.RunEpoch(epoch).Unwrap();
+        }
+        var model = session.Finish();
         Assert.True(model.History[^1].ValidationAccuracy >= 0.95, $"validation accuracy {model.History[^1].ValidationAccuracy}");
         Assert.True(model.History[^1].TrainLoss < model.History[0].TrainLoss);
         var probabilities = Scoring.Probabilities(model, Validation.Inputs);
@@ -55,13 +116,23 @@ public class TrainingSessionTests
     }
 
     [Fact]
-    public void Every_activation_and_dropout_trains()
+    public void Every_activation_and_dropout_trains_and_scores_as_training_measured()
     {
         var fast = Small with { LearningRate = 0.01 };
-        foreach (var config in new[] { fast with { Activation = Activation.Tanh }, fast with { Dropout = 0.5 }, fast with { Depth = 1, WeightDecay = 1e-3 } })
+        foreach (var config in new[]
+        {
+            fast with { Activation = Activation.Tanh },
+            fast with { Dropout = 0.5 },
+            fast with { Depth = 1, WeightDecay = 1e-3 },
+            fast with { ShuffleEachEpoch = true, BatchSize = 7 },
+        })
         {
             var model = TrainFixed(config, seed: 1, epochs: 5);
             Assert.True(model.History[^1].ValidationAccuracy >= 0.85, $"{config}: {model.History[^1].ValidationAccuracy}");
+            // Scoring runs its own forward pass; it must agree with torch's evaluation during training.
+            var probabilities = Scoring.Probabilities(model, Validation.Inputs);
+            var correct = probabilities.Zip(Validation.Targets, (p, t) => (p >= 0.5 ? 1 : 0) == t).Count(c => c);
+            Assert.Equal(model.History[^1].ValidationAccuracy, (double)correct / Validation.Rows);
         }
     }
 

@@ -1,0 +1,18 @@
+namespace Churn.Host.Bench;
+
+/// <summary><c>churn bench …</c>: in-process measurements the scripts under <c>bench/</c> drive; not for everyday use.</summary>
+public static class BenchCommand
+{
+    public static int Run(string[] args) => args.FirstOrDefault() switch
+    {
+        "predict" => PredictBenchmark.Run(args[1..]),
+        "prepare" => PrepareBenchmark.Run(args[1..]),
+        _ => Usage(),
+    };
+
+    private static int Usage()
+    {
+        Console.Error.WriteLine("usage: churn bench prepare [options] | churn bench predict --model DIR [--rows N] [--repeats R]");
+        return 2;
+    }
+}

@@ -1,0 +1,215 @@
+using System.Collections.Immutable;
+using System.Text.Json.Nodes;
+using Churn.Numerics;
+using Churn.Numerics.Data;
+using Churn.Numerics.Evaluation;
+using Churn.Numerics.Model;
+
+namespace Churn.Tests.Model;
+
+[Collection(TorchCollection.Name)]
+public sealed class ModelArtifactTests : IDisposable
+{
+    private static readonly Lazy<(TrainedModel Model, Dataset Test)> Trained = new(() =>
+    {
+        var train = SyntheticData.Customers(500, seed: 11);
+        var validation = SyntheticData.Customers(100, seed: 12);
+        using var session = TrainingSession.Create(ModelConfig.Default with { Width = 20 }, train, validation, 3, Devices.Cpu, 1).Unwrap();
+        for (var epoch = 1; epoch <= 3; epoch++)
+        {
+            session.RunEpoch(epoch).Unwrap();
+            session.KeepBest();
+        }
+        return (session.Finish(), SyntheticData.Customers(300, seed: 13));
+    });
+
+    private readonly string root = Directory.CreateTempSubdirectory("churn-artifact-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    [Fact]
+    public void Saved_and_loaded_model_scores_bit_identically_and_reproduces_the_metrics()
+    {
+        var (model, test) = Trained.Value;
+        var before = Metrics.Evaluate(model, test, Schema.FeatureNames, seed: 2);
+        var artifact = Artifact(model, before.Test);
+        var dir = Path.Combine(root, "model");
+
+        Assert.Equal(Path.GetFullPath(dir), ModelArtifact.Save(dir, artifact).Unwrap());
+        var loaded = ModelArtifact.Load(dir).Unwrap();
+
+        Assert.Equal(Scoring.Probabilities(model, test.Inputs), Scoring.Probabilities(loaded.Model, test.Inputs));
+        var after = Metrics.Evaluate(loaded.Model, test, loaded.FeatureNames, seed: 2);
+        Assert.Equal(before.Test, after.Test);
+        Assert.Equal(before.Importance, after.Importance);
+        Assert.Equal(before.Gains, after.Gains);
+        Assert.Equal(before.Roc, after.Roc);
+    }
+
+    [Fact]
+    public void Loaded_artifact_carries_everything_that_was_saved()
+    {
+        var (model, _) = Trained.Value;
+        var artifact = Artifact(model, null) with { Versions = ImmutableDictionary<string, string>.Empty.Add("churn", "9.9.9") };
+        var dir = Path.Combine(root, "model");
+        ModelArtifact.Save(dir, artifact).Unwrap();
+        var loaded = ModelArtifact.Load(dir).Unwrap();
+
+        Assert.Equal(model.Config, loaded.Model.Config);
+        Assert.Equal(model.History, loaded.Model.History);
+        Assert.Equal((model.EpochsRun, model.BestEpoch, model.Device), (loaded.Model.EpochsRun, loaded.Model.BestEpoch, loaded.Model.Device));
+        for (var i = 0; i < model.Layers.Length; i++)
+        {
+            Assert.Equal(model.Layers[i].Weight, loaded.Model.Layers[i].Weight);
+            Assert.Equal(model.Layers[i].Bias, loaded.Model.Layers[i].Bias);
+        }
+        Assert.Equal(artifact.Scaler.Means, loaded.Scaler.Means);
+        Assert.Equal(artifact.Scaler.Stds, loaded.Scaler.Stds);
+        Assert.Equal(artifact.FeatureNames, loaded.FeatureNames);
+        Assert.Null(loaded.TestMetrics);
+        Assert.Equal((artifact.DataSha256, artifact.Seed), (loaded.DataSha256, loaded.Seed));
+        Assert.Equal("9.9.9", loaded.Versions["churn"]);
+        Assert.Equal("0.107.0", loaded.Versions["torchsharp"]);
+        Assert.Contains("libtorch", loaded.Versions.Keys);
+        Assert.Contains(".NET", loaded.Versions["dotnet"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Model_json_is_indented_camel_case_with_enums_as_strings()
+    {
+        var dir = Path.Combine(root, "model");
+        ModelArtifact.Save(dir, Artifact(Trained.Value.Model, null)).Unwrap();
+        var text = File.ReadAllText(Path.Combine(dir, ModelArtifact.ManifestFile));
+        var json = JsonNode.Parse(text)!;
+        Assert.Equal("relu", (string?)json["config"]!["activation"]);
+        Assert.Equal(20, (int?)json["architecture"]!["width"]);
+        Assert.Equal(10, (int?)json["architecture"]!["inputs"]);
+        Assert.Equal(Schema.FeatureCount, json["featureNames"]!.AsArray().Count);
+        Assert.NotNull(json["scaler"]!["means"]);
+        Assert.NotNull(json["history"]![0]!["validationLoss"]);
+        Assert.Contains("\n  \"", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Saving_again_replaces_the_model_and_leaves_no_temporary_files()
+    {
+        var (model, _) = Trained.Value;
+        var dir = Path.Combine(root, "model");
+        ModelArtifact.Save(dir, Artifact(model, null) with { Seed = 1 }).Unwrap();
+        ModelArtifact.Save(dir, Artifact(model, null) with { Seed = 2 }).Unwrap();
+        Assert.Equal(2, ModelArtifact.Load(dir).Unwrap().Seed);
+        Assert.Equal([ModelArtifact.ManifestFile, ModelArtifact.WeightsFile], Directory.GetFiles(dir).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void Failed_save_leaves_the_existing_model_intact()
+    {
+        var (model, _) = Trained.Value;
+        var dir = Path.Combine(root, "model");
+        ModelArtifact.Save(dir, Artifact(model, null) with { Seed = 1 }).Unwrap();
+        var broken = model with { Layers = model.Layers.RemoveAt(0) };
+        Assert.False(ModelArtifact.Save(dir, Artifact(broken, null) with { Seed = 2 }).IsOk);
+        Assert.Equal(1, ModelArtifact.Load(dir).Unwrap().Seed);
+        Assert.Equal(2, Directory.GetFiles(dir).Length);
+    }
+
+    [Fact]
+    public void Missing_directory_is_a_problem_naming_it()
+    {
+        var dir = Path.Combine(root, "nowhere");
+        var problem = LoadProblem(dir);
+        Assert.Equal(dir, problem.File);
+        Assert.Contains("not found", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(ModelArtifact.ManifestFile)]
+    [InlineData(ModelArtifact.WeightsFile)]
+    public void Missing_file_is_a_problem_naming_it(string file)
+    {
+        var dir = Saved();
+        File.Delete(Path.Combine(dir, file));
+        var problem = LoadProblem(dir);
+        Assert.Equal(Path.Combine(dir, file), problem.File);
+        Assert.Contains("not found", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{ \"formatVersion\": 1, ")]
+    [InlineData("[]")]
+    [InlineData("{}")]
+    public void Malformed_json_is_a_problem_naming_model_json(string text)
+    {
+        var dir = Saved();
+        File.WriteAllText(Path.Combine(dir, ModelArtifact.ManifestFile), text);
+        var problem = LoadProblem(dir);
+        Assert.Equal(Path.Combine(dir, ModelArtifact.ManifestFile), problem.File);
+        Assert.StartsWith("malformed model description", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Invalid_config_in_model_json_is_a_problem_naming_the_field()
+    {
+        var dir = Saved();
+        var path = Path.Combine(dir, ModelArtifact.ManifestFile);
+        var json = JsonNode.Parse(File.ReadAllText(path))!;
+        json["config"]!["dropout"] = 1.5;
+        File.WriteAllText(path, json.ToJsonString());
+        var problem = LoadProblem(dir);
+        Assert.Equal((path, "config.dropout"), (problem.File, problem.Column));
+    }
+
+    [Fact]
+    public void Damaged_weights_are_a_problem_naming_weights_dat()
+    {
+        var dir = Saved();
+        var bytes = File.ReadAllBytes(Path.Combine(dir, ModelArtifact.WeightsFile));
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(Path.Combine(dir, ModelArtifact.WeightsFile), bytes);
+        var problem = LoadProblem(dir);
+        Assert.Equal(Path.Combine(dir, ModelArtifact.WeightsFile), problem.File);
+        Assert.Contains("SHA-256", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Weights_that_do_not_fit_the_architecture_are_a_problem_naming_weights_dat()
+    {
+        var dir = Saved();
+        var (model, _) = Trained.Value;
+        var narrow = ModelConfig.Default with { Depth = 1, Width = 4 };
+        var small = model with
+        {
+            Config = narrow,
+            Layers = [new LayerWeights(10, 4, [.. new float[40]], [.. new float[4]]), new LayerWeights(4, 2, [.. new float[8]], [.. new float[2]])],
+        };
+        var other = Path.Combine(root, "other");
+        ModelArtifact.Save(other, Artifact(small, null)).Unwrap();
+        File.Copy(Path.Combine(other, ModelArtifact.WeightsFile), Path.Combine(dir, ModelArtifact.WeightsFile), overwrite: true);
+        // Make the checksum agree so the architecture check is what fails.
+        var manifestPath = Path.Combine(dir, ModelArtifact.ManifestFile);
+        var json = JsonNode.Parse(File.ReadAllText(manifestPath))!;
+        json["weightsSha256"] = JsonNode.Parse(File.ReadAllText(Path.Combine(other, ModelArtifact.ManifestFile)))!["weightsSha256"]!.GetValue<string>();
+        File.WriteAllText(manifestPath, json.ToJsonString());
+        var problem = LoadProblem(dir);
+        Assert.Equal(Path.Combine(dir, ModelArtifact.WeightsFile), problem.File);
+        Assert.Contains("architecture", problem.Reason, StringComparison.Ordinal);
+    }
+
+    private string Saved()
+    {
+        var dir = Path.Combine(root, "saved");
+        ModelArtifact.Save(dir, Artifact(Trained.Value.Model, null)).Unwrap();
+        return dir;
+    }
+
+    private static Problem LoadProblem(string dir) => Assert.IsType<Result<ModelArtifact>.Error>(ModelArtifact.Load(dir)).Problem;
+
+    private static ModelArtifact Artifact(TrainedModel model, ClassificationMetrics? metrics) => new(
+        model,
+        new ScalerParameters(Schema.FeatureNames, [.. Enumerable.Range(0, 10).Select(i => i * 1.5)], [.. Enumerable.Range(1, 10).Select(i => i / 3.0)]),
+        Schema.FeatureNames,
+        metrics,
+        new string('a', 64),
+        7,
+        ImmutableDictionary<string, string>.Empty);
+}
