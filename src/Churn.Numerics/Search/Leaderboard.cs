@@ -113,7 +113,7 @@ public static class Leaderboard
     }
 
     public const string CsvHeader =
-        "rank,configuration,outcome,depth,width,activation,learning_rate,batch_size,patience,dropout,weight_decay,"
+        "rank,configuration,outcome,depth,width,activation,learning_rate,batch_size,patience,dropout,weight_decay,shuffle,"
         + "seeds_done,seeds,mean_val_loss,std_val_loss,min_val_loss,max_val_loss,mean_val_accuracy,mean_epochs,reason";
 
     /// <summary><c>leaderboard.csv</c>: one line per configuration, in rank order; numbers in invariant culture.</summary>
@@ -124,16 +124,16 @@ public static class Leaderboard
         {
             var c = r.Config;
             csv.Append(Invariant, $"{r.Rank},{r.Configuration + 1},{r.Outcome.ToString().ToLowerInvariant()},{c.Depth},{c.Width},")
-                .Append(Invariant, $"{c.Activation.ToString().ToLowerInvariant()},{Number(c.LearningRate)},{c.BatchSize},{c.Patience},{Number(c.Dropout)},{Number(c.WeightDecay)},")
+                .Append(Invariant, $"{c.Activation.ToString().ToLowerInvariant()},{Number(c.LearningRate)},{c.BatchSize},{c.Patience},{Number(c.Dropout)},{Number(c.WeightDecay)},{(c.ShuffleEachEpoch ? "true" : "false")},")
                 .Append(Invariant, $"{r.SeedsDone},{r.Seeds},{Number(r.MeanValidationLoss)},{Number(r.StdValidationLoss)},{Number(r.MinValidationLoss)},{Number(r.MaxValidationLoss)},")
                 .Append(Invariant, $"{Number(r.MeanValidationAccuracy)},{Number(r.MeanEpochs)},{Quote(r.Reason)}\n");
         }
         return csv.ToString();
     }
 
-    /// <summary>A configuration in one short line, e.g. <c>3x50 relu lr 0.001 batch 100 patience 2 dropout 0 wd 0</c>.</summary>
+    /// <summary>A configuration in one short line, e.g. <c>3x50 relu lr 0.001 batch 100 patience 2 dropout 0 wd 0 shuffled</c>.</summary>
     public static string Describe(ModelConfig c) =>
-        string.Create(Invariant, $"{c.Depth}x{c.Width} {c.Activation.ToString().ToLowerInvariant()} lr {Number(c.LearningRate)} batch {c.BatchSize} patience {c.Patience} dropout {Number(c.Dropout)} wd {Number(c.WeightDecay)}");
+        string.Create(Invariant, $"{c.Depth}x{c.Width} {c.Activation.ToString().ToLowerInvariant()} lr {Number(c.LearningRate)} batch {c.BatchSize} patience {c.Patience} dropout {Number(c.Dropout)} wd {Number(c.WeightDecay)}{(c.ShuffleEachEpoch ? " shuffled" : "")}");
 
     /// <summary>Up to 6 decimals; very small values (weight decay 1e-7) in exponent form instead of a misleading 0.</summary>
     public static string Number(double value)

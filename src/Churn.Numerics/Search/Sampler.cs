@@ -58,7 +58,7 @@ public static class Sampler
     public static SearchPlan Plan(SearchDefinition definition, ulong seed) =>
         new(Trials(Configurations(definition, seed), definition.Seeds, seed), definition.Seeds, definition.ActiveRungs, definition.Asha.ReductionFactor);
 
-    /// <summary>Every grid point in order: depth outermost, weight decay innermost.</summary>
+    /// <summary>Every grid point in order: depth outermost, shuffling innermost.</summary>
     public static IEnumerable<ModelConfig> Grid(SearchDefinition definition)
     {
         var s = definition.Space;
@@ -71,7 +71,8 @@ public static class Sampler
             from patience in s.Patience.Points
             from dropout in s.Dropout.Points
             from weightDecay in s.WeightDecay.Points
-            select definition.Configure(Whole(depth), Whole(width), activation, learningRate, Whole(batchSize), Whole(patience), dropout, weightDecay);
+            from shuffle in s.ShuffleEachEpoch
+            select definition.Configure(Whole(depth), Whole(width), activation, learningRate, Whole(batchSize), Whole(patience), dropout, weightDecay, shuffle);
     }
 
     /// <summary>Draw <paramref name="attempt"/> of configuration <paramref name="index"/>: each dimension in turn from one stream.</summary>
@@ -87,7 +88,8 @@ public static class Sampler
         var patience = (int)Draw(s.Patience, ref random, whole: true);
         var dropout = Draw(s.Dropout, ref random, whole: false);
         var weightDecay = Draw(s.WeightDecay, ref random, whole: false);
-        return definition.Configure(depth, width, activation, learningRate, batchSize, patience, dropout, weightDecay);
+        var shuffle = s.ShuffleEachEpoch[random.NextBelow(s.ShuffleEachEpoch.Length)];
+        return definition.Configure(depth, width, activation, learningRate, batchSize, patience, dropout, weightDecay, shuffle);
     }
 
     /// <summary>

@@ -74,16 +74,17 @@ public sealed record SearchSpace(
     Values BatchSize,
     Values Patience,
     Values Dropout,
-    Values WeightDecay)
+    Values WeightDecay,
+    ImmutableArray<bool> ShuffleEachEpoch)
 {
     /// <summary>The dimensions in the order a grid nests them (the last one varies fastest) and samples draw them.</summary>
     public static readonly ImmutableArray<string> DimensionNames =
-        ["depth", "width", "activation", "learningRate", "batchSize", "patience", "dropout", "weightDecay"];
+        ["depth", "width", "activation", "learningRate", "batchSize", "patience", "dropout", "weightDecay", "shuffleEachEpoch"];
 
     /// <summary>The number of grid points, or null when a dimension is a continuous range.</summary>
     public long? GridSize()
     {
-        long size = Activation.Length;
+        long size = (long)Activation.Length * ShuffleEachEpoch.Length;
         foreach (var (_, values) in Numeric())
         {
             var points = values.Points.Length;
@@ -135,8 +136,8 @@ public sealed record SearchDefinition(
     AshaOptions Asha)
 {
     /// <summary>The configuration a sampled point becomes: the point's values with the search's fixed settings.</summary>
-    public ModelConfig Configure(int depth, int width, Activation activation, double learningRate, int batchSize, int patience, double dropout, double weightDecay) =>
-        new(depth, width, activation, learningRate, batchSize, MaxEpochs, patience, MinDelta, dropout, weightDecay);
+    public ModelConfig Configure(int depth, int width, Activation activation, double learningRate, int batchSize, int patience, double dropout, double weightDecay, bool shuffle) =>
+        new(depth, width, activation, learningRate, batchSize, MaxEpochs, patience, MinDelta, dropout, weightDecay, shuffle);
 
     /// <summary>The rungs that fall before the last epoch: a rung at or after max epochs would compare finished trials only.</summary>
     public ImmutableArray<int> ActiveRungs =>

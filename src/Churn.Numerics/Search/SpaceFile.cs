@@ -145,6 +145,12 @@ public static class SpaceFile
         }
         var activations = names.Select((n, i) => Word(n, $"space.activation[{i}]", ("relu", Activation.Relu), ("tanh", Activation.Tanh)))
             .ToImmutableArray();
+        // Optional, so space files written before the network could shuffle still read: they meant "as configured by default".
+        var shuffle = o["shuffleEachEpoch"] is null
+            ? [ModelConfig.Default.ShuffleEachEpoch]
+            : o["shuffleEachEpoch"] is JsonArray { Count: > 0 } flags
+                ? flags.Select((n, i) => Flag(n, $"space.shuffleEachEpoch[{i}]")).ToImmutableArray()
+                : throw new FieldException("space.shuffleEachEpoch", "must be a non-empty list of true and false");
         return new SearchSpace(
             Dimension(o, "depth", 1, 10, whole: true),
             Dimension(o, "width", 1, 4096, whole: true),
@@ -153,7 +159,8 @@ public static class SpaceFile
             Dimension(o, "batchSize", 1, 1_000_000, whole: true),
             Dimension(o, "patience", 1, 10_000, whole: true),
             Dimension(o, "dropout", 0, 0.99, whole: false),
-            Dimension(o, "weightDecay", 0, 1, whole: false));
+            Dimension(o, "weightDecay", 0, 1, whole: false),
+            shuffle);
     }
 
     /// <summary>A list of values, or <c>{ "min", "max", "scale": "linear"|"log", "steps" }</c>, each value inside [lo, hi].</summary>
@@ -246,6 +253,11 @@ public static class SpaceFile
         }
         throw new FieldException(path, $"must be {string.Join(" or ", words.Select(w => $"\"{w.Word}\""))}, got {Describe(node)}");
     }
+
+    private static bool Flag(JsonNode? node, string path) =>
+        node is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False
+            ? v.GetValue<bool>()
+            : throw new FieldException(path, $"must be true or false, got {Describe(node)}");
 
     private static string Describe(JsonNode? node) => node is null ? "null" : node.ToJsonString();
 

@@ -81,6 +81,6 @@ public class LeaderboardTests
         var csv = Leaderboard.ToCsv(Leaderboard.Rank(Trials("c:0.5,0.5", "c:0.25,0.25"), 2)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(Leaderboard.CsvHeader, csv[0]);
         Assert.Equal(3, csv.Length);
-        Assert.StartsWith("1,2,complete,3,11,relu,0.001,100,2,0,0,2,2,0.25,0,0.25,0.25,0.8,2,", csv[1]);
+        Assert.StartsWith("1,2,complete,3,11,relu,0.001,100,2,0,0,false,2,2,0.25,0,0.25,0.25,0.8,2,", csv[1]);
     }
 }

@@ -103,6 +103,20 @@ public class SearchSpaceTests
     }
 
     [Fact]
+    public void Shuffling_is_a_dimension_of_its_own_and_defaults_to_the_network_default()
+    {
+        Assert.Equal([ModelConfig.Default.ShuffleEachEpoch], Definition().Space.ShuffleEachEpoch);
+        var definition = Definition("""
+            {
+              "sampling": "grid", "trials": 100, "seeds": 1, "maxEpochs": 10, "minDelta": 0, "scheduler": "none",
+              "space": { "depth": [1], "width": [4, 8], "activation": ["relu"], "learningRate": [0.01], "batchSize": [10],
+                         "patience": [1], "dropout": [0], "weightDecay": [0], "shuffleEachEpoch": [false, true] }
+            }
+            """);
+        Assert.Equal([(4, false), (4, true), (8, false), (8, true)], Sampler.Configurations(definition, 0).Select(c => (c.Width, c.ShuffleEachEpoch)));
+    }
+
+    [Fact]
     public void Grid_with_fewer_trials_takes_the_first_points()
     {
         var definition = Definition("""
@@ -141,6 +155,7 @@ public class SearchSpaceTests
     [InlineData("""{ "space": { "dropout": [0, 1] } }""", "space.dropout[1]")]
     [InlineData("""{ "space": { "activation": ["relu", "gelu"] } }""", "space.activation[1]")]
     [InlineData("""{ "space": { "widht": [3] } }""", "space.widht")]
+    [InlineData("""{ "space": { "shuffleEachEpoch": [1] } }""", "space.shuffleEachEpoch[0]")]
     [InlineData("""{ "seeds": 0 }""", "seeds")]
     [InlineData("""{ "scheduler": "hyperband" }""", "scheduler")]
     [InlineData("""{ "asha": { "rungs": [4, 4], "reductionFactor": 3 } }""", "asha.rungs[1]")]
