@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs="${RUNS:-10}"
+# Both sides wait passively for OpenMP work (churn sets this itself): with libgomp's default spin-waiting, a loaded
+# machine slows PyTorch's 2-thread training several-fold and the comparison would flatter churn.
+export OMP_WAIT_POLICY=PASSIVE
 data="data/Audiobooks_data.csv"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

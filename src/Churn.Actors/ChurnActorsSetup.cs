@@ -1,6 +1,8 @@
+using Akka;
 using Akka.Actor;
 using Akka.Hosting;
 using Akka.Routing;
+using Churn.Actors.Messages;
 using Churn.Actors.Pipeline;
 using Churn.Actors.Runs;
 using Churn.Actors.Training;
@@ -10,14 +12,21 @@ namespace Churn.Actors;
 /// <summary>Registers the pipeline's actors with Akka.Hosting; the host and the tests share this wiring.</summary>
 public static class ChurnActorsSetup
 {
+    /// <summary>How long runs get to stop between epochs or stages when the host shuts down.</summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(3);
+
     /// <summary>
     /// Stage actors first (a small pool each, so concurrent runs do not queue behind one another), then the runs
-    /// actor that needs them. <paramref name="trainerFactory"/> lets tests put a probe or a failing trainer in place.
+    /// actor that needs them. <paramref name="trainerFactory"/> lets tests put a probe or a failing trainer in place;
+    /// <paramref name="journal"/> records every run (the host's run store; nothing for one-shot commands). When the
+    /// actor system shuts down, every queued and running run is cancelled, and recorded so, before the actors stop.
     /// </summary>
     public static AkkaConfigurationBuilder WithChurnPipeline(
         this AkkaConfigurationBuilder builder,
         int maxConcurrentRuns = 1,
-        Func<IUntypedActorContext, IActorRef>? trainerFactory = null) =>
+        Func<IUntypedActorContext, IActorRef>? trainerFactory = null,
+        IRunJournal? journal = null,
+        TimeProvider? clock = null) =>
         builder.WithActors((system, registry, _) =>
         {
             var poolSize = Math.Max(1, Environment.ProcessorCount);
@@ -37,7 +46,12 @@ public static class ChurnActorsSetup
                 Stage<EvaluatorActor>(EvaluatorActor.Props(), "evaluator"),
                 Stage<ArtifactWriterActor>(ArtifactWriterActor.Props(), "saver"));
             var trainers = trainerFactory ?? (context => context.ActorOf(TrainerActor.Props(), "trainer"));
-            var runs = system.ActorOf(RunsActor.Props(stages, trainers, maxConcurrentRuns), "runs");
+            var runs = system.ActorOf(RunsActor.Props(stages, trainers, maxConcurrentRuns, journal ?? NoRunJournal.Instance, clock ?? TimeProvider.System), "runs");
             registry.Register<RunsActor>(runs);
+            CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "stop-runs", async () =>
+            {
+                await runs.Ask<AllRunsStopped>(new StopAllRuns(StopGrace), StopGrace + TimeSpan.FromSeconds(1));
+                return Done.Instance;
+            });
         });
 }

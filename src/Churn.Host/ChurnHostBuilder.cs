@@ -1,5 +1,7 @@
+using Akka.Actor;
 using Akka.Hosting;
 using Churn.Actors;
+using Churn.Actors.Runs;
 using Churn.Host.Configuration;
 using Churn.Host.Logging;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,10 +15,18 @@ public static class ChurnHostBuilder
 {
     /// <summary>
     /// Akka logs through Microsoft.Extensions.Logging: always to the JSON-lines files under the configured logs
-    /// directory, and to the console (stderr) when <paramref name="consoleLevel"/> is not <see cref="LogLevel.None"/>.
+    /// directory, and as human-readable lines to stderr when <paramref name="consoleLevel"/> is not
+    /// <see cref="LogLevel.None"/>. <paramref name="journal"/> records every run (the host's store);
+    /// <paramref name="trainerFactory"/> lets tests replace the trainer.
     /// </summary>
     public static void AddChurn(
-        this IServiceCollection services, ILoggingBuilder logging, ChurnConfig config, LogLevel consoleLevel, int maxConcurrentRuns,
+        this IServiceCollection services,
+        ILoggingBuilder logging,
+        ChurnConfig config,
+        LogLevel consoleLevel,
+        int maxConcurrentRuns,
+        IRunJournal? journal = null,
+        Func<IUntypedActorContext, IActorRef>? trainerFactory = null,
         Action<AkkaConfigurationBuilder>? moreActors = null)
     {
         logging.ClearProviders();
@@ -24,13 +34,10 @@ public static class ChurnHostBuilder
         logging.AddProvider(new JsonLinesLoggerProvider(config.Logs, LogLevel.Information));
         if (consoleLevel != LogLevel.None)
         {
-            logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss.fff ";
-            });
-            logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, consoleLevel);
-            services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            logging.AddProvider(new ConsoleLinesLoggerProvider(consoleLevel));
+
+            // A host that cannot start logs the exception; the command already says why in one line.
+            logging.AddFilter<ConsoleLinesLoggerProvider>("Microsoft.Extensions.Hosting", LogLevel.Critical);
         }
 
         logging.AddFilter("Microsoft", LogLevel.Warning);
@@ -43,7 +50,7 @@ public static class ChurnHostBuilder
                     loggers.ClearLoggers();
                     loggers.AddLoggerFactory();
                 })
-                .WithChurnPipeline(maxConcurrentRuns);
+                .WithChurnPipeline(maxConcurrentRuns, trainerFactory, journal);
             moreActors?.Invoke(akka);
         });
     }
@@ -52,7 +59,7 @@ public static class ChurnHostBuilder
     public static IHost Embedded(ChurnConfig config, bool verbose, Action<AkkaConfigurationBuilder>? moreActors = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddChurn(builder.Logging, config, verbose ? LogLevel.Debug : LogLevel.None, maxConcurrentRuns: 1, moreActors);
+        builder.Services.AddChurn(builder.Logging, config, verbose ? LogLevel.Debug : LogLevel.None, maxConcurrentRuns: 1, moreActors: moreActors);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         return builder.Build();
     }

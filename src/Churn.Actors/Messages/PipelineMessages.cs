@@ -58,7 +58,8 @@ public sealed record RunSucceeded(string RunId, RunOutputs Outputs, TimeSpan Ela
 /// <summary>The run ended on a problem in <paramref name="Stage"/>; nothing after that stage was written.</summary>
 public sealed record RunFailed(string RunId, string Stage, string Reason) : IRunEvent;
 
-public sealed record RunCancelled(string RunId, string Stage) : IRunEvent;
+/// <summary>The run was stopped before it finished; <paramref name="Reason"/> says by what when it was not the user.</summary>
+public sealed record RunCancelled(string RunId, string Stage, string? Reason = null) : IRunEvent;
 
 /// <summary>A stage's reply when its core function returned a problem or the stage itself broke.</summary>
 public sealed record StageFailed(string RunId, string Stage, Problem Problem);

@@ -200,7 +200,9 @@ public sealed class PipelineRunActor : ReceiveActor
         _run.ReplyTo.Tell(new StageStarted(Id, Stage.Train));
         _trainer = _trainerFactory(Context);
         Context.Watch(_trainer);
-        var threads = Settings.Threads > 0 ? Settings.Threads : Environment.ProcessorCount;
+        // The network's matrices are too small for intra-op parallelism to pay off: one thread trains faster and
+        // leaves the other cores to concurrent runs.
+        var threads = Settings.Threads > 0 ? Settings.Threads : 1;
         _trainer.Tell(new TrainModel(Id, _state.Splits!, Settings.Model, Settings.Device, (long)Settings.Seed, threads, Self));
     }
 
@@ -239,7 +241,11 @@ public sealed class PipelineRunActor : ReceiveActor
         }
 
         _run.ReplyTo.Tell(outcome);
-        Context.Parent.Tell(outcome);
+        if (!_run.ReplyTo.Equals(Context.Parent))
+        {
+            Context.Parent.Tell(outcome);
+        }
+
         Become(() => ReceiveAny(_ => { }));
         Context.Stop(Self);
     }

@@ -7,87 +7,309 @@ using Churn.Actors.Pipeline;
 namespace Churn.Actors.Runs;
 
 /// <summary>
-/// Spawns one pipeline coordinator per run, runs at most N at a time and queues the rest. A failing run ends that run
-/// only: coordinators report their own failures and this actor keeps going.
+/// Spawns one pipeline coordinator per run, runs at most N at a time and queues the rest in arrival order. Every
+/// event of a run passes through here: it is recorded in the journal, kept for followers who come late, and handed
+/// to the run's listener and followers. A failing run ends that run only: coordinators report their own failures,
+/// and one that stops without an outcome is recorded as failed.
 /// </summary>
-public sealed class RunsActor : ReceiveActor
+public sealed class RunsActor : ReceiveActor, IWithTimers
 {
+    /// <summary>A run this actor still drives: queued (no coordinator yet) or running.</summary>
+    private sealed record ActiveRun(
+        RunPipeline Request,
+        string Stage,
+        IActorRef? Coordinator,
+        ImmutableList<IRunEvent> SoFar,
+        ImmutableHashSet<IActorRef> Followers);
+
+    private sealed record StopDeadline
+    {
+        public static readonly StopDeadline Instance = new();
+    }
+
+    private const string QueueStage = "queue";
+    private const string ShutDownReason = "the host shut down";
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PipelineStages _stages;
     private readonly Func<IUntypedActorContext, IActorRef> _trainers;
     private readonly int _maxConcurrent;
-    private ImmutableQueue<RunPipeline> _queue = [];
-    private ImmutableDictionary<string, IActorRef> _running = ImmutableDictionary<string, IActorRef>.Empty;
-    private ImmutableDictionary<string, RunPipeline> _requests = ImmutableDictionary<string, RunPipeline>.Empty;
-    private ImmutableHashSet<string> _ended = [];
+    private readonly IRunJournal _journal;
+    private readonly TimeProvider _clock;
+    private ImmutableQueue<string> _queue = [];
+    private ImmutableDictionary<string, ActiveRun> _active = ImmutableDictionary<string, ActiveRun>.Empty;
 
-    public RunsActor(PipelineStages stages, Func<IUntypedActorContext, IActorRef> trainers, int maxConcurrent)
+    /// <summary>Coordinators hold their slot until they have stopped, not merely reported, so N is never exceeded.</summary>
+    private ImmutableDictionary<IActorRef, string> _slots = ImmutableDictionary<IActorRef, string>.Empty;
+
+    /// <summary>Who asked this actor to stop every run (the host as it begins to stop, then CoordinatedShutdown); once asked, it takes no new runs.</summary>
+    private ImmutableList<IActorRef> _stopRequesters = [];
+    private bool _stopping;
+    private bool _stopped;
+
+    public RunsActor(PipelineStages stages, Func<IUntypedActorContext, IActorRef> trainers, int maxConcurrent, IRunJournal journal, TimeProvider clock)
     {
         _stages = stages;
         _trainers = trainers;
         _maxConcurrent = Math.Max(1, maxConcurrent);
-        Receive<RunPipeline>(run =>
-        {
-            _queue = _queue.Enqueue(run);
-            _log.Info(RunLog.Line(run.RunId, "queue", $"queued ({_queue.Count()} waiting, {_running.Count} running)"));
-            StartWaiting();
-        });
-        Receive<CancelRun>(cancel =>
-        {
-            if (_running.TryGetValue(cancel.RunId, out var coordinator))
-            {
-                coordinator.Forward(cancel);
-                return;
-            }
-
-            var waiting = _queue.FirstOrDefault(r => r.RunId == cancel.RunId);
-            if (waiting is not null)
-            {
-                _queue = [.. _queue.Where(r => r.RunId != cancel.RunId)];
-                _log.Info(RunLog.Line(cancel.RunId, "queue", "cancelled before it started"));
-                waiting.ReplyTo.Tell(new RunCancelled(cancel.RunId, "queue"));
-            }
-        });
-        Receive<RunSucceeded>(m => _ended = _ended.Add(m.RunId));
-        Receive<RunFailed>(m => _ended = _ended.Add(m.RunId));
-        Receive<RunCancelled>(m => _ended = _ended.Add(m.RunId));
-        Receive<Terminated>(t =>
-        {
-            var finished = _running.FirstOrDefault(r => r.Value.Equals(t.ActorRef));
-            if (finished.Key is null)
-            {
-                return;
-            }
-
-            // A coordinator that stopped without an outcome broke on a bug: its listener must still hear the end.
-            if (!_ended.Contains(finished.Key) && _requests.TryGetValue(finished.Key, out var request))
-            {
-                _log.Error(RunLog.Line(finished.Key, Stage.Run, "the run's coordinator stopped without an outcome"));
-                request.ReplyTo.Tell(new RunFailed(finished.Key, Stage.Run, "the run's coordinator stopped unexpectedly"));
-            }
-
-            _running = _running.Remove(finished.Key);
-            _requests = _requests.Remove(finished.Key);
-            _ended = _ended.Remove(finished.Key);
-            StartWaiting();
-        });
+        _journal = journal;
+        _clock = clock;
+        Receive<RunPipeline>(Accept);
+        Receive<CancelRun>(Cancel);
+        Receive<FollowRun>(Follow);
+        Receive<IRunEvent>(OnRunEvent);
+        Receive<Terminated>(OnTerminated);
+        Receive<StopAllRuns>(StopAll);
+        Receive<StopDeadline>(_ => ForceStop());
     }
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     public static Props Props(PipelineStages stages, Func<IUntypedActorContext, IActorRef> trainers, int maxConcurrent) =>
-        Akka.Actor.Props.Create(() => new RunsActor(stages, trainers, maxConcurrent));
+        Props(stages, trainers, maxConcurrent, NoRunJournal.Instance, TimeProvider.System);
+
+    public static Props Props(PipelineStages stages, Func<IUntypedActorContext, IActorRef> trainers, int maxConcurrent, IRunJournal journal, TimeProvider clock) =>
+        Akka.Actor.Props.Create(() => new RunsActor(stages, trainers, maxConcurrent, journal, clock));
 
     /// <summary>A run's own coordinator failing is that run's failure, never a reason to restart the others.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop, false);
 
-    private void StartWaiting()
+    private void Accept(RunPipeline run)
     {
-        while (_running.Count < _maxConcurrent && !_queue.IsEmpty)
+        if (_stopping || _active.ContainsKey(run.RunId))
         {
-            _queue = _queue.Dequeue(out var run);
-            var coordinator = Context.ActorOf(PipelineRunActor.Props(run, _stages, _trainers), $"run-{run.RunId}");
-            Context.Watch(coordinator);
-            _running = _running.Add(run.RunId, coordinator);
-            _requests = _requests.SetItem(run.RunId, run);
+            var reason = _stopping ? "the host is shutting down" : "a run with this id is already queued or running";
+            _log.Warning(RunLog.Line(run.RunId, QueueStage, $"refused: {reason}"));
+            Reply(new RunRejected(run.RunId, reason));
+            return;
+        }
+
+        Record(run.RunId, j => j.RunQueued(run.RunId, run.Settings, Now));
+        var startsNow = _slots.Count < _maxConcurrent && _queue.IsEmpty;
+        _queue = _queue.Enqueue(run.RunId);
+        _active = _active.Add(run.RunId, new ActiveRun(run, QueueStage, null, [], []));
+        var position = startsNow ? 0 : _queue.Count();
+        _log.Info(RunLog.Line(run.RunId, QueueStage, startsNow ? "accepted; starting now" : $"queued at position {position} ({_slots.Count} running)"));
+        Publish(run.RunId, new RunQueued(run.RunId, position));
+        Reply(new RunAccepted(run.RunId, position));
+        StartWaiting();
+    }
+
+    private void Cancel(CancelRun cancel)
+    {
+        if (!_active.TryGetValue(cancel.RunId, out var run))
+        {
+            Reply(new CancelRunResponse(cancel.RunId, CancelOutcome.NotActive));
+        }
+        else if (run.Coordinator is { } coordinator)
+        {
+            _log.Info(RunLog.Line(cancel.RunId, run.Stage, "cancel requested"));
+            coordinator.Tell(cancel);
+            Reply(new CancelRunResponse(cancel.RunId, CancelOutcome.Cancelling));
+        }
+        else
+        {
+            _queue = [.. _queue.Where(id => id != cancel.RunId)];
+            End(run, new RunCancelled(cancel.RunId, QueueStage));
+            Reply(new CancelRunResponse(cancel.RunId, CancelOutcome.Cancelled));
         }
     }
+
+    private void Follow(FollowRun follow)
+    {
+        if (_active.TryGetValue(follow.RunId, out var run))
+        {
+            Context.Watch(follow.Follower);
+            _active = _active.SetItem(follow.RunId, run with { Followers = run.Followers.Add(follow.Follower) });
+            Reply(new RunSubscription(follow.RunId, true, [.. run.SoFar]));
+        }
+        else
+        {
+            Reply(new RunSubscription(follow.RunId, false, []));
+        }
+    }
+
+    /// <summary>Events from the coordinators; those of a run already ended here (cut short at shutdown) are dropped.</summary>
+    private void OnRunEvent(IRunEvent e)
+    {
+        if (!_active.TryGetValue(e.RunId, out var run))
+        {
+            return;
+        }
+
+        switch (e)
+        {
+            case StageStarted s:
+                Record(e.RunId, j => j.StageStarted(e.RunId, s.Stage, Now));
+                _active = _active.SetItem(e.RunId, run with { Stage = s.Stage });
+                break;
+            case StageCompleted c:
+                Record(e.RunId, j => j.StageCompleted(e.RunId, c.Stage, c.Detail, c.Elapsed, Now));
+                break;
+            case EpochCompleted m:
+                Record(e.RunId, j => j.EpochRecorded(e.RunId, m.Metrics, m.Elapsed, Now));
+                break;
+            case RunCancelled c when _stopping && c.Reason is null:
+                End(run, c with { Reason = ShutDownReason });
+                return;
+            case RunSucceeded or RunFailed or RunCancelled:
+                End(run, e);
+                return;
+        }
+
+        Publish(e.RunId, e);
+    }
+
+    private void OnTerminated(Terminated terminated)
+    {
+        if (!_slots.TryGetValue(terminated.ActorRef, out var runId))
+        {
+            // A follower went away (its HTTP stream closed): stop sending it events.
+            foreach (var (id, run) in _active.Where(r => r.Value.Followers.Contains(terminated.ActorRef)))
+            {
+                _active = _active.SetItem(id, run with { Followers = run.Followers.Remove(terminated.ActorRef) });
+            }
+
+            return;
+        }
+
+        _slots = _slots.Remove(terminated.ActorRef);
+
+        // A coordinator that stopped without an outcome broke on a bug: the run must still end, for its listener and the record.
+        if (_active.TryGetValue(runId, out var broken) && terminated.ActorRef.Equals(broken.Coordinator))
+        {
+            _log.Error(RunLog.Line(runId, broken.Stage, "the run's coordinator stopped without an outcome"));
+            End(broken, new RunFailed(runId, broken.Stage, "the run's coordinator stopped unexpectedly"));
+        }
+
+        StartWaiting();
+    }
+
+    private void StopAll(StopAllRuns stop)
+    {
+        if (!Sender.IsNobody())
+        {
+            _stopRequesters = _stopRequesters.Add(Sender);
+        }
+
+        if (_stopping)
+        {
+            AnswerStopWhenDone();
+            return;
+        }
+
+        _stopping = true;
+        _log.Info(RunLog.Line("-", Stage.Run, $"stopping: {_queue.Count()} queued and {_slots.Count} running runs are cancelled"));
+        foreach (var id in _queue)
+        {
+            End(_active[id], new RunCancelled(id, QueueStage, ShutDownReason));
+        }
+
+        _queue = [];
+        foreach (var run in _active.Values)
+        {
+            run.Coordinator?.Tell(new CancelRun(run.Request.RunId));
+        }
+
+        Timers.StartSingleTimer(nameof(StopDeadline), StopDeadline.Instance, stop.Grace);
+        AnswerStopWhenDone();
+    }
+
+    /// <summary>Runs that did not stop within the grace period are recorded as cancelled now; the process is going away.</summary>
+    private void ForceStop()
+    {
+        foreach (var run in _active.Values)
+        {
+            _log.Warning(RunLog.Line(run.Request.RunId, run.Stage, "did not stop in time; recorded as cancelled"));
+            End(run, new RunCancelled(run.Request.RunId, run.Stage, $"{ShutDownReason} before the run could stop"));
+        }
+    }
+
+    private void StartWaiting()
+    {
+        while (_slots.Count < _maxConcurrent && !_queue.IsEmpty)
+        {
+            _queue = _queue.Dequeue(out var runId);
+            var run = _active[runId];
+            var coordinator = Context.ActorOf(PipelineRunActor.Props(run.Request with { ReplyTo = Self }, _stages, _trainers), $"run-{runId}");
+            Context.Watch(coordinator);
+            _slots = _slots.Add(coordinator, runId);
+            _active = _active.SetItem(runId, run with { Coordinator = coordinator, Stage = Stage.Load });
+            Record(runId, j => j.RunStarted(runId, Now));
+            Publish(runId, new RunStarted(runId));
+        }
+    }
+
+    /// <summary>Keeps the event for followers who come later and hands it to the listener and current followers.</summary>
+    private void Publish(string runId, IRunEvent e)
+    {
+        var run = _active[runId];
+        _active = _active.SetItem(runId, run with { SoFar = run.SoFar.Add(e) });
+        run.Request.ReplyTo.Tell(e);
+        foreach (var follower in run.Followers)
+        {
+            follower.Tell(e);
+        }
+    }
+
+    /// <summary>Records the outcome, tells everyone who listens, and forgets the run: from now on the journal has it.</summary>
+    private void End(ActiveRun run, IRunEvent outcome)
+    {
+        var runId = run.Request.RunId;
+        Record(runId, j => j.RunFinished(runId, outcome, Now));
+        Publish(runId, outcome);
+        _active = _active.Remove(runId);
+        if (outcome is RunCancelled { Stage: QueueStage } c)
+        {
+            _log.Info(RunLog.Line(runId, QueueStage, $"cancelled before it started{(c.Reason is null ? "" : $": {c.Reason}")}"));
+        }
+
+        AnswerStopWhenDone();
+    }
+
+    private void AnswerStopWhenDone()
+    {
+        if (!_stopping || !_active.IsEmpty)
+        {
+            return;
+        }
+
+        if (!_stopped)
+        {
+            _stopped = true;
+            Timers.Cancel(nameof(StopDeadline));
+            _log.Info(RunLog.Line("-", Stage.Run, "every run has stopped"));
+        }
+
+        foreach (var requester in _stopRequesters)
+        {
+            requester.Tell(AllRunsStopped.Instance);
+        }
+
+        _stopRequesters = [];
+    }
+
+    /// <summary>A journal that fails (a full disk) must not take the queue down with it: the run goes on unrecorded.</summary>
+    private void Record(string runId, Action<IRunJournal> write)
+    {
+        try
+        {
+            write(_journal);
+        }
+        catch (Exception ex)
+        {
+            _log.Error(ex, RunLog.Line(runId, "store", $"could not record the run's state: {ex.Message}"));
+        }
+    }
+
+    /// <summary>Replies go to the sender only when there is one: the CLI tells runs without asking.</summary>
+    private void Reply(object message)
+    {
+        if (!Sender.IsNobody())
+        {
+            Sender.Tell(message);
+        }
+    }
+
+    private DateTimeOffset Now => _clock.GetUtcNow();
 }

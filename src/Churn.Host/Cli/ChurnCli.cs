@@ -31,11 +31,17 @@ public static class ChurnCli
                     [--data CSV] [--out DIR] [--space FILE] [--trials N] [--parallel P] [--seeds K]
                     [--scheduler none|asha] [--seed N] [--host URL] [--resume ID] [--config FILE] [--json] [--verbose]
                     (--trials counts configurations; each is trained with K seeds)
+          host      serve the HTTP API: take runs, queue them, keep every run in the run store
+                    [--port N] [--bind ADDR] [--store PATH] [--config FILE] [--verbose]
+          logs      the actors' log lines  [--run ID] [--actor GLOB] [--level L] [--follow] [--dir DIR]
+
+        'run' and 'prepare' take --host URL [--token T] to send the run to a host and follow it there
+        (the token may also come from CHURN_API_TOKEN).
 
         Defaults come from config/churn.json beside the executable; --config FILE overrides them.
         """;
 
-    private static readonly string[] PrepareOptions = ["data", "out", "seed", "config", "balance", "split", "prefix", "device"];
+    private static readonly string[] PrepareOptions = ["data", "out", "seed", "config", "balance", "split", "prefix", "device", "host", "token"];
     private static readonly string[] TrainOptions = ["npz", "prefix", "out", "seed", "config", "device"];
     private static readonly string[] PredictOptions = ["model", "input", "output"];
     private static readonly string[] RunFlags = ["stratify", "json", "verbose", "timings"];
@@ -60,6 +66,8 @@ public static class ChurnCli
                 "train" => await WithArguments("train", rest, TrainOptions, RunFlags, a => PipelineAsync(a, RunMode.TrainFromNpz)),
                 "predict" => await WithArguments("predict", rest, PredictOptions, VerboseOnly, a => Task.FromResult(PredictCommand.Run(a))),
                 "search" => await WithArguments("search", rest, SearchCommand.Options, SearchCommand.Flags, SearchCommand.RunAsync),
+                "host" => await WithArguments("host", rest, HostCommand.Options, VerboseOnly, HostCommand.RunAsync),
+                "logs" => await WithArguments("logs", rest, LogsCommand.Options, LogsCommand.Flags, LogsCommand.RunAsync),
                 "bench" => Bench.BenchCommand.Run(rest),
                 _ => UsageError($"unknown command '{args[0]}'"),
             };
@@ -149,6 +157,16 @@ public static class ChurnCli
             return UsageError("'churn train' needs --npz DIR (the folder with the three .npz files)");
         }
 
+        if (a.Get("host") is { } host)
+        {
+            return await RemoteAsync(a, host, mode);
+        }
+
+        if (a.Get("token") is not null)
+        {
+            return UsageError("--token goes with --host");
+        }
+
         var configured = Configure(a);
         if (configured is Result<ChurnConfig>.Error error)
         {
@@ -215,6 +233,23 @@ public static class ChurnCli
         {
             Console.CancelKeyPress -= onCtrlC;
         }
+    }
+
+    private static async Task<int> RemoteAsync(Arguments a, string host, RunMode mode)
+    {
+        if (!Uri.TryCreate(host, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            return UsageError($"--host takes a URL such as http://127.0.0.1:5080, not '{host}'");
+        }
+
+        var request = RemoteRun.Request(a, mode == RunMode.Prepare ? "prepare" : "run");
+        if (request is Result<JsonObject>.Error error)
+        {
+            return Fail(error.Problem);
+        }
+
+        var token = a.Get("token") ?? Environment.GetEnvironmentVariable(RemoteRun.TokenVariable);
+        return await RemoteRun.ExecuteAsync(host, token, request.Unwrap(), a.Flags.Contains("json"));
     }
 
     private static TimeSpan WarmUpTorch()

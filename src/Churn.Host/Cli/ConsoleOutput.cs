@@ -1,5 +1,8 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using Churn.Actors.Messages;
+using Churn.Numerics.Data;
+using Churn.Numerics.Evaluation;
 
 namespace Churn.Host.Cli;
 
@@ -22,34 +25,54 @@ public static class ConsoleOutput
         }
     }
 
-    public static void PrepareSummary(RunOutputs o)
+    public static void PrepareSummary(RunOutputs o) => PrepareSummary(o.Manifest!, o.Files);
+
+    /// <summary>The same summary from a run's manifest and files, as a host reports them.</summary>
+    public static void PrepareSummary(PrepareManifest m, IEnumerable<string> files)
     {
-        var m = o.Manifest!;
         Row("source", m.Source);
         Row("rows read", m.RowsRead.ToString("N0", Invariant));
         Row("buyers", m.After.Buyers.ToString("N0", Invariant));
         Row("non-buyers kept", $"{m.After.NonBuyers.ToString("N0", Invariant)} of {m.Before.NonBuyers.ToString("N0", Invariant)} ({m.Strategy.ToString().ToLowerInvariant()}, seed {m.Seed})");
         Row("train/validation/test", $"{m.Splits.Train:N0} / {m.Splits.Validation:N0} / {m.Splits.Test:N0}");
-        Files(o.Files);
+        Files(files);
     }
 
-    public static void TrainingSummary(RunOutputs o)
+    public static void TrainingSummary(RunOutputs o) =>
+        TrainingSummary(
+            o.Manifest,
+            o.Model is { } model ? new TrainingSummary(model.Device, model.EpochsRun, model.BestEpoch, model.History) : null,
+            o.Report?.Test,
+            o.Report?.Importance ?? [],
+            o.Report?.Gains ?? [],
+            o.Files);
+
+    /// <summary>The same summary from a run's <c>metrics.json</c>, as a host reports it.</summary>
+    public static void TrainingSummary(PrepareManifest? manifest, RunMetrics? metrics, IEnumerable<string> files) =>
+        TrainingSummary(manifest, metrics?.Training, metrics?.Test, metrics?.Importance ?? [], metrics?.Gains ?? [], files);
+
+    private static void TrainingSummary(
+        PrepareManifest? manifest,
+        TrainingSummary? training,
+        ClassificationMetrics? test,
+        ImmutableArray<FeatureImportance> importance,
+        ImmutableArray<GainsRow> gains,
+        IEnumerable<string> files)
     {
-        if (o.Manifest is { } m)
+        if (manifest is { } m)
         {
             Row("rows read", m.RowsRead.ToString("N0", Invariant));
             Row("balanced", $"{m.After.Buyers:N0} buyers + {m.After.NonBuyers:N0} non-buyers ({m.Strategy.ToString().ToLowerInvariant()})");
             Row("train/validation/test", $"{m.Splits.Train:N0} / {m.Splits.Validation:N0} / {m.Splits.Test:N0}");
         }
 
-        if (o.Model is { } model)
+        if (training is { } model)
         {
             Row("training", $"{model.EpochsRun} epochs on {model.Device}, best epoch {model.BestEpoch}");
         }
 
-        if (o.Report is { } r)
+        if (test is { } t)
         {
-            var t = r.Test;
             Row("test accuracy", t.Accuracy.ToString("F4", Invariant));
             Row("precision/recall/F1", $"{t.Precision:F4} / {t.Recall:F4} / {t.F1:F4}");
             Row("ROC AUC / log loss", $"{t.RocAuc:F4} / {t.LogLoss:F4}");
@@ -57,14 +80,14 @@ public static class ConsoleOutput
             Row("confusion", $"TP {c.TruePositives}  FP {c.FalsePositives}  TN {c.TrueNegatives}  FN {c.FalseNegatives}");
             Console.WriteLine();
             Console.WriteLine("  behaviours that matter most (drop in test ROC AUC when shuffled)");
-            foreach (var f in r.Importance.Take(5))
+            foreach (var f in importance.Take(5))
             {
                 Console.WriteLine(string.Create(Invariant, $"    {f.Rank,2}. {f.Feature,-24} {f.AucDrop,8:F4}"));
             }
 
             Console.WriteLine();
             Console.WriteLine("  contact the top … of customers by score to reach … of buyers");
-            foreach (var g in r.Gains.Take(5))
+            foreach (var g in gains.Take(5))
             {
                 Console.WriteLine(string.Create(Invariant, $"    {g.ContactedShare,5:P0} -> {g.BuyersReachedShare,5:P0} (lift {g.Lift:F2})"));
             }
@@ -72,7 +95,7 @@ public static class ConsoleOutput
             Console.WriteLine();
         }
 
-        Files(o.Files);
+        Files(files);
     }
 
     private static void Files(IEnumerable<string> files)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 using Churn.Actors;
 using Churn.Numerics;
 using Churn.Numerics.Data;
@@ -21,7 +22,7 @@ public sealed record HostSettings(
 /// The defaults every command starts from: <c>config/churn.json</c> shipped beside the executable, with a user's
 /// <c>--config</c> file laid over it (fields it omits keep their defaults), then command-line flags over both.
 /// </summary>
-public sealed record ChurnConfig(
+public sealed partial record ChurnConfig(
     string Data,
     string Out,
     string Prefix,
@@ -53,6 +54,7 @@ public sealed record ChurnConfig(
     {
         PropertyNameCaseInsensitive = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectNullableAnnotations = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
     };
@@ -60,13 +62,15 @@ public sealed record ChurnConfig(
     public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, "config", DefaultFile);
 
     /// <summary>Reads the shipped defaults, then <paramref name="userFile"/> over them when given.</summary>
-    public static Result<ChurnConfig> Load(string? userFile)
-    {
-        return ReadNode(DefaultPath).Bind(defaults =>
+    public static Result<ChurnConfig> Load(string? userFile) =>
+        LoadNode(userFile).Bind(node => FromNode(node, userFile ?? DefaultPath));
+
+    /// <summary>The shipped defaults with <paramref name="userFile"/> laid over them, as JSON: what a run request is laid over.</summary>
+    public static Result<JsonNode> LoadNode(string? userFile) =>
+        ReadNode(DefaultPath).Bind(defaults =>
             userFile is null
-                ? FromNode(defaults, DefaultPath)
-                : ReadNode(userFile).Bind(user => FromNode(Merge(defaults, user), userFile)));
-    }
+                ? Result.Ok(defaults)
+                : ReadNode(userFile).Map(user => Merge(defaults, user)));
 
     /// <summary>Run settings for this configuration; relative paths are resolved by the caller's working directory.</summary>
     public RunSettings ToRunSettings(RunMode mode, string? npzDir = null) =>
@@ -113,7 +117,7 @@ public sealed record ChurnConfig(
     }
 
     /// <summary>Objects merge field by field; anything else in <paramref name="over"/> replaces what is under it.</summary>
-    private static JsonNode Merge(JsonNode under, JsonNode over)
+    public static JsonNode Merge(JsonNode under, JsonNode over)
     {
         if (under is not JsonObject u || over is not JsonObject o)
         {
@@ -142,7 +146,11 @@ public sealed record ChurnConfig(
         return merged;
     }
 
-    private static Result<ChurnConfig> FromNode(JsonNode node, string file)
+    /// <summary>
+    /// The configuration a JSON object describes. A problem names the field as it is written in the file
+    /// (<c>seed</c>, <c>model.batchSize</c>) in <see cref="Problem.Column"/>.
+    /// </summary>
+    public static Result<ChurnConfig> FromNode(JsonNode node, string file)
     {
         Dto? dto;
         try
@@ -151,8 +159,7 @@ public sealed record ChurnConfig(
         }
         catch (JsonException ex)
         {
-            var field = ex.Path is { Length: > 2 } p ? p.TrimStart('$', '.') : null;
-            var reason = ex.Message.Split(" Path:", 2)[0];
+            var (field, reason) = Explain(ex);
             return Result.Fail<ChurnConfig>(reason, file, null, field);
         }
 
@@ -167,4 +174,44 @@ public sealed record ChurnConfig(
                 ok => Result.Ok(new ChurnConfig(dto.Data, dto.Out, dto.Prefix, dto.Seed, dto.Balance, ok.split, dto.Stratify, dto.Device, ok.model, dto.Host ?? new HostSettings(), dto.Logs ?? "logs")),
                 problem => Result.Fail<ChurnConfig>(problem with { File = file, Column = problem.Column is null ? null : $"model.{problem.Column}".Replace("model.split", "split", StringComparison.Ordinal) }));
     }
+
+    /// <summary>The field a deserialization error is about, and the reason in the file's terms rather than .NET's.</summary>
+    private static (string? Field, string Reason) Explain(JsonException ex)
+    {
+        var path = ex.Path is { Length: > 2 } p ? p.TrimStart('$', '.') : null;
+        var unmapped = UnmappedProperty().Match(ex.Message);
+        if (unmapped.Success)
+        {
+            // The path already ends at the unknown member ("$.model.colour").
+            return (path ?? unmapped.Groups[1].Value, "unknown field");
+        }
+
+        var converted = NotConverted().Match(ex.Message);
+        if (converted.Success)
+        {
+            return (path, $"expected {Expected(converted.Groups[1].Value)}");
+        }
+
+        return (path, ex.Message.Split(" Path:", 2)[0]);
+    }
+
+    private static string Expected(string type) => type switch
+    {
+        "System.UInt64" => "a whole number from 0",
+        "System.Int32" or "System.Int64" => "a whole number",
+        "System.Double" => "a number",
+        "System.Boolean" => "true or false",
+        "System.String" => "a string",
+        _ when type.EndsWith(".BalanceStrategy", StringComparison.Ordinal) => "\"first\" or \"random\"",
+        _ when type.EndsWith(".DeviceChoice", StringComparison.Ordinal) => "\"auto\", \"cpu\", \"cuda\" or \"mps\"",
+        _ when type.EndsWith(".Activation", StringComparison.Ordinal) => "\"relu\" or \"tanh\"",
+        _ when type.Contains("ModelConfig", StringComparison.Ordinal) || type.Contains("HostSettings", StringComparison.Ordinal) => "an object",
+        _ => $"a {type[(type.LastIndexOf('.') + 1)..]}",
+    };
+
+    [GeneratedRegex(@"The JSON property '([^']+)' could not be mapped")]
+    private static partial Regex UnmappedProperty();
+
+    [GeneratedRegex(@"could not be converted to ([\w.+`\[\], ]+?)\.( Path|$)")]
+    private static partial Regex NotConverted();
 }

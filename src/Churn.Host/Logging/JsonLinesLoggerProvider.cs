@@ -1,17 +1,14 @@
-using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 
 namespace Churn.Host.Logging;
 
 /// <summary>
 /// Writes every log event as one JSON object per line to <c>&lt;dir&gt;/churn-&lt;date&gt;.jsonl</c>: timestamp, level,
-/// source (the actor path or logger name), run id, stage, message, exception. Files roll daily and at
+/// source (the actor path or logger name), run id, stage, message, exception (see <see cref="LogEntry"/>). Files roll daily and at
 /// <see cref="MaxBytes"/>; several processes may append to the same directory.
 /// </summary>
-public sealed partial class JsonLinesLoggerProvider(string directory, LogLevel minimum) : ILoggerProvider
+public sealed class JsonLinesLoggerProvider(string directory, LogLevel minimum) : ILoggerProvider
 {
     public const long MaxBytes = 32L * 1024 * 1024;
 
@@ -32,48 +29,9 @@ public sealed partial class JsonLinesLoggerProvider(string directory, LogLevel m
         }
     }
 
-    /// <summary>Splits the <c>run=… stage=…</c> prefix every actor log line starts with into fields.</summary>
-    public static (string? RunId, string? Stage, string Message) Fields(string message)
+    internal void Write(LogEntry entry)
     {
-        var match = RunPrefix().Match(message);
-        return match.Success
-            ? (match.Groups[1].Value, match.Groups[2].Value, message[match.Length..])
-            : (null, null, message);
-    }
-
-    [GeneratedRegex(@"^run=(\S+) stage=(\S+) ")]
-    private static partial Regex RunPrefix();
-
-    /// <summary>Akka's bridge puts the actor path in front of the message as "[path] "; lift it out as the source.</summary>
-    [GeneratedRegex(@"^\[(akka://[^\]]+)\]\s*")]
-    private static partial Regex ActorPathPrefix();
-
-    internal void Write(LogLevel level, string category, string text, Exception? exception)
-    {
-        var source = category;
-        var path = ActorPathPrefix().Match(text);
-        if (path.Success)
-        {
-            source = path.Groups[1].Value;
-            text = text[path.Length..];
-        }
-
-        var (runId, stage, message) = Fields(text);
-        var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("timestamp", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-            json.WriteString("level", level.ToString());
-            json.WriteString("source", source);
-            json.WriteString("runId", runId);
-            json.WriteString("stage", stage);
-            json.WriteString("message", message);
-            json.WriteString("exception", exception?.ToString());
-            json.WriteEndObject();
-        }
-
-        var line = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        var line = entry.ToJsonLine();
         lock (_gate)
         {
             try
@@ -120,7 +78,7 @@ public sealed partial class JsonLinesLoggerProvider(string directory, LogLevel m
         {
             if (IsEnabled(logLevel))
             {
-                provider.Write(logLevel, category, formatter(state, exception), exception);
+                provider.Write(LogEntry.From(logLevel, category, state, formatter(state, exception), exception, DateTimeOffset.UtcNow));
             }
         }
     }

@@ -1,0 +1,54 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+
+namespace Churn.Actors.Messages;
+
+/// <summary>The runs actor took a run: it starts now (<paramref name="Position"/> 0) or waits at that place in the queue.</summary>
+public sealed record RunQueued(string RunId, int Position) : IRunEvent;
+
+/// <summary>A queued run got a slot and its coordinator began the first stage.</summary>
+public sealed record RunStarted(string RunId) : IRunEvent;
+
+/// <summary>The runs actor's reply to the sender of a <see cref="RunPipeline"/> it took.</summary>
+public sealed record RunAccepted(string RunId, int Position);
+
+/// <summary>The runs actor's reply to the sender of a <see cref="RunPipeline"/> it did not take, and why.</summary>
+public sealed record RunRejected(string RunId, string Reason);
+
+/// <summary>Send <paramref name="Follower"/> every event of the run from now on; the reply is a <see cref="RunSubscription"/>.</summary>
+public sealed record FollowRun(string RunId, IActorRef Follower);
+
+/// <summary>
+/// What the run did before <see cref="FollowRun"/> arrived. <paramref name="Active"/> is false when the run is not queued or
+/// running in this actor (it ended, or never existed): then no events will follow and the run store has the rest.
+/// </summary>
+public sealed record RunSubscription(string RunId, bool Active, ImmutableArray<IRunEvent> SoFar);
+
+/// <summary>What a <see cref="CancelRun"/> did.</summary>
+public enum CancelOutcome
+{
+    /// <summary>The run was waiting and is now cancelled.</summary>
+    Cancelled,
+
+    /// <summary>The run is running; it stops between stages or epochs and then reports <see cref="RunCancelled"/>.</summary>
+    Cancelling,
+
+    /// <summary>The run is not queued or running here: it has already ended, or never existed.</summary>
+    NotActive,
+}
+
+/// <summary>The runs actor's reply to the sender of a <see cref="CancelRun"/>.</summary>
+public sealed record CancelRunResponse(string RunId, CancelOutcome Outcome);
+
+/// <summary>
+/// The host is stopping: cancel every queued and running run, refuse new ones, and reply <see cref="AllRunsStopped"/> once
+/// every run has ended (runs still busy after the grace period are recorded as cancelled without waiting further).
+/// It may come more than once (the host sends it as it begins to stop, CoordinatedShutdown again); every sender gets
+/// the reply.
+/// </summary>
+public sealed record StopAllRuns(TimeSpan Grace);
+
+public sealed record AllRunsStopped
+{
+    public static readonly AllRunsStopped Instance = new();
+}

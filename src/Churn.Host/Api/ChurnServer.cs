@@ -1,0 +1,122 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Akka.Actor;
+using Akka.Hosting;
+using Churn.Actors;
+using Churn.Actors.Messages;
+using Churn.Actors.Runs;
+using Churn.Host.Configuration;
+using Churn.Host.Store;
+using Churn.Numerics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Churn.Host.Api;
+
+/// <summary>
+/// <c>churn host</c>: the long-running actor system (the same <see cref="ChurnHostBuilder.AddChurn"/> wiring as the
+/// one-shot commands) behind an HTTP API, with every run kept in the run store. Stopping it (SIGTERM, Ctrl-C,
+/// <see cref="StopAsync"/>) cancels the queued and running runs, records them as cancelled, then stops the actors.
+/// </summary>
+public sealed class ChurnServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ChurnServer(WebApplication app, SqliteRunStore store)
+    {
+        _app = app;
+        Store = store;
+    }
+
+    public SqliteRunStore Store { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Where the server listens, once started (the real port when the configuration asked for port 0).</summary>
+    public Uri Address =>
+        new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException("the server has not started"));
+
+    /// <summary>
+    /// A server for <paramref name="config"/> (whose <see cref="HostSettings"/> say where to listen and store runs);
+    /// run requests are laid over <paramref name="defaults"/>. Fails when the settings are out of range or the store
+    /// cannot be opened.
+    /// </summary>
+    public static Result<ChurnServer> Create(ChurnConfig config, JsonNode defaults, LogLevel consoleLevel, Func<IUntypedActorContext, IActorRef>? trainerFactory = null)
+    {
+        var host = config.Host;
+        var invalid = host switch
+        {
+            { Port: < 0 or > 65535 } => new Problem($"must be from 0 to 65535, got {host.Port}", Column: "host.port"),
+            { MaxConcurrentRuns: < 1 or > 64 } => new Problem($"must be from 1 to 64, got {host.MaxConcurrentRuns}", Column: "host.maxConcurrentRuns"),
+            { MaxRequestBytes: < 1024 } => new Problem($"must be at least 1024, got {host.MaxRequestBytes}", Column: "host.maxRequestBytes"),
+            _ when !IsBindable(host.Bind) => new Problem($"must be an IP address or 'localhost', got '{host.Bind}'", Column: "host.bind"),
+            _ => null,
+        };
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        return SqliteRunStore.Open(host.Store, DateTimeOffset.UtcNow).Map(store =>
+        {
+            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
+            builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+            {
+                kestrel.AddServerHeader = false;
+                kestrel.Limits.MaxRequestBodySize = host.MaxRequestBytes;
+                Listen(kestrel, host.Bind, host.Port);
+            });
+            builder.Services.AddRoutingCore();
+            builder.Services.AddChurn(builder.Logging, config, consoleLevel, host.MaxConcurrentRuns, store, trainerFactory);
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+            var app = builder.Build();
+            new RunApi(app.Services, store, defaults, config).Map(app);
+
+            // Runs are cancelled as soon as the host begins to stop, while the HTTP server still runs, so that event
+            // streams can tell their clients how the runs ended; CoordinatedShutdown asks again and waits for them.
+            var registry = app.Services.GetRequiredService<ActorRegistry>();
+            app.Lifetime.ApplicationStopping.Register(() =>
+            {
+                if (registry.TryGet<RunsActor>(out var runs))
+                {
+                    runs.Tell(new StopAllRuns(ChurnActorsSetup.StopGrace));
+                }
+            });
+            return new ChurnServer(app, store);
+        });
+    }
+
+    public Task StartAsync(CancellationToken cancel) => _app.StartAsync(cancel);
+
+    public Task StopAsync(CancellationToken cancel) => _app.StopAsync(cancel);
+
+    /// <summary>Returns when the host has stopped: on SIGTERM or Ctrl-C, or after <see cref="StopAsync"/>.</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancel) => _app.WaitForShutdownAsync(cancel);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        Store.Dispose();
+    }
+
+    private static bool IsBindable(string bind) => bind == "localhost" || IPAddress.TryParse(bind, out _);
+
+    private static void Listen(KestrelServerOptions kestrel, string bind, int port)
+    {
+        if (bind == "localhost" && port != 0)
+        {
+            kestrel.ListenLocalhost(port);
+        }
+        else
+        {
+            kestrel.Listen(bind == "localhost" ? IPAddress.Loopback : IPAddress.Parse(bind), port);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Churn.Actors.Messages;
+using Churn.Host.Store;
+using Churn.Numerics;
+using Churn.Numerics.Model;
+
+namespace Churn.Host.Api;
+
+/// <summary>
+/// The server-sent events of <c>GET /runs/{id}/events</c>, for the host that writes them and the CLI that reads them.
+/// Events: <c>queued</c>, <c>started</c>, <c>stage</c>, <c>stage-completed</c>, <c>epoch</c>, then one <c>finished</c>
+/// whose data is the run as <c>GET /runs/{id}</c> shows it; the stream ends after it.
+/// </summary>
+public static class RunEventStream
+{
+    public const string Queued = "queued";
+    public const string Started = "started";
+    public const string StageStartedEvent = "stage";
+    public const string StageCompletedEvent = "stage-completed";
+    public const string Epoch = "epoch";
+    public const string Finished = "finished";
+
+    /// <summary>One line per event; relaxed escaping keeps the text readable (event data is never put into HTML).</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonFormat.Options) { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private sealed record QueuedData(string RunId, int Position);
+
+    private sealed record StartedData(string RunId);
+
+    private sealed record StageData(string RunId, string Stage);
+
+    private sealed record StageCompletedData(string RunId, string Stage, string Detail, double ElapsedMs);
+
+    private sealed record EpochData(string RunId, int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy, double ElapsedMs);
+
+    /// <summary>The event for a progress event of a run; null for its outcome, which the host reports from the store.</summary>
+    public static (string Name, string Data)? Encode(IRunEvent e) => e switch
+    {
+        RunQueued q => (Queued, Serialize(new QueuedData(q.RunId, q.Position))),
+        RunStarted s => (Started, Serialize(new StartedData(s.RunId))),
+        StageStarted s => (StageStartedEvent, Serialize(new StageData(s.RunId, s.Stage))),
+        StageCompleted c => (StageCompletedEvent, Serialize(new StageCompletedData(c.RunId, c.Stage, c.Detail, c.Elapsed.TotalMilliseconds))),
+        EpochCompleted m => (Epoch, Serialize(new EpochData(
+            m.RunId, m.Metrics.Epoch, m.Metrics.TrainLoss, m.Metrics.TrainAccuracy, m.Metrics.ValidationLoss, m.Metrics.ValidationAccuracy, m.Elapsed.TotalMilliseconds))),
+        _ => null,
+    };
+
+    /// <summary>What a finished run's stored stages and epochs say, in the order a live follower would have seen it.</summary>
+    public static IEnumerable<(string Name, string Data)> Replay(StoredRun run, IReadOnlyList<StoredStage> stages, IReadOnlyList<StoredEpoch> epochs)
+    {
+        yield return (Queued, Serialize(new QueuedData(run.Id, 0)));
+        if (run.StartedAt is null)
+        {
+            yield break;
+        }
+
+        yield return (Started, Serialize(new StartedData(run.Id)));
+        foreach (var stage in stages)
+        {
+            yield return (StageStartedEvent, Serialize(new StageData(run.Id, stage.Stage)));
+            if (stage.Stage == Stage.Train)
+            {
+                foreach (var e in epochs)
+                {
+                    yield return (Epoch, Serialize(new EpochData(run.Id, e.Epoch, e.TrainLoss, e.TrainAccuracy, e.ValidationLoss, e.ValidationAccuracy, e.ElapsedMs)));
+                }
+            }
+
+            if (stage.CompletedAt is not null)
+            {
+                yield return (StageCompletedEvent, Serialize(new StageCompletedData(run.Id, stage.Stage, stage.Detail ?? "", stage.ElapsedMs ?? 0)));
+            }
+        }
+    }
+
+    public static string Frame(string name, string data) => $"event: {name}\ndata: {data}\n\n";
+
+    /// <summary>The run event a progress frame stands for, for the CLI's progress lines; null for frames without one.</summary>
+    public static IRunEvent? Decode(string name, string data) => name switch
+    {
+        StageStartedEvent => Deserialize<StageData>(data) is { } s ? new StageStarted(s.RunId, s.Stage) : null,
+        StageCompletedEvent => Deserialize<StageCompletedData>(data) is { } c
+            ? new StageCompleted(c.RunId, c.Stage, c.Detail, TimeSpan.FromMilliseconds(c.ElapsedMs))
+            : null,
+        Epoch => Deserialize<EpochData>(data) is { } m
+            ? new EpochCompleted(m.RunId, new EpochMetrics(m.Epoch, m.TrainLoss, m.TrainAccuracy, m.ValidationLoss, m.ValidationAccuracy), TimeSpan.FromMilliseconds(m.ElapsedMs))
+            : null,
+        Queued => Deserialize<QueuedData>(data) is { } q ? new RunQueued(q.RunId, q.Position) : null,
+        Started => Deserialize<StartedData>(data) is { } r ? new RunStarted(r.RunId) : null,
+        _ => null,
+    };
+
+    /// <summary>The frames of an event stream as they arrive; comments (keep-alives) are skipped.</summary>
+    public static async IAsyncEnumerable<(string Name, string Data)> Read(Stream stream, [EnumeratorCancellation] CancellationToken cancel)
+    {
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var name = "message";
+        var data = new StringBuilder();
+        while (await reader.ReadLineAsync(cancel) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (data.Length > 0)
+                {
+                    yield return (name, data.ToString());
+                }
+
+                name = "message";
+                data.Clear();
+            }
+            else if (line.StartsWith("event:", StringComparison.Ordinal))
+            {
+                name = line[6..].Trim();
+            }
+            else if (line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                if (data.Length > 0)
+                {
+                    data.Append('\n');
+                }
+
+                data.Append(line[5..].TrimStart());
+            }
+        }
+    }
+
+    private static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Json);
+
+    private static T? Deserialize<T>(string data)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(data, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

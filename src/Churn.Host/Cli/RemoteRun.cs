@@ -1,0 +1,224 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Churn.Host.Api;
+using Churn.Host.Store;
+using Churn.Numerics;
+using Churn.Numerics.Data;
+using Churn.Numerics.Evaluation;
+
+namespace Churn.Host.Cli;
+
+/// <summary>
+/// <c>churn run --host URL</c>: sends the run to a host, follows its event stream with the same progress lines as an
+/// embedded run, then prints the same summary and exits with the same code. Ctrl-C cancels the run on the host.
+/// </summary>
+public static class RemoteRun
+{
+    public const string TokenVariable = "CHURN_API_TOKEN";
+
+    /// <summary>
+    /// The run request: the <c>--config</c> file's run fields, then the flags given. Fields neither sets are left to the
+    /// host's defaults. Paths that exist here are sent in full, so a host on this machine finds them.
+    /// </summary>
+    public static Result<JsonObject> Request(Arguments a, string mode)
+    {
+        var request = new JsonObject();
+        if (a.Get("config") is { } file)
+        {
+            try
+            {
+                if (JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })
+                    is not JsonObject fromFile)
+                {
+                    return Result.Fail<JsonObject>("a configuration file must hold one JSON object", file);
+                }
+
+                foreach (var (key, value) in fromFile)
+                {
+                    if (key is not ("host" or "logs"))
+                    {
+                        request[key] = value?.DeepClone();
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+            {
+                return Result.Fail<JsonObject>($"cannot read: {ex.Message}", file);
+            }
+        }
+
+        request["mode"] = mode;
+        foreach (var name in new[] { "data", "out" })
+        {
+            if (a.Get(name) is { } path)
+            {
+                request[name] = File.Exists(path) || Directory.Exists(path) || name == "out" ? Path.GetFullPath(path) : path;
+            }
+        }
+
+        foreach (var name in new[] { "prefix", "balance", "split", "device" })
+        {
+            if (a.Get(name) is { } value)
+            {
+                request[name] = value;
+            }
+        }
+
+        if (a.UInt64("seed") is Result<ulong?>.Error seedError)
+        {
+            return seedError.Problem;
+        }
+
+        if (a.UInt64("seed").Unwrap() is { } seed)
+        {
+            request["seed"] = seed;
+        }
+
+        if (a.Flags.Contains("stratify"))
+        {
+            request["stratify"] = true;
+        }
+
+        return Result.Ok(request);
+    }
+
+    public static async Task<int> ExecuteAsync(string host, string? token, JsonObject request, bool json)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(host.EndsWith('/') ? host : host + "/"), Timeout = Timeout.InfiniteTimeSpan };
+        if (token is { Length: > 0 })
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        RunSubmitted submitted;
+        try
+        {
+            using var posted = await client.PostAsync("runs", new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json"));
+            if (posted.StatusCode != HttpStatusCode.Accepted)
+            {
+                return ChurnCli.Fail(new Problem(await ProblemText(posted)));
+            }
+
+            submitted = (await posted.Content.ReadFromJsonAsync<RunSubmitted>(JsonFormat.Options))!;
+        }
+        catch (HttpRequestException ex)
+        {
+            return ChurnCli.Fail(new Problem($"cannot reach the host at {client.BaseAddress}: {ex.Message}"));
+        }
+
+        Console.Error.WriteLine(submitted.Position == 0
+            ? $"churn run: run {submitted.Id} started on {client.BaseAddress}"
+            : $"churn run: run {submitted.Id} queued on {client.BaseAddress} at position {submitted.Position}");
+
+        using var cancelled = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            if (cancelled.IsCancellationRequested)
+            {
+                return;
+            }
+
+            e.Cancel = true;
+            cancelled.Cancel();
+            Console.Error.WriteLine("churn: cancelling…");
+            _ = client.DeleteAsync($"runs/{submitted.Id}");
+        };
+        Console.CancelKeyPress += onCtrlC;
+        try
+        {
+            var finished = await FollowAsync(client, submitted.Id);
+            return finished is null
+                ? ChurnCli.Fail(new Problem($"the host's event stream ended before run {submitted.Id} finished (did the host stop?)"))
+                : Report(finished, json);
+        }
+        catch (HttpRequestException ex)
+        {
+            return ChurnCli.Fail(new Problem($"lost the host at {client.BaseAddress} while following run {submitted.Id}: {ex.Message}"));
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+    }
+
+    /// <summary>Prints progress as the events come; returns the run as the <c>finished</c> event has it.</summary>
+    private static async Task<RunView?> FollowAsync(HttpClient client, string runId)
+    {
+        using var response = await client.GetAsync($"runs/{runId}/events", HttpCompletionOption.ResponseHeadersRead);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException(await ProblemText(response));
+        }
+
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        await foreach (var (name, data) in RunEventStream.Read(stream, CancellationToken.None))
+        {
+            if (name == RunEventStream.Finished)
+            {
+                return JsonSerializer.Deserialize<RunView>(data, RunEventStream.Json);
+            }
+
+            if (RunEventStream.Decode(name, data) is { } e)
+            {
+                ConsoleOutput.Progress(e);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The summary and exit code of a finished run, as an embedded run would give them.</summary>
+    private static int Report(RunView run, bool json)
+    {
+        switch (run.Status)
+        {
+            case RunStatus.Succeeded when run.Mode == "prepare" && run.Manifest is not null:
+                ConsoleOutput.PrepareSummary(run.Manifest.Deserialize<PrepareManifest>(JsonFormat.Options)!, run.Artifacts);
+                return 0;
+            case RunStatus.Succeeded when json:
+                Console.WriteLine(run.Metrics?.ToJsonString() ?? "{}");
+                return 0;
+            case RunStatus.Succeeded:
+                ConsoleOutput.TrainingSummary(
+                    run.Manifest?.Deserialize<PrepareManifest>(JsonFormat.Options),
+                    run.Metrics?.Deserialize<RunMetrics>(JsonFormat.Options),
+                    run.Artifacts);
+                return 0;
+            case RunStatus.Cancelled:
+                var why = run.Error is null ? "" : $" ({run.Error})";
+                Console.Error.WriteLine($"churn: cancelled during {run.Stage}{why}; files written before that stage are intact");
+                return 130;
+            case RunStatus.Failed:
+                Console.Error.WriteLine($"churn: error: stage {run.Stage}: {run.Error}");
+                return 1;
+            default:
+                Console.Error.WriteLine($"churn: error: run {run.Id} ended {run.Status}: {run.Error}");
+                return 1;
+        }
+    }
+
+    /// <summary>The detail of a problem-details reply, or the status line when there is none.</summary>
+    private static async Task<string> ProblemText(HttpResponseMessage response)
+    {
+        var status = string.Create(CultureInfo.InvariantCulture, $"{(int)response.StatusCode} {response.ReasonPhrase}");
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            return $"the host refused the request ({status}): give its API token with --token or {TokenVariable}";
+        }
+
+        try
+        {
+            var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync());
+            return problem?["detail"]?.GetValue<string>() is { } detail ? $"the host refused the run ({status}): {detail}" : $"the host answered {status}";
+        }
+        catch (JsonException)
+        {
+            return $"the host answered {status}";
+        }
+    }
+}

@@ -1,0 +1,350 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Churn.Actors;
+using Churn.Actors.Messages;
+using Churn.Actors.Runs;
+using Churn.Host.Configuration;
+using Churn.Numerics;
+using Churn.Numerics.Model;
+using Microsoft.Data.Sqlite;
+
+namespace Churn.Host.Store;
+
+/// <summary>
+/// Every run of the host in one SQLite file (WAL mode): its configuration, status and timestamps, the current stage,
+/// each stage and epoch, the final metrics, the files it wrote and its error. The runs actor writes through
+/// <see cref="IRunJournal"/>, one small transaction per state change on one connection; readers (the HTTP API) each take
+/// a pooled connection of their own, which WAL lets read while the writer writes.
+/// </summary>
+public sealed class SqliteRunStore : IRunJournal, IDisposable
+{
+    /// <summary>The schema this code reads and writes; <c>PRAGMA user_version</c> holds the version of a file.</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>The step from version <c>i</c> to <c>i + 1</c> is <c>Migrations[i]</c>; a new version appends a step.</summary>
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE runs (
+            seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+            id           TEXT NOT NULL UNIQUE,
+            mode         TEXT NOT NULL,
+            config       TEXT NOT NULL,
+            status       TEXT NOT NULL,
+            queued_at    TEXT NOT NULL,
+            started_at   TEXT,
+            finished_at  TEXT,
+            stage        TEXT,
+            epoch        INTEGER,
+            metrics      TEXT,
+            manifest     TEXT,
+            artifacts    TEXT,
+            error        TEXT
+        );
+        CREATE INDEX runs_by_status ON runs (status, seq);
+        CREATE TABLE run_stages (
+            run_id       TEXT NOT NULL REFERENCES runs (id),
+            stage        TEXT NOT NULL,
+            started_at   TEXT NOT NULL,
+            completed_at TEXT,
+            detail       TEXT,
+            elapsed_ms   REAL,
+            PRIMARY KEY (run_id, stage)
+        );
+        CREATE TABLE run_epochs (
+            run_id              TEXT NOT NULL REFERENCES runs (id),
+            epoch               INTEGER NOT NULL,
+            train_loss          REAL NOT NULL,
+            train_accuracy      REAL NOT NULL,
+            validation_loss     REAL NOT NULL,
+            validation_accuracy REAL NOT NULL,
+            elapsed_ms          REAL NOT NULL,
+            recorded_at         TEXT NOT NULL,
+            PRIMARY KEY (run_id, epoch)
+        );
+        """,
+    ];
+
+    private const string RunColumns = """
+        r.id, r.mode, r.status, r.stage, r.epoch, r.queued_at, r.started_at, r.finished_at, r.config, r.metrics, r.manifest, r.artifacts, r.error,
+        CASE WHEN r.status = 'queued' THEN (SELECT COUNT(*) FROM runs q WHERE q.status = 'queued' AND q.seq <= r.seq) END
+        """;
+
+    private static readonly JsonSerializerOptions Compact = new(JsonFormat.Options) { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly string _connectionString;
+    private readonly SqliteConnection _writer;
+    private readonly Lock _gate = new();
+
+    private SqliteRunStore(string path, string connectionString, SqliteConnection writer)
+    {
+        FilePath = path;
+        _connectionString = connectionString;
+        _writer = writer;
+    }
+
+    public string FilePath { get; }
+
+    /// <summary>
+    /// Opens the store at <paramref name="path"/> (creating it and its folder), brings its schema up to
+    /// <see cref="SchemaVersion"/>, and marks the runs that were queued or running when the previous host stopped as
+    /// interrupted: nothing will finish them now.
+    /// </summary>
+    public static Result<SqliteRunStore> Open(string path, DateTimeOffset now)
+    {
+        SqliteConnection? writer = null;
+        try
+        {
+            var full = Path.GetFullPath(path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            var connectionString = new SqliteConnectionStringBuilder
+            {
+                DataSource = full,
+                Mode = SqliteOpenMode.ReadWriteCreate,
+                Pooling = true,
+                DefaultTimeout = 10,
+            }.ToString();
+            writer = new SqliteConnection(connectionString);
+            writer.Open();
+            Execute(writer, null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+            var version = Convert.ToInt32(Scalar(writer, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+            if (version > SchemaVersion)
+            {
+                writer.Dispose();
+                return Result.Fail<SqliteRunStore>($"the run store has schema version {version}, newer than this churn understands ({SchemaVersion})", path);
+            }
+
+            for (var v = version; v < SchemaVersion; v++)
+            {
+                using var migration = writer.BeginTransaction();
+                Execute(writer, migration, Migrations[v]);
+                Execute(writer, migration, $"PRAGMA user_version = {v + 1}");
+                migration.Commit();
+            }
+
+            var store = new SqliteRunStore(full, connectionString, writer);
+            store.MarkInterrupted(now);
+            return Result.Ok(store);
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            writer?.Dispose();
+            return Result.Fail<SqliteRunStore>($"cannot open the run store: {ex.Message}", path);
+        }
+    }
+
+    public void RunQueued(string runId, RunSettings settings, DateTimeOffset at) =>
+        Write("INSERT INTO runs (id, mode, config, status, queued_at) VALUES ($id, $mode, $config, 'queued', $at)",
+            ("$id", runId), ("$mode", RunRequest.ModeName(settings.Mode)), ("$config", RunRequest.ToNode(settings).ToJsonString(Compact)), ("$at", Time(at)));
+
+    public void RunStarted(string runId, DateTimeOffset at) =>
+        Write("UPDATE runs SET status = 'running', started_at = $at WHERE id = $id", ("$id", runId), ("$at", Time(at)));
+
+    public void StageStarted(string runId, string stage, DateTimeOffset at) =>
+        Write("""
+            UPDATE runs SET stage = $stage WHERE id = $id;
+            INSERT INTO run_stages (run_id, stage, started_at) VALUES ($id, $stage, $at)
+                ON CONFLICT (run_id, stage) DO UPDATE SET started_at = excluded.started_at, completed_at = NULL, detail = NULL, elapsed_ms = NULL;
+            """,
+            ("$id", runId), ("$stage", stage), ("$at", Time(at)));
+
+    public void StageCompleted(string runId, string stage, string detail, TimeSpan elapsed, DateTimeOffset at) =>
+        Write("UPDATE run_stages SET completed_at = $at, detail = $detail, elapsed_ms = $ms WHERE run_id = $id AND stage = $stage",
+            ("$id", runId), ("$stage", stage), ("$at", Time(at)), ("$detail", detail), ("$ms", elapsed.TotalMilliseconds));
+
+    public void EpochRecorded(string runId, EpochMetrics metrics, TimeSpan elapsed, DateTimeOffset at) =>
+        Write("""
+            INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, elapsed_ms, recorded_at)
+                VALUES ($id, $epoch, $tl, $ta, $vl, $va, $ms, $at);
+            UPDATE runs SET epoch = $epoch WHERE id = $id;
+            """,
+            ("$id", runId), ("$epoch", metrics.Epoch), ("$tl", metrics.TrainLoss), ("$ta", metrics.TrainAccuracy),
+            ("$vl", metrics.ValidationLoss), ("$va", metrics.ValidationAccuracy), ("$ms", elapsed.TotalMilliseconds), ("$at", Time(at)));
+
+    public void RunFinished(string runId, IRunEvent outcome, DateTimeOffset at)
+    {
+        var (status, stage, error, outputs) = outcome switch
+        {
+            RunSucceeded s => (RunStatus.Succeeded, (string?)null, (string?)null, s.Outputs),
+            RunFailed f => (RunStatus.Failed, f.Stage, f.Reason, null),
+            RunCancelled c => (RunStatus.Cancelled, c.Stage, c.Reason, (RunOutputs?)null),
+            _ => throw new ArgumentException($"not an outcome: {outcome.GetType().Name}", nameof(outcome)),
+        };
+        Write("""
+            UPDATE runs SET status = $status, finished_at = $at, stage = coalesce($stage, stage), error = $error,
+                metrics = $metrics, manifest = $manifest, artifacts = $artifacts
+            WHERE id = $id
+            """,
+            ("$id", runId), ("$status", status), ("$at", Time(at)), ("$stage", stage), ("$error", error),
+            ("$metrics", outputs?.MetricsFile is { } file ? ReadJson(file) : null),
+            ("$manifest", outputs?.Manifest is { } manifest ? JsonSerializer.Serialize(manifest, Compact) : null),
+            ("$artifacts", outputs is null ? null : JsonSerializer.Serialize(outputs.Files, Compact)));
+    }
+
+    public StoredRun? Get(string runId)
+    {
+        using var connection = Reader();
+        using var command = Command(connection, $"SELECT {RunColumns} FROM runs r WHERE r.id = $id", ("$id", runId));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadRun(reader) : null;
+    }
+
+    /// <summary>The newest <paramref name="limit"/> runs, newest first; only those with <paramref name="status"/> when given.</summary>
+    public ImmutableArray<StoredRun> List(string? status, int limit)
+    {
+        using var connection = Reader();
+        using var command = Command(connection,
+            $"SELECT {RunColumns} FROM runs r WHERE $status IS NULL OR r.status = $status ORDER BY r.seq DESC LIMIT $limit",
+            ("$status", status), ("$limit", limit));
+        using var reader = command.ExecuteReader();
+        var runs = ImmutableArray.CreateBuilder<StoredRun>();
+        while (reader.Read())
+        {
+            runs.Add(ReadRun(reader));
+        }
+
+        return runs.ToImmutable();
+    }
+
+    public ImmutableArray<StoredStage> Stages(string runId)
+    {
+        using var connection = Reader();
+        using var command = Command(connection,
+            "SELECT stage, started_at, completed_at, detail, elapsed_ms FROM run_stages WHERE run_id = $id ORDER BY rowid", ("$id", runId));
+        using var reader = command.ExecuteReader();
+        var stages = ImmutableArray.CreateBuilder<StoredStage>();
+        while (reader.Read())
+        {
+            stages.Add(new StoredStage(
+                reader.GetString(0),
+                ParseTime(reader.GetString(1)),
+                reader.IsDBNull(2) ? null : ParseTime(reader.GetString(2)),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetDouble(4)));
+        }
+
+        return stages.ToImmutable();
+    }
+
+    public ImmutableArray<StoredEpoch> Epochs(string runId)
+    {
+        using var connection = Reader();
+        using var command = Command(connection,
+            "SELECT epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, elapsed_ms FROM run_epochs WHERE run_id = $id ORDER BY epoch",
+            ("$id", runId));
+        using var reader = command.ExecuteReader();
+        var epochs = ImmutableArray.CreateBuilder<StoredEpoch>();
+        while (reader.Read())
+        {
+            epochs.Add(new StoredEpoch(reader.GetInt32(0), reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5)));
+        }
+
+        return epochs.ToImmutable();
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            SqliteConnection.ClearPool(_writer);
+            _writer.Dispose();
+        }
+    }
+
+    private void MarkInterrupted(DateTimeOffset now) =>
+        Write("""
+            UPDATE runs SET finished_at = $at,
+                error = 'interrupted: the host stopped while the run was ' || status || coalesce(' (stage ' || stage || ')', ''),
+                status = 'interrupted'
+            WHERE status IN ('queued', 'running')
+            """,
+            ("$at", Time(now)));
+
+    private void Write(string sql, params (string Name, object? Value)[] parameters)
+    {
+        lock (_gate)
+        {
+            using var transaction = _writer.BeginTransaction();
+            using (var command = Command(_writer, sql, parameters))
+            {
+                command.Transaction = transaction;
+                command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+    }
+
+    private SqliteConnection Reader()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private static StoredRun ReadRun(SqliteDataReader r) => new(
+        r.GetString(0),
+        r.GetString(1),
+        r.GetString(2),
+        r.IsDBNull(13) ? null : r.GetInt32(13),
+        r.IsDBNull(3) ? null : r.GetString(3),
+        r.IsDBNull(4) ? null : r.GetInt32(4),
+        ParseTime(r.GetString(5)),
+        r.IsDBNull(6) ? null : ParseTime(r.GetString(6)),
+        r.IsDBNull(7) ? null : ParseTime(r.GetString(7)),
+        Json(r, 8),
+        Json(r, 9),
+        Json(r, 10),
+        r.IsDBNull(11) ? [] : JsonSerializer.Deserialize<ImmutableArray<string>>(r.GetString(11)),
+        r.IsDBNull(12) ? null : r.GetString(12));
+
+    private static JsonNode? Json(SqliteDataReader r, int column) => r.IsDBNull(column) ? null : JsonNode.Parse(r.GetString(column));
+
+    /// <summary>The metrics file as compact JSON, or null when it cannot be read: the run's record matters more.</summary>
+    private static string? ReadJson(string file)
+    {
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(file))?.ToJsonString(Compact);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>UTC with seven decimals, so that text order is time order.</summary>
+    private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}

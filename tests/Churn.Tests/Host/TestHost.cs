@@ -1,0 +1,136 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Akka.Actor;
+using Churn.Host.Api;
+using Churn.Host.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Churn.Tests.Host;
+
+/// <summary>
+/// <c>churn host</c> started in this process on a free port of 127.0.0.1, with its store, logs and run outputs in a
+/// temp directory, and a real HTTP client pointed at it.
+/// </summary>
+public sealed class TestHost : IAsyncDisposable
+{
+    private bool _stopped;
+
+    private TestHost(string directory, ChurnServer server)
+    {
+        Directory = directory;
+        Server = server;
+        Http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(3) };
+    }
+
+    public string Directory { get; }
+
+    public ChurnServer Server { get; }
+
+    public HttpClient Http { get; }
+
+    public string StorePath => Path.Combine(Directory, "runs", "churn.db");
+
+    public string LogsDirectory => Path.Combine(Directory, "logs");
+
+    /// <summary>Starts a host; <paramref name="directory"/> reuses an earlier host's store and logs (a restart).</summary>
+    public static async Task<TestHost> StartAsync(
+        int maxConcurrentRuns = 1,
+        string? apiToken = null,
+        long maxRequestBytes = 65536,
+        Func<IUntypedActorContext, IActorRef>? trainerFactory = null,
+        string? directory = null)
+    {
+        directory ??= TestPaths.NewTempDirectory();
+        var overrides = new JsonObject
+        {
+            ["out"] = Path.Combine(directory, "out"),
+            ["logs"] = Path.Combine(directory, "logs"),
+            ["device"] = "cpu",
+            ["host"] = new JsonObject
+            {
+                ["bind"] = "127.0.0.1",
+                ["port"] = 0,
+                ["store"] = Path.Combine(directory, "runs", "churn.db"),
+                ["maxConcurrentRuns"] = maxConcurrentRuns,
+                ["apiToken"] = apiToken,
+                ["maxRequestBytes"] = maxRequestBytes,
+            },
+        };
+        var defaults = ChurnConfig.Merge(ChurnConfig.LoadNode(null).Unwrap(), overrides);
+        var config = ChurnConfig.FromNode(defaults, "test host").Unwrap();
+        var server = ChurnServer.Create(config, defaults, LogLevel.None, trainerFactory).Unwrap();
+        await server.StartAsync(TestContext.Current.CancellationToken);
+        return new TestHost(directory, server);
+    }
+
+    /// <summary>POSTs <paramref name="body"/> to <c>/runs</c>.</summary>
+    public Task<HttpResponseMessage> PostAsync(string body) =>
+        Http.PostAsync("runs", new StringContent(body, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+    /// <summary>Submits a run that must be accepted; returns its id.</summary>
+    public async Task<string> SubmitAsync(JsonObject run)
+    {
+        using var response = await PostAsync(run.ToJsonString());
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode}: {body}");
+        return JsonNode.Parse(body)!["id"]!.GetValue<string>();
+    }
+
+    public async Task<JsonNode> GetJsonAsync(string path)
+    {
+        using var response = await Http.GetAsync(path, TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode}: {body}");
+        return JsonNode.Parse(body)!;
+    }
+
+    /// <summary>Every event of the run's stream, read until the host ends it (after <c>finished</c>).</summary>
+    public async Task<IReadOnlyList<(string Name, JsonNode Data)>> EventsAsync(string runId)
+    {
+        using var response = await Http.GetAsync($"runs/{runId}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        await using var stream = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
+        var events = new List<(string, JsonNode)>();
+        await foreach (var (name, data) in RunEventStream.Read(stream, TestContext.Current.CancellationToken))
+        {
+            events.Add((name, JsonNode.Parse(data)!));
+        }
+
+        return events;
+    }
+
+    /// <summary>Polls <c>GET /runs/{id}</c> until <paramref name="until"/> holds.</summary>
+    public async Task<JsonNode> WaitForAsync(string runId, Func<JsonNode, bool> until, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var run = await GetJsonAsync($"runs/{runId}");
+            if (until(run))
+            {
+                return run;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"run {runId} did not get there in {timeout}: {run.ToJsonString()}");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await Server.StopAsync(CancellationToken.None);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await StopAsync();
+        await Server.DisposeAsync();
+    }
+}
