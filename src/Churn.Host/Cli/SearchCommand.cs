@@ -121,7 +121,7 @@ public static class SearchCommand
                 Path.GetFullPath(ChurnConfig.ResolveData(a.Get("data") ?? config.Data)),
                 Path.GetFullPath(a.Get("out") ?? Path.Combine(config.Out, "search")),
                 searchSeed,
-                config.Balance,
+                definition.Balance ?? config.Balance,
                 config.Split,
                 config.Stratify,
                 config.Device,

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Churn.Numerics.Data;
 using Churn.Numerics.Model;
 
 namespace Churn.Numerics.Search;
@@ -124,6 +125,7 @@ public enum SchedulerKind
 /// <summary>
 /// A whole search as read from a space file: the space, how many configurations, how many seeds each, and the fixed
 /// training settings. <see cref="Trials"/> counts configurations; each is trained <see cref="Seeds"/> times.
+/// <see cref="Balance"/>, when set, is how the search balances the data instead of the run configuration's strategy.
 /// </summary>
 public sealed record SearchDefinition(
     SearchSpace Space,
@@ -133,7 +135,8 @@ public sealed record SearchDefinition(
     int MaxEpochs,
     double MinDelta,
     SchedulerKind Scheduler,
-    AshaOptions Asha)
+    AshaOptions Asha,
+    BalanceStrategy? Balance = null)
 {
     /// <summary>The configuration a sampled point becomes: the point's values with the search's fixed settings.</summary>
     public ModelConfig Configure(int depth, int width, Activation activation, double learningRate, int batchSize, int patience, double dropout, double weightDecay, bool shuffle) =>

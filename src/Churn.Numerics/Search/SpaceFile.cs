@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Churn.Numerics.Data;
 using Churn.Numerics.Model;
 
 namespace Churn.Numerics.Search;
@@ -85,7 +86,7 @@ public static class SpaceFile
 
     private static SearchDefinition Definition(JsonObject root)
     {
-        Known(root, "", "sampling", "trials", "seeds", "maxEpochs", "minDelta", "scheduler", "asha", "space");
+        Known(root, "", "sampling", "trials", "seeds", "maxEpochs", "minDelta", "scheduler", "asha", "balance", "space");
         var sampling = Word(root, "sampling", ("random", Sampling.Random), ("grid", Sampling.Grid));
         var trials = Whole(Required(root, "trials", ""), "trials", 1, MaxTrials);
         var seeds = Whole(Required(root, "seeds", ""), "seeds", 1, MaxSeeds);
@@ -97,8 +98,9 @@ public static class SpaceFile
         }
         var scheduler = Word(root, "scheduler", ("none", SchedulerKind.None), ("asha", SchedulerKind.Asha));
         var asha = root["asha"] is null ? AshaOptions.Default : Asha(Object(root["asha"], "asha"));
+        BalanceStrategy? balance = root["balance"] is null ? null : Word(root, "balance", ("first", BalanceStrategy.First), ("random", BalanceStrategy.Random));
         var space = Space(Object(Required(root, "space", ""), "space"));
-        var definition = new SearchDefinition(space, sampling, trials, seeds, maxEpochs, minDelta, scheduler, asha);
+        var definition = new SearchDefinition(space, sampling, trials, seeds, maxEpochs, minDelta, scheduler, asha, balance);
         if (sampling == Sampling.Grid)
         {
             var size = space.GridSize();

@@ -156,6 +156,7 @@ public class SearchSpaceTests
     [InlineData("""{ "space": { "activation": ["relu", "gelu"] } }""", "space.activation[1]")]
     [InlineData("""{ "space": { "widht": [3] } }""", "space.widht")]
     [InlineData("""{ "space": { "shuffleEachEpoch": [1] } }""", "space.shuffleEachEpoch[0]")]
+    [InlineData("""{ "balance": "last" }""", "balance")]
     [InlineData("""{ "seeds": 0 }""", "seeds")]
     [InlineData("""{ "scheduler": "hyperband" }""", "scheduler")]
     [InlineData("""{ "asha": { "rungs": [4, 4], "reductionFactor": 3 } }""", "asha.rungs[1]")]
@@ -203,6 +204,7 @@ public class SearchSpaceTests
         var definition = SpaceFile.Load(defaults, userFile).Unwrap();
 
         Assert.Equal(1, definition.Seeds);
+        Assert.Null(definition.Balance);
         Assert.Equal([4.0], definition.Space.Depth.Points);
         Assert.Equal(Definition().Space.Width, definition.Space.Width);
         Assert.Equal(Definition().Space.BatchSize.Points, definition.Space.BatchSize.Points);
