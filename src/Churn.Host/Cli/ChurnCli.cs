@@ -29,7 +29,7 @@ public static class ChurnCli
           predict   score customers  --model DIR --input CSV [--output CSV] [--verbose]
           search    hyperparameter search, each trial an actor; writes leaderboard.csv, best.json, the winner's model
                     [--data CSV] [--out DIR] [--space FILE] [--trials N] [--parallel P] [--seeds K]
-                    [--scheduler none|asha] [--seed N] [--host URL] [--resume ID] [--config FILE] [--json] [--verbose]
+                    [--scheduler none|asha] [--seed N] [--host URL [--token T]] [--resume ID] [--config FILE] [--json] [--verbose]
                     (--trials counts configurations; each is trained with K seeds)
           host      serve the HTTP API: take runs, queue them, keep every run in the run store
                     [--port N] [--bind ADDR] [--store PATH] [--config FILE] [--verbose]

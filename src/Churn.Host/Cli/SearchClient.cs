@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Churn.Actors.Messages;
 using Churn.Numerics;
+using Churn.Host.Search;
 using Churn.Numerics.Search;
 
 namespace Churn.Host.Cli;
@@ -19,33 +20,40 @@ public static class SearchClient
         {
             return SearchCommand.Usage("--resume is for searches run by this command; a host resumes its own searches when it starts");
         }
-        // The space file is checked here first, so a mistake is reported with this machine's file name and field.
-        var defaults = Path.Combine(AppContext.BaseDirectory, "config", SpaceFile.DefaultFile);
-        JsonNode? space = null;
+        // The space file is checked here first, so a mistake is reported with this machine's file name and field; the
+        // host then lays the same fields over its own defaults.
+        var body = new JsonObject();
         if (a.Get("space") is { } spaceFile)
         {
-            if (SpaceFile.Load(defaults, spaceFile) is Result<SearchDefinition>.Error spaceError)
+            if (SpaceFile.Load(SearchPlanner.DefaultSpacePath, spaceFile) is Result<SearchDefinition>.Error spaceError)
             {
                 return ChurnCli.Fail(spaceError.Problem);
             }
-            space = JsonNode.Parse(await File.ReadAllTextAsync(spaceFile), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            body = (JsonObject)JsonNode.Parse(await File.ReadAllTextAsync(spaceFile), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!;
         }
         if (SearchCommand.Scheduler(a) is Result<SchedulerKind?>.Error schedulerError)
         {
             return SearchCommand.Usage(schedulerError.Problem.Reason);
         }
-        var body = new JsonObject
+        foreach (var name in new[] { "trials", "seeds", "parallel", "seed" })
         {
-            ["space"] = space,
-            ["trials"] = Number(a, "trials"),
-            ["seeds"] = Number(a, "seeds"),
-            ["parallel"] = Number(a, "parallel"),
-            ["seed"] = Number(a, "seed"),
-            ["scheduler"] = a.Get("scheduler"),
-            ["data"] = a.Get("data"),
-            ["out"] = a.Get("out"),
-        };
+            if (Number(a, name) is { } number)
+            {
+                body[name] = number;
+            }
+        }
+        foreach (var name in new[] { "scheduler", "data", "out" })
+        {
+            if (a.Get(name) is { } text)
+            {
+                body[name] = text;
+            }
+        }
         using var http = new HttpClient { BaseAddress = new Uri(host.TrimEnd('/') + "/") };
+        if ((a.Get("token") ?? Environment.GetEnvironmentVariable(RemoteRun.TokenVariable)) is { Length: > 0 } token)
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
         HttpResponseMessage posted;
         try
         {
@@ -58,7 +66,7 @@ public static class SearchClient
         var answer = await posted.Content.ReadFromJsonAsync<JsonObject>() ?? [];
         if (!posted.IsSuccessStatusCode)
         {
-            return ChurnCli.Fail(new Problem($"the host refused the search ({(int)posted.StatusCode}): {answer["error"] ?? answer.ToJsonString()}", host));
+            return ChurnCli.Fail(new Problem($"the host refused the search ({(int)posted.StatusCode}): {answer["detail"] ?? answer.ToJsonString()}", host));
         }
         var id = answer["id"]!.GetValue<string>();
         Console.Error.WriteLine($"churn search: {id} submitted to {host}; Ctrl-C cancels it there");

@@ -20,7 +20,7 @@ namespace Churn.Host.Cli;
 /// </summary>
 public static class SearchCommand
 {
-    public static readonly string[] Options = ["data", "out", "space", "trials", "parallel", "seeds", "scheduler", "seed", "host", "resume", "config"];
+    public static readonly string[] Options = ["data", "out", "space", "trials", "parallel", "seeds", "scheduler", "seed", "host", "token", "resume", "config"];
     public static readonly string[] Flags = ["json", "verbose"];
 
     /// <summary>The flags that shape what a search computes; a resumed search keeps what it was started with.</summary>
@@ -71,6 +71,10 @@ public static class SearchCommand
             {
                 return ChurnCli.Fail(new Problem($"search {resumeId} already completed; its report is in {search.Request.OutDir}", store.Path));
             }
+            if (search.Status is "running" && SearchStore.OwnerAlive(search.Owner))
+            {
+                return ChurnCli.Fail(new Problem($"search {resumeId} is still being run by another process ({search.Owner.Split('|')[1]} on {search.Owner.Split('|')[0]})", store.Path));
+            }
             request = search.Request with { Parallel = parallel.Unwrap() ?? search.Request.Parallel };
             resume = search.Progress;
         }
@@ -105,30 +109,16 @@ public static class SearchCommand
         {
             return schedulerError.Problem;
         }
-        var defaults = Path.Combine(AppContext.BaseDirectory, "config", SpaceFile.DefaultFile);
-        return SpaceFile.Load(defaults, a.Get("space")).Map(definition =>
-        {
-            definition = definition with
+        return SpaceFile.Load(SearchPlanner.DefaultSpacePath, a.Get("space")).Map(definition => SearchPlanner.Plan(
+            config,
+            definition with
             {
                 Trials = trials.Unwrap() ?? definition.Trials,
                 Seeds = seeds.Unwrap() ?? definition.Seeds,
                 Scheduler = scheduler.Unwrap() ?? definition.Scheduler,
-            };
-            var searchSeed = seed.Unwrap() ?? config.Seed;
-            var id = $"search-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-            return new SearchRequest(
-                id,
-                Path.GetFullPath(ChurnConfig.ResolveData(a.Get("data") ?? config.Data)),
-                Path.GetFullPath(a.Get("out") ?? Path.Combine(config.Out, "search")),
-                searchSeed,
-                definition.Balance ?? config.Balance,
-                config.Split,
-                config.Stratify,
-                config.Device,
-                parallel ?? Environment.ProcessorCount,
-                definition.Scheduler,
-                Sampler.Plan(definition, searchSeed));
-        });
+            },
+            new SearchOverrides(seed.Unwrap(), parallel, a.Get("data"), a.Get("out")),
+            _ => Path.Combine(config.Out, "search")));
     }
 
     /// <summary>--scheduler none|asha, or null when not given.</summary>

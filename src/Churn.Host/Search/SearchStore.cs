@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Churn.Actors.Messages;
@@ -19,7 +20,8 @@ public sealed record StoredSearch(
     ImmutableArray<TrialRecord> Trials,
     ImmutableArray<RungDecision> Decisions,
     string? Summary,
-    string? Reason)
+    string? Reason,
+    string Owner)
 {
     public SearchProgress Progress => new(Trials, Decisions);
 }
@@ -39,6 +41,7 @@ public sealed class SearchStore : ISearchJournal
         CREATE TABLE IF NOT EXISTS searches (
           id TEXT PRIMARY KEY,
           status TEXT NOT NULL,
+          owner TEXT NOT NULL,
           request TEXT NOT NULL,
           created_at TEXT NOT NULL,
           updated_at TEXT NOT NULL,
@@ -130,8 +133,8 @@ public sealed class SearchStore : ISearchJournal
         using var connection = Connect();
         using var transaction = connection.BeginTransaction();
         Execute(connection, transaction,
-            "INSERT INTO searches (id, status, request, created_at, updated_at) VALUES ($id, 'running', $request, $at, $at)",
-            ("$id", request.SearchId), ("$request", JsonSerializer.Serialize(request, JsonFormat.Options)), ("$at", Time(at)));
+            "INSERT INTO searches (id, status, owner, request, created_at, updated_at) VALUES ($id, 'running', $owner, $request, $at, $at)",
+            ("$id", request.SearchId), ("$owner", CurrentOwner), ("$request", JsonSerializer.Serialize(request, JsonFormat.Options)), ("$at", Time(at)));
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
@@ -157,7 +160,8 @@ public sealed class SearchStore : ISearchJournal
     }
 
     public void SearchResumed(string searchId, int parallel, DateTimeOffset at) =>
-        Write("UPDATE searches SET status = 'running', updated_at = $at, reason = NULL WHERE id = $id", ("$id", searchId), ("$at", Time(at)));
+        Write("UPDATE searches SET status = 'running', owner = $owner, updated_at = $at, reason = NULL WHERE id = $id",
+            ("$id", searchId), ("$owner", CurrentOwner), ("$at", Time(at)));
 
     public void TrialStarted(string searchId, TrialSpec trial, DateTimeOffset at)
     {
@@ -199,17 +203,49 @@ public sealed class SearchStore : ISearchJournal
             ("$id", searchId), ("$status", status), ("$summary", summary is null ? null : JsonSerializer.Serialize(summary, JsonFormat.Options)),
             ("$reason", reason), ("$at", Time(at)));
 
-    /// <summary>The ids of searches that were running when their process stopped, oldest first.</summary>
-    public ImmutableArray<string> Unfinished()
+    /// <summary>
+    /// This process, as recorded in the searches it runs: machine, process id and start time (a process id alone may
+    /// be reused), so another process can tell whether a search marked running still has someone running it.
+    /// </summary>
+    public static string CurrentOwner { get; } =
+        $"{Environment.MachineName}|{Environment.ProcessId}|{Process.GetCurrentProcess().StartTime.ToUniversalTime():O}";
+
+    /// <summary>
+    /// Whether the process that <paramref name="owner"/> names is alive. A process on another machine is taken as
+    /// alive: this machine cannot know, and running its search twice would be worse than waiting.
+    /// </summary>
+    public static bool OwnerAlive(string owner)
+    {
+        var parts = owner.Split('|');
+        if (parts.Length != 3 || parts[0] != Environment.MachineName)
+        {
+            return true;
+        }
+        try
+        {
+            using var process = Process.GetProcessById(int.Parse(parts[1], CultureInfo.InvariantCulture));
+            return process.StartTime.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture) == parts[2];
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The searches marked running whose process is gone: a restarted host resumes these, oldest first.</summary>
+    public ImmutableArray<string> Orphaned()
     {
         using var connection = Connect();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id FROM searches WHERE status = 'running' ORDER BY created_at, id";
+        command.CommandText = "SELECT id, owner FROM searches WHERE status = 'running' ORDER BY created_at, id";
         using var reader = command.ExecuteReader();
         var ids = ImmutableArray.CreateBuilder<string>();
         while (reader.Read())
         {
-            ids.Add(reader.GetString(0));
+            if (!OwnerAlive(reader.GetString(1)))
+            {
+                ids.Add(reader.GetString(0));
+            }
         }
         return ids.ToImmutable();
     }
@@ -219,12 +255,13 @@ public sealed class SearchStore : ISearchJournal
     {
         using var connection = Connect();
         using var search = connection.CreateCommand();
-        search.CommandText = "SELECT request, status, created_at, updated_at, summary, reason FROM searches WHERE id = $id";
+        search.CommandText = "SELECT request, status, created_at, updated_at, summary, reason, owner FROM searches WHERE id = $id";
         search.Parameters.AddWithValue("$id", searchId);
         SearchRequest request;
         string status;
         DateTimeOffset created, updated;
         string? summary, reason;
+        string owner;
         using (var reader = search.ExecuteReader())
         {
             if (!reader.Read())
@@ -237,6 +274,7 @@ public sealed class SearchStore : ISearchJournal
             updated = DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture);
             summary = reader.IsDBNull(4) ? null : reader.GetString(4);
             reason = reader.IsDBNull(5) ? null : reader.GetString(5);
+            owner = reader.GetString(6);
         }
         var histories = Histories(connection, searchId);
         var trials = ImmutableArray.CreateBuilder<TrialRecord>(request.Plan.Trials.Length);
@@ -270,7 +308,7 @@ public sealed class SearchStore : ISearchJournal
                     Enum.Parse<RungOutcome>(reader.GetString(4), ignoreCase: true), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7)));
             }
         }
-        return Result.Ok(new StoredSearch(request, status, created, updated, trials.ToImmutable(), decisions.ToImmutable(), summary, reason));
+        return Result.Ok(new StoredSearch(request, status, created, updated, trials.ToImmutable(), decisions.ToImmutable(), summary, reason, owner));
     }
 
     /// <summary>How many times each trial was started: 1 for a trial that ran once, more for one re-run after a restart.</summary>

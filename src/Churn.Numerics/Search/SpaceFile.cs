@@ -30,6 +30,13 @@ public static class SpaceFile
             ? Parse(defaults, _ => defaultsFile)
             : Read(userFile).Bind(user => Parse(Merge(defaults, user), path => Has(user, path) ? userFile : defaultsFile)));
 
+    /// <summary>
+    /// The definition in <paramref name="defaultsFile"/> with <paramref name="overlay"/> (e.g. an HTTP request's body)
+    /// laid over it; a problem in a field the overlay sets names <paramref name="overlayName"/>.
+    /// </summary>
+    public static Result<SearchDefinition> Load(string defaultsFile, JsonObject overlay, string overlayName) =>
+        Read(defaultsFile).Bind(defaults => Parse(Merge(defaults, overlay), path => Has(overlay, path) ? overlayName : defaultsFile));
+
     /// <summary>Parses a definition from JSON text; problems name <paramref name="file"/>.</summary>
     public static Result<SearchDefinition> Parse(string json, string file)
     {
