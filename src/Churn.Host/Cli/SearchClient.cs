@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Churn.Actors.Messages;
-using Churn.Numerics;
 using Churn.Host.Search;
+using Churn.Numerics;
 using Churn.Numerics.Search;
 
 namespace Churn.Host.Cli;
