@@ -26,7 +26,8 @@ public static class ChurnHostBuilder
         LogLevel consoleLevel,
         int maxConcurrentRuns,
         IRunJournal? journal = null,
-        Func<IUntypedActorContext, IActorRef>? trainerFactory = null)
+        Func<IUntypedActorContext, IActorRef>? trainerFactory = null,
+        Action<AkkaConfigurationBuilder>? moreActors = null)
     {
         logging.ClearProviders();
         logging.SetMinimumLevel(LogLevel.Debug);
@@ -50,14 +51,15 @@ public static class ChurnHostBuilder
                     loggers.AddLoggerFactory();
                 })
                 .WithChurnPipeline(maxConcurrentRuns, trainerFactory, journal);
+            moreActors?.Invoke(akka);
         });
     }
 
     /// <summary>A host for one command run in this process.</summary>
-    public static IHost Embedded(ChurnConfig config, bool verbose)
+    public static IHost Embedded(ChurnConfig config, bool verbose, Action<AkkaConfigurationBuilder>? moreActors = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddChurn(builder.Logging, config, verbose ? LogLevel.Debug : LogLevel.None, maxConcurrentRuns: 1);
+        builder.Services.AddChurn(builder.Logging, config, verbose ? LogLevel.Debug : LogLevel.None, maxConcurrentRuns: 1, moreActors: moreActors);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         return builder.Build();
     }

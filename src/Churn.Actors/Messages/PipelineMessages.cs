@@ -35,7 +35,11 @@ public interface IRunEvent
 
 public sealed record StageStarted(string RunId, string Stage) : IRunEvent;
 
-public sealed record EpochCompleted(string RunId, EpochMetrics Metrics, TimeSpan Elapsed) : IRunEvent;
+/// <summary>
+/// An epoch ended. <paramref name="Elapsed"/> counts from the start of training; <paramref name="InSession"/> is the part
+/// of it spent inside the training session's own calls, so the rest is what the actors around it cost.
+/// </summary>
+public sealed record EpochCompleted(string RunId, EpochMetrics Metrics, TimeSpan Elapsed, TimeSpan InSession = default) : IRunEvent;
 
 /// <summary>A stage finished; <paramref name="Detail"/> is one line for the operator.</summary>
 public sealed record StageCompleted(string RunId, string Stage, string Detail, TimeSpan Elapsed) : IRunEvent;

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using Churn.Numerics;
 using Churn.Numerics.Data;
@@ -5,11 +6,23 @@ using Churn.Numerics.Model;
 
 namespace Churn.Actors.Messages;
 
-/// <summary>Train a network on the splits; the trainer tells <paramref name="ReplyTo"/> each epoch and the outcome.</summary>
-public sealed record TrainModel(string RunId, Splits Splits, ModelConfig Config, DeviceChoice Device, long Seed, int Threads, IActorRef ReplyTo);
+/// <summary>
+/// Train a network on the splits; the trainer tells <paramref name="ReplyTo"/> each epoch and the outcome. After each
+/// epoch listed in <paramref name="HoldAfter"/> (a search's rungs) training pauses with <see cref="TrainingHeld"/> until
+/// a <see cref="ResumeTraining"/> or a <see cref="StopTraining"/> arrives.
+/// </summary>
+public sealed record TrainModel(
+    string RunId, Splits Splits, ModelConfig Config, DeviceChoice Device, long Seed, int Threads, IActorRef ReplyTo,
+    ImmutableArray<int> HoldAfter = default);
 
 /// <summary>Stop training between epochs.</summary>
 public sealed record StopTraining(string RunId);
+
+/// <summary>Training paused after <paramref name="Epoch"/>, one of <see cref="TrainModel.HoldAfter"/>.</summary>
+public sealed record TrainingHeld(string RunId, int Epoch);
+
+/// <summary>Go on training after a <see cref="TrainingHeld"/>.</summary>
+public sealed record ResumeTraining(string RunId);
 
 public sealed record ModelTrained(string RunId, TrainedModel Model);
 

@@ -25,9 +25,11 @@ public sealed class ModelActor : ReceiveActor
     private readonly string _device;
     private readonly SessionFactory _sessions;
     private readonly Stopwatch _clock = new();
+    private readonly Stopwatch _inSession = new();
     private TrainingSession? _session;
     private EarlyStopping _stopping;
     private int _epoch;
+    private bool _held;
 
     public ModelActor(TrainModel request, string device, SessionFactory sessions)
     {
@@ -37,6 +39,14 @@ public sealed class ModelActor : ReceiveActor
         _stopping = EarlyStopping.Start(request.Config.Patience, request.Config.MinDelta);
         Receive<Begin>(_ => Start());
         Receive<TrainEpoch>(m => RunEpoch(m.Epoch));
+        Receive<ResumeTraining>(_ =>
+        {
+            if (_held)
+            {
+                _held = false;
+                Self.Tell(new TrainEpoch(_epoch + 1));
+            }
+        });
         Receive<StopTraining>(_ =>
         {
             _log.Info(Line($"stopped at epoch {_epoch}"));
@@ -59,7 +69,10 @@ public sealed class ModelActor : ReceiveActor
     {
         _clock.Start();
         var splits = _request.Splits;
-        switch (_sessions(_request.Config, splits.Train, splits.Validation, _request.Seed, _device, _request.Threads))
+        _inSession.Start();
+        var created = _sessions(_request.Config, splits.Train, splits.Validation, _request.Seed, _device, _request.Threads);
+        _inSession.Stop();
+        switch (created)
         {
             case Result<TrainingSession>.Ok ok:
                 _session = ok.Value;
@@ -79,7 +92,10 @@ public sealed class ModelActor : ReceiveActor
     {
         _epoch = epoch;
         var session = _session ?? throw new InvalidOperationException("an epoch arrived before the session exists");
-        switch (session.RunEpoch(epoch))
+        _inSession.Start();
+        var ran = session.RunEpoch(epoch);
+        _inSession.Stop();
+        switch (ran)
         {
             case Result<EpochMetrics>.Error error:
                 Finish(new TrainingFailed(_request.RunId, epoch, error.Problem));
@@ -90,16 +106,24 @@ public sealed class ModelActor : ReceiveActor
                 _stopping = next;
                 if (decision == StopDecision.Improved)
                 {
+                    _inSession.Start();
                     session.KeepBest();
+                    _inSession.Stop();
                 }
 
                 _log.Info(Line($"epoch {epoch} train loss {metrics.TrainLoss:F4} acc {metrics.TrainAccuracy:F4} val loss {metrics.ValidationLoss:F4} acc {metrics.ValidationAccuracy:F4} {decision}"));
-                Context.Parent.Tell(new EpochCompleted(_request.RunId, metrics, _clock.Elapsed));
+                Context.Parent.Tell(new EpochCompleted(_request.RunId, metrics, _clock.Elapsed, _inSession.Elapsed));
                 if (decision == StopDecision.Stop || epoch >= _request.Config.MaxEpochs)
                 {
                     var model = session.Finish();
                     _log.Info(Line($"finished after {model.EpochsRun} epochs; best epoch {model.BestEpoch}"));
                     Finish(new ModelTrained(_request.RunId, model));
+                }
+                else if (!_request.HoldAfter.IsDefaultOrEmpty && _request.HoldAfter.Contains(epoch))
+                {
+                    // A rung of a search: wait here, holding the network, until the search decides.
+                    _held = true;
+                    Context.Parent.Tell(new TrainingHeld(_request.RunId, epoch));
                 }
                 else
                 {

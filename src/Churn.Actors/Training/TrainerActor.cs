@@ -36,6 +36,14 @@ public sealed class TrainerActor : ReceiveActor
         Receive<ModelTrained>(Complete);
         Receive<TrainingFailed>(Complete);
         Receive<TrainingStopped>(Complete);
+        Receive<TrainingHeld>(m => _request?.ReplyTo.Tell(m));
+        Receive<ResumeTraining>(m =>
+        {
+            if (_model is not null && !_done)
+            {
+                _model.Tell(m);
+            }
+        });
         Receive<StopTraining>(m =>
         {
             if (_model is not null && !_done)

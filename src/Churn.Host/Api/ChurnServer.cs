@@ -5,7 +5,9 @@ using Akka.Hosting;
 using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Actors.Runs;
+using Churn.Actors.Search;
 using Churn.Host.Configuration;
+using Churn.Host.Search;
 using Churn.Host.Store;
 using Churn.Numerics;
 using Microsoft.AspNetCore.Builder;
@@ -64,7 +66,7 @@ public sealed class ChurnServer : IAsyncDisposable
             return invalid;
         }
 
-        return SqliteRunStore.Open(host.Store, DateTimeOffset.UtcNow).Map(store =>
+        return SqliteRunStore.Open(host.Store, DateTimeOffset.UtcNow).Bind(store => SearchStore.Open(host.Store).Map(searchStore =>
         {
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
             builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
@@ -74,10 +76,16 @@ public sealed class ChurnServer : IAsyncDisposable
                 Listen(kestrel, host.Bind, host.Port);
             });
             builder.Services.AddRoutingCore();
-            builder.Services.AddChurn(builder.Logging, config, consoleLevel, host.MaxConcurrentRuns, store, trainerFactory);
+            builder.Services.AddChurn(
+                builder.Logging, config, consoleLevel, host.MaxConcurrentRuns, store, trainerFactory, akka => akka.WithChurnSearch(searchStore));
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
             var app = builder.Build();
             new RunApi(app.Services, store, defaults, config).Map(app);
+            var searchApi = new SearchApi(app.Services, searchStore, config);
+            searchApi.Map(app);
+
+            // A search whose process died (this host, killed) picks up where it was once the actors run.
+            app.Lifetime.ApplicationStarted.Register(() => searchApi.ResumeOrphans(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SearchApi>()));
 
             // Runs are cancelled as soon as the host begins to stop, while the HTTP server still runs, so that event
             // streams can tell their clients how the runs ended; CoordinatedShutdown asks again and waits for them.
@@ -90,7 +98,7 @@ public sealed class ChurnServer : IAsyncDisposable
                 }
             });
             return new ChurnServer(app, store);
-        });
+        }));
     }
 
     public Task StartAsync(CancellationToken cancel) => _app.StartAsync(cancel);

@@ -27,6 +27,10 @@ public static class ChurnCli
           train     train from three .npz files  --npz DIR [--prefix NAME] [--out DIR] [--seed N]
                     [--config FILE] [--device ...] [--json] [--verbose]
           predict   score customers  --model DIR --input CSV [--output CSV] [--verbose]
+          search    hyperparameter search, each trial an actor; writes leaderboard.csv, best.json, the winner's model
+                    [--data CSV] [--out DIR] [--space FILE] [--trials N] [--parallel P] [--seeds K]
+                    [--scheduler none|asha] [--seed N] [--host URL [--token T]] [--resume ID] [--config FILE] [--json] [--verbose]
+                    (--trials counts configurations; each is trained with K seeds)
           host      serve the HTTP API: take runs, queue them, keep every run in the run store
                     [--port N] [--bind ADDR] [--store PATH] [--config FILE] [--verbose]
           logs      the actors' log lines  [--run ID] [--actor GLOB] [--level L] [--follow] [--dir DIR]
@@ -61,6 +65,7 @@ public static class ChurnCli
                 "run" => await WithArguments("run", rest, PrepareOptions, RunFlags, a => PipelineAsync(a, RunMode.Full)),
                 "train" => await WithArguments("train", rest, TrainOptions, RunFlags, a => PipelineAsync(a, RunMode.TrainFromNpz)),
                 "predict" => await WithArguments("predict", rest, PredictOptions, VerboseOnly, a => Task.FromResult(PredictCommand.Run(a))),
+                "search" => await WithArguments("search", rest, SearchCommand.Options, SearchCommand.Flags, SearchCommand.RunAsync),
                 "host" => await WithArguments("host", rest, HostCommand.Options, VerboseOnly, HostCommand.RunAsync),
                 "logs" => await WithArguments("logs", rest, LogsCommand.Options, LogsCommand.Flags, LogsCommand.RunAsync),
                 "bench" => Bench.BenchCommand.Run(rest),

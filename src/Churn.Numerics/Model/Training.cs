@@ -44,6 +44,8 @@ public sealed record EarlyStopping(int Patience, double MinDelta, double BestLos
 /// </summary>
 public sealed class TrainingSession : IDisposable
 {
+    private static readonly Lock GlobalGeneratorLock = new();
+
     private readonly ModelConfig config;
     private readonly long seed;
     private readonly Device device;
@@ -121,8 +123,14 @@ public sealed class TrainingSession : IDisposable
         var tensors = new List<Tensor>();
         try
         {
-            torch.manual_seed(seed);
-            network = ChurnNetwork.Create(train.Inputs.ColumnCount, config, seed, torchDevice);
+            // TorchSharp 0.107's nn.init.uniform_ ignores its generator argument and draws from torch's global one, so
+            // the initial weights come from the global generator seeded here; sessions created at the same time on other
+            // threads (a search's trials, concurrent runs) would otherwise interleave their draws.
+            lock (GlobalGeneratorLock)
+            {
+                torch.manual_seed(seed);
+                network = ChurnNetwork.Create(train.Inputs.ColumnCount, config, seed, torchDevice);
+            }
             network.to(torchDevice);
             optimizer = FlatAdam.Over([.. network.parameters()], config.LearningRate, config.WeightDecay);
             using (torch.NewDisposeScope())

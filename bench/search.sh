@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Hyperparameter search benchmarks, all in one run (see bench/README.md):
+#   1. scaling: the same search at --parallel 1 and --parallel 2, interleaved; wall-time medians, their ratio, and
+#      whether every run's leaderboard is identical
+#   2. the default space, full search against ASHA: epochs spent, best mean validation loss, wall time
+#   3. actor overhead: the share of the trials' wall time spent outside the training session
+#   4. the winner of the full search re-run with `churn run --config best.json --seed s` for s = 0..9: test accuracy
+# Options by environment: RUNS (rounds of the scaling pair, default 3), TRIALS and SEEDS (size of the scaling search,
+# default 8 configurations x 2 seeds), SKIP_DEFAULT=1 to run the scaling part only.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+runs="${RUNS:-3}"
+trials="${TRIALS:-8}"
+seeds="${SEEDS:-2}"
+./churn --help >/dev/null   # builds if needed, outside the timings
+churn="$root/src/Churn.Host/bin/Release/net10.0/churn"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"   # the searches' run store (runs/churn.db) and outputs live here
+
+summary() {   # summary.json -> one line: epochs, best validation loss, wall, overhead
+  /usr/bin/python3 - "$1" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+b = s["best"]
+print(f'{s["configurations"]} configurations, {s["trials"]} trials, {s["epochsSpent"]} epochs, {s["elapsedSeconds"]:.1f} s; '
+      f'best #{b["configuration"] + 1}: validation loss {b["meanValidationLoss"]:.4f} ± {b["stdValidationLoss"]:.4f}; '
+      f'actor overhead {100 * s["actorOverhead"]:.2f} %')
+PY
+}
+
+echo "== 1. scaling: $trials configurations x $seeds seeds of the default space, --parallel 1 vs 2, $runs interleaved rounds ($(nproc) cores)"
+: > times.txt
+for round in $(seq 1 "$runs"); do
+  order="1 2"; if (( round % 2 == 0 )); then order="2 1"; fi
+  for p in $order; do
+    start=$(date +%s.%N)
+    "$churn" search --trials "$trials" --seeds "$seeds" --parallel "$p" --out "p$p-$round" 2>/dev/null >/dev/null
+    end=$(date +%s.%N)
+    echo "$p $(echo "$end - $start" | bc)" >> times.txt
+    echo "  round $round  --parallel $p  $(tail -1 times.txt | cut -d' ' -f2) s"
+  done
+done
+/usr/bin/python3 - times.txt <<'PY'
+import sys, statistics
+t = {1: [], 2: []}
+for line in open(sys.argv[1]):
+    p, s = line.split()
+    t[int(p)].append(float(s))
+m1, m2 = statistics.median(t[1]), statistics.median(t[2])
+print(f"--parallel 1  median {m1:.1f} s  (min {min(t[1]):.1f}, max {max(t[1]):.1f})")
+print(f"--parallel 2  median {m2:.1f} s  (min {min(t[2]):.1f}, max {max(t[2]):.1f})")
+print(f"ratio P2/P1 = {m2 / m1:.2f}  (target <= 0.60)")
+PY
+if cmp -s <(cat p1-*/leaderboard.csv | sort -u) <(cat p1-1/leaderboard.csv | sort -u) && \
+   cmp -s <(cat p*-*/leaderboard.csv | sort -u) <(cat p1-1/leaderboard.csv | sort -u); then
+  echo "leaderboards: identical in all $((2 * runs)) runs"
+else
+  echo "leaderboards: DIFFER"; for f in p*-*/leaderboard.csv; do md5sum "$f"; done
+fi
+for p in 1 2; do echo "  --parallel $p: $(summary "p$p-1/search.json")"; done
+
+if [[ "${SKIP_DEFAULT:-0}" == "1" ]]; then exit 0; fi
+
+echo "== 2. the default space: full search against ASHA (default --parallel)"
+for scheduler in none asha; do
+  start=$(date +%s.%N)
+  "$churn" search --scheduler "$scheduler" --out "$scheduler" 2>/dev/null >/dev/null
+  end=$(date +%s.%N)
+  echo "  $scheduler: $(summary "$scheduler/search.json"); wall $(echo "$end - $start" | bc | cut -c1-6) s with the winner's training"
+done
+/usr/bin/python3 - none/search.json asha/search.json <<'PY'
+import json, sys
+full, asha = (json.load(open(f)) for f in sys.argv[1:])
+print(f"ASHA/full epochs = {asha['epochsSpent'] / full['epochsSpent']:.2f} (target <= 0.50); "
+      f"best validation loss ASHA {asha['best']['meanValidationLoss']:.4f} vs full {full['best']['meanValidationLoss']:.4f} "
+      f"(same configuration: {asha['best']['configuration'] == full['best']['configuration']})")
+for name, s in (("full", full), ("asha", asha)):
+    w = s["winnerTest"]
+    print(f"  {name} winner, evaluated once on the test split: accuracy {w['accuracy']:.4f}, ROC AUC {w['rocAuc']:.4f}")
+PY
+
+echo "== 4. the full search's best.json, re-run with churn run --config best.json --seed s, s = 0..9"
+for s in 0 1 2 3 4 5 6 7 8 9; do
+  "$churn" run --config none/best.json --seed "$s" --out "rerun-$s" --json 2>/dev/null
+  echo
+done | /usr/bin/python3 -c '
+import json, sys, statistics
+accs = [json.loads(line)["test"]["accuracy"] for line in sys.stdin if line.strip()]
+print("test accuracy by seed:", " ".join(f"{a:.4f}" for a in accs))
+print(f"mean {statistics.mean(accs):.4f} ± {statistics.stdev(accs):.4f} (sd over seeds)")'
+echo "best.json:"; cat none/best.json; echo

@@ -1,0 +1,139 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Churn.Numerics.Data;
+using Churn.Numerics.Evaluation;
+using Churn.Numerics.Model;
+using Churn.Numerics.Search;
+
+namespace Churn.Actors.Messages;
+
+/// <summary>
+/// Everything one search needs, stored as is: a restarted host resumes it with exactly this plan (the sampled
+/// configurations and their trial seeds), so nothing is drawn twice. <paramref name="Parallel"/> may change on resume:
+/// it decides how fast the search goes, never what it finds.
+/// </summary>
+public sealed record SearchRequest(
+    string SearchId,
+    string DataPath,
+    string OutDir,
+    ulong Seed,
+    BalanceStrategy Balance,
+    SplitRatios Ratios,
+    bool Stratify,
+    DeviceChoice Device,
+    int Parallel,
+    SchedulerKind Scheduler,
+    SearchPlan Plan)
+{
+    public PrepareOptions PrepareOptions => new(Balance, Seed, Ratios, Stratify);
+
+    /// <summary>Intra-op threads per trial: the cores shared out among the trials that train at once.</summary>
+    public int ThreadsPerTrial => Math.Max(1, Environment.ProcessorCount / Math.Max(1, Parallel));
+}
+
+/// <summary>What a search had done when its process stopped: trials' records and the scheduler's decisions.</summary>
+public sealed record SearchProgress(ImmutableArray<TrialRecord> Trials, ImmutableArray<RungDecision> Decisions)
+{
+    public static readonly SearchProgress None = new([], []);
+}
+
+/// <summary>Start (or, with <paramref name="Resume"/>, continue) a search; its events and outcome go to <paramref name="ReplyTo"/>.</summary>
+public sealed record StartSearch(SearchRequest Request, IActorRef ReplyTo, SearchProgress? Resume = null);
+
+/// <summary>Stop every trial of a search within a second and keep the best so far.</summary>
+public sealed record CancelSearch(string SearchId);
+
+/// <summary>Ask for a search's current state; the answer is a <see cref="SearchSnapshot"/> or <see cref="SearchNotActive"/>.</summary>
+public sealed record GetSearch(string SearchId, IActorRef ReplyTo);
+
+/// <summary>A search in progress as its coordinator sees it.</summary>
+public sealed record SearchSnapshot(
+    string SearchId,
+    string Status,
+    ImmutableArray<LeaderboardRow> Leaderboard,
+    ImmutableArray<TrialRecord> Trials,
+    ImmutableArray<RungDecision> Decisions,
+    int EpochsSpent,
+    TimeSpan Elapsed);
+
+/// <summary>No search of that id runs in this process (it may have ended; the store knows).</summary>
+public sealed record SearchNotActive(string SearchId);
+
+/// <summary>Marker for what a search tells its listener while it goes.</summary>
+public interface ISearchEvent
+{
+    string SearchId { get; }
+}
+
+/// <summary>The splits every trial shares are ready.</summary>
+public sealed record SearchDataReady(string SearchId, string Detail) : ISearchEvent;
+
+public sealed record SearchTrialStarted(string SearchId, TrialSpec Trial) : ISearchEvent;
+
+/// <summary>A trial ended: completed, failed, pruned or cancelled (<see cref="TrialRecord.Status"/>).</summary>
+public sealed record SearchTrialEnded(string SearchId, TrialRecord Record) : ISearchEvent;
+
+public sealed record SearchRungDecided(string SearchId, RungDecision Decision) : ISearchEvent;
+
+/// <summary>The trials are done; the winner is being trained with the run pipeline and evaluated on the test split, once.</summary>
+public sealed record SearchWinnerTraining(string SearchId, int Configuration, ModelConfig Config) : ISearchEvent;
+
+/// <summary>
+/// How a search ended. The leaderboard ranks by validation loss only; <paramref name="WinnerTest"/> is the winner's
+/// one evaluation on the test split. <paramref name="TrialWall"/> and <paramref name="TrialInSession"/> sum every
+/// trial's wall time and the part of it inside the training session, so their difference is the actors' overhead.
+/// </summary>
+public sealed record SearchSummary(
+    string Status,
+    ImmutableArray<LeaderboardRow> Leaderboard,
+    int Trials,
+    int EpochsSpent,
+    TimeSpan Elapsed,
+    TimeSpan TrialWall,
+    TimeSpan TrialInSession,
+    ClassificationMetrics? WinnerTest,
+    string? ModelDirectory,
+    ImmutableArray<string> Files,
+    string? Note);
+
+public sealed record SearchCompleted(string SearchId, SearchSummary Summary) : ISearchEvent;
+
+public sealed record SearchCancelled(string SearchId, SearchSummary Summary) : ISearchEvent;
+
+public sealed record SearchFailed(string SearchId, string Reason) : ISearchEvent;
+
+/// <summary>What a search coordinator gives one trial actor.</summary>
+public sealed record RunTrial(string SearchId, TrialSpec Trial, Splits Splits, DeviceChoice Device, ImmutableArray<int> HoldAfter, IActorRef ReplyTo);
+
+/// <summary>The trial protocol between a search coordinator and its trial actors.</summary>
+public static class TrialProtocol
+{
+    /// <summary>Marker for what a trial tells its coordinator; <see cref="Trial"/> is the trial's index.</summary>
+    public interface ITrialReport
+    {
+        int Trial { get; }
+    }
+
+    public sealed record EpochDone(int Trial, EpochMetrics Metrics) : ITrialReport;
+
+    /// <summary>The trial paused at a rung and waits for <see cref="Continue"/> or <see cref="Stop"/>.</summary>
+    public sealed record Held(int Trial, int Epoch) : ITrialReport;
+
+    public sealed record Completed(int Trial, TimeSpan Wall, TimeSpan InSession) : ITrialReport;
+
+    public sealed record Failed(int Trial, string Reason, TimeSpan Wall, TimeSpan InSession) : ITrialReport;
+
+    public sealed record Stopped(int Trial, TimeSpan Wall, TimeSpan InSession) : ITrialReport;
+
+    /// <summary>Go on after a rung.</summary>
+    public sealed record Continue
+    {
+        public static readonly Continue Instance = new();
+    }
+
+    /// <summary>Stop between epochs.</summary>
+    public sealed record Stop
+    {
+        public static readonly Stop Instance = new();
+    }
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using Churn.Actors.Messages;
+
+namespace Churn.Actors.Search;
+
+/// <summary>
+/// One trial of a search: one configuration with one seed. It supervises its own trainer (and so its own model actor
+/// and TorchSharp network), passes each epoch to the coordinator, pauses at the search's rungs until told to go on or
+/// stop, and ends with exactly one report. Whatever breaks inside it ends this trial only, as a failure with a reason.
+/// </summary>
+public sealed class TrialActor : ReceiveActor
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly RunTrial _run;
+    private readonly Func<IUntypedActorContext, IActorRef> _trainerFactory;
+    private readonly Stopwatch _clock = new();
+    private IActorRef? _trainer;
+    private TimeSpan _inSession;
+    private bool _ended;
+
+    public TrialActor(RunTrial run, Func<IUntypedActorContext, IActorRef> trainerFactory)
+    {
+        _run = run;
+        _trainerFactory = trainerFactory;
+        Receive<EpochCompleted>(m =>
+        {
+            _inSession = m.InSession;
+            _run.ReplyTo.Tell(new TrialProtocol.EpochDone(Index, m.Metrics));
+        });
+        Receive<TrainingHeld>(m => _run.ReplyTo.Tell(new TrialProtocol.Held(Index, m.Epoch)));
+        Receive<ModelTrained>(m => End(new TrialProtocol.Completed(Index, _clock.Elapsed, _inSession), $"completed after {m.Model.EpochsRun} epochs, best epoch {m.Model.BestEpoch}"));
+        Receive<TrainingFailed>(m => End(new TrialProtocol.Failed(Index, m.Problem.Reason, _clock.Elapsed, _inSession), $"failed: {m.Problem.Reason}"));
+        Receive<TrainingStopped>(m => End(new TrialProtocol.Stopped(Index, _clock.Elapsed, _inSession), $"stopped after epoch {m.Epoch}"));
+        Receive<TrialProtocol.Continue>(_ => _trainer?.Tell(new ResumeTraining(RunId)));
+        Receive<TrialProtocol.Stop>(_ => _trainer?.Tell(new StopTraining(RunId)));
+        Receive<Terminated>(t =>
+        {
+            if (t.ActorRef.Equals(_trainer))
+            {
+                Fail("the trainer stopped without an outcome");
+            }
+        });
+    }
+
+    public static Props Props(RunTrial run, Func<IUntypedActorContext, IActorRef> trainerFactory) =>
+        Akka.Actor.Props.Create(() => new TrialActor(run, trainerFactory));
+
+    private int Index => _run.Trial.Index;
+
+    /// <summary>The run id the trainer logs under: search and trial, so one trial can be followed through the logs.</summary>
+    private string RunId => $"{_run.SearchId}/trial-{Index + 1}";
+
+    /// <summary>A trainer that throws ends this trial as failed; the search and the other trials go on.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(
+            ex =>
+            {
+                Fail($"{ex.GetType().Name}: {ex.Message}");
+                return Directive.Stop;
+            },
+            false);
+
+    protected override void PreStart()
+    {
+        _clock.Start();
+        var t = _run.Trial;
+        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, $"trial {Index + 1} (configuration {t.Configuration + 1}, seed {t.Replicate + 1}) started"));
+        _trainer = _trainerFactory(Context);
+        Context.Watch(_trainer);
+        // Threads 0: the search has set torch's process-wide thread count once for all its trials.
+        _trainer.Tell(new TrainModel(RunId, _run.Splits, t.Config, _run.Device, t.Seed, 0, Self, _run.HoldAfter));
+    }
+
+    private void Fail(string reason) => End(new TrialProtocol.Failed(Index, reason, _clock.Elapsed, _inSession), $"failed: {reason}");
+
+    private void End(TrialProtocol.ITrialReport report, string message)
+    {
+        if (_ended)
+        {
+            return;
+        }
+        _ended = true;
+        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, $"trial {Index + 1} {message} in {_clock.ElapsedMilliseconds} ms"));
+        _run.ReplyTo.Tell(report);
+        Context.Stop(Self);
+    }
+}

@@ -1,0 +1,250 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Akka.Actor;
+using Akka.Hosting;
+using Churn.Actors.Messages;
+using Churn.Actors.Search;
+using Churn.Host.Configuration;
+using Churn.Host.Search;
+using Churn.Numerics;
+using Churn.Numerics.Search;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Churn.Host.Api;
+
+/// <summary>
+/// <c>/searches</c>: a submitted search becomes a <see cref="StartSearch"/> told to the searches actor, a cancel a
+/// <see cref="CancelSearch"/>; a search's state is read from the run store, where its coordinator records every change.
+/// At start the host resumes the searches whose process died. Errors are RFC 7807 problem details naming the field.
+/// </summary>
+internal sealed class SearchApi(IServiceProvider services, SearchStore store, ChurnConfig config)
+{
+    /// <summary>How a problem in the request names where it is: the body's fields are a space file's, plus these.</summary>
+    public const string BodyName = "request body";
+
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+    private static readonly string[] RequestFields = ["seed", "parallel", "data", "out"];
+
+    public void Map(WebApplication app)
+    {
+        app.MapPost("/searches", (Delegate)SubmitAsync);
+        app.MapGet("/searches/{id}", GetAsync);
+        app.MapDelete("/searches/{id}", CancelAsync);
+    }
+
+    /// <summary>Resumes every search the store marks running whose process is gone: finished trials kept, the others run again.</summary>
+    public void ResumeOrphans(ILogger log)
+    {
+        var searches = services.GetRequiredService<ActorRegistry>().Get<SearchesActor>();
+        foreach (var id in store.Orphaned())
+        {
+            if (store.Load(id) is Result<StoredSearch>.Ok { Value: var search })
+            {
+                var kept = search.Trials.Count(t => t.Ended);
+                if (log.IsEnabled(LogLevel.Information))
+                {
+                    log.LogInformation("resuming search {SearchId}: {Kept} of {Total} trials kept, {Decisions} scheduler decisions kept", id, kept, search.Trials.Length, search.Decisions.Length);
+                }
+                searches.Tell(new StartSearch(search.Request, ActorRefs.Nobody, search.Progress));
+            }
+        }
+    }
+
+    private async Task<IResult> SubmitAsync(HttpContext context)
+    {
+        var limit = config.Host.MaxRequestBytes;
+        if (context.Request.ContentLength > limit)
+        {
+            context.Response.Headers.Connection = "close";
+            return Problem(StatusCodes.Status413PayloadTooLarge, "request too large", $"the body may be at most {limit} bytes (host.maxRequestBytes)");
+        }
+        JsonObject body;
+        try
+        {
+            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+            var text = await reader.ReadToEndAsync(context.RequestAborted);
+            body = string.IsNullOrWhiteSpace(text) ? [] : JsonNode.Parse(text) as JsonObject ?? throw new JsonException("the body must be one JSON object");
+        }
+        catch (JsonException ex)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "invalid search request", $"not valid JSON: {ex.Message}", "body");
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, "request too large", $"the body may be at most {limit} bytes (host.maxRequestBytes)");
+        }
+
+        var overrides = Overrides(body);
+        if (overrides is Result<SearchOverrides>.Error overrideError)
+        {
+            return Invalid(overrideError.Problem);
+        }
+        var space = (JsonObject)body.DeepClone();
+        foreach (var field in RequestFields)
+        {
+            space.Remove(field);
+        }
+        var definition = SpaceFile.Load(SearchPlanner.DefaultSpacePath, space, BodyName);
+        if (definition is Result<SearchDefinition>.Error definitionError)
+        {
+            return Invalid(definitionError.Problem);
+        }
+
+        var request = SearchPlanner.Plan(config, definition.Unwrap(), overrides.Unwrap(), id => Path.Combine(config.Out, "searches", id));
+        var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(context.RequestAborted);
+        searches.Tell(new StartSearch(request, ActorRefs.Nobody));
+        var links = Links(request.SearchId);
+        context.Response.Headers.Location = links.Self;
+        return Results.Json(
+            new SearchSubmitted(request.SearchId, "running", request.Plan.Configurations, request.Plan.Trials.Length, request.OutDir, links),
+            JsonFormat.Options,
+            statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private async Task<IResult> GetAsync(string id, CancellationToken cancel)
+    {
+        if (store.Load(id) is not Result<StoredSearch>.Ok { Value: var search })
+        {
+            return Unknown(id);
+        }
+        var live = await AskAsync(new GetSearch(id, ActorRefs.Nobody), cancel) as SearchSnapshot;
+        return Results.Json(View(search, live), JsonFormat.Options);
+    }
+
+    private async Task<IResult> CancelAsync(string id, CancellationToken cancel)
+    {
+        if (store.Load(id) is not Result<StoredSearch>.Ok { Value: var search })
+        {
+            return Unknown(id);
+        }
+        if (await AskAsync(new GetSearch(id, ActorRefs.Nobody), cancel) is not SearchSnapshot)
+        {
+            return Problem(StatusCodes.Status409Conflict, "search not running here", $"search {id} is not running in this host: {search.Status}");
+        }
+        var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(cancel);
+        searches.Tell(new CancelSearch(id));
+        return Results.Json(new SearchCancelRequested(id, "cancelling", Links(id)), JsonFormat.Options, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>The search as the store has it, with the coordinator's phase when it runs in this host.</summary>
+    public static JsonObject View(StoredSearch s, SearchSnapshot? live)
+    {
+        var request = s.Request;
+        var counts = s.Trials.GroupBy(t => SearchStore.StatusName(t.Status)).ToDictionary(g => g.Key, g => g.Count());
+        var trials = new JsonObject
+        {
+            ["total"] = s.Trials.Length,
+            ["ended"] = s.Trials.Count(t => t.Ended),
+        };
+        foreach (var status in Enum.GetValues<TrialStatus>().Select(SearchStore.StatusName))
+        {
+            trials[status] = counts.GetValueOrDefault(status);
+        }
+        return new JsonObject
+        {
+            ["id"] = s.Request.SearchId,
+            ["status"] = s.Status,
+            ["phase"] = live?.Status,
+            ["createdAt"] = s.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
+            ["updatedAt"] = s.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
+            ["seed"] = request.Seed,
+            ["parallel"] = request.Parallel,
+            ["scheduler"] = request.Scheduler.ToString().ToLowerInvariant(),
+            ["configurations"] = request.Plan.Configurations,
+            ["seeds"] = request.Plan.Seeds,
+            ["rungs"] = JsonSerializer.SerializeToNode(request.Plan.Rungs, JsonFormat.Options),
+            ["data"] = request.DataPath,
+            ["out"] = request.OutDir,
+            ["trials"] = trials,
+            ["epochsSpent"] = s.Trials.Sum(t => t.History.Length),
+            ["leaderboard"] = JsonSerializer.SerializeToNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds), JsonFormat.Options),
+            ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
+            ["summary"] = s.Summary is null ? null : JsonNode.Parse(s.Summary),
+            ["reason"] = s.Reason,
+            ["testUse"] = SearchFiles.TestNote,
+            ["links"] = JsonSerializer.SerializeToNode(Links(request.SearchId), JsonFormat.Options),
+        };
+    }
+
+    /// <summary>The body's own fields: seed, parallel, data and out; everything else is a space file's field.</summary>
+    private static Result<SearchOverrides> Overrides(JsonObject body)
+    {
+        ulong? seed = null;
+        int? parallel = null;
+        if (body["seed"] is { } s)
+        {
+            if (s is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<ulong>(out var value))
+            {
+                return new Problem("must be a whole number of 0 or more", BodyName, Column: "seed");
+            }
+            seed = value;
+        }
+        if (body["parallel"] is { } p)
+        {
+            if (p is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<int>(out var value) || value is < 1 or > 256)
+            {
+                return new Problem("must be a whole number from 1 to 256", BodyName, Column: "parallel");
+            }
+            parallel = value;
+        }
+        string? Text(string name) => body[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+        foreach (var name in new[] { "data", "out" })
+        {
+            if (body[name] is not null && Text(name) is null)
+            {
+                return new Problem("must be a path (a string)", BodyName, Column: name);
+            }
+        }
+        if (Text("data") is { } data && !File.Exists(ChurnConfig.ResolveData(data)))
+        {
+            return new Problem($"no such file on the host: {data}", BodyName, Column: "data");
+        }
+        return Result.Ok(new SearchOverrides(seed, parallel, Text("data"), Text("out")));
+    }
+
+    private async Task<object?> AskAsync(object message, CancellationToken cancel)
+    {
+        try
+        {
+            var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(cancel);
+            return await searches.Ask<object>(sender => message is GetSearch g ? g with { ReplyTo = sender } : message, AskTimeout, cancel);
+        }
+        catch (AskTimeoutException)
+        {
+            return null;
+        }
+    }
+
+    private static SearchLinks Links(string id) => new($"/searches/{id}");
+
+    private static IResult Invalid(Problem problem)
+    {
+        var field = problem.Column ?? "body";
+        var where = problem.File is null or BodyName ? "" : $" (in {problem.File})";
+        return Problem(StatusCodes.Status400BadRequest, "invalid search request", $"{field}: {problem.Reason}{where}", field);
+    }
+
+    private static IResult Unknown(string id) => Problem(StatusCodes.Status404NotFound, "unknown search", $"no search with id '{id}'");
+
+    private static IResult Problem(int status, string title, string detail, string? field = null) =>
+        Results.Problem(
+            detail: detail,
+            statusCode: status,
+            title: title,
+            extensions: field is null ? null : ImmutableDictionary<string, object?>.Empty.Add("field", field));
+}
+
+/// <summary>Where to look a search up.</summary>
+internal sealed record SearchLinks(string Self);
+
+/// <summary>The reply to <c>POST /searches</c>.</summary>
+internal sealed record SearchSubmitted(string Id, string Status, int Configurations, int Trials, string Out, SearchLinks Links);
+
+/// <summary>The reply to <c>DELETE /searches/{id}</c>.</summary>
+internal sealed record SearchCancelRequested(string Id, string Status, SearchLinks Links);

@@ -1,0 +1,280 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Hosting;
+using Churn.Actors.Messages;
+using Churn.Actors.Search;
+using Churn.Host.Configuration;
+using Churn.Host.Search;
+using Churn.Numerics;
+using Churn.Numerics.Search;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Churn.Host.Cli;
+
+/// <summary>
+/// <c>churn search</c>: a hyperparameter search whose trials are actors, run in this process (recorded in the run
+/// store so <c>--resume ID</c> continues it after a crash) or, with <c>--host URL</c>, on a running <c>churn host</c>.
+/// </summary>
+public static class SearchCommand
+{
+    public static readonly string[] Options = ["data", "out", "space", "trials", "parallel", "seeds", "scheduler", "seed", "host", "token", "resume", "config"];
+    public static readonly string[] Flags = ["json", "verbose"];
+
+    /// <summary>The flags that shape what a search computes; a resumed search keeps what it was started with.</summary>
+    private static readonly string[] PlanOptions = ["data", "out", "space", "trials", "seeds", "scheduler", "seed", "config"];
+
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static async Task<int> RunAsync(Arguments a)
+    {
+        var parallel = a.Int32("parallel", 1, 256);
+        if (parallel is Result<int?>.Error parallelError)
+        {
+            return Usage(parallelError.Problem.Reason);
+        }
+        if (a.Get("host") is { } host)
+        {
+            return await SearchClient.RunAsync(host, a);
+        }
+
+        var configured = ChurnConfig.Load(a.Get("config"));
+        if (configured is Result<ChurnConfig>.Error configError)
+        {
+            return ChurnCli.Fail(configError.Problem);
+        }
+        var config = configured.Unwrap();
+        var opened = SearchStore.Open(config.Host.Store);
+        if (opened is Result<SearchStore>.Error storeError)
+        {
+            return ChurnCli.Fail(storeError.Problem);
+        }
+        var store = opened.Unwrap();
+
+        SearchRequest request;
+        SearchProgress? resume = null;
+        if (a.Get("resume") is { } resumeId)
+        {
+            if (PlanOptions.FirstOrDefault(o => a.Get(o) is not null) is { } conflicting)
+            {
+                return Usage($"--resume continues a stored search exactly as it was planned; --{conflicting} cannot change it (only --parallel, --json and --verbose apply)");
+            }
+            var stored = store.Load(resumeId);
+            if (stored is Result<StoredSearch>.Error loadError)
+            {
+                return ChurnCli.Fail(loadError.Problem);
+            }
+            var search = stored.Unwrap();
+            if (search.Status is "completed")
+            {
+                return ChurnCli.Fail(new Problem($"search {resumeId} already completed; its report is in {search.Request.OutDir}", store.Path));
+            }
+            if (search.Status is "running" && SearchStore.OwnerAlive(search.Owner))
+            {
+                return ChurnCli.Fail(new Problem($"search {resumeId} is still being run by another process ({search.Owner.Split('|')[1]} on {search.Owner.Split('|')[0]})", store.Path));
+            }
+            request = search.Request with { Parallel = parallel.Unwrap() ?? search.Request.Parallel };
+            resume = search.Progress;
+        }
+        else
+        {
+            var planned = Plan(a, config, parallel.Unwrap());
+            if (planned is Result<SearchRequest>.Error planError)
+            {
+                return planError.Problem.File is null && planError.Problem.Column is null ? Usage(planError.Problem.Reason) : ChurnCli.Fail(planError.Problem);
+            }
+            request = planned.Unwrap();
+        }
+
+        return await ExecuteAsync(config, store, request, resume, a.Flags.Contains("json"), a.Verbose);
+    }
+
+    /// <summary>The search's plan from the space file(s) and the flags; the search seed decides sampling, trial seeds and data preparation.</summary>
+    private static Result<SearchRequest> Plan(Arguments a, ChurnConfig config, int? parallel)
+    {
+        var seed = a.UInt64("seed");
+        var trials = a.Int32("trials", 1, 10_000);
+        var seeds = a.Int32("seeds", 1, 100);
+        foreach (var problem in new[] { seed.Match<Problem?>(_ => null, p => p), trials.Match<Problem?>(_ => null, p => p), seeds.Match<Problem?>(_ => null, p => p) })
+        {
+            if (problem is not null)
+            {
+                return problem;
+            }
+        }
+        var scheduler = Scheduler(a);
+        if (scheduler is Result<SchedulerKind?>.Error schedulerError)
+        {
+            return schedulerError.Problem;
+        }
+        return SpaceFile.Load(SearchPlanner.DefaultSpacePath, a.Get("space")).Map(definition => SearchPlanner.Plan(
+            config,
+            definition with
+            {
+                Trials = trials.Unwrap() ?? definition.Trials,
+                Seeds = seeds.Unwrap() ?? definition.Seeds,
+                Scheduler = scheduler.Unwrap() ?? definition.Scheduler,
+            },
+            new SearchOverrides(seed.Unwrap(), parallel, a.Get("data"), a.Get("out")),
+            _ => Path.Combine(config.Out, "search")));
+    }
+
+    /// <summary>--scheduler none|asha, or null when not given.</summary>
+    public static Result<SchedulerKind?> Scheduler(Arguments a) => a.Get("scheduler") switch
+    {
+        null => Result.Ok<SchedulerKind?>(null),
+        "none" => Result.Ok<SchedulerKind?>(SchedulerKind.None),
+        "asha" => Result.Ok<SchedulerKind?>(SchedulerKind.Asha),
+        var other => Result.Fail<SchedulerKind?>($"--scheduler takes none or asha, not '{other}'"),
+    };
+
+    private static async Task<int> ExecuteAsync(ChurnConfig config, SearchStore store, SearchRequest request, SearchProgress? resume, bool json, bool verbose)
+    {
+        var plan = request.Plan;
+        Console.Error.WriteLine(string.Create(Invariant,
+            $"churn search: {request.SearchId} {(resume is null ? "started" : "resumed")}: {plan.Configurations} configurations x {plan.Seeds} seeds = {plan.Trials.Length} trials, "
+            + $"{request.Parallel} at a time, scheduler {request.Scheduler.ToString().ToLowerInvariant()}, store {store.Path}"));
+        if (resume is not null)
+        {
+            var kept = resume.Trials.Count(t => t.Ended);
+            Console.Error.WriteLine($"  resume    {kept} trial(s) kept as they ended; {plan.Trials.Length - kept} to run; {resume.Decisions.Length} scheduler decision(s) kept");
+        }
+
+        using var host = ChurnHostBuilder.Embedded(config, verbose, akka => akka.WithChurnSearch(store));
+        await host.StartAsync(CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            e.Cancel = true;
+            Console.Error.WriteLine("churn: cancelling the search (stops every trial within a second, keeps the best so far)…");
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCtrlC;
+        try
+        {
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            var searches = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(CancellationToken.None);
+            var events = Channel.CreateUnbounded<ISearchEvent>(new UnboundedChannelOptions { SingleReader = true });
+            var relay = system.ActorOf(SearchEventRelayActor.Props(e => events.Writer.TryWrite(e)), "cli-search-relay");
+            searches.Tell(new StartSearch(request, relay, resume));
+            await using var registration = cancel.Token.Register(() => searches.Tell(new CancelSearch(request.SearchId)));
+            var ended = 0;
+            await foreach (var e in events.Reader.ReadAllAsync(CancellationToken.None))
+            {
+                switch (e)
+                {
+                    case SearchDataReady d:
+                        Console.Error.WriteLine($"  data      {d.Detail}");
+                        break;
+                    case SearchTrialEnded t:
+                        Console.Error.WriteLine(TrialLine(t.Record, ++ended + (resume?.Trials.Count(r => r.Ended) ?? 0), plan.Trials.Length));
+                        break;
+                    case SearchRungDecided r:
+                        var d2 = r.Decision;
+                        Console.Error.WriteLine(string.Create(Invariant,
+                            $"  rung {d2.Rung + 1}    epoch {d2.Epoch}: configuration {d2.Configuration + 1} {d2.Outcome.ToString().ToLowerInvariant()} (mean validation loss {d2.Value:F4}, rank {d2.Rank + 1} of {d2.Compared}, best {d2.Kept} go on)"));
+                        break;
+                    case SearchWinnerTraining w:
+                        Console.Error.WriteLine($"  winner    configuration {w.Configuration + 1}: training it through the run pipeline for its model and its one test evaluation");
+                        break;
+                    case SearchCompleted c:
+                        Report(c.Summary, json);
+                        return 0;
+                    case SearchCancelled c:
+                        Report(c.Summary, json);
+                        Console.Error.WriteLine($"churn: search cancelled; continue it with: churn search --resume {request.SearchId}");
+                        return 130;
+                    case SearchFailed f:
+                        Console.Error.WriteLine($"churn: error: search {f.SearchId}: {f.Reason}");
+                        return 1;
+                }
+            }
+            return 1;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static string TrialLine(TrialRecord r, int done, int total)
+    {
+        var t = r.Spec;
+        var best = r.History.IsEmpty ? "" : string.Create(Invariant, $", best validation loss {r.BestValidationLoss:F4}");
+        var why = r.Reason is null ? "" : $": {r.Reason}";
+        return string.Create(Invariant,
+            $"  trial {t.Index + 1,4}  [{done}/{total}] configuration {t.Configuration + 1} seed {t.Replicate + 1}: {SearchStore.StatusName(r.Status)} after {r.History.Length} epochs{best} ({r.Wall.TotalSeconds:F1} s){why}");
+    }
+
+    public static void Report(SearchSummary s, bool json)
+    {
+        var summaryFile = s.Files.FirstOrDefault(f => Path.GetFileName(f) == SearchFiles.SummaryFile);
+        if (json && summaryFile is not null)
+        {
+            Console.WriteLine(JsonNode.Parse(File.ReadAllText(summaryFile))!.ToJsonString());
+            return;
+        }
+        Console.WriteLine(Leaderboard(s.Leaderboard, 15));
+        Row("status", s.Status);
+        Row("trials", string.Create(Invariant, $"{s.Trials} ({s.EpochsSpent:N0} epochs in {s.Elapsed.TotalSeconds:F1} s)"));
+        if (s.TrialWall > TimeSpan.Zero)
+        {
+            var overhead = (s.TrialWall - s.TrialInSession) / s.TrialWall;
+            Row("actor overhead", string.Create(Invariant, $"{overhead:P1} of trial time outside the training session"));
+        }
+        if (Numerics.Search.Leaderboard.Best(s.Leaderboard) is { } best)
+        {
+            Row("best configuration", string.Create(Invariant, $"#{best.Configuration + 1}: {Numerics.Search.Leaderboard.Describe(best.Config)}"));
+            Row("validation loss", string.Create(Invariant, $"{best.MeanValidationLoss:F4} ± {best.StdValidationLoss:F4} over {best.SeedsDone} seeds"));
+        }
+        if (s.WinnerTest is { } t)
+        {
+            Row("winner on test", string.Create(Invariant, $"accuracy {t.Accuracy:F4}, ROC AUC {t.RocAuc:F4}, log loss {t.LogLoss:F4}"));
+            Row("", SearchFiles.TestNote);
+        }
+        if (s.Note is not null)
+        {
+            Row("note", s.Note);
+        }
+        var first = true;
+        foreach (var f in s.Files)
+        {
+            Row(first ? "files written" : "", f);
+            first = false;
+        }
+    }
+
+    /// <summary>The leaderboard as a console table: the top <paramref name="top"/> configurations.</summary>
+    public static string Leaderboard(ImmutableArray<LeaderboardRow> rows, int top)
+    {
+        var table = new System.Text.StringBuilder();
+        table.AppendLine("  rank  cfg  validation loss (mean ± sd, min–max)  val acc  epochs  outcome     configuration");
+        foreach (var r in rows.Take(top))
+        {
+            var loss = double.IsNaN(r.MeanValidationLoss)
+                ? "".PadRight(36)
+                : string.Create(Invariant, $"{r.MeanValidationLoss:F4} ± {r.StdValidationLoss:F4} ({r.MinValidationLoss:F4}–{r.MaxValidationLoss:F4})").PadRight(36);
+            var accuracy = double.IsNaN(r.MeanValidationAccuracy) ? "      " : r.MeanValidationAccuracy.ToString("F4", Invariant);
+            var epochs = double.IsNaN(r.MeanEpochs) ? "" : r.MeanEpochs.ToString("F0", Invariant);
+            table.Append(Invariant, $"  {r.Rank,4}  {r.Configuration + 1,3}  {loss}  {accuracy}  {epochs,6}  {r.Outcome.ToString().ToLowerInvariant(),-10}  {Numerics.Search.Leaderboard.Describe(r.Config)}");
+            table.AppendLine(r.Reason is null || r.Outcome == ConfigurationOutcome.Pruned ? "" : $"  ({r.Reason})");
+        }
+        if (rows.Length > top)
+        {
+            table.AppendLine(Invariant, $"  … {rows.Length - top} more in leaderboard.csv");
+        }
+        return table.ToString();
+    }
+
+    private static void Row(string label, string value) => Console.WriteLine(string.Create(Invariant, $"  {label,-22} {value}"));
+
+    public static int Usage(string message)
+    {
+        Console.Error.WriteLine($"churn: {message}");
+        Console.Error.WriteLine("run 'churn --help' for the commands and their options");
+        return 2;
+    }
+}

@@ -1,0 +1,41 @@
+using Churn.Actors.Messages;
+using Churn.Host.Configuration;
+using Churn.Numerics.Search;
+
+namespace Churn.Host.Search;
+
+/// <summary>What a caller may set besides the space: the search seed, trials at once, data file and output folder.</summary>
+public sealed record SearchOverrides(ulong? Seed = null, int? Parallel = null, string? Data = null, string? Out = null);
+
+/// <summary>Turns a search definition and the run configuration into the request a search coordinator runs; the CLI and the HTTP API share it.</summary>
+public static class SearchPlanner
+{
+    /// <summary>The shipped default search definition, beside the executable.</summary>
+    public static string DefaultSpacePath => Path.Combine(AppContext.BaseDirectory, "config", SpaceFile.DefaultFile);
+
+    public static string NewSearchId() => $"search-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+
+    /// <summary>
+    /// The search seed decides the sampled configurations, every trial's seed and the data preparation (the same
+    /// balancing and split as <c>churn run --seed</c>). Paths are made absolute here, so the stored request still
+    /// means the same files when the search is resumed from elsewhere. Without an output folder the search writes to
+    /// <paramref name="defaultOut"/> of its id.
+    /// </summary>
+    public static SearchRequest Plan(ChurnConfig config, SearchDefinition definition, SearchOverrides overrides, Func<string, string> defaultOut)
+    {
+        var id = NewSearchId();
+        var seed = overrides.Seed ?? config.Seed;
+        return new SearchRequest(
+            id,
+            Path.GetFullPath(ChurnConfig.ResolveData(overrides.Data ?? config.Data)),
+            Path.GetFullPath(overrides.Out ?? defaultOut(id)),
+            seed,
+            definition.Balance ?? config.Balance,
+            config.Split,
+            config.Stratify,
+            config.Device,
+            overrides.Parallel ?? Environment.ProcessorCount,
+            definition.Scheduler,
+            Sampler.Plan(definition, seed));
+    }
+}

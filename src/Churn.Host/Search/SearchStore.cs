@@ -1,0 +1,394 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Churn.Actors.Messages;
+using Churn.Actors.Search;
+using Churn.Numerics;
+using Churn.Numerics.Model;
+using Churn.Numerics.Search;
+using Microsoft.Data.Sqlite;
+
+namespace Churn.Host.Search;
+
+/// <summary>A stored search as the store knows it: the request, the trials with their epochs, the decisions.</summary>
+public sealed record StoredSearch(
+    SearchRequest Request,
+    string Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    ImmutableArray<TrialRecord> Trials,
+    ImmutableArray<RungDecision> Decisions,
+    string? Summary,
+    string? Reason,
+    string Owner)
+{
+    public SearchProgress Progress => new(Trials, Decisions);
+}
+
+/// <summary>
+/// The searches' part of the run store (SQLite, the same database file as the runs, in tables of its own with their
+/// own schema version). Every change is written as it happens, so a search survives its process being killed: the
+/// next start reads it back and resumes it where it was.
+/// </summary>
+public sealed class SearchStore : ISearchJournal
+{
+    /// <summary>The layout these tables have; a store written by a newer layout is refused rather than misread.</summary>
+    public const int SchemaVersion = 1;
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS search_schema (version INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS searches (
+          id TEXT PRIMARY KEY,
+          status TEXT NOT NULL,
+          owner TEXT NOT NULL,
+          request TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          summary TEXT,
+          reason TEXT);
+        CREATE TABLE IF NOT EXISTS search_trials (
+          search_id TEXT NOT NULL REFERENCES searches(id),
+          trial INTEGER NOT NULL,
+          configuration INTEGER NOT NULL,
+          replicate INTEGER NOT NULL,
+          seed INTEGER NOT NULL,
+          config TEXT NOT NULL,
+          status TEXT NOT NULL,
+          reason TEXT,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          epochs INTEGER NOT NULL DEFAULT 0,
+          best_validation_loss REAL,
+          wall_ms REAL NOT NULL DEFAULT 0,
+          session_ms REAL NOT NULL DEFAULT 0,
+          started_at TEXT,
+          ended_at TEXT,
+          PRIMARY KEY (search_id, trial));
+        CREATE TABLE IF NOT EXISTS search_epochs (
+          search_id TEXT NOT NULL,
+          trial INTEGER NOT NULL,
+          epoch INTEGER NOT NULL,
+          train_loss REAL NOT NULL,
+          train_accuracy REAL NOT NULL,
+          validation_loss REAL NOT NULL,
+          validation_accuracy REAL NOT NULL,
+          PRIMARY KEY (search_id, trial, epoch));
+        CREATE TABLE IF NOT EXISTS search_decisions (
+          search_id TEXT NOT NULL,
+          rung INTEGER NOT NULL,
+          configuration INTEGER NOT NULL,
+          epoch INTEGER NOT NULL,
+          value REAL NOT NULL,
+          outcome TEXT NOT NULL,
+          rank INTEGER NOT NULL,
+          compared INTEGER NOT NULL,
+          kept INTEGER NOT NULL,
+          decided_at TEXT NOT NULL,
+          PRIMARY KEY (search_id, rung, configuration));
+        """;
+
+    private readonly string _connectionString;
+
+    private SearchStore(string connectionString) => _connectionString = connectionString;
+
+    public string Path { get; private init; } = "";
+
+    /// <summary>Opens (creating if needed) the store at <paramref name="path"/> and checks its schema version.</summary>
+    public static Result<SearchStore> Open(string path)
+    {
+        try
+        {
+            var full = System.IO.Path.GetFullPath(path);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+            var store = new SearchStore(new SqliteConnectionStringBuilder { DataSource = full, Pooling = true, DefaultTimeout = 30 }.ToString()) { Path = full };
+            using var connection = store.Connect();
+            using (var wal = connection.CreateCommand())
+            {
+                // WAL lets a reader (GET /searches, a second process) look while a search writes.
+                wal.CommandText = "PRAGMA journal_mode = WAL;";
+                wal.ExecuteNonQuery();
+            }
+            using var transaction = connection.BeginTransaction();
+            Execute(connection, transaction, Schema);
+            var version = Scalar(connection, transaction, "SELECT MAX(version) FROM search_schema");
+            if (version is null or DBNull)
+            {
+                Execute(connection, transaction, "INSERT INTO search_schema (version) VALUES ($v)", ("$v", SchemaVersion));
+            }
+            else if (Convert.ToInt32(version, CultureInfo.InvariantCulture) != SchemaVersion)
+            {
+                return Result.Fail<SearchStore>($"the search tables have schema version {version}; this build reads version {SchemaVersion}", full);
+            }
+            transaction.Commit();
+            return Result.Ok(store);
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            return Result.Fail<SearchStore>($"cannot open the run store: {ex.Message}", path);
+        }
+    }
+
+    public void SearchStarted(SearchRequest request, DateTimeOffset at)
+    {
+        using var connection = Connect();
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, transaction,
+            "INSERT INTO searches (id, status, owner, request, created_at, updated_at) VALUES ($id, 'running', $owner, $request, $at, $at)",
+            ("$id", request.SearchId), ("$owner", CurrentOwner), ("$request", JsonSerializer.Serialize(request, JsonFormat.Options)), ("$at", Time(at)));
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO search_trials (search_id, trial, configuration, replicate, seed, config, status)
+            VALUES ($id, $trial, $configuration, $replicate, $seed, $config, 'pending')
+            """;
+        var trial = insert.Parameters.Add("$trial", SqliteType.Integer);
+        var configuration = insert.Parameters.Add("$configuration", SqliteType.Integer);
+        var replicate = insert.Parameters.Add("$replicate", SqliteType.Integer);
+        var seed = insert.Parameters.Add("$seed", SqliteType.Integer);
+        var config = insert.Parameters.Add("$config", SqliteType.Text);
+        insert.Parameters.AddWithValue("$id", request.SearchId);
+        foreach (var t in request.Plan.Trials)
+        {
+            trial.Value = t.Index;
+            configuration.Value = t.Configuration;
+            replicate.Value = t.Replicate;
+            seed.Value = t.Seed;
+            config.Value = JsonSerializer.Serialize(t.Config, JsonFormat.Options);
+            insert.ExecuteNonQuery();
+        }
+        transaction.Commit();
+    }
+
+    public void SearchResumed(string searchId, int parallel, DateTimeOffset at) =>
+        Write("UPDATE searches SET status = 'running', owner = $owner, updated_at = $at, reason = NULL WHERE id = $id",
+            ("$id", searchId), ("$owner", CurrentOwner), ("$at", Time(at)));
+
+    public void TrialStarted(string searchId, TrialSpec trial, DateTimeOffset at)
+    {
+        using var connection = Connect();
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, transaction, "DELETE FROM search_epochs WHERE search_id = $id AND trial = $trial", ("$id", searchId), ("$trial", trial.Index));
+        Execute(connection, transaction, """
+            UPDATE search_trials SET status = 'running', reason = NULL, attempts = attempts + 1, epochs = 0, best_validation_loss = NULL,
+              started_at = $at, ended_at = NULL WHERE search_id = $id AND trial = $trial
+            """, ("$id", searchId), ("$trial", trial.Index), ("$at", Time(at)));
+        transaction.Commit();
+    }
+
+    public void EpochRecorded(string searchId, int trial, EpochMetrics metrics) =>
+        Write("""
+            INSERT OR REPLACE INTO search_epochs (search_id, trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy)
+            VALUES ($id, $trial, $epoch, $tl, $ta, $vl, $va)
+            """, ("$id", searchId), ("$trial", trial), ("$epoch", metrics.Epoch), ("$tl", metrics.TrainLoss), ("$ta", metrics.TrainAccuracy), ("$vl", metrics.ValidationLoss), ("$va", metrics.ValidationAccuracy));
+
+    public void TrialEnded(string searchId, TrialRecord record, DateTimeOffset at) =>
+        Write("""
+            UPDATE search_trials SET status = $status, reason = $reason, epochs = $epochs, best_validation_loss = $best,
+              wall_ms = $wall, session_ms = $session, ended_at = $at WHERE search_id = $id AND trial = $trial
+            """,
+            ("$id", searchId), ("$trial", record.Spec.Index), ("$status", StatusName(record.Status)), ("$reason", record.Reason),
+            ("$epochs", record.History.Length), ("$best", double.IsNaN(record.BestValidationLoss) ? null : record.BestValidationLoss),
+            ("$wall", record.Wall.TotalMilliseconds), ("$session", record.InSession.TotalMilliseconds), ("$at", Time(at)));
+
+    public void DecisionRecorded(string searchId, RungDecision decision, DateTimeOffset at) =>
+        Write("""
+            INSERT OR IGNORE INTO search_decisions (search_id, rung, configuration, epoch, value, outcome, rank, compared, kept, decided_at)
+            VALUES ($id, $rung, $configuration, $epoch, $value, $outcome, $rank, $compared, $kept, $at)
+            """,
+            ("$id", searchId), ("$rung", decision.Rung), ("$configuration", decision.Configuration), ("$epoch", decision.Epoch), ("$value", decision.Value),
+            ("$outcome", decision.Outcome.ToString().ToLowerInvariant()), ("$rank", decision.Rank), ("$compared", decision.Compared), ("$kept", decision.Kept), ("$at", Time(at)));
+
+    public void SearchEnded(string searchId, string status, SearchSummary? summary, string? reason, DateTimeOffset at) =>
+        Write("UPDATE searches SET status = $status, summary = $summary, reason = $reason, updated_at = $at WHERE id = $id",
+            ("$id", searchId), ("$status", status), ("$summary", summary is null ? null : JsonSerializer.Serialize(summary, JsonFormat.Options)),
+            ("$reason", reason), ("$at", Time(at)));
+
+    /// <summary>
+    /// This process, as recorded in the searches it runs: machine, process id and start time (a process id alone may
+    /// be reused), so another process can tell whether a search marked running still has someone running it.
+    /// </summary>
+    public static string CurrentOwner { get; } =
+        $"{Environment.MachineName}|{Environment.ProcessId}|{Process.GetCurrentProcess().StartTime.ToUniversalTime():O}";
+
+    /// <summary>
+    /// Whether the process that <paramref name="owner"/> names is alive. A process on another machine is taken as
+    /// alive: this machine cannot know, and running its search twice would be worse than waiting.
+    /// </summary>
+    public static bool OwnerAlive(string owner)
+    {
+        var parts = owner.Split('|');
+        if (parts.Length != 3 || parts[0] != Environment.MachineName)
+        {
+            return true;
+        }
+        try
+        {
+            using var process = Process.GetProcessById(int.Parse(parts[1], CultureInfo.InvariantCulture));
+            return process.StartTime.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture) == parts[2];
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The searches marked running whose process is gone: a restarted host resumes these, oldest first.</summary>
+    public ImmutableArray<string> Orphaned()
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, owner FROM searches WHERE status = 'running' ORDER BY created_at, id";
+        using var reader = command.ExecuteReader();
+        var ids = ImmutableArray.CreateBuilder<string>();
+        while (reader.Read())
+        {
+            if (!OwnerAlive(reader.GetString(1)))
+            {
+                ids.Add(reader.GetString(0));
+            }
+        }
+        return ids.ToImmutable();
+    }
+
+    /// <summary>Everything stored about a search, or a problem when there is no such search.</summary>
+    public Result<StoredSearch> Load(string searchId)
+    {
+        using var connection = Connect();
+        using var search = connection.CreateCommand();
+        search.CommandText = "SELECT request, status, created_at, updated_at, summary, reason, owner FROM searches WHERE id = $id";
+        search.Parameters.AddWithValue("$id", searchId);
+        SearchRequest request;
+        string status;
+        DateTimeOffset created, updated;
+        string? summary, reason;
+        string owner;
+        using (var reader = search.ExecuteReader())
+        {
+            if (!reader.Read())
+            {
+                return Result.Fail<StoredSearch>($"no search '{searchId}' in the run store", Path);
+            }
+            request = JsonSerializer.Deserialize<SearchRequest>(reader.GetString(0), JsonFormat.Options)!;
+            status = reader.GetString(1);
+            created = DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture);
+            updated = DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture);
+            summary = reader.IsDBNull(4) ? null : reader.GetString(4);
+            reason = reader.IsDBNull(5) ? null : reader.GetString(5);
+            owner = reader.GetString(6);
+        }
+        var histories = Histories(connection, searchId);
+        var trials = ImmutableArray.CreateBuilder<TrialRecord>(request.Plan.Trials.Length);
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT trial, status, reason, wall_ms, session_ms FROM search_trials WHERE search_id = $id ORDER BY trial";
+            command.Parameters.AddWithValue("$id", searchId);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var index = reader.GetInt32(0);
+                trials.Add(new TrialRecord(
+                    request.Plan.Trials[index],
+                    ParseStatus(reader.GetString(1)),
+                    histories.GetValueOrDefault(index, []),
+                    reader.IsDBNull(2) ? null : reader.GetString(2),
+                    TimeSpan.FromMilliseconds(reader.GetDouble(3)),
+                    TimeSpan.FromMilliseconds(reader.GetDouble(4))));
+            }
+        }
+        var decisions = ImmutableArray.CreateBuilder<RungDecision>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT rung, epoch, configuration, value, outcome, rank, compared, kept FROM search_decisions WHERE search_id = $id ORDER BY rung, configuration";
+            command.Parameters.AddWithValue("$id", searchId);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                decisions.Add(new RungDecision(
+                    reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetDouble(3),
+                    Enum.Parse<RungOutcome>(reader.GetString(4), ignoreCase: true), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7)));
+            }
+        }
+        return Result.Ok(new StoredSearch(request, status, created, updated, trials.ToImmutable(), decisions.ToImmutable(), summary, reason, owner));
+    }
+
+    /// <summary>How many times each trial was started: 1 for a trial that ran once, more for one re-run after a restart.</summary>
+    public ImmutableDictionary<int, int> Attempts(string searchId)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT trial, attempts FROM search_trials WHERE search_id = $id";
+        command.Parameters.AddWithValue("$id", searchId);
+        using var reader = command.ExecuteReader();
+        var attempts = ImmutableDictionary.CreateBuilder<int, int>();
+        while (reader.Read())
+        {
+            attempts[reader.GetInt32(0)] = reader.GetInt32(1);
+        }
+        return attempts.ToImmutable();
+    }
+
+    private static ImmutableDictionary<int, ImmutableArray<EpochMetrics>> Histories(SqliteConnection connection, string searchId)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy
+            FROM search_epochs WHERE search_id = $id ORDER BY trial, epoch
+            """;
+        command.Parameters.AddWithValue("$id", searchId);
+        using var reader = command.ExecuteReader();
+        var histories = new Dictionary<int, ImmutableArray<EpochMetrics>.Builder>();
+        while (reader.Read())
+        {
+            var trial = reader.GetInt32(0);
+            if (!histories.TryGetValue(trial, out var history))
+            {
+                histories[trial] = history = ImmutableArray.CreateBuilder<EpochMetrics>();
+            }
+            history.Add(new EpochMetrics(reader.GetInt32(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5)));
+        }
+        return histories.ToImmutableDictionary(h => h.Key, h => h.Value.ToImmutable());
+    }
+
+    public static string StatusName(TrialStatus status) => status.ToString().ToLowerInvariant();
+
+    private static TrialStatus ParseStatus(string name) => Enum.Parse<TrialStatus>(name, ignoreCase: true);
+
+    private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    private SqliteConnection Connect()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        // In WAL mode NORMAL still never corrupts the database on a crash; it may only lose the last commits on power loss.
+        pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    private void Write(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var connection = Connect();
+        Execute(connection, null, sql, parameters);
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}

@@ -1,0 +1,151 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using Churn.Numerics.Model;
+
+namespace Churn.Numerics.Search;
+
+/// <summary>How far a configuration got.</summary>
+public enum ConfigurationOutcome
+{
+    /// <summary>Every seed trained to the end: the only configurations that can win.</summary>
+    Complete,
+
+    /// <summary>Stopped at a rung by the scheduler.</summary>
+    Pruned,
+
+    /// <summary>Some seeds have not finished (the search was cancelled or is still going).</summary>
+    Incomplete,
+
+    /// <summary>A seed failed (e.g. the loss diverged); the reason is kept.</summary>
+    Failed,
+}
+
+/// <summary>
+/// One configuration's line: validation loss over its seeds (mean, sample standard deviation, min and max of each
+/// seed's best epoch), mean validation accuracy at those epochs and mean epochs trained.
+/// </summary>
+public sealed record LeaderboardRow(
+    int Rank,
+    int Configuration,
+    ModelConfig Config,
+    ConfigurationOutcome Outcome,
+    int SeedsDone,
+    int Seeds,
+    double MeanValidationLoss,
+    double StdValidationLoss,
+    double MinValidationLoss,
+    double MaxValidationLoss,
+    double MeanValidationAccuracy,
+    double MeanEpochs,
+    string? Reason);
+
+/// <summary>Ranks configurations by validation loss only; the test split plays no part here.</summary>
+public static class Leaderboard
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    /// <summary>
+    /// Complete configurations first, by mean validation loss, then its spread, then configuration number (so ties
+    /// always break the same way); then pruned ones (the further they got, the higher), incomplete ones and failed ones.
+    /// </summary>
+    public static ImmutableArray<LeaderboardRow> Rank(ImmutableArray<TrialRecord> trials, int seeds)
+    {
+        var rows = trials.GroupBy(t => t.Spec.Configuration).Select(g => Row(g.Key, [.. g], seeds)).ToList();
+        return
+        [
+            .. rows
+                .OrderBy(r => r.Outcome)
+                .ThenByDescending(r => r.Outcome == ConfigurationOutcome.Pruned ? r.MeanEpochs : r.SeedsDone)
+                .ThenBy(r => double.IsNaN(r.MeanValidationLoss) ? double.PositiveInfinity : r.MeanValidationLoss)
+                .ThenBy(r => double.IsNaN(r.StdValidationLoss) ? double.PositiveInfinity : r.StdValidationLoss)
+                .ThenBy(r => r.Configuration)
+                .Select((r, i) => r with { Rank = i + 1 }),
+        ];
+    }
+
+    /// <summary>The winner: the best complete configuration, if any configuration is complete.</summary>
+    public static LeaderboardRow? Best(ImmutableArray<LeaderboardRow> rows) =>
+        rows.FirstOrDefault(r => r.Outcome == ConfigurationOutcome.Complete);
+
+    private static LeaderboardRow Row(int configuration, List<TrialRecord> trials, int seeds)
+    {
+        var config = trials[0].Spec.Config;
+        if (trials.FirstOrDefault(t => t.Status == TrialStatus.Failed) is { } failed)
+        {
+            // What its other seeds did depends on when the failure stopped them; only the reason is reproducible.
+            return new LeaderboardRow(0, configuration, config, ConfigurationOutcome.Failed, 0, seeds,
+                double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, $"seed {failed.Spec.Replicate + 1}: {failed.Reason}");
+        }
+        var outcome = trials.All(t => t.Status == TrialStatus.Completed) ? ConfigurationOutcome.Complete
+            : trials.Any(t => t.Status == TrialStatus.Pruned) ? ConfigurationOutcome.Pruned
+            : ConfigurationOutcome.Incomplete;
+        var counted = outcome == ConfigurationOutcome.Incomplete
+            ? trials.Where(t => t.Status == TrialStatus.Completed).ToList()
+            : trials;
+        var losses = counted.Select(t => t.BestValidationLoss).ToList();
+        var reason = outcome == ConfigurationOutcome.Pruned ? trials.First(t => t.Status == TrialStatus.Pruned).Reason : null;
+        return new LeaderboardRow(
+            0, configuration, config, outcome, counted.Count(t => t.Status is TrialStatus.Completed or TrialStatus.Pruned), seeds,
+            Mean(losses), Std(losses), losses.DefaultIfEmpty(double.NaN).Min(), losses.DefaultIfEmpty(double.NaN).Max(),
+            Mean(counted.Select(t => t.BestValidationAccuracy)), Mean(counted.Select(t => (double)t.History.Length)), reason);
+    }
+
+    private static double Mean(IEnumerable<double> values)
+    {
+        var list = values.ToList();
+        return list.Count == 0 ? double.NaN : list.Average();
+    }
+
+    /// <summary>Sample standard deviation (n − 1); 0 for a single seed.</summary>
+    private static double Std(List<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+        if (values.Count == 1)
+        {
+            return 0;
+        }
+        var mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
+    }
+
+    public const string CsvHeader =
+        "rank,configuration,outcome,depth,width,activation,learning_rate,batch_size,patience,dropout,weight_decay,shuffle,"
+        + "seeds_done,seeds,mean_val_loss,std_val_loss,min_val_loss,max_val_loss,mean_val_accuracy,mean_epochs,reason";
+
+    /// <summary><c>leaderboard.csv</c>: one line per configuration, in rank order; numbers in invariant culture.</summary>
+    public static string ToCsv(ImmutableArray<LeaderboardRow> rows)
+    {
+        var csv = new StringBuilder(CsvHeader).Append('\n');
+        foreach (var r in rows)
+        {
+            var c = r.Config;
+            csv.Append(Invariant, $"{r.Rank},{r.Configuration + 1},{r.Outcome.ToString().ToLowerInvariant()},{c.Depth},{c.Width},")
+                .Append(Invariant, $"{c.Activation.ToString().ToLowerInvariant()},{Number(c.LearningRate)},{c.BatchSize},{c.Patience},{Number(c.Dropout)},{Number(c.WeightDecay)},{(c.ShuffleEachEpoch ? "true" : "false")},")
+                .Append(Invariant, $"{r.SeedsDone},{r.Seeds},{Number(r.MeanValidationLoss)},{Number(r.StdValidationLoss)},{Number(r.MinValidationLoss)},{Number(r.MaxValidationLoss)},")
+                .Append(Invariant, $"{Number(r.MeanValidationAccuracy)},{Number(r.MeanEpochs)},{Quote(r.Reason)}\n");
+        }
+        return csv.ToString();
+    }
+
+    /// <summary>A configuration in one short line, e.g. <c>3x50 relu lr 0.001 batch 100 patience 2 dropout 0 wd 0 shuffled</c>.</summary>
+    public static string Describe(ModelConfig c) =>
+        string.Create(Invariant, $"{c.Depth}x{c.Width} {c.Activation.ToString().ToLowerInvariant()} lr {Number(c.LearningRate)} batch {c.BatchSize} patience {c.Patience} dropout {Number(c.Dropout)} wd {Number(c.WeightDecay)}{(c.ShuffleEachEpoch ? " shuffled" : "")}");
+
+    /// <summary>Up to 6 decimals; very small values (weight decay 1e-7) in exponent form instead of a misleading 0.</summary>
+    public static string Number(double value)
+    {
+        if (double.IsNaN(value))
+        {
+            return "";
+        }
+        var text = value.ToString("0.######", Invariant);
+        return text == "0" && value != 0 ? value.ToString("G4", Invariant) : text;
+    }
+
+    private static string Quote(string? text) =>
+        text is null ? "" : $"\"{text.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+}

@@ -1,0 +1,130 @@
+using System.Collections.Immutable;
+using Churn.Numerics.Data;
+using Churn.Numerics.Model;
+
+namespace Churn.Numerics.Search;
+
+/// <summary>
+/// One training of one configuration with one seed. <see cref="Index"/> orders trials configuration by configuration
+/// (<c>Configuration * seeds + Replicate</c>); the seed depends only on the search seed and that index, never on timing.
+/// </summary>
+public sealed record TrialSpec(int Index, int Configuration, int Replicate, long Seed, ModelConfig Config);
+
+/// <summary>
+/// Everything that fixes what a search computes: its trials, seeds per configuration and the scheduler's rungs (empty
+/// without ASHA). Stored with the search, so a resumed search runs exactly these trials.
+/// </summary>
+public sealed record SearchPlan(ImmutableArray<TrialSpec> Trials, int Seeds, ImmutableArray<int> Rungs, int ReductionFactor)
+{
+    public int Configurations => Trials.IsEmpty ? 0 : Trials[^1].Configuration + 1;
+}
+
+/// <summary>Turns a search definition and a seed into the configurations and trials to run.</summary>
+public static class Sampler
+{
+    private const ulong SampleStream = 0x5EA2_C400_0000_0001;
+    private const ulong TrialStream = 0x5EA2_C400_0000_0002;
+
+    /// <summary>How often a random draw that repeats an earlier configuration is redrawn before the repeat is accepted.</summary>
+    private const int RedrawLimit = 64;
+
+    /// <summary>
+    /// Random sampling: <see cref="SearchDefinition.Trials"/> configurations, the i-th drawn from a stream of its own,
+    /// redrawn while it repeats an earlier one, so the first n configurations are the same whatever the count.
+    /// Grid: every point (the first <see cref="SearchDefinition.Trials"/> if that is fewer), the last dimension varying fastest.
+    /// </summary>
+    public static ImmutableArray<ModelConfig> Configurations(SearchDefinition definition, ulong seed)
+    {
+        if (definition.Sampling == Sampling.Grid)
+        {
+            return [.. Grid(definition).Take(definition.Trials)];
+        }
+        var configurations = ImmutableArray.CreateBuilder<ModelConfig>(definition.Trials);
+        var seen = new HashSet<ModelConfig>();
+        for (var i = 0; i < definition.Trials; i++)
+        {
+            var config = Sample(definition, seed, i, 0);
+            for (var attempt = 1; attempt < RedrawLimit && seen.Contains(config); attempt++)
+            {
+                config = Sample(definition, seed, i, attempt);
+            }
+            seen.Add(config);
+            configurations.Add(config);
+        }
+        return configurations.MoveToImmutable();
+    }
+
+    /// <summary>The plan of a search: its configurations, each with <see cref="SearchDefinition.Seeds"/> trials.</summary>
+    public static SearchPlan Plan(SearchDefinition definition, ulong seed) =>
+        new(Trials(Configurations(definition, seed), definition.Seeds, seed), definition.Seeds, definition.ActiveRungs, definition.Asha.ReductionFactor);
+
+    /// <summary>Every grid point in order: depth outermost, shuffling innermost.</summary>
+    public static IEnumerable<ModelConfig> Grid(SearchDefinition definition)
+    {
+        var s = definition.Space;
+        return
+            from depth in s.Depth.Points
+            from width in s.Width.Points
+            from activation in s.Activation
+            from learningRate in s.LearningRate.Points
+            from batchSize in s.BatchSize.Points
+            from patience in s.Patience.Points
+            from dropout in s.Dropout.Points
+            from weightDecay in s.WeightDecay.Points
+            from shuffle in s.ShuffleEachEpoch
+            select definition.Configure(Whole(depth), Whole(width), activation, learningRate, Whole(batchSize), Whole(patience), dropout, weightDecay, shuffle);
+    }
+
+    /// <summary>Draw <paramref name="attempt"/> of configuration <paramref name="index"/>: each dimension in turn from one stream.</summary>
+    public static ModelConfig Sample(SearchDefinition definition, ulong seed, int index, int attempt)
+    {
+        var random = new Xoshiro256(SeededRandom.Derive(SeededRandom.Derive(seed, SampleStream), ((ulong)index << 16) | (uint)attempt));
+        var s = definition.Space;
+        var depth = (int)Draw(s.Depth, ref random, whole: true);
+        var width = (int)Draw(s.Width, ref random, whole: true);
+        var activation = s.Activation[random.NextBelow(s.Activation.Length)];
+        var learningRate = Draw(s.LearningRate, ref random, whole: false);
+        var batchSize = (int)Draw(s.BatchSize, ref random, whole: true);
+        var patience = (int)Draw(s.Patience, ref random, whole: true);
+        var dropout = Draw(s.Dropout, ref random, whole: false);
+        var weightDecay = Draw(s.WeightDecay, ref random, whole: false);
+        var shuffle = s.ShuffleEachEpoch[random.NextBelow(s.ShuffleEachEpoch.Length)];
+        return definition.Configure(depth, width, activation, learningRate, batchSize, patience, dropout, weightDecay, shuffle);
+    }
+
+    /// <summary>
+    /// Every configuration <paramref name="seeds"/> times. Trial i's seed is derived from the search seed and i alone,
+    /// so the same search gives the same trials however many run at once and in whatever order they finish.
+    /// </summary>
+    public static ImmutableArray<TrialSpec> Trials(ImmutableArray<ModelConfig> configurations, int seeds, ulong searchSeed) =>
+    [
+        .. configurations.SelectMany((config, c) => Enumerable.Range(0, seeds).Select(r =>
+        {
+            var index = (c * seeds) + r;
+            return new TrialSpec(index, c, r, TrialSeed(searchSeed, index), config);
+        })),
+    ];
+
+    /// <summary>A non-negative seed for trial <paramref name="index"/> (torch takes signed 64-bit seeds).</summary>
+    public static long TrialSeed(ulong searchSeed, int index) =>
+        (long)(SeededRandom.Derive(SeededRandom.Derive(searchSeed, TrialStream), (ulong)index) >> 1);
+
+    /// <summary>
+    /// A value of one dimension. Continuous draws are rounded (whole numbers, or 3 significant digits) so configurations
+    /// read well in reports and files, then kept inside the range.
+    /// </summary>
+    private static double Draw(Values values, ref Xoshiro256 random, bool whole)
+    {
+        var points = values.Points;
+        if (!points.IsEmpty)
+        {
+            return points[random.NextBelow(points.Length)] is var p && whole ? Math.Round(p) : p;
+        }
+        var range = (Values.Range)values;
+        var value = range.At(random.NextDouble());
+        var rounded = whole ? Math.Round(value) : Values.Significant(value, 3);
+        return Math.Clamp(rounded, whole ? Math.Ceiling(range.Min) : range.Min, whole ? Math.Floor(range.Max) : range.Max);
+    }
+
+    private static int Whole(double value) => (int)Math.Round(value);
+}

@@ -1,0 +1,44 @@
+using System.Collections.Immutable;
+using ScottPlot;
+
+namespace Churn.Numerics.Search;
+
+/// <summary><c>search_curves.png</c>: the validation-loss curves of the best configurations, one colour per configuration, one line per seed.</summary>
+public static class SearchChart
+{
+    public const int Top = 5;
+    private const int Width = 1000;
+    private const int Height = 600;
+
+    public static byte[] Render(ImmutableArray<LeaderboardRow> leaderboard, ImmutableArray<TrialRecord> trials)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        var shown = leaderboard.Where(r => r.Outcome is ConfigurationOutcome.Complete or ConfigurationOutcome.Pruned).Take(Top).ToList();
+        for (var i = 0; i < shown.Count; i++)
+        {
+            var row = shown[i];
+            var color = palette.GetColor(i);
+            var first = true;
+            foreach (var trial in trials.Where(t => t.Spec.Configuration == row.Configuration && !t.History.IsEmpty))
+            {
+                var line = plot.Add.Scatter(
+                    trial.History.Select(h => (double)h.Epoch).ToArray(),
+                    trial.History.Select(h => h.ValidationLoss).ToArray());
+                line.Color = color;
+                line.LineWidth = 1.5f;
+                line.MarkerSize = 0;
+                if (first)
+                {
+                    line.LegendText = $"#{row.Rank} (configuration {row.Configuration + 1}): {Leaderboard.Describe(row.Config)}, mean {row.MeanValidationLoss:F4}";
+                    first = false;
+                }
+            }
+        }
+        plot.Title($"Validation loss of the top {shown.Count} configurations (one line per seed)");
+        plot.XLabel("epoch");
+        plot.YLabel("validation cross-entropy");
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+    }
+}

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using Churn.Host.Configuration;
+using Churn.Host.Search;
+using Churn.Numerics.Search;
+
+namespace Churn.Tests.Cli;
+
+/// <summary><c>churn search</c> end to end in its own process: files, the run store, and a SIGKILL in the middle.</summary>
+public class SearchCliTests
+{
+    /// <summary>Small enough for a test, long enough (a second or so per trial) to be killed half-way.</summary>
+    private static string Space(string scheduler) => $$"""
+        {
+          "trials": 4, "seeds": 2, "maxEpochs": 12, "scheduler": "{{scheduler}}", "asha": { "rungs": [3, 6], "reductionFactor": 3 },
+          "space": {
+            "depth": [1, 2], "width": [16, 32, 64], "activation": ["relu", "tanh"], "learningRate": { "min": 0.0005, "max": 0.005, "scale": "log" },
+            "batchSize": [64, 128], "patience": [20], "dropout": [0, 0.1], "weightDecay": [0]
+          }
+        }
+        """;
+
+    private static string NewWorkingDirectory(string scheduler)
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "space.json"), Space(scheduler));
+        return dir;
+    }
+
+    private static string[] SearchArgs(string outDir) =>
+        ["search", "--data", TestPaths.BundledData, "--space", "space.json", "--out", outDir, "--seed", "5", "--parallel", "2"];
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("asha")]
+    public async Task A_search_killed_mid_way_resumes_to_the_same_result_with_every_trial_accounted_for_once(string scheduler)
+    {
+        var dir = NewWorkingDirectory(scheduler);
+
+        // Kill the process with SIGKILL once a few trials have ended and others are training.
+        var start = new ProcessStartInfo(TestPaths.Churn) { WorkingDirectory = dir, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in SearchArgs("killed"))
+        {
+            start.ArgumentList.Add(arg);
+        }
+        string? searchId = null;
+        var ended = 0;
+        using (var process = Process.Start(start)!)
+        {
+            _ = process.StandardOutput.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            while (await process.StandardError.ReadLineAsync(timeout.Token) is { } line)
+            {
+                searchId ??= line.StartsWith("churn search: search-", StringComparison.Ordinal) ? line.Split(' ')[2] : null;
+                if (line.TrimStart().StartsWith("trial ", StringComparison.Ordinal) && ++ended == 3)
+                {
+                    process.Kill(entireProcessTree: true);
+                    break;
+                }
+            }
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        Assert.NotNull(searchId);
+        Assert.Equal(3, ended);
+        var store = SearchStore.Open(Path.Combine(dir, new HostSettings().Store)).Unwrap();
+        var interrupted = store.Load(searchId).Unwrap();
+        Assert.Equal("running", interrupted.Status);
+        Assert.Contains(interrupted.Trials, t => t.Status == TrialStatus.Running);
+        var keptBefore = interrupted.Trials.Where(t => t.Ended).ToDictionary(t => t.Spec.Index);
+
+        var resumed = await ChurnProcess.RunAsync(dir, "search", "--resume", searchId, "--parallel", "1");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+
+        var done = store.Load(searchId).Unwrap();
+        Assert.Equal("completed", done.Status);
+        Assert.Equal(8, done.Trials.Length);
+        Assert.All(done.Trials, t => Assert.True(t.Ended, $"trial {t.Spec.Index} is {t.Status}"));
+        Assert.All(done.Trials, t => Assert.Equal(Enumerable.Range(1, t.History.Length), t.History.Select(h => h.Epoch)));
+        var attempts = store.Attempts(searchId);
+        foreach (var (index, before) in keptBefore)
+        {
+            // Trials that had ended before the kill were kept, not run again.
+            Assert.Equal(1, attempts[index]);
+            Assert.Equal(before.History, done.Trials[index].History);
+        }
+        Assert.Contains(attempts, a => a.Value == 2);
+
+        // The same search run without interruption gives the same leaderboard and the same scheduler decisions.
+        var straight = await ChurnProcess.RunAsync(dir, SearchArgs("straight"));
+        Assert.True(straight.ExitCode == 0, straight.Stderr);
+        Assert.Equal(File.ReadAllText(Path.Combine(dir, "straight", SearchFiles.LeaderboardFile)), File.ReadAllText(Path.Combine(dir, "killed", SearchFiles.LeaderboardFile)));
+        if (scheduler == "asha")
+        {
+            var straightId = straight.Stderr.Split('\n').First(l => l.StartsWith("churn search: search-", StringComparison.Ordinal)).Split(' ')[2];
+            Assert.NotEmpty(done.Decisions);
+            Assert.Equal(store.Load(straightId).Unwrap().Decisions, done.Decisions);
+        }
+    }
+
+    [Fact]
+    public async Task The_best_configuration_is_a_config_file_that_churn_run_accepts_and_reproduces()
+    {
+        var dir = NewWorkingDirectory("none");
+
+        var search = await ChurnProcess.RunAsync(dir, SearchArgs("out"));
+
+        Assert.True(search.ExitCode == 0, search.Stderr);
+        Assert.Contains("rank  cfg  validation loss", search.Stdout);
+        Assert.Contains(SearchFiles.TestNote, search.Stdout);
+        foreach (var file in new[] { SearchFiles.LeaderboardFile, SearchFiles.BestFile, SearchFiles.ChartFile, SearchFiles.SummaryFile, "metrics.json", "model/model.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(dir, "out", file)), file);
+        }
+        var best = Path.Combine(dir, "out", SearchFiles.BestFile);
+        Assert.True(ChurnConfig.Load(best).IsOk);
+        var run = await ChurnProcess.RunAsync(dir, "run", "--config", best, "--out", "rerun", "--json");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal(File.ReadAllText(Path.Combine(dir, "out", "metrics.json")), File.ReadAllText(Path.Combine(dir, "rerun", "metrics.json")).Replace(Path.Combine(dir, "rerun"), Path.Combine(dir, "out"), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_bad_space_file_is_reported_with_file_and_field()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "space.json"), """{ "space": { "dropout": [0, 1.5] } }""");
+
+        var result = await ChurnProcess.RunAsync(dir, "search", "--space", "space.json");
+
+        Assert.Equal(1, result.ExitCode);
+        var message = result.Stderr.Trim().Split('\n').Last();
+        Assert.Contains("space.json", message);
+        Assert.Contains("space.dropout[1]", message);
+    }
+
+    [Theory]
+    [InlineData("--scheduler", "hyperband", "none or asha")]
+    [InlineData("--parallel", "0", "--parallel")]
+    [InlineData("--trials", "x", "--trials")]
+    public async Task Bad_flags_are_usage_errors(string flag, string value, string expected)
+    {
+        var result = await ChurnProcess.RunAsync(TestPaths.NewTempDirectory(), "search", flag, value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(expected, result.Stderr);
+    }
+}

@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Churn.Host.Search;
+using Churn.Numerics.Search;
+using Churn.Tests.Cli;
+
+namespace Churn.Tests.Host;
+
+/// <summary><c>/searches</c> on a host in this process, and a <c>churn host</c> process killed mid-search and started again.</summary>
+public class SearchHostTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
+
+    private static JsonObject Space(int trials, int seeds, int maxEpochs, int patience = 20) => new()
+    {
+        ["trials"] = trials,
+        ["seeds"] = seeds,
+        ["maxEpochs"] = maxEpochs,
+        ["space"] = new JsonObject
+        {
+            ["depth"] = new JsonArray(1, 2),
+            ["width"] = new JsonArray(16, 32, 64),
+            ["activation"] = new JsonArray("relu", "tanh"),
+            ["learningRate"] = new JsonObject { ["min"] = 0.0005, ["max"] = 0.005, ["scale"] = "log" },
+            ["batchSize"] = new JsonArray(64, 128),
+            ["patience"] = new JsonArray(patience),
+            ["dropout"] = new JsonArray(0, 0.1),
+            ["weightDecay"] = new JsonArray(0),
+        },
+    };
+
+    private static JsonObject Body(string outDir, int trials = 3, int seeds = 2, int maxEpochs = 4, int patience = 20)
+    {
+        var body = Space(trials, seeds, maxEpochs, patience);
+        body["data"] = TestPaths.BundledData;
+        body["out"] = outDir;
+        body["seed"] = 3;
+        body["parallel"] = 2;
+        return body;
+    }
+
+    private static async Task<HttpResponseMessage> PostAsync(HttpClient http, JsonObject body) =>
+        await http.PostAsync("searches", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+    private static async Task<string> SubmitAsync(HttpClient http, JsonObject body)
+    {
+        using var response = await PostAsync(http, body);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!["id"]!.GetValue<string>();
+    }
+
+    private static async Task<JsonNode> WaitForAsync(HttpClient http, string id, Func<JsonNode, bool> until)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            JsonNode? search = null;
+            try
+            {
+                search = JsonNode.Parse(await http.GetStringAsync($"searches/{id}", TestContext.Current.CancellationToken))!;
+            }
+            catch (HttpRequestException)
+            {
+                // A host still starting.
+            }
+            if (search is not null && until(search))
+            {
+                return search;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"search {id} did not get there: {search?.ToJsonString()}");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static string Status(JsonNode search) => search["status"]!.GetValue<string>();
+
+    [Fact]
+    public async Task A_search_posted_to_the_host_runs_to_a_leaderboard_and_its_report()
+    {
+        await using var host = await TestHost.StartAsync();
+        var outDir = Path.Combine(host.Directory, "search");
+
+        var id = await SubmitAsync(host.Http, Body(outDir));
+        var done = await WaitForAsync(host.Http, id, s => Status(s) != "running");
+
+        Assert.Equal("completed", Status(done));
+        Assert.Equal(6, done["trials"]!["completed"]!.GetValue<int>());
+        Assert.Equal(3, done["leaderboard"]!.AsArray().Count);
+        Assert.Equal(SearchFiles.TestNote, done["testUse"]!.GetValue<string>());
+        Assert.NotNull(done["summary"]!["winnerTest"]!["accuracy"]);
+        Assert.True(File.Exists(Path.Combine(outDir, SearchFiles.BestFile)));
+        Assert.True(File.Exists(Path.Combine(outDir, "model", "model.json")));
+
+        using var again = await host.Http.DeleteAsync($"searches/{id}", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        using var unknown = await host.Http.GetAsync("searches/search-nope", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("""{ "space": { "dropout": [0, 1.5] } }""", "space.dropout[1]")]
+    [InlineData("""{ "seeds": "three" }""", "seeds")]
+    [InlineData("""{ "parallel": 0 }""", "parallel")]
+    [InlineData("""{ "data": "/nonexistent.csv" }""", "data")]
+    [InlineData("""{ "colour": "blue" }""", "colour")]
+    public async Task A_bad_search_request_is_a_400_naming_the_field(string body, string field)
+    {
+        await using var host = await TestHost.StartAsync();
+
+        using var response = await host.Http.PostAsync("searches", new StringContent(body, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+        Assert.Equal(field, problem["field"]!.GetValue<string>());
+        Assert.StartsWith(field, problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Deleting_a_running_search_cancels_it_and_keeps_the_best_so_far()
+    {
+        await using var host = await TestHost.StartAsync();
+        var id = await SubmitAsync(host.Http, Body(Path.Combine(host.Directory, "endless"), trials: 4, seeds: 1, maxEpochs: 10_000, patience: 10_000));
+        await WaitForAsync(host.Http, id, s => s["epochsSpent"]!.GetValue<int>() > 0);
+
+        var clock = Stopwatch.StartNew();
+        using var cancel = await host.Http.DeleteAsync($"searches/{id}", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        var cancelled = await WaitForAsync(host.Http, id, s => Status(s) != "running");
+
+        Assert.Equal("cancelled", Status(cancelled));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.Equal(0, cancelled["trials"]!["running"]!.GetValue<int>());
+        Assert.True(cancelled["trials"]!["cancelled"]!.GetValue<int>() >= 1);
+    }
+
+    [Fact]
+    public async Task A_host_killed_mid_search_resumes_it_at_its_next_start_with_every_trial_accounted_for_once()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var store = Path.Combine(dir, "runs", "churn.db");
+        var body = Body(Path.Combine(dir, "hosted"), trials: 4, seeds: 2, maxEpochs: 12);
+        string id;
+        using (var first = await HostProcess.StartAsync(dir, store))
+        {
+            id = await SubmitAsync(first.Http, body);
+            await WaitForAsync(first.Http, id, s => s["trials"]!["ended"]!.GetValue<int>() >= 3);
+            first.Kill();
+        }
+        var before = SearchStore.Open(store).Unwrap().Load(id).Unwrap();
+        Assert.Equal("running", before.Status);
+        Assert.Contains(before.Trials, t => t.Status == TrialStatus.Running);
+
+        using var second = await HostProcess.StartAsync(dir, store);
+        var done = await WaitForAsync(second.Http, id, s => Status(s) != "running");
+
+        Assert.Equal("completed", Status(done));
+        var searches = SearchStore.Open(store).Unwrap();
+        var after = searches.Load(id).Unwrap();
+        Assert.All(after.Trials, t => Assert.Equal(TrialStatus.Completed, t.Status));
+        Assert.All(after.Trials, t => Assert.Equal(Enumerable.Range(1, t.History.Length), t.History.Select(h => h.Epoch)));
+        var attempts = searches.Attempts(id);
+        Assert.All(before.Trials.Where(t => t.Ended), t => Assert.Equal(1, attempts[t.Spec.Index]));
+        Assert.All(before.Trials.Where(t => t.Status == TrialStatus.Running), t => Assert.Equal(2, attempts[t.Spec.Index]));
+
+        // The same search straight through the CLI gives the same leaderboard.
+        await File.WriteAllTextAsync(Path.Combine(dir, "space.json"), Space(4, 2, 12).ToJsonString(), TestContext.Current.CancellationToken);
+        var straight = await ChurnProcess.RunAsync(dir, "search", "--space", "space.json", "--data", TestPaths.BundledData, "--seed", "3", "--out", "straight");
+        Assert.True(straight.ExitCode == 0, straight.Stderr);
+        Assert.Equal(
+            await File.ReadAllTextAsync(Path.Combine(dir, "straight", SearchFiles.LeaderboardFile), TestContext.Current.CancellationToken),
+            await File.ReadAllTextAsync(Path.Combine(dir, "hosted", SearchFiles.LeaderboardFile), TestContext.Current.CancellationToken));
+    }
+
+    /// <summary>One <c>churn host</c> process on a free port of 127.0.0.1.</summary>
+    private sealed class HostProcess : IDisposable
+    {
+        private readonly Process _process;
+
+        private HostProcess(Process process, int port)
+        {
+            _process = process;
+            Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
+        }
+
+        public HttpClient Http { get; }
+
+        public static async Task<HostProcess> StartAsync(string directory, string store)
+        {
+            int port;
+            using (var listener = new TcpListener(IPAddress.Loopback, 0))
+            {
+                listener.Start();
+                port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            }
+            var start = new ProcessStartInfo(TestPaths.Churn) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "host", "--port", port.ToString(CultureInfo.InvariantCulture), "--store", store })
+            {
+                start.ArgumentList.Add(a);
+            }
+            var host = new HostProcess(Process.Start(start)!, port);
+            host._process.BeginOutputReadLine();
+            host._process.BeginErrorReadLine();
+            var deadline = DateTime.UtcNow + Patience;
+            while (true)
+            {
+                Assert.False(host._process.HasExited, "churn host exited early");
+                try
+                {
+                    using var health = await host.Http.GetAsync("health", TestContext.Current.CancellationToken);
+                    if (health.StatusCode == HttpStatusCode.OK)
+                    {
+                        return host;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+                Assert.True(DateTime.UtcNow < deadline, "churn host did not answer in time");
+                await Task.Delay(200, TestContext.Current.CancellationToken);
+            }
+        }
+
+        /// <summary>SIGKILL: the host records nothing more.</summary>
+        public void Kill()
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+
+        public void Dispose()
+        {
+            Http.Dispose();
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit();
+            }
+            _process.Dispose();
+        }
+    }
+}

@@ -1,0 +1,228 @@
+using Churn.Numerics;
+using Churn.Numerics.Model;
+using Churn.Numerics.Search;
+
+namespace Churn.Tests.Search;
+
+public class SearchSpaceTests
+{
+    internal const string Small = """
+        {
+          "sampling": "random", "trials": 12, "seeds": 3, "maxEpochs": 40, "minDelta": 0.0001, "scheduler": "none",
+          "space": {
+            "depth": [1, 2, 3], "width": { "min": 8, "max": 256, "scale": "log" }, "activation": ["relu", "tanh"],
+            "learningRate": { "min": 0.0001, "max": 0.01, "scale": "log" }, "batchSize": [32, 64],
+            "patience": [2, 5], "dropout": { "min": 0, "max": 0.5 }, "weightDecay": [0, 0.0001]
+          }
+        }
+        """;
+
+    internal static SearchDefinition Definition(string json = Small) => SpaceFile.Parse(json, "space.json").Unwrap();
+
+    [Theory]
+    [InlineData(0UL)]
+    [InlineData(7UL)]
+    [InlineData(ulong.MaxValue)]
+    public void Random_sampling_gives_the_same_configurations_for_the_same_seed(ulong seed)
+    {
+        var first = Sampler.Configurations(Definition(), seed);
+        var second = Sampler.Configurations(Definition(), seed);
+        Assert.Equal(first, second);
+        Assert.Equal(12, first.Length);
+        Assert.All(first, c => Assert.True(c.Validate().IsOk));
+    }
+
+    [Fact]
+    public void Different_seeds_sample_different_configurations()
+    {
+        Assert.NotEqual(Sampler.Configurations(Definition(), 1), Sampler.Configurations(Definition(), 2));
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void Asking_for_fewer_configurations_gives_a_prefix_of_the_longer_list(int fewer)
+    {
+        var all = Sampler.Configurations(Definition(), 5);
+        var some = Sampler.Configurations(Definition() with { Trials = fewer }, 5);
+        Assert.Equal(all.Take(fewer), some);
+    }
+
+    [Theory]
+    [InlineData(0.0001, 0.01)]
+    [InlineData(0.001, 0.001)]
+    [InlineData(1e-6, 1.0)]
+    public void Log_uniform_learning_rates_stay_inside_their_bounds_and_spread_over_the_decades(double min, double max)
+    {
+        var definition = Definition() with
+        {
+            Trials = 400,
+            Space = Definition().Space with { LearningRate = new Values.Range(min, max, RangeScale.Log, 0) },
+        };
+        var rates = Sampler.Configurations(definition, 11).Select(c => c.LearningRate).ToList();
+        Assert.All(rates, r => Assert.InRange(r, min, max));
+        if (max > min)
+        {
+            // Log-uniform: about half the draws fall below the geometric mean; a linear draw would put ~all above it.
+            var geometricMean = Math.Sqrt(min * max);
+            var below = rates.Count(r => r < geometricMean) / (double)rates.Count;
+            Assert.InRange(below, 0.4, 0.6);
+        }
+    }
+
+    [Fact]
+    public void Whole_number_ranges_sample_whole_numbers_inside_the_range()
+    {
+        var definition = Definition() with { Trials = 200 };
+        Assert.All(Sampler.Configurations(definition, 3), c => Assert.InRange(c.Width, 8, 256));
+    }
+
+    [Fact]
+    public void Grid_enumerates_every_combination_with_the_last_dimension_fastest()
+    {
+        var definition = Definition("""
+            {
+              "sampling": "grid", "trials": 1000, "seeds": 1, "maxEpochs": 10, "minDelta": 0, "scheduler": "none",
+              "space": {
+                "depth": [1, 2], "width": [16], "activation": ["relu", "tanh"],
+                "learningRate": { "min": 0.001, "max": 0.1, "scale": "log", "steps": 3 }, "batchSize": [50],
+                "patience": [3], "dropout": [0], "weightDecay": [0, 0.01]
+              }
+            }
+            """);
+        var grid = Sampler.Configurations(definition, 0);
+        Assert.Equal(2 * 2 * 3 * 2, grid.Length);
+        Assert.Equal(24, definition.Space.GridSize());
+        Assert.Equal(grid.Length, grid.Distinct().Count());
+        Assert.Equal(new ModelConfig(1, 16, Activation.Relu, 0.001, 50, 10, 3, 0, 0, 0), grid[0]);
+        Assert.Equal(0.01, grid[1].WeightDecay);
+        Assert.Equal(0.01, grid[2].LearningRate, 12);
+        Assert.Equal(Activation.Tanh, grid[6].Activation);
+        Assert.Equal(2, grid[12].Depth);
+        Assert.Equal(0.1, grid[^1].LearningRate, 12);
+    }
+
+    [Fact]
+    public void Shuffling_is_a_dimension_of_its_own_and_defaults_to_the_network_default()
+    {
+        Assert.Equal([ModelConfig.Default.ShuffleEachEpoch], Definition().Space.ShuffleEachEpoch);
+        var definition = Definition("""
+            {
+              "sampling": "grid", "trials": 100, "seeds": 1, "maxEpochs": 10, "minDelta": 0, "scheduler": "none",
+              "space": { "depth": [1], "width": [4, 8], "activation": ["relu"], "learningRate": [0.01], "batchSize": [10],
+                         "patience": [1], "dropout": [0], "weightDecay": [0], "shuffleEachEpoch": [false, true] }
+            }
+            """);
+        Assert.Equal([(4, false), (4, true), (8, false), (8, true)], Sampler.Configurations(definition, 0).Select(c => (c.Width, c.ShuffleEachEpoch)));
+    }
+
+    [Fact]
+    public void Grid_with_fewer_trials_takes_the_first_points()
+    {
+        var definition = Definition("""
+            {
+              "sampling": "grid", "trials": 3, "seeds": 1, "maxEpochs": 10, "minDelta": 0, "scheduler": "none",
+              "space": { "depth": [1, 2], "width": [4, 8], "activation": ["relu"], "learningRate": [0.01], "batchSize": [10],
+                         "patience": [1], "dropout": [0], "weightDecay": [0] }
+            }
+            """);
+        Assert.Equal([(1, 4), (1, 8), (2, 4)], Sampler.Configurations(definition, 0).Select(c => (c.Depth, c.Width)));
+    }
+
+    [Theory]
+    [InlineData(0UL, 3)]
+    [InlineData(42UL, 2)]
+    public void Trial_seeds_depend_on_the_search_seed_and_trial_index_only(ulong seed, int seeds)
+    {
+        var configurations = Sampler.Configurations(Definition(), seed);
+        var trials = Sampler.Trials(configurations, seeds, seed);
+        Assert.Equal(configurations.Length * seeds, trials.Length);
+        Assert.Equal(trials.Length, trials.Select(t => t.Seed).Distinct().Count());
+        Assert.All(trials, t =>
+        {
+            Assert.Equal(t.Index, (t.Configuration * seeds) + t.Replicate);
+            Assert.Equal(Sampler.TrialSeed(seed, t.Index), t.Seed);
+            Assert.True(t.Seed >= 0);
+            Assert.Equal(configurations[t.Configuration], t.Config);
+        });
+    }
+
+    [Theory]
+    [InlineData("""{ "space": { "learningRate": { "min": 0, "max": 0.1, "scale": "log" } } }""", "space.learningRate.min")]
+    [InlineData("""{ "space": { "learningRate": { "min": 0.1, "max": 0.01 } } }""", "space.learningRate.max")]
+    [InlineData("""{ "space": { "depth": [2, 2.5] } }""", "space.depth[1]")]
+    [InlineData("""{ "space": { "depth": [] } }""", "space.depth")]
+    [InlineData("""{ "space": { "dropout": [0, 1] } }""", "space.dropout[1]")]
+    [InlineData("""{ "space": { "activation": ["relu", "gelu"] } }""", "space.activation[1]")]
+    [InlineData("""{ "space": { "widht": [3] } }""", "space.widht")]
+    [InlineData("""{ "space": { "shuffleEachEpoch": [1] } }""", "space.shuffleEachEpoch[0]")]
+    [InlineData("""{ "balance": "last" }""", "balance")]
+    [InlineData("""{ "seeds": 0 }""", "seeds")]
+    [InlineData("""{ "scheduler": "hyperband" }""", "scheduler")]
+    [InlineData("""{ "asha": { "rungs": [4, 4], "reductionFactor": 3 } }""", "asha.rungs[1]")]
+    [InlineData("""{ "asha": { "rungs": [4], "reductionFactor": 1 } }""", "asha.reductionFactor")]
+    public void A_bad_user_field_is_named_with_the_user_file(string user, string field)
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var defaults = Path.Combine(dir, "search.json");
+        var userFile = Path.Combine(dir, "mine.json");
+        File.WriteAllText(defaults, Small);
+        File.WriteAllText(userFile, user);
+
+        var result = SpaceFile.Load(defaults, userFile);
+
+        var problem = Assert.IsType<Result<SearchDefinition>.Error>(result).Problem;
+        Assert.Equal(field, problem.Column);
+        Assert.Equal(userFile, problem.File);
+    }
+
+    [Fact]
+    public void A_grid_over_a_continuous_range_names_the_range_where_it_is_defined()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var defaults = Path.Combine(dir, "search.json");
+        var userFile = Path.Combine(dir, "mine.json");
+        File.WriteAllText(defaults, Small);
+        File.WriteAllText(userFile, """{ "sampling": "grid" }""");
+
+        var problem = Assert.IsType<Result<SearchDefinition>.Error>(SpaceFile.Load(defaults, userFile)).Problem;
+
+        Assert.Equal("space.width", problem.Column);
+        Assert.Equal(defaults, problem.File);
+        Assert.Contains("steps", problem.Reason);
+    }
+
+    [Fact]
+    public void A_user_file_overrides_only_the_fields_it_names()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var defaults = Path.Combine(dir, "search.json");
+        var userFile = Path.Combine(dir, "mine.json");
+        File.WriteAllText(defaults, Small);
+        File.WriteAllText(userFile, """{ "seeds": 1, "space": { "depth": [4] } }""");
+
+        var definition = SpaceFile.Load(defaults, userFile).Unwrap();
+
+        Assert.Equal(1, definition.Seeds);
+        Assert.Null(definition.Balance);
+        Assert.Equal([4.0], definition.Space.Depth.Points);
+        Assert.Equal(Definition().Space.Width, definition.Space.Width);
+        Assert.Equal(Definition().Space.BatchSize.Points, definition.Space.BatchSize.Points);
+    }
+
+    [Fact]
+    public void Invalid_json_is_reported_with_its_line()
+    {
+        var problem = Assert.IsType<Result<SearchDefinition>.Error>(SpaceFile.Parse("{\n  \"seeds\": ,\n}", "bad.json")).Problem;
+        Assert.Equal("bad.json", problem.File);
+        Assert.Equal(2, problem.Line);
+    }
+
+    [Fact]
+    public void The_shipped_default_space_is_valid_and_samples_valid_configurations()
+    {
+        var file = Path.Combine(TestPaths.RepoRoot, "config", SpaceFile.DefaultFile);
+        var definition = SpaceFile.Load(file, null).Unwrap();
+        Assert.All(Sampler.Configurations(definition, 0), c => Assert.True(c.Validate().IsOk));
+    }
+}
