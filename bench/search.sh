@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Hyperparameter search benchmarks, all in one run (see bench/README.md):
-#   1. scaling: the same search at --parallel 1 and --parallel 2, interleaved; wall-time medians, their ratio, and
-#      whether every run's leaderboard is identical
+#   1. scaling: the same search at --parallel 1 (with the threads rule's 2 threads, and with 1) and --parallel 2,
+#      interleaved; wall-time medians, their ratios, and whether every run's leaderboard is identical
 #   2. the default space, full search against ASHA: epochs spent, best mean validation loss, wall time
 #   3. actor overhead: the share of the trials' wall time spent outside the training session
 #   4. the winner of the full search re-run with `churn run --config best.json --seed s` for s = 0..9: test accuracy
-# Options by environment: RUNS (rounds of the scaling pair, default 3), TRIALS and SEEDS (size of the scaling search,
+# Options by environment: RUNS (rounds of the scaling variants, default 3), TRIALS and SEEDS (size of the scaling search,
 # default 8 configurations x 2 seeds), SKIP_DEFAULT=1 to run the scaling part only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -30,36 +30,38 @@ print(f'{s["configurations"]} configurations, {s["trials"]} trials, {s["epochsSp
 PY
 }
 
-echo "== 1. scaling: $trials configurations x $seeds seeds of the default space, --parallel 1 vs 2, $runs interleaved rounds ($(nproc) cores)"
+echo "== 1. scaling: $trials configurations x $seeds seeds of the default space, $runs interleaved rounds ($(nproc) cores)"
+echo "   P1 = --parallel 1 (threads per trial by the rule max(1, cores / P): $(nproc)), P1t1 = --parallel 1 --threads 1, P2 = --parallel 2"
 : > times.txt
 for round in $(seq 1 "$runs"); do
-  order="1 2"; if (( round % 2 == 0 )); then order="2 1"; fi
-  for p in $order; do
+  variants="P1 P1t1 P2"; if (( round % 2 == 0 )); then variants="P2 P1t1 P1"; fi
+  for v in $variants; do
+    case "$v" in P1) flags="--parallel 1";; P1t1) flags="--parallel 1 --threads 1";; P2) flags="--parallel 2";; esac
     start=$(date +%s.%N)
-    "$churn" search --trials "$trials" --seeds "$seeds" --parallel "$p" --out "p$p-$round" 2>/dev/null >/dev/null
+    "$churn" search --trials "$trials" --seeds "$seeds" $flags --out "$v-$round" 2>/dev/null >/dev/null
     end=$(date +%s.%N)
-    echo "$p $(echo "$end - $start" | bc)" >> times.txt
-    echo "  round $round  --parallel $p  $(tail -1 times.txt | cut -d' ' -f2) s"
+    echo "$v $(echo "$end - $start" | bc)" >> times.txt
+    echo "  round $round  $v  $(tail -1 times.txt | cut -d' ' -f2 | cut -c1-6) s"
   done
 done
 /usr/bin/python3 - times.txt <<'PY'
 import sys, statistics
-t = {1: [], 2: []}
+t = {}
 for line in open(sys.argv[1]):
-    p, s = line.split()
-    t[int(p)].append(float(s))
-m1, m2 = statistics.median(t[1]), statistics.median(t[2])
-print(f"--parallel 1  median {m1:.1f} s  (min {min(t[1]):.1f}, max {max(t[1]):.1f})")
-print(f"--parallel 2  median {m2:.1f} s  (min {min(t[2]):.1f}, max {max(t[2]):.1f})")
-print(f"ratio P2/P1 = {m2 / m1:.2f}  (target <= 0.60)")
+    v, s = line.split()
+    t.setdefault(v, []).append(float(s))
+m = {v: statistics.median(x) for v, x in t.items()}
+for v in ("P1", "P1t1", "P2"):
+    print(f"{v:5} median {m[v]:.1f} s  (min {min(t[v]):.1f}, max {max(t[v]):.1f})")
+print(f"ratio P2/P1   = {m['P2'] / m['P1']:.2f}  (target <= 0.60)")
+print(f"ratio P2/P1t1 = {m['P2'] / m['P1t1']:.2f}  (the same thread count per trial: what running trials side by side buys)")
 PY
-if cmp -s <(cat p1-*/leaderboard.csv | sort -u) <(cat p1-1/leaderboard.csv | sort -u) && \
-   cmp -s <(cat p*-*/leaderboard.csv | sort -u) <(cat p1-1/leaderboard.csv | sort -u); then
-  echo "leaderboards: identical in all $((2 * runs)) runs"
+if [[ "$(md5sum P*-*/leaderboard.csv | cut -d' ' -f1 | sort -u | wc -l)" == "1" ]]; then
+  echo "leaderboards: identical in all $((3 * runs)) runs"
 else
-  echo "leaderboards: DIFFER"; for f in p*-*/leaderboard.csv; do md5sum "$f"; done
+  echo "leaderboards: DIFFER"; md5sum P*-*/leaderboard.csv
 fi
-for p in 1 2; do echo "  --parallel $p: $(summary "p$p-1/search.json")"; done
+for v in P1 P1t1 P2; do echo "  $v: $(summary "$v-1/search.json")"; done
 
 if [[ "${SKIP_DEFAULT:-0}" == "1" ]]; then exit 0; fi
 

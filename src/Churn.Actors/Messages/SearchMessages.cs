@@ -9,8 +9,8 @@ namespace Churn.Actors.Messages;
 
 /// <summary>
 /// Everything one search needs, stored as is: a restarted host resumes it with exactly this plan (the sampled
-/// configurations and their trial seeds), so nothing is drawn twice. <paramref name="Parallel"/> may change on resume:
-/// it decides how fast the search goes, never what it finds.
+/// configurations and their trial seeds), so nothing is drawn twice. <paramref name="Parallel"/> and
+/// <paramref name="Threads"/> may change on resume: they decide how fast the search goes, never what it finds.
 /// </summary>
 public sealed record SearchRequest(
     string SearchId,
@@ -23,12 +23,16 @@ public sealed record SearchRequest(
     DeviceChoice Device,
     int Parallel,
     SchedulerKind Scheduler,
-    SearchPlan Plan)
+    SearchPlan Plan,
+    int Threads = 0)
 {
     public PrepareOptions PrepareOptions => new(Balance, Seed, Ratios, Stratify);
 
-    /// <summary>Intra-op threads per trial: the cores shared out among the trials that train at once.</summary>
-    public int ThreadsPerTrial => Math.Max(1, Environment.ProcessorCount / Math.Max(1, Parallel));
+    /// <summary>
+    /// Intra-op threads per trial: <see cref="Threads"/> when set, otherwise the cores shared out among the trials that
+    /// train at once, max(1, cores / P), so P trials never oversubscribe the cores.
+    /// </summary>
+    public int ThreadsPerTrial => Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount / Math.Max(1, Parallel));
 }
 
 /// <summary>What a search had done when its process stopped: trials' records and the scheduler's decisions.</summary>
@@ -81,7 +85,8 @@ public sealed record SearchWinnerTraining(string SearchId, int Configuration, Mo
 /// <summary>
 /// How a search ended. The leaderboard ranks by validation loss only; <paramref name="WinnerTest"/> is the winner's
 /// one evaluation on the test split. <paramref name="TrialWall"/> and <paramref name="TrialInSession"/> sum every
-/// trial's wall time and the part of it inside the training session, so their difference is the actors' overhead.
+/// trial's wall time (less any wait at a rung for the scheduler's decision) and the part of it inside the training
+/// session, so their difference is the actors' overhead.
 /// </summary>
 public sealed record SearchSummary(
     string Status,

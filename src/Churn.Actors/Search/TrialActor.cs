@@ -16,6 +16,9 @@ public sealed class TrialActor : ReceiveActor
     private readonly RunTrial _run;
     private readonly Func<IUntypedActorContext, IActorRef> _trainerFactory;
     private readonly Stopwatch _clock = new();
+
+    // Time paused at rungs waiting for the scheduler is neither training nor actor overhead; it is left out of the wall time.
+    private readonly Stopwatch _waiting = new();
     private IActorRef? _trainer;
     private TimeSpan _inSession;
     private bool _ended;
@@ -29,12 +32,24 @@ public sealed class TrialActor : ReceiveActor
             _inSession = m.InSession;
             _run.ReplyTo.Tell(new TrialProtocol.EpochDone(Index, m.Metrics));
         });
-        Receive<TrainingHeld>(m => _run.ReplyTo.Tell(new TrialProtocol.Held(Index, m.Epoch)));
-        Receive<ModelTrained>(m => End(new TrialProtocol.Completed(Index, _clock.Elapsed, _inSession), $"completed after {m.Model.EpochsRun} epochs, best epoch {m.Model.BestEpoch}"));
-        Receive<TrainingFailed>(m => End(new TrialProtocol.Failed(Index, m.Problem.Reason, _clock.Elapsed, _inSession), $"failed: {m.Problem.Reason}"));
-        Receive<TrainingStopped>(m => End(new TrialProtocol.Stopped(Index, _clock.Elapsed, _inSession), $"stopped after epoch {m.Epoch}"));
-        Receive<TrialProtocol.Continue>(_ => _trainer?.Tell(new ResumeTraining(RunId)));
-        Receive<TrialProtocol.Stop>(_ => _trainer?.Tell(new StopTraining(RunId)));
+        Receive<TrainingHeld>(m =>
+        {
+            _waiting.Start();
+            _run.ReplyTo.Tell(new TrialProtocol.Held(Index, m.Epoch));
+        });
+        Receive<ModelTrained>(m => End(new TrialProtocol.Completed(Index, Wall, _inSession), $"completed after {m.Model.EpochsRun} epochs, best epoch {m.Model.BestEpoch}"));
+        Receive<TrainingFailed>(m => End(new TrialProtocol.Failed(Index, m.Problem.Reason, Wall, _inSession), $"failed: {m.Problem.Reason}"));
+        Receive<TrainingStopped>(m => End(new TrialProtocol.Stopped(Index, Wall, _inSession), $"stopped after epoch {m.Epoch}"));
+        Receive<TrialProtocol.Continue>(_ =>
+        {
+            _waiting.Stop();
+            _trainer?.Tell(new ResumeTraining(RunId));
+        });
+        Receive<TrialProtocol.Stop>(_ =>
+        {
+            _waiting.Stop();
+            _trainer?.Tell(new StopTraining(RunId));
+        });
         Receive<Terminated>(t =>
         {
             if (t.ActorRef.Equals(_trainer))
@@ -48,6 +63,8 @@ public sealed class TrialActor : ReceiveActor
         Akka.Actor.Props.Create(() => new TrialActor(run, trainerFactory));
 
     private int Index => _run.Trial.Index;
+
+    private TimeSpan Wall => _clock.Elapsed - _waiting.Elapsed;
 
     /// <summary>The run id the trainer logs under: search and trial, so one trial can be followed through the logs.</summary>
     private string RunId => $"{_run.SearchId}/trial-{Index + 1}";
@@ -73,7 +90,7 @@ public sealed class TrialActor : ReceiveActor
         _trainer.Tell(new TrainModel(RunId, _run.Splits, t.Config, _run.Device, t.Seed, 0, Self, _run.HoldAfter));
     }
 
-    private void Fail(string reason) => End(new TrialProtocol.Failed(Index, reason, _clock.Elapsed, _inSession), $"failed: {reason}");
+    private void Fail(string reason) => End(new TrialProtocol.Failed(Index, reason, Wall, _inSession), $"failed: {reason}");
 
     private void End(TrialProtocol.ITrialReport report, string message)
     {
@@ -82,7 +99,7 @@ public sealed class TrialActor : ReceiveActor
             return;
         }
         _ended = true;
-        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, $"trial {Index + 1} {message} in {_clock.ElapsedMilliseconds} ms"));
+        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, $"trial {Index + 1} {message} in {Wall.TotalMilliseconds:F0} ms (and {_waiting.ElapsedMilliseconds} ms waiting at rungs)"));
         _run.ReplyTo.Tell(report);
         Context.Stop(Self);
     }

@@ -29,7 +29,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
     public const string BodyName = "request body";
 
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
-    private static readonly string[] RequestFields = ["seed", "parallel", "data", "out"];
+    private static readonly string[] RequestFields = ["seed", "parallel", "threads", "data", "out"];
 
     public void Map(WebApplication app)
     {
@@ -155,6 +155,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["updatedAt"] = s.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
             ["seed"] = request.Seed,
             ["parallel"] = request.Parallel,
+            ["threadsPerTrial"] = request.ThreadsPerTrial,
             ["scheduler"] = request.Scheduler.ToString().ToLowerInvariant(),
             ["configurations"] = request.Plan.Configurations,
             ["seeds"] = request.Plan.Seeds,
@@ -172,7 +173,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         };
     }
 
-    /// <summary>The body's own fields: seed, parallel, data and out; everything else is a space file's field.</summary>
+    /// <summary>The body's own fields: seed, parallel, threads, data and out; everything else is a space file's field.</summary>
     private static Result<SearchOverrides> Overrides(JsonObject body)
     {
         ulong? seed = null;
@@ -185,13 +186,17 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             }
             seed = value;
         }
-        if (body["parallel"] is { } p)
+        int? threads = null;
+        foreach (var (name, set) in new (string, Action<int>)[] { ("parallel", v => parallel = v), ("threads", v => threads = v) })
         {
-            if (p is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<int>(out var value) || value is < 1 or > 256)
+            if (body[name] is { } n)
             {
-                return new Problem("must be a whole number from 1 to 256", BodyName, Column: "parallel");
+                if (n is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<int>(out var value) || value is < 1 or > 256)
+                {
+                    return new Problem("must be a whole number from 1 to 256", BodyName, Column: name);
+                }
+                set(value);
             }
-            parallel = value;
         }
         string? Text(string name) => body[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
         foreach (var name in new[] { "data", "out" })
@@ -205,7 +210,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         {
             return new Problem($"no such file on the host: {data}", BodyName, Column: "data");
         }
-        return Result.Ok(new SearchOverrides(seed, parallel, Text("data"), Text("out")));
+        return Result.Ok(new SearchOverrides(seed, parallel, Text("data"), Text("out"), threads));
     }
 
     private async Task<object?> AskAsync(object message, CancellationToken cancel)

@@ -28,7 +28,7 @@ public static class ChurnCli
                     [--config FILE] [--device ...] [--json] [--verbose]
           predict   score customers  --model DIR --input CSV [--output CSV] [--verbose]
           search    hyperparameter search, each trial an actor; writes leaderboard.csv, best.json, the winner's model
-                    [--data CSV] [--out DIR] [--space FILE] [--trials N] [--parallel P] [--seeds K]
+                    [--data CSV] [--out DIR] [--space FILE] [--trials N] [--parallel P] [--threads T] [--seeds K]
                     [--scheduler none|asha] [--seed N] [--host URL [--token T]] [--resume ID] [--config FILE] [--json] [--verbose]
                     (--trials counts configurations; each is trained with K seeds)
           host      serve the HTTP API: take runs, queue them, keep every run in the run store

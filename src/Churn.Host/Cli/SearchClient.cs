@@ -35,7 +35,7 @@ public static class SearchClient
         {
             return SearchCommand.Usage(schedulerError.Problem.Reason);
         }
-        foreach (var name in new[] { "trials", "seeds", "parallel", "seed" })
+        foreach (var name in new[] { "trials", "seeds", "parallel", "threads", "seed" })
         {
             if (Number(a, name) is { } number)
             {

@@ -20,7 +20,7 @@ namespace Churn.Host.Cli;
 /// </summary>
 public static class SearchCommand
 {
-    public static readonly string[] Options = ["data", "out", "space", "trials", "parallel", "seeds", "scheduler", "seed", "host", "token", "resume", "config"];
+    public static readonly string[] Options = ["data", "out", "space", "trials", "parallel", "threads", "seeds", "scheduler", "seed", "host", "token", "resume", "config"];
     public static readonly string[] Flags = ["json", "verbose"];
 
     /// <summary>The flags that shape what a search computes; a resumed search keeps what it was started with.</summary>
@@ -34,6 +34,11 @@ public static class SearchCommand
         if (parallel is Result<int?>.Error parallelError)
         {
             return Usage(parallelError.Problem.Reason);
+        }
+        var threads = a.Int32("threads", 1, 256);
+        if (threads is Result<int?>.Error threadsError)
+        {
+            return Usage(threadsError.Problem.Reason);
         }
         if (a.Get("host") is { } host)
         {
@@ -59,7 +64,7 @@ public static class SearchCommand
         {
             if (PlanOptions.FirstOrDefault(o => a.Get(o) is not null) is { } conflicting)
             {
-                return Usage($"--resume continues a stored search exactly as it was planned; --{conflicting} cannot change it (only --parallel, --json and --verbose apply)");
+                return Usage($"--resume continues a stored search exactly as it was planned; --{conflicting} cannot change it (only --parallel, --threads, --json and --verbose apply)");
             }
             var stored = store.Load(resumeId);
             if (stored is Result<StoredSearch>.Error loadError)
@@ -75,12 +80,16 @@ public static class SearchCommand
             {
                 return ChurnCli.Fail(new Problem($"search {resumeId} is still being run by another process ({search.Owner.Split('|')[1]} on {search.Owner.Split('|')[0]})", store.Path));
             }
-            request = search.Request with { Parallel = parallel.Unwrap() ?? search.Request.Parallel };
+            request = search.Request with
+            {
+                Parallel = parallel.Unwrap() ?? search.Request.Parallel,
+                Threads = threads.Unwrap() ?? search.Request.Threads,
+            };
             resume = search.Progress;
         }
         else
         {
-            var planned = Plan(a, config, parallel.Unwrap());
+            var planned = Plan(a, config, parallel.Unwrap(), threads.Unwrap());
             if (planned is Result<SearchRequest>.Error planError)
             {
                 return planError.Problem.File is null && planError.Problem.Column is null ? Usage(planError.Problem.Reason) : ChurnCli.Fail(planError.Problem);
@@ -92,7 +101,7 @@ public static class SearchCommand
     }
 
     /// <summary>The search's plan from the space file(s) and the flags; the search seed decides sampling, trial seeds and data preparation.</summary>
-    private static Result<SearchRequest> Plan(Arguments a, ChurnConfig config, int? parallel)
+    private static Result<SearchRequest> Plan(Arguments a, ChurnConfig config, int? parallel, int? threads)
     {
         var seed = a.UInt64("seed");
         var trials = a.Int32("trials", 1, 10_000);
@@ -117,7 +126,7 @@ public static class SearchCommand
                 Seeds = seeds.Unwrap() ?? definition.Seeds,
                 Scheduler = scheduler.Unwrap() ?? definition.Scheduler,
             },
-            new SearchOverrides(seed.Unwrap(), parallel, a.Get("data"), a.Get("out")),
+            new SearchOverrides(seed.Unwrap(), parallel, a.Get("data"), a.Get("out"), threads),
             _ => Path.Combine(config.Out, "search")));
     }
 
@@ -135,7 +144,7 @@ public static class SearchCommand
         var plan = request.Plan;
         Console.Error.WriteLine(string.Create(Invariant,
             $"churn search: {request.SearchId} {(resume is null ? "started" : "resumed")}: {plan.Configurations} configurations x {plan.Seeds} seeds = {plan.Trials.Length} trials, "
-            + $"{request.Parallel} at a time, scheduler {request.Scheduler.ToString().ToLowerInvariant()}, store {store.Path}"));
+            + $"{request.Parallel} at a time with {request.ThreadsPerTrial} thread(s) each, scheduler {request.Scheduler.ToString().ToLowerInvariant()}, store {store.Path}"));
         if (resume is not null)
         {
             var kept = resume.Trials.Count(t => t.Ended);

@@ -4,8 +4,8 @@ using Churn.Numerics.Search;
 
 namespace Churn.Host.Search;
 
-/// <summary>What a caller may set besides the space: the search seed, trials at once, data file and output folder.</summary>
-public sealed record SearchOverrides(ulong? Seed = null, int? Parallel = null, string? Data = null, string? Out = null);
+/// <summary>What a caller may set besides the space: the search seed, trials at once, data file, output folder and threads per trial.</summary>
+public sealed record SearchOverrides(ulong? Seed = null, int? Parallel = null, string? Data = null, string? Out = null, int? Threads = null);
 
 /// <summary>Turns a search definition and the run configuration into the request a search coordinator runs; the CLI and the HTTP API share it.</summary>
 public static class SearchPlanner
@@ -36,6 +36,7 @@ public static class SearchPlanner
             config.Device,
             overrides.Parallel ?? Environment.ProcessorCount,
             definition.Scheduler,
-            Sampler.Plan(definition, seed));
+            Sampler.Plan(definition, seed),
+            overrides.Threads ?? 0);
     }
 }

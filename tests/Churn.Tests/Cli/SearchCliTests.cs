@@ -8,10 +8,10 @@ namespace Churn.Tests.Cli;
 /// <summary><c>churn search</c> end to end in its own process: files, the run store, and a SIGKILL in the middle.</summary>
 public class SearchCliTests
 {
-    /// <summary>Small enough for a test, long enough (a second or so per trial) to be killed half-way.</summary>
+    /// <summary>Small enough for a test, long enough (a second or so per trial that is not pruned) to be killed half-way.</summary>
     private static string Space(string scheduler) => $$"""
         {
-          "trials": 4, "seeds": 2, "maxEpochs": 12, "scheduler": "{{scheduler}}", "asha": { "rungs": [3, 6], "reductionFactor": 3 },
+          "trials": 4, "seeds": 2, "maxEpochs": 40, "scheduler": "{{scheduler}}", "asha": { "rungs": [3, 6], "reductionFactor": 3 },
           "space": {
             "depth": [1, 2], "width": [16, 32, 64], "activation": ["relu", "tanh"], "learningRate": { "min": 0.0005, "max": 0.005, "scale": "log" },
             "batchSize": [64, 128], "patience": [20], "dropout": [0, 0.1], "weightDecay": [0]
@@ -36,7 +36,7 @@ public class SearchCliTests
     {
         var dir = NewWorkingDirectory(scheduler);
 
-        // Kill the process with SIGKILL once a few trials have ended and others are training.
+        // Kill the process with SIGKILL once two trials have ended and others are training (or paused at a rung).
         var start = new ProcessStartInfo(TestPaths.Churn) { WorkingDirectory = dir, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var arg in SearchArgs("killed"))
         {
@@ -51,7 +51,7 @@ public class SearchCliTests
             while (await process.StandardError.ReadLineAsync(timeout.Token) is { } line)
             {
                 searchId ??= line.StartsWith("churn search: search-", StringComparison.Ordinal) ? line.Split(' ')[2] : null;
-                if (line.TrimStart().StartsWith("trial ", StringComparison.Ordinal) && ++ended == 3)
+                if (line.TrimStart().StartsWith("trial ", StringComparison.Ordinal) && ++ended == 2)
                 {
                     process.Kill(entireProcessTree: true);
                     break;
@@ -60,7 +60,7 @@ public class SearchCliTests
             await process.WaitForExitAsync(timeout.Token);
         }
         Assert.NotNull(searchId);
-        Assert.Equal(3, ended);
+        Assert.Equal(2, ended);
         var store = SearchStore.Open(Path.Combine(dir, new HostSettings().Store)).Unwrap();
         var interrupted = store.Load(searchId).Unwrap();
         Assert.Equal("running", interrupted.Status);
