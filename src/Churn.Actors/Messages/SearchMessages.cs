@@ -29,10 +29,12 @@ public sealed record SearchRequest(
     public PrepareOptions PrepareOptions => new(Balance, Seed, Ratios, Stratify);
 
     /// <summary>
-    /// Intra-op threads per trial: <see cref="Threads"/> when set, otherwise the cores shared out among the trials that
-    /// train at once, max(1, cores / P), so P trials never oversubscribe the cores.
+    /// Intra-op threads per trial: <see cref="Threads"/> when set, otherwise one. The networks' matrices are too small for
+    /// intra-op parallelism to pay: on this data a search at P = 1 took 177 s with two threads per trial and 56 s with
+    /// one (bench/README.md), so parallelism comes from running trials side by side, and P trials of one thread each
+    /// never oversubscribe P cores.
     /// </summary>
-    public int ThreadsPerTrial => Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount / Math.Max(1, Parallel));
+    public int ThreadsPerTrial => Threads > 0 ? Threads : 1;
 }
 
 /// <summary>What a search had done when its process stopped: trials' records and the scheduler's decisions.</summary>

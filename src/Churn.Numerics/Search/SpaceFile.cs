@@ -164,7 +164,7 @@ public static class SpaceFile
             Dimension(o, "depth", 1, 10, whole: true),
             Dimension(o, "width", 1, 4096, whole: true),
             activations,
-            Dimension(o, "learningRate", double.Epsilon, 1, whole: false),
+            Dimension(o, "learningRate", 0, 1, whole: false, aboveLow: true),
             Dimension(o, "batchSize", 1, 1_000_000, whole: true),
             Dimension(o, "patience", 1, 10_000, whole: true),
             Dimension(o, "dropout", 0, 0.99, whole: false),
@@ -173,15 +173,17 @@ public static class SpaceFile
     }
 
     /// <summary>A list of values, or <c>{ "min", "max", "scale": "linear"|"log", "steps" }</c>, each value inside [lo, hi].</summary>
-    private static Values Dimension(JsonObject space, string name, double lo, double hi, bool whole)
+    private static Values Dimension(JsonObject space, string name, double lo, double hi, bool whole, bool aboveLow = false)
     {
         var path = $"space.{name}";
         var node = Required(space, name, "space");
-        var range = whole ? $"a whole number from {Show(lo)} to {Show(hi)}" : $"a number from {Show(lo)} to {Show(hi)}";
+        var range = whole ? $"a whole number from {Show(lo)} to {Show(hi)}"
+            : aboveLow ? $"a number above {Show(lo)} and at most {Show(hi)}"
+            : $"a number from {Show(lo)} to {Show(hi)}";
         double Check(JsonNode? n, string at)
         {
             var v = Number(n, at);
-            if (!(v >= lo && v <= hi) || (whole && v != Math.Floor(v)))
+            if (!(aboveLow ? v > lo : v >= lo) || !(v <= hi) || (whole && v != Math.Floor(v)))
             {
                 throw new FieldException(at, $"must be {range}, got {Show(v)}");
             }

@@ -176,6 +176,23 @@ public class SearchSpaceTests
         Assert.Equal(userFile, problem.File);
     }
 
+    [Theory]
+    [InlineData("""[0.01, 0]""", "space.learningRate[1]")]
+    [InlineData("""{ "min": 0, "max": 0.1 }""", "space.learningRate.min")]
+    public void A_learning_rate_of_zero_is_refused_as_not_above_zero(string values, string field)
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var defaults = Path.Combine(dir, "search.json");
+        var userFile = Path.Combine(dir, "mine.json");
+        File.WriteAllText(defaults, Small);
+        File.WriteAllText(userFile, $$"""{ "space": { "learningRate": {{values}} } }""");
+
+        var problem = Assert.IsType<Result<SearchDefinition>.Error>(SpaceFile.Load(defaults, userFile)).Problem;
+
+        Assert.Equal(field, problem.Column);
+        Assert.Equal("must be a number above 0 and at most 1, got 0", problem.Reason);
+    }
+
     [Fact]
     public void A_grid_over_a_continuous_range_names_the_range_where_it_is_defined()
     {
