@@ -187,7 +187,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             .Register(() => give.CancelAfter(ChurnActorsSetup.StopGrace + TimeSpan.FromSeconds(2)));
         var events = Channel.CreateUnbounded<IRunEvent>(new UnboundedChannelOptions { SingleReader = true });
         var system = services.GetRequiredService<ActorSystem>();
-        var relay = system.ActorOf(RunEventRelayActor.Props(e => events.Writer.TryWrite(e)));
+        var relay = system.ActorOf(EventRelayActor<IRunEvent>.Props(e => events.Writer.TryWrite(e)));
         try
         {
             var subscription = await AskRunsAsync<RunSubscription>(new FollowRun(id, relay), give.Token);

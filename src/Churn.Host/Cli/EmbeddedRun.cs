@@ -31,7 +31,7 @@ public static class EmbeddedRun
             var system = host.Services.GetRequiredService<ActorSystem>();
             var runs = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<RunsActor>(CancellationToken.None);
             var events = Channel.CreateUnbounded<IRunEvent>(new UnboundedChannelOptions { SingleReader = true });
-            var relay = system.ActorOf(RunEventRelayActor.Props(e => events.Writer.TryWrite(e)), "cli-relay");
+            var relay = system.ActorOf(EventRelayActor<IRunEvent>.Props(e => events.Writer.TryWrite(e)), "cli-relay");
             var runId = NewRunId();
             runs.Tell(new RunPipeline(runId, settings, relay));
             await using var registration = cancel.Register(() => runs.Tell(new CancelRun(runId)));

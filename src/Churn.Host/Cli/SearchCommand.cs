@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Hosting;
+using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Actors.Search;
 using Churn.Host.Configuration;
@@ -166,7 +167,7 @@ public static class SearchCommand
             var system = host.Services.GetRequiredService<ActorSystem>();
             var searches = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(CancellationToken.None);
             var events = Channel.CreateUnbounded<ISearchEvent>(new UnboundedChannelOptions { SingleReader = true });
-            var relay = system.ActorOf(SearchEventRelayActor.Props(e => events.Writer.TryWrite(e)), "cli-search-relay");
+            var relay = system.ActorOf(EventRelayActor<ISearchEvent>.Props(e => events.Writer.TryWrite(e)), "cli-search-relay");
             searches.Tell(new StartSearch(request, relay, resume));
             await using var registration = cancel.Token.Register(() => searches.Tell(new CancelSearch(request.SearchId)));
             var ended = 0;
