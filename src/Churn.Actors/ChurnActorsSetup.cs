@@ -27,7 +27,7 @@ public static class ChurnActorsSetup
         Func<IUntypedActorContext, IActorRef>? trainerFactory = null,
         IRunJournal? journal = null,
         TimeProvider? clock = null) =>
-        builder.WithActors((system, registry, _) =>
+        builder.WithTrainingDispatcher().WithActors((system, registry, _) =>
         {
             var poolSize = Math.Max(1, Environment.ProcessorCount);
             IActorRef Stage<T>(Props props, string name)
@@ -54,4 +54,8 @@ public static class ChurnActorsSetup
                 return Done.Instance;
             });
         });
+
+    /// <summary>The dispatcher model actors train on (<see cref="ModelActor.Dispatcher"/>); adding it twice is harmless.</summary>
+    public static AkkaConfigurationBuilder WithTrainingDispatcher(this AkkaConfigurationBuilder builder) =>
+        builder.AddHocon(ModelActor.DispatcherHocon, HoconAddMode.Prepend);
 }

@@ -17,7 +17,7 @@ public static class SearchSetup
         this AkkaConfigurationBuilder builder,
         ISearchJournal journal,
         Func<IUntypedActorContext, RunTrial, IActorRef>? trialFactory = null) =>
-        builder.WithActors((system, registry, _) =>
+        builder.WithTrainingDispatcher().WithActors((system, registry, _) =>
         {
             var runs = registry.TryGet<RunsActor>(out var found) ? found : null;
             var trials = trialFactory ?? DefaultTrial;

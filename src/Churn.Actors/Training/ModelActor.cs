@@ -54,8 +54,18 @@ public sealed class ModelActor : ReceiveActor
         });
     }
 
+    /// <summary>
+    /// Each model actor gets a thread of its own. Epochs keep a model actor's mailbox busy back to back; on the shared
+    /// dispatcher two of them held both of a 2-core machine's pool threads and a search's cancel, relayed through the
+    /// coordinator, trial and trainer actors, waited seconds for a thread. Pinned, the actors that coordinate always
+    /// find a free pool thread, and torch's per-thread settings and dispose scopes stay on one thread per network.
+    /// </summary>
+    public const string Dispatcher = "churn.training-dispatcher";
+
+    internal const string DispatcherHocon = Dispatcher + " { type = PinnedDispatcher }";
+
     public static Props Props(TrainModel request, string device, SessionFactory sessions) =>
-        Akka.Actor.Props.Create(() => new ModelActor(request, device, sessions));
+        Akka.Actor.Props.Create(() => new ModelActor(request, device, sessions)).WithDispatcher(Dispatcher);
 
     protected override void PreStart() => Self.Tell(Begin.Instance);
 
