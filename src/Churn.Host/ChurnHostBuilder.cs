@@ -59,8 +59,15 @@ public static class ChurnHostBuilder
     public static IHost Embedded(ChurnConfig config, bool verbose, Action<AkkaConfigurationBuilder>? moreActors = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddChurn(builder.Logging, config, verbose ? LogLevel.Debug : LogLevel.None, maxConcurrentRuns: 1, moreActors: moreActors);
+        // The command owns Ctrl-C and SIGTERM (CancelSignals, CommandLifetime): neither the generic host nor Akka's own
+        // process-exit hook may stop the actor system under a run that is still cancelling.
+        builder.Services.AddChurn(builder.Logging, config, verbose ? LogLevel.Debug : LogLevel.None, maxConcurrentRuns: 1, moreActors: akka =>
+        {
+            akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
+            moreActors?.Invoke(akka);
+        });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton<IHostLifetime, Cli.CommandLifetime>();
         return builder.Build();
     }
 }

@@ -195,47 +195,34 @@ public static class ChurnCli
 
         Timing("process start to main", DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime);
         using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        using var signals = new CancelSignals("churn: cancelling…", cancel.Cancel);
+        var outcome = await EmbeddedRun.ExecuteAsync(config, settings, a.Verbose, ConsoleOutput.Progress, cancel.Token, Timing);
+        if (torchLoad is not null)
         {
-            e.Cancel = true;
-            Console.Error.WriteLine("churn: cancelling…");
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCtrlC;
-        try
-        {
-            var outcome = await EmbeddedRun.ExecuteAsync(config, settings, a.Verbose, ConsoleOutput.Progress, cancel.Token, Timing);
-            if (torchLoad is not null)
-            {
-                Timing("libtorch load (in parallel with the data stages)", await torchLoad);
-            }
-
-            await chartWarmUp;
-
-            switch (outcome)
-            {
-                case RunSucceeded s when mode == RunMode.Prepare:
-                    ConsoleOutput.PrepareSummary(s.Outputs);
-                    return 0;
-                case RunSucceeded s when json:
-                    StandardOutput.Writer.WriteLine(JsonNode.Parse(File.ReadAllText(s.Outputs.MetricsFile!))!.ToJsonString());
-                    return 0;
-                case RunSucceeded s:
-                    ConsoleOutput.TrainingSummary(s.Outputs);
-                    return 0;
-                case RunCancelled c:
-                    Console.Error.WriteLine($"churn: cancelled during {c.Stage}; files written before that stage are intact");
-                    return 130;
-                case RunFailed f:
-                    Console.Error.WriteLine($"churn: error: stage {f.Stage}: {f.Reason}");
-                    return 1;
-                default:
-                    return 1;
-            }
+            Timing("libtorch load (in parallel with the data stages)", await torchLoad);
         }
-        finally
+
+        await chartWarmUp;
+
+        switch (outcome)
         {
-            Console.CancelKeyPress -= onCtrlC;
+            case RunSucceeded s when mode == RunMode.Prepare:
+                ConsoleOutput.PrepareSummary(s.Outputs);
+                return 0;
+            case RunSucceeded s when json:
+                StandardOutput.Writer.WriteLine(JsonNode.Parse(File.ReadAllText(s.Outputs.MetricsFile!))!.ToJsonString());
+                return 0;
+            case RunSucceeded s:
+                ConsoleOutput.TrainingSummary(s.Outputs);
+                return 0;
+            case RunCancelled c:
+                Console.Error.WriteLine($"churn: cancelled during {c.Stage}; files written before that stage are intact");
+                return 130;
+            case RunFailed f:
+                Console.Error.WriteLine($"churn: error: stage {f.Stage}: {f.Reason}");
+                return 1;
+            default:
+                return 1;
         }
     }
 

@@ -32,6 +32,8 @@ public static class EmbeddedRun
             var runs = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<RunsActor>(CancellationToken.None);
             var events = Channel.CreateUnbounded<IRunEvent>(new UnboundedChannelOptions { SingleReader = true });
             var relay = system.ActorOf(EventRelayActor<IRunEvent>.Props(e => events.Writer.TryWrite(e)), "cli-relay");
+            // An actor system that stops before the run's outcome arrives must end the wait, not leave it hanging.
+            _ = system.WhenTerminated.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
             var runId = NewRunId();
             runs.Tell(new RunPipeline(runId, settings, relay));
             await using var registration = cancel.Register(() => runs.Tell(new CancelRun(runId)));
@@ -44,7 +46,7 @@ public static class EmbeddedRun
                 }
             }
 
-            return new RunFailed(runId, Stage.Run, "the run ended without an outcome");
+            return new RunFailed(runId, Stage.Run, "the actor system stopped before the run ended");
         }
         finally
         {

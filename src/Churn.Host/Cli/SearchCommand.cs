@@ -155,19 +155,15 @@ public static class SearchCommand
         using var host = ChurnHostBuilder.Embedded(config, verbose, akka => akka.WithChurnSearch(store));
         await host.StartAsync(CancellationToken.None);
         using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
-        {
-            e.Cancel = true;
-            Console.Error.WriteLine("churn: cancelling the search (stops every trial within a second, keeps the best so far)…");
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCtrlC;
+        using var signals = new CancelSignals("churn: cancelling the search (stops every trial within a second, keeps the best so far)…", cancel.Cancel);
         try
         {
             var system = host.Services.GetRequiredService<ActorSystem>();
             var searches = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(CancellationToken.None);
             var events = Channel.CreateUnbounded<ISearchEvent>(new UnboundedChannelOptions { SingleReader = true });
             var relay = system.ActorOf(EventRelayActor<ISearchEvent>.Props(e => events.Writer.TryWrite(e)), "cli-search-relay");
+            // An actor system that stops before the search's outcome arrives must end the wait, not leave it hanging.
+            _ = system.WhenTerminated.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
             searches.Tell(new StartSearch(request, relay, resume));
             await using var registration = cancel.Token.Register(() => searches.Tell(new CancelSearch(request.SearchId)));
             var ended = 0;
@@ -201,11 +197,11 @@ public static class SearchCommand
                         return 1;
                 }
             }
+            Console.Error.WriteLine($"churn: error: the actor system stopped before search {request.SearchId} ended; continue it with: churn search --resume {request.SearchId}");
             return 1;
         }
         finally
         {
-            Console.CancelKeyPress -= onCtrlC;
             await host.StopAsync(CancellationToken.None);
         }
     }

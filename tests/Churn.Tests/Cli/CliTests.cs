@@ -240,4 +240,25 @@ public class CliTests
         Assert.Contains("Audiobooks_data_train.npz", result.Stderr);
         Assert.DoesNotContain("   at ", result.Stderr);
     }
+
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task A_signal_mid_training_cancels_the_run_keeps_its_prepared_files_and_exits_130(string signal)
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "endless.json"), """{ "model": { "patience": 10000, "maxEpochs": 10000 } }""");
+        var outDir = Path.Combine(dir, "out");
+
+        var (result, afterSignal) = await ChurnProcess.SignalAsync(
+            dir, signal, line => line.TrimStart().StartsWith("epoch ", StringComparison.Ordinal),
+            "run", "--data", TestPaths.BundledData, "--config", "endless.json", "--out", outDir);
+
+        Assert.True(result.ExitCode == 130, result.Stderr);
+        Assert.Contains("cancelled during train", result.Stderr);
+        Assert.True(afterSignal < TimeSpan.FromSeconds(10), $"took {afterSignal} to stop");
+        Assert.Empty(result.Stdout);
+        Assert.True(File.Exists(Path.Combine(outDir, "Audiobooks_data_train.npz")));
+        Assert.False(File.Exists(Path.Combine(outDir, "metrics.json")));
+    }
 }

@@ -141,4 +141,21 @@ public class SearchCliTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(expected, result.Stderr);
     }
+
+    [Fact]
+    public async Task Sigterm_cancels_a_search_which_then_reports_how_to_resume_it()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "space.json"), Space("none").Replace("\"maxEpochs\": 40", "\"maxEpochs\": 10000", StringComparison.Ordinal)
+            .Replace("\"patience\": [20]", "\"patience\": [10000]", StringComparison.Ordinal));
+
+        // No trial can finish on its own: the signal is what ends the search.
+        var (result, afterSignal) = await ChurnProcess.SignalAsync(
+            dir, "TERM", line => line.TrimStart().StartsWith("data ", StringComparison.Ordinal), SearchArgs("signalled"));
+
+        Assert.True(result.ExitCode == 130, result.Stderr);
+        Assert.Contains("continue it with: churn search --resume search-", result.Stderr);
+        Assert.True(afterSignal < TimeSpan.FromSeconds(10), $"took {afterSignal} to stop");
+        Assert.True(File.Exists(Path.Combine(dir, "signalled", "leaderboard.csv")));
+    }
 }

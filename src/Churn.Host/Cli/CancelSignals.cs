@@ -1,0 +1,55 @@
+using System.Runtime.InteropServices;
+
+namespace Churn.Host.Cli;
+
+/// <summary>
+/// Ctrl-C (SIGINT) and SIGTERM both ask a command that runs actors in this process to cancel: the work stops at its
+/// next safe point, what was written stays intact, and the command exits with 130. The embedded host has no signal
+/// handling of its own (<see cref="CommandLifetime"/>): if it had, SIGTERM would stop the actor system under the
+/// command, which then waited forever for its run's outcome.
+/// </summary>
+internal sealed class CancelSignals : IDisposable
+{
+    private readonly PosixSignalRegistration _interrupt;
+    private readonly PosixSignalRegistration _terminate;
+    private volatile bool _disposed;
+
+    public CancelSignals(string message, Action cancel)
+    {
+        var once = 0;
+        void Handle(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            if (Interlocked.Exchange(ref once, 1) == 0 && !_disposed)
+            {
+                Console.Error.WriteLine(message);
+                try
+                {
+                    cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The handler runs on a pool thread and may arrive after the command has ended: nothing to cancel.
+                }
+            }
+        }
+
+        _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
+        _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _interrupt.Dispose();
+        _terminate.Dispose();
+    }
+}
+
+/// <summary>The embedded host's lifetime: it starts and stops when the command says so and never listens to signals.</summary>
+internal sealed class CommandLifetime : Microsoft.Extensions.Hosting.IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
