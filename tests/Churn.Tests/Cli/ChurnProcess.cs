@@ -10,19 +10,7 @@ public static class ChurnProcess
 {
     public static async Task<ChurnResult> RunAsync(string workingDirectory, params string[] args)
     {
-        var start = new ProcessStartInfo(TestPaths.Churn)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
+        using var process = Start(workingDirectory, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
@@ -36,19 +24,7 @@ public static class ChurnProcess
     /// </summary>
     public static async Task<(ChurnResult Result, TimeSpan AfterSignal)> SignalAsync(string workingDirectory, string signal, Func<string, bool> when, params string[] args)
     {
-        var start = new ProcessStartInfo(TestPaths.Churn)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
+        using var process = Start(workingDirectory, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var stderr = new System.Text.StringBuilder();
@@ -77,5 +53,22 @@ public static class ChurnProcess
             throw new TimeoutException($"churn {string.Join(' ', args)} did not exit within 30 s of SIG{signal}:\n{stderr}");
         }
         return (new ChurnResult(process.ExitCode, await stdout, stderr.ToString()), clock.Elapsed);
+    }
+
+    private static Process Start(string workingDirectory, string[] args)
+    {
+        var start = new ProcessStartInfo(TestPaths.Churn)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        return Process.Start(start)!;
     }
 }
