@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -302,10 +301,5 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
     private static IResult Unavailable() =>
         Problem(StatusCodes.Status503ServiceUnavailable, "actor system unavailable", "the runs actor did not answer in time; the host may be stopping");
 
-    private static IResult Problem(int status, string title, string detail, string? field = null) =>
-        Results.Problem(
-            detail: detail,
-            statusCode: status,
-            title: title,
-            extensions: field is null ? null : ImmutableDictionary<string, object?>.Empty.Add("field", field));
+    private static IResult Problem(int status, string title, string detail, string? field = null) => ApiProblem.Of(status, title, detail, field);
 }

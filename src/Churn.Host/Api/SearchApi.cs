@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -237,12 +236,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
 
     private static IResult Unknown(string id) => Problem(StatusCodes.Status404NotFound, "unknown search", $"no search with id '{id}'");
 
-    private static IResult Problem(int status, string title, string detail, string? field = null) =>
-        Results.Problem(
-            detail: detail,
-            statusCode: status,
-            title: title,
-            extensions: field is null ? null : ImmutableDictionary<string, object?>.Empty.Add("field", field));
+    private static IResult Problem(int status, string title, string detail, string? field = null) => ApiProblem.Of(status, title, detail, field);
 }
 
 /// <summary>Where to look a search up.</summary>
