@@ -30,8 +30,8 @@ public sealed record SearchRequest(
 
     /// <summary>
     /// Intra-op threads per trial: <see cref="Threads"/> when set, otherwise one. The networks' matrices are too small for
-    /// intra-op parallelism to pay: on this data a search at P = 1 took 177 s with two threads per trial and 56 s with
-    /// one (bench/README.md), so parallelism comes from running trials side by side, and P trials of one thread each
+    /// intra-op parallelism to pay: on this data a search at P = 1 took 164.5 s with two threads per trial and 58.0 s
+    /// with one (bench/README.md), so parallelism comes from running trials side by side, and P trials of one thread each
     /// never oversubscribe P cores.
     /// </summary>
     public int ThreadsPerTrial => Threads > 0 ? Threads : 1;

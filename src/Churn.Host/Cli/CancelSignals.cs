@@ -4,7 +4,8 @@ namespace Churn.Host.Cli;
 
 /// <summary>
 /// Ctrl-C (SIGINT) and SIGTERM both ask a command that runs actors in this process to cancel: the work stops at its
-/// next safe point, what was written stays intact, and the command exits with 130. The embedded host has no signal
+/// next safe point, what was written stays intact, and the command exits with 130; a second signal ends the process
+/// at once. The embedded host has no signal
 /// handling of its own (<see cref="CommandLifetime"/>): if it had, SIGTERM would stop the actor system under the
 /// command, which then waited forever for its run's outcome.
 /// </summary>
@@ -19,8 +20,14 @@ internal sealed class CancelSignals : IDisposable
         var once = 0;
         void Handle(PosixSignalContext context)
         {
+            // A second signal is left to its default action: a user who presses Ctrl-C twice means "stop now".
+            if (Interlocked.Exchange(ref once, 1) != 0)
+            {
+                return;
+            }
+
             context.Cancel = true;
-            if (Interlocked.Exchange(ref once, 1) == 0 && !_disposed)
+            if (!_disposed)
             {
                 Console.Error.WriteLine(message);
                 try
