@@ -62,12 +62,39 @@ public sealed record ModelArtifact(
     public static Result<string> Save(string directory, ModelArtifact artifact)
     {
         var model = artifact.Model;
+        if (model.Config.Validate() is Result<ModelConfig>.Error { Problem: var configProblem })
+        {
+            return Result.Fail<string>($"cannot save: {configProblem}", ManifestFile);
+        }
         var built = ChurnNetwork.FromWeights(model.Config, model.Layers);
         if (built is not Result<ChurnNetwork>.Ok { Value: var network })
         {
             return Result.Fail<string>($"cannot save: {((Result<ChurnNetwork>.Error)built).Problem.Reason}", WeightsFile);
         }
         using var _ = network;
+        var manifest = new ModelManifest(
+            ModelManifest.CurrentFormat,
+            new ModelArchitecture(
+                model.Layers[0].Inputs, model.Config.Depth, model.Config.Width, model.Config.Activation, ChurnNetwork.Classes,
+                [.. model.Layers.Select(l => new LayerShape(l.Inputs, l.Outputs))]),
+            model.Config,
+            artifact.FeatureNames,
+            artifact.Scaler,
+            artifact.TestMetrics,
+            artifact.DataSha256,
+            artifact.Seed,
+            RuntimeVersions().SetItems(artifact.Versions).ToImmutableSortedDictionary(StringComparer.Ordinal),
+            model.Device,
+            model.EpochsRun,
+            model.BestEpoch,
+            model.History,
+            WeightsFile,
+            WeightsSha256: "");
+        // Refuse to write what Load would refuse to read.
+        if (CheckManifest(manifest) is { } problem)
+        {
+            return Result.Fail<string>($"cannot save: {problem}", ManifestFile);
+        }
         string full;
         try
         {
@@ -87,30 +114,18 @@ public sealed record ModelArtifact(
         try
         {
             network.save(weightsTemp);
-            var manifest = new ModelManifest(
-                ModelManifest.CurrentFormat,
-                new ModelArchitecture(
-                    model.Layers[0].Inputs, model.Config.Depth, model.Config.Width, model.Config.Activation, ChurnNetwork.Classes,
-                    [.. model.Layers.Select(l => new LayerShape(l.Inputs, l.Outputs))]),
-                model.Config,
-                artifact.FeatureNames,
-                artifact.Scaler,
-                artifact.TestMetrics,
-                artifact.DataSha256,
-                artifact.Seed,
-                RuntimeVersions().SetItems(artifact.Versions).ToImmutableSortedDictionary(StringComparer.Ordinal),
-                model.Device,
-                model.EpochsRun,
-                model.BestEpoch,
-                model.History,
-                WeightsFile,
-                Sha256(weightsTemp));
+            // TorchSharp closes the file without syncing it; a move of an unsynced file can survive a crash empty.
+            using (var stream = new FileStream(weightsTemp, FileMode.Open, FileAccess.Write))
+            {
+                stream.Flush(flushToDisk: true);
+            }
             writing = manifestPath;
             using (var stream = new FileStream(manifestTemp, FileMode.CreateNew, FileAccess.Write))
             {
-                JsonSerializer.Serialize(stream, manifest, Json);
+                JsonSerializer.Serialize(stream, manifest with { WeightsSha256 = Sha256(weightsTemp) }, Json);
                 stream.Flush(flushToDisk: true);
             }
+            // Only now are both files complete; each move replaces its file atomically.
             writing = weightsPath;
             File.Move(weightsTemp, weightsPath, overwrite: true);
             writing = manifestPath;
@@ -211,6 +226,11 @@ public sealed record ModelArtifact(
         if (manifest.FeatureNames.IsDefault || manifest.FeatureNames.Length != architecture.Inputs)
         {
             return new Problem($"{(manifest.FeatureNames.IsDefault ? 0 : manifest.FeatureNames.Length)} feature names for {architecture.Inputs} inputs", Column: "featureNames");
+        }
+        var scaler = manifest.Scaler;
+        if (scaler.Means.IsDefault || scaler.Stds.IsDefault || scaler.Means.Length != architecture.Inputs || scaler.Stds.Length != architecture.Inputs)
+        {
+            return new Problem($"the scaler needs a mean and a standard deviation for each of the {architecture.Inputs} inputs", Column: "scaler");
         }
         return manifest.History.IsDefault ? new Problem("the training history is missing", Column: "history") : null;
     }

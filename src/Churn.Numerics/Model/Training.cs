@@ -61,16 +61,15 @@ public sealed class TrainingSession : IDisposable
 
     // The best weights so far (flat, like the optimizer's parameters), allocated once and overwritten in place.
     private readonly Tensor best;
-
-    // Every tensor above, for Dispose.
-    private readonly List<Tensor> owned;
     private readonly List<EpochMetrics> history = [];
     private int bestEpoch;
     private bool hasBest;
     private bool finished;
     private bool disposed;
 
-    private TrainingSession(ModelConfig config, long seed, string deviceName, Device device, ChurnNetwork network, FlatAdam optimizer, List<Tensor> owned)
+    private TrainingSession(
+        ModelConfig config, long seed, string deviceName, Device device, ChurnNetwork network, FlatAdam optimizer,
+        Tensor trainInputs, Tensor trainTargets, Tensor validationInputs, Tensor validationTargets, (Tensor, Tensor)[] batches, Tensor best)
     {
         this.config = config;
         this.seed = seed;
@@ -78,9 +77,12 @@ public sealed class TrainingSession : IDisposable
         this.device = device;
         this.network = network;
         this.optimizer = optimizer;
-        this.owned = owned;
-        (trainInputs, trainTargets, validationInputs, validationTargets, best) = (owned[0], owned[1], owned[2], owned[3], owned[4]);
-        batches = [.. owned.Skip(5).Chunk(2).Select(pair => (pair[0], pair[1]))];
+        this.trainInputs = trainInputs;
+        this.trainTargets = trainTargets;
+        this.validationInputs = validationInputs;
+        this.validationTargets = validationTargets;
+        this.batches = batches;
+        this.best = best;
     }
 
     /// <summary>
@@ -90,8 +92,11 @@ public sealed class TrainingSession : IDisposable
     /// <remarks>
     /// The same data, <paramref name="seed"/> and <paramref name="config"/> give the same history and weights on the CPU:
     /// the initial weights, the per-epoch row order and dropout masks come from generators seeded here, never from
-    /// torch's global generator (which is seeded too, for anything else that uses it). <paramref name="threads"/> &gt; 0 sets torch's (process-wide) intra-op thread count. With an empty
-    /// validation split the validation figures repeat the training figures, so early stopping watches training loss.
+    /// torch's global generator (which is seeded too, for anything else that uses it). <paramref name="threads"/> &gt; 0
+    /// sets torch's process-wide intra-op thread count; 1 is the right choice for this small network (2 threads gain
+    /// nothing, and on a busy machine libgomp's spin-waiting makes them many times slower unless
+    /// <c>OMP_WAIT_POLICY=PASSIVE</c> is set). With an empty validation split the validation figures repeat the
+    /// training figures, so early stopping watches training loss.
     /// </remarks>
     public static Result<TrainingSession> Create(ModelConfig config, Dataset train, Dataset validation, long seed, string device, int threads)
     {
@@ -120,7 +125,7 @@ public sealed class TrainingSession : IDisposable
         var torchDevice = Devices.ToTorchDevice(deviceName);
         ChurnNetwork? network = null;
         FlatAdam? optimizer = null;
-        var tensors = new List<Tensor>();
+        var created = new List<Tensor>();
         try
         {
             // TorchSharp 0.107's nn.init.uniform_ ignores its generator argument and draws from torch's global one, so
@@ -137,24 +142,30 @@ public sealed class TrainingSession : IDisposable
             {
                 var trainInputs = InputsOn(train, torchDevice);
                 var trainTargets = TargetsOn(train, torchDevice);
-                tensors.AddRange([trainInputs, trainTargets, InputsOn(validation, torchDevice), TargetsOn(validation, torchDevice)]);
-                tensors.Add(torch.zeros_like(optimizer.Parameters));
+                var validationInputs = InputsOn(validation, torchDevice);
+                var validationTargets = TargetsOn(validation, torchDevice);
+                var best = torch.zeros_like(optimizer.Parameters);
+                created.AddRange([trainInputs, trainTargets, validationInputs, validationTargets, best]);
+                var batches = new List<(Tensor, Tensor)>();
                 for (long start = 0; start < train.Rows; start += config.BatchSize)
                 {
                     var length = Math.Min(config.BatchSize, train.Rows - start);
-                    tensors.AddRange([trainInputs.narrow(0, start, length), trainTargets.narrow(0, start, length)]);
+                    batches.Add((trainInputs.narrow(0, start, length), trainTargets.narrow(0, start, length)));
+                    created.AddRange([batches[^1].Item1, batches[^1].Item2]);
                 }
                 // These live as long as the session, whatever scope the caller has open.
-                foreach (var t in tensors)
+                foreach (var t in created)
                 {
                     t.DetachFromDisposeScope();
                 }
+                return Result.Ok(new TrainingSession(
+                    config, seed, deviceName, torchDevice, network, optimizer,
+                    trainInputs, trainTargets, validationInputs, validationTargets, [.. batches], best));
             }
-            return Result.Ok(new TrainingSession(config, seed, deviceName, torchDevice, network, optimizer, tensors));
         }
         catch (Exception e)
         {
-            foreach (var t in tensors)
+            foreach (var t in created)
             {
                 t.Dispose();
             }
@@ -170,9 +181,8 @@ public sealed class TrainingSession : IDisposable
     /// <remarks>
     /// The training rows are cut into batches of <see cref="ModelConfig.BatchSize"/> in split order; with
     /// <see cref="ModelConfig.ShuffleEachEpoch"/> they are first reshuffled from (seed, <paramref name="epoch"/>), as
-    /// Keras' <c>fit(shuffle=True)</c> does. The training figures are measured after the epoch
-    /// on the whole training split in evaluation mode, like the validation figures. A native failure is returned as a
-    /// <see cref="Problem"/> too.
+    /// Keras' <c>fit(shuffle=True)</c> does. The training figures are measured after the epoch on the whole training
+    /// split in evaluation mode, like the validation figures. A native failure is returned as a <see cref="Problem"/> too.
     /// </remarks>
     public Result<EpochMetrics> RunEpoch(int epoch)
     {
@@ -234,12 +244,18 @@ public sealed class TrainingSession : IDisposable
             return;
         }
         disposed = true;
+        foreach (var (inputs, targets) in batches)
+        {
+            inputs.Dispose();
+            targets.Dispose();
+        }
+        trainInputs.Dispose();
+        trainTargets.Dispose();
+        validationInputs.Dispose();
+        validationTargets.Dispose();
+        best.Dispose();
         optimizer.Dispose();
         network.Dispose();
-        foreach (var t in owned)
-        {
-            t.Dispose();
-        }
     }
 
     private void TrainOneEpoch(int epoch)

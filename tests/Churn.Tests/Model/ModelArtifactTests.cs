@@ -114,6 +114,16 @@ public sealed class ModelArtifactTests : IDisposable
     }
 
     [Fact]
+    public void Artifact_that_could_not_be_loaded_back_is_not_saved()
+    {
+        var dir = Path.Combine(root, "model");
+        var artifact = Artifact(Trained.Value.Model, null) with { FeatureNames = ["only_one"] };
+        var problem = Assert.IsType<Result<string>.Error>(ModelArtifact.Save(dir, artifact)).Problem;
+        Assert.Contains("featureNames", problem.Reason, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
     public void Missing_directory_is_a_problem_naming_it()
     {
         var dir = Path.Combine(root, "nowhere");
