@@ -1,3 +1,4 @@
 using Churn.Host.Cli;
 
+StandardOutput.Reserve();
 return await ChurnCli.RunAsync(args);

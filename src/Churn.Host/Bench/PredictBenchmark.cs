@@ -49,9 +49,9 @@ public static class PredictBenchmark
         });
 
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"rows                         {rows:N0}"));
-        Console.WriteLine(string.Create(inv, $"scoring only (median of {repeats})  {scoring.TotalMilliseconds:F0} ms = {rows / scoring.TotalSeconds:N0} rows/s (target >= 1,000,000)"));
-        Console.WriteLine(string.Create(inv, $"load+scale+score+format       {endToEnd.TotalMilliseconds:F0} ms"));
+        StandardOutput.Writer.WriteLine(string.Create(inv, $"rows                         {rows:N0}"));
+        StandardOutput.Writer.WriteLine(string.Create(inv, $"scoring only (median of {repeats})  {scoring.TotalMilliseconds:F0} ms = {rows / scoring.TotalSeconds:N0} rows/s (target >= 1,000,000)"));
+        StandardOutput.Writer.WriteLine(string.Create(inv, $"load+scale+score+format       {endToEnd.TotalMilliseconds:F0} ms"));
         return 0;
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Churn.Host.Cli;
 using Churn.Numerics;
 using Churn.Numerics.Data;
 
@@ -33,12 +34,12 @@ public static class PrepareBenchmark
         var baseline = ProcStatus("VmRSS");
         Directory.CreateDirectory(options.Directory);
         var resettable = TryResetPeak();
-        Console.WriteLine($"prepare benchmark: load CSV + balance ({options.Prepare.Balance}) + scale + split " +
+        StandardOutput.Writer.WriteLine($"prepare benchmark: load CSV + balance ({options.Prepare.Balance}) + scale + split " +
             $"({Ratios(options.Prepare.Ratios)}{(options.Prepare.Stratify ? ", stratified" : "")}), {options.Runs} runs after 1 warm-up, " +
             $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
         if (!resettable)
         {
-            Console.WriteLine("note: /proc/self/clear_refs is not writable, so peak memory is the process peak so far, not per run");
+            StandardOutput.Writer.WriteLine("note: /proc/self/clear_refs is not writable, so peak memory is the process peak so far, not per run");
         }
 
         var medians = new List<(int Rows, double Seconds)>();
@@ -47,7 +48,7 @@ public static class PrepareBenchmark
             var path = Path.Combine(options.Directory, $"synthetic-{rows}-seed{options.Seed}.csv");
             if (!File.Exists(path))
             {
-                Console.WriteLine($"generating {path} ...");
+                StandardOutput.Writer.WriteLine($"generating {path} ...");
                 if (SyntheticCustomers.WriteCsv(path, rows, options.Seed) is Result<string>.Error failed)
                 {
                     Console.Error.WriteLine(failed.Problem);
@@ -72,16 +73,16 @@ public static class PrepareBenchmark
             var total = Median(runs.Select(r => r.TotalSeconds));
             var peakGrowth = runs.Max(r => r.PeakGrowthBytes);
             medians.Add((rows, total));
-            Console.WriteLine(
+            StandardOutput.Writer.WriteLine(
                 $"{rows,9:N0} rows ({new FileInfo(path).Length / 1e6:F1} MB): median {total:F3} s (load {Median(runs.Select(r => r.LoadSeconds)):F3} s), " +
                 $"min {runs.Min(r => r.TotalSeconds):F3} s, max {runs.Max(r => r.TotalSeconds):F3} s");
-            Console.WriteLine(
+            StandardOutput.Writer.WriteLine(
                 $"{"",9}  matrix {Mb(matrixBytes)}; peak RSS above the runtime's own {Mb(baseline)}: {Mb(peakGrowth)} = " +
                 $"{(double)peakGrowth / matrixBytes:F2}x the matrix (process peak {Mb(runs.Max(r => r.PeakBytes))}); allocated {Mb((long)Median(runs.Select(r => (double)r.AllocatedBytes)))} per run");
         }
         for (var i = 1; i < medians.Count; i++)
         {
-            Console.WriteLine(
+            StandardOutput.Writer.WriteLine(
                 $"time ratio {medians[i].Rows:N0}/{medians[i - 1].Rows:N0} rows: {medians[i].Seconds / medians[i - 1].Seconds:F2} " +
                 $"(linear: {(double)medians[i].Rows / medians[i - 1].Rows:F2})");
         }

@@ -78,21 +78,21 @@ public static class ConsoleOutput
             Row("ROC AUC / log loss", $"{t.RocAuc:F4} / {t.LogLoss:F4}");
             var c = t.Confusion;
             Row("confusion", $"TP {c.TruePositives}  FP {c.FalsePositives}  TN {c.TrueNegatives}  FN {c.FalseNegatives}");
-            Console.WriteLine();
-            Console.WriteLine("  behaviours that matter most (drop in test ROC AUC when shuffled)");
+            StandardOutput.Writer.WriteLine();
+            StandardOutput.Writer.WriteLine("  behaviours that matter most (drop in test ROC AUC when shuffled)");
             foreach (var f in importance.Take(5))
             {
-                Console.WriteLine(string.Create(Invariant, $"    {f.Rank,2}. {f.Feature,-24} {f.AucDrop,8:F4}"));
+                StandardOutput.Writer.WriteLine(string.Create(Invariant, $"    {f.Rank,2}. {f.Feature,-24} {f.AucDrop,8:F4}"));
             }
 
-            Console.WriteLine();
-            Console.WriteLine("  contact the top … of customers by score to reach … of buyers");
+            StandardOutput.Writer.WriteLine();
+            StandardOutput.Writer.WriteLine("  contact the top … of customers by score to reach … of buyers");
             foreach (var g in gains.Take(5))
             {
-                Console.WriteLine(string.Create(Invariant, $"    {g.ContactedShare,5:P0} -> {g.BuyersReachedShare,5:P0} (lift {g.Lift:F2})"));
+                StandardOutput.Writer.WriteLine(string.Create(Invariant, $"    {g.ContactedShare,5:P0} -> {g.BuyersReachedShare,5:P0} (lift {g.Lift:F2})"));
             }
 
-            Console.WriteLine();
+            StandardOutput.Writer.WriteLine();
         }
 
         Files(files);
@@ -108,5 +108,5 @@ public static class ConsoleOutput
         }
     }
 
-    private static void Row(string label, string value) => Console.WriteLine(string.Create(Invariant, $"  {label,-22} {value}"));
+    private static void Row(string label, string value) => StandardOutput.Writer.WriteLine(string.Create(Invariant, $"  {label,-22} {value}"));
 }

@@ -56,10 +56,10 @@ public static class HostCommand
         }
 
         var token = config.Host.ApiToken is { Length: > 0 } ? ", API token required" : "";
-        Console.WriteLine($"churn host: listening on {server.Address} (store {server.Store.FilePath}, logs {Path.GetFullPath(config.Logs)}, " +
+        StandardOutput.Writer.WriteLine($"churn host: listening on {server.Address} (store {server.Store.FilePath}, logs {Path.GetFullPath(config.Logs)}, " +
             $"up to {config.Host.MaxConcurrentRuns} run(s) at a time{token})");
         await server.WaitForShutdownAsync(CancellationToken.None);
-        Console.WriteLine("churn host: stopped");
+        StandardOutput.Writer.WriteLine("churn host: stopped");
         return 0;
     }
 }

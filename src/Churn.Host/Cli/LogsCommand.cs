@@ -46,7 +46,7 @@ public static class LogsCommand
 
             foreach (var entry in LogFiles.Read(directory, query))
             {
-                Console.WriteLine(entry.ToHumanLine(withDate: true));
+                StandardOutput.Writer.WriteLine(entry.ToHumanLine(withDate: true));
             }
 
             return 0;
@@ -61,7 +61,7 @@ public static class LogsCommand
         Console.CancelKeyPress += onCtrlC;
         try
         {
-            await LogFiles.FollowAsync(directory, query, e => Console.WriteLine(e.ToHumanLine(withDate: true)), TimeSpan.FromMilliseconds(250), stop.Token);
+            await LogFiles.FollowAsync(directory, query, e => StandardOutput.Writer.WriteLine(e.ToHumanLine(withDate: true)), TimeSpan.FromMilliseconds(250), stop.Token);
             return 0;
         }
         finally

@@ -181,7 +181,7 @@ public static class RemoteRun
                 ConsoleOutput.PrepareSummary(run.Manifest.Deserialize<PrepareManifest>(JsonFormat.Options)!, run.Artifacts);
                 return 0;
             case RunStatus.Succeeded when json:
-                Console.WriteLine(run.Metrics?.ToJsonString() ?? "{}");
+                StandardOutput.Writer.WriteLine(run.Metrics?.ToJsonString() ?? "{}");
                 return 0;
             case RunStatus.Succeeded:
                 ConsoleOutput.TrainingSummary(

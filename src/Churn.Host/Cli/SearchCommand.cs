@@ -223,10 +223,10 @@ public static class SearchCommand
         var summaryFile = s.Files.FirstOrDefault(f => Path.GetFileName(f) == SearchFiles.SummaryFile);
         if (json && summaryFile is not null)
         {
-            Console.WriteLine(JsonNode.Parse(File.ReadAllText(summaryFile))!.ToJsonString());
+            StandardOutput.Writer.WriteLine(JsonNode.Parse(File.ReadAllText(summaryFile))!.ToJsonString());
             return;
         }
-        Console.WriteLine(Leaderboard(s.Leaderboard, 15));
+        StandardOutput.Writer.WriteLine(Leaderboard(s.Leaderboard, 15));
         Row("status", s.Status);
         Row("trials", string.Create(Invariant, $"{s.Trials} ({s.EpochsSpent:N0} epochs in {s.Elapsed.TotalSeconds:F1} s)"));
         if (s.TrialWall > TimeSpan.Zero)
@@ -278,7 +278,7 @@ public static class SearchCommand
         return table.ToString();
     }
 
-    private static void Row(string label, string value) => Console.WriteLine(string.Create(Invariant, $"  {label,-22} {value}"));
+    private static void Row(string label, string value) => StandardOutput.Writer.WriteLine(string.Create(Invariant, $"  {label,-22} {value}"));
 
     public static int Usage(string message)
     {

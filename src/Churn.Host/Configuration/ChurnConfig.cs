@@ -189,11 +189,24 @@ public sealed partial record ChurnConfig(
         var converted = NotConverted().Match(ex.Message);
         if (converted.Success)
         {
-            return (path, $"expected {Expected(converted.Groups[1].Value)}");
+            // For a record's constructor parameter the serializer names the record, not the parameter's type.
+            var type = converted.Groups[1].Value;
+            return (path, $"expected {(type.EndsWith("+Dto", StringComparison.Ordinal) && path is not null && TopLevelTypes.TryGetValue(path, out var t) ? t : Expected(type))}");
         }
 
         return (path, ex.Message.Split(" Path:", 2)[0]);
     }
+
+    private static readonly Dictionary<string, string> TopLevelTypes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["seed"] = "a whole number from 0",
+        ["stratify"] = "true or false",
+        ["data"] = "a string",
+        ["out"] = "a string",
+        ["prefix"] = "a string",
+        ["split"] = "a string like \"0.8,0.1,0.1\"",
+        ["logs"] = "a string",
+    };
 
     private static string Expected(string type) => type switch
     {

@@ -10,7 +10,7 @@ public sealed class ConsoleLinesLoggerProvider(LogLevel minimum) : ILoggerProvid
 {
     private readonly Lock _gate = new();
 
-    public ILogger CreateLogger(string categoryName) => new ConsoleLinesLogger(this, categoryName, minimum);
+    public ILogger CreateLogger(string categoryName) => new EntryLogger(Write, categoryName, minimum);
 
     public void Dispose()
     {
@@ -22,22 +22,6 @@ public sealed class ConsoleLinesLoggerProvider(LogLevel minimum) : ILoggerProvid
         lock (_gate)
         {
             Console.Error.WriteLine(line);
-        }
-    }
-
-    private sealed class ConsoleLinesLogger(ConsoleLinesLoggerProvider provider, string category, LogLevel minimum) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum && logLevel != LogLevel.None;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (IsEnabled(logLevel))
-            {
-                provider.Write(LogEntry.From(logLevel, category, state, formatter(state, exception), exception, DateTimeOffset.UtcNow));
-            }
         }
     }
 }

@@ -18,7 +18,7 @@ public sealed class JsonLinesLoggerProvider(string directory, LogLevel minimum) 
 
     public string Directory { get; } = directory;
 
-    public ILogger CreateLogger(string categoryName) => new JsonLinesLogger(this, categoryName, minimum);
+    public ILogger CreateLogger(string categoryName) => new EntryLogger(Write, categoryName, minimum);
 
     public void Dispose()
     {
@@ -65,21 +65,5 @@ public sealed class JsonLinesLoggerProvider(string directory, LogLevel minimum) 
         _writer = new StreamWriter(stream, new UTF8Encoding(false)) { AutoFlush = true };
         _path = path;
         return _writer;
-    }
-
-    private sealed class JsonLinesLogger(JsonLinesLoggerProvider provider, string category, LogLevel minimum) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum && logLevel != LogLevel.None;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (IsEnabled(logLevel))
-            {
-                provider.Write(LogEntry.From(logLevel, category, state, formatter(state, exception), exception, DateTimeOffset.UtcNow));
-            }
-        }
     }
 }

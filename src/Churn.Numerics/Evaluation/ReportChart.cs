@@ -13,6 +13,12 @@ public static class ReportChart
     private static readonly double[] Unit = [0, 1];
     private static readonly double[] Percent = [0, 100];
 
+    /// <summary>
+    /// Pays the renderer's first-use costs (native library, fonts, code paths) with a throwaway chart, so a caller
+    /// with a spare core can do it early instead of when the real report is due.
+    /// </summary>
+    public static void WarmUp() => Render([new EpochMetrics(1, 1, 0.5, 1, 0.5)], [new RocPoint(0, 0), new RocPoint(1, 1)], []);
+
     public static byte[] Render(ImmutableArray<EpochMetrics> history, ImmutableArray<RocPoint> roc, ImmutableArray<GainsRow> gains)
     {
         var panels = new[] { LossPanel(history), RocPanel(roc), GainsPanel(gains) };
