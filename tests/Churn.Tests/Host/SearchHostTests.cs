@@ -11,6 +11,7 @@ using Churn.Tests.Cli;
 namespace Churn.Tests.Host;
 
 /// <summary><c>/searches</c> on a host in this process, and a <c>churn host</c> process killed mid-search and started again.</summary>
+[Collection(Churn.Tests.Model.TorchCollection.Name)]
 public class SearchHostTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
