@@ -89,11 +89,11 @@ PY
 
 echo "== 4. the full search's best.json, re-run with churn run --config best.json --seed s, s = 0..9"
 for s in 0 1 2 3 4 5 6 7 8 9; do
-  "$churn" run --config none/best.json --seed "$s" --out "rerun-$s" --json 2>/dev/null
-  echo
-done | /usr/bin/python3 -c '
-import json, sys, statistics
-accs = [json.loads(line)["test"]["accuracy"] for line in sys.stdin if line.strip()]
+  "$churn" run --config none/best.json --seed "$s" --out "rerun-$s" --json 2>/dev/null > "rerun-$s.json"
+done
+/usr/bin/python3 -c '
+import json, statistics
+accs = [json.load(open(f"rerun-{s}.json"))["test"]["accuracy"] for s in range(10)]
 print("test accuracy by seed:", " ".join(f"{a:.4f}" for a in accs))
 print(f"mean {statistics.mean(accs):.4f} ± {statistics.stdev(accs):.4f} (sd over seeds)")'
 echo "best.json:"; cat none/best.json; echo

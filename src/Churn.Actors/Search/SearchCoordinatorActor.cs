@@ -102,7 +102,26 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             _log.Warning(Line(_note));
             WriteReport();
         });
-        Receive<RunCancelled>(_ => WriteReport());
+        Receive<RunCancelled>(_ =>
+        {
+            if (_cancelled)
+            {
+                WriteReport();
+            }
+            else
+            {
+                // Not our cancel: the host is shutting down and stopped every run. The search stays "running" in the
+                // store, so the next start resumes it and trains the winner then.
+                _log.Info(Line("the winner's run was cancelled by the host shutting down; the search resumes at the next start"));
+            }
+        });
+        Receive<RunAccepted>(_ => { });
+        Receive<RunRejected>(m =>
+        {
+            _note = $"the winner could not be trained again for its model: the runs actor refused it: {m.Reason}";
+            _log.Warning(Line(_note));
+            WriteReport();
+        });
         Receive<IRunEvent>(_ => { });
         Receive<FilesWritten>(OnFilesWritten);
     }

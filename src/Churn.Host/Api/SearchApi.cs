@@ -96,6 +96,8 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         }
 
         var request = SearchPlanner.Plan(config, definition.Unwrap(), overrides.Unwrap(), id => Path.Combine(config.Out, "searches", id));
+        // Recorded before the answer, so a GET right after the 202 finds the search.
+        store.SearchStarted(request, DateTimeOffset.UtcNow);
         var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(context.RequestAborted);
         searches.Tell(new StartSearch(request, ActorRefs.Nobody));
         var links = Links(request.SearchId);

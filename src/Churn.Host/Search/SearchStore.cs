@@ -128,17 +128,18 @@ public sealed class SearchStore : ISearchJournal
         }
     }
 
+    /// <summary>Idempotent: the HTTP API records a search before answering, and its coordinator records it again as it starts.</summary>
     public void SearchStarted(SearchRequest request, DateTimeOffset at)
     {
         using var connection = Connect();
         using var transaction = connection.BeginTransaction();
         Execute(connection, transaction,
-            "INSERT INTO searches (id, status, owner, request, created_at, updated_at) VALUES ($id, 'running', $owner, $request, $at, $at)",
+            "INSERT OR IGNORE INTO searches (id, status, owner, request, created_at, updated_at) VALUES ($id, 'running', $owner, $request, $at, $at)",
             ("$id", request.SearchId), ("$owner", CurrentOwner), ("$request", JsonSerializer.Serialize(request, JsonFormat.Options)), ("$at", Time(at)));
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
-            INSERT INTO search_trials (search_id, trial, configuration, replicate, seed, config, status)
+            INSERT OR IGNORE INTO search_trials (search_id, trial, configuration, replicate, seed, config, status)
             VALUES ($id, $trial, $configuration, $replicate, $seed, $config, 'pending')
             """;
         var trial = insert.Parameters.Add("$trial", SqliteType.Integer);

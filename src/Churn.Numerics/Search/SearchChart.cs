@@ -15,6 +15,8 @@ public static class SearchChart
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         var shown = leaderboard.Where(r => r.Outcome is ConfigurationOutcome.Complete or ConfigurationOutcome.Pruned).Take(Top).ToList();
+        var lowest = double.PositiveInfinity;
+        var highest = double.NegativeInfinity;
         for (var i = 0; i < shown.Count; i++)
         {
             var row = shown[i];
@@ -28,6 +30,8 @@ public static class SearchChart
                 line.Color = color;
                 line.LineWidth = 1.5f;
                 line.MarkerSize = 0;
+                lowest = Math.Min(lowest, trial.History.Min(h => h.ValidationLoss));
+                highest = Math.Max(highest, trial.History.Max(h => h.ValidationLoss));
                 if (first)
                 {
                     line.LegendText = $"#{row.Rank} (configuration {row.Configuration + 1}): {Leaderboard.Describe(row.Config)}, mean {row.MeanValidationLoss:F4}";
@@ -39,6 +43,12 @@ public static class SearchChart
         plot.XLabel("epoch");
         plot.YLabel("validation cross-entropy");
         plot.ShowLegend(Alignment.UpperRight);
+        if (double.IsFinite(lowest))
+        {
+            // The first epochs' losses are far above the rest; showing 0.1 above the best keeps the part where
+            // configurations differ readable.
+            plot.Axes.SetLimitsY(lowest - 0.005, Math.Min(highest, lowest + 0.1) + 0.005);
+        }
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
 }

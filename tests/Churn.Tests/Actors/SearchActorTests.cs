@@ -15,6 +15,7 @@ namespace Churn.Tests.Actors;
 /// The search's actors wired as the host wires them (without the runs actor, so no winner is trained), driven with
 /// search messages; trials are real TorchSharp trainings on the bundled data unless a test puts a scripted trial in place.
 /// </summary>
+[Collection(Churn.Tests.Model.TorchCollection.Name)]
 public class SearchActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit.TestKit(output: output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);

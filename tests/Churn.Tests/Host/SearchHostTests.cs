@@ -11,6 +11,7 @@ using Churn.Tests.Cli;
 namespace Churn.Tests.Host;
 
 /// <summary><c>/searches</c> on a host in this process, and a <c>churn host</c> process killed mid-search and started again.</summary>
+[Collection(Churn.Tests.Model.TorchCollection.Name)]
 public class SearchHostTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
@@ -100,6 +101,23 @@ public class SearchHostTests
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         using var unknown = await host.Http.GetAsync("searches/search-nope", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Churn_search_with_host_sends_the_search_there_and_prints_its_leaderboard()
+    {
+        await using var host = await TestHost.StartAsync();
+        var dir = TestPaths.NewTempDirectory();
+        await File.WriteAllTextAsync(Path.Combine(dir, "space.json"), Space(3, 1, 3).ToJsonString(), TestContext.Current.CancellationToken);
+
+        var result = await ChurnProcess.RunAsync(
+            dir, "search", "--host", host.Server.Address.ToString(), "--space", "space.json", "--data", TestPaths.BundledData, "--out", Path.Combine(dir, "remote"));
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("submitted to", result.Stderr);
+        Assert.Contains("rank  cfg  validation loss", result.Stdout);
+        Assert.Contains(SearchFiles.TestNote, result.Stdout);
+        Assert.True(File.Exists(Path.Combine(dir, "remote", SearchFiles.BestFile)));
     }
 
     [Theory]

@@ -1,0 +1,107 @@
+using Churn.Actors.Messages;
+using Churn.Host.Search;
+using Churn.Host.Store;
+using Churn.Numerics;
+using Churn.Numerics.Data;
+using Churn.Numerics.Model;
+using Churn.Numerics.Search;
+using Churn.Tests.Search;
+using Microsoft.Data.Sqlite;
+
+namespace Churn.Tests.Host;
+
+/// <summary>The searches' tables in the run store: what the coordinator writes is what a resume reads.</summary>
+public class SearchStoreTests
+{
+    private static SearchRequest Request(string id) =>
+        new(id, "/data/customers.csv", "/out", 4, BalanceStrategy.First, SplitRatios.Default, false, DeviceChoice.Cpu, 2, SchedulerKind.Asha,
+            Sampler.Plan(SearchSpaceTests.Definition() with { Trials = 2, Seeds = 2, Scheduler = SchedulerKind.Asha }, 4));
+
+    [Fact]
+    public void What_the_journal_records_is_what_a_resume_reads()
+    {
+        var path = Path.Combine(TestPaths.NewTempDirectory(), "churn.db");
+        var store = SearchStore.Open(path).Unwrap();
+        var request = Request("search-1");
+        var at = DateTimeOffset.UtcNow;
+        store.SearchStarted(request, at);
+        var trial = request.Plan.Trials[1];
+        store.TrialStarted("search-1", trial, at);
+        store.EpochRecorded("search-1", 1, new EpochMetrics(1, 0.5, 0.7, 0.55, 0.68));
+        store.EpochRecorded("search-1", 1, new EpochMetrics(2, 0.4, 0.8, 0.45, 0.78));
+        var decision = new RungDecision(0, 6, 0, 0.45, RungOutcome.Promoted, 0, 1, 1);
+        store.DecisionRecorded("search-1", decision, at);
+        store.DecisionRecorded("search-1", decision with { Value = 9 }, at);
+        var ended = new TrialRecord(trial, TrialStatus.Pruned, [], "stopped by the scheduler at epoch 2", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1.9));
+
+        store.TrialEnded("search-1", ended with { History = [new EpochMetrics(1, 0.5, 0.7, 0.55, 0.68), new EpochMetrics(2, 0.4, 0.8, 0.45, 0.78)] }, at);
+        var loaded = SearchStore.Open(path).Unwrap().Load("search-1").Unwrap();
+
+        Assert.Equal("running", loaded.Status);
+        Assert.Equal(request.Plan.Trials, loaded.Request.Plan.Trials);
+        Assert.Equal(request with { Plan = loaded.Request.Plan }, loaded.Request);
+        Assert.Equal([TrialStatus.Pending, TrialStatus.Pruned, TrialStatus.Pending, TrialStatus.Pending], loaded.Trials.Select(t => t.Status));
+        Assert.Equal([0.55, 0.45], loaded.Trials[1].History.Select(h => h.ValidationLoss));
+        Assert.Equal("stopped by the scheduler at epoch 2", loaded.Trials[1].Reason);
+        Assert.Equal(decision, Assert.Single(loaded.Decisions));
+        Assert.Equal(1, store.Attempts("search-1")[1]);
+        Assert.Equal(SearchStore.CurrentOwner, loaded.Owner);
+        Assert.Empty(store.Orphaned());
+    }
+
+    [Fact]
+    public void A_trial_started_again_drops_the_epochs_of_its_interrupted_attempt()
+    {
+        var store = SearchStore.Open(Path.Combine(TestPaths.NewTempDirectory(), "churn.db")).Unwrap();
+        var request = Request("search-2");
+        store.SearchStarted(request, DateTimeOffset.UtcNow);
+        store.TrialStarted("search-2", request.Plan.Trials[0], DateTimeOffset.UtcNow);
+        store.EpochRecorded("search-2", 0, new EpochMetrics(1, 0.5, 0.7, 0.55, 0.68));
+
+        store.TrialStarted("search-2", request.Plan.Trials[0], DateTimeOffset.UtcNow);
+
+        Assert.Empty(store.Load("search-2").Unwrap().Trials[0].History);
+        Assert.Equal(2, store.Attempts("search-2")[0]);
+    }
+
+    [Fact]
+    public void The_search_tables_live_beside_the_run_tables_with_their_own_schema_version()
+    {
+        var path = Path.Combine(TestPaths.NewTempDirectory(), "churn.db");
+        using (var runs = SqliteRunStore.Open(path, DateTimeOffset.UtcNow).Unwrap())
+        {
+            Assert.True(SearchStore.Open(path).IsOk);
+        }
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var bump = connection.CreateCommand();
+            bump.CommandText = "UPDATE search_schema SET version = 99";
+            bump.ExecuteNonQuery();
+        }
+
+        var problem = Assert.IsType<Result<SearchStore>.Error>(SearchStore.Open(path)).Problem;
+        Assert.Contains("schema version 99", problem.Reason);
+        using var again = SqliteRunStore.Open(path, DateTimeOffset.UtcNow).Unwrap();
+    }
+
+    [Fact]
+    public void A_search_whose_process_is_gone_is_an_orphan_to_resume()
+    {
+        var path = Path.Combine(TestPaths.NewTempDirectory(), "churn.db");
+        var store = SearchStore.Open(path).Unwrap();
+        store.SearchStarted(Request("search-3"), DateTimeOffset.UtcNow);
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var orphan = connection.CreateCommand();
+            orphan.CommandText = $"UPDATE searches SET owner = '{Environment.MachineName}|{int.MaxValue}|2000-01-01T00:00:00.0000000Z'";
+            orphan.ExecuteNonQuery();
+        }
+
+        Assert.Equal(["search-3"], store.Orphaned());
+        Assert.False(SearchStore.OwnerAlive($"{Environment.MachineName}|{int.MaxValue}|2000-01-01T00:00:00.0000000Z"));
+        Assert.True(SearchStore.OwnerAlive(SearchStore.CurrentOwner));
+        Assert.True(SearchStore.OwnerAlive("another-machine|1|2000-01-01T00:00:00.0000000Z"));
+    }
+}
