@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Akka.Actor;
 
 namespace Churn.Actors;
@@ -11,4 +12,19 @@ public sealed class EventRelayActor<TEvent> : ReceiveActor
     public EventRelayActor(Action<TEvent> relay) => Receive(relay);
 
     public static Props Props(Action<TEvent> relay) => Akka.Actor.Props.Create(() => new EventRelayActor<TEvent>(relay));
+}
+
+public static class EventRelay
+{
+    /// <summary>
+    /// A relay whose events come out of a channel for one reader. The channel also ends when the actor system stops, so
+    /// a command waiting for an outcome the stopped system can no longer send ends its wait instead of hanging.
+    /// </summary>
+    public static (IActorRef Relay, ChannelReader<TEvent> Events) Open<TEvent>(ActorSystem system, string name)
+    {
+        var events = Channel.CreateUnbounded<TEvent>(new UnboundedChannelOptions { SingleReader = true });
+        var relay = system.ActorOf(EventRelayActor<TEvent>.Props(e => events.Writer.TryWrite(e)), name);
+        _ = system.WhenTerminated.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
+        return (relay, events.Reader);
+    }
 }

@@ -59,7 +59,7 @@ public static class ChurnHostBuilder
     public static IHost Embedded(ChurnConfig config, bool verbose, Action<AkkaConfigurationBuilder>? moreActors = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        // The command owns Ctrl-C and SIGTERM (CancelSignals, CommandLifetime): neither the generic host nor Akka's own
+        // The command owns Ctrl-C and SIGTERM (Cli.CancelSignals): neither the generic host nor Akka's own
         // process-exit hook may stop the actor system under a run that is still cancelling.
         builder.Services.AddChurn(builder.Logging, config, verbose ? LogLevel.Debug : LogLevel.None, maxConcurrentRuns: 1, moreActors: akka =>
         {
@@ -67,7 +67,15 @@ public static class ChurnHostBuilder
             moreActors?.Invoke(akka);
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
-        builder.Services.AddSingleton<IHostLifetime, Cli.CommandLifetime>();
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         return builder.Build();
+    }
+
+    /// <summary>The embedded host's lifetime: it starts and stops when the command says so and never listens to signals.</summary>
+    private sealed class CommandLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -6,7 +6,7 @@ namespace Churn.Host.Cli;
 /// Ctrl-C (SIGINT) and SIGTERM both ask a command that runs actors in this process to cancel: the work stops at its
 /// next safe point, what was written stays intact, and the command exits with 130; a second signal ends the process
 /// at once. The embedded host has no signal
-/// handling of its own (<see cref="CommandLifetime"/>): if it had, SIGTERM would stop the actor system under the
+/// handling of its own (its lifetime ignores signals, see <see cref="ChurnHostBuilder.Embedded"/>): if it had, SIGTERM would stop the actor system under the
 /// command, which then waited forever for its run's outcome.
 /// </summary>
 internal sealed class CancelSignals : IDisposable
@@ -51,12 +51,4 @@ internal sealed class CancelSignals : IDisposable
         _interrupt.Dispose();
         _terminate.Dispose();
     }
-}
-
-/// <summary>The embedded host's lifetime: it starts and stops when the command says so and never listens to signals.</summary>
-internal sealed class CommandLifetime : Microsoft.Extensions.Hosting.IHostLifetime
-{
-    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

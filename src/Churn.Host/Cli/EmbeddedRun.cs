@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Hosting;
 using Churn.Actors;
@@ -30,14 +29,11 @@ public static class EmbeddedRun
         {
             var system = host.Services.GetRequiredService<ActorSystem>();
             var runs = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<RunsActor>(CancellationToken.None);
-            var events = Channel.CreateUnbounded<IRunEvent>(new UnboundedChannelOptions { SingleReader = true });
-            var relay = system.ActorOf(EventRelayActor<IRunEvent>.Props(e => events.Writer.TryWrite(e)), "cli-relay");
-            // An actor system that stops before the run's outcome arrives must end the wait, not leave it hanging.
-            _ = system.WhenTerminated.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
+            var (relay, events) = EventRelay.Open<IRunEvent>(system, "cli-relay");
             var runId = NewRunId();
             runs.Tell(new RunPipeline(runId, settings, relay));
             await using var registration = cancel.Register(() => runs.Tell(new CancelRun(runId)));
-            await foreach (var e in events.Reader.ReadAllAsync(CancellationToken.None))
+            await foreach (var e in events.ReadAllAsync(CancellationToken.None))
             {
                 onEvent(e);
                 if (e is RunSucceeded or RunFailed or RunCancelled)

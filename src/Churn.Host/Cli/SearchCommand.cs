@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Hosting;
 using Churn.Actors;
@@ -160,14 +159,11 @@ public static class SearchCommand
         {
             var system = host.Services.GetRequiredService<ActorSystem>();
             var searches = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(CancellationToken.None);
-            var events = Channel.CreateUnbounded<ISearchEvent>(new UnboundedChannelOptions { SingleReader = true });
-            var relay = system.ActorOf(EventRelayActor<ISearchEvent>.Props(e => events.Writer.TryWrite(e)), "cli-search-relay");
-            // An actor system that stops before the search's outcome arrives must end the wait, not leave it hanging.
-            _ = system.WhenTerminated.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
+            var (relay, events) = EventRelay.Open<ISearchEvent>(system, "cli-search-relay");
             searches.Tell(new StartSearch(request, relay, resume));
             await using var registration = cancel.Token.Register(() => searches.Tell(new CancelSearch(request.SearchId)));
             var ended = 0;
-            await foreach (var e in events.Reader.ReadAllAsync(CancellationToken.None))
+            await foreach (var e in events.ReadAllAsync(CancellationToken.None))
             {
                 switch (e)
                 {
