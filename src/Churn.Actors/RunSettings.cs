@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Churn.Numerics.Data;
 using Churn.Numerics.Model;
 
@@ -29,7 +30,11 @@ public sealed record RunSettings(
     ModelConfig Model,
     DeviceChoice Device,
     string? NpzDir = null,
-    int Threads = 0)
+    int Threads = 0,
+    ImmutableArray<string> LogFeatures = default)
 {
-    public PrepareOptions PrepareOptions => new(Balance, Seed, Ratios, Stratify);
+    /// <summary>Features standardized as ln(1 + x); none unless asked (the original recipe).</summary>
+    public ImmutableArray<string> LogFeatures { get; init; } = LogFeatures.IsDefault ? [] : LogFeatures;
+
+    public PrepareOptions PrepareOptions => new(Balance, Seed, Ratios, Stratify, LogFeatures);
 }

@@ -24,9 +24,13 @@ public sealed record SearchRequest(
     int Parallel,
     SchedulerKind Scheduler,
     SearchPlan Plan,
-    int Threads = 0)
+    int Threads = 0,
+    ImmutableArray<string> LogFeatures = default)
 {
-    public PrepareOptions PrepareOptions => new(Balance, Seed, Ratios, Stratify);
+    /// <summary>Features the shared splits standardize as ln(1 + x); searches stored before the option read as none.</summary>
+    public ImmutableArray<string> LogFeatures { get; init; } = LogFeatures.IsDefault ? [] : LogFeatures;
+
+    public PrepareOptions PrepareOptions => new(Balance, Seed, Ratios, Stratify, LogFeatures);
 
     /// <summary>
     /// Intra-op threads per trial: <see cref="Threads"/> when set, otherwise one. The networks' matrices are too small for

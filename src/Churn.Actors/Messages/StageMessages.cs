@@ -27,7 +27,7 @@ public sealed record BalanceData(string RunId, LoadedData Loaded, BalanceStrateg
 
 public sealed record DataBalanced(string RunId, Balanced Balanced);
 
-public sealed record ScaleData(string RunId, Balanced Balanced, IActorRef ReplyTo) : IStageCommand;
+public sealed record ScaleData(string RunId, Balanced Balanced, ImmutableArray<string> LogFeatures, IActorRef ReplyTo) : IStageCommand;
 
 public sealed record DataScaled(string RunId, Dataset Scaled, ScalerParameters Scaler);
 

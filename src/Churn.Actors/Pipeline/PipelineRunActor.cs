@@ -66,12 +66,12 @@ public sealed class PipelineRunActor : ReceiveActor
         {
             _state = _state with { Balanced = m.Balanced };
             Completed($"{m.Balanced.After.Buyers} buyers + {m.Balanced.After.NonBuyers} non-buyers kept ({m.Balanced.Strategy.ToString().ToLowerInvariant()})");
-            Begin(Stage.Scale, _stages.Scaler, new ScaleData(Id, m.Balanced, Self));
+            Begin(Stage.Scale, _stages.Scaler, new ScaleData(Id, m.Balanced, Settings.LogFeatures, Self));
         });
         Receive<DataScaled>(m =>
         {
             _state = _state with { Scaler = m.Scaler };
-            Completed($"{m.Scaler.Means.Length} features standardized");
+            Completed(ScalerActor.Describe(m.Scaler));
             Begin(Stage.Split, _stages.Splitter, new SplitData(Id, m.Scaled, Settings.Ratios, Settings.Seed, Settings.Stratify, Self));
         });
         Receive<DataSplit>(m =>

@@ -319,7 +319,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         _start.ReplyTo.Tell(new SearchWinnerTraining(Id, best.Configuration, best.Config));
         var settings = new RunSettings(
             RunMode.Full, Request.DataPath, Request.OutDir, Preparation.DefaultPrefix, Request.Seed, Request.Balance, Request.Ratios,
-            Request.Stratify, best.Config, Request.Device, Threads: Request.ThreadsPerTrial);
+            Request.Stratify, best.Config, Request.Device, Threads: Request.ThreadsPerTrial, LogFeatures: Request.LogFeatures);
         _runs.Tell(new RunPipeline(WinnerRunId, settings, Self));
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Churn.Actors;
@@ -20,10 +21,11 @@ public static class ChurnCli
 
           run       prepare + train + evaluate + save: the main job
                     [--data CSV] [--out DIR] [--seed N] [--config FILE] [--balance first|random]
+                    [--log-features none|skewed|NAME,...]
                     [--split 0.8,0.1,0.1] [--stratify] [--device auto|cpu|cuda|mps] [--json] [--timings] [--verbose]
           prepare   load, balance, standardize, shuffle, split and write the .npz files
                     [--data CSV] [--out DIR] [--seed N] [--config FILE] [--balance first|random]
-                    [--split 0.8,0.1,0.1] [--stratify] [--prefix NAME] [--verbose]
+                    [--log-features none|skewed|NAME,...] [--split 0.8,0.1,0.1] [--stratify] [--prefix NAME] [--verbose]
           train     train from three .npz files  --npz DIR [--prefix NAME] [--out DIR] [--seed N]
                     [--config FILE] [--device ...] [--json] [--verbose]
           predict   score customers  --model DIR --input CSV [--output CSV] [--verbose]
@@ -41,7 +43,7 @@ public static class ChurnCli
         Defaults come from config/churn.json beside the executable; --config FILE overrides them.
         """;
 
-    private static readonly string[] PrepareOptions = ["data", "out", "seed", "config", "balance", "split", "prefix", "device", "host", "token"];
+    private static readonly string[] PrepareOptions = ["data", "out", "seed", "config", "balance", "log-features", "split", "prefix", "device", "host", "token"];
     private static readonly string[] TrainOptions = ["npz", "prefix", "out", "seed", "config", "device"];
     private static readonly string[] PredictOptions = ["model", "input", "output"];
     private static readonly string[] RunFlags = ["stratify", "json", "verbose", "timings"];
@@ -127,6 +129,17 @@ public static class ChurnCli
                 }
 
                 c = c with { Balance = strategy };
+            }
+
+            if (a.Get("log-features") is { } logFeatures)
+            {
+                var parsed = FeatureTransform.Parse(logFeatures);
+                if (parsed is Result<ImmutableArray<string>>.Error logError)
+                {
+                    return Result.Fail<ChurnConfig>($"--log-features: {logError.Problem.Reason}");
+                }
+
+                c = c with { LogFeatures = parsed.Unwrap() };
             }
 
             if (a.Get("device") is { } device)

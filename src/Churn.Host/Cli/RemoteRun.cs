@@ -69,6 +69,11 @@ public static class RemoteRun
             }
         }
 
+        if (a.Get("log-features") is { } logFeatures)
+        {
+            request["logFeatures"] = logFeatures;
+        }
+
         if (a.UInt64("seed") is Result<ulong?>.Error seedError)
         {
             return seedError.Problem;

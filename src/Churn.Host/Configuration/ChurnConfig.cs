@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -33,9 +34,13 @@ public sealed partial record ChurnConfig(
     DeviceChoice Device,
     ModelConfig Model,
     HostSettings Host,
-    string Logs)
+    string Logs,
+    ImmutableArray<string> LogFeatures = default)
 {
     public const string DefaultFile = "churn.json";
+
+    /// <summary>Features standardized as ln(1 + x): none by default, which is the original recipe.</summary>
+    public ImmutableArray<string> LogFeatures { get; init; } = LogFeatures.IsDefault ? [] : LogFeatures;
 
     private sealed record Dto(
         string Data,
@@ -48,7 +53,8 @@ public sealed partial record ChurnConfig(
         DeviceChoice Device,
         ModelConfig Model,
         HostSettings? Host,
-        string? Logs);
+        string? Logs,
+        JsonNode? LogFeatures = null);
 
     private static readonly JsonSerializerOptions ReadOptions = new(JsonFormat.Options)
     {
@@ -74,7 +80,7 @@ public sealed partial record ChurnConfig(
 
     /// <summary>Run settings for this configuration; relative paths are resolved by the caller's working directory.</summary>
     public RunSettings ToRunSettings(RunMode mode, string? npzDir = null) =>
-        new(mode, ResolveData(Data), Out, Prefix, Seed, Balance, Split, Stratify, Model, Device, npzDir);
+        new(mode, ResolveData(Data), Out, Prefix, Seed, Balance, Split, Stratify, Model, Device, npzDir, LogFeatures: LogFeatures);
 
     /// <summary>
     /// The bundled data file is found from any working directory: a relative path that does not exist here is looked
@@ -168,12 +174,28 @@ public sealed partial record ChurnConfig(
             return Result.Fail<ChurnConfig>("empty configuration", file);
         }
 
+        var logFeatures = ParseLogFeatures(dto.LogFeatures);
+        if (logFeatures is Result<ImmutableArray<string>>.Error logError)
+        {
+            return logError.Problem with { File = file, Column = "logFeatures" };
+        }
         return Splitter.ParseRatios(dto.Split)
             .Bind(split => dto.Model.Validate().Map(model => (split, model)))
             .Match(
-                ok => Result.Ok(new ChurnConfig(dto.Data, dto.Out, dto.Prefix, dto.Seed, dto.Balance, ok.split, dto.Stratify, dto.Device, ok.model, dto.Host ?? new HostSettings(), dto.Logs ?? "logs")),
+                ok => Result.Ok(new ChurnConfig(
+                    dto.Data, dto.Out, dto.Prefix, dto.Seed, dto.Balance, ok.split, dto.Stratify, dto.Device, ok.model, dto.Host ?? new HostSettings(), dto.Logs ?? "logs",
+                    logFeatures.Match(names => names, _ => []))),
                 problem => Result.Fail<ChurnConfig>(problem with { File = file, Column = problem.Column is null ? null : $"model.{problem.Column}".Replace("model.split", "split", StringComparison.Ordinal) }));
     }
+
+    /// <summary>"none", "skewed", a comma-separated string of feature names, or a list of them; missing means none.</summary>
+    private static Result<ImmutableArray<string>> ParseLogFeatures(JsonNode? node) => node switch
+    {
+        null => Result.Ok(ImmutableArray<string>.Empty),
+        JsonValue v when v.TryGetValue<string>(out var text) => FeatureTransform.Parse(text),
+        JsonArray a when a.All(e => e is JsonValue ev && ev.TryGetValue<string>(out _)) => FeatureTransform.Names(a.Select(e => e!.GetValue<string>())),
+        _ => Result.Fail<ImmutableArray<string>>($"expected \"none\", \"skewed\" or a list of feature names, got {node.ToJsonString()}"),
+    };
 
     /// <summary>The field a deserialization error is about, and the reason in the file's terms rather than .NET's.</summary>
     private static (string? Field, string Reason) Explain(JsonException ex)

@@ -16,7 +16,7 @@ public static partial class RunRequest
 {
     public const string BodyField = "body";
 
-    private static readonly string[] RunFields = ["data", "out", "prefix", "seed", "balance", "split", "stratify", "device", "model"];
+    private static readonly string[] RunFields = ["data", "out", "prefix", "seed", "balance", "split", "stratify", "logFeatures", "device", "model"];
 
     /// <summary>
     /// The settings of the run <paramref name="runId"/> that <paramref name="body"/> asks for, laid over
@@ -100,6 +100,7 @@ public static partial class RunRequest
             ["balance"] = JsonSerializer.SerializeToNode(settings.Balance, JsonFormat.Options),
             ["split"] = string.Create(CultureInfo.InvariantCulture, $"{r.Train:R},{r.Validation:R},{r.Test:R}"),
             ["stratify"] = settings.Stratify,
+            ["logFeatures"] = new JsonArray([.. settings.LogFeatures.Select(f => JsonValue.Create(f))]),
             ["device"] = JsonSerializer.SerializeToNode(settings.Device, JsonFormat.Options),
             ["model"] = JsonSerializer.SerializeToNode(settings.Model, JsonFormat.Options),
         };

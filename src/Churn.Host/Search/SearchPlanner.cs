@@ -37,6 +37,7 @@ public static class SearchPlanner
             overrides.Parallel ?? Environment.ProcessorCount,
             definition.Scheduler,
             Sampler.Plan(definition, seed),
-            overrides.Threads ?? 0);
+            overrides.Threads ?? 0,
+            definition.LogFeatures ?? config.LogFeatures);
     }
 }

@@ -51,7 +51,7 @@ public static class Preparation
     public static Result<Prepared> Prepare(LoadedData loaded, PrepareOptions options) =>
         Balancer.Balance(loaded.Data, options.Balance, options.Seed).Bind(balanced =>
         {
-            var (scaled, scaler) = Scaler.FitApply(balanced.Data);
+            var (scaled, scaler) = Scaler.FitApply(balanced.Data, options.LogFeatures);
             return Splitter.Split(scaled, options.Ratios, options.Seed, options.Stratify)
                 .Map(splits => new Prepared(loaded, balanced, scaler, splits, options));
         });
@@ -151,6 +151,12 @@ public static class Preparation
             return new Problem(
                 $"the manifest's scaler needs {Schema.FeatureCount} finite means and {Schema.FeatureCount} positive finite stds",
                 path, Column: "scaler");
+        }
+        if (!scaler.LogFeatures.All(Schema.FeatureNames.Contains))
+        {
+            return new Problem(
+                $"the manifest's log features ({string.Join(", ", scaler.LogFeatures)}) are not all among this program's features",
+                path, Column: "scaler.logFeatures");
         }
         return Result.Ok(manifest);
     }

@@ -8,11 +8,15 @@ public static class Scaler
 {
     /// <summary>
     /// Per-column mean and population standard deviation (divide by n, as numpy's <c>std</c> does). A constant
-    /// column gets divisor 1 and its exact value as mean, so it maps to exactly 0.
+    /// column gets divisor 1 and its exact value as mean, so it maps to exactly 0. The columns named in
+    /// <paramref name="logFeatures"/> are fitted on <c>ln(1 + x)</c> of their values.
     /// </summary>
-    public static ScalerParameters Fit(Matrix<double> inputs)
+    /// <exception cref="ArgumentException">A log feature is not one of the columns, or a logged value is -1 or less (bugs: names and values are checked before).</exception>
+    public static ScalerParameters Fit(Matrix<double> inputs, ImmutableArray<string> logFeatures = default)
     {
-        var values = DatasetRows.ReadColumnMajor(inputs);
+        var names = FeatureNamesFor(inputs.ColumnCount);
+        var logged = LoggedColumns(names, logFeatures);
+        var values = Transformed(DatasetRows.ReadColumnMajor(inputs), inputs.RowCount, logged);
         var n = inputs.RowCount;
         var means = new double[inputs.ColumnCount];
         var stds = new double[inputs.ColumnCount];
@@ -53,7 +57,7 @@ public static class Scaler
             means[c] = mean;
             stds[c] = std > 0 ? std : 1;
         }
-        return new ScalerParameters(FeatureNamesFor(inputs.ColumnCount), [.. means], [.. stds]);
+        return new ScalerParameters(names, [.. means], [.. stds], logFeatures.IsDefault ? [] : names.Where(logFeatures.Contains).ToImmutableArray());
     }
 
     /// <summary>A new matrix; <paramref name="inputs"/> is left as it was.</summary>
@@ -66,8 +70,8 @@ public static class Scaler
                 $"scaler has {parameters.Means.Length} means and {parameters.Stds.Length} stds for {inputs.ColumnCount} columns",
                 nameof(parameters));
         }
-        var source = DatasetRows.ReadColumnMajor(inputs);
         var n = inputs.RowCount;
+        var source = Transformed(DatasetRows.ReadColumnMajor(inputs), n, LoggedColumns(parameters.FeatureNames, parameters.LogFeatures));
         var values = new double[source.Length];
         for (var c = 0; c < inputs.ColumnCount; c++)
         {
@@ -84,10 +88,48 @@ public static class Scaler
     }
 
     /// <summary>Fits on <paramref name="data"/> and returns the standardized copy with the parameters.</summary>
-    public static (Dataset Scaled, ScalerParameters Parameters) FitApply(Dataset data)
+    public static (Dataset Scaled, ScalerParameters Parameters) FitApply(Dataset data, ImmutableArray<string> logFeatures = default)
     {
-        var parameters = Fit(data.Inputs);
+        var parameters = Fit(data.Inputs, logFeatures);
         return (data with { Inputs = Apply(parameters, data.Inputs) }, parameters);
+    }
+
+    private static bool[] LoggedColumns(ImmutableArray<string> names, ImmutableArray<string> logFeatures)
+    {
+        var logged = new bool[names.Length];
+        foreach (var feature in logFeatures.IsDefault ? [] : logFeatures)
+        {
+            var index = names.IndexOf(feature);
+            if (index < 0)
+            {
+                throw new ArgumentException($"'{feature}' is not one of the columns {string.Join(", ", names)}", nameof(logFeatures));
+            }
+            logged[index] = true;
+        }
+        return logged;
+    }
+
+    /// <summary>The column-major values with ln(1 + x) taken in the logged columns: a new array when any is logged.</summary>
+    private static double[] Transformed(double[] columnMajor, int rows, bool[] logged)
+    {
+        if (!logged.Contains(true))
+        {
+            return columnMajor;
+        }
+        var values = (double[])columnMajor.Clone();
+        for (var c = 0; c < logged.Length; c++)
+        {
+            if (!logged[c])
+            {
+                continue;
+            }
+            foreach (ref var v in values.AsSpan(c * rows, rows))
+            {
+                // Only a bug gets here with v <= -1: the loader refuses negative values in every feature.
+                v = v > -1 ? double.LogP1(v) : throw new ArgumentException($"ln(1 + x) of {v} in column {c} is undefined");
+            }
+        }
+        return values;
     }
 
     private static ImmutableArray<string> FeatureNamesFor(int columns) =>

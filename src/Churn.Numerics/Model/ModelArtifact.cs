@@ -232,6 +232,10 @@ public sealed record ModelArtifact(
         {
             return new Problem($"the scaler needs a mean and a standard deviation for each of the {architecture.Inputs} inputs", Column: "scaler");
         }
+        if (!scaler.LogFeatures.IsEmpty && (scaler.FeatureNames.IsDefault || !scaler.LogFeatures.All(scaler.FeatureNames.Contains)))
+        {
+            return new Problem("the scaler's log features are not among its feature names", Column: "scaler.logFeatures");
+        }
         return manifest.History.IsDefault ? new Problem("the training history is missing", Column: "history") : null;
     }
 

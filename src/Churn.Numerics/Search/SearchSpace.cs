@@ -125,7 +125,8 @@ public enum SchedulerKind
 /// <summary>
 /// A whole search as read from a space file: the space, how many configurations, how many seeds each, and the fixed
 /// training settings. <see cref="Trials"/> counts configurations; each is trained <see cref="Seeds"/> times.
-/// <see cref="Balance"/>, when set, is how the search balances the data instead of the run configuration's strategy.
+/// <see cref="Balance"/> and <see cref="LogFeatures"/>, when set, are how the search prepares the data instead of the run
+/// configuration's settings.
 /// </summary>
 public sealed record SearchDefinition(
     SearchSpace Space,
@@ -136,7 +137,8 @@ public sealed record SearchDefinition(
     double MinDelta,
     SchedulerKind Scheduler,
     AshaOptions Asha,
-    BalanceStrategy? Balance = null)
+    BalanceStrategy? Balance = null,
+    ImmutableArray<string>? LogFeatures = null)
 {
     /// <summary>The configuration a sampled point becomes: the point's values with the search's fixed settings.</summary>
     public ModelConfig Configure(int depth, int width, Activation activation, double learningRate, int batchSize, int patience, double dropout, double weightDecay, bool shuffle) =>

@@ -93,7 +93,7 @@ public static class SpaceFile
 
     private static SearchDefinition Definition(JsonObject root)
     {
-        Known(root, "", "sampling", "trials", "seeds", "maxEpochs", "minDelta", "scheduler", "asha", "balance", "space");
+        Known(root, "", "sampling", "trials", "seeds", "maxEpochs", "minDelta", "scheduler", "asha", "balance", "logFeatures", "space");
         var sampling = Word(root, "sampling", ("random", Sampling.Random), ("grid", Sampling.Grid));
         var trials = Whole(Required(root, "trials", ""), "trials", 1, MaxTrials);
         var seeds = Whole(Required(root, "seeds", ""), "seeds", 1, MaxSeeds);
@@ -106,8 +106,9 @@ public static class SpaceFile
         var scheduler = Word(root, "scheduler", ("none", SchedulerKind.None), ("asha", SchedulerKind.Asha));
         var asha = root["asha"] is null ? AshaOptions.Default : Asha(Object(root["asha"], "asha"));
         BalanceStrategy? balance = root["balance"] is null ? null : Word(root, "balance", ("first", BalanceStrategy.First), ("random", BalanceStrategy.Random));
+        ImmutableArray<string>? logFeatures = root["logFeatures"] is { } log ? LogFeatures(log) : null;
         var space = Space(Object(Required(root, "space", ""), "space"));
-        var definition = new SearchDefinition(space, sampling, trials, seeds, maxEpochs, minDelta, scheduler, asha, balance);
+        var definition = new SearchDefinition(space, sampling, trials, seeds, maxEpochs, minDelta, scheduler, asha, balance, logFeatures);
         if (sampling == Sampling.Grid)
         {
             var size = space.GridSize();
@@ -122,6 +123,18 @@ public static class SpaceFile
             }
         }
         return definition;
+    }
+
+    /// <summary>"none", "skewed", a comma-separated string of feature names, or a list of them.</summary>
+    private static ImmutableArray<string> LogFeatures(JsonNode node)
+    {
+        var parsed = node switch
+        {
+            JsonValue v when v.TryGetValue<string>(out var text) => FeatureTransform.Parse(text),
+            JsonArray a when a.All(e => e is JsonValue ev && ev.TryGetValue<string>(out _)) => FeatureTransform.Names(a.Select(e => e!.GetValue<string>())),
+            _ => throw new FieldException("logFeatures", $"must be \"none\", \"skewed\" or a list of feature names, got {Describe(node)}"),
+        };
+        return parsed.Match(names => names, problem => throw new FieldException("logFeatures", problem.Reason));
     }
 
     private static AshaOptions Asha(JsonObject o)
