@@ -64,6 +64,10 @@ public static class ConsoleOutput
             Row("rows read", m.RowsRead.ToString("N0", Invariant));
             Row("balanced", $"{m.After.Buyers:N0} buyers + {m.After.NonBuyers:N0} non-buyers ({m.Strategy.ToString().ToLowerInvariant()})");
             Row("train/validation/test", $"{m.Splits.Train:N0} / {m.Splits.Validation:N0} / {m.Splits.Test:N0}");
+            if (!m.Scaler.LogFeatures.IsEmpty)
+            {
+                Row("ln(1 + x) of", string.Join(", ", m.Scaler.LogFeatures));
+            }
         }
 
         if (training is { } model)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Churn.Numerics.Data;
 using Churn.Tests.Data;
 
 namespace Churn.Tests.Cli;
@@ -114,6 +115,7 @@ public class CliTests
     [InlineData("--seed", "-1")]
     [InlineData("--split", "0.5,0.5,0.5")]
     [InlineData("--balance", "sideways")]
+    [InlineData("--log-features", "price")]
     [InlineData("--config", "missing.json")]
     public async Task Impossible_option_values_fail_clearly(string option, string value)
     {
@@ -124,17 +126,21 @@ public class CliTests
         Assert.DoesNotContain("   at ", result.Stderr);
     }
 
-    [Fact]
-    public async Task A_config_file_with_an_out_of_range_field_names_file_and_field()
+    [Theory]
+    [InlineData("""{ "model": { "depth": 0 } }""", "depth")]
+    [InlineData("""{ "logFeatures": ["price_avg", "colour"] }""", "logFeatures")]
+    [InlineData("""{ "logFeatures": 3 }""", "logFeatures")]
+    public async Task A_config_file_with_an_out_of_range_field_names_file_and_field(string content, string field)
     {
         var dir = TestPaths.NewTempDirectory();
-        File.WriteAllText(Path.Combine(dir, "bad.json"), """{ "model": { "depth": 0 } }""");
+        File.WriteAllText(Path.Combine(dir, "bad.json"), content);
 
         var result = await ChurnProcess.RunAsync(dir, "run", "--config", "bad.json");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("bad.json", result.Stderr);
-        Assert.Contains("depth", result.Stderr);
+        Assert.Contains(field, result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
     }
 
     [Fact]
@@ -170,6 +176,31 @@ public class CliTests
             Assert.InRange(p, 0.0, 1.0);
             Assert.Equal(p >= 0.5 ? "1" : "0", l.Split(',')[2]);
         });
+    }
+
+    [Fact]
+    public async Task A_model_trained_on_log_features_scores_raw_customers_as_its_test_evaluation_did()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "quick.json"), """{ "model": { "maxEpochs": 5 }, "logFeatures": ["price_avg"] }""");
+
+        var run = await ChurnProcess.RunAsync(
+            dir, "run", "--data", TestPaths.BundledData, "--out", "out", "--config", "quick.json", "--log-features", "skewed", "--seed", "4", "--json");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var predict = await ChurnProcess.RunAsync(dir, "predict", "--model", "out/model", "--input", TestPaths.BundledData, "--output", "scores.csv");
+        Assert.True(predict.ExitCode == 0, predict.Stderr);
+
+        // The flag overrides the file, and the model carries the transform that scoring must repeat.
+        using var model = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "out", "model", "model.json")));
+        Assert.Equal(FeatureTransform.Skewed, model.RootElement.GetProperty("scaler").GetProperty("logFeatures").EnumerateArray().Select(e => e.GetString()));
+        // The test customers, found by preparing again in-process with the same seed, score to the run's test accuracy.
+        var loaded = CustomerCsv.Load(TestPaths.BundledData).Unwrap();
+        var test = Preparation.Prepare(loaded, PrepareOptions.Default with { Seed = 4, LogFeatures = FeatureTransform.Skewed }).Unwrap().Splits.Test;
+        var predicted = File.ReadLines(Path.Combine(dir, "scores.csv")).Skip(1).Select(l => l.Split(','))
+            .ToDictionary(f => long.Parse(f[0], CultureInfo.InvariantCulture), f => f[2] == "1" ? 1 : 0);
+        var correct = test.Ids.Select((id, i) => predicted[id] == test.Targets[i]).Count(c => c);
+        using var metrics = JsonDocument.Parse(run.Stdout);
+        Assert.Equal(metrics.RootElement.GetProperty("test").GetProperty("accuracy").GetDouble(), (double)correct / test.Rows, 12);
     }
 
     [Fact]

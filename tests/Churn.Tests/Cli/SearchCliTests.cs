@@ -12,6 +12,7 @@ public class SearchCliTests
     private static string Space(string scheduler) => $$"""
         {
           "trials": 4, "seeds": 2, "maxEpochs": 40, "scheduler": "{{scheduler}}", "asha": { "rungs": [3, 6], "reductionFactor": 3 },
+          "logFeatures": "skewed",
           "space": {
             "depth": [1, 2], "width": [16, 32, 64], "activation": ["relu", "tanh"], "learningRate": { "min": 0.0005, "max": 0.005, "scale": "log" },
             "batchSize": [64, 128], "patience": [20], "dropout": [0, 0.1], "weightDecay": [0]

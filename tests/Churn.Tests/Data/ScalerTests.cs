@@ -1,3 +1,6 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Churn.Numerics;
 using Churn.Numerics.Data;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -56,5 +59,81 @@ public class ScalerTests
         var parameters = Scaler.Fit(train);
         var scaled = Scaler.Apply(parameters, other);
         Assert.Equal((10 - parameters.Means[4]) / parameters.Stds[4], scaled[0, 4], 1e-12);
+    }
+}
+
+public class LogFeatureTests
+{
+    private static readonly Dataset Bundled = CustomerCsv.Load(TestFiles.BundledCsv).Unwrap().Data;
+
+    [Fact]
+    public void Named_features_are_standardized_as_ln_1_plus_x_and_the_others_as_before()
+    {
+        var before = Bundled.Inputs.ToColumnMajorArray();
+        var logged = ImmutableArray.Create("price_avg", "last_visit_days");
+
+        var (scaled, parameters) = Scaler.FitApply(Bundled, logged);
+        var (plain, _) = Scaler.FitApply(Bundled);
+
+        Assert.Equal(logged, parameters.LogFeatures);
+        Assert.Equal(before, Bundled.Inputs.ToColumnMajorArray());
+        foreach (var name in logged)
+        {
+            var c = Schema.FeatureNames.IndexOf(name);
+            var expected = Bundled.Inputs.Column(c).Select(v => Math.Log(1 + v)).ToArray();
+            var mean = expected.Average();
+            var std = Math.Sqrt(expected.Select(v => (v - mean) * (v - mean)).Average());
+            Assert.Equal(mean, parameters.Means[c], 1e-12);
+            Assert.Equal(std, parameters.Stds[c], 1e-12);
+            for (var i = 0; i < Bundled.Rows; i += 997)
+            {
+                Assert.Equal((expected[i] - mean) / std, scaled.Inputs[i, c], 1e-12);
+            }
+        }
+        var untouched = Schema.FeatureNames.IndexOf("completion");
+        Assert.Equal(plain.Inputs.Column(untouched).ToArray(), scaled.Inputs.Column(untouched).ToArray());
+    }
+
+    [Fact]
+    public void Saved_parameters_applied_to_raw_rows_reproduce_the_prepared_splits()
+    {
+        var loaded = CustomerCsv.Load(TestFiles.BundledCsv).Unwrap();
+        var options = PrepareOptions.Default with { Seed = 7, LogFeatures = FeatureTransform.Skewed };
+        var prepared = Preparation.Prepare(loaded, options).Unwrap();
+
+        // What scoring does: raw rows of the test customers, through the parameters as they were saved and read back.
+        var json = JsonSerializer.Serialize(prepared.Scaler, JsonFormat.Options);
+        var saved = JsonSerializer.Deserialize<ScalerParameters>(json, JsonFormat.Options)!;
+        var index = loaded.Data.Ids.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i);
+        var raw = DatasetRows.Select(loaded.Data, [.. prepared.Splits.Test.Ids.Select(id => index[id])]);
+
+        Assert.Equal(FeatureTransform.Skewed, saved.LogFeatures);
+        Assert.Equal(prepared.Splits.Test.Inputs.ToColumnMajorArray(), Scaler.Apply(saved, raw.Inputs).ToColumnMajorArray());
+    }
+
+    [Fact]
+    public void Parameters_saved_before_log_features_existed_read_as_none()
+    {
+        var json = """{ "featureNames": ["a"], "means": [1.5], "stds": [2] }""";
+        var parameters = JsonSerializer.Deserialize<ScalerParameters>(json, JsonFormat.Options)!;
+        Assert.Empty(parameters.LogFeatures);
+        Assert.Equal(-0.25, Scaler.Apply(parameters, Matrix<double>.Build.Dense(1, 1, [1.0]))[0, 0]);
+    }
+
+    [Theory]
+    [InlineData("none", new string[0])]
+    [InlineData(" ", new string[0])]
+    [InlineData("Skewed", new[] { "book_length_avg_min", "book_length_total_min", "price_avg", "price_total", "minutes_listened", "support_requests", "last_visit_days" })]
+    [InlineData("review_score,price_avg", new[] { "price_avg", "review_score" })]
+    public void The_option_parses_to_schema_ordered_names(string text, string[] expected) =>
+        Assert.Equal(expected, FeatureTransform.Parse(text).Unwrap());
+
+    [Fact]
+    public void An_unknown_feature_is_refused_with_the_known_names()
+    {
+        var problem = Rows.ProblemOf(FeatureTransform.Parse("price_avg,minutes"));
+        Assert.Equal("logFeatures", problem.Column);
+        Assert.Contains("'minutes' is not a feature", problem.Reason);
+        Assert.Contains("minutes_listened", problem.Reason);
     }
 }

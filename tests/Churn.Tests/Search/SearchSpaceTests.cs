@@ -157,6 +157,8 @@ public class SearchSpaceTests
     [InlineData("""{ "space": { "widht": [3] } }""", "space.widht")]
     [InlineData("""{ "space": { "shuffleEachEpoch": [1] } }""", "space.shuffleEachEpoch[0]")]
     [InlineData("""{ "balance": "last" }""", "balance")]
+    [InlineData("""{ "logFeatures": "price" }""", "logFeatures")]
+    [InlineData("""{ "logFeatures": ["price_avg", 3] }""", "logFeatures")]
     [InlineData("""{ "seeds": 0 }""", "seeds")]
     [InlineData("""{ "scheduler": "hyperband" }""", "scheduler")]
     [InlineData("""{ "asha": { "rungs": [4, 4], "reductionFactor": 3 } }""", "asha.rungs[1]")]
@@ -225,6 +227,25 @@ public class SearchSpaceTests
         Assert.Equal([4.0], definition.Space.Depth.Points);
         Assert.Equal(Definition().Space.Width, definition.Space.Width);
         Assert.Equal(Definition().Space.BatchSize.Points, definition.Space.BatchSize.Points);
+    }
+
+    [Theory]
+    [InlineData("\"skewed\"", new[] { "book_length_avg_min", "book_length_total_min", "price_avg", "price_total", "minutes_listened", "support_requests", "last_visit_days" })]
+    [InlineData("\"none\"", new string[0])]
+    [InlineData("[\"last_visit_days\", \"price_avg\", \"price_avg\"]", new[] { "price_avg", "last_visit_days" })]
+    [InlineData("\"last_visit_days, price_avg\"", new[] { "price_avg", "last_visit_days" })]
+    public void Log_features_are_read_as_schema_ordered_names(string json, string[] expected)
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var defaults = Path.Combine(dir, "search.json");
+        var userFile = Path.Combine(dir, "mine.json");
+        File.WriteAllText(defaults, Small);
+        File.WriteAllText(userFile, $$"""{ "logFeatures": {{json}} }""");
+
+        var definition = SpaceFile.Load(defaults, userFile).Unwrap();
+
+        Assert.Equal(expected, definition.LogFeatures!.Value);
+        Assert.Null(SpaceFile.Load(defaults, null).Unwrap().LogFeatures);
     }
 
     [Fact]
