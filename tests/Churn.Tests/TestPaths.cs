@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Churn.Tests;
 
 /// <summary>Where the repository, the bundled data and the built executable are, seen from the test assembly.</summary>
@@ -16,6 +18,32 @@ public static class TestPaths
             var configuration = Path.GetFileName(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)))!;
             return Path.Combine(RepoRoot, "src", "Churn.Host", "bin", configuration, "net10.0", "churn");
         }
+    }
+
+    /// <summary>
+    /// How to start <c>churn</c> with <paramref name="args"/> in <paramref name="workingDirectory"/>, output redirected.
+    /// It goes through <c>env --default-signal=INT,QUIT</c>: a shell starts background jobs with SIGINT ignored, an
+    /// ignored signal stays ignored across exec, and then the tests' Ctrl-C would never reach the command when the
+    /// suite itself runs in the background. A terminal's foreground command, which these tests play, has it.
+    /// </summary>
+    public static ProcessStartInfo ChurnStart(string workingDirectory, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo("/usr/bin/env")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = System.Text.Encoding.UTF8,
+            StandardErrorEncoding = System.Text.Encoding.UTF8,
+        };
+        start.ArgumentList.Add("--default-signal=INT,QUIT");
+        start.ArgumentList.Add(Churn);
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        return start;
     }
 
     /// <summary>A new empty directory for one test's outputs, removed when the test run ends.</summary>

@@ -39,7 +39,8 @@ public sealed record WriteDataset(string RunId, string Directory, string Prefix,
 
 public sealed record DatasetWritten(string RunId, PrepareManifest Manifest);
 
-public sealed record EvaluateModel(string RunId, TrainedModel Model, Dataset Test, ImmutableArray<string> FeatureNames, ulong Seed, IActorRef ReplyTo) : IStageCommand;
+/// <summary>Evaluate on the test split and, when the run balanced the data itself, on the non-buyers it left out.</summary>
+public sealed record EvaluateModel(string RunId, TrainedModel Model, Dataset Test, ImmutableArray<string> FeatureNames, ulong Seed, IActorRef ReplyTo, Dataset? LeftOut = null) : IStageCommand;
 
 public sealed record ModelEvaluated(string RunId, TestReport Report);
 

@@ -11,10 +11,12 @@ public sealed class EvaluatorActor : StageActor
     public EvaluatorActor() =>
         Stage<EvaluateModel>(
             Messages.Stage.Evaluate,
-            c => Result.Ok<object>(new ModelEvaluated(c.RunId, Metrics.Evaluate(c.Model, c.Test, c.FeatureNames, c.Seed))),
-            e => Describe(((ModelEvaluated)e).Report.Test));
+            c => Result.Ok<object>(new ModelEvaluated(c.RunId, Metrics.Evaluate(c.Model, c.Test, c.FeatureNames, c.Seed, c.LeftOut))),
+            e => Describe(((ModelEvaluated)e).Report));
 
-    private static string Describe(ClassificationMetrics t) => $"test accuracy {t.Accuracy:F4}, ROC AUC {t.RocAuc:F4}";
+    public static string Describe(TestReport r) =>
+        $"test accuracy {r.Test.Accuracy:F4}, ROC AUC {r.Test.RocAuc:F4}"
+        + (r.LeftOut is { } l ? $"; {l.CalledNonBuyers:P1} of {l.Rows} left-out non-buyers called non-buyers, ROC AUC with them {l.RocAucWithTest:F4}" : "");
 
     public static Props Props() => Akka.Actor.Props.Create(() => new EvaluatorActor());
 }

@@ -105,12 +105,14 @@ public sealed class PipelineRunActor : ReceiveActor
         {
             _state = _state with { Model = m.Model };
             Completed($"{m.Model.EpochsRun} epochs on {m.Model.Device}, best epoch {m.Model.BestEpoch}");
-            Begin(Stage.Evaluate, _stages.Evaluator, new EvaluateModel(Id, m.Model, _state.Splits!.Test, Schema.FeatureNames, Settings.Seed, Self));
+            // Runs that balanced the data themselves know which customers it left out; runs from .npz files do not.
+            var leftOut = _state.Loaded is { } loaded && _state.Balanced is { } balanced ? Preparation.LeftOut(loaded, balanced, _state.Scaler!) : null;
+            Begin(Stage.Evaluate, _stages.Evaluator, new EvaluateModel(Id, m.Model, _state.Splits!.Test, Schema.FeatureNames, Settings.Seed, Self, leftOut));
         });
         Receive<ModelEvaluated>(m =>
         {
             _state = _state with { Report = m.Report };
-            Completed($"test accuracy {m.Report.Test.Accuracy:F4}, ROC AUC {m.Report.Test.RocAuc:F4}");
+            Completed(EvaluatorActor.Describe(m.Report));
             var artifacts = new RunArtifacts(_state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Seed, _state.Manifest);
             Begin(Stage.Save, _stages.Saver, new SaveRun(Id, Settings.OutDir, artifacts, Self));
         });

@@ -45,11 +45,12 @@ public static class ConsoleOutput
             o.Report?.Test,
             o.Report?.Importance ?? [],
             o.Report?.Gains ?? [],
-            o.Files);
+            o.Files,
+            o.Report?.LeftOut);
 
     /// <summary>The same summary from a run's <c>metrics.json</c>, as a host reports it.</summary>
     public static void TrainingSummary(PrepareManifest? manifest, RunMetrics? metrics, IEnumerable<string> files) =>
-        TrainingSummary(manifest, metrics?.Training, metrics?.Test, metrics?.Importance ?? [], metrics?.Gains ?? [], files);
+        TrainingSummary(manifest, metrics?.Training, metrics?.Test, metrics?.Importance ?? [], metrics?.Gains ?? [], files, metrics?.LeftOut);
 
     private static void TrainingSummary(
         PrepareManifest? manifest,
@@ -57,7 +58,8 @@ public static class ConsoleOutput
         ClassificationMetrics? test,
         ImmutableArray<FeatureImportance> importance,
         ImmutableArray<GainsRow> gains,
-        IEnumerable<string> files)
+        IEnumerable<string> files,
+        LeftOutCheck? leftOut)
     {
         if (manifest is { } m)
         {
@@ -82,6 +84,11 @@ public static class ConsoleOutput
             Row("ROC AUC / log loss", $"{t.RocAuc:F4} / {t.LogLoss:F4}");
             var c = t.Confusion;
             Row("confusion", $"TP {c.TruePositives}  FP {c.FalsePositives}  TN {c.TrueNegatives}  FN {c.FalseNegatives}");
+            if (leftOut is { } l)
+            {
+                // The balanced test split is half buyers; the customers the app advertises to are mostly not.
+                Row("left-out non-buyers", string.Create(Invariant, $"{l.CalledNonBuyers:P1} of {l.Rows:N0} called non-buyers; ROC AUC with the test rows {l.RocAucWithTest:F4}"));
+            }
             StandardOutput.Writer.WriteLine();
             StandardOutput.Writer.WriteLine("  behaviours that matter most (drop in test ROC AUC when shuffled)");
             foreach (var f in importance.Take(5))

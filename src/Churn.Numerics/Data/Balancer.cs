@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Churn.Numerics.Data;
 
 /// <summary>Balances the classes "according to priority": every buyer is kept, non-buyers are undersampled.</summary>
@@ -58,6 +60,7 @@ public static class Balancer
         }
 
         var rows = new int[before.Buyers + keepCount];
+        var leftOut = ImmutableArray.CreateBuilder<int>(before.NonBuyers - keepCount);
         var r = 0;
         for (var row = 0; row < data.Targets.Length; row++)
         {
@@ -65,8 +68,12 @@ public static class Balancer
             {
                 rows[r++] = row;
             }
+            else
+            {
+                leftOut.Add(row);
+            }
         }
         var balanced = DatasetRows.Select(data, rows);
-        return Result.Ok(new Balanced(balanced, before, balanced.Counts(), strategy));
+        return Result.Ok(new Balanced(balanced, before, balanced.Counts(), strategy, leftOut.MoveToImmutable()));
     }
 }

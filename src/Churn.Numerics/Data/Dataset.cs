@@ -75,8 +75,15 @@ public enum BalanceStrategy
     Random,
 }
 
-/// <summary>The balanced rows (in file order) and the class counts before and after.</summary>
-public sealed record Balanced(Dataset Data, ClassCounts Before, ClassCounts After, BalanceStrategy Strategy);
+/// <summary>
+/// The balanced rows (in file order) and the class counts before and after. <see cref="LeftOut"/> holds the row
+/// numbers (in the data that was balanced, in file order) of the non-buyers balancing dropped: the evaluation scores
+/// them to show how the model does on customers outside the balanced sample.
+/// </summary>
+public sealed record Balanced(Dataset Data, ClassCounts Before, ClassCounts After, BalanceStrategy Strategy, ImmutableArray<int> LeftOut = default)
+{
+    public ImmutableArray<int> LeftOut { get; init; } = LeftOut.IsDefault ? [] : LeftOut;
+}
 
 /// <summary>
 /// Per-feature standardization fitted on the balanced data. <see cref="Stds"/> holds the divisor actually used:

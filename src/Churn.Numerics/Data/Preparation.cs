@@ -56,6 +56,16 @@ public static class Preparation
                 .Map(splits => new Prepared(loaded, balanced, scaler, splits, options));
         });
 
+    /// <summary>
+    /// The non-buyers balancing left out, scaled with <paramref name="scaler"/> as the splits were: what the evaluation
+    /// scores besides the test split. Empty when balancing dropped nobody.
+    /// </summary>
+    public static Dataset LeftOut(LoadedData loaded, Balanced balanced, ScalerParameters scaler)
+    {
+        var rows = DatasetRows.Select(loaded.Data, balanced.LeftOut.AsSpan());
+        return rows with { Inputs = Scaler.Apply(scaler, rows.Inputs) };
+    }
+
     /// <summary>The manifest of a preparation whose files are named by <paramref name="files"/>.</summary>
     public static PrepareManifest Manifest(Prepared prepared, ImmutableArray<string> files) =>
         new(

@@ -27,12 +27,20 @@ public sealed record GainsRow(double ContactedShare, int Contacted, int BuyersRe
 /// <summary>A point of the ROC curve.</summary>
 public sealed record RocPoint(double FalsePositiveRate, double TruePositiveRate);
 
-/// <summary>Everything the test split says about a model.</summary>
+/// <summary>
+/// How the model does on the non-buyers balancing left out, which the balanced test split never shows: the share it
+/// calls non-buyers (at 0.5), and ROC AUC over the test rows and those together, a population with the app's real
+/// majority of non-buyers.
+/// </summary>
+public sealed record LeftOutCheck(int Rows, double CalledNonBuyers, double RocAucWithTest);
+
+/// <summary>Everything the test split (and, when known, the customers balancing left out) says about a model.</summary>
 public sealed record TestReport(
     ClassificationMetrics Test,
     ImmutableArray<FeatureImportance> Importance,
     ImmutableArray<GainsRow> Gains,
-    ImmutableArray<RocPoint> Roc);
+    ImmutableArray<RocPoint> Roc,
+    LeftOutCheck? LeftOut = null);
 
 public static class Metrics
 {
@@ -196,8 +204,11 @@ public static class Metrics
         ];
     }
 
-    /// <summary>The full test report of <paramref name="model"/> on <paramref name="test"/>.</summary>
-    public static TestReport Evaluate(TrainedModel model, Dataset test, ImmutableArray<string> featureNames, ulong seed)
+    /// <summary>
+    /// The full test report of <paramref name="model"/> on <paramref name="test"/>; with <paramref name="leftOut"/>
+    /// (the non-buyers balancing dropped, scaled as the test split is) also the <see cref="LeftOutCheck"/>.
+    /// </summary>
+    public static TestReport Evaluate(TrainedModel model, Dataset test, ImmutableArray<string> featureNames, ulong seed, Dataset? leftOut = null)
     {
         RequireTargets(test);
         var probabilities = Scoring.Probabilities(model, test.Inputs);
@@ -205,7 +216,18 @@ public static class Metrics
             Classification(probabilities, test.Targets),
             PermutationImportance(model, test, featureNames, seed),
             Gains(probabilities, test.Targets),
-            Roc(probabilities, test.Targets));
+            Roc(probabilities, test.Targets),
+            leftOut is { Rows: > 0 } rows ? LeftOut(model, rows, probabilities, test.Targets) : null);
+    }
+
+    private static LeftOutCheck LeftOut(TrainedModel model, Dataset leftOut, ImmutableArray<double> testProbabilities, ImmutableArray<int> testTargets)
+    {
+        var probabilities = Scoring.Probabilities(model, leftOut.Inputs);
+        var calledNonBuyers = probabilities.Count(p => p < 0.5);
+        return new LeftOutCheck(
+            leftOut.Rows,
+            (double)calledNonBuyers / leftOut.Rows,
+            RocAuc(testProbabilities.AddRange(probabilities), testTargets.AddRange(Enumerable.Repeat(0, leftOut.Rows))));
     }
 
     /// <summary>Mann–Whitney U over average ranks: the chance a random buyer scores above a random non-buyer, ties counting half.</summary>

@@ -37,7 +37,8 @@ public sealed record RunMetrics(
     ClassificationMetrics Test,
     ImmutableArray<FeatureImportance> Importance,
     ImmutableArray<GainsRow> Gains,
-    TrainingSummary Training);
+    TrainingSummary Training,
+    LeftOutCheck? LeftOut = null);
 
 /// <summary>Writes a run's model directory, <c>metrics.json</c> and <c>report.png</c>.</summary>
 public static class RunFiles
@@ -58,7 +59,8 @@ public static class RunFiles
             a.Report.Test,
             a.Report.Importance,
             a.Report.Gains,
-            new TrainingSummary(a.Model.Device, a.Model.EpochsRun, a.Model.BestEpoch, a.Model.History));
+            new TrainingSummary(a.Model.Device, a.Model.EpochsRun, a.Model.BestEpoch, a.Model.History),
+            a.Report.LeftOut);
     }
 
     public static Result<SavedRun> Save(string outDir, RunArtifacts artifacts)

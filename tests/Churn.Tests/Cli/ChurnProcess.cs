@@ -55,20 +55,5 @@ public static class ChurnProcess
         return (new ChurnResult(process.ExitCode, await stdout, stderr.ToString()), clock.Elapsed);
     }
 
-    private static Process Start(string workingDirectory, string[] args)
-    {
-        var start = new ProcessStartInfo(TestPaths.Churn)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        return Process.Start(start)!;
-    }
+    private static Process Start(string workingDirectory, string[] args) => Process.Start(TestPaths.ChurnStart(workingDirectory, args))!;
 }

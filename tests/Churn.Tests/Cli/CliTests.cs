@@ -158,6 +158,10 @@ public class CliTests
         Assert.InRange(test.GetProperty("rocAuc").GetDouble(), 0.5, 1.0);
         Assert.True(test.GetProperty("logLoss").GetDouble() > 0);
         Assert.Equal(10, metrics.RootElement.GetProperty("importance").GetArrayLength());
+        var leftOut = metrics.RootElement.GetProperty("leftOut");
+        Assert.Equal(11_847 - 2_237, leftOut.GetProperty("rows").GetInt32());
+        Assert.InRange(leftOut.GetProperty("calledNonBuyers").GetDouble(), 0.0, 1.0);
+        Assert.InRange(leftOut.GetProperty("rocAucWithTest").GetDouble(), 0.5, 1.0);
         Assert.Equal(10, metrics.RootElement.GetProperty("gains").GetArrayLength());
         Assert.True(File.Exists(Path.Combine(dir, "out", "report.png")));
         Assert.True(File.Exists(Path.Combine(dir, "out", "model", "model.json")));
@@ -257,6 +261,8 @@ public class CliTests
         using var metrics = JsonDocument.Parse(result.Stdout);
         Assert.Equal(60, metrics.RootElement.GetProperty("test").GetProperty("rows").GetInt32());
         Assert.True(metrics.RootElement.GetProperty("test").GetProperty("accuracy").GetDouble() > 0.7, "a linear rule is learnable");
+        // Splits read from files do not say which customers balancing left out, so there is nothing to check them on.
+        Assert.False(metrics.RootElement.TryGetProperty("leftOut", out var leftOut) && leftOut.ValueKind != JsonValueKind.Null);
         Assert.True(File.Exists(Path.Combine(dir, "trained", "model", "model.json")));
     }
 

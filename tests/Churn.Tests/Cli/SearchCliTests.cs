@@ -38,11 +38,7 @@ public class SearchCliTests
         var dir = NewWorkingDirectory(scheduler);
 
         // Kill the process with SIGKILL once two trials have ended and others are training (or paused at a rung).
-        var start = new ProcessStartInfo(TestPaths.Churn) { WorkingDirectory = dir, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in SearchArgs("killed"))
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = TestPaths.ChurnStart(dir, SearchArgs("killed"));
         string? searchId = null;
         var ended = 0;
         using (var process = Process.Start(start)!)

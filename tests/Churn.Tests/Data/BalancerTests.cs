@@ -50,6 +50,23 @@ public class BalancerTests
         var balanced = Balancer.Balance(data, strategy, 5).Unwrap();
         Assert.Equal(new ClassCounts(4, 2), balanced.After);
         Assert.Equal(data.Ids, balanced.Data.Ids);
+        Assert.Empty(balanced.LeftOut);
+    }
+
+    [Theory]
+    [InlineData(BalanceStrategy.First)]
+    [InlineData(BalanceStrategy.Random)]
+    public void The_left_out_rows_are_exactly_the_non_buyers_not_kept_in_file_order(BalanceStrategy strategy)
+    {
+        var data = Rows.Mixed(buyers: 30, nonBuyers: 170);
+        var balanced = Balancer.Balance(data, strategy, 11).Unwrap();
+
+        Assert.Equal(140, balanced.LeftOut.Length);
+        Assert.Equal(balanced.LeftOut.Order(), balanced.LeftOut);
+        Assert.All(balanced.LeftOut, row => Assert.Equal(0, data.Targets[row]));
+        var leftOutIds = balanced.LeftOut.Select(row => data.Ids[row]).ToHashSet();
+        Assert.Empty(leftOutIds.Intersect(balanced.Data.Ids));
+        Assert.Equal(data.Ids.Order(), leftOutIds.Concat(balanced.Data.Ids).Order());
     }
 
     [Theory]

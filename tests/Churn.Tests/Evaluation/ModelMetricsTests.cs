@@ -48,6 +48,28 @@ public class ModelMetricsTests
         Assert.Equal(1.0, report.Test.Accuracy);
     }
 
+    [Fact]
+    public void The_left_out_check_scores_the_left_out_non_buyers_beside_the_test_split()
+    {
+        var test = SignalData(300, seed: 6);
+        var model = HandModels.SigmoidOfFirstInput();
+        // Non-buyers as the dropped ones are: a few the model gets wrong (first input above 0), most it gets right.
+        var random = new Random(8);
+        var inputs = Matrix<double>.Build.Dense(200, 3, (r, c) => c > 0 ? random.NextDouble() : r < 50 ? 0.01 + random.NextDouble() : -0.01 - random.NextDouble());
+        var leftOut = new Dataset([], inputs, [.. Enumerable.Repeat(0, 200)]);
+
+        var report = Metrics.Evaluate(model, test, Features, seed: 1, leftOut);
+
+        var check = Assert.IsType<LeftOutCheck>(report.LeftOut);
+        Assert.Equal(200, check.Rows);
+        Assert.Equal(150 / 200.0, check.CalledNonBuyers);
+        var all = Scoring.Probabilities(model, test.Inputs).AddRange(Scoring.Probabilities(model, inputs));
+        var expectedAuc = Metrics.Classification(all, test.Targets.AddRange(leftOut.Targets)).RocAuc;
+        Assert.Equal(expectedAuc, check.RocAucWithTest, 12);
+        Assert.True(check.RocAucWithTest < report.Test.RocAuc, "wrongly scored non-buyers must lower the AUC");
+        Assert.Null(Metrics.Evaluate(model, test, Features, seed: 1).LeftOut);
+    }
+
     /// <summary>Buyers exactly where the first input is positive; the other two inputs are noise.</summary>
     private static Dataset SignalData(int rows, int seed)
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Churn.Host.Store;
 
 namespace Churn.Tests.Host;
@@ -123,24 +122,11 @@ public partial class HostCliTests
 
     private static Process Start(string dir, string? token, params string[] args)
     {
-        var start = new ProcessStartInfo(TestPaths.Churn)
-        {
-            WorkingDirectory = dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
+        var start = TestPaths.ChurnStart(dir, args);
         start.Environment.Remove("CHURN_API_TOKEN");
         if (token is not null)
         {
             start.Environment["CHURN_API_TOKEN"] = token;
-        }
-
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
         }
 
         return Process.Start(start)!;

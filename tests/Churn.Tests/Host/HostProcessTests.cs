@@ -93,18 +93,7 @@ public class HostProcessTests
         public static async Task<HostProcess> StartAsync(string directory, string store, string config)
         {
             var port = FreePort();
-            var start = new ProcessStartInfo(TestPaths.Churn)
-            {
-                WorkingDirectory = directory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var a in new[] { "host", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", store, "--config", config })
-            {
-                start.ArgumentList.Add(a);
-            }
-
+            var start = TestPaths.ChurnStart(directory, ["host", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", store, "--config", config]);
             var host = new HostProcess(Process.Start(start)!, port);
             host._process.OutputDataReceived += (_, e) => host.Append(e.Data);
             host._process.ErrorDataReceived += (_, e) => host.Append(e.Data);

@@ -215,11 +215,7 @@ public class SearchHostTests
                 listener.Start();
                 port = ((IPEndPoint)listener.LocalEndpoint).Port;
             }
-            var start = new ProcessStartInfo(TestPaths.Churn) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "host", "--port", port.ToString(CultureInfo.InvariantCulture), "--store", store })
-            {
-                start.ArgumentList.Add(a);
-            }
+            var start = TestPaths.ChurnStart(directory, ["host", "--port", port.ToString(CultureInfo.InvariantCulture), "--store", store]);
             var host = new HostProcess(Process.Start(start)!, port);
             host._process.BeginOutputReadLine();
             host._process.BeginErrorReadLine();
