@@ -48,6 +48,23 @@ public class HostApiTests
     }
 
     [Fact]
+    public async Task A_run_asked_for_log_features_prepares_with_them_and_says_so()
+    {
+        await using var host = await TestHost.StartAsync();
+        var body = RunBodies.Prepare(Path.Combine(host.Directory, "logged"));
+        body["logFeatures"] = "price_avg,last_visit_days";
+
+        var id = await host.SubmitAsync(body);
+        await host.EventsAsync(id);
+
+        var run = await host.GetJsonAsync($"runs/{id}");
+        Assert.Equal("succeeded", run["status"]!.GetValue<string>());
+        string[] expected = ["price_avg", "last_visit_days"];
+        Assert.Equal(expected, run["config"]!["logFeatures"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(expected, run["manifest"]!["scaler"]!["logFeatures"]!.AsArray().Select(n => n!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task A_late_follower_gets_what_happened_so_far_then_the_end()
     {
         await using var host = await TestHost.StartAsync();

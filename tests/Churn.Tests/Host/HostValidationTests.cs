@@ -19,6 +19,8 @@ public class HostValidationTests
         { """{"seed": -1}""", "seed" },
         { """{"stratify": "yes"}""", "stratify" },
         { """{"balance": "sideways"}""", "balance" },
+        { """{"logFeatures": ["price_avg", "colour"]}""", "logFeatures" },
+        { """{"logFeatures": {"price_avg": true}}""", "logFeatures" },
         { """{"device": "abacus"}""", "device" },
         { """{"model": {"batchSize": "many"}}""", "model.batchSize" },
         { """{"model": {"batchSize": 0}}""", "model.batchSize" },
