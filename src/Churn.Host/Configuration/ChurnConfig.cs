@@ -174,7 +174,7 @@ public sealed partial record ChurnConfig(
             return Result.Fail<ChurnConfig>("empty configuration", file);
         }
 
-        var logFeatures = ParseLogFeatures(dto.LogFeatures);
+        var logFeatures = dto.LogFeatures is { } log ? FeatureTransform.FromJson(log) : Result.Ok(ImmutableArray<string>.Empty);
         if (logFeatures is Result<ImmutableArray<string>>.Error logError)
         {
             return logError.Problem with { File = file, Column = "logFeatures" };
@@ -187,15 +187,6 @@ public sealed partial record ChurnConfig(
                     logFeatures.Match(names => names, _ => []))),
                 problem => Result.Fail<ChurnConfig>(problem with { File = file, Column = problem.Column is null ? null : $"model.{problem.Column}".Replace("model.split", "split", StringComparison.Ordinal) }));
     }
-
-    /// <summary>"none", "skewed", a comma-separated string of feature names, or a list of them; missing means none.</summary>
-    private static Result<ImmutableArray<string>> ParseLogFeatures(JsonNode? node) => node switch
-    {
-        null => Result.Ok(ImmutableArray<string>.Empty),
-        JsonValue v when v.TryGetValue<string>(out var text) => FeatureTransform.Parse(text),
-        JsonArray a when a.All(e => e is JsonValue ev && ev.TryGetValue<string>(out _)) => FeatureTransform.Names(a.Select(e => e!.GetValue<string>())),
-        _ => Result.Fail<ImmutableArray<string>>($"expected \"none\", \"skewed\" or a list of feature names, got {node.ToJsonString()}"),
-    };
 
     /// <summary>The field a deserialization error is about, and the reason in the file's terms rather than .NET's.</summary>
     private static (string? Field, string Reason) Explain(JsonException ex)

@@ -125,17 +125,8 @@ public static class SpaceFile
         return definition;
     }
 
-    /// <summary>"none", "skewed", a comma-separated string of feature names, or a list of them.</summary>
-    private static ImmutableArray<string> LogFeatures(JsonNode node)
-    {
-        var parsed = node switch
-        {
-            JsonValue v when v.TryGetValue<string>(out var text) => FeatureTransform.Parse(text),
-            JsonArray a when a.All(e => e is JsonValue ev && ev.TryGetValue<string>(out _)) => FeatureTransform.Names(a.Select(e => e!.GetValue<string>())),
-            _ => throw new FieldException("logFeatures", $"must be \"none\", \"skewed\" or a list of feature names, got {Describe(node)}"),
-        };
-        return parsed.Match(names => names, problem => throw new FieldException("logFeatures", problem.Reason));
-    }
+    private static ImmutableArray<string> LogFeatures(JsonNode node) =>
+        FeatureTransform.FromJson(node).Match(names => names, problem => throw new FieldException("logFeatures", problem.Reason));
 
     private static AshaOptions Asha(JsonObject o)
     {
