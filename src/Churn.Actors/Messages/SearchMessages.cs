@@ -90,7 +90,7 @@ public sealed record SearchWinnerTraining(string SearchId, int Configuration, Mo
 
 /// <summary>
 /// How a search ended. The leaderboard ranks by validation loss only; <paramref name="WinnerTest"/> is the winner's
-/// one evaluation on the test split. <paramref name="TrialWall"/> and <paramref name="TrialInSession"/> sum every
+/// one evaluation on the test split, and <paramref name="WinnerLeftOut"/> its check on the non-buyers balancing left out. <paramref name="TrialWall"/> and <paramref name="TrialInSession"/> sum every
 /// trial's wall time (less any wait at a rung for the scheduler's decision) and the part of it inside the training
 /// session, so their difference is the actors' overhead.
 /// </summary>
@@ -105,7 +105,8 @@ public sealed record SearchSummary(
     ClassificationMetrics? WinnerTest,
     string? ModelDirectory,
     ImmutableArray<string> Files,
-    string? Note);
+    string? Note,
+    LeftOutCheck? WinnerLeftOut = null);
 
 public sealed record SearchCompleted(string SearchId, SearchSummary Summary) : ISearchEvent;
 

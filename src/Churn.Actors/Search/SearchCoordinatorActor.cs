@@ -47,6 +47,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     private string _phase = "preparing";
     private bool _cancelled;
     private ClassificationMetrics? _winnerTest;
+    private LeftOutCheck? _winnerLeftOut;
     private string? _modelDirectory;
     private string? _note;
 
@@ -92,6 +93,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         Receive<RunSucceeded>(m =>
         {
             _winnerTest = m.Outputs.Report?.Test;
+            _winnerLeftOut = m.Outputs.Report?.LeftOut;
             _modelDirectory = m.Outputs.ModelDirectory;
             _log.Info(Line($"winner trained and evaluated on the test split: accuracy {_winnerTest?.Accuracy:F4}"));
             WriteReport();
@@ -378,13 +380,14 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             Id, _cancelled ? "cancelled" : "completed", Request.DataPath, Request.PrepareOptions, Request.Scheduler,
             Leaderboard.Rank(_state.Trials, _state.Seeds), _state.Trials, _state.Asha?.Decisions ?? [], _state.EpochsSpent,
             _clock.Elapsed, wall, inSession, _winnerTest,
-            _note ?? (_cancelled ? "cancelled: the leaderboard holds the configurations finished so far; no model was trained for the test split" : null));
+            _note ?? (_cancelled ? "cancelled: the leaderboard holds the configurations finished so far; no model was trained for the test split" : null),
+            _winnerLeftOut);
     }
 
     private SearchSummary Summary(ImmutableArray<string> files)
     {
         var r = Report();
-        return new SearchSummary(r.Status, r.Leaderboard, r.Trials.Length, r.EpochsSpent, r.Elapsed, r.TrialWall, r.TrialInSession, _winnerTest, _modelDirectory, files, r.Note);
+        return new SearchSummary(r.Status, r.Leaderboard, r.Trials.Length, r.EpochsSpent, r.Elapsed, r.TrialWall, r.TrialInSession, _winnerTest, _modelDirectory, files, r.Note, _winnerLeftOut);
     }
 
     private SearchSnapshot Snapshot() =>

@@ -237,6 +237,10 @@ public static class SearchCommand
             Row("winner on test", string.Create(Invariant, $"accuracy {t.Accuracy:F4}, ROC AUC {t.RocAuc:F4}, log loss {t.LogLoss:F4}"));
             Row("", SearchFiles.TestNote);
         }
+        if (s.WinnerLeftOut is { } l)
+        {
+            Row("left-out non-buyers", ConsoleOutput.LeftOut(l));
+        }
         if (s.Note is not null)
         {
             Row("note", s.Note);

@@ -22,7 +22,8 @@ public sealed record SearchReport(
     TimeSpan TrialWall,
     TimeSpan TrialInSession,
     ClassificationMetrics? WinnerTest,
-    string? Note)
+    string? Note,
+    LeftOutCheck? WinnerLeftOut = null)
 {
     /// <summary>The share of the trials' wall time spent outside the training session: what the actors around it cost.</summary>
     public double Overhead => TrialWall > TimeSpan.Zero ? (TrialWall - TrialInSession) / TrialWall : double.NaN;
@@ -121,6 +122,7 @@ public static class SearchFiles
             ["actorOverhead"] = double.IsNaN(r.Overhead) ? null : Math.Round(r.Overhead, 4),
             ["best"] = best is null ? null : JsonSerializer.SerializeToNode(best, JsonFormat.Options),
             ["winnerTest"] = r.WinnerTest is null ? null : JsonSerializer.SerializeToNode(r.WinnerTest, JsonFormat.Options),
+            ["winnerLeftOut"] = r.WinnerLeftOut is null ? null : JsonSerializer.SerializeToNode(r.WinnerLeftOut, JsonFormat.Options),
             ["testUse"] = TestNote,
             ["note"] = r.Note,
             ["leaderboard"] = JsonSerializer.SerializeToNode(r.Leaderboard, JsonFormat.Options),

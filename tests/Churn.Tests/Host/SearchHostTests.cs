@@ -94,6 +94,7 @@ public class SearchHostTests
         Assert.Equal(3, done["leaderboard"]!.AsArray().Count);
         Assert.Equal(SearchFiles.TestNote, done["testUse"]!.GetValue<string>());
         Assert.NotNull(done["summary"]!["winnerTest"]!["accuracy"]);
+        Assert.Equal(11_847 - 2_237, done["summary"]!["winnerLeftOut"]!["rows"]!.GetValue<int>());
         Assert.True(File.Exists(Path.Combine(outDir, SearchFiles.BestFile)));
         Assert.True(File.Exists(Path.Combine(outDir, "model", "model.json")));
 
