@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Churn.Host.Search;
@@ -164,7 +162,7 @@ public class SearchHostTests
         var store = Path.Combine(dir, "runs", "churn.db");
         var body = Body(Path.Combine(dir, "hosted"), trials: 4, seeds: 2, maxEpochs: 12);
         string id;
-        using (var first = await HostProcess.StartAsync(dir, store))
+        await using (var first = await HostProcess.StartAsync(dir, store))
         {
             id = await SubmitAsync(first.Http, body);
             await WaitForAsync(first.Http, id, s => s["trials"]!["ended"]!.GetValue<int>() >= 3);
@@ -174,7 +172,7 @@ public class SearchHostTests
         Assert.Equal("running", before.Status);
         Assert.Contains(before.Trials, t => t.Status == TrialStatus.Running);
 
-        using var second = await HostProcess.StartAsync(dir, store);
+        await using var second = await HostProcess.StartAsync(dir, store);
         var done = await WaitForAsync(second.Http, id, s => Status(s) != "running");
 
         Assert.Equal("completed", Status(done));
@@ -193,70 +191,5 @@ public class SearchHostTests
         Assert.Equal(
             await File.ReadAllTextAsync(Path.Combine(dir, "straight", SearchFiles.LeaderboardFile), TestContext.Current.CancellationToken),
             await File.ReadAllTextAsync(Path.Combine(dir, "hosted", SearchFiles.LeaderboardFile), TestContext.Current.CancellationToken));
-    }
-
-    /// <summary>One <c>churn host</c> process on a free port of 127.0.0.1.</summary>
-    private sealed class HostProcess : IDisposable
-    {
-        private readonly Process _process;
-
-        private HostProcess(Process process, int port)
-        {
-            _process = process;
-            Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
-        }
-
-        public HttpClient Http { get; }
-
-        public static async Task<HostProcess> StartAsync(string directory, string store)
-        {
-            int port;
-            using (var listener = new TcpListener(IPAddress.Loopback, 0))
-            {
-                listener.Start();
-                port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            }
-            var start = TestPaths.ChurnStart(directory, ["host", "--port", port.ToString(CultureInfo.InvariantCulture), "--store", store]);
-            var host = new HostProcess(Process.Start(start)!, port);
-            host._process.BeginOutputReadLine();
-            host._process.BeginErrorReadLine();
-            var deadline = DateTime.UtcNow + Patience;
-            while (true)
-            {
-                Assert.False(host._process.HasExited, "churn host exited early");
-                try
-                {
-                    using var health = await host.Http.GetAsync("health", TestContext.Current.CancellationToken);
-                    if (health.StatusCode == HttpStatusCode.OK)
-                    {
-                        return host;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-                Assert.True(DateTime.UtcNow < deadline, "churn host did not answer in time");
-                await Task.Delay(200, TestContext.Current.CancellationToken);
-            }
-        }
-
-        /// <summary>SIGKILL: the host records nothing more.</summary>
-        public void Kill()
-        {
-            _process.Kill();
-            _process.WaitForExit();
-        }
-
-        public void Dispose()
-        {
-            Http.Dispose();
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                _process.WaitForExit();
-            }
-            _process.Dispose();
-        }
     }
 }

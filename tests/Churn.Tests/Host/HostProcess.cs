@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Churn.Tests.Host;
+
+/// <summary>One <c>churn host</c> process on a free port, and an HTTP client for it.</summary>
+internal sealed class HostProcess : IAsyncDisposable
+{
+    /// <summary>How long a start, a run or a search may take before the test gives up (a loaded 2-core machine is slow).</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private HostProcess(Process process, int port)
+    {
+        _process = process;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>An HTTP client for the host's API.</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>Starts <c>churn host</c> on a free port with <paramref name="store"/> (and <paramref name="config"/>), and waits until it answers.</summary>
+    public static async Task<HostProcess> StartAsync(string directory, string store, string? config = null)
+    {
+        var port = FreePort();
+        string[] args = ["host", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", store];
+        var start = TestPaths.ChurnStart(directory, config is null ? args : [.. args, "--config", config]);
+        var host = new HostProcess(Process.Start(start)!, port);
+        host._process.OutputDataReceived += (_, e) => host.Append(e.Data);
+        host._process.ErrorDataReceived += (_, e) => host.Append(e.Data);
+        host._process.BeginOutputReadLine();
+        host._process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            Assert.False(host._process.HasExited, $"churn host exited early:\n{host.Output}");
+            try
+            {
+                using var health = await host.Http.GetAsync("health", TestContext.Current.CancellationToken);
+                if (health.StatusCode == HttpStatusCode.OK)
+                {
+                    return host;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"churn host did not answer in time:\n{host.Output}");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public async Task<string> SubmitAsync(JsonObject run)
+    {
+        using var response = await Http.PostAsync("runs", new StringContent(run.ToJsonString(), Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
+        return JsonNode.Parse(body)!["id"]!.GetValue<string>();
+    }
+
+    public async Task<JsonNode> GetAsync(string path) =>
+        JsonNode.Parse(await Http.GetStringAsync(path, TestContext.Current.CancellationToken))!;
+
+    public async Task<JsonNode> WaitForAsync(string runId, Func<JsonNode, bool> until)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            var run = await GetAsync($"runs/{runId}");
+            if (until(run))
+            {
+                return run;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"run {runId} did not get there: {run.ToJsonString()}\n{Output}");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>SIGKILL: the host gets no chance to record anything.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit();
+    }
+
+    /// <summary>SIGTERM, as a service manager stops a service; returns the exit code.</summary>
+    public async Task<int> TerminateAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Append(string? line)
+    {
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
