@@ -90,8 +90,8 @@ public sealed record SearchWinnerTraining(string SearchId, int Configuration, Mo
 
 /// <summary>
 /// How a search ended. The leaderboard ranks by validation loss only; <paramref name="WinnerTest"/> is the winner's
-/// one evaluation on the test split, and <paramref name="WinnerLeftOut"/> its check on the non-buyers balancing left out. <paramref name="TrialWall"/> and <paramref name="TrialInSession"/> sum every
-/// trial's wall time (less any wait at a rung for the scheduler's decision) and the part of it inside the training
+/// one evaluation on the test split, and <paramref name="WinnerLeftOut"/> its check on the non-buyers balancing left
+/// out. <paramref name="TrialWall"/> and <paramref name="TrialInSession"/> sum every trial's wall time (less any wait at a rung for the scheduler's decision) and the part of it inside the training
 /// session, so their difference is the actors' overhead.
 /// </summary>
 public sealed record SearchSummary(

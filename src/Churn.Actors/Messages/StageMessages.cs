@@ -40,7 +40,10 @@ public sealed record WriteDataset(string RunId, string Directory, string Prefix,
 public sealed record DatasetWritten(string RunId, PrepareManifest Manifest);
 
 /// <summary>Evaluate on the test split and, when the run balanced the data itself, on the non-buyers it left out.</summary>
-public sealed record EvaluateModel(string RunId, TrainedModel Model, Dataset Test, ImmutableArray<string> FeatureNames, ulong Seed, IActorRef ReplyTo, Dataset? LeftOut = null) : IStageCommand;
+public sealed record EvaluateModel(string RunId, TrainedModel Model, Dataset Test, ImmutableArray<string> FeatureNames, ulong Seed, IActorRef ReplyTo, LeftOutSource? LeftOut = null) : IStageCommand;
+
+/// <summary>What the evaluator needs to find and scale the non-buyers balancing left out.</summary>
+public sealed record LeftOutSource(LoadedData Loaded, Balanced Balanced, ScalerParameters Scaler);
 
 public sealed record ModelEvaluated(string RunId, TestReport Report);
 

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Churn.Actors.Messages;
 using Churn.Numerics;
+using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 
 namespace Churn.Actors.Pipeline;
@@ -11,7 +12,11 @@ public sealed class EvaluatorActor : StageActor
     public EvaluatorActor() =>
         Stage<EvaluateModel>(
             Messages.Stage.Evaluate,
-            c => Result.Ok<object>(new ModelEvaluated(c.RunId, Metrics.Evaluate(c.Model, c.Test, c.FeatureNames, c.Seed, c.LeftOut))),
+            c =>
+            {
+                var leftOut = c.LeftOut is { } s ? Preparation.LeftOut(s.Loaded, s.Balanced, s.Scaler) : null;
+                return Result.Ok<object>(new ModelEvaluated(c.RunId, Metrics.Evaluate(c.Model, c.Test, c.FeatureNames, c.Seed, leftOut)));
+            },
             e => Describe(((ModelEvaluated)e).Report));
 
     public static string Describe(TestReport r) =>

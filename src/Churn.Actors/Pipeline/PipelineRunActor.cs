@@ -106,7 +106,7 @@ public sealed class PipelineRunActor : ReceiveActor
             _state = _state with { Model = m.Model };
             Completed($"{m.Model.EpochsRun} epochs on {m.Model.Device}, best epoch {m.Model.BestEpoch}");
             // Runs that balanced the data themselves know which customers it left out; runs from .npz files do not.
-            var leftOut = _state.Loaded is { } loaded && _state.Balanced is { } balanced ? Preparation.LeftOut(loaded, balanced, _state.Scaler!) : null;
+            var leftOut = _state.Loaded is { } loaded && _state.Balanced is { } balanced ? new LeftOutSource(loaded, balanced, _state.Scaler!) : null;
             Begin(Stage.Evaluate, _stages.Evaluator, new EvaluateModel(Id, m.Model, _state.Splits!.Test, Schema.FeatureNames, Settings.Seed, Self, leftOut));
         });
         Receive<ModelEvaluated>(m =>
