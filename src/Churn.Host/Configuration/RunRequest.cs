@@ -100,7 +100,7 @@ public static partial class RunRequest
             ["balance"] = JsonSerializer.SerializeToNode(settings.Balance, JsonFormat.Options),
             ["split"] = string.Create(CultureInfo.InvariantCulture, $"{r.Train:R},{r.Validation:R},{r.Test:R}"),
             ["stratify"] = settings.Stratify,
-            ["logFeatures"] = new JsonArray([.. settings.LogFeatures.Select(f => JsonValue.Create(f))]),
+            ["logFeatures"] = JsonSerializer.SerializeToNode(settings.LogFeatures, JsonFormat.Options),
             ["device"] = JsonSerializer.SerializeToNode(settings.Device, JsonFormat.Options),
             ["model"] = JsonSerializer.SerializeToNode(settings.Model, JsonFormat.Options),
         };

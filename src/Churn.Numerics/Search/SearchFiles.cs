@@ -98,7 +98,7 @@ public static class SearchFiles
             ["balance"] = p.Balance.ToString().ToLowerInvariant(),
             ["split"] = ratios,
             ["stratify"] = p.Stratify,
-            ["logFeatures"] = new JsonArray([.. p.LogFeatures.Select(f => JsonValue.Create(f))]),
+            ["logFeatures"] = JsonSerializer.SerializeToNode(p.LogFeatures, JsonFormat.Options),
             ["model"] = JsonSerializer.SerializeToNode(best.Config, JsonFormat.Options),
         };
         return JsonSerializer.SerializeToUtf8Bytes(config, JsonFormat.Options);
