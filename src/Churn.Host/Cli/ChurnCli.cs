@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Host.Configuration;
+using Churn.Host.Store;
 using Churn.Numerics;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
@@ -23,19 +24,26 @@ public static class ChurnCli
                     [--data CSV] [--out DIR] [--seed N] [--config FILE] [--balance first|random]
                     [--log-features none|skewed|NAME,...]
                     [--split 0.8,0.1,0.1] [--stratify] [--device auto|cpu|cuda|mps] [--json] [--timings] [--verbose]
+                    [--store PATH | --no-store]
           prepare   load, balance, standardize, shuffle, split and write the .npz files
                     [--data CSV] [--out DIR] [--seed N] [--config FILE] [--balance first|random]
                     [--log-features none|skewed|NAME,...] [--split 0.8,0.1,0.1] [--stratify] [--prefix NAME] [--verbose]
+                    [--store PATH | --no-store]
           train     train from three .npz files  --npz DIR [--prefix NAME] [--out DIR] [--seed N]
-                    [--config FILE] [--device ...] [--json] [--verbose]
+                    [--config FILE] [--device ...] [--json] [--verbose] [--store PATH | --no-store]
           predict   score customers  --model DIR --input CSV [--output CSV] [--verbose]
           search    hyperparameter search, each trial an actor; writes leaderboard.csv, best.json, the winner's model
                     [--data CSV] [--out DIR] [--space FILE] [--trials N] [--parallel P] [--threads T] [--seeds K]
                     [--scheduler none|asha] [--seed N] [--host URL [--token T]] [--resume ID] [--config FILE] [--json] [--verbose]
+                    [--store PATH | --no-store]
                     (--trials counts configurations; each is trained with K seeds)
           host      serve the HTTP API: take runs, queue them, keep every run in the run store
                     [--port N] [--bind ADDR] [--store PATH] [--config FILE] [--verbose]
           logs      the actors' log lines  [--run ID] [--actor GLOB] [--level L] [--follow] [--dir DIR]
+          runs      the runs in the run store, newest first  [--store PATH] [--status S] [--limit N] [--json]
+
+        run, prepare, train and search record every run in the run store (runs/churn.db, or host.store of the
+        configuration; --store PATH another file, --no-store none) and print its id first.
 
         'run' and 'prepare' take --host URL [--token T] to send the run to a host and follow it there
         (the token may also come from CHURN_API_TOKEN).
@@ -43,11 +51,14 @@ public static class ChurnCli
         Defaults come from config/churn.json beside the executable; --config FILE overrides them.
         """;
 
-    private static readonly string[] PrepareOptions = ["data", "out", "seed", "config", "balance", "log-features", "split", "prefix", "device", "host", "token"];
-    private static readonly string[] TrainOptions = ["npz", "prefix", "out", "seed", "config", "device"];
+    private static readonly string[] PrepareOptions = ["data", "out", "seed", "config", "balance", "log-features", "split", "prefix", "device", "host", "token", "store"];
+    private static readonly string[] TrainOptions = ["npz", "prefix", "out", "seed", "config", "device", "store"];
     private static readonly string[] PredictOptions = ["model", "input", "output"];
-    private static readonly string[] RunFlags = ["stratify", "json", "verbose", "timings"];
+    private static readonly string[] RunFlags = ["stratify", "json", "verbose", "timings", "no-store"];
     private static readonly string[] VerboseOnly = ["verbose"];
+
+    /// <summary>The usage error for a command given both <c>--store</c> and <c>--no-store</c>.</summary>
+    public const string StoreConflict = "--store PATH and --no-store contradict each other: give one";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -70,6 +81,7 @@ public static class ChurnCli
                 "search" => await WithArguments("search", rest, SearchCommand.Options, SearchCommand.Flags, SearchCommand.RunAsync),
                 "host" => await WithArguments("host", rest, HostCommand.Options, VerboseOnly, HostCommand.RunAsync),
                 "logs" => await WithArguments("logs", rest, LogsCommand.Options, LogsCommand.Flags, LogsCommand.RunAsync),
+                "runs" => await WithArguments("runs", rest, RunsCommand.Options, RunsCommand.Flags, a => Task.FromResult(RunsCommand.Run(a))),
                 "bench" => Bench.BenchCommand.Run(rest),
                 _ => UsageError($"unknown command '{args[0]}'"),
             };
@@ -172,12 +184,19 @@ public static class ChurnCli
 
         if (a.Get("host") is { } host)
         {
-            return await RemoteAsync(a, host, mode);
+            return a.Has("store") || a.Has("no-store")
+                ? UsageError("--store and --no-store do not go with --host: the host records the run in its own store")
+                : await RemoteAsync(a, host, mode);
         }
 
         if (a.Get("token") is not null)
         {
             return UsageError("--token goes with --host");
+        }
+
+        if (a.Get("store") is not null && a.Flags.Contains("no-store"))
+        {
+            return UsageError(StoreConflict);
         }
 
         var configured = Configure(a);
@@ -187,8 +206,18 @@ public static class ChurnCli
         }
 
         var config = configured.Unwrap();
+        var opened = OpenStore(a, config);
+        if (opened is Result<SqliteRunStore?>.Error storeError)
+        {
+            return Fail(storeError.Problem);
+        }
+
+        using var store = opened.Unwrap();
         var settings = config.ToRunSettings(mode, a.Get("npz"));
         var json = a.Flags.Contains("json");
+        var runId = EmbeddedRun.NewRunId();
+        var recorded = store is null ? "not recorded (--no-store)" : $"recorded in {store.FilePath}";
+        Console.Error.WriteLine($"churn {a.Verb}: run {runId}, {recorded}");
         Console.Error.WriteLine(mode == RunMode.TrainFromNpz
             ? $"churn train: {settings.NpzDir} -> {settings.OutDir}"
             : $"churn {a.Verb}: {settings.DataPath} -> {settings.OutDir}");
@@ -209,7 +238,7 @@ public static class ChurnCli
         Timing("process start to main", DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime);
         using var cancel = new CancellationTokenSource();
         using var signals = new CancelSignals("churn: cancelling…", cancel.Cancel);
-        var outcome = await EmbeddedRun.ExecuteAsync(config, settings, a.Verbose, ConsoleOutput.Progress, cancel.Token, Timing);
+        var outcome = await EmbeddedRun.ExecuteAsync(runId, config, settings, store, a.Verbose, ConsoleOutput.Progress, cancel.Token, Timing);
         if (torchLoad is not null)
         {
             Timing("libtorch load (in parallel with the data stages)", await torchLoad);
@@ -237,6 +266,20 @@ public static class ChurnCli
             default:
                 return 1;
         }
+    }
+
+    /// <summary>
+    /// The run store this command records into: <c>--store PATH</c>, else the configuration's <c>host.store</c>; none
+    /// with <c>--no-store</c>. Another process (a host, another command) may be writing to the same file.
+    /// </summary>
+    public static Result<SqliteRunStore?> OpenStore(Arguments a, ChurnConfig config)
+    {
+        if (a.Flags.Contains("no-store"))
+        {
+            return Result.Ok<SqliteRunStore?>(null);
+        }
+
+        return SqliteRunStore.Open(a.Get("store") ?? config.Host.Store, DateTimeOffset.UtcNow).Map(s => (SqliteRunStore?)s);
     }
 
     private static async Task<int> RemoteAsync(Arguments a, string host, RunMode mode)

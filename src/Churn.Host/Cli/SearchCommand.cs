@@ -8,6 +8,7 @@ using Churn.Actors.Messages;
 using Churn.Actors.Search;
 using Churn.Host.Configuration;
 using Churn.Host.Search;
+using Churn.Host.Store;
 using Churn.Numerics;
 using Churn.Numerics.Search;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,8 +21,8 @@ namespace Churn.Host.Cli;
 /// </summary>
 public static class SearchCommand
 {
-    public static readonly string[] Options = ["data", "out", "space", "trials", "parallel", "threads", "seeds", "scheduler", "seed", "host", "token", "resume", "config"];
-    public static readonly string[] Flags = ["json", "verbose"];
+    public static readonly string[] Options = ["data", "out", "space", "trials", "parallel", "threads", "seeds", "scheduler", "seed", "host", "token", "resume", "config", "store"];
+    public static readonly string[] Flags = ["json", "verbose", "no-store"];
 
     /// <summary>The flags that shape what a search computes; a resumed search keeps what it was started with.</summary>
     private static readonly string[] PlanOptions = ["data", "out", "space", "trials", "seeds", "scheduler", "seed", "config"];
@@ -42,7 +43,19 @@ public static class SearchCommand
         }
         if (a.Get("host") is { } host)
         {
-            return await SearchClient.RunAsync(host, a);
+            return a.Has("store") || a.Has("no-store")
+                ? Usage("--store and --no-store do not go with --host: the host records the search in its own store")
+                : await SearchClient.RunAsync(host, a);
+        }
+
+        if (a.Get("store") is not null && a.Flags.Contains("no-store"))
+        {
+            return Usage(ChurnCli.StoreConflict);
+        }
+
+        if (a.Get("resume") is not null && a.Flags.Contains("no-store"))
+        {
+            return Usage("--resume reads the search from the run store; --no-store cannot go with it");
         }
 
         var configured = ChurnConfig.Load(a.Get("config"));
@@ -51,12 +64,46 @@ public static class SearchCommand
             return ChurnCli.Fail(configError.Problem);
         }
         var config = configured.Unwrap();
-        var opened = SearchStore.Open(config.Host.Store);
+
+        // A search is recorded as it goes (that is what --resume continues); with --no-store it goes to a scratch
+        // file deleted at the end, and its winner's run is recorded nowhere.
+        var scratch = a.Flags.Contains("no-store") ? Path.Combine(Path.GetTempPath(), $"churn-search-{Guid.NewGuid():N}.db") : null;
+        try
+        {
+            return await RunRecordedAsync(a, config, scratch ?? a.Get("store") ?? config.Host.Store, scratch is null, parallel.Unwrap(), threads.Unwrap());
+        }
+        finally
+        {
+            if (scratch is not null)
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                foreach (var file in new[] { scratch, scratch + "-wal", scratch + "-shm" })
+                {
+                    File.Delete(file);
+                }
+            }
+        }
+    }
+
+    private static async Task<int> RunRecordedAsync(Arguments a, ChurnConfig config, string storePath, bool recordRuns, int? parallel, int? threads)
+    {
+        var opened = SearchStore.Open(storePath);
         if (opened is Result<SearchStore>.Error storeError)
         {
             return ChurnCli.Fail(storeError.Problem);
         }
         var store = opened.Unwrap();
+        SqliteRunStore? runs = null;
+        if (recordRuns)
+        {
+            var runStore = SqliteRunStore.Open(storePath, DateTimeOffset.UtcNow);
+            if (runStore is Result<SqliteRunStore>.Error runStoreError)
+            {
+                return ChurnCli.Fail(runStoreError.Problem);
+            }
+            runs = runStore.Unwrap();
+        }
+        using var recorder = runs;
 
         SearchRequest request;
         SearchProgress? resume = null;
@@ -76,20 +123,20 @@ public static class SearchCommand
             {
                 return ChurnCli.Fail(new Problem($"search {resumeId} already completed; its report is in {search.Request.OutDir}", store.Path));
             }
-            if (search.Status is "running" && SearchStore.OwnerAlive(search.Owner))
+            if (search.Status is "running" && Store.StoreOwner.ProcessAlive(search.Owner))
             {
                 return ChurnCli.Fail(new Problem($"search {resumeId} is still being run by another process ({search.Owner.Split('|')[1]} on {search.Owner.Split('|')[0]})", store.Path));
             }
             request = search.Request with
             {
-                Parallel = parallel.Unwrap() ?? search.Request.Parallel,
-                Threads = threads.Unwrap() ?? search.Request.Threads,
+                Parallel = parallel ?? search.Request.Parallel,
+                Threads = threads ?? search.Request.Threads,
             };
             resume = search.Progress;
         }
         else
         {
-            var planned = Plan(a, config, parallel.Unwrap(), threads.Unwrap());
+            var planned = Plan(a, config, parallel, threads);
             if (planned is Result<SearchRequest>.Error planError)
             {
                 return planError.Problem.File is null && planError.Problem.Column is null ? Usage(planError.Problem.Reason) : ChurnCli.Fail(planError.Problem);
@@ -97,7 +144,7 @@ public static class SearchCommand
             request = planned.Unwrap();
         }
 
-        return await ExecuteAsync(config, store, request, resume, a.Flags.Contains("json"), a.Verbose);
+        return await ExecuteAsync(config, store, runs, request, resume, a.Flags.Contains("json"), a.Verbose);
     }
 
     /// <summary>The search's plan from the space file(s) and the flags; the search seed decides sampling, trial seeds and data preparation.</summary>
@@ -139,7 +186,8 @@ public static class SearchCommand
         var other => Result.Fail<SchedulerKind?>($"--scheduler takes none or asha, not '{other}'"),
     };
 
-    private static async Task<int> ExecuteAsync(ChurnConfig config, SearchStore store, SearchRequest request, SearchProgress? resume, bool json, bool verbose)
+    private static async Task<int> ExecuteAsync(
+        ChurnConfig config, SearchStore store, SqliteRunStore? runs, SearchRequest request, SearchProgress? resume, bool json, bool verbose)
     {
         var plan = request.Plan;
         Console.Error.WriteLine(string.Create(Invariant,
@@ -151,7 +199,7 @@ public static class SearchCommand
             Console.Error.WriteLine($"  resume    {kept} trial(s) kept as they ended; {plan.Trials.Length - kept} to run; {resume.Decisions.Length} scheduler decision(s) kept");
         }
 
-        using var host = ChurnHostBuilder.Embedded(config, verbose, akka => akka.WithChurnSearch(store));
+        using var host = ChurnHostBuilder.Embedded(config, verbose, runs, akka => akka.WithChurnSearch(store));
         await host.StartAsync(CancellationToken.None);
         using var cancel = new CancellationTokenSource();
         using var signals = new CancelSignals("churn: cancelling the search (stops every trial within a second, keeps the best so far)…", cancel.Cancel);
