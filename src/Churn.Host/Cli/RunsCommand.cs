@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -11,31 +12,17 @@ namespace Churn.Host.Cli;
 /// <summary><c>churn runs</c>: the runs in the run store, newest first, whoever recorded them (a host or a command).</summary>
 public static class RunsCommand
 {
-    public static readonly string[] Options = ["store", "status", "limit", "config"];
-    public static readonly string[] Flags = ["json", "verbose"];
-
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    public static int Run(Arguments a)
+    public static int Run(ParseResult parse)
     {
-        var limit = a.Int32("limit", 1, 10_000);
-        if (limit is Result<int?>.Error limitError)
-        {
-            return SearchCommand.Usage(limitError.Problem.Reason);
-        }
-
-        if (a.Get("status") is { } status && !RunStatus.All.Contains(status))
-        {
-            return SearchCommand.Usage($"--status takes one of {string.Join(", ", RunStatus.All)}, not '{status}'");
-        }
-
-        var configured = ChurnConfig.Load(a.Get("config"));
+        var configured = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config));
         if (configured is Result<ChurnConfig>.Error configError)
         {
             return ChurnCli.Fail(configError.Problem);
         }
 
-        var path = a.Get("store") ?? configured.Unwrap().Host.Store;
+        var path = ChurnCli.StorePath(parse, configured.Unwrap());
         if (!File.Exists(path))
         {
             return ChurnCli.Fail(new Problem("no run store here yet: run, prepare, train and search create it", path));
@@ -49,8 +36,9 @@ public static class RunsCommand
 
         using var store = opened.Unwrap();
         var now = DateTimeOffset.UtcNow;
-        var runs = store.List(a.Get("status"), limit.Unwrap() ?? 20).Select(r => RunSummary.From(r, now)).ToList();
-        if (a.Flags.Contains("json"))
+        var status = parse.GetValue(ChurnCommandLine.Status);
+        var runs = store.List(status, parse.GetValue(ChurnCommandLine.Limit)).Select(r => RunSummary.From(r, now)).ToList();
+        if (parse.GetValue(ChurnCommandLine.Json))
         {
             StandardOutput.Writer.WriteLine(JsonSerializer.Serialize(new RunList([.. runs], null), JsonFormat.Options));
             return 0;
@@ -59,7 +47,7 @@ public static class RunsCommand
         StandardOutput.Writer.Write(Table(runs));
         if (runs.Count == 0)
         {
-            Console.Error.WriteLine($"churn runs: no runs{(a.Get("status") is { } s ? $" with status {s}" : "")} in {store.FilePath}");
+            Console.Error.WriteLine($"churn runs: no runs{(status is null ? "" : $" with status {status}")} in {store.FilePath}");
         }
 
         return 0;

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Akka.Actor;
@@ -21,56 +22,106 @@ namespace Churn.Host.Cli;
 /// </summary>
 public static class SearchCommand
 {
-    public static readonly string[] Options = ["data", "out", "space", "trials", "parallel", "threads", "seeds", "scheduler", "seed", "host", "token", "resume", "config", "store"];
-    public static readonly string[] Flags = ["json", "verbose", "no-store"];
-
     /// <summary>The flags that shape what a search computes; a resumed search keeps what it was started with.</summary>
-    private static readonly string[] PlanOptions = ["data", "out", "space", "trials", "seeds", "scheduler", "seed", "config"];
+    private static readonly Option[] PlanOptions =
+    [
+        ChurnCommandLine.Data, ChurnCommandLine.SearchOut, ChurnCommandLine.Space, ChurnCommandLine.Trials, ChurnCommandLine.Seeds,
+        ChurnCommandLine.Scheduler, ChurnCommandLine.Seed, ChurnCommandLine.Config,
+    ];
 
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    public static async Task<int> RunAsync(Arguments a)
+    public static async Task<int> RunAsync(ParseResult parse)
     {
-        var parallel = a.Int32("parallel", 1, 256);
-        if (parallel is Result<int?>.Error parallelError)
-        {
-            return Usage(parallelError.Problem.Reason);
-        }
-        var threads = a.Int32("threads", 1, 256);
-        if (threads is Result<int?>.Error threadsError)
-        {
-            return Usage(threadsError.Problem.Reason);
-        }
-        if (a.Get("host") is { } host)
-        {
-            return a.Has("store") || a.Has("no-store")
-                ? Usage("--store and --no-store do not go with --host: the host records the search in its own store")
-                : await SearchClient.RunAsync(host, a);
-        }
-
-        if (a.Get("store") is not null && a.Flags.Contains("no-store"))
-        {
-            return Usage(ChurnCli.StoreConflict);
-        }
-
-        if (a.Get("resume") is not null && a.Flags.Contains("no-store"))
-        {
-            return Usage("--resume reads the search from the run store; --no-store cannot go with it");
-        }
-
-        var configured = ChurnConfig.Load(a.Get("config"));
+        var json = parse.GetValue(ChurnCommandLine.Json);
+        var verbose = parse.GetValue(ChurnCommandLine.Verbose);
+        var configured = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config));
         if (configured is Result<ChurnConfig>.Error configError)
         {
             return ChurnCli.Fail(configError.Problem);
         }
         var config = configured.Unwrap();
+        var recording = parse.Given(ChurnCommandLine.Store) || parse.Given(ChurnCommandLine.NoStore);
+        if (parse.Given(ChurnCommandLine.Store) && parse.GetValue(ChurnCommandLine.NoStore))
+        {
+            return ChurnCommandLine.Usage(ChurnCli.StoreConflict, "search");
+        }
+        if (recording && parse.GetValue(ChurnCommandLine.HostUrl) is not null)
+        {
+            return ChurnCommandLine.Usage("--store and --no-store do not go with --host: the host records the search in its own store", "search");
+        }
 
-        // A search is recorded as it goes (that is what --resume continues); with --no-store it goes to a scratch
-        // file deleted at the end, and its winner's run is recorded nowhere.
-        var scratch = a.Flags.Contains("no-store") ? Path.Combine(Path.GetTempPath(), $"churn-search-{Guid.NewGuid():N}.db") : null;
+        if (parse.GetValue(ChurnCommandLine.Resume) is { } resumeId)
+        {
+            if (parse.GetValue(ChurnCommandLine.NoStore))
+            {
+                return ChurnCommandLine.Usage("--resume reads the search from the run store; --no-store cannot go with it", "search");
+            }
+            if (parse.GetValue(ChurnCommandLine.HostUrl) is not null)
+            {
+                return ChurnCommandLine.Usage("--resume is for searches run by this command; a host resumes its own searches when it starts", "search");
+            }
+            if (PlanOptions.FirstOrDefault(parse.Given) is { } conflicting)
+            {
+                return ChurnCommandLine.Usage($"--resume continues a stored search exactly as it was planned; {conflicting.Name} cannot change it (only --parallel, --threads, --json and --verbose apply)", "search");
+            }
+            return await ResumeAsync(parse, config, resumeId, json, verbose);
+        }
+
+        var submitted = Submission(parse);
+        if (submitted is Result<SearchSubmission>.Error spaceError)
+        {
+            return ChurnCli.Fail(spaceError.Problem);
+        }
+        var submission = submitted.Unwrap();
+        // Checked here by the code the host runs too, so a bad flag is the same usage error with or without --host.
+        var planned = submission.Resolve(config, _ => Path.Combine(config.Out, "search"), "command line");
+        if (planned is Result<SearchRequest>.Error planError)
+        {
+            return ChurnCli.Report(planError.Problem, parse, ChurnCommandLine.SearchFields);
+        }
+        if (parse.GetValue(ChurnCommandLine.HostUrl) is { } host)
+        {
+            return await SearchClient.RunAsync(host, parse.GetValue(ChurnCommandLine.Token), submission, json);
+        }
+        if (parse.Given(ChurnCommandLine.Token))
+        {
+            return ChurnCommandLine.Usage("--token goes with --host", "search");
+        }
+
+        return await WithStoresAsync(parse, config, (store, runs) => ExecuteAsync(config, store, runs, planned.Unwrap(), null, json, verbose));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> with the search's store and the run store its winner's run is recorded in (the same
+    /// file: <c>--store</c>, else <c>host.store</c>). A search is recorded as it goes (that is what <c>--resume</c>
+    /// continues); with <c>--no-store</c> it goes to a scratch file deleted at the end, and its winner's run nowhere.
+    /// </summary>
+    private static async Task<int> WithStoresAsync(ParseResult parse, ChurnConfig config, Func<SearchStore, SqliteRunStore?, Task<int>> work)
+    {
+        var scratch = parse.GetValue(ChurnCommandLine.NoStore) ? Path.Combine(Path.GetTempPath(), $"churn-search-{Guid.NewGuid():N}.db") : null;
+        var path = scratch ?? ChurnCli.StorePath(parse, config);
         try
         {
-            return await RunRecordedAsync(a, config, scratch ?? a.Get("store") ?? config.Host.Store, scratch is null, parallel.Unwrap(), threads.Unwrap());
+            var opened = SearchStore.Open(path);
+            if (opened is Result<SearchStore>.Error storeError)
+            {
+                return ChurnCli.Fail(storeError.Problem);
+            }
+            SqliteRunStore? runs = null;
+            if (scratch is null)
+            {
+                var runStore = SqliteRunStore.Open(path, DateTimeOffset.UtcNow);
+                if (runStore is Result<SqliteRunStore>.Error runStoreError)
+                {
+                    return ChurnCli.Fail(runStoreError.Problem);
+                }
+                runs = runStore.Unwrap();
+            }
+            using (runs)
+            {
+                return await work(opened.Unwrap(), runs);
+            }
         }
         finally
         {
@@ -85,106 +136,74 @@ public static class SearchCommand
         }
     }
 
-    private static async Task<int> RunRecordedAsync(Arguments a, ChurnConfig config, string storePath, bool recordRuns, int? parallel, int? threads)
+    /// <summary>
+    /// The search the command line asks for: the <c>--space</c> file's fields (checked first, so a mistake names the
+    /// file), then the flags given (see <see cref="ChurnCommandLine.SearchFields"/>), as a <c>POST /searches</c> body would.
+    /// </summary>
+    public static Result<SearchSubmission> Submission(ParseResult parse)
     {
-        var opened = SearchStore.Open(storePath);
-        if (opened is Result<SearchStore>.Error storeError)
+        var submission = SearchSubmission.Of([]);
+        if (parse.GetValue(ChurnCommandLine.Space) is { } spaceFile)
         {
-            return ChurnCli.Fail(storeError.Problem);
+            var checkedFile = SpaceFile.Load(SearchPlanner.DefaultSpacePath, spaceFile);
+            if (checkedFile is Result<SearchDefinition>.Error error)
+            {
+                return error.Problem;
+            }
+            var read = SearchSubmission.FromJson(File.ReadAllText(spaceFile), spaceFile);
+            if (read is Result<SearchSubmission>.Error readError)
+            {
+                return readError.Problem;
+            }
+            submission = read.Unwrap();
         }
-        var store = opened.Unwrap();
-        SqliteRunStore? runs = null;
-        if (recordRuns)
+        foreach (var (option, field) in ChurnCommandLine.SearchFields)
         {
-            var runStore = SqliteRunStore.Open(storePath, DateTimeOffset.UtcNow);
-            if (runStore is Result<SqliteRunStore>.Error runStoreError)
+            if (parse.Given(option))
             {
-                return ChurnCli.Fail(runStoreError.Problem);
+                submission = submission.With(field, ChurnCommandLine.ValueOf(parse, option));
             }
-            runs = runStore.Unwrap();
         }
-        using var recorder = runs;
-
-        SearchRequest request;
-        SearchProgress? resume = null;
-        if (a.Get("resume") is { } resumeId)
-        {
-            if (PlanOptions.FirstOrDefault(o => a.Get(o) is not null) is { } conflicting)
-            {
-                return Usage($"--resume continues a stored search exactly as it was planned; --{conflicting} cannot change it (only --parallel, --threads, --json and --verbose apply)");
-            }
-            var stored = store.Load(resumeId);
-            if (stored is Result<StoredSearch>.Error loadError)
-            {
-                return ChurnCli.Fail(loadError.Problem);
-            }
-            var search = stored.Unwrap();
-            if (search.Status is "completed")
-            {
-                return ChurnCli.Fail(new Problem($"search {resumeId} already completed; its report is in {search.Request.OutDir}", store.Path));
-            }
-            if (search.Status is "running" && Store.StoreOwner.ProcessAlive(search.Owner))
-            {
-                return ChurnCli.Fail(new Problem($"search {resumeId} is still being run by another process ({search.Owner.Split('|')[1]} on {search.Owner.Split('|')[0]})", store.Path));
-            }
-            request = search.Request with
-            {
-                Parallel = parallel ?? search.Request.Parallel,
-                Threads = threads ?? search.Request.Threads,
-            };
-            resume = search.Progress;
-        }
-        else
-        {
-            var planned = Plan(a, config, parallel, threads);
-            if (planned is Result<SearchRequest>.Error planError)
-            {
-                return planError.Problem.File is null && planError.Problem.Column is null ? Usage(planError.Problem.Reason) : ChurnCli.Fail(planError.Problem);
-            }
-            request = planned.Unwrap();
-        }
-
-        return await ExecuteAsync(config, store, runs, request, resume, a.Flags.Contains("json"), a.Verbose);
+        return Result.Ok(submission);
     }
 
-    /// <summary>The search's plan from the space file(s) and the flags; the search seed decides sampling, trial seeds and data preparation.</summary>
-    private static Result<SearchRequest> Plan(Arguments a, ChurnConfig config, int? parallel, int? threads)
+    private static async Task<int> ResumeAsync(ParseResult parse, ChurnConfig config, string resumeId, bool json, bool verbose)
     {
-        var seed = a.UInt64("seed");
-        var trials = a.Int32("trials", 1, 10_000);
-        var seeds = a.Int32("seeds", 1, 100);
-        foreach (var problem in new[] { seed.Match<Problem?>(_ => null, p => p), trials.Match<Problem?>(_ => null, p => p), seeds.Match<Problem?>(_ => null, p => p) })
-        {
-            if (problem is not null)
-            {
-                return problem;
-            }
-        }
-        var scheduler = Scheduler(a);
-        if (scheduler is Result<SchedulerKind?>.Error schedulerError)
-        {
-            return schedulerError.Problem;
-        }
-        return SpaceFile.Load(SearchPlanner.DefaultSpacePath, a.Get("space")).Map(definition => SearchPlanner.Plan(
-            config,
-            definition with
-            {
-                Trials = trials.Unwrap() ?? definition.Trials,
-                Seeds = seeds.Unwrap() ?? definition.Seeds,
-                Scheduler = scheduler.Unwrap() ?? definition.Scheduler,
-            },
-            new SearchOverrides(seed.Unwrap(), parallel, a.Get("data"), a.Get("out"), threads),
-            _ => Path.Combine(config.Out, "search")));
+        var submission = Submission(parse).Unwrap();
+        return await WithStoresAsync(parse, config, (store, runs) => ResumeStoredAsync(parse, config, store, runs, submission, resumeId, json, verbose));
     }
 
-    /// <summary>--scheduler none|asha, or null when not given.</summary>
-    public static Result<SchedulerKind?> Scheduler(Arguments a) => a.Get("scheduler") switch
+    private static async Task<int> ResumeStoredAsync(
+        ParseResult parse, ChurnConfig config, SearchStore store, SqliteRunStore? runs, SearchSubmission submission, string resumeId, bool json, bool verbose)
     {
-        null => Result.Ok<SchedulerKind?>(null),
-        "none" => Result.Ok<SchedulerKind?>(SchedulerKind.None),
-        "asha" => Result.Ok<SchedulerKind?>(SchedulerKind.Asha),
-        var other => Result.Fail<SchedulerKind?>($"--scheduler takes none or asha, not '{other}'"),
-    };
+        var stored = store.Load(resumeId);
+        if (stored is Result<StoredSearch>.Error loadError)
+        {
+            return ChurnCli.Fail(loadError.Problem);
+        }
+        var search = stored.Unwrap();
+        if (search.Status is "completed")
+        {
+            return ChurnCli.Fail(new Problem($"search {resumeId} already completed; its report is in {search.Request.OutDir}", store.Path));
+        }
+        if (search.Status is "running" && StoreOwner.ProcessAlive(search.Owner))
+        {
+            return ChurnCli.Fail(new Problem($"search {resumeId} is still being run by another process ({search.Owner.Split('|')[1]} on {search.Owner.Split('|')[0]})", store.Path));
+        }
+        // Only how it runs may change: the same checks as a new search's.
+        var fields = submission.Fields;
+        var overrides = SearchSubmission.Of(new JsonObject { ["parallel"] = fields["parallel"]?.DeepClone(), ["threads"] = fields["threads"]?.DeepClone() });
+        if (overrides.Resolve(config, _ => search.Request.OutDir, "command line") is Result<SearchRequest>.Error overrideError)
+        {
+            return ChurnCli.Report(overrideError.Problem, parse, ChurnCommandLine.SearchFields);
+        }
+        var request = search.Request with
+        {
+            Parallel = parse.Given(ChurnCommandLine.Parallel) ? parse.GetValue(ChurnCommandLine.Parallel) : search.Request.Parallel,
+            Threads = parse.Given(ChurnCommandLine.Threads) ? parse.GetValue(ChurnCommandLine.Threads) : search.Request.Threads,
+        };
+        return await ExecuteAsync(config, store, runs, request, search.Progress, json, verbose);
+    }
 
     private static async Task<int> ExecuteAsync(
         ChurnConfig config, SearchStore store, SqliteRunStore? runs, SearchRequest request, SearchProgress? resume, bool json, bool verbose)
@@ -324,11 +343,4 @@ public static class SearchCommand
     }
 
     private static void Row(string label, string value) => StandardOutput.Writer.WriteLine(string.Create(Invariant, $"  {label,-22} {value}"));
-
-    public static int Usage(string message)
-    {
-        Console.Error.WriteLine($"churn: {message}");
-        Console.Error.WriteLine("run 'churn --help' for the commands and their options");
-        return 2;
-    }
 }
