@@ -83,6 +83,7 @@ public sealed class ChurnServer : IAsyncDisposable
             new RunApi(app.Services, store, defaults, config).Map(app);
             var searchApi = new SearchApi(app.Services, searchStore, config);
             searchApi.Map(app);
+            new Dashboard.DashboardApi(store, searchStore, defaults).Map(app);
 
             // A search whose process died (this host, killed) picks up where it was once the actors run.
             app.Lifetime.ApplicationStarted.Register(() => searchApi.ResumeOrphans(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SearchApi>()));

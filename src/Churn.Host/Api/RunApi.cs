@@ -45,10 +45,11 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
         app.MapFallback(() => Problem(StatusCodes.Status404NotFound, "not found", "no such resource"));
     }
 
-    /// <summary>With <c>host.apiToken</c> set, every endpoint but <c>/health</c> needs <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
+    /// <summary>With <c>host.apiToken</c> set, every endpoint but <c>/health</c> and the dashboard's page and assets needs <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
     private async Task RequireTokenAsync(HttpContext context, RequestDelegate next)
     {
-        if (config.Host.ApiToken is { Length: > 0 } token && context.Request.Path != "/health" && !HasToken(context.Request, token))
+        if (config.Host.ApiToken is { Length: > 0 } token && context.Request.Path != "/health" && !Dashboard.DashboardApi.IsPublic(context.Request.Path)
+            && !HasToken(context.Request, token))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             await Problem(StatusCodes.Status401Unauthorized, "unauthorized", "this host needs the header 'Authorization: Bearer <token>' (host.apiToken)")
