@@ -27,11 +27,12 @@ public static class ChurnHostBuilder
         int maxConcurrentRuns,
         IRunJournal? journal = null,
         Func<IUntypedActorContext, IActorRef>? trainerFactory = null,
-        Action<AkkaConfigurationBuilder>? moreActors = null)
+        Action<AkkaConfigurationBuilder>? moreActors = null,
+        Func<LogEntry, bool>? keepInFiles = null)
     {
         logging.ClearProviders();
         logging.SetMinimumLevel(LogLevel.Debug);
-        logging.AddProvider(new JsonLinesLoggerProvider(config.Logs, LogLevel.Information));
+        logging.AddProvider(new JsonLinesLoggerProvider(config.Logs, LogLevel.Information, keepInFiles));
         if (consoleLevel != LogLevel.None)
         {
             logging.AddProvider(new ConsoleLinesLoggerProvider(consoleLevel));
@@ -56,7 +57,8 @@ public static class ChurnHostBuilder
     }
 
     /// <summary>A host for one command run in this process.</summary>
-    public static IHost Embedded(ChurnConfig config, bool verbose, Action<AkkaConfigurationBuilder>? moreActors = null)
+    /// <remarks><paramref name="keepInFiles"/> decides which log entries go to the JSON-lines files (all when null).</remarks>
+    public static IHost Embedded(ChurnConfig config, bool verbose, Action<AkkaConfigurationBuilder>? moreActors = null, Func<LogEntry, bool>? keepInFiles = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         // The command owns Ctrl-C and SIGTERM (Cli.CancelSignals): neither the generic host nor Akka's own
@@ -65,7 +67,7 @@ public static class ChurnHostBuilder
         {
             akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
             moreActors?.Invoke(akka);
-        });
+        }, keepInFiles: keepInFiles);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         return builder.Build();

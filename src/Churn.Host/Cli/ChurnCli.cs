@@ -35,6 +35,9 @@ public static class ChurnCli
                     (--trials counts configurations; each is trained with K seeds)
           host      serve the HTTP API: take runs, queue them, keep every run in the run store
                     [--port N] [--bind ADDR] [--store PATH] [--config FILE] [--verbose]
+                    [--cluster-port N]   also a cluster node coordinating searches over workers
+          worker    a cluster node that trains the host's search trials
+                    --join HOST:PORT [--slots S] [--port M] [--bind ADDR] [--config FILE] [--verbose]
           logs      the actors' log lines  [--run ID] [--actor GLOB] [--level L] [--follow] [--dir DIR]
 
         'run' and 'prepare' take --host URL [--token T] to send the run to a host and follow it there
@@ -69,6 +72,7 @@ public static class ChurnCli
                 "predict" => await WithArguments("predict", rest, PredictOptions, VerboseOnly, a => Task.FromResult(PredictCommand.Run(a))),
                 "search" => await WithArguments("search", rest, SearchCommand.Options, SearchCommand.Flags, SearchCommand.RunAsync),
                 "host" => await WithArguments("host", rest, HostCommand.Options, VerboseOnly, HostCommand.RunAsync),
+                "worker" => await WithArguments("worker", rest, WorkerCommand.Options, VerboseOnly, WorkerCommand.RunAsync),
                 "logs" => await WithArguments("logs", rest, LogsCommand.Options, LogsCommand.Flags, LogsCommand.RunAsync),
                 "bench" => Bench.BenchCommand.Run(rest),
                 _ => UsageError($"unknown command '{args[0]}'"),

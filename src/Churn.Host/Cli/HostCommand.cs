@@ -11,7 +11,7 @@ namespace Churn.Host.Cli;
 /// </summary>
 public static class HostCommand
 {
-    public static readonly string[] Options = ["port", "bind", "store", "config"];
+    public static readonly string[] Options = ["port", "bind", "store", "config", "cluster-port"];
 
     public static async Task<int> RunAsync(Arguments a)
     {
@@ -19,6 +19,12 @@ public static class HostCommand
         if (port is Result<int?>.Error portError)
         {
             return ChurnCli.Fail(portError.Problem);
+        }
+
+        var clusterPort = a.Int32("cluster-port", 0, 65535);
+        if (clusterPort is Result<int?>.Error clusterPortError)
+        {
+            return ChurnCli.Fail(clusterPortError.Problem);
         }
 
         var loaded = ChurnConfig.LoadNode(a.Get("config"))
@@ -36,6 +42,7 @@ public static class HostCommand
                 Port = port.Unwrap() ?? config.Host.Port,
                 Bind = a.Get("bind") ?? config.Host.Bind,
                 Store = a.Get("store") ?? config.Host.Store,
+                ClusterPort = clusterPort.Unwrap() ?? config.Host.ClusterPort,
             },
         };
 
@@ -58,6 +65,10 @@ public static class HostCommand
         var token = config.Host.ApiToken is { Length: > 0 } ? ", API token required" : "";
         StandardOutput.Writer.WriteLine($"churn host: listening on {server.Address} (store {server.Store.FilePath}, logs {Path.GetFullPath(config.Logs)}, " +
             $"up to {config.Host.MaxConcurrentRuns} run(s) at a time{token})");
+        if (server.ClusterAddress is { } cluster)
+        {
+            StandardOutput.Writer.WriteLine($"churn host: cluster node {cluster} (role coordinator, {config.Host.OwnTrialSlots} trial slot(s) of its own); workers join with: churn worker --join {cluster[(cluster.IndexOf('@') + 1)..]}");
+        }
         await server.WaitForShutdownAsync(CancellationToken.None);
         StandardOutput.Writer.WriteLine("churn host: stopped");
         return 0;
