@@ -17,7 +17,8 @@ public static class ChurnHostBuilder
     /// Akka logs through Microsoft.Extensions.Logging: always to the JSON-lines files under the configured logs
     /// directory, and as human-readable lines to stderr when <paramref name="consoleLevel"/> is not
     /// <see cref="LogLevel.None"/>. <paramref name="journal"/> records every run (the host's store);
-    /// <paramref name="trainerFactory"/> lets tests replace the trainer.
+    /// <paramref name="trainerFactory"/> lets tests replace the trainer. <paramref name="files"/> is the log-file writer
+    /// when the caller writes to it too (one writer per file: appends from two would overwrite each other).
     /// </summary>
     public static void AddChurn(
         this IServiceCollection services,
@@ -28,11 +29,12 @@ public static class ChurnHostBuilder
         IRunJournal? journal = null,
         Func<IUntypedActorContext, IActorRef>? trainerFactory = null,
         Action<AkkaConfigurationBuilder>? moreActors = null,
-        Func<LogEntry, bool>? keepInFiles = null)
+        Func<LogEntry, bool>? keepInFiles = null,
+        JsonLinesLoggerProvider? files = null)
     {
         logging.ClearProviders();
         logging.SetMinimumLevel(LogLevel.Debug);
-        logging.AddProvider(new JsonLinesLoggerProvider(config.Logs, LogLevel.Information, keepInFiles));
+        logging.AddProvider(files ?? new JsonLinesLoggerProvider(config.Logs, LogLevel.Information, keepInFiles));
         if (consoleLevel != LogLevel.None)
         {
             logging.AddProvider(new ConsoleLinesLoggerProvider(consoleLevel));

@@ -8,6 +8,7 @@ using Churn.Actors.Messages;
 using Churn.Actors.Runs;
 using Churn.Actors.Search;
 using Churn.Host.Configuration;
+using Churn.Host.Logging;
 using Churn.Host.Search;
 using Churn.Host.Store;
 using Churn.Numerics;
@@ -90,8 +91,9 @@ public sealed class ChurnServer : IAsyncDisposable
                 Listen(kestrel, host.Bind, host.Port);
             });
             builder.Services.AddRoutingCore();
-            var nodeLogs = clusterNode is null ? null : new NodeLogSink(config.Logs);
-            builder.Services.AddChurn(builder.Logging, config, consoleLevel, host.MaxConcurrentRuns, store, trainerFactory, akka =>
+            var files = new JsonLinesLoggerProvider(config.Logs, LogLevel.Information);
+            var nodeLogs = clusterNode is null ? null : new NodeLogSink(files);
+            builder.Services.AddChurn(builder.Logging, config, consoleLevel, host.MaxConcurrentRuns, store, trainerFactory, files: files, moreActors: akka =>
             {
                 if (clusterNode is null)
                 {
@@ -107,10 +109,6 @@ public sealed class ChurnServer : IAsyncDisposable
             var searchApi = new SearchApi(app.Services, searchStore, config);
             searchApi.Map(app);
             new ClusterApi(app.Services).Map(app);
-            if (nodeLogs is not null)
-            {
-                app.Lifetime.ApplicationStopped.Register(nodeLogs.Dispose);
-            }
 
             // A search whose process died (this host, killed) picks up where it was once the actors run.
             app.Lifetime.ApplicationStarted.Register(() => searchApi.ResumeOrphans(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SearchApi>()));

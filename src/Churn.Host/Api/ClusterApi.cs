@@ -8,7 +8,6 @@ using Churn.Numerics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Churn.Host.Api;
 
@@ -39,18 +38,14 @@ internal sealed class ClusterApi(IServiceProvider services)
 }
 
 /// <summary>Log lines that came from workers, written to the host's own JSON-lines files with the worker's address in their source.</summary>
-internal sealed partial class NodeLogSink(string directory) : IClusterLogSink, IDisposable
+internal sealed partial class NodeLogSink(JsonLinesLoggerProvider files) : IClusterLogSink
 {
-    private readonly JsonLinesLoggerProvider _files = new(directory, LogLevel.Information);
-
     public void Write(string node, ClusterProtocol.WireLogLine line)
     {
         var (runId, stage, message) = LogEntry.Fields(line.Message);
         var source = LocalRoot().Replace(line.Source, $"akka.tcp://{node}", 1);
-        _files.Write(new LogEntry(line.Timestamp.ToUniversalTime(), line.Level, source, runId, stage, message, null));
+        files.Write(new LogEntry(line.Timestamp.ToUniversalTime(), line.Level, source, runId, stage, message, null));
     }
-
-    public void Dispose() => _files.Dispose();
 
     [GeneratedRegex(@"^akka://[^/]+")]
     private static partial Regex LocalRoot();

@@ -167,6 +167,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["epochsSpent"] = s.Trials.Sum(t => t.History.Length),
             ["leaderboard"] = JsonSerializer.SerializeToNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds), JsonFormat.Options),
             ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
+            ["trialNodes"] = SearchFiles.TrialNodes(s.Trials),
             ["summary"] = s.Summary is null ? null : JsonNode.Parse(s.Summary),
             ["reason"] = s.Reason,
             ["testUse"] = SearchFiles.TestNote,
