@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Collections.Immutable;
+using System.CommandLine;
 using System.Text;
 using Churn.Numerics;
 using Churn.Numerics.Data;
@@ -15,15 +16,11 @@ public static class PredictCommand
 {
     public const string Header = "customer_id,probability,predicted\n";
 
-    public static int Run(Arguments a)
+    public static int Run(ParseResult parse)
     {
-        if (a.Get("model") is not { } modelDir || a.Get("input") is not { } input)
-        {
-            Console.Error.WriteLine("churn: 'churn predict' needs --model DIR and --input CSV");
-            return 2;
-        }
-
-        var output = a.Get("output");
+        var modelDir = parse.GetRequiredValue(ChurnCommandLine.Model);
+        var input = parse.GetRequiredValue(ChurnCommandLine.Input);
+        var output = parse.GetValue(ChurnCommandLine.Output);
         if (output is not null && Path.GetFullPath(output) == Path.GetFullPath(input))
         {
             return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Akka.Actor;
 using Churn.Actors.Cluster;
@@ -14,54 +15,39 @@ namespace Churn.Host.Cli;
 /// </summary>
 public static class WorkerCommand
 {
-    public static readonly string[] Options = ["join", "slots", "port", "bind", "config"];
-
     private static readonly TimeSpan RejoinDelay = TimeSpan.FromSeconds(2);
 
-    public static async Task<int> RunAsync(Arguments a)
+    public static async Task<int> RunAsync(ParseResult parse)
     {
-        if (a.Get("join") is not { } join)
-        {
-            return ChurnCli.Fail(new Problem("'churn worker' needs --join HOST:PORT (the host's cluster port)"));
-        }
-
+        var join = parse.GetRequiredValue(ChurnCommandLine.Join);
         var colon = join.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(join[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var seedPort) || seedPort is < 1 or > 65535)
         {
-            return ChurnCli.Fail(new Problem($"--join takes HOST:PORT, such as 127.0.0.1:4053, not '{join}'"));
+            return ChurnCommandLine.Usage($"--join takes HOST:PORT, such as 127.0.0.1:4053, not '{join}'", "worker");
         }
 
-        var slots = a.Int32("slots", 1, 256);
-        var port = a.Int32("port", 0, 65535);
-        if (slots is Result<int?>.Error slotsError)
-        {
-            return ChurnCli.Fail(slotsError.Problem);
-        }
-        if (port is Result<int?>.Error portError)
-        {
-            return ChurnCli.Fail(portError.Problem);
-        }
-
-        var configured = ChurnConfig.Load(a.Get("config"));
+        var configured = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config));
         if (configured is Result<ChurnConfig>.Error configError)
         {
             return ChurnCli.Fail(configError.Problem);
         }
 
         var config = configured.Unwrap();
-        var node = new ClusterNode(a.Get("bind") ?? config.Host.ClusterBind, port.Unwrap() ?? 0, join, [WorkerAgentActor.TrainerRole], config.Host.ClusterCertificate).Check();
+        var bind = parse.Given(ChurnCommandLine.ClusterBind) ? parse.GetRequiredValue(ChurnCommandLine.ClusterBind) : config.Host.ClusterBind;
+        var node = new ClusterNode(bind, parse.GetValue(ChurnCommandLine.WorkerPort), join, [WorkerAgentActor.TrainerRole], config.Host.ClusterCertificate).Check();
         if (node is Result<ClusterNode>.Error nodeError)
         {
             return ChurnCli.Fail(nodeError.Problem);
         }
 
-        var offered = slots.Unwrap() ?? Environment.ProcessorCount;
+        var offered = parse.GetValue(ChurnCommandLine.Slots);
+        var verbose = parse.GetValue(ChurnCommandLine.Verbose);
         using var cancel = new CancellationTokenSource();
         using var signals = new CancelSignals("churn worker: leaving the cluster…", cancel.Cancel);
         while (true)
         {
             // The lines of runs and searches go to the host (which writes them to its logs); this node's files keep the rest.
-            using var host = ChurnHostBuilder.Embedded(config, a.Verbose, akka => akka.WithChurnCluster(node.Unwrap()).WithChurnWorker(offered), entry => entry.RunId is null);
+            using var host = ChurnHostBuilder.Embedded(config, verbose, akka => akka.WithChurnCluster(node.Unwrap()).WithChurnWorker(offered), entry => entry.RunId is null);
             try
             {
                 await host.StartAsync(CancellationToken.None);
