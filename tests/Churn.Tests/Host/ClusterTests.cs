@@ -159,6 +159,10 @@ public class ClusterTests
         Assert.True(logs.Contains($"akka.tcp://{survivor}/user/trial-node/", StringComparison.Ordinal), $"{survivor}:\n{sources}");
         Assert.True(logs.Contains($"akka.tcp://{victim}/user/trial-node/", StringComparison.Ordinal), $"{victim}:\n{sources}\n{first.Output}");
 
+        var lines = (await host.GetAsync($"searches/{id}/logs"))["lines"]!.AsArray();
+        Assert.Contains(lines, l => l!["source"]!.GetValue<string>().StartsWith($"akka.tcp://{survivor}/", StringComparison.Ordinal) && l["message"]!.GetValue<string>().Contains("completed", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l!["source"]!.GetValue<string>().StartsWith($"akka.tcp://{victim}/", StringComparison.Ordinal));
+
         // The same search in one process: the leaderboard is byte for byte the same.
         var alone = await ChurnProcess.RunAsync(dir, "search", "--data", TestPaths.BundledData, "--space", "space.json", "--out", "alone", "--seed", "5", "--parallel", "2");
         Assert.True(alone.ExitCode == 0, alone.Stderr);
