@@ -47,7 +47,7 @@ public static class WorkerCommand
         while (true)
         {
             // The lines of runs and searches go to the host (which writes them to its logs); this node's files keep the rest.
-            using var host = ChurnHostBuilder.Embedded(config, verbose, akka => akka.WithChurnCluster(node.Unwrap()).WithChurnWorker(offered), entry => entry.RunId is null);
+            using var host = ChurnHostBuilder.Embedded(config, verbose, null, akka => akka.WithChurnCluster(node.Unwrap()).WithChurnWorker(offered), entry => entry.RunId is null);
             try
             {
                 await host.StartAsync(CancellationToken.None);
