@@ -7,6 +7,7 @@ using Akka.Hosting;
 using Churn.Actors.Messages;
 using Churn.Actors.Search;
 using Churn.Host.Configuration;
+using Churn.Host.Logging;
 using Churn.Host.Search;
 using Churn.Numerics;
 using Churn.Numerics.Search;
@@ -36,6 +37,27 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         app.MapGet("/searches/{id}", GetAsync);
         app.MapDelete("/searches/{id}", CancelAsync);
         app.MapPost("/searches/{id}/resume", ResumeAsync);
+        app.MapGet("/searches/{id}/logs", Logs);
+    }
+
+    /// <summary>The search's log lines, its trials' from every node included (a worker's lines reach the host's log files).</summary>
+    private IResult Logs(string id, HttpRequest request)
+    {
+        if (store.Load(id) is not Result<StoredSearch>.Ok)
+        {
+            return Unknown(id);
+        }
+        var level = Microsoft.Extensions.Logging.LogLevel.Trace;
+        if (request.Query["level"].FirstOrDefault() is { } text)
+        {
+            if (LogEntry.ParseLevel(text) is not { } parsed)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "invalid query", "level: expected debug, info, warning or error", "level");
+            }
+            level = parsed;
+        }
+        var query = new LogQuery(id, request.Query["actor"].FirstOrDefault(), level);
+        return Results.Json(new RunLogs(id, [.. LogFiles.Read(config.Logs, query)]), JsonFormat.Options);
     }
 
     /// <summary>Resumes every search the store marks running whose process is gone: finished trials kept, the others run again.</summary>
@@ -203,6 +225,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
             ["trialList"] = JsonSerializer.SerializeToNode(s.Trials.Select(SearchTrialView.From), JsonFormat.Options),
             ["varied"] = JsonSerializer.SerializeToNode(Dashboard.DashboardCharts.Varied(s.Trials.Select(t => t.Spec.Config)), JsonFormat.Options),
+            ["trialNodes"] = SearchFiles.TrialNodes(s.Trials),
             ["summary"] = s.Summary is null ? null : JsonNode.Parse(s.Summary),
             ["reason"] = s.Reason,
             ["testUse"] = SearchFiles.TestNote,
@@ -245,14 +268,14 @@ internal sealed record SearchSubmitted(string Id, string Status, int Configurati
 
 /// <summary>
 /// One trial as a search's page lists it: where it is, how far it got and its best and latest validation loss.
-/// <see cref="Node"/> is where it trains: null for this process.
+/// <see cref="Node"/> is the node that trained it (null for this process).
 /// </summary>
 internal sealed record SearchTrialView(
     int Index, int Configuration, int Replicate, long Seed, string Status, int Epochs, double? BestValidationLoss, double? LastValidationLoss, string? Reason, string? Node)
 {
     public static SearchTrialView From(TrialRecord t) => new(
         t.Spec.Index, t.Spec.Configuration, t.Spec.Replicate, t.Spec.Seed, SearchStore.StatusName(t.Status), t.History.Length,
-        t.History.IsEmpty ? null : t.History.Min(h => h.ValidationLoss), t.History.IsEmpty ? null : t.History[^1].ValidationLoss, t.Reason, null);
+        t.History.IsEmpty ? null : t.History.Min(h => h.ValidationLoss), t.History.IsEmpty ? null : t.History[^1].ValidationLoss, t.Reason, t.Node);
 }
 
 /// <summary>The reply to <c>GET /searches</c>: newest first.</summary>
