@@ -15,7 +15,7 @@ public sealed class EvaluatorActor : StageActor
             c =>
             {
                 var leftOut = c.LeftOut is { } s ? Preparation.LeftOut(s.Loaded, s.Balanced, s.Scaler) : null;
-                return Result.Ok<object>(new ModelEvaluated(c.RunId, Metrics.Evaluate(c.Model, c.Test, c.FeatureNames, c.Seed, leftOut)));
+                return Result.Ok<object>(new ModelEvaluated(c.RunId, Metrics.Evaluate(c.Model, c.Test, c.FeatureNames, c.Seed, leftOut, c.Population)));
             },
             e => Describe(((ModelEvaluated)e).Report));
 

@@ -20,11 +20,11 @@ public static class ChurnCli
         usage: churn <command> [options]
 
           run       prepare + train + evaluate + save: the main job
-                    [--data CSV] [--out DIR] [--seed N] [--config FILE] [--balance first|random]
+                    [--data CSV] [--out DIR] [--seed N] [--config FILE] [--balance first|random|none|weighted]
                     [--log-features none|skewed|NAME,...]
                     [--split 0.8,0.1,0.1] [--stratify] [--device auto|cpu|cuda|mps] [--json] [--timings] [--verbose]
           prepare   load, balance, standardize, shuffle, split and write the .npz files
-                    [--data CSV] [--out DIR] [--seed N] [--config FILE] [--balance first|random]
+                    [--data CSV] [--out DIR] [--seed N] [--config FILE] [--balance first|random|none|weighted]
                     [--log-features none|skewed|NAME,...] [--split 0.8,0.1,0.1] [--stratify] [--prefix NAME] [--verbose]
           train     train from three .npz files  --npz DIR [--prefix NAME] [--out DIR] [--seed N]
                     [--config FILE] [--device ...] [--json] [--verbose]
@@ -125,7 +125,7 @@ public static class ChurnCli
             {
                 if (!Enum.TryParse<BalanceStrategy>(balance, ignoreCase: true, out var strategy) || !Enum.IsDefined(strategy))
                 {
-                    return Result.Fail<ChurnConfig>($"--balance takes 'first' or 'random', not '{balance}'");
+                    return Result.Fail<ChurnConfig>($"--balance takes 'first', 'random', 'none' or 'weighted', not '{balance}'");
                 }
 
                 c = c with { Balance = strategy };

@@ -9,14 +9,14 @@ namespace Churn.Host.Configuration;
 
 /// <summary>
 /// A run configuration as JSON: the run fields of <c>config/churn.json</c> (data, out, prefix, seed, balance, split,
-/// stratify, device, model) plus <c>mode</c> (<c>run</c> or <c>prepare</c>). Fields a request omits take the host's
+/// stratify, logFeatures, device, model, campaign) plus <c>mode</c> (<c>run</c> or <c>prepare</c>). Fields a request omits take the host's
 /// defaults. The run store keeps every run's configuration in this shape too.
 /// </summary>
 public static partial class RunRequest
 {
     public const string BodyField = "body";
 
-    private static readonly string[] RunFields = ["data", "out", "prefix", "seed", "balance", "split", "stratify", "logFeatures", "device", "model"];
+    private static readonly string[] RunFields = ["data", "out", "prefix", "seed", "balance", "split", "stratify", "logFeatures", "device", "model", "campaign"];
 
     /// <summary>
     /// The settings of the run <paramref name="runId"/> that <paramref name="body"/> asks for, laid over
@@ -103,6 +103,7 @@ public static partial class RunRequest
             ["logFeatures"] = JsonSerializer.SerializeToNode(settings.LogFeatures, JsonFormat.Options),
             ["device"] = JsonSerializer.SerializeToNode(settings.Device, JsonFormat.Options),
             ["model"] = JsonSerializer.SerializeToNode(settings.Model, JsonFormat.Options),
+            ["campaign"] = JsonSerializer.SerializeToNode(settings.Campaign, JsonFormat.Options),
         };
         if (settings.NpzDir is not null)
         {

@@ -26,13 +26,16 @@ public sealed record TrainingSummary(string Device, int EpochsRun, int BestEpoch
 
 /// <summary>
 /// <c>metrics.json</c>: everything here is a function of data, seed and configuration, so two runs with the same
-/// inputs write the same bytes.
+/// inputs write the same bytes. <see cref="Population"/> comes first: the model's calibrated probabilities on
+/// customers it never saw, in the file's natural mix. <see cref="Test"/> is the original recipe's figure on its
+/// balanced test split, kept for comparison.
 /// </summary>
 public sealed record RunMetrics(
     string Source,
     string DataSha256,
     ulong Seed,
     SplitSizes Splits,
+    PopulationReport? Population,
     ModelConfig Model,
     ClassificationMetrics Test,
     ImmutableArray<FeatureImportance> Importance,
@@ -55,6 +58,7 @@ public static class RunFiles
             a.DataSha256,
             a.Seed,
             splits,
+            a.Report.Population,
             a.Model.Config,
             a.Report.Test,
             a.Report.Importance,
@@ -76,7 +80,8 @@ public static class RunFiles
 
         var modelDir = Path.Combine(outDir, ModelDirectoryName);
         var artifact = new ModelArtifact(
-            artifacts.Model, artifacts.Scaler, artifacts.FeatureNames, artifacts.Report.Test, artifacts.DataSha256, (long)artifacts.Seed, Versions());
+            artifacts.Model, artifacts.Scaler, artifacts.FeatureNames, artifacts.Report.Test, artifacts.DataSha256, (long)artifacts.Seed, Versions(),
+            artifacts.Report.Calibration ?? Calibration.Prior(0.5, null));
         return ModelArtifact.Save(modelDir, artifact).Bind(_ =>
         {
             var metricsPath = Path.Combine(outDir, MetricsFileName);
