@@ -28,7 +28,11 @@ public static class ChurnCli
                     [--log-features none|skewed|NAME,...] [--split 0.8,0.1,0.1] [--stratify] [--prefix NAME] [--verbose]
           train     train from three .npz files  --npz DIR [--prefix NAME] [--out DIR] [--seed N]
                     [--config FILE] [--device ...] [--json] [--verbose]
-          predict   score customers  --model DIR --input CSV [--output CSV] [--verbose]
+          predict   score customers: P(buys again) for the model's population
+                    --model DIR --input CSV [--output CSV] [--base-rate R] [--verbose]
+          target    plan a campaign: the contact list, its expected profit and campaign.png
+                    --model DIR --input CSV [--contact-cost C --conversion-value V | --budget N | --top P%]
+                    [--base-rate R] [--output CSV] [--json] [--config FILE] [--verbose]
           search    hyperparameter search, each trial an actor; writes leaderboard.csv, best.json, the winner's model
                     [--data CSV] [--out DIR] [--space FILE] [--trials N] [--parallel P] [--threads T] [--seeds K]
                     [--scheduler none|asha] [--seed N] [--host URL [--token T]] [--resume ID] [--config FILE] [--json] [--verbose]
@@ -45,7 +49,7 @@ public static class ChurnCli
 
     private static readonly string[] PrepareOptions = ["data", "out", "seed", "config", "balance", "log-features", "split", "prefix", "device", "host", "token"];
     private static readonly string[] TrainOptions = ["npz", "prefix", "out", "seed", "config", "device"];
-    private static readonly string[] PredictOptions = ["model", "input", "output"];
+    private static readonly string[] PredictOptions = ["model", "input", "output", "base-rate"];
     private static readonly string[] RunFlags = ["stratify", "json", "verbose", "timings"];
     private static readonly string[] VerboseOnly = ["verbose"];
 
@@ -67,6 +71,7 @@ public static class ChurnCli
                 "run" => await WithArguments("run", rest, PrepareOptions, RunFlags, a => PipelineAsync(a, RunMode.Full)),
                 "train" => await WithArguments("train", rest, TrainOptions, RunFlags, a => PipelineAsync(a, RunMode.TrainFromNpz)),
                 "predict" => await WithArguments("predict", rest, PredictOptions, VerboseOnly, a => Task.FromResult(PredictCommand.Run(a))),
+                "target" => await WithArguments("target", rest, TargetCommand.Options, TargetCommand.Flags, a => Task.FromResult(TargetCommand.Run(a))),
                 "search" => await WithArguments("search", rest, SearchCommand.Options, SearchCommand.Flags, SearchCommand.RunAsync),
                 "host" => await WithArguments("host", rest, HostCommand.Options, VerboseOnly, HostCommand.RunAsync),
                 "logs" => await WithArguments("logs", rest, LogsCommand.Options, LogsCommand.Flags, LogsCommand.RunAsync),

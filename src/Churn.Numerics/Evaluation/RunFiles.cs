@@ -87,7 +87,7 @@ public static class RunFiles
             var metricsPath = Path.Combine(outDir, MetricsFileName);
             var reportPath = Path.Combine(outDir, ReportFileName);
             var metrics = JsonSerializer.SerializeToUtf8Bytes(Metrics(artifacts), JsonFormat.Options);
-            var chart = ReportChart.Render(artifacts.Model.History, artifacts.Report.Roc, artifacts.Report.Gains);
+            var chart = ReportChart.Render(artifacts.Model.History, artifacts.Report.Roc, artifacts.Report.Gains, artifacts.Report.Population);
             return AtomicFile.Write(metricsPath, metrics)
                 .Bind(_ => AtomicFile.Write(reportPath, chart))
                 .Map(_ => new SavedRun(modelDir, metricsPath, [modelDir, metricsPath, reportPath]));

@@ -11,6 +11,9 @@ using TorchSharp;
 
 namespace Churn.Numerics.Model;
 
+/// <summary>Customers scored by a model: the network's raw score and the calibrated P(buys again).</summary>
+public sealed record CustomerScores(Dataset Customers, ImmutableArray<double> Raw, ImmutableArray<double> Probabilities);
+
 /// <summary>
 /// A saved model: weights in TorchSharp's format (<c>weights.dat</c>) plus <c>model.json</c> with the architecture,
 /// hyperparameters, feature names, scaler, metrics, data SHA-256, seed, versions and the <see cref="Calibration"/>
@@ -29,6 +32,21 @@ public sealed record ModelArtifact(
 {
     public const string WeightsFile = "weights.dat";
     public const string ManifestFile = "model.json";
+
+    /// <summary>
+    /// Scores raw customer rows (as read from a customer file): the model's own scaler, the network's raw score, then
+    /// the calibration, shifted to <paramref name="baseRate"/> when given. A problem when the model cannot give
+    /// probabilities (an unknown population and no base rate, or a base rate outside (0, 1)).
+    /// </summary>
+    public Result<CustomerScores> Score(Dataset customers, double? baseRate = null)
+    {
+        if (Calibration.Check(baseRate) is { } problem)
+        {
+            return problem;
+        }
+        var raw = Scoring.Probabilities(Model, Data.Scaler.Apply(Scaler, customers.Inputs));
+        return Result.Ok(new CustomerScores(customers, raw, Calibration.Apply(raw, baseRate)));
+    }
 
     private static readonly JsonSerializerOptions Json = new()
     {
