@@ -170,7 +170,7 @@ public class CliTests
 
         Assert.True(predict.ExitCode == 0, predict.Stderr);
         var lines = File.ReadAllLines(Path.Combine(dir, "scores.csv"));
-        Assert.Equal("customer_id,probability,predicted", lines[0]);
+        Assert.Equal("customer_id,probability,uncalibrated,predicted", lines[0]);
         Assert.Equal(14_084, lines.Length - 1);
         var inputIds = File.ReadLines(TestPaths.BundledData).Select(l => l.Split(',')[0]).ToArray();
         Assert.Equal(inputIds, lines.Skip(1).Select(l => l.Split(',')[0]));
@@ -178,7 +178,8 @@ public class CliTests
         {
             var p = double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture);
             Assert.InRange(p, 0.0, 1.0);
-            Assert.Equal(p >= 0.5 ? "1" : "0", l.Split(',')[2]);
+            Assert.InRange(double.Parse(l.Split(',')[2], CultureInfo.InvariantCulture), 0.0, 1.0);
+            Assert.Equal(p >= 0.5 ? "1" : "0", l.Split(',')[3]);
         });
     }
 
@@ -197,11 +198,12 @@ public class CliTests
         // The flag overrides the file, and the model carries the transform that scoring must repeat.
         using var model = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "out", "model", "model.json")));
         Assert.Equal(FeatureTransform.Skewed, model.RootElement.GetProperty("scaler").GetProperty("logFeatures").EnumerateArray().Select(e => e.GetString()));
-        // The test customers, found by preparing again in-process with the same seed, score to the run's test accuracy.
+        // The test customers, found by preparing again in-process with the same seed, score to the run's test accuracy
+        // (the recipe's figure: the uncalibrated score at 0.5).
         var loaded = CustomerCsv.Load(TestPaths.BundledData).Unwrap();
         var test = Preparation.Prepare(loaded, PrepareOptions.Default with { Seed = 4, LogFeatures = FeatureTransform.Skewed }).Unwrap().Splits.Test;
         var predicted = File.ReadLines(Path.Combine(dir, "scores.csv")).Skip(1).Select(l => l.Split(','))
-            .ToDictionary(f => long.Parse(f[0], CultureInfo.InvariantCulture), f => f[2] == "1" ? 1 : 0);
+            .ToDictionary(f => long.Parse(f[0], CultureInfo.InvariantCulture), f => double.Parse(f[2], CultureInfo.InvariantCulture) >= 0.5 ? 1 : 0);
         var correct = test.Ids.Select((id, i) => predicted[id] == test.Targets[i]).Count(c => c);
         using var metrics = JsonDocument.Parse(run.Stdout);
         Assert.Equal(metrics.RootElement.GetProperty("test").GetProperty("accuracy").GetDouble(), (double)correct / test.Rows, 12);
