@@ -26,19 +26,29 @@ for s in $seeds; do
     out="$work/$s/$v"
     "$churn" run --data "$work/$s/train.csv" --seed "$s" --out "$out" "${flags[@]}" >/dev/null 2>"$out.log" || { cat "$out.log"; exit 1; }
     "$churn" target --model "$out/model" --input "$work/$s/score.csv" --output "$out/contacts.csv" --json >"$out/plan.json" 2>>"$out.log"
-    /usr/bin/python3 bench/reference/holdout.py "$work/$s/answers.csv" "$out/contacts.csv" "$out/metrics.json" \
+    "$churn" predict --model "$out/model" --input "$work/$s/score.csv" --output "$out/scores.csv" 2>>"$out.log"
+    /usr/bin/python3 bench/reference/holdout.py "$work/$s/answers.csv" "$out/contacts.csv" "$out/metrics.json" "$out/scores.csv" "$out/model/model.json" \
       | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); d.update(seed=$s, variant='$v'); print(json.dumps(d))" >>"$results"
   done
 done
 /usr/bin/python3 - "$results" <<'PY'
 import json, sys, statistics as st
 rows = [json.loads(l) for l in open(sys.argv[1])]
-keys = ["auc", "brier", "ece", "mean_p", "rate", "profit", "profit_share_of_best", "expected_buyers_contacted", "buyers_contacted"]
+keys = ["auc", "brier", "ece", "mean_p", "rate", "profit", "profit_share_of_best", "expected_buyers_contacted", "buyers_contacted",
+        "uncalibrated_brier", "prior_brier", "platt_brier", "uncalibrated_ece", "prior_ece", "platt_ece"]
 print(f"\n== on the held-out 20 % (true outcomes), mean over splits {sorted({r['seed'] for r in rows})}")
-print(f"{'variant':12s} " + " ".join(f"{k[:14]:>14s}" for k in keys))
+for group in (keys[:9], keys[9:]):
+    print(f"{'variant':12s} " + " ".join(f"{k[:14]:>14s}" for k in group))
+    for v in dict.fromkeys(r["variant"] for r in rows):
+        rs = [r for r in rows if r["variant"] == v]
+        print(f"{v:12s} " + " ".join(f"{st.mean(r[k] for r in rs):14.4f}" for k in group))
+    print()
+print("worst split per variant (min AUC, max Brier, max ECE, max |mean_p - rate|, min profit, min share of best, max |expected/actual - 1| of buyers contacted)")
 for v in dict.fromkeys(r["variant"] for r in rows):
     rs = [r for r in rows if r["variant"] == v]
-    print(f"{v:12s} " + " ".join(f"{st.mean(r[k] for r in rs):14.4f}" for k in keys))
+    print(f"{v:12s} {min(r['auc'] for r in rs):.4f} {max(r['brier'] for r in rs):.4f} {max(r['ece'] for r in rs):.4f} "
+          f"{max(abs(r['mean_p'] - r['rate']) for r in rs):.4f} {min(r['profit'] for r in rs):.0f} {min(r['profit_share_of_best'] for r in rs):.3f} "
+          f"{max(abs(r['expected_buyers_contacted'] / r['buyers_contacted'] - 1) for r in rs):.3f}")
 print("\n== the run's own population estimate (metrics.json) against the true hold-out, mean |difference| and mean signed")
 for k, e in [("auc", "est_auc"), ("brier", "est_brier"), ("ece", "est_ece"), ("mean_p", "est_mean_p"), ("profit_per_1000", "est_profit_per_1000")]:
     d = [r[e] - r[k] for r in rows]

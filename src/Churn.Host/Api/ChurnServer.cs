@@ -58,6 +58,7 @@ public sealed class ChurnServer : IAsyncDisposable
             { Port: < 0 or > 65535 } => new Problem($"must be from 0 to 65535, got {host.Port}", Column: "host.port"),
             { MaxConcurrentRuns: < 1 or > 64 } => new Problem($"must be from 1 to 64, got {host.MaxConcurrentRuns}", Column: "host.maxConcurrentRuns"),
             { MaxRequestBytes: < 1024 } => new Problem($"must be at least 1024, got {host.MaxRequestBytes}", Column: "host.maxRequestBytes"),
+            { MaxScoreBytes: < 1024 or > 1L << 30 } => new Problem($"must be from 1024 to 1073741824, got {host.MaxScoreBytes}", Column: "host.maxScoreBytes"),
             _ when !IsBindable(host.Bind) => new Problem($"must be an IP address or 'localhost', got '{host.Bind}'", Column: "host.bind"),
             _ => null,
         };
@@ -81,6 +82,7 @@ public sealed class ChurnServer : IAsyncDisposable
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
             var app = builder.Build();
             new RunApi(app.Services, store, defaults, config).Map(app);
+            new TargetApi(store, config).Map(app);
             var searchApi = new SearchApi(app.Services, searchStore, config);
             searchApi.Map(app);
 

@@ -18,7 +18,8 @@ public sealed record HostSettings(
     string Store = "runs/churn.db",
     int MaxConcurrentRuns = 1,
     string? ApiToken = null,
-    long MaxRequestBytes = 65536);
+    long MaxRequestBytes = 65536,
+    long MaxScoreBytes = 16_777_216);
 
 /// <summary>
 /// The defaults every command starts from: <c>config/churn.json</c> shipped beside the executable, with a user's
