@@ -28,7 +28,6 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
     public const string BodyName = "request body";
 
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
-    private static readonly string[] RequestFields = ["seed", "parallel", "threads", "data", "out"];
 
     public void Map(WebApplication app)
     {
@@ -63,39 +62,33 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             context.Response.Headers.Connection = "close";
             return Problem(StatusCodes.Status413PayloadTooLarge, "request too large", $"the body may be at most {limit} bytes (host.maxRequestBytes)");
         }
-        JsonObject body;
+        string text;
         try
         {
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-            var text = await reader.ReadToEndAsync(context.RequestAborted);
-            body = string.IsNullOrWhiteSpace(text) ? [] : JsonNode.Parse(text) as JsonObject ?? throw new JsonException("the body must be one JSON object");
-        }
-        catch (JsonException ex)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "invalid search request", $"not valid JSON: {ex.Message}", "body");
+            text = await reader.ReadToEndAsync(context.RequestAborted);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return Problem(StatusCodes.Status413PayloadTooLarge, "request too large", $"the body may be at most {limit} bytes (host.maxRequestBytes)");
         }
 
-        var overrides = Overrides(body);
-        if (overrides is Result<SearchOverrides>.Error overrideError)
+        var submission = SearchSubmission.FromJson(text, BodyName);
+        if (submission is Result<SearchSubmission>.Error bodyError)
         {
-            return Invalid(overrideError.Problem);
+            return Problem(StatusCodes.Status400BadRequest, "invalid search request", bodyError.Problem.Reason, "body");
         }
-        var space = (JsonObject)body.DeepClone();
-        foreach (var field in RequestFields)
+        if (submission.Unwrap().Fields["data"] is JsonValue dataValue && dataValue.TryGetValue<string>(out var data) && !File.Exists(ChurnConfig.ResolveData(data)))
         {
-            space.Remove(field);
+            return Invalid(new Problem($"no such file on the host: {data}", BodyName, Column: "data"));
         }
-        var definition = SpaceFile.Load(SearchPlanner.DefaultSpacePath, space, BodyName);
-        if (definition is Result<SearchDefinition>.Error definitionError)
+        var resolved = submission.Unwrap().Resolve(config, id => Path.Combine(config.Out, "searches", id), BodyName);
+        if (resolved is Result<SearchRequest>.Error resolveError)
         {
-            return Invalid(definitionError.Problem);
+            return Invalid(resolveError.Problem);
         }
 
-        var request = SearchPlanner.Plan(config, definition.Unwrap(), overrides.Unwrap(), id => Path.Combine(config.Out, "searches", id));
+        var request = resolved.Unwrap();
         // Recorded before the answer, so a GET right after the 202 finds the search.
         store.SearchStarted(request, DateTimeOffset.UtcNow);
         var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(context.RequestAborted);
@@ -172,46 +165,6 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["testUse"] = SearchFiles.TestNote,
             ["links"] = JsonSerializer.SerializeToNode(Links(request.SearchId), JsonFormat.Options),
         };
-    }
-
-    /// <summary>The body's own fields: seed, parallel, threads, data and out; everything else is a space file's field.</summary>
-    private static Result<SearchOverrides> Overrides(JsonObject body)
-    {
-        ulong? seed = null;
-        int? parallel = null;
-        if (body["seed"] is { } s)
-        {
-            if (s is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<ulong>(out var value))
-            {
-                return new Problem("must be a whole number of 0 or more", BodyName, Column: "seed");
-            }
-            seed = value;
-        }
-        int? threads = null;
-        foreach (var (name, set) in new (string, Action<int>)[] { ("parallel", v => parallel = v), ("threads", v => threads = v) })
-        {
-            if (body[name] is { } n)
-            {
-                if (n is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<int>(out var value) || value is < 1 or > 256)
-                {
-                    return new Problem("must be a whole number from 1 to 256", BodyName, Column: name);
-                }
-                set(value);
-            }
-        }
-        string? Text(string name) => body[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
-        foreach (var name in new[] { "data", "out" })
-        {
-            if (body[name] is not null && Text(name) is null)
-            {
-                return new Problem("must be a path (a string)", BodyName, Column: name);
-            }
-        }
-        if (Text("data") is { } data && !File.Exists(ChurnConfig.ResolveData(data)))
-        {
-            return new Problem($"no such file on the host: {data}", BodyName, Column: "data");
-        }
-        return Result.Ok(new SearchOverrides(seed, parallel, Text("data"), Text("out"), threads));
     }
 
     private async Task<object?> AskAsync(object message, CancellationToken cancel)

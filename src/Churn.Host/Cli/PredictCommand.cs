@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Churn.Numerics;
@@ -16,21 +17,17 @@ public static class PredictCommand
 {
     public const string Header = "customer_id,probability,uncalibrated,predicted\n";
 
-    public static int Run(Arguments a)
+    public static int Run(ParseResult parse)
     {
-        if (a.Get("model") is not { } modelDir || a.Get("input") is not { } input)
-        {
-            Console.Error.WriteLine("churn: 'churn predict' needs --model DIR and --input CSV");
-            return 2;
-        }
-
-        var output = a.Get("output");
+        var modelDir = parse.GetRequiredValue(ChurnCommandLine.Model);
+        var input = parse.GetRequiredValue(ChurnCommandLine.Input);
+        var output = parse.GetValue(ChurnCommandLine.Output);
         if (output is not null && Path.GetFullPath(output) == Path.GetFullPath(input))
         {
             return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));
         }
 
-        var scored = BaseRate(a).Bind(rate => Load(modelDir, input, rate));
+        var scored = Load(modelDir, input, BaseRate(parse));
         if (scored is Result<CustomerScores>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
@@ -57,17 +54,8 @@ public static class PredictCommand
         return 0;
     }
 
-    /// <summary><c>--base-rate R</c>: a share in (0, 1), or null when not given.</summary>
-    public static Result<double?> BaseRate(Arguments a)
-    {
-        if (a.Get("base-rate") is not { } text)
-        {
-            return Result.Ok<double?>(null);
-        }
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate > 0 && rate < 1
-            ? Result.Ok<double?>(rate)
-            : Result.Fail<double?>($"--base-rate takes the population's buying rate, a number between 0 and 1 (exclusive), not '{text}'");
-    }
+    /// <summary><c>--base-rate R</c> (checked by the parser to lie in (0, 1)), or null when not given.</summary>
+    public static double? BaseRate(ParseResult parse) => parse.Given(ChurnCommandLine.BaseRate) ? parse.GetValue(ChurnCommandLine.BaseRate) : null;
 
     /// <summary>Loads the model and the customer file and scores every customer.</summary>
     public static Result<CustomerScores> Load(string modelDir, string input, double? baseRate) =>

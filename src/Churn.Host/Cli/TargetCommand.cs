@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -17,39 +18,35 @@ public static class TargetCommand
     public const string Header = "customer_id,probability,expected_value,rank,contact\n";
     public const string ChartFile = "campaign.png";
 
-    public static readonly string[] Options = ["model", "input", "output", "contact-cost", "conversion-value", "budget", "top", "base-rate", "config"];
-    public static readonly string[] Flags = ["json", "verbose"];
-
-    public static int Run(Arguments a)
+    public static int Run(ParseResult parse)
     {
-        if (a.Get("model") is not { } modelDir || a.Get("input") is not { } input)
+        var modelDir = parse.GetRequiredValue(ChurnCommandLine.Model);
+        var input = parse.GetRequiredValue(ChurnCommandLine.Input);
+        var output = parse.GetValue(ChurnCommandLine.Contacts);
+        var json = parse.GetValue(ChurnCommandLine.Json);
+        if (parse.Given(ChurnCommandLine.Budget) && parse.Given(ChurnCommandLine.Top))
         {
-            Console.Error.WriteLine("churn: 'churn target' needs --model DIR and --input CSV");
-            return 2;
+            return ChurnCommandLine.Usage("--budget and --top both choose whom to contact; give one of them", "target");
         }
-        if (a.Has("budget") && a.Has("top"))
-        {
-            Console.Error.WriteLine("churn: 'churn target' takes --budget N or --top P%, not both");
-            return 2;
-        }
-        var output = a.Get("output");
-        var json = a.Flags.Contains("json");
         if (json && output is null)
         {
-            Console.Error.WriteLine("churn: 'churn target --json' needs --output CSV (the summary goes to stdout, the contact list to the file)");
-            return 2;
+            return ChurnCommandLine.Usage("--json needs --output CSV: the summary goes to stdout, the contact list to the file", "target");
         }
         if (output is not null && Path.GetFullPath(output) == Path.GetFullPath(input))
         {
             return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));
         }
+        ContactPolicy policy = parse.Given(ChurnCommandLine.Budget) ? new ContactPolicy.Budget(parse.GetValue(ChurnCommandLine.Budget))
+            : parse.Given(ChurnCommandLine.Top) ? new ContactPolicy.Top(parse.GetValue(ChurnCommandLine.Top))
+            : ContactPolicy.ExpectedValue;
 
-        var planned = ChurnConfig.Load(a.Get("config"))
-            .Bind(config => Economics(a, config.Campaign))
-            .Bind(economics => Policy(a).Map(policy => (economics, policy)))
-            .Bind(choice => PredictCommand.BaseRate(a).Map(rate => (choice.economics, choice.policy, rate)))
-            .Bind(c => PredictCommand.Load(modelDir, input, c.rate).Map(scores =>
-                Campaign.Plan(scores.Customers.Ids, scores.Probabilities, scores.Customers.HasTargets ? scores.Customers.Targets : [], c.policy, c.economics)));
+        // Cost and value: the flags, else the configuration's campaign section (the shipped one's are the flags' defaults).
+        var planned = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config))
+            .Map(config => new CampaignEconomics(
+                parse.Given(ChurnCommandLine.ContactCost) ? parse.GetValue(ChurnCommandLine.ContactCost) : config.Campaign.ContactCost,
+                parse.Given(ChurnCommandLine.ConversionValue) ? parse.GetValue(ChurnCommandLine.ConversionValue) : config.Campaign.ConversionValue))
+            .Bind(economics => PredictCommand.Load(modelDir, input, PredictCommand.BaseRate(parse)).Map(scores =>
+                Campaign.Plan(scores.Customers.Ids, scores.Probabilities, scores.Customers.HasTargets ? scores.Customers.Targets : [], policy, economics)));
         if (planned is Result<CampaignPlan>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
@@ -81,46 +78,6 @@ public static class TargetCommand
         }
         Console.Error.WriteLine($"churn target: wrote {output} and {chart}");
         return 0;
-    }
-
-    /// <summary>Cost and value from the flags, else from the configuration's <c>campaign</c> section.</summary>
-    public static Result<CampaignEconomics> Economics(Arguments a, CampaignEconomics defaults)
-    {
-        var cost = Number(a, "contact-cost", defaults.ContactCost);
-        var value = Number(a, "conversion-value", defaults.ConversionValue);
-        return cost.Bind(c => value.Bind(v =>
-        {
-            var economics = new CampaignEconomics(c, v);
-            return economics.Check() is { } problem
-                ? Result.Fail<CampaignEconomics>($"--{(problem.Column == "contactCost" ? "contact-cost" : "conversion-value")}: {problem.Reason}")
-                : Result.Ok(economics);
-        }));
-    }
-
-    private static Result<double> Number(Arguments a, string name, double fallback) =>
-        a.Get(name) is not { } text
-            ? Result.Ok(fallback)
-            : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
-                ? Result.Ok(v)
-                : Result.Fail<double>($"--{name} takes a number, not '{text}'");
-
-    /// <summary><c>--budget N</c> (a whole number from 1), <c>--top P%</c> (a percentage above 0 and at most 100), else by expected value.</summary>
-    public static Result<ContactPolicy> Policy(Arguments a)
-    {
-        if (a.Get("budget") is { } budget)
-        {
-            return int.TryParse(budget, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1
-                ? Result.Ok<ContactPolicy>(new ContactPolicy.Budget(n))
-                : Result.Fail<ContactPolicy>($"--budget takes the number of customers to contact, a whole number from 1, not '{budget}'");
-        }
-        if (a.Get("top") is { } top)
-        {
-            var text = top.EndsWith('%') ? top[..^1] : top;
-            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) && percent > 0 && percent <= 100
-                ? Result.Ok<ContactPolicy>(new ContactPolicy.Top(percent / 100))
-                : Result.Fail<ContactPolicy>($"--top takes a percentage of customers above 0 and at most 100 (e.g. 20%), not '{top}'");
-        }
-        return Result.Ok(ContactPolicy.ExpectedValue);
     }
 
     /// <summary>The contact list, most likely buyer first.</summary>

@@ -44,7 +44,7 @@ public static class CustomerCsv
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            return new Problem(e is FileNotFoundException or DirectoryNotFoundException ? "file not found" : $"cannot open the file: {e.Message}", path);
+            return Problem.CannotRead(path, e);
         }
 
         using var hashing = new HashingStream(file);
