@@ -61,7 +61,17 @@ public static class TargetCommand
             return 0;
         }
 
-        var chart = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output)) ?? ".", ChartFile);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(output)) ?? ".";
+        var chart = Path.Combine(folder, ChartFile);
+        try
+        {
+            // The plan's folder is the user's choice, as churn run's --out is: made if missing.
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return ChurnCli.Fail(new Problem($"cannot create the output folder: {e.Message}", folder));
+        }
         var written = AtomicFile.Write(output, csv)
             .Bind(_ => AtomicFile.Write(chart, ReportChart.Campaign(plan.Curve, (double)plan.Summary.Contacted / Math.Max(1, plan.Summary.Customers))));
         if (written is Result<string>.Error writeError)
