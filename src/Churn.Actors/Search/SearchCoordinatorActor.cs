@@ -48,6 +48,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     private bool _cancelled;
     private ClassificationMetrics? _winnerTest;
     private LeftOutCheck? _winnerLeftOut;
+    private PopulationReport? _winnerPopulation;
     private string? _modelDirectory;
     private string? _note;
 
@@ -94,6 +95,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         {
             _winnerTest = m.Outputs.Report?.Test;
             _winnerLeftOut = m.Outputs.Report?.LeftOut;
+            _winnerPopulation = m.Outputs.Report?.Population;
             _modelDirectory = m.Outputs.ModelDirectory;
             _log.Info(Line($"winner trained and evaluated on the test split: accuracy {_winnerTest?.Accuracy:F4}"));
             WriteReport();
@@ -237,7 +239,8 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             {
                 case SearchCommand.Start s:
                     Journal(j => j.TrialStarted(Id, s.Trial, DateTimeOffset.UtcNow));
-                    var trial = _trialFactory(Context, new RunTrial(Id, s.Trial, _prepared!.Splits, Request.Device, Request.Plan.Rungs, Self));
+                    var trial = _trialFactory(Context, new RunTrial(
+                        Id, s.Trial, _prepared!.Splits, Request.Device, Request.Plan.Rungs, Self, Balancer.LossWeights(Request.Balance, _prepared.Splits.Train)));
                     Context.Watch(trial);
                     _live = _live.SetItem(s.Trial.Index, trial);
                     _start.ReplyTo.Tell(new SearchTrialStarted(Id, s.Trial));
@@ -381,13 +384,14 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             Leaderboard.Rank(_state.Trials, _state.Seeds), _state.Trials, _state.Asha?.Decisions ?? [], _state.EpochsSpent,
             _clock.Elapsed, wall, inSession, _winnerTest,
             _note ?? (_cancelled ? "cancelled: the leaderboard holds the configurations finished so far; no model was trained for the test split" : null),
-            _winnerLeftOut);
+            _winnerLeftOut,
+            _winnerPopulation);
     }
 
     private SearchSummary Summary(ImmutableArray<string> files)
     {
         var r = Report();
-        return new SearchSummary(r.Status, r.Leaderboard, r.Trials.Length, r.EpochsSpent, r.Elapsed, r.TrialWall, r.TrialInSession, _winnerTest, _modelDirectory, files, r.Note, _winnerLeftOut);
+        return new SearchSummary(r.Status, r.Leaderboard, r.Trials.Length, r.EpochsSpent, r.Elapsed, r.TrialWall, r.TrialInSession, _winnerTest, _modelDirectory, files, r.Note, _winnerLeftOut, _winnerPopulation);
     }
 
     private SearchSnapshot Snapshot() =>
