@@ -31,7 +31,7 @@ public static class ChurnHostBuilder
     {
         logging.ClearProviders();
         logging.SetMinimumLevel(LogLevel.Debug);
-        logging.AddProvider(new JsonLinesLoggerProvider(config.Logs, LogLevel.Information));
+        logging.AddProvider(new JsonLinesLoggerProvider(config.Logs, LogLevel.Information, config.LogRetentionDays));
         if (consoleLevel != LogLevel.None)
         {
             logging.AddProvider(new ConsoleLinesLoggerProvider(consoleLevel));

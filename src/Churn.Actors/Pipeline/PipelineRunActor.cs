@@ -252,5 +252,5 @@ public sealed class PipelineRunActor : ReceiveActor
         Context.Stop(Self);
     }
 
-    private string Line(string message) => RunLog.Line(Id, _state.Stage, message);
+    private RunLogLine Line(string message) => RunLog.Line(Id, _state.Stage, message);
 }

@@ -405,5 +405,5 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         }
     }
 
-    private string Line(string message) => RunLog.Line(Id, "search", message);
+    private RunLogLine Line(string message) => RunLog.Line(Id, "search", message);
 }

@@ -139,5 +139,5 @@ public sealed class TrainerActor : ReceiveActor
         Complete(new TrainingFailed(_request.RunId, epoch, new Problem($"epoch {epoch}: {cause}")));
     }
 
-    private string Line(string message) => RunLog.Line(_request?.RunId ?? "-", Stage.Train, message);
+    private RunLogLine Line(string message) => RunLog.Line(_request?.RunId ?? "-", Stage.Train, message);
 }

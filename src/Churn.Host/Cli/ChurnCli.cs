@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Host.Configuration;
+using Churn.Host.Logging;
 using Churn.Numerics;
 using Churn.Numerics.Evaluation;
 
@@ -18,7 +19,7 @@ public static class ChurnCli
 {
     public static int Fail(Problem problem)
     {
-        Console.Error.WriteLine($"churn: error: {problem}");
+        Console.Error.WriteLine($"churn: error: {ConsoleText.Printable(problem.ToString())}");
         return 1;
     }
 
@@ -112,9 +113,9 @@ public static class ChurnCli
         }
 
         var (config, settings) = resolved.Unwrap();
-        Console.Error.WriteLine(mode == RunMode.TrainFromNpz
+        Console.Error.WriteLine(ConsoleText.Printable(mode == RunMode.TrainFromNpz
             ? $"churn train: {settings.NpzDir} -> {settings.OutDir}"
-            : $"churn {verb}: {settings.DataPath} -> {settings.OutDir}");
+            : $"churn {verb}: {settings.DataPath} -> {settings.OutDir}"));
 
         // libtorch takes a few hundred milliseconds to load; loading it while the data stages run hides that time.
         // Then, as training uses one core, the report renderer's first-use costs are paid on the other.

@@ -35,7 +35,8 @@ public sealed partial record ChurnConfig(
     ModelConfig Model,
     HostSettings Host,
     string Logs,
-    ImmutableArray<string> LogFeatures = default)
+    ImmutableArray<string> LogFeatures = default,
+    int LogRetentionDays = 14)
 {
     public const string DefaultFile = "churn.json";
 
@@ -54,7 +55,8 @@ public sealed partial record ChurnConfig(
         ModelConfig Model,
         HostSettings? Host,
         string? Logs,
-        JsonNode? LogFeatures = null);
+        JsonNode? LogFeatures = null,
+        int? LogRetentionDays = null);
 
     private static readonly JsonSerializerOptions ReadOptions = new(JsonFormat.Options)
     {
@@ -171,12 +173,16 @@ public sealed partial record ChurnConfig(
         {
             return logError.Problem with { File = file, Column = "logFeatures" };
         }
+        if (dto.LogRetentionDays is < 1)
+        {
+            return Result.Fail<ChurnConfig>("must be a whole number of days from 1", file, null, "logRetentionDays");
+        }
         return Splitter.ParseRatios(dto.Split)
             .Bind(split => dto.Model.Validate().Map(model => (split, model)))
             .Match(
                 ok => Result.Ok(new ChurnConfig(
                     dto.Data, dto.Out, dto.Prefix, dto.Seed, dto.Balance, ok.split, dto.Stratify, dto.Device, ok.model, dto.Host ?? new HostSettings(), dto.Logs ?? "logs",
-                    logFeatures.Match(names => names, _ => []))),
+                    logFeatures.Match(names => names, _ => []), dto.LogRetentionDays ?? 14)),
                 problem => Result.Fail<ChurnConfig>(problem with { File = file, Column = problem.Column is null ? null : $"model.{problem.Column}".Replace("model.split", "split", StringComparison.Ordinal) }));
     }
 
@@ -211,6 +217,7 @@ public sealed partial record ChurnConfig(
         ["prefix"] = "a string",
         ["split"] = "a string like \"0.8,0.1,0.1\"",
         ["logs"] = "a string",
+        ["logRetentionDays"] = "a whole number of days",
     };
 
     private static string Expected(string type) => type switch
