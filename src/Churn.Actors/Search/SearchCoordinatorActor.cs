@@ -67,6 +67,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             {
                 Journal(j => j.EpochRecorded(Id, m.Trial, m.Metrics));
                 _state = _state.Epoch(m.Trial, m.Metrics);
+                _start.ReplyTo.Tell(new SearchTrialEpoch(Id, m.Trial, m.Metrics, Sender.Path.Address.ToString()));
             }
         });
         Receive<TrialProtocol.Held>(m =>

@@ -133,7 +133,10 @@ public static class ChurnCli
         Timing("process start to main", DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime);
         using var cancel = new CancellationTokenSource();
         using var signals = new CancelSignals("churn: cancelling…", cancel.Cancel);
-        var outcome = await EmbeddedRun.ExecuteAsync(config, settings, verbose, ConsoleOutput.Progress, cancel.Token, Timing);
+        Task<IRunEvent> Run(Action<IRunEvent> onEvent) => EmbeddedRun.ExecuteAsync(config, settings, verbose, onEvent, cancel.Token, Timing);
+        var outcome = LiveProgress.Wanted(json) && !verbose && mode != RunMode.Prepare
+            ? await LiveProgress.RunAsync(LiveProgress.Stderr(), settings.Model, Run)
+            : await Run(ConsoleOutput.Progress);
         if (torchLoad is not null)
         {
             Timing("libtorch load (in parallel with the data stages)", await torchLoad);

@@ -16,7 +16,7 @@ public static class ConsoleOutput
         switch (e)
         {
             case StageCompleted s:
-                Console.Error.WriteLine(string.Create(Invariant, $"  {s.Stage,-9} {s.Detail} ({s.Elapsed.TotalMilliseconds:F0} ms)"));
+                Console.Error.WriteLine(StageLine(s));
                 break;
             case EpochCompleted m:
                 var x = m.Metrics;
@@ -24,6 +24,9 @@ public static class ConsoleOutput
                 break;
         }
     }
+
+    /// <summary>A finished stage as one line: stage, detail, time.</summary>
+    public static string StageLine(StageCompleted s) => string.Create(Invariant, $"  {s.Stage,-9} {s.Detail} ({s.Elapsed.TotalMilliseconds:F0} ms)");
 
     public static void PrepareSummary(RunOutputs o) => PrepareSummary(o.Manifest!, o.Files);
 
