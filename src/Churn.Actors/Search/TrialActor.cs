@@ -32,6 +32,8 @@ public sealed class TrialActor : ReceiveActor
             _inSession = m.InSession;
             _run.ReplyTo.Tell(new TrialProtocol.EpochDone(Index, m.Metrics));
         });
+        // The trial's own trainer already logged it; the search reports the trial's outcome.
+        Receive<DeviceFellBack>(_ => { });
         Receive<TrainingHeld>(m =>
         {
             _waiting.Start();

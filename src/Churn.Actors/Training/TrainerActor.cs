@@ -128,6 +128,7 @@ public sealed class TrainerActor : ReceiveActor
         {
             var reason = failure is DeviceFailedException d ? d.Reason : $"{failure.GetType().Name}: {failure.Message}";
             _log.Warning(Line($"device '{_device}' failed: {reason}; falling back to cpu"));
+            _request.ReplyTo.Tell(new DeviceFellBack(_request.RunId, _device, reason));
             _device = "cpu";
             SpawnModel();
             return;

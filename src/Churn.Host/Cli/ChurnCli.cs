@@ -150,7 +150,8 @@ public static class ChurnCli
                 ConsoleOutput.PrepareSummary(s.Outputs);
                 return 0;
             case RunSucceeded s when json:
-                StandardOutput.Writer.WriteLine(JsonNode.Parse(File.ReadAllText(s.Outputs.MetricsFile!))!.ToJsonString());
+                // The metrics come with the run's result; metrics.json is the same object, written for the user.
+                StandardOutput.Writer.WriteLine(JsonSerializer.SerializeToNode(s.Outputs.Metrics, JsonFormat.Options)!.ToJsonString());
                 return 0;
             case RunSucceeded s:
                 ConsoleOutput.TrainingSummary(s.Outputs);

@@ -18,12 +18,18 @@ public static class ConsoleOutput
             case StageCompleted s:
                 Console.Error.WriteLine(StageLine(s));
                 break;
+            case DeviceFellBack d:
+                Console.Error.WriteLine(Logging.ConsoleText.Printable(FallbackLine(d)));
+                break;
             case EpochCompleted m:
                 var x = m.Metrics;
                 Console.Error.WriteLine(string.Create(Invariant, $"  epoch {x.Epoch,3}  train loss {x.TrainLoss:F4} acc {x.TrainAccuracy:F4} | validation loss {x.ValidationLoss:F4} acc {x.ValidationAccuracy:F4} | {m.Elapsed.TotalSeconds:F2} s"));
                 break;
         }
     }
+
+    /// <summary>The one warning a device fallback gets on the console.</summary>
+    public static string FallbackLine(DeviceFellBack d) => $"churn: warning: device '{d.Device}' failed ({d.Reason}); training on the cpu instead";
 
     /// <summary>A finished stage as one line: stage, detail, time.</summary>
     public static string StageLine(StageCompleted s) => string.Create(Invariant, $"  {s.Stage,-9} {s.Detail} ({s.Elapsed.TotalMilliseconds:F0} ms)");

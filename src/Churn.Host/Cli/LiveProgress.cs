@@ -184,6 +184,9 @@ public static class LiveProgress
                             row.Value = 1;
                             row.StopTask();
                             break;
+                        case DeviceFellBack d:
+                            ctx.AddTask("[yellow]" + Markup.Escape(Logging.ConsoleText.Printable(ConsoleOutput.FallbackLine(d))) + "[/]", autoStart: false, maxValue: 1).StopTask();
+                            break;
                         case EpochCompleted m:
                             progress = progress.After(m.Metrics, m.Elapsed);
                             training ??= ctx.AddTask("training", maxValue: model.MaxEpochs);
