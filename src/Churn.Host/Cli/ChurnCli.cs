@@ -5,6 +5,7 @@ using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Host.Configuration;
 using Churn.Host.Logging;
+using Churn.Host.Store;
 using Churn.Numerics;
 using Churn.Numerics.Evaluation;
 
@@ -103,6 +104,11 @@ public static class ChurnCli
         var json = parse.GetValue(ChurnCommandLine.Json);
         if (parse.GetValue(ChurnCommandLine.HostUrl) is { } host)
         {
+            if (parse.Given(ChurnCommandLine.Store) || parse.Given(ChurnCommandLine.NoStore))
+            {
+                return ChurnCommandLine.Usage("--store and --no-store do not go with --host: the host records the run in its own store", verb);
+            }
+
             var token = parse.GetValue(ChurnCommandLine.Token) ?? Environment.GetEnvironmentVariable(RemoteRun.TokenVariable);
             return await RemoteRun.ExecuteAsync(host, token, RemoteRun.ForHost(request), json);
         }
@@ -112,7 +118,22 @@ public static class ChurnCli
             return ChurnCommandLine.Usage("--token goes with --host", verb);
         }
 
+        if (parse.Given(ChurnCommandLine.Store) && parse.GetValue(ChurnCommandLine.NoStore))
+        {
+            return ChurnCommandLine.Usage(StoreConflict, verb);
+        }
+
         var (config, settings) = resolved.Unwrap();
+        var opened = OpenStore(parse, config);
+        if (opened is Result<SqliteRunStore?>.Error storeError)
+        {
+            return Fail(storeError.Problem);
+        }
+
+        using var store = opened.Unwrap();
+        var runId = EmbeddedRun.NewRunId();
+        var recorded = store is null ? "not recorded (--no-store)" : $"recorded in {store.FilePath}";
+        Console.Error.WriteLine(ConsoleText.Printable($"churn {verb}: run {runId}, {recorded}"));
         Console.Error.WriteLine(ConsoleText.Printable(mode == RunMode.TrainFromNpz
             ? $"churn train: {settings.NpzDir} -> {settings.OutDir}"
             : $"churn {verb}: {settings.DataPath} -> {settings.OutDir}"));
@@ -133,7 +154,7 @@ public static class ChurnCli
         Timing("process start to main", DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime);
         using var cancel = new CancellationTokenSource();
         using var signals = new CancelSignals("churn: cancelling…", cancel.Cancel);
-        Task<IRunEvent> Run(Action<IRunEvent> onEvent) => EmbeddedRun.ExecuteAsync(config, settings, verbose, onEvent, cancel.Token, Timing);
+        Task<IRunEvent> Run(Action<IRunEvent> onEvent) => EmbeddedRun.ExecuteAsync(runId, config, settings, store, verbose, onEvent, cancel.Token, Timing);
         var outcome = LiveProgress.Wanted(json) && !verbose && mode != RunMode.Prepare
             ? await LiveProgress.RunAsync(LiveProgress.Stderr(), settings.Model, Run)
             : await Run(ConsoleOutput.Progress);
@@ -166,6 +187,22 @@ public static class ChurnCli
                 return 1;
         }
     }
+
+    /// <summary>The usage error for a command given both <c>--store</c> and <c>--no-store</c>.</summary>
+    public const string StoreConflict = "--store PATH and --no-store contradict each other: give one";
+
+    /// <summary>
+    /// The run store this command records into: <c>--store PATH</c>, else the configuration's <c>host.store</c>; none
+    /// with <c>--no-store</c>. Another process (a host, another command) may be writing to the same file.
+    /// </summary>
+    public static Result<SqliteRunStore?> OpenStore(ParseResult parse, ChurnConfig config) =>
+        parse.GetValue(ChurnCommandLine.NoStore)
+            ? Result.Ok<SqliteRunStore?>(null)
+            : SqliteRunStore.Open(StorePath(parse, config), DateTimeOffset.UtcNow).Map(s => (SqliteRunStore?)s);
+
+    /// <summary><c>--store</c> when given, else the configuration's <c>host.store</c> (which <c>--config</c> may set).</summary>
+    public static string StorePath(ParseResult parse, ChurnConfig config) =>
+        parse.Given(ChurnCommandLine.Store) ? parse.GetValue(ChurnCommandLine.Store)! : config.Host.Store;
 
     private static TimeSpan WarmUpTorch()
     {
