@@ -17,7 +17,15 @@ public sealed record HostSettings(
     string Store = "runs/churn.db",
     int MaxConcurrentRuns = 1,
     string? ApiToken = null,
-    long MaxRequestBytes = 65536);
+    long MaxRequestBytes = 65536,
+    int? ClusterPort = null,
+    string ClusterBind = "127.0.0.1",
+    string? ClusterCertificate = null,
+    int? TrialSlots = null)
+{
+    /// <summary>The host's own trial slots on a cluster: <see cref="TrialSlots"/>, or the processor count when unset; 0 leaves training to the workers.</summary>
+    public int OwnTrialSlots => TrialSlots ?? Environment.ProcessorCount;
+}
 
 /// <summary>
 /// The defaults every command starts from: <c>config/churn.json</c> shipped beside the executable, with a user's

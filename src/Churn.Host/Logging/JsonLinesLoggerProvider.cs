@@ -11,20 +11,23 @@ namespace Churn.Host.Logging;
 /// file, so no line is lost or spliced (appends from two processes to one file interleave once a line outgrows the
 /// pipe-atomic size). At start, files older than the retention (days) are deleted.
 /// </summary>
+/// <remarks>A <c>keep</c> function, when given, decides which entries are written (a worker leaves out the lines it sends to its host).</remarks>
 public sealed class JsonLinesLoggerProvider : ILoggerProvider
 {
     public const long MaxBytes = 32L * 1024 * 1024;
 
     private readonly Lock _gate = new();
     private readonly LogLevel _minimum;
+    private readonly Func<LogEntry, bool>? _keep;
     private readonly int _processId = Environment.ProcessId;
     private StreamWriter? _writer;
     private string? _day;
 
-    public JsonLinesLoggerProvider(string directory, LogLevel minimum, int retentionDays, DateTime? today = null)
+    public JsonLinesLoggerProvider(string directory, LogLevel minimum, int retentionDays, Func<LogEntry, bool>? keep = null, DateTime? today = null)
     {
         Directory = directory;
         _minimum = minimum;
+        _keep = keep;
         LogFiles.Prune(directory, (today ?? DateTime.UtcNow).Date.AddDays(-retentionDays));
     }
 
@@ -43,6 +46,10 @@ public sealed class JsonLinesLoggerProvider : ILoggerProvider
 
     internal void Write(LogEntry entry)
     {
+        if (_keep is not null && !_keep(entry))
+        {
+            return;
+        }
         var line = entry.ToJsonLine();
         lock (_gate)
         {

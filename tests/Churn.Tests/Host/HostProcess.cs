@@ -24,11 +24,11 @@ internal sealed class HostProcess : IAsyncDisposable
     /// <summary>An HTTP client for the host's API.</summary>
     public HttpClient Http { get; }
 
-    /// <summary>Starts <c>churn host</c> on a free port with <paramref name="store"/> (and <paramref name="config"/>), and waits until it answers.</summary>
-    public static async Task<HostProcess> StartAsync(string directory, string store, string? config = null)
+    /// <summary>Starts <c>churn host</c> on a free port with <paramref name="store"/> (and <paramref name="config"/>, and <paramref name="extra"/> options), and waits until it answers.</summary>
+    public static async Task<HostProcess> StartAsync(string directory, string store, string? config = null, params string[] extra)
     {
         var port = FreePort();
-        string[] args = ["host", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", store];
+        string[] args = ["host", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", store, .. extra];
         var start = TestPaths.ChurnStart(directory, config is null ? args : [.. args, "--config", config]);
         var host = new HostProcess(Process.Start(start)!, port);
         host._process.OutputDataReceived += (_, e) => host.Append(e.Data);
@@ -57,7 +57,8 @@ internal sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    private string Output
+    /// <summary>What the process wrote to stdout and stderr so far.</summary>
+    public string Output
     {
         get
         {
@@ -137,7 +138,7 @@ internal sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
