@@ -46,6 +46,7 @@ public sealed partial record ChurnConfig(
     HostSettings Host,
     string Logs,
     ImmutableArray<string> LogFeatures = default,
+    int LogRetentionDays = 14,
     CampaignEconomics? Campaign = null)
 {
     public const string DefaultFile = "churn.json";
@@ -69,6 +70,7 @@ public sealed partial record ChurnConfig(
         HostSettings? Host,
         string? Logs,
         JsonNode? LogFeatures = null,
+        int? LogRetentionDays = null,
         CampaignEconomics? Campaign = null);
 
     private static readonly JsonSerializerOptions ReadOptions = new(JsonFormat.Options)
@@ -190,12 +192,16 @@ public sealed partial record ChurnConfig(
         {
             return campaignProblem with { File = file, Column = $"campaign.{campaignProblem.Column}" };
         }
+        if (dto.LogRetentionDays is < 1)
+        {
+            return Result.Fail<ChurnConfig>("must be a whole number of days from 1", file, null, "logRetentionDays");
+        }
         return Splitter.ParseRatios(dto.Split)
             .Bind(split => dto.Model.Validate().Map(model => (split, model)))
             .Match(
                 ok => Result.Ok(new ChurnConfig(
                     dto.Data, dto.Out, dto.Prefix, dto.Seed, dto.Balance, ok.split, dto.Stratify, dto.Device, ok.model, dto.Host ?? new HostSettings(), dto.Logs ?? "logs",
-                    logFeatures.Match(names => names, _ => []), dto.Campaign)),
+                    logFeatures.Match(names => names, _ => []), dto.LogRetentionDays ?? 14, dto.Campaign)),
                 problem => Result.Fail<ChurnConfig>(problem with { File = file, Column = problem.Column is null ? null : $"model.{problem.Column}".Replace("model.split", "split", StringComparison.Ordinal) }));
     }
 
@@ -230,6 +236,7 @@ public sealed partial record ChurnConfig(
         ["prefix"] = "a string",
         ["split"] = "a string like \"0.8,0.1,0.1\"",
         ["logs"] = "a string",
+        ["logRetentionDays"] = "a whole number of days",
     };
 
     private static string Expected(string type) => type switch
