@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Churn.Numerics.Data;
+using Churn.Numerics.Evaluation;
 using Churn.Numerics.Model;
 
 namespace Churn.Actors;
@@ -31,8 +32,12 @@ public sealed record RunSettings(
     DeviceChoice Device,
     string? NpzDir = null,
     int Threads = 0,
-    ImmutableArray<string> LogFeatures = default)
+    ImmutableArray<string> LogFeatures = default,
+    CampaignEconomics? Campaign = null)
 {
+    /// <summary>The campaign the evaluation plays on the population (the original study's 2 per contact, 10 per buyer unless configured).</summary>
+    public CampaignEconomics Campaign { get; init; } = Campaign ?? CampaignEconomics.Default;
+
     /// <summary>Features standardized as ln(1 + x); none unless asked (the original recipe).</summary>
     public ImmutableArray<string> LogFeatures { get; init; } = LogFeatures.IsDefault ? [] : LogFeatures;
 

@@ -23,7 +23,10 @@ public static class NodeProtocol
     /// </summary>
     public sealed record SupplySplits(string SearchId, string Digest, Splits Splits) : IWireMessage;
 
-    /// <summary>Train one trial on the splits named <paramref name="Digest"/>; its reports go to <paramref name="Coordinator"/>.</summary>
+    /// <summary>
+    /// Train one trial on the splits named <paramref name="Digest"/>; its reports go to <paramref name="Coordinator"/>.
+    /// <paramref name="ClassWeights"/> (non-buyer, buyer) weight its loss for a search balanced <c>weighted</c>; empty otherwise.
+    /// </summary>
     public sealed record StartTrial(
         string SearchId,
         TrialSpec Trial,
@@ -31,7 +34,8 @@ public static class NodeProtocol
         DeviceChoice Device,
         ImmutableArray<int> HoldAfter,
         int Threads,
-        IActorRef Coordinator) : IWireMessage;
+        IActorRef Coordinator,
+        ImmutableArray<double> ClassWeights) : IWireMessage;
 
     /// <summary>What a coordinator may ask of a running trial.</summary>
     public enum TrialOrder
@@ -56,7 +60,7 @@ public static class ClusterProtocol
     public sealed record RegisterTrainer(string Name, int Slots, IActorRef Node) : IWireMessage;
 
     /// <summary>One log line of a node, as its log file would hold it.</summary>
-    public sealed record WireLogLine(DateTimeOffset Timestamp, string Level, string Source, string Message);
+    public sealed record WireLogLine(DateTimeOffset Timestamp, string Level, string Source, string Message, string? RunId = null, string? Stage = null, int? Trial = null);
 
     /// <summary>Log lines of runs and searches on a worker, sent to the host so its logs show every node's trials.</summary>
     public sealed record LogLines(string Node, ImmutableArray<WireLogLine> Lines) : IWireMessage;

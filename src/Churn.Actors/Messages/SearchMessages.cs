@@ -77,6 +77,9 @@ public sealed record SearchTrialStarted(string SearchId, TrialSpec Trial) : ISea
 /// <summary>A trial ended: completed, failed, pruned or cancelled (<see cref="TrialRecord.Status"/>).</summary>
 public sealed record SearchTrialEnded(string SearchId, TrialRecord Record) : ISearchEvent;
 
+/// <summary>A running trial finished an epoch; <paramref name="Node"/> is the address of the actor system it trains in.</summary>
+public sealed record SearchTrialEpoch(string SearchId, int Trial, EpochMetrics Metrics, string Node) : ISearchEvent;
+
 public sealed record SearchRungDecided(string SearchId, RungDecision Decision) : ISearchEvent;
 
 /// <summary>The trials are done; the winner is being trained with the run pipeline and evaluated on the test split, once.</summary>
@@ -100,7 +103,8 @@ public sealed record SearchSummary(
     string? ModelDirectory,
     ImmutableArray<string> Files,
     string? Note,
-    LeftOutCheck? WinnerLeftOut = null);
+    LeftOutCheck? WinnerLeftOut = null,
+    PopulationReport? WinnerPopulation = null);
 
 public sealed record SearchCompleted(string SearchId, SearchSummary Summary) : ISearchEvent;
 
@@ -109,7 +113,9 @@ public sealed record SearchCancelled(string SearchId, SearchSummary Summary) : I
 public sealed record SearchFailed(string SearchId, string Reason) : ISearchEvent;
 
 /// <summary>What a search coordinator gives one trial actor.</summary>
-public sealed record RunTrial(string SearchId, TrialSpec Trial, Splits Splits, DeviceChoice Device, ImmutableArray<int> HoldAfter, IActorRef ReplyTo);
+public sealed record RunTrial(
+    string SearchId, TrialSpec Trial, Splits Splits, DeviceChoice Device, ImmutableArray<int> HoldAfter, IActorRef ReplyTo,
+    ImmutableArray<double> ClassWeights = default);
 
 /// <summary>The trial protocol between a search coordinator and its trial actors.</summary>
 public static class TrialProtocol

@@ -21,7 +21,7 @@ public sealed record DataLoaded(string RunId, LoadedData Loaded);
 /// <summary>Read three <c>.npz</c> splits (and the manifest beside them, when there is one).</summary>
 public sealed record LoadSplits(string RunId, string Directory, string Prefix, IActorRef ReplyTo) : IStageCommand;
 
-public sealed record SplitsLoaded(string RunId, Splits Splits, ScalerParameters Scaler, string Source, string Sha256);
+public sealed record SplitsLoaded(string RunId, Splits Splits, ScalerParameters Scaler, string Source, string Sha256, BalanceStrategy Balance, ClassMix Mix);
 
 public sealed record BalanceData(string RunId, LoadedData Loaded, BalanceStrategy Strategy, ulong Seed, IActorRef ReplyTo) : IStageCommand;
 
@@ -40,7 +40,13 @@ public sealed record WriteDataset(string RunId, string Directory, string Prefix,
 public sealed record DatasetWritten(string RunId, PrepareManifest Manifest);
 
 /// <summary>Evaluate on the test split and, when the run balanced the data itself, on the non-buyers it left out.</summary>
-public sealed record EvaluateModel(string RunId, TrainedModel Model, Dataset Test, ImmutableArray<string> FeatureNames, ulong Seed, IActorRef ReplyTo, LeftOutSource? LeftOut = null) : IStageCommand;
+/// <summary>
+/// Evaluate a model on the test split; with <paramref name="Population"/> also calibrate it on the validation split and
+/// judge it on the population (the test rows plus those in <paramref name="LeftOut"/>).
+/// </summary>
+public sealed record EvaluateModel(
+    string RunId, TrainedModel Model, Dataset Test, ImmutableArray<string> FeatureNames, ulong Seed, IActorRef ReplyTo,
+    LeftOutSource? LeftOut = null, PopulationContext? Population = null) : IStageCommand;
 
 /// <summary>What the evaluator needs to find and scale the non-buyers balancing left out.</summary>
 public sealed record LeftOutSource(LoadedData Loaded, Balanced Balanced, ScalerParameters Scaler);
@@ -50,5 +56,5 @@ public sealed record ModelEvaluated(string RunId, TestReport Report);
 /// <summary>Save the model directory, <c>metrics.json</c> and <c>report.png</c>.</summary>
 public sealed record SaveRun(string RunId, string OutDir, RunArtifacts Artifacts, IActorRef ReplyTo) : IStageCommand;
 
-public sealed record RunSaved(string RunId, string ModelDirectory, string MetricsFile, ImmutableArray<string> Files);
+public sealed record RunSaved(string RunId, string ModelDirectory, string MetricsFile, ImmutableArray<string> Files, RunMetrics Metrics);
 

@@ -32,6 +32,8 @@ public sealed class TrialActor : ReceiveActor
             _inSession = m.InSession;
             _run.ReplyTo.Tell(new TrialProtocol.EpochDone(Index, m.Metrics));
         });
+        // The trial's own trainer already logged it; the search reports the trial's outcome.
+        Receive<DeviceFellBack>(_ => { });
         Receive<TrainingHeld>(m =>
         {
             _waiting.Start();
@@ -83,11 +85,11 @@ public sealed class TrialActor : ReceiveActor
     {
         _clock.Start();
         var t = _run.Trial;
-        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, $"trial {Index + 1} (configuration {t.Configuration + 1}, seed {t.Replicate + 1}) started"));
+        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, trial: Index + 1, message: $"trial {Index + 1} (configuration {t.Configuration + 1}, seed {t.Replicate + 1}) started"));
         _trainer = _trainerFactory(Context);
         Context.Watch(_trainer);
         // Threads 0: the search has set torch's process-wide thread count once for all its trials.
-        _trainer.Tell(new TrainModel(RunId, _run.Splits, t.Config, _run.Device, t.Seed, 0, Self, _run.HoldAfter));
+        _trainer.Tell(new TrainModel(RunId, _run.Splits, t.Config, _run.Device, t.Seed, 0, Self, _run.HoldAfter, _run.ClassWeights));
     }
 
     private void Fail(string reason) => End(new TrialProtocol.Failed(Index, reason, Wall, _inSession), $"failed: {reason}");
@@ -99,7 +101,7 @@ public sealed class TrialActor : ReceiveActor
             return;
         }
         _ended = true;
-        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, $"trial {Index + 1} {message} in {Wall.TotalMilliseconds:F0} ms (and {_waiting.ElapsedMilliseconds} ms waiting at rungs)"));
+        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, trial: Index + 1, message: $"trial {Index + 1} {message} in {Wall.TotalMilliseconds:F0} ms (and {_waiting.ElapsedMilliseconds} ms waiting at rungs)"));
         _run.ReplyTo.Tell(report);
         Context.Stop(Self);
     }

@@ -80,7 +80,7 @@ public sealed class ModelActor : ReceiveActor
         _clock.Start();
         var splits = _request.Splits;
         _inSession.Start();
-        var created = _sessions(_request.Config, splits.Train, splits.Validation, _request.Seed, _device, _request.Threads);
+        var created = _sessions(_request.Config, splits.Train, splits.Validation, _request.Seed, _device, _request.Threads, _request.ClassWeights);
         _inSession.Stop();
         switch (created)
         {
@@ -150,5 +150,5 @@ public sealed class ModelActor : ReceiveActor
         Context.Stop(Self);
     }
 
-    private string Line(string message) => RunLog.Line(_request.RunId, Stage.Train, message);
+    private RunLogLine Line(string message) => RunLog.Line(_request.RunId, Stage.Train, message);
 }

@@ -60,6 +60,7 @@ public sealed class ChurnServer : IAsyncDisposable
             { Port: < 0 or > 65535 } => new Problem($"must be from 0 to 65535, got {host.Port}", Column: "host.port"),
             { MaxConcurrentRuns: < 1 or > 64 } => new Problem($"must be from 1 to 64, got {host.MaxConcurrentRuns}", Column: "host.maxConcurrentRuns"),
             { MaxRequestBytes: < 1024 } => new Problem($"must be at least 1024, got {host.MaxRequestBytes}", Column: "host.maxRequestBytes"),
+            { MaxScoreBytes: < 1024 or > 1L << 30 } => new Problem($"must be from 1024 to 1073741824, got {host.MaxScoreBytes}", Column: "host.maxScoreBytes"),
             { TrialSlots: < 0 or > 256 } => new Problem($"must be from 0 to 256, got {host.TrialSlots}", Column: "host.trialSlots"),
             _ when !IsBindable(host.Bind) => new Problem($"must be an IP address or 'localhost', got '{host.Bind}'", Column: "host.bind"),
             _ => null,
@@ -91,7 +92,7 @@ public sealed class ChurnServer : IAsyncDisposable
                 Listen(kestrel, host.Bind, host.Port);
             });
             builder.Services.AddRoutingCore();
-            var files = new JsonLinesLoggerProvider(config.Logs, LogLevel.Information);
+            var files = new JsonLinesLoggerProvider(config.Logs, LogLevel.Information, config.LogRetentionDays);
             var nodeLogs = clusterNode is null ? null : new NodeLogSink(files);
             builder.Services.AddChurn(builder.Logging, config, consoleLevel, host.MaxConcurrentRuns, store, trainerFactory, files: files, moreActors: akka =>
             {
@@ -106,6 +107,7 @@ public sealed class ChurnServer : IAsyncDisposable
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
             var app = builder.Build();
             new RunApi(app.Services, store, defaults, config).Map(app);
+            new TargetApi(store, config).Map(app);
             var searchApi = new SearchApi(app.Services, searchStore, config);
             searchApi.Map(app);
             new Dashboard.DashboardApi(store, searchStore, defaults).Map(app);

@@ -1,6 +1,6 @@
 using System.Buffers.Text;
-using System.Collections.Immutable;
 using System.CommandLine;
+using System.Globalization;
 using System.Text;
 using Churn.Numerics;
 using Churn.Numerics.Data;
@@ -10,11 +10,12 @@ namespace Churn.Host.Cli;
 
 /// <summary>
 /// <c>churn predict</c>: scores customers with a saved model. The input is validated like the training file (target
-/// optional); the model's stored scaler is applied before scoring.
+/// optional); the model's stored scaler is applied before scoring, and its calibration turns the network's score into
+/// P(buys again) for the population the model came from (or one with the rate <c>--base-rate</c> gives).
 /// </summary>
 public static class PredictCommand
 {
-    public const string Header = "customer_id,probability,predicted\n";
+    public const string Header = "customer_id,probability,uncalibrated,predicted\n";
 
     public static int Run(ParseResult parse)
     {
@@ -26,15 +27,14 @@ public static class PredictCommand
             return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));
         }
 
-        var scored = ModelArtifact.Load(modelDir).Bind(artifact =>
-            CustomerCsv.Load(input, TargetPolicy.Optional).Map(loaded => Score(artifact, loaded.Data)));
-        if (scored is Result<(Dataset Data, ImmutableArray<double> P)>.Error error)
+        var scored = Load(modelDir, input, BaseRate(parse));
+        if (scored is Result<CustomerScores>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
         }
 
-        var (data, probabilities) = scored.Unwrap();
-        var csv = Format(data.Ids, probabilities);
+        var scores = scored.Unwrap();
+        var csv = Format(scores);
         if (output is null)
         {
             using var stdout = Console.OpenStandardOutput();
@@ -47,19 +47,33 @@ public static class PredictCommand
             return ChurnCli.Fail(writeError.Problem);
         }
 
-        var buyers = probabilities.Count(p => p >= 0.5);
-        Console.Error.WriteLine($"churn predict: scored {probabilities.Length:N0} customers ({buyers:N0} predicted to buy again) -> {output}");
+        var p = scores.Probabilities;
+        Console.Error.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"churn predict: scored {p.Length:N0} customers: {p.Sum():N0} buyers expected (mean probability {(p.Length == 0 ? 0 : p.Average()):F4}), {p.Count(x => x >= 0.5):N0} at probability 0.5 or more -> {output}"));
         return 0;
     }
 
-    /// <summary>Scales with the model's own scaler, then scores.</summary>
-    public static (Dataset Data, ImmutableArray<double> P) Score(ModelArtifact artifact, Dataset data) =>
-        (data, Scoring.Probabilities(artifact.Model, Scaler.Apply(artifact.Scaler, data.Inputs)));
+    /// <summary><c>--base-rate R</c> (checked by the parser to lie in (0, 1)), or null when not given.</summary>
+    public static double? BaseRate(ParseResult parse) => parse.Given(ChurnCommandLine.BaseRate) ? parse.GetValue(ChurnCommandLine.BaseRate) : null;
 
-    /// <summary>One line per customer: id, probability (6 decimals), predicted class at 0.5.</summary>
-    public static byte[] Format(ImmutableArray<long> ids, ImmutableArray<double> probabilities)
+    /// <summary>Loads the model and the customer file and scores every customer.</summary>
+    public static Result<CustomerScores> Load(string modelDir, string input, double? baseRate) =>
+        ModelArtifact.Load(modelDir).Bind(artifact =>
+            CustomerCsv.Load(input, TargetPolicy.Optional).Bind(loaded =>
+                artifact.Score(loaded.Data, baseRate).Match(
+                    Result.Ok,
+                    problem => Result.Fail<CustomerScores>(problem with { File = problem.File ?? Path.Combine(modelDir, ModelArtifact.ManifestFile) }))));
+
+    /// <summary>
+    /// One line per customer: id, calibrated probability, the network's uncalibrated score (the original notebook's
+    /// output, for comparison), both with 6 decimals, and the class at probability 0.5.
+    /// </summary>
+    public static byte[] Format(CustomerScores scores)
     {
-        var buffer = new byte[Header.Length + (probabilities.Length * 40)];
+        var ids = scores.Customers.Ids;
+        var probabilities = scores.Probabilities;
+        var buffer = new byte[Header.Length + (probabilities.Length * 56)];
         var n = Encoding.ASCII.GetBytes(Header, buffer);
         var format = new System.Buffers.StandardFormat('F', 6);
         for (var i = 0; i < probabilities.Length; i++)
@@ -68,6 +82,9 @@ public static class PredictCommand
             n += w;
             buffer[n++] = (byte)',';
             Utf8Formatter.TryFormat(probabilities[i], buffer.AsSpan(n), out w, format);
+            n += w;
+            buffer[n++] = (byte)',';
+            Utf8Formatter.TryFormat(scores.Raw[i], buffer.AsSpan(n), out w, format);
             n += w;
             buffer[n++] = (byte)',';
             buffer[n++] = probabilities[i] >= 0.5 ? (byte)'1' : (byte)'0';

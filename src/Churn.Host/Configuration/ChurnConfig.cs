@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Churn.Actors;
 using Churn.Numerics;
 using Churn.Numerics.Data;
+using Churn.Numerics.Evaluation;
 using Churn.Numerics.Model;
 
 namespace Churn.Host.Configuration;
@@ -18,6 +19,7 @@ public sealed record HostSettings(
     int MaxConcurrentRuns = 1,
     string? ApiToken = null,
     long MaxRequestBytes = 65536,
+    long MaxScoreBytes = 16_777_216,
     int? ClusterPort = null,
     string ClusterBind = "127.0.0.1",
     string? ClusterCertificate = null,
@@ -43,9 +45,14 @@ public sealed partial record ChurnConfig(
     ModelConfig Model,
     HostSettings Host,
     string Logs,
-    ImmutableArray<string> LogFeatures = default)
+    ImmutableArray<string> LogFeatures = default,
+    int LogRetentionDays = 14,
+    CampaignEconomics? Campaign = null)
 {
     public const string DefaultFile = "churn.json";
+
+    /// <summary>What a contact costs and a returning buyer is worth: the campaign a run's population section plays and <c>churn target</c>'s default.</summary>
+    public CampaignEconomics Campaign { get; init; } = Campaign ?? CampaignEconomics.Default;
 
     /// <summary>Features standardized as ln(1 + x): none by default, which is the original recipe.</summary>
     public ImmutableArray<string> LogFeatures { get; init; } = LogFeatures.IsDefault ? [] : LogFeatures;
@@ -62,7 +69,9 @@ public sealed partial record ChurnConfig(
         ModelConfig Model,
         HostSettings? Host,
         string? Logs,
-        JsonNode? LogFeatures = null);
+        JsonNode? LogFeatures = null,
+        int? LogRetentionDays = null,
+        CampaignEconomics? Campaign = null);
 
     private static readonly JsonSerializerOptions ReadOptions = new(JsonFormat.Options)
     {
@@ -88,7 +97,7 @@ public sealed partial record ChurnConfig(
 
     /// <summary>Run settings for this configuration; relative paths are resolved by the caller's working directory.</summary>
     public RunSettings ToRunSettings(RunMode mode, string? npzDir = null) =>
-        new(mode, ResolveData(Data), Out, Prefix, Seed, Balance, Split, Stratify, Model, Device, npzDir, LogFeatures: LogFeatures);
+        new(mode, ResolveData(Data), Out, Prefix, Seed, Balance, Split, Stratify, Model, Device, npzDir, LogFeatures: LogFeatures, Campaign: Campaign);
 
     /// <summary>
     /// The bundled data file is found from any working directory: a relative path that does not exist here is looked
@@ -179,12 +188,20 @@ public sealed partial record ChurnConfig(
         {
             return logError.Problem with { File = file, Column = "logFeatures" };
         }
+        if (dto.Campaign?.Check() is { } campaignProblem)
+        {
+            return campaignProblem with { File = file, Column = $"campaign.{campaignProblem.Column}" };
+        }
+        if (dto.LogRetentionDays is < 1)
+        {
+            return Result.Fail<ChurnConfig>("must be a whole number of days from 1", file, null, "logRetentionDays");
+        }
         return Splitter.ParseRatios(dto.Split)
             .Bind(split => dto.Model.Validate().Map(model => (split, model)))
             .Match(
                 ok => Result.Ok(new ChurnConfig(
                     dto.Data, dto.Out, dto.Prefix, dto.Seed, dto.Balance, ok.split, dto.Stratify, dto.Device, ok.model, dto.Host ?? new HostSettings(), dto.Logs ?? "logs",
-                    logFeatures.Match(names => names, _ => []))),
+                    logFeatures.Match(names => names, _ => []), dto.LogRetentionDays ?? 14, dto.Campaign)),
                 problem => Result.Fail<ChurnConfig>(problem with { File = file, Column = problem.Column is null ? null : $"model.{problem.Column}".Replace("model.split", "split", StringComparison.Ordinal) }));
     }
 
@@ -219,6 +236,7 @@ public sealed partial record ChurnConfig(
         ["prefix"] = "a string",
         ["split"] = "a string like \"0.8,0.1,0.1\"",
         ["logs"] = "a string",
+        ["logRetentionDays"] = "a whole number of days",
     };
 
     private static string Expected(string type) => type switch
@@ -228,10 +246,11 @@ public sealed partial record ChurnConfig(
         "System.Double" => "a number",
         "System.Boolean" => "true or false",
         "System.String" => "a string",
-        _ when type.EndsWith(".BalanceStrategy", StringComparison.Ordinal) => "\"first\" or \"random\"",
+        _ when type.EndsWith(".BalanceStrategy", StringComparison.Ordinal) => "\"first\", \"random\", \"none\" or \"weighted\"",
         _ when type.EndsWith(".DeviceChoice", StringComparison.Ordinal) => "\"auto\", \"cpu\", \"cuda\" or \"mps\"",
         _ when type.EndsWith(".Activation", StringComparison.Ordinal) => "\"relu\" or \"tanh\"",
-        _ when type.Contains("ModelConfig", StringComparison.Ordinal) || type.Contains("HostSettings", StringComparison.Ordinal) => "an object",
+        _ when type.Contains("ModelConfig", StringComparison.Ordinal) || type.Contains("HostSettings", StringComparison.Ordinal)
+            || type.Contains("CampaignEconomics", StringComparison.Ordinal) => "an object",
         _ => $"a {type[(type.LastIndexOf('.') + 1)..]}",
     };
 

@@ -39,7 +39,8 @@ public sealed class TestHost : IAsyncDisposable
         string? apiToken = null,
         long maxRequestBytes = 65536,
         Func<IUntypedActorContext, IActorRef>? trainerFactory = null,
-        string? directory = null)
+        string? directory = null,
+        long maxScoreBytes = 16_777_216)
     {
         directory ??= TestPaths.NewTempDirectory();
         var overrides = new JsonObject
@@ -55,6 +56,7 @@ public sealed class TestHost : IAsyncDisposable
                 ["maxConcurrentRuns"] = maxConcurrentRuns,
                 ["apiToken"] = apiToken,
                 ["maxRequestBytes"] = maxRequestBytes,
+                ["maxScoreBytes"] = maxScoreBytes,
             },
         };
         var defaults = ChurnConfig.Merge(ChurnConfig.LoadNode(null).Unwrap(), overrides);
