@@ -3,8 +3,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Hosting;
+using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Actors.Search;
 using Churn.Host.Configuration;
@@ -15,6 +17,7 @@ using Churn.Numerics.Search;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Churn.Host.Api;
@@ -30,6 +33,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
     public const string BodyName = "request body";
 
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
     public void Map(WebApplication app)
     {
@@ -39,6 +43,98 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         app.MapDelete("/searches/{id}", CancelAsync);
         app.MapPost("/searches/{id}/resume", ResumeAsync);
         app.MapGet("/searches/{id}/logs", Logs);
+        app.MapGet("/searches/{id}/events", EventsAsync);
+    }
+
+    /// <summary>
+    /// Server-sent events of one search (<see cref="SearchEventStream"/>): what it is, what happened so far, then live
+    /// events, then <c>finished</c>; the stream ends after it. A search not running in this host is told from the store.
+    /// </summary>
+    private async Task EventsAsync(string id, HttpContext context)
+    {
+        if (store.Load(id) is not Result<StoredSearch>.Ok { Value: var stored })
+        {
+            await Unknown(id).ExecuteAsync(context);
+            return;
+        }
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+
+        // Should a search never report its end while the host stops, the stream still closes so the server can stop.
+        using var give = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        using var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping
+            .Register(() => give.CancelAfter(ChurnActorsSetup.StopGrace + TimeSpan.FromSeconds(2)));
+        var events = Channel.CreateUnbounded<ISearchEvent>(new UnboundedChannelOptions { SingleReader = true });
+        var system = services.GetRequiredService<ActorSystem>();
+        var relay = system.ActorOf(EventRelayActor<ISearchEvent>.Props(e => events.Writer.TryWrite(e)));
+        try
+        {
+            var plan = stored.Request.Plan;
+            SearchEventStream.HeaderData Header(string status, string? phase, int parallel) => new(
+                id, status, phase, stored.Request.Scheduler.ToString().ToLowerInvariant(), plan.Configurations, plan.Seeds, plan.Trials.Length, parallel);
+            if (await AskAsync(new FollowSearch(id, relay), give.Token) is not SearchFollowed followed)
+            {
+                // Not running here: the store has all there is.
+                var search = store.Load(id).Unwrap();
+                await WriteAsync(response, SearchEventStream.Head(Header(search.Status, null, search.Request.Parallel)), give.Token);
+                foreach (var frame in SearchEventStream.Replay(id, search.Trials, search.Decisions))
+                {
+                    await WriteAsync(response, frame, give.Token);
+                }
+                await WriteFinishedAsync(response, id, null, give.Token);
+                return;
+            }
+
+            var snapshot = followed.Snapshot;
+            await WriteAsync(response, SearchEventStream.Head(Header("running", snapshot.Status, followed.Parallel)), give.Token);
+            foreach (var frame in SearchEventStream.Replay(id, snapshot.Trials, snapshot.Decisions))
+            {
+                await WriteAsync(response, frame, give.Token);
+            }
+            while (true)
+            {
+                ISearchEvent e;
+                try
+                {
+                    e = await events.Reader.ReadAsync(give.Token).AsTask().WaitAsync(KeepAlive, give.Token);
+                }
+                catch (TimeoutException)
+                {
+                    // A comment line now and then lets both ends notice a connection that has gone.
+                    await response.WriteAsync(": keep-alive\n\n", give.Token);
+                    await response.Body.FlushAsync(give.Token);
+                    continue;
+                }
+                if (e is SearchCompleted or SearchCancelled or SearchFailed)
+                {
+                    await WriteFinishedAsync(response, id, null, give.Token);
+                    return;
+                }
+                if (SearchEventStream.Encode(e) is { } frame)
+                {
+                    await WriteAsync(response, frame, give.Token);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away, or the host is stopping.
+        }
+        finally
+        {
+            system.Stop(relay);
+        }
+    }
+
+    private async Task WriteFinishedAsync(HttpResponse response, string id, SearchSnapshot? live, CancellationToken cancel) =>
+        await WriteAsync(response, (SearchEventStream.Finished, View(store.Load(id).Unwrap(), live).ToJsonString(RunEventStream.Json)), cancel);
+
+    private static async Task WriteAsync(HttpResponse response, (string Name, string Data) frame, CancellationToken cancel)
+    {
+        await response.WriteAsync(RunEventStream.Frame(frame.Name, frame.Data), cancel);
+        await response.Body.FlushAsync(cancel);
     }
 
     /// <summary>The search's log lines, its trials' from every node included (a worker's lines reach the host's log files).</summary>

@@ -47,7 +47,7 @@ public static class ChurnCommandLine
             ? seed
             : Error<ulong>(r, $"--seed takes a whole number of 0 or more, not '{r.Tokens[0].Value}'"),
     };
-    public static readonly Option<string> Balance = Choice("--balance", "how non-buyers are undersampled", Names<BalanceStrategy>(), Defaults is null ? null : Name(Defaults.Balance));
+    public static readonly Option<string> Balance = Choice("--balance", "how the classes are balanced: first and random drop non-buyers down to the buyers' count, weighted weighs the loss instead, none keeps the natural mix", Names<BalanceStrategy>(), Defaults is null ? null : Name(Defaults.Balance));
     public static readonly Option<string> LogFeatures = Text("--log-features", "none|skewed|NAME,...", "features standardized as ln(1 + x)", Defaults is null ? null : LogFeaturesText(Defaults.LogFeatures));
     public static readonly Option<string> Split = Text("--split", "TRAIN,VAL,TEST", "split ratios", Defaults is null ? null : SplitText(Defaults.Split));
     public static readonly Option<bool> Stratify = Flag("--stratify", "keep the buyer share equal in every split");
@@ -103,7 +103,7 @@ public static class ChurnCommandLine
     public static readonly Option<int> Port = Whole("--port", "N", "TCP port (0: any free port)", Defaults?.Host.Port, 0, 65535);
     public static readonly Option<string> Bind = Text("--bind", "ADDR", "address to listen on", Defaults?.Host.Bind);
     public static readonly Option<string> Store = Text("--store", "PATH", "the SQLite run store", Defaults?.Host.Store);
-    public static readonly Option<int> ClusterPort = Whole("--cluster-port", "N", "also a cluster node (the seed) coordinating searches over workers, on this port (0: any free one)", Defaults?.Host.ClusterPort, 0, 65535);
+    public static readonly Option<int> ClusterPort = Whole("--cluster-port", "N", "also a cluster node (the seed) coordinating searches over workers, on this port (0: any free one; not given: no cluster)", Defaults?.Host.ClusterPort, 0, 65535);
 
     // worker
     public static readonly Option<string> Join = new("--join") { Description = "the host's cluster port", HelpName = "HOST:PORT", Required = true };
@@ -293,13 +293,17 @@ public static class ChurnCommandLine
     private static int UsageErrors(ParseResult parse)
     {
         var command = parse.CommandResult.Command;
-        var known = command.Subcommands.Where(s => !s.Hidden).Select(s => s.Name)
+        // `churn help VERB` takes a verb: a mistyped one is matched against the verbs.
+        var words = command.Name == "help" ? Command : command;
+        var known = words.Subcommands.Where(s => !s.Hidden && s.Name != "help").Select(s => s.Name)
             .Concat(command.Options.Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)))
             .ToImmutableArray();
         // "Required command was not provided" says nothing more than an unknown verb's own error does.
         foreach (var error in parse.Errors.Where(e => parse.Errors.Count == 1 || e.SymbolResult is not CommandResult || e.Message.Contains('\'', StringComparison.Ordinal)))
         {
-            Console.Error.WriteLine($"churn: {Logging.ConsoleText.Printable(error.Message)}");
+            // Some of the parser's messages list values on lines of their own: one line each here, like ours.
+            var message = string.Join(' ', error.Message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Console.Error.WriteLine($"churn: {Logging.ConsoleText.Printable(message)}");
         }
 
         foreach (var token in parse.UnmatchedTokens.Concat(parse.Errors.Select(e => e.Message).SelectMany(Quoted)).Distinct())

@@ -72,6 +72,10 @@ public partial class CommandLineTests
     [InlineData("--seed", new[] { "run", "--sed", "3" })]
     [InlineData("--trials", new[] { "search", "--trails", "3" })]
     [InlineData("--follow", new[] { "logs", "--folow" })]
+    [InlineData("search", new[] { "help", "serch" })]
+    [InlineData("--budget", new[] { "target", "--budgt", "3" })]
+    [InlineData("--no-store", new[] { "run", "--no-stor" })]
+    [InlineData("--cluster-port", new[] { "host", "--cluster-prt", "4053" })]
     public async Task A_mistyped_verb_or_option_exits_2_and_suggests_the_right_one(string suggestion, string[] args)
     {
         var result = await ChurnProcess.RunAsync(TestPaths.NewTempDirectory(), args);
@@ -88,6 +92,10 @@ public partial class CommandLineTests
     [InlineData("logs", "--trials", "3")]
     [InlineData("host", "--data", "x.csv")]
     [InlineData("train", "--npz", "d", "--scheduler", "asha")]
+    [InlineData("target", "--model", "m", "--input", "i.csv", "--seed", "1")]
+    [InlineData("worker", "--join", "127.0.0.1:4053", "--data", "x.csv")]
+    [InlineData("runs", "--device", "cpu")]
+    [InlineData("predict", "--model", "m", "--input", "i.csv", "--no-store")]
     public async Task An_option_of_another_verb_is_refused_with_2(params string[] args)
     {
         var dir = TestPaths.NewTempDirectory();
@@ -105,13 +113,27 @@ public partial class CommandLineTests
     [InlineData(2, "logs", "--level", "loud")]
     [InlineData(2, "run", "--host", "not a url")]
     [InlineData(2, "host", "--port", "70000")]
-    public async Task Command_line_mistakes_exit_2(int code, params string[] args)
+    [InlineData(2, "host", "--cluster-port", "70000")]
+    [InlineData(2, "target", "--model", "m", "--input", "i.csv", "--top", "150%")]
+    [InlineData(2, "target", "--model", "m", "--input", "i.csv", "--conversion-value", "0")]
+    [InlineData(2, "worker", "--join", "127.0.0.1:4053", "--slots", "0")]
+    [InlineData(2, "worker", "--join", "nohost")]
+    [InlineData(2, "runs", "--status", "bogus")]
+    [InlineData(2, "run", "--balance", "even")]
+    [InlineData(2, "search", "--resume", "x", "--no-store")]
+    [InlineData(2, "help", "nope")]
+    [InlineData(1, "target", "--model", "nope", "--input", "i.csv")]
+    [InlineData(1, "search", "--resume", "nope")]
+    public async Task Command_line_mistakes_exit_2_and_bad_input_1(int code, params string[] args)
     {
         var result = await ChurnProcess.RunAsync(TestPaths.NewTempDirectory(), args);
 
-        Assert.Equal(code, result.ExitCode);
+        Assert.True(code == result.ExitCode, result.Stderr);
         Assert.StartsWith("churn: ", result.Stderr);
         Assert.DoesNotContain("   at ", result.Stderr);
+        // One line per problem: no value list spread over lines or escaped into one.
+        Assert.DoesNotContain("\\n", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain('\t', result.Stderr);
     }
 
     [Theory]
