@@ -59,12 +59,26 @@ public sealed class ChurnServer : IAsyncDisposable
             { MaxConcurrentRuns: < 1 or > 64 } => new Problem($"must be from 1 to 64, got {host.MaxConcurrentRuns}", Column: "host.maxConcurrentRuns"),
             { MaxRequestBytes: < 1024 } => new Problem($"must be at least 1024, got {host.MaxRequestBytes}", Column: "host.maxRequestBytes"),
             _ when !IsBindable(host.Bind) => new Problem($"must be an IP address or 'localhost', got '{host.Bind}'", Column: "host.bind"),
-            _ => null,
+            { ApiToken: { Length: > 0 } t } when t.Length < HostSettings.MinTokenLength =>
+                new Problem($"must be at least {HostSettings.MinTokenLength} characters (got {t.Length}); a short token can be guessed", Column: "host.apiToken"),
+            _ when !IsLoopback(host.Bind) && host.ApiToken is not { Length: > 0 } && !host.TrustedNetwork =>
+                new Problem(
+                    $"binding to {host.Bind} lets every machine that reaches it use the API: set host.apiToken (at least {HostSettings.MinTokenLength} characters), " +
+                    "or say the network is trusted with --trusted-network (host.trustedNetwork)",
+                    Column: "host.bind"),
+            _ => LimitProblem(host.Limits),
         };
         if (invalid is not null)
         {
             return invalid;
         }
+
+        var confined = ConfinedPaths.For(config);
+        if (confined is Result<ConfinedPaths>.Error confinedError)
+        {
+            return confinedError.Problem;
+        }
+        var paths = confined.Unwrap();
 
         return SqliteRunStore.Open(host.Store, DateTimeOffset.UtcNow).Bind(store => SearchStore.Open(host.Store).Map(searchStore =>
         {
@@ -80,8 +94,10 @@ public sealed class ChurnServer : IAsyncDisposable
                 builder.Logging, config, consoleLevel, host.MaxConcurrentRuns, store, trainerFactory, akka => akka.WithChurnSearch(searchStore));
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
             var app = builder.Build();
-            new RunApi(app.Services, store, defaults, config).Map(app);
-            var searchApi = new SearchApi(app.Services, searchStore, config);
+            app.UseRouting();
+            new RequestGuard(host).Use(app);
+            new RunApi(app.Services, store, defaults, config, paths).Map(app);
+            var searchApi = new SearchApi(app.Services, searchStore, config, paths);
             searchApi.Map(app);
 
             // A search whose process died (this host, killed) picks up where it was once the actors run.
@@ -115,6 +131,25 @@ public sealed class ChurnServer : IAsyncDisposable
     }
 
     private static bool IsBindable(string bind) => bind == "localhost" || IPAddress.TryParse(bind, out _);
+
+    private static bool IsLoopback(string bind) => bind == "localhost" || (IPAddress.TryParse(bind, out var address) && IPAddress.IsLoopback(address));
+
+    private static Problem? LimitProblem(HostLimits limits)
+    {
+        foreach (var (name, value) in new (string, long)[]
+        {
+            ("maxQueuedRuns", limits.MaxQueuedRuns), ("maxTrialsPerSearch", limits.MaxTrialsPerSearch), ("maxConcurrentSearches", limits.MaxConcurrentSearches),
+            ("maxWidth", limits.MaxWidth), ("maxDepth", limits.MaxDepth), ("maxParameters", limits.MaxParameters), ("maxEpochs", limits.MaxEpochs),
+            ("maxPatience", limits.MaxPatience), ("maxEventStreams", limits.MaxEventStreams),
+        })
+        {
+            if (value < 1)
+            {
+                return new Problem($"must be at least 1, got {value}", Column: $"host.limits.{name}");
+            }
+        }
+        return null;
+    }
 
     private static void Listen(KestrelServerOptions kestrel, string bind, int port)
     {

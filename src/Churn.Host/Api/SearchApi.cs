@@ -22,7 +22,7 @@ namespace Churn.Host.Api;
 /// <see cref="CancelSearch"/>; a search's state is read from the run store, where its coordinator records every change.
 /// At start the host resumes the searches whose process died. Errors are RFC 7807 problem details naming the field.
 /// </summary>
-internal sealed class SearchApi(IServiceProvider services, SearchStore store, ChurnConfig config)
+internal sealed class SearchApi(IServiceProvider services, SearchStore store, ChurnConfig config, ConfinedPaths paths)
 {
     /// <summary>How a problem in the request names where it is: the body's fields are a space file's, plus these.</summary>
     public const string BodyName = "request body";
@@ -79,7 +79,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             return Problem(StatusCodes.Status413PayloadTooLarge, "request too large", $"the body may be at most {limit} bytes (host.maxRequestBytes)");
         }
 
-        var overrides = Overrides(body);
+        var overrides = Overrides(body, paths);
         if (overrides is Result<SearchOverrides>.Error overrideError)
         {
             return Invalid(overrideError.Problem);
@@ -95,7 +95,37 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             return Invalid(definitionError.Problem);
         }
 
-        var request = SearchPlanner.Plan(config, definition.Unwrap(), overrides.Unwrap(), id => Path.Combine(config.Out, "searches", id));
+        var limits = config.Host.Limits;
+        var defined = definition.Unwrap();
+        if ((long)defined.Trials * defined.Seeds > limits.MaxTrialsPerSearch)
+        {
+            return Invalid(new Problem(
+                $"{defined.Trials} configurations x {defined.Seeds} seeds = {(long)defined.Trials * defined.Seeds} trials, over this host's limit of {limits.MaxTrialsPerSearch} (host.limits.maxTrialsPerSearch)",
+                BodyName, Column: "trials"));
+        }
+        if (store.Running() >= limits.MaxConcurrentSearches)
+        {
+            return Problem(StatusCodes.Status429TooManyRequests, "too many searches",
+                $"{limits.MaxConcurrentSearches} searches are already running on this host (host.limits.maxConcurrentSearches); wait for one to end or cancel one");
+        }
+
+        var request = SearchPlanner.Plan(config, defined, overrides.Unwrap(), id => Path.Combine(config.Out, "searches", id));
+        foreach (var trial in request.Plan.Trials.DistinctBy(t => t.Configuration))
+        {
+            if (RequestLimits.Check(trial.Config, limits, "space.") is Result<Churn.Numerics.Model.ModelConfig>.Error limitError)
+            {
+                var field = limitError.Problem.Column switch
+                {
+                    "space.maxEpochs" => "maxEpochs",
+                    var f => f,
+                };
+                return Invalid(limitError.Problem with { Column = field, File = BodyName });
+            }
+        }
+        if (paths.Output(request.OutDir, "out") is Result<string>.Error outError)
+        {
+            return Invalid(outError.Problem with { File = BodyName });
+        }
         // Recorded before the answer, so a GET right after the 202 finds the search.
         store.SearchStarted(request, DateTimeOffset.UtcNow);
         var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(context.RequestAborted);
@@ -175,7 +205,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
     }
 
     /// <summary>The body's own fields: seed, parallel, threads, data and out; everything else is a space file's field.</summary>
-    private static Result<SearchOverrides> Overrides(JsonObject body)
+    private static Result<SearchOverrides> Overrides(JsonObject body, ConfinedPaths paths)
     {
         ulong? seed = null;
         int? parallel = null;
@@ -207,11 +237,27 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
                 return new Problem("must be a path (a string)", BodyName, Column: name);
             }
         }
-        if (Text("data") is { } data && !File.Exists(ChurnConfig.ResolveData(data)))
+        string? data = null;
+        if (Text("data") is { } requested)
         {
-            return new Problem($"no such file on the host: {data}", BodyName, Column: "data");
+            var confined = paths.Data(requested, "data");
+            if (confined is Result<string>.Error dataError)
+            {
+                return dataError.Problem with { File = BodyName };
+            }
+            data = confined.Unwrap();
         }
-        return Result.Ok(new SearchOverrides(seed, parallel, Text("data"), Text("out"), threads));
+        string? output = null;
+        if (Text("out") is { } requestedOut)
+        {
+            var confined = paths.Output(requestedOut, "out");
+            if (confined is Result<string>.Error outError)
+            {
+                return outError.Problem with { File = BodyName };
+            }
+            output = confined.Unwrap();
+        }
+        return Result.Ok(new SearchOverrides(seed, parallel, data, output, threads));
     }
 
     private async Task<object?> AskAsync(object message, CancellationToken cancel)

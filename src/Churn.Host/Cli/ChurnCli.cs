@@ -34,7 +34,7 @@ public static class ChurnCli
                     [--scheduler none|asha] [--seed N] [--host URL [--token T]] [--resume ID] [--config FILE] [--json] [--verbose]
                     (--trials counts configurations; each is trained with K seeds)
           host      serve the HTTP API: take runs, queue them, keep every run in the run store
-                    [--port N] [--bind ADDR] [--store PATH] [--config FILE] [--verbose]
+                    [--port N] [--bind ADDR] [--store PATH] [--config FILE] [--trusted-network] [--verbose]
           logs      the actors' log lines  [--run ID] [--actor GLOB] [--level L] [--follow] [--dir DIR]
 
         'run' and 'prepare' take --host URL [--token T] to send the run to a host and follow it there
@@ -68,7 +68,7 @@ public static class ChurnCli
                 "train" => await WithArguments("train", rest, TrainOptions, RunFlags, a => PipelineAsync(a, RunMode.TrainFromNpz)),
                 "predict" => await WithArguments("predict", rest, PredictOptions, VerboseOnly, a => Task.FromResult(PredictCommand.Run(a))),
                 "search" => await WithArguments("search", rest, SearchCommand.Options, SearchCommand.Flags, SearchCommand.RunAsync),
-                "host" => await WithArguments("host", rest, HostCommand.Options, VerboseOnly, HostCommand.RunAsync),
+                "host" => await WithArguments("host", rest, HostCommand.Options, HostCommand.Flags, HostCommand.RunAsync),
                 "logs" => await WithArguments("logs", rest, LogsCommand.Options, LogsCommand.Flags, LogsCommand.RunAsync),
                 "bench" => Bench.BenchCommand.Run(rest),
                 _ => UsageError($"unknown command '{args[0]}'"),

@@ -13,6 +13,9 @@ public static class HostCommand
 {
     public static readonly string[] Options = ["port", "bind", "store", "config"];
 
+    /// <summary><c>--trusted-network</c> lets a host bound beyond loopback run without a token (<c>host.trustedNetwork</c>).</summary>
+    public static readonly string[] Flags = ["verbose", "trusted-network"];
+
     public static async Task<int> RunAsync(Arguments a)
     {
         var port = a.Int32("port", 0, 65535);
@@ -36,6 +39,7 @@ public static class HostCommand
                 Port = port.Unwrap() ?? config.Host.Port,
                 Bind = a.Get("bind") ?? config.Host.Bind,
                 Store = a.Get("store") ?? config.Host.Store,
+                TrustedNetwork = a.Flags.Contains("trusted-network") || config.Host.TrustedNetwork,
             },
         };
 

@@ -10,14 +10,46 @@ using Churn.Numerics.Model;
 
 namespace Churn.Host.Configuration;
 
-/// <summary>The host's HTTP and run-store settings.</summary>
+/// <summary>
+/// The host's HTTP and run-store settings, and what it lets a request touch: files under <see cref="DataRoots"/> to
+/// read (null: the working directory's <c>data/</c> and the bundled data), <see cref="OutputRoot"/> to write (null:
+/// the configured <c>out</c>), browsers of the <see cref="AllowedOrigins"/> and the names in <see cref="AllowedHosts"/>
+/// besides the host's own. Binding beyond loopback needs a token unless <see cref="TrustedNetwork"/> says otherwise.
+/// </summary>
 public sealed record HostSettings(
     string Bind = "127.0.0.1",
     int Port = 5080,
     string Store = "runs/churn.db",
     int MaxConcurrentRuns = 1,
     string? ApiToken = null,
-    long MaxRequestBytes = 65536);
+    long MaxRequestBytes = 65536,
+    string[]? DataRoots = null,
+    string? OutputRoot = null,
+    string[]? AllowedOrigins = null,
+    string[]? AllowedHosts = null,
+    bool TrustedNetwork = false,
+    HostLimits? Limits = null)
+{
+    /// <summary>The shortest API token the host accepts: a guessable token is no token.</summary>
+    public const int MinTokenLength = 16;
+
+    public HostLimits Limits { get; init; } = Limits ?? new HostLimits();
+}
+
+/// <summary>
+/// What one request may ask of the host. Each is checked before any work starts and refused with a 4xx naming the
+/// limit (<c>host.limits.&lt;name&gt;</c>).
+/// </summary>
+public sealed record HostLimits(
+    int MaxQueuedRuns = 100,
+    int MaxTrialsPerSearch = 1000,
+    int MaxConcurrentSearches = 2,
+    int MaxWidth = 1024,
+    int MaxDepth = 8,
+    long MaxParameters = 2_000_000,
+    int MaxEpochs = 1000,
+    int MaxPatience = 1000,
+    int MaxEventStreams = 32);
 
 /// <summary>
 /// The defaults every command starts from: <c>config/churn.json</c> shipped beside the executable, with a user's

@@ -25,7 +25,7 @@ public static partial class RunRequest
     /// (<c>seed</c>, <c>model.batchSize</c>). Without <c>out</c>, the run writes to <c>&lt;default out&gt;/&lt;run id&gt;</c>
     /// so that runs of one host never overwrite each other.
     /// </summary>
-    public static Result<RunSettings> Parse(string body, JsonNode defaults, string runId)
+    public static Result<RunSettings> Parse(string body, JsonNode defaults, string runId, Api.ConfinedPaths? paths = null)
     {
         JsonNode? node;
         try
@@ -73,15 +73,24 @@ public static partial class RunRequest
         return ChurnConfig.FromNode(ChurnConfig.Merge(defaults, fields), "request body")
             .Bind(config =>
             {
-                var data = ChurnConfig.ResolveData(config.Data);
-                if (!File.Exists(data))
-                {
-                    return Result.Fail<RunSettings>($"file not found: {config.Data}", null, null, "data");
-                }
-
                 var settings = config.ToRunSettings(mode);
                 var ownOut = fields.Any(f => f.Key.Equals("out", StringComparison.OrdinalIgnoreCase));
-                return Result.Ok(settings with { OutDir = ownOut ? config.Out : Path.Combine(config.Out, runId) });
+                settings = settings with { OutDir = ownOut ? config.Out : Path.Combine(config.Out, runId) };
+                if (paths is null)
+                {
+                    return File.Exists(settings.DataPath)
+                        ? Result.Ok(settings)
+                        : Result.Fail<RunSettings>($"file not found: {config.Data}", null, null, "data");
+                }
+
+                // The prefix becomes part of file names: a separator or ".." in it would write outside the run's folder.
+                if (config.Prefix.Length == 0 || config.Prefix is "." or ".." || config.Prefix.IndexOfAny(['/', '\\', '\0']) >= 0)
+                {
+                    return Result.Fail<RunSettings>("must be a file name prefix: no path separators, not empty, '.' or '..'", null, null, "prefix");
+                }
+
+                return paths.Data(config.Data, "data")
+                    .Bind(data => paths.Output(settings.OutDir, "out").Map(output => settings with { DataPath = data, OutDir = output }));
             })
             .Match(Result.Ok, problem => Result.Fail<RunSettings>(problem with { File = null }));
     }

@@ -233,6 +233,14 @@ public sealed class SearchStore : ISearchJournal
         }
     }
 
+    /// <summary>How many searches the store marks running (in this process or another).</summary>
+    public int Running()
+    {
+        using var connection = Connect();
+        using var transaction = connection.BeginTransaction();
+        return Convert.ToInt32(Scalar(connection, transaction, "SELECT COUNT(*) FROM searches WHERE status = 'running'"), CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The searches marked running whose process is gone: a restarted host resumes these, oldest first.</summary>
     public ImmutableArray<string> Orphaned()
     {

@@ -141,7 +141,7 @@ public class SearchHostTests
     public async Task Deleting_a_running_search_cancels_it_and_keeps_the_best_so_far()
     {
         await using var host = await TestHost.StartAsync();
-        var id = await SubmitAsync(host.Http, Body(Path.Combine(host.Directory, "endless"), trials: 4, seeds: 1, maxEpochs: 10_000, patience: 10_000));
+        var id = await SubmitAsync(host.Http, Body(Path.Combine(host.Directory, "endless"), trials: 4, seeds: 1, maxEpochs: 1000, patience: 1000));
         await WaitForAsync(host.Http, id, s => s["epochsSpent"]!.GetValue<int>() > 0);
 
         var clock = Stopwatch.StartNew();
