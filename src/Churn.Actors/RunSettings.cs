@@ -31,8 +31,12 @@ public sealed record RunSettings(
     DeviceChoice Device,
     string? NpzDir = null,
     int Threads = 0,
-    ImmutableArray<string> LogFeatures = default)
+    ImmutableArray<string> LogFeatures = default,
+    DataLimits? Limits = null)
 {
+    /// <summary>How many rows and bytes the run may read from its files.</summary>
+    public DataLimits Limits { get; init; } = Limits ?? DataLimits.Default;
+
     /// <summary>Features standardized as ln(1 + x); none unless asked (the original recipe).</summary>
     public ImmutableArray<string> LogFeatures { get; init; } = LogFeatures.IsDefault ? [] : LogFeatures;
 

@@ -24,6 +24,7 @@ public sealed record PipelineStages(
 /// and save. Every event goes to the run's listener; the run ends with exactly one of <see cref="RunSucceeded"/>,
 /// <see cref="RunFailed"/> or <see cref="RunCancelled"/>, and then the coordinator stops.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "An actor's end of life is PostStop, which disposes it.")]
 public sealed class PipelineRunActor : ReceiveActor
 {
     /// <summary>What the run has produced so far; replaced, never changed.</summary>
@@ -48,6 +49,9 @@ public sealed class PipelineRunActor : ReceiveActor
     private readonly Stopwatch _stageClock = new();
     private RunState _state = new(Stage.Load);
     private IActorRef? _trainer;
+
+    /// <summary>Cancelled when this run ends for any reason: a stage still reading the run's file stops within a block.</summary>
+    private readonly CancellationTokenSource _cancel = new();
 
     public PipelineRunActor(RunPipeline run, PipelineStages stages, Func<IUntypedActorContext, IActorRef> trainerFactory)
     {
@@ -183,12 +187,19 @@ public sealed class PipelineRunActor : ReceiveActor
         _log.Info(Line($"started: mode {Settings.Mode}, seed {Settings.Seed}, out {Settings.OutDir}"));
         if (Settings.Mode == RunMode.TrainFromNpz)
         {
-            Begin(Stage.Load, _stages.Loader, new LoadSplits(Id, Settings.NpzDir ?? Settings.OutDir, Settings.Prefix, Self));
+            Begin(Stage.Load, _stages.Loader, new LoadSplits(Id, Settings.NpzDir ?? Settings.OutDir, Settings.Prefix, Self, Settings.Limits, _cancel.Token));
         }
         else
         {
-            Begin(Stage.Load, _stages.Loader, new LoadData(Id, Settings.DataPath, Self));
+            Begin(Stage.Load, _stages.Loader, new LoadData(Id, Settings.DataPath, Self, Settings.Limits, _cancel.Token));
         }
+    }
+
+    protected override void PostStop()
+    {
+        _cancel.Cancel();
+        _cancel.Dispose();
+        base.PostStop();
     }
 
     /// <summary>The manifest names its files relative to the output directory; the listener wants paths it can open.</summary>

@@ -67,9 +67,13 @@ public sealed partial record ChurnConfig(
     ModelConfig Model,
     HostSettings Host,
     string Logs,
-    ImmutableArray<string> LogFeatures = default)
+    ImmutableArray<string> LogFeatures = default,
+    DataLimits? Limits = null)
 {
     public const string DefaultFile = "churn.json";
+
+    /// <summary>Rows and bytes any command may read from one data file (<c>limits</c>).</summary>
+    public DataLimits Limits { get; init; } = Limits ?? DataLimits.Default;
 
     /// <summary>Features standardized as ln(1 + x): none by default, which is the original recipe.</summary>
     public ImmutableArray<string> LogFeatures { get; init; } = LogFeatures.IsDefault ? [] : LogFeatures;
@@ -86,7 +90,8 @@ public sealed partial record ChurnConfig(
         ModelConfig Model,
         HostSettings? Host,
         string? Logs,
-        JsonNode? LogFeatures = null);
+        JsonNode? LogFeatures = null,
+        DataLimits? Limits = null);
 
     private static readonly JsonSerializerOptions ReadOptions = new(JsonFormat.Options)
     {
@@ -112,7 +117,7 @@ public sealed partial record ChurnConfig(
 
     /// <summary>Run settings for this configuration; relative paths are resolved by the caller's working directory.</summary>
     public RunSettings ToRunSettings(RunMode mode, string? npzDir = null) =>
-        new(mode, ResolveData(Data), Out, Prefix, Seed, Balance, Split, Stratify, Model, Device, npzDir, LogFeatures: LogFeatures);
+        new(mode, ResolveData(Data), Out, Prefix, Seed, Balance, Split, Stratify, Model, Device, npzDir, LogFeatures: LogFeatures, Limits: Limits);
 
     /// <summary>
     /// The bundled data file is found from any working directory: a relative path that does not exist here is looked
@@ -206,6 +211,11 @@ public sealed partial record ChurnConfig(
             return Result.Fail<ChurnConfig>("empty configuration", file);
         }
 
+        if (dto.Limits is { } limits && !(limits.MaxRows >= 1 && limits.MaxBytes >= 1))
+        {
+            return Result.Fail<ChurnConfig>("limits.maxRows and limits.maxBytes must be at least 1", file, null, limits.MaxRows < 1 ? "limits.maxRows" : "limits.maxBytes");
+        }
+
         var logFeatures = dto.LogFeatures is { } log ? FeatureTransform.FromJson(log) : Result.Ok(ImmutableArray<string>.Empty);
         if (logFeatures is Result<ImmutableArray<string>>.Error logError)
         {
@@ -216,7 +226,7 @@ public sealed partial record ChurnConfig(
             .Match(
                 ok => Result.Ok(new ChurnConfig(
                     dto.Data, dto.Out, dto.Prefix, dto.Seed, dto.Balance, ok.split, dto.Stratify, dto.Device, ok.model, dto.Host ?? new HostSettings(), dto.Logs ?? "logs",
-                    logFeatures.Match(names => names, _ => []))),
+                    logFeatures.Match(names => names, _ => []), dto.Limits)),
                 problem => Result.Fail<ChurnConfig>(problem with { File = file, Column = problem.Column is null ? null : $"model.{problem.Column}".Replace("model.split", "split", StringComparison.Ordinal) }));
     }
 

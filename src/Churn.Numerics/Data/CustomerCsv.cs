@@ -25,10 +25,12 @@ public static class CustomerCsv
     /// Accepts an optional header row (recognised by having no numeric field), CRLF or LF, a UTF-8 BOM and
     /// trailing blank lines. <see cref="Problem.Line"/> is the 1-based physical line; problems about the whole
     /// file (missing, empty, no data rows, a class without rows) carry no line. The SHA-256 is computed in the
-    /// same pass that parses.
+    /// same pass that parses. A file over <paramref name="limits"/> (rows or bytes) is refused as soon as that is
+    /// known; <paramref name="cancel"/> ends every reading loop within one block or row.
     /// </summary>
-    public static Result<LoadedData> Load(string path, TargetPolicy target = TargetPolicy.Required)
+    public static Result<LoadedData> Load(string path, TargetPolicy target = TargetPolicy.Required, DataLimits? limits = null, CancellationToken cancel = default)
     {
+        limits ??= DataLimits.Default;
         if (string.IsNullOrWhiteSpace(path))
         {
             return new Problem("no customer file given", path);
@@ -47,17 +49,25 @@ public static class CustomerCsv
             return new Problem(e is FileNotFoundException or DirectoryNotFoundException ? "file not found" : $"cannot open the file: {e.Message}", path);
         }
 
-        using var hashing = new HashingStream(file);
+        using var hashing = new HashingStream(file, limits.MaxBytes, cancel);
         int estimatedRows;
         try
         {
-            estimatedRows = RowEstimate.Of(file);
+            if (file.CanSeek && file.Length > limits.MaxBytes)
+            {
+                return new Problem(limits.TooManyBytes(file.Length), path);
+            }
+            estimatedRows = (int)Math.Min(RowEstimate.Of(file, cancel), limits.MaxRows);
+        }
+        catch (OperationCanceledException)
+        {
+            return Cancelled(path);
         }
         catch (IOException e)
         {
             return new Problem($"cannot read the file: {e.Message}", path);
         }
-        var reader = new Reader(path, target, estimatedRows);
+        var reader = new Reader(path, target, estimatedRows, limits, cancel);
         try
         {
             using var text = new StreamReader(hashing, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
@@ -69,6 +79,14 @@ public static class CustomerCsv
                 MaxBufferSize = MaxLineChars,
             });
             return reader.ReadAll(csv).Bind(data => Finish(path, target, data, hashing.FinishSha256()));
+        }
+        catch (OperationCanceledException)
+        {
+            return Cancelled(path);
+        }
+        catch (DataLimitException e)
+        {
+            return new Problem(e.Message, path, reader.Line);
         }
         catch (CsvRecordTooLargeException)
         {
@@ -86,6 +104,8 @@ public static class CustomerCsv
             return new Problem($"cannot read the file: {e.Message}", path, reader.Line);
         }
     }
+
+    private static Problem Cancelled(string path) => new("reading was cancelled", path);
 
     /// <summary>The schema name of field <paramref name="index"/> in a row of the customer file.</summary>
     public static string ColumnName(int index) => index switch
@@ -110,7 +130,7 @@ public static class CustomerCsv
     /// The parsing state of one load: the physical line, whether a header or blank lines were seen, the rows so far.
     /// Mutable, but created and dropped inside one <see cref="Load"/> call.
     /// </summary>
-    private sealed class Reader(string path, TargetPolicy policy, int estimatedRows)
+    private sealed class Reader(string path, TargetPolicy policy, int estimatedRows, DataLimits limits, CancellationToken cancel)
     {
         private readonly HashSet<long> _seenIds = new(estimatedRows);
         private RowBuffer? _rows;
@@ -220,9 +240,13 @@ public static class CustomerCsv
                     $"has {fields} field{(fields == 1 ? "" : "s")} where {_fields} are expected (as on line {_firstDataLine}){SeparatorHint(body)}");
             }
             var rows = _rows!;
-            if (rows.Count == int.MaxValue / Schema.FeatureCount)
+            if (rows.Count >= limits.RowCap)
             {
-                return Bad(line, null, $"more than {rows.Count} rows; the file is too large to hold in memory");
+                return Bad(line, null, $"the file {limits.TooManyRows()}");
+            }
+            if ((rows.Count & 1023) == 0)
+            {
+                cancel.ThrowIfCancellationRequested();
             }
 
             var idProblem = ParseId(csv.GetFieldSpan(0), line, out var id);

@@ -12,7 +12,7 @@ public static class SplitFiles
     /// Reads the three files. The scaler comes from <c>manifest.json</c> beside them; files without one (written by
     /// numpy) are taken as already standardized, and <see cref="SplitsRead.ScalerKnown"/> says so.
     /// </summary>
-    public static Result<SplitsRead> Read(string directory, string prefix)
+    public static Result<SplitsRead> Read(string directory, string prefix, DataLimits? limits = null, CancellationToken cancel = default)
     {
         if (!Directory.Exists(directory))
         {
@@ -29,7 +29,7 @@ public static class SplitFiles
                 return Result.Fail<SplitsRead>($"file not found (expected {prefix}_train.npz, {prefix}_validation.npz and {prefix}_test.npz)", path);
             }
 
-            switch (Npz.Read(path))
+            switch (Npz.Read(path, limits, cancel))
             {
                 case Result<Dataset>.Error e:
                     return e.Problem;
