@@ -23,7 +23,8 @@ public sealed record DataLoaded(string RunId, LoadedData Loaded);
 /// <summary>Load three prepared <c>.npz</c> splits within <paramref name="Limits"/>; <paramref name="Cancel"/> as for <see cref="LoadData"/>.</summary>
 public sealed record LoadSplits(string RunId, string Directory, string Prefix, IActorRef ReplyTo, DataLimits? Limits = null, CancellationToken Cancel = default) : IStageCommand;
 
-public sealed record SplitsLoaded(string RunId, Splits Splits, ScalerParameters Scaler, string Source, string Sha256);
+/// <summary>The splits read back; <paramref name="ScalerKnown"/> is false for files with no recorded scaler (numpy's), taken as already standardized.</summary>
+public sealed record SplitsLoaded(string RunId, Splits Splits, ScalerParameters Scaler, string Source, string Sha256, bool ScalerKnown = true);
 
 public sealed record BalanceData(string RunId, LoadedData Loaded, BalanceStrategy Strategy, ulong Seed, IActorRef ReplyTo) : IStageCommand;
 

@@ -39,7 +39,8 @@ public sealed class PipelineRunActor : ReceiveActor
         string Sha256 = "",
         TrainedModel? Model = null,
         TestReport? Report = null,
-        bool Cancelling = false);
+        bool Cancelling = false,
+        bool ScalerKnown = true);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RunPipeline _run;
@@ -100,7 +101,7 @@ public sealed class PipelineRunActor : ReceiveActor
         });
         Receive<SplitsLoaded>(m =>
         {
-            _state = _state with { Splits = m.Splits, Scaler = m.Scaler, Source = m.Source, Sha256 = m.Sha256 };
+            _state = _state with { Splits = m.Splits, Scaler = m.Scaler, Source = m.Source, Sha256 = m.Sha256, ScalerKnown = m.ScalerKnown };
             Completed(SplitterActor.Describe(m.Splits));
             StartTraining();
         });
@@ -117,7 +118,7 @@ public sealed class PipelineRunActor : ReceiveActor
         {
             _state = _state with { Report = m.Report };
             Completed(EvaluatorActor.Describe(m.Report));
-            var artifacts = new RunArtifacts(_state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Seed, _state.Manifest);
+            var artifacts = new RunArtifacts(_state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Seed, _state.Manifest, _state.ScalerKnown);
             Begin(Stage.Save, _stages.Saver, new SaveRun(Id, Settings.OutDir, artifacts, Self));
         });
         Receive<RunSaved>(m =>

@@ -29,11 +29,13 @@ namespace Churn.Host.Api;
 public sealed class ChurnServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly HostLock _lock;
 
-    private ChurnServer(WebApplication app, SqliteRunStore store)
+    private ChurnServer(WebApplication app, SqliteRunStore store, HostLock hostLock)
     {
         _app = app;
         Store = store;
+        _lock = hostLock;
     }
 
     public SqliteRunStore Store { get; }
@@ -80,6 +82,26 @@ public sealed class ChurnServer : IAsyncDisposable
         }
         var paths = confined.Unwrap();
 
+        // Before the store is opened: opening marks unfinished runs interrupted, which must never hit a live host's runs.
+        var locked = HostLock.Acquire(host.Store);
+        if (locked is Result<HostLock>.Error lockError)
+        {
+            return lockError.Problem;
+        }
+        var hostLock = locked.Unwrap();
+        var server = CreateLocked(config, defaults, consoleLevel, trainerFactory, paths, hostLock);
+        if (server is Result<ChurnServer>.Error)
+        {
+            hostLock.Dispose();
+        }
+        return server;
+    }
+
+    private static Result<ChurnServer> CreateLocked(
+        ChurnConfig config, JsonNode defaults, LogLevel consoleLevel, Func<IUntypedActorContext, IActorRef>? trainerFactory, ConfinedPaths paths, HostLock hostLock)
+    {
+        var host = config.Host;
+
         return SqliteRunStore.Open(host.Store, DateTimeOffset.UtcNow).Bind(store => SearchStore.Open(host.Store).Map(searchStore =>
         {
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
@@ -113,7 +135,7 @@ public sealed class ChurnServer : IAsyncDisposable
                     runs.Tell(new StopAllRuns(ChurnActorsSetup.StopGrace));
                 }
             });
-            return new ChurnServer(app, store);
+            return new ChurnServer(app, store, hostLock);
         }));
     }
 
@@ -128,6 +150,7 @@ public sealed class ChurnServer : IAsyncDisposable
     {
         await _app.DisposeAsync();
         Store.Dispose();
+        _lock.Dispose();
     }
 
     private static bool IsBindable(string bind) => bind == "localhost" || IPAddress.TryParse(bind, out _);

@@ -28,6 +28,9 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+    /// <summary>Event streams open now: each holds a connection and an actor for as long as its client stays.</summary>
+    private int _streams;
+
     private static readonly string[] Statuses =
         [RunStatus.Queued, RunStatus.Running, RunStatus.Succeeded, RunStatus.Failed, RunStatus.Cancelled, RunStatus.Interrupted];
 
@@ -162,6 +165,27 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             return;
         }
 
+        if (Interlocked.Increment(ref _streams) > config.Host.Limits.MaxEventStreams)
+        {
+            Interlocked.Decrement(ref _streams);
+            context.Response.Headers.RetryAfter = "10";
+            await Problem(StatusCodes.Status429TooManyRequests, "too many event streams",
+                $"{config.Host.Limits.MaxEventStreams} event streams are open (host.limits.maxEventStreams); close one or poll GET /runs/{id}").ExecuteAsync(context);
+            return;
+        }
+
+        try
+        {
+            await StreamAsync(id, context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _streams);
+        }
+    }
+
+    private async Task StreamAsync(string id, HttpContext context)
+    {
         var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";

@@ -43,7 +43,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         var searches = services.GetRequiredService<ActorRegistry>().Get<SearchesActor>();
         foreach (var id in store.Orphaned())
         {
-            if (store.Load(id) is Result<StoredSearch>.Ok { Value: var search })
+            if (store.Load(id) is Result<StoredSearch>.Ok { Value: var search } && store.TryClaim(id, search.Owner))
             {
                 var kept = search.Trials.Count(t => t.Ended);
                 if (log.IsEnabled(LogLevel.Information))
@@ -150,13 +150,13 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
 
     private async Task<IResult> CancelAsync(string id, CancellationToken cancel)
     {
-        if (store.Load(id) is not Result<StoredSearch>.Ok { Value: var search })
+        if (store.StatusOf(id) is not { } status)
         {
             return Unknown(id);
         }
         if (await AskAsync(new GetSearch(id, ActorRefs.Nobody), cancel) is not SearchSnapshot)
         {
-            return Problem(StatusCodes.Status409Conflict, "search not running here", $"search {id} is not running in this host: {search.Status}");
+            return Problem(StatusCodes.Status409Conflict, "search not running here", $"search {id} is not running in this host: {status}");
         }
         var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(cancel);
         searches.Tell(new CancelSearch(id));

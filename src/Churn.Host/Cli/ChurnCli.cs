@@ -28,7 +28,7 @@ public static class ChurnCli
                     [--log-features none|skewed|NAME,...] [--split 0.8,0.1,0.1] [--stratify] [--prefix NAME] [--verbose]
           train     train from three .npz files  --npz DIR [--prefix NAME] [--out DIR] [--seed N]
                     [--config FILE] [--device ...] [--json] [--verbose]
-          predict   score customers  --model DIR --input CSV [--output CSV] [--verbose]
+          predict   score customers  --model DIR --input CSV [--output CSV] [--scaler MANIFEST | --scaled-inputs] [--verbose]
           search    hyperparameter search, each trial an actor; writes leaderboard.csv, best.json, the winner's model
                     [--data CSV] [--out DIR] [--space FILE] [--trials N] [--parallel P] [--threads T] [--seeds K]
                     [--scheduler none|asha] [--seed N] [--host URL [--token T]] [--resume ID] [--config FILE] [--json] [--verbose]
@@ -45,7 +45,8 @@ public static class ChurnCli
 
     private static readonly string[] PrepareOptions = ["data", "out", "seed", "config", "balance", "log-features", "split", "prefix", "device", "host", "token"];
     private static readonly string[] TrainOptions = ["npz", "prefix", "out", "seed", "config", "device"];
-    private static readonly string[] PredictOptions = ["model", "input", "output"];
+    private static readonly string[] PredictOptions = ["model", "input", "output", "scaler"];
+    private static readonly string[] PredictFlags = ["verbose", "scaled-inputs"];
     private static readonly string[] RunFlags = ["stratify", "json", "verbose", "timings"];
     private static readonly string[] VerboseOnly = ["verbose"];
 
@@ -66,7 +67,7 @@ public static class ChurnCli
                 "prepare" => await WithArguments("prepare", rest, PrepareOptions, RunFlags, a => PipelineAsync(a, RunMode.Prepare)),
                 "run" => await WithArguments("run", rest, PrepareOptions, RunFlags, a => PipelineAsync(a, RunMode.Full)),
                 "train" => await WithArguments("train", rest, TrainOptions, RunFlags, a => PipelineAsync(a, RunMode.TrainFromNpz)),
-                "predict" => await WithArguments("predict", rest, PredictOptions, VerboseOnly, a => Task.FromResult(PredictCommand.Run(a))),
+                "predict" => await WithArguments("predict", rest, PredictOptions, PredictFlags, a => Task.FromResult(PredictCommand.Run(a))),
                 "search" => await WithArguments("search", rest, SearchCommand.Options, SearchCommand.Flags, SearchCommand.RunAsync),
                 "host" => await WithArguments("host", rest, HostCommand.Options, HostCommand.Flags, HostCommand.RunAsync),
                 "logs" => await WithArguments("logs", rest, LogsCommand.Options, LogsCommand.Flags, LogsCommand.RunAsync),

@@ -29,8 +29,16 @@ public static class PredictCommand
             return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));
         }
 
-        var scored = ModelArtifact.Load(modelDir).Bind(artifact =>
-            CustomerCsv.Load(input, TargetPolicy.Optional).Map(loaded => Score(artifact, loaded.Data)));
+        var scaledInputs = a.Flags.Contains("scaled-inputs");
+        if (scaledInputs && a.Get("scaler") is not null)
+        {
+            Console.Error.WriteLine("churn: 'churn predict' takes --scaler or --scaled-inputs, not both");
+            return 2;
+        }
+
+        var scored = ModelArtifact.Load(modelDir)
+            .Bind(artifact => WithScaler(artifact, modelDir, a.Get("scaler"), scaledInputs))
+            .Bind(artifact => CustomerCsv.Load(input, TargetPolicy.Optional, standardized: scaledInputs).Map(loaded => Score(artifact, loaded.Data)));
         if (scored is Result<(Dataset Data, ImmutableArray<double> P)>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
@@ -53,6 +61,32 @@ public static class PredictCommand
         var buyers = probabilities.Count(p => p >= 0.5);
         Console.Error.WriteLine($"churn predict: scored {probabilities.Length:N0} customers ({buyers:N0} predicted to buy again) -> {output}");
         return 0;
+    }
+
+    /// <summary>
+    /// The scaler to score with: the model's own; the one in <paramref name="scalerFile"/> (a <c>manifest.json</c> of
+    /// prepared splits); or none when the inputs are already standardized. A model trained from <c>.npz</c> files
+    /// without a recorded scaler has no scaler of its own, and scoring raw customers with it would be silently wrong.
+    /// </summary>
+    public static Result<ModelArtifact> WithScaler(ModelArtifact artifact, string modelDir, string? scalerFile, bool scaledInputs)
+    {
+        if (scaledInputs)
+        {
+            return artifact with { Scaler = Scaler.Identity(artifact.FeatureNames) };
+        }
+        if (scalerFile is not null)
+        {
+            return Preparation.ReadManifest(scalerFile).Bind(manifest =>
+                manifest.Scaler.Means.Length == artifact.FeatureNames.Length
+                    ? Result.Ok(artifact with { Scaler = manifest.Scaler, ScalerKnown = true })
+                    : Result.Fail<ModelArtifact>($"its scaler has {manifest.Scaler.Means.Length} features; the model takes {artifact.FeatureNames.Length}", scalerFile));
+        }
+        return artifact.ScalerKnown
+            ? Result.Ok(artifact)
+            : new Problem(
+                "the model was trained from .npz files that recorded no scaler (no manifest.json beside them), so it cannot scale raw customer data: " +
+                "give --scaler with the manifest.json of the preparation that standardized them, or --scaled-inputs if the input file is already standardized",
+                modelDir);
     }
 
     /// <summary>Scales with the model's own scaler, then scores.</summary>

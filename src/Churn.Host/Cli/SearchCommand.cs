@@ -78,7 +78,11 @@ public static class SearchCommand
             }
             if (search.Status is "running" && SearchStore.OwnerAlive(search.Owner))
             {
-                return ChurnCli.Fail(new Problem($"search {resumeId} is still being run by another process ({search.Owner.Split('|')[1]} on {search.Owner.Split('|')[0]})", store.Path));
+                return ChurnCli.Fail(new Problem($"search {resumeId} is still being run by another process (pid {OwnerPart(search.Owner, 1)} on {OwnerPart(search.Owner, 0)})", store.Path));
+            }
+            if (!store.TryClaim(resumeId, search.Owner))
+            {
+                return ChurnCli.Fail(new Problem($"search {resumeId} was resumed by another process just now", store.Path));
             }
             request = search.Request with
             {
@@ -129,6 +133,8 @@ public static class SearchCommand
             new SearchOverrides(seed.Unwrap(), parallel, a.Get("data"), a.Get("out"), threads),
             _ => Path.Combine(config.Out, "search")));
     }
+
+    private static string OwnerPart(string owner, int index) => owner.Split('|') is var parts && parts.Length > index ? parts[index] : "unknown";
 
     /// <summary>--scheduler none|asha, or null when not given.</summary>
     public static Result<SchedulerKind?> Scheduler(Arguments a) => a.Get("scheduler") switch

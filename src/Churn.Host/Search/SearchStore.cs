@@ -160,6 +160,21 @@ public sealed class SearchStore : ISearchJournal
         transaction.Commit();
     }
 
+    /// <summary>
+    /// Makes this process the search's owner if <paramref name="expectedOwner"/> still is: false when another
+    /// process claimed it first, so two resumes started at once cannot both run it.
+    /// </summary>
+    public bool TryClaim(string searchId, string expectedOwner)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE searches SET owner = $owner WHERE id = $id AND owner = $expected";
+        command.Parameters.AddWithValue("$owner", CurrentOwner);
+        command.Parameters.AddWithValue("$id", searchId);
+        command.Parameters.AddWithValue("$expected", expectedOwner);
+        return command.ExecuteNonQuery() == 1;
+    }
+
     public void SearchResumed(string searchId, int parallel, DateTimeOffset at) =>
         Write("UPDATE searches SET status = 'running', owner = $owner, updated_at = $at, reason = NULL WHERE id = $id",
             ("$id", searchId), ("$owner", CurrentOwner), ("$at", Time(at)));
@@ -225,12 +240,28 @@ public sealed class SearchStore : ISearchJournal
         try
         {
             using var process = Process.GetProcessById(int.Parse(parts[1], CultureInfo.InvariantCulture));
-            return process.StartTime.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture) == parts[2];
+            var recorded = DateTimeOffset.Parse(parts[2], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+            // On Linux a start time is boot time plus ticks since boot, and each process works out the boot time from
+            // its own clock readings: the same process seen from two processes differs by a few milliseconds, so an
+            // exact comparison took every live owner for dead. A reused pid started within the same second is not
+            // a practical risk.
+            return (process.StartTime.ToUniversalTime() - recorded.UtcDateTime).Duration() < TimeSpan.FromSeconds(1);
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or System.ComponentModel.Win32Exception)
         {
             return false;
         }
+    }
+
+    /// <summary>A search's status alone, or null when there is no such search: what a cancel needs, without loading every trial.</summary>
+    public string? StatusOf(string searchId)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT status FROM searches WHERE id = $id";
+        command.Parameters.AddWithValue("$id", searchId);
+        return command.ExecuteScalar() as string;
     }
 
     /// <summary>How many searches the store marks running (in this process or another).</summary>

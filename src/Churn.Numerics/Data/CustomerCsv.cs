@@ -15,6 +15,9 @@ public static class CustomerCsv
 
     private const int MaxLineChars = 1 << 16;
 
+    /// <summary>The largest magnitude a field may have: far beyond any real count, price or duration, far below overflow.</summary>
+    public const double MaxMagnitude = 1e15;
+
     // Field positions in a row (the ID is field 0), looked up once so the per-field checks compare integers.
     private static readonly int ReviewField = 1 + Schema.FeatureNames.IndexOf("review");
     private static readonly int ReviewScoreField = 1 + Schema.FeatureNames.IndexOf("review_score");
@@ -26,9 +29,12 @@ public static class CustomerCsv
     /// trailing blank lines. <see cref="Problem.Line"/> is the 1-based physical line; problems about the whole
     /// file (missing, empty, no data rows, a class without rows) carry no line. The SHA-256 is computed in the
     /// same pass that parses. A file over <paramref name="limits"/> (rows or bytes) is refused as soon as that is
-    /// known; <paramref name="cancel"/> ends every reading loop within one block or row.
+    /// known; <paramref name="cancel"/> ends every reading loop within one block or row. With
+    /// <paramref name="standardized"/> the features are taken as already standardized: any finite value of plausible
+    /// size, negative ones included.
     /// </summary>
-    public static Result<LoadedData> Load(string path, TargetPolicy target = TargetPolicy.Required, DataLimits? limits = null, CancellationToken cancel = default)
+    public static Result<LoadedData> Load(
+        string path, TargetPolicy target = TargetPolicy.Required, DataLimits? limits = null, CancellationToken cancel = default, bool standardized = false)
     {
         limits ??= DataLimits.Default;
         if (string.IsNullOrWhiteSpace(path))
@@ -67,7 +73,7 @@ public static class CustomerCsv
         {
             return new Problem($"cannot read the file: {e.Message}", path);
         }
-        var reader = new Reader(path, target, estimatedRows, limits, cancel);
+        var reader = new Reader(path, target, estimatedRows, limits, cancel, standardized);
         try
         {
             using var text = new StreamReader(hashing, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
@@ -130,7 +136,7 @@ public static class CustomerCsv
     /// The parsing state of one load: the physical line, whether a header or blank lines were seen, the rows so far.
     /// Mutable, but created and dropped inside one <see cref="Load"/> call.
     /// </summary>
-    private sealed class Reader(string path, TargetPolicy policy, int estimatedRows, DataLimits limits, CancellationToken cancel)
+    private sealed class Reader(string path, TargetPolicy policy, int estimatedRows, DataLimits limits, CancellationToken cancel, bool standardized)
     {
         private readonly HashSet<long> _seenIds = new(estimatedRows);
         private RowBuffer? _rows;
@@ -320,7 +326,7 @@ public static class CustomerCsv
         private Problem? ParseFeature(ReadOnlySpan<char> field, long line, int index, out double value)
         {
             var numeric = ParseNumber(field, line, index, out value);
-            if (numeric is not null)
+            if (numeric is not null || standardized)
             {
                 return numeric;
             }
@@ -349,6 +355,11 @@ public static class CustomerCsv
             if (!double.IsFinite(value))
             {
                 return Bad(line, ColumnName(index), $"expected a finite number, got '{Shorten(field)}' (NaN and infinities are not allowed)");
+            }
+            // Squares and sums of values near 1e308 overflow in the scaler; no behaviour is measured in such numbers.
+            if (Math.Abs(value) > MaxMagnitude)
+            {
+                return Bad(line, ColumnName(index), $"{Shorten(field)} is implausibly large: values must be at most {MaxMagnitude:0e0} in size");
             }
             return null;
         }

@@ -205,9 +205,9 @@ public static class Npz
                     var (row, column) = header.FortranOrder
                         ? (element % rows, element / rows)
                         : (element / Schema.FeatureCount, element % Schema.FeatureCount);
-                    if (!double.IsFinite(value))
+                    if (!double.IsFinite(value) || Math.Abs(value) > CustomerCsv.MaxMagnitude)
                     {
-                        return Fail($"holds {value} at row {row}, column {column} ({Schema.FeatureNames[column]}); inputs must be finite");
+                        return Fail($"holds {value} at row {row}, column {column} ({Schema.FeatureNames[column]}); inputs must be finite and at most {CustomerCsv.MaxMagnitude:0e0} in size");
                     }
                     values[(column * rows) + row] = value;
                 }

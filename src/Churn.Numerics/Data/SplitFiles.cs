@@ -53,10 +53,6 @@ public static class SplitFiles
             return Preparation.ReadManifest(manifestPath).Map(m => new SplitsRead(splits, m.Scaler, true, directory, sha));
         }
 
-        var identity = new ScalerParameters(
-            Schema.FeatureNames,
-            [.. Enumerable.Repeat(0.0, Schema.FeatureCount)],
-            [.. Enumerable.Repeat(1.0, Schema.FeatureCount)]);
-        return Result.Ok(new SplitsRead(splits, identity, false, directory, sha));
+        return Result.Ok(new SplitsRead(splits, Scaler.Identity(Schema.FeatureNames), false, directory, sha));
     }
 }

@@ -13,7 +13,9 @@ namespace Churn.Numerics.Model;
 
 /// <summary>
 /// A saved model: weights in TorchSharp's format (<c>weights.dat</c>) plus <c>model.json</c> with the architecture,
-/// hyperparameters, feature names, scaler, metrics, data SHA-256, seed and versions.
+/// hyperparameters, feature names, scaler, metrics, data SHA-256, seed and versions. <see cref="ScalerKnown"/> is
+/// false for a model trained from <c>.npz</c> files that recorded no scaler: it was trained on inputs someone else
+/// standardized, and <see cref="Scaler"/> is the identity, so raw customer data must not be scored with it as it is.
 /// </summary>
 public sealed record ModelArtifact(
     TrainedModel Model,
@@ -22,7 +24,8 @@ public sealed record ModelArtifact(
     ClassificationMetrics? TestMetrics,
     string DataSha256,
     long Seed,
-    ImmutableDictionary<string, string> Versions)
+    ImmutableDictionary<string, string> Versions,
+    bool ScalerKnown = true)
 {
     public const string WeightsFile = "weights.dat";
     public const string ManifestFile = "model.json";
@@ -89,7 +92,8 @@ public sealed record ModelArtifact(
             model.BestEpoch,
             model.History,
             WeightsFile,
-            WeightsSha256: "");
+            WeightsSha256: "",
+            ScalerKnown: artifact.ScalerKnown);
         // Refuse to write what Load would refuse to read.
         if (CheckManifest(manifest) is { } problem)
         {
@@ -130,6 +134,7 @@ public sealed record ModelArtifact(
             File.Move(weightsTemp, weightsPath, overwrite: true);
             writing = manifestPath;
             File.Move(manifestTemp, manifestPath, overwrite: true);
+            AtomicFile.SyncDirectory(full);
             return Result.Ok(full);
         }
         catch (Exception e)
@@ -197,7 +202,7 @@ public sealed record ModelArtifact(
             }
             var model = new TrainedModel(manifest.Config, layers, manifest.EpochsRun, manifest.BestEpoch, manifest.History, manifest.Device);
             return Result.Ok(new ModelArtifact(
-                model, manifest.Scaler, manifest.FeatureNames, manifest.TestMetrics, manifest.DataSha256, manifest.Seed, manifest.Versions.ToImmutableDictionary()));
+                model, manifest.Scaler, manifest.FeatureNames, manifest.TestMetrics, manifest.DataSha256, manifest.Seed, manifest.Versions.ToImmutableDictionary(), manifest.ScalerKnown));
         }
         catch (Exception e)
         {

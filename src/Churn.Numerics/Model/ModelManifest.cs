@@ -29,7 +29,8 @@ internal sealed record ModelManifest(
     int BestEpoch,
     ImmutableArray<EpochMetrics> History,
     string WeightsFile,
-    string WeightsSha256)
+    string WeightsSha256,
+    bool ScalerKnown = true)
 {
     public const int CurrentFormat = 1;
 }

@@ -106,4 +106,19 @@ public class LoaderLimitsTests
             Stop(writer);
         }
     }
+
+    [Theory]
+    [InlineData("1e308")]
+    [InlineData("-1.7976931348623157e308")]
+    [InlineData("9e15")]
+    public void A_value_near_the_largest_double_is_rejected_with_line_and_column(string value)
+    {
+        var path = TestFiles.Csv($"1,10,10,5,5,0,8,0.5,10,0,5,0\n2,10,10,5,{value},0,8,0.5,10,0,5,1\n");
+
+        var problem = Assert.IsType<Result<LoadedData>.Error>(CustomerCsv.Load(path)).Problem;
+
+        Assert.Equal(2, problem.Line);
+        Assert.Equal(Schema.FeatureNames[3], problem.Column);
+        Assert.Contains("at most", problem.Reason, StringComparison.Ordinal);
+    }
 }

@@ -149,4 +149,32 @@ public class HostLimitsTests
         Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
     }
+
+    [Fact]
+    public async Task Event_streams_beyond_the_limit_are_a_429_and_a_closed_stream_frees_its_place()
+    {
+        await using var host = await TestHost.StartAsync(hostSettings: new JsonObject { ["limits"] = new JsonObject { ["maxEventStreams"] = 1 } });
+        var id = await host.SubmitAsync(RunBodies.Endless(Path.Combine(host.Directory, "endless")));
+
+        var first = await host.Http.GetAsync($"runs/{id}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        using (var second = await host.Http.GetAsync($"runs/{id}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+            Assert.Contains("host.limits.maxEventStreams", await second.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+        first.Dispose();
+
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using var again = await host.Http.GetAsync($"runs/{id}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+            if (again.StatusCode == HttpStatusCode.OK)
+            {
+                break;
+            }
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the closed stream kept its place");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
 }

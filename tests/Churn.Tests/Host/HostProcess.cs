@@ -15,6 +15,9 @@ internal sealed class HostProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
+    /// <summary>The host's process id (the starter execs churn in place).</summary>
+    public int Pid => _process.Id;
+
     private HostProcess(Process process, int port)
     {
         _process = process;
