@@ -1,4 +1,4 @@
 using Churn.Host.Cli;
 
 StandardOutput.Reserve();
-return await ChurnCli.RunAsync(args);
+return await ChurnCommandLine.RunAsync(args);

@@ -13,6 +13,15 @@ public sealed record Problem(string Reason, string? File = null, long? Line = nu
         var column = Column is null ? "" : $"column '{Column}': ";
         return where + column + Reason;
     }
+
+    /// <summary>
+    /// Why <paramref name="path"/> could not be read, in its user's terms: a directory where a file was expected, a
+    /// missing file, or the system's reason (e.g. permissions). <paramref name="what"/> names the kind of file.
+    /// </summary>
+    public static Problem CannotRead(string path, Exception e, string what = "file") =>
+        System.IO.Directory.Exists(path) ? new($"is a directory, not a {what}", path)
+        : e is FileNotFoundException or DirectoryNotFoundException ? new($"{what} not found", path)
+        : new($"cannot read the {what}: {e.Message}", path);
 }
 
 /// <summary>The outcome of a core function at the edge of the core: a value or a <see cref="Problem"/>.</summary>

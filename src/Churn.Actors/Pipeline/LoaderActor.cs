@@ -11,7 +11,7 @@ public sealed class LoaderActor : StageActor
     {
         Stage<LoadData>(
             Messages.Stage.Load,
-            c => CustomerCsv.Load(c.Path, TargetPolicy.Required, c.Limits, c.Cancel).Map(object (loaded) => new DataLoaded(c.RunId, loaded)),
+            c => CustomerCsv.Load(c.Path, TargetPolicy.Required, c.Limits, cancel: c.Cancel).Map(object (loaded) => new DataLoaded(c.RunId, loaded)),
             e => Describe(((DataLoaded)e).Loaded.Data.Counts()));
         Stage<LoadSplits>(
             Messages.Stage.Load,

@@ -28,7 +28,6 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
     public const string BodyName = "request body";
 
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
-    private static readonly string[] RequestFields = ["seed", "parallel", "threads", "data", "out"];
 
     public void Map(WebApplication app)
     {
@@ -63,68 +62,66 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             context.Response.Headers.Connection = "close";
             return Problem(StatusCodes.Status413PayloadTooLarge, "request too large", $"the body may be at most {limit} bytes (host.maxRequestBytes)");
         }
-        JsonObject body;
+        string text;
         try
         {
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-            var text = await reader.ReadToEndAsync(context.RequestAborted);
-            body = string.IsNullOrWhiteSpace(text) ? [] : JsonNode.Parse(text) as JsonObject ?? throw new JsonException("the body must be one JSON object");
-        }
-        catch (JsonException ex)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "invalid search request", $"not valid JSON: {ex.Message}", "body");
+            text = await reader.ReadToEndAsync(context.RequestAborted);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return Problem(StatusCodes.Status413PayloadTooLarge, "request too large", $"the body may be at most {limit} bytes (host.maxRequestBytes)");
         }
 
-        var overrides = Overrides(body, paths);
-        if (overrides is Result<SearchOverrides>.Error overrideError)
+        var submission = SearchSubmission.FromJson(text, BodyName);
+        if (submission is Result<SearchSubmission>.Error bodyError)
         {
-            return Invalid(overrideError.Problem);
+            return Problem(StatusCodes.Status400BadRequest, "invalid search request", bodyError.Problem.Reason, "body");
         }
-        var space = (JsonObject)body.DeepClone();
-        foreach (var field in RequestFields)
+        var confined = submission.Unwrap();
+        foreach (var (field, confine) in new (string, Func<string, string, Result<string>>)[] { ("data", paths.Data), ("out", paths.Output) })
         {
-            space.Remove(field);
-        }
-        var definition = SpaceFile.Load(SearchPlanner.DefaultSpacePath, space, BodyName);
-        if (definition is Result<SearchDefinition>.Error definitionError)
-        {
-            return Invalid(definitionError.Problem);
+            if (confined.Fields[field] is JsonValue value && value.TryGetValue<string>(out var path))
+            {
+                var inside = confine(path, field);
+                if (inside is Result<string>.Error pathError)
+                {
+                    return Invalid(pathError.Problem with { File = BodyName });
+                }
+                confined = confined.With(field, inside.Unwrap());
+            }
         }
 
+        // Checked before planning: a plan of a million trials is itself the work the limit is there to refuse.
         var limits = config.Host.Limits;
-        var defined = definition.Unwrap();
-        if ((long)defined.Trials * defined.Seeds > limits.MaxTrialsPerSearch)
+        var resolved = confined.Resolve(config, id => Path.Combine(config.Out, "searches", id), BodyName, definition =>
+            (long)definition.Trials * definition.Seeds > limits.MaxTrialsPerSearch
+                ? new Problem(
+                    $"{definition.Trials} configurations x {definition.Seeds} seeds = {(long)definition.Trials * definition.Seeds} trials, over this host's limit of {limits.MaxTrialsPerSearch} (host.limits.maxTrialsPerSearch)",
+                    BodyName, Column: "trials")
+                : null);
+        if (resolved is Result<SearchRequest>.Error resolveError)
         {
-            return Invalid(new Problem(
-                $"{defined.Trials} configurations x {defined.Seeds} seeds = {(long)defined.Trials * defined.Seeds} trials, over this host's limit of {limits.MaxTrialsPerSearch} (host.limits.maxTrialsPerSearch)",
-                BodyName, Column: "trials"));
-        }
-        if (store.Running() >= limits.MaxConcurrentSearches)
-        {
-            return Problem(StatusCodes.Status429TooManyRequests, "too many searches",
-                $"{limits.MaxConcurrentSearches} searches are already running on this host (host.limits.maxConcurrentSearches); wait for one to end or cancel one");
+            return Invalid(resolveError.Problem);
         }
 
-        var request = SearchPlanner.Plan(config, defined, overrides.Unwrap(), id => Path.Combine(config.Out, "searches", id));
+        var request = resolved.Unwrap();
         foreach (var trial in request.Plan.Trials.DistinctBy(t => t.Configuration))
         {
             if (RequestLimits.Check(trial.Config, limits, "space.") is Result<Churn.Numerics.Model.ModelConfig>.Error limitError)
             {
-                var field = limitError.Problem.Column switch
-                {
-                    "space.maxEpochs" => "maxEpochs",
-                    var f => f,
-                };
+                var field = limitError.Problem.Column is "space.maxEpochs" ? "maxEpochs" : limitError.Problem.Column;
                 return Invalid(limitError.Problem with { Column = field, File = BodyName });
             }
         }
         if (paths.Output(request.OutDir, "out") is Result<string>.Error outError)
         {
             return Invalid(outError.Problem with { File = BodyName });
+        }
+        if (store.Running() >= limits.MaxConcurrentSearches)
+        {
+            return Problem(StatusCodes.Status429TooManyRequests, "too many searches",
+                $"{limits.MaxConcurrentSearches} searches are already running on this host (host.limits.maxConcurrentSearches); wait for one to end or cancel one");
         }
         // Recorded before the answer, so a GET right after the 202 finds the search.
         store.SearchStarted(request, DateTimeOffset.UtcNow);
@@ -202,62 +199,6 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["testUse"] = SearchFiles.TestNote,
             ["links"] = JsonSerializer.SerializeToNode(Links(request.SearchId), JsonFormat.Options),
         };
-    }
-
-    /// <summary>The body's own fields: seed, parallel, threads, data and out; everything else is a space file's field.</summary>
-    private static Result<SearchOverrides> Overrides(JsonObject body, ConfinedPaths paths)
-    {
-        ulong? seed = null;
-        int? parallel = null;
-        if (body["seed"] is { } s)
-        {
-            if (s is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<ulong>(out var value))
-            {
-                return new Problem("must be a whole number of 0 or more", BodyName, Column: "seed");
-            }
-            seed = value;
-        }
-        int? threads = null;
-        foreach (var (name, set) in new (string, Action<int>)[] { ("parallel", v => parallel = v), ("threads", v => threads = v) })
-        {
-            if (body[name] is { } n)
-            {
-                if (n is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<int>(out var value) || value is < 1 or > 256)
-                {
-                    return new Problem("must be a whole number from 1 to 256", BodyName, Column: name);
-                }
-                set(value);
-            }
-        }
-        string? Text(string name) => body[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
-        foreach (var name in new[] { "data", "out" })
-        {
-            if (body[name] is not null && Text(name) is null)
-            {
-                return new Problem("must be a path (a string)", BodyName, Column: name);
-            }
-        }
-        string? data = null;
-        if (Text("data") is { } requested)
-        {
-            var confined = paths.Data(requested, "data");
-            if (confined is Result<string>.Error dataError)
-            {
-                return dataError.Problem with { File = BodyName };
-            }
-            data = confined.Unwrap();
-        }
-        string? output = null;
-        if (Text("out") is { } requestedOut)
-        {
-            var confined = paths.Output(requestedOut, "out");
-            if (confined is Result<string>.Error outError)
-            {
-                return outError.Problem with { File = BodyName };
-            }
-            output = confined.Unwrap();
-        }
-        return Result.Ok(new SearchOverrides(seed, parallel, data, output, threads));
     }
 
     private async Task<object?> AskAsync(object message, CancellationToken cancel)

@@ -4,7 +4,7 @@ using Churn.Numerics;
 
 namespace Churn.Host.Cli;
 
-/// <summary>A command line split into its verb, its <c>--name value</c> options and its <c>--flag</c>s.</summary>
+/// <summary>The arguments of a <c>churn bench</c> measurement (internal, driven by bench/ scripts; the user-facing verbs are defined in <see cref="ChurnCommandLine"/>).</summary>
 public sealed record Arguments(string Verb, ImmutableDictionary<string, string> Options, ImmutableHashSet<string> Flags)
 {
     public bool Verbose => Flags.Contains("verbose");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Churn.Host.Api;
 using Churn.Host.Configuration;
 using Churn.Numerics;
@@ -11,21 +12,11 @@ namespace Churn.Host.Cli;
 /// </summary>
 public static class HostCommand
 {
-    public static readonly string[] Options = ["port", "bind", "store", "config"];
-
-    /// <summary><c>--trusted-network</c> lets a host bound beyond loopback run without a token (<c>host.trustedNetwork</c>).</summary>
-    public static readonly string[] Flags = ["verbose", "trusted-network"];
-
-    public static async Task<int> RunAsync(Arguments a)
+    public static async Task<int> RunAsync(ParseResult parse)
     {
-        var port = a.Int32("port", 0, 65535);
-        if (port is Result<int?>.Error portError)
-        {
-            return ChurnCli.Fail(portError.Problem);
-        }
-
-        var loaded = ChurnConfig.LoadNode(a.Get("config"))
-            .Bind(node => ChurnConfig.FromNode(node, a.Get("config") ?? ChurnConfig.DefaultPath).Map(config => (node, config)));
+        var configFile = parse.GetValue(ChurnCommandLine.Config);
+        var loaded = ChurnConfig.LoadNode(configFile)
+            .Bind(node => ChurnConfig.FromNode(node, configFile ?? ChurnConfig.DefaultPath).Map(config => (node, config)));
         if (loaded is Result<(System.Text.Json.Nodes.JsonNode, ChurnConfig)>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
@@ -36,14 +27,14 @@ public static class HostCommand
         {
             Host = config.Host with
             {
-                Port = port.Unwrap() ?? config.Host.Port,
-                Bind = a.Get("bind") ?? config.Host.Bind,
-                Store = a.Get("store") ?? config.Host.Store,
-                TrustedNetwork = a.Flags.Contains("trusted-network") || config.Host.TrustedNetwork,
+                Port = parse.Given(ChurnCommandLine.Port) ? parse.GetValue(ChurnCommandLine.Port) : config.Host.Port,
+                Bind = parse.Given(ChurnCommandLine.Bind) ? parse.GetRequiredValue(ChurnCommandLine.Bind) : config.Host.Bind,
+                Store = parse.Given(ChurnCommandLine.Store) ? parse.GetRequiredValue(ChurnCommandLine.Store) : config.Host.Store,
+                TrustedNetwork = parse.GetValue(ChurnCommandLine.TrustedNetwork) || config.Host.TrustedNetwork,
             },
         };
 
-        var created = ChurnServer.Create(config, defaults, a.Verbose ? LogLevel.Debug : LogLevel.Information);
+        var created = ChurnServer.Create(config, defaults, parse.GetValue(ChurnCommandLine.Verbose) ? LogLevel.Debug : LogLevel.Information);
         if (created is Result<ChurnServer>.Error createError)
         {
             return ChurnCli.Fail(createError.Problem);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Churn.Host.Configuration;
 using Churn.Host.Logging;
 using Churn.Numerics;
@@ -8,26 +9,13 @@ namespace Churn.Host.Cli;
 /// <summary><c>churn logs</c>: the actors' log lines, human-readable, filtered by run, actor path and level.</summary>
 public static class LogsCommand
 {
-    public static readonly string[] Options = ["run", "actor", "level", "dir", "config"];
-    public static readonly string[] Flags = ["follow", "verbose"];
-
-    public static async Task<int> RunAsync(Arguments a)
+    public static async Task<int> RunAsync(ParseResult parse)
     {
-        var level = LogLevel.Trace;
-        if (a.Get("level") is { } text)
-        {
-            if (LogEntry.ParseLevel(text) is not { } parsed)
-            {
-                return ChurnCli.Fail(new Problem($"--level takes debug, info, warning or error, not '{text}'"));
-            }
-
-            level = parsed;
-        }
-
-        var directory = a.Get("dir");
+        var level = parse.Given(ChurnCommandLine.Level) && LogEntry.ParseLevel(parse.GetRequiredValue(ChurnCommandLine.Level)) is { } parsed ? parsed : LogLevel.Trace;
+        var directory = parse.Given(ChurnCommandLine.Dir) ? parse.GetValue(ChurnCommandLine.Dir) : null;
         if (directory is null)
         {
-            var config = ChurnConfig.Load(a.Get("config"));
+            var config = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config));
             if (config is Result<ChurnConfig>.Error error)
             {
                 return ChurnCli.Fail(error.Problem);
@@ -36,8 +24,8 @@ public static class LogsCommand
             directory = config.Unwrap().Logs;
         }
 
-        var query = new LogQuery(a.Get("run"), a.Get("actor"), level);
-        if (!a.Flags.Contains("follow"))
+        var query = new LogQuery(parse.GetValue(ChurnCommandLine.RunId), parse.GetValue(ChurnCommandLine.Actor), level);
+        if (!parse.GetValue(ChurnCommandLine.Follow))
         {
             if (LogFiles.Files(directory).Count == 0)
             {

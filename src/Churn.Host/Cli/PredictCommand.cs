@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Collections.Immutable;
+using System.CommandLine;
 using System.Text;
 using Churn.Numerics;
 using Churn.Numerics.Data;
@@ -15,29 +16,25 @@ public static class PredictCommand
 {
     public const string Header = "customer_id,probability,predicted\n";
 
-    public static int Run(Arguments a)
+    public static int Run(ParseResult parse)
     {
-        if (a.Get("model") is not { } modelDir || a.Get("input") is not { } input)
-        {
-            Console.Error.WriteLine("churn: 'churn predict' needs --model DIR and --input CSV");
-            return 2;
-        }
-
-        var output = a.Get("output");
+        var modelDir = parse.GetRequiredValue(ChurnCommandLine.Model);
+        var input = parse.GetRequiredValue(ChurnCommandLine.Input);
+        var output = parse.GetValue(ChurnCommandLine.Output);
         if (output is not null && Path.GetFullPath(output) == Path.GetFullPath(input))
         {
             return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));
         }
 
-        var scaledInputs = a.Flags.Contains("scaled-inputs");
-        if (scaledInputs && a.Get("scaler") is not null)
+        var scaledInputs = parse.GetValue(ChurnCommandLine.ScaledInputs);
+        var scalerFile = parse.GetValue(ChurnCommandLine.ScalerFile);
+        if (scaledInputs && scalerFile is not null)
         {
-            Console.Error.WriteLine("churn: 'churn predict' takes --scaler or --scaled-inputs, not both");
-            return 2;
+            return ChurnCommandLine.Usage("--scaler and --scaled-inputs exclude each other: give the scaler, or say the input needs none", "predict");
         }
 
         var scored = ModelArtifact.Load(modelDir)
-            .Bind(artifact => WithScaler(artifact, modelDir, a.Get("scaler"), scaledInputs))
+            .Bind(artifact => WithScaler(artifact, modelDir, scalerFile, scaledInputs))
             .Bind(artifact => CustomerCsv.Load(input, TargetPolicy.Optional, standardized: scaledInputs).Map(loaded => Score(artifact, loaded.Data)));
         if (scored is Result<(Dataset Data, ImmutableArray<double> P)>.Error error)
         {
@@ -72,7 +69,7 @@ public static class PredictCommand
     {
         if (scaledInputs)
         {
-            return artifact with { Scaler = Scaler.Identity(artifact.FeatureNames) };
+            return Result.Ok(artifact with { Scaler = Scaler.Identity(artifact.FeatureNames) });
         }
         if (scalerFile is not null)
         {

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Churn.Host.Api;
+using Churn.Host.Configuration;
 using Churn.Host.Store;
 using Churn.Numerics;
 using Churn.Numerics.Data;
@@ -21,78 +22,22 @@ public static class RemoteRun
 {
     public const string TokenVariable = "CHURN_API_TOKEN";
 
-    /// <summary>
-    /// The run request: the <c>--config</c> file's run fields, then the flags given. Fields neither sets are left to the
-    /// host's defaults. Paths that exist here are sent in full, so a host on this machine finds them.
-    /// </summary>
-    public static Result<JsonObject> Request(Arguments a, string mode)
+    /// <summary>The request as the host should see it: paths that exist here are sent in full, so a host on this machine finds them.</summary>
+    public static RunRequest ForHost(RunRequest request)
     {
-        var request = new JsonObject();
-        if (a.Get("config") is { } file)
-        {
-            try
-            {
-                if (JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })
-                    is not JsonObject fromFile)
-                {
-                    return Result.Fail<JsonObject>("a configuration file must hold one JSON object", file);
-                }
-
-                foreach (var (key, value) in fromFile)
-                {
-                    if (key is not ("host" or "logs"))
-                    {
-                        request[key] = value?.DeepClone();
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
-            {
-                return Result.Fail<JsonObject>($"cannot read: {ex.Message}", file);
-            }
-        }
-
-        request["mode"] = mode;
         foreach (var name in new[] { "data", "out" })
         {
-            if (a.Get(name) is { } path)
+            if (request.Fields[name] is JsonValue value && value.TryGetValue<string>(out var path)
+                && (File.Exists(path) || Directory.Exists(path) || name == "out"))
             {
-                request[name] = File.Exists(path) || Directory.Exists(path) || name == "out" ? Path.GetFullPath(path) : path;
+                request = request.With(name, Path.GetFullPath(path));
             }
         }
 
-        foreach (var name in new[] { "prefix", "balance", "split", "device" })
-        {
-            if (a.Get(name) is { } value)
-            {
-                request[name] = value;
-            }
-        }
-
-        if (a.Get("log-features") is { } logFeatures)
-        {
-            request["logFeatures"] = logFeatures;
-        }
-
-        if (a.UInt64("seed") is Result<ulong?>.Error seedError)
-        {
-            return seedError.Problem;
-        }
-
-        if (a.UInt64("seed").Unwrap() is { } seed)
-        {
-            request["seed"] = seed;
-        }
-
-        if (a.Flags.Contains("stratify"))
-        {
-            request["stratify"] = true;
-        }
-
-        return Result.Ok(request);
+        return request;
     }
 
-    public static async Task<int> ExecuteAsync(string host, string? token, JsonObject request, bool json)
+    public static async Task<int> ExecuteAsync(string host, string? token, RunRequest request, bool json)
     {
         using var client = new HttpClient { BaseAddress = new Uri(host.EndsWith('/') ? host : host + "/"), Timeout = Timeout.InfiniteTimeSpan };
         if (token is { Length: > 0 })
@@ -103,7 +48,7 @@ public static class RemoteRun
         RunSubmitted submitted;
         try
         {
-            using var posted = await client.PostAsync("runs", new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json"));
+            using var posted = await client.PostAsync("runs", new StringContent(request.ToJson(), Encoding.UTF8, "application/json"));
             if (posted.StatusCode != HttpStatusCode.Accepted)
             {
                 return ChurnCli.Fail(new Problem(await ProblemText(posted)));

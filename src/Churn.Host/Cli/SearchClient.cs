@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using Churn.Actors.Messages;
 using Churn.Host.Search;
 using Churn.Numerics;
-using Churn.Numerics.Search;
 
 namespace Churn.Host.Cli;
 
@@ -14,45 +13,15 @@ public static class SearchClient
 {
     private static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(1);
 
-    public static async Task<int> RunAsync(string host, Arguments a)
+    public static async Task<int> RunAsync(string host, string? token, SearchSubmission submission, bool json)
     {
-        if (a.Get("resume") is not null)
-        {
-            return SearchCommand.Usage("--resume is for searches run by this command; a host resumes its own searches when it starts");
-        }
-        // The space file is checked here first, so a mistake is reported with this machine's file name and field; the
-        // host then lays the same fields over its own defaults.
-        var body = new JsonObject();
-        if (a.Get("space") is { } spaceFile)
-        {
-            if (SpaceFile.Load(SearchPlanner.DefaultSpacePath, spaceFile) is Result<SearchDefinition>.Error spaceError)
-            {
-                return ChurnCli.Fail(spaceError.Problem);
-            }
-            body = (JsonObject)JsonNode.Parse(await File.ReadAllTextAsync(spaceFile), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!;
-        }
-        if (SearchCommand.Scheduler(a) is Result<SchedulerKind?>.Error schedulerError)
-        {
-            return SearchCommand.Usage(schedulerError.Problem.Reason);
-        }
-        foreach (var name in new[] { "trials", "seeds", "parallel", "threads", "seed" })
-        {
-            if (Number(a, name) is { } number)
-            {
-                body[name] = number;
-            }
-        }
-        foreach (var name in new[] { "scheduler", "data", "out" })
-        {
-            if (a.Get(name) is { } text)
-            {
-                body[name] = text;
-            }
-        }
+        // The space file and the flags were checked here first, so a mistake is reported with this machine's file name
+        // and flag; the host then lays the same fields over its own defaults.
+        var body = submission.Fields;
         using var http = new HttpClient { BaseAddress = new Uri(host.TrimEnd('/') + "/") };
-        if ((a.Get("token") ?? Environment.GetEnvironmentVariable(RemoteRun.TokenVariable)) is { Length: > 0 } token)
+        if ((token ?? Environment.GetEnvironmentVariable(RemoteRun.TokenVariable)) is { Length: > 0 } bearer)
         {
-            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
         }
         HttpResponseMessage posted;
         try
@@ -104,7 +73,7 @@ public static class SearchClient
                         var summary = view["summary"].Deserialize<SearchSummary>(JsonFormat.Options);
                         if (summary is not null)
                         {
-                            SearchCommand.Report(summary, a.Flags.Contains("json"));
+                            SearchCommand.Report(summary, json);
                         }
                         return status == "completed" ? 0 : 130;
                     case "failed":
@@ -123,7 +92,4 @@ public static class SearchClient
             Console.CancelKeyPress -= onCtrlC;
         }
     }
-
-    private static JsonValue? Number(Arguments a, string name) =>
-        a.Get(name) is { } text && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? JsonValue.Create(n) : null;
 }

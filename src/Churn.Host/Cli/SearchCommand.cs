@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Akka.Actor;
@@ -20,130 +21,142 @@ namespace Churn.Host.Cli;
 /// </summary>
 public static class SearchCommand
 {
-    public static readonly string[] Options = ["data", "out", "space", "trials", "parallel", "threads", "seeds", "scheduler", "seed", "host", "token", "resume", "config"];
-    public static readonly string[] Flags = ["json", "verbose"];
-
     /// <summary>The flags that shape what a search computes; a resumed search keeps what it was started with.</summary>
-    private static readonly string[] PlanOptions = ["data", "out", "space", "trials", "seeds", "scheduler", "seed", "config"];
+    private static readonly Option[] PlanOptions =
+    [
+        ChurnCommandLine.Data, ChurnCommandLine.SearchOut, ChurnCommandLine.Space, ChurnCommandLine.Trials, ChurnCommandLine.Seeds,
+        ChurnCommandLine.Scheduler, ChurnCommandLine.Seed, ChurnCommandLine.Config,
+    ];
 
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    public static async Task<int> RunAsync(Arguments a)
+    public static async Task<int> RunAsync(ParseResult parse)
     {
-        var parallel = a.Int32("parallel", 1, 256);
-        if (parallel is Result<int?>.Error parallelError)
-        {
-            return Usage(parallelError.Problem.Reason);
-        }
-        var threads = a.Int32("threads", 1, 256);
-        if (threads is Result<int?>.Error threadsError)
-        {
-            return Usage(threadsError.Problem.Reason);
-        }
-        if (a.Get("host") is { } host)
-        {
-            return await SearchClient.RunAsync(host, a);
-        }
-
-        var configured = ChurnConfig.Load(a.Get("config"));
+        var json = parse.GetValue(ChurnCommandLine.Json);
+        var verbose = parse.GetValue(ChurnCommandLine.Verbose);
+        var configured = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config));
         if (configured is Result<ChurnConfig>.Error configError)
         {
             return ChurnCli.Fail(configError.Problem);
         }
         var config = configured.Unwrap();
+
+        if (parse.GetValue(ChurnCommandLine.Resume) is { } resumeId)
+        {
+            if (parse.GetValue(ChurnCommandLine.HostUrl) is not null)
+            {
+                return ChurnCommandLine.Usage("--resume is for searches run by this command; a host resumes its own searches when it starts", "search");
+            }
+            if (PlanOptions.FirstOrDefault(parse.Given) is { } conflicting)
+            {
+                return ChurnCommandLine.Usage($"--resume continues a stored search exactly as it was planned; {conflicting.Name} cannot change it (only --parallel, --threads, --json and --verbose apply)", "search");
+            }
+            return await ResumeAsync(parse, config, resumeId, json, verbose);
+        }
+
+        var submitted = Submission(parse);
+        if (submitted is Result<SearchSubmission>.Error spaceError)
+        {
+            return ChurnCli.Fail(spaceError.Problem);
+        }
+        var submission = submitted.Unwrap();
+        // Checked here by the code the host runs too, so a bad flag is the same usage error with or without --host.
+        var planned = submission.Resolve(config, _ => Path.Combine(config.Out, "search"), "command line");
+        if (planned is Result<SearchRequest>.Error planError)
+        {
+            return ChurnCli.Report(planError.Problem, parse, ChurnCommandLine.SearchFields);
+        }
+        if (parse.GetValue(ChurnCommandLine.HostUrl) is { } host)
+        {
+            return await SearchClient.RunAsync(host, parse.GetValue(ChurnCommandLine.Token), submission, json);
+        }
+        if (parse.Given(ChurnCommandLine.Token))
+        {
+            return ChurnCommandLine.Usage("--token goes with --host", "search");
+        }
+
+        var opened = SearchStore.Open(config.Host.Store);
+        if (opened is Result<SearchStore>.Error storeError)
+        {
+            return ChurnCli.Fail(storeError.Problem);
+        }
+        return await ExecuteAsync(config, opened.Unwrap(), planned.Unwrap(), null, json, verbose);
+    }
+
+    /// <summary>
+    /// The search the command line asks for: the <c>--space</c> file's fields (checked first, so a mistake names the
+    /// file), then the flags given (see <see cref="ChurnCommandLine.SearchFields"/>), as a <c>POST /searches</c> body would.
+    /// </summary>
+    public static Result<SearchSubmission> Submission(ParseResult parse)
+    {
+        var submission = SearchSubmission.Of([]);
+        if (parse.GetValue(ChurnCommandLine.Space) is { } spaceFile)
+        {
+            var checkedFile = SpaceFile.Load(SearchPlanner.DefaultSpacePath, spaceFile);
+            if (checkedFile is Result<SearchDefinition>.Error error)
+            {
+                return error.Problem;
+            }
+            var read = SearchSubmission.FromJson(File.ReadAllText(spaceFile), spaceFile);
+            if (read is Result<SearchSubmission>.Error readError)
+            {
+                return readError.Problem;
+            }
+            submission = read.Unwrap();
+        }
+        foreach (var (option, field) in ChurnCommandLine.SearchFields)
+        {
+            if (parse.Given(option))
+            {
+                submission = submission.With(field, ChurnCommandLine.ValueOf(parse, option));
+            }
+        }
+        return Result.Ok(submission);
+    }
+
+    private static async Task<int> ResumeAsync(ParseResult parse, ChurnConfig config, string resumeId, bool json, bool verbose)
+    {
+        var submission = Submission(parse).Unwrap();
         var opened = SearchStore.Open(config.Host.Store);
         if (opened is Result<SearchStore>.Error storeError)
         {
             return ChurnCli.Fail(storeError.Problem);
         }
         var store = opened.Unwrap();
-
-        SearchRequest request;
-        SearchProgress? resume = null;
-        if (a.Get("resume") is { } resumeId)
+        var stored = store.Load(resumeId);
+        if (stored is Result<StoredSearch>.Error loadError)
         {
-            if (PlanOptions.FirstOrDefault(o => a.Get(o) is not null) is { } conflicting)
-            {
-                return Usage($"--resume continues a stored search exactly as it was planned; --{conflicting} cannot change it (only --parallel, --threads, --json and --verbose apply)");
-            }
-            var stored = store.Load(resumeId);
-            if (stored is Result<StoredSearch>.Error loadError)
-            {
-                return ChurnCli.Fail(loadError.Problem);
-            }
-            var search = stored.Unwrap();
-            if (search.Status is "completed")
-            {
-                return ChurnCli.Fail(new Problem($"search {resumeId} already completed; its report is in {search.Request.OutDir}", store.Path));
-            }
-            if (search.Status is "running" && SearchStore.OwnerAlive(search.Owner))
-            {
-                return ChurnCli.Fail(new Problem($"search {resumeId} is still being run by another process (pid {OwnerPart(search.Owner, 1)} on {OwnerPart(search.Owner, 0)})", store.Path));
-            }
-            if (!store.TryClaim(resumeId, search.Owner))
-            {
-                return ChurnCli.Fail(new Problem($"search {resumeId} was resumed by another process just now", store.Path));
-            }
-            request = search.Request with
-            {
-                Parallel = parallel.Unwrap() ?? search.Request.Parallel,
-                Threads = threads.Unwrap() ?? search.Request.Threads,
-            };
-            resume = search.Progress;
+            return ChurnCli.Fail(loadError.Problem);
         }
-        else
+        var search = stored.Unwrap();
+        if (search.Status is "completed")
         {
-            var planned = Plan(a, config, parallel.Unwrap(), threads.Unwrap());
-            if (planned is Result<SearchRequest>.Error planError)
-            {
-                return planError.Problem.File is null && planError.Problem.Column is null ? Usage(planError.Problem.Reason) : ChurnCli.Fail(planError.Problem);
-            }
-            request = planned.Unwrap();
+            return ChurnCli.Fail(new Problem($"search {resumeId} already completed; its report is in {search.Request.OutDir}", store.Path));
         }
-
-        return await ExecuteAsync(config, store, request, resume, a.Flags.Contains("json"), a.Verbose);
-    }
-
-    /// <summary>The search's plan from the space file(s) and the flags; the search seed decides sampling, trial seeds and data preparation.</summary>
-    private static Result<SearchRequest> Plan(Arguments a, ChurnConfig config, int? parallel, int? threads)
-    {
-        var seed = a.UInt64("seed");
-        var trials = a.Int32("trials", 1, 10_000);
-        var seeds = a.Int32("seeds", 1, 100);
-        foreach (var problem in new[] { seed.Match<Problem?>(_ => null, p => p), trials.Match<Problem?>(_ => null, p => p), seeds.Match<Problem?>(_ => null, p => p) })
+        if (search.Status is "running" && SearchStore.OwnerAlive(search.Owner))
         {
-            if (problem is not null)
-            {
-                return problem;
-            }
+            return ChurnCli.Fail(new Problem($"search {resumeId} is still being run by another process (pid {OwnerPart(search.Owner, 1)} on {OwnerPart(search.Owner, 0)})", store.Path));
         }
-        var scheduler = Scheduler(a);
-        if (scheduler is Result<SchedulerKind?>.Error schedulerError)
+        // Only how it runs may change: the same checks as a new search's.
+        var fields = submission.Fields;
+        var overrides = SearchSubmission.Of(new JsonObject { ["parallel"] = fields["parallel"]?.DeepClone(), ["threads"] = fields["threads"]?.DeepClone() });
+        if (overrides.Resolve(config, _ => search.Request.OutDir, "command line") is Result<SearchRequest>.Error overrideError)
         {
-            return schedulerError.Problem;
+            return ChurnCli.Report(overrideError.Problem, parse, ChurnCommandLine.SearchFields);
         }
-        return SpaceFile.Load(SearchPlanner.DefaultSpacePath, a.Get("space")).Map(definition => SearchPlanner.Plan(
-            config,
-            definition with
-            {
-                Trials = trials.Unwrap() ?? definition.Trials,
-                Seeds = seeds.Unwrap() ?? definition.Seeds,
-                Scheduler = scheduler.Unwrap() ?? definition.Scheduler,
-            },
-            new SearchOverrides(seed.Unwrap(), parallel, a.Get("data"), a.Get("out"), threads),
-            _ => Path.Combine(config.Out, "search")));
+        if (!store.TryClaim(resumeId, search.Owner))
+        {
+            return ChurnCli.Fail(new Problem($"search {resumeId} was resumed by another process just now", store.Path));
+        }
+        var request = search.Request with
+        {
+            Parallel = parse.Given(ChurnCommandLine.Parallel) ? parse.GetValue(ChurnCommandLine.Parallel) : search.Request.Parallel,
+            Threads = parse.Given(ChurnCommandLine.Threads) ? parse.GetValue(ChurnCommandLine.Threads) : search.Request.Threads,
+        };
+        return await ExecuteAsync(config, store, request, search.Progress, json, verbose);
     }
 
     private static string OwnerPart(string owner, int index) => owner.Split('|') is var parts && parts.Length > index ? parts[index] : "unknown";
-
-    /// <summary>--scheduler none|asha, or null when not given.</summary>
-    public static Result<SchedulerKind?> Scheduler(Arguments a) => a.Get("scheduler") switch
-    {
-        null => Result.Ok<SchedulerKind?>(null),
-        "none" => Result.Ok<SchedulerKind?>(SchedulerKind.None),
-        "asha" => Result.Ok<SchedulerKind?>(SchedulerKind.Asha),
-        var other => Result.Fail<SchedulerKind?>($"--scheduler takes none or asha, not '{other}'"),
-    };
 
     private static async Task<int> ExecuteAsync(ChurnConfig config, SearchStore store, SearchRequest request, SearchProgress? resume, bool json, bool verbose)
     {
@@ -282,11 +295,4 @@ public static class SearchCommand
     }
 
     private static void Row(string label, string value) => StandardOutput.Writer.WriteLine(string.Create(Invariant, $"  {label,-22} {value}"));
-
-    public static int Usage(string message)
-    {
-        Console.Error.WriteLine($"churn: {message}");
-        Console.Error.WriteLine("run 'churn --help' for the commands and their options");
-        return 2;
-    }
 }

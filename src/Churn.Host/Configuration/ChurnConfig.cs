@@ -141,21 +141,13 @@ public sealed partial record ChurnConfig(
             var node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             return node is JsonObject ? Result.Ok(node) : Result.Fail<JsonNode>("a configuration file must hold one JSON object", path);
         }
-        catch (FileNotFoundException)
-        {
-            return Result.Fail<JsonNode>("configuration file not found", path);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return Result.Fail<JsonNode>("configuration file not found", path);
-        }
         catch (JsonException ex)
         {
             return Result.Fail<JsonNode>($"not valid JSON: {ex.Message}", path, ex.LineNumber + 1);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return Result.Fail<JsonNode>($"cannot read: {ex.Message}", path);
+            return Problem.CannotRead(path, ex, "configuration file");
         }
     }
 

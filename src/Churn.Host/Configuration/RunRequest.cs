@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -8,24 +9,68 @@ using Churn.Numerics;
 namespace Churn.Host.Configuration;
 
 /// <summary>
-/// A run configuration as JSON: the run fields of <c>config/churn.json</c> (data, out, prefix, seed, balance, split,
-/// stratify, device, model) plus <c>mode</c> (<c>run</c> or <c>prepare</c>). Fields a request omits take the host's
-/// defaults. The run store keeps every run's configuration in this shape too.
+/// A run asked for: its mode and the run fields of <c>config/churn.json</c> it sets (data, out, prefix, seed, balance,
+/// split, stratify, logFeatures, device, model), in that file's shape. A <c>POST /runs</c> body, a <c>--config</c>
+/// file's run fields and the command line's flags all become this one record (<see cref="FromJson"/>,
+/// <see cref="Cli.ChurnCommandLine.RunFields"/>), and <see cref="Resolve"/> checks it, the same way for each. Fields it
+/// omits take the defaults it is resolved over. The run store keeps every run's configuration in this shape too.
 /// </summary>
-public static partial class RunRequest
+public sealed partial record RunRequest
 {
     public const string BodyField = "body";
 
-    private static readonly string[] RunFields = ["data", "out", "prefix", "seed", "balance", "split", "stratify", "logFeatures", "device", "model"];
+    /// <summary>The fields a run request may set; anything else in a body is refused, naming the field.</summary>
+    public static readonly ImmutableArray<string> RunFields = ["data", "out", "prefix", "seed", "balance", "split", "stratify", "logFeatures", "device", "model"];
+
+    private readonly JsonObject _fields;
+
+    private RunRequest(RunMode mode, JsonObject fields, string? npz)
+    {
+        Mode = mode;
+        _fields = fields;
+        Npz = npz;
+    }
+
+    public RunMode Mode { get; }
+
+    /// <summary>For <c>churn train</c>: the folder with the three .npz files (the host takes no such runs).</summary>
+    public string? Npz { get; }
+
+    /// <summary>The fields it sets, as JSON (a copy).</summary>
+    public JsonObject Fields => (JsonObject)_fields.DeepClone();
+
+    /// <summary>Whether the request sets <paramref name="field"/> itself.</summary>
+    public bool Sets(string field) => _fields.Any(f => f.Key.Equals(field, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>A request of <paramref name="mode"/> setting <paramref name="fields"/>; the caller has checked their names.</summary>
+    public static RunRequest Of(RunMode mode, JsonObject fields, string? npz = null) => new(mode, (JsonObject)fields.DeepClone(), npz);
+
+    /// <summary>This request with <paramref name="field"/> set to <paramref name="value"/> (dotted names reach into objects: <c>model.maxEpochs</c>).</summary>
+    public RunRequest With(string field, JsonNode? value)
+    {
+        var fields = Fields;
+        var names = field.Split('.');
+        var target = fields;
+        foreach (var name in names[..^1])
+        {
+            if (target[name] is not JsonObject inner)
+            {
+                inner = [];
+                target[name] = inner;
+            }
+
+            target = inner;
+        }
+
+        target[names[^1]] = value?.DeepClone();
+        return new(Mode, fields, Npz);
+    }
 
     /// <summary>
-    /// The settings of the run <paramref name="runId"/> that <paramref name="body"/> asks for, laid over
-    /// <paramref name="defaults"/> (the host's configuration as JSON). Every problem names its field in
-    /// <see cref="Problem.Column"/>: <c>body</c> for JSON that does not parse, else the field as written
-    /// (<c>seed</c>, <c>model.batchSize</c>). Without <c>out</c>, the run writes to <c>&lt;default out&gt;/&lt;run id&gt;</c>
-    /// so that runs of one host never overwrite each other.
+    /// A <c>POST /runs</c> body: one JSON object of run fields plus <c>mode</c> (<c>run</c> or <c>prepare</c>). Every
+    /// problem names its field in <see cref="Problem.Column"/>: <c>body</c> for JSON that does not parse, else the field.
     /// </summary>
-    public static Result<RunSettings> Parse(string body, JsonNode defaults, string runId, Api.ConfinedPaths? paths = null)
+    public static Result<RunRequest> FromJson(string body)
     {
         JsonNode? node;
         try
@@ -38,16 +83,16 @@ public static partial class RunRequest
             var duplicate = DuplicateProperty().Match(reason);
             if (duplicate.Success)
             {
-                return Result.Fail<RunSettings>("given twice", null, null, ex.Path is { Length: > 2 } p ? $"{p.TrimStart('$', '.')}.{duplicate.Groups[1].Value}".TrimStart('.') : duplicate.Groups[1].Value);
+                return Result.Fail<RunRequest>("given twice", null, null, ex.Path is { Length: > 2 } p ? $"{p.TrimStart('$', '.')}.{duplicate.Groups[1].Value}".TrimStart('.') : duplicate.Groups[1].Value);
             }
 
             var line = ex.LineNumber is { } l ? $" at line {l + 1}, position {ex.BytePositionInLine + 1}" : "";
-            return Result.Fail<RunSettings>($"malformed JSON{line}: {reason}", null, null, BodyField);
+            return Result.Fail<RunRequest>($"malformed JSON{line}: {reason}", null, null, BodyField);
         }
 
         if (node is not JsonObject request)
         {
-            return Result.Fail<RunSettings>("the body must be one JSON object: a run configuration", null, null, BodyField);
+            return Result.Fail<RunRequest>("the body must be one JSON object: a run configuration", null, null, BodyField);
         }
 
         var mode = RunMode.Full;
@@ -58,7 +103,7 @@ public static partial class RunRequest
             {
                 if (ParseMode(value) is not { } parsed)
                 {
-                    return Result.Fail<RunSettings>("expected \"run\" or \"prepare\"", null, null, "mode");
+                    return Result.Fail<RunRequest>("expected \"run\" or \"prepare\"", null, null, "mode");
                 }
 
                 mode = parsed;
@@ -66,34 +111,63 @@ public static partial class RunRequest
             }
             else if (!RunFields.Contains(key, StringComparer.OrdinalIgnoreCase))
             {
-                return Result.Fail<RunSettings>($"unknown field (a run takes mode, {string.Join(", ", RunFields)})", null, null, key);
+                return Result.Fail<RunRequest>($"unknown field (a run takes mode, {string.Join(", ", RunFields)})", null, null, key);
             }
         }
 
-        return ChurnConfig.FromNode(ChurnConfig.Merge(defaults, fields), "request body")
-            .Bind(config =>
-            {
-                var settings = config.ToRunSettings(mode);
-                var ownOut = fields.Any(f => f.Key.Equals("out", StringComparison.OrdinalIgnoreCase));
-                settings = settings with { OutDir = ownOut ? config.Out : Path.Combine(config.Out, runId) };
-                if (paths is null)
-                {
-                    return File.Exists(settings.DataPath)
-                        ? Result.Ok(settings)
-                        : Result.Fail<RunSettings>($"file not found: {config.Data}", null, null, "data");
-                }
-
-                // The prefix becomes part of file names: a separator or ".." in it would write outside the run's folder.
-                if (config.Prefix.Length == 0 || config.Prefix is "." or ".." || config.Prefix.IndexOfAny(['/', '\\', '\0']) >= 0)
-                {
-                    return Result.Fail<RunSettings>("must be a file name prefix: no path separators, not empty, '.' or '..'", null, null, "prefix");
-                }
-
-                return paths.Data(config.Data, "data")
-                    .Bind(data => paths.Output(settings.OutDir, "out").Map(output => settings with { DataPath = data, OutDir = output }));
-            })
-            .Match(Result.Ok, problem => Result.Fail<RunSettings>(problem with { File = null }));
+        return Result.Ok(new RunRequest(mode, fields, null));
     }
+
+    /// <summary>
+    /// The configuration and settings this request asks for, laid over <paramref name="defaults"/> (a configuration
+    /// as JSON). A problem names the field in <see cref="Problem.Column"/> and no file. With <paramref name="runId"/>
+    /// and no <c>out</c> of its own, the run writes to <c>&lt;default out&gt;/&lt;run id&gt;</c>, so that a host's runs
+    /// never overwrite each other.
+    /// </summary>
+    public Result<(ChurnConfig Config, RunSettings Settings)> Resolve(JsonNode defaults, string? runId = null) =>
+        ChurnConfig.FromNode(ChurnConfig.Merge(defaults, _fields), "request")
+            .Map(config =>
+            {
+                var settings = config.ToRunSettings(Mode, Npz);
+                return (config, runId is null || Sets("out") ? settings : settings with { OutDir = Path.Combine(config.Out, runId) });
+            })
+            .Match(Result.Ok, problem => Result.Fail<(ChurnConfig, RunSettings)>(problem with { File = null }));
+
+    /// <summary>The request as a <c>POST /runs</c> body.</summary>
+    public string ToJson()
+    {
+        var body = Fields;
+        body["mode"] = ModeName(Mode);
+        return body.ToJsonString();
+    }
+
+    /// <summary>
+    /// The settings of the run <paramref name="runId"/> that the body <paramref name="body"/> asks for, laid over
+    /// the host's configuration <paramref name="defaults"/>; the data file must exist. With <paramref name="paths"/>
+    /// (a host's), the data file must be inside its data roots and the output inside its output root, and the run
+    /// uses their resolved paths.
+    /// </summary>
+    public static Result<RunSettings> Parse(string body, JsonNode defaults, string runId, Api.ConfinedPaths? paths = null) =>
+        FromJson(body).Bind(request => request.Resolve(defaults, runId)).Bind(resolved =>
+        {
+            var (config, settings) = resolved;
+            if (paths is null)
+            {
+                return File.Exists(settings.DataPath)
+                    ? Result.Ok(settings)
+                    : Result.Fail<RunSettings>($"file not found: {config.Data}", null, null, "data");
+            }
+
+            // The prefix becomes part of file names: a separator or ".." in it would write outside the run's folder.
+            if (config.Prefix.Length == 0 || config.Prefix is "." or ".." || config.Prefix.IndexOfAny(['/', '\\', '\0']) >= 0)
+            {
+                return Result.Fail<RunSettings>("must be a file name prefix: no path separators, not empty, '.' or '..'", null, null, "prefix");
+            }
+
+            return paths.Data(config.Data, "data")
+                .Bind(data => paths.Output(settings.OutDir, "out").Map(output => settings with { DataPath = data, OutDir = output }))
+                .Match(Result.Ok, problem => Result.Fail<RunSettings>(problem with { File = null }));
+        });
 
     /// <summary>The settings as a request that would ask for them again.</summary>
     public static JsonObject ToNode(RunSettings settings)

@@ -34,7 +34,7 @@ public static class CustomerCsv
     /// size, negative ones included.
     /// </summary>
     public static Result<LoadedData> Load(
-        string path, TargetPolicy target = TargetPolicy.Required, DataLimits? limits = null, CancellationToken cancel = default, bool standardized = false)
+        string path, TargetPolicy target = TargetPolicy.Required, DataLimits? limits = null, bool standardized = false, CancellationToken cancel = default)
     {
         limits ??= DataLimits.Default;
         if (string.IsNullOrWhiteSpace(path))
@@ -52,7 +52,7 @@ public static class CustomerCsv
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            return new Problem(e is FileNotFoundException or DirectoryNotFoundException ? "file not found" : $"cannot open the file: {e.Message}", path);
+            return Problem.CannotRead(path, e);
         }
 
         using var hashing = new HashingStream(file, limits.MaxBytes, cancel);
@@ -73,7 +73,7 @@ public static class CustomerCsv
         {
             return new Problem($"cannot read the file: {e.Message}", path);
         }
-        var reader = new Reader(path, target, estimatedRows, limits, cancel, standardized);
+        var reader = new Reader(path, target, estimatedRows, limits, standardized, cancel);
         try
         {
             using var text = new StreamReader(hashing, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
@@ -136,7 +136,7 @@ public static class CustomerCsv
     /// The parsing state of one load: the physical line, whether a header or blank lines were seen, the rows so far.
     /// Mutable, but created and dropped inside one <see cref="Load"/> call.
     /// </summary>
-    private sealed class Reader(string path, TargetPolicy policy, int estimatedRows, DataLimits limits, CancellationToken cancel, bool standardized)
+    private sealed class Reader(string path, TargetPolicy policy, int estimatedRows, DataLimits limits, bool standardized, CancellationToken cancel)
     {
         private readonly HashSet<long> _seenIds = new(estimatedRows);
         private RowBuffer? _rows;

@@ -109,7 +109,7 @@ public static class Npz
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new Problem($"cannot read the file: {e.Message}", path);
+            return Problem.CannotRead(path, e);
         }
     }
 

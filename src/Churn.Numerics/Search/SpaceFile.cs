@@ -61,7 +61,7 @@ public static class SpaceFile
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return Result.Fail<JsonObject>("search space file not found", path);
+            return Problem.CannotRead(path, e, "search space file");
         }
         catch (JsonException e)
         {
@@ -69,7 +69,7 @@ public static class SpaceFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return Result.Fail<JsonObject>($"cannot read: {e.Message}", path);
+            return Problem.CannotRead(path, e, "search space file");
         }
     }
 

@@ -30,7 +30,7 @@ public class LoaderCancelTests(ITestOutputHelper output) : Akka.Hosting.TestKit.
                 var (fifo, writer) = LoaderLimitsTests.EndlessCustomers();
                 writers.Add(writer);
                 var probe = CreateTestProbe();
-                runs.Tell(new RunPipeline($"endless-{i}", Settings(fifo, RunMode.Prepare), probe.Ref));
+                runs.Tell(new RunPipeline($"endless-{i}", Settings(fifo, RunMode.Prepare), probe.Ref), probe.Ref);
                 await probe.FishForMessageAsync<StageStarted>(s => s.Stage == Stage.Load, TimeSpan.FromSeconds(30));
 
                 // Let the loader get well into the stream before the cancel.
@@ -41,7 +41,7 @@ public class LoaderCancelTests(ITestOutputHelper output) : Akka.Hosting.TestKit.
 
             var normal = CreateTestProbe();
             var clock = Stopwatch.StartNew();
-            runs.Tell(new RunPipeline("normal", Settings(TestPaths.BundledData, RunMode.Prepare), normal.Ref));
+            runs.Tell(new RunPipeline("normal", Settings(TestPaths.BundledData, RunMode.Prepare), normal.Ref), normal.Ref);
             var outcome = await normal.FishForMessageAsync(m => m is RunSucceeded or RunFailed or RunCancelled, TimeSpan.FromSeconds(30));
 
             Assert.IsType<RunSucceeded>(outcome);

@@ -131,6 +131,7 @@ public class SearchCliTests
 
     [Theory]
     [InlineData("--scheduler", "hyperband", "none or asha")]
+    [InlineData("--seeds", "0", "--seeds:")]
     [InlineData("--parallel", "0", "--parallel")]
     [InlineData("--trials", "x", "--trials")]
     public async Task Bad_flags_are_usage_errors(string flag, string value, string expected)

@@ -42,7 +42,7 @@ public class LoaderLimitsTests
             using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
             var clock = Stopwatch.StartNew();
 
-            var loaded = CustomerCsv.Load(fifo, TargetPolicy.Required, new DataLimits(MaxRows: long.MaxValue, MaxBytes: long.MaxValue), cancel.Token);
+            var loaded = CustomerCsv.Load(fifo, TargetPolicy.Required, new DataLimits(MaxRows: long.MaxValue, MaxBytes: long.MaxValue), cancel: cancel.Token);
 
             var problem = Assert.IsType<Result<LoadedData>.Error>(loaded).Problem;
             Assert.Contains("cancelled", problem.Reason, StringComparison.Ordinal);

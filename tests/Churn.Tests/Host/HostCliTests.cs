@@ -25,14 +25,31 @@ public partial class HostCliTests
     }
 
     [Fact]
-    public async Task Run_with_host_reports_the_hosts_reason_for_a_bad_value_and_exits_1()
+    public async Task Run_with_host_reports_the_hosts_reason_for_bad_input_and_exits_1()
     {
         await using var host = await TestHost.StartAsync();
 
-        var result = await Churn(TestPaths.NewTempDirectory(), null, "run", "--host", host.Server.Address.ToString(), "--split", "0.5,0.2");
+        var result = await Churn(TestPaths.NewTempDirectory(), null, "run", "--host", host.Server.Address.ToString(), "--data", "nowhere.csv");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("split:", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("data:", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("nowhere.csv", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_flag_value_is_the_same_usage_error_with_or_without_host()
+    {
+        await using var host = await TestHost.StartAsync();
+        var dir = TestPaths.NewTempDirectory();
+
+        var remote = await Churn(dir, null, "run", "--host", host.Server.Address.ToString(), "--split", "0.5,0.2");
+        var local = await Churn(dir, null, "run", "--split", "0.5,0.2");
+
+        Assert.Equal(2, remote.ExitCode);
+        Assert.Equal(2, local.ExitCode);
+        Assert.Contains("--split:", remote.Stderr, StringComparison.Ordinal);
+        Assert.Equal(local.Stderr, remote.Stderr);
+        Assert.Empty(host.Server.Store.List(null, 10));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -144,13 +143,11 @@ public class SearchHostTests
         var id = await SubmitAsync(host.Http, Body(Path.Combine(host.Directory, "endless"), trials: 4, seeds: 1, maxEpochs: 1000, patience: 1000));
         await WaitForAsync(host.Http, id, s => s["epochsSpent"]!.GetValue<int>() > 0);
 
-        var clock = Stopwatch.StartNew();
         using var cancel = await host.Http.DeleteAsync($"searches/{id}", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         var cancelled = await WaitForAsync(host.Http, id, s => Status(s) != "running");
 
         Assert.Equal("cancelled", Status(cancelled));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
         Assert.Equal(0, cancelled["trials"]!["running"]!.GetValue<int>());
         Assert.True(cancelled["trials"]!["cancelled"]!.GetValue<int>() >= 1);
     }

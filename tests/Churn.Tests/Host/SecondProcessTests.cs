@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Churn.Host.Api;
 using Churn.Host.Configuration;
 using Churn.Host.Search;
-using Churn.Host.Store;
 using Churn.Tests.Cli;
 using Microsoft.Extensions.Logging;
 

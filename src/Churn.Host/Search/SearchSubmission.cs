@@ -1,0 +1,113 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Churn.Actors.Messages;
+using Churn.Host.Configuration;
+using Churn.Numerics;
+using Churn.Numerics.Search;
+
+namespace Churn.Host.Search;
+
+/// <summary>
+/// A search asked for: the fields of a space file (laid over <c>config/search.json</c>) plus the search's own
+/// <see cref="OwnFields"/>. A <c>POST /searches</c> body, a <c>--space</c> file and the command line's flags all become
+/// this one record (<see cref="FromJson"/>, <see cref="Cli.ChurnCommandLine.SearchFields"/>), and
+/// <see cref="Resolve"/> checks and plans it, the same way for each.
+/// </summary>
+public sealed record SearchSubmission
+{
+    /// <summary>The fields a search request has besides a space file's.</summary>
+    public static readonly ImmutableArray<string> OwnFields = ["seed", "parallel", "threads", "data", "out"];
+
+    private static readonly JsonDocumentOptions ReadOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    private readonly JsonObject _fields;
+
+    private SearchSubmission(JsonObject fields) => _fields = fields;
+
+    /// <summary>The fields it sets, as JSON (a copy).</summary>
+    public JsonObject Fields => (JsonObject)_fields.DeepClone();
+
+    public static SearchSubmission Of(JsonObject fields) => new((JsonObject)fields.DeepClone());
+
+    /// <summary>This submission with <paramref name="field"/> set to <paramref name="value"/>.</summary>
+    public SearchSubmission With(string field, JsonNode? value)
+    {
+        var fields = Fields;
+        fields[field] = value?.DeepClone();
+        return new(fields);
+    }
+
+    /// <summary>A request body or space file's text: one JSON object (empty text is an empty request).</summary>
+    public static Result<SearchSubmission> FromJson(string text, string name)
+    {
+        try
+        {
+            return string.IsNullOrWhiteSpace(text)
+                ? Result.Ok(new SearchSubmission([]))
+                : JsonNode.Parse(text, documentOptions: ReadOptions) is JsonObject o
+                    ? Result.Ok(new SearchSubmission(o))
+                    : new Problem("must be one JSON object", name, Column: "body");
+        }
+        catch (JsonException ex)
+        {
+            return new Problem($"not valid JSON: {ex.Message}", name, Column: "body");
+        }
+    }
+
+    /// <summary>
+    /// The search this submission asks for, with the run configuration <paramref name="config"/> for what it does not set.
+    /// A problem names the field in <see cref="Problem.Column"/> and <paramref name="name"/> as its file. Without
+    /// <c>out</c>, the search writes to <paramref name="defaultOut"/> of its id. <paramref name="admit"/> may refuse the
+    /// definition before it is planned (a host's limits).
+    /// </summary>
+    public Result<SearchRequest> Resolve(ChurnConfig config, Func<string, string> defaultOut, string name, Func<SearchDefinition, Problem?>? admit = null) =>
+        Overrides(name).Bind(overrides =>
+        {
+            var space = Fields;
+            foreach (var field in OwnFields)
+            {
+                space.Remove(field);
+            }
+
+            return SpaceFile.Load(SearchPlanner.DefaultSpacePath, space, name)
+                .Bind(definition => admit?.Invoke(definition) is { } refused ? refused : Result.Ok(definition))
+                .Map(definition => SearchPlanner.Plan(config, definition, overrides, defaultOut));
+        });
+
+    /// <summary>The request's own fields: seed, parallel, threads, data and out.</summary>
+    private Result<SearchOverrides> Overrides(string name)
+    {
+        ulong? seed = null;
+        int? parallel = null;
+        if (_fields["seed"] is { } s)
+        {
+            if (s is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<ulong>(out var value))
+            {
+                return new Problem("must be a whole number of 0 or more", name, Column: "seed");
+            }
+            seed = value;
+        }
+        int? threads = null;
+        foreach (var (field, set) in new (string, Action<int>)[] { ("parallel", v => parallel = v), ("threads", v => threads = v) })
+        {
+            if (_fields[field] is { } n)
+            {
+                if (n is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<int>(out var value) || value is < 1 or > 256)
+                {
+                    return new Problem("must be a whole number from 1 to 256", name, Column: field);
+                }
+                set(value);
+            }
+        }
+        string? Text(string field) => _fields[field] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+        foreach (var field in new[] { "data", "out" })
+        {
+            if (_fields[field] is not null && Text(field) is null)
+            {
+                return new Problem("must be a path (a string)", name, Column: field);
+            }
+        }
+        return Result.Ok(new SearchOverrides(seed, parallel, Text("data"), Text("out"), threads));
+    }
+}
