@@ -15,8 +15,9 @@ public static class CustomerCsv
 
     private const int MaxLineChars = 1 << 16;
 
-    /// <summary>The largest magnitude a field may have: far beyond any real count, price or duration, far below overflow.</summary>
-    public const double MaxMagnitude = 1e15;
+    /// <summary>The largest magnitude a field may have: far beyond any real count, price or duration, and far enough below
+    /// the largest double that the scaler's sums of squares over any allowed number of rows cannot overflow.</summary>
+    public const double MaxMagnitude = 1e100;
 
     // Field positions in a row (the ID is field 0), looked up once so the per-field checks compare integers.
     private static readonly int ReviewField = 1 + Schema.FeatureNames.IndexOf("review");

@@ -33,7 +33,9 @@ public partial class HostCliTests
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("data:", result.Stderr, StringComparison.Ordinal);
-        Assert.Contains("nowhere.csv", result.Stderr, StringComparison.Ordinal);
+
+        // The host answers a missing file as it answers one outside its data roots, naming neither.
+        Assert.Contains("host.dataRoots", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
