@@ -55,13 +55,13 @@ public static class ChurnHostBuilder
         });
     }
 
-    /// <summary>A host for one command run in this process.</summary>
-    public static IHost Embedded(ChurnConfig config, bool verbose, Action<AkkaConfigurationBuilder>? moreActors = null)
+    /// <summary>A host for one command run in this process; <paramref name="journal"/> records its runs (the run store, unless <c>--no-store</c>).</summary>
+    public static IHost Embedded(ChurnConfig config, bool verbose, IRunJournal? journal, Action<AkkaConfigurationBuilder>? moreActors = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         // The command owns Ctrl-C and SIGTERM (Cli.CancelSignals): neither the generic host nor Akka's own
         // process-exit hook may stop the actor system under a run that is still cancelling.
-        builder.Services.AddChurn(builder.Logging, config, verbose ? LogLevel.Debug : LogLevel.None, maxConcurrentRuns: 1, moreActors: akka =>
+        builder.Services.AddChurn(builder.Logging, config, verbose ? LogLevel.Debug : LogLevel.None, maxConcurrentRuns: 1, journal, moreActors: akka =>
         {
             akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
             moreActors?.Invoke(akka);

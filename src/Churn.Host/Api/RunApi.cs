@@ -28,11 +28,9 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
     /// <summary>Event streams open now: each holds a connection and an actor for as long as its client stays.</summary>
     private int _streams;
-
-    private static readonly string[] Statuses =
-        [RunStatus.Queued, RunStatus.Running, RunStatus.Succeeded, RunStatus.Failed, RunStatus.Cancelled, RunStatus.Interrupted];
 
     public void Map(WebApplication app)
     {
@@ -43,6 +41,8 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
         app.MapGet("/runs/{id}/events", EventsAsync);
         app.MapDelete("/runs/{id}", CancelAsync);
         app.MapGet("/runs/{id}/logs", Logs);
+        app.MapGet("/runs/{id}/artifacts", Artifacts);
+        app.MapGet("/runs/{id}/artifacts/{**name}", Artifact);
         app.MapFallback(() => Problem(StatusCodes.Status404NotFound, "not found", "no such resource"));
     }
 
@@ -94,9 +94,9 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
     private IResult List(HttpRequest request)
     {
         var status = request.Query["status"].FirstOrDefault();
-        if (status is not null && !Statuses.Contains(status))
+        if (status is not null && !RunStatus.All.Contains(status))
         {
-            return Problem(StatusCodes.Status400BadRequest, "invalid query", $"status: expected one of {string.Join(", ", Statuses)}", "status");
+            return Problem(StatusCodes.Status400BadRequest, "invalid query", $"status: expected one of {string.Join(", ", RunStatus.All)}", "status");
         }
 
         var limit = 100;
@@ -105,7 +105,20 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             return Problem(StatusCodes.Status400BadRequest, "invalid query", "limit: expected a whole number from 1 to 10000", "limit");
         }
 
-        return Results.Json(new RunList([.. store.List(status, limit).Select(r => RunView.From(r))]), JsonFormat.Options);
+        var before = request.Query["before"].FirstOrDefault();
+        if (before is not null && store.Get(before) is null)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "invalid query", $"before: no run with id '{before}'", "before");
+        }
+
+        // One more than the page: whether a next page exists is known without a second query.
+        var rows = store.List(status, limit + 1, before);
+        var page = rows.Length > limit ? rows[..limit] : rows;
+        var now = DateTimeOffset.UtcNow;
+        var next = rows.Length > limit
+            ? $"/runs?limit={limit}&before={Uri.EscapeDataString(page[^1].Id)}{(status is null ? "" : $"&status={status}")}"
+            : null;
+        return Results.Json(new RunList([.. page.Select(r => RunSummary.From(r, now))], next), JsonFormat.Options);
     }
 
     private IResult Get(string id) =>
@@ -129,6 +142,34 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             default:
                 return Unavailable();
         }
+    }
+
+    private IResult Artifacts(string id) =>
+        store.Get(id) is { } run
+            ? Results.Json(new RunArtifactList(id, RunArtifacts.List(id, run.Artifacts)), JsonFormat.Options)
+            : UnknownRun(id);
+
+    /// <summary>One file the run wrote, by its name in the run's list; any other name is 404, whatever it points at.</summary>
+    private IResult Artifact(string id, string name, HttpContext context)
+    {
+        if (store.Get(id) is not { } run)
+        {
+            return UnknownRun(id);
+        }
+
+        if (!RunArtifacts.Named(run.Artifacts).TryGetValue(name, out var path))
+        {
+            return Problem(StatusCodes.Status404NotFound, "unknown artifact", $"run {id} wrote no file named '{name}' (GET /runs/{id}/artifacts lists them)");
+        }
+
+        if (!File.Exists(path))
+        {
+            return Problem(StatusCodes.Status404NotFound, "artifact gone", $"run {id} wrote '{name}', but it is no longer on the host's disk");
+        }
+
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        var type = RunArtifacts.ContentType(name);
+        return Results.File(path, type, type.StartsWith("image/", StringComparison.Ordinal) ? null : Path.GetFileName(name));
     }
 
     private IResult Logs(string id, HttpRequest request)

@@ -6,9 +6,9 @@ using Churn.Host.Store;
 namespace Churn.Host.Api;
 
 /// <summary>Where a run's resources are.</summary>
-public sealed record RunLinks(string Self, string Events, string Logs)
+public sealed record RunLinks(string Self, string Events, string Logs, string Artifacts)
 {
-    public static RunLinks For(string runId) => new($"/runs/{runId}", $"/runs/{runId}/events", $"/runs/{runId}/logs");
+    public static RunLinks For(string runId) => new($"/runs/{runId}", $"/runs/{runId}/events", $"/runs/{runId}/logs", $"/runs/{runId}/artifacts");
 }
 
 /// <summary>The reply to <c>POST /runs</c>: the run's id and its place in the queue (0 when it starts at once).</summary>
@@ -42,7 +42,67 @@ public sealed record RunView(
             run.Config, run.Metrics, run.Manifest, run.Artifacts.IsDefault ? [] : run.Artifacts, stages, epochs, RunLinks.For(run.Id));
 }
 
-public sealed record RunList(ImmutableArray<RunView> Runs);
+/// <summary>
+/// A run's headline figures from its metrics: first those on the customers' natural mix (the <c>population</c> section,
+/// when the run has one), then the balanced test split's accuracy and ROC AUC, the recipe's figures kept for comparison.
+/// </summary>
+public sealed record RunHeadline(
+    double? PopulationRocAuc,
+    double? PopulationBrier,
+    double? PopulationCalibrationError,
+    double? CampaignProfitPer1000,
+    double? TestAccuracy,
+    double? TestRocAuc,
+    double? BestValidationLoss)
+{
+    public static RunHeadline? From(JsonNode? metrics)
+    {
+        if (metrics is null)
+        {
+            return null;
+        }
+
+        double? Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
+        var population = metrics["population"];
+        var history = metrics["training"]?["history"] as JsonArray;
+        var best = history?.Select(e => Number(e?["validationLoss"])).Where(v => v is not null).Min();
+        return new RunHeadline(
+            Number(population?["rocAuc"]),
+            Number(population?["brier"]),
+            Number(population?["calibrationError"]),
+            Number(population?["campaign"]?["profitPer1000"]),
+            Number(metrics["test"]?["accuracy"]),
+            Number(metrics["test"]?["rocAuc"]),
+            best);
+    }
+}
+
+/// <summary>A run as lists show it (<c>GET /runs</c>, <c>churn runs</c>): status, progress, times and headline figures; details stay on <c>GET /runs/{id}</c>.</summary>
+public sealed record RunSummary(
+    string Id,
+    string Status,
+    string Mode,
+    int? Position,
+    string? Stage,
+    int? Epoch,
+    DateTimeOffset QueuedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    double? DurationSeconds,
+    string? Error,
+    RunHeadline? Headline,
+    RunLinks Links)
+{
+    public static RunSummary From(StoredRun run, DateTimeOffset now) =>
+        new(run.Id, run.Status, run.Mode, run.Position, run.Stage, run.Epoch, run.QueuedAt, run.StartedAt, run.FinishedAt,
+            run.StartedAt is { } started ? Math.Round(((run.FinishedAt ?? now) - started).TotalSeconds, 3) : null,
+            run.Error, RunHeadline.From(run.Metrics), RunLinks.For(run.Id));
+}
+
+/// <summary>One page of <c>GET /runs</c>, newest first; <see cref="Next"/> asks for the page after it (null on the last).</summary>
+public sealed record RunList(ImmutableArray<RunSummary> Runs, string? Next);
+
+public sealed record RunArtifactList(string RunId, ImmutableArray<RunArtifact> Artifacts);
 
 public sealed record RunLogs(string RunId, ImmutableArray<LogEntry> Lines);
 

@@ -32,8 +32,10 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
     public void Map(WebApplication app)
     {
         app.MapPost("/searches", (Delegate)SubmitAsync);
+        app.MapGet("/searches", List);
         app.MapGet("/searches/{id}", GetAsync);
         app.MapDelete("/searches/{id}", CancelAsync);
+        app.MapPost("/searches/{id}/resume", ResumeAsync);
     }
 
     /// <summary>Resumes every search the store marks running whose process is gone: finished trials kept, the others run again.</summary>
@@ -145,6 +147,45 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         return Results.Json(View(search, live), JsonFormat.Options);
     }
 
+    private IResult List(HttpRequest request)
+    {
+        var limit = 100;
+        if (request.Query["limit"].FirstOrDefault() is { } text && (!int.TryParse(text, out limit) || limit is < 1 or > 10_000))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "invalid query", "limit: expected a whole number from 1 to 10000", "limit");
+        }
+        return Results.Json(new SearchList(store.List(limit)), JsonFormat.Options);
+    }
+
+    /// <summary>
+    /// Continues a stored search that is not running (cancelled, failed, or its process gone): ended trials are kept,
+    /// the others run again from epoch 1, recorded scheduler decisions stand.
+    /// </summary>
+    private async Task<IResult> ResumeAsync(string id, CancellationToken cancel)
+    {
+        if (store.Load(id) is not Result<StoredSearch>.Ok { Value: var search })
+        {
+            return Unknown(id);
+        }
+        if (search.Status is "completed")
+        {
+            return Problem(StatusCodes.Status409Conflict, "search completed", $"search {id} already completed; its report is in {search.Request.OutDir}");
+        }
+        if (await AskAsync(new GetSearch(id, ActorRefs.Nobody), cancel) is SearchSnapshot)
+        {
+            return Problem(StatusCodes.Status409Conflict, "search running", $"search {id} is already running in this host");
+        }
+        if (search.Status is "running" && Store.StoreOwner.ProcessAlive(search.Owner))
+        {
+            return Problem(StatusCodes.Status409Conflict, "search running", $"search {id} is being run by another process ({search.Owner.Split('|')[1]} on {search.Owner.Split('|')[0]})");
+        }
+        var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(cancel);
+        // Marked running under this host first, so a GET right after the 202 and a second resume both see it.
+        store.SearchResumed(id, search.Request.Parallel, DateTimeOffset.UtcNow);
+        searches.Tell(new StartSearch(search.Request, ActorRefs.Nobody, search.Progress));
+        return Results.Json(new SearchCancelRequested(id, "running", Links(id)), JsonFormat.Options, statusCode: StatusCodes.Status202Accepted);
+    }
+
     private async Task<IResult> CancelAsync(string id, CancellationToken cancel)
     {
         if (store.StatusOf(id) is not { } status)
@@ -234,5 +275,8 @@ internal sealed record SearchLinks(string Self);
 /// <summary>The reply to <c>POST /searches</c>.</summary>
 internal sealed record SearchSubmitted(string Id, string Status, int Configurations, int Trials, string Out, SearchLinks Links);
 
-/// <summary>The reply to <c>DELETE /searches/{id}</c>.</summary>
+/// <summary>The reply to <c>GET /searches</c>: newest first.</summary>
+internal sealed record SearchList(System.Collections.Immutable.ImmutableArray<SearchListing> Searches);
+
+/// <summary>The reply to <c>DELETE /searches/{id}</c> and <c>POST /searches/{id}/resume</c>.</summary>
 internal sealed record SearchCancelRequested(string Id, string Status, SearchLinks Links);

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Host.Configuration;
+using Churn.Host.Store;
 using Churn.Numerics;
 using Churn.Numerics.Evaluation;
 
@@ -102,6 +103,11 @@ public static class ChurnCli
         var json = parse.GetValue(ChurnCommandLine.Json);
         if (parse.GetValue(ChurnCommandLine.HostUrl) is { } host)
         {
+            if (parse.Given(ChurnCommandLine.Store) || parse.Given(ChurnCommandLine.NoStore))
+            {
+                return ChurnCommandLine.Usage("--store and --no-store do not go with --host: the host records the run in its own store", verb);
+            }
+
             var token = parse.GetValue(ChurnCommandLine.Token) ?? Environment.GetEnvironmentVariable(RemoteRun.TokenVariable);
             return await RemoteRun.ExecuteAsync(host, token, RemoteRun.ForHost(request), json);
         }
@@ -111,7 +117,22 @@ public static class ChurnCli
             return ChurnCommandLine.Usage("--token goes with --host", verb);
         }
 
+        if (parse.Given(ChurnCommandLine.Store) && parse.GetValue(ChurnCommandLine.NoStore))
+        {
+            return ChurnCommandLine.Usage(StoreConflict, verb);
+        }
+
         var (config, settings) = resolved.Unwrap();
+        var opened = OpenStore(parse, config);
+        if (opened is Result<SqliteRunStore?>.Error storeError)
+        {
+            return Fail(storeError.Problem);
+        }
+
+        using var store = opened.Unwrap();
+        var runId = EmbeddedRun.NewRunId();
+        var recorded = store is null ? "not recorded (--no-store)" : $"recorded in {store.FilePath}";
+        Console.Error.WriteLine($"churn {verb}: run {runId}, {recorded}");
         Console.Error.WriteLine(mode == RunMode.TrainFromNpz
             ? $"churn train: {settings.NpzDir} -> {settings.OutDir}"
             : $"churn {verb}: {settings.DataPath} -> {settings.OutDir}");
@@ -132,7 +153,7 @@ public static class ChurnCli
         Timing("process start to main", DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime);
         using var cancel = new CancellationTokenSource();
         using var signals = new CancelSignals("churn: cancelling…", cancel.Cancel);
-        var outcome = await EmbeddedRun.ExecuteAsync(config, settings, verbose, ConsoleOutput.Progress, cancel.Token, Timing);
+        var outcome = await EmbeddedRun.ExecuteAsync(runId, config, settings, store, verbose, ConsoleOutput.Progress, cancel.Token, Timing);
         if (torchLoad is not null)
         {
             Timing("libtorch load (in parallel with the data stages)", await torchLoad);
@@ -161,6 +182,22 @@ public static class ChurnCli
                 return 1;
         }
     }
+
+    /// <summary>The usage error for a command given both <c>--store</c> and <c>--no-store</c>.</summary>
+    public const string StoreConflict = "--store PATH and --no-store contradict each other: give one";
+
+    /// <summary>
+    /// The run store this command records into: <c>--store PATH</c>, else the configuration's <c>host.store</c>; none
+    /// with <c>--no-store</c>. Another process (a host, another command) may be writing to the same file.
+    /// </summary>
+    public static Result<SqliteRunStore?> OpenStore(ParseResult parse, ChurnConfig config) =>
+        parse.GetValue(ChurnCommandLine.NoStore)
+            ? Result.Ok<SqliteRunStore?>(null)
+            : SqliteRunStore.Open(StorePath(parse, config), DateTimeOffset.UtcNow).Map(s => (SqliteRunStore?)s);
+
+    /// <summary><c>--store</c> when given, else the configuration's <c>host.store</c> (which <c>--config</c> may set).</summary>
+    public static string StorePath(ParseResult parse, ChurnConfig config) =>
+        parse.Given(ChurnCommandLine.Store) ? parse.GetValue(ChurnCommandLine.Store)! : config.Host.Store;
 
     private static TimeSpan WarmUpTorch()
     {

@@ -92,6 +92,13 @@ public static class ChurnCommandLine
     public static readonly Option<string> Store = Text("--store", "PATH", "the SQLite run store", Defaults?.Host.Store);
     public static readonly Option<bool> TrustedNetwork = Flag("--trusted-network", "allow binding beyond loopback without an API token (host.trustedNetwork)");
 
+    // Recording: run, prepare, train and search record into the run store unless told not to.
+    public static readonly Option<bool> NoStore = Flag("--no-store", "record nothing in the run store");
+
+    // runs
+    public static readonly Option<string> Status = Choice("--status", "only runs with this status", [.. Churn.Host.Store.RunStatus.All], null);
+    public static readonly Option<int> Limit = Whole("--limit", "N", "how many runs, newest first", 20, 1, 10_000);
+
     // logs
     public static readonly Option<string> RunId = Text("--run", "ID", "only this run's lines", null);
     public static readonly Option<string> Actor = Text("--actor", "GLOB", "only actors whose path matches (* and ?)", null);
@@ -170,19 +177,19 @@ public static class ChurnCommandLine
     {
         var root = new RootCommand("ChurnActors: prepares the audiobook customers' data, trains a network that says who will buy again, scores customers, searches hyperparameters; every stage an actor.");
         var run = Verb("run", "prepare + train + evaluate + save: the main job",
-            [Data, Out, Prefix, Seed, Config, Balance, LogFeatures, Split, Stratify, Device, Json, Timings, HostUrl, Token, Verbose],
+            [Data, Out, Prefix, Seed, Config, Balance, LogFeatures, Split, Stratify, Device, Json, Timings, Store, NoStore, HostUrl, Token, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.Full));
         var prepare = Verb("prepare", "load, balance, standardize, shuffle, split and write the .npz files",
-            [Data, Out, Prefix, Seed, Config, Balance, LogFeatures, Split, Stratify, HostUrl, Token, Verbose],
+            [Data, Out, Prefix, Seed, Config, Balance, LogFeatures, Split, Stratify, Store, NoStore, HostUrl, Token, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.Prepare));
         var train = Verb("train", "train and evaluate from three .npz files (ours, or numpy's np.savez files)",
-            [Npz, Prefix, Out, Seed, Config, Device, Json, Verbose],
+            [Npz, Prefix, Out, Seed, Config, Device, Json, Store, NoStore, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.TrainFromNpz));
         var predict = Verb("predict", "score customers with a saved model",
             [Model, Input, Output, ScalerFile, ScaledInputs, Verbose],
             (p, c) => Task.FromResult(PredictCommand.Run(p)));
         var search = Verb("search", "hyperparameter search, each trial an actor; writes leaderboard.csv, best.json and the winner's model",
-            [Data, SearchOut, Space, Trials, Seeds, Parallel, Threads, Scheduler, Seed, Config, Resume, HostUrl, Token, Json, Verbose],
+            [Data, SearchOut, Space, Trials, Seeds, Parallel, Threads, Scheduler, Seed, Config, Resume, Store, NoStore, HostUrl, Token, Json, Verbose],
             (p, c) => SearchCommand.RunAsync(p));
         var host = Verb("host", "serve the HTTP API: take runs and searches, queue them, keep them in the run store",
             [Port, Bind, Store, Config, TrustedNetwork, Verbose],
@@ -191,7 +198,11 @@ public static class ChurnCommandLine
             [RunId, Actor, Level, Follow, Dir, Config, Verbose],
             (p, c) => LogsCommand.RunAsync(p));
 
-        var verbs = new[] { run, prepare, train, predict, search, host, logs };
+        var runs = Verb("runs", "the runs in the run store, newest first, whoever recorded them",
+            [Store, Status, Limit, Config, Json, Verbose],
+            (p, c) => Task.FromResult(RunsCommand.Run(p)));
+
+        var verbs = new[] { run, prepare, train, predict, search, host, logs, runs };
         foreach (var verb in verbs)
         {
             root.Subcommands.Add(verb);

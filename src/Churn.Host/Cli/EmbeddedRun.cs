@@ -18,10 +18,11 @@ public static class EmbeddedRun
     /// and returns the outcome. Cancelling <paramref name="cancel"/> asks the run to stop and waits for it to say so.
     /// </summary>
     public static async Task<IRunEvent> ExecuteAsync(
-        ChurnConfig config, RunSettings settings, bool verbose, Action<IRunEvent> onEvent, CancellationToken cancel, Action<string, TimeSpan>? timing = null)
+        string runId, ChurnConfig config, RunSettings settings, IRunJournal? journal, bool verbose, Action<IRunEvent> onEvent, CancellationToken cancel,
+        Action<string, TimeSpan>? timing = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var host = ChurnHostBuilder.Embedded(config, verbose);
+        using var host = ChurnHostBuilder.Embedded(config, verbose, journal);
         await host.StartAsync(CancellationToken.None);
         timing?.Invoke("host and actor system start", clock.Elapsed);
         clock.Restart();
@@ -30,7 +31,6 @@ public static class EmbeddedRun
             var system = host.Services.GetRequiredService<ActorSystem>();
             var runs = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<RunsActor>(CancellationToken.None);
             var (relay, events) = EventRelay.Open<IRunEvent>(system, "cli-relay");
-            var runId = NewRunId();
             runs.Tell(new RunPipeline(runId, settings, relay));
             await using var registration = cancel.Register(() => runs.Tell(new CancelRun(runId)));
             await foreach (var e in events.ReadAllAsync(CancellationToken.None))

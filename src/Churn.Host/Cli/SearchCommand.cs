@@ -9,6 +9,7 @@ using Churn.Actors.Messages;
 using Churn.Actors.Search;
 using Churn.Host.Configuration;
 using Churn.Host.Search;
+using Churn.Host.Store;
 using Churn.Numerics;
 using Churn.Numerics.Search;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,9 +41,22 @@ public static class SearchCommand
             return ChurnCli.Fail(configError.Problem);
         }
         var config = configured.Unwrap();
+        var recording = parse.Given(ChurnCommandLine.Store) || parse.Given(ChurnCommandLine.NoStore);
+        if (parse.Given(ChurnCommandLine.Store) && parse.GetValue(ChurnCommandLine.NoStore))
+        {
+            return ChurnCommandLine.Usage(ChurnCli.StoreConflict, "search");
+        }
+        if (recording && parse.GetValue(ChurnCommandLine.HostUrl) is not null)
+        {
+            return ChurnCommandLine.Usage("--store and --no-store do not go with --host: the host records the search in its own store", "search");
+        }
 
         if (parse.GetValue(ChurnCommandLine.Resume) is { } resumeId)
         {
+            if (parse.GetValue(ChurnCommandLine.NoStore))
+            {
+                return ChurnCommandLine.Usage("--resume reads the search from the run store; --no-store cannot go with it", "search");
+            }
             if (parse.GetValue(ChurnCommandLine.HostUrl) is not null)
             {
                 return ChurnCommandLine.Usage("--resume is for searches run by this command; a host resumes its own searches when it starts", "search");
@@ -75,12 +89,51 @@ public static class SearchCommand
             return ChurnCommandLine.Usage("--token goes with --host", "search");
         }
 
-        var opened = SearchStore.Open(config.Host.Store);
-        if (opened is Result<SearchStore>.Error storeError)
+        return await WithStoresAsync(parse, config, (store, runs) => ExecuteAsync(config, store, runs, planned.Unwrap(), null, json, verbose));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> with the search's store and the run store its winner's run is recorded in (the same
+    /// file: <c>--store</c>, else <c>host.store</c>). A search is recorded as it goes (that is what <c>--resume</c>
+    /// continues); with <c>--no-store</c> it goes to a scratch file deleted at the end, and its winner's run nowhere.
+    /// </summary>
+    private static async Task<int> WithStoresAsync(ParseResult parse, ChurnConfig config, Func<SearchStore, SqliteRunStore?, Task<int>> work)
+    {
+        var scratch = parse.GetValue(ChurnCommandLine.NoStore) ? Path.Combine(Path.GetTempPath(), $"churn-search-{Guid.NewGuid():N}.db") : null;
+        var path = scratch ?? ChurnCli.StorePath(parse, config);
+        try
         {
-            return ChurnCli.Fail(storeError.Problem);
+            var opened = SearchStore.Open(path);
+            if (opened is Result<SearchStore>.Error storeError)
+            {
+                return ChurnCli.Fail(storeError.Problem);
+            }
+            SqliteRunStore? runs = null;
+            if (scratch is null)
+            {
+                var runStore = SqliteRunStore.Open(path, DateTimeOffset.UtcNow);
+                if (runStore is Result<SqliteRunStore>.Error runStoreError)
+                {
+                    return ChurnCli.Fail(runStoreError.Problem);
+                }
+                runs = runStore.Unwrap();
+            }
+            using (runs)
+            {
+                return await work(opened.Unwrap(), runs);
+            }
         }
-        return await ExecuteAsync(config, opened.Unwrap(), planned.Unwrap(), null, json, verbose);
+        finally
+        {
+            if (scratch is not null)
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                foreach (var file in new[] { scratch, scratch + "-wal", scratch + "-shm" })
+                {
+                    File.Delete(file);
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -117,12 +170,12 @@ public static class SearchCommand
     private static async Task<int> ResumeAsync(ParseResult parse, ChurnConfig config, string resumeId, bool json, bool verbose)
     {
         var submission = Submission(parse).Unwrap();
-        var opened = SearchStore.Open(config.Host.Store);
-        if (opened is Result<SearchStore>.Error storeError)
-        {
-            return ChurnCli.Fail(storeError.Problem);
-        }
-        var store = opened.Unwrap();
+        return await WithStoresAsync(parse, config, (store, runs) => ResumeStoredAsync(parse, config, store, runs, submission, resumeId, json, verbose));
+    }
+
+    private static async Task<int> ResumeStoredAsync(
+        ParseResult parse, ChurnConfig config, SearchStore store, SqliteRunStore? runs, SearchSubmission submission, string resumeId, bool json, bool verbose)
+    {
         var stored = store.Load(resumeId);
         if (stored is Result<StoredSearch>.Error loadError)
         {
@@ -133,7 +186,7 @@ public static class SearchCommand
         {
             return ChurnCli.Fail(new Problem($"search {resumeId} already completed; its report is in {search.Request.OutDir}", store.Path));
         }
-        if (search.Status is "running" && SearchStore.OwnerAlive(search.Owner))
+        if (search.Status is "running" && StoreOwner.ProcessAlive(search.Owner))
         {
             return ChurnCli.Fail(new Problem($"search {resumeId} is still being run by another process (pid {OwnerPart(search.Owner, 1)} on {OwnerPart(search.Owner, 0)})", store.Path));
         }
@@ -153,12 +206,13 @@ public static class SearchCommand
             Parallel = parse.Given(ChurnCommandLine.Parallel) ? parse.GetValue(ChurnCommandLine.Parallel) : search.Request.Parallel,
             Threads = parse.Given(ChurnCommandLine.Threads) ? parse.GetValue(ChurnCommandLine.Threads) : search.Request.Threads,
         };
-        return await ExecuteAsync(config, store, request, search.Progress, json, verbose);
+        return await ExecuteAsync(config, store, runs, request, search.Progress, json, verbose);
     }
 
     private static string OwnerPart(string owner, int index) => owner.Split('|') is var parts && parts.Length > index ? parts[index] : "unknown";
 
-    private static async Task<int> ExecuteAsync(ChurnConfig config, SearchStore store, SearchRequest request, SearchProgress? resume, bool json, bool verbose)
+    private static async Task<int> ExecuteAsync(
+        ChurnConfig config, SearchStore store, SqliteRunStore? runs, SearchRequest request, SearchProgress? resume, bool json, bool verbose)
     {
         var plan = request.Plan;
         Console.Error.WriteLine(string.Create(Invariant,
@@ -170,7 +224,7 @@ public static class SearchCommand
             Console.Error.WriteLine($"  resume    {kept} trial(s) kept as they ended; {plan.Trials.Length - kept} to run; {resume.Decisions.Length} scheduler decision(s) kept");
         }
 
-        using var host = ChurnHostBuilder.Embedded(config, verbose, akka => akka.WithChurnSearch(store));
+        using var host = ChurnHostBuilder.Embedded(config, verbose, runs, akka => akka.WithChurnSearch(store));
         await host.StartAsync(CancellationToken.None);
         using var cancel = new CancellationTokenSource();
         using var signals = new CancelSignals("churn: cancelling the search (stops every trial within a second, keeps the best so far)…", cancel.Cancel);

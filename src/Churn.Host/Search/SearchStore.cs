@@ -1,9 +1,9 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Churn.Actors.Messages;
 using Churn.Actors.Search;
+using Churn.Host.Store;
 using Churn.Numerics;
 using Churn.Numerics.Model;
 using Churn.Numerics.Search;
@@ -25,6 +25,23 @@ public sealed record StoredSearch(
 {
     public SearchProgress Progress => new(Trials, Decisions);
 }
+
+/// <summary>A search as <c>GET /searches</c> lists it: its plan in numbers, its trials counted by status, the best trial's validation loss so far.</summary>
+public sealed record SearchListing(
+    string Id,
+    string Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    string? Reason,
+    string Scheduler,
+    ulong Seed,
+    int Configurations,
+    int Seeds,
+    int Trials,
+    ImmutableSortedDictionary<string, int> TrialsByStatus,
+    double? BestTrialValidationLoss,
+    int EpochsSpent,
+    string Self);
 
 /// <summary>
 /// The searches' part of the run store (SQLite, the same database file as the runs, in tables of its own with their
@@ -135,7 +152,7 @@ public sealed class SearchStore : ISearchJournal
         using var transaction = connection.BeginTransaction();
         Execute(connection, transaction,
             "INSERT OR IGNORE INTO searches (id, status, owner, request, created_at, updated_at) VALUES ($id, 'running', $owner, $request, $at, $at)",
-            ("$id", request.SearchId), ("$owner", CurrentOwner), ("$request", JsonSerializer.Serialize(request, JsonFormat.Options)), ("$at", Time(at)));
+            ("$id", request.SearchId), ("$owner", StoreOwner.Process), ("$request", JsonSerializer.Serialize(request, JsonFormat.Options)), ("$at", Time(at)));
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
@@ -169,7 +186,7 @@ public sealed class SearchStore : ISearchJournal
         using var connection = Connect();
         using var command = connection.CreateCommand();
         command.CommandText = "UPDATE searches SET owner = $owner WHERE id = $id AND owner = $expected";
-        command.Parameters.AddWithValue("$owner", CurrentOwner);
+        command.Parameters.AddWithValue("$owner", StoreOwner.Process);
         command.Parameters.AddWithValue("$id", searchId);
         command.Parameters.AddWithValue("$expected", expectedOwner);
         return command.ExecuteNonQuery() == 1;
@@ -177,7 +194,7 @@ public sealed class SearchStore : ISearchJournal
 
     public void SearchResumed(string searchId, int parallel, DateTimeOffset at) =>
         Write("UPDATE searches SET status = 'running', owner = $owner, updated_at = $at, reason = NULL WHERE id = $id",
-            ("$id", searchId), ("$owner", CurrentOwner), ("$at", Time(at)));
+            ("$id", searchId), ("$owner", StoreOwner.Process), ("$at", Time(at)));
 
     public void TrialStarted(string searchId, TrialSpec trial, DateTimeOffset at)
     {
@@ -219,41 +236,6 @@ public sealed class SearchStore : ISearchJournal
             ("$id", searchId), ("$status", status), ("$summary", summary is null ? null : JsonSerializer.Serialize(summary, JsonFormat.Options)),
             ("$reason", reason), ("$at", Time(at)));
 
-    /// <summary>
-    /// This process, as recorded in the searches it runs: machine, process id and start time (a process id alone may
-    /// be reused), so another process can tell whether a search marked running still has someone running it.
-    /// </summary>
-    public static string CurrentOwner { get; } =
-        $"{Environment.MachineName}|{Environment.ProcessId}|{Process.GetCurrentProcess().StartTime.ToUniversalTime():O}";
-
-    /// <summary>
-    /// Whether the process that <paramref name="owner"/> names is alive. A process on another machine is taken as
-    /// alive: this machine cannot know, and running its search twice would be worse than waiting.
-    /// </summary>
-    public static bool OwnerAlive(string owner)
-    {
-        var parts = owner.Split('|');
-        if (parts.Length != 3 || parts[0] != Environment.MachineName)
-        {
-            return true;
-        }
-        try
-        {
-            using var process = Process.GetProcessById(int.Parse(parts[1], CultureInfo.InvariantCulture));
-            var recorded = DateTimeOffset.Parse(parts[2], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-
-            // On Linux a start time is boot time plus ticks since boot, and each process works out the boot time from
-            // its own clock readings: the same process seen from two processes differs by a few milliseconds, so an
-            // exact comparison took every live owner for dead. A reused pid started within the same second is not
-            // a practical risk.
-            return (process.StartTime.ToUniversalTime() - recorded.UtcDateTime).Duration() < TimeSpan.FromSeconds(1);
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    }
-
     /// <summary>A search's status alone, or null when there is no such search: what a cancel needs, without loading every trial.</summary>
     public string? StatusOf(string searchId)
     {
@@ -282,7 +264,7 @@ public sealed class SearchStore : ISearchJournal
         var ids = ImmutableArray.CreateBuilder<string>();
         while (reader.Read())
         {
-            if (!OwnerAlive(reader.GetString(1)))
+            if (!StoreOwner.ProcessAlive(reader.GetString(1)))
             {
                 ids.Add(reader.GetString(0));
             }
@@ -349,6 +331,35 @@ public sealed class SearchStore : ISearchJournal
             }
         }
         return Result.Ok(new StoredSearch(request, status, created, updated, trials.ToImmutable(), decisions.ToImmutable(), summary, reason, owner));
+    }
+
+    /// <summary>The newest <paramref name="limit"/> searches, newest first, with their trials counted by status: what a list needs, without epochs.</summary>
+    public ImmutableArray<SearchListing> List(int limit)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT s.id, s.status, s.created_at, s.updated_at, s.reason, s.request,
+              (SELECT json_group_object(status, n) FROM (SELECT t.status, COUNT(*) AS n FROM search_trials t WHERE t.search_id = s.id GROUP BY t.status)),
+              (SELECT MIN(t.best_validation_loss) FROM search_trials t WHERE t.search_id = s.id AND t.status = 'completed'),
+              (SELECT COALESCE(SUM(t.epochs), 0) FROM search_trials t WHERE t.search_id = s.id)
+            FROM searches s ORDER BY s.created_at DESC, s.id DESC LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var list = ImmutableArray.CreateBuilder<SearchListing>();
+        while (reader.Read())
+        {
+            var request = JsonSerializer.Deserialize<SearchRequest>(reader.GetString(5), JsonFormat.Options)!;
+            var counts = JsonSerializer.Deserialize<ImmutableSortedDictionary<string, int>>(reader.IsDBNull(6) ? "{}" : reader.GetString(6))!;
+            list.Add(new SearchListing(
+                reader.GetString(0), reader.GetString(1),
+                DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture), DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                request.Scheduler.ToString().ToLowerInvariant(), request.Seed, request.Plan.Configurations, request.Plan.Seeds, request.Plan.Trials.Length,
+                counts, reader.IsDBNull(7) ? null : reader.GetDouble(7), reader.GetInt32(8), $"/searches/{reader.GetString(0)}"));
+        }
+        return list.ToImmutable();
     }
 
     /// <summary>How many times each trial was started: 1 for a trial that ran once, more for one re-run after a restart.</summary>

@@ -22,7 +22,7 @@ namespace Churn.Host.Store;
 public sealed class SqliteRunStore : IRunJournal, IDisposable
 {
     /// <summary>The schema this code reads and writes; <c>PRAGMA user_version</c> holds the version of a file.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     /// <summary>The step from version <c>i</c> to <c>i + 1</c> is <c>Migrations[i]</c>; a new version appends a step.</summary>
     private static readonly string[] Migrations =
@@ -66,6 +66,9 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
             PRIMARY KEY (run_id, epoch)
         );
         """,
+        // Several processes record into one store (the host and one-shot commands), so a run names the store
+        // instance that runs it, and opening the store interrupts only the runs whose owner is gone.
+        "ALTER TABLE runs ADD COLUMN owner TEXT;",
     ];
 
     private const string RunColumns = """
@@ -78,6 +81,7 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly Lock _gate = new();
+    private readonly StoreOwner _owner = StoreOwner.Open();
 
     private SqliteRunStore(string path, string connectionString, SqliteConnection writer)
     {
@@ -110,18 +114,24 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
             writer = new SqliteConnection(connectionString);
             writer.Open();
             Execute(writer, null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
-            var version = Convert.ToInt32(Scalar(writer, "PRAGMA user_version"), CultureInfo.InvariantCulture);
-            if (version > SchemaVersion)
-            {
-                writer.Dispose();
-                return Result.Fail<SqliteRunStore>($"the run store has schema version {version}, newer than this churn understands ({SchemaVersion})", path);
-            }
 
-            for (var v = version; v < SchemaVersion; v++)
+            // BEGIN IMMEDIATE: two processes opening a new file at once must not both create its tables.
+            using (var migration = writer.BeginTransaction(deferred: false))
             {
-                using var migration = writer.BeginTransaction();
-                Execute(writer, migration, Migrations[v]);
-                Execute(writer, migration, $"PRAGMA user_version = {v + 1}");
+                var version = Convert.ToInt32(Scalar(writer, migration, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+                if (version > SchemaVersion)
+                {
+                    migration.Rollback();
+                    writer.Dispose();
+                    return Result.Fail<SqliteRunStore>($"the run store has schema version {version}, newer than this churn understands ({SchemaVersion})", path);
+                }
+
+                for (var v = version; v < SchemaVersion; v++)
+                {
+                    Execute(writer, migration, Migrations[v]);
+                    Execute(writer, migration, $"PRAGMA user_version = {v + 1}");
+                }
+
                 migration.Commit();
             }
 
@@ -137,8 +147,9 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
     }
 
     public void RunQueued(string runId, RunSettings settings, DateTimeOffset at) =>
-        Write("INSERT INTO runs (id, mode, config, status, queued_at) VALUES ($id, $mode, $config, 'queued', $at)",
-            ("$id", runId), ("$mode", RunRequest.ModeName(settings.Mode)), ("$config", RunRequest.ToNode(settings).ToJsonString(Compact)), ("$at", Time(at)));
+        Write("INSERT INTO runs (id, mode, config, status, queued_at, owner) VALUES ($id, $mode, $config, 'queued', $at, $owner)",
+            ("$id", runId), ("$mode", RunRequest.ModeName(settings.Mode)), ("$config", RunRequest.ToNode(settings).ToJsonString(Compact)), ("$at", Time(at)),
+            ("$owner", _owner.Name));
 
     public void RunStarted(string runId, DateTimeOffset at) =>
         Write("UPDATE runs SET status = 'running', started_at = $at WHERE id = $id", ("$id", runId), ("$at", Time(at)));
@@ -181,7 +192,8 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
             ("$id", runId), ("$status", status), ("$at", Time(at)), ("$stage", stage), ("$error", error),
             ("$metrics", outputs?.MetricsFile is { } file ? ReadJson(file) : null),
             ("$manifest", outputs?.Manifest is { } manifest ? JsonSerializer.Serialize(manifest, Compact) : null),
-            ("$artifacts", outputs is null ? null : JsonSerializer.Serialize(outputs.Files, Compact)));
+            // Full paths: a host must find the files of a run a command recorded from another working directory.
+            ("$artifacts", outputs is null ? null : JsonSerializer.Serialize(outputs.Files.Select(Path.GetFullPath), Compact)));
     }
 
     public StoredRun? Get(string runId)
@@ -192,13 +204,20 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
         return reader.Read() ? ReadRun(reader) : null;
     }
 
-    /// <summary>The newest <paramref name="limit"/> runs, newest first; only those with <paramref name="status"/> when given.</summary>
-    public ImmutableArray<StoredRun> List(string? status, int limit)
+    /// <summary>
+    /// The newest <paramref name="limit"/> runs, newest first; only those with <paramref name="status"/> when given, and
+    /// only those older than the run <paramref name="before"/> names when given (the next page).
+    /// </summary>
+    public ImmutableArray<StoredRun> List(string? status, int limit, string? before = null)
     {
         using var connection = Reader();
         using var command = Command(connection,
-            $"SELECT {RunColumns} FROM runs r WHERE $status IS NULL OR r.status = $status ORDER BY r.seq DESC LIMIT $limit",
-            ("$status", status), ("$limit", limit));
+            $"""
+            SELECT {RunColumns} FROM runs r
+            WHERE ($status IS NULL OR r.status = $status) AND ($before IS NULL OR r.seq < (SELECT b.seq FROM runs b WHERE b.id = $before))
+            ORDER BY r.seq DESC LIMIT $limit
+            """,
+            ("$status", status), ("$limit", limit), ("$before", before));
         using var reader = command.ExecuteReader();
         var runs = ImmutableArray.CreateBuilder<StoredRun>();
         while (reader.Read())
@@ -249,19 +268,43 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
     {
         lock (_gate)
         {
+            _owner.Dispose();
             SqliteConnection.ClearPool(_writer);
             _writer.Dispose();
         }
     }
 
-    private void MarkInterrupted(DateTimeOffset now) =>
-        Write("""
-            UPDATE runs SET finished_at = $at,
-                error = 'interrupted: the host stopped while the run was ' || status || coalesce(' (stage ' || stage || ')', ''),
-                status = 'interrupted'
-            WHERE status IN ('queued', 'running')
-            """,
-            ("$at", Time(now)));
+    /// <summary>
+    /// Runs left queued or running by a store that is gone (its process killed, or closed) will never finish: they
+    /// are marked interrupted. Runs another live process is recording stay as they are.
+    /// </summary>
+    private void MarkInterrupted(DateTimeOffset now)
+    {
+        var orphans = new List<string>();
+        lock (_gate)
+        {
+            using var command = Command(_writer, "SELECT id, owner FROM runs WHERE status IN ('queued', 'running')");
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                if (reader.IsDBNull(1) || !StoreOwner.Alive(reader.GetString(1)))
+                {
+                    orphans.Add(reader.GetString(0));
+                }
+            }
+        }
+
+        foreach (var id in orphans)
+        {
+            Write("""
+                UPDATE runs SET finished_at = $at,
+                    error = 'interrupted: its process stopped while the run was ' || status || coalesce(' (stage ' || stage || ')', ''),
+                    status = 'interrupted'
+                WHERE id = $id AND status IN ('queued', 'running')
+                """,
+                ("$id", id), ("$at", Time(now)));
+        }
+    }
 
     private void Write(string sql, params (string Name, object? Value)[] parameters)
     {
@@ -341,9 +384,10 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
         command.ExecuteNonQuery();
     }
 
-    private static object? Scalar(SqliteConnection connection, string sql)
+    private static object? Scalar(SqliteConnection connection, SqliteTransaction? transaction, string sql)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = sql;
         return command.ExecuteScalar();
     }

@@ -13,6 +13,8 @@ public static class RunStatus
     public const string Cancelled = "cancelled";
     public const string Interrupted = "interrupted";
 
+    public static readonly System.Collections.Immutable.ImmutableArray<string> All = [Queued, Running, Succeeded, Failed, Cancelled, Interrupted];
+
     public static bool IsFinished(string status) => status is Succeeded or Failed or Cancelled or Interrupted;
 }
 

@@ -137,7 +137,7 @@ public partial class CommandLineTests
     public async Task Completion_offers_the_definitions_verbs_options_and_values()
     {
         var script = await ChurnProcess.RunAsync(TestPaths.NewTempDirectory(), "completion", "bash");
-        var options = await Suggest("churn run --st");
+        var options = await Suggest("churn run --str");
         var verbs = await Suggest("churn se");
         var values = await Suggest("churn run --balance ");
 

@@ -37,7 +37,7 @@ public class HostProcessTests
         Assert.Equal(2, intact["epochs"]!.AsArray().Count);
         var interrupted = await second.GetAsync($"runs/{killed}");
         Assert.Equal(RunStatus.Interrupted, Status(interrupted));
-        Assert.StartsWith("interrupted: the host stopped while the run was running", interrupted["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.StartsWith("interrupted: its process stopped while the run was running", interrupted["error"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.NotNull(interrupted["finishedAt"]);
         var fresh = await second.SubmitAsync(RunBodies.Prepare(Path.Combine(dir, "fresh")));
         Assert.Equal(RunStatus.Succeeded, Status(await second.WaitForAsync(fresh, r => RunStatus.IsFinished(Status(r)))));

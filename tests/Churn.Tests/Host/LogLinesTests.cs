@@ -19,7 +19,7 @@ public class LogLinesTests
     {
         var logs = TestPaths.NewTempDirectory();
         var config = ChurnConfig.Load(null).Unwrap() with { Logs = logs };
-        using var host = ChurnHostBuilder.Embedded(config, verbose: false);
+        using var host = ChurnHostBuilder.Embedded(config, verbose: false, journal: null);
         await host.StartAsync(TestContext.Current.CancellationToken);
         var system = host.Services.GetRequiredService<ActorSystem>();
 

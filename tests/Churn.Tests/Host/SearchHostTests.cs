@@ -153,6 +153,64 @@ public class SearchHostTests
     }
 
     [Fact]
+    public async Task A_cancelled_search_is_listed_and_resumed_through_the_api_to_completion()
+    {
+        await using var host = await TestHost.StartAsync();
+        var id = await SubmitAsync(host.Http, Body(Path.Combine(host.Directory, "resumed"), trials: 3, seeds: 1, maxEpochs: 40, patience: 40));
+        await WaitForAsync(host.Http, id, s => s["epochsSpent"]!.GetValue<int>() > 0);
+        using (var cancel = await host.Http.DeleteAsync($"searches/{id}", TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+        await WaitForAsync(host.Http, id, s => Status(s) == "cancelled");
+        var listed = JsonNode.Parse(await host.Http.GetStringAsync("searches", TestContext.Current.CancellationToken))!["searches"]!.AsArray();
+        var entry = Assert.Single(listed)!;
+        Assert.Equal(id, entry["id"]!.GetValue<string>());
+        Assert.Equal("cancelled", entry["status"]!.GetValue<string>());
+        Assert.Equal(3, entry["trials"]!.GetValue<int>());
+
+        using var resume = await host.Http.PostAsync($"searches/{id}/resume", null, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
+        using (var twice = await host.Http.PostAsync($"searches/{id}/resume", null, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, twice.StatusCode);
+        }
+        var done = await WaitForAsync(host.Http, id, s => Status(s) is not ("running" or "cancelled"));
+
+        Assert.Equal("completed", Status(done));
+        Assert.Equal(3, done["trials"]!["completed"]!.GetValue<int>());
+        var after = JsonNode.Parse(await host.Http.GetStringAsync("searches", TestContext.Current.CancellationToken))!["searches"]![0]!;
+        Assert.Equal("completed", after["status"]!.GetValue<string>());
+        Assert.Equal(3, after["trialsByStatus"]!["completed"]!.GetValue<int>());
+        using (var completed = await host.Http.PostAsync($"searches/{id}/resume", null, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, completed.StatusCode);
+        }
+        using var unknown = await host.Http.PostAsync("searches/search-nope/resume", null, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_search_cancelled_on_a_host_is_resumed_from_the_command_line_with_its_store()
+    {
+        string id, store;
+        await using (var host = await TestHost.StartAsync())
+        {
+            store = host.StorePath;
+            id = await SubmitAsync(host.Http, Body(Path.Combine(host.Directory, "cli-resumed"), trials: 2, seeds: 1, maxEpochs: 30, patience: 30));
+            await WaitForAsync(host.Http, id, s => s["epochsSpent"]!.GetValue<int>() > 0);
+            using var cancel = await host.Http.DeleteAsync($"searches/{id}", TestContext.Current.CancellationToken);
+            await WaitForAsync(host.Http, id, s => Status(s) == "cancelled");
+        }
+
+        var result = await ChurnProcess.RunAsync(TestPaths.NewTempDirectory(), "search", "--resume", id, "--store", store);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains($"{id} resumed", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("completed", SearchStore.Open(store).Unwrap().Load(id).Unwrap().Status);
+    }
+
+    [Fact]
     public async Task A_host_killed_mid_search_resumes_it_at_its_next_start_with_every_trial_accounted_for_once()
     {
         var dir = TestPaths.NewTempDirectory();

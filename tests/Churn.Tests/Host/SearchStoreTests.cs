@@ -45,7 +45,7 @@ public class SearchStoreTests
         Assert.Equal("stopped by the scheduler at epoch 2", loaded.Trials[1].Reason);
         Assert.Equal(decision, Assert.Single(loaded.Decisions));
         Assert.Equal(1, store.Attempts("search-1")[1]);
-        Assert.Equal(SearchStore.CurrentOwner, loaded.Owner);
+        Assert.Equal(StoreOwner.Process, loaded.Owner);
         Assert.Empty(store.Orphaned());
     }
 
@@ -100,8 +100,8 @@ public class SearchStoreTests
         }
 
         Assert.Equal(["search-3"], store.Orphaned());
-        Assert.False(SearchStore.OwnerAlive($"{Environment.MachineName}|{int.MaxValue}|2000-01-01T00:00:00.0000000Z"));
-        Assert.True(SearchStore.OwnerAlive(SearchStore.CurrentOwner));
-        Assert.True(SearchStore.OwnerAlive("another-machine|1|2000-01-01T00:00:00.0000000Z"));
+        Assert.False(StoreOwner.ProcessAlive($"{Environment.MachineName}|{int.MaxValue}|2000-01-01T00:00:00.0000000Z"));
+        Assert.True(StoreOwner.ProcessAlive(StoreOwner.Process));
+        Assert.True(StoreOwner.ProcessAlive("another-machine|1|2000-01-01T00:00:00.0000000Z"));
     }
 }
