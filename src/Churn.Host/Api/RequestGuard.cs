@@ -11,8 +11,8 @@ namespace Churn.Host.Api;
 /// <summary>
 /// What every request passes before an endpoint sees it, in this order: a <c>Host</c> header naming this host (a DNS
 /// rebinding page sends its own name), an <c>Origin</c> that is the host's own or listed in <c>host.allowedOrigins</c>
-/// (a page elsewhere in the user's browser), the API token when one is set, and a JSON body for <c>POST</c> and
-/// for a <c>DELETE</c> with a body (a cross-site form or <c>text/plain</c> fetch needs no preflight; JSON does).
+/// (a page elsewhere in the user's browser), the API token when one is set, and JSON for any request body (a
+/// cross-site form or <c>text/plain</c> fetch needs no preflight; JSON does).
 /// </summary>
 internal sealed class RequestGuard
 {
@@ -91,8 +91,10 @@ internal sealed class RequestGuard
     private static IResult? CheckContentType(HttpContext context)
     {
         var request = context.Request;
-        var needsJson = HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method)
-            || (HttpMethods.IsDelete(request.Method) && (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0));
+        // A body (or a declared type) must be JSON; a bodiless command (POST /searches/{id}/resume) has nothing to
+        // check, and a cross-site one is still refused by its Origin.
+        var hasBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0 || request.ContentType is not null;
+        var needsJson = hasBody && (HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method) || HttpMethods.IsDelete(request.Method));
         if (!needsJson)
         {
             return null;
