@@ -17,7 +17,8 @@ public static class ChurnHostBuilder
     /// Akka logs through Microsoft.Extensions.Logging: always to the JSON-lines files under the configured logs
     /// directory, and as human-readable lines to stderr when <paramref name="consoleLevel"/> is not
     /// <see cref="LogLevel.None"/>. <paramref name="journal"/> records every run (the host's store);
-    /// <paramref name="trainerFactory"/> lets tests replace the trainer.
+    /// <paramref name="trainerFactory"/> lets tests replace the trainer. <paramref name="files"/> is the log-file writer
+    /// when the caller writes to it too (one writer per file: appends from two would overwrite each other).
     /// </summary>
     public static void AddChurn(
         this IServiceCollection services,
@@ -27,11 +28,13 @@ public static class ChurnHostBuilder
         int maxConcurrentRuns,
         IRunJournal? journal = null,
         Func<IUntypedActorContext, IActorRef>? trainerFactory = null,
-        Action<AkkaConfigurationBuilder>? moreActors = null)
+        Action<AkkaConfigurationBuilder>? moreActors = null,
+        Func<LogEntry, bool>? keepInFiles = null,
+        JsonLinesLoggerProvider? files = null)
     {
         logging.ClearProviders();
         logging.SetMinimumLevel(LogLevel.Debug);
-        logging.AddProvider(new JsonLinesLoggerProvider(config.Logs, LogLevel.Information));
+        logging.AddProvider(files ?? new JsonLinesLoggerProvider(config.Logs, LogLevel.Information, keepInFiles));
         if (consoleLevel != LogLevel.None)
         {
             logging.AddProvider(new ConsoleLinesLoggerProvider(consoleLevel));
@@ -56,7 +59,8 @@ public static class ChurnHostBuilder
     }
 
     /// <summary>A host for one command run in this process; <paramref name="journal"/> records its runs (the run store, unless <c>--no-store</c>).</summary>
-    public static IHost Embedded(ChurnConfig config, bool verbose, IRunJournal? journal, Action<AkkaConfigurationBuilder>? moreActors = null)
+    /// <remarks><paramref name="keepInFiles"/> decides which log entries go to the JSON-lines files (all when null).</remarks>
+    public static IHost Embedded(ChurnConfig config, bool verbose, IRunJournal? journal, Action<AkkaConfigurationBuilder>? moreActors = null, Func<LogEntry, bool>? keepInFiles = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         // The command owns Ctrl-C and SIGTERM (Cli.CancelSignals): neither the generic host nor Akka's own
@@ -65,7 +69,7 @@ public static class ChurnHostBuilder
         {
             akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
             moreActors?.Invoke(akka);
-        });
+        }, keepInFiles: keepInFiles);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         return builder.Build();

@@ -41,12 +41,6 @@ public sealed record SearchRequest(
     public int ThreadsPerTrial => Threads > 0 ? Threads : 1;
 }
 
-/// <summary>What a search had done when its process stopped: trials' records and the scheduler's decisions.</summary>
-public sealed record SearchProgress(ImmutableArray<TrialRecord> Trials, ImmutableArray<RungDecision> Decisions)
-{
-    public static readonly SearchProgress None = new([], []);
-}
-
 /// <summary>Start (or, with <paramref name="Resume"/>, continue) a search; its events and outcome go to <paramref name="ReplyTo"/>.</summary>
 public sealed record StartSearch(SearchRequest Request, IActorRef ReplyTo, SearchProgress? Resume = null);
 
@@ -121,7 +115,7 @@ public sealed record RunTrial(string SearchId, TrialSpec Trial, Splits Splits, D
 public static class TrialProtocol
 {
     /// <summary>Marker for what a trial tells its coordinator; <see cref="Trial"/> is the trial's index.</summary>
-    public interface ITrialReport
+    public interface ITrialReport : IWireMessage
     {
         int Trial { get; }
     }

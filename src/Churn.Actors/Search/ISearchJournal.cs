@@ -17,8 +17,11 @@ public interface ISearchJournal
     /// <summary>A stored search continues in this process.</summary>
     void SearchResumed(string searchId, int parallel, DateTimeOffset at);
 
-    /// <summary>A trial starts from epoch 1; epochs stored by an interrupted earlier attempt are dropped.</summary>
-    void TrialStarted(string searchId, TrialSpec trial, DateTimeOffset at);
+    /// <summary>A trial starts from epoch 1 on <paramref name="node"/>; epochs stored by an interrupted earlier attempt are dropped.</summary>
+    void TrialStarted(string searchId, TrialSpec trial, DateTimeOffset at, string? node = null);
+
+    /// <summary>A trial lost with its node goes back to the queue (pending) until it starts again; the reason is kept.</summary>
+    void TrialRequeued(string searchId, int trial, string reason, DateTimeOffset at);
 
     void EpochRecorded(string searchId, int trial, EpochMetrics metrics);
 
@@ -44,7 +47,11 @@ public sealed class NoSearchJournal : ISearchJournal
     {
     }
 
-    public void TrialStarted(string searchId, TrialSpec trial, DateTimeOffset at)
+    public void TrialStarted(string searchId, TrialSpec trial, DateTimeOffset at, string? node = null)
+    {
+    }
+
+    public void TrialRequeued(string searchId, int trial, string reason, DateTimeOffset at)
     {
     }
 

@@ -2,23 +2,25 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using Churn.Actors.Cluster;
 using Churn.Actors.Messages;
 using Churn.Numerics;
 using Churn.Numerics.Data;
-using Churn.Numerics.Evaluation;
 using Churn.Numerics.Search;
 
 namespace Churn.Actors.Search;
 
 /// <summary>
-/// Drives one search: prepares the splits once, runs at most P trial actors at a time (all sharing those immutable
-/// splits), records every change in the journal as it happens, then has the run pipeline train and evaluate the
-/// winner and writes the report. Every decision comes from the pure <see cref="SearchState"/>; this actor only carries
-/// the commands out. A failing trial is recorded and the search goes on; a cancel stops every trial within a second.
+/// Drives one search: prepares the splits once, hands trials to free slots on the trial nodes (its own, in one
+/// process; the cluster's, on a coordinating host), records every change in the journal as it happens, then has the
+/// run pipeline train and evaluate the winner and writes the report. Every decision, about trials, phases and slots,
+/// comes from the pure <see cref="SearchCoordination"/>; this actor only carries the commands out. A failing trial is
+/// recorded and the search goes on; a node that is lost costs only its running trials, which run again elsewhere; a
+/// cancel stops every trial within a second.
 /// </summary>
 public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
 {
-    private sealed record DataPrepared(Prepared Prepared);
+    private sealed record DataPrepared(Prepared Prepared, string Digest);
 
     private sealed record DataFailed(Problem Problem);
 
@@ -32,110 +34,112 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     /// <summary>How long cancelled trials get to stop between epochs before their actors are stopped outright.</summary>
     public static readonly TimeSpan CancelGrace = TimeSpan.FromMilliseconds(800);
 
+    /// <summary>The name of the trial node a search runs in its own process.</summary>
+    public const string LocalNode = "local";
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly StartSearch _start;
-
-    public ITimerScheduler Timers { get; set; } = null!;
-
     private readonly ISearchJournal _journal;
     private readonly Func<IUntypedActorContext, RunTrial, IActorRef> _trialFactory;
     private readonly IActorRef? _runs;
+    private readonly IActorRef? _cluster;
     private readonly Stopwatch _clock = new();
-    private SearchState _state;
-    private Prepared? _prepared;
-    private ImmutableDictionary<int, IActorRef> _live = ImmutableDictionary<int, IActorRef>.Empty;
-    private string _phase = "preparing";
-    private bool _cancelled;
-    private ClassificationMetrics? _winnerTest;
-    private LeftOutCheck? _winnerLeftOut;
-    private string? _modelDirectory;
-    private string? _note;
 
-    public SearchCoordinatorActor(StartSearch start, ISearchJournal journal, Func<IUntypedActorContext, RunTrial, IActorRef> trialFactory, IActorRef? runs)
+    // What the actor holds besides the decisions: the splits (built once, only read) and where the nodes are.
+    private Prepared? _prepared;
+    private string _digest = "";
+    private ImmutableDictionary<string, IActorRef> _nodes = ImmutableDictionary<string, IActorRef>.Empty;
+    private SearchCoordination _state;
+
+    public SearchCoordinatorActor(
+        StartSearch start, ISearchJournal journal, Func<IUntypedActorContext, RunTrial, IActorRef> trialFactory, IActorRef? runs, IActorRef? cluster = null)
     {
         _start = start;
         _journal = journal;
         _trialFactory = trialFactory;
         _runs = runs;
-        _state = SearchState.Start(Request.Plan, Request.Parallel);
+        _cluster = cluster;
+        _state = SearchCoordination.Start(Request.Plan, cluster is null ? Request.Parallel : int.MaxValue, runs is not null);
 
         Receive<DataPrepared>(OnPrepared);
         Receive<DataFailed>(m => Fail($"preparing the data failed: {m.Problem}"));
+        Receive<ClusterProtocol.NodeAvailable>(m =>
+        {
+            Context.Watch(m.Node);
+            _nodes = _nodes.SetItem(m.Name, m.Node);
+            _log.Info(Line($"node {m.Name} offers {m.Slots} trial slot(s)"));
+            Apply(_state.NodeUp(m.Name, m.Slots));
+        });
+        Receive<ClusterProtocol.NodeGone>(m => Lose(m.Name, "it left the cluster"));
         Receive<TrialProtocol.EpochDone>(m =>
         {
-            if (_live.ContainsKey(m.Trial))
+            if (_state.IsPlaced(m.Trial))
             {
                 Journal(j => j.EpochRecorded(Id, m.Trial, m.Metrics));
                 _state = _state.Epoch(m.Trial, m.Metrics);
             }
         });
-        Receive<TrialProtocol.Held>(m =>
-        {
-            if (_live.ContainsKey(m.Trial))
-            {
-                Apply(_state.Held(m.Trial, m.Epoch));
-            }
-        });
-        Receive<TrialProtocol.Completed>(m => TrialEnded(m.Trial, s => s.Completed(m.Trial, m.Wall, m.InSession)));
-        Receive<TrialProtocol.Failed>(m => TrialEnded(m.Trial, s => s.Failed(m.Trial, m.Reason, m.Wall, m.InSession)));
-        Receive<TrialProtocol.Stopped>(m => TrialEnded(m.Trial, s => s.Stopped(m.Trial, m.Wall, m.InSession)));
+        Receive<TrialProtocol.Held>(m => Apply(_state.Held(m.Trial, m.Epoch)));
+        Receive<TrialProtocol.Completed>(m => Apply(_state.Completed(m.Trial, m.Wall, m.InSession)));
+        Receive<TrialProtocol.Failed>(m => Apply(_state.Failed(m.Trial, m.Reason, m.Wall, m.InSession)));
+        Receive<TrialProtocol.Stopped>(m => Apply(_state.Stopped(m.Trial, m.Wall, m.InSession)));
         Receive<Terminated>(t =>
         {
-            var trial = _live.FirstOrDefault(l => l.Value.Equals(t.ActorRef));
-            if (trial.Value is not null)
+            if (_nodes.FirstOrDefault(n => n.Value.Equals(t.ActorRef)).Key is { } name)
             {
-                TrialEnded(trial.Key, s => s.Failed(trial.Key, "the trial actor stopped without an outcome", TimeSpan.Zero, TimeSpan.Zero));
+                Lose(name, t.AddressTerminated ? "its node left the cluster" : "its trial node stopped");
             }
         });
-        Receive<CancelSearch>(_ => Cancel());
-        Receive<CancelDeadline>(_ => OnCancelDeadline());
+        Receive<CancelSearch>(_ =>
+        {
+            if (!_state.Cancelled && _state.Phase is not (SearchPhase.Writing or SearchPhase.Done))
+            {
+                _log.Info(Line($"cancelling: {_state.Placement.Count} trial(s) training"));
+            }
+            Apply(_state.Cancel());
+        });
+        Receive<CancelDeadline>(_ =>
+        {
+            if (_state.Phase == SearchPhase.Cancelling && !_state.Placement.IsEmpty)
+            {
+                _log.Info(Line($"{_state.Placement.Count} trial(s) still in an epoch; stopping their actors"));
+            }
+            Apply(_state.GraceOver());
+        });
         Receive<GetSearch>(m => m.ReplyTo.Tell(Snapshot()));
         Receive<RunSucceeded>(m =>
         {
-            _winnerTest = m.Outputs.Report?.Test;
-            _winnerLeftOut = m.Outputs.Report?.LeftOut;
-            _modelDirectory = m.Outputs.ModelDirectory;
-            _log.Info(Line($"winner trained and evaluated on the test split: accuracy {_winnerTest?.Accuracy:F4}"));
-            WriteReport();
+            _log.Info(Line($"winner trained and evaluated on the test split: accuracy {m.Outputs.Report?.Test.Accuracy:F4}"));
+            Apply(_state.WinnerTrained(m.Outputs.Report?.Test, m.Outputs.Report?.LeftOut, m.Outputs.ModelDirectory));
         });
-        Receive<RunFailed>(m =>
-        {
-            _note = $"the winner could not be trained again for its model: {m.Stage}: {m.Reason}";
-            _log.Warning(Line(_note));
-            WriteReport();
-        });
+        Receive<RunFailed>(m => WinnerFailed($"the winner could not be trained again for its model: {m.Stage}: {m.Reason}"));
         Receive<RunCancelled>(_ =>
         {
-            if (_cancelled)
-            {
-                WriteReport();
-            }
-            else
+            if (!_state.Cancelled)
             {
                 // Not our cancel: the host is shutting down and stopped every run. The search stays "running" in the
                 // store, so the next start resumes it and trains the winner then.
                 _log.Info(Line("the winner's run was cancelled by the host shutting down; the search resumes at the next start"));
             }
+            Apply(_state.WinnerCancelled());
         });
         Receive<RunAccepted>(_ => { });
-        Receive<RunRejected>(m =>
-        {
-            _note = $"the winner could not be trained again for its model: the runs actor refused it: {m.Reason}";
-            _log.Warning(Line(_note));
-            WriteReport();
-        });
+        Receive<RunRejected>(m => WinnerFailed($"the winner could not be trained again for its model: the runs actor refused it: {m.Reason}"));
         Receive<IRunEvent>(_ => { });
         Receive<FilesWritten>(OnFilesWritten);
     }
 
-    public static Props Props(StartSearch start, ISearchJournal journal, Func<IUntypedActorContext, RunTrial, IActorRef> trialFactory, IActorRef? runs) =>
-        Akka.Actor.Props.Create(() => new SearchCoordinatorActor(start, journal, trialFactory, runs));
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(
+        StartSearch start, ISearchJournal journal, Func<IUntypedActorContext, RunTrial, IActorRef> trialFactory, IActorRef? runs, IActorRef? cluster = null) =>
+        Akka.Actor.Props.Create(() => new SearchCoordinatorActor(start, journal, trialFactory, runs, cluster));
 
     private SearchRequest Request => _start.Request;
 
     private string Id => Request.SearchId;
 
-    /// <summary>A trial actor that throws is that trial's failure (reported through <see cref="Terminated"/>), never the search's.</summary>
+    /// <summary>The local trial node is this search's own; if it breaks, its trials are lost like a node's (and run again).</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop, false);
 
     protected override void PreStart()
@@ -143,8 +147,11 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         _clock.Start();
         var plan = Request.Plan;
         var resumed = _start.Resume is not null;
+        var where = _cluster is null
+            ? $"{Request.Parallel} at a time"
+            : "on the cluster's free trial slots";
         _log.Info(Line($"{(resumed ? "resumed" : "started")}: {plan.Configurations} configurations x {plan.Seeds} seeds = {plan.Trials.Length} trials, "
-            + $"{Request.Parallel} at a time with {Request.ThreadsPerTrial} thread(s) each, scheduler {Request.Scheduler.ToString().ToLowerInvariant()}"));
+            + $"{where} with {Request.ThreadsPerTrial} thread(s) each, scheduler {Request.Scheduler.ToString().ToLowerInvariant()}"));
         Journal(j =>
         {
             if (resumed)
@@ -156,180 +163,149 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
                 j.SearchStarted(Request, DateTimeOffset.UtcNow);
             }
         });
+        if (_cluster is null)
+        {
+            var node = Context.ActorOf(TrialNodeActor.Props(LocalNode, _trialFactory), "node");
+            Context.Watch(node);
+            _nodes = _nodes.SetItem(LocalNode, node);
+            _state = _state.NodeUp(LocalNode, Request.Parallel).State;
+        }
+        else
+        {
+            _cluster.Tell(new ClusterProtocol.SubscribeNodes(Self));
+        }
         var path = Request.DataPath;
         var options = Request.PrepareOptions;
         Task.Run(() => CustomerCsv.Load(path).Bind(loaded => Preparation.Prepare(loaded, options)))
-            .PipeTo(Self, success: r => r.Match<object>(p => new DataPrepared(p), p => new DataFailed(p)), failure: e => new DataFailed(new Problem(e.Message)));
+            .PipeTo(
+                Self,
+                success: r => r.Match<object>(p => new DataPrepared(p, SplitsCodec.Digest(p.Splits)), p => new DataFailed(p)),
+                failure: e => new DataFailed(new Problem(e.Message)));
     }
 
     private void OnPrepared(DataPrepared m)
     {
-        if (_cancelled)
+        if (_state.Phase != SearchPhase.Preparing)
         {
             return;
         }
         _prepared = m.Prepared;
+        _digest = m.Digest;
         var s = m.Prepared.Splits;
         var detail = $"{s.Train.Rows}/{s.Validation.Rows}/{s.Test.Rows} rows shared by every trial";
-        _log.Info(Line($"data ready: {detail}"));
+        _log.Info(Line($"data ready: {detail} (splits {_digest[..12]})"));
         _start.ReplyTo.Tell(new SearchDataReady(Id, detail));
-        // torch's intra-op thread count is process-wide: set once for the whole search, so P trials at once use the cores without oversubscribing them.
-        TorchSharp.torch.set_num_threads(Request.ThreadsPerTrial);
-        _phase = "running";
-        if (_start.Resume is { } progress)
+        if (_state.TotalSlots == 0)
         {
-            var (resumed, commands) = SearchState.Resume(_state, progress.Trials, progress.Decisions);
-            _state = resumed;
-            Carry(commands);
+            _log.Warning(Line("no trial slots yet: the search waits for a worker to join"));
         }
-        Apply(_state.Schedule());
+        Apply(_state.DataReady(_start.Resume));
     }
 
-    private void TrialEnded(int trial, Func<SearchState, (SearchState, ImmutableArray<SearchCommand>)> change)
+    private void Lose(string node, string why)
     {
-        if (!_live.TryGetValue(trial, out var actor))
+        if (!_nodes.TryGetValue(node, out var actor))
         {
             return;
         }
         Context.Unwatch(actor);
-        _live = _live.Remove(trial);
-        var before = _state;
-        var (next, commands) = change(_state);
-        _state = next;
-        Ended(_state.Trials[trial]);
-        JournalQuietEnds(before);
-        Carry(commands);
-        FinishIfDone();
+        _nodes = _nodes.Remove(node);
+        var lost = _state.Placement.Count(p => p.Value == node);
+        _log.Warning(Line($"node {node} lost ({why}): {lost} trial(s) go back to the queue"));
+        Apply(_state.NodeDown(node));
     }
 
-    private void Apply((SearchState State, ImmutableArray<SearchCommand> Commands) result)
+    private void WinnerFailed(string note)
     {
-        var before = _state;
+        _log.Warning(Line(note));
+        Apply(_state.WinnerFailed(note));
+    }
+
+    private void Apply((SearchCoordination State, ImmutableArray<CoordinatorCommand> Commands) result)
+    {
+        var placements = _state.Placement;
         _state = result.State;
-        JournalQuietEnds(before);
-        Carry(result.Commands);
-        FinishIfDone();
-    }
-
-    /// <summary>Trials that ended without ever running (pruned before they started) have no actor to report them.</summary>
-    private void JournalQuietEnds(SearchState before)
-    {
-        for (var i = 0; i < _state.Trials.Length; i++)
+        foreach (var command in result.Commands)
         {
-            if (before.Trials[i].Status == TrialStatus.Pending && _state.Trials[i].Status == TrialStatus.Pruned)
-            {
-                Ended(_state.Trials[i]);
-            }
+            Carry(command);
+        }
+        if (_cluster is not null && !ReferenceEquals(placements, _state.Placement))
+        {
+            _cluster.Tell(new ClusterProtocol.Placements(Id, _state.Placement));
         }
     }
 
-    private void Ended(TrialRecord record)
+    private void Carry(CoordinatorCommand command)
     {
-        Journal(j => j.TrialEnded(Id, record, DateTimeOffset.UtcNow));
-        _start.ReplyTo.Tell(new SearchTrialEnded(Id, record));
-    }
-
-    private void Carry(ImmutableArray<SearchCommand> commands)
-    {
-        foreach (var command in commands)
+        switch (command)
         {
-            switch (command)
-            {
-                case SearchCommand.Start s:
-                    Journal(j => j.TrialStarted(Id, s.Trial, DateTimeOffset.UtcNow));
-                    var trial = _trialFactory(Context, new RunTrial(Id, s.Trial, _prepared!.Splits, Request.Device, Request.Plan.Rungs, Self));
-                    Context.Watch(trial);
-                    _live = _live.SetItem(s.Trial.Index, trial);
-                    _start.ReplyTo.Tell(new SearchTrialStarted(Id, s.Trial));
-                    break;
-                case SearchCommand.Resume r:
-                    _live.GetValueOrDefault(r.Trial)?.Tell(TrialProtocol.Continue.Instance);
-                    break;
-                case SearchCommand.Stop s:
-                    _live.GetValueOrDefault(s.Trial)?.Tell(TrialProtocol.Stop.Instance);
-                    break;
-                case SearchCommand.Record r:
-                    Journal(j => j.DecisionRecorded(Id, r.Decision, DateTimeOffset.UtcNow));
-                    _log.Info(Line($"rung {r.Decision.Rung + 1} (epoch {r.Decision.Epoch}): configuration {r.Decision.Configuration + 1} "
-                        + $"{r.Decision.Outcome.ToString().ToLowerInvariant()}, mean validation loss {r.Decision.Value:F4}, rank {r.Decision.Rank + 1} of {r.Decision.Compared}"));
-                    _start.ReplyTo.Tell(new SearchRungDecided(Id, r.Decision));
-                    break;
-            }
-        }
-    }
-
-    private void Cancel()
-    {
-        if (_cancelled || _phase is "writing" or "done")
-        {
-            return;
-        }
-        _cancelled = true;
-        _log.Info(Line($"cancelling: {_live.Count} trial(s) training"));
-        if (_phase == "training winner")
-        {
-            _runs?.Tell(new CancelRun(WinnerRunId));
-            return;
-        }
-        if (_phase == "preparing")
-        {
-            WriteReport();
-            return;
-        }
-        _phase = "cancelling";
-        Apply(_state.Cancel());
-        if (!_live.IsEmpty)
-        {
-            Timers.StartSingleTimer(nameof(CancelDeadline), CancelDeadline.Instance, CancelGrace);
+            case CoordinatorCommand.Supply s:
+                Node(s.Node)?.Tell(new NodeProtocol.SupplySplits(Id, _digest, _prepared!.Splits));
+                break;
+            case CoordinatorCommand.Place p:
+                Journal(j => j.TrialStarted(Id, p.Trial, DateTimeOffset.UtcNow, p.Node));
+                Node(p.Node)?.Tell(new NodeProtocol.StartTrial(Id, p.Trial, _digest, Request.Device, Request.Plan.Rungs, Request.ThreadsPerTrial, Self));
+                _start.ReplyTo.Tell(new SearchTrialStarted(Id, p.Trial));
+                break;
+            case CoordinatorCommand.Continue c:
+                Node(c.Node)?.Tell(new NodeProtocol.TrialCommand(Id, c.Trial, NodeProtocol.TrialOrder.Continue));
+                break;
+            case CoordinatorCommand.Halt h:
+                Node(h.Node)?.Tell(new NodeProtocol.TrialCommand(Id, h.Trial, NodeProtocol.TrialOrder.Stop));
+                break;
+            case CoordinatorCommand.Kill k:
+                Node(k.Node)?.Tell(new NodeProtocol.TrialCommand(Id, k.Trial, NodeProtocol.TrialOrder.Kill));
+                break;
+            case CoordinatorCommand.Record r:
+                Journal(j => j.DecisionRecorded(Id, r.Decision, DateTimeOffset.UtcNow));
+                _log.Info(Line($"rung {r.Decision.Rung + 1} (epoch {r.Decision.Epoch}): configuration {r.Decision.Configuration + 1} "
+                    + $"{r.Decision.Outcome.ToString().ToLowerInvariant()}, mean validation loss {r.Decision.Value:F4}, rank {r.Decision.Rank + 1} of {r.Decision.Compared}"));
+                _start.ReplyTo.Tell(new SearchRungDecided(Id, r.Decision));
+                break;
+            case CoordinatorCommand.Ended e:
+                Journal(j => j.TrialEnded(Id, e.Trial, DateTimeOffset.UtcNow));
+                _start.ReplyTo.Tell(new SearchTrialEnded(Id, e.Trial));
+                break;
+            case CoordinatorCommand.Requeued q:
+                var reason = $"re-queued: node {q.Node} was lost while it trained this trial";
+                Journal(j => j.TrialRequeued(Id, q.Trial, reason, DateTimeOffset.UtcNow));
+                _log.Warning(Line($"trial {q.Trial + 1} {reason}; it runs again from epoch 1"));
+                break;
+            case CoordinatorCommand.TrainWinner w:
+                TrainWinner(w.Best);
+                break;
+            case CoordinatorCommand.CancelWinner:
+                _runs?.Tell(new CancelRun(WinnerRunId));
+                break;
+            case CoordinatorCommand.StartGrace:
+                Timers.StartSingleTimer(nameof(CancelDeadline), CancelDeadline.Instance, CancelGrace);
+                break;
+            case CoordinatorCommand.WriteReport:
+                WriteReport();
+                break;
         }
     }
 
-    /// <summary>Trials still in an epoch when the grace ends are stopped outright; their records say cancelled.</summary>
-    private void OnCancelDeadline()
-    {
-        if (_phase != "cancelling" || _live.IsEmpty)
-        {
-            return;
-        }
-        _log.Info(Line($"{_live.Count} trial(s) still in an epoch; stopping their actors"));
-        foreach (var (index, actor) in _live)
-        {
-            Context.Unwatch(actor);
-            Context.Stop(actor);
-            Ended(_state.Trials[index]);
-        }
-        _live = ImmutableDictionary<int, IActorRef>.Empty;
-        WriteReport();
-    }
+    private IActorRef? Node(string name) => _nodes.GetValueOrDefault(name);
 
-    private void FinishIfDone()
+    /// <summary>
+    /// The winner is trained again through the run pipeline with the search's seed: the same data preparation, so the
+    /// same splits, and this is the only time anything is evaluated on the test split.
+    /// </summary>
+    private void TrainWinner(LeaderboardRow best)
     {
-        if (!_state.Finished || !_live.IsEmpty || _phase is not ("running" or "cancelling"))
-        {
-            return;
-        }
-        var best = Leaderboard.Best(Leaderboard.Rank(_state.Trials, _state.Seeds));
-        if (_cancelled || best is null || _runs is null)
-        {
-            WriteReport();
-            return;
-        }
-        // The winner is trained again through the run pipeline with the search's seed: the same data preparation, so
-        // the same splits, and this is the only time anything is evaluated on the test split.
-        _phase = "training winner";
         _log.Info(Line($"best configuration {best.Configuration + 1}: {Leaderboard.Describe(best.Config)}, mean validation loss {best.MeanValidationLoss:F4}; training it for the test evaluation"));
         _start.ReplyTo.Tell(new SearchWinnerTraining(Id, best.Configuration, best.Config));
         var settings = new RunSettings(
             RunMode.Full, Request.DataPath, Request.OutDir, Preparation.DefaultPrefix, Request.Seed, Request.Balance, Request.Ratios,
             Request.Stratify, best.Config, Request.Device, Threads: Request.ThreadsPerTrial, LogFeatures: Request.LogFeatures);
-        _runs.Tell(new RunPipeline(WinnerRunId, settings, Self));
+        _runs!.Tell(new RunPipeline(WinnerRunId, settings, Self));
     }
 
     private string WinnerRunId => $"{Id}-winner";
 
     private void WriteReport()
     {
-        _phase = "writing";
         var report = Report();
         var outDir = Request.OutDir;
         Task.Run(() => SearchFiles.Write(outDir, report)).PipeTo(
@@ -340,22 +316,23 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
 
     private void OnFilesWritten(FilesWritten m)
     {
-        _phase = "done";
         var files = m.Files.Match(f => f, _ => []);
+        string? problem = null;
         if (m.Files is Result<ImmutableArray<string>>.Error error)
         {
-            _note = (_note is null ? "" : _note + "; ") + error.Problem;
-            _log.Warning(Line(error.Problem.ToString()));
+            problem = error.Problem.ToString();
+            _log.Warning(Line(problem));
         }
-        if (_modelDirectory is not null)
+        _state = _state.ReportWritten(problem);
+        if (_state.ModelDirectory is { } model)
         {
-            files = files.Add(_modelDirectory);
+            files = files.Add(model);
         }
         var summary = Summary(files);
         var status = summary.Status;
         _log.Info(Line($"{status} in {_clock.ElapsedMilliseconds} ms: {summary.EpochsSpent} epochs over {summary.Trials} trials"));
         Journal(j => j.SearchEnded(Id, status, summary, null, DateTimeOffset.UtcNow));
-        ISearchEvent outcome = _cancelled ? new SearchCancelled(Id, summary) : new SearchCompleted(Id, summary);
+        ISearchEvent outcome = _state.Cancelled ? new SearchCancelled(Id, summary) : new SearchCompleted(Id, summary);
         _start.ReplyTo.Tell(outcome);
         Context.Parent.Tell(outcome);
         Context.Stop(Self);
@@ -363,7 +340,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
 
     private void Fail(string reason)
     {
-        _phase = "done";
+        _state = _state.Failed();
         _log.Warning(Line($"failed: {reason}"));
         Journal(j => j.SearchEnded(Id, "failed", null, reason, DateTimeOffset.UtcNow));
         var outcome = new SearchFailed(Id, reason);
@@ -374,24 +351,34 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
 
     private SearchReport Report()
     {
-        var wall = TimeSpan.FromTicks(_state.Trials.Sum(t => t.Wall.Ticks));
-        var inSession = TimeSpan.FromTicks(_state.Trials.Sum(t => t.InSession.Ticks));
+        var trials = _state.Search.Trials;
+        var wall = TimeSpan.FromTicks(trials.Sum(t => t.Wall.Ticks));
+        var inSession = TimeSpan.FromTicks(trials.Sum(t => t.InSession.Ticks));
         return new SearchReport(
-            Id, _cancelled ? "cancelled" : "completed", Request.DataPath, Request.PrepareOptions, Request.Scheduler,
-            Leaderboard.Rank(_state.Trials, _state.Seeds), _state.Trials, _state.Asha?.Decisions ?? [], _state.EpochsSpent,
-            _clock.Elapsed, wall, inSession, _winnerTest,
-            _note ?? (_cancelled ? "cancelled: the leaderboard holds the configurations finished so far; no model was trained for the test split" : null),
-            _winnerLeftOut);
+            Id, _state.Cancelled ? "cancelled" : "completed", Request.DataPath, Request.PrepareOptions, Request.Scheduler,
+            Leaderboard.Rank(trials, _state.Search.Seeds), trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent,
+            _clock.Elapsed, wall, inSession, _state.WinnerTest, _state.ReportNote, _state.WinnerLeftOut);
     }
 
     private SearchSummary Summary(ImmutableArray<string> files)
     {
         var r = Report();
-        return new SearchSummary(r.Status, r.Leaderboard, r.Trials.Length, r.EpochsSpent, r.Elapsed, r.TrialWall, r.TrialInSession, _winnerTest, _modelDirectory, files, r.Note, _winnerLeftOut);
+        return new SearchSummary(r.Status, r.Leaderboard, r.Trials.Length, r.EpochsSpent, r.Elapsed, r.TrialWall, r.TrialInSession, _state.WinnerTest, _state.ModelDirectory, files, r.Note, _state.WinnerLeftOut);
     }
 
     private SearchSnapshot Snapshot() =>
-        new(Id, _phase, Leaderboard.Rank(_state.Trials, _state.Seeds), _state.Trials, _state.Asha?.Decisions ?? [], _state.EpochsSpent, _clock.Elapsed);
+        new(Id, PhaseName(_state.Phase), Leaderboard.Rank(_state.Search.Trials, _state.Search.Seeds), _state.Search.Trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent, _clock.Elapsed);
+
+    /// <summary>The phase as <c>GET /searches/{id}</c> has always shown it.</summary>
+    public static string PhaseName(SearchPhase phase) => phase switch
+    {
+        SearchPhase.Preparing => "preparing",
+        SearchPhase.Running => "running",
+        SearchPhase.Cancelling => "cancelling",
+        SearchPhase.TrainingWinner => "training winner",
+        SearchPhase.Writing => "writing",
+        _ => "done",
+    };
 
     private void Journal(Action<ISearchJournal> write)
     {

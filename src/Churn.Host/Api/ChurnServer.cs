@@ -3,10 +3,12 @@ using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Hosting;
 using Churn.Actors;
+using Churn.Actors.Cluster;
 using Churn.Actors.Messages;
 using Churn.Actors.Runs;
 using Churn.Actors.Search;
 using Churn.Host.Configuration;
+using Churn.Host.Logging;
 using Churn.Host.Search;
 using Churn.Host.Store;
 using Churn.Numerics;
@@ -60,6 +62,7 @@ public sealed class ChurnServer : IAsyncDisposable
             { Port: < 0 or > 65535 } => new Problem($"must be from 0 to 65535, got {host.Port}", Column: "host.port"),
             { MaxConcurrentRuns: < 1 or > 64 } => new Problem($"must be from 1 to 64, got {host.MaxConcurrentRuns}", Column: "host.maxConcurrentRuns"),
             { MaxRequestBytes: < 1024 } => new Problem($"must be at least 1024, got {host.MaxRequestBytes}", Column: "host.maxRequestBytes"),
+            { TrialSlots: < 0 or > 256 } => new Problem($"must be from 0 to 256, got {host.TrialSlots}", Column: "host.trialSlots"),
             _ when !IsBindable(host.Bind) => new Problem($"must be an IP address or 'localhost', got '{host.Bind}'", Column: "host.bind"),
             { ApiToken: { Length: > 0 } t } when t.Length < HostSettings.MinTokenLength =>
                 new Problem($"must be at least {HostSettings.MinTokenLength} characters (got {t.Length}); a short token can be guessed", Column: "host.apiToken"),
@@ -75,6 +78,17 @@ public sealed class ChurnServer : IAsyncDisposable
             return invalid;
         }
 
+        ClusterNode? clusterNode = null;
+        if (host.ClusterPort is { } clusterPort)
+        {
+            string[] roles = host.OwnTrialSlots > 0 ? [WorkerAgentActor.CoordinatorRole, WorkerAgentActor.TrainerRole] : [WorkerAgentActor.CoordinatorRole];
+            var checkedNode = new ClusterNode(host.ClusterBind, clusterPort, null, [.. roles], host.ClusterCertificate).Check();
+            if (checkedNode is Result<ClusterNode>.Error clusterError)
+            {
+                return clusterError.Problem;
+            }
+            clusterNode = checkedNode.Unwrap();
+        }
         var confined = ConfinedPaths.For(config);
         if (confined is Result<ConfinedPaths>.Error confinedError)
         {
@@ -89,7 +103,7 @@ public sealed class ChurnServer : IAsyncDisposable
             return lockError.Problem;
         }
         var hostLock = locked.Unwrap();
-        var server = CreateLocked(config, defaults, consoleLevel, trainerFactory, paths, hostLock);
+        var server = CreateLocked(config, defaults, consoleLevel, trainerFactory, paths, hostLock, clusterNode);
         if (server is Result<ChurnServer>.Error)
         {
             hostLock.Dispose();
@@ -98,7 +112,7 @@ public sealed class ChurnServer : IAsyncDisposable
     }
 
     private static Result<ChurnServer> CreateLocked(
-        ChurnConfig config, JsonNode defaults, LogLevel consoleLevel, Func<IUntypedActorContext, IActorRef>? trainerFactory, ConfinedPaths paths, HostLock hostLock)
+        ChurnConfig config, JsonNode defaults, LogLevel consoleLevel, Func<IUntypedActorContext, IActorRef>? trainerFactory, ConfinedPaths paths, HostLock hostLock, ClusterNode? clusterNode)
     {
         var host = config.Host;
 
@@ -112,8 +126,18 @@ public sealed class ChurnServer : IAsyncDisposable
                 Listen(kestrel, host.Bind, host.Port);
             });
             builder.Services.AddRoutingCore();
-            builder.Services.AddChurn(
-                builder.Logging, config, consoleLevel, host.MaxConcurrentRuns, store, trainerFactory, akka => akka.WithChurnSearch(searchStore));
+            var files = new JsonLinesLoggerProvider(config.Logs, LogLevel.Information);
+            var nodeLogs = clusterNode is null ? null : new NodeLogSink(files);
+            builder.Services.AddChurn(builder.Logging, config, consoleLevel, host.MaxConcurrentRuns, store, trainerFactory, files: files, moreActors: akka =>
+            {
+                if (clusterNode is null)
+                {
+                    akka.WithChurnSearch(searchStore);
+                    return;
+                }
+                // The cluster's trials run on the nodes' slots (the host's own with host.trialSlots), not in each search's own node.
+                akka.WithChurnCluster(clusterNode).WithChurnSearch(searchStore, cluster: new ClusterSearch(host.OwnTrialSlots, nodeLogs!));
+            });
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
             var app = builder.Build();
             app.UseRouting();
@@ -121,6 +145,7 @@ public sealed class ChurnServer : IAsyncDisposable
             new RunApi(app.Services, store, defaults, config, paths).Map(app);
             var searchApi = new SearchApi(app.Services, searchStore, config, paths);
             searchApi.Map(app);
+            new ClusterApi(app.Services).Map(app);
 
             // A search whose process died (this host, killed) picks up where it was once the actors run.
             app.Lifetime.ApplicationStarted.Register(() => searchApi.ResumeOrphans(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SearchApi>()));
@@ -138,6 +163,12 @@ public sealed class ChurnServer : IAsyncDisposable
             return new ChurnServer(app, store, hostLock);
         }));
     }
+
+    /// <summary>The cluster node's address (<c>churn@127.0.0.1:4053</c>), or null for a host started without a cluster port.</summary>
+    public string? ClusterAddress =>
+        _app.Services.GetRequiredService<ActorRegistry>().TryGet<ClusterNodesActor>(out _)
+            ? ClusterNodesActor.NodeName(Akka.Cluster.Cluster.Get(_app.Services.GetRequiredService<ActorSystem>()).SelfAddress)
+            : null;
 
     public Task StartAsync(CancellationToken cancel) => _app.StartAsync(cancel);
 

@@ -7,6 +7,7 @@ using Akka.Hosting;
 using Churn.Actors.Messages;
 using Churn.Actors.Search;
 using Churn.Host.Configuration;
+using Churn.Host.Logging;
 using Churn.Host.Search;
 using Churn.Numerics;
 using Churn.Numerics.Search;
@@ -36,6 +37,27 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         app.MapGet("/searches/{id}", GetAsync);
         app.MapDelete("/searches/{id}", CancelAsync);
         app.MapPost("/searches/{id}/resume", ResumeAsync);
+        app.MapGet("/searches/{id}/logs", Logs);
+    }
+
+    /// <summary>The search's log lines, its trials' from every node included (a worker's lines reach the host's log files).</summary>
+    private IResult Logs(string id, HttpRequest request)
+    {
+        if (store.Load(id) is not Result<StoredSearch>.Ok)
+        {
+            return Unknown(id);
+        }
+        var level = Microsoft.Extensions.Logging.LogLevel.Trace;
+        if (request.Query["level"].FirstOrDefault() is { } text)
+        {
+            if (LogEntry.ParseLevel(text) is not { } parsed)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "invalid query", "level: expected debug, info, warning or error", "level");
+            }
+            level = parsed;
+        }
+        var query = new LogQuery(id, request.Query["actor"].FirstOrDefault(), level);
+        return Results.Json(new RunLogs(id, [.. LogFiles.Read(config.Logs, query)]), JsonFormat.Options);
     }
 
     /// <summary>Resumes every search the store marks running whose process is gone: finished trials kept, the others run again.</summary>
@@ -235,6 +257,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["epochsSpent"] = s.Trials.Sum(t => t.History.Length),
             ["leaderboard"] = JsonSerializer.SerializeToNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds), JsonFormat.Options),
             ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
+            ["trialNodes"] = SearchFiles.TrialNodes(s.Trials),
             ["summary"] = s.Summary is null ? null : JsonNode.Parse(s.Summary),
             ["reason"] = s.Reason,
             ["testUse"] = SearchFiles.TestNote,

@@ -7,12 +7,13 @@ public static class BenchCommand
     {
         "predict" => PredictBenchmark.Run(args[1..]),
         "prepare" => PrepareBenchmark.Run(args[1..]),
+        "coordinator" => CoordinatorBenchmark.Run(args[1..]),
         _ => Usage(),
     };
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: churn bench prepare [options] | churn bench predict --model DIR [--rows N] [--repeats R]");
+        Console.Error.WriteLine("usage: churn bench prepare [options] | churn bench predict --model DIR [--rows N] [--repeats R] | churn bench coordinator [--trials N] [--nodes N] [--slots S] [--store PATH]");
         return 2;
     }
 }

@@ -91,6 +91,13 @@ public static class ChurnCommandLine
     public static readonly Option<string> Bind = Text("--bind", "ADDR", "address to listen on", Defaults?.Host.Bind);
     public static readonly Option<string> Store = Text("--store", "PATH", "the SQLite run store", Defaults?.Host.Store);
     public static readonly Option<bool> TrustedNetwork = Flag("--trusted-network", "allow binding beyond loopback without an API token (host.trustedNetwork)");
+    public static readonly Option<int> ClusterPort = Whole("--cluster-port", "N", "also a cluster node (the seed) coordinating searches over workers, on this port (0: any free one)", Defaults?.Host.ClusterPort, 0, 65535);
+
+    // worker
+    public static readonly Option<string> Join = new("--join") { Description = "the host's cluster port", HelpName = "HOST:PORT", Required = true };
+    public static readonly Option<int> Slots = Whole("--slots", "S", "trial slots this node offers", Environment.ProcessorCount, 1, 256);
+    public static readonly Option<int> WorkerPort = Whole("--port", "M", "this node's cluster port (0: any free one)", 0, 0, 65535);
+    public static readonly Option<string> ClusterBind = Text("--bind", "ADDR", "address the cluster port listens on (beyond loopback only with TLS)", Defaults?.Host.ClusterBind);
 
     // Recording: run, prepare, train and search record into the run store unless told not to.
     public static readonly Option<bool> NoStore = Flag("--no-store", "record nothing in the run store");
@@ -192,8 +199,11 @@ public static class ChurnCommandLine
             [Data, SearchOut, Space, Trials, Seeds, Parallel, Threads, Scheduler, Seed, Config, Resume, Store, NoStore, HostUrl, Token, Json, Verbose],
             (p, c) => SearchCommand.RunAsync(p));
         var host = Verb("host", "serve the HTTP API: take runs and searches, queue them, keep them in the run store",
-            [Port, Bind, Store, Config, TrustedNetwork, Verbose],
+            [Port, Bind, Store, ClusterPort, Config, TrustedNetwork, Verbose],
             (p, c) => HostCommand.RunAsync(p));
+        var worker = Verb("worker", "a cluster node that trains the trials of the host's searches",
+            [Join, Slots, WorkerPort, ClusterBind, Config, Verbose],
+            (p, c) => WorkerCommand.RunAsync(p));
         var logs = Verb("logs", "the actors' log lines, for people",
             [RunId, Actor, Level, Follow, Dir, Config, Verbose],
             (p, c) => LogsCommand.RunAsync(p));
@@ -202,7 +212,7 @@ public static class ChurnCommandLine
             [Store, Status, Limit, Config, Json, Verbose],
             (p, c) => Task.FromResult(RunsCommand.Run(p)));
 
-        var verbs = new[] { run, prepare, train, predict, search, host, logs, runs };
+        var verbs = new[] { run, prepare, train, predict, search, host, worker, logs, runs };
         foreach (var verb in verbs)
         {
             root.Subcommands.Add(verb);

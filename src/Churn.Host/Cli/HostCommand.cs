@@ -31,6 +31,7 @@ public static class HostCommand
                 Bind = parse.Given(ChurnCommandLine.Bind) ? parse.GetRequiredValue(ChurnCommandLine.Bind) : config.Host.Bind,
                 Store = parse.Given(ChurnCommandLine.Store) ? parse.GetRequiredValue(ChurnCommandLine.Store) : config.Host.Store,
                 TrustedNetwork = parse.GetValue(ChurnCommandLine.TrustedNetwork) || config.Host.TrustedNetwork,
+                ClusterPort = parse.Given(ChurnCommandLine.ClusterPort) ? parse.GetValue(ChurnCommandLine.ClusterPort) : config.Host.ClusterPort,
             },
         };
 
@@ -53,6 +54,10 @@ public static class HostCommand
         var token = config.Host.ApiToken is { Length: > 0 } ? ", API token required" : "";
         StandardOutput.Writer.WriteLine($"churn host: listening on {server.Address} (store {server.Store.FilePath}, logs {Path.GetFullPath(config.Logs)}, " +
             $"up to {config.Host.MaxConcurrentRuns} run(s) at a time{token})");
+        if (server.ClusterAddress is { } cluster)
+        {
+            StandardOutput.Writer.WriteLine($"churn host: cluster node {cluster} (role coordinator, {config.Host.OwnTrialSlots} trial slot(s) of its own); workers join with: churn worker --join {cluster[(cluster.IndexOf('@') + 1)..]}");
+        }
         await server.WaitForShutdownAsync(CancellationToken.None);
         StandardOutput.Writer.WriteLine("churn host: stopped");
         return 0;

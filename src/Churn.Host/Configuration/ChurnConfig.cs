@@ -28,12 +28,19 @@ public sealed record HostSettings(
     string[]? AllowedOrigins = null,
     string[]? AllowedHosts = null,
     bool TrustedNetwork = false,
-    HostLimits? Limits = null)
+    HostLimits? Limits = null,
+    int? ClusterPort = null,
+    string ClusterBind = "127.0.0.1",
+    string? ClusterCertificate = null,
+    int? TrialSlots = null)
 {
     /// <summary>The shortest API token the host accepts: a guessable token is no token.</summary>
     public const int MinTokenLength = 16;
 
     public HostLimits Limits { get; init; } = Limits ?? new HostLimits();
+
+    /// <summary>The host's own trial slots on a cluster: <see cref="TrialSlots"/>, or the processor count when unset; 0 leaves training to the workers.</summary>
+    public int OwnTrialSlots => TrialSlots ?? Environment.ProcessorCount;
 }
 
 /// <summary>

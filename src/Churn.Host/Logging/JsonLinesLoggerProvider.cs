@@ -8,7 +8,8 @@ namespace Churn.Host.Logging;
 /// source (the actor path or logger name), run id, stage, message, exception (see <see cref="LogEntry"/>). Files roll daily and at
 /// <see cref="MaxBytes"/>; several processes may append to the same directory.
 /// </summary>
-public sealed class JsonLinesLoggerProvider(string directory, LogLevel minimum) : ILoggerProvider
+/// <remarks><paramref name="keep"/>, when given, decides which entries are written (a worker leaves out the lines it sends to its host).</remarks>
+public sealed class JsonLinesLoggerProvider(string directory, LogLevel minimum, Func<LogEntry, bool>? keep = null) : ILoggerProvider
 {
     public const long MaxBytes = 32L * 1024 * 1024;
 
@@ -31,6 +32,10 @@ public sealed class JsonLinesLoggerProvider(string directory, LogLevel minimum) 
 
     internal void Write(LogEntry entry)
     {
+        if (keep is not null && !keep(entry))
+        {
+            return;
+        }
         var line = entry.ToJsonLine();
         lock (_gate)
         {

@@ -20,7 +20,7 @@ public sealed partial record LogQuery(string? RunId, string? ActorGlob, LogLevel
 
     public bool Matches(LogEntry entry) =>
         entry.Severity >= Minimum
-        && (RunId is null || entry.RunId == RunId)
+        && (RunId is null || entry.RunId == RunId || (entry.RunId?.StartsWith(RunId + "/", StringComparison.Ordinal) ?? false))
         && (_actor is null || _actor.IsMatch(entry.Source) || _actor.IsMatch(SystemPrefix().Replace(entry.Source, "")));
 
     [GeneratedRegex(@"^akka://[^/]+")]

@@ -51,7 +51,8 @@ public sealed record SearchListing(
 public sealed class SearchStore : ISearchJournal
 {
     /// <summary>The layout these tables have; a store written by a newer layout is refused rather than misread.</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>Version 2 added each trial's node and its re-queues (a version-1 store is migrated when it opens).</summary>
+    public const int SchemaVersion = 2;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS search_schema (version INTEGER NOT NULL);
@@ -80,6 +81,9 @@ public sealed class SearchStore : ISearchJournal
           session_ms REAL NOT NULL DEFAULT 0,
           started_at TEXT,
           ended_at TEXT,
+          node TEXT,
+          requeues INTEGER NOT NULL DEFAULT 0,
+          requeue_reason TEXT,
           PRIMARY KEY (search_id, trial));
         CREATE TABLE IF NOT EXISTS search_epochs (
           search_id TEXT NOT NULL,
@@ -131,6 +135,15 @@ public sealed class SearchStore : ISearchJournal
             if (version is null or DBNull)
             {
                 Execute(connection, transaction, "INSERT INTO search_schema (version) VALUES ($v)", ("$v", SchemaVersion));
+            }
+            else if (Convert.ToInt32(version, CultureInfo.InvariantCulture) == 1)
+            {
+                Execute(connection, transaction, """
+                    ALTER TABLE search_trials ADD COLUMN node TEXT;
+                    ALTER TABLE search_trials ADD COLUMN requeues INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE search_trials ADD COLUMN requeue_reason TEXT;
+                    UPDATE search_schema SET version = $v;
+                    """, ("$v", SchemaVersion));
             }
             else if (Convert.ToInt32(version, CultureInfo.InvariantCulture) != SchemaVersion)
             {
@@ -196,17 +209,23 @@ public sealed class SearchStore : ISearchJournal
         Write("UPDATE searches SET status = 'running', owner = $owner, updated_at = $at, reason = NULL WHERE id = $id",
             ("$id", searchId), ("$owner", StoreOwner.Process), ("$at", Time(at)));
 
-    public void TrialStarted(string searchId, TrialSpec trial, DateTimeOffset at)
+    public void TrialStarted(string searchId, TrialSpec trial, DateTimeOffset at, string? node = null)
     {
         using var connection = Connect();
         using var transaction = connection.BeginTransaction();
         Execute(connection, transaction, "DELETE FROM search_epochs WHERE search_id = $id AND trial = $trial", ("$id", searchId), ("$trial", trial.Index));
         Execute(connection, transaction, """
             UPDATE search_trials SET status = 'running', reason = NULL, attempts = attempts + 1, epochs = 0, best_validation_loss = NULL,
-              started_at = $at, ended_at = NULL WHERE search_id = $id AND trial = $trial
-            """, ("$id", searchId), ("$trial", trial.Index), ("$at", Time(at)));
+              started_at = $at, ended_at = NULL, node = $node WHERE search_id = $id AND trial = $trial
+            """, ("$id", searchId), ("$trial", trial.Index), ("$at", Time(at)), ("$node", node));
         transaction.Commit();
     }
+
+    public void TrialRequeued(string searchId, int trial, string reason, DateTimeOffset at) =>
+        Write("""
+            UPDATE search_trials SET status = 'pending', requeues = requeues + 1, requeue_reason = $reason, ended_at = NULL
+            WHERE search_id = $id AND trial = $trial
+            """, ("$id", searchId), ("$trial", trial), ("$reason", reason));
 
     public void EpochRecorded(string searchId, int trial, EpochMetrics metrics) =>
         Write("""
@@ -302,7 +321,7 @@ public sealed class SearchStore : ISearchJournal
         var trials = ImmutableArray.CreateBuilder<TrialRecord>(request.Plan.Trials.Length);
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT trial, status, reason, wall_ms, session_ms FROM search_trials WHERE search_id = $id ORDER BY trial";
+            command.CommandText = "SELECT trial, status, reason, wall_ms, session_ms, node FROM search_trials WHERE search_id = $id ORDER BY trial";
             command.Parameters.AddWithValue("$id", searchId);
             using var reader = command.ExecuteReader();
             while (reader.Read())
@@ -314,7 +333,8 @@ public sealed class SearchStore : ISearchJournal
                     histories.GetValueOrDefault(index, []),
                     reader.IsDBNull(2) ? null : reader.GetString(2),
                     TimeSpan.FromMilliseconds(reader.GetDouble(3)),
-                    TimeSpan.FromMilliseconds(reader.GetDouble(4))));
+                    TimeSpan.FromMilliseconds(reader.GetDouble(4)),
+                    reader.IsDBNull(5) ? null : reader.GetString(5)));
             }
         }
         var decisions = ImmutableArray.CreateBuilder<RungDecision>();
@@ -331,6 +351,22 @@ public sealed class SearchStore : ISearchJournal
             }
         }
         return Result.Ok(new StoredSearch(request, status, created, updated, trials.ToImmutable(), decisions.ToImmutable(), summary, reason, owner));
+    }
+
+    /// <summary>How many times each trial went back to the queue because its node was lost.</summary>
+    public ImmutableDictionary<int, int> Requeues(string searchId)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT trial, requeues FROM search_trials WHERE search_id = $id";
+        command.Parameters.AddWithValue("$id", searchId);
+        using var reader = command.ExecuteReader();
+        var requeues = ImmutableDictionary.CreateBuilder<int, int>();
+        while (reader.Read())
+        {
+            requeues[reader.GetInt32(0)] = reader.GetInt32(1);
+        }
+        return requeues.ToImmutable();
     }
 
     /// <summary>The newest <paramref name="limit"/> searches, newest first, with their trials counted by status: what a list needs, without epochs.</summary>

@@ -127,6 +127,21 @@ public static class SearchFiles
             ["note"] = r.Note,
             ["leaderboard"] = JsonSerializer.SerializeToNode(r.Leaderboard, JsonFormat.Options),
             ["decisions"] = JsonSerializer.SerializeToNode(r.Decisions, JsonFormat.Options),
+            ["trialNodes"] = TrialNodes(r.Trials),
         };
     }
+
+    /// <summary>
+    /// Each trial (numbered from 1) with its status and the node that trained it, for search.json and
+    /// <c>GET /searches/{id}</c>; leaderboard.csv stays free of nodes, so it compares byte for byte wherever trials ran.
+    /// </summary>
+    public static JsonArray TrialNodes(IEnumerable<TrialRecord> trials) =>
+        [.. trials.Select(t => (JsonNode)new JsonObject
+        {
+            ["trial"] = t.Spec.Index + 1,
+            ["configuration"] = t.Spec.Configuration + 1,
+            ["seed"] = t.Spec.Replicate + 1,
+            ["status"] = t.Status.ToString().ToLowerInvariant(),
+            ["node"] = t.Node,
+        })];
 }

@@ -31,14 +31,15 @@ public enum TrialStatus
     Cancelled,
 }
 
-/// <summary>A trial and everything known about it.</summary>
+/// <summary>A trial and everything known about it; <see cref="Node"/> names the node that trains (or trained) it.</summary>
 public sealed record TrialRecord(
     TrialSpec Spec,
     TrialStatus Status,
     ImmutableArray<EpochMetrics> History,
     string? Reason = null,
     TimeSpan Wall = default,
-    TimeSpan InSession = default)
+    TimeSpan InSession = default,
+    string? Node = null)
 {
     public static TrialRecord Pending(TrialSpec spec) => new(spec, TrialStatus.Pending, []);
 
@@ -172,9 +173,13 @@ public sealed record SearchState(
         }
         var commands = ImmutableArray.CreateBuilder<SearchCommand>();
         var state = Update(trial, t => t with { Status = TrialStatus.Held });
-        state = (Asha?.RungOf(epoch) ?? -1) < 0
+        var rung = Asha?.RungOf(epoch) ?? -1;
+        state = rung < 0
             ? state.Release(trial, RungOutcome.Promoted, commands) // not a rung of this search: nothing to wait for
-            : state.SettleConfiguration(Trials[trial].Spec.Configuration, commands);
+            : Asha!.DecisionFor(Trials[trial].Spec.Configuration, rung) is { } known
+                // A trial run again (its node was lost) reaches a rung its configuration already passed: the decision stands.
+                ? state.Release(trial, known.Outcome, commands)
+                : state.SettleConfiguration(Trials[trial].Spec.Configuration, commands);
         var (scheduled, more) = state.Schedule();
         commands.AddRange(more);
         return (scheduled, commands.ToImmutable());
@@ -202,6 +207,20 @@ public sealed record SearchState(
             ? t with { Status = Cancelling ? TrialStatus.Cancelled : TrialStatus.Pruned, Reason = t.Reason ?? "stopped", Wall = wall, InSession = inSession }
             : t with { Wall = wall, InSession = inSession });
         return state.AfterEnd(trial);
+    }
+
+    /// <summary>
+    /// The trial's actor was lost with its node. A trial still training or paused goes back to pending, to run again from
+    /// epoch 1 on another slot (its seed makes the re-run give the same result); one already told to stop ends as it was told.
+    /// </summary>
+    public (SearchState State, ImmutableArray<SearchCommand> Commands) Lost(int trial)
+    {
+        if (Trials[trial].Status is TrialStatus.Running or TrialStatus.Held or TrialStatus.Promoted)
+        {
+            var requeued = Update(trial, t => TrialRecord.Pending(t.Spec));
+            return requeued.Schedule();
+        }
+        return AfterEnd(trial);
     }
 
     /// <summary>Stop everything: running and paused trials are told to stop, nothing new starts.</summary>

@@ -27,8 +27,8 @@ internal sealed class HostProcess : IAsyncDisposable
     /// <summary>An HTTP client for the host's API.</summary>
     public HttpClient Http { get; }
 
-    /// <summary>Starts <c>churn host</c> on a free port with <paramref name="store"/> (and <paramref name="config"/>), and waits until it answers.</summary>
-    public static async Task<HostProcess> StartAsync(string directory, string store, string? config = null)
+    /// <summary>Starts <c>churn host</c> on a free port with <paramref name="store"/> (and <paramref name="config"/>, and <paramref name="extra"/> options), and waits until it answers.</summary>
+    public static async Task<HostProcess> StartAsync(string directory, string store, string? config = null, params string[] extra)
     {
         var port = FreePort();
 
@@ -45,7 +45,7 @@ internal sealed class HostProcess : IAsyncDisposable
         }
         config = Path.Combine(directory, $"host-{port}.json");
         await File.WriteAllTextAsync(config, settings.ToJsonString(), TestContext.Current.CancellationToken);
-        string[] args = ["host", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", store, "--config", config];
+        string[] args = ["host", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", store, "--config", config, .. extra];
         var start = TestPaths.ChurnStart(directory, args);
         var started = new HostProcess(Process.Start(start)!, port);
         started._process.OutputDataReceived += (_, e) => started.Append(e.Data);
@@ -74,7 +74,8 @@ internal sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    private string Output
+    /// <summary>What the process wrote to stdout and stderr so far.</summary>
+    public string Output
     {
         get
         {
@@ -154,7 +155,7 @@ internal sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

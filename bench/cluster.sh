@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Cluster benchmarks, all in one run (see bench/README.md, "Searches across machines"):
+#   1. the same search (TRIALS configurations x SEEDS seeds of the default space, seed 5) in one process at
+#      --parallel 2, and on a host with no trial slots of its own plus two one-slot workers on this machine, in
+#      interleaved rounds: medians of the searches' own elapsed time, their ratio, and whether every leaderboard.csv
+#      is byte for byte the one-process one
+#   2. dispatch overhead per trial: (cluster - one process) elapsed x 2 slots / trials, against the mean trial's wall time
+#   3. coordinator throughput: `churn bench coordinator` with trials that do no work, over many nodes and slots,
+#      without a journal and with the SQLite run store
+# Options by environment: RUNS (rounds, default 3), TRIALS and SEEDS (default 8 x 2), COORDINATOR_TRIALS (default 5000).
+# Everything listens on loopback only.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+runs="${RUNS:-3}"
+trials="${TRIALS:-8}"
+seeds="${SEEDS:-2}"
+./churn --help >/dev/null   # builds if needed, outside the timings
+churn="$root/src/Churn.Host/bin/Release/net10.0/churn"
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+echo "{\"trials\": $trials, \"seeds\": $seeds}" > space.json
+echo "{\"host\": {\"trialSlots\": 0}, \"logs\": \"$work/logs\"}" > host.json
+echo "{\"logs\": \"$work/worker-logs\"}" > worker.json
+http="$(free_port)"
+cluster_port="$(free_port)"
+"$churn" host --port "$http" --cluster-port "$cluster_port" --store "$work/runs.db" --config host.json > host.log 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$http/health" >/dev/null && break; sleep 0.2; done
+for i in 1 2; do
+  "$churn" worker --join "127.0.0.1:$cluster_port" --slots 1 --config worker.json > "worker$i.log" 2>&1 &
+  pids+=($!)
+done
+for _ in $(seq 1 150); do
+  n="$(curl -sf "http://127.0.0.1:$http/cluster" | /usr/bin/python3 -c 'import json, sys; print(len(json.load(sys.stdin)["nodes"]))' || echo 0)"
+  [[ "$n" == "2" ]] && break
+  sleep 0.2
+done
+[[ "$n" == "2" ]] || { echo "the workers did not join"; cat host.log worker1.log worker2.log; exit 1; }
+
+echo "== 1. $trials configurations x $seeds seeds of the default space, seed 5, $runs interleaved rounds ($(nproc) cores)"
+echo "   local = churn search --parallel 2; cluster = churn search --host (host with 0 slots + 2 workers x 1 slot)"
+: > times.txt
+for round in $(seq 1 "$runs"); do
+  variants="local cluster"; if (( round % 2 == 0 )); then variants="cluster local"; fi
+  for v in $variants; do
+    start=$(date +%s.%N)
+    if [[ "$v" == local ]]; then
+      "$churn" search --space space.json --seed 5 --parallel 2 --out "$work/$v$round" >/dev/null 2>"$v$round.err"
+    else
+      "$churn" search --host "http://127.0.0.1:$http" --space space.json --seed 5 --out "$work/$v$round" >/dev/null 2>"$v$round.err"
+    fi
+    end=$(date +%s.%N)
+    echo "$v $round $start $end" >> times.txt
+  done
+done
+
+/usr/bin/python3 - "$work" "$runs" <<'PY'
+import json, statistics, sys, pathlib
+work, runs = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+reference = (work / "local1" / "leaderboard.csv").read_bytes()
+rows = {"local": [], "cluster": []}
+for line in (work / "times.txt").read_text().split("\n"):
+    if not line:
+        continue
+    v, r, start, end = line.split()
+    s = json.load(open(work / f"{v}{r}" / "search.json"))
+    same = (work / f"{v}{r}" / "leaderboard.csv").read_bytes() == reference
+    nodes = sorted({t["node"] for t in s["trialNodes"]})
+    rows[v].append((s["elapsedSeconds"], float(end) - float(start), s["trialWallSeconds"], s["trials"], same, nodes))
+    print(f'   {v:7} round {r}: search {s["elapsedSeconds"]:6.2f} s, command {float(end) - float(start):6.2f} s, '
+          f'trial wall {s["trialWallSeconds"]:6.2f} s, leaderboard {"identical" if same else "DIFFERENT"}, nodes {", ".join(nodes)}')
+local = statistics.median(r[0] for r in rows["local"])
+cluster = statistics.median(r[0] for r in rows["cluster"])
+local_cmd = statistics.median(r[1] for r in rows["local"])
+cluster_cmd = statistics.median(r[1] for r in rows["cluster"])
+print(f"   medians: local {local:.2f} s, cluster {cluster:.2f} s: ratio cluster/local {cluster / local:.3f} "
+      f"(commands {local_cmd:.2f} s and {cluster_cmd:.2f} s: {cluster_cmd / local_cmd:.3f})")
+print(f"   every leaderboard identical to the first one-process run: {all(r[4] for v in rows.values() for r in v)}")
+trials = rows["local"][0][3]
+mean_trial = statistics.median(r[2] for r in rows["local"]) / trials
+per_trial = (cluster - local) * 2 / trials
+print("== 2. dispatch overhead")
+print(f"   mean trial {mean_trial:.3f} s; (cluster - local) x 2 slots / {trials} trials = {per_trial * 1000:.0f} ms per trial "
+      f"= {100 * per_trial / mean_trial:.1f} % of a trial")
+PY
+
+echo "== 3. coordinator throughput, trials that do no work"
+ct="${COORDINATOR_TRIALS:-5000}"
+"$churn" bench coordinator --trials "$ct" --nodes 16 --slots 4
+"$churn" bench coordinator --trials "$ct" --nodes 64 --slots 8
+"$churn" bench coordinator --trials "$ct" --nodes 16 --slots 4 --store "$work/bench.db"

@@ -1,0 +1,135 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using Churn.Actors.Messages;
+
+namespace Churn.Actors.Cluster;
+
+/// <summary>
+/// A worker's link to the coordinating hosts: once this node is up, it offers its trial node's slots to every member
+/// with the <c>coordinator</c> role (and again to one that joins later), and sends them, in batches, the log lines of
+/// the runs and searches it trains, so the host's logs show every node's trials.
+/// </summary>
+public sealed class WorkerAgentActor : ReceiveActor, IWithTimers
+{
+    /// <summary>The role of a node that coordinates searches.</summary>
+    public const string CoordinatorRole = "coordinator";
+
+    /// <summary>The role of a node that trains trials.</summary>
+    public const string TrainerRole = "trainer";
+
+    /// <summary>Where the coordinating host's <see cref="ClusterNodesActor"/> lives.</summary>
+    public const string NodesActorName = "cluster-nodes";
+
+    private const int MaxBuffered = 10_000;
+    private static readonly TimeSpan FlushEvery = TimeSpan.FromMilliseconds(250);
+
+    private sealed record SelfUp
+    {
+        public static readonly SelfUp Instance = new();
+    }
+
+    private sealed record Flush
+    {
+        public static readonly Flush Instance = new();
+    }
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    private readonly IActorRef _node;
+    private readonly int _slots;
+    private readonly string _name;
+    private ImmutableHashSet<Address> _coordinators = [];
+    private ImmutableList<ClusterProtocol.WireLogLine> _buffer = [];
+    private bool _up;
+
+    public WorkerAgentActor(IActorRef node, int slots)
+    {
+        _node = node;
+        _slots = slots;
+        _name = ClusterNodesActor.NodeName(_cluster.SelfAddress);
+        Receive<SelfUp>(_ =>
+        {
+            _up = true;
+            foreach (var coordinator in _coordinators)
+            {
+                Register(coordinator);
+            }
+        });
+        Receive<ClusterEvent.MemberUp>(m =>
+        {
+            if (m.Member.HasRole(CoordinatorRole) && !_coordinators.Contains(m.Member.Address))
+            {
+                _coordinators = _coordinators.Add(m.Member.Address);
+                if (_up)
+                {
+                    Register(m.Member.Address);
+                }
+            }
+        });
+        Receive<ClusterEvent.MemberRemoved>(m => _coordinators = _coordinators.Remove(m.Member.Address));
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<LogEvent>(OnLog);
+        Receive<Flush>(_ => OnFlush());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IActorRef node, int slots) => Akka.Actor.Props.Create(() => new WorkerAgentActor(node, slots));
+
+    protected override void PreStart()
+    {
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent));
+        var self = Self;
+        _cluster.RegisterOnMemberUp(() => self.Tell(SelfUp.Instance));
+        Context.System.EventStream.Subscribe(Self, typeof(LogEvent));
+        Timers.StartPeriodicTimer(nameof(Flush), Flush.Instance, FlushEvery);
+    }
+
+    protected override void PostStop()
+    {
+        _cluster.Unsubscribe(Self);
+        Context.System.EventStream.Unsubscribe(Self);
+    }
+
+    private void Register(Address coordinator)
+    {
+        _log.Info($"cluster: offering {_slots} trial slot(s) to {ClusterNodesActor.NodeName(coordinator)}");
+        Context.ActorSelection(new RootActorPath(coordinator) / "user" / NodesActorName).Tell(new ClusterProtocol.RegisterTrainer(_name, _slots, _node));
+    }
+
+    /// <summary>Only lines that belong to a run or search (they start with its run id) go to the host.</summary>
+    private void OnLog(LogEvent e)
+    {
+        if (e.LogLevel() < Akka.Event.LogLevel.InfoLevel || e.Message?.ToString() is not { } message || !message.StartsWith("run=", StringComparison.Ordinal))
+        {
+            return;
+        }
+        var level = e.LogLevel() switch
+        {
+            Akka.Event.LogLevel.WarningLevel => "Warning",
+            Akka.Event.LogLevel.ErrorLevel => "Error",
+            _ => "Information",
+        };
+        _buffer = _buffer.Add(new ClusterProtocol.WireLogLine(new DateTimeOffset(DateTime.SpecifyKind(e.Timestamp, DateTimeKind.Utc)), level, e.LogSource, message));
+        if (_buffer.Count > MaxBuffered)
+        {
+            _buffer = _buffer.RemoveRange(0, _buffer.Count - MaxBuffered);
+        }
+    }
+
+    private void OnFlush()
+    {
+        if (_buffer.IsEmpty || _coordinators.IsEmpty || !_up)
+        {
+            return;
+        }
+        var lines = new ClusterProtocol.LogLines(_name, [.. _buffer]);
+        foreach (var coordinator in _coordinators)
+        {
+            Context.ActorSelection(new RootActorPath(coordinator) / "user" / NodesActorName).Tell(lines);
+        }
+        _buffer = [];
+    }
+}
