@@ -34,7 +34,7 @@ public static class ChurnHostBuilder
     {
         logging.ClearProviders();
         logging.SetMinimumLevel(LogLevel.Debug);
-        logging.AddProvider(files ?? new JsonLinesLoggerProvider(config.Logs, LogLevel.Information, keepInFiles));
+        logging.AddProvider(files ?? new JsonLinesLoggerProvider(config.Logs, LogLevel.Information, config.LogRetentionDays, keepInFiles));
         if (consoleLevel != LogLevel.None)
         {
             logging.AddProvider(new ConsoleLinesLoggerProvider(consoleLevel));

@@ -99,20 +99,24 @@ public sealed class WorkerAgentActor : ReceiveActor, IWithTimers
         Context.ActorSelection(new RootActorPath(coordinator) / "user" / NodesActorName).Tell(new ClusterProtocol.RegisterTrainer(_name, _slots, _node));
     }
 
-    /// <summary>Only lines that belong to a run or search (they start with its run id) go to the host.</summary>
+    /// <summary>Only lines that belong to a run or search (they carry its run id as a property, see <see cref="RunLog"/>) go to the host.</summary>
     private void OnLog(LogEvent e)
     {
-        if (e.LogLevel() < Akka.Event.LogLevel.InfoLevel || e.Message?.ToString() is not { } message || !message.StartsWith("run=", StringComparison.Ordinal))
+        if (e.LogLevel() < Akka.Event.LogLevel.InfoLevel || !e.TryGetProperties(out var properties) || properties is null
+            || !properties.TryGetValue(RunLog.RunIdProperty, out var runId) || runId is null)
         {
             return;
         }
+        string? Property(string name) => properties.TryGetValue(name, out var value) ? value?.ToString() : null;
+        var message = Property(RunLog.MessageProperty) ?? "";
+        int? trial = int.TryParse(Property(RunLog.TrialProperty), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
         var level = e.LogLevel() switch
         {
             Akka.Event.LogLevel.WarningLevel => "Warning",
             Akka.Event.LogLevel.ErrorLevel => "Error",
             _ => "Information",
         };
-        _buffer = _buffer.Add(new ClusterProtocol.WireLogLine(new DateTimeOffset(DateTime.SpecifyKind(e.Timestamp, DateTimeKind.Utc)), level, e.LogSource, message));
+        _buffer = _buffer.Add(new ClusterProtocol.WireLogLine(new DateTimeOffset(DateTime.SpecifyKind(e.Timestamp, DateTimeKind.Utc)), level, e.LogSource, message, runId.ToString(), Property(RunLog.StageProperty), trial));
         if (_buffer.Count > MaxBuffered)
         {
             _buffer = _buffer.RemoveRange(0, _buffer.Count - MaxBuffered);

@@ -56,7 +56,7 @@ public static class ClusterProtocol
     public sealed record RegisterTrainer(string Name, int Slots, IActorRef Node) : IWireMessage;
 
     /// <summary>One log line of a node, as its log file would hold it.</summary>
-    public sealed record WireLogLine(DateTimeOffset Timestamp, string Level, string Source, string Message);
+    public sealed record WireLogLine(DateTimeOffset Timestamp, string Level, string Source, string Message, string? RunId = null, string? Stage = null, int? Trial = null);
 
     /// <summary>Log lines of runs and searches on a worker, sent to the host so its logs show every node's trials.</summary>
     public sealed record LogLines(string Node, ImmutableArray<WireLogLine> Lines) : IWireMessage;

@@ -51,7 +51,11 @@ public sealed record RunOutputs(
     TestReport? Report,
     string? ModelDirectory,
     string? MetricsFile,
-    ImmutableArray<string> Files);
+    ImmutableArray<string> Files,
+    RunMetrics? Metrics = null);
+
+/// <summary>The device asked for (or picked by <c>auto</c>) failed and training goes on on the CPU: the user is told, not only the log.</summary>
+public sealed record DeviceFellBack(string RunId, string Device, string Reason) : IRunEvent;
 
 public sealed record RunSucceeded(string RunId, RunOutputs Outputs, TimeSpan Elapsed) : IRunEvent;
 

@@ -77,6 +77,9 @@ public sealed record SearchTrialStarted(string SearchId, TrialSpec Trial) : ISea
 /// <summary>A trial ended: completed, failed, pruned or cancelled (<see cref="TrialRecord.Status"/>).</summary>
 public sealed record SearchTrialEnded(string SearchId, TrialRecord Record) : ISearchEvent;
 
+/// <summary>A running trial finished an epoch; <paramref name="Node"/> is the address of the actor system it trains in.</summary>
+public sealed record SearchTrialEpoch(string SearchId, int Trial, EpochMetrics Metrics, string Node) : ISearchEvent;
+
 public sealed record SearchRungDecided(string SearchId, RungDecision Decision) : ISearchEvent;
 
 /// <summary>The trials are done; the winner is being trained with the run pipeline and evaluated on the test split, once.</summary>

@@ -53,5 +53,5 @@ public sealed record ModelEvaluated(string RunId, TestReport Report);
 /// <summary>Save the model directory, <c>metrics.json</c> and <c>report.png</c>.</summary>
 public sealed record SaveRun(string RunId, string OutDir, RunArtifacts Artifacts, IActorRef ReplyTo) : IStageCommand;
 
-public sealed record RunSaved(string RunId, string ModelDirectory, string MetricsFile, ImmutableArray<string> Files);
+public sealed record RunSaved(string RunId, string ModelDirectory, string MetricsFile, ImmutableArray<string> Files, RunMetrics Metrics);
 

@@ -10,7 +10,7 @@ public sealed class ArtifactWriterActor : StageActor
     public ArtifactWriterActor() =>
         Stage<SaveRun>(
             Messages.Stage.Save,
-            c => RunFiles.Save(c.OutDir, c.Artifacts).Map(object (f) => new RunSaved(c.RunId, f.ModelDirectory, f.MetricsFile, f.Files)),
+            c => RunFiles.Save(c.OutDir, c.Artifacts).Map(object (f) => new RunSaved(c.RunId, f.ModelDirectory, f.MetricsFile, f.Files, f.Metrics)),
             e => $"wrote {string.Join(", ", ((RunSaved)e).Files)}");
 
     public static Props Props() => Akka.Actor.Props.Create(() => new ArtifactWriterActor());

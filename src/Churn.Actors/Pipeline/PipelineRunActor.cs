@@ -106,6 +106,7 @@ public sealed class PipelineRunActor : ReceiveActor
             StartTraining();
         });
         Receive<EpochCompleted>(m => _run.ReplyTo.Tell(m));
+        Receive<DeviceFellBack>(m => _run.ReplyTo.Tell(m));
         Receive<ModelTrained>(m =>
         {
             _state = _state with { Model = m.Model };
@@ -125,7 +126,7 @@ public sealed class PipelineRunActor : ReceiveActor
         {
             Completed($"wrote {string.Join(", ", m.Files)}");
             var files = (_state.Manifest is { } manifest ? PreparedFiles(manifest) : []).AddRange(m.Files);
-            Succeed(new RunOutputs(_state.Manifest, _state.Model, _state.Report, m.ModelDirectory, m.MetricsFile, files));
+            Succeed(new RunOutputs(_state.Manifest, _state.Model, _state.Report, m.ModelDirectory, m.MetricsFile, files, m.Metrics));
         });
         Receive<StageFailed>(m => Fail(m.Stage, m.Problem.ToString()));
         Receive<TrainingFailed>(m => Fail(Stage.Train, m.Problem.ToString()));
@@ -264,5 +265,5 @@ public sealed class PipelineRunActor : ReceiveActor
         Context.Stop(Self);
     }
 
-    private string Line(string message) => RunLog.Line(Id, _state.Stage, message);
+    private RunLogLine Line(string message) => RunLog.Line(Id, _state.Stage, message);
 }

@@ -77,6 +77,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             {
                 Journal(j => j.EpochRecorded(Id, m.Trial, m.Metrics));
                 _state = _state.Epoch(m.Trial, m.Metrics);
+                _start.ReplyTo.Tell(new SearchTrialEpoch(Id, m.Trial, m.Metrics, Sender.Path.Address.ToString()));
             }
         });
         Receive<TrialProtocol.Held>(m => Apply(_state.Held(m.Trial, m.Epoch)));
@@ -392,5 +393,5 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         }
     }
 
-    private string Line(string message) => RunLog.Line(Id, "search", message);
+    private RunLogLine Line(string message) => RunLog.Line(Id, "search", message);
 }

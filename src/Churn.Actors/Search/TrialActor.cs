@@ -32,6 +32,8 @@ public sealed class TrialActor : ReceiveActor
             _inSession = m.InSession;
             _run.ReplyTo.Tell(new TrialProtocol.EpochDone(Index, m.Metrics));
         });
+        // The trial's own trainer already logged it; the search reports the trial's outcome.
+        Receive<DeviceFellBack>(_ => { });
         Receive<TrainingHeld>(m =>
         {
             _waiting.Start();
@@ -83,7 +85,7 @@ public sealed class TrialActor : ReceiveActor
     {
         _clock.Start();
         var t = _run.Trial;
-        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, $"trial {Index + 1} (configuration {t.Configuration + 1}, seed {t.Replicate + 1}) started"));
+        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, trial: Index + 1, message: $"trial {Index + 1} (configuration {t.Configuration + 1}, seed {t.Replicate + 1}) started"));
         _trainer = _trainerFactory(Context);
         Context.Watch(_trainer);
         // Threads 0: the search has set torch's process-wide thread count once for all its trials.
@@ -99,7 +101,7 @@ public sealed class TrialActor : ReceiveActor
             return;
         }
         _ended = true;
-        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, $"trial {Index + 1} {message} in {Wall.TotalMilliseconds:F0} ms (and {_waiting.ElapsedMilliseconds} ms waiting at rungs)"));
+        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, trial: Index + 1, message: $"trial {Index + 1} {message} in {Wall.TotalMilliseconds:F0} ms (and {_waiting.ElapsedMilliseconds} ms waiting at rungs)"));
         _run.ReplyTo.Tell(report);
         Context.Stop(Self);
     }

@@ -150,5 +150,5 @@ public sealed class ModelActor : ReceiveActor
         Context.Stop(Self);
     }
 
-    private string Line(string message) => RunLog.Line(_request.RunId, Stage.Train, message);
+    private RunLogLine Line(string message) => RunLog.Line(_request.RunId, Stage.Train, message);
 }

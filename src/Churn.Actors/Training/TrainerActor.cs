@@ -128,6 +128,7 @@ public sealed class TrainerActor : ReceiveActor
         {
             var reason = failure is DeviceFailedException d ? d.Reason : $"{failure.GetType().Name}: {failure.Message}";
             _log.Warning(Line($"device '{_device}' failed: {reason}; falling back to cpu"));
+            _request.ReplyTo.Tell(new DeviceFellBack(_request.RunId, _device, reason));
             _device = "cpu";
             SpawnModel();
             return;
@@ -139,5 +140,5 @@ public sealed class TrainerActor : ReceiveActor
         Complete(new TrainingFailed(_request.RunId, epoch, new Problem($"epoch {epoch}: {cause}")));
     }
 
-    private string Line(string message) => RunLog.Line(_request?.RunId ?? "-", Stage.Train, message);
+    private RunLogLine Line(string message) => RunLog.Line(_request?.RunId ?? "-", Stage.Train, message);
 }

@@ -126,7 +126,7 @@ public sealed class ChurnServer : IAsyncDisposable
                 Listen(kestrel, host.Bind, host.Port);
             });
             builder.Services.AddRoutingCore();
-            var files = new JsonLinesLoggerProvider(config.Logs, LogLevel.Information);
+            var files = new JsonLinesLoggerProvider(config.Logs, LogLevel.Information, config.LogRetentionDays);
             var nodeLogs = clusterNode is null ? null : new NodeLogSink(files);
             builder.Services.AddChurn(builder.Logging, config, consoleLevel, host.MaxConcurrentRuns, store, trainerFactory, files: files, moreActors: akka =>
             {

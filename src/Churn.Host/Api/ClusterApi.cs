@@ -42,9 +42,8 @@ internal sealed partial class NodeLogSink(JsonLinesLoggerProvider files) : IClus
 {
     public void Write(string node, ClusterProtocol.WireLogLine line)
     {
-        var (runId, stage, message) = LogEntry.Fields(line.Message);
         var source = LocalRoot().Replace(line.Source, $"akka.tcp://{node}", 1);
-        files.Write(new LogEntry(line.Timestamp.ToUniversalTime(), line.Level, source, runId, stage, message, null));
+        files.Write(new LogEntry(line.Timestamp.ToUniversalTime(), line.Level, source, line.RunId, line.Stage, line.Message, null, LogEntry.NodeOf(source), line.Trial));
     }
 
     [GeneratedRegex(@"^akka://[^/]+")]

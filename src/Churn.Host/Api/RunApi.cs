@@ -174,9 +174,15 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
 
     private IResult Logs(string id, HttpRequest request)
     {
-        if (store.Get(id) is null)
+        if (store.Get(id) is not { } run)
         {
             return UnknownRun(id);
+        }
+
+        var limit = 1000;
+        if (request.Query["limit"].FirstOrDefault() is { } limitText && (!int.TryParse(limitText, out limit) || limit is < 1 or > 10_000))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "invalid query", "limit: expected a whole number from 1 to 10000", "limit");
         }
 
         var level = Microsoft.Extensions.Logging.LogLevel.Trace;
@@ -191,7 +197,8 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
         }
 
         var query = new LogQuery(id, request.Query["actor"].FirstOrDefault(), level);
-        return Results.Json(new RunLogs(id, [.. LogFiles.Read(config.Logs, query)]), JsonFormat.Options);
+        // Only the days since the run was queued, streamed; at most `limit` lines (the first ones).
+        return Results.Json(new RunLogs(id, [.. LogFiles.Read(config.Logs, query, limit, run.QueuedAt.AddDays(-1))]), JsonFormat.Options);
     }
 
     /// <summary>

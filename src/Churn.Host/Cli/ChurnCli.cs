@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Host.Configuration;
+using Churn.Host.Logging;
 using Churn.Host.Store;
 using Churn.Numerics;
 using Churn.Numerics.Evaluation;
@@ -19,7 +20,7 @@ public static class ChurnCli
 {
     public static int Fail(Problem problem)
     {
-        Console.Error.WriteLine($"churn: error: {problem}");
+        Console.Error.WriteLine($"churn: error: {ConsoleText.Printable(problem.ToString())}");
         return 1;
     }
 
@@ -132,10 +133,10 @@ public static class ChurnCli
         using var store = opened.Unwrap();
         var runId = EmbeddedRun.NewRunId();
         var recorded = store is null ? "not recorded (--no-store)" : $"recorded in {store.FilePath}";
-        Console.Error.WriteLine($"churn {verb}: run {runId}, {recorded}");
-        Console.Error.WriteLine(mode == RunMode.TrainFromNpz
+        Console.Error.WriteLine(ConsoleText.Printable($"churn {verb}: run {runId}, {recorded}"));
+        Console.Error.WriteLine(ConsoleText.Printable(mode == RunMode.TrainFromNpz
             ? $"churn train: {settings.NpzDir} -> {settings.OutDir}"
-            : $"churn {verb}: {settings.DataPath} -> {settings.OutDir}");
+            : $"churn {verb}: {settings.DataPath} -> {settings.OutDir}"));
 
         // libtorch takes a few hundred milliseconds to load; loading it while the data stages run hides that time.
         // Then, as training uses one core, the report renderer's first-use costs are paid on the other.
@@ -153,7 +154,10 @@ public static class ChurnCli
         Timing("process start to main", DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime);
         using var cancel = new CancellationTokenSource();
         using var signals = new CancelSignals("churn: cancelling…", cancel.Cancel);
-        var outcome = await EmbeddedRun.ExecuteAsync(runId, config, settings, store, verbose, ConsoleOutput.Progress, cancel.Token, Timing);
+        Task<IRunEvent> Run(Action<IRunEvent> onEvent) => EmbeddedRun.ExecuteAsync(runId, config, settings, store, verbose, onEvent, cancel.Token, Timing);
+        var outcome = LiveProgress.Wanted(json) && !verbose && mode != RunMode.Prepare
+            ? await LiveProgress.RunAsync(LiveProgress.Stderr(), settings.Model, Run)
+            : await Run(ConsoleOutput.Progress);
         if (torchLoad is not null)
         {
             Timing("libtorch load (in parallel with the data stages)", await torchLoad);
@@ -167,7 +171,8 @@ public static class ChurnCli
                 ConsoleOutput.PrepareSummary(s.Outputs);
                 return 0;
             case RunSucceeded s when json:
-                StandardOutput.Writer.WriteLine(JsonNode.Parse(File.ReadAllText(s.Outputs.MetricsFile!))!.ToJsonString());
+                // The metrics come with the run's result; metrics.json is the same object, written for the user.
+                StandardOutput.Writer.WriteLine(JsonSerializer.SerializeToNode(s.Outputs.Metrics, JsonFormat.Options)!.ToJsonString());
                 return 0;
             case RunSucceeded s:
                 ConsoleOutput.TrainingSummary(s.Outputs);

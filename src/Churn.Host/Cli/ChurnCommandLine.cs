@@ -175,7 +175,7 @@ public static class ChurnCommandLine
     /// <summary>A usage error found after parsing (e.g. a combination of options): printed like the parser's own, exit 2.</summary>
     public static int Usage(string message, string? verb = null)
     {
-        Console.Error.WriteLine($"churn: {message}");
+        Console.Error.WriteLine($"churn: {Logging.ConsoleText.Printable(message)}");
         Console.Error.WriteLine(verb is null ? "run 'churn --help' for the commands" : $"run 'churn {verb} --help' for its options");
         return 2;
     }
@@ -284,7 +284,7 @@ public static class ChurnCommandLine
         // "Required command was not provided" says nothing more than an unknown verb's own error does.
         foreach (var error in parse.Errors.Where(e => parse.Errors.Count == 1 || e.SymbolResult is not CommandResult || e.Message.Contains('\'', StringComparison.Ordinal)))
         {
-            Console.Error.WriteLine($"churn: {error.Message}");
+            Console.Error.WriteLine($"churn: {Logging.ConsoleText.Printable(error.Message)}");
         }
 
         foreach (var token in parse.UnmatchedTokens.Concat(parse.Errors.Select(e => e.Message).SelectMany(Quoted)).Distinct())

@@ -16,7 +16,10 @@ public static class ConsoleOutput
         switch (e)
         {
             case StageCompleted s:
-                Console.Error.WriteLine(string.Create(Invariant, $"  {s.Stage,-9} {s.Detail} ({s.Elapsed.TotalMilliseconds:F0} ms)"));
+                Console.Error.WriteLine(StageLine(s));
+                break;
+            case DeviceFellBack d:
+                Console.Error.WriteLine(Logging.ConsoleText.Printable(FallbackLine(d)));
                 break;
             case EpochCompleted m:
                 var x = m.Metrics;
@@ -24,6 +27,12 @@ public static class ConsoleOutput
                 break;
         }
     }
+
+    /// <summary>The one warning a device fallback gets on the console.</summary>
+    public static string FallbackLine(DeviceFellBack d) => $"churn: warning: device '{d.Device}' failed ({d.Reason}); training on the cpu instead";
+
+    /// <summary>A finished stage as one line: stage, detail, time.</summary>
+    public static string StageLine(StageCompleted s) => string.Create(Invariant, $"  {s.Stage,-9} {s.Detail} ({s.Elapsed.TotalMilliseconds:F0} ms)");
 
     public static void PrepareSummary(RunOutputs o) => PrepareSummary(o.Manifest!, o.Files);
 

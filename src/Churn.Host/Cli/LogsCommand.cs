@@ -32,9 +32,16 @@ public static class LogsCommand
                 Console.Error.WriteLine($"churn logs: no log files in {Path.GetFullPath(directory)}");
             }
 
+            var shown = 0;
             foreach (var entry in LogFiles.Read(directory, query))
             {
                 StandardOutput.Writer.WriteLine(entry.ToHumanLine(withDate: true));
+                shown++;
+            }
+
+            if (shown == 0 && query.RunId is { } runId && !LogFiles.Read(directory, new LogQuery(runId, null, LogLevel.Trace), limit: 1).Any())
+            {
+                return ChurnCli.Fail(new Problem($"no run or search '{runId}' in the logs", Path.GetFullPath(directory)));
             }
 
             return 0;

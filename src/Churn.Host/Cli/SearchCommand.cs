@@ -235,6 +235,31 @@ public static class SearchCommand
             var (relay, events) = EventRelay.Open<ISearchEvent>(system, "cli-search-relay");
             searches.Tell(new StartSearch(request, relay, resume));
             await using var registration = cancel.Token.Register(() => searches.Tell(new CancelSearch(request.SearchId)));
+            int Outcome(ISearchEvent? e)
+            {
+                switch (e)
+                {
+                    case SearchCompleted c:
+                        Report(c.Summary, json);
+                        return 0;
+                    case SearchCancelled c:
+                        Report(c.Summary, json);
+                        Console.Error.WriteLine($"churn: search cancelled; continue it with: churn search --resume {request.SearchId}");
+                        return 130;
+                    case SearchFailed f:
+                        Console.Error.WriteLine($"churn: error: search {f.SearchId}: {f.Reason}");
+                        return 1;
+                    default:
+                        Console.Error.WriteLine($"churn: error: the actor system stopped before search {request.SearchId} ended; continue it with: churn search --resume {request.SearchId}");
+                        return 1;
+                }
+            }
+
+            if (LiveProgress.Wanted(json) && !verbose)
+            {
+                return Outcome(await LiveProgress.SearchAsync(LiveProgress.Stderr(), request, events.ReadAllAsync(CancellationToken.None), SearchLiveView.Start(request)));
+            }
+
             var ended = 0;
             await foreach (var e in events.ReadAllAsync(CancellationToken.None))
             {
@@ -254,20 +279,11 @@ public static class SearchCommand
                     case SearchWinnerTraining w:
                         Console.Error.WriteLine($"  winner    configuration {w.Configuration + 1}: training it through the run pipeline for its model and its one test evaluation");
                         break;
-                    case SearchCompleted c:
-                        Report(c.Summary, json);
-                        return 0;
-                    case SearchCancelled c:
-                        Report(c.Summary, json);
-                        Console.Error.WriteLine($"churn: search cancelled; continue it with: churn search --resume {request.SearchId}");
-                        return 130;
-                    case SearchFailed f:
-                        Console.Error.WriteLine($"churn: error: search {f.SearchId}: {f.Reason}");
-                        return 1;
+                    case SearchCompleted or SearchCancelled or SearchFailed:
+                        return Outcome(e);
                 }
             }
-            Console.Error.WriteLine($"churn: error: the actor system stopped before search {request.SearchId} ended; continue it with: churn search --resume {request.SearchId}");
-            return 1;
+            return Outcome(null);
         }
         finally
         {

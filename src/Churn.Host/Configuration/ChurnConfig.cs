@@ -75,6 +75,7 @@ public sealed partial record ChurnConfig(
     HostSettings Host,
     string Logs,
     ImmutableArray<string> LogFeatures = default,
+    int LogRetentionDays = 14,
     DataLimits? Limits = null)
 {
     public const string DefaultFile = "churn.json";
@@ -98,6 +99,7 @@ public sealed partial record ChurnConfig(
         HostSettings? Host,
         string? Logs,
         JsonNode? LogFeatures = null,
+        int? LogRetentionDays = null,
         DataLimits? Limits = null);
 
     private static readonly JsonSerializerOptions ReadOptions = new(JsonFormat.Options)
@@ -220,12 +222,16 @@ public sealed partial record ChurnConfig(
         {
             return logError.Problem with { File = file, Column = "logFeatures" };
         }
+        if (dto.LogRetentionDays is < 1)
+        {
+            return Result.Fail<ChurnConfig>("must be a whole number of days from 1", file, null, "logRetentionDays");
+        }
         return Splitter.ParseRatios(dto.Split)
             .Bind(split => dto.Model.Validate().Map(model => (split, model)))
             .Match(
                 ok => Result.Ok(new ChurnConfig(
                     dto.Data, dto.Out, dto.Prefix, dto.Seed, dto.Balance, ok.split, dto.Stratify, dto.Device, ok.model, dto.Host ?? new HostSettings(), dto.Logs ?? "logs",
-                    logFeatures.Match(names => names, _ => []), dto.Limits)),
+                    logFeatures.Match(names => names, _ => []), dto.LogRetentionDays ?? 14, dto.Limits)),
                 problem => Result.Fail<ChurnConfig>(problem with { File = file, Column = problem.Column is null ? null : $"model.{problem.Column}".Replace("model.split", "split", StringComparison.Ordinal) }));
     }
 
@@ -260,6 +266,7 @@ public sealed partial record ChurnConfig(
         ["prefix"] = "a string",
         ["split"] = "a string like \"0.8,0.1,0.1\"",
         ["logs"] = "a string",
+        ["logRetentionDays"] = "a whole number of days",
     };
 
     private static string Expected(string type) => type switch

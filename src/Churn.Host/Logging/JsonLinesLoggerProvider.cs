@@ -1,25 +1,39 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace Churn.Host.Logging;
 
 /// <summary>
-/// Writes every log event as one JSON object per line to <c>&lt;dir&gt;/churn-&lt;date&gt;.jsonl</c>: timestamp, level,
-/// source (the actor path or logger name), run id, stage, message, exception (see <see cref="LogEntry"/>). Files roll daily and at
-/// <see cref="MaxBytes"/>; several processes may append to the same directory.
+/// Writes every log event as one JSON object per line (see <see cref="LogEntry"/>) to a file of this process's own:
+/// <c>&lt;dir&gt;/churn-&lt;date&gt;-p&lt;pid&gt;.jsonl</c>, rolled daily and at <see cref="MaxBytes"/>
+/// (<c>…-p&lt;pid&gt;-1.jsonl</c>). Any number of processes may share a logs directory: none appends to another's
+/// file, so no line is lost or spliced (appends from two processes to one file interleave once a line outgrows the
+/// pipe-atomic size). At start, files older than the retention (days) are deleted.
 /// </summary>
-/// <remarks><paramref name="keep"/>, when given, decides which entries are written (a worker leaves out the lines it sends to its host).</remarks>
-public sealed class JsonLinesLoggerProvider(string directory, LogLevel minimum, Func<LogEntry, bool>? keep = null) : ILoggerProvider
+/// <remarks>A <c>keep</c> function, when given, decides which entries are written (a worker leaves out the lines it sends to its host).</remarks>
+public sealed class JsonLinesLoggerProvider : ILoggerProvider
 {
     public const long MaxBytes = 32L * 1024 * 1024;
 
     private readonly Lock _gate = new();
+    private readonly LogLevel _minimum;
+    private readonly Func<LogEntry, bool>? _keep;
+    private readonly int _processId = Environment.ProcessId;
     private StreamWriter? _writer;
-    private string? _path;
+    private string? _day;
 
-    public string Directory { get; } = directory;
+    public JsonLinesLoggerProvider(string directory, LogLevel minimum, int retentionDays, Func<LogEntry, bool>? keep = null, DateTime? today = null)
+    {
+        Directory = directory;
+        _minimum = minimum;
+        _keep = keep;
+        LogFiles.Prune(directory, (today ?? DateTime.UtcNow).Date.AddDays(-retentionDays));
+    }
 
-    public ILogger CreateLogger(string categoryName) => new EntryLogger(Write, categoryName, minimum);
+    public string Directory { get; }
+
+    public ILogger CreateLogger(string categoryName) => new EntryLogger(Write, categoryName, _minimum);
 
     public void Dispose()
     {
@@ -32,7 +46,7 @@ public sealed class JsonLinesLoggerProvider(string directory, LogLevel minimum, 
 
     internal void Write(LogEntry entry)
     {
-        if (keep is not null && !keep(entry))
+        if (_keep is not null && !_keep(entry))
         {
             return;
         }
@@ -52,23 +66,23 @@ public sealed class JsonLinesLoggerProvider(string directory, LogLevel minimum, 
 
     private StreamWriter WriterFor(DateTime now)
     {
-        var daily = Path.Combine(Directory, $"churn-{now:yyyyMMdd}.jsonl");
-        if (_writer is not null && _path is not null && _path.StartsWith(daily[..^6], StringComparison.Ordinal) && _writer.BaseStream.Length < MaxBytes)
+        var day = now.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+        if (_writer is not null && _day == day && _writer.BaseStream.Length < MaxBytes)
         {
             return _writer;
         }
 
         _writer?.Dispose();
         System.IO.Directory.CreateDirectory(Directory);
-        var path = daily;
+        var path = Path.Combine(Directory, LogFiles.FileName(day, _processId, 0));
         for (var n = 1; File.Exists(path) && new FileInfo(path).Length >= MaxBytes; n++)
         {
-            path = Path.Combine(Directory, $"churn-{now:yyyyMMdd}-{n}.jsonl");
+            path = Path.Combine(Directory, LogFiles.FileName(day, _processId, n));
         }
 
         var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
         _writer = new StreamWriter(stream, new UTF8Encoding(false)) { AutoFlush = true };
-        _path = path;
+        _day = day;
         return _writer;
     }
 }

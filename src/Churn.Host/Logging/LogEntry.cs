@@ -8,7 +8,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Churn.Host.Logging;
 
-/// <summary>One log event as the JSON-lines files hold it and as <c>churn logs</c> and the HTTP API read it back.</summary>
+/// <summary>
+/// One log event as the JSON-lines files hold it and as <c>churn logs</c> and the HTTP API read it back. Run id,
+/// stage and trial are the event's own properties (see <see cref="Churn.Actors.RunLog"/>); the node is the actor
+/// system's address the source actor lives in.
+/// </summary>
 public sealed partial record LogEntry(
     DateTimeOffset Timestamp,
     string Level,
@@ -16,21 +20,28 @@ public sealed partial record LogEntry(
     string? RunId,
     string? Stage,
     string Message,
-    string? Exception)
+    string? Exception,
+    string? Node = null,
+    int? Trial = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
     /// The entry for one call to <see cref="ILogger.Log{TState}"/>. Akka.Hosting's logger-factory bridge logs every
     /// actor event under the category <c>Akka.Actor.ActorSystem</c>, with the actor path in the state's
-    /// <c>LogSource</c> (and the sender's in <c>ActorPath</c>), the event time in <c>Timestamp</c>, and a formatted
-    /// text that starts with <c>[LEVEL][time][Thread n][source] </c>. The source, time and bare message are lifted
-    /// out of those; other loggers keep their category as the source.
+    /// <c>LogSource</c>, the event time in <c>Timestamp</c> and the message template's properties beside them: a run
+    /// actor's <c>RunId</c>, <c>Stage</c>, <c>Trial</c> and <c>Message</c> (<see cref="Churn.Actors.RunLog.Template"/>).
+    /// Akka's own lines carry a formatted text that starts with <c>[LEVEL][time][Thread n][source] </c>; that prefix
+    /// is dropped. Other loggers keep their category as the source.
     /// </summary>
     public static LogEntry From<TState>(LogLevel level, string category, TState state, string formatted, Exception? exception, DateTimeOffset now)
     {
         string? logSource = null;
         string? actorPath = null;
+        string? runId = null;
+        string? stage = null;
+        string? text = null;
+        int? trial = null;
         var timestamp = now;
         if (state is IEnumerable<KeyValuePair<string, object?>> properties)
         {
@@ -50,13 +61,25 @@ public sealed partial record LogEntry(
                     case "Timestamp" when value is DateTime at:
                         timestamp = new DateTimeOffset(at.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(at, DateTimeKind.Utc) : at);
                         break;
+                    case Churn.Actors.RunLog.RunIdProperty:
+                        runId = value?.ToString();
+                        break;
+                    case Churn.Actors.RunLog.StageProperty:
+                        stage = value?.ToString();
+                        break;
+                    case Churn.Actors.RunLog.TrialProperty when int.TryParse(value?.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n):
+                        trial = n;
+                        break;
+                    case Churn.Actors.RunLog.MessageProperty:
+                        text = value?.ToString();
+                        break;
                 }
             }
         }
 
-        var message = formatted;
         var source = string.IsNullOrEmpty(logSource) ? actorPath ?? category : logSource;
-        if (logSource is not null && formatted.StartsWith('['))
+        var message = text ?? formatted;
+        if (text is null && logSource is not null && formatted.StartsWith('['))
         {
             var marker = $"[{logSource}]";
             var at = formatted.IndexOf(marker, StringComparison.Ordinal);
@@ -67,20 +90,23 @@ public sealed partial record LogEntry(
             }
         }
 
-        var (runId, stage, text) = Fields(message);
-        return new LogEntry(timestamp.ToUniversalTime(), level.ToString(), source, runId, stage, text, exception?.ToString());
+        return new LogEntry(timestamp.ToUniversalTime(), level.ToString(), source, runId, stage, message, exception?.ToString(), NodeOf(source), trial);
     }
 
-    /// <summary>Splits the <c>run=… stage=…</c> prefix every actor log line starts with into fields.</summary>
-    public static (string? RunId, string? Stage, string Message) Fields(string message)
+    /// <summary>The actor system's address in an actor path (<c>akka://churn</c>, <c>akka.tcp://churn@host:port</c>), or null for other sources.</summary>
+    public static string? NodeOf(string source)
     {
-        var match = RunPrefix().Match(message);
-        return match.Success
-            ? (match.Groups[1].Value, match.Groups[2].Value, message[match.Length..])
-            : (null, null, message);
+        var scheme = source.IndexOf("://", StringComparison.Ordinal);
+        if (!source.StartsWith("akka", StringComparison.Ordinal) || scheme < 0)
+        {
+            return null;
+        }
+
+        var slash = source.IndexOf('/', scheme + 3);
+        return slash < 0 ? source : source[..slash];
     }
 
-    /// <summary>One JSON object: timestamp, level, source, runId, stage, message, exception.</summary>
+    /// <summary>One JSON object: timestamp, level, source, runId, stage, message, exception, node, trial.</summary>
     public string ToJsonLine()
     {
         var buffer = new MemoryStream();
@@ -95,6 +121,16 @@ public sealed partial record LogEntry(
             json.WriteString("stage", Stage);
             json.WriteString("message", Message);
             json.WriteString("exception", Exception);
+            json.WriteString("node", Node);
+            if (Trial is { } trial)
+            {
+                json.WriteNumber("trial", trial);
+            }
+            else
+            {
+                json.WriteNull("trial");
+            }
+
             json.WriteEndObject();
         }
 
@@ -129,8 +165,10 @@ public sealed partial record LogEntry(
         var time = Timestamp.ToLocalTime().ToString(withDate ? "yyyy-MM-dd HH:mm:ss.fff" : "HH:mm:ss.fff", CultureInfo.InvariantCulture);
         var source = ActorSystemPrefix().Replace(Source, "");
         var run = RunId is null ? "" : $"run={RunId} stage={Stage} ";
-        var text = $"{time} {ShortLevel(Level),-5} {source}  {run}{Message}";
-        return Exception is null ? text : $"{text}{Environment.NewLine}{Exception}";
+        var trial = Trial is null ? "" : string.Create(CultureInfo.InvariantCulture, $"trial={Trial} ");
+        // Messages carry user-given strings (paths, ids): a control character must not forge a line or drive the terminal.
+        var text = ConsoleText.Printable($"{time} {ShortLevel(Level),-5} {source}  {run}{trial}{Message}");
+        return Exception is null ? text : $"{text}{Environment.NewLine}{ConsoleText.Printable(Exception, keepNewlines: true)}";
     }
 
     /// <summary>The level names <c>--level</c> and <c>?level=</c> accept, lowest first.</summary>
@@ -155,9 +193,6 @@ public sealed partial record LogEntry(
         "Critical" => "CRIT",
         _ => level.ToUpperInvariant(),
     };
-
-    [GeneratedRegex(@"^run=(\S+) stage=(\S+) ")]
-    private static partial Regex RunPrefix();
 
     [GeneratedRegex(@"^akka://[^/]+")]
     private static partial Regex ActorSystemPrefix();

@@ -27,37 +27,110 @@ public sealed partial record LogQuery(string? RunId, string? ActorGlob, LogLevel
     private static partial Regex SystemPrefix();
 }
 
-/// <summary>Reads the JSON-lines log files of a logs directory, oldest first, and follows them as they grow.</summary>
+/// <summary>
+/// Reads the JSON-lines log files of a logs directory, oldest first, and follows them as they grow. Each process writes
+/// files of its own (<see cref="JsonLinesLoggerProvider"/>); a day's files are read together in time order.
+/// </summary>
 public static partial class LogFiles
 {
-    /// <summary>The log files in write order: by day, then by roll number (<c>churn-20250101.jsonl</c> before <c>churn-20250101-1.jsonl</c>).</summary>
-    public static IReadOnlyList<string> Files(string directory)
+    /// <summary>The name of process <paramref name="processId"/>'s log file of <paramref name="day"/> (yyyyMMdd), roll <paramref name="roll"/>.</summary>
+    public static string FileName(string day, int processId, int roll) =>
+        string.Create(CultureInfo.InvariantCulture, $"churn-{day}-p{processId}{(roll == 0 ? "" : $"-{roll}")}.jsonl");
+
+    /// <summary>The log files in write order: by day, then by process, then by roll number.</summary>
+    public static IReadOnlyList<string> Files(string directory) => [.. Named(directory).Select(f => f.Path)];
+
+    private static List<(string Path, string Day)> Named(string directory)
     {
         if (!Directory.Exists(directory))
         {
             return [];
         }
 
-        return [.. Directory.EnumerateFiles(directory, "churn-*.jsonl")
-            .Select(path => (path, match: FileName().Match(Path.GetFileName(path))))
+        return Directory.EnumerateFiles(directory, "churn-*.jsonl")
+            .Select(path => (path, match: FileNamePattern().Match(Path.GetFileName(path))))
             .Where(f => f.match.Success)
             .OrderBy(f => f.match.Groups[1].Value, StringComparer.Ordinal)
-            .ThenBy(f => f.match.Groups[2].Success ? int.Parse(f.match.Groups[2].Value, CultureInfo.InvariantCulture) : 0)
-            .Select(f => f.path)];
+            .ThenBy(f => f.match.Groups[2].Success ? int.Parse(f.match.Groups[2].Value, CultureInfo.InvariantCulture) : -1)
+            .ThenBy(f => f.match.Groups[3].Success ? int.Parse(f.match.Groups[3].Value, CultureInfo.InvariantCulture) : 0)
+            .Select(f => (f.path, Day: f.match.Groups[1].Value))
+            .ToList();
     }
 
-    /// <summary>Every entry of <paramref name="directory"/> that <paramref name="query"/> matches, oldest first.</summary>
-    public static IEnumerable<LogEntry> Read(string directory, LogQuery query)
+    /// <summary>Deletes the log files of days before <paramref name="before"/>; a file another process still holds open goes when it closes it.</summary>
+    public static int Prune(string directory, DateTime before)
     {
-        foreach (var file in Files(directory))
+        var cutoff = before.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+        var deleted = 0;
+        foreach (var (path, day) in Named(directory).Where(f => string.CompareOrdinal(f.Day, cutoff) < 0))
         {
-            var (lines, _) = ReadFrom(file, 0);
-            foreach (var entry in lines.Select(LogEntry.Parse))
+            try
             {
-                if (entry is not null && query.Matches(entry))
+                File.Delete(path);
+                deleted++;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Another process's or a read-only file: it is tried again at the next start.
+            }
+        }
+
+        return deleted;
+    }
+
+    /// <summary>
+    /// Every entry of <paramref name="directory"/> that <paramref name="query"/> matches, oldest first, at most
+    /// <paramref name="limit"/>, from the days since <paramref name="since"/>. Files are streamed line by line and a
+    /// run's query skips other runs' lines before parsing them, so memory stays bounded by the matches.
+    /// </summary>
+    public static IEnumerable<LogEntry> Read(string directory, LogQuery query, int limit = int.MaxValue, DateTimeOffset? since = null)
+    {
+        var first = since?.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+        var marker = query.RunId is null ? null : $"\"runId\":{System.Text.Json.JsonSerializer.Serialize(query.RunId)}";
+        var returned = 0;
+        foreach (var day in Named(directory).Where(f => first is null || string.CompareOrdinal(f.Day, first) >= 0).GroupBy(f => f.Day))
+        {
+            var entries = new List<LogEntry>();
+            foreach (var (path, _) in day)
+            {
+                foreach (var line in Lines(path))
                 {
-                    yield return entry;
+                    if ((marker is null || line.Contains(marker, StringComparison.Ordinal)) && LogEntry.Parse(line) is { } entry && query.Matches(entry))
+                    {
+                        entries.Add(entry);
+                    }
                 }
+            }
+
+            foreach (var entry in entries.OrderBy(e => e.Timestamp))
+            {
+                if (returned++ >= limit)
+                {
+                    yield break;
+                }
+
+                yield return entry;
+            }
+        }
+    }
+
+    private static IEnumerable<string> Lines(string path)
+    {
+        StreamReader reader;
+        try
+        {
+            reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), Encoding.UTF8);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            yield break;
+        }
+
+        using (reader)
+        {
+            while (reader.ReadLine() is { } line)
+            {
+                yield return line;
             }
         }
     }
@@ -127,6 +200,6 @@ public static partial class LogFiles
         }
     }
 
-    [GeneratedRegex(@"^churn-(\d{8})(?:-(\d+))?\.jsonl$")]
-    private static partial Regex FileName();
+    [GeneratedRegex(@"^churn-(\d{8})(?:-p(\d+))?(?:-(\d+))?\.jsonl$")]
+    private static partial Regex FileNamePattern();
 }

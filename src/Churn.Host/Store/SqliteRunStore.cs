@@ -190,7 +190,7 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
             WHERE id = $id
             """,
             ("$id", runId), ("$status", status), ("$at", Time(at)), ("$stage", stage), ("$error", error),
-            ("$metrics", outputs?.MetricsFile is { } file ? ReadJson(file) : null),
+            ("$metrics", outputs?.Metrics is { } metrics ? JsonSerializer.SerializeToNode(metrics, JsonFormat.Options)?.ToJsonString(Compact) : null),
             ("$manifest", outputs?.Manifest is { } manifest ? JsonSerializer.Serialize(manifest, Compact) : null),
             // Full paths: a host must find the files of a run a command recorded from another working directory.
             ("$artifacts", outputs is null ? null : JsonSerializer.Serialize(outputs.Files.Select(Path.GetFullPath), Compact)));
@@ -345,19 +345,6 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
         r.IsDBNull(12) ? null : r.GetString(12));
 
     private static JsonNode? Json(SqliteDataReader r, int column) => r.IsDBNull(column) ? null : JsonNode.Parse(r.GetString(column));
-
-    /// <summary>The metrics file as compact JSON, or null when it cannot be read: the run's record matters more.</summary>
-    private static string? ReadJson(string file)
-    {
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(file))?.ToJsonString(Compact);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
-        {
-            return null;
-        }
-    }
 
     /// <summary>UTC with seven decimals, so that text order is time order.</summary>
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);

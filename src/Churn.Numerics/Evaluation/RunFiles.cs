@@ -20,7 +20,7 @@ public sealed record RunArtifacts(
     bool ScalerKnown = true);
 
 /// <summary>Where a run's files went.</summary>
-public sealed record SavedRun(string ModelDirectory, string MetricsFile, ImmutableArray<string> Files);
+public sealed record SavedRun(string ModelDirectory, string MetricsFile, ImmutableArray<string> Files, RunMetrics Metrics);
 
 /// <summary>The training part of <c>metrics.json</c>.</summary>
 public sealed record TrainingSummary(string Device, int EpochsRun, int BestEpoch, ImmutableArray<EpochMetrics> History);
@@ -82,11 +82,12 @@ public static class RunFiles
         {
             var metricsPath = Path.Combine(outDir, MetricsFileName);
             var reportPath = Path.Combine(outDir, ReportFileName);
-            var metrics = JsonSerializer.SerializeToUtf8Bytes(Metrics(artifacts), JsonFormat.Options);
+            var summary = Metrics(artifacts);
+            var metrics = JsonSerializer.SerializeToUtf8Bytes(summary, JsonFormat.Options);
             var chart = ReportChart.Render(artifacts.Model.History, artifacts.Report.Roc, artifacts.Report.Gains);
             return AtomicFile.Write(metricsPath, metrics)
                 .Bind(_ => AtomicFile.Write(reportPath, chart))
-                .Map(_ => new SavedRun(modelDir, metricsPath, [modelDir, metricsPath, reportPath]));
+                .Map(_ => new SavedRun(modelDir, metricsPath, [modelDir, metricsPath, reportPath], summary));
         });
     }
 

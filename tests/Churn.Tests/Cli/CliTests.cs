@@ -163,6 +163,9 @@ public class CliTests
         Assert.InRange(leftOut.GetProperty("calledNonBuyers").GetDouble(), 0.0, 1.0);
         Assert.InRange(leftOut.GetProperty("rocAucWithTest").GetDouble(), 0.5, 1.0);
         Assert.Equal(10, metrics.RootElement.GetProperty("gains").GetArrayLength());
+        // The result message carries the metrics; metrics.json, written for the user, holds the same object.
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(run.Stdout), System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "out", "metrics.json")))));
+        Assert.Single(run.Stdout.Trim().Split('\n'));
         Assert.True(File.Exists(Path.Combine(dir, "out", "report.png")));
         Assert.True(File.Exists(Path.Combine(dir, "out", "model", "model.json")));
 
@@ -297,5 +300,38 @@ public class CliTests
         Assert.Empty(result.Stdout);
         Assert.True(File.Exists(Path.Combine(outDir, "Audiobooks_data_train.npz")));
         Assert.False(File.Exists(Path.Combine(outDir, "metrics.json")));
+    }
+
+    [Fact]
+    public async Task A_device_that_fails_falls_back_to_the_cpu_with_one_warning_on_the_console()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "quick.json"), """{ "model": { "maxEpochs": 2 } }""");
+
+        var run = await ChurnProcess.RunAsync(dir, "run", "--data", TestPaths.BundledData, "--config", "quick.json", "--device", "cuda");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var warning = Assert.Single(run.Stderr.Split('\n'), l => l.Contains("warning", StringComparison.Ordinal));
+        Assert.StartsWith("churn: warning: device 'cuda' failed", warning, StringComparison.Ordinal);
+        Assert.Contains("training on the cpu", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task No_raw_akka_line_reaches_stderr()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var results = new List<ChurnResult>();
+        for (var i = 0; i < 4; i++)
+        {
+            results.Add(await ChurnProcess.RunAsync(dir, "run", "--data", "nope.csv"));
+        }
+
+        Assert.All(results, r =>
+        {
+            Assert.Equal(1, r.ExitCode);
+            Assert.DoesNotMatch(@"(?m)^\[(DEBUG|INFO|WARNING|ERROR)\]\[", r.Stderr);
+        });
+        Assert.True(Churn.Host.Cli.StandardOutput.IsAkkaLine("[INFO][12/01/2026 07:00:00.000Z][Thread 0004][CoordinatedShutdown (akka://churn)] Running CoordinatedShutdown"));
+        Assert.False(Churn.Host.Cli.StandardOutput.IsAkkaLine("[default: 0] churn: error: nope.csv: file not found"));
     }
 }

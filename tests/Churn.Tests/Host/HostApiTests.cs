@@ -119,6 +119,11 @@ public class HostApiTests
         Assert.All(lines, l => Assert.DoesNotContain("[INFO]", l["message"]!.GetValue<string>(), StringComparison.Ordinal));
         Assert.Contains(lines, l => l["stage"]!.GetValue<string>() == Stage.Write && l["message"]!.GetValue<string>().Contains("succeeded", StringComparison.Ordinal));
 
+        var firstTwo = await host.GetJsonAsync($"runs/{id}/logs?limit=2");
+        Assert.Equal([.. lines.Take(2).Select(l => l.ToJsonString())], firstTwo["lines"]!.AsArray().Select(l => l!.ToJsonString()));
+        using var badLimit = await host.Http.GetAsync($"runs/{id}/logs?limit=0", TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, badLimit.StatusCode);
+
         var coordinatorOnly = await host.GetJsonAsync($"runs/{id}/logs?actor=/user/runs/run-*&level=info");
         Assert.All(coordinatorOnly["lines"]!.AsArray(), l => Assert.StartsWith($"akka://churn/user/runs/run-{id}", l!["source"]!.GetValue<string>(), StringComparison.Ordinal));
     }

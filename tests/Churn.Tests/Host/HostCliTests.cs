@@ -109,6 +109,7 @@ public partial class HostCliTests
         var all = await Churn(host.Directory, null, "logs", "--run", id, "--dir", host.LogsDirectory);
         var loader = await Churn(host.Directory, null, "logs", "--run", id, "--dir", host.LogsDirectory, "--actor", "*/loader/*");
         var warnings = await Churn(host.Directory, null, "logs", "--run", id, "--dir", host.LogsDirectory, "--level", "warning");
+        var unknown = await Churn(host.Directory, null, "logs", "--run", "nope", "--dir", host.LogsDirectory);
 
         Assert.Equal(0, all.ExitCode);
         var lines = all.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -119,6 +120,9 @@ public partial class HostCliTests
         Assert.NotEmpty(loaderLines);
         Assert.All(loaderLines, l => Assert.Contains("/user/loader/", l, StringComparison.Ordinal));
         Assert.Equal("", warnings.Stdout);
+        Assert.Equal(0, warnings.ExitCode);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("no run or search 'nope'", unknown.Stderr, StringComparison.Ordinal);
     }
 
     /// <summary>The progress lines with their numbers blanked: which stages and epochs were reported, in order.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using Churn.Actors;
 using Churn.Host;
 using Churn.Host.Configuration;
 using Churn.Host.Logging;
@@ -38,32 +39,66 @@ public class LogLinesTests
         Assert.Equal("akka://churn/user/speaker", said.Source);
         Assert.Equal("load", said.Stage);
         Assert.Equal("said hello", said.Message);
+        Assert.Equal(4, said.Trial);
+        Assert.Equal("akka://churn", said.Node);
         Assert.Equal("Information", said.Level);
+        var line = File.ReadAllLines(LogFiles.Files(logs).Single()).Single(l => l.Contains("said hello", StringComparison.Ordinal));
+        using var json = System.Text.Json.JsonDocument.Parse(line);
+        Assert.Equal("r1", json.RootElement.GetProperty("runId").GetString());
+        Assert.Equal("load", json.RootElement.GetProperty("stage").GetString());
+        Assert.Equal(4, json.RootElement.GetProperty("trial").GetInt32());
         Assert.InRange(said.Timestamp, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow);
     }
 
     [Fact]
-    public void The_bridges_state_gives_the_source_and_time_and_its_prefix_is_dropped_from_the_message()
+    public void The_bridges_state_gives_source_time_and_the_run_fields_as_properties_never_from_the_text()
     {
-        // The shape of the state Akka.Hosting's bridge logs with: LogSource is the actor's path, ActorPath the sender's.
+        // The shape of the state Akka.Hosting's bridge logs with: the template's properties, LogSource (the actor's
+        // path), ActorPath (the sender's), Timestamp and Thread.
         var path = "akka://churn/user/runs/run-r1";
         KeyValuePair<string, object?>[] state =
         [
-            new("0", "x"),
+            new("RunId", "r1"),
+            new("Stage", "load"),
+            new("Trial", ""),
+            new("Message", "started x"),
             new("ActorPath", "akka://churn/deadLetters"),
             new("Timestamp", At),
             new("Thread", 8),
             new("LogSource", path),
-            new("{OriginalFormat}", "run=r1 stage=load started {0}"),
         ];
 
-        var entry = LogEntry.From(LogLevel.Information, "Akka.Actor.ActorSystem", state, $"[INFO][{At:O}][Thread 0008][{path}] run=r1 stage=load started x", null, At.AddHours(1));
+        var entry = LogEntry.From(LogLevel.Information, "Akka.Actor.ActorSystem", state, "r1loadstarted x", null, At.AddHours(1));
+        var akkasOwn = LogEntry.From(LogLevel.Information, "Akka.Actor.ActorSystem", state[4..], $"[INFO][{At:O}][Thread 0008][{path}] run=r9 stage=save restarted", null, At);
 
         Assert.Equal(path, entry.Source);
         Assert.Equal("r1", entry.RunId);
         Assert.Equal("load", entry.Stage);
+        Assert.Null(entry.Trial);
+        Assert.Equal("akka://churn", entry.Node);
         Assert.Equal("started x", entry.Message);
         Assert.Equal(At, entry.Timestamp);
+        Assert.Null(akkasOwn.RunId);
+        Assert.Equal("run=r9 stage=save restarted", akkasOwn.Message);
+    }
+
+    [Theory]
+    [InlineData("akka://churn/user/runs/run-1", "akka://churn")]
+    [InlineData("akka.tcp://churn@10.0.0.2:4053/user/trial-3", "akka.tcp://churn@10.0.0.2:4053")]
+    [InlineData("Microsoft.AspNetCore.Server.Kestrel", null)]
+    public void The_node_is_the_actor_systems_address(string source, string? node) => Assert.Equal(node, LogEntry.NodeOf(source));
+
+    [Fact]
+    public void Control_characters_in_a_message_are_escaped_on_the_console()
+    {
+        var entry = new LogEntry(At, "Information", "akka://churn/user/runs", "r1", "queue", "out /tmp/x\n12:00:00.000 ERROR forged\u001b[2J\u0007\u009b", "System.Exception: boom\n   at Here()\u001b[31m");
+
+        var line = entry.ToHumanLine(withDate: false);
+
+        Assert.Equal(3, line.Split('\n').Length);
+        Assert.DoesNotContain(line, c => char.IsControl(c) && c != '\n');
+        Assert.EndsWith("x\\n12:00:00.000 ERROR forged\\e[2J\\x07\\u009b", line.Split('\n')[0], StringComparison.Ordinal);
+        Assert.EndsWith("at Here()\\e[31m", line, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -115,22 +150,67 @@ public class LogLinesTests
     }
 
     [Fact]
-    public void Files_are_read_day_by_day_and_rolled_files_after_their_first()
+    public void A_days_files_of_several_processes_are_read_together_in_time_order_then_the_next_day()
     {
         var dir = TestPaths.NewTempDirectory();
-        foreach (var (name, message) in new[] { ("churn-20250102.jsonl", "3"), ("churn-20250101-1.jsonl", "2"), ("churn-20250101.jsonl", "1"), ("other.jsonl", "x") })
+        foreach (var (name, message, minute) in new[]
         {
-            File.WriteAllText(Path.Combine(dir, name), new LogEntry(At, "Information", "s", null, null, message, null).ToJsonLine() + "\n");
+            ("churn-20250102-p7.jsonl", "5", 0), ("churn-20250101-p9.jsonl", "2", 2), ("churn-20250101-p7-1.jsonl", "4", 4),
+            ("churn-20250101-p7.jsonl", "1", 1), ("churn-20250101-p9.jsonl", "3", 3), ("other.jsonl", "x", 0),
+        })
+        {
+            File.AppendAllText(Path.Combine(dir, name), new LogEntry(At.AddMinutes(minute), "Information", "s", null, null, message, null).ToJsonLine() + "\n");
         }
 
-        Assert.Equal(["1", "2", "3"], LogFiles.Read(dir, LogQuery.All).Select(e => e.Message));
+        Assert.Equal(["1", "2", "3", "4", "5"], LogFiles.Read(dir, LogQuery.All).Select(e => e.Message));
+        Assert.Equal(["1", "2"], LogFiles.Read(dir, LogQuery.All, limit: 2).Select(e => e.Message));
+        Assert.Equal(["5"], LogFiles.Read(dir, LogQuery.All, since: new DateTimeOffset(2025, 1, 2, 0, 0, 0, TimeSpan.Zero)).Select(e => e.Message));
+    }
+
+    [Fact]
+    public void Log_files_older_than_the_retention_are_deleted_when_a_process_starts_logging()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        string[] names = ["churn-20250101-p1.jsonl", "churn-20250109.jsonl", "churn-20250110-p2-3.jsonl", "churn-20250111-p3.jsonl", "notes.txt"];
+        foreach (var name in names)
+        {
+            File.WriteAllText(Path.Combine(dir, name), "{}\n");
+        }
+
+        using var provider = new JsonLinesLoggerProvider(dir, LogLevel.Information, retentionDays: 2, today: new DateTime(2025, 1, 12));
+
+        Assert.Equal(["churn-20250110-p2-3.jsonl", "churn-20250111-p3.jsonl", "notes.txt"], Directory.EnumerateFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Processes_sharing_a_logs_directory_lose_no_line_and_splice_none()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var runs = await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
+            Cli.ChurnProcess.RunAsync(dir, "prepare", "--data", TestPaths.BundledData, "--out", $"p{i}", "--seed", i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+        Assert.All(runs, r => Assert.True(r.ExitCode == 0, r.Stderr));
+        var files = LogFiles.Files(Path.Combine(dir, "logs"));
+        Assert.True(files.Count == 3, string.Join(", ", files.Select(Path.GetFileName)));
+        var lines = files.SelectMany(File.ReadAllLines).ToList();
+        Assert.All(lines, l => Assert.NotNull(LogEntry.Parse(l)));
+        var perRun = lines.Select(l => LogEntry.Parse(l)!).Where(e => e.RunId is not (null or "-")).GroupBy(e => e.RunId).ToList();
+        Assert.Equal(3, perRun.Count);
+        Assert.Single(perRun.Select(g => g.Count()).Distinct());
+        var entries = lines.Select(l => LogEntry.Parse(l)!).ToList();
+        Assert.All(entries.Where(e => e.Source.Contains("/user/runs/run-", StringComparison.Ordinal) || e.Source.Contains("/user/loader/", StringComparison.Ordinal)), e =>
+        {
+            Assert.False(string.IsNullOrEmpty(e.RunId), e.ToJsonLine());
+            Assert.False(string.IsNullOrEmpty(e.Stage), e.ToJsonLine());
+        });
+        Assert.All(perRun, g => Assert.Contains(g, e => e.Stage == Churn.Actors.Messages.Stage.Write && e.Message.Contains("succeeded", StringComparison.Ordinal)));
     }
 
     [Fact]
     public async Task Following_hands_over_lines_as_they_are_appended_but_not_half_written_ones()
     {
         var dir = TestPaths.NewTempDirectory();
-        var file = Path.Combine(dir, "churn-20250101.jsonl");
+        var file = Path.Combine(dir, "churn-20250101-p1.jsonl");
         File.WriteAllText(file, new LogEntry(At, "Information", "s", null, null, "first", null).ToJsonLine() + "\n");
         var seen = new List<string>();
         using var stop = new CancellationTokenSource();
@@ -164,7 +244,7 @@ public class LogLinesTests
             var log = Context.GetLogger();
             Receive<string>(m =>
             {
-                log.Info("run=r1 stage=load said {0}", m);
+                log.Info(RunLog.Line("r1", "load", $"said {m}", trial: 4));
                 Sender.Tell(m);
             });
         }
