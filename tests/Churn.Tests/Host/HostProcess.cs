@@ -33,7 +33,8 @@ internal sealed class HostProcess : IAsyncDisposable
         var port = FreePort();
 
         // The host may read and write every test's scratch directory and the bundled data, as the in-process test hosts do.
-        var settings = config is null ? new JsonObject() : JsonNode.Parse(await File.ReadAllTextAsync(config, TestContext.Current.CancellationToken))!.AsObject();
+        // A relative config is the host's, in its working directory.
+        var settings = config is null ? new JsonObject() : JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(directory, config), TestContext.Current.CancellationToken))!.AsObject();
         if (settings["host"] is not JsonObject host)
         {
             host = [];
