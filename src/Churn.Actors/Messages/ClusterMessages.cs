@@ -23,7 +23,10 @@ public static class NodeProtocol
     /// </summary>
     public sealed record SupplySplits(string SearchId, string Digest, Splits Splits) : IWireMessage;
 
-    /// <summary>Train one trial on the splits named <paramref name="Digest"/>; its reports go to <paramref name="Coordinator"/>.</summary>
+    /// <summary>
+    /// Train one trial on the splits named <paramref name="Digest"/>; its reports go to <paramref name="Coordinator"/>.
+    /// <paramref name="ClassWeights"/> (non-buyer, buyer) weight its loss for a search balanced <c>weighted</c>; empty otherwise.
+    /// </summary>
     public sealed record StartTrial(
         string SearchId,
         TrialSpec Trial,
@@ -31,7 +34,8 @@ public static class NodeProtocol
         DeviceChoice Device,
         ImmutableArray<int> HoldAfter,
         int Threads,
-        IActorRef Coordinator) : IWireMessage;
+        IActorRef Coordinator,
+        ImmutableArray<double> ClassWeights) : IWireMessage;
 
     /// <summary>What a coordinator may ask of a running trial.</summary>
     public enum TrialOrder

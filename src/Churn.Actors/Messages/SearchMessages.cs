@@ -103,7 +103,8 @@ public sealed record SearchSummary(
     string? ModelDirectory,
     ImmutableArray<string> Files,
     string? Note,
-    LeftOutCheck? WinnerLeftOut = null);
+    LeftOutCheck? WinnerLeftOut = null,
+    PopulationReport? WinnerPopulation = null);
 
 public sealed record SearchCompleted(string SearchId, SearchSummary Summary) : ISearchEvent;
 
@@ -112,7 +113,9 @@ public sealed record SearchCancelled(string SearchId, SearchSummary Summary) : I
 public sealed record SearchFailed(string SearchId, string Reason) : ISearchEvent;
 
 /// <summary>What a search coordinator gives one trial actor.</summary>
-public sealed record RunTrial(string SearchId, TrialSpec Trial, Splits Splits, DeviceChoice Device, ImmutableArray<int> HoldAfter, IActorRef ReplyTo);
+public sealed record RunTrial(
+    string SearchId, TrialSpec Trial, Splits Splits, DeviceChoice Device, ImmutableArray<int> HoldAfter, IActorRef ReplyTo,
+    ImmutableArray<double> ClassWeights = default);
 
 /// <summary>The trial protocol between a search coordinator and its trial actors.</summary>
 public static class TrialProtocol

@@ -24,7 +24,7 @@ public sealed record DataLoaded(string RunId, LoadedData Loaded);
 public sealed record LoadSplits(string RunId, string Directory, string Prefix, IActorRef ReplyTo, DataLimits? Limits = null, CancellationToken Cancel = default) : IStageCommand;
 
 /// <summary>The splits read back; <paramref name="ScalerKnown"/> is false for files with no recorded scaler (numpy's), taken as already standardized.</summary>
-public sealed record SplitsLoaded(string RunId, Splits Splits, ScalerParameters Scaler, string Source, string Sha256, bool ScalerKnown = true);
+public sealed record SplitsLoaded(string RunId, Splits Splits, ScalerParameters Scaler, string Source, string Sha256, BalanceStrategy Balance, ClassMix Mix, bool ScalerKnown = true);
 
 public sealed record BalanceData(string RunId, LoadedData Loaded, BalanceStrategy Strategy, ulong Seed, IActorRef ReplyTo) : IStageCommand;
 
@@ -43,7 +43,13 @@ public sealed record WriteDataset(string RunId, string Directory, string Prefix,
 public sealed record DatasetWritten(string RunId, PrepareManifest Manifest);
 
 /// <summary>Evaluate on the test split and, when the run balanced the data itself, on the non-buyers it left out.</summary>
-public sealed record EvaluateModel(string RunId, TrainedModel Model, Dataset Test, ImmutableArray<string> FeatureNames, ulong Seed, IActorRef ReplyTo, LeftOutSource? LeftOut = null) : IStageCommand;
+/// <summary>
+/// Evaluate a model on the test split; with <paramref name="Population"/> also calibrate it on the validation split and
+/// judge it on the population (the test rows plus those in <paramref name="LeftOut"/>).
+/// </summary>
+public sealed record EvaluateModel(
+    string RunId, TrainedModel Model, Dataset Test, ImmutableArray<string> FeatureNames, ulong Seed, IActorRef ReplyTo,
+    LeftOutSource? LeftOut = null, PopulationContext? Population = null) : IStageCommand;
 
 /// <summary>What the evaluator needs to find and scale the non-buyers balancing left out.</summary>
 public sealed record LeftOutSource(LoadedData Loaded, Balanced Balanced, ScalerParameters Scaler);

@@ -15,7 +15,7 @@ public sealed class LoaderActor : StageActor
             e => Describe(((DataLoaded)e).Loaded.Data.Counts()));
         Stage<LoadSplits>(
             Messages.Stage.Load,
-            c => SplitFiles.Read(c.Directory, c.Prefix, c.Limits, c.Cancel).Map(object (s) => new SplitsLoaded(c.RunId, s.Splits, s.Scaler, s.Source, s.Sha256, s.ScalerKnown)),
+            c => SplitFiles.Read(c.Directory, c.Prefix, c.Limits, c.Cancel).Map(object (s) => new SplitsLoaded(c.RunId, s.Splits, s.Scaler, s.Source, s.Sha256, s.Balance, s.Mix, s.ScalerKnown)),
             e => SplitterActor.Describe(((SplitsLoaded)e).Splits));
     }
 

@@ -40,6 +40,8 @@ public sealed class PipelineRunActor : ReceiveActor
         TrainedModel? Model = null,
         TestReport? Report = null,
         bool Cancelling = false,
+        BalanceStrategy? Balance = null,
+        ClassMix? Mix = null,
         bool ScalerKnown = true);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -69,7 +71,7 @@ public sealed class PipelineRunActor : ReceiveActor
         });
         Receive<DataBalanced>(m =>
         {
-            _state = _state with { Balanced = m.Balanced };
+            _state = _state with { Balanced = m.Balanced, Balance = m.Balanced.Strategy, Mix = m.Balanced.Mix };
             Completed($"{m.Balanced.After.Buyers} buyers + {m.Balanced.After.NonBuyers} non-buyers kept ({m.Balanced.Strategy.ToString().ToLowerInvariant()})");
             Begin(Stage.Scale, _stages.Scaler, new ScaleData(Id, m.Balanced, Settings.LogFeatures, Self));
         });
@@ -101,7 +103,7 @@ public sealed class PipelineRunActor : ReceiveActor
         });
         Receive<SplitsLoaded>(m =>
         {
-            _state = _state with { Splits = m.Splits, Scaler = m.Scaler, Source = m.Source, Sha256 = m.Sha256, ScalerKnown = m.ScalerKnown };
+            _state = _state with { Splits = m.Splits, Scaler = m.Scaler, Source = m.Source, Sha256 = m.Sha256, Balance = m.Balance, Mix = m.Mix, ScalerKnown = m.ScalerKnown };
             Completed(SplitterActor.Describe(m.Splits));
             StartTraining();
         });
@@ -113,7 +115,8 @@ public sealed class PipelineRunActor : ReceiveActor
             Completed($"{m.Model.EpochsRun} epochs on {m.Model.Device}, best epoch {m.Model.BestEpoch}");
             // Runs that balanced the data themselves know which customers it left out; runs from .npz files do not.
             var leftOut = _state.Loaded is { } loaded && _state.Balanced is { } balanced ? new LeftOutSource(loaded, balanced, _state.Scaler!) : null;
-            Begin(Stage.Evaluate, _stages.Evaluator, new EvaluateModel(Id, m.Model, _state.Splits!.Test, Schema.FeatureNames, Settings.Seed, Self, leftOut));
+            var population = new PopulationContext(_state.Splits!.Validation, _state.Mix ?? ClassMix.OfTraining(_state.Splits.Train), Settings.Campaign);
+            Begin(Stage.Evaluate, _stages.Evaluator, new EvaluateModel(Id, m.Model, _state.Splits.Test, Schema.FeatureNames, Settings.Seed, Self, leftOut, population));
         });
         Receive<ModelEvaluated>(m =>
         {
@@ -218,7 +221,9 @@ public sealed class PipelineRunActor : ReceiveActor
         // The network's matrices are too small for intra-op parallelism to pay off: one thread trains faster and
         // leaves the other cores to concurrent runs.
         var threads = Settings.Threads > 0 ? Settings.Threads : 1;
-        _trainer.Tell(new TrainModel(Id, _state.Splits!, Settings.Model, Settings.Device, (long)Settings.Seed, threads, Self));
+        var splits = _state.Splits!;
+        var weights = Balancer.LossWeights(_state.Balance ?? Settings.Balance, splits.Train);
+        _trainer.Tell(new TrainModel(Id, splits, Settings.Model, Settings.Device, (long)Settings.Seed, threads, Self, ClassWeights: weights));
     }
 
     private void Begin(string stage, IActorRef actor, object command)

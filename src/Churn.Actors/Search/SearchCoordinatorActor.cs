@@ -111,7 +111,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         Receive<RunSucceeded>(m =>
         {
             _log.Info(Line($"winner trained and evaluated on the test split: accuracy {m.Outputs.Report?.Test.Accuracy:F4}"));
-            Apply(_state.WinnerTrained(m.Outputs.Report?.Test, m.Outputs.Report?.LeftOut, m.Outputs.ModelDirectory));
+            Apply(_state.WinnerTrained(m.Outputs.Report?.Test, m.Outputs.Report?.LeftOut, m.Outputs.ModelDirectory, m.Outputs.Report?.Population));
         });
         Receive<RunFailed>(m => WinnerFailed($"the winner could not be trained again for its model: {m.Stage}: {m.Reason}"));
         Receive<RunCancelled>(_ =>
@@ -245,7 +245,8 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
                 break;
             case CoordinatorCommand.Place p:
                 Journal(j => j.TrialStarted(Id, p.Trial, DateTimeOffset.UtcNow, p.Node));
-                Node(p.Node)?.Tell(new NodeProtocol.StartTrial(Id, p.Trial, _digest, Request.Device, Request.Plan.Rungs, Request.ThreadsPerTrial, Self));
+                Node(p.Node)?.Tell(new NodeProtocol.StartTrial(
+                    Id, p.Trial, _digest, Request.Device, Request.Plan.Rungs, Request.ThreadsPerTrial, Self, Balancer.LossWeights(Request.Balance, _prepared!.Splits.Train)));
                 _start.ReplyTo.Tell(new SearchTrialStarted(Id, p.Trial));
                 break;
             case CoordinatorCommand.Continue c:
@@ -358,13 +359,13 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         return new SearchReport(
             Id, _state.Cancelled ? "cancelled" : "completed", Request.DataPath, Request.PrepareOptions, Request.Scheduler,
             Leaderboard.Rank(trials, _state.Search.Seeds), trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent,
-            _clock.Elapsed, wall, inSession, _state.WinnerTest, _state.ReportNote, _state.WinnerLeftOut);
+            _clock.Elapsed, wall, inSession, _state.WinnerTest, _state.ReportNote, _state.WinnerLeftOut, _state.WinnerPopulation);
     }
 
     private SearchSummary Summary(ImmutableArray<string> files)
     {
         var r = Report();
-        return new SearchSummary(r.Status, r.Leaderboard, r.Trials.Length, r.EpochsSpent, r.Elapsed, r.TrialWall, r.TrialInSession, _state.WinnerTest, _state.ModelDirectory, files, r.Note, _state.WinnerLeftOut);
+        return new SearchSummary(r.Status, r.Leaderboard, r.Trials.Length, r.EpochsSpent, r.Elapsed, r.TrialWall, r.TrialInSession, _state.WinnerTest, _state.ModelDirectory, files, r.Note, _state.WinnerLeftOut, _state.WinnerPopulation);
     }
 
     private SearchSnapshot Snapshot() =>

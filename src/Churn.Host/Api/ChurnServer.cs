@@ -62,6 +62,7 @@ public sealed class ChurnServer : IAsyncDisposable
             { Port: < 0 or > 65535 } => new Problem($"must be from 0 to 65535, got {host.Port}", Column: "host.port"),
             { MaxConcurrentRuns: < 1 or > 64 } => new Problem($"must be from 1 to 64, got {host.MaxConcurrentRuns}", Column: "host.maxConcurrentRuns"),
             { MaxRequestBytes: < 1024 } => new Problem($"must be at least 1024, got {host.MaxRequestBytes}", Column: "host.maxRequestBytes"),
+            { MaxScoreBytes: < 1024 or > 1L << 30 } => new Problem($"must be from 1024 to 1073741824, got {host.MaxScoreBytes}", Column: "host.maxScoreBytes"),
             { TrialSlots: < 0 or > 256 } => new Problem($"must be from 0 to 256, got {host.TrialSlots}", Column: "host.trialSlots"),
             _ when !IsBindable(host.Bind) => new Problem($"must be an IP address or 'localhost', got '{host.Bind}'", Column: "host.bind"),
             { ApiToken: { Length: > 0 } t } when t.Length < HostSettings.MinTokenLength =>
@@ -143,8 +144,10 @@ public sealed class ChurnServer : IAsyncDisposable
             app.UseRouting();
             new RequestGuard(host).Use(app);
             new RunApi(app.Services, store, defaults, config, paths).Map(app);
+            new TargetApi(store, config).Map(app);
             var searchApi = new SearchApi(app.Services, searchStore, config, paths);
             searchApi.Map(app);
+            new Dashboard.DashboardApi(store, searchStore, defaults).Map(app);
             new ClusterApi(app.Services).Map(app);
 
             // A search whose process died (this host, killed) picks up where it was once the actors run.

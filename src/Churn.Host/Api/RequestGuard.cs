@@ -77,10 +77,16 @@ internal sealed class RequestGuard
             $"requests from origin '{Printable(origin)}' are refused; list trusted origins in host.allowedOrigins", "Origin");
     }
 
-    /// <summary>With <c>host.apiToken</c> set, every endpoint but <c>/health</c> needs <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
+    /// <summary>
+    /// With <c>host.apiToken</c> set, every request needs <c>Authorization: Bearer &lt;token&gt;</c> but <c>/health</c> and
+    /// the reading of the dashboard's page and assets (which hold no data: the page asks the user for the token).
+    /// </summary>
     private IResult? CheckToken(HttpContext context)
     {
-        if (_host.ApiToken is not { Length: > 0 } token || context.Request.Path == "/health" || HasToken(context.Request, token))
+        var request = context.Request;
+        var isPublic = request.Path == "/health"
+            || ((HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) && Dashboard.DashboardApi.IsPublic(request.Path));
+        if (_host.ApiToken is not { Length: > 0 } token || isPublic || HasToken(request, token))
         {
             return null;
         }

@@ -257,6 +257,8 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["epochsSpent"] = s.Trials.Sum(t => t.History.Length),
             ["leaderboard"] = JsonSerializer.SerializeToNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds), JsonFormat.Options),
             ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
+            ["trialList"] = JsonSerializer.SerializeToNode(s.Trials.Select(SearchTrialView.From), JsonFormat.Options),
+            ["varied"] = JsonSerializer.SerializeToNode(Dashboard.DashboardCharts.Varied(s.Trials.Select(t => t.Spec.Config)), JsonFormat.Options),
             ["trialNodes"] = SearchFiles.TrialNodes(s.Trials),
             ["summary"] = s.Summary is null ? null : JsonNode.Parse(s.Summary),
             ["reason"] = s.Reason,
@@ -297,6 +299,18 @@ internal sealed record SearchLinks(string Self);
 
 /// <summary>The reply to <c>POST /searches</c>.</summary>
 internal sealed record SearchSubmitted(string Id, string Status, int Configurations, int Trials, string Out, SearchLinks Links);
+
+/// <summary>
+/// One trial as a search's page lists it: where it is, how far it got and its best and latest validation loss.
+/// <see cref="Node"/> is the node that trained it (null for this process).
+/// </summary>
+internal sealed record SearchTrialView(
+    int Index, int Configuration, int Replicate, long Seed, string Status, int Epochs, double? BestValidationLoss, double? LastValidationLoss, string? Reason, string? Node)
+{
+    public static SearchTrialView From(TrialRecord t) => new(
+        t.Spec.Index, t.Spec.Configuration, t.Spec.Replicate, t.Spec.Seed, SearchStore.StatusName(t.Status), t.History.Length,
+        t.History.IsEmpty ? null : t.History.Min(h => h.ValidationLoss), t.History.IsEmpty ? null : t.History[^1].ValidationLoss, t.Reason, t.Node);
+}
 
 /// <summary>The reply to <c>GET /searches</c>: newest first.</summary>
 internal sealed record SearchList(System.Collections.Immutable.ImmutableArray<SearchListing> Searches);

@@ -44,8 +44,7 @@ public static class PredictBenchmark
         var endToEnd = Median(repeats, () =>
         {
             var loaded = CustomerCsv.Load(csv, TargetPolicy.Optional).Unwrap().Data;
-            var (d, p) = PredictCommand.Score(artifact, loaded);
-            PredictCommand.Format(d.Ids, p);
+            PredictCommand.Format(artifact.Score(loaded, artifact.Calibration.PopulationRate is null ? 0.16 : null).Unwrap());
         });
 
         var inv = CultureInfo.InvariantCulture;

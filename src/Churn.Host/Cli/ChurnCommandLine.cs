@@ -75,6 +75,21 @@ public static class ChurnCommandLine
     public static readonly Option<string> Output = Text("--output", "CSV", "where to write the scores (default: stdout)", null);
     public static readonly Option<string> ScalerFile = Text("--scaler", "MANIFEST", "the manifest.json whose scaler standardizes the input (for a model trained from .npz files without one)", null);
     public static readonly Option<bool> ScaledInputs = Flag("--scaled-inputs", "the input is already standardized: score it as it is");
+    public static readonly Option<double> BaseRate = Share("--base-rate", "R", "the buying rate of the customers scored, when it differs from the model's population (a share between 0 and 1)");
+
+    // target
+    public static readonly Option<string> Contacts = Text("--output", "CSV", "where to write the contact list, campaign.png beside it (default: stdout, no chart)", null);
+    public static readonly Option<double> ContactCost = Amount("--contact-cost", "C", "what contacting one customer costs", Defaults?.Campaign.ContactCost, allowZero: true);
+    public static readonly Option<double> ConversionValue = Amount("--conversion-value", "V", "what a customer who buys again is worth", Defaults?.Campaign.ConversionValue, allowZero: false);
+    public static readonly Option<int> Budget = Whole("--budget", "N", "contact the N most likely buyers instead", null, 1);
+    public static readonly Option<double> Top = new("--top")
+    {
+        Description = "contact this share of customers, most likely buyers first, instead",
+        HelpName = "P%",
+        CustomParser = r => double.TryParse(r.Tokens[0].Value.TrimEnd('%'), NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) && percent > 0 && percent <= 100
+            ? percent / 100
+            : Error<double>(r, $"--top takes a percentage of customers above 0 and at most 100 (e.g. 20%), not '{r.Tokens[0].Value}'"),
+    };
 
     // search
     public static readonly Option<string> SearchOut = Text("--out", "DIR", "the output folder", Defaults is null ? null : Path.Combine(Defaults.Out, "search"));
@@ -192,9 +207,12 @@ public static class ChurnCommandLine
         var train = Verb("train", "train and evaluate from three .npz files (ours, or numpy's np.savez files)",
             [Npz, Prefix, Out, Seed, Config, Device, Json, Store, NoStore, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.TrainFromNpz));
-        var predict = Verb("predict", "score customers with a saved model",
-            [Model, Input, Output, ScalerFile, ScaledInputs, Verbose],
+        var predict = Verb("predict", "score customers with a saved model: P(buys again) for the model's population",
+            [Model, Input, Output, BaseRate, ScalerFile, ScaledInputs, Verbose],
             (p, c) => Task.FromResult(PredictCommand.Run(p)));
+        var target = Verb("target", "plan a campaign: whom to contact, the expected profit, campaign.png",
+            [Model, Input, Contacts, ContactCost, ConversionValue, Budget, Top, BaseRate, ScalerFile, ScaledInputs, Config, Json, Verbose],
+            (p, c) => Task.FromResult(TargetCommand.Run(p)));
         var search = Verb("search", "hyperparameter search, each trial an actor; writes leaderboard.csv, best.json and the winner's model",
             [Data, SearchOut, Space, Trials, Seeds, Parallel, Threads, Scheduler, Seed, Config, Resume, Store, NoStore, HostUrl, Token, Json, Verbose],
             (p, c) => SearchCommand.RunAsync(p));
@@ -212,7 +230,7 @@ public static class ChurnCommandLine
             [Store, Status, Limit, Config, Json, Verbose],
             (p, c) => Task.FromResult(RunsCommand.Run(p)));
 
-        var verbs = new[] { run, prepare, train, predict, search, host, worker, logs, runs };
+        var verbs = new[] { run, prepare, train, predict, target, search, host, worker, logs, runs };
         foreach (var verb in verbs)
         {
             root.Subcommands.Add(verb);
@@ -398,6 +416,33 @@ public static class ChurnCommandLine
                     r.AddError(string.Create(CultureInfo.InvariantCulture, $"{name} takes a whole number from {min} to {max}, not '{r.Tokens[0].Value}'"));
                 }
             });
+        }
+
+        return option;
+    }
+
+    private static Option<double> Share(string name, string helpName, string description) => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        CustomParser = r => double.TryParse(r.Tokens[0].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && v < 1
+            ? v
+            : Error<double>(r, $"{name} takes a share between 0 and 1 (exclusive), not '{r.Tokens[0].Value}'"),
+    };
+
+    private static Option<double> Amount(string name, string helpName, string description, double? defaultValue, bool allowZero)
+    {
+        var option = new Option<double>(name)
+        {
+            Description = description,
+            HelpName = helpName,
+            CustomParser = r => double.TryParse(r.Tokens[0].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && (v > 0 || (allowZero && v == 0))
+                ? v
+                : Error<double>(r, $"{name} takes a number {(allowZero ? "of at least 0" : "above 0")}, not '{r.Tokens[0].Value}'"),
+        };
+        if (defaultValue is { } d)
+        {
+            option.DefaultValueFactory = _ => d;
         }
 
         return option;

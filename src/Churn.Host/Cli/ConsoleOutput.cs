@@ -55,11 +55,12 @@ public static class ConsoleOutput
             o.Report?.Importance ?? [],
             o.Report?.Gains ?? [],
             o.Files,
-            o.Report?.LeftOut);
+            o.Report?.LeftOut,
+            o.Report?.Population);
 
     /// <summary>The same summary from a run's <c>metrics.json</c>, as a host reports it.</summary>
     public static void TrainingSummary(PrepareManifest? manifest, RunMetrics? metrics, IEnumerable<string> files) =>
-        TrainingSummary(manifest, metrics?.Training, metrics?.Test, metrics?.Importance ?? [], metrics?.Gains ?? [], files, metrics?.LeftOut);
+        TrainingSummary(manifest, metrics?.Training, metrics?.Test, metrics?.Importance ?? [], metrics?.Gains ?? [], files, metrics?.LeftOut, metrics?.Population);
 
     private static void TrainingSummary(
         PrepareManifest? manifest,
@@ -68,7 +69,8 @@ public static class ConsoleOutput
         ImmutableArray<FeatureImportance> importance,
         ImmutableArray<GainsRow> gains,
         IEnumerable<string> files,
-        LeftOutCheck? leftOut)
+        LeftOutCheck? leftOut,
+        PopulationReport? population)
     {
         if (manifest is { } m)
         {
@@ -86,8 +88,26 @@ public static class ConsoleOutput
             Row("training", $"{model.EpochsRun} epochs on {model.Device}, best epoch {model.BestEpoch}");
         }
 
+        if (population is { } p)
+        {
+            StandardOutput.Writer.WriteLine();
+            StandardOutput.Writer.WriteLine($"  on customers the model never saw: {p.Sample}");
+            foreach (var (label, value) in PopulationRows(p))
+            {
+                Row(label, value);
+            }
+            StandardOutput.Writer.WriteLine();
+            StandardOutput.Writer.WriteLine("  contact the top … of customers by probability to reach … of buyers (natural mix)");
+            foreach (var g in p.Gains.Take(5))
+            {
+                StandardOutput.Writer.WriteLine(string.Create(Invariant, $"    {g.ContactedShare,5:P0} -> {g.BuyersReachedShare,5:P0} (lift {g.Lift:F2})"));
+            }
+        }
+
         if (test is { } t)
         {
+            StandardOutput.Writer.WriteLine();
+            StandardOutput.Writer.WriteLine("  the recipe's figures on its test split (raw scores; half buyers when balanced: for comparison with the original notebook)");
             Row("test accuracy", t.Accuracy.ToString("F4", Invariant));
             Row("precision/recall/F1", $"{t.Precision:F4} / {t.Recall:F4} / {t.F1:F4}");
             Row("ROC AUC / log loss", $"{t.RocAuc:F4} / {t.LogLoss:F4}");
@@ -105,17 +125,33 @@ public static class ConsoleOutput
                 StandardOutput.Writer.WriteLine(string.Create(Invariant, $"    {f.Rank,2}. {f.Feature,-24} {f.AucDrop,8:F4}"));
             }
 
-            StandardOutput.Writer.WriteLine();
-            StandardOutput.Writer.WriteLine("  contact the top … of customers by score to reach … of buyers");
-            foreach (var g in gains.Take(5))
+            if (population is null)
             {
-                StandardOutput.Writer.WriteLine(string.Create(Invariant, $"    {g.ContactedShare,5:P0} -> {g.BuyersReachedShare,5:P0} (lift {g.Lift:F2})"));
+                StandardOutput.Writer.WriteLine();
+                StandardOutput.Writer.WriteLine("  contact the top … of test customers by score to reach … of buyers");
+                foreach (var g in gains.Take(5))
+                {
+                    StandardOutput.Writer.WriteLine(string.Create(Invariant, $"    {g.ContactedShare,5:P0} -> {g.BuyersReachedShare,5:P0} (lift {g.Lift:F2})"));
+                }
             }
 
             StandardOutput.Writer.WriteLine();
         }
 
         Files(files);
+    }
+
+    /// <summary>The population figures as label and value, for the console summary and the log.</summary>
+    public static IEnumerable<(string Label, string Value)> PopulationRows(PopulationReport p)
+    {
+        var c = p.Campaign;
+        var uncalibrated = p.Alternatives.TryGetValue("uncalibrated", out var u) ? u : null;
+        yield return ("ROC AUC / avg precision", string.Create(Invariant, $"{p.RocAuc:F4} / {p.AveragePrecision:F4}"));
+        yield return ("mean probability", string.Create(Invariant, $"{p.MeanProbability:F4} (buying rate {p.BuyingRate:F4})"));
+        yield return ("Brier / log loss", string.Create(Invariant, $"{p.Brier:F4} / {p.LogLoss:F4}"));
+        yield return ("calibration error", string.Create(Invariant, $"{p.CalibrationError:F4} ({p.Calibration.Method.ToString().ToLowerInvariant()}{(uncalibrated is null ? "" : $"; uncalibrated {uncalibrated.CalibrationError:F4}, Brier {uncalibrated.Brier:F4}")})"));
+        yield return ("campaign", string.Create(Invariant, $"cost {c.ContactCost:G} per contact, value {c.ConversionValue:G} per buyer: contact {c.ContactedShare:P1}, reach {c.BuyersReachedShare:P1} of buyers"));
+        yield return ("profit per 1,000", string.Create(Invariant, $"{c.ProfitPer1000:F0} (expected {c.ExpectedProfitPer1000:F0}; best cut-off {c.BestCutoffProfitPer1000:F0}; everyone {c.EveryoneProfitPer1000:F0}; at random {c.RandomProfitPer1000:F0})"));
     }
 
     /// <summary>One line on the non-buyers balancing left out, for a run's and a search winner's summary.</summary>

@@ -1,6 +1,6 @@
 using System.Buffers.Text;
-using System.Collections.Immutable;
 using System.CommandLine;
+using System.Globalization;
 using System.Text;
 using Churn.Numerics;
 using Churn.Numerics.Data;
@@ -10,11 +10,12 @@ namespace Churn.Host.Cli;
 
 /// <summary>
 /// <c>churn predict</c>: scores customers with a saved model. The input is validated like the training file (target
-/// optional); the model's stored scaler is applied before scoring.
+/// optional); the model's stored scaler is applied before scoring, and its calibration turns the network's score into
+/// P(buys again) for the population the model came from (or one with the rate <c>--base-rate</c> gives).
 /// </summary>
 public static class PredictCommand
 {
-    public const string Header = "customer_id,probability,predicted\n";
+    public const string Header = "customer_id,probability,uncalibrated,predicted\n";
 
     public static int Run(ParseResult parse)
     {
@@ -26,23 +27,20 @@ public static class PredictCommand
             return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));
         }
 
-        var scaledInputs = parse.GetValue(ChurnCommandLine.ScaledInputs);
-        var scalerFile = parse.GetValue(ChurnCommandLine.ScalerFile);
-        if (scaledInputs && scalerFile is not null)
+        var scaling = Scaling(parse);
+        if (scaling is { ScalerFile: not null, ScaledInputs: true })
         {
             return ChurnCommandLine.Usage("--scaler and --scaled-inputs exclude each other: give the scaler, or say the input needs none", "predict");
         }
 
-        var scored = ModelArtifact.Load(modelDir)
-            .Bind(artifact => WithScaler(artifact, modelDir, scalerFile, scaledInputs))
-            .Bind(artifact => CustomerCsv.Load(input, TargetPolicy.Optional, standardized: scaledInputs).Map(loaded => Score(artifact, loaded.Data)));
-        if (scored is Result<(Dataset Data, ImmutableArray<double> P)>.Error error)
+        var scored = Load(modelDir, input, BaseRate(parse), scaling);
+        if (scored is Result<CustomerScores>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
         }
 
-        var (data, probabilities) = scored.Unwrap();
-        var csv = Format(data.Ids, probabilities);
+        var scores = scored.Unwrap();
+        var csv = Format(scores);
         if (output is null)
         {
             using var stdout = Console.OpenStandardOutput();
@@ -55,10 +53,25 @@ public static class PredictCommand
             return ChurnCli.Fail(writeError.Problem);
         }
 
-        var buyers = probabilities.Count(p => p >= 0.5);
-        Console.Error.WriteLine($"churn predict: scored {probabilities.Length:N0} customers ({buyers:N0} predicted to buy again) -> {output}");
+        var p = scores.Probabilities;
+        Console.Error.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"churn predict: scored {p.Length:N0} customers: {p.Sum():N0} buyers expected (mean probability {(p.Length == 0 ? 0 : p.Average()):F4}), {p.Count(x => x >= 0.5):N0} at probability 0.5 or more -> {output}"));
         return 0;
     }
+
+    /// <summary><c>--base-rate R</c> (checked by the parser to lie in (0, 1)), or null when not given.</summary>
+    public static double? BaseRate(ParseResult parse) => parse.Given(ChurnCommandLine.BaseRate) ? parse.GetValue(ChurnCommandLine.BaseRate) : null;
+
+    /// <summary>How raw customer values become the model's inputs: the model's own scaler unless the user gives <c>--scaler</c> or <c>--scaled-inputs</c>.</summary>
+    public sealed record InputScaling(string? ScalerFile = null, bool ScaledInputs = false)
+    {
+        public static readonly InputScaling ModelsOwn = new();
+    }
+
+    /// <summary><c>--scaler MANIFEST</c> and <c>--scaled-inputs</c> as given (the verb refuses both at once).</summary>
+    public static InputScaling Scaling(ParseResult parse) =>
+        new(parse.GetValue(ChurnCommandLine.ScalerFile), parse.GetValue(ChurnCommandLine.ScaledInputs));
 
     /// <summary>
     /// The scaler to score with: the model's own; the one in <paramref name="scalerFile"/> (a <c>manifest.json</c> of
@@ -86,14 +99,30 @@ public static class PredictCommand
                 modelDir);
     }
 
-    /// <summary>Scales with the model's own scaler, then scores.</summary>
-    public static (Dataset Data, ImmutableArray<double> P) Score(ModelArtifact artifact, Dataset data) =>
-        (data, Scoring.Probabilities(artifact.Model, Scaler.Apply(artifact.Scaler, data.Inputs)));
+    /// <summary>
+    /// Loads the model and the customer file and scores every customer; a model without a scaler of its own refuses
+    /// raw customers unless <paramref name="scaling"/> gives one or says the inputs are standardized already.
+    /// </summary>
+    public static Result<CustomerScores> Load(string modelDir, string input, double? baseRate, InputScaling scaling) =>
+        ModelArtifact.Load(modelDir).Bind(artifact => Score(artifact, modelDir, input, baseRate, scaling));
 
-    /// <summary>One line per customer: id, probability (6 decimals), predicted class at 0.5.</summary>
-    public static byte[] Format(ImmutableArray<long> ids, ImmutableArray<double> probabilities)
+    /// <summary>Scores the customer file <paramref name="input"/> with a loaded model, as <see cref="Load"/> does.</summary>
+    public static Result<CustomerScores> Score(ModelArtifact model, string modelDir, string input, double? baseRate, InputScaling scaling) =>
+        WithScaler(model, modelDir, scaling.ScalerFile, scaling.ScaledInputs).Bind(artifact =>
+            CustomerCsv.Load(input, TargetPolicy.Optional, standardized: scaling.ScaledInputs).Bind(loaded =>
+                artifact.Score(loaded.Data, baseRate).Match(
+                    Result.Ok,
+                    problem => Result.Fail<CustomerScores>(problem with { File = problem.File ?? Path.Combine(modelDir, ModelArtifact.ManifestFile) }))));
+
+    /// <summary>
+    /// One line per customer: id, calibrated probability, the network's uncalibrated score (the original notebook's
+    /// output, for comparison), both with 6 decimals, and the class at probability 0.5.
+    /// </summary>
+    public static byte[] Format(CustomerScores scores)
     {
-        var buffer = new byte[Header.Length + (probabilities.Length * 40)];
+        var ids = scores.Customers.Ids;
+        var probabilities = scores.Probabilities;
+        var buffer = new byte[Header.Length + (probabilities.Length * 56)];
         var n = Encoding.ASCII.GetBytes(Header, buffer);
         var format = new System.Buffers.StandardFormat('F', 6);
         for (var i = 0; i < probabilities.Length; i++)
@@ -102,6 +131,9 @@ public static class PredictCommand
             n += w;
             buffer[n++] = (byte)',';
             Utf8Formatter.TryFormat(probabilities[i], buffer.AsSpan(n), out w, format);
+            n += w;
+            buffer[n++] = (byte)',';
+            Utf8Formatter.TryFormat(scores.Raw[i], buffer.AsSpan(n), out w, format);
             n += w;
             buffer[n++] = (byte)',';
             buffer[n++] = probabilities[i] >= 0.5 ? (byte)'1' : (byte)'0';

@@ -321,6 +321,14 @@ public static class SearchCommand
             Row("best configuration", string.Create(Invariant, $"#{best.Configuration + 1}: {Numerics.Search.Leaderboard.Describe(best.Config)}"));
             Row("validation loss", string.Create(Invariant, $"{best.MeanValidationLoss:F4} ± {best.StdValidationLoss:F4} over {best.SeedsDone} seeds"));
         }
+        if (s.WinnerPopulation is { } p)
+        {
+            Row("winner, population", $"{p.Sample}:");
+            foreach (var (label, value) in ConsoleOutput.PopulationRows(p))
+            {
+                Row($"  {label}", value);
+            }
+        }
         if (s.WinnerTest is { } t)
         {
             Row("winner on test", string.Create(Invariant, $"accuracy {t.Accuracy:F4}, ROC AUC {t.RocAuc:F4}, log loss {t.LogLoss:F4}"));

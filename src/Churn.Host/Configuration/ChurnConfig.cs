@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Churn.Actors;
 using Churn.Numerics;
 using Churn.Numerics.Data;
+using Churn.Numerics.Evaluation;
 using Churn.Numerics.Model;
 
 namespace Churn.Host.Configuration;
@@ -23,6 +24,7 @@ public sealed record HostSettings(
     int MaxConcurrentRuns = 1,
     string? ApiToken = null,
     long MaxRequestBytes = 65536,
+    long MaxScoreBytes = 16_777_216,
     string[]? DataRoots = null,
     string? OutputRoot = null,
     string[]? AllowedOrigins = null,
@@ -76,9 +78,13 @@ public sealed partial record ChurnConfig(
     string Logs,
     ImmutableArray<string> LogFeatures = default,
     int LogRetentionDays = 14,
+    CampaignEconomics? Campaign = null,
     DataLimits? Limits = null)
 {
     public const string DefaultFile = "churn.json";
+
+    /// <summary>What a contact costs and a returning buyer is worth: the campaign a run's population section plays and <c>churn target</c>'s default.</summary>
+    public CampaignEconomics Campaign { get; init; } = Campaign ?? CampaignEconomics.Default;
 
     /// <summary>Rows and bytes any command may read from one data file (<c>limits</c>).</summary>
     public DataLimits Limits { get; init; } = Limits ?? DataLimits.Default;
@@ -100,6 +106,7 @@ public sealed partial record ChurnConfig(
         string? Logs,
         JsonNode? LogFeatures = null,
         int? LogRetentionDays = null,
+        CampaignEconomics? Campaign = null,
         DataLimits? Limits = null);
 
     private static readonly JsonSerializerOptions ReadOptions = new(JsonFormat.Options)
@@ -126,7 +133,7 @@ public sealed partial record ChurnConfig(
 
     /// <summary>Run settings for this configuration; relative paths are resolved by the caller's working directory.</summary>
     public RunSettings ToRunSettings(RunMode mode, string? npzDir = null) =>
-        new(mode, ResolveData(Data), Out, Prefix, Seed, Balance, Split, Stratify, Model, Device, npzDir, LogFeatures: LogFeatures, Limits: Limits);
+        new(mode, ResolveData(Data), Out, Prefix, Seed, Balance, Split, Stratify, Model, Device, npzDir, LogFeatures: LogFeatures, Campaign: Campaign, Limits: Limits);
 
     /// <summary>
     /// The bundled data file is found from any working directory: a relative path that does not exist here is looked
@@ -222,6 +229,10 @@ public sealed partial record ChurnConfig(
         {
             return logError.Problem with { File = file, Column = "logFeatures" };
         }
+        if (dto.Campaign?.Check() is { } campaignProblem)
+        {
+            return campaignProblem with { File = file, Column = $"campaign.{campaignProblem.Column}" };
+        }
         if (dto.LogRetentionDays is < 1)
         {
             return Result.Fail<ChurnConfig>("must be a whole number of days from 1", file, null, "logRetentionDays");
@@ -231,7 +242,7 @@ public sealed partial record ChurnConfig(
             .Match(
                 ok => Result.Ok(new ChurnConfig(
                     dto.Data, dto.Out, dto.Prefix, dto.Seed, dto.Balance, ok.split, dto.Stratify, dto.Device, ok.model, dto.Host ?? new HostSettings(), dto.Logs ?? "logs",
-                    logFeatures.Match(names => names, _ => []), dto.LogRetentionDays ?? 14, dto.Limits)),
+                    logFeatures.Match(names => names, _ => []), dto.LogRetentionDays ?? 14, dto.Campaign, dto.Limits)),
                 problem => Result.Fail<ChurnConfig>(problem with { File = file, Column = problem.Column is null ? null : $"model.{problem.Column}".Replace("model.split", "split", StringComparison.Ordinal) }));
     }
 
@@ -276,10 +287,11 @@ public sealed partial record ChurnConfig(
         "System.Double" => "a number",
         "System.Boolean" => "true or false",
         "System.String" => "a string",
-        _ when type.EndsWith(".BalanceStrategy", StringComparison.Ordinal) => "\"first\" or \"random\"",
+        _ when type.EndsWith(".BalanceStrategy", StringComparison.Ordinal) => "\"first\", \"random\", \"none\" or \"weighted\"",
         _ when type.EndsWith(".DeviceChoice", StringComparison.Ordinal) => "\"auto\", \"cpu\", \"cuda\" or \"mps\"",
         _ when type.EndsWith(".Activation", StringComparison.Ordinal) => "\"relu\" or \"tanh\"",
-        _ when type.Contains("ModelConfig", StringComparison.Ordinal) || type.Contains("HostSettings", StringComparison.Ordinal) => "an object",
+        _ when type.Contains("ModelConfig", StringComparison.Ordinal) || type.Contains("HostSettings", StringComparison.Ordinal)
+            || type.Contains("CampaignEconomics", StringComparison.Ordinal) => "an object",
         _ => $"a {type[(type.LastIndexOf('.') + 1)..]}",
     };
 

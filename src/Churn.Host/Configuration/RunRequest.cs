@@ -10,7 +10,7 @@ namespace Churn.Host.Configuration;
 
 /// <summary>
 /// A run asked for: its mode and the run fields of <c>config/churn.json</c> it sets (data, out, prefix, seed, balance,
-/// split, stratify, logFeatures, device, model), in that file's shape. A <c>POST /runs</c> body, a <c>--config</c>
+/// split, stratify, logFeatures, device, model, campaign), in that file's shape. A <c>POST /runs</c> body, a <c>--config</c>
 /// file's run fields and the command line's flags all become this one record (<see cref="FromJson"/>,
 /// <see cref="Cli.ChurnCommandLine.RunFields"/>), and <see cref="Resolve"/> checks it, the same way for each. Fields it
 /// omits take the defaults it is resolved over. The run store keeps every run's configuration in this shape too.
@@ -20,7 +20,7 @@ public sealed partial record RunRequest
     public const string BodyField = "body";
 
     /// <summary>The fields a run request may set; anything else in a body is refused, naming the field.</summary>
-    public static readonly ImmutableArray<string> RunFields = ["data", "out", "prefix", "seed", "balance", "split", "stratify", "logFeatures", "device", "model"];
+    public static readonly ImmutableArray<string> RunFields = ["data", "out", "prefix", "seed", "balance", "split", "stratify", "logFeatures", "device", "model", "campaign"];
 
     private readonly JsonObject _fields;
 
@@ -186,6 +186,7 @@ public sealed partial record RunRequest
             ["logFeatures"] = JsonSerializer.SerializeToNode(settings.LogFeatures, JsonFormat.Options),
             ["device"] = JsonSerializer.SerializeToNode(settings.Device, JsonFormat.Options),
             ["model"] = JsonSerializer.SerializeToNode(settings.Model, JsonFormat.Options),
+            ["campaign"] = JsonSerializer.SerializeToNode(settings.Campaign, JsonFormat.Options),
         };
         if (settings.NpzDir is not null)
         {

@@ -7,7 +7,8 @@ public static class Balancer
 {
     /// <summary>
     /// Keeps every buyer (target 1) and as many non-buyers as there are buyers (all of them when there are fewer),
-    /// chosen by <paramref name="strategy"/>; the kept rows stay in file order. <paramref name="seed"/> is the run
+    /// chosen by <paramref name="strategy"/>; the kept rows stay in file order. <see cref="BalanceStrategy.None"/> and
+    /// <see cref="BalanceStrategy.Weighted"/> keep every row (the weighting happens in the loss). <paramref name="seed"/> is the run
     /// seed: the balancer draws from its own stream (<see cref="SeededRandom.BalanceStream"/>) so callers pass the
     /// same seed to every stage. Fails when the data has no targets or a class has no rows.
     /// </summary>
@@ -15,7 +16,7 @@ public static class Balancer
     {
         if (!Enum.IsDefined(strategy))
         {
-            return new Problem($"unknown balance strategy {(int)strategy}; use First or Random");
+            return new Problem($"unknown balance strategy {(int)strategy}; use First, Random, None or Weighted");
         }
         if (!data.HasTargets && data.Rows > 0)
         {
@@ -28,6 +29,11 @@ public static class Balancer
             return new Problem(
                 $"the data has no {missing}: {before.Buyers} buyers and {before.NonBuyers} non-buyers; both classes are needed",
                 Column: Schema.TargetColumn);
+        }
+
+        if (strategy is BalanceStrategy.None or BalanceStrategy.Weighted)
+        {
+            return Result.Ok(new Balanced(data, before, before, strategy, []));
         }
 
         var nonBuyerRows = new int[before.NonBuyers];
@@ -75,5 +81,20 @@ public static class Balancer
         }
         var balanced = DatasetRows.Select(data, rows);
         return Result.Ok(new Balanced(balanced, before, balanced.Counts(), strategy, leftOut.MoveToImmutable()));
+    }
+
+    /// <summary>
+    /// The loss weights (non-buyer, buyer) a balancing asks of training: for <see cref="BalanceStrategy.Weighted"/>
+    /// n / (2 n_class) of the training split, so both classes weigh alike (Keras' "balanced" class weights); empty
+    /// (the plain loss) for every other strategy or a split missing a class.
+    /// </summary>
+    public static ImmutableArray<double> LossWeights(BalanceStrategy strategy, Dataset train)
+    {
+        var counts = train.Counts();
+        if (strategy != BalanceStrategy.Weighted || counts.Buyers == 0 || counts.NonBuyers == 0)
+        {
+            return [];
+        }
+        return [counts.Total / (2.0 * counts.NonBuyers), counts.Total / (2.0 * counts.Buyers)];
     }
 }

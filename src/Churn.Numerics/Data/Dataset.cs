@@ -65,7 +65,7 @@ public enum TargetPolicy
     Optional,
 }
 
-/// <summary>How non-buyers are undersampled to the number of buyers.</summary>
+/// <summary>How the classes are balanced before training.</summary>
 public enum BalanceStrategy
 {
     /// <summary>The first N non-buyers in file order, as the original notebook does.</summary>
@@ -73,6 +73,29 @@ public enum BalanceStrategy
 
     /// <summary>N non-buyers drawn at random with the run's seed.</summary>
     Random,
+
+    /// <summary>Every customer, in the file's natural mix.</summary>
+    None,
+
+    /// <summary>Every customer, with a class-weighted loss that counts both classes equally (as Keras' <c>class_weight</c>).</summary>
+    Weighted,
+}
+
+/// <summary>
+/// The buyers' share that a model's loss effectively saw (<see cref="Training"/>) and the buyers' share of the
+/// customer file before balancing (<see cref="Population"/>, null when unknown): what turns the model's scores into
+/// probabilities for the population.
+/// </summary>
+public sealed record ClassMix(double Training, double? Population)
+{
+    /// <summary>The mix of a balancing: a class-weighted loss sees both classes equally; the others see the rows they kept.</summary>
+    public static ClassMix Of(BalanceStrategy strategy, ClassCounts before, ClassCounts after) =>
+        new(strategy == BalanceStrategy.Weighted ? 0.5 : Share(after), Share(before));
+
+    /// <summary>Splits of unknown origin (numpy's files): the training split's own mix, the population unknown.</summary>
+    public static ClassMix OfTraining(Dataset train) => new(Share(train.Counts()), null);
+
+    private static double Share(ClassCounts counts) => counts.Total == 0 ? 0.5 : (double)counts.Buyers / counts.Total;
 }
 
 /// <summary>
@@ -83,6 +106,8 @@ public enum BalanceStrategy
 public sealed record Balanced(Dataset Data, ClassCounts Before, ClassCounts After, BalanceStrategy Strategy, ImmutableArray<int> LeftOut = default)
 {
     public ImmutableArray<int> LeftOut { get; init; } = LeftOut.IsDefault ? [] : LeftOut;
+
+    public ClassMix Mix => ClassMix.Of(Strategy, Before, After);
 }
 
 /// <summary>

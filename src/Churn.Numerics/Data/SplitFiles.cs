@@ -2,8 +2,11 @@ using System.Security.Cryptography;
 
 namespace Churn.Numerics.Data;
 
-/// <summary>Three splits read back from <c>.npz</c> files, with the scaler that produced them when it is known.</summary>
-public sealed record SplitsRead(Splits Splits, ScalerParameters Scaler, bool ScalerKnown, string Source, string Sha256);
+/// <summary>
+/// Three splits read back from <c>.npz</c> files, with the scaler that produced them when it is known, and the
+/// balancing and class mix behind them (from the manifest; for numpy's files, no balancing and the training split's mix).
+/// </summary>
+public sealed record SplitsRead(Splits Splits, ScalerParameters Scaler, bool ScalerKnown, string Source, string Sha256, BalanceStrategy Balance, ClassMix Mix);
 
 /// <summary>Reads <c>&lt;prefix&gt;_train/_validation/_test.npz</c>, ours or the original notebook's.</summary>
 public static class SplitFiles
@@ -50,9 +53,10 @@ public static class SplitFiles
         var manifestPath = Path.Combine(directory, Preparation.ManifestFileName);
         if (File.Exists(manifestPath))
         {
-            return Preparation.ReadManifest(manifestPath).Map(m => new SplitsRead(splits, m.Scaler, true, directory, sha));
+            return Preparation.ReadManifest(manifestPath).Map(m => new SplitsRead(
+                splits, m.Scaler, true, directory, sha, m.Strategy, ClassMix.Of(m.Strategy, m.Before, m.After)));
         }
 
-        return Result.Ok(new SplitsRead(splits, Scaler.Identity(Schema.FeatureNames), false, directory, sha));
+        return Result.Ok(new SplitsRead(splits, Scaler.Identity(Schema.FeatureNames), false, directory, sha, BalanceStrategy.None, ClassMix.OfTraining(splits.Train)));
     }
 }

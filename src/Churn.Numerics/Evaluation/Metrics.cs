@@ -34,13 +34,26 @@ public sealed record RocPoint(double FalsePositiveRate, double TruePositiveRate)
 /// </summary>
 public sealed record LeftOutCheck(int Rows, double CalledNonBuyers, double RocAucWithTest);
 
-/// <summary>Everything the test split (and, when known, the customers balancing left out) says about a model.</summary>
+/// <summary>
+/// Everything the test split (and, when known, the customers balancing left out) says about a model. <see cref="Test"/>,
+/// <see cref="Gains"/> and <see cref="Roc"/> are the recipe's figures on the test split as it is (balanced, raw scores);
+/// <see cref="Population"/> judges the calibrated probabilities on customers the model never saw in the file's mix.
+/// </summary>
 public sealed record TestReport(
     ClassificationMetrics Test,
     ImmutableArray<FeatureImportance> Importance,
     ImmutableArray<GainsRow> Gains,
     ImmutableArray<RocPoint> Roc,
-    LeftOutCheck? LeftOut = null);
+    LeftOutCheck? LeftOut = null,
+    Calibration? Calibration = null,
+    PopulationReport? Population = null);
+
+/// <summary>
+/// What the evaluation needs to calibrate a model and judge it on the population: the validation split (the held-out
+/// rows the calibration is fitted on; training never learns from them), the class mix behind the splits, the campaign's
+/// economics and the calibration to fit.
+/// </summary>
+public sealed record PopulationContext(Dataset Validation, ClassMix Mix, CampaignEconomics Economics, CalibrationMethod Method = Calibration.DefaultMethod);
 
 public static class Metrics
 {
@@ -206,32 +219,61 @@ public static class Metrics
 
     /// <summary>
     /// The full test report of <paramref name="model"/> on <paramref name="test"/>; with <paramref name="leftOut"/>
-    /// (the non-buyers balancing dropped, scaled as the test split is) also the <see cref="LeftOutCheck"/>.
+    /// (the non-buyers balancing dropped, scaled as the test split is) also the <see cref="LeftOutCheck"/>. With
+    /// <paramref name="population"/> the model is calibrated on the validation split and judged on the population: the
+    /// test customers plus those left out, whose classes are then weighted to the file's mix. Neither training, early
+    /// stopping nor the calibration saw them, and each class in that sample is an unbiased sample of the class (all
+    /// buyers are kept and split at random; under random balancing the unseen non-buyers are a random subset of all).
     /// </summary>
-    public static TestReport Evaluate(TrainedModel model, Dataset test, ImmutableArray<string> featureNames, ulong seed, Dataset? leftOut = null)
+    public static TestReport Evaluate(
+        TrainedModel model, Dataset test, ImmutableArray<string> featureNames, ulong seed, Dataset? leftOut = null, PopulationContext? population = null)
     {
         RequireTargets(test);
         var probabilities = Scoring.Probabilities(model, test.Inputs);
+        var left = leftOut is { Rows: > 0 } rows ? rows : null;
+        var leftProbabilities = left is null ? [] : Scoring.Probabilities(model, left.Inputs);
+        Calibration? calibration = null;
+        PopulationReport? report = null;
+        if (population is not null)
+        {
+            var validation = population.Validation;
+            var validationScores = validation.Rows == 0 ? [] : Scoring.Probabilities(model, validation.Inputs);
+            var validationTargets = validation.Rows == 0 ? [] : validation.Targets;
+            var mix = population.Mix;
+            Calibration Fit(CalibrationMethod method) => Calibration.Fit(method, validationScores, validationTargets, mix.Training, mix.Population);
+            calibration = Fit(population.Method);
+            var scores = probabilities.AddRange(leftProbabilities);
+            var targets = test.Targets.AddRange(Enumerable.Repeat(0, left?.Rows ?? 0));
+            if (mix.Population is { } rate && targets.Contains(0) && targets.Contains(1))
+            {
+                var sample = left is null
+                    ? $"the {test.Rows:N0} test customers, weighted to the file's {rate:P1} buyers"
+                    : $"the {test.Rows:N0} test customers and the {left.Rows:N0} non-buyers balancing left out, weighted to the file's {rate:P1} buyers";
+                var others = new[] { CalibrationMethod.Prior, CalibrationMethod.Platt }.Where(m => m != calibration.Method).Select(Fit);
+                report = Population.Evaluate(sample, scores, targets, rate, calibration, others, population.Economics);
+            }
+        }
         return new TestReport(
             Classification(probabilities, test.Targets),
             PermutationImportance(model, test, featureNames, seed),
             Gains(probabilities, test.Targets),
             Roc(probabilities, test.Targets),
-            leftOut is { Rows: > 0 } rows ? LeftOut(model, rows, probabilities, test.Targets) : null);
+            left is null ? null : LeftOut(left.Rows, leftProbabilities, probabilities, test.Targets),
+            calibration,
+            report);
     }
 
-    private static LeftOutCheck LeftOut(TrainedModel model, Dataset leftOut, ImmutableArray<double> testProbabilities, ImmutableArray<int> testTargets)
+    private static LeftOutCheck LeftOut(int rows, ImmutableArray<double> probabilities, ImmutableArray<double> testProbabilities, ImmutableArray<int> testTargets)
     {
-        var probabilities = Scoring.Probabilities(model, leftOut.Inputs);
         var calledNonBuyers = probabilities.Count(p => p < 0.5);
         return new LeftOutCheck(
-            leftOut.Rows,
-            (double)calledNonBuyers / leftOut.Rows,
-            RocAuc(testProbabilities.AddRange(probabilities), testTargets.AddRange(Enumerable.Repeat(0, leftOut.Rows))));
+            rows,
+            (double)calledNonBuyers / rows,
+            RocAuc(testProbabilities.AddRange(probabilities), testTargets.AddRange(Enumerable.Repeat(0, rows))));
     }
 
     /// <summary>Mann–Whitney U over average ranks: the chance a random buyer scores above a random non-buyer, ties counting half.</summary>
-    private static double RocAuc(ImmutableArray<double> probabilities, ImmutableArray<int> targets)
+    public static double RocAuc(ImmutableArray<double> probabilities, ImmutableArray<int> targets)
     {
         var n = probabilities.Length;
         var order = new int[n];
@@ -270,7 +312,7 @@ public static class Metrics
         return (positiveRankSum - (positives * (positives + 1) / 2.0)) / (positives * (double)negatives);
     }
 
-    private static int[] DescendingOrder(ImmutableArray<double> probabilities)
+    internal static int[] DescendingOrder(ImmutableArray<double> probabilities)
     {
         var order = new int[probabilities.Length];
         for (var i = 0; i < order.Length; i++)

@@ -5,7 +5,10 @@ using SkiaSharp;
 
 namespace Churn.Numerics.Evaluation;
 
-/// <summary><c>report.png</c>: loss curves, ROC curve and cumulative gains side by side, as PNG bytes.</summary>
+/// <summary>
+/// <c>report.png</c>: loss curves, ROC curve and cumulative gains, and for a model judged on its population the
+/// reliability diagram and the campaign's profit curve there; <c>campaign.png</c> for a planned campaign. PNG bytes.
+/// </summary>
 public static class ReportChart
 {
     private const int PanelWidth = 560;
@@ -19,22 +22,98 @@ public static class ReportChart
     /// </summary>
     public static void WarmUp() => Render([new EpochMetrics(1, 1, 0.5, 1, 0.5)], [new RocPoint(0, 0), new RocPoint(1, 1)], []);
 
-    public static byte[] Render(ImmutableArray<EpochMetrics> history, ImmutableArray<RocPoint> roc, ImmutableArray<GainsRow> gains)
+    public static byte[] Render(ImmutableArray<EpochMetrics> history, ImmutableArray<RocPoint> roc, ImmutableArray<GainsRow> gains, PopulationReport? population = null)
     {
-        var panels = new[] { LossPanel(history), RocPanel(roc), GainsPanel(gains) };
-        var info = new SKImageInfo(PanelWidth * panels.Length, Height);
+        if (population is not { } p)
+        {
+            return Compose(1, LossPanel(history), RocPanel(roc), GainsPanel(gains.Select(g => (g.ContactedShare, g.BuyersReachedShare)), "Cumulative gains (test)"));
+        }
+        return Compose(
+            2,
+            LossPanel(history),
+            RocPanel(roc),
+            GainsPanel(p.Gains.Select(g => (g.ContactedShare, g.BuyersReachedShare)), "Cumulative gains (natural mix)"),
+            ReliabilityPanel(p.Reliability),
+            ProfitPanel(p.ProfitCurve, p.Campaign.ContactedShare, $"Campaign profit per 1,000 customers (cost {p.Campaign.ContactCost:G}, value {p.Campaign.ConversionValue:G})"));
+    }
+
+    /// <summary><c>campaign.png</c>: expected profit and buyers reached against the share contacted, the plan's point marked.</summary>
+    public static byte[] Campaign(ImmutableArray<CurvePoint> curve, double chosenShare) =>
+        Compose(1, ProfitPanel(curve, chosenShare, "Expected profit"), ReachedPanel(curve, chosenShare));
+
+    /// <summary>Panels on a grid of <paramref name="rows"/> rows, filled row by row.</summary>
+    private static byte[] Compose(int rows, params Plot[] panels)
+    {
+        var columns = (panels.Length + rows - 1) / rows;
+        var info = new SKImageInfo(PanelWidth * columns, Height * rows);
         using var surface = SKSurface.Create(info);
         surface.Canvas.Clear(SKColors.White);
         // A plot clears the whole canvas it renders on, so each panel is drawn alone and then placed.
         for (var i = 0; i < panels.Length; i++)
         {
             using var panel = SKBitmap.Decode(panels[i].GetImageBytes(PanelWidth, Height, ImageFormat.Png));
-            surface.Canvas.DrawBitmap(panel, i * PanelWidth, 0);
+            surface.Canvas.DrawBitmap(panel, i % columns * PanelWidth, i / columns * Height);
         }
 
         using var image = surface.Snapshot();
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
         return png.ToArray();
+    }
+
+    private static Plot ReliabilityPanel(ImmutableArray<ReliabilityBin> bins)
+    {
+        var plot = new Plot();
+        Line(plot, Unit, Unit, "perfectly calibrated");
+        var scatter = plot.Add.Scatter(bins.Select(b => b.MeanPredicted).ToArray(), bins.Select(b => b.Observed).ToArray());
+        scatter.LegendText = "model (one point per bin of 0.1)";
+        scatter.MarkerSize = 7;
+        scatter.LineWidth = 2;
+        plot.Title("Reliability (natural mix)");
+        plot.XLabel("predicted probability");
+        plot.YLabel("observed buying rate");
+        plot.Axes.SetLimits(0, 1, 0, 1);
+        plot.ShowLegend(Alignment.UpperLeft);
+        return plot;
+    }
+
+    private static Plot ProfitPanel(ImmutableArray<CurvePoint> curve, double chosenShare, string title)
+    {
+        var plot = new Plot();
+        var xs = curve.Select(c => c.ContactedShare * 100).ToArray();
+        Line(plot, xs, curve.Select(c => c.Profit).ToArray(), "by probability");
+        Mark(plot, curve, chosenShare, c => c.Profit);
+        plot.Title(title);
+        plot.XLabel("% of customers contacted");
+        plot.YLabel("profit");
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot;
+    }
+
+    private static Plot ReachedPanel(ImmutableArray<CurvePoint> curve, double chosenShare)
+    {
+        var plot = new Plot();
+        Line(plot, Percent, Percent, "random contact");
+        Line(plot, curve.Select(c => c.ContactedShare * 100).ToArray(), curve.Select(c => c.BuyersReachedShare * 100).ToArray(), "by probability");
+        Mark(plot, curve, chosenShare, c => c.BuyersReachedShare * 100);
+        plot.Title("Expected buyers reached");
+        plot.XLabel("% of customers contacted");
+        plot.YLabel("% of expected buyers reached");
+        plot.Axes.SetLimits(0, 100, 0, 100);
+        plot.ShowLegend(Alignment.LowerRight);
+        return plot;
+    }
+
+    /// <summary>The plan's point: the curve's point nearest to the share it contacts.</summary>
+    private static void Mark(Plot plot, ImmutableArray<CurvePoint> curve, double share, Func<CurvePoint, double> y)
+    {
+        if (curve.IsDefaultOrEmpty)
+        {
+            return;
+        }
+        var nearest = curve.MinBy(c => Math.Abs(c.ContactedShare - share))!;
+        var marker = plot.Add.Marker(share * 100, y(nearest));
+        marker.Size = 12;
+        marker.LegendText = $"the plan: {share * 100:F1} % contacted";
     }
 
     private static Plot LossPanel(ImmutableArray<EpochMetrics> history)
@@ -63,14 +142,14 @@ public static class ReportChart
         return plot;
     }
 
-    private static Plot GainsPanel(ImmutableArray<GainsRow> gains)
+    private static Plot GainsPanel(IEnumerable<(double Contacted, double Reached)> gains, string title)
     {
         var plot = new Plot();
-        var contacted = gains.Select(g => g.ContactedShare * 100).Prepend(0.0).ToArray();
-        var reached = gains.Select(g => g.BuyersReachedShare * 100).Prepend(0.0).ToArray();
+        var contacted = gains.Select(g => g.Contacted * 100).Prepend(0.0).ToArray();
+        var reached = gains.Select(g => g.Reached * 100).Prepend(0.0).ToArray();
         Line(plot, Percent, Percent, "random contact");
         Line(plot, contacted, reached, "by model score");
-        plot.Title("Cumulative gains (test)");
+        plot.Title(title);
         plot.XLabel("% of customers contacted");
         plot.YLabel("% of buyers reached");
         plot.Axes.SetLimits(0, 100, 0, 100);

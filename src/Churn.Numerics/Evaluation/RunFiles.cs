@@ -27,13 +27,16 @@ public sealed record TrainingSummary(string Device, int EpochsRun, int BestEpoch
 
 /// <summary>
 /// <c>metrics.json</c>: everything here is a function of data, seed and configuration, so two runs with the same
-/// inputs write the same bytes.
+/// inputs write the same bytes. <see cref="Population"/> comes first: the model's calibrated probabilities on
+/// customers it never saw, in the file's natural mix. <see cref="Test"/> is the original recipe's figure on its
+/// balanced test split, kept for comparison.
 /// </summary>
 public sealed record RunMetrics(
     string Source,
     string DataSha256,
     ulong Seed,
     SplitSizes Splits,
+    PopulationReport? Population,
     ModelConfig Model,
     ClassificationMetrics Test,
     ImmutableArray<FeatureImportance> Importance,
@@ -56,6 +59,7 @@ public static class RunFiles
             a.DataSha256,
             a.Seed,
             splits,
+            a.Report.Population,
             a.Model.Config,
             a.Report.Test,
             a.Report.Importance,
@@ -77,14 +81,15 @@ public static class RunFiles
 
         var modelDir = Path.Combine(outDir, ModelDirectoryName);
         var artifact = new ModelArtifact(
-            artifacts.Model, artifacts.Scaler, artifacts.FeatureNames, artifacts.Report.Test, artifacts.DataSha256, (long)artifacts.Seed, Versions(), artifacts.ScalerKnown);
+            artifacts.Model, artifacts.Scaler, artifacts.FeatureNames, artifacts.Report.Test, artifacts.DataSha256, (long)artifacts.Seed, Versions(),
+            artifacts.Report.Calibration ?? Calibration.Prior(0.5, null), artifacts.ScalerKnown);
         return ModelArtifact.Save(modelDir, artifact).Bind(_ =>
         {
             var metricsPath = Path.Combine(outDir, MetricsFileName);
             var reportPath = Path.Combine(outDir, ReportFileName);
             var summary = Metrics(artifacts);
             var metrics = JsonSerializer.SerializeToUtf8Bytes(summary, JsonFormat.Options);
-            var chart = ReportChart.Render(artifacts.Model.History, artifacts.Report.Roc, artifacts.Report.Gains);
+            var chart = ReportChart.Render(artifacts.Model.History, artifacts.Report.Roc, artifacts.Report.Gains, artifacts.Report.Population);
             return AtomicFile.Write(metricsPath, metrics)
                 .Bind(_ => AtomicFile.Write(reportPath, chart))
                 .Map(_ => new SavedRun(modelDir, metricsPath, [modelDir, metricsPath, reportPath], summary));

@@ -11,11 +11,16 @@ using TorchSharp;
 
 namespace Churn.Numerics.Model;
 
+/// <summary>Customers scored by a model: the network's raw score and the calibrated P(buys again).</summary>
+public sealed record CustomerScores(Dataset Customers, ImmutableArray<double> Raw, ImmutableArray<double> Probabilities);
+
 /// <summary>
 /// A saved model: weights in TorchSharp's format (<c>weights.dat</c>) plus <c>model.json</c> with the architecture,
-/// hyperparameters, feature names, scaler, metrics, data SHA-256, seed and versions. <see cref="ScalerKnown"/> is
-/// false for a model trained from <c>.npz</c> files that recorded no scaler: it was trained on inputs someone else
-/// standardized, and <see cref="Scaler"/> is the identity, so raw customer data must not be scored with it as it is.
+/// hyperparameters, feature names, scaler, metrics, data SHA-256, seed, versions and the <see cref="Calibration"/>
+/// that turns its scores into probabilities for its population (the class mix it was trained on and the mix of the
+/// customer file it came from). <see cref="ScalerKnown"/> is false for a model trained from <c>.npz</c> files that
+/// recorded no scaler: it was trained on inputs someone else standardized, and <see cref="Scaler"/> is the identity,
+/// so raw customer data must not be scored with it as it is.
 /// </summary>
 public sealed record ModelArtifact(
     TrainedModel Model,
@@ -25,10 +30,26 @@ public sealed record ModelArtifact(
     string DataSha256,
     long Seed,
     ImmutableDictionary<string, string> Versions,
+    Calibration Calibration,
     bool ScalerKnown = true)
 {
     public const string WeightsFile = "weights.dat";
     public const string ManifestFile = "model.json";
+
+    /// <summary>
+    /// Scores raw customer rows (as read from a customer file): the model's own scaler, the network's raw score, then
+    /// the calibration, shifted to <paramref name="baseRate"/> when given. A problem when the model cannot give
+    /// probabilities (an unknown population and no base rate, or a base rate outside (0, 1)).
+    /// </summary>
+    public Result<CustomerScores> Score(Dataset customers, double? baseRate = null)
+    {
+        if (Calibration.Check(baseRate) is { } problem)
+        {
+            return problem;
+        }
+        var raw = Scoring.Probabilities(Model, Data.Scaler.Apply(Scaler, customers.Inputs));
+        return Result.Ok(new CustomerScores(customers, raw, Calibration.Apply(raw, baseRate)));
+    }
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -93,7 +114,8 @@ public sealed record ModelArtifact(
             model.History,
             WeightsFile,
             WeightsSha256: "",
-            ScalerKnown: artifact.ScalerKnown);
+            artifact.Calibration,
+            artifact.ScalerKnown);
         // Refuse to write what Load would refuse to read.
         if (CheckManifest(manifest) is { } problem)
         {
@@ -202,12 +224,30 @@ public sealed record ModelArtifact(
             }
             var model = new TrainedModel(manifest.Config, layers, manifest.EpochsRun, manifest.BestEpoch, manifest.History, manifest.Device);
             return Result.Ok(new ModelArtifact(
-                model, manifest.Scaler, manifest.FeatureNames, manifest.TestMetrics, manifest.DataSha256, manifest.Seed, manifest.Versions.ToImmutableDictionary(), manifest.ScalerKnown));
+                model, manifest.Scaler, manifest.FeatureNames, manifest.TestMetrics, manifest.DataSha256, manifest.Seed, manifest.Versions.ToImmutableDictionary(),
+                manifest.Calibration ?? LegacyCalibration(full, manifest.DataSha256), manifest.ScalerKnown));
         }
         catch (Exception e)
         {
             return Result.Fail<ModelArtifact>($"weights do not match the architecture in {ManifestFile}: {e.Message}", weightsPath);
         }
+    }
+
+    /// <summary>
+    /// Models saved before calibration was recorded were all trained on a 50/50 balanced sample; the buying rate of
+    /// their population is known when the run's <c>manifest.json</c> (one level up, as <c>churn run</c> writes it)
+    /// describes the same data, and unknown otherwise (then scoring needs a base rate).
+    /// </summary>
+    private static Calibration LegacyCalibration(string modelDirectory, string dataSha256)
+    {
+        var parent = Path.GetDirectoryName(modelDirectory);
+        var path = parent is null ? null : Path.Combine(parent, Preparation.ManifestFileName);
+        if (path is not null && File.Exists(path) && Preparation.ReadManifest(path) is Result<PrepareManifest>.Ok { Value: var prepared }
+            && string.Equals(prepared.SourceSha256, dataSha256, StringComparison.OrdinalIgnoreCase))
+        {
+            return Calibration.Prior(0.5, ClassMix.Of(prepared.Strategy, prepared.Before, prepared.After).Population);
+        }
+        return Calibration.Prior(0.5, null);
     }
 
     private static Problem? CheckManifest(ModelManifest manifest)
@@ -241,7 +281,13 @@ public sealed record ModelArtifact(
         {
             return new Problem("the scaler's log features are not among its feature names", Column: "scaler.logFeatures");
         }
+        if (manifest.Calibration is { } c && !(Rate(c.TrainingRate) && (c.PopulationRate is null || Rate(c.PopulationRate.Value)) && double.IsFinite(c.Slope) && double.IsFinite(c.Intercept)))
+        {
+            return new Problem("the calibration needs rates between 0 and 1 and a finite slope and intercept", Column: "calibration");
+        }
         return manifest.History.IsDefault ? new Problem("the training history is missing", Column: "history") : null;
+
+        static bool Rate(double r) => r > 0 && r < 1;
     }
 
     private static string Sha256(string path)

@@ -30,6 +30,7 @@ internal sealed record ModelManifest(
     ImmutableArray<EpochMetrics> History,
     string WeightsFile,
     string WeightsSha256,
+    Calibration? Calibration = null,
     bool ScalerKnown = true)
 {
     public const int CurrentFormat = 1;

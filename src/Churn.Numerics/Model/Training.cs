@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Churn.Numerics.Data;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -56,6 +57,9 @@ public sealed class TrainingSession : IDisposable
     private readonly Tensor validationInputs;
     private readonly Tensor validationTargets;
 
+    // Per-class loss weights (non-buyer, buyer) for a class-weighted loss; null for the plain mean.
+    private readonly Tensor? classWeights;
+
     // Views of the training split cut once, so an unshuffled epoch creates no tensors besides the batches' own work.
     private readonly (Tensor Inputs, Tensor Targets)[] batches;
 
@@ -69,8 +73,9 @@ public sealed class TrainingSession : IDisposable
 
     private TrainingSession(
         ModelConfig config, long seed, string deviceName, Device device, ChurnNetwork network, FlatAdam optimizer,
-        Tensor trainInputs, Tensor trainTargets, Tensor validationInputs, Tensor validationTargets, (Tensor, Tensor)[] batches, Tensor best)
+        Tensor trainInputs, Tensor trainTargets, Tensor validationInputs, Tensor validationTargets, (Tensor, Tensor)[] batches, Tensor best, Tensor? classWeights)
     {
+        this.classWeights = classWeights;
         this.config = config;
         this.seed = seed;
         Device = deviceName;
@@ -96,10 +101,16 @@ public sealed class TrainingSession : IDisposable
     /// sets torch's process-wide intra-op thread count; 1 is the right choice for this small network (2 threads gain
     /// nothing, and on a busy machine libgomp's spin-waiting makes them many times slower unless
     /// <c>OMP_WAIT_POLICY=PASSIVE</c> is set). With an empty validation split the validation figures repeat the
-    /// training figures, so early stopping watches training loss.
+    /// training figures, so early stopping watches training loss. <paramref name="classWeights"/> (non-buyer, buyer),
+    /// when given, weight every loss (training and validation) by class, as torch's <c>cross_entropy(weight=...)</c>.
     /// </remarks>
-    public static Result<TrainingSession> Create(ModelConfig config, Dataset train, Dataset validation, long seed, string device, int threads)
+    public static Result<TrainingSession> Create(
+        ModelConfig config, Dataset train, Dataset validation, long seed, string device, int threads, ImmutableArray<double> classWeights = default)
     {
+        if (!classWeights.IsDefaultOrEmpty && (classWeights.Length != ChurnNetwork.Classes || classWeights.Any(w => !(double.IsFinite(w) && w > 0))))
+        {
+            return new Problem($"class weights need {ChurnNetwork.Classes} positive finite numbers");
+        }
         var checkedConfig = config.Validate();
         if (checkedConfig is Result<ModelConfig>.Error configError)
         {
@@ -146,6 +157,12 @@ public sealed class TrainingSession : IDisposable
                 var validationTargets = TargetsOn(validation, torchDevice);
                 var best = torch.zeros_like(optimizer.Parameters);
                 created.AddRange([trainInputs, trainTargets, validationInputs, validationTargets, best]);
+                Tensor? weights = null;
+                if (!classWeights.IsDefaultOrEmpty)
+                {
+                    weights = torch.tensor(classWeights.Select(w => (float)w).ToArray(), device: torchDevice);
+                    created.Add(weights);
+                }
                 var batches = new List<(Tensor, Tensor)>();
                 for (long start = 0; start < train.Rows; start += config.BatchSize)
                 {
@@ -160,7 +177,7 @@ public sealed class TrainingSession : IDisposable
                 }
                 return Result.Ok(new TrainingSession(
                     config, seed, deviceName, torchDevice, network, optimizer,
-                    trainInputs, trainTargets, validationInputs, validationTargets, [.. batches], best));
+                    trainInputs, trainTargets, validationInputs, validationTargets, [.. batches], best, weights));
             }
         }
         catch (Exception e)
@@ -254,6 +271,7 @@ public sealed class TrainingSession : IDisposable
         validationInputs.Dispose();
         validationTargets.Dispose();
         best.Dispose();
+        classWeights?.Dispose();
         optimizer.Dispose();
         network.Dispose();
     }
@@ -287,7 +305,7 @@ public sealed class TrainingSession : IDisposable
     {
         using var batchScope = torch.NewDisposeScope();
         optimizer.ZeroGrad();
-        var loss = torch.nn.functional.cross_entropy(network.call(inputs), targets);
+        var loss = torch.nn.functional.cross_entropy(network.call(inputs), targets, classWeights);
         loss.backward();
         optimizer.Step();
     }
@@ -298,7 +316,7 @@ public sealed class TrainingSession : IDisposable
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var logits = network.call(inputs);
-        var loss = torch.nn.functional.cross_entropy(logits, targets).item<float>();
+        var loss = torch.nn.functional.cross_entropy(logits, targets, classWeights).item<float>();
         var correct = logits.argmax(1).eq(targets).sum().item<long>();
         return (loss, (double)correct / targets.shape[0]);
     }

@@ -10,7 +10,14 @@ public static class SearchChart
     private const int Width = 1000;
     private const int Height = 600;
 
-    public static byte[] Render(ImmutableArray<LeaderboardRow> leaderboard, ImmutableArray<TrialRecord> trials)
+    public static byte[] Render(ImmutableArray<LeaderboardRow> leaderboard, ImmutableArray<TrialRecord> trials) =>
+        Build(leaderboard, trials).GetImageBytes(Width, Height, ImageFormat.Png);
+
+    /// <summary>The same chart as SVG, for the dashboard (drawn while the search runs, so some curves may be short).</summary>
+    public static string Svg(ImmutableArray<LeaderboardRow> leaderboard, ImmutableArray<TrialRecord> trials, int width, int height) =>
+        Build(leaderboard, trials).GetSvgXml(width, height);
+
+    private static Plot Build(ImmutableArray<LeaderboardRow> leaderboard, ImmutableArray<TrialRecord> trials)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -49,6 +56,6 @@ public static class SearchChart
             // configurations differ readable.
             plot.Axes.SetLimitsY(lowest - 0.005, Math.Min(highest, lowest + 0.1) + 0.005);
         }
-        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+        return plot;
     }
 }

@@ -101,7 +101,8 @@ public sealed record SearchCoordination(
     ClassificationMetrics? WinnerTest = null,
     LeftOutCheck? WinnerLeftOut = null,
     string? ModelDirectory = null,
-    string? Note = null)
+    string? Note = null,
+    PopulationReport? WinnerPopulation = null)
 {
     /// <summary>A new (or resumed) search, preparing its data, with no node yet.</summary>
     public static SearchCoordination Start(SearchPlan plan, int cap, bool canTrainWinner) =>
@@ -232,10 +233,10 @@ public sealed record SearchCoordination(
     }
 
     /// <summary>The winner was trained and evaluated on the test split.</summary>
-    public (SearchCoordination State, ImmutableArray<CoordinatorCommand> Commands) WinnerTrained(ClassificationMetrics? test, LeftOutCheck? leftOut, string? modelDirectory) =>
+    public (SearchCoordination State, ImmutableArray<CoordinatorCommand> Commands) WinnerTrained(ClassificationMetrics? test, LeftOutCheck? leftOut, string? modelDirectory, PopulationReport? population = null) =>
         Phase != SearchPhase.TrainingWinner
             ? (this, [])
-            : (this with { Phase = SearchPhase.Writing, WinnerTest = test, WinnerLeftOut = leftOut, ModelDirectory = modelDirectory }, [CoordinatorCommand.WriteReport.Instance]);
+            : (this with { Phase = SearchPhase.Writing, WinnerTest = test, WinnerLeftOut = leftOut, ModelDirectory = modelDirectory, WinnerPopulation = population }, [CoordinatorCommand.WriteReport.Instance]);
 
     /// <summary>The winner's run failed or was refused: the report says so.</summary>
     public (SearchCoordination State, ImmutableArray<CoordinatorCommand> Commands) WinnerFailed(string note) =>

@@ -23,7 +23,8 @@ public sealed record SearchReport(
     TimeSpan TrialInSession,
     ClassificationMetrics? WinnerTest,
     string? Note,
-    LeftOutCheck? WinnerLeftOut = null)
+    LeftOutCheck? WinnerLeftOut = null,
+    PopulationReport? WinnerPopulation = null)
 {
     /// <summary>The share of the trials' wall time spent outside the training session: what the actors around it cost.</summary>
     public double Overhead => TrialWall > TimeSpan.Zero ? (TrialWall - TrialInSession) / TrialWall : double.NaN;
@@ -123,6 +124,7 @@ public static class SearchFiles
             ["best"] = best is null ? null : JsonSerializer.SerializeToNode(best, JsonFormat.Options),
             ["winnerTest"] = r.WinnerTest is null ? null : JsonSerializer.SerializeToNode(r.WinnerTest, JsonFormat.Options),
             ["winnerLeftOut"] = r.WinnerLeftOut is null ? null : JsonSerializer.SerializeToNode(r.WinnerLeftOut, JsonFormat.Options),
+            ["winnerPopulation"] = r.WinnerPopulation is null ? null : JsonSerializer.SerializeToNode(r.WinnerPopulation, JsonFormat.Options),
             ["testUse"] = TestNote,
             ["note"] = r.Note,
             ["leaderboard"] = JsonSerializer.SerializeToNode(r.Leaderboard, JsonFormat.Options),

@@ -105,7 +105,7 @@ public static class SpaceFile
         }
         var scheduler = Word(root, "scheduler", ("none", SchedulerKind.None), ("asha", SchedulerKind.Asha));
         var asha = root["asha"] is null ? AshaOptions.Default : Asha(Object(root["asha"], "asha"));
-        BalanceStrategy? balance = root["balance"] is null ? null : Word(root, "balance", ("first", BalanceStrategy.First), ("random", BalanceStrategy.Random));
+        BalanceStrategy? balance = root["balance"] is null ? null : Word(root, "balance", ("first", BalanceStrategy.First), ("random", BalanceStrategy.Random), ("none", BalanceStrategy.None), ("weighted", BalanceStrategy.Weighted));
         ImmutableArray<string>? logFeatures = root["logFeatures"] is { } log ? LogFeatures(log) : null;
         var space = Space(Object(Required(root, "space", ""), "space"));
         var definition = new SearchDefinition(space, sampling, trials, seeds, maxEpochs, minDelta, scheduler, asha, balance, logFeatures);

@@ -32,7 +32,7 @@ public class WireTests(ITestOutputHelper output) : Akka.Hosting.TestKit.TestKit(
     {
         var splits = SampleSplits();
         yield return new NodeProtocol.SupplySplits("search-1", SplitsCodec.Digest(splits), splits);
-        yield return new NodeProtocol.StartTrial("search-1", Spec, "ab12", DeviceChoice.Cpu, [6, 18, 54], 1, TestActor);
+        yield return new NodeProtocol.StartTrial("search-1", Spec, "ab12", DeviceChoice.Cpu, [6, 18, 54], 1, TestActor, [0.6, 3.1]);
         yield return new NodeProtocol.TrialCommand("search-1", 7, NodeProtocol.TrialOrder.Kill);
         yield return new TrialProtocol.EpochDone(7, new EpochMetrics(3, 0.1 + 0.2, 0.8125, double.NaN, 1.0 / 3));
         yield return new TrialProtocol.Held(7, 6);
@@ -80,7 +80,7 @@ public class WireTests(ITestOutputHelper output) : Akka.Hosting.TestKit.TestKit(
     [Fact]
     public void Actor_references_resolve_to_the_same_actor()
     {
-        var message = new NodeProtocol.StartTrial("s", Spec, "d", DeviceChoice.Cpu, [], 1, TestActor);
+        var message = new NodeProtocol.StartTrial("s", Spec, "d", DeviceChoice.Cpu, [], 1, TestActor, []);
         var serializer = Sys.Serialization.FindSerializerFor(message);
         var back = (NodeProtocol.StartTrial)Sys.Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, "start-trial.v1");
         back.Coordinator.Tell("ping");
@@ -116,7 +116,7 @@ public class WireTests(ITestOutputHelper output) : Akka.Hosting.TestKit.TestKit(
         var splits = SampleSplits();
         var claimed = new string('0', 64);
         node.Tell(new NodeProtocol.SupplySplits("s", claimed, splits));
-        node.Tell(new NodeProtocol.StartTrial("s", Spec, claimed, DeviceChoice.Cpu, [], 1, TestActor));
+        node.Tell(new NodeProtocol.StartTrial("s", Spec, claimed, DeviceChoice.Cpu, [], 1, TestActor, []));
 
         var failed = ExpectMsg<TrialProtocol.Failed>(TimeSpan.FromSeconds(5));
         Assert.Equal(Spec.Index, failed.Trial);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Churn.Host.Cli;
 using Churn.Numerics.Data;
 using Churn.Tests.Data;
 
@@ -163,6 +164,15 @@ public class CliTests
         Assert.InRange(leftOut.GetProperty("calledNonBuyers").GetDouble(), 0.0, 1.0);
         Assert.InRange(leftOut.GetProperty("rocAucWithTest").GetDouble(), 0.5, 1.0);
         Assert.Equal(10, metrics.RootElement.GetProperty("gains").GetArrayLength());
+        var population = metrics.RootElement.GetProperty("population");
+        Assert.Equal(14_084 - 4_474 + 448, population.GetProperty("rows").GetInt32());
+        Assert.Equal(2_237 / 14_084.0, population.GetProperty("buyingRate").GetDouble(), 12);
+        Assert.InRange(population.GetProperty("rocAuc").GetDouble(), 0.5, 1.0);
+        Assert.InRange(population.GetProperty("brier").GetDouble(), 0.0, 0.25);
+        Assert.Equal("platt", population.GetProperty("calibration").GetProperty("method").GetString());
+        Assert.InRange(population.GetProperty("reliability").GetArrayLength(), 2, 10);
+        Assert.Equal(2, population.GetProperty("campaign").GetProperty("contactCost").GetDouble());
+        Assert.Equal(["platt", "prior", "uncalibrated"], population.GetProperty("alternatives").EnumerateObject().Select(p => p.Name));
         // The result message carries the metrics; metrics.json, written for the user, holds the same object.
         Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(run.Stdout), System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "out", "metrics.json")))));
         Assert.Single(run.Stdout.Trim().Split('\n'));
@@ -173,7 +183,7 @@ public class CliTests
 
         Assert.True(predict.ExitCode == 0, predict.Stderr);
         var lines = File.ReadAllLines(Path.Combine(dir, "scores.csv"));
-        Assert.Equal("customer_id,probability,predicted", lines[0]);
+        Assert.Equal("customer_id,probability,uncalibrated,predicted", lines[0]);
         Assert.Equal(14_084, lines.Length - 1);
         var inputIds = File.ReadLines(TestPaths.BundledData).Select(l => l.Split(',')[0]).ToArray();
         Assert.Equal(inputIds, lines.Skip(1).Select(l => l.Split(',')[0]));
@@ -181,7 +191,8 @@ public class CliTests
         {
             var p = double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture);
             Assert.InRange(p, 0.0, 1.0);
-            Assert.Equal(p >= 0.5 ? "1" : "0", l.Split(',')[2]);
+            Assert.InRange(double.Parse(l.Split(',')[2], CultureInfo.InvariantCulture), 0.0, 1.0);
+            Assert.Equal(p >= 0.5 ? "1" : "0", l.Split(',')[3]);
         });
     }
 
@@ -200,14 +211,97 @@ public class CliTests
         // The flag overrides the file, and the model carries the transform that scoring must repeat.
         using var model = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "out", "model", "model.json")));
         Assert.Equal(FeatureTransform.Skewed, model.RootElement.GetProperty("scaler").GetProperty("logFeatures").EnumerateArray().Select(e => e.GetString()));
-        // The test customers, found by preparing again in-process with the same seed, score to the run's test accuracy.
+        // The test customers, found by preparing again in-process with the same seed, score to the run's test accuracy
+        // (the recipe's figure: the uncalibrated score at 0.5).
         var loaded = CustomerCsv.Load(TestPaths.BundledData).Unwrap();
         var test = Preparation.Prepare(loaded, PrepareOptions.Default with { Seed = 4, LogFeatures = FeatureTransform.Skewed }).Unwrap().Splits.Test;
         var predicted = File.ReadLines(Path.Combine(dir, "scores.csv")).Skip(1).Select(l => l.Split(','))
-            .ToDictionary(f => long.Parse(f[0], CultureInfo.InvariantCulture), f => f[2] == "1" ? 1 : 0);
+            .ToDictionary(f => long.Parse(f[0], CultureInfo.InvariantCulture), f => double.Parse(f[2], CultureInfo.InvariantCulture) >= 0.5 ? 1 : 0);
         var correct = test.Ids.Select((id, i) => predicted[id] == test.Targets[i]).Count(c => c);
         using var metrics = JsonDocument.Parse(run.Stdout);
         Assert.Equal(metrics.RootElement.GetProperty("test").GetProperty("accuracy").GetDouble(), (double)correct / test.Rows, 12);
+    }
+
+    [Fact]
+    public async Task Target_contacts_exactly_the_customers_whose_expected_value_exceeds_the_cost_and_plots_the_plan()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "quick.json"), """{ "model": { "maxEpochs": 3 } }""");
+        var run = await ChurnProcess.RunAsync(dir, "run", "--data", TestPaths.BundledData, "--out", "out", "--config", "quick.json");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+
+        var target = await ChurnProcess.RunAsync(
+            dir, "target", "--model", "out/model", "--input", TestPaths.BundledData, "--contact-cost", "3", "--conversion-value", "12", "--output", "plan/contacts.csv", "--json");
+
+        Assert.True(target.ExitCode == 0, target.Stderr);
+        var lines = File.ReadAllLines(Path.Combine(dir, "plan", "contacts.csv"));
+        Assert.Equal("customer_id,probability,expected_value,rank,contact", lines[0]);
+        var rows = lines.Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.Equal(14_084, rows.Length);
+        Assert.Equal(Enumerable.Range(1, rows.Length), rows.Select(r => int.Parse(r[3], CultureInfo.InvariantCulture)));
+        var p = rows.Select(r => double.Parse(r[1], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(p.OrderDescending(), p);
+        Assert.All(rows, r => Assert.Equal(double.Parse(r[1], CultureInfo.InvariantCulture) * 12 > 3 ? "1" : "0", r[4]));
+        using var summary = JsonDocument.Parse(target.Stdout);
+        var contacted = rows.Count(r => r[4] == "1");
+        Assert.Equal(contacted, summary.RootElement.GetProperty("contacted").GetInt32());
+        Assert.InRange(contacted, 1, rows.Length - 1);
+        Assert.Equal(2_237, summary.RootElement.GetProperty("realized").GetProperty("buyers").GetInt32());
+        var png = File.ReadAllBytes(Path.Combine(dir, "plan", TargetCommand.ChartFile));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+
+        var budget = await ChurnProcess.RunAsync(dir, "target", "--model", "out/model", "--input", TestPaths.BundledData, "--budget", "100", "--output", "b.csv");
+        Assert.True(budget.ExitCode == 0, budget.Stderr);
+        Assert.Equal(100, File.ReadLines(Path.Combine(dir, "b.csv")).Skip(1).Count(l => l.EndsWith(",1", StringComparison.Ordinal)));
+        var top = await ChurnProcess.RunAsync(dir, "target", "--model", "out/model", "--input", TestPaths.BundledData, "--top", "10%", "--output", "t.csv");
+        Assert.True(top.ExitCode == 0, top.Stderr);
+        Assert.Equal(1_408, File.ReadLines(Path.Combine(dir, "t.csv")).Skip(1).Count(l => l.EndsWith(",1", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData(2, "--budget", "5", "--top", "10%")]
+    [InlineData(2, "--budget", "0")]
+    [InlineData(2, "--top", "150%")]
+    [InlineData(2, "--contact-cost", "-1")]
+    [InlineData(2, "--conversion-value", "0")]
+    [InlineData(2, "--base-rate", "1.5")]
+    [InlineData(2, "--json")]
+    [InlineData(1)]
+    public async Task Target_refuses_impossible_choices_and_writes_nothing(int exitCode, params string[] flags)
+    {
+        var dir = TestPaths.NewTempDirectory();
+        string[] output = flags.Contains("--json") ? [] : ["--output", "c.csv"];
+        var result = await ChurnProcess.RunAsync(dir, ["target", "--model", "nowhere", "--input", TestPaths.BundledData, .. output, .. flags]);
+        Assert.Equal(exitCode, result.ExitCode);
+        Assert.StartsWith("churn: ", result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "c.csv")));
+    }
+
+    [Theory]
+    [InlineData("weighted", 0.5)]
+    [InlineData("none", 2_237 / 14_084.0)]
+    public async Task Balancing_that_keeps_every_customer_trains_on_all_of_them_and_records_the_mix(string balance, double trainingRate)
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "quick.json"), """{ "model": { "maxEpochs": 2 } }""");
+
+        var run = await ChurnProcess.RunAsync(dir, "run", "--data", TestPaths.BundledData, "--out", "out", "--config", "quick.json", "--balance", balance, "--json");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "out", "manifest.json")));
+        Assert.Equal(14_084, manifest.RootElement.GetProperty("after").GetProperty("total").GetInt32());
+        Assert.Equal(balance, manifest.RootElement.GetProperty("strategy").GetString(), ignoreCase: true);
+        using var model = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "out", "model", "model.json")));
+        var calibration = model.RootElement.GetProperty("calibration");
+        Assert.Equal(trainingRate, calibration.GetProperty("trainingRate").GetDouble(), 12);
+        Assert.Equal(2_237 / 14_084.0, calibration.GetProperty("populationRate").GetDouble(), 12);
+        using var metrics = JsonDocument.Parse(run.Stdout);
+        // Nobody was left out: the population is the test split itself, in the natural mix.
+        Assert.Equal(
+            manifest.RootElement.GetProperty("splits").GetProperty("test").GetInt32(),
+            metrics.RootElement.GetProperty("population").GetProperty("rows").GetInt32());
+        Assert.False(metrics.RootElement.TryGetProperty("leftOut", out var leftOut) && leftOut.ValueKind != JsonValueKind.Null);
     }
 
     [Fact]

@@ -51,7 +51,7 @@ public partial class CommandLineTests
         var shipped = ChurnConfig.Load(null).Unwrap();
 
         Assert.Matches($@"--seed <N>.*\[default: {shipped.Seed}\]", output.ToString());
-        Assert.Matches(@"--balance <first\|random>.*\[default: random\]", output.ToString());
+        Assert.Matches(@"--balance <first\|random\|none\|weighted>.*\[default: random\]", output.ToString());
         Assert.Matches(@"--device <auto\|mps\|cuda\|cpu>", output.ToString());
     }
 
@@ -145,7 +145,7 @@ public partial class CommandLineTests
         Assert.Contains("complete -o default -F _churn_complete churn", script.Stdout);
         Assert.Equal(["--stratify"], options);
         Assert.Equal(["search"], verbs);
-        Assert.Equal(["first", "random"], values);
+        Assert.Equal(["first", "none", "random", "weighted"], values.Order(StringComparer.Ordinal));
     }
 
     private static async Task<string[]> Suggest(string line)

@@ -40,6 +40,7 @@ public sealed class TestHost : IAsyncDisposable
         long maxRequestBytes = 65536,
         Func<IUntypedActorContext, IActorRef>? trainerFactory = null,
         string? directory = null,
+        long maxScoreBytes = 16_777_216,
         JsonObject? hostSettings = null)
     {
         directory ??= TestPaths.NewTempDirectory();
@@ -56,6 +57,7 @@ public sealed class TestHost : IAsyncDisposable
                 ["maxConcurrentRuns"] = maxConcurrentRuns,
                 ["apiToken"] = apiToken,
                 ["maxRequestBytes"] = maxRequestBytes,
+                ["maxScoreBytes"] = maxScoreBytes,
             },
         };
         foreach (var (key, value) in Confinement())

@@ -221,5 +221,51 @@ public sealed class ModelArtifactTests : IDisposable
         metrics,
         new string('a', 64),
         7,
-        ImmutableDictionary<string, string>.Empty);
+        ImmutableDictionary<string, string>.Empty,
+        new Calibration(CalibrationMethod.Platt, 0.5, 0.16, 0.8, -1.7));
+
+    [Fact]
+    public void The_calibration_is_saved_and_scoring_applies_it_to_raw_customers()
+    {
+        var (model, test) = Trained.Value;
+        var artifact = Artifact(model, null);
+        var dir = Path.Combine(root, "model");
+        ModelArtifact.Save(dir, artifact).Unwrap();
+        var loaded = ModelArtifact.Load(dir).Unwrap();
+        Assert.Equal(artifact.Calibration, loaded.Calibration);
+
+        var scores = loaded.Score(test).Unwrap();
+        var raw = Scoring.Probabilities(model, Scaler.Apply(artifact.Scaler, test.Inputs));
+        Assert.Equal(raw, scores.Raw);
+        Assert.Equal(artifact.Calibration.Apply(raw), scores.Probabilities);
+        Assert.Equal(artifact.Calibration.Apply(raw, 0.3), loaded.Score(test, 0.3).Unwrap().Probabilities);
+    }
+
+    [Fact]
+    public void A_model_saved_before_calibration_is_taken_as_trained_on_half_buyers_of_the_population_its_manifest_names()
+    {
+        var (model, test) = Trained.Value;
+        var csv = Path.Combine(root, "customers.csv");
+        File.WriteAllLines(csv, [.. Enumerable.Range(1, 40).Select(i => i % 4 == 0 ? Data.Rows.Buyer(i) : Data.Rows.NonBuyer(i))]);
+        var loaded = CustomerCsv.Load(csv).Unwrap();
+        var run = Path.Combine(root, "run");
+        Preparation.Write(run, "c", Preparation.Prepare(loaded, PrepareOptions.Default).Unwrap()).Unwrap();
+        var dir = Path.Combine(run, "model");
+        ModelArtifact.Save(dir, Artifact(model, null) with { DataSha256 = loaded.Sha256 }).Unwrap();
+        var manifest = Path.Combine(dir, ModelArtifact.ManifestFile);
+        var node = JsonNode.Parse(File.ReadAllText(manifest))!.AsObject();
+        Assert.True(node.Remove("calibration"));
+        File.WriteAllText(manifest, node.ToJsonString());
+
+        // One level up lies the run's manifest.json of the same data: 10 buyers in 40 customers.
+        Assert.Equal(Calibration.Prior(0.5, 0.25), ModelArtifact.Load(dir).Unwrap().Calibration);
+
+        // Without it the population is unknown: scoring needs a base rate.
+        File.Delete(Path.Combine(run, Preparation.ManifestFileName));
+        var legacy = ModelArtifact.Load(dir).Unwrap();
+        Assert.Equal(Calibration.Prior(0.5, null), legacy.Calibration);
+        Assert.Contains("--base-rate", Assert.IsType<Result<CustomerScores>.Error>(legacy.Score(test)).Problem.Reason);
+        var raw = legacy.Score(test, 0.5).Unwrap().Raw;
+        Assert.Equal(Calibration.Prior(0.5, 0.1).Apply(raw), legacy.Score(test, 0.1).Unwrap().Probabilities);
+    }
 }

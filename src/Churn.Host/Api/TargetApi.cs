@@ -1,0 +1,185 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Churn.Host.Cli;
+using Churn.Host.Configuration;
+using Churn.Host.Store;
+using Churn.Numerics;
+using Churn.Numerics.Evaluation;
+using Churn.Numerics.Model;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Churn.Host.Api;
+
+/// <summary>
+/// <c>POST /runs/{id}/target</c>: scores a customer file (the CSV text in the body's <c>customers</c>, at most
+/// <c>host.maxScoreBytes</c>) with a finished run's model and returns the contact list (or the scored list) with the
+/// campaign summary, as <c>churn target</c> and <c>churn predict</c> do. JSON, or the list alone as CSV for
+/// <c>Accept: text/csv</c>. A model with no scaler of its own (trained from <c>.npz</c> files that recorded none) scores
+/// only customers sent already standardized (<c>"scaledInputs": true</c>); raw ones are a 409.
+/// </summary>
+internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
+{
+    /// <summary>The body: the customers as CSV text, then the same choices as <c>churn target</c>'s flags.</summary>
+    private sealed record TargetRequest(
+        string? Customers,
+        double? ContactCost = null,
+        double? ConversionValue = null,
+        int? Budget = null,
+        double? Top = null,
+        double? BaseRate = null,
+        string? List = null,
+        bool? ScaledInputs = null);
+
+    private sealed record ScoreRow(long CustomerId, double Probability, double Uncalibrated);
+
+    private sealed record TargetResponse(string RunId, string List, CampaignSummary Summary, IReadOnlyList<object> Rows);
+
+    private static readonly JsonSerializerOptions ReadOptions = new(JsonFormat.Options)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public void Map(WebApplication app) => app.MapPost("/runs/{id}/target", (Delegate)TargetAsync);
+
+    private async Task<IResult> TargetAsync(string id, HttpContext context)
+    {
+        if (store.Get(id) is not { } run)
+        {
+            return ApiProblem.Of(StatusCodes.Status404NotFound, "unknown run", $"no run with id '{id}'");
+        }
+        var modelDir = run.Artifacts.IsDefault ? null : run.Artifacts.FirstOrDefault(a => Path.GetFileName(a) == RunFiles.ModelDirectoryName);
+        if (run.Status != RunStatus.Succeeded || modelDir is null)
+        {
+            return ApiProblem.Of(StatusCodes.Status409Conflict, "no model", $"run {id} has no model to score with (status {run.Status}, mode {run.Mode})");
+        }
+
+        var limit = config.Host.MaxScoreBytes;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = limit;
+        }
+        if (context.Request.ContentLength > limit)
+        {
+            context.Response.Headers.Connection = "close";
+            return TooLarge(limit);
+        }
+        TargetRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync<TargetRequest>(context.Request.Body, ReadOptions, context.RequestAborted);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge(limit);
+        }
+        catch (JsonException ex)
+        {
+            var field = ex.Path is { Length: > 2 } p ? p.TrimStart('$', '.') : "body";
+            return Bad(field, ex.Message.Split(" Path:", 2)[0]);
+        }
+        if (request?.Customers is not { Length: > 0 } customers)
+        {
+            return Bad("customers", "the customers to score, as the text of a customer CSV file (ID and the 10 features; the target column may be there)");
+        }
+        if (request.List is not (null or "contacts" or "scores"))
+        {
+            return Bad("list", "expected \"contacts\" or \"scores\"");
+        }
+        if (request.Budget is not null && request.Top is not null)
+        {
+            return Bad("top", "give budget or top, not both");
+        }
+        ContactPolicy policy = ContactPolicy.ExpectedValue;
+        if (request.Budget is { } budget)
+        {
+            if (budget < 1)
+            {
+                return Bad("budget", "the number of customers to contact, a whole number from 1");
+            }
+            policy = new ContactPolicy.Budget(budget);
+        }
+        else if (request.Top is { } top)
+        {
+            if (!(top > 0 && top <= 100))
+            {
+                return Bad("top", "a percentage of customers above 0 and at most 100");
+            }
+            policy = new ContactPolicy.Top(top / 100);
+        }
+        var economics = new CampaignEconomics(request.ContactCost ?? config.Campaign.ContactCost, request.ConversionValue ?? config.Campaign.ConversionValue);
+        if (economics.Check() is { } economicsProblem)
+        {
+            return Bad(economicsProblem.Column!, economicsProblem.Reason);
+        }
+        if (request.BaseRate is { } rate && !(rate > 0 && rate < 1))
+        {
+            return Bad("baseRate", "the population's buying rate, a number between 0 and 1 (exclusive)");
+        }
+
+        var loaded = ModelArtifact.Load(modelDir);
+        if (loaded is Result<ModelArtifact>.Error broken)
+        {
+            // The reason only: the model's folder is the host's business.
+            return ApiProblem.Of(StatusCodes.Status409Conflict, "no model", $"run {id}'s model cannot be read: {broken.Problem.Reason}");
+        }
+        var model = loaded.Unwrap();
+        var scaledInputs = request.ScaledInputs ?? false;
+        if (!model.ScalerKnown && !scaledInputs)
+        {
+            return ApiProblem.Of(StatusCodes.Status409Conflict, "model has no scaler",
+                $"run {id}'s model was trained from .npz files that recorded no scaler, so it cannot standardize raw customer data; " +
+                "send customers that are already standardized with \"scaledInputs\": true", "scaledInputs");
+        }
+        var scored = Score(model, modelDir, customers, request.BaseRate, new PredictCommand.InputScaling(ScaledInputs: scaledInputs));
+        if (scored is Result<CustomerScores>.Error error)
+        {
+            // Never the host's paths: the problem speaks of the posted customers or the run's model.
+            var where = error.Problem.Line is { } line ? $"line {line}: " : "";
+            var column = error.Problem.Column is { } c ? $"column '{c}': " : "";
+            return Bad("customers", where + column + error.Problem.Reason);
+        }
+        var scores = scored.Unwrap();
+        var plan = Campaign.Plan(scores.Customers.Ids, scores.Probabilities, scores.Customers.HasTargets ? scores.Customers.Targets : [], policy, economics);
+        var list = request.List ?? "contacts";
+        var csv = context.Request.Headers.Accept.Any(a => a is not null && a.Contains("text/csv", StringComparison.OrdinalIgnoreCase));
+        if (csv)
+        {
+            return Results.Bytes(list == "scores" ? PredictCommand.Format(scores) : TargetCommand.Format(plan), "text/csv; charset=utf-8");
+        }
+        IReadOnlyList<object> rows = list == "scores"
+            ? [.. scores.Customers.Ids.Select((customer, i) => new ScoreRow(customer, scores.Probabilities[i], scores.Raw[i]))]
+            : [.. plan.Rows.OrderBy(r => r.Rank)];
+        return Results.Json(new TargetResponse(id, list, plan.Summary, rows), JsonFormat.Options);
+    }
+
+    /// <summary>The posted CSV goes through the same loader as a file, from a private temporary copy.</summary>
+    private static Result<CustomerScores> Score(ModelArtifact model, string modelDir, string customers, double? baseRate, PredictCommand.InputScaling scaling)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"churn-target-{Guid.NewGuid():N}.csv");
+        try
+        {
+            using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                file.Write(Encoding.UTF8.GetBytes(customers));
+            }
+            return PredictCommand.Score(model, modelDir, path, baseRate, scaling);
+        }
+        catch (IOException e)
+        {
+            return Result.Fail<CustomerScores>($"cannot stage the customers for scoring: {e.Message}");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static IResult Bad(string field, string detail) =>
+        ApiProblem.Of(StatusCodes.Status400BadRequest, "invalid target request", $"{field}: {detail}", field);
+
+    private static IResult TooLarge(long limit) =>
+        ApiProblem.Of(StatusCodes.Status413PayloadTooLarge, "request too large", $"the body may be at most {limit} bytes (host.maxScoreBytes)");
+}

@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Churn.Host.Configuration;
+using Churn.Numerics;
+using Churn.Numerics.Evaluation;
+
+namespace Churn.Host.Cli;
+
+/// <summary>
+/// <c>churn target</c>: plans a campaign. Scores the customers like <c>churn predict</c>, then contacts those whose
+/// expected value exceeds the contact cost (or the <c>--budget</c> most likely buyers, or the <c>--top</c> share), and
+/// writes the contact list, a summary and <c>campaign.png</c>.
+/// </summary>
+public static class TargetCommand
+{
+    public const string Header = "customer_id,probability,expected_value,rank,contact\n";
+    public const string ChartFile = "campaign.png";
+
+    public static int Run(ParseResult parse)
+    {
+        var modelDir = parse.GetRequiredValue(ChurnCommandLine.Model);
+        var input = parse.GetRequiredValue(ChurnCommandLine.Input);
+        var output = parse.GetValue(ChurnCommandLine.Contacts);
+        var json = parse.GetValue(ChurnCommandLine.Json);
+        if (parse.Given(ChurnCommandLine.Budget) && parse.Given(ChurnCommandLine.Top))
+        {
+            return ChurnCommandLine.Usage("--budget and --top both choose whom to contact; give one of them", "target");
+        }
+        var scaling = PredictCommand.Scaling(parse);
+        if (scaling is { ScalerFile: not null, ScaledInputs: true })
+        {
+            return ChurnCommandLine.Usage("--scaler and --scaled-inputs exclude each other: give the scaler, or say the input needs none", "target");
+        }
+        if (json && output is null)
+        {
+            return ChurnCommandLine.Usage("--json needs --output CSV: the summary goes to stdout, the contact list to the file", "target");
+        }
+        if (output is not null && Path.GetFullPath(output) == Path.GetFullPath(input))
+        {
+            return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));
+        }
+        ContactPolicy policy = parse.Given(ChurnCommandLine.Budget) ? new ContactPolicy.Budget(parse.GetValue(ChurnCommandLine.Budget))
+            : parse.Given(ChurnCommandLine.Top) ? new ContactPolicy.Top(parse.GetValue(ChurnCommandLine.Top))
+            : ContactPolicy.ExpectedValue;
+
+        // Cost and value: the flags, else the configuration's campaign section (the shipped one's are the flags' defaults).
+        var planned = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config))
+            .Map(config => new CampaignEconomics(
+                parse.Given(ChurnCommandLine.ContactCost) ? parse.GetValue(ChurnCommandLine.ContactCost) : config.Campaign.ContactCost,
+                parse.Given(ChurnCommandLine.ConversionValue) ? parse.GetValue(ChurnCommandLine.ConversionValue) : config.Campaign.ConversionValue))
+            .Bind(economics => PredictCommand.Load(modelDir, input, PredictCommand.BaseRate(parse), scaling).Map(scores =>
+                Campaign.Plan(scores.Customers.Ids, scores.Probabilities, scores.Customers.HasTargets ? scores.Customers.Targets : [], policy, economics)));
+        if (planned is Result<CampaignPlan>.Error error)
+        {
+            return ChurnCli.Fail(error.Problem);
+        }
+        var plan = planned.Unwrap();
+        var csv = Format(plan);
+        if (output is null)
+        {
+            using var stdout = Console.OpenStandardOutput();
+            stdout.Write(csv);
+            Summary(plan.Summary, Console.Error);
+            return 0;
+        }
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(output)) ?? ".";
+        var chart = Path.Combine(folder, ChartFile);
+        try
+        {
+            // The plan's folder is the user's choice, as churn run's --out is: made if missing.
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return ChurnCli.Fail(new Problem($"cannot create the output folder: {e.Message}", folder));
+        }
+        var written = AtomicFile.Write(output, csv)
+            .Bind(_ => AtomicFile.Write(chart, ReportChart.Campaign(plan.Curve, (double)plan.Summary.Contacted / Math.Max(1, plan.Summary.Customers))));
+        if (written is Result<string>.Error writeError)
+        {
+            return ChurnCli.Fail(writeError.Problem);
+        }
+        if (json)
+        {
+            StandardOutput.Writer.WriteLine(JsonSerializer.Serialize(plan.Summary, JsonFormat.Options));
+        }
+        else
+        {
+            Summary(plan.Summary, StandardOutput.Writer);
+        }
+        Console.Error.WriteLine($"churn target: wrote {output} and {chart}");
+        return 0;
+    }
+
+    /// <summary>The contact list, most likely buyer first.</summary>
+    public static byte[] Format(CampaignPlan plan)
+    {
+        var text = new StringBuilder(Header, Header.Length + (plan.Rows.Length * 48));
+        foreach (var row in plan.Rows.OrderBy(r => r.Rank))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{row.CustomerId},{row.Probability:F6},{row.ExpectedValue:F6},{row.Rank},{(row.Contact ? 1 : 0)}\n");
+        }
+        return Encoding.ASCII.GetBytes(text.ToString());
+    }
+
+    public static void Summary(CampaignSummary s, TextWriter w)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        void Row(string label, string value) => w.WriteLine(string.Create(inv, $"  {label,-26} {value}"));
+        Row("plan", s.Policy);
+        Row("customers contacted", string.Create(inv, $"{s.Contacted:N0} of {s.Customers:N0} ({(s.Customers == 0 ? 0 : (double)s.Contacted / s.Customers):P1})"));
+        Row("expected buyers among them", string.Create(inv, $"{s.ExpectedBuyers:N1} ({s.ExpectedBuyersReachedShare:P1} of all expected buyers)"));
+        Row("expected profit", string.Create(inv, $"{s.ExpectedProfit:N0} (cost {s.ContactCost:G} per contact, value {s.ConversionValue:G} per buyer)"));
+        Row("contacting everyone", string.Create(inv, $"{s.EveryoneExpectedProfit:N0}"));
+        Row("as many at random", string.Create(inv, $"{s.RandomExpectedProfit:N0}"));
+        if (s.Realized is { } r)
+        {
+            Row("realized (file's targets)", string.Create(inv, $"{r.BuyersContacted:N0} of {r.Buyers:N0} buyers contacted, profit {r.Profit:N0} (best cut-off of these scores {r.BestCutoffProfit:N0})"));
+        }
+    }
+}

@@ -1,0 +1,179 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Churn.Host.Store;
+using Churn.Numerics.Model;
+using Churn.Numerics.Search;
+using ScottPlot;
+
+namespace Churn.Host.Dashboard;
+
+/// <summary>
+/// The dashboard's charts, drawn by the server as SVG (ScottPlot) from what the store holds, so the page needs no
+/// chart library. Each function takes plain values and returns the SVG text.
+/// </summary>
+public static class DashboardCharts
+{
+    public const int Width = 640;
+    public const int Height = 360;
+    public const int EffectWidth = 420;
+    public const int EffectHeight = 300;
+
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    /// <summary>Training and validation loss per epoch of one run.</summary>
+    public static string Loss(ImmutableArray<StoredEpoch> epochs)
+    {
+        var plot = new Plot();
+        var xs = epochs.Select(e => (double)e.Epoch).ToArray();
+        Line(plot, xs, [.. epochs.Select(e => e.TrainLoss)], "training loss");
+        Line(plot, xs, [.. epochs.Select(e => e.ValidationLoss)], "validation loss");
+        return Finish(plot, epochs.IsEmpty ? "Loss per epoch (no epoch yet)" : "Loss per epoch", "epoch", "cross-entropy", Alignment.UpperRight);
+    }
+
+    /// <summary>Validation loss of several runs overlaid (solid) with their training loss (dashed).</summary>
+    public static string CompareLoss(IReadOnlyList<(string RunId, ImmutableArray<StoredEpoch> Epochs)> runs)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var (id, epochs) = runs[i];
+            var xs = epochs.Select(e => (double)e.Epoch).ToArray();
+            var validation = Line(plot, xs, [.. epochs.Select(e => e.ValidationLoss)], $"{id} validation");
+            var training = Line(plot, xs, [.. epochs.Select(e => e.TrainLoss)], $"{id} training");
+            validation.Color = training.Color = palette.GetColor(i);
+            training.LinePattern = LinePattern.Dashed;
+        }
+
+        return Finish(plot, "Loss per epoch", "epoch", "cross-entropy", Alignment.UpperRight);
+    }
+
+    /// <summary>Cumulative gains: the population's when the run measured it, else the balanced test split's.</summary>
+    public static string Gains(JsonNode? metrics)
+    {
+        var population = metrics?["population"]?["gains"] as JsonArray;
+        var rows = population ?? metrics?["gains"] as JsonArray ?? [];
+        var plot = new Plot();
+        Line(plot, [0, 100], [0, 100], "random contact");
+        Line(plot,
+            [0, .. rows.Select(r => Number(r?["contactedShare"]) * 100)],
+            [0, .. rows.Select(r => Number(r?["buyersReachedShare"]) * 100)],
+            "by model score");
+        plot.Axes.SetLimits(0, 100, 0, 100);
+        return Finish(plot, population is null ? "Cumulative gains (balanced test split)" : "Cumulative gains (customers' natural mix)",
+            "% of customers contacted", "% of buyers reached", Alignment.LowerRight);
+    }
+
+    /// <summary>Observed buying rate against mean predicted probability per bin, on the customers' natural mix.</summary>
+    public static string Reliability(JsonNode? metrics)
+    {
+        var bins = (metrics?["population"]?["reliability"] as JsonArray ?? []).Where(b => Number(b?["share"]) > 0).ToList();
+        var plot = new Plot();
+        Line(plot, [0, 1], [0, 1], "perfectly calibrated");
+        var model = Line(plot, [.. bins.Select(b => Number(b?["meanPredicted"]))], [.. bins.Select(b => Number(b?["observed"]))], "model");
+        model.MarkerSize = 6;
+        plot.Axes.SetLimits(0, 1, 0, 1);
+        return Finish(plot, bins.Count == 0 ? "Reliability (not measured by this run)" : "Reliability (customers' natural mix)",
+            "mean predicted probability", "observed buying rate", Alignment.UpperLeft);
+    }
+
+    /// <summary>Campaign profit against the share of customers contacted, best scores first.</summary>
+    public static string Profit(JsonNode? metrics)
+    {
+        var points = metrics?["population"]?["profitCurve"] as JsonArray ?? [];
+        var plot = new Plot();
+        Line(plot, [.. points.Select(p => Number(p?["contactedShare"]) * 100)], [.. points.Select(p => Number(p?["profit"]))], "profit");
+        return Finish(plot, points.Count == 0 ? "Campaign profit (not measured by this run)" : "Campaign profit (per 1,000 customers)",
+            "% of customers contacted", "profit", Alignment.UpperRight);
+    }
+
+    /// <summary>Permutation importance: how much test accuracy drops when a behaviour is shuffled.</summary>
+    public static string Importance(JsonNode? metrics)
+    {
+        var rows = (metrics?["importance"] as JsonArray ?? []).Reverse().ToList();
+        var plot = new Plot();
+        var bars = plot.Add.Bars(rows.Select(r => Number(r?["accuracyDrop"])).ToArray());
+        bars.Horizontal = true;
+        plot.Axes.Left.SetTicks([.. Enumerable.Range(0, rows.Count).Select(i => (double)i)], [.. rows.Select(r => r?["feature"]?.GetValue<string>() ?? "")]);
+        plot.Title("Importance (accuracy drop when shuffled)");
+        plot.XLabel("accuracy drop");
+        return plot.GetSvgXml(Width, Math.Max(Height, 40 + (rows.Count * 28)));
+    }
+
+    /// <summary>The top configurations' validation-loss curves, one line per seed.</summary>
+    public static string SearchCurves(ImmutableArray<LeaderboardRow> leaderboard, ImmutableArray<TrialRecord> trials) =>
+        SearchChart.Svg(leaderboard, trials, Width + 160, Height + 80);
+
+    /// <summary>The hyperparameters a search varied, in the order <see cref="Effect"/> takes them.</summary>
+    public static ImmutableArray<string> Varied(IEnumerable<ModelConfig> configs)
+    {
+        var list = configs.ToList();
+        return [.. Parameters.Where(p => list.Select(c => p.Value(c)).Distinct().Count() > 1).Select(p => p.Name)];
+    }
+
+    /// <summary>
+    /// The effect of one hyperparameter: each configuration's mean validation loss against its value (numbers on a
+    /// numeric axis, words and flags as categories). Null for an unknown parameter.
+    /// </summary>
+    public static string? Effect(ImmutableArray<LeaderboardRow> leaderboard, string parameter)
+    {
+        var p = Parameters.FirstOrDefault(p => p.Name == parameter);
+        if (p.Name is null)
+        {
+            return null;
+        }
+
+        var rows = leaderboard.Where(r => double.IsFinite(r.MeanValidationLoss)).ToList();
+        var values = rows.Select(r => p.Value(r.Config)).ToList();
+        var numeric = values.All(v => v is double);
+        var logScale = numeric && parameter is "learningRate" or "weightDecay" && values.All(v => (double)v > 0);
+        var categories = values.Select(v => Convert.ToString(v, Invariant)!).Distinct().Order(StringComparer.Ordinal).ToList();
+        double X(object v) => !numeric ? categories.IndexOf(Convert.ToString(v, Invariant)!) : logScale ? Math.Log10((double)v) : (double)v;
+        var plot = new Plot();
+        plot.Add.ScatterPoints(values.Select(X).ToArray(), rows.Select(r => r.MeanValidationLoss).ToArray()).MarkerSize = 8;
+        if (!numeric)
+        {
+            plot.Axes.Bottom.SetTicks([.. categories.Select((_, i) => (double)i)], [.. categories]);
+            plot.Axes.SetLimitsX(-0.5, categories.Count - 0.5);
+        }
+
+        plot.Title(parameter);
+        plot.XLabel(logScale ? $"log10 {parameter}" : parameter);
+        plot.YLabel("mean validation loss");
+        return plot.GetSvgXml(EffectWidth, EffectHeight);
+    }
+
+    private static readonly ImmutableArray<(string Name, Func<ModelConfig, object> Value)> Parameters =
+    [
+        ("depth", c => (double)c.Depth),
+        ("width", c => (double)c.Width),
+        ("activation", c => c.Activation.ToString().ToLowerInvariant()),
+        ("learningRate", c => c.LearningRate),
+        ("batchSize", c => (double)c.BatchSize),
+        ("patience", c => (double)c.Patience),
+        ("dropout", c => c.Dropout),
+        ("weightDecay", c => c.WeightDecay),
+        ("shuffleEachEpoch", c => c.ShuffleEachEpoch ? "true" : "false"),
+    ];
+
+    private static double Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : double.NaN;
+
+    private static ScottPlot.Plottables.Scatter Line(Plot plot, double[] xs, double[] ys, string label)
+    {
+        var scatter = plot.Add.Scatter(xs, ys);
+        scatter.LegendText = label;
+        scatter.MarkerSize = xs.Length > 30 ? 0 : 4;
+        scatter.LineWidth = 2;
+        return scatter;
+    }
+
+    private static string Finish(Plot plot, string title, string x, string y, Alignment legend)
+    {
+        plot.Title(title);
+        plot.XLabel(x);
+        plot.YLabel(y);
+        plot.ShowLegend(legend);
+        return plot.GetSvgXml(Width, Height);
+    }
+}

@@ -1,0 +1,248 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Churn.Tests.Host;
+
+namespace Churn.Tests.Dashboard;
+
+/// <summary>One host with two finished runs, and one headless Chromium, shared by the dashboard's browser tests.</summary>
+public sealed class DashboardFixture : IAsyncLifetime
+{
+    public TestHost Host { get; private set; } = null!;
+
+    public Browser Browser { get; private set; } = null!;
+
+    public string[] Finished { get; private set; } = [];
+
+    public string Origin => Host.Server.Address.ToString().TrimEnd('/');
+
+    public async ValueTask InitializeAsync()
+    {
+        Host = await TestHost.StartAsync();
+        var ids = new List<string>();
+        foreach (var width in new[] { 16, 32 })
+        {
+            var body = RunBodies.Train(Path.Combine(Host.Directory, $"w{width}"), maxEpochs: 4);
+            body["model"]!["width"] = width;
+            ids.Add(await Host.SubmitAsync(body));
+            await Host.EventsAsync(ids[^1]);
+        }
+
+        Finished = [.. ids];
+        Browser = Browser.Start();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Browser?.Dispose();
+        await Host.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The dashboard in a real browser: what it shows matches the API, a run started from its form follows live to the
+/// end, a bad field is reported beside it, cancel, compare, downloads, searches, and a token asked for once.
+/// </summary>
+[Collection(Churn.Tests.Model.TorchCollection.Name)]
+public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixture<DashboardFixture>
+{
+    private Browser B => fixture.Browser;
+
+    private void Open(string hash)
+    {
+        B.Driver.Navigate().GoToUrl($"{fixture.Origin}/{hash}");
+    }
+
+    private static string F4(JsonNode? node) => node!.GetValue<double>().ToString("F4", CultureInfo.InvariantCulture);
+
+    private void AssertOnlyLoopback()
+    {
+        var origin = new Uri(fixture.Origin);
+        Assert.All(B.RequestedUrls(), url =>
+        {
+            var uri = new Uri(url);
+            Assert.True(uri.Scheme is "blob" || (uri.Host == origin.Host && uri.Port == origin.Port), $"a request left the host: {url}");
+        });
+    }
+
+    [Fact]
+    public async Task The_runs_page_shows_the_runs_and_figures_the_api_reports_with_no_console_errors()
+    {
+        var api = (await fixture.Host.GetJsonAsync("runs"))["runs"]!.AsArray();
+        Assert.All(fixture.Finished, id => Assert.Contains(api, r => r!["id"]!.GetValue<string>() == id && r["headline"]?["testAccuracy"] is not null));
+
+        Open("#/runs");
+        B.Wait(d => B.FindAll("#runs tbody tr").Count >= fixture.Finished.Length, "the runs table");
+
+        foreach (var run in api)
+        {
+            var row = B.Find($"tr[data-run='{run!["id"]!.GetValue<string>()}']");
+            Assert.Contains(run["status"]!.GetValue<string>(), row.Text, StringComparison.Ordinal);
+            if (run["headline"]?["testAccuracy"] is { } accuracy)
+            {
+                Assert.Contains(F4(accuracy), row.Text, StringComparison.Ordinal);
+            }
+        }
+
+        B.Screenshot("runs");
+        Assert.Empty(B.ConsoleErrors());
+        AssertOnlyLoopback();
+        var size = 0;
+        foreach (var path in new[] { "", "assets/app.js", "assets/app.css" })
+        {
+            size += (await fixture.Host.Http.GetByteArrayAsync(path, TestContext.Current.CancellationToken)).Length;
+        }
+
+        Assert.True(size < 1_000_000, $"the dashboard's assets weigh {size} bytes");
+    }
+
+    [Fact]
+    public async Task A_run_started_from_the_form_follows_live_to_succeeded_with_its_loss_chart_and_downloads_its_report()
+    {
+        Open("#/new-run");
+        var epochs = B.Wait(d => B.Find("#f-model-maxEpochs"), "the run form");
+        Assert.Equal("cpu", B.Find("#f-device").GetAttribute("value"));
+        epochs.Clear();
+        epochs.SendKeys("5");
+        B.Find("#submit-run").Click();
+
+        B.Wait(d => d.Url.Contains("#/runs/", StringComparison.Ordinal), "the new run's page");
+        B.Wait(d => B.FindAll("#run-status [data-status='succeeded']").Count == 1, "the run to succeed", 180);
+        B.Wait(d => B.Drawn("#loss-chart"), "the loss chart");
+        var id = B.Find("#run-id").Text;
+        var run = await fixture.Host.GetJsonAsync($"runs/{id}");
+        Assert.Equal("succeeded", run["status"]!.GetValue<string>());
+        Assert.Equal(5, run["epochs"]!.AsArray().Count);
+        B.Wait(d => B.Find("#recipe").Text.Contains(F4(run["metrics"]!["test"]!["accuracy"]), StringComparison.Ordinal), "the test accuracy the API reports");
+        B.Wait(d => B.FindAll("#stages tbody tr").Count >= 7, "every stage");
+        B.Wait(d => B.Drawn("#gains-chart") && B.Drawn("#importance-chart"), "the gains and importance charts");
+        B.Wait(d => B.FindAll("#logs div").Count > 0, "the run's actor logs");
+        B.Screenshot("run");
+
+        B.Find("button[data-artifact='report.png']").Click();
+        var saved = Path.Combine(B.Downloads, "report.png");
+        B.Wait(d => File.Exists(saved) && new FileInfo(saved).Length > 0, "report.png in the downloads folder");
+        var expected = await fixture.Host.Http.GetByteArrayAsync($"runs/{id}/artifacts/report.png", TestContext.Current.CancellationToken);
+        B.Wait(d => File.ReadAllBytes(saved).SequenceEqual(expected), "the downloaded report to be complete");
+        Assert.Empty(B.ConsoleErrors());
+    }
+
+    [Fact]
+    public void A_bad_field_shows_the_hosts_message_beside_that_field()
+    {
+        Open("#/new-run");
+        var epochs = B.Wait(d => B.Find("#f-model-maxEpochs"), "the run form");
+        epochs.Clear();
+        epochs.SendKeys("0");
+        B.Find("#submit-run").Click();
+
+        var error = B.Wait(d => B.Find("#f-model-maxEpochs-error").Text is { Length: > 0 } text ? text : null, "the field's error");
+        Assert.StartsWith("model.maxEpochs", error, StringComparison.Ordinal);
+        Assert.Equal("true", epochs.GetAttribute("aria-invalid"));
+        Assert.Equal("", B.Find("#form-error").Text);
+        Assert.Contains("#/new-run", B.Driver.Url, StringComparison.Ordinal);
+        B.Screenshot("form-error");
+        // The 400 itself is logged by the browser as a failed resource; nothing else may be.
+        Assert.All(B.ConsoleErrors(), e => Assert.Contains("400", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Cancel_on_a_running_runs_page_stops_it()
+    {
+        var id = await fixture.Host.SubmitAsync(RunBodies.Endless(Path.Combine(fixture.Host.Directory, "endless")));
+        await fixture.Host.WaitForAsync(id, r => r["epoch"] is not null, TimeSpan.FromSeconds(120));
+
+        Open($"#/runs/{id}");
+        B.Wait(d => B.Find("#cancel-run").Displayed, "the cancel button");
+        B.Find("#cancel-run").Click();
+
+        B.Wait(d => B.FindAll("#run-status [data-status='cancelled']").Count == 1, "the run to show cancelled", 60);
+        Assert.Equal("cancelled", (await fixture.Host.GetJsonAsync($"runs/{id}"))["status"]!.GetValue<string>());
+        Assert.False(B.Find("#cancel-run").Displayed);
+    }
+
+    [Fact]
+    public void Two_runs_selected_on_the_runs_page_compare_side_by_side_with_their_differences_highlighted()
+    {
+        Open("#/runs");
+        foreach (var id in fixture.Finished)
+        {
+            B.Wait(d => B.Find($"#select-{id}"), $"run {id}'s checkbox").Click();
+        }
+
+        B.Find("#compare").Click();
+
+        B.Wait(d => B.Drawn("#compare-chart"), "the overlaid loss curves");
+        var header = B.Find("#compare-metrics thead").Text;
+        Assert.All(fixture.Finished, id => Assert.Contains(id, header, StringComparison.Ordinal));
+        var differing = B.FindAll("#compare-config tr[data-differs='true'] th").Select(th => th.Text).ToList();
+        Assert.Contains("model.width (differs)", differing);
+        Assert.Contains("out (differs)", differing);
+        Assert.DoesNotContain(differing, d => d.StartsWith("seed", StringComparison.Ordinal));
+        B.Screenshot("compare");
+        Assert.Empty(B.ConsoleErrors());
+    }
+
+    [Fact]
+    public async Task A_search_shows_its_trials_leaderboard_decisions_curves_and_effects()
+    {
+        var body = new JsonObject
+        {
+            ["trials"] = 3,
+            ["seeds"] = 2,
+            ["maxEpochs"] = 8,
+            ["scheduler"] = "asha",
+            ["asha"] = new JsonObject { ["rungs"] = new JsonArray(2, 4), ["reductionFactor"] = 2 },
+            ["space"] = new JsonObject { ["depth"] = new JsonArray(1, 2), ["width"] = new JsonArray(8, 16), ["patience"] = new JsonArray(20) },
+            ["data"] = TestPaths.BundledData,
+            ["out"] = Path.Combine(fixture.Host.Directory, "search"),
+            ["seed"] = 1,
+            ["parallel"] = 2,
+        };
+        using var response = await fixture.Host.Http.PostAsync("searches", new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var id = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!["id"]!.GetValue<string>();
+
+        Open("#/searches");
+        B.Wait(d => B.Find($"tr[data-search='{id}'] a"), "the search in the list").Click();
+        B.Wait(d => B.FindAll("#search-status [data-status='completed']").Count == 1, "the search to complete", 180);
+        B.Wait(d => B.Drawn("#curves-chart") && B.FindAll("#effects img").Count > 0 && B.FindAll("#effects img").All(i => B.Drawn($"#{i.GetAttribute("id")}")), "the curves and effects");
+
+        var search = await fixture.Host.GetJsonAsync($"searches/{id}");
+        Assert.Equal(6, B.FindAll("#trials tbody tr").Count);
+        Assert.Equal(search["leaderboard"]!.AsArray().Count, B.FindAll("#leaderboard tbody tr").Count);
+        Assert.Equal(Math.Max(1, search["decisions"]!.AsArray().Count), B.FindAll("#decisions tbody tr").Count);
+        var best = search["leaderboard"]![0]!["meanValidationLoss"]!;
+        Assert.Contains(F4(best), B.Find("#leaderboard tbody tr").Text, StringComparison.Ordinal);
+        B.Screenshot("search");
+        Open("#/searches");
+        B.Wait(d => B.FindAll($"tr[data-search='{id}'] [data-status='completed']").Count == 1, "the list's status");
+        B.Screenshot("searches");
+        Assert.Empty(B.ConsoleErrors());
+    }
+
+    [Fact]
+    public async Task A_host_with_a_token_asks_for_it_once_and_the_page_sends_it_as_a_header()
+    {
+        await using var host = await TestHost.StartAsync(apiToken: "dashboard-test-token-0123456789");
+        var origin = host.Server.Address.ToString().TrimEnd('/');
+
+        B.Driver.Navigate().GoToUrl($"{origin}/#/runs");
+        var input = B.Wait(d => B.Find("#token-input") is { Displayed: true } i ? i : null, "the token dialog")!;
+        B.Screenshot("token");
+        input.SendKeys("wrong");
+        B.Find("#token-submit").Click();
+        B.Wait(d => B.Find("#token-error").Text.Contains("not accepted", StringComparison.Ordinal), "the wrong token refused");
+        B.Find("#token-input").SendKeys("dashboard-test-token-0123456789");
+        B.Find("#token-submit").Click();
+        B.Wait(d => B.FindAll("#runs").Count == 1 && !B.Find("#token-dialog").Displayed, "the runs table behind the token");
+
+        B.Driver.Navigate().Refresh();
+        B.Wait(d => B.FindAll("#runs").Count == 1, "the runs table after a reload");
+        Assert.False(B.Find("#token-dialog").Displayed);
+        Assert.Empty(B.Driver.Manage().Cookies.AllCookies);
+        Assert.DoesNotContain("dashboard-test-token", B.Driver.Url, StringComparison.Ordinal);
+        Assert.All(B.RequestedUrls(), u => Assert.DoesNotContain("dashboard-test-token", u, StringComparison.Ordinal));
+        // The 401s before the token are logged by the browser as failed resources; nothing else may be.
+        Assert.All(B.ConsoleErrors(), e => Assert.Contains("401", e, StringComparison.Ordinal));
+        B.Driver.ExecuteScript("sessionStorage.clear();");
+    }
+}
