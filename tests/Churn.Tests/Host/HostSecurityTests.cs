@@ -211,6 +211,57 @@ public class HostSecurityTests
         Assert.Equal(HttpStatusCode.OK, await GetAsync($"churn.internal:{port}"));
     }
 
+    /// <summary>One request written by hand (no client normalizes its path or fixes its headers); the answer's status.</summary>
+    private static async Task<int> RawStatusAsync(TestHost host, string requestLine, string[] headers, string body = "")
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(host.Server.Address.Host, host.Server.Address.Port, TestContext.Current.CancellationToken);
+        await using var stream = tcp.GetStream();
+        var text = $"{requestLine}\r\n{string.Join("", headers.Select(h => h + "\r\n"))}Connection: close\r\n\r\n{body}";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(text), TestContext.Current.CancellationToken);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var status = await reader.ReadLineAsync(TestContext.Current.CancellationToken) ?? "";
+        return int.Parse(status.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task With_a_token_only_health_and_reading_the_dashboards_page_and_assets_need_none()
+    {
+        const string token = "security-test-token-0123456789";
+        await using var host = await TestHost.StartAsync(apiToken: token);
+        var hostHeader = $"Host: 127.0.0.1:{host.Server.Address.Port}";
+        Task<int> Get(string target, params string[] more) => RawStatusAsync(host, $"GET {target} HTTP/1.1", [hostHeader, .. more]);
+
+        Assert.Equal(200, await Get("/"));
+        Assert.Equal(200, await Get("/assets/app.js"));
+        Assert.Equal(200, await Get("/assets/app.css"));
+        Assert.Equal(200, await Get("/health"));
+        Assert.Equal(200, await Get("/runs", $"Authorization: Bearer {token}"));
+
+        // Everything else needs the header: the API, the dashboard's data and charts, writes to the public paths, and
+        // paths that only look public before they are decoded and resolved.
+        foreach (var target in new[]
+        {
+            "/runs", "/defaults", "/searches", "/runs/x/charts/loss.svg", "/compare/loss.svg?ids=a,b", "/assets/../runs",
+            "/assets/%2e%2e/runs", "/assets/%2E%2E/defaults", "/assets/..%2fruns", "/%61ssets/../runs", "//runs",
+        })
+        {
+            var status = await Get(target);
+            Assert.True(status is 401 or 404, $"GET {target}: {status}");
+        }
+        Assert.Equal(401, await Get("/runs"));
+        Assert.Equal(401, await Get("/assets/%2e%2e/runs"));
+        // A token in the query string is no token: it would end up in logs and browser history.
+        Assert.Equal(401, await Get($"/runs?access_token={token}"));
+        Assert.Equal(401, await Get($"/runs?token={token}"));
+        Assert.Equal(401, await Get("/runs", $"Authorization: Bearer {token}x"));
+        Assert.Equal(401, await Get("/runs", $"Authorization: Basic {Convert.ToBase64String(Encoding.ASCII.GetBytes("u:" + token))}"));
+        Assert.Equal(401, await RawStatusAsync(host, "POST / HTTP/1.1", [hostHeader, "Content-Type: application/json", "Content-Length: 2"], "{}"));
+        Assert.Equal(401, await RawStatusAsync(host, "POST /runs HTTP/1.1", [hostHeader, "Content-Type: application/json", "Content-Length: 2"], "{}"));
+        Assert.Equal(401, await RawStatusAsync(host, "DELETE /assets/app.js HTTP/1.1", [hostHeader]));
+        Assert.Equal(401, await RawStatusAsync(host, "HEAD / HTTP/1.1", [hostHeader]));
+    }
+
     private static Churn.Numerics.Result<ChurnServer> Create(JsonObject host)
     {
         var defaults = ChurnConfig.Merge(ChurnConfig.LoadNode(null).Unwrap(), new JsonObject
