@@ -143,9 +143,10 @@ public sealed class ChurnServer : IAsyncDisposable
             var app = builder.Build();
             app.UseRouting();
             new RequestGuard(host).Use(app);
-            new RunApi(app.Services, store, defaults, config, paths).Map(app);
+            var streams = new EventStreams(config.Host.Limits.MaxEventStreams);
+            new RunApi(app.Services, store, defaults, config, paths, streams).Map(app);
             new TargetApi(store, config).Map(app);
-            var searchApi = new SearchApi(app.Services, searchStore, config, paths);
+            var searchApi = new SearchApi(app.Services, searchStore, config, paths, streams);
             searchApi.Map(app);
             new Dashboard.DashboardApi(store, searchStore, defaults).Map(app);
             new ClusterApi(app.Services).Map(app);

@@ -24,13 +24,10 @@ namespace Churn.Host.Api;
 /// cancel a <see cref="CancelRun"/>, an event stream a <see cref="FollowRun"/>; everything else is read from the run
 /// store. Errors are RFC 7807 problem details naming the field at fault.
 /// </summary>
-internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, JsonNode defaults, ChurnConfig config, ConfinedPaths paths)
+internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, JsonNode defaults, ChurnConfig config, ConfinedPaths paths, EventStreams streams)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
-
-    /// <summary>Event streams open now: each holds a connection and an actor for as long as its client stays.</summary>
-    private int _streams;
 
     public void Map(WebApplication app)
     {
@@ -213,23 +210,14 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             return;
         }
 
-        if (Interlocked.Increment(ref _streams) > config.Host.Limits.MaxEventStreams)
+        using var place = streams.TryOpen();
+        if (place is null)
         {
-            Interlocked.Decrement(ref _streams);
-            context.Response.Headers.RetryAfter = "10";
-            await Problem(StatusCodes.Status429TooManyRequests, "too many event streams",
-                $"{config.Host.Limits.MaxEventStreams} event streams are open (host.limits.maxEventStreams); close one or poll GET /runs/{id}").ExecuteAsync(context);
+            await streams.RefuseAsync(context, $"runs/{id}");
             return;
         }
 
-        try
-        {
-            await StreamAsync(id, context);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _streams);
-        }
+        await StreamAsync(id, context);
     }
 
     private async Task StreamAsync(string id, HttpContext context)

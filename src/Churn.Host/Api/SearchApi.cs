@@ -27,7 +27,7 @@ namespace Churn.Host.Api;
 /// <see cref="CancelSearch"/>; a search's state is read from the run store, where its coordinator records every change.
 /// At start the host resumes the searches whose process died. Errors are RFC 7807 problem details naming the field.
 /// </summary>
-internal sealed class SearchApi(IServiceProvider services, SearchStore store, ChurnConfig config, ConfinedPaths paths)
+internal sealed class SearchApi(IServiceProvider services, SearchStore store, ChurnConfig config, ConfinedPaths paths, EventStreams streams)
 {
     /// <summary>How a problem in the request names where it is: the body's fields are a space file's, plus these.</summary>
     public const string BodyName = "request body";
@@ -55,6 +55,12 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         if (store.Load(id) is not Result<StoredSearch>.Ok { Value: var stored })
         {
             await Unknown(id).ExecuteAsync(context);
+            return;
+        }
+        using var place = streams.TryOpen();
+        if (place is null)
+        {
+            await streams.RefuseAsync(context, $"searches/{id}");
             return;
         }
         var response = context.Response;

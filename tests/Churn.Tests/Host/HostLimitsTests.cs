@@ -177,4 +177,46 @@ public class HostLimitsTests
             await Task.Delay(200, TestContext.Current.CancellationToken);
         }
     }
+    [Fact]
+    public async Task A_search_event_stream_takes_its_place_among_the_same_event_streams_as_the_runs()
+    {
+        await using var host = await TestHost.StartAsync(hostSettings: new JsonObject { ["limits"] = new JsonObject { ["maxEventStreams"] = 1 } });
+        var run = await host.SubmitAsync(RunBodies.Endless(Path.Combine(host.Directory, "endless")));
+        var body = new JsonObject
+        {
+            ["trials"] = 1,
+            ["seeds"] = 1,
+            ["maxEpochs"] = 1000,
+            ["space"] = new JsonObject { ["patience"] = new JsonArray(1000) },
+            ["data"] = TestPaths.BundledData,
+            ["out"] = Path.Combine(host.Directory, "search"),
+        };
+        using var posted = await host.Http.PostAsync("searches", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var answer = await posted.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(posted.StatusCode == HttpStatusCode.Accepted, answer);
+        var search = JsonNode.Parse(answer)!["id"]!.GetValue<string>();
+
+        var first = await host.Http.GetAsync($"searches/{search}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        using (var runStream = await host.Http.GetAsync($"runs/{run}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken))
+        using (var searchStream = await host.Http.GetAsync($"searches/{search}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.Equal(HttpStatusCode.TooManyRequests, runStream.StatusCode);
+            Assert.Equal(HttpStatusCode.TooManyRequests, searchStream.StatusCode);
+            Assert.Contains($"poll GET /searches/{search}", await searchStream.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+        first.Dispose();
+
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using var again = await host.Http.GetAsync($"runs/{run}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+            if (again.StatusCode == HttpStatusCode.OK)
+            {
+                break;
+            }
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the closed search stream kept its place");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
 }
