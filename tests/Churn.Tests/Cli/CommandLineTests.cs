@@ -212,14 +212,20 @@ public partial class CommandLineTests
         var reference = readme[readme.IndexOf("## Commands", StringComparison.Ordinal)..];
         reference = reference[(reference.IndexOf("```bash", StringComparison.Ordinal) + 7)..];
         reference = reference[..reference.IndexOf("```", StringComparison.Ordinal)];
-        var documented = reference.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        var lines = reference.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(l => l.StartsWith("./churn ", StringComparison.Ordinal))
-            .ToDictionary(l => l.Split(' ')[1], l => OptionName().Matches(l.Split('#')[0]).Select(m => m.Value).Order(StringComparer.Ordinal).ToArray());
+            .ToDictionary(l => l.Split(' ')[1], l => l.Split('#')[0]);
+        var documented = lines.ToDictionary(l => l.Key, l => OptionName().Matches(l.Value).Select(m => m.Value).Order(StringComparer.Ordinal).ToArray());
 
         foreach (var verb in UserVerbs)
         {
             Assert.True(documented.ContainsKey(verb.Name), $"README's command reference has no line for 'churn {verb.Name}'");
             Assert.Equal(OptionsOf(verb).Select(o => o.Name).Order(StringComparer.Ordinal), documented[verb.Name]);
+            // An option with a fixed set of values shows exactly the definition's.
+            foreach (var option in OptionsOf(verb).Where(o => o.HelpName?.Contains('|', StringComparison.Ordinal) == true))
+            {
+                Assert.Contains($"{option.Name} {option.HelpName}", lines[verb.Name], StringComparison.Ordinal);
+            }
         }
 
         Assert.Equal(UserVerbs.Select(v => v.Name).Order(StringComparer.Ordinal), documented.Keys.Where(k => !k.StartsWith('-') && k is not ("help" or "completion")).Order(StringComparer.Ordinal));
