@@ -83,6 +83,7 @@ public sealed class Browser : IDisposable
         Driver.GetScreenshot().SaveAsFile(Path.Combine(Screenshots, $"{name}.png"));
 
         // A half-size copy of the top of the page, small enough to keep in the repository (docs/screenshots).
+        Driver.ExecuteScript("window.scrollTo(0, 0);");
         var shot = Driver.ExecuteCdpCommand("Page.captureScreenshot", new Dictionary<string, object?>
         {
             ["format"] = "png",
