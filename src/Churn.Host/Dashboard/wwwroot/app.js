@@ -624,25 +624,36 @@ async function searchPage(generation, id) {
       table("trials", ["trial", "configuration", "seed", "status", "node", "epoch", "best validation loss", "last validation loss", "reason"], trials)),
     el("section", {}, el("h3", { text: "ASHA decisions" }),
       table("decisions", ["rung", "epoch", "configuration", "mean validation loss", "outcome", "rank", "kept of compared"], decisions)));
+
+  // Trials by number (from 1): the rows are redrawn in place.
+  const trialRows = new Map();
+  function drawTrial(t) {
+    const row = el("tr", { "data-trial": t.index },
+      num(t.index), num(t.configuration), num(t.replicate), statusTd(t.status), td(t.node || "local"), num(t.epochs),
+      num(fmt(t.bestValidationLoss)), num(fmt(t.lastValidationLoss)), td(t.reason));
+    const old = trialRows.get(t.index);
+    if (old) old.replaceWith(row); else trials.append(row);
+    trialRows.set(t.index, row);
+  }
+  function drawDecision(d) {
+    return el("tr", {}, num(d.rung), num(d.epoch), num(d.configuration), num(fmt(d.value)), statusTd(d.outcome.toLowerCase()), num(d.rank),
+      num(`${d.kept} of ${d.compared}`));
+  }
+
   let lastEpochs = -1;
   let lastStatus = "";
-  async function load() {
-    const s = await api(`/searches/${encodeURIComponent(id)}`);
-    if (generation !== pageGeneration) return;
+  function draw(s) {
     head.replaceChildren(el("p", { id: "search-status" }, "Status ", statusCell(s.status), s.phase ? ` (${s.phase})` : "",
       ` · ${s.trials.ended} of ${s.trials.total} trials ended · ${s.epochsSpent} epochs · scheduler ${s.scheduler} · seed ${s.seed}`,
       s.reason ? el("span", { class: "error", text: ` · ${s.reason}` }) : "", " ", searchActions(id, s.status)));
     board.replaceChildren(...s.leaderboard.map(r => el("tr", {},
-      num(r.rank), num(r.configuration + 1), statusTd(r.outcome.toLowerCase()), num(`${r.seedsDone}/${r.seeds}`),
+      num(r.rank), num(r.configuration), statusTd(r.outcome.toLowerCase()), num(`${r.seedsDone}/${r.seeds}`),
       num(isFinite(r.meanValidationLoss) ? `${fmt(r.meanValidationLoss)} ± ${fmt(r.stdValidationLoss)}` : ""),
       num(isFinite(r.minValidationLoss) ? `${fmt(r.minValidationLoss)} – ${fmt(r.maxValidationLoss)}` : ""),
       num(fmt(r.meanValidationAccuracy)), num(fmt(r.meanEpochs, 0)), td(configText(r.config) + (r.reason ? ` (${r.reason})` : "")))));
-    trials.replaceChildren(...(s.trialList || []).map(t => el("tr", { "data-trial": t.index },
-      num(t.index + 1), num(t.configuration + 1), num(t.seed), statusTd(t.status), td(t.node || "local"), num(t.epochs),
-      num(fmt(t.bestValidationLoss)), num(fmt(t.lastValidationLoss)), td(t.reason))));
-    decisions.replaceChildren(...(s.decisions.length ? s.decisions.map(d => el("tr", {},
-      num(d.rung + 1), num(d.epoch), num(d.configuration + 1), num(fmt(d.value)), statusTd(d.outcome.toLowerCase()), num(d.rank + 1),
-      num(`${d.kept} of ${d.compared}`))) : [el("tr", {}, td(s.scheduler === "asha" ? "No rung reached yet." : "No scheduler: every configuration trains to the end.", { colspan: 7 }))]));
+    for (const t of s.trialList || []) drawTrial(t);
+    decisions.replaceChildren(...(s.decisions.length ? s.decisions.map(drawDecision)
+      : [el("tr", { "data-empty": "true" }, td(s.scheduler === "asha" ? "No rung reached yet." : "No scheduler: every configuration trains to the end.", { colspan: 7 }))]));
     if (s.summary && s.summary.winnerTest) {
       const t = s.summary.winnerTest;
       const p = s.summary.winnerPopulation;
@@ -662,8 +673,9 @@ async function searchPage(generation, id) {
       if (!(s.varied || []).length) effects.replaceChildren(el("p", { class: "note", text: "No hyperparameter varies yet." }));
     }
   }
-  await load();
-  every(2000, generation, async () => { if (lastStatus === "running") await load(); });
+
+  draw(await api(`/searches/${encodeURIComponent(id)}`));
+  every(2000, generation, async () => { if (lastStatus === "running") { const s = await api(`/searches/${encodeURIComponent(id)}`); if (generation === pageGeneration) draw(s); } });
 }
 
 // ---------- Forms ----------
