@@ -357,6 +357,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         await using var host = await TestHost.StartAsync(apiToken: "dashboard-test-token-0123456789");
         var origin = host.Server.Address.ToString().TrimEnd('/');
 
+        B.SentRequests();
         B.Driver.Navigate().GoToUrl($"{origin}/#/runs");
         var input = B.Wait(d => B.Find("#token-input") is { Displayed: true } i ? i : null, "the token dialog")!;
         B.Screenshot("token");
@@ -373,6 +374,25 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         Assert.Empty(B.Driver.Manage().Cookies.AllCookies);
         Assert.DoesNotContain("dashboard-test-token", B.Driver.Url, StringComparison.Ordinal);
         Assert.All(B.RequestedUrls(), u => Assert.DoesNotContain("dashboard-test-token", u, StringComparison.Ordinal));
+
+        // What left the browser: the API requests carry the token in the Authorization header and nowhere else, no cookie.
+        var sent = B.SentRequests().Where(r => r.Url.StartsWith(origin, StringComparison.Ordinal)).ToList();
+        var withToken = sent.Where(r => r.Headers.TryGetValue("Authorization", out var h) && h == "Bearer dashboard-test-token-0123456789").ToList();
+        Assert.Contains(withToken, r => new Uri(r.Url).AbsolutePath == "/runs");
+        Assert.All(sent, r =>
+        {
+            Assert.DoesNotContain("dashboard-test-token", r.Url, StringComparison.Ordinal);
+            Assert.False(r.Headers.ContainsKey("Cookie"), $"{r.Url} sent a cookie");
+            Assert.All(r.Headers.Where(h => !h.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase)),
+                h => Assert.DoesNotContain("dashboard-test-token", h.Value, StringComparison.Ordinal));
+        });
+        // After the reload the page asked no more: every API request carried the token from the start.
+        var reload = sent.FindLastIndex(r => new Uri(r.Url).AbsolutePath == "/");
+        Assert.True(reload > sent.FindIndex(r => new Uri(r.Url).AbsolutePath == "/"), "the reload's page request is missing");
+        var afterReload = sent.Skip(reload).ToList();
+        Assert.Contains(afterReload, r => new Uri(r.Url).AbsolutePath == "/runs");
+        Assert.All(afterReload.Where(r => new Uri(r.Url).AbsolutePath.StartsWith("/runs", StringComparison.Ordinal)),
+            r => Assert.Equal("Bearer dashboard-test-token-0123456789", r.Headers["Authorization"]));
         // The 401s before the token are logged by the browser as failed resources; nothing else may be.
         Assert.All(B.ConsoleErrors(), e => Assert.Contains("401", e, StringComparison.Ordinal));
         B.Driver.ExecuteScript("sessionStorage.clear();");
