@@ -371,9 +371,9 @@ function populationSection(p, base) {
     metricCards([["ROC AUC", fmt(p.rocAuc)], ["average precision", fmt(p.averagePrecision)], ["Brier", fmt(p.brier)],
       ["log loss", fmt(p.logLoss)], ["calibration error (ECE)", fmt(p.calibrationError)], ["buying rate", pct(p.buyingRate)],
       ["mean probability", pct(p.meanProbability)]], "population-cards"),
-    cal.method ? el("p", { class: "note", id: "calibration" },
-      `Probabilities calibrated by ${cal.method} from the training mix (${pct(cal.trainingRate)} buyers) to ${pct(cal.populationRate)}`,
-      cal.method === "none" ? "." : ` (slope ${fmt(cal.slope, 3)}, intercept ${fmt(cal.intercept, 3)}).`) : "",
+    cal.method ? el("p", { class: "note", id: "calibration" }, cal.method === "none"
+      ? `Probabilities as the model gives them (calibration none): it trained on ${pct(cal.trainingRate)} buyers, the customers' own mix.`
+      : `Probabilities calibrated by ${cal.method} from the training mix (${pct(cal.trainingRate)} buyers) to ${pct(cal.populationRate)} (slope ${fmt(cal.slope, 3)}, intercept ${fmt(cal.intercept, 3)}).`) : "",
     alternatives.length ? figures("Calibration alternatives on the same customers", "alternatives",
       ["probabilities", "mean probability", "Brier", "log loss", "calibration error"],
       alternatives.map(([name, q]) => [name, pct(q.meanProbability), fmt(q.brier), fmt(q.logLoss), fmt(q.calibrationError)])) : "",
