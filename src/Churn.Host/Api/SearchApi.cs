@@ -146,7 +146,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
     /// <summary>The search's log lines, its trials' from every node included (a worker's lines reach the host's log files).</summary>
     private IResult Logs(string id, HttpRequest request)
     {
-        if (store.Load(id) is not Result<StoredSearch>.Ok)
+        if (store.StatusOf(id) is null)
         {
             return Unknown(id);
         }
@@ -264,7 +264,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
 
     private async Task<IResult> GetAsync(string id, CancellationToken cancel)
     {
-        if (store.Load(id) is not Result<StoredSearch>.Ok { Value: var search })
+        if (store.Overview(id) is not Result<SearchOverview>.Ok { Value: var search })
         {
             return Unknown(id);
         }
@@ -327,7 +327,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
     }
 
     /// <summary>The search as the store has it, with the coordinator's phase when it runs in this host.</summary>
-    public static JsonObject View(StoredSearch s, SearchSnapshot? live)
+    public static JsonObject View(SearchOverview s, SearchSnapshot? live)
     {
         var request = s.Request;
         var counts = s.Trials.GroupBy(t => SearchStore.StatusName(t.Status)).ToDictionary(g => g.Key, g => g.Count());
@@ -357,7 +357,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["data"] = request.DataPath,
             ["out"] = request.OutDir,
             ["trials"] = trials,
-            ["epochsSpent"] = s.Trials.Sum(t => t.History.Length),
+            ["epochsSpent"] = s.Trials.Sum(t => t.Epochs),
             ["leaderboard"] = JsonSerializer.SerializeToNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds), JsonFormat.Options),
             ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
             ["trialList"] = JsonSerializer.SerializeToNode(s.Trials.Select(SearchTrialView.From), JsonFormat.Options),
@@ -414,9 +414,9 @@ internal sealed record SearchTrialView(
     [property: JsonConverter(typeof(Numbering.FromOne))] int Replicate,
     long Seed, string Status, int Epochs, double? BestValidationLoss, double? LastValidationLoss, string? Reason, string? Node)
 {
-    public static SearchTrialView From(TrialRecord t) => new(
-        t.Spec.Index, t.Spec.Configuration, t.Spec.Replicate, t.Spec.Seed, SearchStore.StatusName(t.Status), t.History.Length,
-        t.History.IsEmpty ? null : t.History.Min(h => h.ValidationLoss), t.History.IsEmpty ? null : t.History[^1].ValidationLoss, t.Reason, t.Node);
+    public static SearchTrialView From(TrialSummary t) => new(
+        t.Spec.Index, t.Spec.Configuration, t.Spec.Replicate, t.Spec.Seed, SearchStore.StatusName(t.Status), t.Epochs,
+        t.Epochs == 0 ? null : t.BestValidationLoss, t.LastValidationLoss, t.Reason, t.Node);
 }
 
 /// <summary>The reply to <c>GET /searches</c>: newest first.</summary>

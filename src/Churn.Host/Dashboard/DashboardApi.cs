@@ -206,7 +206,7 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
 
     private IResult Effect(string id, string parameter)
     {
-        if (searches.Load(id) is not Result<StoredSearch>.Ok { Value: var s })
+        if (searches.Overview(id) is not Result<SearchOverview>.Ok { Value: var s })
         {
             return UnknownSearch(id);
         }

@@ -52,7 +52,11 @@ public static class Leaderboard
     /// Complete configurations first, by mean validation loss, then its spread, then configuration number (so ties
     /// always break the same way); then pruned ones (the further they got, the higher), incomplete ones and failed ones.
     /// </summary>
-    public static ImmutableArray<LeaderboardRow> Rank(ImmutableArray<TrialRecord> trials, int seeds)
+    public static ImmutableArray<LeaderboardRow> Rank(ImmutableArray<TrialRecord> trials, int seeds) =>
+        Rank(trials.Select(TrialSummary.Of).ToImmutableArray(), seeds);
+
+    /// <inheritdoc cref="Rank(ImmutableArray{TrialRecord}, int)"/>
+    public static ImmutableArray<LeaderboardRow> Rank(ImmutableArray<TrialSummary> trials, int seeds)
     {
         var rows = trials.GroupBy(t => t.Spec.Configuration).Select(g => Row(g.Key, [.. g], seeds)).ToList();
         return
@@ -71,7 +75,7 @@ public static class Leaderboard
     public static LeaderboardRow? Best(ImmutableArray<LeaderboardRow> rows) =>
         rows.FirstOrDefault(r => r.Outcome == ConfigurationOutcome.Complete);
 
-    private static LeaderboardRow Row(int configuration, List<TrialRecord> trials, int seeds)
+    private static LeaderboardRow Row(int configuration, List<TrialSummary> trials, int seeds)
     {
         var config = trials[0].Spec.Config;
         if (trials.FirstOrDefault(t => t.Status == TrialStatus.Failed) is { } failed)
@@ -91,7 +95,7 @@ public static class Leaderboard
         return new LeaderboardRow(
             0, configuration, config, outcome, counted.Count(t => t.Status is TrialStatus.Completed or TrialStatus.Pruned), seeds,
             Mean(losses), Std(losses), losses.DefaultIfEmpty(double.NaN).Min(), losses.DefaultIfEmpty(double.NaN).Max(),
-            Mean(counted.Select(t => t.BestValidationAccuracy)), Mean(counted.Select(t => (double)t.History.Length)), reason);
+            Mean(counted.Select(t => t.BestValidationAccuracy)), Mean(counted.Select(t => (double)t.Epochs)), reason);
     }
 
     private static double Mean(IEnumerable<double> values)

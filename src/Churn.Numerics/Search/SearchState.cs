@@ -55,7 +55,31 @@ public sealed record TrialRecord(
         History.IsEmpty ? double.NaN : History.MinBy(h => h.ValidationLoss)!.ValidationAccuracy;
 
     /// <summary>Will not train again in this search.</summary>
-    public bool Ended => Status is TrialStatus.Completed or TrialStatus.Pruned or TrialStatus.Failed;
+    public bool Ended => IsEnded(Status);
+
+    /// <summary>A trial with this status will not train again in its search.</summary>
+    public static bool IsEnded(TrialStatus status) => status is TrialStatus.Completed or TrialStatus.Pruned or TrialStatus.Failed;
+}
+
+/// <summary>
+/// A trial without its epochs: what ranking and listing it take (epochs trained, the best epoch's validation loss and
+/// accuracy, the last validation loss). A search's page reads these from the store, not every epoch of every trial.
+/// </summary>
+public sealed record TrialSummary(
+    TrialSpec Spec,
+    TrialStatus Status,
+    int Epochs,
+    double BestValidationLoss,
+    double BestValidationAccuracy,
+    double? LastValidationLoss,
+    string? Reason = null,
+    string? Node = null)
+{
+    public static TrialSummary Of(TrialRecord t) =>
+        new(t.Spec, t.Status, t.History.Length, t.BestValidationLoss, t.BestValidationAccuracy, t.History.IsEmpty ? null : t.History[^1].ValidationLoss, t.Reason, t.Node);
+
+    /// <summary>Will not train again in this search.</summary>
+    public bool Ended => TrialRecord.IsEnded(Status);
 }
 
 /// <summary>What the search's coordinator must do after an event.</summary>
