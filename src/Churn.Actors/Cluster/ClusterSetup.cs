@@ -12,6 +12,7 @@ using Churn.Actors.Messages;
 using Churn.Actors.Search;
 using Churn.Actors.Training;
 using Churn.Numerics;
+using Churn.Numerics.Search;
 
 namespace Churn.Actors.Cluster;
 
@@ -189,7 +190,7 @@ public static class ClusterSetup
 
     /// <summary>A trial on a node that may train several searches at once: its actor name carries the search.</summary>
     public static IActorRef ClusterTrial(IUntypedActorContext context, RunTrial run) =>
-        context.ActorOf(TrialActor.Props(run, c => c.ActorOf(TrainerActor.Props(), "trainer")), $"{run.SearchId}-trial-{run.Trial.Index + 1}");
+        context.ActorOf(TrialActor.Props(run, c => c.ActorOf(TrainerActor.Props(), "trainer")), $"{run.SearchId}-trial-{Numbering.Number(run.Trial.Index)}");
 
     /// <summary>The address scheme of a node's cluster port: Akka.Remote names TLS addresses <c>akka.ssl.tcp</c>.</summary>
     public static string Scheme(ClusterNode node) => node.Tls is null ? "akka.tcp" : "akka.ssl.tcp";

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Serialization;
 using Churn.Numerics.Model;
 
 namespace Churn.Numerics.Search;
@@ -23,11 +24,13 @@ public enum ConfigurationOutcome
 
 /// <summary>
 /// One configuration's line: validation loss over its seeds (mean, sample standard deviation, min and max of each
-/// seed's best epoch), mean validation accuracy at those epochs and mean epochs trained.
+/// seed's best epoch), mean validation accuracy at those epochs and mean epochs trained. <see cref="Rank"/> counts from 1
+/// (1 = best); <see cref="Configuration"/> is a position from 0, a number from 1 in JSON and everywhere else it is shown
+/// (<see cref="Numbering"/>).
 /// </summary>
 public sealed record LeaderboardRow(
     int Rank,
-    int Configuration,
+    [property: JsonConverter(typeof(Numbering.FromOne))] int Configuration,
     ModelConfig Config,
     ConfigurationOutcome Outcome,
     int SeedsDone,
@@ -60,7 +63,7 @@ public static class Leaderboard
                 .ThenBy(r => double.IsNaN(r.MeanValidationLoss) ? double.PositiveInfinity : r.MeanValidationLoss)
                 .ThenBy(r => double.IsNaN(r.StdValidationLoss) ? double.PositiveInfinity : r.StdValidationLoss)
                 .ThenBy(r => r.Configuration)
-                .Select((r, i) => r with { Rank = i + 1 }),
+                .Select((r, i) => r with { Rank = Numbering.Number(i) }),
         ];
     }
 
@@ -75,7 +78,7 @@ public static class Leaderboard
         {
             // What its other seeds did depends on when the failure stopped them; only the reason is reproducible.
             return new LeaderboardRow(0, configuration, config, ConfigurationOutcome.Failed, 0, seeds,
-                double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, $"seed {failed.Spec.Replicate + 1}: {failed.Reason}");
+                double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, $"seed {Numbering.Number(failed.Spec.Replicate)}: {failed.Reason}");
         }
         var outcome = trials.All(t => t.Status == TrialStatus.Completed) ? ConfigurationOutcome.Complete
             : trials.Any(t => t.Status == TrialStatus.Pruned) ? ConfigurationOutcome.Pruned
@@ -123,7 +126,7 @@ public static class Leaderboard
         foreach (var r in rows)
         {
             var c = r.Config;
-            csv.Append(Invariant, $"{r.Rank},{r.Configuration + 1},{r.Outcome.ToString().ToLowerInvariant()},{c.Depth},{c.Width},")
+            csv.Append(Invariant, $"{r.Rank},{Numbering.Number(r.Configuration)},{r.Outcome.ToString().ToLowerInvariant()},{c.Depth},{c.Width},")
                 .Append(Invariant, $"{c.Activation.ToString().ToLowerInvariant()},{Number(c.LearningRate)},{c.BatchSize},{c.Patience},{Number(c.Dropout)},{Number(c.WeightDecay)},{(c.ShuffleEachEpoch ? "true" : "false")},")
                 .Append(Invariant, $"{r.SeedsDone},{r.Seeds},{Number(r.MeanValidationLoss)},{Number(r.StdValidationLoss)},{Number(r.MinValidationLoss)},{Number(r.MaxValidationLoss)},")
                 .Append(Invariant, $"{Number(r.MeanValidationAccuracy)},{Number(r.MeanEpochs)},{Quote(r.Reason)}\n");
