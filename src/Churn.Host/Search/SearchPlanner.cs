@@ -38,6 +38,6 @@ public static class SearchPlanner
             definition.Scheduler,
             Sampler.Plan(definition, seed),
             overrides.Threads ?? 0,
-            definition.LogFeatures ?? config.LogFeatures);
+            definition.LogFeatures ?? config.LogFeaturesFor(definition.Balance ?? config.Balance));
     }
 }
