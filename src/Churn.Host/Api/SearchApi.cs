@@ -24,7 +24,7 @@ namespace Churn.Host.Api;
 /// <see cref="CancelSearch"/>; a search's state is read from the run store, where its coordinator records every change.
 /// At start the host resumes the searches whose process died. Errors are RFC 7807 problem details naming the field.
 /// </summary>
-internal sealed class SearchApi(IServiceProvider services, SearchStore store, ChurnConfig config)
+internal sealed class SearchApi(IServiceProvider services, SearchStore store, ChurnConfig config, ConfinedPaths paths)
 {
     /// <summary>How a problem in the request names where it is: the body's fields are a space file's, plus these.</summary>
     public const string BodyName = "request body";
@@ -67,7 +67,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         var searches = services.GetRequiredService<ActorRegistry>().Get<SearchesActor>();
         foreach (var id in store.Orphaned())
         {
-            if (store.Load(id) is Result<StoredSearch>.Ok { Value: var search })
+            if (store.Load(id) is Result<StoredSearch>.Ok { Value: var search } && store.TryClaim(id, search.Owner))
             {
                 var kept = search.Trials.Count(t => t.Ended);
                 if (log.IsEnabled(LogLevel.Information))
@@ -103,17 +103,51 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         {
             return Problem(StatusCodes.Status400BadRequest, "invalid search request", bodyError.Problem.Reason, "body");
         }
-        if (submission.Unwrap().Fields["data"] is JsonValue dataValue && dataValue.TryGetValue<string>(out var data) && !File.Exists(ChurnConfig.ResolveData(data)))
+        var confined = submission.Unwrap();
+        foreach (var (field, confine) in new (string, Func<string, string, Result<string>>)[] { ("data", paths.Data), ("out", paths.Output) })
         {
-            return Invalid(new Problem($"no such file on the host: {data}", BodyName, Column: "data"));
+            if (confined.Fields[field] is JsonValue value && value.TryGetValue<string>(out var path))
+            {
+                var inside = confine(path, field);
+                if (inside is Result<string>.Error pathError)
+                {
+                    return Invalid(pathError.Problem with { File = BodyName });
+                }
+                confined = confined.With(field, inside.Unwrap());
+            }
         }
-        var resolved = submission.Unwrap().Resolve(config, id => Path.Combine(config.Out, "searches", id), BodyName);
+
+        // Checked before planning: a plan of a million trials is itself the work the limit is there to refuse.
+        var limits = config.Host.Limits;
+        var resolved = confined.Resolve(config, id => Path.Combine(config.Out, "searches", id), BodyName, definition =>
+            (long)definition.Trials * definition.Seeds > limits.MaxTrialsPerSearch
+                ? new Problem(
+                    $"{definition.Trials} configurations x {definition.Seeds} seeds = {(long)definition.Trials * definition.Seeds} trials, over this host's limit of {limits.MaxTrialsPerSearch} (host.limits.maxTrialsPerSearch)",
+                    BodyName, Column: "trials")
+                : null);
         if (resolved is Result<SearchRequest>.Error resolveError)
         {
             return Invalid(resolveError.Problem);
         }
 
         var request = resolved.Unwrap();
+        foreach (var trial in request.Plan.Trials.DistinctBy(t => t.Configuration))
+        {
+            if (RequestLimits.Check(trial.Config, limits, "space.") is Result<Churn.Numerics.Model.ModelConfig>.Error limitError)
+            {
+                var field = limitError.Problem.Column is "space.maxEpochs" ? "maxEpochs" : limitError.Problem.Column;
+                return Invalid(limitError.Problem with { Column = field, File = BodyName });
+            }
+        }
+        if (paths.Output(request.OutDir, "out") is Result<string>.Error outError)
+        {
+            return Invalid(outError.Problem with { File = BodyName });
+        }
+        if (store.Running() >= limits.MaxConcurrentSearches)
+        {
+            return Problem(StatusCodes.Status429TooManyRequests, "too many searches",
+                $"{limits.MaxConcurrentSearches} searches are already running on this host (host.limits.maxConcurrentSearches); wait for one to end or cancel one");
+        }
         // Recorded before the answer, so a GET right after the 202 finds the search.
         store.SearchStarted(request, DateTimeOffset.UtcNow);
         var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(context.RequestAborted);
@@ -177,13 +211,13 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
 
     private async Task<IResult> CancelAsync(string id, CancellationToken cancel)
     {
-        if (store.Load(id) is not Result<StoredSearch>.Ok { Value: var search })
+        if (store.StatusOf(id) is not { } status)
         {
             return Unknown(id);
         }
         if (await AskAsync(new GetSearch(id, ActorRefs.Nobody), cancel) is not SearchSnapshot)
         {
-            return Problem(StatusCodes.Status409Conflict, "search not running here", $"search {id} is not running in this host: {search.Status}");
+            return Problem(StatusCodes.Status409Conflict, "search not running here", $"search {id} is not running in this host: {status}");
         }
         var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(cancel);
         searches.Tell(new CancelSearch(id));

@@ -73,6 +73,8 @@ public static class ChurnCommandLine
     public static readonly Option<string> Model = new("--model") { Description = "a saved model folder", HelpName = "DIR", Required = true };
     public static readonly Option<string> Input = new("--input") { Description = "customers to score (ID + 10 features, target optional)", HelpName = "CSV", Required = true };
     public static readonly Option<string> Output = Text("--output", "CSV", "where to write the scores (default: stdout)", null);
+    public static readonly Option<string> ScalerFile = Text("--scaler", "MANIFEST", "the manifest.json whose scaler standardizes the input (for a model trained from .npz files without one)", null);
+    public static readonly Option<bool> ScaledInputs = Flag("--scaled-inputs", "the input is already standardized: score it as it is");
     public static readonly Option<double> BaseRate = Share("--base-rate", "R", "the buying rate of the customers scored, when it differs from the model's population (a share between 0 and 1)");
 
     // target
@@ -103,6 +105,7 @@ public static class ChurnCommandLine
     public static readonly Option<int> Port = Whole("--port", "N", "TCP port (0: any free port)", Defaults?.Host.Port, 0, 65535);
     public static readonly Option<string> Bind = Text("--bind", "ADDR", "address to listen on", Defaults?.Host.Bind);
     public static readonly Option<string> Store = Text("--store", "PATH", "the SQLite run store", Defaults?.Host.Store);
+    public static readonly Option<bool> TrustedNetwork = Flag("--trusted-network", "allow binding beyond loopback without an API token (host.trustedNetwork)");
     public static readonly Option<int> ClusterPort = Whole("--cluster-port", "N", "also a cluster node (the seed) coordinating searches over workers, on this port (0: any free one)", Defaults?.Host.ClusterPort, 0, 65535);
 
     // worker
@@ -205,16 +208,16 @@ public static class ChurnCommandLine
             [Npz, Prefix, Out, Seed, Config, Device, Json, Store, NoStore, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.TrainFromNpz));
         var predict = Verb("predict", "score customers with a saved model: P(buys again) for the model's population",
-            [Model, Input, Output, BaseRate, Verbose],
+            [Model, Input, Output, BaseRate, ScalerFile, ScaledInputs, Verbose],
             (p, c) => Task.FromResult(PredictCommand.Run(p)));
         var target = Verb("target", "plan a campaign: whom to contact, the expected profit, campaign.png",
-            [Model, Input, Contacts, ContactCost, ConversionValue, Budget, Top, BaseRate, Config, Json, Verbose],
+            [Model, Input, Contacts, ContactCost, ConversionValue, Budget, Top, BaseRate, ScalerFile, ScaledInputs, Config, Json, Verbose],
             (p, c) => Task.FromResult(TargetCommand.Run(p)));
         var search = Verb("search", "hyperparameter search, each trial an actor; writes leaderboard.csv, best.json and the winner's model",
             [Data, SearchOut, Space, Trials, Seeds, Parallel, Threads, Scheduler, Seed, Config, Resume, Store, NoStore, HostUrl, Token, Json, Verbose],
             (p, c) => SearchCommand.RunAsync(p));
         var host = Verb("host", "serve the HTTP API: take runs and searches, queue them, keep them in the run store",
-            [Port, Bind, Store, ClusterPort, Config, Verbose],
+            [Port, Bind, Store, ClusterPort, Config, TrustedNetwork, Verbose],
             (p, c) => HostCommand.RunAsync(p));
         var worker = Verb("worker", "a cluster node that trains the trials of the host's searches",
             [Join, Slots, WorkerPort, ClusterBind, Config, Verbose],

@@ -188,7 +188,7 @@ public static class SearchCommand
         }
         if (search.Status is "running" && StoreOwner.ProcessAlive(search.Owner))
         {
-            return ChurnCli.Fail(new Problem($"search {resumeId} is still being run by another process ({search.Owner.Split('|')[1]} on {search.Owner.Split('|')[0]})", store.Path));
+            return ChurnCli.Fail(new Problem($"search {resumeId} is still being run by another process (pid {OwnerPart(search.Owner, 1)} on {OwnerPart(search.Owner, 0)})", store.Path));
         }
         // Only how it runs may change: the same checks as a new search's.
         var fields = submission.Fields;
@@ -197,6 +197,10 @@ public static class SearchCommand
         {
             return ChurnCli.Report(overrideError.Problem, parse, ChurnCommandLine.SearchFields);
         }
+        if (!store.TryClaim(resumeId, search.Owner))
+        {
+            return ChurnCli.Fail(new Problem($"search {resumeId} was resumed by another process just now", store.Path));
+        }
         var request = search.Request with
         {
             Parallel = parse.Given(ChurnCommandLine.Parallel) ? parse.GetValue(ChurnCommandLine.Parallel) : search.Request.Parallel,
@@ -204,6 +208,8 @@ public static class SearchCommand
         };
         return await ExecuteAsync(config, store, runs, request, search.Progress, json, verbose);
     }
+
+    private static string OwnerPart(string owner, int index) => owner.Split('|') is var parts && parts.Length > index ? parts[index] : "unknown";
 
     private static async Task<int> ExecuteAsync(
         ChurnConfig config, SearchStore store, SqliteRunStore? runs, SearchRequest request, SearchProgress? resume, bool json, bool verbose)

@@ -240,6 +240,21 @@ public sealed class SearchStore : ISearchJournal
         transaction.Commit();
     }
 
+    /// <summary>
+    /// Makes this process the search's owner if <paramref name="expectedOwner"/> still is: false when another
+    /// process claimed it first, so two resumes started at once cannot both run it.
+    /// </summary>
+    public bool TryClaim(string searchId, string expectedOwner)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE searches SET owner = $owner WHERE id = $id AND owner = $expected";
+        command.Parameters.AddWithValue("$owner", StoreOwner.Process);
+        command.Parameters.AddWithValue("$id", searchId);
+        command.Parameters.AddWithValue("$expected", expectedOwner);
+        return command.ExecuteNonQuery() == 1;
+    }
+
     public void SearchResumed(string searchId, int parallel, DateTimeOffset at) =>
         Write("UPDATE searches SET status = 'running', owner = $owner, updated_at = $at, reason = NULL WHERE id = $id",
             ("$id", searchId), ("$owner", StoreOwner.Process), ("$at", Time(at)));
@@ -289,6 +304,24 @@ public sealed class SearchStore : ISearchJournal
         Write("UPDATE searches SET status = $status, summary = $summary, reason = $reason, updated_at = $at WHERE id = $id",
             ("$id", searchId), ("$status", status), ("$summary", summary is null ? null : JsonSerializer.Serialize(summary, JsonFormat.Options)),
             ("$reason", reason), ("$at", Time(at)));
+
+    /// <summary>A search's status alone, or null when there is no such search: what a cancel needs, without loading every trial.</summary>
+    public string? StatusOf(string searchId)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT status FROM searches WHERE id = $id";
+        command.Parameters.AddWithValue("$id", searchId);
+        return command.ExecuteScalar() as string;
+    }
+
+    /// <summary>How many searches the store marks running (in this process or another).</summary>
+    public int Running()
+    {
+        using var connection = Connect();
+        using var transaction = connection.BeginTransaction();
+        return Convert.ToInt32(Scalar(connection, transaction, "SELECT COUNT(*) FROM searches WHERE status = 'running'"), CultureInfo.InvariantCulture);
+    }
 
     /// <summary>The searches marked running whose process is gone: a restarted host resumes these, oldest first.</summary>
     public ImmutableArray<string> Orphaned()

@@ -18,7 +18,9 @@ public sealed record CustomerScores(Dataset Customers, ImmutableArray<double> Ra
 /// A saved model: weights in TorchSharp's format (<c>weights.dat</c>) plus <c>model.json</c> with the architecture,
 /// hyperparameters, feature names, scaler, metrics, data SHA-256, seed, versions and the <see cref="Calibration"/>
 /// that turns its scores into probabilities for its population (the class mix it was trained on and the mix of the
-/// customer file it came from).
+/// customer file it came from). <see cref="ScalerKnown"/> is false for a model trained from <c>.npz</c> files that
+/// recorded no scaler: it was trained on inputs someone else standardized, and <see cref="Scaler"/> is the identity,
+/// so raw customer data must not be scored with it as it is.
 /// </summary>
 public sealed record ModelArtifact(
     TrainedModel Model,
@@ -28,7 +30,8 @@ public sealed record ModelArtifact(
     string DataSha256,
     long Seed,
     ImmutableDictionary<string, string> Versions,
-    Calibration Calibration)
+    Calibration Calibration,
+    bool ScalerKnown = true)
 {
     public const string WeightsFile = "weights.dat";
     public const string ManifestFile = "model.json";
@@ -111,7 +114,8 @@ public sealed record ModelArtifact(
             model.History,
             WeightsFile,
             WeightsSha256: "",
-            artifact.Calibration);
+            artifact.Calibration,
+            artifact.ScalerKnown);
         // Refuse to write what Load would refuse to read.
         if (CheckManifest(manifest) is { } problem)
         {
@@ -152,6 +156,7 @@ public sealed record ModelArtifact(
             File.Move(weightsTemp, weightsPath, overwrite: true);
             writing = manifestPath;
             File.Move(manifestTemp, manifestPath, overwrite: true);
+            AtomicFile.SyncDirectory(full);
             return Result.Ok(full);
         }
         catch (Exception e)
@@ -220,7 +225,7 @@ public sealed record ModelArtifact(
             var model = new TrainedModel(manifest.Config, layers, manifest.EpochsRun, manifest.BestEpoch, manifest.History, manifest.Device);
             return Result.Ok(new ModelArtifact(
                 model, manifest.Scaler, manifest.FeatureNames, manifest.TestMetrics, manifest.DataSha256, manifest.Seed, manifest.Versions.ToImmutableDictionary(),
-                manifest.Calibration ?? LegacyCalibration(full, manifest.DataSha256)));
+                manifest.Calibration ?? LegacyCalibration(full, manifest.DataSha256), manifest.ScalerKnown));
         }
         catch (Exception e)
         {

@@ -30,7 +30,8 @@ internal sealed record ModelManifest(
     ImmutableArray<EpochMetrics> History,
     string WeightsFile,
     string WeightsSha256,
-    Calibration? Calibration = null)
+    Calibration? Calibration = null,
+    bool ScalerKnown = true)
 {
     public const int CurrentFormat = 1;
 }
