@@ -20,7 +20,8 @@ public class ClusterFaultTests
         var config = new JsonObject { ["logs"] = Path.Combine(directory, logs) };
         if (coordinatorOnly)
         {
-            config["host"] = new JsonObject { ["trialSlots"] = 0 };
+            // Trials that would train for ever (only a cancel ends them) need more epochs than the host allows by default.
+            config["host"] = new JsonObject { ["trialSlots"] = 0, ["limits"] = new JsonObject { ["maxEpochs"] = 10_000, ["maxPatience"] = 10_000 } };
         }
         File.WriteAllText(Path.Combine(directory, name), config.ToJsonString());
         return name;
