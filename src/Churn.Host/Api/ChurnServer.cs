@@ -128,7 +128,7 @@ public sealed class ChurnServer : IAsyncDisposable
             });
             builder.Services.AddRoutingCore();
             var files = new JsonLinesLoggerProvider(config.Logs, LogLevel.Information, config.LogRetentionDays);
-            var nodeLogs = clusterNode is null ? null : new NodeLogSink(files);
+            var nodeLogs = clusterNode is null ? null : new NodeLogSink(files, ClusterSetup.Scheme(clusterNode));
             builder.Services.AddChurn(builder.Logging, config, consoleLevel, host.MaxConcurrentRuns, store, trainerFactory, files: files, moreActors: akka =>
             {
                 if (clusterNode is null)

@@ -28,7 +28,11 @@ internal sealed class HostProcess : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>Starts <c>churn host</c> on a free port with <paramref name="store"/> (and <paramref name="config"/>, and <paramref name="extra"/> options), and waits until it answers.</summary>
-    public static async Task<HostProcess> StartAsync(string directory, string store, string? config = null, params string[] extra)
+    public static Task<HostProcess> StartAsync(string directory, string store, string? config = null, params string[] extra) =>
+        StartAsync(directory, store, new Dictionary<string, string>(), config, extra);
+
+    /// <summary>As above, with <paramref name="environment"/> added to the process's environment.</summary>
+    public static async Task<HostProcess> StartAsync(string directory, string store, IReadOnlyDictionary<string, string> environment, string? config, params string[] extra)
     {
         var port = FreePort();
 
@@ -48,6 +52,10 @@ internal sealed class HostProcess : IAsyncDisposable
         await File.WriteAllTextAsync(config, settings.ToJsonString(), TestContext.Current.CancellationToken);
         string[] args = ["host", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", store, "--config", config, .. extra];
         var start = TestPaths.ChurnStart(directory, args);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         var started = new HostProcess(Process.Start(start)!, port);
         started._process.OutputDataReceived += (_, e) => started.Append(e.Data);
         started._process.ErrorDataReceived += (_, e) => started.Append(e.Data);
