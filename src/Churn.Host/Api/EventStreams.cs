@@ -12,6 +12,30 @@ internal sealed class EventStreams(int limit)
 
     public int Limit => limit;
 
+    /// <summary>How long a stream may stay silent before it writes a comment line, so both ends notice a connection that has gone.</summary>
+    public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Awaits <paramref name="next"/>, writing a keep-alive comment each time <see cref="KeepAlive"/> passes first. The
+    /// same read is awaited throughout: a channel's single reader must not start a second one while one is pending.
+    /// </summary>
+    public static async Task<T> WhileAliveAsync<T>(ValueTask<T> next, HttpResponse response, CancellationToken cancel)
+    {
+        var pending = next.AsTask();
+        while (true)
+        {
+            try
+            {
+                return await pending.WaitAsync(KeepAlive, cancel);
+            }
+            catch (TimeoutException)
+            {
+                await response.WriteAsync(": keep-alive\n\n", cancel);
+                await response.Body.FlushAsync(cancel);
+            }
+        }
+    }
+
     /// <summary>A place for one more stream, freed when disposed; null when every place is taken.</summary>
     public IDisposable? TryOpen()
     {

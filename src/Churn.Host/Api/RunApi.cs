@@ -27,7 +27,6 @@ namespace Churn.Host.Api;
 internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, JsonNode defaults, ChurnConfig config, ConfinedPaths paths, EventStreams streams)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
     public void Map(WebApplication app)
     {
@@ -256,18 +255,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
 
             while (true)
             {
-                IRunEvent e;
-                try
-                {
-                    e = await events.Reader.ReadAsync(give.Token).AsTask().WaitAsync(KeepAlive, give.Token);
-                }
-                catch (TimeoutException)
-                {
-                    // A comment line now and then lets both ends notice a connection that has gone.
-                    await response.WriteAsync(": keep-alive\n\n", give.Token);
-                    await response.Body.FlushAsync(give.Token);
-                    continue;
-                }
+                var e = await EventStreams.WhileAliveAsync(events.Reader.ReadAsync(give.Token), response, give.Token);
 
                 if (await SendAsync(response, e, give.Token))
                 {

@@ -33,7 +33,6 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
     public const string BodyName = "request body";
 
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
     public void Map(WebApplication app)
     {
@@ -52,7 +51,8 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
     /// </summary>
     private async Task EventsAsync(string id, HttpContext context)
     {
-        if (store.Load(id) is not Result<StoredSearch>.Ok { Value: var stored })
+        // The overview (no epoch rows) is enough to know the search and its plan.
+        if (store.Overview(id) is not Result<SearchOverview>.Ok { Value: var stored })
         {
             await Unknown(id).ExecuteAsync(context);
             return;
@@ -101,18 +101,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             }
             while (true)
             {
-                ISearchEvent e;
-                try
-                {
-                    e = await events.Reader.ReadAsync(give.Token).AsTask().WaitAsync(KeepAlive, give.Token);
-                }
-                catch (TimeoutException)
-                {
-                    // A comment line now and then lets both ends notice a connection that has gone.
-                    await response.WriteAsync(": keep-alive\n\n", give.Token);
-                    await response.Body.FlushAsync(give.Token);
-                    continue;
-                }
+                var e = await EventStreams.WhileAliveAsync(events.Reader.ReadAsync(give.Token), response, give.Token);
                 if (e is SearchCompleted or SearchCancelled or SearchFailed)
                 {
                     await WriteFinishedAsync(response, id, null, give.Token);
@@ -135,7 +124,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
     }
 
     private async Task WriteFinishedAsync(HttpResponse response, string id, SearchSnapshot? live, CancellationToken cancel) =>
-        await WriteAsync(response, (SearchEventStream.Finished, View(store.Load(id).Unwrap(), live).ToJsonString(RunEventStream.Json)), cancel);
+        await WriteAsync(response, (SearchEventStream.Finished, View(store.Overview(id).Unwrap(), live).ToJsonString(RunEventStream.Json)), cancel);
 
     private static async Task WriteAsync(HttpResponse response, (string Name, string Data) frame, CancellationToken cancel)
     {
