@@ -20,7 +20,7 @@ public static class EventRelay
     /// A relay whose events come out of a channel for one reader. The channel also ends when the actor system stops, so
     /// a command waiting for an outcome the stopped system can no longer send ends its wait instead of hanging.
     /// </summary>
-    public static (IActorRef Relay, ChannelReader<TEvent> Events) Open<TEvent>(ActorSystem system, string name)
+    public static (IActorRef Relay, ChannelReader<TEvent> Events) Open<TEvent>(ActorSystem system, string? name = null)
     {
         var events = Channel.CreateUnbounded<TEvent>(new UnboundedChannelOptions { SingleReader = true });
         var relay = system.ActorOf(EventRelayActor<TEvent>.Props(e => events.Writer.TryWrite(e)), name);

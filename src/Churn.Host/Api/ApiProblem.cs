@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using Churn.Host.Logging;
+using Churn.Numerics;
 using Microsoft.AspNetCore.Http;
 
 namespace Churn.Host.Api;
@@ -12,4 +14,21 @@ internal static class ApiProblem
             statusCode: status,
             title: title,
             extensions: field is null ? null : ImmutableDictionary<string, object?>.Empty.Add("field", field));
+
+    /// <summary>A 400 for a query parameter the problem names.</summary>
+    public static IResult InvalidQuery(Problem problem) => Of(StatusCodes.Status400BadRequest, "invalid query", problem.Reason, problem.Column);
+}
+
+/// <summary>The query parameters several endpoints take, read and checked once.</summary>
+internal static class ApiQuery
+{
+    /// <summary><c>?limit=</c>: a whole number from 1 to 10000, <paramref name="fallback"/> when absent.</summary>
+    public static Result<int> Limit(HttpRequest request, int fallback) =>
+        request.Query["limit"].FirstOrDefault() is not { } text ? Result.Ok(fallback)
+        : int.TryParse(text, out var limit) && limit is >= 1 and <= 10_000 ? Result.Ok(limit)
+        : Result.Fail<int>("limit: expected a whole number from 1 to 10000", column: "limit");
+
+    /// <summary><c>?level=</c> and <c>?actor=</c> of the lines of one run or search.</summary>
+    public static Result<LogQuery> Logs(string id, HttpRequest request) =>
+        LogQuery.Parse(id, request.Query["actor"].FirstOrDefault(), request.Query["level"].FirstOrDefault());
 }

@@ -143,12 +143,12 @@ public sealed class ChurnServer : IAsyncDisposable
             var app = builder.Build();
             app.UseRouting();
             new RequestGuard(host).Use(app);
-            var streams = new EventStreams(config.Host.Limits.MaxEventStreams);
+            var streams = new EventStreams(config.Host.Limits.MaxEventStreams, app.Lifetime.ApplicationStopping);
             new RunApi(app.Services, store, defaults, config, paths, streams).Map(app);
             new TargetApi(store, config).Map(app);
             var searchApi = new SearchApi(app.Services, searchStore, config, paths, streams);
             searchApi.Map(app);
-            new Dashboard.DashboardApi(store, searchStore, defaults, config.Logs).Map(app);
+            new Dashboard.DashboardApi(store, searchStore, defaults, config.Logs, streams).Map(app);
             new ClusterApi(app.Services).Map(app);
 
             // A search whose process died (this host, killed) picks up where it was once the actors run.

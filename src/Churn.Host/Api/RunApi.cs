@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Hosting;
 using Churn.Actors;
@@ -15,7 +14,6 @@ using Churn.Numerics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Churn.Host.Api;
 
@@ -95,11 +93,13 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             return Problem(StatusCodes.Status400BadRequest, "invalid query", $"status: expected one of {string.Join(", ", RunStatus.All)}", "status");
         }
 
-        var limit = 100;
-        if (request.Query["limit"].FirstOrDefault() is { } text && (!int.TryParse(text, out limit) || limit is < 1 or > 10_000))
+        var limited = ApiQuery.Limit(request, 100);
+        if (limited is Result<int>.Error badLimit)
         {
-            return Problem(StatusCodes.Status400BadRequest, "invalid query", "limit: expected a whole number from 1 to 10000", "limit");
+            return ApiProblem.InvalidQuery(badLimit.Problem);
         }
+
+        var limit = limited.Unwrap();
 
         var before = request.Query["before"].FirstOrDefault();
         if (before is not null && store.Get(before) is null)
@@ -175,24 +175,13 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             return UnknownRun(id);
         }
 
-        var limit = 1000;
-        if (request.Query["limit"].FirstOrDefault() is { } limitText && (!int.TryParse(limitText, out limit) || limit is < 1 or > 10_000))
+        var parsed = ApiQuery.Limit(request, 1000).Bind(limit => ApiQuery.Logs(id, request).Map(query => (limit, query)));
+        if (parsed is Result<(int, LogQuery)>.Error invalid)
         {
-            return Problem(StatusCodes.Status400BadRequest, "invalid query", "limit: expected a whole number from 1 to 10000", "limit");
+            return ApiProblem.InvalidQuery(invalid.Problem);
         }
 
-        var level = Microsoft.Extensions.Logging.LogLevel.Trace;
-        if (request.Query["level"].FirstOrDefault() is { } text)
-        {
-            if (LogEntry.ParseLevel(text) is not { } parsed)
-            {
-                return Problem(StatusCodes.Status400BadRequest, "invalid query", "level: expected debug, info, warning or error", "level");
-            }
-
-            level = parsed;
-        }
-
-        var query = new LogQuery(id, request.Query["actor"].FirstOrDefault(), level);
+        var (limit, query) = parsed.Unwrap();
         // Only the days since the run was queued, streamed; at most `limit` lines (the first ones).
         return Results.Json(new RunLogs(id, [.. LogFiles.Read(config.Logs, query, limit, run.QueuedAt.AddDays(-1))]), JsonFormat.Options);
     }
@@ -209,98 +198,58 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             return;
         }
 
-        using var place = streams.TryOpen();
-        if (place is null)
+        await streams.ServeAsync(context, $"runs/{id}", stream => StreamAsync(id, stream));
+    }
+
+    private async Task StreamAsync(string id, EventStream stream)
+    {
+        var (relay, events) = stream.Relay<IRunEvent>(services.GetRequiredService<ActorSystem>());
+        var subscription = await AskRunsAsync<RunSubscription>(new FollowRun(id, relay), stream.Cancel);
+        if (subscription is not { Active: true })
         {
-            await streams.RefuseAsync(context, $"runs/{id}");
+            var run = store.Get(id)!;
+            foreach (var frame in RunEventStream.Replay(run, store.Stages(id), store.Epochs(id)))
+            {
+                await stream.WriteAsync(frame);
+            }
+
+            await WriteFinishedAsync(stream, id);
             return;
         }
 
-        await StreamAsync(id, context);
-    }
-
-    private async Task StreamAsync(string id, HttpContext context)
-    {
-        var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-
-        // Should a run never report its end while the host stops, the stream still closes so the server can stop.
-        using var give = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        using var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping
-            .Register(() => give.CancelAfter(ChurnActorsSetup.StopGrace + TimeSpan.FromSeconds(2)));
-        var events = Channel.CreateUnbounded<IRunEvent>(new UnboundedChannelOptions { SingleReader = true });
-        var system = services.GetRequiredService<ActorSystem>();
-        var relay = system.ActorOf(EventRelayActor<IRunEvent>.Props(e => events.Writer.TryWrite(e)));
-        try
+        foreach (var e in subscription.SoFar)
         {
-            var subscription = await AskRunsAsync<RunSubscription>(new FollowRun(id, relay), give.Token);
-            if (subscription is not { Active: true })
-            {
-                var run = store.Get(id)!;
-                foreach (var (name, data) in RunEventStream.Replay(run, store.Stages(id), store.Epochs(id)))
-                {
-                    await WriteAsync(response, name, data, give.Token);
-                }
+            await SendAsync(stream, e);
+        }
 
-                await WriteFinishedAsync(response, id, give.Token);
+        while (true)
+        {
+            if (await SendAsync(stream, await stream.NextAsync(events.ReadAsync(stream.Cancel))))
+            {
                 return;
             }
-
-            foreach (var e in subscription.SoFar)
-            {
-                await SendAsync(response, e, give.Token);
-            }
-
-            while (true)
-            {
-                var e = await EventStreams.WhileAliveAsync(events.Reader.ReadAsync(give.Token), response, give.Token);
-
-                if (await SendAsync(response, e, give.Token))
-                {
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The client went away, or the host is stopping.
-        }
-        finally
-        {
-            system.Stop(relay);
         }
     }
 
     /// <summary>Writes one event; for the run's outcome writes <c>finished</c> from the store and returns true.</summary>
-    private async Task<bool> SendAsync(HttpResponse response, IRunEvent e, CancellationToken cancel)
+    private async Task<bool> SendAsync(EventStream stream, IRunEvent e)
     {
         if (e is RunSucceeded or RunFailed or RunCancelled)
         {
-            await WriteFinishedAsync(response, e.RunId, cancel);
+            await WriteFinishedAsync(stream, e.RunId);
             return true;
         }
 
-        if (RunEventStream.Encode(e) is var (name, data))
+        if (RunEventStream.Encode(e) is { } frame)
         {
-            await WriteAsync(response, name, data, cancel);
+            await stream.WriteAsync(frame);
         }
 
         return false;
     }
 
-    private async Task WriteFinishedAsync(HttpResponse response, string id, CancellationToken cancel)
-    {
-        var view = RunView.From(store.Get(id)!, store.Stages(id), store.Epochs(id));
-        await WriteAsync(response, RunEventStream.Finished, JsonSerializer.Serialize(view, RunEventStream.Json), cancel);
-    }
-
-    private static async Task WriteAsync(HttpResponse response, string name, string data, CancellationToken cancel)
-    {
-        await response.WriteAsync(RunEventStream.Frame(name, data), cancel);
-        await response.Body.FlushAsync(cancel);
-    }
+    private Task WriteFinishedAsync(EventStream stream, string id) =>
+        stream.WriteAsync(RunEventStream.Finished, JsonSerializer.Serialize(RunView.From(store.Get(id)!, store.Stages(id), store.Epochs(id)), RunEventStream.Json));
 
     /// <summary>The runs actor's reply, or null when it did not come in time (the actor system is stopping).</summary>
     private async Task<T?> AskRunsAsync<T>(object message, CancellationToken cancel)

@@ -136,9 +136,11 @@ public static class RunEventStream
         }
     }
 
-    private static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Json);
+    /// <summary>One event's data: compact JSON in the one style (see <see cref="Json"/>).</summary>
+    internal static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Json);
 
-    private static T? Deserialize<T>(string data)
+    /// <summary>One event's data, or null when it is not that event's.</summary>
+    internal static T? Deserialize<T>(string data)
         where T : class
     {
         try

@@ -1,12 +1,11 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Hosting;
-using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Actors.Search;
 using Churn.Host.Configuration;
@@ -17,7 +16,6 @@ using Churn.Numerics.Search;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Churn.Host.Api;
@@ -57,80 +55,53 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             await Unknown(id).ExecuteAsync(context);
             return;
         }
-        using var place = streams.TryOpen();
-        if (place is null)
+        await streams.ServeAsync(context, $"searches/{id}", stream => StreamAsync(id, stored, stream));
+    }
+
+    private async Task StreamAsync(string id, SearchOverview stored, EventStream stream)
+    {
+        var (relay, events) = stream.Relay<ISearchEvent>(services.GetRequiredService<ActorSystem>());
+        var plan = stored.Request.Plan;
+        SearchEventStream.HeaderData Header(string status, string? phase, int parallel) => new(
+            id, status, phase, stored.Request.Scheduler.ToString().ToLowerInvariant(), plan.Configurations, plan.Seeds, plan.Trials.Length, parallel);
+        if (await AskAsync(new FollowSearch(id, relay), stream.Cancel) is not SearchFollowed followed)
         {
-            await streams.RefuseAsync(context, $"searches/{id}");
+            // Not running here: the store has all there is.
+            var search = store.Load(id).Unwrap();
+            await WriteSoFarAsync(stream, Header(search.Status, null, search.Request.Parallel), search.Trials, search.Decisions);
+            await WriteFinishedAsync(stream, id);
             return;
         }
-        var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
 
-        // Should a search never report its end while the host stops, the stream still closes so the server can stop.
-        using var give = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        using var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping
-            .Register(() => give.CancelAfter(ChurnActorsSetup.StopGrace + TimeSpan.FromSeconds(2)));
-        var events = Channel.CreateUnbounded<ISearchEvent>(new UnboundedChannelOptions { SingleReader = true });
-        var system = services.GetRequiredService<ActorSystem>();
-        var relay = system.ActorOf(EventRelayActor<ISearchEvent>.Props(e => events.Writer.TryWrite(e)));
-        try
+        var snapshot = followed.Snapshot;
+        await WriteSoFarAsync(stream, Header("running", snapshot.Status, followed.Parallel), snapshot.Trials, snapshot.Decisions);
+        while (true)
         {
-            var plan = stored.Request.Plan;
-            SearchEventStream.HeaderData Header(string status, string? phase, int parallel) => new(
-                id, status, phase, stored.Request.Scheduler.ToString().ToLowerInvariant(), plan.Configurations, plan.Seeds, plan.Trials.Length, parallel);
-            if (await AskAsync(new FollowSearch(id, relay), give.Token) is not SearchFollowed followed)
+            var e = await stream.NextAsync(events.ReadAsync(stream.Cancel));
+            if (e is SearchCompleted or SearchCancelled or SearchFailed)
             {
-                // Not running here: the store has all there is.
-                var search = store.Load(id).Unwrap();
-                await WriteAsync(response, SearchEventStream.Head(Header(search.Status, null, search.Request.Parallel)), give.Token);
-                foreach (var frame in SearchEventStream.Replay(id, search.Trials, search.Decisions))
-                {
-                    await WriteAsync(response, frame, give.Token);
-                }
-                await WriteFinishedAsync(response, id, null, give.Token);
+                await WriteFinishedAsync(stream, id);
                 return;
             }
-
-            var snapshot = followed.Snapshot;
-            await WriteAsync(response, SearchEventStream.Head(Header("running", snapshot.Status, followed.Parallel)), give.Token);
-            foreach (var frame in SearchEventStream.Replay(id, snapshot.Trials, snapshot.Decisions))
+            if (SearchEventStream.Encode(e) is { } frame)
             {
-                await WriteAsync(response, frame, give.Token);
+                await stream.WriteAsync(frame);
             }
-            while (true)
-            {
-                var e = await EventStreams.WhileAliveAsync(events.Reader.ReadAsync(give.Token), response, give.Token);
-                if (e is SearchCompleted or SearchCancelled or SearchFailed)
-                {
-                    await WriteFinishedAsync(response, id, null, give.Token);
-                    return;
-                }
-                if (SearchEventStream.Encode(e) is { } frame)
-                {
-                    await WriteAsync(response, frame, give.Token);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The client went away, or the host is stopping.
-        }
-        finally
-        {
-            system.Stop(relay);
         }
     }
 
-    private async Task WriteFinishedAsync(HttpResponse response, string id, SearchSnapshot? live, CancellationToken cancel) =>
-        await WriteAsync(response, (SearchEventStream.Finished, View(store.Overview(id).Unwrap(), live).ToJsonString(RunEventStream.Json)), cancel);
-
-    private static async Task WriteAsync(HttpResponse response, (string Name, string Data) frame, CancellationToken cancel)
+    /// <summary>What the search is, then what happened so far as the live events would have told it.</summary>
+    private static async Task WriteSoFarAsync(EventStream stream, SearchEventStream.HeaderData header, ImmutableArray<TrialRecord> trials, ImmutableArray<RungDecision> decisions)
     {
-        await response.WriteAsync(RunEventStream.Frame(frame.Name, frame.Data), cancel);
-        await response.Body.FlushAsync(cancel);
+        await stream.WriteAsync(SearchEventStream.Head(header));
+        foreach (var frame in SearchEventStream.Replay(header.SearchId, trials, decisions))
+        {
+            await stream.WriteAsync(frame);
+        }
     }
+
+    private Task WriteFinishedAsync(EventStream stream, string id) =>
+        stream.WriteAsync(SearchEventStream.Finished, View(store.Overview(id).Unwrap(), null).ToJsonString(RunEventStream.Json));
 
     /// <summary>The search's log lines, its trials' from every node included (a worker's lines reach the host's log files).</summary>
     private IResult Logs(string id, HttpRequest request)
@@ -139,17 +110,12 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         {
             return Unknown(id);
         }
-        var level = Microsoft.Extensions.Logging.LogLevel.Trace;
-        if (request.Query["level"].FirstOrDefault() is { } text)
+        var query = ApiQuery.Logs(id, request);
+        if (query is Result<LogQuery>.Error invalid)
         {
-            if (LogEntry.ParseLevel(text) is not { } parsed)
-            {
-                return Problem(StatusCodes.Status400BadRequest, "invalid query", "level: expected debug, info, warning or error", "level");
-            }
-            level = parsed;
+            return ApiProblem.InvalidQuery(invalid.Problem);
         }
-        var query = new LogQuery(id, request.Query["actor"].FirstOrDefault(), level);
-        return Results.Json(new RunLogs(id, [.. LogFiles.Read(config.Logs, query)]), JsonFormat.Options);
+        return Results.Json(new RunLogs(id, [.. LogFiles.Read(config.Logs, query.Unwrap())]), JsonFormat.Options);
     }
 
     /// <summary>Resumes every search the store marks running whose process is gone: finished trials kept, the others run again.</summary>
@@ -263,12 +229,10 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
 
     private IResult List(HttpRequest request)
     {
-        var limit = 100;
-        if (request.Query["limit"].FirstOrDefault() is { } text && (!int.TryParse(text, out limit) || limit is < 1 or > 10_000))
-        {
-            return Problem(StatusCodes.Status400BadRequest, "invalid query", "limit: expected a whole number from 1 to 10000", "limit");
-        }
-        return Results.Json(new SearchList(store.List(limit)), JsonFormat.Options);
+        var limit = ApiQuery.Limit(request, 100);
+        return limit is Result<int>.Error invalid
+            ? ApiProblem.InvalidQuery(invalid.Problem)
+            : Results.Json(new SearchList(store.List(limit.Unwrap())), JsonFormat.Options);
     }
 
     /// <summary>

@@ -53,21 +53,25 @@ public static class SearchEventStream
         double TrainAccuracy,
         double ValidationLoss,
         double ValidationAccuracy,
-        string Node);
+        string Node)
+    {
+        public static EpochData Of(string searchId, int trial, EpochMetrics m, string node) =>
+            new(searchId, trial, m.Epoch, m.TrainLoss, m.TrainAccuracy, m.ValidationLoss, m.ValidationAccuracy, node);
 
-    private sealed record TrialEndedData(
-        string SearchId,
-        [property: JsonConverter(typeof(Numbering.FromOne))] int Trial,
-        [property: JsonConverter(typeof(Numbering.FromOne))] int Configuration,
-        [property: JsonConverter(typeof(Numbering.FromOne))] int Seed,
-        long RandomSeed,
-        ModelConfig Config,
-        string Status,
-        string? Reason,
-        string? Node,
-        double WallMs,
-        double InSessionMs,
-        ImmutableArray<EpochMetrics> History);
+        public EpochMetrics Metrics => new(Epoch, TrainLoss, TrainAccuracy, ValidationLoss, ValidationAccuracy);
+    }
+
+    /// <summary>How a trial ended; <c>trial-ended</c> sends it in one object with the trial's <see cref="TrialData"/>.</summary>
+    private sealed record EndData(string Status, string? Reason, string? Node, double WallMs, double InSessionMs, ImmutableArray<EpochMetrics> History)
+    {
+        public static EndData Of(TrialRecord t) =>
+            new(Search.SearchStore.StatusName(t.Status), t.Reason, t.Node, t.Wall.TotalMilliseconds, t.InSession.TotalMilliseconds, t.History);
+
+        public TrialRecord Record(TrialSpec spec) => new(
+            spec,
+            Enum.TryParse<TrialStatus>(Status, ignoreCase: true, out var status) ? status : TrialStatus.Failed,
+            History.IsDefault ? [] : History, Reason, TimeSpan.FromMilliseconds(WallMs), TimeSpan.FromMilliseconds(InSessionMs), Node);
+    }
 
     private sealed record RungData(string SearchId, RungDecision Decision);
 
@@ -80,9 +84,8 @@ public static class SearchEventStream
     {
         SearchDataReady d => (DataReady, Serialize(new DataReadyData(d.SearchId, d.Detail))),
         SearchTrialStarted s => (TrialStarted, Serialize(TrialData.Of(s.SearchId, s.Trial))),
-        SearchTrialEpoch m => (Epoch, Serialize(new EpochData(
-            m.SearchId, m.Trial, m.Metrics.Epoch, m.Metrics.TrainLoss, m.Metrics.TrainAccuracy, m.Metrics.ValidationLoss, m.Metrics.ValidationAccuracy, m.Node))),
-        SearchTrialEnded t => (TrialEnded, Serialize(Ended(t.SearchId, t.Record))),
+        SearchTrialEpoch m => (Epoch, Serialize(EpochData.Of(m.SearchId, m.Trial, m.Metrics, m.Node))),
+        SearchTrialEnded t => (TrialEnded, Ended(t.SearchId, t.Record)),
         SearchRungDecided r => (Rung, Serialize(new RungData(r.SearchId, r.Decision))),
         SearchWinnerTraining w => (Winner, Serialize(new WinnerData(w.SearchId, w.Configuration, w.Config))),
         _ => null,
@@ -99,12 +102,11 @@ public static class SearchEventStream
             yield return (TrialStarted, Serialize(TrialData.Of(searchId, t.Spec)));
             if (t.Ended || t.Status == TrialStatus.Cancelled)
             {
-                yield return (TrialEnded, Serialize(Ended(searchId, t)));
+                yield return (TrialEnded, Ended(searchId, t));
             }
             else if (!t.History.IsEmpty)
             {
-                var m = t.History[^1];
-                yield return (Epoch, Serialize(new EpochData(searchId, t.Spec.Index, m.Epoch, m.TrainLoss, m.TrainAccuracy, m.ValidationLoss, m.ValidationAccuracy, t.Node ?? "")));
+                yield return (Epoch, Serialize(EpochData.Of(searchId, t.Spec.Index, t.History[^1], t.Node ?? "")));
             }
         }
         foreach (var d in decisions)
@@ -121,15 +123,8 @@ public static class SearchEventStream
     {
         DataReady => Deserialize<DataReadyData>(data) is { } d ? new SearchDataReady(d.SearchId, d.Detail) : null,
         TrialStarted => Deserialize<TrialData>(data) is { } s ? new SearchTrialStarted(s.SearchId, s.Spec) : null,
-        Epoch => Deserialize<EpochData>(data) is { } m
-            ? new SearchTrialEpoch(m.SearchId, m.Trial, new EpochMetrics(m.Epoch, m.TrainLoss, m.TrainAccuracy, m.ValidationLoss, m.ValidationAccuracy), m.Node)
-            : null,
-        TrialEnded => Deserialize<TrialEndedData>(data) is { } t
-            ? new SearchTrialEnded(t.SearchId, new TrialRecord(
-                new TrialSpec(t.Trial, t.Configuration, t.Seed, t.RandomSeed, t.Config),
-                Enum.TryParse<TrialStatus>(t.Status, ignoreCase: true, out var status) ? status : TrialStatus.Failed,
-                t.History.IsDefault ? [] : t.History, t.Reason, TimeSpan.FromMilliseconds(t.WallMs), TimeSpan.FromMilliseconds(t.InSessionMs), t.Node))
-            : null,
+        Epoch => Deserialize<EpochData>(data) is { } m ? new SearchTrialEpoch(m.SearchId, m.Trial, m.Metrics, m.Node) : null,
+        TrialEnded => Deserialize<TrialData>(data) is { } t && Deserialize<EndData>(data) is { } end ? new SearchTrialEnded(t.SearchId, end.Record(t.Spec)) : null,
         Rung => Deserialize<RungData>(data) is { } r ? new SearchRungDecided(r.SearchId, r.Decision) : null,
         Winner => Deserialize<WinnerData>(data) is { } w ? new SearchWinnerTraining(w.SearchId, w.Configuration, w.Config) : null,
         _ => null,
@@ -148,22 +143,19 @@ public static class SearchEventStream
         }
     }
 
-    private static TrialEndedData Ended(string searchId, TrialRecord t) => new(
-        searchId, t.Spec.Index, t.Spec.Configuration, t.Spec.Replicate, t.Spec.Seed, t.Spec.Config, Search.SearchStore.StatusName(t.Status), t.Reason, t.Node,
-        t.Wall.TotalMilliseconds, t.InSession.TotalMilliseconds, t.History);
+    /// <summary>A trial's <c>trial-ended</c> data: the trial as <c>trial-started</c> tells it, then how it ended, in one object.</summary>
+    private static string Ended(string searchId, TrialRecord t)
+    {
+        var data = JsonSerializer.SerializeToNode(TrialData.Of(searchId, t.Spec), RunEventStream.Json)!.AsObject();
+        foreach (var (name, value) in JsonSerializer.SerializeToNode(EndData.Of(t), RunEventStream.Json)!.AsObject())
+        {
+            data[name] = value?.DeepClone();
+        }
+        return data.ToJsonString(RunEventStream.Json);
+    }
 
-    private static string Serialize<T>(T value) => JsonSerializer.Serialize(value, RunEventStream.Json);
+    private static string Serialize<T>(T value) => RunEventStream.Serialize(value);
 
     private static T? Deserialize<T>(string data)
-        where T : class
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<T>(data, RunEventStream.Json);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+        where T : class => RunEventStream.Deserialize<T>(data);
 }

@@ -18,7 +18,7 @@ namespace Churn.Host.Dashboard;
 /// The dashboard at <c>/</c>: three files embedded in the executable (no request leaves the host: the page's content
 /// security policy allows only its own origin), the defaults its forms start from, and its charts as server-drawn SVG.
 /// </summary>
-internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, JsonNode defaults, string logs)
+internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, JsonNode defaults, string logs, EventStreams streams)
 {
     /// <summary>How often a followed run's log files are read again for new lines.</summary>
     private static readonly TimeSpan LogPoll = TimeSpan.FromMilliseconds(500);
@@ -52,7 +52,7 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         }
 
         app.MapGet("/defaults", Defaults);
-        app.MapGet("/runs/{id}/logs/events", (string id, HttpContext context) => LogEventsAsync(id, context, app.Lifetime.ApplicationStopping));
+        app.MapGet("/runs/{id}/logs/events", LogEventsAsync);
         app.MapGet("/runs/{id}/charts/{chart}.svg", RunChart);
         app.MapGet("/compare/loss.svg", Compare);
         app.MapGet("/searches/{id}/charts/curves.svg", SearchCurves);
@@ -85,7 +85,7 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
     /// one <c>line</c> event a line (the line as that endpoint shows it), those written so far and then new ones as
     /// they come, and <c>end</c> once the run has ended and its last lines are sent; the stream closes after it.
     /// </summary>
-    private async Task LogEventsAsync(string id, HttpContext context, CancellationToken stopping)
+    private async Task LogEventsAsync(string id, HttpContext context)
     {
         if (runs.Get(id) is not { } run)
         {
@@ -93,25 +93,26 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
             return;
         }
 
-        var query = LogQuery.Parse(id, context.Request.Query["actor"].FirstOrDefault(), context.Request.Query["level"].FirstOrDefault());
+        var query = ApiQuery.Logs(id, context.Request);
         if (query is Result<LogQuery>.Error invalid)
         {
-            await ApiProblem.Of(StatusCodes.Status400BadRequest, "invalid query", invalid.Problem.Reason, invalid.Problem.Column).ExecuteAsync(context);
+            await ApiProblem.InvalidQuery(invalid.Problem).ExecuteAsync(context);
             return;
         }
 
-        var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        await streams.ServeAsync(context, $"runs/{id}/logs", stream => FollowLogsAsync(run, query.Unwrap(), stream));
+    }
+
+    private async Task FollowLogsAsync(StoredRun run, LogQuery query, EventStream stream)
+    {
         var lines = Channel.CreateBounded<LogEntry>(new BoundedChannelOptions(LogBacklog) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-        bool Ended() => runs.Get(id) is not { Status: "queued" or "running" } r || r.FinishedAt is { } at && DateTimeOffset.UtcNow - at > LogGrace;
+        bool Ended() => runs.Get(run.Id) is not { Status: "queued" or "running" } r || r.FinishedAt is { } at && DateTimeOffset.UtcNow - at > LogGrace;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stream.Cancel);
         var follow = Task.Run(async () =>
         {
             try
             {
-                await LogFiles.FollowAsync(logs, query.Unwrap(), e => lines.Writer.TryWrite(e), LogPoll, stop.Token, run.QueuedAt.AddDays(-1), Ended);
+                await LogFiles.FollowAsync(logs, query, e => lines.Writer.TryWrite(e), LogPoll, stop.Token, run.QueuedAt.AddDays(-1), Ended);
             }
             finally
             {
@@ -120,30 +121,17 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         }, CancellationToken.None);
         try
         {
-            await response.Body.FlushAsync(stop.Token);
-            while (true)
+            while (await stream.NextAsync(lines.Reader.WaitToReadAsync(stream.Cancel)))
             {
-                var more = await EventStreams.WhileAliveAsync(lines.Reader.WaitToReadAsync(stop.Token), response, stop.Token);
-
-                if (!more)
-                {
-                    break;
-                }
-
                 while (lines.Reader.TryRead(out var entry))
                 {
-                    await response.WriteAsync(RunEventStream.Frame("line", JsonSerializer.Serialize(entry, RunEventStream.Json)), stop.Token);
+                    await stream.WriteAsync("line", JsonSerializer.Serialize(entry, RunEventStream.Json), flush: false);
                 }
 
-                await response.Body.FlushAsync(stop.Token);
+                await stream.FlushAsync();
             }
 
-            await response.WriteAsync(RunEventStream.Frame("end", JsonSerializer.Serialize(new { runId = id }, RunEventStream.Json)), stop.Token);
-            await response.Body.FlushAsync(stop.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // The page went away or the host is stopping.
+            await stream.WriteAsync("end", JsonSerializer.Serialize(new { runId = run.Id }, RunEventStream.Json));
         }
         finally
         {
@@ -151,7 +139,6 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
             await follow;
         }
     }
-
 
     private IResult RunChart(string id, string chart)
     {

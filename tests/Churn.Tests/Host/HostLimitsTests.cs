@@ -219,4 +219,39 @@ public class HostLimitsTests
             await Task.Delay(200, TestContext.Current.CancellationToken);
         }
     }
+
+    [Fact]
+    public async Task A_log_stream_takes_its_place_among_the_same_event_streams_as_the_runs()
+    {
+        await using var host = await TestHost.StartAsync(hostSettings: new JsonObject { ["limits"] = new JsonObject { ["maxEventStreams"] = 1 } });
+        var run = await host.SubmitAsync(RunBodies.Endless(Path.Combine(host.Directory, "endless")));
+
+        var logs = await host.Http.GetAsync($"runs/{run}/logs/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        using (var runStream = await host.Http.GetAsync($"runs/{run}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken))
+        using (var logStream = await host.Http.GetAsync($"runs/{run}/logs/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, logs.StatusCode);
+            Assert.Equal("text/event-stream", logs.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(HttpStatusCode.TooManyRequests, runStream.StatusCode);
+            Assert.Equal(HttpStatusCode.TooManyRequests, logStream.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(10), logStream.Headers.RetryAfter?.Delta);
+            Assert.Contains($"poll GET /runs/{run}/logs", await logStream.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+        logs.Dispose();
+
+        // The closed log stream frees its place for a run stream, and an open run stream keeps the log stream out.
+        var clock = Stopwatch.StartNew();
+        HttpResponseMessage again;
+        while ((again = await host.Http.GetAsync($"runs/{run}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken)).StatusCode != HttpStatusCode.OK)
+        {
+            again.Dispose();
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the closed log stream kept its place");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+        using (again)
+        using (var refused = await host.Http.GetAsync($"runs/{run}/logs/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        }
+    }
 }
