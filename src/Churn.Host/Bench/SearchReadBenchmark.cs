@@ -3,6 +3,7 @@ using System.Globalization;
 using Churn.Actors.Messages;
 using Churn.Host.Api;
 using Churn.Host.Configuration;
+using Churn.Host.Dashboard;
 using Churn.Host.Search;
 using Churn.Numerics;
 using Churn.Numerics.Data;
@@ -13,11 +14,12 @@ using Microsoft.Data.Sqlite;
 namespace Churn.Host.Bench;
 
 /// <summary>
-/// <c>churn bench search-read</c>: what <c>GET /searches/{id}</c> costs for the largest search a host allows (by
-/// default <c>host.limits.maxTrialsPerSearch</c> trials of <c>host.limits.maxEpochs</c> epochs each). Side by side,
-/// interleaved: the answer built from every epoch row (<see cref="SearchStore.Load"/>, as the endpoint did) and from
-/// the per-trial summaries SQLite computes (<see cref="SearchStore.Overview"/>, as it does now); both answers must be
-/// identical. Medians of wall time and of bytes allocated.
+/// <c>churn bench search-read</c>: what <c>GET /searches/{id}</c> and the dashboard's curves chart cost for the
+/// largest search a host allows (by default <c>host.limits.maxTrialsPerSearch</c> trials of <c>host.limits.maxEpochs</c>
+/// epochs each). Side by side, interleaved: each answer built from every epoch row (<see cref="SearchStore.Load"/>, as
+/// the endpoints did) and as now: the view from the per-trial summaries SQLite computes (<see cref="SearchStore.Overview"/>),
+/// the chart from those summaries and the epochs of only the trials it draws; both ways must give identical answers.
+/// Medians of wall time and of bytes allocated.
 /// </summary>
 internal static class SearchReadBenchmark
 {
@@ -39,32 +41,17 @@ internal static class SearchReadBenchmark
             var store = SearchStore.Open(path).Unwrap();
             Console.WriteLine($"search-read: {trials} trials x {epochs} epochs = {(long)trials * epochs:N0} epoch rows, store {new FileInfo(path).Length / 1e6:F0} MB (+ WAL)");
 
-            var before = new List<(double Ms, long Bytes)>();
-            var after = new List<(double Ms, long Bytes)>();
-            string? answerBefore = null, answerAfter = null;
-            for (var r = 0; r < repeats; r++)
-            {
-                // Interleaved, so that load on a shared machine hits both alike.
-                before.Add(Measure(() => answerBefore = Answer(FromEpochs(store.Load(id).Unwrap()))));
-                after.Add(Measure(() => answerAfter = Answer(store.Overview(id).Unwrap())));
-            }
-            if (answerBefore != answerAfter)
-            {
-                Console.Error.WriteLine("search-read: the two answers differ");
-                return 1;
-            }
-            double Median(IEnumerable<double> values)
-            {
-                var sorted = values.Order().ToArray();
-                return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-            }
-            var (tb, ta) = (Median(before.Select(b => b.Ms)), Median(after.Select(a => a.Ms)));
-            var (mb, ma) = (Median(before.Select(b => (double)b.Bytes)), Median(after.Select(a => (double)a.Bytes)));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"answer: {answerAfter!.Length / 1e3:F0} KB, identical both ways; medians of {repeats}:"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  from every epoch (before): {tb,9:F1} ms {mb / 1e6,9:F1} MB allocated"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  from summaries   (after):  {ta,9:F1} ms {ma / 1e6,9:F1} MB allocated"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ratio before/after: time {tb / ta:F1}x, allocation {mb / ma:F1}x"));
-            return 0;
+            return Math.Max(
+                Compare("GET /searches/{id}", repeats,
+                    () => Answer(FromEpochs(store.Load(id).Unwrap())),
+                    () => Answer(store.Overview(id).Unwrap())),
+                Compare("GET /searches/{id}/charts/curves.svg", repeats,
+                    () =>
+                    {
+                        var s = store.Load(id).Unwrap();
+                        return Unnumbered(DashboardCharts.SearchCurves(Leaderboard.Rank(s.Trials, s.Request.Plan.Seeds), s.Trials));
+                    },
+                    () => Unnumbered(DashboardCharts.SearchCurves(store.Overview(id).Unwrap(), t => store.Histories(id, t)))));
         }
         finally
         {
@@ -72,6 +59,40 @@ internal static class SearchReadBenchmark
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    /// <summary>One answer built both ways, interleaved; 0 when both give the same answer, 1 (and why) when not.</summary>
+    private static int Compare(string what, int repeats, Func<string> before, Func<string> after)
+    {
+        var timesBefore = new List<(double Ms, long Bytes)>();
+        var timesAfter = new List<(double Ms, long Bytes)>();
+        string? answerBefore = null, answerAfter = null;
+        for (var r = 0; r < repeats; r++)
+        {
+            // Interleaved, so that load on a shared machine hits both alike.
+            timesBefore.Add(Measure(() => answerBefore = before()));
+            timesAfter.Add(Measure(() => answerAfter = after()));
+        }
+        if (answerBefore != answerAfter)
+        {
+            Console.Error.WriteLine($"search-read: {what}: the two answers differ");
+            return 1;
+        }
+        static double Median(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+        var (tb, ta) = (Median(timesBefore.Select(b => b.Ms)), Median(timesAfter.Select(a => a.Ms)));
+        var (mb, ma) = (Median(timesBefore.Select(b => (double)b.Bytes)), Median(timesAfter.Select(a => (double)a.Bytes)));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what}: answer {answerAfter!.Length / 1e3:F0} KB, identical both ways; medians of {repeats}:"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  from every epoch (before): {tb,9:F1} ms {mb / 1e6,9:F1} MB allocated"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  as it is now     (after):  {ta,9:F1} ms {ma / 1e6,9:F1} MB allocated"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ratio before/after: time {tb / ta:F1}x, allocation {mb / ma:F1}x"));
+        return 0;
+    }
+
+    /// <summary>A chart without its clip paths' ids, which count the charts drawn so far in the process.</summary>
+    private static string Unnumbered(string svg) => System.Text.RegularExpressions.Regex.Replace(svg, "cl_[0-9]+", "cl");
 
     private static (double Ms, long Bytes) Measure(Action work)
     {

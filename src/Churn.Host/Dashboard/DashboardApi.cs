@@ -176,8 +176,8 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
     }
 
     private IResult SearchCurves(string id) =>
-        searches.Load(id) is Result<StoredSearch>.Ok { Value: var s }
-            ? Svg(DashboardCharts.SearchCurves(Leaderboard.Rank(s.Trials, s.Request.Plan.Seeds), s.Trials))
+        searches.Overview(id) is Result<SearchOverview>.Ok { Value: var s }
+            ? Svg(DashboardCharts.SearchCurves(s, trials => searches.Histories(id, trials)))
             : UnknownSearch(id);
 
     private IResult Effect(string id, string parameter)

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Churn.Host.Search;
 using Churn.Host.Store;
 using Churn.Numerics.Model;
 using Churn.Numerics.Search;
@@ -110,6 +111,19 @@ public static class DashboardCharts
     /// <summary>The top configurations' validation-loss curves, one line per seed.</summary>
     public static string SearchCurves(ImmutableArray<LeaderboardRow> leaderboard, ImmutableArray<TrialRecord> trials) =>
         SearchChart.Svg(leaderboard, trials, Width + 160, Height + 80);
+
+    /// <summary>
+    /// The same chart from the trials' summaries, reading the epochs (<paramref name="epochsOf"/>, by trial position)
+    /// of only the trials it draws: a search's top configurations, not its every trial.
+    /// </summary>
+    public static string SearchCurves(SearchOverview search, Func<IEnumerable<int>, ImmutableDictionary<int, ImmutableArray<EpochMetrics>>> epochsOf)
+    {
+        var leaderboard = Leaderboard.Rank(search.Trials, search.Request.Plan.Seeds);
+        var drawn = SearchChart.Shown(leaderboard).Select(r => r.Configuration).ToHashSet();
+        var trials = search.Trials.Where(t => drawn.Contains(t.Spec.Configuration)).ToList();
+        var epochs = epochsOf(trials.Select(t => t.Spec.Index));
+        return SearchCurves(leaderboard, [.. trials.Select(t => new TrialRecord(t.Spec, t.Status, epochs.GetValueOrDefault(t.Spec.Index, [])))]);
+    }
 
     /// <summary>The hyperparameters a search varied, in the order <see cref="Effect"/> takes them.</summary>
     public static ImmutableArray<string> Varied(IEnumerable<ModelConfig> configs)

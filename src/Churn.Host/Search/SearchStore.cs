@@ -533,14 +533,25 @@ public sealed class SearchStore : ISearchJournal
         return attempts.ToImmutable();
     }
 
-    private static ImmutableDictionary<int, ImmutableArray<EpochMetrics>> Histories(SqliteConnection connection, string searchId)
+    /// <summary>The epochs of just the trials (by position) <paramref name="trials"/> names, as <see cref="Load"/> has them.</summary>
+    public ImmutableDictionary<int, ImmutableArray<EpochMetrics>> Histories(string searchId, IEnumerable<int> trials)
+    {
+        using var connection = Connect();
+        return Histories(connection, searchId, trials);
+    }
+
+    private static ImmutableDictionary<int, ImmutableArray<EpochMetrics>> Histories(SqliteConnection connection, string searchId, IEnumerable<int>? only = null)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = """
+        command.CommandText = $"""
             SELECT trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy
-            FROM search_epochs WHERE search_id = $id ORDER BY trial, epoch
+            FROM search_epochs WHERE search_id = $id{(only is null ? "" : " AND trial IN (SELECT value FROM json_each($trials))")} ORDER BY trial, epoch
             """;
         command.Parameters.AddWithValue("$id", searchId);
+        if (only is not null)
+        {
+            command.Parameters.AddWithValue("$trials", JsonSerializer.Serialize(only.ToArray()));
+        }
         using var reader = command.ExecuteReader();
         var histories = new Dictionary<int, ImmutableArray<EpochMetrics>.Builder>();
         while (reader.Read())

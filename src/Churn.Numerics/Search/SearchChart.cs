@@ -17,14 +17,18 @@ public static class SearchChart
     public static string Svg(ImmutableArray<LeaderboardRow> leaderboard, ImmutableArray<TrialRecord> trials, int width, int height) =>
         Build(leaderboard, trials).GetSvgXml(width, height);
 
+    /// <summary>The configurations the chart draws: the best <see cref="Top"/> that trained (completed or pruned).</summary>
+    public static ImmutableArray<LeaderboardRow> Shown(ImmutableArray<LeaderboardRow> leaderboard) =>
+        [.. leaderboard.Where(r => r.Outcome is ConfigurationOutcome.Complete or ConfigurationOutcome.Pruned).Take(Top)];
+
     private static Plot Build(ImmutableArray<LeaderboardRow> leaderboard, ImmutableArray<TrialRecord> trials)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
-        var shown = leaderboard.Where(r => r.Outcome is ConfigurationOutcome.Complete or ConfigurationOutcome.Pruned).Take(Top).ToList();
+        var shown = Shown(leaderboard);
         var lowest = double.PositiveInfinity;
         var highest = double.NegativeInfinity;
-        for (var i = 0; i < shown.Count; i++)
+        for (var i = 0; i < shown.Length; i++)
         {
             var row = shown[i];
             var color = palette.GetColor(i);
@@ -46,7 +50,7 @@ public static class SearchChart
                 }
             }
         }
-        plot.Title($"Validation loss of the top {shown.Count} configurations (one line per seed)");
+        plot.Title($"Validation loss of the top {shown.Length} configurations (one line per seed)");
         plot.XLabel("epoch");
         plot.YLabel("validation cross-entropy");
         plot.ShowLegend(Alignment.UpperRight);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Churn.Actors.Messages;
+using Churn.Host.Dashboard;
 using Churn.Host.Search;
 using Churn.Host.Store;
 using Churn.Numerics;
@@ -89,6 +90,53 @@ public class SearchStoreTests
         Assert.Equal(full.Decisions, overview.Decisions);
         Assert.Equal((full.Status, full.Owner, full.Request.SearchId), (overview.Status, overview.Owner, overview.Request.SearchId));
         Assert.IsType<Result<SearchOverview>.Error>(store.Overview("no-such-search"));
+    }
+
+    [Fact]
+    public void The_search_curves_chart_reads_the_epochs_of_only_the_configurations_it_draws_and_draws_what_every_epoch_draws()
+    {
+        var store = SearchStore.Open(Path.Combine(TestPaths.NewTempDirectory(), "churn.db")).Unwrap();
+        var request = Request("search-curves") with
+        {
+            Scheduler = SchedulerKind.None,
+            Plan = Sampler.Plan(SearchSpaceTests.Definition() with { Trials = 8, Seeds = 2, Scheduler = SchedulerKind.None }, 4),
+        };
+        var at = DateTimeOffset.UtcNow;
+        store.SearchStarted(request, at);
+        foreach (var t in request.Plan.Trials)
+        {
+            store.TrialStarted("search-curves", t, at);
+            for (var e = 1; e <= 6; e++)
+            {
+                // Configuration c's curve bottoms out at 0.3 + c/100: configurations rank in reverse order of their number.
+                var c = request.Plan.Configurations - t.Configuration;
+                store.EpochRecorded("search-curves", t.Index, new EpochMetrics(e, 0.6, 0.7, 0.3 + (c / 100.0) + (t.Replicate / 1000.0) + ((e - 4) * (e - 4) / 50.0), 0.7));
+            }
+            // One configuration failed: it trained, but the chart leaves it out.
+            store.TrialEnded("search-curves", new TrialRecord(t, t.Configuration == 7 ? TrialStatus.Failed : TrialStatus.Completed, [], null, TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(6)), at);
+        }
+        var full = store.Load("search-curves").Unwrap();
+
+        var asked = new List<int>();
+        var svg = DashboardCharts.SearchCurves(store.Overview("search-curves").Unwrap(), trials =>
+        {
+            asked.AddRange(trials);
+            return store.Histories("search-curves", asked);
+        });
+
+        // The top 5 of the 7 configurations that trained, each with its 2 seeds' trials; not the failed one, not the rest.
+        var drawn = SearchChart.Shown(Leaderboard.Rank(full.Trials, 2)).Select(r => r.Configuration).ToHashSet();
+        Assert.Equal([6, 5, 4, 3, 2], SearchChart.Shown(Leaderboard.Rank(full.Trials, 2)).Select(r => r.Configuration));
+        Assert.Equal(full.Trials.Where(t => drawn.Contains(t.Spec.Configuration)).Select(t => t.Spec.Index), asked.Order());
+        Assert.Equal(10, asked.Count);
+        var histories = store.Histories("search-curves", asked);
+        Assert.Equal(asked.Order(), histories.Keys.Order());
+        Assert.All(asked, i => Assert.Equal(full.Trials[i].History, histories[i]));
+        // The same chart as from every epoch, but for the clip paths' ids, which count the charts drawn so far.
+        static string Unnumbered(string chart) => System.Text.RegularExpressions.Regex.Replace(chart, "cl_[0-9]+", "cl");
+        Assert.Equal(Unnumbered(DashboardCharts.SearchCurves(Leaderboard.Rank(full.Trials, 2), full.Trials)), Unnumbered(svg));
+        Assert.Contains("configuration 7", svg, StringComparison.Ordinal);
+        Assert.DoesNotContain("configuration 8", svg, StringComparison.Ordinal);
     }
 
     [Fact]
