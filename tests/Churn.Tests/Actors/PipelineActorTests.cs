@@ -132,6 +132,52 @@ public class PipelineActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit
     }
 
     [Fact]
+    public async Task The_running_model_actor_stops_after_patience_epochs_without_improvement_and_returns_the_best_epochs_weights()
+    {
+        var splits = await PreparedSplits();
+        var trainer = Sys.ActorOf(TrainerActor.Props());
+        var listener = CreateTestProbe();
+        var config = ModelConfig.Default with { MaxEpochs = 200, Patience = 3, MinDelta = 0 };
+
+        trainer.Tell(new TrainModel("early-1", splits, config, DeviceChoice.Cpu, 7, 1, listener.Ref));
+        var reported = new List<EpochMetrics>();
+        object outcome;
+        while ((outcome = await listener.FishForMessageAsync(m => m is EpochCompleted or ModelTrained or TrainingFailed, Patience)) is EpochCompleted epoch)
+        {
+            reported.Add(epoch.Metrics);
+        }
+
+        var model = Assert.IsType<ModelTrained>(outcome).Model;
+        // Early stopping fed the epochs the actor reported: the epoch at which it says stop, and the best one.
+        var stopping = EarlyStopping.Start(config.Patience, config.MinDelta);
+        var stopAt = 0;
+        foreach (var m in reported)
+        {
+            (stopping, var decision) = stopping.Observe(m.Epoch, m.ValidationLoss);
+            if (decision == StopDecision.Stop)
+            {
+                stopAt = m.Epoch;
+                break;
+            }
+        }
+
+        Assert.True(stopAt is > 0 and < 200, $"early stopping never said stop in {reported.Count} epochs");
+        Assert.Equal(Enumerable.Range(1, stopAt), reported.Select(m => m.Epoch));
+        Assert.Equal((stopAt, stopAt - config.Patience), (model.EpochsRun, model.BestEpoch));
+        Assert.Equal(stopping.BestEpoch, model.BestEpoch);
+        Assert.Equal(reported, model.History);
+
+        // The weights it returns are the best epoch's, not the last one's: scored on the validation split they give
+        // that epoch's validation loss.
+        var p = Scoring.Probabilities(model, splits.Validation.Inputs);
+        var loss = -p.Select((q, i) => Math.Log(splits.Validation.Targets[i] == 1 ? q : 1 - q)).Average();
+        var best = reported[model.BestEpoch - 1].ValidationLoss;
+        var last = reported[^1].ValidationLoss;
+        Assert.True(Math.Abs(loss - best) < 1e-4, $"validation loss of the returned weights {loss:F6}; best epoch's {best:F6}, last epoch's {last:F6}");
+        Assert.True(Math.Abs(loss - last) > 1e-4, $"the last epoch's loss {last:F6} is the best's {best:F6}: this case cannot tell them apart");
+    }
+
+    [Fact]
     public async Task A_native_failure_in_training_ends_the_run_in_the_train_stage_and_the_system_goes_on()
     {
         SessionFactory broken = (_, _, _, _, _, _, _) => throw new System.Runtime.InteropServices.ExternalException("libtorch: simulated native failure");

@@ -22,7 +22,7 @@ public static class ChurnProcess
     /// Starts churn, sends it <paramref name="signal"/> (by name, e.g. TERM) as soon as a line of its stderr matches
     /// <paramref name="when"/>, and returns how it ended and how long after the signal.
     /// </summary>
-    public static async Task<(ChurnResult Result, TimeSpan AfterSignal)> SignalAsync(string workingDirectory, string signal, Func<string, bool> when, params string[] args)
+    public static async Task<ChurnResult> SignalAsync(string workingDirectory, string signal, Func<string, bool> when, params string[] args)
     {
         using var process = Start(workingDirectory, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -36,7 +36,6 @@ public static class ChurnProcess
                 break;
             }
         }
-        var clock = Stopwatch.StartNew();
         using (var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             await kill.WaitForExitAsync(timeout.Token);
@@ -52,7 +51,7 @@ public static class ChurnProcess
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"churn {string.Join(' ', args)} did not exit within 30 s of SIG{signal}:\n{stderr}");
         }
-        return (new ChurnResult(process.ExitCode, await stdout, stderr.ToString()), clock.Elapsed);
+        return new ChurnResult(process.ExitCode, await stdout, stderr.ToString());
     }
 
     internal static Process Start(string workingDirectory, string[] args) => Process.Start(TestPaths.ChurnStart(workingDirectory, args))!;

@@ -385,13 +385,23 @@ public class CliTests
         File.WriteAllText(Path.Combine(dir, "endless.json"), """{ "model": { "patience": 10000, "maxEpochs": 10000 } }""");
         var outDir = Path.Combine(dir, "out");
 
-        var (result, afterSignal) = await ChurnProcess.SignalAsync(
+        var result = await ChurnProcess.SignalAsync(
             dir, signal, line => line.TrimStart().StartsWith("epoch ", StringComparison.Ordinal),
             "run", "--data", TestPaths.BundledData, "--config", "endless.json", "--out", outDir);
 
         Assert.True(result.ExitCode == 130, result.Stderr);
         Assert.Contains("cancelled during train", result.Stderr);
-        Assert.True(afterSignal < TimeSpan.FromSeconds(10), $"took {afterSignal} to stop");
+        // Stopped between epochs, long before the 10,000 it was allowed, and recorded so.
+        var id = result.Stderr.Split('\n').First(l => l.StartsWith("churn run: run ", StringComparison.Ordinal)).Split(' ')[3].TrimEnd(',');
+        using (var store = Churn.Host.Store.SqliteRunStore.Open(Path.Combine(dir, new Churn.Host.Configuration.HostSettings().Store), DateTimeOffset.UtcNow).Unwrap())
+        {
+            var run = store.Get(id)!;
+            Assert.Equal((Churn.Host.Store.RunStatus.Cancelled, Churn.Actors.Messages.Stage.Train), (run.Status, run.Stage));
+            var epochs = store.Epochs(id);
+            Assert.NotEmpty(epochs);
+            Assert.Equal(Enumerable.Range(1, epochs.Length), epochs.Select(e => e.Epoch));
+            Assert.True(epochs.Length < 10_000, $"{epochs.Length} epochs");
+        }
         Assert.Empty(result.Stdout);
         Assert.True(File.Exists(Path.Combine(outDir, "Audiobooks_data_train.npz")));
         Assert.False(File.Exists(Path.Combine(outDir, "metrics.json")));

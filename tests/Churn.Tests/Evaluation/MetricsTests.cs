@@ -100,6 +100,7 @@ public class MetricsTests
     public void Gains_without_buyers_have_zero_share_and_lift()
     {
         var gains = Metrics.Gains([0.3, 0.2], [0, 0], bins: 2);
+        Assert.NotEmpty(gains);
         Assert.All(gains, g => Assert.Equal((0.0, 0.0), (g.BuyersReachedShare, g.Lift)));
     }
 

@@ -198,7 +198,9 @@ public class LogLinesTests
         Assert.Equal(3, perRun.Count);
         Assert.Single(perRun.Select(g => g.Count()).Distinct());
         var entries = lines.Select(l => LogEntry.Parse(l)!).ToList();
-        Assert.All(entries.Where(e => e.Source.Contains("/user/runs/run-", StringComparison.Ordinal) || e.Source.Contains("/user/loader/", StringComparison.Ordinal)), e =>
+        var runActors = entries.Where(e => e.Source.Contains("/user/runs/run-", StringComparison.Ordinal) || e.Source.Contains("/user/loader/", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(runActors);
+        Assert.All(runActors, e =>
         {
             Assert.False(string.IsNullOrEmpty(e.RunId), e.ToJsonLine());
             Assert.False(string.IsNullOrEmpty(e.Stage), e.ToJsonLine());

@@ -60,6 +60,7 @@ public class SearchSpaceTests
             Space = Definition().Space with { LearningRate = new Values.Range(min, max, RangeScale.Log, 0) },
         };
         var rates = Sampler.Configurations(definition, 11).Select(c => c.LearningRate).ToList();
+        Assert.Equal(400, rates.Count);
         Assert.All(rates, r => Assert.InRange(r, min, max));
         if (max > min)
         {
@@ -74,7 +75,9 @@ public class SearchSpaceTests
     public void Whole_number_ranges_sample_whole_numbers_inside_the_range()
     {
         var definition = Definition() with { Trials = 200 };
-        Assert.All(Sampler.Configurations(definition, 3), c => Assert.InRange(c.Width, 8, 256));
+        var configurations = Sampler.Configurations(definition, 3);
+        Assert.Equal(200, configurations.Length);
+        Assert.All(configurations, c => Assert.InRange(c.Width, 8, 256));
     }
 
     [Fact]
@@ -261,6 +264,8 @@ public class SearchSpaceTests
     {
         var file = Path.Combine(TestPaths.RepoRoot, "config", SpaceFile.DefaultFile);
         var definition = SpaceFile.Load(file, null).Unwrap();
-        Assert.All(Sampler.Configurations(definition, 0), c => Assert.True(c.Validate().IsOk));
+        var configurations = Sampler.Configurations(definition, 0);
+        Assert.NotEmpty(configurations);
+        Assert.All(configurations, c => Assert.True(c.Validate().IsOk));
     }
 }

@@ -177,7 +177,9 @@ public class SearchStateTests
 
         var (resumed, commands) = SearchState.Resume(fresh, stored, decisions);
 
+        Assert.NotEmpty(resumed.TrialsOf(0));
         Assert.All(resumed.TrialsOf(0), t => Assert.Equal(finished.Trials[t.Spec.Index], t));
+        Assert.NotEmpty(resumed.Trials.Skip(2));
         Assert.All(resumed.Trials.Skip(2), t => Assert.Equal(TrialStatus.Pending, t.Status));
         Assert.Equal(decisions.OrderBy(d => d.Rung), resumed.Asha!.Decisions.Where(d => d.Configuration == 0).OrderBy(d => d.Rung));
         Assert.DoesNotContain(commands, c => c is SearchCommand.Record r && r.Decision.Configuration == 0);
