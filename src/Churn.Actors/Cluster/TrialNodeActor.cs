@@ -79,7 +79,7 @@ public sealed class TrialNodeActor : ReceiveActor
             TorchSharp.torch.set_num_threads(m.Threads);
             _threads = m.Threads;
         }
-        var actor = _trialFactory(Context, new RunTrial(m.SearchId, m.Trial, splits, m.Device, m.HoldAfter, Self, m.ClassWeights));
+        var actor = _trialFactory(Context, new RunTrial(m.SearchId, m.Trial, splits, m.Device, m.HoldAfter, Self, m.ClassWeights, m.PopulationRate));
         Context.Watch(actor);
         _trials = _trials.SetItem(actor, new Trial(m.SearchId, m.Trial.Index, m.Coordinator, false));
     }

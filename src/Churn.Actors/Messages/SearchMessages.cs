@@ -115,7 +115,7 @@ public sealed record SearchFailed(string SearchId, string Reason) : ISearchEvent
 /// <summary>What a search coordinator gives one trial actor.</summary>
 public sealed record RunTrial(
     string SearchId, TrialSpec Trial, Splits Splits, DeviceChoice Device, ImmutableArray<int> HoldAfter, IActorRef ReplyTo,
-    ImmutableArray<double> ClassWeights = default);
+    ImmutableArray<double> ClassWeights = default, double? PopulationRate = null);
 
 /// <summary>The trial protocol between a search coordinator and its trial actors.</summary>
 public static class TrialProtocol

@@ -246,7 +246,8 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             case CoordinatorCommand.Place p:
                 Journal(j => j.TrialStarted(Id, p.Trial, DateTimeOffset.UtcNow, p.Node));
                 Node(p.Node)?.Tell(new NodeProtocol.StartTrial(
-                    Id, p.Trial, _digest, Request.Device, Request.Plan.Rungs, Request.ThreadsPerTrial, Self, Balancer.LossWeights(Request.Balance, _prepared!.Splits.Train)));
+                    Id, p.Trial, _digest, Request.Device, Request.Plan.Rungs, Request.ThreadsPerTrial, Self, Balancer.LossWeights(Request.Balance, _prepared!.Splits.Train),
+                    _prepared.Balanced.Mix.Population));
                 _start.ReplyTo.Tell(new SearchTrialStarted(Id, p.Trial));
                 break;
             case CoordinatorCommand.Continue c:
@@ -261,7 +262,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             case CoordinatorCommand.Record r:
                 Journal(j => j.DecisionRecorded(Id, r.Decision, DateTimeOffset.UtcNow));
                 _log.Info(Line($"rung {r.Decision.Rung + 1} (epoch {r.Decision.Epoch}): configuration {r.Decision.Configuration + 1} "
-                    + $"{r.Decision.Outcome.ToString().ToLowerInvariant()}, mean validation loss {r.Decision.Value:F4}, rank {r.Decision.Rank + 1} of {r.Decision.Compared}"));
+                    + $"{r.Decision.Outcome.ToString().ToLowerInvariant()}, mean {(_state.Search.Criterion == SearchCriterion.CalibratedLoss ? "calibrated" : "validation")} loss {r.Decision.Value:F4}, rank {r.Decision.Rank + 1} of {r.Decision.Compared}"));
                 _start.ReplyTo.Tell(new SearchRungDecided(Id, r.Decision));
                 break;
             case CoordinatorCommand.Ended e:
@@ -296,7 +297,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     /// </summary>
     private void TrainWinner(LeaderboardRow best)
     {
-        _log.Info(Line($"best configuration {best.Configuration + 1}: {Leaderboard.Describe(best.Config)}, mean validation loss {best.MeanValidationLoss:F4}; training it for the test evaluation"));
+        _log.Info(Line($"best configuration {best.Configuration + 1}: {Leaderboard.Describe(best.Config)}, {Leaderboard.ScoreText(best)}; training it for the test evaluation"));
         _start.ReplyTo.Tell(new SearchWinnerTraining(Id, best.Configuration, best.Config));
         var settings = new RunSettings(
             RunMode.Full, Request.DataPath, Request.OutDir, Preparation.DefaultPrefix, Request.Seed, Request.Balance, Request.Ratios,
@@ -358,7 +359,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         var inSession = TimeSpan.FromTicks(trials.Sum(t => t.InSession.Ticks));
         return new SearchReport(
             Id, _state.Cancelled ? "cancelled" : "completed", Request.DataPath, Request.PrepareOptions, Request.Scheduler,
-            Leaderboard.Rank(trials, _state.Search.Seeds), trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent,
+            Leaderboard.Rank(trials, _state.Search.Seeds, _state.Search.Criterion), trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent,
             _clock.Elapsed, wall, inSession, _state.WinnerTest, _state.ReportNote, _state.WinnerLeftOut, _state.WinnerPopulation);
     }
 
@@ -369,7 +370,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     }
 
     private SearchSnapshot Snapshot() =>
-        new(Id, PhaseName(_state.Phase), Leaderboard.Rank(_state.Search.Trials, _state.Search.Seeds), _state.Search.Trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent, _clock.Elapsed);
+        new(Id, PhaseName(_state.Phase), Leaderboard.Rank(_state.Search.Trials, _state.Search.Seeds, _state.Search.Criterion), _state.Search.Trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent, _clock.Elapsed);
 
     /// <summary>The phase as <c>GET /searches/{id}</c> has always shown it.</summary>
     public static string PhaseName(SearchPhase phase) => phase switch

@@ -89,7 +89,7 @@ public sealed class TrialActor : ReceiveActor
         _trainer = _trainerFactory(Context);
         Context.Watch(_trainer);
         // Threads 0: the search has set torch's process-wide thread count once for all its trials.
-        _trainer.Tell(new TrainModel(RunId, _run.Splits, t.Config, _run.Device, t.Seed, 0, Self, _run.HoldAfter, _run.ClassWeights));
+        _trainer.Tell(new TrainModel(RunId, _run.Splits, t.Config, _run.Device, t.Seed, 0, Self, _run.HoldAfter, _run.ClassWeights, _run.PopulationRate));
     }
 
     private void Fail(string reason) => End(new TrialProtocol.Failed(Index, reason, Wall, _inSession), $"failed: {reason}");

@@ -221,7 +221,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["out"] = request.OutDir,
             ["trials"] = trials,
             ["epochsSpent"] = s.Trials.Sum(t => t.History.Length),
-            ["leaderboard"] = JsonSerializer.SerializeToNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds), JsonFormat.Options),
+            ["leaderboard"] = JsonSerializer.SerializeToNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds, request.Plan.Criterion), JsonFormat.Options),
             ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
             ["trialList"] = JsonSerializer.SerializeToNode(s.Trials.Select(SearchTrialView.From), JsonFormat.Options),
             ["varied"] = JsonSerializer.SerializeToNode(Dashboard.DashboardCharts.Varied(s.Trials.Select(t => t.Spec.Config)), JsonFormat.Options),

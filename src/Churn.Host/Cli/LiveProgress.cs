@@ -89,20 +89,20 @@ public sealed record SearchLiveView(
 
     public int Done => Completed + Pruned + Failed + Cancelled;
 
-    public SearchLiveView After(ISearchEvent e, int seeds) => e switch
+    public SearchLiveView After(ISearchEvent e, int seeds, SearchCriterion criterion) => e switch
     {
         SearchTrialStarted s => this with { Running = Running.SetItem(s.Trial.Index, new RunningTrial(s.Trial, "", 0, double.NaN)) },
         SearchTrialEpoch m => this with
         {
             Running = Running.SetItem(m.Trial, new RunningTrial(Running.TryGetValue(m.Trial, out var r) ? r.Spec : Plan[m.Trial], m.Node, m.Metrics.Epoch, m.Metrics.ValidationLoss)),
         },
-        SearchTrialEnded t => Ending(t.Record, seeds),
+        SearchTrialEnded t => Ending(t.Record, seeds, criterion),
         SearchDataReady d => this with { Phase = $"data: {d.Detail}" },
         SearchWinnerTraining w => this with { Phase = string.Create(CultureInfo.InvariantCulture, $"training the winner, configuration {w.Configuration + 1}, for its model and its one test evaluation") },
         _ => this,
     };
 
-    private SearchLiveView Ending(TrialRecord record, int seeds)
+    private SearchLiveView Ending(TrialRecord record, int seeds, SearchCriterion criterion)
     {
         var ended = Ended.Add(record);
         return this with
@@ -114,7 +114,7 @@ public sealed record SearchLiveView(
             Cancelled = Cancelled + (record.Status == TrialStatus.Cancelled ? 1 : 0),
             TrialTime = TrialTime + record.Wall,
             Ended = ended,
-            Best = Leaderboard.Best(Leaderboard.Rank(ended, seeds)),
+            Best = Leaderboard.Best(Leaderboard.Rank(ended, seeds, criterion)),
         };
     }
 
@@ -217,7 +217,7 @@ public static class LiveProgress
                     break;
                 }
 
-                progress = progress.After(e, request.Plan.Seeds);
+                progress = progress.After(e, request.Plan.Seeds, request.Plan.Criterion);
                 ctx.UpdateTarget(Table(progress, request));
             }
         });
@@ -242,7 +242,7 @@ public static class LiveProgress
         }
 
         var best = p.Best is { } b
-            ? string.Create(Invariant, $"configuration {b.Configuration + 1}, mean validation loss {b.MeanValidationLoss:F4}")
+            ? string.Create(Invariant, $"configuration {b.Configuration + 1}, {Leaderboard.ScoreText(b)}")
             : "-";
         var left = p.TimeLeft is { } t ? Span(t) : "-";
         table.Caption(Markup.Escape(string.Create(Invariant,

@@ -51,8 +51,11 @@ public sealed record SearchListing(
 public sealed class SearchStore : ISearchJournal
 {
     /// <summary>The layout these tables have; a store written by a newer layout is refused rather than misread.</summary>
-    /// <summary>Version 2 added each trial's node and its re-queues (a version-1 store is migrated when it opens).</summary>
-    public const int SchemaVersion = 2;
+    /// <summary>
+    /// Version 2 added each trial's node and its re-queues, version 3 each epoch's calibrated loss (older stores are
+    /// migrated when they open; their epochs read the calibrated loss as unknown).
+    /// </summary>
+    public const int SchemaVersion = 3;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS search_schema (version INTEGER NOT NULL);
@@ -93,6 +96,7 @@ public sealed class SearchStore : ISearchJournal
           train_accuracy REAL NOT NULL,
           validation_loss REAL NOT NULL,
           validation_accuracy REAL NOT NULL,
+          calibrated_loss REAL,
           PRIMARY KEY (search_id, trial, epoch));
         CREATE TABLE IF NOT EXISTS search_decisions (
           search_id TEXT NOT NULL,
@@ -136,12 +140,18 @@ public sealed class SearchStore : ISearchJournal
             {
                 Execute(connection, transaction, "INSERT INTO search_schema (version) VALUES ($v)", ("$v", SchemaVersion));
             }
-            else if (Convert.ToInt32(version, CultureInfo.InvariantCulture) == 1)
+            else if (Convert.ToInt32(version, CultureInfo.InvariantCulture) is 1 or 2)
             {
+                if (Convert.ToInt32(version, CultureInfo.InvariantCulture) == 1)
+                {
+                    Execute(connection, transaction, """
+                        ALTER TABLE search_trials ADD COLUMN node TEXT;
+                        ALTER TABLE search_trials ADD COLUMN requeues INTEGER NOT NULL DEFAULT 0;
+                        ALTER TABLE search_trials ADD COLUMN requeue_reason TEXT;
+                        """);
+                }
                 Execute(connection, transaction, """
-                    ALTER TABLE search_trials ADD COLUMN node TEXT;
-                    ALTER TABLE search_trials ADD COLUMN requeues INTEGER NOT NULL DEFAULT 0;
-                    ALTER TABLE search_trials ADD COLUMN requeue_reason TEXT;
+                    ALTER TABLE search_epochs ADD COLUMN calibrated_loss REAL;
                     UPDATE search_schema SET version = $v;
                     """, ("$v", SchemaVersion));
             }
@@ -214,9 +224,10 @@ public sealed class SearchStore : ISearchJournal
 
     public void EpochRecorded(string searchId, int trial, EpochMetrics metrics) =>
         Write("""
-            INSERT OR REPLACE INTO search_epochs (search_id, trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy)
-            VALUES ($id, $trial, $epoch, $tl, $ta, $vl, $va)
-            """, ("$id", searchId), ("$trial", trial), ("$epoch", metrics.Epoch), ("$tl", metrics.TrainLoss), ("$ta", metrics.TrainAccuracy), ("$vl", metrics.ValidationLoss), ("$va", metrics.ValidationAccuracy));
+            INSERT OR REPLACE INTO search_epochs (search_id, trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, calibrated_loss)
+            VALUES ($id, $trial, $epoch, $tl, $ta, $vl, $va, $cl)
+            """, ("$id", searchId), ("$trial", trial), ("$epoch", metrics.Epoch), ("$tl", metrics.TrainLoss), ("$ta", metrics.TrainAccuracy), ("$vl", metrics.ValidationLoss), ("$va", metrics.ValidationAccuracy),
+            ("$cl", double.IsFinite(metrics.CalibratedLoss) ? metrics.CalibratedLoss : null));
 
     public void TrialEnded(string searchId, TrialRecord record, DateTimeOffset at) =>
         Write("""
@@ -385,7 +396,7 @@ public sealed class SearchStore : ISearchJournal
     {
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy
+            SELECT trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, calibrated_loss
             FROM search_epochs WHERE search_id = $id ORDER BY trial, epoch
             """;
         command.Parameters.AddWithValue("$id", searchId);
@@ -398,7 +409,8 @@ public sealed class SearchStore : ISearchJournal
             {
                 histories[trial] = history = ImmutableArray.CreateBuilder<EpochMetrics>();
             }
-            history.Add(new EpochMetrics(reader.GetInt32(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5)));
+            history.Add(new EpochMetrics(reader.GetInt32(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5),
+                reader.IsDBNull(6) ? double.NaN : reader.GetDouble(6)));
         }
         return histories.ToImmutableDictionary(h => h.Key, h => h.Value.ToImmutable());
     }

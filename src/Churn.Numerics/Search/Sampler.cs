@@ -10,11 +10,26 @@ namespace Churn.Numerics.Search;
 /// </summary>
 public sealed record TrialSpec(int Index, int Configuration, int Replicate, long Seed, ModelConfig Config);
 
+/// <summary>What a search ranks trials on (leaderboard, rungs, winner).</summary>
+public enum SearchCriterion
+{
+    /// <summary>The validation loss in the training mix: what searches stored before the calibrated loss ranked on.</summary>
+    ValidationLoss,
+
+    /// <summary>
+    /// The validation split's log loss in the population's mix after calibration (<see cref="EpochMetrics.CalibratedLoss"/>),
+    /// at the epoch early stopping keeps: the same yardstick for every balancing.
+    /// </summary>
+    CalibratedLoss,
+}
+
 /// <summary>
-/// Everything that fixes what a search computes: its trials, seeds per configuration and the scheduler's rungs (empty
-/// without ASHA). Stored with the search, so a resumed search runs exactly these trials.
+/// Everything that fixes what a search computes: its trials, seeds per configuration, the scheduler's rungs (empty
+/// without ASHA) and what trials are ranked on. Stored with the search, so a resumed search runs exactly these trials
+/// and ranks them as it began (a plan stored without a criterion ranked on validation loss).
 /// </summary>
-public sealed record SearchPlan(ImmutableArray<TrialSpec> Trials, int Seeds, ImmutableArray<int> Rungs, int ReductionFactor)
+public sealed record SearchPlan(
+    ImmutableArray<TrialSpec> Trials, int Seeds, ImmutableArray<int> Rungs, int ReductionFactor, SearchCriterion Criterion = SearchCriterion.ValidationLoss)
 {
     public int Configurations => Trials.IsEmpty ? 0 : Trials[^1].Configuration + 1;
 }
@@ -56,7 +71,8 @@ public static class Sampler
 
     /// <summary>The plan of a search: its configurations, each with <see cref="SearchDefinition.Seeds"/> trials.</summary>
     public static SearchPlan Plan(SearchDefinition definition, ulong seed) =>
-        new(Trials(Configurations(definition, seed), definition.Seeds, seed), definition.Seeds, definition.ActiveRungs, definition.Asha.ReductionFactor);
+        new(Trials(Configurations(definition, seed), definition.Seeds, seed), definition.Seeds, definition.ActiveRungs, definition.Asha.ReductionFactor,
+            SearchCriterion.CalibratedLoss);
 
     /// <summary>Every grid point in order: depth outermost, shuffling innermost.</summary>
     public static IEnumerable<ModelConfig> Grid(SearchDefinition definition)

@@ -371,7 +371,7 @@ public sealed record SearchCoordination(
         {
             return (this, commands.ToImmutable());
         }
-        var best = Leaderboard.Best(Leaderboard.Rank(Search.Trials, Search.Seeds));
+        var best = Leaderboard.Best(Leaderboard.Rank(Search.Trials, Search.Seeds, Search.Criterion));
         if (Cancelled || best is null || !CanTrainWinner)
         {
             commands.Add(CoordinatorCommand.WriteReport.Instance);

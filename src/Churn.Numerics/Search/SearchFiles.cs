@@ -43,7 +43,7 @@ public static class SearchFiles
 
     /// <summary>Said wherever the winner's test figures appear, because it is what makes them an honest estimate.</summary>
     public const string TestNote =
-        "configurations were ranked by validation loss only; the test split was used once, to evaluate the winner after the choice";
+        "configurations were ranked on the validation split only (calibrated loss in the population's mix); the test split was used once, to evaluate the winner after the choice";
 
     /// <summary>Writes the files into <paramref name="outDir"/> (each atomically); <c>best.json</c> only when a configuration completed.</summary>
     public static Result<ImmutableArray<string>> Write(string outDir, SearchReport report)

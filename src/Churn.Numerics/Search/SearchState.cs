@@ -50,6 +50,47 @@ public sealed record TrialRecord(
     public double BestValidationLossUpTo(int epoch) =>
         History.Where(h => h.Epoch <= epoch).Select(h => h.ValidationLoss).DefaultIfEmpty(double.NaN).Min();
 
+    /// <summary>
+    /// The epoch whose weights training keeps when it stops after <paramref name="epoch"/>: early stopping replayed over
+    /// the history with the configuration's patience and min-delta (the last epoch when none improved).
+    /// </summary>
+    public int KeptEpochUpTo(int epoch)
+    {
+        var stopping = EarlyStopping.Start(Spec.Config.Patience, Spec.Config.MinDelta);
+        var kept = 0;
+        foreach (var h in History.Where(h => h.Epoch <= epoch))
+        {
+            (stopping, var decision) = stopping.Observe(h.Epoch, h.ValidationLoss);
+            kept = decision == StopDecision.Improved ? h.Epoch : kept;
+        }
+        return kept == 0 ? History.Where(h => h.Epoch <= epoch).Select(h => h.Epoch).DefaultIfEmpty(0).Max() : kept;
+    }
+
+    /// <summary>What the search ranks this trial on, over its whole history.</summary>
+    public double Score(SearchCriterion criterion) => ScoreUpTo(criterion, int.MaxValue);
+
+    /// <summary>
+    /// What the search ranks this trial on after <paramref name="epoch"/>: the best validation loss so far, or the
+    /// calibrated loss at the epoch training would keep. A trial whose epochs carry no calibrated loss (its population
+    /// is unknown) is ranked by validation loss. NaN before any epoch.
+    /// </summary>
+    public double ScoreUpTo(SearchCriterion criterion, int epoch)
+    {
+        if (criterion == SearchCriterion.ValidationLoss)
+        {
+            return BestValidationLossUpTo(epoch);
+        }
+        var calibrated = CalibratedLossUpTo(epoch);
+        return double.IsFinite(calibrated) ? calibrated : BestValidationLossUpTo(epoch);
+    }
+
+    /// <summary>The calibrated validation loss at the epoch training would keep after <paramref name="epoch"/> (NaN if unknown).</summary>
+    public double CalibratedLossUpTo(int epoch)
+    {
+        var kept = KeptEpochUpTo(epoch);
+        return History.FirstOrDefault(h => h.Epoch == kept)?.CalibratedLoss ?? double.NaN;
+    }
+
     /// <summary>Validation accuracy at the best epoch.</summary>
     public double BestValidationAccuracy =>
         History.IsEmpty ? double.NaN : History.MinBy(h => h.ValidationLoss)!.ValidationAccuracy;
@@ -86,13 +127,14 @@ public sealed record SearchState(
     int Seeds,
     int Parallel,
     AshaState? Asha,
-    bool Cancelling = false)
+    bool Cancelling = false,
+    SearchCriterion Criterion = SearchCriterion.ValidationLoss)
 {
     /// <summary>A new search: every trial pending; ASHA when the plan has rungs.</summary>
     public static SearchState Start(SearchPlan plan, int parallel)
     {
         var asha = plan.Rungs.IsDefaultOrEmpty ? null : AshaState.Start(plan.Rungs, plan.ReductionFactor, plan.Configurations);
-        return new SearchState([.. plan.Trials.Select(TrialRecord.Pending)], plan.Seeds, Math.Max(1, parallel), asha);
+        return new SearchState([.. plan.Trials.Select(TrialRecord.Pending)], plan.Seeds, Math.Max(1, parallel), asha, Criterion: plan.Criterion);
     }
 
     /// <summary>
@@ -277,7 +319,7 @@ public sealed record SearchState(
         }
         if (trials.All(t => t.Status == TrialStatus.Completed))
         {
-            return Apply(Asha.Finish(configuration, trials.Average(t => t.BestValidationLoss)), commands);
+            return Apply(Asha.Finish(configuration, trials.Average(t => t.Score(Criterion))), commands);
         }
         var held = trials.Where(t => t.Status == TrialStatus.Held).ToList();
         if (held.Count == 0 || !trials.All(t => t.Status is TrialStatus.Held or TrialStatus.Completed))
@@ -295,7 +337,7 @@ public sealed record SearchState(
             // Decided before a restart: the re-run reached the same rung with the same losses, so the decision stands.
             return ReleaseHeld(configuration, known.Outcome, commands);
         }
-        var value = trials.Average(t => t.BestValidationLossUpTo(epoch));
+        var value = trials.Average(t => t.ScoreUpTo(Criterion, epoch));
         return Apply(Asha.Report(configuration, rung, value), commands);
     }
 

@@ -74,7 +74,7 @@ public class SearchActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit.T
     [Fact]
     public async Task A_failing_trial_is_recorded_with_its_reason_and_the_others_complete()
     {
-        SessionFactory broken = (_, _, _, _, _, _, _) => Result.Fail<TrainingSession>("injected failure for this trial");
+        SessionFactory broken = (_, _, _, _, _, _, _, _) => Result.Fail<TrainingSession>("injected failure for this trial");
         _trials = (context, run) => run.Trial.Index == 2
             ? context.ActorOf(TrialActor.Props(run, c => c.ActorOf(TrainerActor.Props(broken, Devices.Probe), "trainer")), "trial-broken")
             : SearchSetup.DefaultTrial(context, run);

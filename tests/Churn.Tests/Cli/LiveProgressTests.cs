@@ -77,7 +77,7 @@ public class LiveProgressTests
         ];
         foreach (var e in events)
         {
-            view = view.After(e, 2);
+            view = view.After(e, 2, SearchCriterion.ValidationLoss);
         }
 
         using var console = new TestConsole().Width(200);

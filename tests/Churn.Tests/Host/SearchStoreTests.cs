@@ -50,6 +50,41 @@ public class SearchStoreTests
     }
 
     [Fact]
+    public void Each_epochs_calibrated_loss_is_kept_and_a_version_2_store_is_migrated_with_its_epochs_unknown()
+    {
+        var path = Path.Combine(TestPaths.NewTempDirectory(), "churn.db");
+        var store = SearchStore.Open(path).Unwrap();
+        var request = Request("search-c");
+        store.SearchStarted(request, DateTimeOffset.UtcNow);
+        store.TrialStarted("search-c", request.Plan.Trials[0], DateTimeOffset.UtcNow);
+        store.EpochRecorded("search-c", 0, new EpochMetrics(1, 0.5, 0.7, 0.55, 0.68, 0.2375));
+        Assert.Equal(0.2375, store.Load("search-c").Unwrap().Trials[0].History[0].CalibratedLoss);
+        Assert.Equal(SearchCriterion.CalibratedLoss, store.Load("search-c").Unwrap().Request.Plan.Criterion);
+
+        // The layout of version 2: no calibrated loss column.
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var downgrade = connection.CreateCommand();
+            downgrade.CommandText = "ALTER TABLE search_epochs DROP COLUMN calibrated_loss; UPDATE search_schema SET version = 2;";
+            downgrade.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+
+        var migrated = SearchStore.Open(path).Unwrap();
+        var old = migrated.Load("search-c").Unwrap().Trials[0].History[0];
+        Assert.Equal(0.55, old.ValidationLoss);
+        Assert.True(double.IsNaN(old.CalibratedLoss));
+        migrated.EpochRecorded("search-c", 0, new EpochMetrics(2, 0.4, 0.8, 0.45, 0.78, 0.21));
+        Assert.Equal(0.21, migrated.Load("search-c").Unwrap().Trials[0].History[1].CalibratedLoss);
+        using var check = new SqliteConnection($"Data Source={path};Pooling=False");
+        check.Open();
+        using var version = check.CreateCommand();
+        version.CommandText = "SELECT MAX(version) FROM search_schema";
+        Assert.Equal((long)SearchStore.SchemaVersion, version.ExecuteScalar());
+    }
+
+    [Fact]
     public void A_trial_started_again_drops_the_epochs_of_its_interrupted_attempt()
     {
         var store = SearchStore.Open(Path.Combine(TestPaths.NewTempDirectory(), "churn.db")).Unwrap();

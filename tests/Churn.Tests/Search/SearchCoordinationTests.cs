@@ -299,7 +299,7 @@ public class SearchCoordinationTests
         {
             var (state, log) = Simulate(scheduler, [("a", 1), ("b", 2), ("c", 1)], interleaving, losses: 3);
 
-            Assert.Equal(Leaderboard.Rank(reference.Search.Trials, 2), Leaderboard.Rank(state.Search.Trials, 2));
+            Assert.Equal(Leaderboard.Rank(reference.Search.Trials, 2, reference.Search.Criterion), Leaderboard.Rank(state.Search.Trials, 2, state.Search.Criterion));
             Assert.Equal(reference.Search.EpochsSpent, state.Search.EpochsSpent);
             Assert.Equal(
                 referenceLog.OfType<CoordinatorCommand.Record>().OrderBy(r => r.Decision.Rung).ThenBy(r => r.Decision.Configuration),
