@@ -14,8 +14,11 @@ namespace Churn.Actors.Cluster;
 /// </summary>
 public sealed class TrialNodeActor : ReceiveActor
 {
-    /// <summary>Splits of this many searches are kept at once; older ones are dropped (a search needing them again re-sends them).</summary>
-    public const int KeptSplits = 4;
+    /// <summary>
+    /// This many splits are kept at once (a search that chooses its data ships one per preparation, at most 16: 4
+    /// balancings x up to 4 feature sets); older ones are dropped (a search needing them again re-sends them).
+    /// </summary>
+    public const int KeptSplits = 32;
 
     private sealed record Trial(string SearchId, int Index, IActorRef Coordinator, bool Ended);
 

@@ -39,7 +39,14 @@ public sealed class TrialActor : ReceiveActor
             _waiting.Start();
             _run.ReplyTo.Tell(new TrialProtocol.Held(Index, m.Epoch));
         });
-        Receive<ModelTrained>(m => End(new TrialProtocol.Completed(Index, Wall, _inSession), $"completed after {m.Model.EpochsRun} epochs, best epoch {m.Model.BestEpoch}"));
+        Receive<ModelTrained>(m =>
+        {
+            if (_run.KeepModel)
+            {
+                _run.ReplyTo.Tell(new TrialProtocol.ModelKept(Index, m.Model));
+            }
+            End(new TrialProtocol.Completed(Index, Wall, _inSession), $"completed after {m.Model.EpochsRun} epochs, best epoch {m.Model.BestEpoch}");
+        });
         Receive<TrainingFailed>(m => End(new TrialProtocol.Failed(Index, m.Problem.Reason, Wall, _inSession), $"failed: {m.Problem.Reason}"));
         Receive<TrainingStopped>(m => End(new TrialProtocol.Stopped(Index, Wall, _inSession), $"stopped after epoch {m.Epoch}"));
         Receive<TrialProtocol.Continue>(_ =>

@@ -238,7 +238,7 @@ public static class LiveProgress
                 Markup.Escape(r.Node.Length == 0 ? "-" : r.Node),
                 r.Epoch.ToString(Invariant),
                 double.IsNaN(r.ValidationLoss) ? "-" : r.ValidationLoss.ToString("F4", Invariant),
-                Markup.Escape(Leaderboard.Describe(r.Spec.Config)));
+                Markup.Escape(Leaderboard.Describe(r.Spec)));
         }
 
         var best = p.Best is { } b

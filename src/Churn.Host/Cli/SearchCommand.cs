@@ -315,7 +315,7 @@ public static class SearchCommand
         }
         if (Numerics.Search.Leaderboard.Best(s.Leaderboard) is { } best)
         {
-            Row("best configuration", string.Create(Invariant, $"#{best.Configuration + 1}: {Numerics.Search.Leaderboard.Describe(best.Config)}"));
+            Row("best configuration", string.Create(Invariant, $"#{best.Configuration + 1}: {Numerics.Search.Leaderboard.Describe(best)}"));
             if (double.IsFinite(best.MeanCalibratedLoss))
             {
                 Row("calibrated loss", string.Create(Invariant, $"{best.MeanCalibratedLoss:F4} ± {best.StdCalibratedLoss:F4} over {best.SeedsDone} seeds (validation, population mix)"));
@@ -338,6 +338,10 @@ public static class SearchCommand
         if (s.WinnerLeftOut is { } l)
         {
             Row("left-out non-buyers", ConsoleOutput.LeftOut(l));
+        }
+        if (s.AveragedModelDirectory is { } averaged)
+        {
+            Row("averaged model", $"{averaged} (the winner's seeds, scores averaged, then calibrated): churn predict --model {averaged}");
         }
         if (s.Note is not null)
         {
@@ -364,7 +368,7 @@ public static class SearchCommand
             var calibrated = (double.IsFinite(r.MeanCalibratedLoss) ? string.Create(Invariant, $"{r.MeanCalibratedLoss:F4} ± {r.StdCalibratedLoss:F4}") : "").PadRight(15);
             var accuracy = double.IsNaN(r.MeanValidationAccuracy) ? "      " : r.MeanValidationAccuracy.ToString("F4", Invariant);
             var epochs = double.IsNaN(r.MeanEpochs) ? "" : r.MeanEpochs.ToString("F0", Invariant);
-            table.Append(Invariant, $"  {r.Rank,4}  {r.Configuration + 1,3}  {calibrated}  {loss}  {accuracy}  {epochs,6}  {r.Outcome.ToString().ToLowerInvariant(),-10}  {Numerics.Search.Leaderboard.Describe(r.Config)}");
+            table.Append(Invariant, $"  {r.Rank,4}  {r.Configuration + 1,3}  {calibrated}  {loss}  {accuracy}  {epochs,6}  {r.Outcome.ToString().ToLowerInvariant(),-10}  {Numerics.Search.Leaderboard.Describe(r)}");
             table.AppendLine(r.Reason is null || r.Outcome == ConfigurationOutcome.Pruned ? "" : $"  ({r.Reason})");
         }
         if (rows.Length > top)

@@ -25,19 +25,21 @@ public static class SearchPlanner
     {
         var id = NewSearchId();
         var seed = overrides.Seed ?? config.Seed;
+        var balance = definition.Balance ?? config.Balance;
+        var logFeatures = definition.LogFeatures ?? config.LogFeatures;
         return new SearchRequest(
             id,
             Path.GetFullPath(ChurnConfig.ResolveData(overrides.Data ?? config.Data)),
             Path.GetFullPath(overrides.Out ?? defaultOut(id)),
             seed,
-            definition.Balance ?? config.Balance,
+            balance,
             config.Split,
             config.Stratify,
             config.Device,
             overrides.Parallel ?? Environment.ProcessorCount,
             definition.Scheduler,
-            Sampler.Plan(definition, seed),
+            Sampler.Plan(definition, seed, new DataChoice(balance, logFeatures)),
             overrides.Threads ?? 0,
-            definition.LogFeatures ?? config.LogFeatures);
+            logFeatures);
     }
 }

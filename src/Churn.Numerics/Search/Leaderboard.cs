@@ -25,7 +25,8 @@ public enum ConfigurationOutcome
 /// One configuration's line: the calibrated validation loss in the population's mix over its seeds (mean and sample
 /// standard deviation, each seed at the epoch training keeps), validation loss in the training mix (mean, standard
 /// deviation, min and max of each seed's best epoch), mean validation accuracy at those epochs and mean epochs trained.
-/// <see cref="Score"/> is the mean of what the search ranks on (<see cref="TrialRecord.Score"/>).
+/// <see cref="Score"/> is the mean of what the search ranks on (<see cref="TrialRecord.Score"/>). <see cref="Data"/> is
+/// the configuration's data preparation when the search chose it (null: the search's own).
 /// </summary>
 public sealed record LeaderboardRow(
     int Rank,
@@ -44,7 +45,8 @@ public sealed record LeaderboardRow(
     double MeanCalibratedLoss = double.NaN,
     double StdCalibratedLoss = double.NaN,
     double Score = double.NaN,
-    double ScoreSpread = double.NaN);
+    double ScoreSpread = double.NaN,
+    DataChoice? Data = null);
 
 /// <summary>Ranks configurations on validation figures only (the search's criterion); the test split plays no part here.</summary>
 public static class Leaderboard
@@ -82,7 +84,7 @@ public static class Leaderboard
         {
             // What its other seeds did depends on when the failure stopped them; only the reason is reproducible.
             return new LeaderboardRow(0, configuration, config, ConfigurationOutcome.Failed, 0, seeds,
-                double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, $"seed {failed.Spec.Replicate + 1}: {failed.Reason}");
+                double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, $"seed {failed.Spec.Replicate + 1}: {failed.Reason}", Data: trials[0].Spec.Data);
         }
         var outcome = trials.All(t => t.Status == TrialStatus.Completed) ? ConfigurationOutcome.Complete
             : trials.Any(t => t.Status == TrialStatus.Pruned) ? ConfigurationOutcome.Pruned
@@ -98,7 +100,7 @@ public static class Leaderboard
             0, configuration, config, outcome, counted.Count(t => t.Status is TrialStatus.Completed or TrialStatus.Pruned), seeds,
             Mean(losses), Std(losses), losses.DefaultIfEmpty(double.NaN).Min(), losses.DefaultIfEmpty(double.NaN).Max(),
             Mean(counted.Select(t => t.BestValidationAccuracy)), Mean(counted.Select(t => (double)t.History.Length)), reason,
-            Mean(calibrated), Std(calibrated), Mean(scores), Std(scores));
+            Mean(calibrated), Std(calibrated), Mean(scores), Std(scores), trials[0].Spec.Data);
     }
 
     private static double Mean(IEnumerable<double> values)
@@ -123,7 +125,7 @@ public static class Leaderboard
     }
 
     public const string CsvHeader =
-        "rank,configuration,outcome,depth,width,activation,learning_rate,batch_size,patience,dropout,weight_decay,shuffle,"
+        "rank,configuration,outcome,balance,log_features,depth,width,activation,learning_rate,batch_size,patience,dropout,weight_decay,shuffle,"
         + "seeds_done,seeds,mean_calibrated_loss,std_calibrated_loss,mean_val_loss,std_val_loss,min_val_loss,max_val_loss,mean_val_accuracy,mean_epochs,reason";
 
     /// <summary><c>leaderboard.csv</c>: one line per configuration, in rank order; numbers in invariant culture.</summary>
@@ -133,7 +135,9 @@ public static class Leaderboard
         foreach (var r in rows)
         {
             var c = r.Config;
-            csv.Append(Invariant, $"{r.Rank},{r.Configuration + 1},{r.Outcome.ToString().ToLowerInvariant()},{c.Depth},{c.Width},")
+            var balance = r.Data?.Balance.ToString().ToLowerInvariant() ?? "";
+            var logs = r.Data is null ? "" : Quote(r.Data.LogFeatures.IsEmpty ? "none" : string.Join(",", r.Data.LogFeatures));
+            csv.Append(Invariant, $"{r.Rank},{r.Configuration + 1},{r.Outcome.ToString().ToLowerInvariant()},{balance},{logs},{c.Depth},{c.Width},")
                 .Append(Invariant, $"{c.Activation.ToString().ToLowerInvariant()},{Number(c.LearningRate)},{c.BatchSize},{c.Patience},{Number(c.Dropout)},{Number(c.WeightDecay)},{(c.ShuffleEachEpoch ? "true" : "false")},")
                 .Append(Invariant, $"{r.SeedsDone},{r.Seeds},{Number(r.MeanCalibratedLoss)},{Number(r.StdCalibratedLoss)},{Number(r.MeanValidationLoss)},{Number(r.StdValidationLoss)},{Number(r.MinValidationLoss)},{Number(r.MaxValidationLoss)},")
                 .Append(Invariant, $"{Number(r.MeanValidationAccuracy)},{Number(r.MeanEpochs)},{Quote(r.Reason)}\n");
@@ -146,6 +150,12 @@ public static class Leaderboard
         double.IsFinite(r.MeanCalibratedLoss)
             ? string.Create(Invariant, $"mean calibrated loss {r.MeanCalibratedLoss:F4} (validation loss {r.MeanValidationLoss:F4})")
             : string.Create(Invariant, $"mean validation loss {r.MeanValidationLoss:F4}");
+
+    /// <summary>A row's configuration in one short line, with its data choice when the search chose it.</summary>
+    public static string Describe(LeaderboardRow r) => r.Data is null ? Describe(r.Config) : $"{Describe(r.Config)}, {r.Data.Describe()}";
+
+    /// <summary>A trial's configuration in one short line, with its data choice when the search chose it.</summary>
+    public static string Describe(TrialSpec t) => t.Data is null ? Describe(t.Config) : $"{Describe(t.Config)}, {t.Data.Describe()}";
 
     /// <summary>A configuration in one short line, e.g. <c>3x50 relu lr 0.001 batch 100 patience 2 dropout 0 wd 0 shuffled</c>.</summary>
     public static string Describe(ModelConfig c) =>

@@ -137,6 +137,33 @@ public class WireTests(ITestOutputHelper output) : Akka.Hosting.TestKit.TestKit(
         Assert.Contains("holds no splits", failed.Reason);
     }
 
+    [Fact]
+    public void A_node_keeps_each_preparations_splits_by_digest_and_starts_each_trial_on_the_splits_it_names()
+    {
+        var node = Sys.ActorOf(TrialNodeActor.Props("test-node", (context, run) =>
+        {
+            TestActor.Tell(run);
+            return context.ActorOf(Props.Create<Akka.TestKit.TestActors.BlackHoleActor>());
+        }));
+        var balanced = SampleSplits();
+        var natural = balanced with { Train = balanced.Validation, Validation = balanced.Train };
+        var (first, second) = (SplitsCodec.Digest(balanced), SplitsCodec.Digest(natural));
+        Assert.NotEqual(first, second);
+        node.Tell(new NodeProtocol.SupplySplits("s", first, balanced));
+        node.Tell(new NodeProtocol.SupplySplits("s", second, natural));
+
+        node.Tell(new NodeProtocol.StartTrial("s", Spec with { Index = 1, Data = new DataChoice(BalanceStrategy.None, []) }, second, DeviceChoice.Cpu, [], 1, TestActor, [], 0.16));
+        node.Tell(new NodeProtocol.StartTrial("s", Spec with { Index = 2 }, first, DeviceChoice.Cpu, [], 1, TestActor, [0.6, 3.1], 0.16));
+
+        var one = ExpectMsg<RunTrial>(TimeSpan.FromSeconds(5));
+        var two = ExpectMsg<RunTrial>(TimeSpan.FromSeconds(5));
+        Assert.Equal((1, second), (one.Trial.Index, SplitsCodec.Digest(one.Splits)));
+        Assert.Equal((2, first), (two.Trial.Index, SplitsCodec.Digest(two.Splits)));
+        Assert.Equal(0.16, one.PopulationRate);
+        Assert.Equal(BalanceStrategy.None, one.Trial.Data!.Balance);
+        Assert.Equal([0.6, 3.1], two.ClassWeights);
+    }
+
     /// <summary>Writes an actor reference as its path so two references to one actor compare equal.</summary>
     private sealed class PathConverter : System.Text.Json.Serialization.JsonConverter<IActorRef>
     {

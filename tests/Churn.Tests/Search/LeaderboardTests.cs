@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Churn.Numerics.Data;
 using Churn.Numerics.Model;
 using Churn.Numerics.Search;
 
@@ -81,7 +82,7 @@ public class LeaderboardTests
         var csv = Leaderboard.ToCsv(Leaderboard.Rank(Trials("c:0.5,0.5", "c:0.25,0.25"), 2, SearchCriterion.ValidationLoss)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(Leaderboard.CsvHeader, csv[0]);
         Assert.Equal(3, csv.Length);
-        Assert.StartsWith("1,2,complete,3,11,relu,0.001,100,2,0,0,false,2,2,,,0.25,0,0.25,0.25,0.8,2,", csv[1]);
+        Assert.StartsWith("1,2,complete,,,3,11,relu,0.001,100,2,0,0,false,2,2,,,0.25,0,0.25,0.25,0.8,2,", csv[1]);
     }
 
     [Fact]
@@ -104,7 +105,7 @@ public class LeaderboardTests
         Assert.Equal(0.23, byCalibrated[0].Score, 12);
         Assert.Equal(Math.Sqrt(0.0002), byCalibrated[0].StdCalibratedLoss, 12);
         Assert.Equal(0.45, byCalibrated[0].MeanValidationLoss, 12);
-        Assert.StartsWith("1,2,complete,3,11,relu,0.001,100,2,0,0,false,2,2,0.23,0.014142,0.45,", Leaderboard.ToCsv(byCalibrated).Split('\n')[1]);
+        Assert.StartsWith("1,2,complete,,,3,11,relu,0.001,100,2,0,0,false,2,2,0.23,0.014142,0.45,", Leaderboard.ToCsv(byCalibrated).Split('\n')[1]);
     }
 
     [Theory]
@@ -136,5 +137,16 @@ public class LeaderboardTests
         var record = new TrialRecord(spec, TrialStatus.Completed, [new EpochMetrics(1, 1, 0.5, 0.5, 0.7), new EpochMetrics(2, 1, 0.5, 0.4, 0.7)]);
         Assert.Equal(0.4, record.Score(SearchCriterion.CalibratedLoss));
         Assert.True(double.IsNaN(Leaderboard.Rank([record], 1, SearchCriterion.CalibratedLoss)[0].MeanCalibratedLoss));
+    }
+
+    [Fact]
+    public void A_configuration_the_search_gave_its_own_data_shows_that_choice()
+    {
+        var data = new DataChoice(BalanceStrategy.Weighted, ["price_avg", "last_visit_days"]);
+        var spec = new TrialSpec(0, 0, 0, 1, ModelConfig.Default, data);
+        var row = Leaderboard.Rank([new TrialRecord(spec, TrialStatus.Completed, [new EpochMetrics(1, 1, 0.5, 0.5, 0.7, 0.3)])], 1, SearchCriterion.CalibratedLoss).Single();
+        Assert.Equal(data, row.Data);
+        Assert.StartsWith("1,1,complete,weighted,\"price_avg,last_visit_days\",3,50,", Leaderboard.ToCsv([row]).Split('\n')[1]);
+        Assert.EndsWith("balance weighted, log price_avg,last_visit_days", Leaderboard.Describe(row));
     }
 }
