@@ -34,7 +34,7 @@ for s in $splits; do
     >"$work/$s/search.json" 2>"$work/$s/search.log" || { tail -20 "$work/$s/search.log"; exit 1; }
   echo "  [split $s] search: $(( $(date +%s) - started )) s; winner: $(/usr/bin/python3 -c "
 import json,sys; b=json.load(open('$work/$s/search.json'))['best']; d=b.get('data') or {}
-print(f\"configuration {b['configuration']+1}, balance {d.get('balance')}, log {','.join(d.get('logFeatures') or []) or 'none'}, calibrated loss {b['meanCalibratedLoss']:.4f}\")")"
+print(f\"configuration {b['configuration']}, balance {d.get('balance')}, log {','.join(d.get('logFeatures') or []) or 'none'}, calibrated loss {b['meanCalibratedLoss']:.4f}\")")"
   "$churn" run --data "$work/$s/train.csv" --seed "$s" --out "$work/$s/default" >/dev/null 2>"$work/$s/default.log"
   for v in winner averaged default; do
     case "$v" in

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Churn.Actors.Messages;
+using Churn.Numerics.Search;
 
 namespace Churn.Actors.Cluster;
 
@@ -167,7 +168,7 @@ public sealed class ClusterNodesActor : ReceiveActor
             var trials = _placements
                 .SelectMany(p => p.Value.Where(t => t.Value == n.Name).Select(t => (Search: p.Key, Trial: t.Key)))
                 .OrderBy(t => t.Search, StringComparer.Ordinal).ThenBy(t => t.Trial)
-                .Select(t => $"{t.Search}/trial-{t.Trial + 1}")
+                .Select(t => $"{t.Search}/trial-{Numbering.Number(t.Trial)}")
                 .ToImmutableArray();
             return new ClusterProtocol.NodeView(n.Name, n.Slots, Math.Min(n.Slots, trials.Length), trials);
         }).ToImmutableArray();

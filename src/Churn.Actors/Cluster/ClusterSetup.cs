@@ -9,6 +9,7 @@ using Churn.Actors.Messages;
 using Churn.Actors.Search;
 using Churn.Actors.Training;
 using Churn.Numerics;
+using Churn.Numerics.Search;
 
 namespace Churn.Actors.Cluster;
 
@@ -147,7 +148,7 @@ public static class ClusterSetup
 
     /// <summary>A trial on a node that may train several searches at once: its actor name carries the search.</summary>
     public static IActorRef ClusterTrial(IUntypedActorContext context, RunTrial run) =>
-        context.ActorOf(TrialActor.Props(run, c => c.ActorOf(TrainerActor.Props(), "trainer")), $"{run.SearchId}-trial-{run.Trial.Index + 1}");
+        context.ActorOf(TrialActor.Props(run, c => c.ActorOf(TrainerActor.Props(), "trainer")), $"{run.SearchId}-trial-{Numbering.Number(run.Trial.Index)}");
 
     /// <summary><c>localhost</c> is written as 127.0.0.1: a node's address must be spelled as the seed spells its own.</summary>
     private static string Normalize(string hostPort) =>

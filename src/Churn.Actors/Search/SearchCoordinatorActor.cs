@@ -319,8 +319,8 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
                 break;
             case CoordinatorCommand.Record r:
                 Journal(j => j.DecisionRecorded(Id, r.Decision, DateTimeOffset.UtcNow));
-                _log.Info(Line($"rung {r.Decision.Rung + 1} (epoch {r.Decision.Epoch}): configuration {r.Decision.Configuration + 1} "
-                    + $"{r.Decision.Outcome.ToString().ToLowerInvariant()}, mean {(_state.Search.Criterion == SearchCriterion.CalibratedLoss ? "calibrated" : "validation")} loss {r.Decision.Value:F4}, rank {r.Decision.Rank + 1} of {r.Decision.Compared}"));
+                _log.Info(Line($"rung {Numbering.Number(r.Decision.Rung)} (epoch {r.Decision.Epoch}): configuration {Numbering.Number(r.Decision.Configuration)} "
+                    + $"{r.Decision.Outcome.ToString().ToLowerInvariant()}, mean {(_state.Search.Criterion == SearchCriterion.CalibratedLoss ? "calibrated" : "validation")} loss {r.Decision.Value:F4}, rank {Numbering.Number(r.Decision.Rank)} of {r.Decision.Compared}"));
                 _start.ReplyTo.Tell(new SearchRungDecided(Id, r.Decision));
                 break;
             case CoordinatorCommand.Ended e:
@@ -330,7 +330,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             case CoordinatorCommand.Requeued q:
                 var reason = $"re-queued: node {q.Node} was lost while it trained this trial";
                 Journal(j => j.TrialRequeued(Id, q.Trial, reason, DateTimeOffset.UtcNow));
-                _log.Warning(Line($"trial {q.Trial + 1} {reason}; it runs again from epoch 1"));
+                _log.Warning(Line($"trial {Numbering.Number(q.Trial)} {reason}; it runs again from epoch 1"));
                 break;
             case CoordinatorCommand.TrainWinner w:
                 TrainWinner(w.Best);
@@ -358,7 +358,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     /// </summary>
     private void TrainWinner(LeaderboardRow best)
     {
-        _log.Info(Line($"best configuration {best.Configuration + 1}: {Leaderboard.Describe(best)}, {Leaderboard.ScoreText(best)}; training it for the test evaluation"));
+        _log.Info(Line($"best configuration {Numbering.Number(best.Configuration)}: {Leaderboard.Describe(best)}, {Leaderboard.ScoreText(best)}; training it for the test evaluation"));
         _start.ReplyTo.Tell(new SearchWinnerTraining(Id, best.Configuration, best.Config));
         var prepare = Request.PrepareOptionsFor(best.Data);
         var settings = new RunSettings(

@@ -4,6 +4,7 @@ using Churn.Actors.Cluster;
 using Churn.Actors.Messages;
 using Churn.Actors.Runs;
 using Churn.Actors.Training;
+using Churn.Numerics.Search;
 
 namespace Churn.Actors.Search;
 
@@ -48,5 +49,5 @@ public static class SearchSetup
 
     /// <summary>A trial actor with its own trainer (and so its own model actor and network).</summary>
     public static IActorRef DefaultTrial(IUntypedActorContext context, RunTrial run) =>
-        context.ActorOf(TrialActor.Props(run, c => c.ActorOf(TrainerActor.Props(), "trainer")), $"trial-{run.Trial.Index + 1}");
+        context.ActorOf(TrialActor.Props(run, c => c.ActorOf(TrainerActor.Props(), "trainer")), $"trial-{Numbering.Number(run.Trial.Index)}");
 }

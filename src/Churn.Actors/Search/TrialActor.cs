@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Churn.Actors.Messages;
+using Churn.Numerics.Search;
 
 namespace Churn.Actors.Search;
 
@@ -76,7 +77,7 @@ public sealed class TrialActor : ReceiveActor
     private TimeSpan Wall => _clock.Elapsed - _waiting.Elapsed;
 
     /// <summary>The run id the trainer logs under: search and trial, so one trial can be followed through the logs.</summary>
-    private string RunId => $"{_run.SearchId}/trial-{Index + 1}";
+    private string RunId => $"{_run.SearchId}/trial-{Numbering.Number(Index)}";
 
     /// <summary>A trainer that throws ends this trial as failed; the search and the other trials go on.</summary>
     protected override SupervisorStrategy SupervisorStrategy() =>
@@ -92,7 +93,7 @@ public sealed class TrialActor : ReceiveActor
     {
         _clock.Start();
         var t = _run.Trial;
-        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, trial: Index + 1, message: $"trial {Index + 1} (configuration {t.Configuration + 1}, seed {t.Replicate + 1}) started"));
+        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, trial: Numbering.Number(Index), message: $"trial {Numbering.Number(Index)} (configuration {Numbering.Number(t.Configuration)}, seed {Numbering.Number(t.Replicate)}) started"));
         _trainer = _trainerFactory(Context);
         Context.Watch(_trainer);
         // Threads 0: the search has set torch's process-wide thread count once for all its trials.
@@ -108,7 +109,7 @@ public sealed class TrialActor : ReceiveActor
             return;
         }
         _ended = true;
-        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, trial: Index + 1, message: $"trial {Index + 1} {message} in {Wall.TotalMilliseconds:F0} ms (and {_waiting.ElapsedMilliseconds} ms waiting at rungs)"));
+        _log.Info(RunLog.Line(_run.SearchId, Stage.Train, trial: Numbering.Number(Index), message: $"trial {Numbering.Number(Index)} {message} in {Wall.TotalMilliseconds:F0} ms (and {_waiting.ElapsedMilliseconds} ms waiting at rungs)"));
         _run.ReplyTo.Tell(report);
         Context.Stop(Self);
     }

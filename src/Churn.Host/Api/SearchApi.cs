@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Hosting;
 using Churn.Actors.Messages;
@@ -268,10 +269,14 @@ internal sealed record SearchSubmitted(string Id, string Status, int Configurati
 
 /// <summary>
 /// One trial as a search's page lists it: where it is, how far it got and its best and latest validation loss.
-/// <see cref="Node"/> is the node that trained it (null for this process).
+/// <see cref="Node"/> is the node that trained it (null for this process). Trial, configuration and seed (the replicate)
+/// are numbered from 1, as everywhere; <see cref="Seed"/> is the trial's random seed.
 /// </summary>
 internal sealed record SearchTrialView(
-    int Index, int Configuration, int Replicate, long Seed, string Status, int Epochs, double? BestValidationLoss, double? LastValidationLoss, string? Reason, string? Node)
+    [property: JsonConverter(typeof(Numbering.FromOne))] int Index,
+    [property: JsonConverter(typeof(Numbering.FromOne))] int Configuration,
+    [property: JsonConverter(typeof(Numbering.FromOne))] int Replicate,
+    long Seed, string Status, int Epochs, double? BestValidationLoss, double? LastValidationLoss, string? Reason, string? Node)
 {
     public static SearchTrialView From(TrialRecord t) => new(
         t.Spec.Index, t.Spec.Configuration, t.Spec.Replicate, t.Spec.Seed, SearchStore.StatusName(t.Status), t.History.Length,

@@ -98,7 +98,7 @@ public sealed record SearchLiveView(
         },
         SearchTrialEnded t => Ending(t.Record, seeds, criterion),
         SearchDataReady d => this with { Phase = $"data: {d.Detail}" },
-        SearchWinnerTraining w => this with { Phase = string.Create(CultureInfo.InvariantCulture, $"training the winner, configuration {w.Configuration + 1}, for its model and its one test evaluation") },
+        SearchWinnerTraining w => this with { Phase = string.Create(CultureInfo.InvariantCulture, $"training the winner, configuration {Numbering.Number(w.Configuration)}, for its model and its one test evaluation") },
         _ => this,
     };
 
@@ -232,9 +232,9 @@ public static class LiveProgress
         foreach (var (index, r) in p.Running)
         {
             table.AddRow(
-                (index + 1).ToString(Invariant),
-                (r.Spec.Configuration + 1).ToString(Invariant),
-                (r.Spec.Replicate + 1).ToString(Invariant),
+                Numbering.Number(index).ToString(Invariant),
+                Numbering.Number(r.Spec.Configuration).ToString(Invariant),
+                Numbering.Number(r.Spec.Replicate).ToString(Invariant),
                 Markup.Escape(r.Node.Length == 0 ? "-" : r.Node),
                 r.Epoch.ToString(Invariant),
                 double.IsNaN(r.ValidationLoss) ? "-" : r.ValidationLoss.ToString("F4", Invariant),
@@ -242,7 +242,7 @@ public static class LiveProgress
         }
 
         var best = p.Best is { } b
-            ? string.Create(Invariant, $"configuration {b.Configuration + 1}, {Leaderboard.ScoreText(b)}")
+            ? string.Create(Invariant, $"configuration {Numbering.Number(b.Configuration)}, {Leaderboard.ScoreText(b)}")
             : "-";
         var left = p.TimeLeft is { } t ? Span(t) : "-";
         table.Caption(Markup.Escape(string.Create(Invariant,

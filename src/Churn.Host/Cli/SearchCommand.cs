@@ -268,10 +268,10 @@ public static class SearchCommand
                     case SearchRungDecided r:
                         var d2 = r.Decision;
                         Console.Error.WriteLine(string.Create(Invariant,
-                            $"  rung {d2.Rung + 1}    epoch {d2.Epoch}: configuration {d2.Configuration + 1} {d2.Outcome.ToString().ToLowerInvariant()} (mean validation loss {d2.Value:F4}, rank {d2.Rank + 1} of {d2.Compared}, best {d2.Kept} go on)"));
+                            $"  rung {Numbering.Number(d2.Rung)}    epoch {d2.Epoch}: configuration {Numbering.Number(d2.Configuration)} {d2.Outcome.ToString().ToLowerInvariant()} (mean validation loss {d2.Value:F4}, rank {Numbering.Number(d2.Rank)} of {d2.Compared}, best {d2.Kept} go on)"));
                         break;
                     case SearchWinnerTraining w:
-                        Console.Error.WriteLine($"  winner    configuration {w.Configuration + 1}: training it through the run pipeline for its model and its one test evaluation");
+                        Console.Error.WriteLine($"  winner    configuration {Numbering.Number(w.Configuration)}: training it through the run pipeline for its model and its one test evaluation");
                         break;
                     case SearchCompleted or SearchCancelled or SearchFailed:
                         return Outcome(e);
@@ -294,7 +294,7 @@ public static class SearchCommand
             : string.Create(Invariant, $", best validation loss {r.BestValidationLoss:F4}");
         var why = r.Reason is null ? "" : $": {r.Reason}";
         return string.Create(Invariant,
-            $"  trial {t.Index + 1,4}  [{done}/{total}] configuration {t.Configuration + 1} seed {t.Replicate + 1}: {SearchStore.StatusName(r.Status)} after {r.History.Length} epochs{best} ({r.Wall.TotalSeconds:F1} s){why}");
+            $"  trial {Numbering.Number(t.Index),4}  [{done}/{total}] configuration {Numbering.Number(t.Configuration)} seed {Numbering.Number(t.Replicate)}: {SearchStore.StatusName(r.Status)} after {r.History.Length} epochs{best} ({r.Wall.TotalSeconds:F1} s){why}");
     }
 
     public static void Report(SearchSummary s, bool json)
@@ -315,7 +315,7 @@ public static class SearchCommand
         }
         if (Numerics.Search.Leaderboard.Best(s.Leaderboard) is { } best)
         {
-            Row("best configuration", string.Create(Invariant, $"#{best.Configuration + 1}: {Numerics.Search.Leaderboard.Describe(best)}"));
+            Row("best configuration", string.Create(Invariant, $"#{Numbering.Number(best.Configuration)}: {Numerics.Search.Leaderboard.Describe(best)}"));
             if (double.IsFinite(best.MeanCalibratedLoss))
             {
                 Row("calibrated loss", string.Create(Invariant, $"{best.MeanCalibratedLoss:F4} ± {best.StdCalibratedLoss:F4} over {best.SeedsDone} seeds (validation, population mix)"));
@@ -368,7 +368,7 @@ public static class SearchCommand
             var calibrated = (double.IsFinite(r.MeanCalibratedLoss) ? string.Create(Invariant, $"{r.MeanCalibratedLoss:F4} ± {r.StdCalibratedLoss:F4}") : "").PadRight(15);
             var accuracy = double.IsNaN(r.MeanValidationAccuracy) ? "      " : r.MeanValidationAccuracy.ToString("F4", Invariant);
             var epochs = double.IsNaN(r.MeanEpochs) ? "" : r.MeanEpochs.ToString("F0", Invariant);
-            table.Append(Invariant, $"  {r.Rank,4}  {r.Configuration + 1,3}  {calibrated}  {loss}  {accuracy}  {epochs,6}  {r.Outcome.ToString().ToLowerInvariant(),-10}  {Numerics.Search.Leaderboard.Describe(r)}");
+            table.Append(Invariant, $"  {r.Rank,4}  {Numbering.Number(r.Configuration),3}  {calibrated}  {loss}  {accuracy}  {epochs,6}  {r.Outcome.ToString().ToLowerInvariant(),-10}  {Numerics.Search.Leaderboard.Describe(r)}");
             table.AppendLine(r.Reason is null || r.Outcome == ConfigurationOutcome.Pruned ? "" : $"  ({r.Reason})");
         }
         if (rows.Length > top)

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Churn.Actors.Messages;
 using Churn.Actors.Search;
 using Churn.Host.Store;
@@ -50,12 +51,27 @@ public sealed record SearchListing(
 /// </summary>
 public sealed class SearchStore : ISearchJournal
 {
-    /// <summary>The layout these tables have; a store written by a newer layout is refused rather than misread.</summary>
     /// <summary>
-    /// Version 2 added each trial's node and its re-queues, version 3 each epoch's calibrated loss (older stores are
-    /// migrated when they open; their epochs read the calibrated loss as unknown).
+    /// The layout these tables have; a store written by a newer layout is refused rather than misread, an older one is
+    /// migrated when it opens (<see cref="Migrations"/>). The columns hold positions from 0 (the trial, configuration,
+    /// seed, rung and rank of the records); the JSON kept (the request and the summary) is as the records serialize.
     /// </summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
+
+    /// <summary>The step from version <c>v</c> to <c>v + 1</c> is <c>Migrations[v - 1]</c>; a new version appends a step.</summary>
+    private static readonly Action<SqliteConnection, SqliteTransaction>[] Migrations =
+    [
+        // 1 → 2: each trial's node and its re-queues.
+        (connection, transaction) => Execute(connection, transaction, """
+            ALTER TABLE search_trials ADD COLUMN node TEXT;
+            ALTER TABLE search_trials ADD COLUMN requeues INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE search_trials ADD COLUMN requeue_reason TEXT;
+            """),
+        // 2 → 3: configurations are numbered from 1 in every output, so in the summary GET /searches/{id} serves as kept.
+        NumberSummaries,
+        // 3 → 4: each epoch's calibrated loss, what searches rank on (epochs stored before read it as unknown).
+        (connection, transaction) => Execute(connection, transaction, "ALTER TABLE search_epochs ADD COLUMN calibrated_loss REAL;"),
+    ];
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS search_schema (version INTEGER NOT NULL);
@@ -140,24 +156,17 @@ public sealed class SearchStore : ISearchJournal
             {
                 Execute(connection, transaction, "INSERT INTO search_schema (version) VALUES ($v)", ("$v", SchemaVersion));
             }
-            else if (Convert.ToInt32(version, CultureInfo.InvariantCulture) is 1 or 2)
-            {
-                if (Convert.ToInt32(version, CultureInfo.InvariantCulture) == 1)
-                {
-                    Execute(connection, transaction, """
-                        ALTER TABLE search_trials ADD COLUMN node TEXT;
-                        ALTER TABLE search_trials ADD COLUMN requeues INTEGER NOT NULL DEFAULT 0;
-                        ALTER TABLE search_trials ADD COLUMN requeue_reason TEXT;
-                        """);
-                }
-                Execute(connection, transaction, """
-                    ALTER TABLE search_epochs ADD COLUMN calibrated_loss REAL;
-                    UPDATE search_schema SET version = $v;
-                    """, ("$v", SchemaVersion));
-            }
-            else if (Convert.ToInt32(version, CultureInfo.InvariantCulture) != SchemaVersion)
+            else if (Convert.ToInt32(version, CultureInfo.InvariantCulture) is < 1 or > SchemaVersion)
             {
                 return Result.Fail<SearchStore>($"the search tables have schema version {version}; this build reads version {SchemaVersion}", full);
+            }
+            else if (Convert.ToInt32(version, CultureInfo.InvariantCulture) is var found && found < SchemaVersion)
+            {
+                for (var v = found; v < SchemaVersion; v++)
+                {
+                    Migrations[v - 1](connection, transaction);
+                }
+                Execute(connection, transaction, "UPDATE search_schema SET version = $v", ("$v", SchemaVersion));
             }
             transaction.Commit();
             return Result.Ok(store);
@@ -165,6 +174,40 @@ public sealed class SearchStore : ISearchJournal
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
         {
             return Result.Fail<SearchStore>($"cannot open the run store: {ex.Message}", path);
+        }
+    }
+
+    /// <summary>
+    /// Version 3: a stored summary's leaderboard numbered configurations from 0 (trials, seeds and ranks were already
+    /// counted from 1); it now counts them from 1 as every output does, and as <see cref="LeaderboardRow"/> reads it back.
+    /// </summary>
+    private static void NumberSummaries(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var summaries = new List<(string Id, string Summary)>();
+        using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = "SELECT id, summary FROM searches WHERE summary IS NOT NULL";
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                summaries.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+        foreach (var (id, text) in summaries)
+        {
+            if (JsonNode.Parse(text) is not JsonObject summary || summary["leaderboard"] is not JsonArray rows)
+            {
+                continue;
+            }
+            foreach (var row in rows.OfType<JsonObject>())
+            {
+                if (row["configuration"] is JsonValue value && value.TryGetValue<int>(out var position))
+                {
+                    row["configuration"] = Numbering.Number(position);
+                }
+            }
+            Execute(connection, transaction, "UPDATE searches SET summary = $summary WHERE id = $id", ("$id", id), ("$summary", summary.ToJsonString(JsonFormat.Options)));
         }
     }
 

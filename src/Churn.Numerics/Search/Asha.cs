@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 
 namespace Churn.Numerics.Search;
 
@@ -18,9 +19,18 @@ public enum RungOutcome
 /// <summary>
 /// One scheduler decision, as recorded: at rung <paramref name="Rung"/> (epoch <paramref name="Epoch"/>) configuration
 /// <paramref name="Configuration"/> had mean validation loss <paramref name="Value"/>, ranked <paramref name="Rank"/>
-/// (0 = best) among <paramref name="Compared"/> configurations, of which the best <paramref name="Kept"/> go on.
+/// (0 = best) among <paramref name="Compared"/> configurations, of which the best <paramref name="Kept"/> go on. Rung,
+/// configuration and rank are positions from 0 here and numbers from 1 in JSON (<see cref="Numbering"/>).
 /// </summary>
-public sealed record RungDecision(int Rung, int Epoch, int Configuration, double Value, RungOutcome Outcome, int Rank, int Compared, int Kept);
+public sealed record RungDecision(
+    [property: JsonConverter(typeof(Numbering.FromOne))] int Rung,
+    int Epoch,
+    [property: JsonConverter(typeof(Numbering.FromOne))] int Configuration,
+    double Value,
+    RungOutcome Outcome,
+    [property: JsonConverter(typeof(Numbering.FromOne))] int Rank,
+    int Compared,
+    int Kept);
 
 /// <summary>
 /// Asynchronous successive halving as a pure state machine. Configurations report their mean validation loss at

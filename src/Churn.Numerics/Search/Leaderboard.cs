@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Serialization;
 using Churn.Numerics.Model;
 
 namespace Churn.Numerics.Search;
@@ -26,11 +27,13 @@ public enum ConfigurationOutcome
 /// standard deviation, each seed at the epoch training keeps), validation loss in the training mix (mean, standard
 /// deviation, min and max of each seed's best epoch), mean validation accuracy at those epochs and mean epochs trained.
 /// <see cref="Score"/> is the mean of what the search ranks on (<see cref="TrialRecord.Score"/>). <see cref="Data"/> is
-/// the configuration's data preparation when the search chose it (null: the search's own).
+/// the configuration's data preparation when the search chose it (null: the search's own). <see cref="Rank"/> counts from 1
+/// (1 = best); <see cref="Configuration"/> is a position from 0, a number from 1 in JSON and everywhere else it is shown
+/// (<see cref="Numbering"/>).
 /// </summary>
 public sealed record LeaderboardRow(
     int Rank,
-    int Configuration,
+    [property: JsonConverter(typeof(Numbering.FromOne))] int Configuration,
     ModelConfig Config,
     ConfigurationOutcome Outcome,
     int SeedsDone,
@@ -69,7 +72,7 @@ public static class Leaderboard
                 .ThenBy(r => double.IsNaN(r.Score) ? double.PositiveInfinity : r.Score)
                 .ThenBy(r => double.IsNaN(r.ScoreSpread) ? double.PositiveInfinity : r.ScoreSpread)
                 .ThenBy(r => r.Configuration)
-                .Select((r, i) => r with { Rank = i + 1 }),
+                .Select((r, i) => r with { Rank = Numbering.Number(i) }),
         ];
     }
 
@@ -84,7 +87,7 @@ public static class Leaderboard
         {
             // What its other seeds did depends on when the failure stopped them; only the reason is reproducible.
             return new LeaderboardRow(0, configuration, config, ConfigurationOutcome.Failed, 0, seeds,
-                double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, $"seed {failed.Spec.Replicate + 1}: {failed.Reason}", Data: trials[0].Spec.Data);
+                double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, $"seed {Numbering.Number(failed.Spec.Replicate)}: {failed.Reason}", Data: trials[0].Spec.Data);
         }
         var outcome = trials.All(t => t.Status == TrialStatus.Completed) ? ConfigurationOutcome.Complete
             : trials.Any(t => t.Status == TrialStatus.Pruned) ? ConfigurationOutcome.Pruned
@@ -137,7 +140,7 @@ public static class Leaderboard
             var c = r.Config;
             var balance = r.Data?.Balance.ToString().ToLowerInvariant() ?? "";
             var logs = r.Data is null ? "" : Quote(r.Data.LogFeatures.IsEmpty ? "none" : string.Join(",", r.Data.LogFeatures));
-            csv.Append(Invariant, $"{r.Rank},{r.Configuration + 1},{r.Outcome.ToString().ToLowerInvariant()},{balance},{logs},{c.Depth},{c.Width},")
+            csv.Append(Invariant, $"{r.Rank},{Numbering.Number(r.Configuration)},{r.Outcome.ToString().ToLowerInvariant()},{balance},{logs},{c.Depth},{c.Width},")
                 .Append(Invariant, $"{c.Activation.ToString().ToLowerInvariant()},{Number(c.LearningRate)},{c.BatchSize},{c.Patience},{Number(c.Dropout)},{Number(c.WeightDecay)},{(c.ShuffleEachEpoch ? "true" : "false")},")
                 .Append(Invariant, $"{r.SeedsDone},{r.Seeds},{Number(r.MeanCalibratedLoss)},{Number(r.StdCalibratedLoss)},{Number(r.MeanValidationLoss)},{Number(r.StdValidationLoss)},{Number(r.MinValidationLoss)},{Number(r.MaxValidationLoss)},")
                 .Append(Invariant, $"{Number(r.MeanValidationAccuracy)},{Number(r.MeanEpochs)},{Quote(r.Reason)}\n");

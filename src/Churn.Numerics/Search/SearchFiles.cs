@@ -142,9 +142,9 @@ public static class SearchFiles
     public static JsonArray TrialNodes(IEnumerable<TrialRecord> trials) =>
         [.. trials.Select(t => (JsonNode)new JsonObject
         {
-            ["trial"] = t.Spec.Index + 1,
-            ["configuration"] = t.Spec.Configuration + 1,
-            ["seed"] = t.Spec.Replicate + 1,
+            ["trial"] = Numbering.Number(t.Spec.Index),
+            ["configuration"] = Numbering.Number(t.Spec.Configuration),
+            ["seed"] = Numbering.Number(t.Spec.Replicate),
             ["status"] = t.Status.ToString().ToLowerInvariant(),
             ["node"] = t.Node,
         })];

@@ -170,4 +170,41 @@ public class SearchCliTests
         Assert.True(afterSignal < TimeSpan.FromSeconds(10), $"took {afterSignal} to stop");
         Assert.True(File.Exists(Path.Combine(dir, "signalled", "leaderboard.csv")));
     }
+    [Fact]
+    public async Task A_search_interrupted_under_an_older_store_layout_resumes_after_the_migration_and_reports_numbered_from_1()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        var path = Host.SearchStoreTests.OlderStore(Path.Combine(dir, "old", "churn.db"));
+        var id = Host.SearchStoreTests.OlderSearch;
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            // As its process left it had it died while configuration 4's two trials trained (the data moved with the store).
+            connection.Open();
+            using var interrupt = connection.CreateCommand();
+            interrupt.CommandText = """
+                UPDATE searches SET status = 'running', summary = NULL, request = json_set(request, '$.dataPath', $data, '$.outDir', $out);
+                UPDATE search_trials SET status = 'running', reason = NULL, epochs = 0, best_validation_loss = NULL, ended_at = NULL WHERE configuration = 3;
+                DELETE FROM search_epochs WHERE trial IN (6, 7);
+                """;
+            interrupt.Parameters.AddWithValue("$data", TestPaths.BundledData);
+            interrupt.Parameters.AddWithValue("$out", Path.Combine(dir, "resumed"));
+            interrupt.ExecuteNonQuery();
+        }
+
+        var resumed = await ChurnProcess.RunAsync(dir, "search", "--resume", id, "--store", path, "--parallel", "1", "--json");
+
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("resume    6 trial(s) kept as they ended; 2 to run; 6 scheduler decision(s) kept", resumed.Stderr);
+        var store = SearchStore.Open(path).Unwrap();
+        var done = store.Load(id).Unwrap();
+        Assert.Equal("completed", done.Status);
+        Assert.Equal([1, 1, 2, 2, 2, 1, 2, 2], Enumerable.Range(0, 8).Select(i => store.Attempts(id)[i]));
+        // Configuration 4 was stopped at the first rung before the interruption; that decision stands for its re-run.
+        Assert.All(done.Trials.Skip(6), t => Assert.Equal(TrialStatus.Pruned, t.Status));
+        var report = System.Text.Json.Nodes.JsonNode.Parse(resumed.Stdout)!;
+        Assert.Equal([1, 2, 3, 4], report["leaderboard"]!.AsArray().Select(r => r!["configuration"]!.GetValue<int>()).Order());
+        Assert.Equal([1, 1, 1, 1, 2, 2], report["decisions"]!.AsArray().Select(d => d!["rung"]!.GetValue<int>()).Order());
+        Assert.Equal(report["best"]!["configuration"]!.GetValue<int>(), report["leaderboard"]![0]!["configuration"]!.GetValue<int>());
+        Assert.StartsWith($"1,{report["best"]!["configuration"]},", File.ReadAllLines(Path.Combine(dir, "resumed", SearchFiles.LeaderboardFile))[1], StringComparison.Ordinal);
+    }
 }

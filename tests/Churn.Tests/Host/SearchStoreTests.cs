@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Churn.Actors.Messages;
 using Churn.Host.Search;
 using Churn.Host.Store;
@@ -138,5 +140,79 @@ public class SearchStoreTests
         Assert.False(StoreOwner.ProcessAlive($"{Environment.MachineName}|{int.MaxValue}|2000-01-01T00:00:00.0000000Z"));
         Assert.True(StoreOwner.ProcessAlive(StoreOwner.Process));
         Assert.True(StoreOwner.ProcessAlive("another-machine|1|2000-01-01T00:00:00.0000000Z"));
+    }
+    /// <summary>The search kept in <see cref="OlderStore"/>: ASHA, 4 configurations x 2 seeds, completed.</summary>
+    public const string OlderSearch = "search-20261201-073711-5bcba2";
+
+    /// <summary>
+    /// A store as an older churn wrote it (search schema 1: no nodes, a summary that counts configurations from 0), loaded
+    /// from the text dump of a real one (its paths replaced by neutral ones).
+    /// </summary>
+    public static string OlderStore(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var load = connection.CreateCommand();
+        load.CommandText = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Host", "Fixtures", "search-store-v1.sql"));
+        load.ExecuteNonQuery();
+        return path;
+    }
+
+    private static string? Sql(string path, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar()?.ToString();
+    }
+
+    private static int[] Configurations(JsonNode summary) =>
+        [.. summary["leaderboard"]!.AsArray().Select(r => r!["configuration"]!.GetValue<int>())];
+
+    [Fact]
+    public void A_store_of_an_older_version_opens_migrated_with_its_summaries_numbered_as_every_output_and_its_plans_as_they_were()
+    {
+        var path = OlderStore(Path.Combine(TestPaths.NewTempDirectory(), "churn.db"));
+        var before = Configurations(JsonNode.Parse(Sql(path, "SELECT summary FROM searches")!)!);
+
+        var search = SearchStore.Open(path).Unwrap().Load(OlderSearch).Unwrap();
+
+        Assert.Equal(SearchStore.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), Sql(path, "SELECT MAX(version) FROM search_schema"));
+        Assert.Equal(Enumerable.Range(0, 8), search.Request.Plan.Trials.Select(t => t.Index));
+        Assert.Equal([0, 0, 1, 1, 2, 2, 3, 3], search.Request.Plan.Trials.Select(t => t.Configuration));
+        Assert.All(search.Trials, t => Assert.True(t.Ended));
+        Assert.All(search.Trials, t => Assert.Null(t.Node));
+        Assert.Equal(6, search.Decisions.Length);
+        var summary = JsonNode.Parse(search.Summary!)!;
+        Assert.Equal(before.Select(c => c + 1), Configurations(summary));
+        Assert.Equal([1, 2, 3, 4], Configurations(summary).Order());
+        // What the summary says is what this version makes of the stored trials, numbered as it serializes them.
+        var ranked = Leaderboard.Rank(search.Trials, search.Request.Plan.Seeds, search.Request.Plan.Criterion);
+        Assert.Equal(Configurations(JsonSerializer.SerializeToNode(new { leaderboard = ranked }, JsonFormat.Options)!), Configurations(summary));
+        var read = summary.Deserialize<SearchSummary>(JsonFormat.Options)!;
+        Assert.Equal(ranked.Select(r => (r.Rank, r.Configuration, r.Outcome)), read.Leaderboard.Select(r => (r.Rank, r.Configuration, r.Outcome)));
+        // The stored decisions stand on a resume: nothing is decided again.
+        var (resumed, commands) = SearchState.Resume(SearchState.Start(search.Request.Plan, 2), search.Trials, search.Decisions);
+        Assert.True(resumed.Finished);
+        Assert.DoesNotContain(commands, c => c is SearchCommand.Record);
+
+        // Opened again, it is migrated no further.
+        Assert.Equal(search.Summary, SearchStore.Open(path).Unwrap().Load(OlderSearch).Unwrap().Summary);
+    }
+
+    [Fact]
+    public void Decisions_and_leaderboards_serialize_numbered_from_1_and_read_back_as_the_same_records()
+    {
+        var decision = new RungDecision(0, 3, 2, 0.45, RungOutcome.Stopped, 1, 3, 1);
+        var json = JsonSerializer.SerializeToNode(decision, JsonFormat.Options)!;
+
+        Assert.Equal((1, 3, 3, 2), (json["rung"]!.GetValue<int>(), json["epoch"]!.GetValue<int>(), json["configuration"]!.GetValue<int>(), json["rank"]!.GetValue<int>()));
+        Assert.Equal(decision, json.Deserialize<RungDecision>(JsonFormat.Options));
+        var row = Leaderboard.Rank([TrialRecord.Pending(Request("s").Plan.Trials[2]) with { Status = TrialStatus.Completed, History = [new EpochMetrics(1, 0.5, 0.7, 0.55, 0.68)] }], 1, SearchCriterion.CalibratedLoss).Single();
+        var rowJson = JsonSerializer.SerializeToNode(row, JsonFormat.Options)!;
+        Assert.Equal((1, 2), (rowJson["rank"]!.GetValue<int>(), rowJson["configuration"]!.GetValue<int>()));
+        Assert.Equal(row, rowJson.Deserialize<LeaderboardRow>(JsonFormat.Options));
     }
 }

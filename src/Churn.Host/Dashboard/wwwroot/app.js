@@ -553,19 +553,19 @@ async function searchPage(generation, id) {
       ` · ${s.trials.ended} of ${s.trials.total} trials ended · ${s.epochsSpent} epochs · scheduler ${s.scheduler} · seed ${s.seed}`,
       s.reason ? el("span", { class: "error", text: ` · ${s.reason}` }) : "", " ", searchActions(id, s.status)));
     board.replaceChildren(...s.leaderboard.map(r => el("tr", {},
-      el("td", { class: "num", text: r.rank }), el("td", { class: "num", text: r.configuration + 1 }), el("td", {}, statusCell(r.outcome.toLowerCase())),
+      el("td", { class: "num", text: r.rank }), el("td", { class: "num", text: r.configuration }), el("td", {}, statusCell(r.outcome.toLowerCase())),
       el("td", { class: "num", text: `${r.seedsDone}/${r.seeds}` }),
       el("td", { class: "num", text: isFinite(r.meanValidationLoss) ? `${fmt(r.meanValidationLoss)} ± ${fmt(r.stdValidationLoss)}` : "" }),
       el("td", { class: "num", text: isFinite(r.minValidationLoss) ? `${fmt(r.minValidationLoss)} – ${fmt(r.maxValidationLoss)}` : "" }),
       el("td", { class: "num", text: fmt(r.meanValidationAccuracy) }), el("td", { class: "num", text: fmt(r.meanEpochs, 0) }),
       el("td", { text: configText(r.config) + (r.reason ? ` (${r.reason})` : "") }))));
     trials.replaceChildren(...(s.trialList || []).map(t => el("tr", { "data-trial": t.index },
-      el("td", { class: "num", text: t.index + 1 }), el("td", { class: "num", text: t.configuration + 1 }), el("td", { class: "num", text: t.seed }),
+      el("td", { class: "num", text: t.index }), el("td", { class: "num", text: t.configuration }), el("td", { class: "num", text: t.replicate }),
       el("td", {}, statusCell(t.status)), el("td", { text: t.node || "local" }), el("td", { class: "num", text: t.epochs }),
       el("td", { class: "num", text: fmt(t.bestValidationLoss) }), el("td", { class: "num", text: fmt(t.lastValidationLoss) }), el("td", { text: t.reason || "" }))));
     decisions.replaceChildren(...(s.decisions.length ? s.decisions.map(d => el("tr", {},
-      el("td", { class: "num", text: d.rung + 1 }), el("td", { class: "num", text: d.epoch }), el("td", { class: "num", text: d.configuration + 1 }),
-      el("td", { class: "num", text: fmt(d.value) }), el("td", {}, statusCell(d.outcome.toLowerCase())), el("td", { class: "num", text: d.rank + 1 }),
+      el("td", { class: "num", text: d.rung }), el("td", { class: "num", text: d.epoch }), el("td", { class: "num", text: d.configuration }),
+      el("td", { class: "num", text: fmt(d.value) }), el("td", {}, statusCell(d.outcome.toLowerCase())), el("td", { class: "num", text: d.rank }),
       el("td", { class: "num", text: `${d.kept} of ${d.compared}` }))) : [el("tr", {}, el("td", { colspan: 7, text: s.scheduler === "asha" ? "No rung reached yet." : "No scheduler: every configuration trains to the end." }))]));
     if (s.summary && s.summary.winnerTest) {
       const t = s.summary.winnerTest;
