@@ -4,12 +4,12 @@
 # to score (and prints the peers' figures on that split); churn run trains on the 80 % with each balancing, churn target
 # plans the campaign for the 20 %, and bench/reference/holdout.py scores the plan against their real outcomes, beside
 # the run's own population estimate (metrics.json) of the same figures.
-#   SEEDS="1 2 3" VARIANTS="random none" bash bench/population.sh
+#   SEEDS="1 2 3" VARIANTS="default random none+log" bash bench/population.sh
 # Needs Debian's python3-numpy, python3-sklearn and python3-torch.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seeds="${SEEDS:-1 2 3 4 5}"
-variants="${VARIANTS:-random none weighted first random+log none+log}"
+variants="${VARIANTS:-default random none weighted first random+log}"
 data="data/Audiobooks_data.csv"
 work="${WORK:-$(mktemp -d)}"
 ./churn --help >/dev/null
@@ -21,10 +21,14 @@ for s in $seeds; do
   mkdir -p "$work/$s"
   /usr/bin/python3 bench/reference/population.py "$data" "$s" "$work/$s" | tee "$work/$s/peers.txt" | sed "s/^/  [split $s] /"
   for v in $variants; do
-    balance="${v%%+*}"; flags=(--balance "$balance")
-    [[ "$v" == *+log ]] && flags+=(--log-features skewed)
+    # "default" passes no flags (the shipped config: the natural mix, logFeatures auto); the others name both choices.
+    flags=()
+    if [[ "$v" != default ]]; then
+      flags=(--balance "${v%%+*}" --log-features none)
+      [[ "$v" == *+log ]] && flags[3]=skewed
+    fi
     out="$work/$s/$v"
-    "$churn" run --data "$work/$s/train.csv" --seed "$s" --out "$out" "${flags[@]}" >/dev/null 2>"$out.log" || { cat "$out.log"; exit 1; }
+    "$churn" run --data "$work/$s/train.csv" --seed "$s" --out "$out" --no-store ${flags[@]+"${flags[@]}"} >/dev/null 2>"$out.log" || { cat "$out.log"; exit 1; }
     "$churn" target --model "$out/model" --input "$work/$s/score.csv" --output "$out/contacts.csv" --json >"$out/plan.json" 2>>"$out.log"
     "$churn" predict --model "$out/model" --input "$work/$s/score.csv" --output "$out/scores.csv" 2>>"$out.log"
     /usr/bin/python3 bench/reference/holdout.py "$work/$s/answers.csv" "$out/contacts.csv" "$out/metrics.json" "$out/scores.csv" "$out/model/model.json" \

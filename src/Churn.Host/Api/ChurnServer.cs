@@ -110,7 +110,7 @@ public sealed class ChurnServer : IAsyncDisposable
             new TargetApi(store, config).Map(app);
             var searchApi = new SearchApi(app.Services, searchStore, config);
             searchApi.Map(app);
-            new Dashboard.DashboardApi(store, searchStore, defaults).Map(app);
+            new Dashboard.DashboardApi(store, searchStore, defaults, config.Logs).Map(app);
             new ClusterApi(app.Services).Map(app);
 
             // A search whose process died (this host, killed) picks up where it was once the actors run.

@@ -48,7 +48,7 @@ public static class ChurnCommandLine
             : Error<ulong>(r, $"--seed takes a whole number of 0 or more, not '{r.Tokens[0].Value}'"),
     };
     public static readonly Option<string> Balance = Choice("--balance", "how non-buyers are undersampled", Names<BalanceStrategy>(), Defaults is null ? null : Name(Defaults.Balance));
-    public static readonly Option<string> LogFeatures = Text("--log-features", "none|skewed|NAME,...", "features standardized as ln(1 + x)", Defaults is null ? null : LogFeaturesText(Defaults.LogFeatures));
+    public static readonly Option<string> LogFeatures = Text("--log-features", "auto|none|skewed|NAME,...", "features standardized as ln(1 + x); auto: skewed, except none under --balance first (the notebook)", Defaults is null ? null : Defaults.LogFeaturesAuto ? "auto" : LogFeaturesText(Defaults.LogFeatures));
     public static readonly Option<string> Split = Text("--split", "TRAIN,VAL,TEST", "split ratios", Defaults is null ? null : SplitText(Defaults.Split));
     public static readonly Option<bool> Stratify = Flag("--stratify", "keep the buyer share equal in every split");
     public static readonly Option<string> Device = Choice("--device", "where to train (auto tries MPS, then CUDA, then the CPU)", Names<DeviceChoice>(), Defaults is null ? null : Name(Defaults.Device));

@@ -54,8 +54,14 @@ public sealed partial record ChurnConfig(
     /// <summary>What a contact costs and a returning buyer is worth: the campaign a run's population section plays and <c>churn target</c>'s default.</summary>
     public CampaignEconomics Campaign { get; init; } = Campaign ?? CampaignEconomics.Default;
 
-    /// <summary>Features standardized as ln(1 + x): none by default, which is the original recipe.</summary>
+    /// <summary>Features standardized as ln(1 + x), resolved for <see cref="Balance"/> when the configuration says <c>auto</c>.</summary>
     public ImmutableArray<string> LogFeatures { get; init; } = LogFeatures.IsDefault ? [] : LogFeatures;
+
+    /// <summary>Whether <c>logFeatures</c> is <c>auto</c>: a search that chooses another balancing resolves it anew.</summary>
+    public bool LogFeaturesAuto { get; init; }
+
+    /// <summary>The features a preparation balanced by <paramref name="balance"/> logs under this configuration.</summary>
+    public ImmutableArray<string> LogFeaturesFor(BalanceStrategy balance) => LogFeaturesAuto ? FeatureTransform.Auto(balance) : LogFeatures;
 
     private sealed record Dto(
         string Data,
@@ -183,7 +189,9 @@ public sealed partial record ChurnConfig(
             return Result.Fail<ChurnConfig>("empty configuration", file);
         }
 
-        var logFeatures = dto.LogFeatures is { } log ? FeatureTransform.FromJson(log) : Result.Ok(ImmutableArray<string>.Empty);
+        var logAuto = FeatureTransform.IsAuto(dto.LogFeatures);
+        var logFeatures = logAuto ? Result.Ok(FeatureTransform.Auto(dto.Balance))
+            : dto.LogFeatures is { } log ? FeatureTransform.FromJson(log) : Result.Ok(ImmutableArray<string>.Empty);
         if (logFeatures is Result<ImmutableArray<string>>.Error logError)
         {
             return logError.Problem with { File = file, Column = "logFeatures" };
@@ -201,7 +209,10 @@ public sealed partial record ChurnConfig(
             .Match(
                 ok => Result.Ok(new ChurnConfig(
                     dto.Data, dto.Out, dto.Prefix, dto.Seed, dto.Balance, ok.split, dto.Stratify, dto.Device, ok.model, dto.Host ?? new HostSettings(), dto.Logs ?? "logs",
-                    logFeatures.Match(names => names, _ => []), dto.LogRetentionDays ?? 14, dto.Campaign)),
+                    logFeatures.Match(names => names, _ => []), dto.LogRetentionDays ?? 14, dto.Campaign)
+                {
+                    LogFeaturesAuto = logAuto,
+                }),
                 problem => Result.Fail<ChurnConfig>(problem with { File = file, Column = problem.Column is null ? null : $"model.{problem.Column}".Replace("model.split", "split", StringComparison.Ordinal) }));
     }
 

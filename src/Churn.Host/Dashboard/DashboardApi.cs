@@ -2,7 +2,9 @@ using System.Collections.Immutable;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Churn.Host.Api;
+using Churn.Host.Logging;
 using Churn.Host.Search;
 using Churn.Host.Store;
 using Churn.Numerics;
@@ -16,8 +18,17 @@ namespace Churn.Host.Dashboard;
 /// The dashboard at <c>/</c>: three files embedded in the executable (no request leaves the host: the page's content
 /// security policy allows only its own origin), the defaults its forms start from, and its charts as server-drawn SVG.
 /// </summary>
-internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, JsonNode defaults)
+internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, JsonNode defaults, string logs)
 {
+    /// <summary>How often a followed run's log files are read again for new lines.</summary>
+    private static readonly TimeSpan LogPoll = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Lines a log stream holds for a slow client: past it the oldest go (the files keep them all; the page shows the last 500).</summary>
+    private const int LogBacklog = 2000;
+
+    /// <summary>How long after a run's end its last lines may still reach the files (the logger writes them in the background).</summary>
+    private static readonly TimeSpan LogGrace = TimeSpan.FromSeconds(1);
+
     /// <summary>The page and its assets load without the token: the page is what asks for it.</summary>
     public static bool IsPublic(PathString path) => path == "/" || path.StartsWithSegments("/assets");
 
@@ -41,6 +52,7 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         }
 
         app.MapGet("/defaults", Defaults);
+        app.MapGet("/runs/{id}/logs/events", (string id, HttpContext context) => LogEventsAsync(id, context, app.Lifetime.ApplicationStopping));
         app.MapGet("/runs/{id}/charts/{chart}.svg", RunChart);
         app.MapGet("/compare/loss.svg", Compare);
         app.MapGet("/searches/{id}/charts/curves.svg", SearchCurves);
@@ -67,6 +79,90 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         var search = JsonNode.Parse(File.ReadAllText(SearchPlanner.DefaultSpacePath), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         return Results.Json(new JsonObject { ["run"] = run, ["search"] = search }, JsonFormat.Options);
     }
+
+    /// <summary>
+    /// Server-sent events of one run's log lines with <c>GET /runs/{id}/logs</c>'s <c>level</c> and <c>actor</c> filters:
+    /// one <c>line</c> event a line (the line as that endpoint shows it), those written so far and then new ones as
+    /// they come, and <c>end</c> once the run has ended and its last lines are sent; the stream closes after it.
+    /// </summary>
+    private async Task LogEventsAsync(string id, HttpContext context, CancellationToken stopping)
+    {
+        if (runs.Get(id) is not { } run)
+        {
+            await ApiProblem.Of(StatusCodes.Status404NotFound, "unknown run", $"no run with id '{id}'").ExecuteAsync(context);
+            return;
+        }
+
+        var query = LogQuery.Parse(id, context.Request.Query["actor"].FirstOrDefault(), context.Request.Query["level"].FirstOrDefault());
+        if (query is Result<LogQuery>.Error invalid)
+        {
+            await ApiProblem.Of(StatusCodes.Status400BadRequest, "invalid query", invalid.Problem.Reason, invalid.Problem.Column).ExecuteAsync(context);
+            return;
+        }
+
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        var lines = Channel.CreateBounded<LogEntry>(new BoundedChannelOptions(LogBacklog) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        bool Ended() => runs.Get(id) is not { Status: "queued" or "running" } r || r.FinishedAt is { } at && DateTimeOffset.UtcNow - at > LogGrace;
+        var follow = Task.Run(async () =>
+        {
+            try
+            {
+                await LogFiles.FollowAsync(logs, query.Unwrap(), e => lines.Writer.TryWrite(e), LogPoll, stop.Token, run.QueuedAt.AddDays(-1), Ended);
+            }
+            finally
+            {
+                lines.Writer.TryComplete();
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await response.Body.FlushAsync(stop.Token);
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await lines.Reader.WaitToReadAsync(stop.Token).AsTask().WaitAsync(KeepAlive, stop.Token);
+                }
+                catch (TimeoutException)
+                {
+                    await response.WriteAsync(": keep-alive\n\n", stop.Token);
+                    await response.Body.FlushAsync(stop.Token);
+                    continue;
+                }
+
+                if (!more)
+                {
+                    break;
+                }
+
+                while (lines.Reader.TryRead(out var entry))
+                {
+                    await response.WriteAsync(RunEventStream.Frame("line", JsonSerializer.Serialize(entry, RunEventStream.Json)), stop.Token);
+                }
+
+                await response.Body.FlushAsync(stop.Token);
+            }
+
+            await response.WriteAsync(RunEventStream.Frame("end", JsonSerializer.Serialize(new { runId = id }, RunEventStream.Json)), stop.Token);
+            await response.Body.FlushAsync(stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The page went away or the host is stopping.
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await follow;
+        }
+    }
+
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
     private IResult RunChart(string id, string chart)
     {

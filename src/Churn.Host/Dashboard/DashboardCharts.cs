@@ -83,9 +83,15 @@ public static class DashboardCharts
     {
         var points = metrics?["population"]?["profitCurve"] as JsonArray ?? [];
         var plot = new Plot();
-        Line(plot, [.. points.Select(p => Number(p?["contactedShare"]) * 100)], [.. points.Select(p => Number(p?["profit"]))], "profit");
-        return Finish(plot, points.Count == 0 ? "Campaign profit (not measured by this run)" : "Campaign profit (per 1,000 customers)",
-            "% of customers contacted", "profit", Alignment.UpperRight);
+        Line(plot, [.. points.Select(p => Number(p?["contactedShare"]) * 100)], [.. points.Select(p => Number(p?["profit"]))], "contacting the top scores");
+        if (Number(metrics?["population"]?["campaign"]?["contactedShare"]) is var chosen && double.IsFinite(chosen))
+        {
+            var line = plot.Add.VerticalLine(chosen * 100);
+            line.LegendText = "where p · value > cost";
+            line.LinePattern = LinePattern.Dashed;
+        }
+        return Finish(plot, points.Count == 0 ? "Campaign profit (not measured by this run)" : "Campaign profit (customers' natural mix)",
+            "% of customers contacted", "profit per 1,000 customers", Alignment.UpperRight);
     }
 
     /// <summary>Permutation importance: how much test accuracy drops when a behaviour is shuffled.</summary>

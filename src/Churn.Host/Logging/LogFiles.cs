@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Churn.Numerics;
 using Microsoft.Extensions.Logging;
 
 namespace Churn.Host.Logging;
@@ -12,6 +13,12 @@ namespace Churn.Host.Logging;
 public sealed partial record LogQuery(string? RunId, string? ActorGlob, LogLevel Minimum)
 {
     public static readonly LogQuery All = new(null, null, LogLevel.Trace);
+
+    /// <summary>A query as a request's parameters spell it; the problem names <c>level</c> when it is not a level.</summary>
+    public static Result<LogQuery> Parse(string? runId, string? actor, string? level) =>
+        level is null ? Result.Ok(new LogQuery(runId, actor, LogLevel.Trace))
+        : LogEntry.ParseLevel(level) is { } minimum ? Result.Ok(new LogQuery(runId, actor, minimum))
+        : Result.Fail<LogQuery>("level: expected debug, info, warning or error", column: "level");
 
     private readonly Regex? _actor = ActorGlob is null
         ? null
@@ -85,17 +92,16 @@ public static partial class LogFiles
     /// </summary>
     public static IEnumerable<LogEntry> Read(string directory, LogQuery query, int limit = int.MaxValue, DateTimeOffset? since = null)
     {
-        var first = since?.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-        var marker = query.RunId is null ? null : $"\"runId\":{System.Text.Json.JsonSerializer.Serialize(query.RunId)}";
+        var marker = Marker(query);
         var returned = 0;
-        foreach (var day in Named(directory).Where(f => first is null || string.CompareOrdinal(f.Day, first) >= 0).GroupBy(f => f.Day))
+        foreach (var day in Since(directory, since).GroupBy(f => f.Day))
         {
             var entries = new List<LogEntry>();
             foreach (var (path, _) in day)
             {
                 foreach (var line in Lines(path))
                 {
-                    if ((marker is null || line.Contains(marker, StringComparison.Ordinal)) && LogEntry.Parse(line) is { } entry && query.Matches(entry))
+                    if (Match(line, marker, query) is { } entry)
                     {
                         entries.Add(entry);
                     }
@@ -113,6 +119,20 @@ public static partial class LogFiles
             }
         }
     }
+
+    /// <summary>The log files of the days since <paramref name="since"/> (all of them without it), in write order.</summary>
+    private static IEnumerable<(string Path, string Day)> Since(string directory, DateTimeOffset? since)
+    {
+        var first = since?.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+        return Named(directory).Where(f => first is null || string.CompareOrdinal(f.Day, first) >= 0);
+    }
+
+    /// <summary>A run's query skips other runs' lines before parsing them: the text its lines all contain.</summary>
+    private static string? Marker(LogQuery query) =>
+        query.RunId is null ? null : $"\"runId\":{System.Text.Json.JsonSerializer.Serialize(query.RunId)}";
+
+    private static LogEntry? Match(string line, string? marker, LogQuery query) =>
+        (marker is null || line.Contains(marker, StringComparison.Ordinal)) && LogEntry.Parse(line) is { } entry && query.Matches(entry) ? entry : null;
 
     private static IEnumerable<string> Lines(string path)
     {
@@ -136,25 +156,35 @@ public static partial class LogFiles
     }
 
     /// <summary>
-    /// Hands every matching entry to <paramref name="onEntry"/>: those already written, then new ones as they are
-    /// appended (new files included), until <paramref name="cancel"/> fires.
+    /// Hands every matching entry to <paramref name="onEntry"/>: those already written (in the files of the days since
+    /// <paramref name="since"/>), then new ones as they are appended (new files included), until <paramref name="cancel"/>
+    /// fires or, after <paramref name="ended"/> says nothing more will be written, one last pass has read what was.
     /// </summary>
-    public static async Task FollowAsync(string directory, LogQuery query, Action<LogEntry> onEntry, TimeSpan poll, CancellationToken cancel)
+    public static async Task FollowAsync(
+        string directory, LogQuery query, Action<LogEntry> onEntry, TimeSpan poll, CancellationToken cancel, DateTimeOffset? since = null, Func<bool>? ended = null)
     {
+        var marker = Marker(query);
         var offsets = new Dictionary<string, long>(StringComparer.Ordinal);
         while (!cancel.IsCancellationRequested)
         {
-            foreach (var file in Files(directory))
+            // Asked before the pass, so the pass reads every line written before the answer.
+            var last = ended?.Invoke() ?? false;
+            foreach (var (file, _) in Since(directory, since))
             {
                 var (lines, next) = ReadFrom(file, offsets.GetValueOrDefault(file));
                 offsets[file] = next;
-                foreach (var entry in lines.Select(LogEntry.Parse))
+                foreach (var line in lines)
                 {
-                    if (entry is not null && query.Matches(entry))
+                    if (Match(line, marker, query) is { } entry)
                     {
                         onEntry(entry);
                     }
                 }
+            }
+
+            if (last)
+            {
+                return;
             }
 
             try

@@ -160,6 +160,17 @@ public static class FeatureTransform
     ];
 
     /// <summary>
+    /// What <c>auto</c> (the shipped default) stands for under <paramref name="balance"/>: the skewed features, except
+    /// under first-N balancing, which prepares the data exactly as the original notebook does so that its splits stay
+    /// numpy-equal to it.
+    /// </summary>
+    public static ImmutableArray<string> Auto(BalanceStrategy balance) => balance == BalanceStrategy.First ? [] : Skewed;
+
+    /// <summary>Whether a <c>logFeatures</c> value is the word <c>auto</c>, which only the balancing can resolve.</summary>
+    public static bool IsAuto(JsonNode? node) =>
+        node is JsonValue v && v.TryGetValue<string>(out var text) && text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
     /// Parses a comma-separated list of feature names, or <c>none</c>, or <c>skewed</c> (<see cref="Skewed"/>);
     /// the names come back in schema order without repeats. Every feature is non-negative (the loader refuses
     /// negative values), so <c>ln(1 + x)</c> is defined for any of them.
@@ -180,7 +191,7 @@ public static class FeatureTransform
     {
         JsonValue v when v.TryGetValue<string>(out var text) => Parse(text),
         JsonArray a when a.All(e => e is JsonValue ev && ev.TryGetValue<string>(out _)) => Names(a.Select(e => e!.GetValue<string>())),
-        _ => new Problem($"expected \"none\", \"skewed\" or a list of feature names, got {node.ToJsonString()}", Column: "logFeatures"),
+        _ => new Problem($"expected \"auto\", \"none\", \"skewed\" or a list of feature names, got {node.ToJsonString()}", Column: "logFeatures"),
     };
 
     /// <summary>Checks that every name is a feature; the answer lists them in schema order without repeats.</summary>
@@ -191,7 +202,7 @@ public static class FeatureTransform
         if (unknown is not null)
         {
             return new Problem(
-                $"'{unknown}' is not a feature; use 'none', 'skewed' or names from: {string.Join(", ", Schema.FeatureNames)}",
+                $"'{unknown}' is not a feature; use 'auto', 'none', 'skewed' or names from: {string.Join(", ", Schema.FeatureNames)}",
                 Column: "logFeatures");
         }
         return Result.Ok(Schema.FeatureNames.Where(given.Contains).ToImmutableArray());

@@ -51,7 +51,8 @@ public partial class CommandLineTests
         var shipped = ChurnConfig.Load(null).Unwrap();
 
         Assert.Matches($@"--seed <N>.*\[default: {shipped.Seed}\]", output.ToString());
-        Assert.Matches(@"--balance <first\|random\|none\|weighted>.*\[default: random\]", output.ToString());
+        Assert.Matches($@"--balance <first\|random\|none\|weighted>.*\[default: {shipped.Balance.ToString().ToLowerInvariant()}\]", output.ToString());
+        Assert.Matches(@"--log-features <auto\|none\|skewed\|NAME,...>.*\[default: auto\]", output.ToString());
         Assert.Matches(@"--device <auto\|mps\|cuda\|cpu>", output.ToString());
     }
 

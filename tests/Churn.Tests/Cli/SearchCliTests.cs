@@ -103,7 +103,7 @@ public class SearchCliTests
         Assert.True(search.ExitCode == 0, search.Stderr);
         Assert.Contains("rank  cfg  calibrated loss  validation loss", search.Stdout);
         Assert.Contains(SearchFiles.TestNote, search.Stdout);
-        Assert.Contains("left-out non-buyers", search.Stdout);
+        Assert.Contains("winner, population", search.Stdout);
         foreach (var file in new[] { SearchFiles.LeaderboardFile, SearchFiles.BestFile, SearchFiles.ChartFile, SearchFiles.SummaryFile, "metrics.json", "model/model.json" })
         {
             Assert.True(File.Exists(Path.Combine(dir, "out", file)), file);

@@ -41,6 +41,7 @@ public sealed class Browser : IDisposable
         options.AddUserProfilePreference("download.default_directory", downloads);
         options.AddUserProfilePreference("download.prompt_for_download", false);
         options.SetLoggingPreference(LogType.Browser, LogLevel.All);
+        options.SetLoggingPreference("performance", LogLevel.All);
         var service = ChromeDriverService.CreateDefaultService(DriverFolder, "chromedriver");
         service.SuppressInitialDiagnosticInformation = true;
         service.HideCommandPromptWindow = true;
@@ -83,6 +84,7 @@ public sealed class Browser : IDisposable
         Driver.GetScreenshot().SaveAsFile(Path.Combine(Screenshots, $"{name}.png"));
 
         // A half-size copy of the top of the page, small enough to keep in the repository (docs/screenshots).
+        Driver.ExecuteScript("window.scrollTo(0, 0);");
         var shot = Driver.ExecuteCdpCommand("Page.captureScreenshot", new Dictionary<string, object?>
         {
             ["format"] = "png",
@@ -100,6 +102,26 @@ public sealed class Browser : IDisposable
     /// <summary>Every URL the page has loaded or fetched so far.</summary>
     public IReadOnlyList<string> RequestedUrls() =>
         [.. ((IEnumerable<object>)Driver.ExecuteScript("return performance.getEntriesByType('resource').map(e => e.name).concat([location.href]);")!).Select(o => o.ToString()!)];
+
+    /// <summary>
+    /// The requests the page has sent since the last call (the performance log is drained as it is read), with the
+    /// headers the page gave them: what left the browser, as Chromium's network layer saw it.
+    /// </summary>
+    public IReadOnlyList<(string Url, IReadOnlyDictionary<string, string> Headers)> SentRequests()
+    {
+        var sent = new List<(string, IReadOnlyDictionary<string, string>)>();
+        foreach (var entry in Driver.Manage().Logs.GetLog("performance"))
+        {
+            var message = System.Text.Json.Nodes.JsonNode.Parse(entry.Message)?["message"];
+            if (message?["method"]?.GetValue<string>() != "Network.requestWillBeSent" || message["params"]?["request"] is not { } request)
+            {
+                continue;
+            }
+            var headers = (request["headers"]?.AsObject() ?? []).ToDictionary(h => h.Key, h => h.Value?.ToString() ?? "", StringComparer.OrdinalIgnoreCase);
+            sent.Add((request["url"]!.GetValue<string>(), headers));
+        }
+        return sent;
+    }
 
     /// <summary>Whether the image has been loaded and drawn with some size.</summary>
     public bool Drawn(string css) =>

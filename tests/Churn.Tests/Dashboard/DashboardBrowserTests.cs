@@ -127,6 +127,129 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task A_runs_page_shows_its_population_figures_first_then_the_recipes_with_the_charts_and_tables_behind_them()
+    {
+        var id = fixture.Finished[0];
+        var run = await fixture.Host.GetJsonAsync($"runs/{id}");
+        var population = run["metrics"]!["population"]!;
+
+        Open($"#/runs/{id}");
+        var cards = B.Wait(d => B.Find("#population-cards").Text, "the population figures");
+        Assert.Contains(F4(population["rocAuc"]), cards, StringComparison.Ordinal);
+        Assert.Contains(F4(population["brier"]), cards, StringComparison.Ordinal);
+        Assert.Contains(F4(population["calibrationError"]), cards, StringComparison.Ordinal);
+        Assert.Contains(population["sample"]!.GetValue<string>(), B.Find("#population-sample").Text, StringComparison.Ordinal);
+        Assert.Contains(population["calibration"]!["method"]!.GetValue<string>(), B.Find("#calibration").Text, StringComparison.Ordinal);
+        var campaign = B.Find("#campaign-cards").Text;
+        Assert.Contains(Whole(population["campaign"]!["profitPer1000"]), campaign, StringComparison.Ordinal);
+        Assert.Contains(Whole(population["campaign"]!["randomProfitPer1000"]), campaign, StringComparison.Ordinal);
+
+        // The natural mix comes first; the balanced split follows, labelled as the recipe's figure.
+        Assert.Equal(true, B.Driver.ExecuteScript("return !!(document.querySelector('#population').compareDocumentPosition(document.querySelector('#recipe')) & Node.DOCUMENT_POSITION_FOLLOWING);"));
+        Assert.Contains("recipe", B.Find("#recipe h3").Text, StringComparison.Ordinal);
+        Assert.Contains(F4(run["metrics"]!["test"]!["accuracy"]), B.Find("#recipe").Text, StringComparison.Ordinal);
+
+        B.Wait(d => B.Drawn("#reliability-chart") && B.Drawn("#gains-chart") && B.Drawn("#profit-chart"), "the reliability, gains and profit charts");
+        foreach (var (table, rows) in new[] { ("reliability", population["reliability"]!.AsArray().Count), ("gains", population["gains"]!.AsArray().Count) })
+        {
+            Assert.True(rows > 0, $"the run reports no {table} rows");
+            Assert.Equal(rows, B.FindAll($"#{table} tbody tr").Count);
+        }
+        // The charts are drawn from the population, not the balanced split.
+        var gains = await fixture.Host.Http.GetStringAsync($"runs/{id}/charts/gains.svg", TestContext.Current.CancellationToken);
+        Assert.Contains("natural mix", gains, StringComparison.Ordinal);
+        B.Screenshot("run-population");
+        Assert.Empty(B.ConsoleErrors());
+    }
+
+    [Fact]
+    public async Task A_customer_file_scored_on_a_runs_page_downloads_its_contact_list_as_csv_and_a_bad_file_shows_the_hosts_400_beside_the_field()
+    {
+        var id = fixture.Finished[1];
+        var rows = File.ReadLines(TestPaths.BundledData).Take(300).ToList();
+        var customers = Path.Combine(fixture.Host.Directory, "customers-300.csv");
+        await File.WriteAllLinesAsync(customers, rows, TestContext.Current.CancellationToken);
+
+        Open($"#/runs/{id}");
+        B.Wait(d => B.Find("#f-customers"), "the scoring form").SendKeys(customers);
+        B.Find("#score").Click();
+
+        var saved = Path.Combine(B.Downloads, $"contacts-{id}.csv");
+        B.Wait(d => File.Exists(saved) && File.ReadAllLines(saved).Length == 301, "the contact list in the downloads folder");
+        var lines = File.ReadAllLines(saved);
+        Assert.Equal("customer_id,probability,expected_value,rank,contact", lines[0]);
+        Assert.Equal(rows.Select(r => r.Split(',')[0]).Order(), lines.Skip(1).Select(l => l.Split(',')[0]).Order());
+
+        // The page shows the plan the API makes of the same file.
+        var body = new JsonObject { ["customers"] = string.Join("\n", rows) + "\n" };
+        using var planned = await fixture.Host.Http.PostAsync($"runs/{id}/target", Json(body), TestContext.Current.CancellationToken);
+        var plan = JsonNode.Parse(await planned.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!["summary"]!;
+        var contacted = plan["contacted"]!.GetValue<int>();
+        Assert.Equal(contacted, lines.Skip(1).Count(l => l.EndsWith(",1", StringComparison.Ordinal)));
+        Assert.Contains($"{contacted} (", B.Wait(d => B.Find("#plan-cards").Text, "the plan's summary"), StringComparison.Ordinal);
+        B.Screenshot("run-scored");
+
+        // A row with a word where a number belongs: the host's 400, beside the file field, and nothing downloaded.
+        var bad = rows.Take(5).Select((r, i) => i == 2 ? string.Join(',', r.Split(',').Select((v, c) => c == 3 ? "many" : v)) : r).ToList();
+        var badFile = Path.Combine(fixture.Host.Directory, "customers-bad.csv");
+        await File.WriteAllLinesAsync(badFile, bad, TestContext.Current.CancellationToken);
+        using var refused = await fixture.Host.Http.PostAsync($"runs/{id}/target", Json(new JsonObject { ["customers"] = string.Join("\n", bad) + "\n" }), TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        var detail = JsonNode.Parse(await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!["detail"]!.GetValue<string>();
+
+        B.Find("#f-customers").SendKeys(badFile);
+        B.Find("#score").Click();
+        var shown = B.Wait(d => B.Find("#f-customers-error").Text is { Length: > 0 } text ? text : null, "the file field's error");
+        Assert.Equal(detail, shown);
+        Assert.Contains("line 3", shown, StringComparison.Ordinal);
+        Assert.Equal("true", B.Find("#f-customers").GetAttribute("aria-invalid"));
+        Assert.Equal("", B.Find("#score-summary").Text);
+        Assert.Single(Directory.GetFiles(B.Downloads, "contacts-*"));
+        B.Screenshot("run-score-error");
+        Assert.All(B.ConsoleErrors(), e => Assert.Contains("400", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_runs_actor_logs_follow_the_level_and_actor_filters_the_api_applies()
+    {
+        var id = fixture.Finished[0];
+        Open($"#/runs/{id}");
+        await AssertLogsAsync(id, "info", "");
+
+        var actor = B.Find("#log-actor");
+        actor.SendKeys("*trainer*");
+        actor.SendKeys(OpenQA.Selenium.Keys.Tab);
+        var lines = await AssertLogsAsync(id, "info", "*trainer*");
+        Assert.NotEmpty(lines);
+        Assert.All(lines, l => Assert.Contains("trainer", l, StringComparison.Ordinal));
+
+        B.Find("#log-level").SendKeys("warning");
+        await AssertLogsAsync(id, "warning", "*trainer*");
+        Assert.Empty(B.ConsoleErrors());
+    }
+
+    /// <summary>Waits for the page's log stream to end and checks it shows what <c>GET /runs/{id}/logs</c> does with the same filters.</summary>
+    private async Task<IReadOnlyList<string>> AssertLogsAsync(string id, string level, string actor)
+    {
+        B.Wait(d => B.Find("#log-state").Text.Contains("ended", StringComparison.Ordinal), $"the log stream at {level} {actor} to end");
+        var query = $"runs/{id}/logs?level={level}" + (actor.Length > 0 ? $"&actor={Uri.EscapeDataString(actor)}" : "");
+        var api = (await fixture.Host.GetJsonAsync(query))["lines"]!.AsArray().Select(l => l!["message"]!.GetValue<string>()).TakeLast(500).ToList();
+        var shown = B.FindAll("#logs div").Select(d => d.Text).ToList();
+        Assert.Equal(api.Count, shown.Count);
+        Assert.All(api.Zip(shown), pair => Assert.EndsWith(pair.First, pair.Second, StringComparison.Ordinal));
+        if (api.Count == 0)
+        {
+            Assert.Equal("No log lines match.", B.Find("#logs").Text);
+        }
+
+        return shown;
+    }
+
+    private static StringContent Json(JsonNode body) => new(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+
+    private static string Whole(JsonNode? node) => Math.Round(node!.GetValue<double>(), MidpointRounding.AwayFromZero).ToString("N0", CultureInfo.InvariantCulture);
+
+    [Fact]
     public void A_bad_field_shows_the_hosts_message_beside_that_field()
     {
         Open("#/new-run");
@@ -153,12 +276,21 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
 
         Open($"#/runs/{id}");
         B.Wait(d => B.Find("#cancel-run").Displayed, "the cancel button");
+
+        // Followed live, without a reload: the status line's epoch and the epoch lines of the trainer's log move on.
+        var first = (int)B.Wait(d => (object?)LastEpoch(B.Find("#run-status").Text), "an epoch in the status line")!;
+        var logged = (int)B.Wait(d => (object?)LastEpoch(B.Find("#logs").Text), "an epoch line in the log")!;
+        B.Wait(d => LastEpoch(B.Find("#run-status").Text) > first && LastEpoch(B.Find("#logs").Text) > logged, "later epochs to arrive live", 60);
         B.Find("#cancel-run").Click();
 
         B.Wait(d => B.FindAll("#run-status [data-status='cancelled']").Count == 1, "the run to show cancelled", 60);
         Assert.Equal("cancelled", (await fixture.Host.GetJsonAsync($"runs/{id}"))["status"]!.GetValue<string>());
         Assert.False(B.Find("#cancel-run").Displayed);
     }
+
+    /// <summary>The highest "epoch N" the text names; null for none.</summary>
+    private static int? LastEpoch(string text) =>
+        System.Text.RegularExpressions.Regex.Matches(text, @"epoch (\d+)").Select(m => (int?)int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Max();
 
     [Fact]
     public void Two_runs_selected_on_the_runs_page_compare_side_by_side_with_their_differences_highlighted()
@@ -225,6 +357,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         await using var host = await TestHost.StartAsync(apiToken: "dashboard-test-token-0123456789");
         var origin = host.Server.Address.ToString().TrimEnd('/');
 
+        B.SentRequests();
         B.Driver.Navigate().GoToUrl($"{origin}/#/runs");
         var input = B.Wait(d => B.Find("#token-input") is { Displayed: true } i ? i : null, "the token dialog")!;
         B.Screenshot("token");
@@ -241,6 +374,25 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         Assert.Empty(B.Driver.Manage().Cookies.AllCookies);
         Assert.DoesNotContain("dashboard-test-token", B.Driver.Url, StringComparison.Ordinal);
         Assert.All(B.RequestedUrls(), u => Assert.DoesNotContain("dashboard-test-token", u, StringComparison.Ordinal));
+
+        // What left the browser: the API requests carry the token in the Authorization header and nowhere else, no cookie.
+        var sent = B.SentRequests().Where(r => r.Url.StartsWith(origin, StringComparison.Ordinal)).ToList();
+        var withToken = sent.Where(r => r.Headers.TryGetValue("Authorization", out var h) && h == "Bearer dashboard-test-token-0123456789").ToList();
+        Assert.Contains(withToken, r => new Uri(r.Url).AbsolutePath == "/runs");
+        Assert.All(sent, r =>
+        {
+            Assert.DoesNotContain("dashboard-test-token", r.Url, StringComparison.Ordinal);
+            Assert.False(r.Headers.ContainsKey("Cookie"), $"{r.Url} sent a cookie");
+            Assert.All(r.Headers.Where(h => !h.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase)),
+                h => Assert.DoesNotContain("dashboard-test-token", h.Value, StringComparison.Ordinal));
+        });
+        // After the reload the page asked no more: every API request carried the token from the start.
+        var reload = sent.FindLastIndex(r => new Uri(r.Url).AbsolutePath == "/");
+        Assert.True(reload > sent.FindIndex(r => new Uri(r.Url).AbsolutePath == "/"), "the reload's page request is missing");
+        var afterReload = sent.Skip(reload).ToList();
+        Assert.Contains(afterReload, r => new Uri(r.Url).AbsolutePath == "/runs");
+        Assert.All(afterReload.Where(r => new Uri(r.Url).AbsolutePath.StartsWith("/runs", StringComparison.Ordinal)),
+            r => Assert.Equal("Bearer dashboard-test-token-0123456789", r.Headers["Authorization"]));
         // The 401s before the token are logged by the browser as failed resources; nothing else may be.
         Assert.All(B.ConsoleErrors(), e => Assert.Contains("401", e, StringComparison.Ordinal));
         B.Driver.ExecuteScript("sessionStorage.clear();");

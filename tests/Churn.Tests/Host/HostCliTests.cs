@@ -64,7 +64,7 @@ public partial class HostCliTests
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("CHURN_API_TOKEN", refused.Stderr, StringComparison.Ordinal);
         Assert.True(accepted.ExitCode == 0, accepted.Stderr);
-        Assert.Contains("3,579 / 447 / 448", accepted.Stdout, StringComparison.Ordinal);
+        Assert.Contains("11,267 / 1,408 / 1,409", accepted.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

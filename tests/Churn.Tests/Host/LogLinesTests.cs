@@ -237,6 +237,31 @@ public class LogLinesTests
         Assert.Equal(["first", "second"], seen);
     }
 
+    [Fact]
+    public async Task Following_a_run_skips_days_before_it_and_ends_after_a_last_pass_once_the_run_has_ended()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        string Line(string run, string message) => new LogEntry(At, "Information", "akka://churn/user/runs/x", run, "train", message, null).ToJsonLine() + "\n";
+        File.WriteAllText(Path.Combine(dir, "churn-20250302-p1.jsonl"), Line("r1", "a day too early"));
+        var today = Path.Combine(dir, "churn-20250304-p1.jsonl");
+        File.WriteAllText(today, Line("r1", "first") + Line("r2", "another run's"));
+        var seen = new List<string>();
+        var ended = false;
+        var following = LogFiles.FollowAsync(dir, new LogQuery("r1", null, LogLevel.Trace), e =>
+        {
+            lock (seen)
+            {
+                seen.Add(e.Message);
+            }
+        }, TimeSpan.FromMilliseconds(20), TestContext.Current.CancellationToken, since: At.AddDays(-1), ended: () => Volatile.Read(ref ended));
+
+        // Lines written before the end is announced are all handed over, the stream then stops by itself.
+        await File.AppendAllTextAsync(today, Line("r1", "last"), TestContext.Current.CancellationToken);
+        Volatile.Write(ref ended, true);
+        await following.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Equal(["first", "last"], seen);
+    }
+
     private sealed class Speaker : ReceiveActor
     {
         public Speaker()

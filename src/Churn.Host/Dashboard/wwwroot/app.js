@@ -6,6 +6,7 @@
 const main = document.getElementById("main");
 const STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"];
 const ACTIVE = new Set(["queued", "running"]);
+const MAX_STREAMS = 3;   // event streams the runs table follows at once
 let pageGeneration = 0;   // bumped on every navigation: timers and streams of the old page stop themselves
 const pageAbort = { controller: new AbortController() };
 
@@ -86,9 +87,11 @@ async function loadImage(img, path) {
   }
 }
 
-// Reads a server-sent event stream through fetch (so the token travels in a header) and calls onEvent(name, data).
-async function follow(path, onEvent, generation) {
-  const response = await request(path, { signal: pageAbort.controller.signal });
+// Reads a server-sent event stream through fetch (so the token travels in a header) and calls onEvent(name, data)
+// until the stream ends, the page changes or `signal` (optional) aborts it.
+async function follow(path, onEvent, generation, signal) {
+  const signals = [pageAbort.controller.signal].concat(signal ? [signal] : []);
+  const response = await request(path, { signal: AbortSignal.any(signals) });
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
@@ -143,6 +146,19 @@ function chart(path, alt, id, width = 640, height = 360) {
   return el("figure", { class: "chart" }, img);
 }
 
+// A table with one header row of column names (text, or a node) and the given body.
+function table(id, headers, body, caption) {
+  return el("table", { id },
+    caption ? el("caption", { class: "note", text: caption }) : null,
+    el("thead", {}, el("tr", {}, headers.map(h => el("th", { scope: "col" }, h)))),
+    body);
+}
+
+// Table cells: text, a right-aligned figure, a status.
+const td = (text, attrs) => el("td", Object.assign({ text: text ?? "" }, attrs || {}));
+const num = (text, attrs) => td(text, Object.assign({ class: "num" }, attrs || {}));
+const statusTd = status => el("td", {}, statusCell(status));
+
 function showError(error) {
   main.replaceChildren(el("h2", { text: "Something went wrong" }), el("p", { class: "error", role: "alert", text: error.message }));
 }
@@ -176,18 +192,16 @@ async function runsPage(generation, params) {
   const compare = el("button", { id: "compare", type: "button", disabled: true, text: "Compare selected" });
   const body = el("tbody");
   const more = el("button", { type: "button", class: "secondary", id: "more", hidden: true, text: "Older runs" });
-  const table = el("table", { id: "runs" },
-    el("caption", { class: "note", text: "Newest first. ROC AUC and Brier are on the customers' natural mix when the run measured them; accuracy is the balanced test split's (the recipe's figure)." }),
-    el("thead", {}, el("tr", {},
-      el("th", { scope: "col" }, el("span", { class: "note", text: "select" })),
-      ["run", "mode", "status", "stage", "epoch", "ROC AUC (population)", "Brier (population)", "balanced test accuracy (recipe)", "duration", "queued (UTC)", ""].map(h => el("th", { scope: "col", text: h })))),
-    body);
+  const runs = table("runs",
+    [el("span", { class: "note", text: "select" }), "run", "mode", "status", "stage", "epoch", "ROC AUC (population)", "Brier (population)",
+      "balanced test accuracy (recipe)", "duration", "queued (UTC)", ""],
+    body, "Newest first. ROC AUC and Brier are on the customers' natural mix when the run measured them; accuracy is the balanced test split's (the recipe's figure).");
   main.replaceChildren(
     el("h2", { text: "Runs" }),
     el("div", { class: "toolbar" }, el("div", { class: "field" }, el("label", { for: "status-filter", text: "Status" }), filter), compare,
       el("a", { href: "#/new-run", text: "Start a run" })),
     el("p", { id: "runs-note", class: "note", text: "Every run in the store: those sent to this host and those of churn run, prepare, train and search." }),
-    table, more);
+    runs, more);
 
   const selected = new Set();
   const rows = new Map();
@@ -207,20 +221,15 @@ async function runsPage(generation, params) {
     const row = el("tr", { "data-run": run.id },
       el("td", {}, box),
       el("td", {}, el("a", { href: `#/runs/${run.id}`, text: run.id })),
-      el("td", { text: run.mode }),
-      el("td", {}, statusCell(run.status)),
-      el("td", { "data-col": "stage", text: run.stage || "" }),
-      el("td", { class: "num", "data-col": "epoch", text: run.epoch ?? "" }),
-      el("td", { class: "num", text: fmt(h.populationRocAuc) }),
-      el("td", { class: "num", text: fmt(h.populationBrier) }),
-      el("td", { class: "num", text: fmt(h.testAccuracy) }),
-      el("td", { class: "num", text: duration(run.durationSeconds) }),
-      el("td", { class: "time", text: when(run.queuedAt) }),
+      td(run.mode), statusTd(run.status), td(run.stage, { "data-col": "stage" }), num(run.epoch, { "data-col": "epoch" }),
+      num(fmt(h.populationRocAuc)), num(fmt(h.populationBrier)), num(fmt(h.testAccuracy)), num(duration(run.durationSeconds)),
+      td(when(run.queuedAt), { class: "time" }),
       el("td", {}, actions));
     const old = rows.get(run.id);
     if (old) old.replaceWith(row); else body.append(row);
     rows.set(run.id, row);
-    if (ACTIVE.has(run.status) && !followed.has(run.id)) {
+    // A browser keeps about six connections to one host: a few streams, and the poll below for the rest.
+    if (ACTIVE.has(run.status) && !followed.has(run.id) && followed.size < MAX_STREAMS) {
       followed.add(run.id);
       follow(`/runs/${encodeURIComponent(run.id)}/events`, (name, data) => {
         const live = rows.get(run.id);
@@ -228,8 +237,8 @@ async function runsPage(generation, params) {
         if (name === "started") live.querySelector(".status").replaceWith(statusCell("running"));
         if (name === "stage") live.querySelector('[data-col="stage"]').textContent = data.stage;
         if (name === "epoch") live.querySelector('[data-col="epoch"]').textContent = data.epoch;
-        if (name === "finished") { followed.delete(run.id); render(summaryOf(data)); }
-      }, generation).catch(() => followed.delete(run.id));
+        if (name === "finished") render(summaryOf(data));
+      }, generation).catch(() => { /* the poll takes over */ }).finally(() => followed.delete(run.id));
     }
   }
 
@@ -285,7 +294,6 @@ async function runPage(generation, id) {
   const lossImg = el("img", { id: "loss-chart", alt: `training and validation loss per epoch of run ${id}`, width: 640, height: 360 });
   const stages = el("tbody");
   const details = el("div", { id: "run-details" });
-  const logs = logsSection(id, generation, () => ACTIVE.has(current.status));
   let current = run;
 
   function drawStatus(r) {
@@ -295,8 +303,8 @@ async function runPage(generation, id) {
   }
   function drawStages(list) {
     stages.replaceChildren(...(list || []).map(s => el("tr", {},
-      el("td", { text: s.stage }), el("td", { class: "time", text: when(s.startedAt) }),
-      el("td", { class: "num", text: typeof s.elapsedMs === "number" ? `${s.elapsedMs.toFixed(0)} ms` : "…" }), el("td", { text: s.detail || "" }))));
+      td(s.stage), td(when(s.startedAt), { class: "time" }),
+      num(typeof s.elapsedMs === "number" ? `${s.elapsedMs.toFixed(0)} ms` : "…"), td(s.detail))));
   }
   let lossPending = false;
   function drawLoss() {
@@ -308,11 +316,10 @@ async function runPage(generation, id) {
   main.replaceChildren(
     el("h2", {}, "Run ", el("code", { id: "run-id", text: id })),
     el("div", { class: "toolbar" }, statusLine, cancel),
-    el("section", {}, el("h3", { text: "Stages" }), el("table", { id: "stages" },
-      el("thead", {}, el("tr", {}, ["stage", "started (UTC)", "took", "detail"].map(h => el("th", { scope: "col", text: h })))), stages)),
+    el("section", {}, el("h3", { text: "Stages" }), table("stages", ["stage", "started (UTC)", "took", "detail"], stages)),
     el("section", {}, el("h3", { text: "Loss" }), el("figure", { class: "chart" }, lossImg)),
     details,
-    logs.section);
+    logsSection(id, generation));
   drawStatus(run);
   drawStages(run.stages);
   drawLoss();
@@ -341,9 +348,49 @@ async function runPage(generation, id) {
   }
 }
 
-function metricCards(entries) {
-  return el("div", { class: "cards" }, entries.filter(([, v]) => v !== "" && v !== undefined).map(([label, value]) =>
+function metricCards(entries, id) {
+  return el("div", { class: "cards", id }, entries.filter(([, v]) => v !== "" && v !== undefined).map(([label, value]) =>
     el("div", { class: "card" }, el("div", { class: "label", text: label }), el("div", { class: "value", text: value }))));
+}
+
+// A collapsed table of figures behind a chart, for reading exact values (and for screen readers).
+function figures(summary, id, headers, rows) {
+  return el("details", { class: "figures" }, el("summary", { text: summary }), table(id, headers, el("tbody", {}, rows.map(r => el("tr", {}, r.map(v => num(v)))))));
+}
+
+const money = value => (typeof value === "number" && isFinite(value) ? Math.round(value).toLocaleString("en-US") : "");
+
+// What the population section says first: the model on customers it never saw, in their natural mix.
+function populationSection(p, base) {
+  const c = p.campaign || {};
+  const cal = p.calibration || {};
+  const alternatives = Object.entries(p.alternatives || {});
+  return el("section", { id: "population" },
+    el("h3", { text: "On customers the model never saw, in their natural mix" }),
+    el("p", { class: "note", id: "population-sample", text: `${p.sample || ""} (${(p.rows ?? 0).toLocaleString("en-US")} customers, ${(p.buyers ?? 0).toLocaleString("en-US")} buyers).` }),
+    metricCards([["ROC AUC", fmt(p.rocAuc)], ["average precision", fmt(p.averagePrecision)], ["Brier", fmt(p.brier)],
+      ["log loss", fmt(p.logLoss)], ["calibration error (ECE)", fmt(p.calibrationError)], ["buying rate", pct(p.buyingRate)],
+      ["mean probability", pct(p.meanProbability)]], "population-cards"),
+    cal.method ? el("p", { class: "note", id: "calibration" }, cal.method === "none"
+      ? `Probabilities as the model gives them (calibration none): it trained on ${pct(cal.trainingRate)} buyers, the customers' own mix.`
+      : `Probabilities calibrated by ${cal.method} from the training mix (${pct(cal.trainingRate)} buyers) to ${pct(cal.populationRate)} (slope ${fmt(cal.slope, 3)}, intercept ${fmt(cal.intercept, 3)}).`) : "",
+    alternatives.length ? figures("Calibration alternatives on the same customers", "alternatives",
+      ["probabilities", "mean probability", "Brier", "log loss", "calibration error"],
+      alternatives.map(([name, q]) => [name, pct(q.meanProbability), fmt(q.brier), fmt(q.logLoss), fmt(q.calibrationError)])) : "",
+    el("div", { class: "charts" },
+      chart(`${base}/reliability.svg`, "reliability diagram: observed buying rate against predicted probability, on the customers' natural mix", "reliability-chart", 560, 315),
+      chart(`${base}/gains.svg`, "cumulative gains on the customers' natural mix: share of buyers reached against share of customers contacted", "gains-chart", 560, 315),
+      chart(`${base}/profit.svg`, "campaign profit per 1,000 customers against the share contacted", "profit-chart", 560, 315)),
+    figures("Reliability table", "reliability", ["predicted from", "to", "share of customers", "mean predicted", "observed buying rate"],
+      (p.reliability || []).map(b => [fmt(b.from, 2), fmt(b.to, 2), pct(b.share), pct(b.meanPredicted), pct(b.observed)])),
+    figures("Gains table", "gains", ["contacted", "buyers reached", "lift"],
+      (p.gains || []).map(g => [pct(g.contactedShare), pct(g.buyersReachedShare), fmt(g.lift, 2)])),
+    el("h3", { text: "Campaign on these customers, per 1,000" }),
+    el("p", { class: "note", text: `Contacting where p · ${c.conversionValue ?? "value"} > ${c.contactCost ?? "cost"} (a buyer is worth ${c.conversionValue ?? "?"}, a contact costs ${c.contactCost ?? "?"}).` }),
+    metricCards([["contacted", pct(c.contactedShare)], ["buyers reached", pct(c.buyersReachedShare)],
+      ["profit per 1,000", money(c.profitPer1000)], ["expected profit per 1,000", money(c.expectedProfitPer1000)],
+      ["best cut-off profit per 1,000", money(c.bestCutoffProfitPer1000)], ["contacting everyone", money(c.everyoneProfitPer1000)],
+      ["as many at random", money(c.randomProfitPer1000)]], "campaign-cards"));
 }
 
 function drawDetails(container, run) {
@@ -352,29 +399,18 @@ function drawDetails(container, run) {
   const base = `/runs/${encodeURIComponent(run.id)}/charts`;
   if (m) {
     const p = m.population;
-    if (p) {
-      const c = p.campaign || {};
-      parts.push(el("section", { id: "population" }, el("h3", { text: `On the customers' natural mix (${p.sample || "customers the model never saw"})` }),
-        metricCards([["ROC AUC", fmt(p.rocAuc)], ["average precision", fmt(p.averagePrecision)], ["Brier", fmt(p.brier)],
-          ["log loss", fmt(p.logLoss)], ["calibration error", fmt(p.calibrationError)], ["buying rate", pct(p.buyingRate)],
-          ["mean probability", pct(p.meanProbability)]]),
-        el("h3", { text: "Campaign" }),
-        metricCards([["contact cost / value", `${c.contactCost ?? ""} / ${c.conversionValue ?? ""}`], ["contacted", pct(c.contactedShare)],
-          ["buyers reached", pct(c.buyersReachedShare)], ["profit per 1,000", fmt(c.profitPer1000, 0)], ["expected profit per 1,000", fmt(c.expectedProfitPer1000, 0)],
-          ["best cut-off profit per 1,000", fmt(c.bestCutoffProfitPer1000, 0)], ["contact everyone", fmt(c.everyoneProfitPer1000, 0)],
-          ["same number at random", fmt(c.randomProfitPer1000, 0)]])));
-    }
+    if (p) parts.push(populationSection(p, base));
     const t = m.test || {};
-    parts.push(el("section", { id: "recipe" }, el("h3", { text: "Balanced test split (the recipe's figure, kept for comparison)" }),
+    parts.push(el("section", { id: "recipe" },
+      el("h3", { text: "Balanced test split (the recipe's figure, kept for comparison only)" }),
+      p ? "" : el("p", { class: "note", text: "This run did not measure the customers' natural mix; these figures are on the 50/50 test split only." }),
       metricCards([["accuracy", fmt(t.accuracy)], ["precision", fmt(t.precision)], ["recall", fmt(t.recall)], ["F1", fmt(t.f1)],
         ["ROC AUC", fmt(t.rocAuc)], ["log loss", fmt(t.logLoss)]]),
-      m.leftOut ? el("p", { class: "note", text: `Left-out non-buyers: ${m.leftOut.rows} rows, ${pct(m.leftOut.calledNonBuyers)} called non-buyers, ROC AUC with the test rows ${fmt(m.leftOut.rocAucWithTest)}.` }) : ""));
-    parts.push(el("section", {}, el("h3", { text: "Charts" }), el("div", { class: "charts" },
-      p ? chart(`${base}/reliability.svg`, "reliability diagram: observed buying rate against predicted probability", "reliability-chart") : "",
-      chart(`${base}/gains.svg`, "cumulative gains: share of buyers reached against share of customers contacted", "gains-chart"),
-      p ? chart(`${base}/profit.svg`, "campaign profit against share of customers contacted", "profit-chart") : "",
+      m.leftOut ? el("p", { class: "note", text: `Left-out non-buyers: ${m.leftOut.rows} rows, ${pct(m.leftOut.calledNonBuyers)} called non-buyers, ROC AUC with the test rows ${fmt(m.leftOut.rocAucWithTest)}.` }) : "",
+      p ? "" : el("div", { class: "charts" }, chart(`${base}/gains.svg`, "cumulative gains on the balanced test split", "gains-chart"))));
+    parts.push(el("section", {}, el("h3", { text: "Importance" }), el("div", { class: "charts" },
       chart(`${base}/importance.svg`, "permutation importance of each behaviour", "importance-chart"))));
-    if (run.status === "succeeded" && run.mode !== "prepare") parts.push(scoreSection(run.id));
+    if (run.status === "succeeded" && run.mode !== "prepare") parts.push(scoreSection(run));
   }
   parts.push(artifactsSection(run));
   parts.push(el("section", {}, el("h3", { text: "Configuration" }), configTable([run], false)));
@@ -384,13 +420,12 @@ function drawDetails(container, run) {
 function configTable(runs, highlight) {
   const flat = runs.map(r => flatten(r.config || {}, "", {}));
   const keys = [...new Set(flat.flatMap(f => Object.keys(f)))].sort();
-  return el("table", { class: "config", id: highlight ? "compare-config" : "config" },
-    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "setting" }), runs.map(r => el("th", { scope: "col", text: r.id })))),
+  return table(highlight ? "compare-config" : "config", ["setting", ...runs.map(r => r.id)],
     el("tbody", {}, keys.map(key => {
       const values = flat.map(f => f[key] === undefined || f[key] === null ? "" : String(f[key]));
       const differs = highlight && new Set(values).size > 1;
       return el("tr", { class: differs ? "diff" : null, "data-differs": differs ? "true" : null },
-        el("th", { scope: "row", text: key + (differs ? " (differs)" : "") }), values.map(v => el("td", { text: v })));
+        el("th", { scope: "row", text: key + (differs ? " (differs)" : "") }), values.map(v => td(v)));
     })));
 }
 
@@ -417,54 +452,101 @@ async function download(path, name, options) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-// Scores a customer file with the run's model into a contact list (the campaign: POST /runs/{id}/target), downloaded as CSV.
-function scoreSection(id) {
-  const file = el("input", { type: "file", id: "score-file", accept: ".csv,text/csv", "aria-describedby": "score-error" });
-  const error = el("p", { class: "error", id: "score-error", role: "alert" });
-  const button = el("button", { type: "button", id: "score", text: "Score into a contact list" });
-  button.addEventListener("click", async () => {
-    error.textContent = "";
-    file.removeAttribute("aria-invalid");
-    if (!file.files.length) { error.textContent = "Choose a customer CSV first."; file.focus(); return; }
+// Scores a customer file with the run's model (POST /runs/{id}/target): the plan's summary is shown, the list
+// downloaded as CSV. The host checks every field; its 400 is shown beside the field it names.
+function scoreSection(run) {
+  const id = run.id;
+  const economics = (run.config && run.config.campaign) || {};
+  const fields = [
+    field("customers", "Customer CSV (ID and the 10 behaviours; the target column may be there)", "", { file: true }),
+    field("contactCost", "Contact cost", economics.contactCost ?? "", { numeric: true }),
+    field("conversionValue", "Value of a returning buyer", economics.conversionValue ?? "", { numeric: true }),
+    field("budget", "Budget (customers)", "", { numeric: true, hint: "empty: contact where p · value > cost" }),
+    field("top", "Or the top %", "", { numeric: true, hint: "empty: as above" }),
+    field("list", "List", "contacts", { choices: ["contacts", "scores"] }),
+  ];
+  const general = el("p", { class: "error", id: "score-error", role: "alert" });
+  const summary = el("div", { id: "score-summary", "aria-live": "polite" });
+  const form = el("form", { id: "score-form", novalidate: true }, el("div", { class: "grid" }, fields), general,
+    el("button", { type: "submit", id: "score", text: "Score into a contact list" }));
+  form.addEventListener("submit", async event => {
+    event.preventDefault();
+    clearErrors(form);
+    summary.replaceChildren();
+    const file = form.querySelector("#f-customers");
+    if (!file.files.length) { showFieldError(form, { field: "customers", detail: "customers: choose a customer CSV file first" }, general); return; }
+    const body = { customers: await file.files[0].text() };
+    for (const name of ["contactCost", "conversionValue", "budget", "top", "list"]) {
+      const value = readValue(form.querySelector(`[data-field="${name}"] input, [data-field="${name}"] select`), name === "list" ? "text" : "number");
+      if (value !== undefined) body[name] = value;
+    }
+    const path = `/runs/${encodeURIComponent(id)}/target`;
     try {
-      await download(`/runs/${encodeURIComponent(id)}/target`, `contacts-${id}.csv`,
-        { method: "POST", json: { customers: await file.files[0].text(), list: "contacts" }, headers: { Accept: "text/csv" } });
-    } catch (e) {
-      error.textContent = e.status === 404 && !e.problem.field && e.problem.title === "not found" ? "This host cannot score customer files yet." : e.message;
-      file.setAttribute("aria-invalid", "true");
+      const plan = await api(path, { method: "POST", json: body });
+      summary.replaceChildren(planSummary(plan.summary));
+      await download(path, `${body.list || "contacts"}-${id}.csv`, { method: "POST", json: body, headers: { Accept: "text/csv" } });
+    } catch (error) {
+      if (error.status === 400) showFieldError(form, error.problem, general); else general.textContent = error.message;
     }
   });
-  return el("section", { id: "scoring" }, el("h3", { text: "Score a customer file" }),
-    el("div", { class: "toolbar" }, el("div", { class: "field" }, el("label", { for: "score-file", text: "Customer CSV (ID and the 10 behaviours)" }), file), button), error);
+  return el("section", { id: "scoring" }, el("h3", { text: "Score a customer file into a contact list" }),
+    el("p", { class: "note", text: "With this run's model and calibration, as churn target does; the list downloads as CSV, most likely buyer first." }),
+    form, summary);
 }
 
-function logsSection(id, generation, active) {
+function planSummary(s) {
+  const r = s.realized;
+  return el("section", {}, el("h3", { text: `The plan: ${s.policy}` }),
+    metricCards([["customers", s.customers.toLocaleString("en-US")], ["contacted", `${s.contacted.toLocaleString("en-US")} (${pct(s.customers ? s.contacted / s.customers : 0)})`],
+      ["expected buyers among them", fmt(s.expectedBuyers, 1)], ["expected profit", money(s.expectedProfit)],
+      ["contacting everyone", money(s.everyoneExpectedProfit)], ["as many at random", money(s.randomExpectedProfit)],
+      ["buyers (the file's outcomes)", r ? r.buyers : ""], ["buyers contacted", r ? r.buyersContacted : ""],
+      ["realized profit", r ? money(r.profit) : ""], ["best cut-off's profit", r ? money(r.bestCutoffProfit) : ""]], "plan-cards"));
+}
+
+// The run's actor logs: a stream of its lines (GET /runs/{id}/logs/events) with the level and actor filters,
+// opened again when a filter changes, closed while "follow live" is off; the last 500 lines are kept.
+function logsSection(id, generation) {
   const level = el("select", { id: "log-level" }, ["debug", "info", "warning", "error"].map(l => el("option", { value: l, text: l, selected: l === "info" })));
   const actor = el("input", { id: "log-actor", type: "text", placeholder: "*trainer*" });
   const followBox = el("input", { id: "log-follow", type: "checkbox", checked: true });
+  const state = el("span", { id: "log-state", class: "note", role: "status" });
   const output = el("div", { class: "logs", id: "logs", role: "log", "aria-live": "off", tabindex: "0" });
-  async function load() {
+  let stream = null;
+  function open() {
+    if (stream) stream.abort();
+    stream = new AbortController();
+    const mine = stream;
+    output.replaceChildren();
+    state.textContent = "following";
     const query = new URLSearchParams({ level: level.value });
     if (actor.value.trim()) query.set("actor", actor.value.trim());
-    const result = await api(`/runs/${encodeURIComponent(id)}/logs?${query}`);
-    const atEnd = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
-    output.replaceChildren(...result.lines.slice(-500).map(l => el("div", { class: `lvl-${(l.level || "").toLowerCase()}` },
-      `${when(l.timestamp)} ${(l.level || "").padEnd(11)} ${l.stage || "-"} ${l.source || ""}: ${l.message}`)));
-    if (!result.lines.length) output.textContent = "No log lines match.";
-    if (atEnd) output.scrollTop = output.scrollHeight;
+    follow(`/runs/${encodeURIComponent(id)}/logs/events?${query}`, (name, line) => {
+      if (name === "end") { state.textContent = "the run has ended: every line is shown"; return; }
+      const atEnd = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
+      output.append(el("div", { class: `lvl-${(line.level || "").toLowerCase()}` },
+        `${when(line.timestamp)} ${(line.level || "").padEnd(11)} ${line.stage || "-"} ${line.source || ""}: ${line.message}`));
+      while (output.childElementCount > 500) output.firstElementChild.remove();
+      if (atEnd) output.scrollTop = output.scrollHeight;
+    }, generation, mine.signal).then(() => {
+      if (mine === stream && !output.childElementCount) output.textContent = "No log lines match.";
+    }).catch(error => {
+      if (!(error instanceof DOMException)) state.textContent = error.message;
+    });
   }
-  level.addEventListener("change", load);
-  actor.addEventListener("change", load);
-  load().catch(e => { output.textContent = e.message; });
-  every(2000, generation, async () => { if (followBox.checked && active()) await load(); });
-  return {
-    section: el("section", {}, el("h3", { text: "Actor logs" }),
-      el("div", { class: "toolbar" },
-        el("div", { class: "field" }, el("label", { for: "log-level", text: "Level and above" }), level),
-        el("div", { class: "field" }, el("label", { for: "log-actor", text: "Actor path (glob)" }), actor),
-        el("div", { class: "field" }, el("label", { for: "log-follow", text: "Follow live" }), followBox)),
-      output),
-  };
+  level.addEventListener("change", open);
+  actor.addEventListener("change", open);
+  followBox.addEventListener("change", () => {
+    if (followBox.checked) open();
+    else if (stream) { stream.abort(); state.textContent = "paused"; }
+  });
+  open();
+  return el("section", {}, el("h3", { text: "Actor logs" }),
+    el("div", { class: "toolbar" },
+      el("div", { class: "field" }, el("label", { for: "log-level", text: "Level and above" }), level),
+      el("div", { class: "field" }, el("label", { for: "log-actor", text: "Actor path (glob)" }), actor),
+      el("div", { class: "field" }, el("label", { for: "log-follow", text: "Follow live" }), followBox), state),
+    output);
 }
 
 // ---------- Compare ----------
@@ -482,10 +564,9 @@ async function comparePage(generation, ids) {
   ];
   main.replaceChildren(
     el("h2", { text: `Comparing ${runs.length} runs` }),
-    el("section", {}, el("h3", { text: "Metrics" }), el("table", { id: "compare-metrics" },
-      el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "metric" }), runs.map(r => el("th", { scope: "col" }, el("a", { href: `#/runs/${r.id}`, text: r.id }))))),
+    el("section", {}, el("h3", { text: "Metrics" }), table("compare-metrics", ["metric", ...runs.map(r => el("a", { href: `#/runs/${r.id}`, text: r.id }))],
       el("tbody", {}, metricRows.filter(([, f]) => runs.some(r => f(r) !== "")).map(([label, f]) =>
-        el("tr", {}, el("th", { scope: "row", text: label }), runs.map(r => el("td", { class: "num", text: f(r) }))))))),
+        el("tr", {}, el("th", { scope: "row", text: label }), runs.map(r => num(f(r)))))))),
     el("section", {}, el("h3", { text: "Loss curves" }), chart(`/compare/loss.svg?ids=${ids.map(encodeURIComponent).join(",")}`, "validation and training loss of the compared runs", "compare-chart")),
     el("section", {}, el("h3", { text: "Configurations (differences highlighted)" }), configTable(runs, true)));
 }
@@ -495,17 +576,16 @@ async function comparePage(generation, ids) {
 async function searchesPage(generation) {
   const body = el("tbody");
   main.replaceChildren(el("h2", { text: "Searches" }), el("p", {}, el("a", { href: "#/new-search", text: "Start a search" })),
-    el("table", { id: "searches" }, el("thead", {}, el("tr", {}, ["search", "status", "scheduler", "configurations × seeds", "trials ended", "best trial validation loss", "epochs", "created (UTC)", ""].map(h => el("th", { scope: "col", text: h })))), body));
+    table("searches", ["search", "status", "scheduler", "configurations × seeds", "trials ended", "best trial validation loss", "epochs", "created (UTC)", ""], body));
   async function load() {
     const result = await api("/searches");
     if (generation !== pageGeneration) return;
     body.replaceChildren(...result.searches.map(s => {
       const ended = Object.entries(s.trialsByStatus).filter(([k]) => k !== "pending" && k !== "running").reduce((n, [, v]) => n + v, 0);
       return el("tr", { "data-search": s.id },
-        el("td", {}, el("a", { href: `#/searches/${s.id}`, text: s.id })), el("td", {}, statusCell(s.status)), el("td", { text: s.scheduler }),
-        el("td", { class: "num", text: `${s.configurations} × ${s.seeds}` }), el("td", { class: "num", text: `${ended} / ${s.trials}` }),
-        el("td", { class: "num", text: fmt(s.bestTrialValidationLoss) }), el("td", { class: "num", text: s.epochsSpent }), el("td", { text: when(s.createdAt) }),
-        el("td", {}, searchActions(s.id, s.status)));
+        el("td", {}, el("a", { href: `#/searches/${s.id}`, text: s.id })), statusTd(s.status), td(s.scheduler),
+        num(`${s.configurations} × ${s.seeds}`), num(`${ended} / ${s.trials}`), num(fmt(s.bestTrialValidationLoss)), num(s.epochsSpent),
+        td(when(s.createdAt), { class: "time" }), el("td", {}, searchActions(s.id, s.status)));
     }));
     if (!result.searches.length) body.replaceChildren(el("tr", {}, el("td", { colspan: 9, text: "No searches yet." })));
   }
@@ -537,40 +617,51 @@ async function searchPage(generation, id) {
   const summary = el("div", { id: "search-summary" });
   main.replaceChildren(el("h2", {}, "Search ", el("code", { text: id })), head, summary,
     el("section", {}, el("h3", { text: "Leaderboard (mean validation loss over seeds; the test split plays no part)" }),
-      el("table", { id: "leaderboard" }, el("thead", {}, el("tr", {}, ["rank", "configuration", "outcome", "seeds", "mean ± sd", "min – max", "validation accuracy", "epochs", "hyperparameters"].map(h => el("th", { scope: "col", text: h })))), board)),
+      table("leaderboard", ["rank", "configuration", "outcome", "seeds", "mean ± sd", "min – max", "validation accuracy", "epochs", "hyperparameters"], board)),
     el("section", {}, el("h3", { text: "Validation loss of the top configurations" }), curves),
     el("section", {}, el("h3", { text: "Effect of each hyperparameter on the validation loss" }), effects),
     el("section", {}, el("h3", { text: "Trials" }),
-      el("table", { id: "trials" }, el("thead", {}, el("tr", {}, ["trial", "configuration", "seed", "status", "node", "epoch", "best validation loss", "last validation loss", "reason"].map(h => el("th", { scope: "col", text: h })))), trials)),
+      table("trials", ["trial", "configuration", "seed", "status", "node", "epoch", "best validation loss", "last validation loss", "reason"], trials)),
     el("section", {}, el("h3", { text: "ASHA decisions" }),
-      el("table", { id: "decisions" }, el("thead", {}, el("tr", {}, ["rung", "epoch", "configuration", "mean validation loss", "outcome", "rank", "kept of compared"].map(h => el("th", { scope: "col", text: h })))), decisions)));
+      table("decisions", ["rung", "epoch", "configuration", "mean validation loss", "outcome", "rank", "kept of compared"], decisions)));
+
+  // Trials by number (from 1): the rows are redrawn in place.
+  const trialRows = new Map();
+  function drawTrial(t) {
+    const row = el("tr", { "data-trial": t.index },
+      num(t.index), num(t.configuration), num(t.replicate), statusTd(t.status), td(t.node || "local"), num(t.epochs),
+      num(fmt(t.bestValidationLoss)), num(fmt(t.lastValidationLoss)), td(t.reason));
+    const old = trialRows.get(t.index);
+    if (old) old.replaceWith(row); else trials.append(row);
+    trialRows.set(t.index, row);
+  }
+  function drawDecision(d) {
+    return el("tr", {}, num(d.rung), num(d.epoch), num(d.configuration), num(fmt(d.value)), statusTd(d.outcome.toLowerCase()), num(d.rank),
+      num(`${d.kept} of ${d.compared}`));
+  }
+
   let lastEpochs = -1;
   let lastStatus = "";
-  async function load() {
-    const s = await api(`/searches/${encodeURIComponent(id)}`);
-    if (generation !== pageGeneration) return;
+  function draw(s) {
     head.replaceChildren(el("p", { id: "search-status" }, "Status ", statusCell(s.status), s.phase ? ` (${s.phase})` : "",
       ` · ${s.trials.ended} of ${s.trials.total} trials ended · ${s.epochsSpent} epochs · scheduler ${s.scheduler} · seed ${s.seed}`,
       s.reason ? el("span", { class: "error", text: ` · ${s.reason}` }) : "", " ", searchActions(id, s.status)));
     board.replaceChildren(...s.leaderboard.map(r => el("tr", {},
-      el("td", { class: "num", text: r.rank }), el("td", { class: "num", text: r.configuration }), el("td", {}, statusCell(r.outcome.toLowerCase())),
-      el("td", { class: "num", text: `${r.seedsDone}/${r.seeds}` }),
-      el("td", { class: "num", text: isFinite(r.meanValidationLoss) ? `${fmt(r.meanValidationLoss)} ± ${fmt(r.stdValidationLoss)}` : "" }),
-      el("td", { class: "num", text: isFinite(r.minValidationLoss) ? `${fmt(r.minValidationLoss)} – ${fmt(r.maxValidationLoss)}` : "" }),
-      el("td", { class: "num", text: fmt(r.meanValidationAccuracy) }), el("td", { class: "num", text: fmt(r.meanEpochs, 0) }),
-      el("td", { text: configText(r.config) + (r.reason ? ` (${r.reason})` : "") }))));
-    trials.replaceChildren(...(s.trialList || []).map(t => el("tr", { "data-trial": t.index },
-      el("td", { class: "num", text: t.index }), el("td", { class: "num", text: t.configuration }), el("td", { class: "num", text: t.replicate }),
-      el("td", {}, statusCell(t.status)), el("td", { text: t.node || "local" }), el("td", { class: "num", text: t.epochs }),
-      el("td", { class: "num", text: fmt(t.bestValidationLoss) }), el("td", { class: "num", text: fmt(t.lastValidationLoss) }), el("td", { text: t.reason || "" }))));
-    decisions.replaceChildren(...(s.decisions.length ? s.decisions.map(d => el("tr", {},
-      el("td", { class: "num", text: d.rung }), el("td", { class: "num", text: d.epoch }), el("td", { class: "num", text: d.configuration }),
-      el("td", { class: "num", text: fmt(d.value) }), el("td", {}, statusCell(d.outcome.toLowerCase())), el("td", { class: "num", text: d.rank }),
-      el("td", { class: "num", text: `${d.kept} of ${d.compared}` }))) : [el("tr", {}, el("td", { colspan: 7, text: s.scheduler === "asha" ? "No rung reached yet." : "No scheduler: every configuration trains to the end." }))]));
+      num(r.rank), num(r.configuration), statusTd(r.outcome.toLowerCase()), num(`${r.seedsDone}/${r.seeds}`),
+      num(isFinite(r.meanValidationLoss) ? `${fmt(r.meanValidationLoss)} ± ${fmt(r.stdValidationLoss)}` : ""),
+      num(isFinite(r.minValidationLoss) ? `${fmt(r.minValidationLoss)} – ${fmt(r.maxValidationLoss)}` : ""),
+      num(fmt(r.meanValidationAccuracy)), num(fmt(r.meanEpochs, 0)), td(configText(r.config) + (r.reason ? ` (${r.reason})` : "")))));
+    for (const t of s.trialList || []) drawTrial(t);
+    decisions.replaceChildren(...(s.decisions.length ? s.decisions.map(drawDecision)
+      : [el("tr", { "data-empty": "true" }, td(s.scheduler === "asha" ? "No rung reached yet." : "No scheduler: every configuration trains to the end.", { colspan: 7 }))]));
     if (s.summary && s.summary.winnerTest) {
       const t = s.summary.winnerTest;
+      const p = s.summary.winnerPopulation;
       summary.replaceChildren(el("section", {}, el("h3", { text: "Winner" }),
-        metricCards([["balanced test accuracy (recipe)", fmt(t.accuracy)], ["balanced test ROC AUC", fmt(t.rocAuc)], ["test log loss", fmt(t.logLoss)]]),
+        p ? el("p", { class: "note", text: `On customers it never saw, in their natural mix: ${p.sample}.` }) : "",
+        p ? metricCards([["ROC AUC (population)", fmt(p.rocAuc)], ["Brier (population)", fmt(p.brier)], ["calibration error (population)", fmt(p.calibrationError)],
+          ["profit per 1,000 (population)", money(p.campaign && p.campaign.profitPer1000)]], "winner-population") : "",
+        metricCards([["balanced test accuracy (recipe)", fmt(t.accuracy)], ["balanced test ROC AUC (recipe)", fmt(t.rocAuc)], ["test log loss", fmt(t.logLoss)]], "winner-recipe"),
         el("p", { class: "note", text: s.testUse })));
     }
     if (s.epochsSpent !== lastEpochs || s.status !== lastStatus) {
@@ -582,8 +673,9 @@ async function searchPage(generation, id) {
       if (!(s.varied || []).length) effects.replaceChildren(el("p", { class: "note", text: "No hyperparameter varies yet." }));
     }
   }
-  await load();
-  every(2000, generation, async () => { if (lastStatus === "running") await load(); });
+
+  draw(await api(`/searches/${encodeURIComponent(id)}`));
+  every(2000, generation, async () => { if (lastStatus === "running") { const s = await api(`/searches/${encodeURIComponent(id)}`); if (generation === pageGeneration) draw(s); } });
 }
 
 // ---------- Forms ----------
@@ -596,6 +688,8 @@ function field(name, label, value, options) {
     input = el("select", { id, name }, options.choices.map(c => el("option", { value: c, text: c, selected: String(value) === c })));
   } else if (options.checkbox) {
     input = el("input", { id, name, type: "checkbox", checked: value === true });
+  } else if (options.file) {
+    input = el("input", { id, name, type: "file", accept: ".csv,text/csv" });
   } else if (options.textarea) {
     input = el("textarea", { id, name, spellcheck: "false" });
     input.value = value;
@@ -637,95 +731,124 @@ function readValue(input, kind) {
   return text;
 }
 
-async function newRunPage() {
-  const defaults = (await api("/defaults")).run;
-  const m = defaults.model || {};
-  const numbers = new Set(["seed", "model.depth", "model.width", "model.learningRate", "model.batchSize", "model.maxEpochs", "model.patience", "model.minDelta", "model.dropout", "model.weightDecay"]);
-  const fields = [
-    field("mode", "Mode", "run", { choices: ["run", "prepare"] }),
-    field("data", "Data (CSV on the host)", defaults.data),
-    field("out", "Output folder", "", { placeholder: `${defaults.out}/<run id>`, hint: "empty: a folder of its own" }),
-    field("seed", "Seed", defaults.seed, { numeric: true }),
-    field("balance", "Balancing", defaults.balance, { choices: ["random", "first"] }),
-    field("split", "Split (train,validation,test)", defaults.split),
-    field("stratify", "Stratify", defaults.stratify === true, { checkbox: true }),
-    field("logFeatures", "Log features", (Array.isArray(defaults.logFeatures) ? defaults.logFeatures.join(",") : defaults.logFeatures) || "none", { hint: "none, skewed or names" }),
-    field("device", "Device", defaults.device, { choices: ["auto", "cpu", "cuda", "mps"] }),
-    field("model.depth", "Hidden layers", m.depth, { numeric: true }),
-    field("model.width", "Units per layer", m.width, { numeric: true }),
-    field("model.activation", "Activation", m.activation, { choices: ["relu", "tanh"] }),
-    field("model.learningRate", "Learning rate", m.learningRate, { numeric: true }),
-    field("model.batchSize", "Batch size", m.batchSize, { numeric: true }),
-    field("model.maxEpochs", "Max epochs", m.maxEpochs, { numeric: true }),
-    field("model.patience", "Patience (epochs)", m.patience, { numeric: true }),
-    field("model.minDelta", "Min delta", m.minDelta, { numeric: true }),
-    field("model.dropout", "Dropout", m.dropout, { numeric: true }),
-    field("model.weightDecay", "Weight decay", m.weightDecay, { numeric: true }),
-    field("model.shuffleEachEpoch", "Reshuffle every epoch", m.shuffleEachEpoch === true, { checkbox: true }),
-  ];
+// A page with one form: `body(form)` reads the fields into the request (or returns undefined after showing why not),
+// the host checks it; a 400 is shown beside the field it names, and the accepted id leads to its page.
+function formPage({ title, note, id, fields, submit, path, body, page }) {
   const general = el("p", { class: "error", id: "form-error", role: "alert" });
-  const form = el("form", { id: "run-form", novalidate: true }, el("div", { class: "grid" }, fields), general,
-    el("button", { type: "submit", id: "submit-run", text: "Start run" }));
+  const form = el("form", { id, novalidate: true }, el("div", { class: "grid" }, fields), general,
+    el("button", { type: "submit", id: `submit-${id.replace(/-form$/, "")}`, text: submit }));
   form.addEventListener("submit", async event => {
     event.preventDefault();
     clearErrors(form);
-    const body = {};
-    for (const wrapper of form.querySelectorAll("[data-field]")) {
-      const name = wrapper.dataset.field;
-      const value = readValue(wrapper.querySelector("input, select, textarea"), numbers.has(name) ? "number" : "text");
-      if (value === undefined) continue;
-      const [head, tail] = name.split(".");
-      if (tail) { body[head] = body[head] || {}; body[head][tail] = value; } else body[head] = value;
-    }
+    const json = body(form, general);
+    if (json === undefined) return;
     try {
-      const accepted = await api("/runs", { method: "POST", json: body });
-      location.hash = `#/runs/${accepted.id}`;
+      const accepted = await api(path, { method: "POST", json });
+      location.hash = `#/${page}/${accepted.id}`;
     } catch (error) {
       if (error.status === 400) showFieldError(form, error.problem, general); else general.textContent = error.message;
     }
   });
-  main.replaceChildren(el("h2", { text: "Start a run" }), el("p", { class: "note", text: "Every field shows the host's default; the host checks them all." }), form);
+  main.replaceChildren(el("h2", { text: title }), el("p", { class: "note", text: note }), form);
+}
+
+// The fields of a form as a request body: dotted names ("model.width") become nested objects.
+function readFields(form, kindOf) {
+  const body = {};
+  for (const wrapper of form.querySelectorAll("[data-field]")) {
+    const name = wrapper.dataset.field;
+    const value = readValue(wrapper.querySelector("input, select, textarea"), kindOf(name));
+    if (value === undefined) continue;
+    const [head, tail] = name.split(".");
+    if (tail) { body[head] = body[head] || {}; body[head][tail] = value; } else body[head] = value;
+  }
+  return body;
+}
+
+async function newRunPage() {
+  const defaults = (await api("/defaults")).run;
+  const m = defaults.model || {};
+  const c = defaults.campaign || {};
+  const numbers = new Set(["seed", "model.depth", "model.width", "model.learningRate", "model.batchSize", "model.maxEpochs", "model.patience", "model.minDelta",
+    "model.dropout", "model.weightDecay", "campaign.contactCost", "campaign.conversionValue"]);
+  formPage({
+    title: "Start a run",
+    note: "Every field shows the host's default; the host checks them all.",
+    id: "run-form",
+    submit: "Start run",
+    path: "/runs",
+    page: "runs",
+    body: form => readFields(form, name => (numbers.has(name) ? "number" : "text")),
+    fields: [
+      field("mode", "Mode", "run", { choices: ["run", "prepare"] }),
+      field("data", "Data (CSV on the host)", defaults.data),
+      field("out", "Output folder", "", { placeholder: `${defaults.out}/<run id>`, hint: "empty: a folder of its own" }),
+      field("prefix", "File prefix", defaults.prefix),
+      field("seed", "Seed", defaults.seed, { numeric: true }),
+      field("balance", "Balancing", defaults.balance, { choices: ["random", "first", "none", "weighted"], hint: "none and weighted keep the natural mix" }),
+      field("split", "Split (train,validation,test)", defaults.split),
+      field("stratify", "Stratify", defaults.stratify === true, { checkbox: true }),
+      field("logFeatures", "Log features", (Array.isArray(defaults.logFeatures) ? defaults.logFeatures.join(",") : defaults.logFeatures) || "none", { hint: "none, skewed, auto or names" }),
+      field("device", "Device", defaults.device, { choices: ["auto", "cpu", "cuda", "mps"] }),
+      field("model.depth", "Hidden layers", m.depth, { numeric: true }),
+      field("model.width", "Units per layer", m.width, { numeric: true }),
+      field("model.activation", "Activation", m.activation, { choices: ["relu", "tanh"] }),
+      field("model.learningRate", "Learning rate", m.learningRate, { numeric: true }),
+      field("model.batchSize", "Batch size", m.batchSize, { numeric: true }),
+      field("model.maxEpochs", "Max epochs", m.maxEpochs, { numeric: true }),
+      field("model.patience", "Patience (epochs)", m.patience, { numeric: true }),
+      field("model.minDelta", "Min delta", m.minDelta, { numeric: true }),
+      field("model.dropout", "Dropout", m.dropout, { numeric: true }),
+      field("model.weightDecay", "Weight decay", m.weightDecay, { numeric: true }),
+      field("model.shuffleEachEpoch", "Reshuffle every epoch", m.shuffleEachEpoch === true, { checkbox: true }),
+      field("campaign.contactCost", "Contact cost (campaign)", c.contactCost, { numeric: true }),
+      field("campaign.conversionValue", "Value of a returning buyer (campaign)", c.conversionValue, { numeric: true }),
+    ],
+  });
 }
 
 async function newSearchPage() {
   const defaults = (await api("/defaults")).search;
-  const fields = [
-    field("trials", "Configurations", defaults.trials, { numeric: true }),
-    field("seeds", "Seeds per configuration", defaults.seeds, { numeric: true }),
-    field("maxEpochs", "Max epochs", defaults.maxEpochs, { numeric: true }),
-    field("scheduler", "Scheduler", defaults.scheduler, { choices: ["none", "asha"] }),
-    field("seed", "Search seed", 0, { numeric: true }),
-    field("parallel", "Trials at once", "", { numeric: true, placeholder: "processor count" }),
-    field("threads", "Threads per trial", "", { numeric: true, placeholder: "1" }),
-    field("data", "Data (CSV on the host)", ""),
-    field("out", "Output folder", "", { placeholder: "<out>/searches/<id>" }),
-    field("space", "Space (JSON: lists or ranges per hyperparameter)", JSON.stringify(defaults.space, null, 2), { textarea: true }),
-  ];
-  const general = el("p", { class: "error", id: "form-error", role: "alert" });
-  const form = el("form", { id: "search-form", novalidate: true }, el("div", { class: "grid" }, fields), general,
-    el("button", { type: "submit", id: "submit-search", text: "Start search" }));
-  form.addEventListener("submit", async event => {
-    event.preventDefault();
-    clearErrors(form);
-    const body = {};
-    for (const wrapper of form.querySelectorAll("[data-field]")) {
-      const name = wrapper.dataset.field;
-      const input = wrapper.querySelector("input, select, textarea");
-      if (name === "space") {
-        try { body.space = JSON.parse(input.value); } catch (e) { showFieldError(form, { field: "space", detail: `space: not valid JSON: ${e.message}` }, general); return; }
-        continue;
+  const asha = defaults.asha || {};
+  const numbers = new Set(["trials", "seeds", "maxEpochs", "minDelta", "seed", "parallel", "threads", "asha.reductionFactor"]);
+  formPage({
+    title: "Start a search",
+    note: "Fields start at the host's search defaults (config/search.json).",
+    id: "search-form",
+    submit: "Start search",
+    path: "/searches",
+    page: "searches",
+    body: (form, general) => {
+      const space = form.querySelector("#f-space");
+      try {
+        const body = readFields(form, name => (numbers.has(name) ? "number" : "text"));
+        if (body.asha && typeof body.asha.rungs === "string") body.asha.rungs = body.asha.rungs.split(",").map(r => (r.trim() === "" || isNaN(Number(r)) ? r.trim() : Number(r)));
+        body.space = JSON.parse(space.value);
+        return body;
+      } catch (e) {
+        showFieldError(form, { field: "space", detail: `space: not valid JSON: ${e.message}` }, general);
+        return undefined;
       }
-      const value = readValue(input, ["data", "out", "scheduler"].includes(name) ? "text" : "number");
-      if (value !== undefined) body[name] = value;
-    }
-    try {
-      const accepted = await api("/searches", { method: "POST", json: body });
-      location.hash = `#/searches/${accepted.id}`;
-    } catch (error) {
-      if (error.status === 400) showFieldError(form, error.problem, general); else general.textContent = error.message;
-    }
+    },
+    fields: [
+      field("trials", "Configurations", defaults.trials, { numeric: true }),
+      field("seeds", "Seeds per configuration", defaults.seeds, { numeric: true }),
+      field("maxEpochs", "Max epochs", defaults.maxEpochs, { numeric: true }),
+      field("minDelta", "Min delta", defaults.minDelta, { numeric: true }),
+      field("sampling", "Sampling", defaults.sampling, { choices: ["random", "grid"] }),
+      field("scheduler", "Scheduler", defaults.scheduler, { choices: ["none", "asha"] }),
+      field("asha.rungs", "ASHA rungs (epochs)", (asha.rungs || []).join(","), { hint: "with the asha scheduler" }),
+      field("asha.reductionFactor", "ASHA reduction factor", asha.reductionFactor, { numeric: true }),
+      field("balance", "Balancing", defaults.balance || "", { choices: ["", "random", "first", "none", "weighted"], hint: "empty: the host's run default" }),
+      field("logFeatures", "Log features", (Array.isArray(defaults.logFeatures) ? defaults.logFeatures.join(",") : defaults.logFeatures) || "none", { hint: "none, skewed, auto or names" }),
+      field("seed", "Search seed", 0, { numeric: true }),
+      field("parallel", "Trials at once", "", { numeric: true, placeholder: "processor count" }),
+      field("threads", "Threads per trial", "", { numeric: true, placeholder: "1" }),
+      field("data", "Data (CSV on the host)", ""),
+      field("out", "Output folder", "", { placeholder: "<out>/searches/<id>" }),
+      field("space", "Space (JSON: lists or ranges per hyperparameter)", JSON.stringify(defaults.space, null, 2), { textarea: true }),
+    ],
   });
-  main.replaceChildren(el("h2", { text: "Start a search" }), el("p", { class: "note", text: "Fields start at the host's search defaults (config/search.json)." }), form);
 }
 
 // ---------- Routing ----------
