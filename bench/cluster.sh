@@ -4,7 +4,10 @@
 #      --parallel 2, and on a host with no trial slots of its own plus two one-slot workers on this machine, in
 #      interleaved rounds: medians of the searches' own elapsed time, their ratio, and whether every leaderboard.csv
 #      is byte for byte the one-process one
-#   2. dispatch overhead per trial: (cluster - one process) elapsed x 2 slots / trials, against the mean trial's wall time
+#   2. dispatch overhead per trial, measured per trial from the stores: the coordinator's span of a trial (its clock,
+#      from placing it to recording its end) minus the trial's own wall time (the training node's clock), cluster
+#      against one process, medians over every trial of every round; and, for comparison, the estimate from the
+#      searches' elapsed times ((cluster - one process) x 2 slots / trials), which carries all the noise of the machine
 #   3. coordinator throughput: `churn bench coordinator` with trials that do no work, over many nodes and slots,
 #      without a journal and with the SQLite run store
 # Options by environment: RUNS (rounds, default 3), TRIALS and SEEDS (default 8 x 2), COORDINATOR_TRIALS (default 5000).
@@ -55,7 +58,7 @@ for round in $(seq 1 "$runs"); do
   for v in $variants; do
     start=$(date +%s.%N)
     if [[ "$v" == local ]]; then
-      "$churn" search --space space.json --seed 5 --parallel 2 --out "$work/$v$round" >/dev/null 2>"$v$round.err"
+      "$churn" search --space space.json --seed 5 --parallel 2 --store "$work/local.db" --out "$work/$v$round" >/dev/null 2>"$v$round.err"
     else
       "$churn" search --host "http://127.0.0.1:$http" --space space.json --seed 5 --out "$work/$v$round" >/dev/null 2>"$v$round.err"
     fi
@@ -90,8 +93,29 @@ trials = rows["local"][0][3]
 mean_trial = statistics.median(r[2] for r in rows["local"]) / trials
 per_trial = (cluster - local) * 2 / trials
 print("== 2. dispatch overhead")
-print(f"   mean trial {mean_trial:.3f} s; (cluster - local) x 2 slots / {trials} trials = {per_trial * 1000:.0f} ms per trial "
-      f"= {100 * per_trial / mean_trial:.1f} % of a trial")
+import datetime, sqlite3
+def spans(store, search_ids):
+    """Per completed trial: (coordinator's span from placing it to recording its end, the trial's own wall time), in s."""
+    out = []
+    with sqlite3.connect(store) as db:
+        for search_id in search_ids:
+            for started, ended, wall in db.execute(
+                    "SELECT started_at, ended_at, wall_ms FROM search_trials WHERE search_id = ? AND status = 'completed'", (search_id,)):
+                span = (datetime.datetime.fromisoformat(ended) - datetime.datetime.fromisoformat(started)).total_seconds()
+                out.append((span, wall / 1000))
+    return out
+ids = {v: [json.load(open(work / f"{v}{r}" / "search.json"))["searchId"] for r in range(1, runs + 1)] for v in rows}
+measured = {"local": spans(work / "local.db", ids["local"]), "cluster": spans(work / "runs.db", ids["cluster"])}
+wall = statistics.median(w for v in measured.values() for _, w in v)
+gap = {v: statistics.median(s - w for s, w in m) for v, m in measured.items()}
+for v, m in measured.items():
+    print(f"   {v:7}: {len(m)} trials, median trial wall {statistics.median(w for _, w in m):.3f} s, "
+          f"median (coordinator span - trial wall) {gap[v] * 1000:.1f} ms per trial")
+extra = gap["cluster"] - gap["local"]
+print(f"   dispatch overhead of the cluster: {extra * 1000:.1f} ms per trial = {100 * extra / wall:.2f} % of a median trial "
+      f"({wall:.3f} s); its whole span beyond the trial: {100 * gap['cluster'] / wall:.2f} % (one process: {100 * gap['local'] / wall:.2f} %)")
+print(f"   from the elapsed medians, for comparison: mean trial {mean_trial:.3f} s; (cluster - local) x 2 slots / {trials} trials = "
+      f"{per_trial * 1000:.0f} ms per trial = {100 * per_trial / mean_trial:.1f} % of a trial")
 PY
 
 echo "== 3. coordinator throughput, trials that do no work"

@@ -26,7 +26,8 @@ public static class ChurnActorsSetup
         int maxConcurrentRuns = 1,
         Func<IUntypedActorContext, IActorRef>? trainerFactory = null,
         IRunJournal? journal = null,
-        TimeProvider? clock = null) =>
+        TimeProvider? clock = null,
+        int maxQueuedRuns = int.MaxValue) =>
         builder.WithTrainingDispatcher().WithActors((system, registry, _) =>
         {
             var poolSize = Math.Max(1, Environment.ProcessorCount);
@@ -46,7 +47,7 @@ public static class ChurnActorsSetup
                 Stage<EvaluatorActor>(EvaluatorActor.Props(), "evaluator"),
                 Stage<ArtifactWriterActor>(ArtifactWriterActor.Props(), "saver"));
             var trainers = trainerFactory ?? (context => context.ActorOf(TrainerActor.Props(), "trainer"));
-            var runs = system.ActorOf(RunsActor.Props(stages, trainers, maxConcurrentRuns, journal ?? NoRunJournal.Instance, clock ?? TimeProvider.System), "runs");
+            var runs = system.ActorOf(RunsActor.Props(stages, trainers, maxConcurrentRuns, journal ?? NoRunJournal.Instance, clock ?? TimeProvider.System, maxQueuedRuns), "runs");
             registry.Register<RunsActor>(runs);
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "stop-runs", async () =>
             {

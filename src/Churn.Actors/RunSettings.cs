@@ -33,10 +33,14 @@ public sealed record RunSettings(
     string? NpzDir = null,
     int Threads = 0,
     ImmutableArray<string> LogFeatures = default,
-    CampaignEconomics? Campaign = null)
+    CampaignEconomics? Campaign = null,
+    DataLimits? Limits = null)
 {
     /// <summary>The campaign the evaluation plays on the population (the original study's 2 per contact, 10 per buyer unless configured).</summary>
     public CampaignEconomics Campaign { get; init; } = Campaign ?? CampaignEconomics.Default;
+
+    /// <summary>How many rows and bytes the run may read from its files.</summary>
+    public DataLimits Limits { get; init; } = Limits ?? DataLimits.Default;
 
     /// <summary>Features standardized as ln(1 + x); none unless asked (the original recipe).</summary>
     public ImmutableArray<string> LogFeatures { get; init; } = LogFeatures.IsDefault ? [] : LogFeatures;

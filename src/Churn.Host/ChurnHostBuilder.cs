@@ -53,7 +53,7 @@ public static class ChurnHostBuilder
                     loggers.ClearLoggers();
                     loggers.AddLoggerFactory();
                 })
-                .WithChurnPipeline(maxConcurrentRuns, trainerFactory, journal);
+                .WithChurnPipeline(maxConcurrentRuns, trainerFactory, journal, maxQueuedRuns: config.Host.Limits.MaxQueuedRuns);
             moreActors?.Invoke(akka);
         });
     }

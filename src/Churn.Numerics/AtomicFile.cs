@@ -1,10 +1,14 @@
+using System.Runtime.InteropServices;
+
 namespace Churn.Numerics;
 
 /// <summary>
 /// Writes a file through a temporary sibling and a rename, so readers see either the old file or the complete new
-/// one: a crash or a full disk never leaves a half-written output or destroys the previous one.
+/// one: a crash or a full disk never leaves a half-written output or destroys the previous one. The file's data is
+/// flushed to disk before the rename and the directory after it, so a power loss cannot undo a rename that has been
+/// reported done (nor keep the new name pointing at data that never reached the disk).
 /// </summary>
-public static class AtomicFile
+public static partial class AtomicFile
 {
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> in one step.</summary>
     public static Result<string> Write(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
@@ -34,6 +38,7 @@ public static class AtomicFile
             }
             File.Move(temp, full, overwrite: true);
             temp = null;
+            SyncDirectory(directory);
             return Result.Ok(path);
         }
         catch (Exception e)
@@ -48,6 +53,44 @@ public static class AtomicFile
             }
         }
     }
+
+    /// <summary>
+    /// Makes a rename in <paramref name="directory"/> durable: a rename changes the directory, and only an fsync of the
+    /// directory itself puts that change on disk. Where the system has no such call, the rename is as durable as the
+    /// file system makes it.
+    /// </summary>
+    public static void SyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return;
+        }
+        var fd = Open(directory, 0);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open the directory '{directory}' to sync it (errno {Marshal.GetLastPInvokeError()})");
+        }
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"cannot sync the directory '{directory}' (errno {Marshal.GetLastPInvokeError()})");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
 
     private static void TryDelete(string temp)
     {

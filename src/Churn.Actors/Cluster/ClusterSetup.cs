@@ -1,8 +1,11 @@
 using System.Collections.Immutable;
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
+using Akka.Event;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Churn.Actors.Messages;
@@ -16,14 +19,19 @@ namespace Churn.Actors.Cluster;
 /// <summary>
 /// How a node takes part in the cluster. <paramref name="Bind"/> and <paramref name="Port"/> are where its cluster
 /// port listens (port 0: any free one); <paramref name="Seed"/> is the coordinating host's <c>HOST:PORT</c> (none for
-/// the host itself, which is the seed). <paramref name="Certificate"/> (a PKCS#12 file) turns on TLS for the cluster
-/// port, which is what binding beyond loopback requires.
+/// the host itself, which is the seed). <paramref name="Certificate"/> (a PKCS#12 file) turns on mutual TLS for the
+/// cluster port, which is what binding beyond loopback requires.
 /// </summary>
-public sealed record ClusterNode(string Bind, int Port, string? Seed, ImmutableArray<string> Roles, string? Certificate = null, string? CertificatePassword = null)
+public sealed record ClusterNode(string Bind, int Port, string? Seed, ImmutableArray<string> Roles, string? Certificate = null)
 {
+    /// <summary>The certificate read from <see cref="Certificate"/> by <see cref="Check"/>; null without TLS.</summary>
+    public X509Certificate2? Tls { get; private init; }
+
     /// <summary>
     /// Refuses a node that would listen on, or join, an address beyond loopback without TLS: the cluster port takes
-    /// orders to train and carries the customers' data, so it must not be open to the network in the clear.
+    /// orders to train and carries the customers' data, so it must not be open to the network in the clear. Reads the
+    /// certificate (password from <see cref="CertificatePasswordVariable"/>), which must hold its private key: with
+    /// mutual TLS every node proves it holds the cluster's key, in both directions.
     /// </summary>
     public Result<ClusterNode> Check()
     {
@@ -41,12 +49,39 @@ public sealed record ClusterNode(string Bind, int Port, string? Seed, ImmutableA
             return Result.Fail<ClusterNode>(
                 $"the cluster port reaches beyond loopback ({beyond}) only with TLS: set host.clusterCertificate (a PKCS#12 file; password in {CertificatePasswordVariable}) on every node");
         }
-        if (Certificate is not null && !File.Exists(Certificate))
+        if (Certificate is null)
         {
-            return Result.Fail<ClusterNode>("no such certificate file", Certificate);
+            return Result.Ok(this);
         }
-        return Result.Ok(this);
+        if (!File.Exists(Certificate))
+        {
+            return Result.Fail<ClusterNode>("no such certificate file", Certificate, column: "host.clusterCertificate");
+        }
+        X509Certificate2 tls;
+        try
+        {
+            tls = X509CertificateLoader.LoadPkcs12FromFile(Certificate, Environment.GetEnvironmentVariable(CertificatePasswordVariable));
+        }
+        catch (CryptographicException e)
+        {
+            return Result.Fail<ClusterNode>(
+                $"cannot read the cluster certificate (a PKCS#12 file; its password in {CertificatePasswordVariable}): {e.Message}", Certificate, column: "host.clusterCertificate");
+        }
+        if (!tls.HasPrivateKey)
+        {
+            tls.Dispose();
+            return Result.Fail<ClusterNode>("the cluster certificate holds no private key: every node needs the key to prove it belongs", Certificate, column: "host.clusterCertificate");
+        }
+        return Result.Ok(this with { Tls = tls });
     }
+
+    /// <summary>
+    /// Whether a peer may take part: it must present the cluster's own certificate (the same SHA-256 digest as this
+    /// node's). Pinning the one certificate rather than trusting a certificate authority keeps anyone else who holds a
+    /// certificate from that authority out; a self-signed certificate is enough.
+    /// </summary>
+    public static bool SameCertificate(X509Certificate2 own, X509Certificate? peer) =>
+        peer is not null && CryptographicOperations.FixedTimeEquals(own.GetCertHash(HashAlgorithmName.SHA256), peer.GetCertHash(HashAlgorithmName.SHA256));
 
     /// <summary>Where a node reads the password of its cluster certificate.</summary>
     public const string CertificatePasswordVariable = "CHURN_CLUSTER_CERT_PASSWORD";
@@ -96,11 +131,28 @@ public static class ClusterSetup
     public static AkkaConfigurationBuilder WithChurnCluster(this AkkaConfigurationBuilder builder, ClusterNode node)
     {
         var remote = new RemoteOptions { HostName = node.Bind, Port = node.Port };
-        if (node.Certificate is not null)
+        if (node.Tls is { } own)
         {
             remote.EnableSsl = true;
+            remote.Ssl = new SslOptions
+            {
+                X509Certificate = own,
+                SuppressValidation = false,
+                RequireMutualAuthentication = true,
+                // Nodes are reached by IP address and share one certificate: the pin below is the check, not the name.
+                ValidateCertificateHostname = false,
+                CustomValidator = (peer, _, remotePeer, _, log) =>
+                {
+                    if (ClusterNode.SameCertificate(own, peer))
+                    {
+                        return true;
+                    }
+                    log.Warning("cluster: refused {0}: it did not present the cluster certificate ({1})", remotePeer, peer?.Subject ?? "no certificate");
+                    return false;
+                },
+            };
         }
-        var seed = node.Seed is null ? null : $"akka.tcp://{SystemName}@{Normalize(node.Seed)}";
+        var seed = node.Seed is null ? null : $"{Scheme(node)}://{SystemName}@{Normalize(node.Seed)}";
         builder
             .AddHocon(Timings, HoconAddMode.Prepend)
             .WithRemoting(remote)
@@ -118,16 +170,6 @@ public static class ClusterSetup
                 var cluster = Akka.Cluster.Cluster.Get(system);
                 cluster.Join(cluster.SelfAddress);
             });
-        }
-        if (node.Certificate is not null)
-        {
-            var password = Environment.GetEnvironmentVariable(ClusterNode.CertificatePasswordVariable) ?? "";
-            builder.AddHocon($$"""
-                akka.remote.dot-netty.tcp.ssl {
-                  suppress-validation = false
-                  certificate { path = "{{node.Certificate.Replace("\\", "\\\\", StringComparison.Ordinal)}}", password = "{{password.Replace("\"", "\\\"", StringComparison.Ordinal)}}", flags = [ "default-flag-set" ] }
-                }
-                """, HoconAddMode.Prepend);
         }
         return builder;
     }
@@ -149,6 +191,9 @@ public static class ClusterSetup
     /// <summary>A trial on a node that may train several searches at once: its actor name carries the search.</summary>
     public static IActorRef ClusterTrial(IUntypedActorContext context, RunTrial run) =>
         context.ActorOf(TrialActor.Props(run, c => c.ActorOf(TrainerActor.Props(), "trainer")), $"{run.SearchId}-trial-{Numbering.Number(run.Trial.Index)}");
+
+    /// <summary>The address scheme of a node's cluster port: Akka.Remote names TLS addresses <c>akka.ssl.tcp</c>.</summary>
+    public static string Scheme(ClusterNode node) => node.Tls is null ? "akka.tcp" : "akka.ssl.tcp";
 
     /// <summary><c>localhost</c> is written as 127.0.0.1: a node's address must be spelled as the seed spells its own.</summary>
     private static string Normalize(string hostPort) =>

@@ -13,7 +13,7 @@ public sealed record RunStarted(string RunId) : IRunEvent;
 public sealed record RunAccepted(string RunId, int Position);
 
 /// <summary>The runs actor's reply to the sender of a <see cref="RunPipeline"/> it did not take, and why.</summary>
-public sealed record RunRejected(string RunId, string Reason);
+public sealed record RunRejected(string RunId, string Reason, Runs.Rejection Why = Runs.Rejection.Stopping);
 
 /// <summary>Send <paramref name="Follower"/> every event of the run from now on; the reply is a <see cref="RunSubscription"/>.</summary>
 public sealed record FollowRun(string RunId, IActorRef Follower);

@@ -68,6 +68,15 @@ public sealed record SearchSnapshot(
     int EpochsSpent,
     TimeSpan Elapsed);
 
+/// <summary>
+/// Send <paramref name="Follower"/> every event of the search from now on; the reply (to the sender) is a
+/// <see cref="SearchFollowed"/>, or <see cref="SearchNotActive"/> when the search does not run here.
+/// </summary>
+public sealed record FollowSearch(string SearchId, IActorRef Follower);
+
+/// <summary>Where the search stood when <see cref="FollowSearch"/> arrived; its events follow.</summary>
+public sealed record SearchFollowed(string SearchId, SearchSnapshot Snapshot, int Seeds, int Parallel);
+
 /// <summary>No search of that id runs in this process (it may have ended; the store knows).</summary>
 public sealed record SearchNotActive(string SearchId);
 

@@ -14,14 +14,17 @@ public interface IStageCommand
     IActorRef ReplyTo { get; }
 }
 
-public sealed record LoadData(string RunId, string Path, IActorRef ReplyTo) : IStageCommand;
+/// <summary>Load a customer file within <paramref name="Limits"/>; <paramref name="Cancel"/> ends the read when the run is cancelled.</summary>
+public sealed record LoadData(string RunId, string Path, IActorRef ReplyTo, DataLimits? Limits = null, CancellationToken Cancel = default) : IStageCommand;
 
 public sealed record DataLoaded(string RunId, LoadedData Loaded);
 
 /// <summary>Read three <c>.npz</c> splits (and the manifest beside them, when there is one).</summary>
-public sealed record LoadSplits(string RunId, string Directory, string Prefix, IActorRef ReplyTo) : IStageCommand;
+/// <summary>Load three prepared <c>.npz</c> splits within <paramref name="Limits"/>; <paramref name="Cancel"/> as for <see cref="LoadData"/>.</summary>
+public sealed record LoadSplits(string RunId, string Directory, string Prefix, IActorRef ReplyTo, DataLimits? Limits = null, CancellationToken Cancel = default) : IStageCommand;
 
-public sealed record SplitsLoaded(string RunId, Splits Splits, ScalerParameters Scaler, string Source, string Sha256, BalanceStrategy Balance, ClassMix Mix);
+/// <summary>The splits read back; <paramref name="ScalerKnown"/> is false for files with no recorded scaler (numpy's), taken as already standardized.</summary>
+public sealed record SplitsLoaded(string RunId, Splits Splits, ScalerParameters Scaler, string Source, string Sha256, BalanceStrategy Balance, ClassMix Mix, bool ScalerKnown = true);
 
 public sealed record BalanceData(string RunId, LoadedData Loaded, BalanceStrategy Strategy, ulong Seed, IActorRef ReplyTo) : IStageCommand;
 

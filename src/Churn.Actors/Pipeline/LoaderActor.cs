@@ -11,11 +11,11 @@ public sealed class LoaderActor : StageActor
     {
         Stage<LoadData>(
             Messages.Stage.Load,
-            c => CustomerCsv.Load(c.Path).Map(object (loaded) => new DataLoaded(c.RunId, loaded)),
+            c => CustomerCsv.Load(c.Path, TargetPolicy.Required, c.Limits, cancel: c.Cancel).Map(object (loaded) => new DataLoaded(c.RunId, loaded)),
             e => Describe(((DataLoaded)e).Loaded.Data.Counts()));
         Stage<LoadSplits>(
             Messages.Stage.Load,
-            c => SplitFiles.Read(c.Directory, c.Prefix).Map(object (s) => new SplitsLoaded(c.RunId, s.Splits, s.Scaler, s.Source, s.Sha256, s.Balance, s.Mix)),
+            c => SplitFiles.Read(c.Directory, c.Prefix, c.Limits, c.Cancel).Map(object (s) => new SplitsLoaded(c.RunId, s.Splits, s.Scaler, s.Source, s.Sha256, s.Balance, s.Mix, s.ScalerKnown)),
             e => SplitterActor.Describe(((SplitsLoaded)e).Splits));
     }
 

@@ -24,6 +24,7 @@ public sealed record PipelineStages(
 /// and save. Every event goes to the run's listener; the run ends with exactly one of <see cref="RunSucceeded"/>,
 /// <see cref="RunFailed"/> or <see cref="RunCancelled"/>, and then the coordinator stops.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "An actor's end of life is PostStop, which disposes it.")]
 public sealed class PipelineRunActor : ReceiveActor
 {
     /// <summary>What the run has produced so far; replaced, never changed.</summary>
@@ -40,7 +41,8 @@ public sealed class PipelineRunActor : ReceiveActor
         TestReport? Report = null,
         bool Cancelling = false,
         BalanceStrategy? Balance = null,
-        ClassMix? Mix = null);
+        ClassMix? Mix = null,
+        bool ScalerKnown = true);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RunPipeline _run;
@@ -50,6 +52,9 @@ public sealed class PipelineRunActor : ReceiveActor
     private readonly Stopwatch _stageClock = new();
     private RunState _state = new(Stage.Load);
     private IActorRef? _trainer;
+
+    /// <summary>Cancelled when this run ends for any reason: a stage still reading the run's file stops within a block.</summary>
+    private readonly CancellationTokenSource _cancel = new();
 
     public PipelineRunActor(RunPipeline run, PipelineStages stages, Func<IUntypedActorContext, IActorRef> trainerFactory)
     {
@@ -98,7 +103,7 @@ public sealed class PipelineRunActor : ReceiveActor
         });
         Receive<SplitsLoaded>(m =>
         {
-            _state = _state with { Splits = m.Splits, Scaler = m.Scaler, Source = m.Source, Sha256 = m.Sha256, Balance = m.Balance, Mix = m.Mix };
+            _state = _state with { Splits = m.Splits, Scaler = m.Scaler, Source = m.Source, Sha256 = m.Sha256, Balance = m.Balance, Mix = m.Mix, ScalerKnown = m.ScalerKnown };
             Completed(SplitterActor.Describe(m.Splits));
             StartTraining();
         });
@@ -117,7 +122,7 @@ public sealed class PipelineRunActor : ReceiveActor
         {
             _state = _state with { Report = m.Report };
             Completed(EvaluatorActor.Describe(m.Report));
-            var artifacts = new RunArtifacts(_state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Seed, _state.Manifest);
+            var artifacts = new RunArtifacts(_state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Seed, _state.Manifest, _state.ScalerKnown);
             Begin(Stage.Save, _stages.Saver, new SaveRun(Id, Settings.OutDir, artifacts, Self));
         });
         Receive<RunSaved>(m =>
@@ -187,12 +192,19 @@ public sealed class PipelineRunActor : ReceiveActor
         _log.Info(Line($"started: mode {Settings.Mode}, seed {Settings.Seed}, out {Settings.OutDir}"));
         if (Settings.Mode == RunMode.TrainFromNpz)
         {
-            Begin(Stage.Load, _stages.Loader, new LoadSplits(Id, Settings.NpzDir ?? Settings.OutDir, Settings.Prefix, Self));
+            Begin(Stage.Load, _stages.Loader, new LoadSplits(Id, Settings.NpzDir ?? Settings.OutDir, Settings.Prefix, Self, Settings.Limits, _cancel.Token));
         }
         else
         {
-            Begin(Stage.Load, _stages.Loader, new LoadData(Id, Settings.DataPath, Self));
+            Begin(Stage.Load, _stages.Loader, new LoadData(Id, Settings.DataPath, Self, Settings.Limits, _cancel.Token));
         }
+    }
+
+    protected override void PostStop()
+    {
+        _cancel.Cancel();
+        _cancel.Dispose();
+        base.PostStop();
     }
 
     /// <summary>The manifest names its files relative to the output directory; the listener wants paths it can open.</summary>

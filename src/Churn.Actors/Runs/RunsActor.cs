@@ -33,10 +33,9 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PipelineStages _stages;
     private readonly Func<IUntypedActorContext, IActorRef> _trainers;
-    private readonly int _maxConcurrent;
     private readonly IRunJournal _journal;
     private readonly TimeProvider _clock;
-    private ImmutableQueue<string> _queue = [];
+    private RunQueue _queue;
     private ImmutableDictionary<string, ActiveRun> _active = ImmutableDictionary<string, ActiveRun>.Empty;
 
     /// <summary>Coordinators hold their slot until they have stopped, not merely reported, so N is never exceeded.</summary>
@@ -44,14 +43,13 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
 
     /// <summary>Who asked this actor to stop every run (the host as it begins to stop, then CoordinatedShutdown); once asked, it takes no new runs.</summary>
     private ImmutableList<IActorRef> _stopRequesters = [];
-    private bool _stopping;
     private bool _stopped;
 
-    public RunsActor(PipelineStages stages, Func<IUntypedActorContext, IActorRef> trainers, int maxConcurrent, IRunJournal journal, TimeProvider clock)
+    public RunsActor(PipelineStages stages, Func<IUntypedActorContext, IActorRef> trainers, int maxConcurrent, IRunJournal journal, TimeProvider clock, int maxQueued = int.MaxValue)
     {
         _stages = stages;
         _trainers = trainers;
-        _maxConcurrent = Math.Max(1, maxConcurrent);
+        _queue = RunQueue.Empty(maxConcurrent, maxQueued);
         _journal = journal;
         _clock = clock;
         Receive<RunPipeline>(Accept);
@@ -68,28 +66,33 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
     public static Props Props(PipelineStages stages, Func<IUntypedActorContext, IActorRef> trainers, int maxConcurrent) =>
         Props(stages, trainers, maxConcurrent, NoRunJournal.Instance, TimeProvider.System);
 
-    public static Props Props(PipelineStages stages, Func<IUntypedActorContext, IActorRef> trainers, int maxConcurrent, IRunJournal journal, TimeProvider clock) =>
-        Akka.Actor.Props.Create(() => new RunsActor(stages, trainers, maxConcurrent, journal, clock));
+    public static Props Props(PipelineStages stages, Func<IUntypedActorContext, IActorRef> trainers, int maxConcurrent, IRunJournal journal, TimeProvider clock, int maxQueued = int.MaxValue) =>
+        Akka.Actor.Props.Create(() => new RunsActor(stages, trainers, maxConcurrent, journal, clock, maxQueued));
 
     /// <summary>A run's own coordinator failing is that run's failure, never a reason to restart the others.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop, false);
 
     private void Accept(RunPipeline run)
     {
-        if (_stopping || _active.ContainsKey(run.RunId))
+        var (queue, admission) = _queue.Submit(run.RunId);
+        if (admission.Refused is { } refused)
         {
-            var reason = _stopping ? "the host is shutting down" : "a run with this id is already queued or running";
+            var reason = refused switch
+            {
+                Rejection.Stopping => "the host is shutting down",
+                Rejection.Duplicate => "a run with this id is already queued or running",
+                _ => $"the queue is full: {_queue.WaitingCount} runs are waiting (host.limits.maxQueuedRuns is {_queue.MaxQueued})",
+            };
             _log.Warning(RunLog.Line(run.RunId, QueueStage, $"refused: {reason}"));
-            Reply(new RunRejected(run.RunId, reason));
+            Reply(new RunRejected(run.RunId, reason, refused));
             return;
         }
 
+        _queue = queue;
         Record(run.RunId, j => j.RunQueued(run.RunId, run.Settings, Now));
-        var startsNow = _slots.Count < _maxConcurrent && _queue.IsEmpty;
-        _queue = _queue.Enqueue(run.RunId);
         _active = _active.Add(run.RunId, new ActiveRun(run, QueueStage, null, [], []));
-        var position = startsNow ? 0 : _queue.Count();
-        _log.Info(RunLog.Line(run.RunId, QueueStage, startsNow ? "accepted; starting now" : $"queued at position {position} ({_slots.Count} running)"));
+        var position = admission.Position;
+        _log.Info(RunLog.Line(run.RunId, QueueStage, position == 0 ? "accepted; starting now" : $"queued at position {position} ({_slots.Count} running)"));
         Publish(run.RunId, new RunQueued(run.RunId, position));
         Reply(new RunAccepted(run.RunId, position));
         StartWaiting();
@@ -97,19 +100,20 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
 
     private void Cancel(CancelRun cancel)
     {
-        if (!_active.TryGetValue(cancel.RunId, out var run))
+        var (queue, outcome) = _queue.Cancel(cancel.RunId);
+        _queue = queue;
+        if (outcome == QueuedCancel.NotActive || !_active.TryGetValue(cancel.RunId, out var run))
         {
             Reply(new CancelRunResponse(cancel.RunId, CancelOutcome.NotActive));
         }
-        else if (run.Coordinator is { } coordinator)
+        else if (outcome == QueuedCancel.SignalCoordinator)
         {
             _log.Info(RunLog.Line(cancel.RunId, run.Stage, "cancel requested"));
-            coordinator.Tell(cancel);
+            run.Coordinator?.Tell(cancel);
             Reply(new CancelRunResponse(cancel.RunId, CancelOutcome.Cancelling));
         }
         else
         {
-            _queue = [.. _queue.Where(id => id != cancel.RunId)];
             End(run, new RunCancelled(cancel.RunId, QueueStage));
             Reply(new CancelRunResponse(cancel.RunId, CancelOutcome.Cancelled));
         }
@@ -149,7 +153,7 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
             case EpochCompleted m:
                 Record(e.RunId, j => j.EpochRecorded(e.RunId, m.Metrics, m.Elapsed, Now));
                 break;
-            case RunCancelled c when _stopping && c.Reason is null:
+            case RunCancelled c when _queue.Stopping && c.Reason is null:
                 End(run, c with { Reason = ShutDownReason });
                 return;
             case RunSucceeded or RunFailed or RunCancelled:
@@ -174,6 +178,7 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
         }
 
         _slots = _slots.Remove(terminated.ActorRef);
+        _queue = _queue.Released(runId);
 
         // A coordinator that stopped without an outcome broke on a bug: the run must still end, for its listener and the record.
         if (_active.TryGetValue(runId, out var broken) && terminated.ActorRef.Equals(broken.Coordinator))
@@ -192,20 +197,20 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
             _stopRequesters = _stopRequesters.Add(Sender);
         }
 
-        if (_stopping)
+        if (_queue.Stopping)
         {
             AnswerStopWhenDone();
             return;
         }
 
-        _stopping = true;
-        _log.Info(RunLog.Line("-", Stage.Run, $"stopping: {_queue.Count()} queued and {_slots.Count} running runs are cancelled"));
-        foreach (var id in _queue)
+        _log.Info(RunLog.Line("-", Stage.Run, $"stopping: {_queue.WaitingCount} queued and {_slots.Count} running runs are cancelled"));
+        var (queue, cancelled) = _queue.Stop();
+        _queue = queue;
+        foreach (var id in cancelled)
         {
             End(_active[id], new RunCancelled(id, QueueStage, ShutDownReason));
         }
 
-        _queue = [];
         foreach (var run in _active.Values)
         {
             run.Coordinator?.Tell(new CancelRun(run.Request.RunId));
@@ -227,9 +232,10 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
 
     private void StartWaiting()
     {
-        while (_slots.Count < _maxConcurrent && !_queue.IsEmpty)
+        var (queue, start) = _queue.StartWaiting();
+        _queue = queue;
+        foreach (var runId in start)
         {
-            _queue = _queue.Dequeue(out var runId);
             var run = _active[runId];
             var coordinator = Context.ActorOf(PipelineRunActor.Props(run.Request with { ReplyTo = Self }, _stages, _trainers), $"run-{runId}");
             Context.Watch(coordinator);
@@ -259,6 +265,7 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
         Record(runId, j => j.RunFinished(runId, outcome, Now));
         Publish(runId, outcome);
         _active = _active.Remove(runId);
+        _queue = _queue.Ended(runId);
         if (outcome is RunCancelled { Stage: QueueStage } c)
         {
             _log.Info(RunLog.Line(runId, QueueStage, $"cancelled before it started{(c.Reason is null ? "" : $": {c.Reason}")}"));
@@ -269,7 +276,7 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
 
     private void AnswerStopWhenDone()
     {
-        if (!_stopping || !_active.IsEmpty)
+        if (!_queue.Stopping || !_active.IsEmpty)
         {
             return;
         }

@@ -58,6 +58,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     // What the actor holds besides the decisions: each preparation's splits, by data choice key, and where the nodes are.
     private ImmutableDictionary<string, PreparedData> _prepared = ImmutableDictionary<string, PreparedData>.Empty;
     private ImmutableDictionary<string, IActorRef> _nodes = ImmutableDictionary<string, IActorRef>.Empty;
+    private ImmutableHashSet<IActorRef> _followers = [];
     private SearchCoordination _state;
 
     // The winner's seeds trained again for the averaged model: their actors, and the networks they sent so far.
@@ -91,7 +92,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             {
                 Journal(j => j.EpochRecorded(Id, m.Trial, m.Metrics));
                 _state = _state.Epoch(m.Trial, m.Metrics);
-                _start.ReplyTo.Tell(new SearchTrialEpoch(Id, m.Trial, m.Metrics, Sender.Path.Address.ToString()));
+                Publish(new SearchTrialEpoch(Id, m.Trial, m.Metrics, Sender.Path.Address.ToString()));
             }
         });
         Receive<TrialProtocol.Held>(m => Apply(_state.Held(m.Trial, m.Epoch)));
@@ -109,6 +110,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         Receive<TrialProtocol.Stopped>(m => Apply(_state.Stopped(m.Trial, m.Wall, m.InSession)));
         Receive<Terminated>(t =>
         {
+            _followers = _followers.Remove(t.ActorRef);
             if (_nodes.FirstOrDefault(n => n.Value.Equals(t.ActorRef)).Key is { } name)
             {
                 Lose(name, t.AddressTerminated ? "its node left the cluster" : "its trial node stopped");
@@ -131,6 +133,12 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             Apply(_state.GraceOver());
         });
         Receive<GetSearch>(m => m.ReplyTo.Tell(Snapshot()));
+        Receive<FollowSearch>(m =>
+        {
+            Context.Watch(m.Follower);
+            _followers = _followers.Add(m.Follower);
+            Sender.Tell(new SearchFollowed(Id, Snapshot(), Request.Plan.Seeds, Request.Parallel));
+        });
         Receive<RunSucceeded>(m =>
         {
             _log.Info(Line($"winner trained and evaluated on the test split: accuracy {m.Outputs.Report?.Test.Accuracy:F4}"));
@@ -251,7 +259,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         {
             _log.Info(Line($"data ready: {(key.Length == 0 ? "" : key + ": ")}{Rows(p)} (splits {p.Digest[..12]})"));
         }
-        _start.ReplyTo.Tell(new SearchDataReady(Id, detail));
+        Publish(new SearchDataReady(Id, detail));
         if (_state.TotalSlots == 0)
         {
             _log.Warning(Line("no trial slots yet: the search waits for a worker to join"));
@@ -306,7 +314,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
                 Node(p.Node)?.Tell(new NodeProtocol.StartTrial(
                     Id, p.Trial, data.Digest, Request.Device, Request.Plan.Rungs, Request.ThreadsPerTrial, Self,
                     Balancer.LossWeights(data.Prepared.Options.Balance, data.Prepared.Splits.Train), data.Prepared.Balanced.Mix.Population));
-                _start.ReplyTo.Tell(new SearchTrialStarted(Id, p.Trial));
+                Publish(new SearchTrialStarted(Id, p.Trial));
                 break;
             case CoordinatorCommand.Continue c:
                 Node(c.Node)?.Tell(new NodeProtocol.TrialCommand(Id, c.Trial, NodeProtocol.TrialOrder.Continue));
@@ -321,11 +329,11 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
                 Journal(j => j.DecisionRecorded(Id, r.Decision, DateTimeOffset.UtcNow));
                 _log.Info(Line($"rung {Numbering.Number(r.Decision.Rung)} (epoch {r.Decision.Epoch}): configuration {Numbering.Number(r.Decision.Configuration)} "
                     + $"{r.Decision.Outcome.ToString().ToLowerInvariant()}, mean {(_state.Search.Criterion == SearchCriterion.CalibratedLoss ? "calibrated" : "validation")} loss {r.Decision.Value:F4}, rank {Numbering.Number(r.Decision.Rank)} of {r.Decision.Compared}"));
-                _start.ReplyTo.Tell(new SearchRungDecided(Id, r.Decision));
+                Publish(new SearchRungDecided(Id, r.Decision));
                 break;
             case CoordinatorCommand.Ended e:
                 Journal(j => j.TrialEnded(Id, e.Trial, DateTimeOffset.UtcNow));
-                _start.ReplyTo.Tell(new SearchTrialEnded(Id, e.Trial));
+                Publish(new SearchTrialEnded(Id, e.Trial));
                 break;
             case CoordinatorCommand.Requeued q:
                 var reason = $"re-queued: node {q.Node} was lost while it trained this trial";
@@ -359,7 +367,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     private void TrainWinner(LeaderboardRow best)
     {
         _log.Info(Line($"best configuration {Numbering.Number(best.Configuration)}: {Leaderboard.Describe(best)}, {Leaderboard.ScoreText(best)}; training it for the test evaluation"));
-        _start.ReplyTo.Tell(new SearchWinnerTraining(Id, best.Configuration, best.Config));
+        Publish(new SearchWinnerTraining(Id, best.Configuration, best.Config));
         var prepare = Request.PrepareOptionsFor(best.Data);
         var settings = new RunSettings(
             RunMode.Full, Request.DataPath, Request.OutDir, Preparation.DefaultPrefix, Request.Seed, prepare.Balance, Request.Ratios,
@@ -450,7 +458,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         _log.Info(Line($"{status} in {_clock.ElapsedMilliseconds} ms: {summary.EpochsSpent} epochs over {summary.Trials} trials"));
         Journal(j => j.SearchEnded(Id, status, summary, null, DateTimeOffset.UtcNow));
         ISearchEvent outcome = _state.Cancelled ? new SearchCancelled(Id, summary) : new SearchCompleted(Id, summary);
-        _start.ReplyTo.Tell(outcome);
+        Publish(outcome);
         Context.Parent.Tell(outcome);
         Context.Stop(Self);
     }
@@ -461,7 +469,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         _log.Warning(Line($"failed: {reason}"));
         Journal(j => j.SearchEnded(Id, "failed", null, reason, DateTimeOffset.UtcNow));
         var outcome = new SearchFailed(Id, reason);
-        _start.ReplyTo.Tell(outcome);
+        Publish(outcome);
         Context.Parent.Tell(outcome);
         Context.Stop(Self);
     }
@@ -483,6 +491,16 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     {
         var r = Report();
         return new SearchSummary(r.Status, r.Leaderboard, r.Trials.Length, r.EpochsSpent, r.Elapsed, r.TrialWall, r.TrialInSession, _state.WinnerTest, _state.ModelDirectory, files, r.Note, _state.WinnerLeftOut, _state.WinnerPopulation, _state.AveragedModelDirectory);
+    }
+
+    /// <summary>Tells the search's listener and everyone following it (an event stream of the API) what happened.</summary>
+    private void Publish(ISearchEvent e)
+    {
+        _start.ReplyTo.Tell(e);
+        foreach (var follower in _followers)
+        {
+            follower.Tell(e);
+        }
     }
 
     private SearchSnapshot Snapshot() =>

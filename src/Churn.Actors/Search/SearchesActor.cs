@@ -50,6 +50,17 @@ public sealed class SearchesActor : ReceiveActor
                 get.ReplyTo.Tell(new SearchNotActive(get.SearchId));
             }
         });
+        Receive<FollowSearch>(follow =>
+        {
+            if (_active.TryGetValue(follow.SearchId, out var search))
+            {
+                search.Coordinator.Forward(follow);
+            }
+            else
+            {
+                Sender.Tell(new SearchNotActive(follow.SearchId));
+            }
+        });
         Receive<SearchCompleted>(m => _ended = _ended.Add(m.SearchId));
         Receive<SearchCancelled>(m => _ended = _ended.Add(m.SearchId));
         Receive<SearchFailed>(m => _ended = _ended.Add(m.SearchId));

@@ -31,11 +31,13 @@ namespace Churn.Host.Api;
 public sealed class ChurnServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly HostLock _lock;
 
-    private ChurnServer(WebApplication app, SqliteRunStore store)
+    private ChurnServer(WebApplication app, SqliteRunStore store, HostLock hostLock)
     {
         _app = app;
         Store = store;
+        _lock = hostLock;
     }
 
     public SqliteRunStore Store { get; }
@@ -63,7 +65,14 @@ public sealed class ChurnServer : IAsyncDisposable
             { MaxScoreBytes: < 1024 or > 1L << 30 } => new Problem($"must be from 1024 to 1073741824, got {host.MaxScoreBytes}", Column: "host.maxScoreBytes"),
             { TrialSlots: < 0 or > 256 } => new Problem($"must be from 0 to 256, got {host.TrialSlots}", Column: "host.trialSlots"),
             _ when !IsBindable(host.Bind) => new Problem($"must be an IP address or 'localhost', got '{host.Bind}'", Column: "host.bind"),
-            _ => null,
+            { ApiToken: { Length: > 0 } t } when t.Length < HostSettings.MinTokenLength =>
+                new Problem($"must be at least {HostSettings.MinTokenLength} characters (got {t.Length}); a short token can be guessed", Column: "host.apiToken"),
+            _ when !IsLoopback(host.Bind) && host.ApiToken is not { Length: > 0 } && !host.TrustedNetwork =>
+                new Problem(
+                    $"binding to {host.Bind} lets every machine that reaches it use the API: set host.apiToken (at least {HostSettings.MinTokenLength} characters), " +
+                    "or say the network is trusted with --trusted-network (host.trustedNetwork)",
+                    Column: "host.bind"),
+            _ => LimitProblem(host.Limits),
         };
         if (invalid is not null)
         {
@@ -81,6 +90,32 @@ public sealed class ChurnServer : IAsyncDisposable
             }
             clusterNode = checkedNode.Unwrap();
         }
+        var confined = ConfinedPaths.For(config);
+        if (confined is Result<ConfinedPaths>.Error confinedError)
+        {
+            return confinedError.Problem;
+        }
+        var paths = confined.Unwrap();
+
+        // Before the store is opened: opening marks unfinished runs interrupted, which must never hit a live host's runs.
+        var locked = HostLock.Acquire(host.Store);
+        if (locked is Result<HostLock>.Error lockError)
+        {
+            return lockError.Problem;
+        }
+        var hostLock = locked.Unwrap();
+        var server = CreateLocked(config, defaults, consoleLevel, trainerFactory, paths, hostLock, clusterNode);
+        if (server is Result<ChurnServer>.Error)
+        {
+            hostLock.Dispose();
+        }
+        return server;
+    }
+
+    private static Result<ChurnServer> CreateLocked(
+        ChurnConfig config, JsonNode defaults, LogLevel consoleLevel, Func<IUntypedActorContext, IActorRef>? trainerFactory, ConfinedPaths paths, HostLock hostLock, ClusterNode? clusterNode)
+    {
+        var host = config.Host;
 
         return SqliteRunStore.Open(host.Store, DateTimeOffset.UtcNow).Bind(store => SearchStore.Open(host.Store).Map(searchStore =>
         {
@@ -93,7 +128,7 @@ public sealed class ChurnServer : IAsyncDisposable
             });
             builder.Services.AddRoutingCore();
             var files = new JsonLinesLoggerProvider(config.Logs, LogLevel.Information, config.LogRetentionDays);
-            var nodeLogs = clusterNode is null ? null : new NodeLogSink(files);
+            var nodeLogs = clusterNode is null ? null : new NodeLogSink(files, ClusterSetup.Scheme(clusterNode));
             builder.Services.AddChurn(builder.Logging, config, consoleLevel, host.MaxConcurrentRuns, store, trainerFactory, files: files, moreActors: akka =>
             {
                 if (clusterNode is null)
@@ -106,9 +141,12 @@ public sealed class ChurnServer : IAsyncDisposable
             });
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
             var app = builder.Build();
-            new RunApi(app.Services, store, defaults, config).Map(app);
+            app.UseRouting();
+            new RequestGuard(host).Use(app);
+            var streams = new EventStreams(config.Host.Limits.MaxEventStreams);
+            new RunApi(app.Services, store, defaults, config, paths, streams).Map(app);
             new TargetApi(store, config).Map(app);
-            var searchApi = new SearchApi(app.Services, searchStore, config);
+            var searchApi = new SearchApi(app.Services, searchStore, config, paths, streams);
             searchApi.Map(app);
             new Dashboard.DashboardApi(store, searchStore, defaults, config.Logs).Map(app);
             new ClusterApi(app.Services).Map(app);
@@ -126,7 +164,7 @@ public sealed class ChurnServer : IAsyncDisposable
                     runs.Tell(new StopAllRuns(ChurnActorsSetup.StopGrace));
                 }
             });
-            return new ChurnServer(app, store);
+            return new ChurnServer(app, store, hostLock);
         }));
     }
 
@@ -147,9 +185,29 @@ public sealed class ChurnServer : IAsyncDisposable
     {
         await _app.DisposeAsync();
         Store.Dispose();
+        _lock.Dispose();
     }
 
     private static bool IsBindable(string bind) => bind == "localhost" || IPAddress.TryParse(bind, out _);
+
+    private static bool IsLoopback(string bind) => bind == "localhost" || (IPAddress.TryParse(bind, out var address) && IPAddress.IsLoopback(address));
+
+    private static Problem? LimitProblem(HostLimits limits)
+    {
+        foreach (var (name, value) in new (string, long)[]
+        {
+            ("maxQueuedRuns", limits.MaxQueuedRuns), ("maxTrialsPerSearch", limits.MaxTrialsPerSearch), ("maxConcurrentSearches", limits.MaxConcurrentSearches),
+            ("maxWidth", limits.MaxWidth), ("maxDepth", limits.MaxDepth), ("maxParameters", limits.MaxParameters), ("maxEpochs", limits.MaxEpochs),
+            ("maxPatience", limits.MaxPatience), ("maxEventStreams", limits.MaxEventStreams),
+        })
+        {
+            if (value < 1)
+            {
+                return new Problem($"must be at least 1, got {value}", Column: $"host.limits.{name}");
+            }
+        }
+        return null;
+    }
 
     private static void Listen(KestrelServerOptions kestrel, string bind, int port)
     {

@@ -38,11 +38,11 @@ internal sealed class ClusterApi(IServiceProvider services)
 }
 
 /// <summary>Log lines that came from workers, written to the host's own JSON-lines files with the worker's address in their source.</summary>
-internal sealed partial class NodeLogSink(JsonLinesLoggerProvider files) : IClusterLogSink
+internal sealed partial class NodeLogSink(JsonLinesLoggerProvider files, string scheme) : IClusterLogSink
 {
     public void Write(string node, ClusterProtocol.WireLogLine line)
     {
-        var source = LocalRoot().Replace(line.Source, $"akka.tcp://{node}", 1);
+        var source = LocalRoot().Replace(line.Source, $"{scheme}://{node}", 1);
         files.Write(new LogEntry(line.Timestamp.ToUniversalTime(), line.Level, source, line.RunId, line.Stage, line.Message, null, LogEntry.NodeOf(source), line.Trial));
     }
 

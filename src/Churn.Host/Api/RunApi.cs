@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -25,14 +24,12 @@ namespace Churn.Host.Api;
 /// cancel a <see cref="CancelRun"/>, an event stream a <see cref="FollowRun"/>; everything else is read from the run
 /// store. Errors are RFC 7807 problem details naming the field at fault.
 /// </summary>
-internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, JsonNode defaults, ChurnConfig config)
+internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, JsonNode defaults, ChurnConfig config, ConfinedPaths paths, EventStreams streams)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
     public void Map(WebApplication app)
     {
-        app.Use(RequireTokenAsync);
         app.MapGet("/health", () => Results.Json(new Health("ok"), JsonFormat.Options));
         app.MapPost("/runs", (Delegate)SubmitAsync);
         app.MapGet("/runs", List);
@@ -43,21 +40,6 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
         app.MapGet("/runs/{id}/artifacts", Artifacts);
         app.MapGet("/runs/{id}/artifacts/{**name}", Artifact);
         app.MapFallback(() => Problem(StatusCodes.Status404NotFound, "not found", "no such resource"));
-    }
-
-    /// <summary>With <c>host.apiToken</c> set, every endpoint but <c>/health</c> and the dashboard's page and assets needs <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
-    private async Task RequireTokenAsync(HttpContext context, RequestDelegate next)
-    {
-        if (config.Host.ApiToken is { Length: > 0 } token && context.Request.Path != "/health" && !Dashboard.DashboardApi.IsPublic(context.Request.Path)
-            && !HasToken(context.Request, token))
-        {
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            await Problem(StatusCodes.Status401Unauthorized, "unauthorized", "this host needs the header 'Authorization: Bearer <token>' (host.apiToken)")
-                .ExecuteAsync(context);
-            return;
-        }
-
-        await next(context);
     }
 
     private async Task<IResult> SubmitAsync(HttpContext context)
@@ -82,7 +64,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
         }
 
         var runId = EmbeddedRun.NewRunId();
-        var parsed = RunRequest.Parse(body, defaults, runId);
+        var parsed = RunRequest.Parse(body, defaults, runId, paths).Bind(settings => RequestLimits.Check(settings.Model, config.Host.Limits).Map(_ => settings));
         if (parsed is Result<RunSettings>.Error error)
         {
             var field = error.Problem.Column ?? RunRequest.BodyField;
@@ -95,6 +77,9 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             case RunAccepted accepted:
                 context.Response.Headers.Location = RunLinks.For(runId).Self;
                 return Results.Json(new RunSubmitted(runId, RunStatus.Queued, accepted.Position, RunLinks.For(runId)), JsonFormat.Options, statusCode: StatusCodes.Status202Accepted);
+            case RunRejected { Why: Rejection.QueueFull } full:
+                context.Response.Headers.RetryAfter = "30";
+                return Problem(StatusCodes.Status429TooManyRequests, "queue full", full.Reason);
             case RunRejected rejected:
                 return Problem(StatusCodes.Status503ServiceUnavailable, "not accepting runs", rejected.Reason);
             default:
@@ -224,6 +209,18 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             return;
         }
 
+        using var place = streams.TryOpen();
+        if (place is null)
+        {
+            await streams.RefuseAsync(context, $"runs/{id}");
+            return;
+        }
+
+        await StreamAsync(id, context);
+    }
+
+    private async Task StreamAsync(string id, HttpContext context)
+    {
         var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
@@ -258,18 +255,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
 
             while (true)
             {
-                IRunEvent e;
-                try
-                {
-                    e = await events.Reader.ReadAsync(give.Token).AsTask().WaitAsync(KeepAlive, give.Token);
-                }
-                catch (TimeoutException)
-                {
-                    // A comment line now and then lets both ends notice a connection that has gone.
-                    await response.WriteAsync(": keep-alive\n\n", give.Token);
-                    await response.Body.FlushAsync(give.Token);
-                    continue;
-                }
+                var e = await EventStreams.WhileAliveAsync(events.Reader.ReadAsync(give.Token), response, give.Token);
 
                 if (await SendAsync(response, e, give.Token))
                 {
@@ -329,17 +315,6 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
         {
             return null;
         }
-    }
-
-    private static bool HasToken(HttpRequest request, string token)
-    {
-        var header = request.Headers.Authorization.FirstOrDefault();
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[7..].Trim()), Encoding.UTF8.GetBytes(token));
     }
 
     private static IResult UnknownRun(string id) => Problem(StatusCodes.Status404NotFound, "unknown run", $"no run with id '{id}'");

@@ -3,8 +3,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Hosting;
+using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Actors.Search;
 using Churn.Host.Configuration;
@@ -15,6 +17,7 @@ using Churn.Numerics.Search;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Churn.Host.Api;
@@ -24,7 +27,7 @@ namespace Churn.Host.Api;
 /// <see cref="CancelSearch"/>; a search's state is read from the run store, where its coordinator records every change.
 /// At start the host resumes the searches whose process died. Errors are RFC 7807 problem details naming the field.
 /// </summary>
-internal sealed class SearchApi(IServiceProvider services, SearchStore store, ChurnConfig config)
+internal sealed class SearchApi(IServiceProvider services, SearchStore store, ChurnConfig config, ConfinedPaths paths, EventStreams streams)
 {
     /// <summary>How a problem in the request names where it is: the body's fields are a space file's, plus these.</summary>
     public const string BodyName = "request body";
@@ -39,12 +42,100 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         app.MapDelete("/searches/{id}", CancelAsync);
         app.MapPost("/searches/{id}/resume", ResumeAsync);
         app.MapGet("/searches/{id}/logs", Logs);
+        app.MapGet("/searches/{id}/events", EventsAsync);
+    }
+
+    /// <summary>
+    /// Server-sent events of one search (<see cref="SearchEventStream"/>): what it is, what happened so far, then live
+    /// events, then <c>finished</c>; the stream ends after it. A search not running in this host is told from the store.
+    /// </summary>
+    private async Task EventsAsync(string id, HttpContext context)
+    {
+        // The overview (no epoch rows) is enough to know the search and its plan.
+        if (store.Overview(id) is not Result<SearchOverview>.Ok { Value: var stored })
+        {
+            await Unknown(id).ExecuteAsync(context);
+            return;
+        }
+        using var place = streams.TryOpen();
+        if (place is null)
+        {
+            await streams.RefuseAsync(context, $"searches/{id}");
+            return;
+        }
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+
+        // Should a search never report its end while the host stops, the stream still closes so the server can stop.
+        using var give = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        using var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping
+            .Register(() => give.CancelAfter(ChurnActorsSetup.StopGrace + TimeSpan.FromSeconds(2)));
+        var events = Channel.CreateUnbounded<ISearchEvent>(new UnboundedChannelOptions { SingleReader = true });
+        var system = services.GetRequiredService<ActorSystem>();
+        var relay = system.ActorOf(EventRelayActor<ISearchEvent>.Props(e => events.Writer.TryWrite(e)));
+        try
+        {
+            var plan = stored.Request.Plan;
+            SearchEventStream.HeaderData Header(string status, string? phase, int parallel) => new(
+                id, status, phase, stored.Request.Scheduler.ToString().ToLowerInvariant(), plan.Configurations, plan.Seeds, plan.Trials.Length, parallel, plan.Criterion);
+            if (await AskAsync(new FollowSearch(id, relay), give.Token) is not SearchFollowed followed)
+            {
+                // Not running here: the store has all there is.
+                var search = store.Load(id).Unwrap();
+                await WriteAsync(response, SearchEventStream.Head(Header(search.Status, null, search.Request.Parallel)), give.Token);
+                foreach (var frame in SearchEventStream.Replay(id, search.Trials, search.Decisions))
+                {
+                    await WriteAsync(response, frame, give.Token);
+                }
+                await WriteFinishedAsync(response, id, null, give.Token);
+                return;
+            }
+
+            var snapshot = followed.Snapshot;
+            await WriteAsync(response, SearchEventStream.Head(Header("running", snapshot.Status, followed.Parallel)), give.Token);
+            foreach (var frame in SearchEventStream.Replay(id, snapshot.Trials, snapshot.Decisions))
+            {
+                await WriteAsync(response, frame, give.Token);
+            }
+            while (true)
+            {
+                var e = await EventStreams.WhileAliveAsync(events.Reader.ReadAsync(give.Token), response, give.Token);
+                if (e is SearchCompleted or SearchCancelled or SearchFailed)
+                {
+                    await WriteFinishedAsync(response, id, null, give.Token);
+                    return;
+                }
+                if (SearchEventStream.Encode(e) is { } frame)
+                {
+                    await WriteAsync(response, frame, give.Token);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away, or the host is stopping.
+        }
+        finally
+        {
+            system.Stop(relay);
+        }
+    }
+
+    private async Task WriteFinishedAsync(HttpResponse response, string id, SearchSnapshot? live, CancellationToken cancel) =>
+        await WriteAsync(response, (SearchEventStream.Finished, View(store.Overview(id).Unwrap(), live).ToJsonString(RunEventStream.Json)), cancel);
+
+    private static async Task WriteAsync(HttpResponse response, (string Name, string Data) frame, CancellationToken cancel)
+    {
+        await response.WriteAsync(RunEventStream.Frame(frame.Name, frame.Data), cancel);
+        await response.Body.FlushAsync(cancel);
     }
 
     /// <summary>The search's log lines, its trials' from every node included (a worker's lines reach the host's log files).</summary>
     private IResult Logs(string id, HttpRequest request)
     {
-        if (store.Load(id) is not Result<StoredSearch>.Ok)
+        if (store.StatusOf(id) is null)
         {
             return Unknown(id);
         }
@@ -67,7 +158,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         var searches = services.GetRequiredService<ActorRegistry>().Get<SearchesActor>();
         foreach (var id in store.Orphaned())
         {
-            if (store.Load(id) is Result<StoredSearch>.Ok { Value: var search })
+            if (store.Load(id) is Result<StoredSearch>.Ok { Value: var search } && store.TryClaim(id, search.Owner))
             {
                 var kept = search.Trials.Count(t => t.Ended);
                 if (log.IsEnabled(LogLevel.Information))
@@ -103,17 +194,51 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         {
             return Problem(StatusCodes.Status400BadRequest, "invalid search request", bodyError.Problem.Reason, "body");
         }
-        if (submission.Unwrap().Fields["data"] is JsonValue dataValue && dataValue.TryGetValue<string>(out var data) && !File.Exists(ChurnConfig.ResolveData(data)))
+        var confined = submission.Unwrap();
+        foreach (var (field, confine) in new (string, Func<string, string, Result<string>>)[] { ("data", paths.Data), ("out", paths.Output) })
         {
-            return Invalid(new Problem($"no such file on the host: {data}", BodyName, Column: "data"));
+            if (confined.Fields[field] is JsonValue value && value.TryGetValue<string>(out var path))
+            {
+                var inside = confine(path, field);
+                if (inside is Result<string>.Error pathError)
+                {
+                    return Invalid(pathError.Problem with { File = BodyName });
+                }
+                confined = confined.With(field, inside.Unwrap());
+            }
         }
-        var resolved = submission.Unwrap().Resolve(config, id => Path.Combine(config.Out, "searches", id), BodyName);
+
+        // Checked before planning: a plan of a million trials is itself the work the limit is there to refuse.
+        var limits = config.Host.Limits;
+        var resolved = confined.Resolve(config, id => Path.Combine(config.Out, "searches", id), BodyName, definition =>
+            (long)definition.Trials * definition.Seeds > limits.MaxTrialsPerSearch
+                ? new Problem(
+                    $"{definition.Trials} configurations x {definition.Seeds} seeds = {(long)definition.Trials * definition.Seeds} trials, over this host's limit of {limits.MaxTrialsPerSearch} (host.limits.maxTrialsPerSearch)",
+                    BodyName, Column: "trials")
+                : null);
         if (resolved is Result<SearchRequest>.Error resolveError)
         {
             return Invalid(resolveError.Problem);
         }
 
         var request = resolved.Unwrap();
+        foreach (var trial in request.Plan.Trials.DistinctBy(t => t.Configuration))
+        {
+            if (RequestLimits.Check(trial.Config, limits, "space.") is Result<Churn.Numerics.Model.ModelConfig>.Error limitError)
+            {
+                var field = limitError.Problem.Column is "space.maxEpochs" ? "maxEpochs" : limitError.Problem.Column;
+                return Invalid(limitError.Problem with { Column = field, File = BodyName });
+            }
+        }
+        if (paths.Output(request.OutDir, "out") is Result<string>.Error outError)
+        {
+            return Invalid(outError.Problem with { File = BodyName });
+        }
+        if (store.Running() >= limits.MaxConcurrentSearches)
+        {
+            return Problem(StatusCodes.Status429TooManyRequests, "too many searches",
+                $"{limits.MaxConcurrentSearches} searches are already running on this host (host.limits.maxConcurrentSearches); wait for one to end or cancel one");
+        }
         // Recorded before the answer, so a GET right after the 202 finds the search.
         store.SearchStarted(request, DateTimeOffset.UtcNow);
         var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(context.RequestAborted);
@@ -128,7 +253,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
 
     private async Task<IResult> GetAsync(string id, CancellationToken cancel)
     {
-        if (store.Load(id) is not Result<StoredSearch>.Ok { Value: var search })
+        if (store.Overview(id) is not Result<SearchOverview>.Ok { Value: var search })
         {
             return Unknown(id);
         }
@@ -177,13 +302,13 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
 
     private async Task<IResult> CancelAsync(string id, CancellationToken cancel)
     {
-        if (store.Load(id) is not Result<StoredSearch>.Ok { Value: var search })
+        if (store.StatusOf(id) is not { } status)
         {
             return Unknown(id);
         }
         if (await AskAsync(new GetSearch(id, ActorRefs.Nobody), cancel) is not SearchSnapshot)
         {
-            return Problem(StatusCodes.Status409Conflict, "search not running here", $"search {id} is not running in this host: {search.Status}");
+            return Problem(StatusCodes.Status409Conflict, "search not running here", $"search {id} is not running in this host: {status}");
         }
         var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(cancel);
         searches.Tell(new CancelSearch(id));
@@ -191,7 +316,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
     }
 
     /// <summary>The search as the store has it, with the coordinator's phase when it runs in this host.</summary>
-    public static JsonObject View(StoredSearch s, SearchSnapshot? live)
+    public static JsonObject View(SearchOverview s, SearchSnapshot? live)
     {
         var request = s.Request;
         var counts = s.Trials.GroupBy(t => SearchStore.StatusName(t.Status)).ToDictionary(g => g.Key, g => g.Count());
@@ -221,7 +346,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["data"] = request.DataPath,
             ["out"] = request.OutDir,
             ["trials"] = trials,
-            ["epochsSpent"] = s.Trials.Sum(t => t.History.Length),
+            ["epochsSpent"] = s.Trials.Sum(t => t.Epochs),
             ["leaderboard"] = JsonSerializer.SerializeToNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds, request.Plan.Criterion), JsonFormat.Options),
             ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
             ["trialList"] = JsonSerializer.SerializeToNode(s.Trials.Select(SearchTrialView.From), JsonFormat.Options),
@@ -278,9 +403,9 @@ internal sealed record SearchTrialView(
     [property: JsonConverter(typeof(Numbering.FromOne))] int Replicate,
     long Seed, string Status, int Epochs, double? BestValidationLoss, double? LastValidationLoss, string? Reason, string? Node)
 {
-    public static SearchTrialView From(TrialRecord t) => new(
-        t.Spec.Index, t.Spec.Configuration, t.Spec.Replicate, t.Spec.Seed, SearchStore.StatusName(t.Status), t.History.Length,
-        t.History.IsEmpty ? null : t.History.Min(h => h.ValidationLoss), t.History.IsEmpty ? null : t.History[^1].ValidationLoss, t.Reason, t.Node);
+    public static SearchTrialView From(TrialSummary t) => new(
+        t.Spec.Index, t.Spec.Configuration, t.Spec.Replicate, t.Spec.Seed, SearchStore.StatusName(t.Status), t.Epochs,
+        t.Epochs == 0 ? null : t.BestValidationLoss, t.LastValidationLoss, t.Reason, t.Node);
 }
 
 /// <summary>The reply to <c>GET /searches</c>: newest first.</summary>

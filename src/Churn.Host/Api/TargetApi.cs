@@ -17,7 +17,8 @@ namespace Churn.Host.Api;
 /// <c>POST /runs/{id}/target</c>: scores a customer file (the CSV text in the body's <c>customers</c>, at most
 /// <c>host.maxScoreBytes</c>) with a finished run's model and returns the contact list (or the scored list) with the
 /// campaign summary, as <c>churn target</c> and <c>churn predict</c> do. JSON, or the list alone as CSV for
-/// <c>Accept: text/csv</c>.
+/// <c>Accept: text/csv</c>. A model with no scaler of its own (trained from <c>.npz</c> files that recorded none) scores
+/// only customers sent already standardized (<c>"scaledInputs": true</c>); raw ones are a 409.
 /// </summary>
 internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
 {
@@ -29,7 +30,8 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
         int? Budget = null,
         double? Top = null,
         double? BaseRate = null,
-        string? List = null);
+        string? List = null,
+        bool? ScaledInputs = null);
 
     private sealed record ScoreRow(long CustomerId, double Probability, double Uncalibrated);
 
@@ -117,7 +119,21 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
             return Bad("baseRate", "the population's buying rate, a number between 0 and 1 (exclusive)");
         }
 
-        var scored = Score(modelDir, customers, request.BaseRate);
+        var loaded = ModelArtifact.Load(modelDir);
+        if (loaded is Result<ModelArtifact>.Error broken)
+        {
+            // The reason only: the model's folder is the host's business.
+            return ApiProblem.Of(StatusCodes.Status409Conflict, "no model", $"run {id}'s model cannot be read: {broken.Problem.Reason}");
+        }
+        var model = loaded.Unwrap();
+        var scaledInputs = request.ScaledInputs ?? false;
+        if (!model.ScalerKnown && !scaledInputs)
+        {
+            return ApiProblem.Of(StatusCodes.Status409Conflict, "model has no scaler",
+                $"run {id}'s model was trained from .npz files that recorded no scaler, so it cannot standardize raw customer data; " +
+                "send customers that are already standardized with \"scaledInputs\": true", "scaledInputs");
+        }
+        var scored = Score(model, modelDir, customers, request.BaseRate, new PredictCommand.InputScaling(ScaledInputs: scaledInputs));
         if (scored is Result<CustomerScores>.Error error)
         {
             // Never the host's paths: the problem speaks of the posted customers or the run's model.
@@ -140,7 +156,7 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
     }
 
     /// <summary>The posted CSV goes through the same loader as a file, from a private temporary copy.</summary>
-    private static Result<CustomerScores> Score(string modelDir, string customers, double? baseRate)
+    private static Result<CustomerScores> Score(ModelArtifact model, string modelDir, string customers, double? baseRate, PredictCommand.InputScaling scaling)
     {
         var path = Path.Combine(Path.GetTempPath(), $"churn-target-{Guid.NewGuid():N}.csv");
         try
@@ -149,7 +165,7 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
             {
                 file.Write(Encoding.UTF8.GetBytes(customers));
             }
-            return PredictCommand.Load(modelDir, path, baseRate);
+            return PredictCommand.Score(model, modelDir, path, baseRate, scaling);
         }
         catch (IOException e)
         {

@@ -8,12 +8,13 @@ public static class BenchCommand
         "predict" => PredictBenchmark.Run(args[1..]),
         "prepare" => PrepareBenchmark.Run(args[1..]),
         "coordinator" => CoordinatorBenchmark.Run(args[1..]),
+        "search-read" => SearchReadBenchmark.Run(args[1..]),
         _ => Usage(),
     };
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: churn bench prepare [options] | churn bench predict --model DIR [--rows N] [--repeats R] | churn bench coordinator [--trials N] [--nodes N] [--slots S] [--store PATH]");
+        Console.Error.WriteLine("usage: churn bench prepare [options] | churn bench predict --model DIR [--rows N] [--repeats R] | churn bench coordinator [--trials N] [--nodes N] [--slots S] [--store PATH] | churn bench search-read [--trials N] [--epochs E] [--repeats R]");
         return 2;
     }
 }

@@ -111,7 +111,8 @@ public static class ChurnCli
             }
 
             var token = parse.GetValue(ChurnCommandLine.Token) ?? Environment.GetEnvironmentVariable(RemoteRun.TokenVariable);
-            return await RemoteRun.ExecuteAsync(host, token, RemoteRun.ForHost(request), json);
+            var liveModel = LiveProgress.Wanted(json) && !verbose && mode != RunMode.Prepare ? resolved.Unwrap().Item2.Model : null;
+            return await RemoteRun.ExecuteAsync(host, token, RemoteRun.ForHost(request), json, liveModel);
         }
 
         if (parse.Given(ChurnCommandLine.Token))

@@ -47,7 +47,7 @@ public static class ChurnCommandLine
             ? seed
             : Error<ulong>(r, $"--seed takes a whole number of 0 or more, not '{r.Tokens[0].Value}'"),
     };
-    public static readonly Option<string> Balance = Choice("--balance", "how non-buyers are undersampled", Names<BalanceStrategy>(), Defaults is null ? null : Name(Defaults.Balance));
+    public static readonly Option<string> Balance = Choice("--balance", "how the classes are balanced: none keeps the natural mix, weighted weighs the loss instead, random and first drop non-buyers down to the buyers' count", Names<BalanceStrategy>(), Defaults is null ? null : Name(Defaults.Balance));
     public static readonly Option<string> LogFeatures = Text("--log-features", "auto|none|skewed|NAME,...", "features standardized as ln(1 + x); auto: skewed, except none under --balance first (the notebook)", Defaults is null ? null : Defaults.LogFeaturesAuto ? "auto" : LogFeaturesText(Defaults.LogFeatures));
     public static readonly Option<string> Split = Text("--split", "TRAIN,VAL,TEST", "split ratios", Defaults is null ? null : SplitText(Defaults.Split));
     public static readonly Option<bool> Stratify = Flag("--stratify", "keep the buyer share equal in every split");
@@ -73,6 +73,8 @@ public static class ChurnCommandLine
     public static readonly Option<string> Model = new("--model") { Description = "a saved model folder", HelpName = "DIR", Required = true };
     public static readonly Option<string> Input = new("--input") { Description = "customers to score (ID + 10 features, target optional)", HelpName = "CSV", Required = true };
     public static readonly Option<string> Output = Text("--output", "CSV", "where to write the scores (default: stdout)", null);
+    public static readonly Option<string> ScalerFile = Text("--scaler", "MANIFEST", "the manifest.json whose scaler standardizes the input (for a model trained from .npz files without one)", null);
+    public static readonly Option<bool> ScaledInputs = Flag("--scaled-inputs", "the input is already standardized: score it as it is");
     public static readonly Option<double> BaseRate = Share("--base-rate", "R", "the buying rate of the customers scored, when it differs from the model's population (a share between 0 and 1)");
 
     // target
@@ -111,7 +113,8 @@ public static class ChurnCommandLine
     public static readonly Option<int> Port = Whole("--port", "N", "TCP port (0: any free port)", Defaults?.Host.Port, 0, 65535);
     public static readonly Option<string> Bind = Text("--bind", "ADDR", "address to listen on", Defaults?.Host.Bind);
     public static readonly Option<string> Store = Text("--store", "PATH", "the SQLite run store", Defaults?.Host.Store);
-    public static readonly Option<int> ClusterPort = Whole("--cluster-port", "N", "also a cluster node (the seed) coordinating searches over workers, on this port (0: any free one)", Defaults?.Host.ClusterPort, 0, 65535);
+    public static readonly Option<bool> TrustedNetwork = Flag("--trusted-network", "allow binding beyond loopback without an API token (host.trustedNetwork)");
+    public static readonly Option<int> ClusterPort = Whole("--cluster-port", "N", "also a cluster node (the seed) coordinating searches over workers, on this port (0: any free one; not given: no cluster)", Defaults?.Host.ClusterPort, 0, 65535);
 
     // worker
     public static readonly Option<string> Join = new("--join") { Description = "the host's cluster port", HelpName = "HOST:PORT", Required = true };
@@ -214,16 +217,16 @@ public static class ChurnCommandLine
             [Npz, Prefix, Out, Seed, Config, Device, Json, Store, NoStore, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.TrainFromNpz));
         var predict = Verb("predict", "score customers with a saved model: P(buys again) for the model's population",
-            [Model, Input, Output, BaseRate, Verbose],
+            [Model, Input, Output, BaseRate, ScalerFile, ScaledInputs, Verbose],
             (p, c) => Task.FromResult(PredictCommand.Run(p)));
         var target = Verb("target", "plan a campaign: whom to contact, the expected profit, campaign.png",
-            [Model, Input, Contacts, ContactCost, ConversionValue, Budget, Top, BaseRate, Config, Json, Verbose],
+            [Model, Input, Contacts, ContactCost, ConversionValue, Budget, Top, BaseRate, ScalerFile, ScaledInputs, Config, Json, Verbose],
             (p, c) => Task.FromResult(TargetCommand.Run(p)));
         var search = Verb("search", "hyperparameter search, each trial an actor; writes leaderboard.csv, best.json and the winner's model",
             [Data, SearchOut, Space, Trials, Seeds, Parallel, Threads, Scheduler, SearchBalance, SearchLogFeatures, Seed, Config, Resume, Store, NoStore, HostUrl, Token, Json, Verbose],
             (p, c) => SearchCommand.RunAsync(p));
         var host = Verb("host", "serve the HTTP API: take runs and searches, queue them, keep them in the run store",
-            [Port, Bind, Store, ClusterPort, Config, Verbose],
+            [Port, Bind, Store, ClusterPort, Config, TrustedNetwork, Verbose],
             (p, c) => HostCommand.RunAsync(p));
         var worker = Verb("worker", "a cluster node that trains the trials of the host's searches",
             [Join, Slots, WorkerPort, ClusterBind, Config, Verbose],
@@ -302,13 +305,17 @@ public static class ChurnCommandLine
     private static int UsageErrors(ParseResult parse)
     {
         var command = parse.CommandResult.Command;
-        var known = command.Subcommands.Where(s => !s.Hidden).Select(s => s.Name)
+        // `churn help VERB` takes a verb: a mistyped one is matched against the verbs.
+        var words = command.Name == "help" ? Command : command;
+        var known = words.Subcommands.Where(s => !s.Hidden && s.Name != "help").Select(s => s.Name)
             .Concat(command.Options.Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)))
             .ToImmutableArray();
         // "Required command was not provided" says nothing more than an unknown verb's own error does.
         foreach (var error in parse.Errors.Where(e => parse.Errors.Count == 1 || e.SymbolResult is not CommandResult || e.Message.Contains('\'', StringComparison.Ordinal)))
         {
-            Console.Error.WriteLine($"churn: {Logging.ConsoleText.Printable(error.Message)}");
+            // Some of the parser's messages list values on lines of their own: one line each here, like ours.
+            var message = string.Join(' ', error.Message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Console.Error.WriteLine($"churn: {Logging.ConsoleText.Printable(message)}");
         }
 
         foreach (var token in parse.UnmatchedTokens.Concat(parse.Errors.Select(e => e.Message).SelectMany(Quoted)).Distinct())

@@ -30,6 +30,7 @@ public static class HostCommand
                 Port = parse.Given(ChurnCommandLine.Port) ? parse.GetValue(ChurnCommandLine.Port) : config.Host.Port,
                 Bind = parse.Given(ChurnCommandLine.Bind) ? parse.GetRequiredValue(ChurnCommandLine.Bind) : config.Host.Bind,
                 Store = parse.Given(ChurnCommandLine.Store) ? parse.GetRequiredValue(ChurnCommandLine.Store) : config.Host.Store,
+                TrustedNetwork = parse.GetValue(ChurnCommandLine.TrustedNetwork) || config.Host.TrustedNetwork,
                 ClusterPort = parse.Given(ChurnCommandLine.ClusterPort) ? parse.GetValue(ChurnCommandLine.ClusterPort) : config.Host.ClusterPort,
             },
         };

@@ -82,27 +82,32 @@ public sealed record SearchLiveView(
     TimeSpan TrialTime,
     LeaderboardRow? Best,
     ImmutableArray<TrialRecord> Ended,
-    string? Phase = null)
+    string? Phase = null,
+    SearchCriterion Criterion = SearchCriterion.ValidationLoss)
 {
     public static SearchLiveView Start(SearchRequest request) =>
-        new(request.Plan.Trials.Length, request.Parallel, request.Plan.Trials, ImmutableSortedDictionary<int, RunningTrial>.Empty, 0, 0, 0, 0, TimeSpan.Zero, null, []);
+        new(request.Plan.Trials.Length, request.Parallel, request.Plan.Trials, ImmutableSortedDictionary<int, RunningTrial>.Empty, 0, 0, 0, 0, TimeSpan.Zero, null, [], Criterion: request.Plan.Criterion);
+
+    /// <summary>A search followed from elsewhere (a host's event stream): its trials are known as they start.</summary>
+    public static SearchLiveView Start(int total, int parallel, SearchCriterion criterion) =>
+        new(total, parallel, [], ImmutableSortedDictionary<int, RunningTrial>.Empty, 0, 0, 0, 0, TimeSpan.Zero, null, [], Criterion: criterion);
 
     public int Done => Completed + Pruned + Failed + Cancelled;
 
-    public SearchLiveView After(ISearchEvent e, int seeds, SearchCriterion criterion) => e switch
+    public SearchLiveView After(ISearchEvent e, int seeds) => e switch
     {
         SearchTrialStarted s => this with { Running = Running.SetItem(s.Trial.Index, new RunningTrial(s.Trial, "", 0, double.NaN)) },
-        SearchTrialEpoch m => this with
+        SearchTrialEpoch m when Running.TryGetValue(m.Trial, out var r) || m.Trial < Plan.Length => this with
         {
-            Running = Running.SetItem(m.Trial, new RunningTrial(Running.TryGetValue(m.Trial, out var r) ? r.Spec : Plan[m.Trial], m.Node, m.Metrics.Epoch, m.Metrics.ValidationLoss)),
+            Running = Running.SetItem(m.Trial, new RunningTrial(r?.Spec ?? Plan[m.Trial], m.Node, m.Metrics.Epoch, m.Metrics.ValidationLoss)),
         },
-        SearchTrialEnded t => Ending(t.Record, seeds, criterion),
+        SearchTrialEnded t => Ending(t.Record, seeds),
         SearchDataReady d => this with { Phase = $"data: {d.Detail}" },
         SearchWinnerTraining w => this with { Phase = string.Create(CultureInfo.InvariantCulture, $"training the winner, configuration {Numbering.Number(w.Configuration)}, for its model and its one test evaluation") },
         _ => this,
     };
 
-    private SearchLiveView Ending(TrialRecord record, int seeds, SearchCriterion criterion)
+    private SearchLiveView Ending(TrialRecord record, int seeds)
     {
         var ended = Ended.Add(record);
         return this with
@@ -114,7 +119,7 @@ public sealed record SearchLiveView(
             Cancelled = Cancelled + (record.Status == TrialStatus.Cancelled ? 1 : 0),
             TrialTime = TrialTime + record.Wall,
             Ended = ended,
-            Best = Leaderboard.Best(Leaderboard.Rank(ended, seeds, criterion)),
+            Best = Leaderboard.Best(Leaderboard.Rank(ended, seeds, Criterion)),
         };
     }
 
@@ -164,9 +169,9 @@ public static class LiveProgress
     /// Runs <paramref name="run"/> under a progress display on <paramref name="console"/>: a finished row per stage,
     /// then a bar per epoch with losses, best epoch and time left.
     /// </summary>
-    public static async Task<IRunEvent> RunAsync(IAnsiConsole console, ModelConfig model, Func<Action<IRunEvent>, Task<IRunEvent>> run)
+    public static async Task<T> RunAsync<T>(IAnsiConsole console, ModelConfig model, Func<Action<IRunEvent>, Task<T>> run)
     {
-        IRunEvent? outcome = null;
+        T outcome = default!;
         await console.Progress()
             .AutoClear(false)
             .AutoRefresh(true)
@@ -193,21 +198,19 @@ public static class LiveProgress
                             training.Value = progress.Epoch;
                             training.Description = Markup.Escape(progress.Describe());
                             break;
-                        case RunSucceeded or RunFailed or RunCancelled when training is not null:
-                            training.StopTask();
-                            break;
                     }
                 });
+                training?.StopTask();
             });
-        return outcome!;
+        return outcome;
     }
 
     /// <summary>Shows <paramref name="events"/> as a live trial table on <paramref name="console"/> until one ends the search; returns that one.</summary>
-    public static async Task<ISearchEvent?> SearchAsync(IAnsiConsole console, SearchRequest request, IAsyncEnumerable<ISearchEvent> events, SearchLiveView start)
+    public static async Task<ISearchEvent?> SearchAsync(IAnsiConsole console, string searchId, int seeds, IAsyncEnumerable<ISearchEvent> events, SearchLiveView start)
     {
         ISearchEvent? outcome = null;
         var progress = start;
-        await console.Live(Table(progress, request)).AutoClear(false).StartAsync(async ctx =>
+        await console.Live(Table(progress, searchId)).AutoClear(false).StartAsync(async ctx =>
         {
             await foreach (var e in events)
             {
@@ -217,15 +220,15 @@ public static class LiveProgress
                     break;
                 }
 
-                progress = progress.After(e, request.Plan.Seeds, request.Plan.Criterion);
-                ctx.UpdateTarget(Table(progress, request));
+                progress = progress.After(e, seeds);
+                ctx.UpdateTarget(Table(progress, searchId));
             }
         });
         return outcome;
     }
 
     /// <summary>The search's live table: a row per running trial, then counts, best so far and time left.</summary>
-    public static IRenderable Table(SearchLiveView p, SearchRequest request)
+    public static IRenderable Table(SearchLiveView p, string searchId)
     {
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumns("trial", "configuration", "seed", "node", "epoch", "validation loss", "network");
@@ -247,7 +250,7 @@ public static class LiveProgress
         var left = p.TimeLeft is { } t ? Span(t) : "-";
         table.Caption(Markup.Escape(string.Create(Invariant,
             $"{p.Done}/{p.Total} trials ended: {p.Completed} done, {p.Pruned} pruned, {p.Failed} failed, {p.Cancelled} cancelled · {p.Running.Count} running · best {best} · about {left} left")));
-        table.Title(Markup.Escape(p.Phase is null ? $"search {request.SearchId}" : $"search {request.SearchId}: {p.Phase}"));
+        table.Title(Markup.Escape(p.Phase is null ? $"search {searchId}" : $"search {searchId}: {p.Phase}"));
         return table;
     }
 }

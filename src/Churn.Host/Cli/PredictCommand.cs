@@ -27,7 +27,13 @@ public static class PredictCommand
             return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));
         }
 
-        var scored = Load(modelDir, input, BaseRate(parse));
+        var scaling = Scaling(parse);
+        if (scaling is { ScalerFile: not null, ScaledInputs: true })
+        {
+            return ChurnCommandLine.Usage("--scaler and --scaled-inputs exclude each other: give the scaler, or say the input needs none", "predict");
+        }
+
+        var scored = Load(modelDir, input, BaseRate(parse), scaling);
         if (scored is Result<CustomerScores>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
@@ -57,10 +63,53 @@ public static class PredictCommand
     /// <summary><c>--base-rate R</c> (checked by the parser to lie in (0, 1)), or null when not given.</summary>
     public static double? BaseRate(ParseResult parse) => parse.Given(ChurnCommandLine.BaseRate) ? parse.GetValue(ChurnCommandLine.BaseRate) : null;
 
-    /// <summary>Loads the model and the customer file and scores every customer.</summary>
-    public static Result<CustomerScores> Load(string modelDir, string input, double? baseRate) =>
-        ModelArtifact.Load(modelDir).Bind(artifact =>
-            CustomerCsv.Load(input, TargetPolicy.Optional).Bind(loaded =>
+    /// <summary>How raw customer values become the model's inputs: the model's own scaler unless the user gives <c>--scaler</c> or <c>--scaled-inputs</c>.</summary>
+    public sealed record InputScaling(string? ScalerFile = null, bool ScaledInputs = false)
+    {
+        public static readonly InputScaling ModelsOwn = new();
+    }
+
+    /// <summary><c>--scaler MANIFEST</c> and <c>--scaled-inputs</c> as given (the verb refuses both at once).</summary>
+    public static InputScaling Scaling(ParseResult parse) =>
+        new(parse.GetValue(ChurnCommandLine.ScalerFile), parse.GetValue(ChurnCommandLine.ScaledInputs));
+
+    /// <summary>
+    /// The scaler to score with: the model's own; the one in <paramref name="scalerFile"/> (a <c>manifest.json</c> of
+    /// prepared splits); or none when the inputs are already standardized. A model trained from <c>.npz</c> files
+    /// without a recorded scaler has no scaler of its own, and scoring raw customers with it would be silently wrong.
+    /// </summary>
+    public static Result<ModelArtifact> WithScaler(ModelArtifact artifact, string modelDir, string? scalerFile, bool scaledInputs)
+    {
+        if (scaledInputs)
+        {
+            return Result.Ok(artifact with { Scaler = Scaler.Identity(artifact.FeatureNames) });
+        }
+        if (scalerFile is not null)
+        {
+            return Preparation.ReadManifest(scalerFile).Bind(manifest =>
+                manifest.Scaler.Means.Length == artifact.FeatureNames.Length
+                    ? Result.Ok(artifact with { Scaler = manifest.Scaler, ScalerKnown = true })
+                    : Result.Fail<ModelArtifact>($"its scaler has {manifest.Scaler.Means.Length} features; the model takes {artifact.FeatureNames.Length}", scalerFile));
+        }
+        return artifact.ScalerKnown
+            ? Result.Ok(artifact)
+            : new Problem(
+                "the model was trained from .npz files that recorded no scaler (no manifest.json beside them), so it cannot scale raw customer data: " +
+                "give --scaler with the manifest.json of the preparation that standardized them, or --scaled-inputs if the input file is already standardized",
+                modelDir);
+    }
+
+    /// <summary>
+    /// Loads the model and the customer file and scores every customer; a model without a scaler of its own refuses
+    /// raw customers unless <paramref name="scaling"/> gives one or says the inputs are standardized already.
+    /// </summary>
+    public static Result<CustomerScores> Load(string modelDir, string input, double? baseRate, InputScaling scaling) =>
+        ModelArtifact.Load(modelDir).Bind(artifact => Score(artifact, modelDir, input, baseRate, scaling));
+
+    /// <summary>Scores the customer file <paramref name="input"/> with a loaded model, as <see cref="Load"/> does.</summary>
+    public static Result<CustomerScores> Score(ModelArtifact model, string modelDir, string input, double? baseRate, InputScaling scaling) =>
+        WithScaler(model, modelDir, scaling.ScalerFile, scaling.ScaledInputs).Bind(artifact =>
+            CustomerCsv.Load(input, TargetPolicy.Optional, standardized: scaling.ScaledInputs).Bind(loaded =>
                 artifact.Score(loaded.Data, baseRate).Match(
                     Result.Ok,
                     problem => Result.Fail<CustomerScores>(problem with { File = problem.File ?? Path.Combine(modelDir, ModelArtifact.ManifestFile) }))));

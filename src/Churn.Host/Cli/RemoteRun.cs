@@ -5,12 +5,14 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Churn.Actors.Messages;
 using Churn.Host.Api;
 using Churn.Host.Configuration;
 using Churn.Host.Store;
 using Churn.Numerics;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
+using Churn.Numerics.Model;
 
 namespace Churn.Host.Cli;
 
@@ -37,7 +39,11 @@ public static class RemoteRun
         return request;
     }
 
-    public static async Task<int> ExecuteAsync(string host, string? token, RunRequest request, bool json)
+    /// <summary>
+    /// Sends the run and follows it; with <paramref name="live"/> (the model as resolved here, in case the host does
+    /// not say its own) the progress is the live bar of a run on this terminal, otherwise plain lines.
+    /// </summary>
+    public static async Task<int> ExecuteAsync(string host, string? token, RunRequest request, bool json, ModelConfig? live = null)
     {
         using var client = new HttpClient { BaseAddress = new Uri(host.EndsWith('/') ? host : host + "/"), Timeout = Timeout.InfiniteTimeSpan };
         if (token is { Length: > 0 })
@@ -81,7 +87,9 @@ public static class RemoteRun
         Console.CancelKeyPress += onCtrlC;
         try
         {
-            var finished = await FollowAsync(client, submitted.Id);
+            var finished = live is null
+                ? await FollowAsync(client, submitted.Id, ConsoleOutput.Progress)
+                : await LiveProgress.RunAsync(LiveProgress.Stderr(), await HostModelAsync(client, submitted.Id) ?? live, show => FollowAsync(client, submitted.Id, show));
             return finished is null
                 ? ChurnCli.Fail(new Problem($"the host's event stream ended before run {submitted.Id} finished (did the host stop?)"))
                 : Report(finished, json);
@@ -96,8 +104,22 @@ public static class RemoteRun
         }
     }
 
-    /// <summary>Prints progress as the events come; returns the run as the <c>finished</c> event has it.</summary>
-    private static async Task<RunView?> FollowAsync(HttpClient client, string runId)
+    /// <summary>The model the host resolved for the run (its defaults may differ from this machine's); null when it does not say.</summary>
+    private static async Task<ModelConfig?> HostModelAsync(HttpClient client, string runId)
+    {
+        try
+        {
+            var run = await client.GetFromJsonAsync<JsonObject>($"runs/{runId}");
+            return run?["config"]?["model"]?.Deserialize<ModelConfig>(JsonFormat.Options);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Shows progress as the events come; returns the run as the <c>finished</c> event has it.</summary>
+    private static async Task<RunView?> FollowAsync(HttpClient client, string runId, Action<IRunEvent> show)
     {
         using var response = await client.GetAsync($"runs/{runId}/events", HttpCompletionOption.ResponseHeadersRead);
         if (!response.IsSuccessStatusCode)
@@ -115,7 +137,7 @@ public static class RemoteRun
 
             if (RunEventStream.Decode(name, data) is { } e)
             {
-                ConsoleOutput.Progress(e);
+                show(e);
             }
         }
 

@@ -188,7 +188,7 @@ public static class SearchCommand
         }
         if (search.Status is "running" && StoreOwner.ProcessAlive(search.Owner))
         {
-            return ChurnCli.Fail(new Problem($"search {resumeId} is still being run by another process ({search.Owner.Split('|')[1]} on {search.Owner.Split('|')[0]})", store.Path));
+            return ChurnCli.Fail(new Problem($"search {resumeId} is still being run by another process (pid {OwnerPart(search.Owner, 1)} on {OwnerPart(search.Owner, 0)})", store.Path));
         }
         // Only how it runs may change: the same checks as a new search's.
         var fields = submission.Fields;
@@ -197,6 +197,10 @@ public static class SearchCommand
         {
             return ChurnCli.Report(overrideError.Problem, parse, ChurnCommandLine.SearchFields);
         }
+        if (!store.TryClaim(resumeId, search.Owner))
+        {
+            return ChurnCli.Fail(new Problem($"search {resumeId} was resumed by another process just now", store.Path));
+        }
         var request = search.Request with
         {
             Parallel = parse.Given(ChurnCommandLine.Parallel) ? parse.GetValue(ChurnCommandLine.Parallel) : search.Request.Parallel,
@@ -204,6 +208,8 @@ public static class SearchCommand
         };
         return await ExecuteAsync(config, store, runs, request, search.Progress, json, verbose);
     }
+
+    private static string OwnerPart(string owner, int index) => owner.Split('|') is var parts && parts.Length > index ? parts[index] : "unknown";
 
     private static async Task<int> ExecuteAsync(
         ChurnConfig config, SearchStore store, SqliteRunStore? runs, SearchRequest request, SearchProgress? resume, bool json, bool verbose)
@@ -249,40 +255,51 @@ public static class SearchCommand
                 }
             }
 
-            if (LiveProgress.Wanted(json) && !verbose)
-            {
-                return Outcome(await LiveProgress.SearchAsync(LiveProgress.Stderr(), request, events.ReadAllAsync(CancellationToken.None), SearchLiveView.Start(request)));
-            }
-
-            var ended = 0;
-            await foreach (var e in events.ReadAllAsync(CancellationToken.None))
-            {
-                switch (e)
-                {
-                    case SearchDataReady d:
-                        Console.Error.WriteLine($"  data      {d.Detail}");
-                        break;
-                    case SearchTrialEnded t:
-                        Console.Error.WriteLine(TrialLine(t.Record, ++ended + (resume?.Trials.Count(r => r.Ended) ?? 0), plan.Trials.Length));
-                        break;
-                    case SearchRungDecided r:
-                        var d2 = r.Decision;
-                        Console.Error.WriteLine(string.Create(Invariant,
-                            $"  rung {Numbering.Number(d2.Rung)}    epoch {d2.Epoch}: configuration {Numbering.Number(d2.Configuration)} {d2.Outcome.ToString().ToLowerInvariant()} (mean validation loss {d2.Value:F4}, rank {Numbering.Number(d2.Rank)} of {d2.Compared}, best {d2.Kept} go on)"));
-                        break;
-                    case SearchWinnerTraining w:
-                        Console.Error.WriteLine($"  winner    configuration {Numbering.Number(w.Configuration)}: training it through the run pipeline for its model and its one test evaluation");
-                        break;
-                    case SearchCompleted or SearchCancelled or SearchFailed:
-                        return Outcome(e);
-                }
-            }
-            return Outcome(null);
+            var endedBefore = resume?.Trials.Count(r => r.Ended) ?? 0;
+            return Outcome(await FollowAsync(events.ReadAllAsync(CancellationToken.None), request.SearchId, plan.Seeds, plan.Trials.Length, endedBefore,
+                LiveProgress.Wanted(json) && !verbose ? SearchLiveView.Start(request) : null));
         }
         finally
         {
             await host.StopAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// Shows a search's events until one ends it, and returns that one (null when the events stop first): as a live
+    /// table when <paramref name="live"/> is given, otherwise as plain lines, one per trial ended and per rung decision.
+    /// The same for a search run here and one followed on a host.
+    /// </summary>
+    public static async Task<ISearchEvent?> FollowAsync(IAsyncEnumerable<ISearchEvent> events, string searchId, int seeds, int total, int endedBefore, SearchLiveView? live)
+    {
+        if (live is not null)
+        {
+            return await LiveProgress.SearchAsync(LiveProgress.Stderr(), searchId, seeds, events, live);
+        }
+        var ended = endedBefore;
+        await foreach (var e in events)
+        {
+            switch (e)
+            {
+                case SearchDataReady d:
+                    Console.Error.WriteLine($"  data      {Logging.ConsoleText.Printable(d.Detail)}");
+                    break;
+                case SearchTrialEnded t:
+                    Console.Error.WriteLine(Logging.ConsoleText.Printable(TrialLine(t.Record, ++ended, total)));
+                    break;
+                case SearchRungDecided r:
+                    var d2 = r.Decision;
+                    Console.Error.WriteLine(string.Create(Invariant,
+                        $"  rung {Numbering.Number(d2.Rung)}    epoch {d2.Epoch}: configuration {Numbering.Number(d2.Configuration)} {d2.Outcome.ToString().ToLowerInvariant()} (mean validation loss {d2.Value:F4}, rank {Numbering.Number(d2.Rank)} of {d2.Compared}, best {d2.Kept} go on)"));
+                    break;
+                case SearchWinnerTraining w:
+                    Console.Error.WriteLine($"  winner    configuration {Numbering.Number(w.Configuration)}: training it through the run pipeline for its model and its one test evaluation");
+                    break;
+                case SearchCompleted or SearchCancelled or SearchFailed:
+                    return e;
+            }
+        }
+        return null;
     }
 
     private static string TrialLine(TrialRecord r, int done, int total)
@@ -297,12 +314,21 @@ public static class SearchCommand
             $"  trial {Numbering.Number(t.Index),4}  [{done}/{total}] configuration {Numbering.Number(t.Configuration)} seed {Numbering.Number(t.Replicate)}: {SearchStore.StatusName(r.Status)} after {r.History.Length} epochs{best} ({r.Wall.TotalSeconds:F1} s){why}");
     }
 
-    public static void Report(SearchSummary s, bool json)
+    /// <summary>
+    /// The search's report on stdout: with <paramref name="json"/> its <c>search.json</c>, or (a host's file not being
+    /// here) <paramref name="hostSummary"/>, the summary the host sent; otherwise the leaderboard and the winner.
+    /// </summary>
+    public static void Report(SearchSummary s, bool json, JsonNode? hostSummary = null)
     {
         var summaryFile = s.Files.FirstOrDefault(f => Path.GetFileName(f) == SearchFiles.SummaryFile);
-        if (json && summaryFile is not null)
+        if (json && summaryFile is not null && File.Exists(summaryFile))
         {
             StandardOutput.Writer.WriteLine(JsonNode.Parse(File.ReadAllText(summaryFile))!.ToJsonString());
+            return;
+        }
+        if (json && hostSummary is not null)
+        {
+            StandardOutput.Writer.WriteLine(hostSummary.ToJsonString());
             return;
         }
         StandardOutput.Writer.WriteLine(Leaderboard(s.Leaderboard, 15));

@@ -28,6 +28,11 @@ public static class TargetCommand
         {
             return ChurnCommandLine.Usage("--budget and --top both choose whom to contact; give one of them", "target");
         }
+        var scaling = PredictCommand.Scaling(parse);
+        if (scaling is { ScalerFile: not null, ScaledInputs: true })
+        {
+            return ChurnCommandLine.Usage("--scaler and --scaled-inputs exclude each other: give the scaler, or say the input needs none", "target");
+        }
         if (json && output is null)
         {
             return ChurnCommandLine.Usage("--json needs --output CSV: the summary goes to stdout, the contact list to the file", "target");
@@ -45,7 +50,7 @@ public static class TargetCommand
             .Map(config => new CampaignEconomics(
                 parse.Given(ChurnCommandLine.ContactCost) ? parse.GetValue(ChurnCommandLine.ContactCost) : config.Campaign.ContactCost,
                 parse.Given(ChurnCommandLine.ConversionValue) ? parse.GetValue(ChurnCommandLine.ConversionValue) : config.Campaign.ConversionValue))
-            .Bind(economics => PredictCommand.Load(modelDir, input, PredictCommand.BaseRate(parse)).Map(scores =>
+            .Bind(economics => PredictCommand.Load(modelDir, input, PredictCommand.BaseRate(parse), scaling).Map(scores =>
                 Campaign.Plan(scores.Customers.Ids, scores.Probabilities, scores.Customers.HasTargets ? scores.Customers.Targets : [], policy, economics)));
         if (planned is Result<CampaignPlan>.Error error)
         {

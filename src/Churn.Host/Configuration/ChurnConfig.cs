@@ -11,7 +11,12 @@ using Churn.Numerics.Model;
 
 namespace Churn.Host.Configuration;
 
-/// <summary>The host's HTTP and run-store settings.</summary>
+/// <summary>
+/// The host's HTTP and run-store settings, and what it lets a request touch: files under <see cref="DataRoots"/> to
+/// read (null: the working directory's <c>data/</c> and the bundled data), <see cref="OutputRoot"/> to write (null:
+/// the configured <c>out</c>), browsers of the <see cref="AllowedOrigins"/> and the names in <see cref="AllowedHosts"/>
+/// besides the host's own. Binding beyond loopback needs a token unless <see cref="TrustedNetwork"/> says otherwise.
+/// </summary>
 public sealed record HostSettings(
     string Bind = "127.0.0.1",
     int Port = 5080,
@@ -20,14 +25,40 @@ public sealed record HostSettings(
     string? ApiToken = null,
     long MaxRequestBytes = 65536,
     long MaxScoreBytes = 16_777_216,
+    string[]? DataRoots = null,
+    string? OutputRoot = null,
+    string[]? AllowedOrigins = null,
+    string[]? AllowedHosts = null,
+    bool TrustedNetwork = false,
+    HostLimits? Limits = null,
     int? ClusterPort = null,
     string ClusterBind = "127.0.0.1",
     string? ClusterCertificate = null,
     int? TrialSlots = null)
 {
+    /// <summary>The shortest API token the host accepts: a guessable token is no token.</summary>
+    public const int MinTokenLength = 16;
+
+    public HostLimits Limits { get; init; } = Limits ?? new HostLimits();
+
     /// <summary>The host's own trial slots on a cluster: <see cref="TrialSlots"/>, or the processor count when unset; 0 leaves training to the workers.</summary>
     public int OwnTrialSlots => TrialSlots ?? Environment.ProcessorCount;
 }
+
+/// <summary>
+/// What one request may ask of the host. Each is checked before any work starts and refused with a 4xx naming the
+/// limit (<c>host.limits.&lt;name&gt;</c>).
+/// </summary>
+public sealed record HostLimits(
+    int MaxQueuedRuns = 100,
+    int MaxTrialsPerSearch = 1000,
+    int MaxConcurrentSearches = 2,
+    int MaxWidth = 1024,
+    int MaxDepth = 8,
+    long MaxParameters = 2_000_000,
+    int MaxEpochs = 1000,
+    int MaxPatience = 1000,
+    int MaxEventStreams = 32);
 
 /// <summary>
 /// The defaults every command starts from: <c>config/churn.json</c> shipped beside the executable, with a user's
@@ -47,12 +78,16 @@ public sealed partial record ChurnConfig(
     string Logs,
     ImmutableArray<string> LogFeatures = default,
     int LogRetentionDays = 14,
-    CampaignEconomics? Campaign = null)
+    CampaignEconomics? Campaign = null,
+    DataLimits? Limits = null)
 {
     public const string DefaultFile = "churn.json";
 
     /// <summary>What a contact costs and a returning buyer is worth: the campaign a run's population section plays and <c>churn target</c>'s default.</summary>
     public CampaignEconomics Campaign { get; init; } = Campaign ?? CampaignEconomics.Default;
+
+    /// <summary>Rows and bytes any command may read from one data file (<c>limits</c>).</summary>
+    public DataLimits Limits { get; init; } = Limits ?? DataLimits.Default;
 
     /// <summary>Features standardized as ln(1 + x), resolved for <see cref="Balance"/> when the configuration says <c>auto</c>.</summary>
     public ImmutableArray<string> LogFeatures { get; init; } = LogFeatures.IsDefault ? [] : LogFeatures;
@@ -77,7 +112,8 @@ public sealed partial record ChurnConfig(
         string? Logs,
         JsonNode? LogFeatures = null,
         int? LogRetentionDays = null,
-        CampaignEconomics? Campaign = null);
+        CampaignEconomics? Campaign = null,
+        DataLimits? Limits = null);
 
     private static readonly JsonSerializerOptions ReadOptions = new(JsonFormat.Options)
     {
@@ -103,7 +139,7 @@ public sealed partial record ChurnConfig(
 
     /// <summary>Run settings for this configuration; relative paths are resolved by the caller's working directory.</summary>
     public RunSettings ToRunSettings(RunMode mode, string? npzDir = null) =>
-        new(mode, ResolveData(Data), Out, Prefix, Seed, Balance, Split, Stratify, Model, Device, npzDir, LogFeatures: LogFeatures, Campaign: Campaign);
+        new(mode, ResolveData(Data), Out, Prefix, Seed, Balance, Split, Stratify, Model, Device, npzDir, LogFeatures: LogFeatures, Campaign: Campaign, Limits: Limits);
 
     /// <summary>
     /// The bundled data file is found from any working directory: a relative path that does not exist here is looked
@@ -189,6 +225,11 @@ public sealed partial record ChurnConfig(
             return Result.Fail<ChurnConfig>("empty configuration", file);
         }
 
+        if (dto.Limits is { } limits && !(limits.MaxRows >= 1 && limits.MaxBytes >= 1))
+        {
+            return Result.Fail<ChurnConfig>("limits.maxRows and limits.maxBytes must be at least 1", file, null, limits.MaxRows < 1 ? "limits.maxRows" : "limits.maxBytes");
+        }
+
         var logAuto = FeatureTransform.IsAuto(dto.LogFeatures);
         var logFeatures = logAuto ? Result.Ok(FeatureTransform.Auto(dto.Balance))
             : dto.LogFeatures is { } log ? FeatureTransform.FromJson(log) : Result.Ok(ImmutableArray<string>.Empty);
@@ -209,7 +250,7 @@ public sealed partial record ChurnConfig(
             .Match(
                 ok => Result.Ok(new ChurnConfig(
                     dto.Data, dto.Out, dto.Prefix, dto.Seed, dto.Balance, ok.split, dto.Stratify, dto.Device, ok.model, dto.Host ?? new HostSettings(), dto.Logs ?? "logs",
-                    logFeatures.Match(names => names, _ => []), dto.LogRetentionDays ?? 14, dto.Campaign)
+                    logFeatures.Match(names => names, _ => []), dto.LogRetentionDays ?? 14, dto.Campaign, dto.Limits)
                 {
                     LogFeaturesAuto = logAuto,
                 }),

@@ -143,13 +143,31 @@ public sealed partial record RunRequest
 
     /// <summary>
     /// The settings of the run <paramref name="runId"/> that the body <paramref name="body"/> asks for, laid over
-    /// the host's configuration <paramref name="defaults"/>; the data file must exist.
+    /// the host's configuration <paramref name="defaults"/>; the data file must exist. With <paramref name="paths"/>
+    /// (a host's), the data file must be inside its data roots and the output inside its output root, and the run
+    /// uses their resolved paths.
     /// </summary>
-    public static Result<RunSettings> Parse(string body, JsonNode defaults, string runId) =>
+    public static Result<RunSettings> Parse(string body, JsonNode defaults, string runId, Api.ConfinedPaths? paths = null) =>
         FromJson(body).Bind(request => request.Resolve(defaults, runId)).Bind(resolved =>
-            File.Exists(resolved.Settings.DataPath)
-                ? Result.Ok(resolved.Settings)
-                : Result.Fail<RunSettings>($"file not found: {resolved.Config.Data}", null, null, "data"));
+        {
+            var (config, settings) = resolved;
+            if (paths is null)
+            {
+                return File.Exists(settings.DataPath)
+                    ? Result.Ok(settings)
+                    : Result.Fail<RunSettings>($"file not found: {config.Data}", null, null, "data");
+            }
+
+            // The prefix becomes part of file names: a separator or ".." in it would write outside the run's folder.
+            if (config.Prefix.Length == 0 || config.Prefix is "." or ".." || config.Prefix.IndexOfAny(['/', '\\', '\0']) >= 0)
+            {
+                return Result.Fail<RunSettings>("must be a file name prefix: no path separators, not empty, '.' or '..'", null, null, "prefix");
+            }
+
+            return paths.Data(config.Data, "data")
+                .Bind(data => paths.Output(settings.OutDir, "out").Map(output => settings with { DataPath = data, OutDir = output }))
+                .Match(Result.Ok, problem => Result.Fail<RunSettings>(problem with { File = null }));
+        });
 
     /// <summary>The settings as a request that would ask for them again.</summary>
     public static JsonObject ToNode(RunSettings settings)

@@ -123,17 +123,7 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
             await response.Body.FlushAsync(stop.Token);
             while (true)
             {
-                bool more;
-                try
-                {
-                    more = await lines.Reader.WaitToReadAsync(stop.Token).AsTask().WaitAsync(KeepAlive, stop.Token);
-                }
-                catch (TimeoutException)
-                {
-                    await response.WriteAsync(": keep-alive\n\n", stop.Token);
-                    await response.Body.FlushAsync(stop.Token);
-                    continue;
-                }
+                var more = await EventStreams.WhileAliveAsync(lines.Reader.WaitToReadAsync(stop.Token), response, stop.Token);
 
                 if (!more)
                 {
@@ -162,7 +152,6 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         }
     }
 
-    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
     private IResult RunChart(string id, string chart)
     {
@@ -206,7 +195,7 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
 
     private IResult Effect(string id, string parameter)
     {
-        if (searches.Load(id) is not Result<StoredSearch>.Ok { Value: var s })
+        if (searches.Overview(id) is not Result<SearchOverview>.Ok { Value: var s })
         {
             return UnknownSearch(id);
         }

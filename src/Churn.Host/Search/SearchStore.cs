@@ -27,6 +27,21 @@ public sealed record StoredSearch(
     public SearchProgress Progress => new(Trials, Decisions);
 }
 
+/// <summary>
+/// A stored search with each trial summarized instead of its epochs: what <c>GET /searches/{id}</c> shows, read in time
+/// and memory that grow with the trials, not with trials x epochs.
+/// </summary>
+public sealed record SearchOverview(
+    SearchRequest Request,
+    string Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    ImmutableArray<TrialSummary> Trials,
+    ImmutableArray<RungDecision> Decisions,
+    string? Summary,
+    string? Reason,
+    string Owner);
+
 /// <summary>A search as <c>GET /searches</c> lists it: its plan in numbers, its trials counted by status, the best trial's validation loss so far.</summary>
 public sealed record SearchListing(
     string Id,
@@ -243,6 +258,21 @@ public sealed class SearchStore : ISearchJournal
         transaction.Commit();
     }
 
+    /// <summary>
+    /// Makes this process the search's owner if <paramref name="expectedOwner"/> still is: false when another
+    /// process claimed it first, so two resumes started at once cannot both run it.
+    /// </summary>
+    public bool TryClaim(string searchId, string expectedOwner)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE searches SET owner = $owner WHERE id = $id AND owner = $expected";
+        command.Parameters.AddWithValue("$owner", StoreOwner.Process);
+        command.Parameters.AddWithValue("$id", searchId);
+        command.Parameters.AddWithValue("$expected", expectedOwner);
+        return command.ExecuteNonQuery() == 1;
+    }
+
     public void SearchResumed(string searchId, int parallel, DateTimeOffset at) =>
         Write("UPDATE searches SET status = 'running', owner = $owner, updated_at = $at, reason = NULL WHERE id = $id",
             ("$id", searchId), ("$owner", StoreOwner.Process), ("$at", Time(at)));
@@ -294,6 +324,24 @@ public sealed class SearchStore : ISearchJournal
             ("$id", searchId), ("$status", status), ("$summary", summary is null ? null : JsonSerializer.Serialize(summary, JsonFormat.Options)),
             ("$reason", reason), ("$at", Time(at)));
 
+    /// <summary>A search's status alone, or null when there is no such search: what a cancel needs, without loading every trial.</summary>
+    public string? StatusOf(string searchId)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT status FROM searches WHERE id = $id";
+        command.Parameters.AddWithValue("$id", searchId);
+        return command.ExecuteScalar() as string;
+    }
+
+    /// <summary>How many searches the store marks running (in this process or another).</summary>
+    public int Running()
+    {
+        using var connection = Connect();
+        using var transaction = connection.BeginTransaction();
+        return Convert.ToInt32(Scalar(connection, transaction, "SELECT COUNT(*) FROM searches WHERE status = 'running'"), CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The searches marked running whose process is gone: a restarted host resumes these, oldest first.</summary>
     public ImmutableArray<string> Orphaned()
     {
@@ -316,28 +364,11 @@ public sealed class SearchStore : ISearchJournal
     public Result<StoredSearch> Load(string searchId)
     {
         using var connection = Connect();
-        using var search = connection.CreateCommand();
-        search.CommandText = "SELECT request, status, created_at, updated_at, summary, reason, owner FROM searches WHERE id = $id";
-        search.Parameters.AddWithValue("$id", searchId);
-        SearchRequest request;
-        string status;
-        DateTimeOffset created, updated;
-        string? summary, reason;
-        string owner;
-        using (var reader = search.ExecuteReader())
+        if (Header(connection, searchId) is not { } header)
         {
-            if (!reader.Read())
-            {
-                return Result.Fail<StoredSearch>($"no search '{searchId}' in the run store", Path);
-            }
-            request = JsonSerializer.Deserialize<SearchRequest>(reader.GetString(0), JsonFormat.Options)!;
-            status = reader.GetString(1);
-            created = DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture);
-            updated = DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture);
-            summary = reader.IsDBNull(4) ? null : reader.GetString(4);
-            reason = reader.IsDBNull(5) ? null : reader.GetString(5);
-            owner = reader.GetString(6);
+            return Result.Fail<StoredSearch>($"no search '{searchId}' in the run store", Path);
         }
+        var request = header.Request;
         var histories = Histories(connection, searchId);
         var trials = ImmutableArray.CreateBuilder<TrialRecord>(request.Plan.Trials.Length);
         using (var command = connection.CreateCommand())
@@ -358,20 +389,134 @@ public sealed class SearchStore : ISearchJournal
                     reader.IsDBNull(5) ? null : reader.GetString(5)));
             }
         }
-        var decisions = ImmutableArray.CreateBuilder<RungDecision>();
+        return Result.Ok(new StoredSearch(
+            request, header.Status, header.CreatedAt, header.UpdatedAt, trials.ToImmutable(), Decisions(connection, searchId), header.Summary, header.Reason, header.Owner));
+    }
+
+    /// <summary>
+    /// The search with each trial's epochs summarized by SQLite (count, best epoch's validation loss and accuracy,
+    /// last validation loss): no epoch row leaves the database.
+    /// </summary>
+    public Result<SearchOverview> Overview(string searchId)
+    {
+        using var connection = Connect();
+        if (Header(connection, searchId) is not { } header)
+        {
+            return Result.Fail<SearchOverview>($"no search '{searchId}' in the run store", Path);
+        }
+        var request = header.Request;
+        var trials = ImmutableArray.CreateBuilder<TrialSummary>(request.Plan.Trials.Length);
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT rung, epoch, configuration, value, outcome, rank, compared, kept FROM search_decisions WHERE search_id = $id ORDER BY rung, configuration";
+            // MIN() makes the bare validation_accuracy that of the best epoch (SQLite's rule for a single min or max).
+            command.CommandText = """
+                SELECT t.trial, t.status, t.reason, t.node, b.n, b.best_loss, b.best_accuracy,
+                  (SELECT e.validation_loss FROM search_epochs e WHERE e.search_id = $id AND e.trial = t.trial ORDER BY e.epoch DESC LIMIT 1)
+                FROM search_trials t
+                LEFT JOIN (
+                  SELECT trial, COUNT(*) AS n, MIN(validation_loss) AS best_loss, validation_accuracy AS best_accuracy
+                  FROM search_epochs WHERE search_id = $id GROUP BY trial) b ON b.trial = t.trial
+                WHERE t.search_id = $id ORDER BY t.trial
+                """;
             command.Parameters.AddWithValue("$id", searchId);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                decisions.Add(new RungDecision(
-                    reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetDouble(3),
-                    Enum.Parse<RungOutcome>(reader.GetString(4), ignoreCase: true), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7)));
+                var epochs = reader.IsDBNull(4) ? 0 : reader.GetInt32(4);
+                trials.Add(new TrialSummary(
+                    request.Plan.Trials[reader.GetInt32(0)],
+                    ParseStatus(reader.GetString(1)),
+                    epochs,
+                    epochs == 0 ? double.NaN : reader.GetDouble(5),
+                    epochs == 0 ? double.NaN : reader.GetDouble(6),
+                    reader.IsDBNull(7) ? null : reader.GetDouble(7),
+                    reader.IsDBNull(2) ? null : reader.GetString(2),
+                    reader.IsDBNull(3) ? null : reader.GetString(3)));
             }
         }
-        return Result.Ok(new StoredSearch(request, status, created, updated, trials.ToImmutable(), decisions.ToImmutable(), summary, reason, owner));
+        if (request.Plan.Criterion == SearchCriterion.CalibratedLoss)
+        {
+            KeptCalibratedLosses(connection, searchId, trials);
+        }
+        return Result.Ok(new SearchOverview(
+            request, header.Status, header.CreatedAt, header.UpdatedAt, trials.ToImmutable(), Decisions(connection, searchId), header.Summary, header.Reason, header.Owner));
+    }
+
+    /// <summary>
+    /// Each trial's calibrated loss at the epoch training keeps: early stopping replayed over the two losses of its
+    /// epochs, streamed (SQL cannot replay min-delta), so no other column and no epoch record leaves the database.
+    /// </summary>
+    private static void KeptCalibratedLosses(SqliteConnection connection, string searchId, ImmutableArray<TrialSummary>.Builder trials)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT trial, epoch, validation_loss, calibrated_loss FROM search_epochs
+            WHERE search_id = $id ORDER BY trial, epoch
+            """;
+        command.Parameters.AddWithValue("$id", searchId);
+        using var reader = command.ExecuteReader();
+        var position = ImmutableDictionary.CreateRange(trials.Select((t, i) => KeyValuePair.Create(t.Spec.Index, i)));
+        var more = reader.Read();
+        while (more)
+        {
+            var trial = reader.GetInt32(0);
+            IEnumerable<EpochMetrics> Epochs()
+            {
+                do
+                {
+                    yield return new EpochMetrics(reader.GetInt32(1), 0, 0, reader.GetDouble(2), 0, reader.IsDBNull(3) ? double.NaN : reader.GetDouble(3));
+                }
+                while ((more = reader.Read()) && reader.GetInt32(0) == trial);
+            }
+            if (position.TryGetValue(trial, out var i))
+            {
+                trials[i] = trials[i] with { CalibratedLoss = TrialRecord.CalibratedLossAtKept(Epochs(), trials[i].Spec.Config) };
+            }
+            else
+            {
+                foreach (var _ in Epochs())
+                {
+                }
+            }
+        }
+    }
+
+    private sealed record SearchHeader(SearchRequest Request, string Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Summary, string? Reason, string Owner);
+
+    private static SearchHeader? Header(SqliteConnection connection, string searchId)
+    {
+        using var search = connection.CreateCommand();
+        search.CommandText = "SELECT request, status, created_at, updated_at, summary, reason, owner FROM searches WHERE id = $id";
+        search.Parameters.AddWithValue("$id", searchId);
+        using var reader = search.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+        return new SearchHeader(
+            JsonSerializer.Deserialize<SearchRequest>(reader.GetString(0), JsonFormat.Options)!,
+            reader.GetString(1),
+            DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture),
+            DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture),
+            reader.IsDBNull(4) ? null : reader.GetString(4),
+            reader.IsDBNull(5) ? null : reader.GetString(5),
+            reader.GetString(6));
+    }
+
+    private static ImmutableArray<RungDecision> Decisions(SqliteConnection connection, string searchId)
+    {
+        var decisions = ImmutableArray.CreateBuilder<RungDecision>();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT rung, epoch, configuration, value, outcome, rank, compared, kept FROM search_decisions WHERE search_id = $id ORDER BY rung, configuration";
+        command.Parameters.AddWithValue("$id", searchId);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            decisions.Add(new RungDecision(
+                reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetDouble(3),
+                Enum.Parse<RungOutcome>(reader.GetString(4), ignoreCase: true), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7)));
+        }
+        return decisions.ToImmutable();
     }
 
     /// <summary>How many times each trial went back to the queue because its node was lost.</summary>

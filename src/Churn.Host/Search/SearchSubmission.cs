@@ -74,9 +74,10 @@ public sealed record SearchSubmission
     /// <summary>
     /// The search this submission asks for, with the run configuration <paramref name="config"/> for what it does not set.
     /// A problem names the field in <see cref="Problem.Column"/> and <paramref name="name"/> as its file. Without
-    /// <c>out</c>, the search writes to <paramref name="defaultOut"/> of its id.
+    /// <c>out</c>, the search writes to <paramref name="defaultOut"/> of its id. <paramref name="admit"/> may refuse the
+    /// definition before it is planned (a host's limits).
     /// </summary>
-    public Result<SearchRequest> Resolve(ChurnConfig config, Func<string, string> defaultOut, string name) =>
+    public Result<SearchRequest> Resolve(ChurnConfig config, Func<string, string> defaultOut, string name, Func<SearchDefinition, Problem?>? admit = null) =>
         Overrides(name).Bind(overrides =>
         {
             var space = Fields;
@@ -86,6 +87,7 @@ public sealed record SearchSubmission
             }
 
             return SpaceFile.Load(SearchPlanner.DefaultSpacePath, space, name)
+                .Bind(definition => admit?.Invoke(definition) is { } refused ? refused : Result.Ok(definition))
                 .Map(definition => SearchPlanner.Plan(config, definition, overrides, defaultOut));
         });
 

@@ -52,9 +52,15 @@ public sealed class StoreOwner : IDisposable
         try
         {
             using var running = System.Diagnostics.Process.GetProcessById(int.Parse(parts[1], CultureInfo.InvariantCulture));
-            return running.StartTime.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture) == parts[2];
+            var recorded = DateTimeOffset.Parse(parts[2], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+            // On Linux a start time is boot time plus ticks since boot, and each process works out the boot time from
+            // its own clock readings: the same process seen from two processes differs by a few milliseconds, so an
+            // exact comparison took every live owner for dead. A reused pid started within the same second is not
+            // a practical risk.
+            return (running.StartTime.ToUniversalTime() - recorded.UtcDateTime).Duration() < TimeSpan.FromSeconds(1);
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or System.ComponentModel.Win32Exception)
         {
             return false;
         }

@@ -15,6 +15,10 @@ public static class CustomerCsv
 
     private const int MaxLineChars = 1 << 16;
 
+    /// <summary>The largest magnitude a field may have: far beyond any real count, price or duration, and far enough below
+    /// the largest double that the scaler's sums of squares over any allowed number of rows cannot overflow.</summary>
+    public const double MaxMagnitude = 1e100;
+
     // Field positions in a row (the ID is field 0), looked up once so the per-field checks compare integers.
     private static readonly int ReviewField = 1 + Schema.FeatureNames.IndexOf("review");
     private static readonly int ReviewScoreField = 1 + Schema.FeatureNames.IndexOf("review_score");
@@ -25,10 +29,15 @@ public static class CustomerCsv
     /// Accepts an optional header row (recognised by having no numeric field), CRLF or LF, a UTF-8 BOM and
     /// trailing blank lines. <see cref="Problem.Line"/> is the 1-based physical line; problems about the whole
     /// file (missing, empty, no data rows, a class without rows) carry no line. The SHA-256 is computed in the
-    /// same pass that parses.
+    /// same pass that parses. A file over <paramref name="limits"/> (rows or bytes) is refused as soon as that is
+    /// known; <paramref name="cancel"/> ends every reading loop within one block or row. With
+    /// <paramref name="standardized"/> the features are taken as already standardized: any finite value of plausible
+    /// size, negative ones included.
     /// </summary>
-    public static Result<LoadedData> Load(string path, TargetPolicy target = TargetPolicy.Required)
+    public static Result<LoadedData> Load(
+        string path, TargetPolicy target = TargetPolicy.Required, DataLimits? limits = null, bool standardized = false, CancellationToken cancel = default)
     {
+        limits ??= DataLimits.Default;
         if (string.IsNullOrWhiteSpace(path))
         {
             return new Problem("no customer file given", path);
@@ -47,17 +56,25 @@ public static class CustomerCsv
             return Problem.CannotRead(path, e);
         }
 
-        using var hashing = new HashingStream(file);
+        using var hashing = new HashingStream(file, limits.MaxBytes, cancel);
         int estimatedRows;
         try
         {
-            estimatedRows = RowEstimate.Of(file);
+            if (file.CanSeek && file.Length > limits.MaxBytes)
+            {
+                return new Problem(limits.TooManyBytes(file.Length), path);
+            }
+            estimatedRows = (int)Math.Min(RowEstimate.Of(file, cancel), limits.MaxRows);
+        }
+        catch (OperationCanceledException)
+        {
+            return Cancelled(path);
         }
         catch (IOException e)
         {
             return new Problem($"cannot read the file: {e.Message}", path);
         }
-        var reader = new Reader(path, target, estimatedRows);
+        var reader = new Reader(path, target, estimatedRows, limits, standardized, cancel);
         try
         {
             using var text = new StreamReader(hashing, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
@@ -69,6 +86,14 @@ public static class CustomerCsv
                 MaxBufferSize = MaxLineChars,
             });
             return reader.ReadAll(csv).Bind(data => Finish(path, target, data, hashing.FinishSha256()));
+        }
+        catch (OperationCanceledException)
+        {
+            return Cancelled(path);
+        }
+        catch (DataLimitException e)
+        {
+            return new Problem(e.Message, path, reader.Line);
         }
         catch (CsvRecordTooLargeException)
         {
@@ -86,6 +111,8 @@ public static class CustomerCsv
             return new Problem($"cannot read the file: {e.Message}", path, reader.Line);
         }
     }
+
+    private static Problem Cancelled(string path) => new("reading was cancelled", path);
 
     /// <summary>The schema name of field <paramref name="index"/> in a row of the customer file.</summary>
     public static string ColumnName(int index) => index switch
@@ -110,7 +137,7 @@ public static class CustomerCsv
     /// The parsing state of one load: the physical line, whether a header or blank lines were seen, the rows so far.
     /// Mutable, but created and dropped inside one <see cref="Load"/> call.
     /// </summary>
-    private sealed class Reader(string path, TargetPolicy policy, int estimatedRows)
+    private sealed class Reader(string path, TargetPolicy policy, int estimatedRows, DataLimits limits, bool standardized, CancellationToken cancel)
     {
         private readonly HashSet<long> _seenIds = new(estimatedRows);
         private RowBuffer? _rows;
@@ -220,9 +247,13 @@ public static class CustomerCsv
                     $"has {fields} field{(fields == 1 ? "" : "s")} where {_fields} are expected (as on line {_firstDataLine}){SeparatorHint(body)}");
             }
             var rows = _rows!;
-            if (rows.Count == int.MaxValue / Schema.FeatureCount)
+            if (rows.Count >= limits.RowCap)
             {
-                return Bad(line, null, $"more than {rows.Count} rows; the file is too large to hold in memory");
+                return Bad(line, null, $"the file {limits.TooManyRows()}");
+            }
+            if ((rows.Count & 1023) == 0)
+            {
+                cancel.ThrowIfCancellationRequested();
             }
 
             var idProblem = ParseId(csv.GetFieldSpan(0), line, out var id);
@@ -296,7 +327,7 @@ public static class CustomerCsv
         private Problem? ParseFeature(ReadOnlySpan<char> field, long line, int index, out double value)
         {
             var numeric = ParseNumber(field, line, index, out value);
-            if (numeric is not null)
+            if (numeric is not null || standardized)
             {
                 return numeric;
             }
@@ -325,6 +356,11 @@ public static class CustomerCsv
             if (!double.IsFinite(value))
             {
                 return Bad(line, ColumnName(index), $"expected a finite number, got '{Shorten(field)}' (NaN and infinities are not allowed)");
+            }
+            // Squares and sums of values near 1e308 overflow in the scaler; no behaviour is measured in such numbers.
+            if (Math.Abs(value) > MaxMagnitude)
+            {
+                return Bad(line, ColumnName(index), $"{Shorten(field)} is implausibly large: values must be at most {MaxMagnitude:0e0} in size");
             }
             return null;
         }

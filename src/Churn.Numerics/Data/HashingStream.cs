@@ -4,11 +4,13 @@ namespace Churn.Numerics.Data;
 
 /// <summary>
 /// A read-only pass-through that feeds every byte read into SHA-256, so a file is hashed in the same pass that
-/// parses it instead of being read twice.
+/// parses it instead of being read twice. Every read also checks <paramref name="cancel"/> and counts against
+/// <paramref name="maxBytes"/>, so no loop over it can outlive a cancelled run or read an endless file to the end.
 /// </summary>
-internal sealed class HashingStream(Stream inner) : Stream
+internal sealed class HashingStream(Stream inner, long maxBytes = long.MaxValue, CancellationToken cancel = default) : Stream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private long _read;
 
     /// <summary>Reads whatever the consumer left unread, then returns the lowercase hex digest of the whole stream.</summary>
     public string FinishSha256()
@@ -22,16 +24,29 @@ internal sealed class HashingStream(Stream inner) : Stream
 
     public override int Read(Span<byte> buffer)
     {
+        cancel.ThrowIfCancellationRequested();
         var read = inner.Read(buffer);
+        Count(read);
         _hash.AppendData(buffer[..read]);
         return read;
+    }
+
+    private void Count(int read)
+    {
+        _read += read;
+        if (_read > maxBytes)
+        {
+            throw new DataLimitException(new DataLimits(MaxBytes: maxBytes).TooManyBytes());
+        }
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        cancel.ThrowIfCancellationRequested();
         var read = await inner.ReadAsync(buffer, cancellationToken);
+        Count(read);
         _hash.AppendData(buffer.Span[..read]);
         return read;
     }

@@ -49,10 +49,13 @@ public static class Npz
     /// <summary>
     /// Reads files written by <see cref="Write"/>, <c>np.savez</c> and <c>np.savez_compressed</c>: inputs '&lt;f8' or
     /// '&lt;f4' of shape (n, 10) and targets '&lt;i8', '&lt;i4' or '&lt;f8' of shape (n,) holding 0 or 1, in C or Fortran
-    /// order. Problems name the file and the array. The result has no IDs.
+    /// order. Problems name the file and the array. The result has no IDs. Before an array is allocated, the rows its
+    /// header promises are checked against <paramref name="limits"/> and against the size the archive records for
+    /// the entry, so a small compressed file cannot make the reader reserve gigabytes.
     /// </summary>
-    public static Result<Dataset> Read(string path)
+    public static Result<Dataset> Read(string path, DataLimits? limits = null, CancellationToken cancel = default)
     {
+        limits ??= DataLimits.Default;
         if (Directory.Exists(path))
         {
             return new Problem("is a directory, not a .npz file", path);
@@ -85,9 +88,20 @@ public static class Npz
                         $"the archive has no '{missing}' array (entry {missing}.npy); it holds {(found.Length == 0 ? "nothing" : found)}",
                         path, Column: missing);
                 }
-                return ReadInputs(inputsEntry, path).Bind(inputs =>
-                    ReadTargets(targetsEntry, path, inputs.RowCount).Map(targets => new Dataset([], inputs, targets)));
+                foreach (var entry in new[] { inputsEntry, targetsEntry })
+                {
+                    if (entry.Length > limits.MaxBytes)
+                    {
+                        return new Problem($"array '{entry.Name[..^4]}' {limits.TooManyBytes(entry.Length)}", path, Column: entry.Name[..^4]);
+                    }
+                }
+                return ReadInputs(inputsEntry, path, limits, cancel).Bind(inputs =>
+                    ReadTargets(targetsEntry, path, inputs.RowCount, cancel).Map(targets => new Dataset([], inputs, targets)));
             }
+        }
+        catch (OperationCanceledException)
+        {
+            return new Problem("reading was cancelled", path);
         }
         catch (InvalidDataException e)
         {
@@ -147,7 +161,7 @@ public static class Npz
         stream.Write(buffer, 0, used);
     }
 
-    private static Result<Matrix<double>> ReadInputs(ZipArchiveEntry entry, string path)
+    private static Result<Matrix<double>> ReadInputs(ZipArchiveEntry entry, string path, DataLimits limits, CancellationToken cancel)
     {
         using var stream = entry.Open();
         Problem Fail(string reason) => new($"array '{InputsArray}' {reason}", path, Column: InputsArray);
@@ -162,9 +176,13 @@ public static class Npz
             {
                 return Fail($"has shape {ShapeText(header.Shape)}; expected (n, {Schema.FeatureCount})");
             }
-            if (header.Shape[0] > int.MaxValue / Schema.FeatureCount)
+            if (header.Shape[0] > limits.RowCap)
             {
-                return Fail($"has {header.Shape[0]} rows, too many to hold in memory");
+                return Fail(limits.TooManyRows(header.Shape[0]));
+            }
+            if (header.Shape[0] * Schema.FeatureCount * size > entry.Length)
+            {
+                return Fail($"is truncated: the header promises {header.Shape[0] * Schema.FeatureCount} values, the archive entry holds {entry.Length} bytes");
             }
             var rows = (int)header.Shape[0];
             var values = new double[rows * Schema.FeatureCount];
@@ -172,6 +190,7 @@ public static class Npz
             var element = 0;
             while (element < values.Length)
             {
+                cancel.ThrowIfCancellationRequested();
                 var count = Math.Min(ChunkElements, values.Length - element);
                 if (!NpyFormat.TryReadExactly(stream, buffer.AsSpan(0, count * size)))
                 {
@@ -186,9 +205,9 @@ public static class Npz
                     var (row, column) = header.FortranOrder
                         ? (element % rows, element / rows)
                         : (element / Schema.FeatureCount, element % Schema.FeatureCount);
-                    if (!double.IsFinite(value))
+                    if (!double.IsFinite(value) || Math.Abs(value) > CustomerCsv.MaxMagnitude)
                     {
-                        return Fail($"holds {value} at row {row}, column {column} ({Schema.FeatureNames[column]}); inputs must be finite");
+                        return Fail($"holds {value} at row {row}, column {column} ({Schema.FeatureNames[column]}); inputs must be finite and at most {CustomerCsv.MaxMagnitude:0e0} in size");
                     }
                     values[(column * rows) + row] = value;
                 }
@@ -197,7 +216,7 @@ public static class Npz
         });
     }
 
-    private static Result<ImmutableArray<int>> ReadTargets(ZipArchiveEntry entry, string path, int rows)
+    private static Result<ImmutableArray<int>> ReadTargets(ZipArchiveEntry entry, string path, int rows, CancellationToken cancel)
     {
         using var stream = entry.Open();
         Problem Fail(string reason) => new($"array '{TargetsArray}' {reason}", path, Column: TargetsArray);
@@ -212,11 +231,16 @@ public static class Npz
             {
                 return Fail($"has shape {ShapeText(header.Shape)}; expected ({rows},) to match the {rows} input rows");
             }
+            if ((long)rows * size > entry.Length)
+            {
+                return Fail($"is truncated: the header promises {rows} values, the archive entry holds {entry.Length} bytes");
+            }
             var targets = new int[rows];
             var buffer = new byte[ChunkElements * size];
             var element = 0;
             while (element < rows)
             {
+                cancel.ThrowIfCancellationRequested();
                 var count = Math.Min(ChunkElements, rows - element);
                 if (!NpyFormat.TryReadExactly(stream, buffer.AsSpan(0, count * size)))
                 {

@@ -11,10 +11,14 @@ internal static class RowEstimate
     private const int TailBytes = 1 << 12;
     private const int MinRowBytes = 24;
 
-    /// <summary>The likely data row count; 0 when the stream cannot be scanned and rewound.</summary>
-    public static int Of(Stream file)
+    /// <summary>
+    /// The likely data row count; 0 when the stream cannot be scanned and rewound. It reads no further than the
+    /// length the file reports (a device such as <c>/dev/zero</c> reports 0 and is never scanned) and stops when
+    /// <paramref name="cancel"/> is.
+    /// </summary>
+    public static int Of(Stream file, CancellationToken cancel = default)
     {
-        if (!file.CanSeek)
+        if (!file.CanSeek || file.Length == 0)
         {
             return 0;
         }
@@ -22,9 +26,13 @@ internal static class RowEstimate
         long newlines = 0;
         long carriageReturns = 0;
         var head = Array.Empty<byte>();
+        var length = file.Length;
+        long scanned = 0;
         int read;
-        while ((read = file.Read(buffer, 0, buffer.Length)) > 0)
+        while (scanned < length && (read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, length - scanned))) > 0)
         {
+            cancel.ThrowIfCancellationRequested();
+            scanned += read;
             var block = buffer.AsSpan(0, read);
             if (head.Length == 0)
             {
@@ -33,7 +41,6 @@ internal static class RowEstimate
             newlines += block.Count((byte)'\n');
             carriageReturns += block.Count((byte)'\r');
         }
-        var length = file.Length;
         var tail = new byte[(int)Math.Min(length, TailBytes)];
         file.Seek(length - tail.Length, SeekOrigin.Begin);
         file.ReadExactly(tail);

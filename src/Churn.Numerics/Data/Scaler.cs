@@ -61,8 +61,13 @@ public static class Scaler
         return new ScalerParameters(names, [.. means], [.. stds], logFeatures.IsDefault ? [] : names.Where(logFeatures.Contains).ToImmutableArray());
     }
 
+    /// <summary>The scaler that changes nothing: for inputs someone else already standardized.</summary>
+    public static ScalerParameters Identity(ImmutableArray<string> featureNames) =>
+        new(featureNames, [.. Enumerable.Repeat(0.0, featureNames.Length)], [.. Enumerable.Repeat(1.0, featureNames.Length)]);
+
     /// <summary>A new matrix; <paramref name="inputs"/> is left as it was.</summary>
     /// <exception cref="ArgumentException">The parameters were fitted on a different number of columns (a bug, not bad input).</exception>
+
     public static Matrix<double> Apply(ScalerParameters parameters, Matrix<double> inputs)
     {
         if (parameters.Means.Length != inputs.ColumnCount || parameters.Stds.Length != inputs.ColumnCount)

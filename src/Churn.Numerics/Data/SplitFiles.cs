@@ -15,7 +15,7 @@ public static class SplitFiles
     /// Reads the three files. The scaler comes from <c>manifest.json</c> beside them; files without one (written by
     /// numpy) are taken as already standardized, and <see cref="SplitsRead.ScalerKnown"/> says so.
     /// </summary>
-    public static Result<SplitsRead> Read(string directory, string prefix)
+    public static Result<SplitsRead> Read(string directory, string prefix, DataLimits? limits = null, CancellationToken cancel = default)
     {
         if (!Directory.Exists(directory))
         {
@@ -32,7 +32,7 @@ public static class SplitFiles
                 return Result.Fail<SplitsRead>($"file not found (expected {prefix}_train.npz, {prefix}_validation.npz and {prefix}_test.npz)", path);
             }
 
-            switch (Npz.Read(path))
+            switch (Npz.Read(path, limits, cancel))
             {
                 case Result<Dataset>.Error e:
                     return e.Problem;
@@ -57,10 +57,6 @@ public static class SplitFiles
                 splits, m.Scaler, true, directory, sha, m.Strategy, ClassMix.Of(m.Strategy, m.Before, m.After)));
         }
 
-        var identity = new ScalerParameters(
-            Schema.FeatureNames,
-            [.. Enumerable.Repeat(0.0, Schema.FeatureCount)],
-            [.. Enumerable.Repeat(1.0, Schema.FeatureCount)]);
-        return Result.Ok(new SplitsRead(splits, identity, false, directory, sha, BalanceStrategy.None, ClassMix.OfTraining(splits.Train)));
+        return Result.Ok(new SplitsRead(splits, Scaler.Identity(Schema.FeatureNames), false, directory, sha, BalanceStrategy.None, ClassMix.OfTraining(splits.Train)));
     }
 }

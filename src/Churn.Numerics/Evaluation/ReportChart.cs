@@ -65,9 +65,17 @@ public static class ReportChart
         var plot = new Plot();
         Line(plot, Unit, Unit, "perfectly calibrated");
         var scatter = plot.Add.Scatter(bins.Select(b => b.MeanPredicted).ToArray(), bins.Select(b => b.Observed).ToArray());
-        scatter.LegendText = "model (one point per bin of 0.1)";
-        scatter.MarkerSize = 7;
-        scatter.LineWidth = 2;
+        scatter.LegendText = "model (a bin of 0.1 each; area: its share of customers)";
+        scatter.MarkerSize = 0;
+        scatter.LineWidth = 1;
+        // In the natural mix the upper bins hold a handful of customers each, so their observed rate is noise: a
+        // marker's area shows how much each point weighs.
+        foreach (var b in bins)
+        {
+            var marker = plot.Add.Marker(b.MeanPredicted, b.Observed);
+            marker.Size = (float)(4 + 26 * Math.Sqrt(b.Share));
+            marker.Color = scatter.Color;
+        }
         plot.Title("Reliability (natural mix)");
         plot.XLabel("predicted probability");
         plot.YLabel("observed buying rate");

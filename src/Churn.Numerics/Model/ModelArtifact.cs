@@ -21,6 +21,9 @@ public sealed record CustomerScores(Dataset Customers, ImmutableArray<double> Ra
 /// customer file it came from). An averaged model holds several <see cref="Members"/> of one configuration (a search
 /// winner's seeds): its raw score is their mean score, and its calibration was fitted on that mean; <see cref="Model"/>
 /// is then the first member.
+/// <see cref="ScalerKnown"/> is false for a model trained from <c>.npz</c> files that
+/// recorded no scaler: it was trained on inputs someone else standardized, and <see cref="Scaler"/> is the identity,
+/// so raw customer data must not be scored with it as it is.
 /// </summary>
 public sealed record ModelArtifact(
     TrainedModel Model,
@@ -31,6 +34,7 @@ public sealed record ModelArtifact(
     long Seed,
     ImmutableDictionary<string, string> Versions,
     Calibration Calibration,
+    bool ScalerKnown = true,
     ImmutableArray<TrainedModel> Members = default)
 {
     /// <summary>The networks whose mean score the model gives: the members, or the one network.</summary>
@@ -65,7 +69,7 @@ public sealed record ModelArtifact(
     {
         var raw = validation.Rows == 0 ? [] : Scoring.Mean(members, validation.Inputs);
         var calibration = Calibration.Fit(method, raw, validation.Rows == 0 ? [] : validation.Targets, mix.Training, mix.Population);
-        return new ModelArtifact(members[0], scaler, featureNames, null, dataSha256, seed, versions, calibration, members);
+        return new ModelArtifact(members[0], scaler, featureNames, null, dataSha256, seed, versions, calibration, Members: members);
     }
 
     private static readonly JsonSerializerOptions Json = new()
@@ -137,6 +141,7 @@ public sealed record ModelArtifact(
             members.IsEmpty ? WeightsFile : MemberFileName(0),
             WeightsSha256: "",
             artifact.Calibration,
+            artifact.ScalerKnown,
             members.IsEmpty ? null : [.. members.Select((m, i) => new MemberFile(MemberFileName(i), "", m.EpochsRun, m.BestEpoch))]);
         // Refuse to write what Load would refuse to read.
         if (CheckManifest(manifest) is { } problem)
@@ -210,6 +215,7 @@ public sealed record ModelArtifact(
             }
             writing = manifestPath;
             File.Move(manifestTemp, manifestPath, overwrite: true);
+            AtomicFile.SyncDirectory(full);
             return Result.Ok(full);
         }
         catch (Exception e)
@@ -297,7 +303,7 @@ public sealed record ModelArtifact(
         }
         return Result.Ok(new ModelArtifact(
             networks[0], manifest.Scaler, manifest.FeatureNames, manifest.TestMetrics, manifest.DataSha256, manifest.Seed, manifest.Versions.ToImmutableDictionary(),
-            manifest.Calibration ?? LegacyCalibration(full, manifest.DataSha256), manifest.Members is null ? default : networks.ToImmutable()));
+            manifest.Calibration ?? LegacyCalibration(full, manifest.DataSha256), manifest.ScalerKnown, manifest.Members is null ? default : networks.ToImmutable()));
     }
 
     /// <summary>

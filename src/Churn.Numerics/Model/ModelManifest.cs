@@ -35,6 +35,7 @@ internal sealed record ModelManifest(
     string WeightsFile,
     string WeightsSha256,
     Calibration? Calibration = null,
+    bool ScalerKnown = true,
     ImmutableArray<MemberFile>? Members = null)
 {
     /// <summary>A single network.</summary>

@@ -61,7 +61,11 @@ public static class Leaderboard
     /// configuration number (so ties always break the same way); then pruned ones (the further they got, the higher),
     /// incomplete ones and failed ones.
     /// </summary>
-    public static ImmutableArray<LeaderboardRow> Rank(ImmutableArray<TrialRecord> trials, int seeds, SearchCriterion criterion)
+    public static ImmutableArray<LeaderboardRow> Rank(ImmutableArray<TrialRecord> trials, int seeds, SearchCriterion criterion) =>
+        Rank(trials.Select(TrialSummary.Of).ToImmutableArray(), seeds, criterion);
+
+    /// <inheritdoc cref="Rank(ImmutableArray{TrialRecord}, int, SearchCriterion)"/>
+    public static ImmutableArray<LeaderboardRow> Rank(ImmutableArray<TrialSummary> trials, int seeds, SearchCriterion criterion)
     {
         var rows = trials.GroupBy(t => t.Spec.Configuration).Select(g => Row(g.Key, [.. g], seeds, criterion)).ToList();
         return
@@ -80,7 +84,7 @@ public static class Leaderboard
     public static LeaderboardRow? Best(ImmutableArray<LeaderboardRow> rows) =>
         rows.FirstOrDefault(r => r.Outcome == ConfigurationOutcome.Complete);
 
-    private static LeaderboardRow Row(int configuration, List<TrialRecord> trials, int seeds, SearchCriterion criterion)
+    private static LeaderboardRow Row(int configuration, List<TrialSummary> trials, int seeds, SearchCriterion criterion)
     {
         var config = trials[0].Spec.Config;
         if (trials.FirstOrDefault(t => t.Status == TrialStatus.Failed) is { } failed)
@@ -96,13 +100,13 @@ public static class Leaderboard
             ? trials.Where(t => t.Status == TrialStatus.Completed).ToList()
             : trials;
         var losses = counted.Select(t => t.BestValidationLoss).ToList();
-        var calibrated = counted.Select(t => t.CalibratedLossUpTo(int.MaxValue)).ToList();
+        var calibrated = counted.Select(t => t.CalibratedLoss).ToList();
         var scores = counted.Select(t => t.Score(criterion)).ToList();
         var reason = outcome == ConfigurationOutcome.Pruned ? trials.First(t => t.Status == TrialStatus.Pruned).Reason : null;
         return new LeaderboardRow(
             0, configuration, config, outcome, counted.Count(t => t.Status is TrialStatus.Completed or TrialStatus.Pruned), seeds,
             Mean(losses), Std(losses), losses.DefaultIfEmpty(double.NaN).Min(), losses.DefaultIfEmpty(double.NaN).Max(),
-            Mean(counted.Select(t => t.BestValidationAccuracy)), Mean(counted.Select(t => (double)t.History.Length)), reason,
+            Mean(counted.Select(t => t.BestValidationAccuracy)), Mean(counted.Select(t => (double)t.Epochs)), reason,
             Mean(calibrated), Std(calibrated), Mean(scores), Std(scores), trials[0].Spec.Data);
     }
 

@@ -98,8 +98,9 @@ public abstract record CoordinatorCommand
 /// <remarks>
 /// Placement: a trial goes to the node with the most free slots (ties: the node name), where a slot is free when
 /// fewer trials placed there are running than the node offers. Trials paused at a rung hold no slot, as in one
-/// process; a promoted trial goes on where its actor lives, so a node may briefly run one trial more than its slots
-/// while another node has one free. At most <see cref="Cap"/> trials run at once, and never more than all nodes' slots.
+/// process; a promoted trial goes on where its actor lives (its model is there), so when its node is full it waits,
+/// promoted, for a slot there while other nodes' free slots take pending trials. No node runs more trials than it
+/// offers, at most <see cref="Cap"/> trials run at once, and never more than all nodes' slots.
 /// </remarks>
 public sealed record SearchCoordination(
     SearchPhase Phase,
@@ -343,6 +344,7 @@ public sealed record SearchCoordination(
     private SearchCoordination Carry(SearchState before, (SearchState State, ImmutableArray<SearchCommand> Commands) change, ImmutableArray<CoordinatorCommand>.Builder commands)
     {
         var state = this with { Search = change.State };
+        var waiting = new List<int>();
         foreach (var command in change.Commands)
         {
             switch (command)
@@ -369,6 +371,13 @@ public sealed record SearchCoordination(
                     commands.Add(new CoordinatorCommand.Place(start.Trial, node));
                     break;
                 case SearchCommand.Resume resume when state.Placement.TryGetValue(resume.Trial, out var at):
+                    if (state.RunningPerNode().GetValueOrDefault(at) > state.Nodes.GetValueOrDefault(at))
+                    {
+                        // Its node is full (it took a pending trial while this one was paused): wait for a slot there.
+                        state = state.Promote(resume.Trial, TrialStatus.Promoted);
+                        waiting.Add(resume.Trial);
+                        break;
+                    }
                     commands.Add(new CoordinatorCommand.Continue(resume.Trial, at));
                     break;
                 case SearchCommand.Stop stop when state.Placement.TryGetValue(stop.Trial, out var at):
@@ -386,8 +395,18 @@ public sealed record SearchCoordination(
                 commands.Add(new CoordinatorCommand.Ended(state.Search.Trials[i]));
             }
         }
+        if (waiting.Count > 0 && !state.Search.Cancelling)
+        {
+            // The scheduler counted the waiting trials as running: fill the slots they left elsewhere, hiding them from it
+            // (as paused) for that one pass, so it does not pick them again.
+            var hidden = waiting.Aggregate(state, (s, trial) => s.Promote(trial, TrialStatus.Held));
+            state = waiting.Aggregate(hidden.Carry(hidden.Search, hidden.Search.Schedule(), commands), (s, trial) => s.Promote(trial, TrialStatus.Promoted));
+        }
         return state;
     }
+
+    private SearchCoordination Promote(int trial, TrialStatus status) =>
+        this with { Search = Search with { Trials = Search.Trials.SetItem(trial, Search.Trials[trial] with { Status = status }) } };
 
     private string? FreestNode()
     {

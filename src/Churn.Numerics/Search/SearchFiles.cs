@@ -131,7 +131,7 @@ public static class SearchFiles
             ["note"] = r.Note,
             ["leaderboard"] = JsonSerializer.SerializeToNode(r.Leaderboard, JsonFormat.Options),
             ["decisions"] = JsonSerializer.SerializeToNode(r.Decisions, JsonFormat.Options),
-            ["trialNodes"] = TrialNodes(r.Trials),
+            ["trialNodes"] = TrialNodes(r.Trials.Select(TrialSummary.Of)),
         };
     }
 
@@ -139,7 +139,7 @@ public static class SearchFiles
     /// Each trial (numbered from 1) with its status and the node that trained it, for search.json and
     /// <c>GET /searches/{id}</c>; leaderboard.csv stays free of nodes, so it compares byte for byte wherever trials ran.
     /// </summary>
-    public static JsonArray TrialNodes(IEnumerable<TrialRecord> trials) =>
+    public static JsonArray TrialNodes(IEnumerable<TrialSummary> trials) =>
         [.. trials.Select(t => (JsonNode)new JsonObject
         {
             ["trial"] = Numbering.Number(t.Spec.Index),

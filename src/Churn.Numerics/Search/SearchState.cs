@@ -80,15 +80,38 @@ public sealed record TrialRecord(
         {
             return BestValidationLossUpTo(epoch);
         }
-        var calibrated = CalibratedLossUpTo(epoch);
-        return double.IsFinite(calibrated) ? calibrated : BestValidationLossUpTo(epoch);
+        return ScoreOf(criterion, BestValidationLossUpTo(epoch), CalibratedLossUpTo(epoch));
     }
 
+    /// <summary>
+    /// The criterion's value from a trial's best validation loss and calibrated loss at the kept epoch: a trial whose
+    /// epochs carry no calibrated loss (its population is unknown) is ranked by validation loss.
+    /// </summary>
+    public static double ScoreOf(SearchCriterion criterion, double bestValidationLoss, double calibratedLoss) =>
+        criterion == SearchCriterion.CalibratedLoss && double.IsFinite(calibratedLoss) ? calibratedLoss : bestValidationLoss;
+
     /// <summary>The calibrated validation loss at the epoch training would keep after <paramref name="epoch"/> (NaN if unknown).</summary>
-    public double CalibratedLossUpTo(int epoch)
+    public double CalibratedLossUpTo(int epoch) => CalibratedLossAtKept(History.Where(h => h.Epoch <= epoch), Spec.Config);
+
+    /// <summary>
+    /// The calibrated loss of the epoch training keeps after <paramref name="epochs"/> (in epoch order), as
+    /// <see cref="KeptEpochUpTo"/> chooses it; a fold, so the store can stream a trial's epochs through it.
+    /// </summary>
+    public static double CalibratedLossAtKept(IEnumerable<EpochMetrics> epochs, ModelConfig config)
     {
-        var kept = KeptEpochUpTo(epoch);
-        return History.FirstOrDefault(h => h.Epoch == kept)?.CalibratedLoss ?? double.NaN;
+        var stopping = EarlyStopping.Start(config.Patience, config.MinDelta);
+        double kept = double.NaN, last = double.NaN;
+        var improved = false;
+        foreach (var h in epochs)
+        {
+            (stopping, var decision) = stopping.Observe(h.Epoch, h.ValidationLoss);
+            if (decision == StopDecision.Improved)
+            {
+                (kept, improved) = (h.CalibratedLoss, true);
+            }
+            last = h.CalibratedLoss;
+        }
+        return improved ? kept : last;
     }
 
     /// <summary>Validation accuracy at the best epoch.</summary>
@@ -96,7 +119,37 @@ public sealed record TrialRecord(
         History.IsEmpty ? double.NaN : History.MinBy(h => h.ValidationLoss)!.ValidationAccuracy;
 
     /// <summary>Will not train again in this search.</summary>
-    public bool Ended => Status is TrialStatus.Completed or TrialStatus.Pruned or TrialStatus.Failed;
+    public bool Ended => IsEnded(Status);
+
+    /// <summary>A trial with this status will not train again in its search.</summary>
+    public static bool IsEnded(TrialStatus status) => status is TrialStatus.Completed or TrialStatus.Pruned or TrialStatus.Failed;
+}
+
+/// <summary>
+/// A trial without its epochs: what ranking and listing it take (epochs trained, the best epoch's validation loss and
+/// accuracy, the last validation loss, the calibrated loss at the epoch training keeps). A search's page reads these
+/// from the store, not every epoch of every trial.
+/// </summary>
+public sealed record TrialSummary(
+    TrialSpec Spec,
+    TrialStatus Status,
+    int Epochs,
+    double BestValidationLoss,
+    double BestValidationAccuracy,
+    double? LastValidationLoss,
+    string? Reason = null,
+    string? Node = null,
+    double CalibratedLoss = double.NaN)
+{
+    public static TrialSummary Of(TrialRecord t) =>
+        new(t.Spec, t.Status, t.History.Length, t.BestValidationLoss, t.BestValidationAccuracy, t.History.IsEmpty ? null : t.History[^1].ValidationLoss, t.Reason, t.Node,
+            t.CalibratedLossUpTo(int.MaxValue));
+
+    /// <inheritdoc cref="TrialRecord.ScoreOf"/>
+    public double Score(SearchCriterion criterion) => TrialRecord.ScoreOf(criterion, BestValidationLoss, CalibratedLoss);
+
+    /// <summary>Will not train again in this search.</summary>
+    public bool Ended => TrialRecord.IsEnded(Status);
 }
 
 /// <summary>What the search's coordinator must do after an event.</summary>

@@ -55,5 +55,5 @@ public static class ChurnProcess
         return (new ChurnResult(process.ExitCode, await stdout, stderr.ToString()), clock.Elapsed);
     }
 
-    private static Process Start(string workingDirectory, string[] args) => Process.Start(TestPaths.ChurnStart(workingDirectory, args))!;
+    internal static Process Start(string workingDirectory, string[] args) => Process.Start(TestPaths.ChurnStart(workingDirectory, args))!;
 }

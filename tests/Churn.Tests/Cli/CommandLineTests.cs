@@ -73,6 +73,10 @@ public partial class CommandLineTests
     [InlineData("--seed", new[] { "run", "--sed", "3" })]
     [InlineData("--trials", new[] { "search", "--trails", "3" })]
     [InlineData("--follow", new[] { "logs", "--folow" })]
+    [InlineData("search", new[] { "help", "serch" })]
+    [InlineData("--budget", new[] { "target", "--budgt", "3" })]
+    [InlineData("--no-store", new[] { "run", "--no-stor" })]
+    [InlineData("--cluster-port", new[] { "host", "--cluster-prt", "4053" })]
     public async Task A_mistyped_verb_or_option_exits_2_and_suggests_the_right_one(string suggestion, string[] args)
     {
         var result = await ChurnProcess.RunAsync(TestPaths.NewTempDirectory(), args);
@@ -89,6 +93,10 @@ public partial class CommandLineTests
     [InlineData("logs", "--trials", "3")]
     [InlineData("host", "--data", "x.csv")]
     [InlineData("train", "--npz", "d", "--scheduler", "asha")]
+    [InlineData("target", "--model", "m", "--input", "i.csv", "--seed", "1")]
+    [InlineData("worker", "--join", "127.0.0.1:4053", "--data", "x.csv")]
+    [InlineData("runs", "--device", "cpu")]
+    [InlineData("predict", "--model", "m", "--input", "i.csv", "--no-store")]
     public async Task An_option_of_another_verb_is_refused_with_2(params string[] args)
     {
         var dir = TestPaths.NewTempDirectory();
@@ -106,13 +114,27 @@ public partial class CommandLineTests
     [InlineData(2, "logs", "--level", "loud")]
     [InlineData(2, "run", "--host", "not a url")]
     [InlineData(2, "host", "--port", "70000")]
-    public async Task Command_line_mistakes_exit_2(int code, params string[] args)
+    [InlineData(2, "host", "--cluster-port", "70000")]
+    [InlineData(2, "target", "--model", "m", "--input", "i.csv", "--top", "150%")]
+    [InlineData(2, "target", "--model", "m", "--input", "i.csv", "--conversion-value", "0")]
+    [InlineData(2, "worker", "--join", "127.0.0.1:4053", "--slots", "0")]
+    [InlineData(2, "worker", "--join", "nohost")]
+    [InlineData(2, "runs", "--status", "bogus")]
+    [InlineData(2, "run", "--balance", "even")]
+    [InlineData(2, "search", "--resume", "x", "--no-store")]
+    [InlineData(2, "help", "nope")]
+    [InlineData(1, "target", "--model", "nope", "--input", "i.csv")]
+    [InlineData(1, "search", "--resume", "nope")]
+    public async Task Command_line_mistakes_exit_2_and_bad_input_1(int code, params string[] args)
     {
         var result = await ChurnProcess.RunAsync(TestPaths.NewTempDirectory(), args);
 
-        Assert.Equal(code, result.ExitCode);
+        Assert.True(code == result.ExitCode, result.Stderr);
         Assert.StartsWith("churn: ", result.Stderr);
         Assert.DoesNotContain("   at ", result.Stderr);
+        // One line per problem: no value list spread over lines or escaped into one.
+        Assert.DoesNotContain("\\n", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain('\t', result.Stderr);
     }
 
     [Theory]
@@ -209,14 +231,20 @@ public partial class CommandLineTests
         var reference = readme[readme.IndexOf("## Commands", StringComparison.Ordinal)..];
         reference = reference[(reference.IndexOf("```bash", StringComparison.Ordinal) + 7)..];
         reference = reference[..reference.IndexOf("```", StringComparison.Ordinal)];
-        var documented = reference.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        var lines = reference.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(l => l.StartsWith("./churn ", StringComparison.Ordinal))
-            .ToDictionary(l => l.Split(' ')[1], l => OptionName().Matches(l.Split('#')[0]).Select(m => m.Value).Order(StringComparer.Ordinal).ToArray());
+            .ToDictionary(l => l.Split(' ')[1], l => l.Split('#')[0]);
+        var documented = lines.ToDictionary(l => l.Key, l => OptionName().Matches(l.Value).Select(m => m.Value).Order(StringComparer.Ordinal).ToArray());
 
         foreach (var verb in UserVerbs)
         {
             Assert.True(documented.ContainsKey(verb.Name), $"README's command reference has no line for 'churn {verb.Name}'");
             Assert.Equal(OptionsOf(verb).Select(o => o.Name).Order(StringComparer.Ordinal), documented[verb.Name]);
+            // An option with a fixed set of values shows exactly the definition's.
+            foreach (var option in OptionsOf(verb).Where(o => o.HelpName?.Contains('|', StringComparison.Ordinal) == true))
+            {
+                Assert.Contains($"{option.Name} {option.HelpName}", lines[verb.Name], StringComparison.Ordinal);
+            }
         }
 
         Assert.Equal(UserVerbs.Select(v => v.Name).Order(StringComparer.Ordinal), documented.Keys.Where(k => !k.StartsWith('-') && k is not ("help" or "completion")).Order(StringComparer.Ordinal));

@@ -77,11 +77,11 @@ public class LiveProgressTests
         ];
         foreach (var e in events)
         {
-            view = view.After(e, 2, SearchCriterion.ValidationLoss);
+            view = view.After(e, 2);
         }
 
         using var console = new TestConsole().Width(200);
-        console.Write(LiveProgress.Table(view, request));
+        console.Write(LiveProgress.Table(view, request.SearchId));
 
         var row = Assert.Single(console.Lines, l => l.Contains("akka://churn", StringComparison.Ordinal));
         Assert.Matches(@"│\s*2\s*│\s*1\s*│\s*2\s*│\s*akka://churn\s*│\s*7\s*│\s*0\.3812", row);
@@ -92,6 +92,84 @@ public class LiveProgressTests
         Assert.Equal(TimeSpan.FromSeconds(30), view.TimeLeft);
         Assert.Contains("about 30s left", caption, StringComparison.Ordinal);
         Assert.Contains("best configuration 1, mean validation loss 0.3500", caption, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_search_followed_through_a_host_event_stream_draws_the_table_a_search_here_draws()
+    {
+        var config = new ModelConfig(Depth: 2, Width: 16);
+        ImmutableArray<TrialSpec> plan = [.. Enumerable.Range(0, 6).Select(i => new TrialSpec(i, i / 2, i % 2, 1000 + i, config))];
+        var request = new SearchRequest("search-x", "d.csv", "out", 1, BalanceStrategy.Random, new SplitRatios(0.8, 0.1, 0.1), false, DeviceChoice.Cpu, 2, SchedulerKind.Asha,
+            new SearchPlan(plan, 2, [3], 2));
+        ISearchEvent[] events =
+        [
+            new SearchDataReady("search-x", "3579 / 447 / 448 rows"),
+            new SearchTrialStarted("search-x", plan[0]),
+            new SearchTrialStarted("search-x", plan[1]),
+            new SearchTrialEpoch("search-x", 1, new EpochMetrics(7, 0.4, 0.8, 0.3812, 0.8), "akka://churn"),
+            new SearchTrialEnded("search-x", new TrialRecord(plan[0], TrialStatus.Completed, [new EpochMetrics(1, 0.4, 0.8, 0.35, 0.8)], Wall: TimeSpan.FromSeconds(10), Node: "local")),
+            new SearchRungDecided("search-x", new RungDecision(0, 3, 0, 0.35, RungOutcome.Promoted, 0, 1, 1)),
+            new SearchTrialStarted("search-x", plan[2]),
+        ];
+        var frames = string.Concat(events.Select(e => Churn.Host.Api.SearchEventStream.Encode(e)!.Value).Select(f => Churn.Host.Api.RunEventStream.Frame(f.Name, f.Data)));
+        var decoded = new List<ISearchEvent>();
+        await foreach (var (name, data) in Churn.Host.Api.RunEventStream.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(frames)), CancellationToken.None))
+        {
+            decoded.Add(Churn.Host.Api.SearchEventStream.Decode(name, data)!);
+        }
+
+        // What comes over the wire is what went in, numbers and all.
+        Assert.Equal(events.Length, decoded.Count);
+        Assert.Equal(events.Where(e => e is not SearchTrialEnded), decoded.Where(e => e is not SearchTrialEnded));
+        var endedHere = (SearchTrialEnded)events[4];
+        var endedThere = Assert.IsType<SearchTrialEnded>(decoded[4]);
+        Assert.Equal(endedHere.Record with { History = [] }, endedThere.Record with { History = [] });
+        Assert.Equal(endedHere.Record.History, endedThere.Record.History);
+        Assert.Contains("\"trial\":1,\"configuration\":1,\"seed\":1", frames, StringComparison.Ordinal);
+        Assert.Contains("\"rung\":1,", frames, StringComparison.Ordinal);
+
+        // The live table of a followed search is the one a search run here draws.
+        var here = events.Aggregate(SearchLiveView.Start(request), (v, e) => v.After(e, 2));
+        var there = decoded.Aggregate(SearchLiveView.Start(6, 2, request.Plan.Criterion), (v, e) => v.After(e, 2));
+        using var local = new TestConsole().Width(200);
+        local.Write(LiveProgress.Table(here, "search-x"));
+        using var followed = new TestConsole().Width(200);
+        followed.Write(LiveProgress.Table(there, "search-x"));
+        Assert.Equal(local.Output, followed.Output);
+        Assert.Contains(followed.Lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"│\s*2\s*│\s*1\s*│\s*2\s*│\s*akka://churn\s*│\s*7\s*│\s*0\.3812"));
+
+        // Drawn live on a terminal, the same rows come out.
+        using var terminal = new TestConsole().Interactive().EmitAnsiSequences().Width(200);
+        Assert.Null(await LiveProgress.SearchAsync(terminal, "search-x", 2, decoded.ToAsyncEnumerable(), SearchLiveView.Start(6, 2, request.Plan.Criterion)));
+        Assert.Contains("\u001b[", terminal.Output, StringComparison.Ordinal);
+        Assert.Contains("1/6 trials ended: 1 done", terminal.Output, StringComparison.Ordinal);
+        Assert.Contains("akka://churn", terminal.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_host_a_run_and_a_search_redraw_live_under_a_pseudo_terminal_and_print_plain_lines_when_redirected()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "quick.json"), """{ "model": { "maxEpochs": 3 } }""");
+        File.WriteAllText(Path.Combine(dir, "space.json"), """
+            { "trials": 2, "seeds": 1, "maxEpochs": 3, "space": { "depth": [1], "width": [8, 16], "patience": [2] } }
+            """);
+        await using var host = await Host.HostProcess.StartAsync(dir, Path.Combine(dir, "host.db"));
+        var url = host.Http.BaseAddress!.ToString();
+
+        var run = Strip(await UnderTerminal(dir, $"{TestPaths.Churn} run --host {url} --config quick.json --out {Path.Combine(dir, "live")} --data {TestPaths.BundledData} > run.txt"));
+        var search = await UnderTerminal(dir, $"{TestPaths.Churn} search --host {url} --space space.json --out {Path.Combine(dir, "s")} --data {TestPaths.BundledData} > s.txt");
+        var plain = await ChurnProcess.RunAsync(dir, "run", "--host", url, "--config", "quick.json", "--out", Path.Combine(dir, "plain"), "--data", TestPaths.BundledData);
+
+        Assert.Contains("epoch 3/3", run, StringComparison.Ordinal);
+        Assert.Contains("best epoch", run, StringComparison.Ordinal);
+        Assert.Contains("rows read", File.ReadAllText(Path.Combine(dir, "run.txt")), StringComparison.Ordinal);
+        Assert.Matches(@"\u001b\[\d*A", search);
+        Assert.Contains("2/2 trials ended: 2 done", Strip(search), StringComparison.Ordinal);
+        Assert.Contains("rank  cfg  validation loss", File.ReadAllText(Path.Combine(dir, "s.txt")), StringComparison.Ordinal);
+        Assert.True(plain.ExitCode == 0, plain.Stderr);
+        Assert.DoesNotContain('\u001b', plain.Stderr);
+        Assert.Equal(3, plain.Stderr.Split('\n').Count(l => l.StartsWith("  epoch ", StringComparison.Ordinal)));
     }
 
     [Fact]

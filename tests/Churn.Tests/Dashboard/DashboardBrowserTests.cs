@@ -339,7 +339,15 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         B.Wait(d => B.Drawn("#curves-chart") && B.FindAll("#effects img").Count > 0 && B.FindAll("#effects img").All(i => B.Drawn($"#{i.GetAttribute("id")}")), "the curves and effects");
 
         var search = await fixture.Host.GetJsonAsync($"searches/{id}");
+        // The trial table followed the search's event stream, not a poll.
+        Assert.Contains(B.RequestedUrls(), u => new Uri(u).AbsolutePath == $"/searches/{id}/events");
         Assert.Equal(6, B.FindAll("#trials tbody tr").Count);
+        foreach (var trial in search["trialList"]!.AsArray())
+        {
+            var row = B.Find($"#trials tr[data-trial='{trial!["index"]}']").Text;
+            Assert.Contains(trial["status"]!.GetValue<string>(), row, StringComparison.Ordinal);
+            Assert.Contains(F4(trial["bestValidationLoss"]), row, StringComparison.Ordinal);
+        }
         Assert.Equal(search["leaderboard"]!.AsArray().Count, B.FindAll("#leaderboard tbody tr").Count);
         Assert.Equal(Math.Max(1, search["decisions"]!.AsArray().Count), B.FindAll("#decisions tbody tr").Count);
         var best = search["leaderboard"]![0]!["meanValidationLoss"]!;

@@ -10,7 +10,9 @@ public static class TestFiles
 
     public static string BundledCsv => Path.Combine(RepositoryRoot, "data", "Audiobooks_data.csv");
 
-    /// <summary>This test run's scratch root, removed when the test process exits.</summary>
+    /// <summary>This test run's scratch root (every <see cref="NewDirectory"/> is inside it), removed when the test process exits.</summary>
+    public static string RunRoot => RunDirectory.Value;
+
     private static readonly Lazy<string> RunDirectory = new(() =>
     {
         var root = Path.Combine(Path.GetTempPath(), "churn-tests", Guid.NewGuid().ToString("N"));

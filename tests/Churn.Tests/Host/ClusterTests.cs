@@ -15,8 +15,6 @@ namespace Churn.Tests.Host;
 /// </summary>
 public class ClusterTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(240);
-
     /// <summary>Trials of a second or two each, so a worker can be killed while it trains one.</summary>
     private const string Space = """
         {
@@ -30,70 +28,6 @@ public class ClusterTests
 
     private const int Trials = 8;
 
-    /// <summary>One <c>churn worker</c> process.</summary>
-    private sealed class Worker : IDisposable
-    {
-        private readonly StringBuilder _output = new();
-
-        public Worker(string directory, int clusterPort, string config)
-        {
-            Process = Process.Start(TestPaths.ChurnStart(directory, ["worker", "--join", $"127.0.0.1:{clusterPort}", "--slots", "1", "--config", config]))!;
-            Process.OutputDataReceived += (_, e) => Append(e.Data);
-            Process.ErrorDataReceived += (_, e) => Append(e.Data);
-            Process.BeginOutputReadLine();
-            Process.BeginErrorReadLine();
-        }
-
-        public Process Process { get; }
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        /// <summary>The node name it printed (<c>churn@127.0.0.1:PORT</c>), once it has.</summary>
-        public string? Name => Output.Split('\n').FirstOrDefault(l => l.StartsWith("churn worker: node ", StringComparison.Ordinal))?.Split(' ')[3];
-
-        public void Dispose()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill();
-                Process.WaitForExit();
-            }
-            Process.Dispose();
-        }
-
-        private void Append(string? line)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
-
-    private static async Task<JsonNode> Until(HostProcess host, string path, Func<JsonNode, bool> done, string what, params Worker[] workers)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            var node = await host.GetAsync(path);
-            if (done(node))
-            {
-                return node;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"{what}: {node.ToJsonString()}\nhost:\n{host.Output}\n{string.Join("\n", workers.Select(w => "worker:\n" + w.Output))}");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-    }
-
     [Fact]
     public async Task A_search_runs_on_two_workers_survives_one_killed_and_gives_the_one_process_leaderboard()
     {
@@ -105,9 +39,9 @@ public class ClusterTests
         var store = Path.Combine(dir, "runs.db");
 
         await using var host = await HostProcess.StartAsync(dir, store, "host.json", "--cluster-port", clusterPort.ToString(CultureInfo.InvariantCulture));
-        using var first = new Worker(dir, clusterPort, "worker.json");
-        using var second = new Worker(dir, clusterPort, "worker.json");
-        var cluster = await Until(host, "cluster", c => c["nodes"]!.AsArray().Count == 2 && c["members"]!.AsArray().Count(m => m!["status"]!.GetValue<string>() == "up") == 3,
+        using var first = new WorkerProcess(dir, clusterPort, "worker.json");
+        using var second = new WorkerProcess(dir, clusterPort, "worker.json");
+        var cluster = await WorkerProcess.Until(host, "cluster", c => c["nodes"]!.AsArray().Count == 2 && c["members"]!.AsArray().Count(m => m!["status"]!.GetValue<string>() == "up") == 3,
             "the workers did not join", first, second);
         Assert.Equal(["coordinator"], cluster["members"]!.AsArray().Single(m => m!["address"]!.GetValue<string>() == cluster["self"]!.GetValue<string>())!["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
         Assert.All(cluster["nodes"]!.AsArray(), n => Assert.Equal(1, n!["slots"]!.GetValue<int>()));
@@ -125,15 +59,15 @@ public class ClusterTests
         var survivor = second.Name!;
         bool EndedOn(JsonNode s, string node) => s["trialNodes"]!.AsArray().Any(t => t!["node"]?.GetValue<string>() == node && t["status"]!.GetValue<string>() == "completed");
         bool RunsOn(JsonNode s, string node) => s["trialNodes"]!.AsArray().Any(t => t!["node"]?.GetValue<string>() == node && t["status"]!.GetValue<string>() == "running");
-        await Until(host, $"searches/{id}", s => EndedOn(s, victim) && EndedOn(s, survivor) && RunsOn(s, victim), "no trial ran on both workers", first, second);
+        await WorkerProcess.Until(host, $"searches/{id}", s => EndedOn(s, victim) && EndedOn(s, survivor) && RunsOn(s, victim), "no trial ran on both workers", first, second);
         first.Process.Kill();
         var killed = Stopwatch.StartNew();
 
-        await Until(host, "cluster", c => c["nodes"]!.AsArray().Count == 1 && c["members"]!.AsArray().All(m => m!["address"]!.GetValue<string>() != victim),
+        await WorkerProcess.Until(host, "cluster", c => c["nodes"]!.AsArray().Count == 1 && c["members"]!.AsArray().All(m => m!["address"]!.GetValue<string>() != victim),
             "the killed worker stayed in the cluster", second);
         Assert.True(killed.Elapsed < TimeSpan.FromSeconds(30), $"the killed worker left the cluster view after {killed.Elapsed.TotalSeconds:F1} s");
 
-        var search = await Until(host, $"searches/{id}", s => s["status"]!.GetValue<string>() != "running", "the search did not end", second);
+        var search = await WorkerProcess.Until(host, $"searches/{id}", s => s["status"]!.GetValue<string>() != "running", "the search did not end", second);
         Assert.Equal("completed", search["status"]!.GetValue<string>());
         Assert.Equal(Trials, search["trials"]!["completed"]!.GetValue<int>());
         var nodes = search["trialNodes"]!.AsArray();

@@ -185,7 +185,7 @@ public class HostApiTests
     [Fact]
     public async Task Health_answers_without_a_token()
     {
-        await using var host = await TestHost.StartAsync(apiToken: "s3cret");
+        await using var host = await TestHost.StartAsync(apiToken: "s3cret-s3cret-s3cret");
 
         var health = await host.GetJsonAsync("health");
 

@@ -33,7 +33,9 @@ public partial class HostCliTests
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("data:", result.Stderr, StringComparison.Ordinal);
-        Assert.Contains("nowhere.csv", result.Stderr, StringComparison.Ordinal);
+
+        // The host answers a missing file as it answers one outside its data roots, naming neither.
+        Assert.Contains("host.dataRoots", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -55,11 +57,11 @@ public partial class HostCliTests
     [Fact]
     public async Task Prepare_with_host_needs_the_hosts_token_and_takes_it_from_the_environment()
     {
-        await using var host = await TestHost.StartAsync(apiToken: "s3cret");
+        await using var host = await TestHost.StartAsync(apiToken: "s3cret-s3cret-s3cret");
         var dir = TestPaths.NewTempDirectory();
 
         var refused = await Churn(dir, null, "prepare", "--host", host.Server.Address.ToString(), "--out", "a");
-        var accepted = await Churn(dir, "s3cret", "prepare", "--host", host.Server.Address.ToString(), "--out", "b");
+        var accepted = await Churn(dir, "s3cret-s3cret-s3cret", "prepare", "--host", host.Server.Address.ToString(), "--out", "b");
 
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("CHURN_API_TOKEN", refused.Stderr, StringComparison.Ordinal);
@@ -72,7 +74,7 @@ public partial class HostCliTests
     {
         await using var host = await TestHost.StartAsync();
         var dir = TestPaths.NewTempDirectory();
-        await File.WriteAllTextAsync(Path.Combine(dir, "endless.json"), """{"model": {"maxEpochs": 10000, "patience": 10000}}""", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(dir, "endless.json"), """{"model": {"maxEpochs": 1000, "patience": 1000}}""", TestContext.Current.CancellationToken);
         using var process = Start(dir, null, "run", "--host", host.Server.Address.ToString(), "--config", "endless.json", "--out", "endless");
         var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);

@@ -15,6 +15,9 @@ internal sealed class HostProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
+    /// <summary>The host's process id (the starter execs churn in place).</summary>
+    public int Pid => _process.Id;
+
     private HostProcess(Process process, int port)
     {
         _process = process;
@@ -25,26 +28,49 @@ internal sealed class HostProcess : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>Starts <c>churn host</c> on a free port with <paramref name="store"/> (and <paramref name="config"/>, and <paramref name="extra"/> options), and waits until it answers.</summary>
-    public static async Task<HostProcess> StartAsync(string directory, string store, string? config = null, params string[] extra)
+    public static Task<HostProcess> StartAsync(string directory, string store, string? config = null, params string[] extra) =>
+        StartAsync(directory, store, new Dictionary<string, string>(), config, extra);
+
+    /// <summary>As above, with <paramref name="environment"/> added to the process's environment.</summary>
+    public static async Task<HostProcess> StartAsync(string directory, string store, IReadOnlyDictionary<string, string> environment, string? config, params string[] extra)
     {
         var port = FreePort();
-        string[] args = ["host", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", store, .. extra];
-        var start = TestPaths.ChurnStart(directory, config is null ? args : [.. args, "--config", config]);
-        var host = new HostProcess(Process.Start(start)!, port);
-        host._process.OutputDataReceived += (_, e) => host.Append(e.Data);
-        host._process.ErrorDataReceived += (_, e) => host.Append(e.Data);
-        host._process.BeginOutputReadLine();
-        host._process.BeginErrorReadLine();
+
+        // The host may read and write every test's scratch directory and the bundled data, as the in-process test hosts do.
+        // A relative config is the host's, in its working directory.
+        var settings = config is null ? new JsonObject() : JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(directory, config), TestContext.Current.CancellationToken))!.AsObject();
+        if (settings["host"] is not JsonObject host)
+        {
+            host = [];
+            settings["host"] = host;
+        }
+        foreach (var (key, value) in TestHost.Confinement())
+        {
+            host[key] ??= value?.DeepClone();
+        }
+        config = Path.Combine(directory, $"host-{port}.json");
+        await File.WriteAllTextAsync(config, settings.ToJsonString(), TestContext.Current.CancellationToken);
+        string[] args = ["host", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", store, "--config", config, .. extra];
+        var start = TestPaths.ChurnStart(directory, args);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+        var started = new HostProcess(Process.Start(start)!, port);
+        started._process.OutputDataReceived += (_, e) => started.Append(e.Data);
+        started._process.ErrorDataReceived += (_, e) => started.Append(e.Data);
+        started._process.BeginOutputReadLine();
+        started._process.BeginErrorReadLine();
         var deadline = DateTime.UtcNow + Patience;
         while (true)
         {
-            Assert.False(host._process.HasExited, $"churn host exited early:\n{host.Output}");
+            Assert.False(started._process.HasExited, $"churn host exited early:\n{started.Output}");
             try
             {
-                using var health = await host.Http.GetAsync("health", TestContext.Current.CancellationToken);
+                using var health = await started.Http.GetAsync("health", TestContext.Current.CancellationToken);
                 if (health.StatusCode == HttpStatusCode.OK)
                 {
-                    return host;
+                    return started;
                 }
             }
             catch (HttpRequestException)
@@ -52,7 +78,7 @@ internal sealed class HostProcess : IAsyncDisposable
                 // Not listening yet.
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"churn host did not answer in time:\n{host.Output}");
+            Assert.True(DateTime.UtcNow < deadline, $"churn host did not answer in time:\n{started.Output}");
             await Task.Delay(200, TestContext.Current.CancellationToken);
         }
     }

@@ -75,11 +75,11 @@ public class HostValidationTests
     [InlineData("DELETE", "runs/any")]
     public async Task With_an_api_token_every_endpoint_but_health_needs_it(string method, string path)
     {
-        await using var host = await TestHost.StartAsync(apiToken: "s3cret");
+        await using var host = await TestHost.StartAsync(apiToken: "s3cret-s3cret-s3cret");
 
         using var none = await host.Http.SendAsync(Request(method, path, null), TestContext.Current.CancellationToken);
         using var wrong = await host.Http.SendAsync(Request(method, path, "guess"), TestContext.Current.CancellationToken);
-        using var right = await host.Http.SendAsync(Request(method, path, "s3cret"), TestContext.Current.CancellationToken);
+        using var right = await host.Http.SendAsync(Request(method, path, "s3cret-s3cret-s3cret"), TestContext.Current.CancellationToken);
 
         await Problem(none, HttpStatusCode.Unauthorized);
         await Problem(wrong, HttpStatusCode.Unauthorized);

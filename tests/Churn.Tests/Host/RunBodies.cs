@@ -13,5 +13,5 @@ public static class RunBodies
 
     /// <summary>A full run that trains until it is stopped: early stopping never triggers.</summary>
     public static JsonObject Endless(string outDir) =>
-        new() { ["mode"] = "run", ["out"] = outDir, ["model"] = new JsonObject { ["maxEpochs"] = 10000, ["patience"] = 10000 } };
+        new() { ["mode"] = "run", ["out"] = outDir, ["model"] = new JsonObject { ["maxEpochs"] = 1000, ["patience"] = 1000 } };
 }

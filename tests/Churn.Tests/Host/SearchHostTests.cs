@@ -118,6 +118,79 @@ public class SearchHostTests
         Assert.Contains("rank  cfg  calibrated loss  validation loss", result.Stdout);
         Assert.Contains(SearchFiles.TestNote, result.Stdout);
         Assert.True(File.Exists(Path.Combine(dir, "remote", SearchFiles.BestFile)));
+        // Followed through the host's event stream; stderr is a file here, so plain lines: one per trial, numbered from 1.
+        Assert.DoesNotContain('\u001b', result.Stderr);
+        var trialLines = result.Stderr.Split('\n').Where(l => l.TrimStart().StartsWith("trial ", StringComparison.Ordinal)).ToList();
+        Assert.Equal([1, 2, 3], trialLines.Select(l => int.Parse(l.TrimStart().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture)).Order());
+        Assert.All(trialLines, l => Assert.Contains("seed 1: completed after 3 epochs", l, StringComparison.Ordinal));
+    }
+
+    /// <summary>Every event of a search's stream, read until the host ends it (after <c>finished</c>).</summary>
+    private static async Task<List<(string Name, JsonNode Data)>> SearchEventsAsync(HttpClient http, string id)
+    {
+        using var response = await http.GetAsync($"searches/{id}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        await using var stream = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
+        var events = new List<(string, JsonNode)>();
+        await foreach (var (name, data) in Churn.Host.Api.RunEventStream.Read(stream, TestContext.Current.CancellationToken))
+        {
+            events.Add((name, JsonNode.Parse(data)!));
+        }
+        return events;
+    }
+
+    private static int Number(JsonNode data, string field) => data[field]!.GetValue<int>();
+
+    [Fact]
+    public async Task A_search_event_stream_tells_every_trial_numbered_from_1_live_and_again_from_the_store_then_finished()
+    {
+        await using var host = await TestHost.StartAsync();
+        var id = await SubmitAsync(host.Http, Body(Path.Combine(host.Directory, "search"), trials: 2, seeds: 2, maxEpochs: 3));
+
+        var live = await SearchEventsAsync(host.Http, id);
+        var replayed = await SearchEventsAsync(host.Http, id);
+
+        foreach (var events in new[] { live, replayed })
+        {
+            var (name, head) = events[0];
+            Assert.Equal("search", name);
+            Assert.Equal((id, 2, 2, 4, 2), (head["searchId"]!.GetValue<string>(), Number(head, "configurations"), Number(head, "seeds"), Number(head, "trials"), Number(head, "parallel")));
+            Assert.Equal("finished", events[^1].Name);
+            Assert.Single(events, e => e.Name == "finished");
+            var finished = events[^1].Data;
+            Assert.Equal("completed", finished["status"]!.GetValue<string>());
+            Assert.Equal([1, 2], finished["summary"]!["leaderboard"]!.AsArray().Select(r => Number(r!, "configuration")).Order());
+
+            var started = events.Where(e => e.Name == "trial-started").Select(e => e.Data).ToList();
+            var ended = events.Where(e => e.Name == "trial-ended").Select(e => e.Data).ToList();
+            Assert.Equal([1, 2, 3, 4], started.Select(d => Number(d, "trial")).Order());
+            Assert.Equal([1, 2, 3, 4], ended.Select(d => Number(d, "trial")).Order());
+            foreach (var d in ended)
+            {
+                // Trial t is configuration ⌈t/2⌉, seed 2 - t % 2: numbered as the console and leaderboard.csv number them.
+                var trial = Number(d, "trial");
+                Assert.Equal(((trial + 1) / 2, 2 - (trial % 2)), (Number(d, "configuration"), Number(d, "seed")));
+                Assert.Equal("completed", d["status"]!.GetValue<string>());
+                Assert.Equal([1, 2, 3], d["history"]!.AsArray().Select(h => Number(h!, "epoch")));
+                Assert.True(
+                    events.FindIndex(e => e.Name == "trial-started" && Number(e.Data, "trial") == trial) < events.FindIndex(e => e.Name == "trial-ended" && Number(e.Data, "trial") == trial),
+                    $"trial {trial} ended before it started");
+            }
+            Assert.All(events.Skip(1).SkipLast(1), e => Assert.Equal(id, e.Data["searchId"]!.GetValue<string>()));
+        }
+
+        // Live, the stream told the epochs as they came and the winner it trained; from the store, what is kept.
+        var epochs = live.Where(e => e.Name == "epoch").Select(e => e.Data).ToList();
+        Assert.NotEmpty(epochs);
+        Assert.All(epochs, d => Assert.InRange(Number(d, "trial"), 1, 4));
+        Assert.All(epochs, d => Assert.InRange(Number(d, "epoch"), 1, 3));
+        var winner = Assert.Single(live, e => e.Name == "winner").Data;
+        Assert.Equal(Number(live[^1].Data["summary"]!["leaderboard"]![0]!, "configuration"), Number(winner, "configuration"));
+        Assert.DoesNotContain(replayed, e => e.Name is "epoch" or "winner");
+
+        using var unknown = await host.Http.GetAsync("searches/search-nope/events", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     [Theory]

@@ -87,6 +87,52 @@ public class SearchStoreTests
     }
 
     [Fact]
+    public void The_overview_summarizes_each_trials_epochs_as_the_epochs_themselves_do()
+    {
+        var store = SearchStore.Open(Path.Combine(TestPaths.NewTempDirectory(), "churn.db")).Unwrap();
+        var request = Request("search-5");
+        var at = DateTimeOffset.UtcNow;
+        store.SearchStarted(request, at);
+        var trials = request.Plan.Trials;
+        // A completed trial whose best epoch is in the middle, a pruned one, one still running on a node, one never started.
+        store.TrialStarted("search-5", trials[0], at);
+        store.EpochRecorded("search-5", 0, new EpochMetrics(1, 0.6, 0.6, 0.58, 0.61, 0.30));
+        store.EpochRecorded("search-5", 0, new EpochMetrics(2, 0.5, 0.7, 0.41, 0.74, 0.25));
+        store.EpochRecorded("search-5", 0, new EpochMetrics(3, 0.4, 0.8, 0.47, 0.72, 0.22));
+        store.TrialEnded("search-5", new TrialRecord(trials[0], TrialStatus.Completed, [], null, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3)), at);
+        store.TrialStarted("search-5", trials[1], at);
+        store.EpochRecorded("search-5", 1, new EpochMetrics(1, 0.7, 0.5, 0.69, 0.52, 0.40));
+        store.TrialEnded("search-5", new TrialRecord(trials[1], TrialStatus.Pruned, [], "stopped by the scheduler at epoch 1"), at);
+        store.TrialStarted("search-5", trials[2], at, "worker-1");
+        store.EpochRecorded("search-5", 2, new EpochMetrics(1, 0.65, 0.55, 0.6, 0.58));
+        store.EpochRecorded("search-5", 2, new EpochMetrics(2, 0.55, 0.65, 0.62, 0.57));
+
+        var full = store.Load("search-5").Unwrap();
+        var overview = store.Overview("search-5").Unwrap();
+
+        Assert.Equal(full.Trials.Select(TrialSummary.Of), overview.Trials);
+        Assert.Equal([3, 1, 2, 0], overview.Trials.Select(t => t.Epochs));
+        Assert.Equal(0.41, overview.Trials[0].BestValidationLoss);
+        Assert.Equal(0.74, overview.Trials[0].BestValidationAccuracy);
+        Assert.Equal(0.47, overview.Trials[0].LastValidationLoss);
+        // The calibrated loss is the kept epoch's (epoch 2), not the lowest nor the last; none recorded is unknown.
+        Assert.Equal(0.25, overview.Trials[0].CalibratedLoss);
+        Assert.True(double.IsNaN(overview.Trials[2].CalibratedLoss));
+        Assert.Equal("worker-1", overview.Trials[2].Node);
+        Assert.True(double.IsNaN(overview.Trials[3].BestValidationLoss));
+        Assert.Null(overview.Trials[3].LastValidationLoss);
+        foreach (var criterion in new[] { SearchCriterion.ValidationLoss, SearchCriterion.CalibratedLoss })
+        {
+            Assert.Equal(
+                System.Text.Json.JsonSerializer.Serialize(Leaderboard.Rank(full.Trials, request.Plan.Seeds, criterion), JsonFormat.Options),
+                System.Text.Json.JsonSerializer.Serialize(Leaderboard.Rank(overview.Trials, request.Plan.Seeds, criterion), JsonFormat.Options));
+        }
+        Assert.Equal(full.Decisions, overview.Decisions);
+        Assert.Equal((full.Status, full.Owner, full.Request.SearchId), (overview.Status, overview.Owner, overview.Request.SearchId));
+        Assert.IsType<Result<SearchOverview>.Error>(store.Overview("no-such-search"));
+    }
+
+    [Fact]
     public void A_trial_started_again_drops_the_epochs_of_its_interrupted_attempt()
     {
         var store = SearchStore.Open(Path.Combine(TestPaths.NewTempDirectory(), "churn.db")).Unwrap();
@@ -214,5 +260,127 @@ public class SearchStoreTests
         var rowJson = JsonSerializer.SerializeToNode(row, JsonFormat.Options)!;
         Assert.Equal((1, 2), (rowJson["rank"]!.GetValue<int>(), rowJson["configuration"]!.GetValue<int>()));
         Assert.Equal(row, rowJson.Deserialize<LeaderboardRow>(JsonFormat.Options));
+    }
+
+    /// <summary>
+    /// A store as churn wrote it before either schema reached version 2 (runs without an owner; trials without their
+    /// node and re-queues), with the statements of that version: every run and search in it reads back, both schemas are
+    /// current afterwards, and the migrated file takes new writes.
+    /// </summary>
+    [Fact]
+    public void A_store_written_before_schema_2_opens_with_its_runs_and_searches_and_current_schemas()
+    {
+        var path = Path.Combine(TestPaths.NewTempDirectory(), "churn.db");
+        var request = Request("search-old");
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            void Run(string sql, params (string Name, object Value)[] values)
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                foreach (var (name, value) in values)
+                {
+                    command.Parameters.AddWithValue(name, value);
+                }
+                command.ExecuteNonQuery();
+            }
+            Run("""
+                PRAGMA journal_mode = WAL;
+                CREATE TABLE runs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, mode TEXT NOT NULL, config TEXT NOT NULL,
+                    status TEXT NOT NULL, queued_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, stage TEXT, epoch INTEGER,
+                    metrics TEXT, manifest TEXT, artifacts TEXT, error TEXT);
+                CREATE INDEX runs_by_status ON runs (status, seq);
+                CREATE TABLE run_stages (run_id TEXT NOT NULL REFERENCES runs (id), stage TEXT NOT NULL, started_at TEXT NOT NULL,
+                    completed_at TEXT, detail TEXT, elapsed_ms REAL, PRIMARY KEY (run_id, stage));
+                CREATE TABLE run_epochs (run_id TEXT NOT NULL REFERENCES runs (id), epoch INTEGER NOT NULL, train_loss REAL NOT NULL,
+                    train_accuracy REAL NOT NULL, validation_loss REAL NOT NULL, validation_accuracy REAL NOT NULL, elapsed_ms REAL NOT NULL,
+                    recorded_at TEXT NOT NULL, PRIMARY KEY (run_id, epoch));
+                PRAGMA user_version = 1;
+                CREATE TABLE search_schema (version INTEGER NOT NULL);
+                CREATE TABLE searches (id TEXT PRIMARY KEY, status TEXT NOT NULL, owner TEXT NOT NULL, request TEXT NOT NULL,
+                    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, summary TEXT, reason TEXT);
+                CREATE TABLE search_trials (search_id TEXT NOT NULL REFERENCES searches(id), trial INTEGER NOT NULL, configuration INTEGER NOT NULL,
+                    replicate INTEGER NOT NULL, seed INTEGER NOT NULL, config TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0, epochs INTEGER NOT NULL DEFAULT 0, best_validation_loss REAL,
+                    wall_ms REAL NOT NULL DEFAULT 0, session_ms REAL NOT NULL DEFAULT 0, started_at TEXT, ended_at TEXT,
+                    PRIMARY KEY (search_id, trial));
+                CREATE TABLE search_epochs (search_id TEXT NOT NULL, trial INTEGER NOT NULL, epoch INTEGER NOT NULL, train_loss REAL NOT NULL,
+                    train_accuracy REAL NOT NULL, validation_loss REAL NOT NULL, validation_accuracy REAL NOT NULL,
+                    PRIMARY KEY (search_id, trial, epoch));
+                CREATE TABLE search_decisions (search_id TEXT NOT NULL, rung INTEGER NOT NULL, configuration INTEGER NOT NULL, epoch INTEGER NOT NULL,
+                    value REAL NOT NULL, outcome TEXT NOT NULL, rank INTEGER NOT NULL, compared INTEGER NOT NULL, kept INTEGER NOT NULL,
+                    decided_at TEXT NOT NULL, PRIMARY KEY (search_id, rung, configuration));
+                INSERT INTO search_schema (version) VALUES (1);
+                """);
+            Run("""
+                INSERT INTO runs (id, mode, config, status, queued_at, started_at, finished_at, stage, epoch, metrics, artifacts)
+                    VALUES ('run-old', 'run', '{"seed": 7}', 'succeeded', '2025-06-01T10:00:00.0000000+00:00', '2025-06-01T10:00:01.0000000+00:00',
+                            '2025-06-01T10:00:09.0000000+00:00', 'write', 2, '{"test": {"accuracy": 0.81}}', '["/out/run-old/model"]');
+                INSERT INTO run_stages (run_id, stage, started_at, completed_at, detail, elapsed_ms)
+                    VALUES ('run-old', 'load', '2025-06-01T10:00:01.0000000+00:00', '2025-06-01T10:00:02.0000000+00:00', '14,084 rows', 812.5);
+                INSERT INTO run_epochs (run_id, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, elapsed_ms, recorded_at)
+                    VALUES ('run-old', 1, 0.6, 0.7, 0.62, 0.69, 100, '2025-06-01T10:00:03.0000000+00:00'),
+                           ('run-old', 2, 0.5, 0.75, 0.55, 0.74, 200, '2025-06-01T10:00:04.0000000+00:00');
+                """);
+            Run("INSERT INTO searches (id, status, owner, request, created_at, updated_at, summary, reason) VALUES ('search-old', 'interrupted', $owner, $request, $at, $at, NULL, 'the host stopped')",
+                ("$owner", $"{Environment.MachineName}|{int.MaxValue}|2000-01-01T00:00:00.0000000Z"), ("$request", System.Text.Json.JsonSerializer.Serialize(request, JsonFormat.Options)),
+                ("$at", "2025-06-01T11:00:00.0000000+00:00"));
+            foreach (var t in request.Plan.Trials)
+            {
+                Run("INSERT INTO search_trials (search_id, trial, configuration, replicate, seed, config, status) VALUES ('search-old', $trial, $configuration, $replicate, $seed, $config, 'pending')",
+                    ("$trial", t.Index), ("$configuration", t.Configuration), ("$replicate", t.Replicate), ("$seed", (long)t.Seed), ("$config", System.Text.Json.JsonSerializer.Serialize(t.Config, JsonFormat.Options)));
+            }
+            Run("""
+                UPDATE search_trials SET status = 'completed', attempts = 1, epochs = 2, best_validation_loss = 0.45, wall_ms = 2000, session_ms = 1900 WHERE trial = 0;
+                INSERT INTO search_epochs VALUES ('search-old', 0, 1, 0.5, 0.7, 0.55, 0.68), ('search-old', 0, 2, 0.4, 0.8, 0.45, 0.78);
+                INSERT INTO search_decisions VALUES ('search-old', 0, 0, 2, 0.45, 'promoted', 0, 1, 1, '2025-06-01T11:00:05.0000000+00:00');
+                """);
+        }
+
+        using var runs = SqliteRunStore.Open(path, DateTimeOffset.UtcNow).Unwrap();
+        var searches = SearchStore.Open(path).Unwrap();
+
+        var run = runs.Get("run-old")!;
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(7, run.Config!["seed"]!.GetValue<int>());
+        Assert.Equal(0.81, run.Metrics!["test"]!["accuracy"]!.GetValue<double>());
+        Assert.Equal(["/out/run-old/model"], run.Artifacts);
+        Assert.Equal("14,084 rows", Assert.Single(runs.Stages("run-old")).Detail);
+        Assert.Equal([0.62, 0.55], runs.Epochs("run-old").Select(e => e.ValidationLoss));
+        var search = searches.Load("search-old").Unwrap();
+        Assert.Equal("interrupted", search.Status);
+        Assert.Equal(request.Plan.Trials, search.Request.Plan.Trials);
+        Assert.Equal([TrialStatus.Completed, TrialStatus.Pending, TrialStatus.Pending, TrialStatus.Pending], search.Trials.Select(t => t.Status));
+        Assert.Equal([0.55, 0.45], search.Trials[0].History.Select(h => h.ValidationLoss));
+        Assert.All(search.Trials, t => Assert.Null(t.Node));
+        Assert.Equal(RungOutcome.Promoted, Assert.Single(search.Decisions).Outcome);
+        Assert.Equal(0, searches.Requeues("search-old").GetValueOrDefault(0));
+        Assert.Equal(["search-old"], searches.List(10).Select(l => l.Id));
+
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            object? Scalar(string sql)
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                return command.ExecuteScalar();
+            }
+            Assert.Equal((long)SqliteRunStore.SchemaVersion, Scalar("PRAGMA user_version"));
+            Assert.Equal((long)SearchStore.SchemaVersion, Scalar("SELECT MAX(version) FROM search_schema"));
+            Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM search_schema"));
+            Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = 'owner'"));
+            Assert.Equal(3L, Scalar("SELECT COUNT(*) FROM pragma_table_info('search_trials') WHERE name IN ('node', 'requeues', 'requeue_reason')"));
+        }
+
+        // The migrated file takes what the current code writes: a new run with its owner, a trial on a node.
+        runs.RunQueued("run-new", new Churn.Actors.RunSettings(Churn.Actors.RunMode.Prepare, "data.csv", "out/new", "churn", 1, BalanceStrategy.Random,
+            SplitRatios.Default, false, ModelConfig.Default, DeviceChoice.Cpu), DateTimeOffset.UtcNow);
+        searches.TrialStarted("search-old", request.Plan.Trials[1], DateTimeOffset.UtcNow, "node-a");
+        Assert.Equal(["run-new", "run-old"], runs.List(null, 10).Select(r => r.Id));
+        Assert.Equal("node-a", searches.Load("search-old").Unwrap().Trials[1].Node);
+        using var reopened = SqliteRunStore.Open(path, DateTimeOffset.UtcNow).Unwrap();
+        Assert.Equal(RunStatus.Queued, reopened.Get("run-new")!.Status);
     }
 }

@@ -40,7 +40,8 @@ public sealed class TestHost : IAsyncDisposable
         long maxRequestBytes = 65536,
         Func<IUntypedActorContext, IActorRef>? trainerFactory = null,
         string? directory = null,
-        long maxScoreBytes = 16_777_216)
+        long maxScoreBytes = 16_777_216,
+        JsonObject? hostSettings = null)
     {
         directory ??= TestPaths.NewTempDirectory();
         var overrides = new JsonObject
@@ -59,12 +60,30 @@ public sealed class TestHost : IAsyncDisposable
                 ["maxScoreBytes"] = maxScoreBytes,
             },
         };
+        foreach (var (key, value) in Confinement())
+        {
+            overrides["host"]![key] = value?.DeepClone();
+        }
         var defaults = ChurnConfig.Merge(ChurnConfig.LoadNode(null).Unwrap(), overrides);
+        if (hostSettings is not null)
+        {
+            defaults = ChurnConfig.Merge(defaults, new JsonObject { ["host"] = hostSettings.DeepClone() });
+        }
         var config = ChurnConfig.FromNode(defaults, "test host").Unwrap();
         var server = ChurnServer.Create(config, defaults, LogLevel.None, trainerFactory).Unwrap();
         await server.StartAsync(TestContext.Current.CancellationToken);
         return new TestHost(directory, server);
     }
+
+    /// <summary>
+    /// The roots test hosts use: every test's scratch directory (inside one root per test run) and the repository's
+    /// bundled data. Paths elsewhere (the system's temp directory, <c>/etc</c>) are outside.
+    /// </summary>
+    public static JsonObject Confinement() => new()
+    {
+        ["dataRoots"] = new JsonArray(Data.TestFiles.RunRoot, Path.GetDirectoryName(TestPaths.BundledData)),
+        ["outputRoot"] = Data.TestFiles.RunRoot,
+    };
 
     /// <summary>POSTs <paramref name="body"/> to <c>/runs</c>.</summary>
     public Task<HttpResponseMessage> PostAsync(string body) =>

@@ -255,7 +255,7 @@ public class SearchCoordinationTests
     /// Runs a search on simulated nodes to the end. With <paramref name="losses"/> &gt; 0, a node holding trials is lost that
     /// many times at moments drawn from <paramref name="interleaving"/>, and comes back (empty, under the same name) a few events later.
     /// </summary>
-    private static (SearchCoordination State, List<CoordinatorCommand> Log) Simulate(SchedulerKind scheduler, (string Name, int Slots)[] nodes, int interleaving, int losses)
+    private static (SearchCoordination State, List<CoordinatorCommand> Log) Simulate(SchedulerKind scheduler, (string Name, int Slots)[] nodes, int interleaving, int losses, HashSet<int>? waited = null)
     {
         var state = SearchCoordination.Start(Plan(scheduler), cap: 100, canTrainWinner: false);
         var workers = new Dictionary<int, Worker>();
@@ -294,6 +294,11 @@ public class SearchCoordinationTests
                         break;
                 }
             }
+            if (commands.Any(c => c is CoordinatorCommand.Place))
+            {
+                // A pending trial started while a promoted one (all of which started before it) waits for its own node.
+                waited?.UnionWith(state.Search.Trials.Where(t => t.Status == TrialStatus.Promoted).Select(t => t.Spec.Index));
+            }
         }
 
         foreach (var (name, slots) in nodes)
@@ -311,7 +316,10 @@ public class SearchCoordinationTests
                 (state, var rejoined) = state.NodeUp(back.Name, back.Slots);
                 Carry(rejoined);
             }
-            Assert.True(workers.Values.Count(w => !w.Paused) <= nodes.Sum(n => n.Slots), "more trials training than the nodes have slots");
+            foreach (var (name, slots) in nodes)
+            {
+                Assert.True(workers.Values.Count(w => w.Node == name && !w.Paused) <= slots, $"node {name} trains more trials than its {slots} slot(s) at step {step}");
+            }
             if (losses > 0 && pick.Next(8) == 0 && workers.Count > 0)
             {
                 losses--;
@@ -377,5 +385,21 @@ public class SearchCoordinationTests
             requeues += log.OfType<CoordinatorCommand.Requeued>().Count();
         }
         Assert.True(requeues >= 5, $"only {requeues} trials were lost with their nodes");
+    }
+
+    [Fact]
+    public void A_promoted_trial_goes_on_only_when_its_own_node_has_a_slot()
+    {
+        var (reference, _) = Simulate(SchedulerKind.Asha, [("one", 1)], interleaving: 0, losses: 0);
+        var waited = new HashSet<int>();
+        foreach (var interleaving in new[] { 1, 2, 3, 4, 5, 6 })
+        {
+            // Simulate fails as soon as a node trains more trials than its slots.
+            var (state, log) = Simulate(SchedulerKind.Asha, [("a", 1), ("b", 1)], interleaving, losses: 0, waited);
+
+            Assert.Equal(Leaderboard.Rank(reference.Search.Trials, 2, reference.Search.Criterion), Leaderboard.Rank(state.Search.Trials, 2, state.Search.Criterion));
+            Assert.All(log.OfType<CoordinatorCommand.Continue>(), c => Assert.Equal(state.Search.Trials[c.Trial].Node, c.Node));
+        }
+        Assert.NotEmpty(waited);
     }
 }

@@ -625,7 +625,7 @@ async function searchPage(generation, id) {
     el("section", {}, el("h3", { text: "ASHA decisions" }),
       table("decisions", ["rung", "epoch", "configuration", "mean validation loss", "outcome", "rank", "kept of compared"], decisions)));
 
-  // Trials by number (from 1): the rows are redrawn in place.
+  // Trials by number (from 1): the rows are redrawn one at a time as the search's events tell of them.
   const trialRows = new Map();
   function drawTrial(t) {
     const row = el("tr", { "data-trial": t.index },
@@ -634,6 +634,13 @@ async function searchPage(generation, id) {
     const old = trialRows.get(t.index);
     if (old) old.replaceWith(row); else trials.append(row);
     trialRows.set(t.index, row);
+  }
+  const known = new Map();
+  function trial(number) { return known.get(number) || { index: number, status: "pending", epochs: 0 }; }
+  function update(number, change) {
+    const t = Object.assign({}, trial(number), change);
+    known.set(number, t);
+    drawTrial(t);
   }
   function drawDecision(d) {
     return el("tr", {}, num(d.rung), num(d.epoch), num(d.configuration), num(fmt(d.value)), statusTd(d.outcome.toLowerCase()), num(d.rank),
@@ -651,7 +658,7 @@ async function searchPage(generation, id) {
       num(isFinite(r.meanValidationLoss) ? `${fmt(r.meanValidationLoss)} ± ${fmt(r.stdValidationLoss)}` : ""),
       num(isFinite(r.minValidationLoss) ? `${fmt(r.minValidationLoss)} – ${fmt(r.maxValidationLoss)}` : ""),
       num(fmt(r.meanValidationAccuracy)), num(fmt(r.meanEpochs, 0)), td(configText(r.config) + (r.reason ? ` (${r.reason})` : "")))));
-    for (const t of s.trialList || []) drawTrial(t);
+    for (const t of s.trialList || []) { known.set(t.index, t); drawTrial(t); }
     decisions.replaceChildren(...(s.decisions.length ? s.decisions.map(drawDecision)
       : [el("tr", { "data-empty": "true" }, td(s.scheduler === "asha" ? "No rung reached yet." : "No scheduler: every configuration trains to the end.", { colspan: 7 }))]));
     if (s.summary && s.summary.winnerTest) {
@@ -674,8 +681,47 @@ async function searchPage(generation, id) {
     }
   }
 
-  draw(await api(`/searches/${encodeURIComponent(id)}`));
-  every(2000, generation, async () => { if (lastStatus === "running") { const s = await api(`/searches/${encodeURIComponent(id)}`); if (generation === pageGeneration) draw(s); } });
+  // The leaderboard, curves and effects change when a trial ends or a rung decides: fetched again then, at most once a second.
+  let refresh = null;
+  function refreshSoon() {
+    if (refresh) return;
+    refresh = setTimeout(async () => {
+      refresh = null;
+      try { const s = await api(`/searches/${encodeURIComponent(id)}`); if (generation === pageGeneration) draw(s); } catch (_) { /* the next event tries again */ }
+    }, 1000);
+  }
+
+  const first = await api(`/searches/${encodeURIComponent(id)}`);
+  if (generation !== pageGeneration) return;
+  draw(first);
+  if (first.status !== "running") return;
+  let finished = false;
+  // Live: the trial table from GET /searches/{id}/events, event by event.
+  follow(`/searches/${encodeURIComponent(id)}/events`, (name, e) => {
+    if (name === "trial-started") update(e.trial, { configuration: e.configuration, replicate: e.seed, status: "running", reason: null });
+    if (name === "epoch") {
+      const best = trial(e.trial).bestValidationLoss;
+      update(e.trial, { status: "running", epochs: e.epoch, node: e.node || null, lastValidationLoss: e.validationLoss,
+        bestValidationLoss: typeof best === "number" ? Math.min(best, e.validationLoss) : e.validationLoss });
+    }
+    if (name === "trial-ended") {
+      const h = e.history || [];
+      update(e.trial, { configuration: e.configuration, replicate: e.seed, status: e.status, reason: e.reason, node: e.node, epochs: h.length,
+        bestValidationLoss: h.length ? Math.min(...h.map(x => x.validationLoss)) : null, lastValidationLoss: h.length ? h[h.length - 1].validationLoss : null });
+      refreshSoon();
+    }
+    if (name === "rung") {
+      decisions.querySelector("[data-empty]")?.remove();
+      decisions.append(drawDecision(e.decision));
+      refreshSoon();
+    }
+    if (name === "finished") { clearTimeout(refresh); refresh = null; finished = true; draw(e); }
+  }, generation).catch(error => {
+    if (error instanceof DOMException) return;
+    // A host without the stream, or with all its streams taken: the page asks every two seconds instead.
+    console.warn(`following the search by polling: ${error.message}`);
+    every(2000, generation, async () => { if (lastStatus === "running") draw(await api(`/searches/${encodeURIComponent(id)}`)); });
+  }).then(() => { if (!finished && generation === pageGeneration) refreshSoon(); });
 }
 
 // ---------- Forms ----------

@@ -1,0 +1,40 @@
+using Churn.Host.Configuration;
+using Churn.Numerics;
+using Churn.Numerics.Data;
+using Churn.Numerics.Model;
+
+namespace Churn.Host.Api;
+
+/// <summary>
+/// The host's bounds on what one request may ask for (<see cref="HostLimits"/>), checked before anything is queued:
+/// a network the host can train in reasonable memory and time, a search it can plan and show quickly. Each refusal
+/// names the field and the limit.
+/// </summary>
+public static class RequestLimits
+{
+    /// <summary>Weights and biases of a network with <paramref name="model"/>'s shape: 10 inputs, the hidden layers, 2 outputs.</summary>
+    public static long Parameters(ModelConfig model)
+    {
+        long width = model.Width;
+        return (Schema.FeatureCount * width) + width + ((model.Depth - 1) * ((width * width) + width)) + (2 * width) + 2;
+    }
+
+    /// <summary>The model itself, or the first field over a limit; <paramref name="prefix"/> is how the request spells the model's fields.</summary>
+    public static Result<ModelConfig> Check(ModelConfig model, HostLimits limits, string prefix = "model.")
+    {
+        Problem? Over(string field, long value, long max, string limit) =>
+            value > max ? new Problem($"{value} is over this host's limit of {max} (host.limits.{limit})", Column: prefix + field) : null;
+
+        var problem = Over("width", model.Width, limits.MaxWidth, "maxWidth")
+            ?? Over("depth", model.Depth, limits.MaxDepth, "maxDepth")
+            ?? Over("maxEpochs", model.MaxEpochs, limits.MaxEpochs, "maxEpochs")
+            ?? Over("patience", model.Patience, limits.MaxPatience, "maxPatience");
+        if (problem is null && Parameters(model) > limits.MaxParameters)
+        {
+            problem = new Problem(
+                $"a network of depth {model.Depth} and width {model.Width} has {Parameters(model)} parameters, over this host's limit of {limits.MaxParameters} (host.limits.maxParameters)",
+                Column: prefix + "width");
+        }
+        return problem is null ? Result.Ok(model) : problem;
+    }
+}

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Globalization;
+using Churn.Actors.Messages;
+using Churn.Host.Api;
+using Churn.Host.Configuration;
+using Churn.Host.Search;
+using Churn.Numerics;
+using Churn.Numerics.Data;
+using Churn.Numerics.Model;
+using Churn.Numerics.Search;
+using Microsoft.Data.Sqlite;
+
+namespace Churn.Host.Bench;
+
+/// <summary>
+/// <c>churn bench search-read</c>: what <c>GET /searches/{id}</c> costs for the largest search a host allows (by
+/// default <c>host.limits.maxTrialsPerSearch</c> trials of <c>host.limits.maxEpochs</c> epochs each). Side by side,
+/// interleaved: the answer built from every epoch row (<see cref="SearchStore.Load"/>, as the endpoint did) and from
+/// the per-trial summaries SQLite computes (<see cref="SearchStore.Overview"/>, as it does now); both answers must be
+/// identical. Medians of wall time and of bytes allocated.
+/// </summary>
+internal static class SearchReadBenchmark
+{
+    public static int Run(string[] args)
+    {
+        var limits = ChurnConfig.Load(null).Unwrap().Host.Limits;
+        int Arg(string name, int fallback) =>
+            Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+        var trials = Arg("--trials", limits.MaxTrialsPerSearch);
+        var epochs = Arg("--epochs", limits.MaxEpochs);
+        var repeats = Arg("--repeats", 5);
+
+        var dir = Path.Combine(Path.GetTempPath(), $"churn-bench-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var path = Path.Combine(dir, "churn.db");
+            var id = Fill(path, trials, epochs);
+            var store = SearchStore.Open(path).Unwrap();
+            Console.WriteLine($"search-read: {trials} trials x {epochs} epochs = {(long)trials * epochs:N0} epoch rows, store {new FileInfo(path).Length / 1e6:F0} MB (+ WAL)");
+
+            var before = new List<(double Ms, long Bytes)>();
+            var after = new List<(double Ms, long Bytes)>();
+            string? answerBefore = null, answerAfter = null;
+            for (var r = 0; r < repeats; r++)
+            {
+                // Interleaved, so that load on a shared machine hits both alike.
+                before.Add(Measure(() => answerBefore = Answer(FromEpochs(store.Load(id).Unwrap()))));
+                after.Add(Measure(() => answerAfter = Answer(store.Overview(id).Unwrap())));
+            }
+            if (answerBefore != answerAfter)
+            {
+                Console.Error.WriteLine("search-read: the two answers differ");
+                return 1;
+            }
+            double Median(IEnumerable<double> values)
+            {
+                var sorted = values.Order().ToArray();
+                return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+            }
+            var (tb, ta) = (Median(before.Select(b => b.Ms)), Median(after.Select(a => a.Ms)));
+            var (mb, ma) = (Median(before.Select(b => (double)b.Bytes)), Median(after.Select(a => (double)a.Bytes)));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"answer: {answerAfter!.Length / 1e3:F0} KB, identical both ways; medians of {repeats}:"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  from every epoch (before): {tb,9:F1} ms {mb / 1e6,9:F1} MB allocated"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  from summaries   (after):  {ta,9:F1} ms {ma / 1e6,9:F1} MB allocated"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ratio before/after: time {tb / ta:F1}x, allocation {mb / ma:F1}x"));
+            return 0;
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static (double Ms, long Bytes) Measure(Action work)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var bytes = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
+        work();
+        return (clock.Elapsed.TotalMilliseconds, GC.GetTotalAllocatedBytes(precise: true) - bytes);
+    }
+
+    private static string Answer(SearchOverview search) => SearchApi.View(search, null).ToJsonString(JsonFormat.Options);
+
+    /// <summary>The summaries computed from every epoch in memory: what the endpoint used to do.</summary>
+    private static SearchOverview FromEpochs(StoredSearch s) =>
+        new(s.Request, s.Status, s.CreatedAt, s.UpdatedAt, [.. s.Trials.Select(TrialSummary.Of)], s.Decisions, s.Summary, s.Reason, s.Owner);
+
+    /// <summary>A search recorded as the journal records one, its trials all completed after <paramref name="epochs"/> epochs.</summary>
+    private static string Fill(string path, int trials, int epochs)
+    {
+        var config = ChurnConfig.Load(null).Unwrap();
+        var definition = SpaceFile.Load(SearchPlanner.DefaultSpacePath, (string?)null).Unwrap() with { Trials = trials, Seeds = 1, Scheduler = SchedulerKind.None };
+        var request = new SearchRequest(
+            $"bench-{Guid.NewGuid():N}"[..20], ChurnConfig.ResolveData(config.Data), Path.GetDirectoryName(path)!, 0, BalanceStrategy.Random,
+            SplitRatios.Default, false, DeviceChoice.Cpu, 1, SchedulerKind.None, Sampler.Plan(definition, 0));
+        var store = SearchStore.Open(path).Unwrap();
+        var at = DateTimeOffset.UtcNow;
+        store.SearchStarted(request, at);
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var transaction = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT INTO search_epochs VALUES ($id, $trial, $epoch, $tl, $ta, $vl, $va)";
+        insert.Parameters.AddWithValue("$id", request.SearchId);
+        var trial = insert.Parameters.Add("$trial", SqliteType.Integer);
+        var epoch = insert.Parameters.Add("$epoch", SqliteType.Integer);
+        var tl = insert.Parameters.Add("$tl", SqliteType.Real);
+        var ta = insert.Parameters.Add("$ta", SqliteType.Real);
+        var vl = insert.Parameters.Add("$vl", SqliteType.Real);
+        var va = insert.Parameters.Add("$va", SqliteType.Real);
+        foreach (var t in request.Plan.Trials)
+        {
+            for (var e = 1; e <= epochs; e++)
+            {
+                // A loss curve with its minimum somewhere inside, different for every trial.
+                var x = (double)e / epochs;
+                (trial.Value, epoch.Value) = (t.Index, e);
+                (tl.Value, ta.Value) = (0.6 - (0.2 * x), 0.7 + (0.1 * x));
+                (vl.Value, va.Value) = (0.4 + ((x - ((t.Index % 97) / 97.0)) * (x - ((t.Index % 97) / 97.0))) + (t.Index * 1e-7), 0.75 + (0.05 * x));
+                insert.ExecuteNonQuery();
+            }
+        }
+        transaction.Commit();
+        foreach (var t in request.Plan.Trials)
+        {
+            store.TrialEnded(request.SearchId, new TrialRecord(t, TrialStatus.Completed, [], null, TimeSpan.FromSeconds(epochs), TimeSpan.FromSeconds(epochs)), at);
+        }
+        store.SearchEnded(request.SearchId, "completed", null, null, at);
+        return request.SearchId;
+    }
+}

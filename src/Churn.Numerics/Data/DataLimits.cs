@@ -1,0 +1,25 @@
+namespace Churn.Numerics.Data;
+
+/// <summary>
+/// How much a loader may take from one file: rows and bytes, checked against headers and entry sizes before anything
+/// is allocated, and counted while reading, so a huge, endless or deceptive file (a compressed <c>.npz</c> whose
+/// header promises millions of rows) fails with a clear reason instead of exhausting memory.
+/// </summary>
+public sealed record DataLimits(long MaxRows = 1_000_000, long MaxBytes = 256L << 20)
+{
+    public static readonly DataLimits Default = new();
+
+    /// <summary>The refusal for a file with more than <see cref="MaxRows"/> rows.</summary>
+    public string TooManyRows(long? rows = null) =>
+        $"holds {(rows is { } n ? $"{n} rows," : "")} more than the limit of {MaxRows} rows (limits.maxRows)";
+
+    /// <summary>What a loader can hold at most: the limit, and never more than one array can index.</summary>
+    public long RowCap => Math.Min(MaxRows, int.MaxValue / Schema.FeatureCount);
+
+    /// <summary>The refusal for a file larger than <see cref="MaxBytes"/>.</summary>
+    public string TooManyBytes(long? bytes = null) =>
+        $"is larger than the limit of {MaxBytes} bytes{(bytes is { } b ? $" ({b} bytes)" : "")} (limits.maxBytes)";
+}
+
+/// <summary>A read went past <see cref="DataLimits.MaxBytes"/>; the loader turns it into a problem naming the file.</summary>
+internal sealed class DataLimitException(string message) : IOException(message);
