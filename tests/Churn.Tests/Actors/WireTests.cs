@@ -152,8 +152,9 @@ public class WireTests(ITestOutputHelper output) : Akka.Hosting.TestKit.TestKit(
         node.Tell(new NodeProtocol.SupplySplits("s", first, balanced));
         node.Tell(new NodeProtocol.SupplySplits("s", second, natural));
 
-        node.Tell(new NodeProtocol.StartTrial("s", Spec with { Index = 1, Data = new DataChoice(BalanceStrategy.None, []) }, second, DeviceChoice.Cpu, [], 1, TestActor, [], 0.16));
-        node.Tell(new NodeProtocol.StartTrial("s", Spec with { Index = 2 }, first, DeviceChoice.Cpu, [], 1, TestActor, [0.6, 3.1], 0.16));
+        // Threads 0: leave torch's thread count alone (no native library to load in a test of routing).
+        node.Tell(new NodeProtocol.StartTrial("s", Spec with { Index = 1, Data = new DataChoice(BalanceStrategy.None, []) }, second, DeviceChoice.Cpu, [], 0, TestActor, [], 0.16));
+        node.Tell(new NodeProtocol.StartTrial("s", Spec with { Index = 2 }, first, DeviceChoice.Cpu, [], 0, TestActor, [0.6, 3.1], 0.16));
 
         var one = ExpectMsg<RunTrial>(TimeSpan.FromSeconds(5));
         var two = ExpectMsg<RunTrial>(TimeSpan.FromSeconds(5));

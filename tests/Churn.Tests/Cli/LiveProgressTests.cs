@@ -166,7 +166,7 @@ public class LiveProgressTests
         Assert.Contains("rows read", File.ReadAllText(Path.Combine(dir, "run.txt")), StringComparison.Ordinal);
         Assert.Matches(@"\u001b\[\d*A", search);
         Assert.Contains("2/2 trials ended: 2 done", Strip(search), StringComparison.Ordinal);
-        Assert.Contains("rank  cfg  validation loss", File.ReadAllText(Path.Combine(dir, "s.txt")), StringComparison.Ordinal);
+        Assert.Contains("rank  cfg  calibrated loss  validation loss", File.ReadAllText(Path.Combine(dir, "s.txt")), StringComparison.Ordinal);
         Assert.True(plain.ExitCode == 0, plain.Stderr);
         Assert.DoesNotContain('\u001b', plain.Stderr);
         Assert.Equal(3, plain.Stderr.Split('\n').Count(l => l.StartsWith("  epoch ", StringComparison.Ordinal)));
