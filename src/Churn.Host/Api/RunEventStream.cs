@@ -11,8 +11,9 @@ namespace Churn.Host.Api;
 
 /// <summary>
 /// The server-sent events of <c>GET /runs/{id}/events</c>, for the host that writes them and the CLI that reads them.
-/// Events: <c>queued</c>, <c>started</c>, <c>stage</c>, <c>stage-completed</c>, <c>epoch</c>, then one <c>finished</c>
-/// whose data is the run as <c>GET /runs/{id}</c> shows it; the stream ends after it.
+/// Events: <c>queued</c>, <c>started</c>, <c>stage</c>, <c>stage-completed</c>, <c>epoch</c>, <c>device-fallback</c>
+/// (the device asked for failed and training went on on the cpu), then one <c>finished</c> whose data is the run as
+/// <c>GET /runs/{id}</c> shows it; the stream ends after it.
 /// </summary>
 public static class RunEventStream
 {
@@ -21,6 +22,7 @@ public static class RunEventStream
     public const string StageStartedEvent = "stage";
     public const string StageCompletedEvent = "stage-completed";
     public const string Epoch = "epoch";
+    public const string DeviceFallback = "device-fallback";
     public const string Finished = "finished";
 
     /// <summary>One line per event; relaxed escaping keeps the text readable (event data is never put into HTML).</summary>
@@ -34,6 +36,8 @@ public static class RunEventStream
 
     private sealed record StageCompletedData(string RunId, string Stage, string Detail, double ElapsedMs);
 
+    private sealed record DeviceFallbackData(string RunId, string Device, string Reason);
+
     private sealed record EpochData(string RunId, int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy, double ElapsedMs);
 
     /// <summary>The event for a progress event of a run; null for its outcome, which the host reports from the store.</summary>
@@ -45,10 +49,14 @@ public static class RunEventStream
         StageCompleted c => (StageCompletedEvent, Serialize(new StageCompletedData(c.RunId, c.Stage, c.Detail, c.Elapsed.TotalMilliseconds))),
         EpochCompleted m => (Epoch, Serialize(new EpochData(
             m.RunId, m.Metrics.Epoch, m.Metrics.TrainLoss, m.Metrics.TrainAccuracy, m.Metrics.ValidationLoss, m.Metrics.ValidationAccuracy, m.Elapsed.TotalMilliseconds))),
+        DeviceFellBack d => (DeviceFallback, Serialize(new DeviceFallbackData(d.RunId, d.Device, d.Reason))),
         _ => null,
     };
 
-    /// <summary>What a finished run's stored stages and epochs say, in the order a live follower would have seen it.</summary>
+    /// <summary>
+    /// What a finished run's stored stages and epochs say, in the order a live follower would have seen it. A device
+    /// fallback is not stored: the run's metrics name the device it trained on.
+    /// </summary>
     public static IEnumerable<(string Name, string Data)> Replay(StoredRun run, IReadOnlyList<StoredStage> stages, IReadOnlyList<StoredEpoch> epochs)
     {
         yield return (Queued, Serialize(new QueuedData(run.Id, 0)));
@@ -90,6 +98,7 @@ public static class RunEventStream
             : null,
         Queued => Deserialize<QueuedData>(data) is { } q ? new RunQueued(q.RunId, q.Position) : null,
         Started => Deserialize<StartedData>(data) is { } r ? new RunStarted(r.RunId) : null,
+        DeviceFallback => Deserialize<DeviceFallbackData>(data) is { } d ? new DeviceFellBack(d.RunId, d.Device, d.Reason) : null,
         _ => null,
     };
 

@@ -80,6 +80,31 @@ public class HostApiTests
     }
 
     [Fact]
+    public async Task A_device_that_fails_is_told_in_the_event_stream_before_the_first_epoch()
+    {
+        await using var host = await TestHost.StartAsync();
+        var body = RunBodies.Train(Path.Combine(host.Directory, "fallback"), maxEpochs: 2);
+        body["device"] = "cuda";
+        var id = await host.SubmitAsync(body);
+
+        var live = await host.EventsAsync(id);
+
+        var names = live.Select(e => e.Name).ToList();
+        var fallback = Assert.Single(live, e => e.Name == RunEventStream.DeviceFallback).Data;
+        Assert.Equal(id, fallback["runId"]!.GetValue<string>());
+        Assert.Equal("cuda", fallback["device"]!.GetValue<string>());
+        Assert.False(string.IsNullOrWhiteSpace(fallback["reason"]!.GetValue<string>()));
+        Assert.True(names.IndexOf(RunEventStream.DeviceFallback) < names.IndexOf(RunEventStream.Epoch), string.Join(", ", names));
+        Assert.Equal("succeeded", live[^1].Data["status"]!.GetValue<string>());
+        Assert.Equal("cpu", live[^1].Data["metrics"]!["training"]!["device"]!.GetValue<string>());
+
+        // What the CLI decodes from the frame is the event the trainer sent.
+        var frame = live.Single(e => e.Name == RunEventStream.DeviceFallback);
+        var decoded = Assert.IsType<DeviceFellBack>(RunEventStream.Decode(frame.Name, frame.Data.ToJsonString()));
+        Assert.Equal((frame.Name, frame.Data.ToJsonString(RunEventStream.Json)), RunEventStream.Encode(decoded)!.Value);
+    }
+
+    [Fact]
     public async Task Full_run_reports_its_epochs_metrics_and_artifacts()
     {
         await using var host = await TestHost.StartAsync();

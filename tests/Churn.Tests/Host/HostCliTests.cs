@@ -25,6 +25,23 @@ public partial class HostCliTests
     }
 
     [Fact]
+    public async Task Run_with_host_shows_a_device_fallback_as_the_one_warning_line_a_run_here_shows()
+    {
+        await using var host = await TestHost.StartAsync();
+        var dir = TestPaths.NewTempDirectory();
+        await File.WriteAllTextAsync(Path.Combine(dir, "small.json"), """{"model": {"maxEpochs": 2}}""", TestContext.Current.CancellationToken);
+
+        var remote = await Churn(dir, null, "run", "--host", host.Server.Address.ToString(), "--config", "small.json", "--out", "remote", "--device", "cuda");
+
+        Assert.True(remote.ExitCode == 0, remote.Stderr);
+        var warning = Assert.Single(remote.Stderr.Split('\n'), l => l.Contains("warning", StringComparison.Ordinal));
+        Assert.StartsWith("churn: warning: device 'cuda' failed (", warning, StringComparison.Ordinal);
+        Assert.EndsWith("); training on the cpu instead", warning.TrimEnd(), StringComparison.Ordinal);
+        // Said once, before training reports its first epoch.
+        Assert.True(remote.Stderr.IndexOf(warning, StringComparison.Ordinal) < remote.Stderr.IndexOf("  epoch", StringComparison.Ordinal), remote.Stderr);
+    }
+
+    [Fact]
     public async Task Run_with_host_reports_the_hosts_reason_for_bad_input_and_exits_1()
     {
         await using var host = await TestHost.StartAsync();
