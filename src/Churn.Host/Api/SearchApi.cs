@@ -192,7 +192,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         var submission = SearchSubmission.FromJson(text, BodyName);
         if (submission is Result<SearchSubmission>.Error bodyError)
         {
-            return Problem(StatusCodes.Status400BadRequest, "invalid search request", bodyError.Problem.Reason, "body");
+            return Invalid(bodyError.Problem);
         }
         var confined = submission.Unwrap();
         foreach (var (field, confine) in new (string, Func<string, string, Result<string>>)[] { ("data", paths.Data), ("out", paths.Output) })

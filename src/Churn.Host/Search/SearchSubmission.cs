@@ -19,8 +19,6 @@ public sealed record SearchSubmission
     /// <summary>The fields a search request has besides a space file's.</summary>
     public static readonly ImmutableArray<string> OwnFields = ["seed", "parallel", "threads", "data", "out"];
 
-    private static readonly JsonDocumentOptions ReadOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-
     private readonly JsonObject _fields;
 
     private SearchSubmission(JsonObject fields) => _fields = fields;
@@ -55,21 +53,12 @@ public sealed record SearchSubmission
     }
 
     /// <summary>A request body or space file's text: one JSON object (empty text is an empty request).</summary>
-    public static Result<SearchSubmission> FromJson(string text, string name)
-    {
-        try
-        {
-            return string.IsNullOrWhiteSpace(text)
-                ? Result.Ok(new SearchSubmission([]))
-                : JsonNode.Parse(text, documentOptions: ReadOptions) is JsonObject o
-                    ? Result.Ok(new SearchSubmission(o))
-                    : new Problem("must be one JSON object", name, Column: "body");
-        }
-        catch (JsonException ex)
-        {
-            return new Problem($"not valid JSON: {ex.Message}", name, Column: "body");
-        }
-    }
+    public static Result<SearchSubmission> FromJson(string text, string name) =>
+        string.IsNullOrWhiteSpace(text)
+            ? Result.Ok(new SearchSubmission([]))
+            : JsonInput.ParseObject(text, null, lenient: true).Match(
+                o => Result.Ok(new SearchSubmission(o)),
+                problem => Result.Fail<SearchSubmission>(problem with { File = name }));
 
     /// <summary>
     /// The search this submission asks for, with the run configuration <paramref name="config"/> for what it does not set.

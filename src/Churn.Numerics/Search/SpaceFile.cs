@@ -19,8 +19,6 @@ public static class SpaceFile
     private const int MaxSeeds = 100;
     private const long MaxGrid = 100_000;
 
-    private static readonly JsonDocumentOptions ReadOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-
     /// <summary>
     /// The definition in <paramref name="defaultsFile"/>, with <paramref name="userFile"/> (when given) laid over it:
     /// objects merge field by field, anything else in the user's file replaces the default.
@@ -38,39 +36,23 @@ public static class SpaceFile
         Read(defaultsFile).Bind(defaults => Parse(Merge(defaults, overlay), path => Has(overlay, path) ? overlayName : defaultsFile));
 
     /// <summary>Parses a definition from JSON text; problems name <paramref name="file"/>.</summary>
-    public static Result<SearchDefinition> Parse(string json, string file)
-    {
-        try
-        {
-            var node = JsonNode.Parse(json, documentOptions: ReadOptions);
-            return node is JsonObject o ? Parse(o, _ => file) : new Problem("a search space file must hold one JSON object", file);
-        }
-        catch (JsonException e)
-        {
-            return new Problem($"not valid JSON: {e.Message}", file, (e.LineNumber ?? 0) + 1);
-        }
-    }
+    public static Result<SearchDefinition> Parse(string json, string file) =>
+        JsonInput.ParseObject(json, file, lenient: true, What).Bind(o => Parse(o, _ => file));
+
+    private const string What = "one JSON object (a search space)";
 
     private static Result<JsonObject> Read(string path)
     {
+        string text;
         try
         {
-            return JsonNode.Parse(File.ReadAllText(path), documentOptions: ReadOptions) is JsonObject o
-                ? Result.Ok(o)
-                : Result.Fail<JsonObject>("a search space file must hold one JSON object", path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return Problem.CannotRead(path, e, "search space file");
-        }
-        catch (JsonException e)
-        {
-            return Result.Fail<JsonObject>($"not valid JSON: {e.Message}", path, (e.LineNumber ?? 0) + 1);
+            text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return Problem.CannotRead(path, e, "search space file");
         }
+        return JsonInput.ParseObject(text, path, lenient: true, What);
     }
 
     /// <summary>A field whose value is wrong: the reason and the dotted path of the field.</summary>
@@ -264,7 +246,9 @@ public static class SpaceFile
     private static double Number(JsonNode? node, string path) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d) && double.IsFinite(d)
             ? d
-            : throw new FieldException(path, $"must be a number, got {Describe(node)}");
+            : throw new FieldException(path, node is JsonValue { } n && n.GetValueKind() == JsonValueKind.Number
+                ? $"must be a finite number, got {Describe(node)} (beyond the range of a double)"
+                : $"must be a number, got {Describe(node)}");
 
     private static int Whole(JsonNode? node, string path, int min, int max)
     {
