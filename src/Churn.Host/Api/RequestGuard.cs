@@ -53,7 +53,8 @@ internal sealed class RequestGuard
 
     private IResult? CheckHost(HttpRequest request)
     {
-        var name = request.Host.Host;
+        // "localhost." is the same name as "localhost" (the root's, fully qualified).
+        var name = request.Host.Host is [.. var bare, '.'] ? bare : request.Host.Host;
         if (request.Host.HasValue && _hosts.Contains(name))
         {
             return null;

@@ -63,7 +63,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         var (relay, events) = stream.Relay<ISearchEvent>(services.GetRequiredService<ActorSystem>());
         var plan = stored.Request.Plan;
         SearchEventStream.HeaderData Header(string status, string? phase, int parallel) => new(
-            id, status, phase, stored.Request.Scheduler.ToString().ToLowerInvariant(), plan.Configurations, plan.Seeds, plan.Trials.Length, parallel);
+            id, status, phase, stored.Request.Scheduler.ToString().ToLowerInvariant(), plan.Configurations, plan.Seeds, plan.Trials.Length, parallel, plan.Criterion);
         if (await AskAsync(new FollowSearch(id, relay), stream.Cancel) is not SearchFollowed followed)
         {
             // Not running here: the store has all there is.
@@ -158,7 +158,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         var submission = SearchSubmission.FromJson(text, BodyName);
         if (submission is Result<SearchSubmission>.Error bodyError)
         {
-            return Problem(StatusCodes.Status400BadRequest, "invalid search request", bodyError.Problem.Reason, "body");
+            return Invalid(bodyError.Problem);
         }
         var confined = submission.Unwrap();
         foreach (var (field, confine) in new (string, Func<string, string, Result<string>>)[] { ("data", paths.Data), ("out", paths.Output) })
@@ -311,7 +311,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["out"] = request.OutDir,
             ["trials"] = trials,
             ["epochsSpent"] = s.Trials.Sum(t => t.Epochs),
-            ["leaderboard"] = JsonSerializer.SerializeToNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds), JsonFormat.Options),
+            ["leaderboard"] = JsonSerializer.SerializeToNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds, request.Plan.Criterion), JsonFormat.Options),
             ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
             ["trialList"] = JsonSerializer.SerializeToNode(s.Trials.Select(SearchTrialView.From), JsonFormat.Options),
             ["varied"] = JsonSerializer.SerializeToNode(Dashboard.DashboardCharts.Varied(s.Trials.Select(t => t.Spec.Config)), JsonFormat.Options),

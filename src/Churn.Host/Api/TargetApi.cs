@@ -37,10 +37,10 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
 
     private sealed record TargetResponse(string RunId, string List, CampaignSummary Summary, IReadOnlyList<object> Rows);
 
-    private static readonly JsonSerializerOptions ReadOptions = new(JsonFormat.Options)
+    private static readonly JsonSerializerOptions ReadOptions = JsonInput.Options(new JsonSerializerOptions(JsonFormat.Options)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
+    });
 
     public void Map(WebApplication app) => app.MapPost("/runs/{id}/target", (Delegate)TargetAsync);
 
@@ -77,8 +77,8 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
         }
         catch (JsonException ex)
         {
-            var field = ex.Path is { Length: > 2 } p ? p.TrimStart('$', '.') : "body";
-            return Bad(field, ex.Message.Split(" Path:", 2)[0]);
+            var problem = JsonInput.Explain(ex, typeof(TargetRequest));
+            return Bad(problem.Column ?? JsonInput.Body, problem.Reason);
         }
         if (request?.Customers is not { Length: > 0 } customers)
         {

@@ -49,7 +49,7 @@ internal static class SearchReadBenchmark
                     () =>
                     {
                         var s = store.Load(id).Unwrap();
-                        return Unnumbered(DashboardCharts.SearchCurves(Leaderboard.Rank(s.Trials, s.Request.Plan.Seeds), s.Trials));
+                        return Unnumbered(DashboardCharts.SearchCurves(Leaderboard.Rank(s.Trials, s.Request.Plan.Seeds, s.Request.Plan.Criterion), s.Trials));
                     },
                     () => Unnumbered(DashboardCharts.SearchCurves(store.Overview(id).Unwrap(), t => store.Histories(id, t)))));
         }

@@ -33,14 +33,14 @@ public static class ChurnCli
         var fields = new JsonObject();
         if (parse.GetValue(ChurnCommandLine.Config) is { } file)
         {
-            var read = ChurnConfig.LoadNode(file);
-            if (read is Result<JsonNode>.Error error)
+            // Only the file's own run fields: the shipped defaults it is laid over are not the request's.
+            var read = ChurnConfig.ReadFile(file);
+            if (read is Result<JsonObject>.Error error)
             {
                 return error.Problem;
             }
 
-            // Only the file's own run fields: LoadNode laid it over the shipped defaults, which the request leaves out.
-            var own = JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject();
+            var own = read.Unwrap();
             foreach (var (key, value) in own)
             {
                 if (RunRequest.RunFields.Contains(key, StringComparer.OrdinalIgnoreCase))
@@ -70,7 +70,8 @@ public static class ChurnCli
     public static int Report(Problem problem, ParseResult parse, IEnumerable<(Option Option, string Field)> fields)
     {
         var verb = parse.CommandResult.Command;
-        var flag = fields.FirstOrDefault(f => verb.Options.Contains(f.Option) && parse.Given(f.Option) && string.Equals(f.Field, problem.Column, StringComparison.OrdinalIgnoreCase));
+        var flag = fields.FirstOrDefault(f => verb.Options.Contains(f.Option) && parse.Given(f.Option)
+            && (string.Equals(f.Field, problem.Column, StringComparison.OrdinalIgnoreCase) || (problem.Column?.StartsWith(f.Field + "[", StringComparison.OrdinalIgnoreCase) ?? false)));
         return flag.Option is not null
             ? ChurnCommandLine.Usage($"{flag.Option.Name}: {problem.Reason}", verb.Name)
             : Fail(problem);

@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using Churn.Actors;
 using Churn.Numerics;
 using Churn.Numerics.Data;
@@ -64,7 +63,7 @@ public sealed record HostLimits(
 /// The defaults every command starts from: <c>config/churn.json</c> shipped beside the executable, with a user's
 /// <c>--config</c> file laid over it (fields it omits keep their defaults), then command-line flags over both.
 /// </summary>
-public sealed partial record ChurnConfig(
+public sealed record ChurnConfig(
     string Data,
     string Out,
     string Prefix,
@@ -115,13 +114,19 @@ public sealed partial record ChurnConfig(
         CampaignEconomics? Campaign = null,
         DataLimits? Limits = null);
 
-    private static readonly JsonSerializerOptions ReadOptions = new(JsonFormat.Options)
+    private static readonly JsonSerializerOptions ReadOptions = JsonInput.Options(new JsonSerializerOptions(JsonFormat.Options)
     {
         PropertyNameCaseInsensitive = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         RespectNullableAnnotations = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+    });
+
+    /// <summary>What a field expects where its .NET type does not say it.</summary>
+    private static readonly Dictionary<string, string> Hints = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["split"] = "a string like \"0.8,0.1,0.1\"",
     };
 
     public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, "config", DefaultFile);
@@ -156,21 +161,21 @@ public sealed partial record ChurnConfig(
         return File.Exists(bundled) ? bundled : path;
     }
 
-    private static Result<JsonNode> ReadNode(string path)
+    private static Result<JsonNode> ReadNode(string path) => ReadFile(path).Map(o => (JsonNode)o);
+
+    /// <summary>A configuration file's own JSON object (not laid over anything); a problem names the file.</summary>
+    public static Result<JsonObject> ReadFile(string path)
     {
+        string text;
         try
         {
-            var node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            return node is JsonObject ? Result.Ok(node) : Result.Fail<JsonNode>("a configuration file must hold one JSON object", path);
-        }
-        catch (JsonException ex)
-        {
-            return Result.Fail<JsonNode>($"not valid JSON: {ex.Message}", path, ex.LineNumber + 1);
+            text = File.ReadAllText(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return Problem.CannotRead(path, ex, "configuration file");
         }
+        return JsonInput.ParseObject(text, path, lenient: true, "one JSON object (a configuration)");
     }
 
     /// <summary>Objects merge field by field; anything else in <paramref name="over"/> replaces what is under it.</summary>
@@ -216,8 +221,7 @@ public sealed partial record ChurnConfig(
         }
         catch (JsonException ex)
         {
-            var (field, reason) = Explain(ex);
-            return Result.Fail<ChurnConfig>(reason, file, null, field);
+            return JsonInput.Explain(ex, typeof(Dto), Hints) with { File = file };
         }
 
         if (dto is null)
@@ -257,58 +261,4 @@ public sealed partial record ChurnConfig(
                 problem => Result.Fail<ChurnConfig>(problem with { File = file, Column = problem.Column is null ? null : $"model.{problem.Column}".Replace("model.split", "split", StringComparison.Ordinal) }));
     }
 
-    /// <summary>The field a deserialization error is about, and the reason in the file's terms rather than .NET's.</summary>
-    private static (string? Field, string Reason) Explain(JsonException ex)
-    {
-        var path = ex.Path is { Length: > 2 } p ? p.TrimStart('$', '.') : null;
-        var unmapped = UnmappedProperty().Match(ex.Message);
-        if (unmapped.Success)
-        {
-            // The path already ends at the unknown member ("$.model.colour").
-            return (path ?? unmapped.Groups[1].Value, "unknown field");
-        }
-
-        var converted = NotConverted().Match(ex.Message);
-        if (converted.Success)
-        {
-            // For a record's constructor parameter the serializer names the record, not the parameter's type.
-            var type = converted.Groups[1].Value;
-            return (path, $"expected {(type.EndsWith("+Dto", StringComparison.Ordinal) && path is not null && TopLevelTypes.TryGetValue(path, out var t) ? t : Expected(type))}");
-        }
-
-        return (path, ex.Message.Split(" Path:", 2)[0]);
-    }
-
-    private static readonly Dictionary<string, string> TopLevelTypes = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["seed"] = "a whole number from 0",
-        ["stratify"] = "true or false",
-        ["data"] = "a string",
-        ["out"] = "a string",
-        ["prefix"] = "a string",
-        ["split"] = "a string like \"0.8,0.1,0.1\"",
-        ["logs"] = "a string",
-        ["logRetentionDays"] = "a whole number of days",
-    };
-
-    private static string Expected(string type) => type switch
-    {
-        "System.UInt64" => "a whole number from 0",
-        "System.Int32" or "System.Int64" => "a whole number",
-        "System.Double" => "a number",
-        "System.Boolean" => "true or false",
-        "System.String" => "a string",
-        _ when type.EndsWith(".BalanceStrategy", StringComparison.Ordinal) => "\"first\", \"random\", \"none\" or \"weighted\"",
-        _ when type.EndsWith(".DeviceChoice", StringComparison.Ordinal) => "\"auto\", \"cpu\", \"cuda\" or \"mps\"",
-        _ when type.EndsWith(".Activation", StringComparison.Ordinal) => "\"relu\" or \"tanh\"",
-        _ when type.Contains("ModelConfig", StringComparison.Ordinal) || type.Contains("HostSettings", StringComparison.Ordinal)
-            || type.Contains("CampaignEconomics", StringComparison.Ordinal) => "an object",
-        _ => $"a {type[(type.LastIndexOf('.') + 1)..]}",
-    };
-
-    [GeneratedRegex(@"The JSON property '([^']+)' could not be mapped")]
-    private static partial Regex UnmappedProperty();
-
-    [GeneratedRegex(@"could not be converted to ([\w.+`\[\], ]+?)\.( Path|$)")]
-    private static partial Regex NotConverted();
 }

@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Churn.Actors;
 using Churn.Numerics;
 
@@ -15,7 +14,7 @@ namespace Churn.Host.Configuration;
 /// <see cref="Cli.ChurnCommandLine.RunFields"/>), and <see cref="Resolve"/> checks it, the same way for each. Fields it
 /// omits take the defaults it is resolved over. The run store keeps every run's configuration in this shape too.
 /// </summary>
-public sealed partial record RunRequest
+public sealed record RunRequest
 {
     public const string BodyField = "body";
 
@@ -72,29 +71,13 @@ public sealed partial record RunRequest
     /// </summary>
     public static Result<RunRequest> FromJson(string body)
     {
-        JsonNode? node;
-        try
+        var read = JsonInput.ParseObject(body, null, lenient: false, "one JSON object: a run configuration");
+        if (read is Result<JsonObject>.Error invalid)
         {
-            node = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
-        }
-        catch (JsonException ex)
-        {
-            var reason = ex.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0];
-            var duplicate = DuplicateProperty().Match(reason);
-            if (duplicate.Success)
-            {
-                return Result.Fail<RunRequest>("given twice", null, null, ex.Path is { Length: > 2 } p ? $"{p.TrimStart('$', '.')}.{duplicate.Groups[1].Value}".TrimStart('.') : duplicate.Groups[1].Value);
-            }
-
-            var line = ex.LineNumber is { } l ? $" at line {l + 1}, position {ex.BytePositionInLine + 1}" : "";
-            return Result.Fail<RunRequest>($"malformed JSON{line}: {reason}", null, null, BodyField);
+            return invalid.Problem;
         }
 
-        if (node is not JsonObject request)
-        {
-            return Result.Fail<RunRequest>("the body must be one JSON object: a run configuration", null, null, BodyField);
-        }
-
+        var request = read.Unwrap();
         var mode = RunMode.Full;
         var fields = (JsonObject)request.DeepClone();
         foreach (var (key, value) in request)
@@ -212,7 +195,4 @@ public sealed partial record RunRequest
                 _ => null,
             }
             : null;
-
-    [GeneratedRegex("[Dd]uplicate property '?([^' ]+?)'? ")]
-    private static partial Regex DuplicateProperty();
 }

@@ -118,7 +118,7 @@ public static class DashboardCharts
     /// </summary>
     public static string SearchCurves(SearchOverview search, Func<IEnumerable<int>, ImmutableDictionary<int, ImmutableArray<EpochMetrics>>> epochsOf)
     {
-        var leaderboard = Leaderboard.Rank(search.Trials, search.Request.Plan.Seeds);
+        var leaderboard = Leaderboard.Rank(search.Trials, search.Request.Plan.Seeds, search.Request.Plan.Criterion);
         var drawn = SearchChart.Shown(leaderboard).Select(r => r.Configuration).ToHashSet();
         var trials = search.Trials.Where(t => drawn.Contains(t.Spec.Configuration)).ToList();
         var epochs = epochsOf(trials.Select(t => t.Spec.Index));

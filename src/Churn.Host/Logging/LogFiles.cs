@@ -40,11 +40,34 @@ public sealed partial record LogQuery(string? RunId, string? ActorGlob, LogLevel
 /// </summary>
 public static partial class LogFiles
 {
-    /// <summary>The name of process <paramref name="processId"/>'s log file of <paramref name="day"/> (yyyyMMdd), roll <paramref name="roll"/>.</summary>
-    public static string FileName(string day, int processId, int roll) =>
-        string.Create(CultureInfo.InvariantCulture, $"churn-{day}-p{processId}{(roll == 0 ? "" : $"-{roll}")}.jsonl");
+    /// <summary>
+    /// The name of the log file of process <paramref name="processId"/> on machine <paramref name="host"/> for
+    /// <paramref name="day"/> (yyyyMMdd), roll <paramref name="roll"/>: <c>churn-&lt;day&gt;-&lt;host&gt;-p&lt;pid&gt;[-&lt;roll&gt;].jsonl</c>.
+    /// Process ids repeat across machines, so nodes sharing one logs directory (NFS) need the machine in the name too.
+    /// </summary>
+    public static string FileName(string day, string host, int processId, int roll) =>
+        string.Create(CultureInfo.InvariantCulture, $"churn-{day}-{HostPart(host)}-p{processId}{(roll == 0 ? "" : $"-{roll}")}.jsonl");
 
-    /// <summary>The log files in write order: by day, then by process, then by roll number.</summary>
+    /// <summary>
+    /// A machine name as it may stand in a file name: lower case letters, digits, dots and dashes (what a DNS label
+    /// allows), anything else a dash, at most 63 characters; an empty name is <c>host</c>.
+    /// </summary>
+    public static string HostPart(string host)
+    {
+        var text = new StringBuilder(Math.Min(host.Length, 63));
+        foreach (var c in host.Trim().ToLowerInvariant())
+        {
+            if (text.Length == 63)
+            {
+                break;
+            }
+            text.Append(c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-' ? c : '-');
+        }
+        var name = text.ToString().Trim('-', '.');
+        return name.Length == 0 ? "host" : name;
+    }
+
+    /// <summary>The log files in write order: by day, then by machine and process, then by roll number.</summary>
     public static IReadOnlyList<string> Files(string directory) => [.. Named(directory).Select(f => f.Path)];
 
     private static List<(string Path, string Day)> Named(string directory)
@@ -58,8 +81,9 @@ public static partial class LogFiles
             .Select(path => (path, match: FileNamePattern().Match(Path.GetFileName(path))))
             .Where(f => f.match.Success)
             .OrderBy(f => f.match.Groups[1].Value, StringComparer.Ordinal)
-            .ThenBy(f => f.match.Groups[2].Success ? int.Parse(f.match.Groups[2].Value, CultureInfo.InvariantCulture) : -1)
-            .ThenBy(f => f.match.Groups[3].Success ? int.Parse(f.match.Groups[3].Value, CultureInfo.InvariantCulture) : 0)
+            .ThenBy(f => f.match.Groups["host"].Value, StringComparer.Ordinal)
+            .ThenBy(f => f.match.Groups["pid"].Success ? long.Parse(f.match.Groups["pid"].Value, CultureInfo.InvariantCulture) : -1)
+            .ThenBy(f => f.match.Groups["roll"].Success ? long.Parse(f.match.Groups["roll"].Value, CultureInfo.InvariantCulture) : 0)
             .Select(f => (f.path, Day: f.match.Groups[1].Value))
             .ToList();
     }
@@ -230,6 +254,9 @@ public static partial class LogFiles
         }
     }
 
-    [GeneratedRegex(@"^churn-(\d{8})(?:-p(\d+))?(?:-(\d+))?\.jsonl$")]
+    // Three generations of names: churn-<day>[-<roll>] (one file for all processes), churn-<day>-p<pid>[-<roll>] (one per
+    // process) and churn-<day>-<host>-p<pid>[-<roll>] (one per machine and process). A host part may itself contain
+    // dashes and digits ("node-2", "p1"): the pid is the last "-p<digits>" before an optional roll.
+    [GeneratedRegex(@"^churn-(\d{8})(?:-(?<host>[a-z0-9.-]+?))??(?:-p(?<pid>\d{1,18}))?(?:-(?<roll>\d{1,18}))?\.jsonl$")]
     private static partial Regex FileNamePattern();
 }

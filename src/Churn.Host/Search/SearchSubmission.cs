@@ -19,8 +19,6 @@ public sealed record SearchSubmission
     /// <summary>The fields a search request has besides a space file's.</summary>
     public static readonly ImmutableArray<string> OwnFields = ["seed", "parallel", "threads", "data", "out"];
 
-    private static readonly JsonDocumentOptions ReadOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-
     private readonly JsonObject _fields;
 
     private SearchSubmission(JsonObject fields) => _fields = fields;
@@ -30,30 +28,37 @@ public sealed record SearchSubmission
 
     public static SearchSubmission Of(JsonObject fields) => new((JsonObject)fields.DeepClone());
 
-    /// <summary>This submission with <paramref name="field"/> set to <paramref name="value"/>.</summary>
+    /// <summary>
+    /// This submission with <paramref name="field"/> set to <paramref name="value"/>; a dotted field (<c>space.balance</c>)
+    /// is set inside its object, keeping the object's other fields.
+    /// </summary>
     public SearchSubmission With(string field, JsonNode? value)
     {
         var fields = Fields;
-        fields[field] = value?.DeepClone();
+        var parts = field.Split('.');
+        var into = fields;
+        foreach (var part in parts[..^1])
+        {
+            if (into[part] is not JsonObject inner)
+            {
+                inner = [];
+                into[part] = inner;
+            }
+            into = inner;
+        }
+        // Through its text, as a request body's value would arrive: a value built from a CLR number (a flag's) reads as a
+        // number only once parsed.
+        into[parts[^1]] = value is null ? null : JsonNode.Parse(value.ToJsonString());
         return new(fields);
     }
 
     /// <summary>A request body or space file's text: one JSON object (empty text is an empty request).</summary>
-    public static Result<SearchSubmission> FromJson(string text, string name)
-    {
-        try
-        {
-            return string.IsNullOrWhiteSpace(text)
-                ? Result.Ok(new SearchSubmission([]))
-                : JsonNode.Parse(text, documentOptions: ReadOptions) is JsonObject o
-                    ? Result.Ok(new SearchSubmission(o))
-                    : new Problem("must be one JSON object", name, Column: "body");
-        }
-        catch (JsonException ex)
-        {
-            return new Problem($"not valid JSON: {ex.Message}", name, Column: "body");
-        }
-    }
+    public static Result<SearchSubmission> FromJson(string text, string name) =>
+        string.IsNullOrWhiteSpace(text)
+            ? Result.Ok(new SearchSubmission([]))
+            : JsonInput.ParseObject(text, null, lenient: true).Match(
+                o => Result.Ok(new SearchSubmission(o)),
+                problem => Result.Fail<SearchSubmission>(problem with { File = name }));
 
     /// <summary>
     /// The search this submission asks for, with the run configuration <paramref name="config"/> for what it does not set.

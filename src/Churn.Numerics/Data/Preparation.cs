@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -7,7 +8,11 @@ namespace Churn.Numerics.Data;
 /// <summary>Row counts of the three splits.</summary>
 public sealed record SplitSizes(int Train, int Validation, int Test);
 
-/// <summary>What a preparation read, decided and wrote; saved as <c>manifest.json</c> beside the <c>.npz</c> files.</summary>
+/// <summary>
+/// What a preparation read, decided and wrote; saved as <c>manifest.json</c> beside the <c>.npz</c> files.
+/// <see cref="FileSha256"/> holds each split file's SHA-256, so that a reader can tell the manifest's own files from
+/// ones a later, interrupted preparation (or a person) put there (manifests written before it have none).
+/// </summary>
 public sealed record PrepareManifest(
     string Source,
     string SourceSha256,
@@ -21,7 +26,8 @@ public sealed record PrepareManifest(
     SplitSizes Splits,
     ScalerParameters Scaler,
     ImmutableArray<string> FeatureNames,
-    ImmutableArray<string> Files);
+    ImmutableArray<string> Files,
+    ImmutableSortedDictionary<string, string>? FileSha256 = null);
 
 /// <summary>The result of the four preparation stages, before anything is written.</summary>
 public sealed record Prepared(LoadedData Loaded, Balanced Balanced, ScalerParameters Scaler, Splits Splits, PrepareOptions Options);
@@ -109,18 +115,36 @@ public static class Preparation
 
         var names = SplitFileNames(prefix);
         Dataset[] splits = [prepared.Splits.Train, prepared.Splits.Validation, prepared.Splits.Test];
+        var sha = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < splits.Length; i++)
         {
-            if (Npz.Write(Path.Combine(directory, names[i]), splits[i]) is Result<string>.Error error)
+            var path = Path.Combine(directory, names[i]);
+            var written = Npz.Write(path, splits[i]).Bind(_ => Sha256Of(path));
+            if (written is Result<string>.Error error)
             {
                 return error.Problem;
             }
+            sha[names[i]] = written.Unwrap();
         }
-        var manifest = Manifest(prepared, names);
+        var manifest = Manifest(prepared, names) with { FileSha256 = sha.ToImmutable() };
         return AtomicFile.Write(
                 Path.Combine(directory, ManifestFileName),
                 stream => JsonSerializer.Serialize(stream, manifest, JsonOptions))
             .Map(_ => manifest);
+    }
+
+    /// <summary>The SHA-256 of a file, in lower-case hex.</summary>
+    public static Result<string> Sha256Of(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            return Result.Ok(Convert.ToHexStringLower(SHA256.HashData(stream)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new Problem($"cannot read: {e.Message}", path);
+        }
     }
 
     /// <summary>Reads a <c>manifest.json</c> written by <see cref="Write"/>, checking that its scaler fits the schema.</summary>

@@ -23,6 +23,7 @@ public static class SplitFiles
         }
 
         var read = new List<Dataset>(3);
+        var digests = new Dictionary<string, string>(StringComparer.Ordinal);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var name in Preparation.SplitFileNames(prefix))
         {
@@ -45,7 +46,9 @@ public static class SplitFiles
                     break;
             }
 
-            hash.AppendData(File.ReadAllBytes(path));
+            var bytes = File.ReadAllBytes(path);
+            hash.AppendData(bytes);
+            digests[name] = Convert.ToHexStringLower(SHA256.HashData(bytes));
         }
 
         var splits = new Splits(read[0], read[1], read[2]);
@@ -53,10 +56,39 @@ public static class SplitFiles
         var manifestPath = Path.Combine(directory, Preparation.ManifestFileName);
         if (File.Exists(manifestPath))
         {
-            return Preparation.ReadManifest(manifestPath).Map(m => new SplitsRead(
-                splits, m.Scaler, true, directory, sha, m.Strategy, ClassMix.Of(m.Strategy, m.Before, m.After)));
+            return Preparation.ReadManifest(manifestPath)
+                .Bind(m => Matches(m, splits, digests, manifestPath) is { } mismatch ? mismatch : Result.Ok(m))
+                .Map(m => new SplitsRead(splits, m.Scaler, true, directory, sha, m.Strategy, ClassMix.Of(m.Strategy, m.Before, m.After)));
         }
 
         return Result.Ok(new SplitsRead(splits, Scaler.Identity(Schema.FeatureNames), false, directory, sha, BalanceStrategy.None, ClassMix.OfTraining(splits.Train)));
+    }
+
+    /// <summary>
+    /// Whether the split files are the ones the manifest describes: its scaler and class mix are only true of those. A
+    /// preparation killed after replacing one split and before its manifest, or a split copied in by hand, leaves a
+    /// manifest that would silently misdescribe the files. Checked by SHA-256 where the manifest records it, else by rows.
+    /// </summary>
+    private static Problem? Matches(PrepareManifest manifest, Splits splits, Dictionary<string, string> digests, string manifestPath)
+    {
+        const string Remedy = "the preparation that wrote them was interrupted or a file was replaced; prepare the data again";
+        if (manifest.FileSha256 is { } recorded)
+        {
+            foreach (var (name, digest) in digests)
+            {
+                if (recorded.TryGetValue(name, out var expected) && expected != digest)
+                {
+                    return new Problem($"{name} is not the file this manifest describes (its SHA-256 differs): {Remedy}", manifestPath, Column: "fileSha256");
+                }
+            }
+            return null;
+        }
+        (string Split, int Expected, int Actual)[] sizes =
+        [
+            ("train", manifest.Splits.Train, splits.Train.Rows), ("validation", manifest.Splits.Validation, splits.Validation.Rows), ("test", manifest.Splits.Test, splits.Test.Rows),
+        ];
+        return sizes.FirstOrDefault(s => s.Expected != s.Actual) is { Split: not null } wrong
+            ? new Problem($"the {wrong.Split} split has {wrong.Actual} rows but the manifest says {wrong.Expected}: {Remedy}", manifestPath, Column: "splits")
+            : null;
     }
 }

@@ -19,8 +19,6 @@ public static class SpaceFile
     private const int MaxSeeds = 100;
     private const long MaxGrid = 100_000;
 
-    private static readonly JsonDocumentOptions ReadOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-
     /// <summary>
     /// The definition in <paramref name="defaultsFile"/>, with <paramref name="userFile"/> (when given) laid over it:
     /// objects merge field by field, anything else in the user's file replaces the default.
@@ -38,39 +36,23 @@ public static class SpaceFile
         Read(defaultsFile).Bind(defaults => Parse(Merge(defaults, overlay), path => Has(overlay, path) ? overlayName : defaultsFile));
 
     /// <summary>Parses a definition from JSON text; problems name <paramref name="file"/>.</summary>
-    public static Result<SearchDefinition> Parse(string json, string file)
-    {
-        try
-        {
-            var node = JsonNode.Parse(json, documentOptions: ReadOptions);
-            return node is JsonObject o ? Parse(o, _ => file) : new Problem("a search space file must hold one JSON object", file);
-        }
-        catch (JsonException e)
-        {
-            return new Problem($"not valid JSON: {e.Message}", file, (e.LineNumber ?? 0) + 1);
-        }
-    }
+    public static Result<SearchDefinition> Parse(string json, string file) =>
+        JsonInput.ParseObject(json, file, lenient: true, What).Bind(o => Parse(o, _ => file));
+
+    private const string What = "one JSON object (a search space)";
 
     private static Result<JsonObject> Read(string path)
     {
+        string text;
         try
         {
-            return JsonNode.Parse(File.ReadAllText(path), documentOptions: ReadOptions) is JsonObject o
-                ? Result.Ok(o)
-                : Result.Fail<JsonObject>("a search space file must hold one JSON object", path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return Problem.CannotRead(path, e, "search space file");
-        }
-        catch (JsonException e)
-        {
-            return Result.Fail<JsonObject>($"not valid JSON: {e.Message}", path, (e.LineNumber ?? 0) + 1);
+            text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return Problem.CannotRead(path, e, "search space file");
         }
+        return JsonInput.ParseObject(text, path, lenient: true, What);
     }
 
     /// <summary>A field whose value is wrong: the reason and the dotted path of the field.</summary>
@@ -164,6 +146,15 @@ public static class SpaceFile
             : o["shuffleEachEpoch"] is JsonArray { Count: > 0 } flags
                 ? flags.Select((n, i) => Flag(n, $"space.shuffleEachEpoch[{i}]")).ToImmutableArray()
                 : throw new FieldException("space.shuffleEachEpoch", "must be a non-empty list of true and false");
+        // Optional data dimensions: each value is a preparation the search may choose (prepared once, shared by its trials).
+        ImmutableArray<BalanceStrategy> balances = o["balance"] is null ? []
+            : o["balance"] is JsonArray { Count: > 0 } balanceList
+                ? Distinct(balanceList.Select((n, i) => Word(n, $"space.balance[{i}]", ("first", BalanceStrategy.First), ("random", BalanceStrategy.Random), ("none", BalanceStrategy.None), ("weighted", BalanceStrategy.Weighted))).ToList(), b => b.ToString(), "space.balance")
+                : throw new FieldException("space.balance", "must be a non-empty list of \"first\", \"random\", \"none\" and \"weighted\"");
+        ImmutableArray<ImmutableArray<string>> logs = o["logFeatures"] is null ? []
+            : o["logFeatures"] is JsonArray { Count: > 0 } logList
+                ? Distinct(logList.Select((n, i) => (n is null ? throw new FieldException($"space.logFeatures[{i}]", "must be \"none\", \"skewed\" or a list of feature names, got null") : FeatureTransform.FromJson(n)).Match(names => names, problem => throw new FieldException($"space.logFeatures[{i}]", problem.Reason))).ToList(), l => string.Join(",", l), "space.logFeatures")
+                : throw new FieldException("space.logFeatures", "must be a non-empty list of feature sets, e.g. [\"none\", \"skewed\"]");
         return new SearchSpace(
             Dimension(o, "depth", 1, 10, whole: true),
             Dimension(o, "width", 1, 4096, whole: true),
@@ -173,7 +164,22 @@ public static class SpaceFile
             Dimension(o, "patience", 1, 10_000, whole: true),
             Dimension(o, "dropout", 0, 0.99, whole: false),
             Dimension(o, "weightDecay", 0, 1, whole: false),
-            shuffle);
+            shuffle,
+            balances,
+            logs);
+    }
+
+    /// <summary>The values as given, refusing one listed twice (it would only weigh that choice double).</summary>
+    private static ImmutableArray<T> Distinct<T>(List<T> values, Func<T, string> key, string path)
+    {
+        for (var i = 1; i < values.Count; i++)
+        {
+            if (values.Take(i).Any(v => key(v) == key(values[i])))
+            {
+                throw new FieldException($"{path}[{i}]", "repeats an earlier choice");
+            }
+        }
+        return [.. values];
     }
 
     /// <summary>A list of values, or <c>{ "min", "max", "scale": "linear"|"log", "steps" }</c>, each value inside [lo, hi].</summary>
@@ -240,7 +246,9 @@ public static class SpaceFile
     private static double Number(JsonNode? node, string path) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d) && double.IsFinite(d)
             ? d
-            : throw new FieldException(path, $"must be a number, got {Describe(node)}");
+            : throw new FieldException(path, node is JsonValue { } n && n.GetValueKind() == JsonValueKind.Number
+                ? $"must be a finite number, got {Describe(node)} (beyond the range of a double)"
+                : $"must be a number, got {Describe(node)}");
 
     private static int Whole(JsonNode? node, string path, int min, int max)
     {

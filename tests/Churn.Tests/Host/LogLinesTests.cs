@@ -6,6 +6,7 @@ using Churn.Host;
 using Churn.Host.Configuration;
 using Churn.Host.Logging;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
 namespace Churn.Tests.Host;
@@ -165,6 +166,89 @@ public class LogLinesTests
         Assert.Equal(["1", "2", "3", "4", "5"], LogFiles.Read(dir, LogQuery.All).Select(e => e.Message));
         Assert.Equal(["1", "2"], LogFiles.Read(dir, LogQuery.All, limit: 2).Select(e => e.Message));
         Assert.Equal(["5"], LogFiles.Read(dir, LogQuery.All, since: new DateTimeOffset(2025, 1, 2, 0, 0, 0, TimeSpan.Zero)).Select(e => e.Message));
+    }
+
+    [Theory]
+    [InlineData("worker-1", "worker-1")]
+    [InlineData("Node_A.Example.COM", "node-a.example.com")]
+    [InlineData("a/b\\c d", "a-b-c-d")]
+    [InlineData("", "host")]
+    [InlineData("  ..  ", "host")]
+    [InlineData("-p7-", "p7")]
+    public void A_machine_name_stands_in_a_log_file_name_as_letters_digits_dots_and_dashes(string machine, string part)
+    {
+        Assert.Equal(part, LogFiles.HostPart(machine));
+        Assert.Equal($"churn-20250101-{part}-p7-2.jsonl", LogFiles.FileName("20250101", machine, 7, 2));
+        Assert.Equal(63, LogFiles.HostPart(new string('x', 200)).Length);
+    }
+
+    [Fact]
+    public void Two_machines_whose_processes_have_the_same_pid_write_files_of_their_own_and_lose_no_line()
+    {
+        // Two machines sharing one logs directory (NFS), modelled as two providers in one process: the same pid.
+        var dir = TestPaths.NewTempDirectory();
+        var long_ = new string('x', 10_000);
+        var providers = new[] { new JsonLinesLoggerProvider(dir, LogLevel.Information, 14, host: "node-a"), new JsonLinesLoggerProvider(dir, LogLevel.Information, 14, host: "node-b") };
+        Parallel.For(0, 2, p =>
+        {
+            var log = providers[p].CreateLogger("churn");
+            for (var i = 0; i < 500; i++)
+            {
+                if (log.IsEnabled(LogLevel.Information))
+                {
+                    log.Log(LogLevel.Information, "{Node} {Line} {Padding}", p, i, long_);
+                }
+            }
+        });
+        foreach (var provider in providers)
+        {
+            provider.Dispose();
+        }
+
+        var files = LogFiles.Files(dir).Select(Path.GetFileName).ToList();
+        Assert.Equal(2, files.Count);
+        Assert.Contains(files, f => f!.Contains("-node-a-p", StringComparison.Ordinal));
+        Assert.Contains(files, f => f!.Contains("-node-b-p", StringComparison.Ordinal));
+        var messages = LogFiles.Read(dir, LogQuery.All).Select(e => e.Message).ToList();
+        Assert.Equal(1000, messages.Count);
+        Assert.Equal(1000, messages.Distinct().Count());
+        Assert.All(messages, m => Assert.EndsWith(long_, m, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_days_files_of_all_three_namings_are_read_together_and_pruned_by_their_day()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        // One file for everyone (oldest naming), one per process, one per machine and process; machine names that
+        // look like the other parts ("p1", "node-2", "x-p3-4") must not be mistaken for them.
+        foreach (var (name, message, minute) in new[]
+        {
+            ("churn-20250101.jsonl", "1", 1), ("churn-20250101-p9.jsonl", "2", 2), ("churn-20250101-p1-p7.jsonl", "3", 3),
+            ("churn-20250101-node-2-p7-1.jsonl", "4", 4), ("churn-20250101-x-p3-4-p5.jsonl", "5", 5), ("churn-20250102-node-2-p7.jsonl", "6", 6),
+        })
+        {
+            File.AppendAllText(Path.Combine(dir, name), new LogEntry(At.AddMinutes(minute), "Information", "s", null, null, message, null).ToJsonLine() + "\n");
+        }
+
+        Assert.Equal(6, LogFiles.Files(dir).Count);
+        Assert.Equal(["1", "2", "3", "4", "5", "6"], LogFiles.Read(dir, LogQuery.All).Select(e => e.Message));
+        Assert.Equal(["6"], LogFiles.Read(dir, LogQuery.All, since: new DateTimeOffset(2025, 1, 2, 0, 0, 0, TimeSpan.Zero)).Select(e => e.Message));
+
+        Assert.Equal(5, LogFiles.Prune(dir, new DateTime(2025, 1, 2)));
+        Assert.Equal(["churn-20250102-node-2-p7.jsonl"], LogFiles.Files(dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void A_process_logs_to_a_file_named_by_its_machine_and_pid()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        using (var provider = new JsonLinesLoggerProvider(dir, LogLevel.Information, 14))
+        {
+            provider.CreateLogger("churn").Log(LogLevel.Information, "hello");
+        }
+
+        var file = Assert.Single(LogFiles.Files(dir));
+        Assert.Equal(LogFiles.FileName(DateTime.UtcNow.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture), Environment.MachineName, Environment.ProcessId, 0), Path.GetFileName(file));
     }
 
     [Fact]

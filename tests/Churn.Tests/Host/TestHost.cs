@@ -106,6 +106,60 @@ public sealed class TestHost : IAsyncDisposable
         return JsonNode.Parse(body)!;
     }
 
+    /// <summary>
+    /// One request written by hand, as no client would normalize it (its path, Host header and body as given); the
+    /// answer's status and body. The connection is closed after it.
+    /// </summary>
+    public async Task<(int Status, string Body)> RawAsync(string method, string target, string? body = null, params string[] headers)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient(Server.Address.HostNameType == UriHostNameType.IPv6 ? System.Net.Sockets.AddressFamily.InterNetworkV6 : System.Net.Sockets.AddressFamily.InterNetwork);
+        await tcp.ConnectAsync(IPAddress.Parse(Server.Address.Host.Trim('[', ']')), Server.Address.Port, TestContext.Current.CancellationToken);
+        await using var stream = tcp.GetStream();
+        var lines = new List<string> { $"{method} {target} HTTP/1.1" };
+        if (!headers.Any(h => h.StartsWith("Host:", StringComparison.OrdinalIgnoreCase)))
+        {
+            lines.Add($"Host: {Server.Address.Authority}");
+        }
+        lines.AddRange(headers);
+        var bytes = body is null ? [] : Encoding.UTF8.GetBytes(body);
+        if (body is not null)
+        {
+            lines.Add($"Content-Length: {bytes.Length}");
+            if (!headers.Any(h => h.StartsWith("Content-Type:", StringComparison.OrdinalIgnoreCase)))
+            {
+                lines.Add("Content-Type: application/json");
+            }
+        }
+        lines.Add("Connection: close");
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(string.Join("\r\n", lines) + "\r\n\r\n"), TestContext.Current.CancellationToken);
+        await stream.WriteAsync(bytes, TestContext.Current.CancellationToken);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var answer = await reader.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var status = int.Parse(answer.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
+        var split = answer.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        var head = answer[..split];
+        var content = answer[(split + 4)..];
+        return (status, head.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase) ? Unchunk(content) : content);
+    }
+
+    private static string Unchunk(string chunked)
+    {
+        var text = new StringBuilder();
+        var at = 0;
+        while (at < chunked.Length)
+        {
+            var end = chunked.IndexOf("\r\n", at, StringComparison.Ordinal);
+            var size = Convert.ToInt32(chunked[at..end], 16);
+            if (size == 0)
+            {
+                break;
+            }
+            text.Append(chunked, end + 2, size);
+            at = end + 2 + size + 2;
+        }
+        return text.ToString();
+    }
+
     /// <summary>Every event of the run's stream, read until the host ends it (after <c>finished</c>).</summary>
     public async Task<IReadOnlyList<(string Name, JsonNode Data)>> EventsAsync(string runId)
     {
