@@ -14,8 +14,11 @@ namespace Churn.Actors.Cluster;
 /// </summary>
 public sealed class TrialNodeActor : ReceiveActor
 {
-    /// <summary>Splits of this many searches are kept at once; older ones are dropped (a search needing them again re-sends them).</summary>
-    public const int KeptSplits = 4;
+    /// <summary>
+    /// This many splits are kept at once (a search that chooses its data ships one per preparation, at most 16: 4
+    /// balancings x up to 4 feature sets); older ones are dropped (a search needing them again re-sends them).
+    /// </summary>
+    public const int KeptSplits = 32;
 
     private sealed record Trial(string SearchId, int Index, IActorRef Coordinator, bool Ended);
 
@@ -79,7 +82,7 @@ public sealed class TrialNodeActor : ReceiveActor
             TorchSharp.torch.set_num_threads(m.Threads);
             _threads = m.Threads;
         }
-        var actor = _trialFactory(Context, new RunTrial(m.SearchId, m.Trial, splits, m.Device, m.HoldAfter, Self, m.ClassWeights));
+        var actor = _trialFactory(Context, new RunTrial(m.SearchId, m.Trial, splits, m.Device, m.HoldAfter, Self, m.ClassWeights, m.PopulationRate));
         Context.Watch(actor);
         _trials = _trials.SetItem(actor, new Trial(m.SearchId, m.Trial.Index, m.Coordinator, false));
     }

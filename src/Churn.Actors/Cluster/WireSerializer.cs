@@ -27,9 +27,9 @@ public sealed class WireSerializer : SerializerWithStringManifest
     public const string Name = "churn-wire";
 
     private const string SupplySplits = "supply-splits.v1";
-    private const string StartTrial = "start-trial.v1";
+    private const string StartTrial = "start-trial.v2";
     private const string TrialCommand = "trial-command.v1";
-    private const string EpochDone = "epoch-done.v1";
+    private const string EpochDone = "epoch-done.v2";
     private const string Held = "held.v1";
     private const string Completed = "completed.v1";
     private const string Failed = "failed.v1";

@@ -26,6 +26,7 @@ public static class NodeProtocol
     /// <summary>
     /// Train one trial on the splits named <paramref name="Digest"/>; its reports go to <paramref name="Coordinator"/>.
     /// <paramref name="ClassWeights"/> (non-buyer, buyer) weight its loss for a search balanced <c>weighted</c>; empty otherwise.
+    /// <paramref name="PopulationRate"/> is the buyer share of the customer file, for the calibrated loss the search ranks on.
     /// </summary>
     public sealed record StartTrial(
         string SearchId,
@@ -35,7 +36,8 @@ public static class NodeProtocol
         ImmutableArray<int> HoldAfter,
         int Threads,
         IActorRef Coordinator,
-        ImmutableArray<double> ClassWeights) : IWireMessage;
+        ImmutableArray<double> ClassWeights,
+        double? PopulationRate) : IWireMessage;
 
     /// <summary>What a coordinator may ask of a running trial.</summary>
     public enum TrialOrder

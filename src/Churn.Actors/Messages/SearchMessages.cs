@@ -32,6 +32,14 @@ public sealed record SearchRequest(
 
     public PrepareOptions PrepareOptions => new(Balance, Seed, Ratios, Stratify, LogFeatures);
 
+    /// <summary>How the data is prepared for trials with data choice <paramref name="data"/> (null: the search's own preparation).</summary>
+    public PrepareOptions PrepareOptionsFor(DataChoice? data) =>
+        data is null ? PrepareOptions : PrepareOptions with { Balance = data.Balance, LogFeatures = data.LogFeatures };
+
+    /// <summary>Every preparation the search's trials train on, by <see cref="DataChoice.Key"/> (the empty key: the search's own).</summary>
+    public ImmutableArray<(string Key, PrepareOptions Options)> Preparations =>
+        Plan.DataChoices.IsEmpty ? [("", PrepareOptions)] : [.. Plan.DataChoices.Select(d => (d.Key, PrepareOptionsFor(d)))];
+
     /// <summary>
     /// Intra-op threads per trial: <see cref="Threads"/> when set, otherwise one. The networks' matrices are too small for
     /// intra-op parallelism to pay: on this data a search at P = 1 took 164.5 s with two threads per trial and 58.0 s
@@ -113,7 +121,8 @@ public sealed record SearchSummary(
     ImmutableArray<string> Files,
     string? Note,
     LeftOutCheck? WinnerLeftOut = null,
-    PopulationReport? WinnerPopulation = null);
+    PopulationReport? WinnerPopulation = null,
+    string? AveragedModelDirectory = null);
 
 public sealed record SearchCompleted(string SearchId, SearchSummary Summary) : ISearchEvent;
 
@@ -121,10 +130,13 @@ public sealed record SearchCancelled(string SearchId, SearchSummary Summary) : I
 
 public sealed record SearchFailed(string SearchId, string Reason) : ISearchEvent;
 
-/// <summary>What a search coordinator gives one trial actor.</summary>
+/// <summary>
+/// What a search coordinator gives one trial actor. With <paramref name="KeepModel"/> the trial also sends its trained
+/// network (<see cref="TrialProtocol.ModelKept"/>): the winner's seeds trained again for the averaged model.
+/// </summary>
 public sealed record RunTrial(
     string SearchId, TrialSpec Trial, Splits Splits, DeviceChoice Device, ImmutableArray<int> HoldAfter, IActorRef ReplyTo,
-    ImmutableArray<double> ClassWeights = default);
+    ImmutableArray<double> ClassWeights = default, double? PopulationRate = null, bool KeepModel = false);
 
 /// <summary>The trial protocol between a search coordinator and its trial actors.</summary>
 public static class TrialProtocol
@@ -145,6 +157,9 @@ public static class TrialProtocol
     public sealed record Failed(int Trial, string Reason, TimeSpan Wall, TimeSpan InSession) : ITrialReport;
 
     public sealed record Stopped(int Trial, TimeSpan Wall, TimeSpan InSession) : ITrialReport;
+
+    /// <summary>A trial run with <see cref="RunTrial.KeepModel"/> trained this network (sent before its <see cref="Completed"/>; never crosses nodes).</summary>
+    public sealed record ModelKept(int Trial, TrainedModel Model);
 
     /// <summary>Go on after a rung.</summary>
     public sealed record Continue

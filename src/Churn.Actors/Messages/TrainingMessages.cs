@@ -10,11 +10,12 @@ namespace Churn.Actors.Messages;
 /// Train a network on the splits; the trainer tells <paramref name="ReplyTo"/> each epoch and the outcome. After each
 /// epoch listed in <paramref name="HoldAfter"/> (a search's rungs) training pauses with <see cref="TrainingHeld"/> until
 /// a <see cref="ResumeTraining"/> or a <see cref="StopTraining"/> arrives. <paramref name="ClassWeights"/> (non-buyer,
-/// buyer) weight the loss by class (<c>--balance weighted</c>); empty for the plain loss.
+/// buyer) weight the loss by class (<c>--balance weighted</c>); empty for the plain loss. <paramref name="PopulationRate"/>,
+/// the buyer share of the customer file before balancing, makes every epoch measure its calibrated validation loss.
 /// </summary>
 public sealed record TrainModel(
     string RunId, Splits Splits, ModelConfig Config, DeviceChoice Device, long Seed, int Threads, IActorRef ReplyTo,
-    ImmutableArray<int> HoldAfter = default, ImmutableArray<double> ClassWeights = default);
+    ImmutableArray<int> HoldAfter = default, ImmutableArray<double> ClassWeights = default, double? PopulationRate = null);
 
 /// <summary>Stop training between epochs.</summary>
 public sealed record StopTraining(string RunId);

@@ -223,7 +223,7 @@ public sealed class PipelineRunActor : ReceiveActor
         var threads = Settings.Threads > 0 ? Settings.Threads : 1;
         var splits = _state.Splits!;
         var weights = Balancer.LossWeights(_state.Balance ?? Settings.Balance, splits.Train);
-        _trainer.Tell(new TrainModel(Id, splits, Settings.Model, Settings.Device, (long)Settings.Seed, threads, Self, ClassWeights: weights));
+        _trainer.Tell(new TrainModel(Id, splits, Settings.Model, Settings.Device, (long)Settings.Seed, threads, Self, ClassWeights: weights, PopulationRate: _state.Mix?.Population));
     }
 
     private void Begin(string stage, IActorRef actor, object command)

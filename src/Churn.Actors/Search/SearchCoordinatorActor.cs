@@ -6,6 +6,8 @@ using Churn.Actors.Cluster;
 using Churn.Actors.Messages;
 using Churn.Numerics;
 using Churn.Numerics.Data;
+using Churn.Numerics.Evaluation;
+using Churn.Numerics.Model;
 using Churn.Numerics.Search;
 
 namespace Churn.Actors.Search;
@@ -20,11 +22,19 @@ namespace Churn.Actors.Search;
 /// </summary>
 public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
 {
-    private sealed record DataPrepared(Prepared Prepared, string Digest);
+    /// <summary>One preparation's splits (built once, only read) and the SHA-256 they travel under.</summary>
+    private sealed record PreparedData(Prepared Prepared, string Digest);
+
+    private sealed record DataPrepared(ImmutableDictionary<string, PreparedData> Preparations);
 
     private sealed record DataFailed(Problem Problem);
 
     private sealed record FilesWritten(Result<ImmutableArray<string>> Files);
+
+    private sealed record AveragedSaved(Result<string> Directory);
+
+    /// <summary>The folder, in the search's output, of the averaged model of the winner's seeds.</summary>
+    public const string AveragedModelFolder = "averaged-model";
 
     private sealed record CancelDeadline
     {
@@ -45,12 +55,16 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     private readonly IActorRef? _cluster;
     private readonly Stopwatch _clock = new();
 
-    // What the actor holds besides the decisions: the splits (built once, only read) and where the nodes are.
-    private Prepared? _prepared;
-    private string _digest = "";
+    // What the actor holds besides the decisions: each preparation's splits, by data choice key, and where the nodes are.
+    private ImmutableDictionary<string, PreparedData> _prepared = ImmutableDictionary<string, PreparedData>.Empty;
     private ImmutableDictionary<string, IActorRef> _nodes = ImmutableDictionary<string, IActorRef>.Empty;
     private ImmutableHashSet<IActorRef> _followers = [];
     private SearchCoordination _state;
+
+    // The winner's seeds trained again for the averaged model: their actors, and the networks they sent so far.
+    private ImmutableDictionary<IActorRef, int> _members = ImmutableDictionary<IActorRef, int>.Empty;
+    private ImmutableSortedDictionary<int, TrainedModel> _kept = ImmutableSortedDictionary<int, TrainedModel>.Empty;
+    private LeaderboardRow? _averaging;
 
     public SearchCoordinatorActor(
         StartSearch start, ISearchJournal journal, Func<IUntypedActorContext, RunTrial, IActorRef> trialFactory, IActorRef? runs, IActorRef? cluster = null)
@@ -83,7 +97,16 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         });
         Receive<TrialProtocol.Held>(m => Apply(_state.Held(m.Trial, m.Epoch)));
         Receive<TrialProtocol.Completed>(m => Apply(_state.Completed(m.Trial, m.Wall, m.InSession)));
-        Receive<TrialProtocol.Failed>(m => Apply(_state.Failed(m.Trial, m.Reason, m.Wall, m.InSession)));
+        Receive<TrialProtocol.ModelKept>(OnModelKept);
+        Receive<TrialProtocol.Failed>(m =>
+        {
+            if (_members.ContainsKey(Sender))
+            {
+                AveragingFailed($"seed {m.Trial + 1} failed when trained again: {m.Reason}");
+                return;
+            }
+            Apply(_state.Failed(m.Trial, m.Reason, m.Wall, m.InSession));
+        });
         Receive<TrialProtocol.Stopped>(m => Apply(_state.Stopped(m.Trial, m.Wall, m.InSession)));
         Receive<Terminated>(t =>
         {
@@ -136,6 +159,18 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         Receive<RunRejected>(m => WinnerFailed($"the winner could not be trained again for its model: the runs actor refused it: {m.Reason}"));
         Receive<IRunEvent>(_ => { });
         Receive<FilesWritten>(OnFilesWritten);
+        Receive<AveragedSaved>(m => m.Directory.Match(
+            directory =>
+            {
+                _log.Info(Line($"averaged model of the winner's {_kept.Count} seeds saved in {directory}"));
+                Apply(_state.WinnerAveraged(directory, null));
+                return 0;
+            },
+            problem =>
+            {
+                AveragingFailed($"the averaged model could not be saved: {problem}");
+                return 0;
+            }));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -184,11 +219,27 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             _cluster.Tell(new ClusterProtocol.SubscribeNodes(Self));
         }
         var path = Request.DataPath;
-        var options = Request.PrepareOptions;
-        Task.Run(() => CustomerCsv.Load(path).Bind(loaded => Preparation.Prepare(loaded, options)))
+        var preparations = Request.Preparations;
+        // The file is read once; each distinct data choice is prepared from it once, and every trial of that choice shares it.
+        Result<ImmutableDictionary<string, PreparedData>> PrepareAll(LoadedData loaded)
+        {
+            var prepared = ImmutableDictionary.CreateBuilder<string, PreparedData>();
+            foreach (var (key, options) in preparations)
+            {
+                var one = Preparation.Prepare(loaded, options);
+                if (one is Result<Prepared>.Error error)
+                {
+                    return error.Problem;
+                }
+                var value = one.Unwrap();
+                prepared[key] = new PreparedData(value, SplitsCodec.Digest(value.Splits));
+            }
+            return Result.Ok(prepared.ToImmutable());
+        }
+        Task.Run(() => CustomerCsv.Load(path).Bind(PrepareAll))
             .PipeTo(
                 Self,
-                success: r => r.Match<object>(p => new DataPrepared(p, SplitsCodec.Digest(p.Splits)), p => new DataFailed(p)),
+                success: r => r.Match<object>(p => new DataPrepared(p), p => new DataFailed(p)),
                 failure: e => new DataFailed(new Problem(e.Message)));
     }
 
@@ -198,11 +249,16 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         {
             return;
         }
-        _prepared = m.Prepared;
-        _digest = m.Digest;
-        var s = m.Prepared.Splits;
-        var detail = $"{s.Train.Rows}/{s.Validation.Rows}/{s.Test.Rows} rows shared by every trial";
-        _log.Info(Line($"data ready: {detail} (splits {_digest[..12]})"));
+        _prepared = m.Preparations;
+        string Rows(PreparedData p) => $"{p.Prepared.Splits.Train.Rows}/{p.Prepared.Splits.Validation.Rows}/{p.Prepared.Splits.Test.Rows} rows";
+        var detail = _prepared.Count == 1
+            ? $"{Rows(_prepared.Values.Single())} shared by every trial"
+            : $"{_prepared.Count} preparations, each shared by its trials: "
+                + string.Join("; ", Request.Plan.DataChoices.Select(d => $"{d.Describe()} {Rows(_prepared[d.Key])}"));
+        foreach (var (key, p) in _prepared.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            _log.Info(Line($"data ready: {(key.Length == 0 ? "" : key + ": ")}{Rows(p)} (splits {p.Digest[..12]})"));
+        }
         Publish(new SearchDataReady(Id, detail));
         if (_state.TotalSlots == 0)
         {
@@ -249,12 +305,15 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         switch (command)
         {
             case CoordinatorCommand.Supply s:
-                Node(s.Node)?.Tell(new NodeProtocol.SupplySplits(Id, _digest, _prepared!.Splits));
+                var supplied = _prepared[s.Data];
+                Node(s.Node)?.Tell(new NodeProtocol.SupplySplits(Id, supplied.Digest, supplied.Prepared.Splits));
                 break;
             case CoordinatorCommand.Place p:
                 Journal(j => j.TrialStarted(Id, p.Trial, DateTimeOffset.UtcNow, p.Node));
+                var data = _prepared[p.Trial.Data?.Key ?? ""];
                 Node(p.Node)?.Tell(new NodeProtocol.StartTrial(
-                    Id, p.Trial, _digest, Request.Device, Request.Plan.Rungs, Request.ThreadsPerTrial, Self, Balancer.LossWeights(Request.Balance, _prepared!.Splits.Train)));
+                    Id, p.Trial, data.Digest, Request.Device, Request.Plan.Rungs, Request.ThreadsPerTrial, Self,
+                    Balancer.LossWeights(data.Prepared.Options.Balance, data.Prepared.Splits.Train), data.Prepared.Balanced.Mix.Population));
                 Publish(new SearchTrialStarted(Id, p.Trial));
                 break;
             case CoordinatorCommand.Continue c:
@@ -269,7 +328,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             case CoordinatorCommand.Record r:
                 Journal(j => j.DecisionRecorded(Id, r.Decision, DateTimeOffset.UtcNow));
                 _log.Info(Line($"rung {Numbering.Number(r.Decision.Rung)} (epoch {r.Decision.Epoch}): configuration {Numbering.Number(r.Decision.Configuration)} "
-                    + $"{r.Decision.Outcome.ToString().ToLowerInvariant()}, mean validation loss {r.Decision.Value:F4}, rank {Numbering.Number(r.Decision.Rank)} of {r.Decision.Compared}"));
+                    + $"{r.Decision.Outcome.ToString().ToLowerInvariant()}, mean {(_state.Search.Criterion == SearchCriterion.CalibratedLoss ? "calibrated" : "validation")} loss {r.Decision.Value:F4}, rank {Numbering.Number(r.Decision.Rank)} of {r.Decision.Compared}"));
                 Publish(new SearchRungDecided(Id, r.Decision));
                 break;
             case CoordinatorCommand.Ended e:
@@ -283,6 +342,9 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
                 break;
             case CoordinatorCommand.TrainWinner w:
                 TrainWinner(w.Best);
+                break;
+            case CoordinatorCommand.AverageWinner a:
+                AverageWinner(a.Best, a.Members);
                 break;
             case CoordinatorCommand.CancelWinner:
                 _runs?.Tell(new CancelRun(WinnerRunId));
@@ -304,15 +366,64 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     /// </summary>
     private void TrainWinner(LeaderboardRow best)
     {
-        _log.Info(Line($"best configuration {Numbering.Number(best.Configuration)}: {Leaderboard.Describe(best.Config)}, mean validation loss {best.MeanValidationLoss:F4}; training it for the test evaluation"));
+        _log.Info(Line($"best configuration {Numbering.Number(best.Configuration)}: {Leaderboard.Describe(best)}, {Leaderboard.ScoreText(best)}; training it for the test evaluation"));
         Publish(new SearchWinnerTraining(Id, best.Configuration, best.Config));
+        var prepare = Request.PrepareOptionsFor(best.Data);
         var settings = new RunSettings(
-            RunMode.Full, Request.DataPath, Request.OutDir, Preparation.DefaultPrefix, Request.Seed, Request.Balance, Request.Ratios,
-            Request.Stratify, best.Config, Request.Device, Threads: Request.ThreadsPerTrial, LogFeatures: Request.LogFeatures);
+            RunMode.Full, Request.DataPath, Request.OutDir, Preparation.DefaultPrefix, Request.Seed, prepare.Balance, Request.Ratios,
+            Request.Stratify, best.Config, Request.Device, Threads: Request.ThreadsPerTrial, LogFeatures: prepare.LogFeatures);
         _runs!.Tell(new RunPipeline(WinnerRunId, settings, Self));
     }
 
     private string WinnerRunId => $"{Id}-winner";
+
+    /// <summary>
+    /// The winner's seeds are trained again here, each as its trial was (same splits, configuration and seed, so the
+    /// same network), and kept: their averaged model is the search's model for scoring with the seeds' noise averaged out.
+    /// </summary>
+    private void AverageWinner(LeaderboardRow best, ImmutableArray<TrialSpec> members)
+    {
+        _averaging = best;
+        var data = _prepared[best.Data?.Key ?? ""];
+        _log.Info(Line($"training the winner's {members.Length} seeds again for the averaged model"));
+        foreach (var spec in members)
+        {
+            var member = _trialFactory(Context, new RunTrial(
+                Id, spec, data.Prepared.Splits, Request.Device, [], Self,
+                Balancer.LossWeights(data.Prepared.Options.Balance, data.Prepared.Splits.Train), data.Prepared.Balanced.Mix.Population, KeepModel: true));
+            Context.Watch(member);
+            _members = _members.SetItem(member, spec.Index);
+        }
+    }
+
+    private void OnModelKept(TrialProtocol.ModelKept m)
+    {
+        if (!_members.ContainsKey(Sender) || _state.Phase != SearchPhase.AveragingWinner)
+        {
+            return;
+        }
+        _kept = _kept.SetItem(m.Trial, m.Model);
+        if (_kept.Count < _members.Count)
+        {
+            return;
+        }
+        var data = _prepared[_averaging?.Data?.Key ?? ""];
+        var prepared = data.Prepared;
+        var artifact = ModelArtifact.Averaged(
+            [.. _kept.Values], prepared.Scaler, [.. Schema.FeatureNames], prepared.Loaded.Sha256, (long)Request.Seed, RunFiles.Versions(),
+            prepared.Splits.Validation, prepared.Balanced.Mix);
+        var directory = Path.Combine(Request.OutDir, AveragedModelFolder);
+        Task.Run(() => ModelArtifact.Save(directory, artifact)).PipeTo(
+            Self,
+            success: saved => new AveragedSaved(saved),
+            failure: e => new AveragedSaved(Result.Fail<string>(e.Message, directory)));
+    }
+
+    private void AveragingFailed(string note)
+    {
+        _log.Warning(Line(note));
+        Apply(_state.WinnerAveraged(null, note));
+    }
 
     private void WriteReport()
     {
@@ -337,6 +448,10 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         if (_state.ModelDirectory is { } model)
         {
             files = files.Add(model);
+        }
+        if (_state.AveragedModelDirectory is { } averaged)
+        {
+            files = files.Add(averaged);
         }
         var summary = Summary(files);
         var status = summary.Status;
@@ -364,16 +479,18 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         var trials = _state.Search.Trials;
         var wall = TimeSpan.FromTicks(trials.Sum(t => t.Wall.Ticks));
         var inSession = TimeSpan.FromTicks(trials.Sum(t => t.InSession.Ticks));
+        var leaderboard = Leaderboard.Rank(trials, _state.Search.Seeds, _state.Search.Criterion);
+        // best.json prepares the data as the winner was trained.
         return new SearchReport(
-            Id, _state.Cancelled ? "cancelled" : "completed", Request.DataPath, Request.PrepareOptions, Request.Scheduler,
-            Leaderboard.Rank(trials, _state.Search.Seeds), trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent,
-            _clock.Elapsed, wall, inSession, _state.WinnerTest, _state.ReportNote, _state.WinnerLeftOut, _state.WinnerPopulation);
+            Id, _state.Cancelled ? "cancelled" : "completed", Request.DataPath, Request.PrepareOptionsFor(Leaderboard.Best(leaderboard)?.Data), Request.Scheduler,
+            leaderboard, trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent,
+            _clock.Elapsed, wall, inSession, _state.WinnerTest, _state.ReportNote, _state.WinnerLeftOut, _state.WinnerPopulation, _state.AveragedModelDirectory);
     }
 
     private SearchSummary Summary(ImmutableArray<string> files)
     {
         var r = Report();
-        return new SearchSummary(r.Status, r.Leaderboard, r.Trials.Length, r.EpochsSpent, r.Elapsed, r.TrialWall, r.TrialInSession, _state.WinnerTest, _state.ModelDirectory, files, r.Note, _state.WinnerLeftOut, _state.WinnerPopulation);
+        return new SearchSummary(r.Status, r.Leaderboard, r.Trials.Length, r.EpochsSpent, r.Elapsed, r.TrialWall, r.TrialInSession, _state.WinnerTest, _state.ModelDirectory, files, r.Note, _state.WinnerLeftOut, _state.WinnerPopulation, _state.AveragedModelDirectory);
     }
 
     /// <summary>Tells the search's listener and everyone following it (an event stream of the API) what happened.</summary>
@@ -387,7 +504,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     }
 
     private SearchSnapshot Snapshot() =>
-        new(Id, PhaseName(_state.Phase), Leaderboard.Rank(_state.Search.Trials, _state.Search.Seeds), _state.Search.Trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent, _clock.Elapsed);
+        new(Id, PhaseName(_state.Phase), Leaderboard.Rank(_state.Search.Trials, _state.Search.Seeds, _state.Search.Criterion), _state.Search.Trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent, _clock.Elapsed);
 
     /// <summary>The phase as <c>GET /searches/{id}</c> has always shown it.</summary>
     public static string PhaseName(SearchPhase phase) => phase switch
@@ -396,6 +513,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         SearchPhase.Running => "running",
         SearchPhase.Cancelling => "cancelling",
         SearchPhase.TrainingWinner => "training winner",
+        SearchPhase.AveragingWinner => "averaging winner",
         SearchPhase.Writing => "writing",
         _ => "done",
     };

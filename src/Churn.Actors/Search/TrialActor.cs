@@ -40,7 +40,14 @@ public sealed class TrialActor : ReceiveActor
             _waiting.Start();
             _run.ReplyTo.Tell(new TrialProtocol.Held(Index, m.Epoch));
         });
-        Receive<ModelTrained>(m => End(new TrialProtocol.Completed(Index, Wall, _inSession), $"completed after {m.Model.EpochsRun} epochs, best epoch {m.Model.BestEpoch}"));
+        Receive<ModelTrained>(m =>
+        {
+            if (_run.KeepModel)
+            {
+                _run.ReplyTo.Tell(new TrialProtocol.ModelKept(Index, m.Model));
+            }
+            End(new TrialProtocol.Completed(Index, Wall, _inSession), $"completed after {m.Model.EpochsRun} epochs, best epoch {m.Model.BestEpoch}");
+        });
         Receive<TrainingFailed>(m => End(new TrialProtocol.Failed(Index, m.Problem.Reason, Wall, _inSession), $"failed: {m.Problem.Reason}"));
         Receive<TrainingStopped>(m => End(new TrialProtocol.Stopped(Index, Wall, _inSession), $"stopped after epoch {m.Epoch}"));
         Receive<TrialProtocol.Continue>(_ =>
@@ -90,7 +97,7 @@ public sealed class TrialActor : ReceiveActor
         _trainer = _trainerFactory(Context);
         Context.Watch(_trainer);
         // Threads 0: the search has set torch's process-wide thread count once for all its trials.
-        _trainer.Tell(new TrainModel(RunId, _run.Splits, t.Config, _run.Device, t.Seed, 0, Self, _run.HoldAfter, _run.ClassWeights));
+        _trainer.Tell(new TrainModel(RunId, _run.Splits, t.Config, _run.Device, t.Seed, 0, Self, _run.HoldAfter, _run.ClassWeights, _run.PopulationRate));
     }
 
     private void Fail(string reason) => End(new TrialProtocol.Failed(Index, reason, Wall, _inSession), $"failed: {reason}");

@@ -80,7 +80,7 @@ public sealed class ModelActor : ReceiveActor
         _clock.Start();
         var splits = _request.Splits;
         _inSession.Start();
-        var created = _sessions(_request.Config, splits.Train, splits.Validation, _request.Seed, _device, _request.Threads, _request.ClassWeights);
+        var created = _sessions(_request.Config, splits.Train, splits.Validation, _request.Seed, _device, _request.Threads, _request.ClassWeights, _request.PopulationRate);
         _inSession.Stop();
         switch (created)
         {

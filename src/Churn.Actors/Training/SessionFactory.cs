@@ -10,7 +10,7 @@ namespace Churn.Actors.Training;
 /// factory whose device fails so the trainer's fallback can be seen at work.
 /// </summary>
 public delegate Result<TrainingSession> SessionFactory(
-    ModelConfig config, Dataset train, Dataset validation, long seed, string device, int threads, ImmutableArray<double> classWeights);
+    ModelConfig config, Dataset train, Dataset validation, long seed, string device, int threads, ImmutableArray<double> classWeights, double? populationRate);
 
 /// <summary>How the trainer learns whether a device works before using it.</summary>
 public delegate Result<string> DeviceProbe(string device);

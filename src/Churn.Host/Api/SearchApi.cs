@@ -79,7 +79,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         {
             var plan = stored.Request.Plan;
             SearchEventStream.HeaderData Header(string status, string? phase, int parallel) => new(
-                id, status, phase, stored.Request.Scheduler.ToString().ToLowerInvariant(), plan.Configurations, plan.Seeds, plan.Trials.Length, parallel);
+                id, status, phase, stored.Request.Scheduler.ToString().ToLowerInvariant(), plan.Configurations, plan.Seeds, plan.Trials.Length, parallel, plan.Criterion);
             if (await AskAsync(new FollowSearch(id, relay), give.Token) is not SearchFollowed followed)
             {
                 // Not running here: the store has all there is.
@@ -347,7 +347,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["out"] = request.OutDir,
             ["trials"] = trials,
             ["epochsSpent"] = s.Trials.Sum(t => t.Epochs),
-            ["leaderboard"] = JsonSerializer.SerializeToNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds), JsonFormat.Options),
+            ["leaderboard"] = JsonSerializer.SerializeToNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds, request.Plan.Criterion), JsonFormat.Options),
             ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
             ["trialList"] = JsonSerializer.SerializeToNode(s.Trials.Select(SearchTrialView.From), JsonFormat.Options),
             ["varied"] = JsonSerializer.SerializeToNode(Dashboard.DashboardCharts.Varied(s.Trials.Select(t => t.Spec.Config)), JsonFormat.Options),

@@ -28,7 +28,8 @@ public static class SearchEventStream
     public const string Finished = "finished";
 
     /// <summary>What the search is, for a follower to lay its display out before any trial reports.</summary>
-    public sealed record HeaderData(string SearchId, string Status, string? Phase, string Scheduler, int Configurations, int Seeds, int Trials, int Parallel);
+    public sealed record HeaderData(string SearchId, string Status, string? Phase, string Scheduler, int Configurations, int Seeds, int Trials, int Parallel,
+        SearchCriterion Criterion = SearchCriterion.ValidationLoss);
 
     private sealed record DataReadyData(string SearchId, string Detail);
 

@@ -70,7 +70,8 @@ public static class ChurnCli
     public static int Report(Problem problem, ParseResult parse, IEnumerable<(Option Option, string Field)> fields)
     {
         var verb = parse.CommandResult.Command;
-        var flag = fields.FirstOrDefault(f => verb.Options.Contains(f.Option) && parse.Given(f.Option) && string.Equals(f.Field, problem.Column, StringComparison.OrdinalIgnoreCase));
+        var flag = fields.FirstOrDefault(f => verb.Options.Contains(f.Option) && parse.Given(f.Option)
+            && (string.Equals(f.Field, problem.Column, StringComparison.OrdinalIgnoreCase) || (problem.Column?.StartsWith(f.Field + "[", StringComparison.OrdinalIgnoreCase) ?? false)));
         return flag.Option is not null
             ? ChurnCommandLine.Usage($"{flag.Option.Name}: {problem.Reason}", verb.Name)
             : Fail(problem);

@@ -99,6 +99,14 @@ public static class ChurnCommandLine
     public static readonly Option<int> Parallel = Whole("--parallel", "P", "trials training at once", Environment.ProcessorCount);
     public static readonly Option<int> Threads = Whole("--threads", "T", "torch threads per trial", 1);
     public static readonly Option<string> Scheduler = Choice("--scheduler", "asha stops poor configurations early", ["none", "asha"], SearchDefaults is null ? null : Name(SearchDefaults.Scheduler));
+    public static readonly Option<string[]> SearchBalance = Choices(
+        "--balance", "a balancing the search may choose (repeat the flag for several): sets space.balance", Names<BalanceStrategy>());
+    public static readonly Option<string[]> SearchLogFeatures = new("--log-features")
+    {
+        Description = "a feature set the search may standardize as ln(1 + x) (repeat the flag for several, e.g. --log-features none --log-features skewed): sets space.logFeatures",
+        HelpName = "none|skewed|NAME,...",
+        AllowMultipleArgumentsPerToken = false,
+    };
     public static readonly Option<string> Resume = Text("--resume", "ID", "continue a stored search (only --parallel, --threads, --json, --verbose may change)", null);
 
     // host
@@ -139,7 +147,7 @@ public static class ChurnCommandLine
     public static readonly ImmutableArray<(Option Option, string Field)> SearchFields =
     [
         (Data, "data"), (SearchOut, "out"), (Seed, "seed"), (Trials, "trials"), (Seeds, "seeds"), (Scheduler, "scheduler"),
-        (Parallel, "parallel"), (Threads, "threads"),
+        (Parallel, "parallel"), (Threads, "threads"), (SearchBalance, "space.balance"), (SearchLogFeatures, "space.logFeatures"),
     ];
 
     private static readonly Lazy<RootCommand> Root = new(Build);
@@ -184,6 +192,7 @@ public static class ChurnCommandLine
         Option<int> o => JsonValue.Create(parse.GetValue(o)),
         Option<ulong> o => JsonValue.Create(parse.GetValue(o)),
         Option<double> o => JsonValue.Create(parse.GetValue(o)),
+        Option<string[]> o => new JsonArray([.. (parse.GetValue(o) ?? []).Select(v => (JsonNode?)JsonValue.Create(v))]),
         _ => throw new InvalidOperationException($"{option.Name}: no JSON form for options of type {option.ValueType.Name}"),
     };
 
@@ -214,7 +223,7 @@ public static class ChurnCommandLine
             [Model, Input, Contacts, ContactCost, ConversionValue, Budget, Top, BaseRate, ScalerFile, ScaledInputs, Config, Json, Verbose],
             (p, c) => Task.FromResult(TargetCommand.Run(p)));
         var search = Verb("search", "hyperparameter search, each trial an actor; writes leaderboard.csv, best.json and the winner's model",
-            [Data, SearchOut, Space, Trials, Seeds, Parallel, Threads, Scheduler, Seed, Config, Resume, Store, NoStore, HostUrl, Token, Json, Verbose],
+            [Data, SearchOut, Space, Trials, Seeds, Parallel, Threads, Scheduler, SearchBalance, SearchLogFeatures, Seed, Config, Resume, Store, NoStore, HostUrl, Token, Json, Verbose],
             (p, c) => SearchCommand.RunAsync(p));
         var host = Verb("host", "serve the HTTP API: take runs and searches, queue them, keep them in the run store",
             [Port, Bind, Store, ClusterPort, Config, TrustedNetwork, Verbose],
@@ -377,6 +386,21 @@ public static class ChurnCommandLine
             option.DefaultValueFactory = _ => defaultValue;
         }
 
+        return option;
+    }
+
+    /// <summary>A repeatable option whose every value must be one of <paramref name="allowed"/>.</summary>
+    private static Option<string[]> Choices(string name, string description, string[] allowed)
+    {
+        var option = new Option<string[]>(name) { Description = description, HelpName = string.Join('|', allowed), AllowMultipleArgumentsPerToken = false };
+        option.CompletionSources.Add(allowed);
+        option.Validators.Add(r =>
+        {
+            foreach (var token in r.Tokens.Where(t => !allowed.Contains(t.Value)))
+            {
+                r.AddError($"{name} takes {string.Join(", ", allowed[..^1])} or {allowed[^1]}, not '{token.Value}'");
+            }
+        });
         return option;
     }
 

@@ -82,14 +82,15 @@ public sealed record SearchLiveView(
     TimeSpan TrialTime,
     LeaderboardRow? Best,
     ImmutableArray<TrialRecord> Ended,
-    string? Phase = null)
+    string? Phase = null,
+    SearchCriterion Criterion = SearchCriterion.ValidationLoss)
 {
     public static SearchLiveView Start(SearchRequest request) =>
-        new(request.Plan.Trials.Length, request.Parallel, request.Plan.Trials, ImmutableSortedDictionary<int, RunningTrial>.Empty, 0, 0, 0, 0, TimeSpan.Zero, null, []);
+        new(request.Plan.Trials.Length, request.Parallel, request.Plan.Trials, ImmutableSortedDictionary<int, RunningTrial>.Empty, 0, 0, 0, 0, TimeSpan.Zero, null, [], Criterion: request.Plan.Criterion);
 
     /// <summary>A search followed from elsewhere (a host's event stream): its trials are known as they start.</summary>
-    public static SearchLiveView Start(int total, int parallel) =>
-        new(total, parallel, [], ImmutableSortedDictionary<int, RunningTrial>.Empty, 0, 0, 0, 0, TimeSpan.Zero, null, []);
+    public static SearchLiveView Start(int total, int parallel, SearchCriterion criterion) =>
+        new(total, parallel, [], ImmutableSortedDictionary<int, RunningTrial>.Empty, 0, 0, 0, 0, TimeSpan.Zero, null, [], Criterion: criterion);
 
     public int Done => Completed + Pruned + Failed + Cancelled;
 
@@ -118,7 +119,7 @@ public sealed record SearchLiveView(
             Cancelled = Cancelled + (record.Status == TrialStatus.Cancelled ? 1 : 0),
             TrialTime = TrialTime + record.Wall,
             Ended = ended,
-            Best = Leaderboard.Best(Leaderboard.Rank(ended, seeds)),
+            Best = Leaderboard.Best(Leaderboard.Rank(ended, seeds, Criterion)),
         };
     }
 
@@ -240,11 +241,11 @@ public static class LiveProgress
                 Markup.Escape(r.Node.Length == 0 ? "-" : r.Node),
                 r.Epoch.ToString(Invariant),
                 double.IsNaN(r.ValidationLoss) ? "-" : r.ValidationLoss.ToString("F4", Invariant),
-                Markup.Escape(Leaderboard.Describe(r.Spec.Config)));
+                Markup.Escape(Leaderboard.Describe(r.Spec)));
         }
 
         var best = p.Best is { } b
-            ? string.Create(Invariant, $"configuration {Numbering.Number(b.Configuration)}, mean validation loss {b.MeanValidationLoss:F4}")
+            ? string.Create(Invariant, $"configuration {Numbering.Number(b.Configuration)}, {Leaderboard.ScoreText(b)}")
             : "-";
         var left = p.TimeLeft is { } t ? Span(t) : "-";
         table.Caption(Markup.Escape(string.Create(Invariant,

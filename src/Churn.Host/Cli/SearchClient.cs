@@ -102,7 +102,7 @@ public static class SearchClient
                 }
             }
 
-            var live = LiveProgress.Wanted(json) ? SearchLiveView.Start(header.Trials, header.Parallel) : null;
+            var live = LiveProgress.Wanted(json) ? SearchLiveView.Start(header.Trials, header.Parallel, header.Criterion) : null;
             switch (await SearchCommand.FollowAsync(Events(), id, header.Seeds, header.Trials, 0, live))
             {
                 case SearchCompleted c:

@@ -305,7 +305,10 @@ public static class SearchCommand
     private static string TrialLine(TrialRecord r, int done, int total)
     {
         var t = r.Spec;
-        var best = r.History.IsEmpty ? "" : string.Create(Invariant, $", best validation loss {r.BestValidationLoss:F4}");
+        var calibrated = r.CalibratedLossUpTo(int.MaxValue);
+        var best = r.History.IsEmpty ? ""
+            : double.IsFinite(calibrated) ? string.Create(Invariant, $", calibrated loss {calibrated:F4}, best validation loss {r.BestValidationLoss:F4}")
+            : string.Create(Invariant, $", best validation loss {r.BestValidationLoss:F4}");
         var why = r.Reason is null ? "" : $": {r.Reason}";
         return string.Create(Invariant,
             $"  trial {Numbering.Number(t.Index),4}  [{done}/{total}] configuration {Numbering.Number(t.Configuration)} seed {Numbering.Number(t.Replicate)}: {SearchStore.StatusName(r.Status)} after {r.History.Length} epochs{best} ({r.Wall.TotalSeconds:F1} s){why}");
@@ -338,8 +341,12 @@ public static class SearchCommand
         }
         if (Numerics.Search.Leaderboard.Best(s.Leaderboard) is { } best)
         {
-            Row("best configuration", string.Create(Invariant, $"#{Numbering.Number(best.Configuration)}: {Numerics.Search.Leaderboard.Describe(best.Config)}"));
-            Row("validation loss", string.Create(Invariant, $"{best.MeanValidationLoss:F4} ± {best.StdValidationLoss:F4} over {best.SeedsDone} seeds"));
+            Row("best configuration", string.Create(Invariant, $"#{Numbering.Number(best.Configuration)}: {Numerics.Search.Leaderboard.Describe(best)}"));
+            if (double.IsFinite(best.MeanCalibratedLoss))
+            {
+                Row("calibrated loss", string.Create(Invariant, $"{best.MeanCalibratedLoss:F4} ± {best.StdCalibratedLoss:F4} over {best.SeedsDone} seeds (validation, population mix)"));
+            }
+            Row("validation loss", string.Create(Invariant, $"{best.MeanValidationLoss:F4} ± {best.StdValidationLoss:F4} over {best.SeedsDone} seeds (training mix)"));
         }
         if (s.WinnerPopulation is { } p)
         {
@@ -358,6 +365,10 @@ public static class SearchCommand
         {
             Row("left-out non-buyers", ConsoleOutput.LeftOut(l));
         }
+        if (s.AveragedModelDirectory is { } averaged)
+        {
+            Row("averaged model", $"{averaged} (the winner's seeds, scores averaged, then calibrated): churn predict --model {averaged}");
+        }
         if (s.Note is not null)
         {
             Row("note", s.Note);
@@ -374,15 +385,16 @@ public static class SearchCommand
     public static string Leaderboard(ImmutableArray<LeaderboardRow> rows, int top)
     {
         var table = new System.Text.StringBuilder();
-        table.AppendLine("  rank  cfg  validation loss (mean ± sd, min–max)  val acc  epochs  outcome     configuration");
+        table.AppendLine("  rank  cfg  calibrated loss  validation loss (mean ± sd, min–max)  val acc  epochs  outcome     configuration");
         foreach (var r in rows.Take(top))
         {
             var loss = double.IsNaN(r.MeanValidationLoss)
                 ? "".PadRight(36)
                 : string.Create(Invariant, $"{r.MeanValidationLoss:F4} ± {r.StdValidationLoss:F4} ({r.MinValidationLoss:F4}–{r.MaxValidationLoss:F4})").PadRight(36);
+            var calibrated = (double.IsFinite(r.MeanCalibratedLoss) ? string.Create(Invariant, $"{r.MeanCalibratedLoss:F4} ± {r.StdCalibratedLoss:F4}") : "").PadRight(15);
             var accuracy = double.IsNaN(r.MeanValidationAccuracy) ? "      " : r.MeanValidationAccuracy.ToString("F4", Invariant);
             var epochs = double.IsNaN(r.MeanEpochs) ? "" : r.MeanEpochs.ToString("F0", Invariant);
-            table.Append(Invariant, $"  {r.Rank,4}  {Numbering.Number(r.Configuration),3}  {loss}  {accuracy}  {epochs,6}  {r.Outcome.ToString().ToLowerInvariant(),-10}  {Numerics.Search.Leaderboard.Describe(r.Config)}");
+            table.Append(Invariant, $"  {r.Rank,4}  {Numbering.Number(r.Configuration),3}  {calibrated}  {loss}  {accuracy}  {epochs,6}  {r.Outcome.ToString().ToLowerInvariant(),-10}  {Numerics.Search.Leaderboard.Describe(r)}");
             table.AppendLine(r.Reason is null || r.Outcome == ConfigurationOutcome.Pruned ? "" : $"  ({r.Reason})");
         }
         if (rows.Length > top)

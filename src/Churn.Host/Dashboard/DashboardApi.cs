@@ -190,7 +190,7 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
 
     private IResult SearchCurves(string id) =>
         searches.Load(id) is Result<StoredSearch>.Ok { Value: var s }
-            ? Svg(DashboardCharts.SearchCurves(Leaderboard.Rank(s.Trials, s.Request.Plan.Seeds), s.Trials))
+            ? Svg(DashboardCharts.SearchCurves(Leaderboard.Rank(s.Trials, s.Request.Plan.Seeds, s.Request.Plan.Criterion), s.Trials))
             : UnknownSearch(id);
 
     private IResult Effect(string id, string parameter)
@@ -200,7 +200,7 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
             return UnknownSearch(id);
         }
 
-        return DashboardCharts.Effect(Leaderboard.Rank(s.Trials, s.Request.Plan.Seeds), parameter) is { } svg
+        return DashboardCharts.Effect(Leaderboard.Rank(s.Trials, s.Request.Plan.Seeds, s.Request.Plan.Criterion), parameter) is { } svg
             ? Svg(svg)
             : ApiProblem.Of(StatusCodes.Status404NotFound, "unknown hyperparameter", $"no hyperparameter '{parameter}'");
     }

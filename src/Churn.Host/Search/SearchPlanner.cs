@@ -25,19 +25,30 @@ public static class SearchPlanner
     {
         var id = NewSearchId();
         var seed = overrides.Seed ?? config.Seed;
+        var balance = definition.Balance ?? config.Balance;
+        var logFeatures = definition.LogFeatures ?? config.LogFeaturesFor(balance);
         return new SearchRequest(
             id,
             Path.GetFullPath(ChurnConfig.ResolveData(overrides.Data ?? config.Data)),
             Path.GetFullPath(overrides.Out ?? defaultOut(id)),
             seed,
-            definition.Balance ?? config.Balance,
+            balance,
             config.Split,
             config.Stratify,
             config.Device,
             overrides.Parallel ?? Environment.ProcessorCount,
             definition.Scheduler,
-            Sampler.Plan(definition, seed),
+            AutoLogFeatures(Sampler.Plan(definition, seed, new DataChoice(balance, logFeatures)), config, definition),
             overrides.Threads ?? 0,
-            definition.LogFeatures ?? config.LogFeaturesFor(definition.Balance ?? config.Balance));
+            logFeatures);
     }
+
+    /// <summary>
+    /// With <c>logFeatures: auto</c> and a space that chooses the balancing but not the log features, each chosen
+    /// balancing logs the features <c>auto</c> means for it, as <c>churn run --balance</c> with it would.
+    /// </summary>
+    private static SearchPlan AutoLogFeatures(SearchPlan plan, ChurnConfig config, SearchDefinition definition) =>
+        !config.LogFeaturesAuto || definition.LogFeatures is not null || !definition.Space.LogFeatures.IsDefaultOrEmpty
+            ? plan
+            : plan with { Trials = [.. plan.Trials.Select(t => t.Data is null ? t : t with { Data = t.Data with { LogFeatures = config.LogFeaturesFor(t.Data.Balance) } })] };
 }

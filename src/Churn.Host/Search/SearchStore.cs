@@ -71,7 +71,7 @@ public sealed class SearchStore : ISearchJournal
     /// migrated when it opens (<see cref="Migrations"/>). The columns hold positions from 0 (the trial, configuration,
     /// seed, rung and rank of the records); the JSON kept (the request and the summary) is as the records serialize.
     /// </summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     /// <summary>The step from version <c>v</c> to <c>v + 1</c> is <c>Migrations[v - 1]</c>; a new version appends a step.</summary>
     private static readonly Action<SqliteConnection, SqliteTransaction>[] Migrations =
@@ -84,6 +84,8 @@ public sealed class SearchStore : ISearchJournal
             """),
         // 2 → 3: configurations are numbered from 1 in every output, so in the summary GET /searches/{id} serves as kept.
         NumberSummaries,
+        // 3 → 4: each epoch's calibrated loss, what searches rank on (epochs stored before read it as unknown).
+        (connection, transaction) => Execute(connection, transaction, "ALTER TABLE search_epochs ADD COLUMN calibrated_loss REAL;"),
     ];
 
     private const string Schema = """
@@ -125,6 +127,7 @@ public sealed class SearchStore : ISearchJournal
           train_accuracy REAL NOT NULL,
           validation_loss REAL NOT NULL,
           validation_accuracy REAL NOT NULL,
+          calibrated_loss REAL,
           PRIMARY KEY (search_id, trial, epoch));
         CREATE TABLE IF NOT EXISTS search_decisions (
           search_id TEXT NOT NULL,
@@ -294,9 +297,10 @@ public sealed class SearchStore : ISearchJournal
 
     public void EpochRecorded(string searchId, int trial, EpochMetrics metrics) =>
         Write("""
-            INSERT OR REPLACE INTO search_epochs (search_id, trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy)
-            VALUES ($id, $trial, $epoch, $tl, $ta, $vl, $va)
-            """, ("$id", searchId), ("$trial", trial), ("$epoch", metrics.Epoch), ("$tl", metrics.TrainLoss), ("$ta", metrics.TrainAccuracy), ("$vl", metrics.ValidationLoss), ("$va", metrics.ValidationAccuracy));
+            INSERT OR REPLACE INTO search_epochs (search_id, trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, calibrated_loss)
+            VALUES ($id, $trial, $epoch, $tl, $ta, $vl, $va, $cl)
+            """, ("$id", searchId), ("$trial", trial), ("$epoch", metrics.Epoch), ("$tl", metrics.TrainLoss), ("$ta", metrics.TrainAccuracy), ("$vl", metrics.ValidationLoss), ("$va", metrics.ValidationAccuracy),
+            ("$cl", double.IsFinite(metrics.CalibratedLoss) ? metrics.CalibratedLoss : null));
 
     public void TrialEnded(string searchId, TrialRecord record, DateTimeOffset at) =>
         Write("""
@@ -430,8 +434,51 @@ public sealed class SearchStore : ISearchJournal
                     reader.IsDBNull(3) ? null : reader.GetString(3)));
             }
         }
+        if (request.Plan.Criterion == SearchCriterion.CalibratedLoss)
+        {
+            KeptCalibratedLosses(connection, searchId, trials);
+        }
         return Result.Ok(new SearchOverview(
             request, header.Status, header.CreatedAt, header.UpdatedAt, trials.ToImmutable(), Decisions(connection, searchId), header.Summary, header.Reason, header.Owner));
+    }
+
+    /// <summary>
+    /// Each trial's calibrated loss at the epoch training keeps: early stopping replayed over the two losses of its
+    /// epochs, streamed (SQL cannot replay min-delta), so no other column and no epoch record leaves the database.
+    /// </summary>
+    private static void KeptCalibratedLosses(SqliteConnection connection, string searchId, ImmutableArray<TrialSummary>.Builder trials)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT trial, epoch, validation_loss, calibrated_loss FROM search_epochs
+            WHERE search_id = $id ORDER BY trial, epoch
+            """;
+        command.Parameters.AddWithValue("$id", searchId);
+        using var reader = command.ExecuteReader();
+        var position = ImmutableDictionary.CreateRange(trials.Select((t, i) => KeyValuePair.Create(t.Spec.Index, i)));
+        var more = reader.Read();
+        while (more)
+        {
+            var trial = reader.GetInt32(0);
+            IEnumerable<EpochMetrics> Epochs()
+            {
+                do
+                {
+                    yield return new EpochMetrics(reader.GetInt32(1), 0, 0, reader.GetDouble(2), 0, reader.IsDBNull(3) ? double.NaN : reader.GetDouble(3));
+                }
+                while ((more = reader.Read()) && reader.GetInt32(0) == trial);
+            }
+            if (position.TryGetValue(trial, out var i))
+            {
+                trials[i] = trials[i] with { CalibratedLoss = TrialRecord.CalibratedLossAtKept(Epochs(), trials[i].Spec.Config) };
+            }
+            else
+            {
+                foreach (var _ in Epochs())
+                {
+                }
+            }
+        }
     }
 
     private sealed record SearchHeader(SearchRequest Request, string Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Summary, string? Reason, string Owner);
@@ -537,7 +584,7 @@ public sealed class SearchStore : ISearchJournal
     {
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy
+            SELECT trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, calibrated_loss
             FROM search_epochs WHERE search_id = $id ORDER BY trial, epoch
             """;
         command.Parameters.AddWithValue("$id", searchId);
@@ -550,7 +597,8 @@ public sealed class SearchStore : ISearchJournal
             {
                 histories[trial] = history = ImmutableArray.CreateBuilder<EpochMetrics>();
             }
-            history.Add(new EpochMetrics(reader.GetInt32(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5)));
+            history.Add(new EpochMetrics(reader.GetInt32(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5),
+                reader.IsDBNull(6) ? double.NaN : reader.GetDouble(6)));
         }
         return histories.ToImmutableDictionary(h => h.Key, h => h.Value.ToImmutable());
     }

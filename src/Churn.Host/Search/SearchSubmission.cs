@@ -28,11 +28,27 @@ public sealed record SearchSubmission
 
     public static SearchSubmission Of(JsonObject fields) => new((JsonObject)fields.DeepClone());
 
-    /// <summary>This submission with <paramref name="field"/> set to <paramref name="value"/>.</summary>
+    /// <summary>
+    /// This submission with <paramref name="field"/> set to <paramref name="value"/>; a dotted field (<c>space.balance</c>)
+    /// is set inside its object, keeping the object's other fields.
+    /// </summary>
     public SearchSubmission With(string field, JsonNode? value)
     {
         var fields = Fields;
-        fields[field] = value?.DeepClone();
+        var parts = field.Split('.');
+        var into = fields;
+        foreach (var part in parts[..^1])
+        {
+            if (into[part] is not JsonObject inner)
+            {
+                inner = [];
+                into[part] = inner;
+            }
+            into = inner;
+        }
+        // Through its text, as a request body's value would arrive: a value built from a CLR number (a flag's) reads as a
+        // number only once parsed.
+        into[parts[^1]] = value is null ? null : JsonNode.Parse(value.ToJsonString());
         return new(fields);
     }
 

@@ -59,6 +59,58 @@ public sealed record Calibration(CalibrationMethod Method, double TrainingRate, 
         return new Calibration(CalibrationMethod.Platt, trainingRate, population, slope, intercept);
     }
 
+    /// <summary>Folds of <see cref="CrossFittedLogLoss"/>.</summary>
+    public const int CriterionFolds = 5;
+
+    /// <summary>
+    /// The log loss, in the population's mix, of held-out rows' probabilities after the calibration the product serves
+    /// (Platt, weighted to the mix), each row scored by the map fitted on the other folds (row index mod
+    /// <paramref name="folds"/>), so the two fitted parameters do not flatter the rows they were fitted on. It means
+    /// the same whatever the training mix: a model trained 50/50 and one trained on every customer are judged on the
+    /// probabilities they would give the population. NaN when a class is missing or the population is unknown.
+    /// </summary>
+    public static double CrossFittedLogLoss(
+        ImmutableArray<double> raw, ImmutableArray<int> targets, double trainingRate, double? populationRate, int folds = CriterionFolds)
+    {
+        if (populationRate is not { } population || raw.Length != targets.Length || raw.IsEmpty)
+        {
+            return double.NaN;
+        }
+        var weights = Population.ClassWeights(targets, population);
+        if (weights.IsDefault)
+        {
+            return double.NaN;
+        }
+        folds = Math.Clamp(folds, 1, raw.Length);
+        var probabilities = new double[raw.Length];
+        for (var fold = 0; fold < folds; fold++)
+        {
+            var fitRaw = ImmutableArray.CreateBuilder<double>();
+            var fitTargets = ImmutableArray.CreateBuilder<int>();
+            for (var i = 0; i < raw.Length; i++)
+            {
+                if (folds == 1 || i % folds != fold)
+                {
+                    fitRaw.Add(raw[i]);
+                    fitTargets.Add(targets[i]);
+                }
+            }
+            var map = Fit(CalibrationMethod.Platt, fitRaw.ToImmutable(), fitTargets.ToImmutable(), trainingRate, population);
+            for (var i = fold; i < raw.Length; i += folds)
+            {
+                probabilities[i] = map.Apply(raw[i]);
+            }
+        }
+        double loss = 0, total = 0;
+        for (var i = 0; i < raw.Length; i++)
+        {
+            var p = Math.Clamp(probabilities[i], Epsilon, 1 - Epsilon);
+            loss -= weights[i] * (targets[i] == 1 ? Math.Log(p) : Math.Log(1 - p));
+            total += weights[i];
+        }
+        return loss / total;
+    }
+
     /// <summary>P(buys again) for a raw score; <paramref name="baseRate"/> shifts it to a population with that buying rate.</summary>
     public double Apply(double raw, double? baseRate = null) => Sigmoid((Slope * Logit(raw)) + Intercept + Shift(baseRate));
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -147,8 +148,11 @@ internal sealed class ChurnNetwork : nn.Module<Tensor, Tensor>
             if (training && dropout > 0)
             {
                 // Inverted dropout, as nn.Dropout does it: zero with probability p, scale the survivors by 1/(1-p).
-                using var keep = rand(x.shape, x.dtype, x.device, generator: dropoutGenerator).ge_(dropout);
-                x = x.mul(keep).mul_(1.0 / (1.0 - dropout));
+                // Scalars as disposed locals, so none is finalized during the native call (see FlatAdam.Step).
+                using var p = dropout.ToScalar();
+                using var scale = (1.0 / (1.0 - dropout)).ToScalar();
+                using var keep = rand(x.shape, x.dtype, x.device, generator: dropoutGenerator).ge_(p);
+                x = x.mul(keep).mul_(scale);
             }
         }
         return output.call(x);

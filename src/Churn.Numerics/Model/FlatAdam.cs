@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -71,11 +72,24 @@ internal sealed class FlatAdam : IDisposable
         steps++;
         var correction1 = 1 - Math.Pow(Beta1, steps);
         var correction2 = 1 - Math.Pow(Beta2, steps);
-        var gradient = weightDecay != 0 ? gradients.add(parameters, alpha: weightDecay) : gradients;
-        average.mul_(Beta1).add_(gradient, alpha: 1 - Beta1);
-        averageOfSquares.mul_(Beta2).addcmul_(gradient, gradient, value: 1 - Beta2);
-        var denominator = (averageOfSquares.sqrt() / Math.Sqrt(correction2)).add_(Epsilon);
-        parameters.addcdiv_(average, denominator, value: -learningRate / correction1);
+        // Every scalar is a local disposed at the end, and every call is given all its scalars: an implicitly
+        // converted double (ours, or TorchSharp's own, as add_(s) adds with an implicit alpha of 1) is garbage once
+        // its handle is passed, and the finalizer freeing it during the native call failed trials ("Unknown scalar
+        // type") when several trained in one process.
+        using var one = 1.0.ToScalar();
+        using var decay = weightDecay.ToScalar();
+        using var beta1 = Beta1.ToScalar();
+        using var rest1 = (1 - Beta1).ToScalar();
+        using var beta2 = Beta2.ToScalar();
+        using var rest2 = (1 - Beta2).ToScalar();
+        using var root2 = Math.Sqrt(correction2).ToScalar();
+        using var epsilon = Epsilon.ToScalar();
+        using var step = (-learningRate / correction1).ToScalar();
+        var gradient = weightDecay != 0 ? gradients.add(parameters, alpha: decay) : gradients;
+        average.mul_(beta1).add_(gradient, alpha: rest1);
+        averageOfSquares.mul_(beta2).addcmul_(gradient, gradient, value: rest2);
+        var denominator = averageOfSquares.sqrt().div_(root2).add_(epsilon, one);
+        parameters.addcdiv_(average, denominator, value: step);
     }
 
     public void Dispose()

@@ -18,7 +18,10 @@ public sealed record CustomerScores(Dataset Customers, ImmutableArray<double> Ra
 /// A saved model: weights in TorchSharp's format (<c>weights.dat</c>) plus <c>model.json</c> with the architecture,
 /// hyperparameters, feature names, scaler, metrics, data SHA-256, seed, versions and the <see cref="Calibration"/>
 /// that turns its scores into probabilities for its population (the class mix it was trained on and the mix of the
-/// customer file it came from). <see cref="ScalerKnown"/> is false for a model trained from <c>.npz</c> files that
+/// customer file it came from). An averaged model holds several <see cref="Members"/> of one configuration (a search
+/// winner's seeds): its raw score is their mean score, and its calibration was fitted on that mean; <see cref="Model"/>
+/// is then the first member.
+/// <see cref="ScalerKnown"/> is false for a model trained from <c>.npz</c> files that
 /// recorded no scaler: it was trained on inputs someone else standardized, and <see cref="Scaler"/> is the identity,
 /// so raw customer data must not be scored with it as it is.
 /// </summary>
@@ -31,8 +34,12 @@ public sealed record ModelArtifact(
     long Seed,
     ImmutableDictionary<string, string> Versions,
     Calibration Calibration,
-    bool ScalerKnown = true)
+    bool ScalerKnown = true,
+    ImmutableArray<TrainedModel> Members = default)
 {
+    /// <summary>The networks whose mean score the model gives: the members, or the one network.</summary>
+    public ImmutableArray<TrainedModel> Networks => Members.IsDefaultOrEmpty ? [Model] : Members;
+
     public const string WeightsFile = "weights.dat";
     public const string ManifestFile = "model.json";
 
@@ -47,8 +54,22 @@ public sealed record ModelArtifact(
         {
             return problem;
         }
-        var raw = Scoring.Probabilities(Model, Data.Scaler.Apply(Scaler, customers.Inputs));
+        var raw = Scoring.Mean(Networks, Data.Scaler.Apply(Scaler, customers.Inputs));
         return Result.Ok(new CustomerScores(customers, raw, Calibration.Apply(raw, baseRate)));
+    }
+
+    /// <summary>
+    /// The averaged model of <paramref name="members"/> (networks of one configuration trained on the same splits with
+    /// different seeds): its calibration is fitted (<paramref name="method"/>, weighted to the population's mix) on the
+    /// members' mean score over <paramref name="validation"/>, the split early stopping watched, as a single model's is.
+    /// </summary>
+    public static ModelArtifact Averaged(
+        ImmutableArray<TrainedModel> members, ScalerParameters scaler, ImmutableArray<string> featureNames, string dataSha256, long seed,
+        ImmutableDictionary<string, string> versions, Dataset validation, ClassMix mix, CalibrationMethod method = Calibration.DefaultMethod)
+    {
+        var raw = validation.Rows == 0 ? [] : Scoring.Mean(members, validation.Inputs);
+        var calibration = Calibration.Fit(method, raw, validation.Rows == 0 ? [] : validation.Targets, mix.Training, mix.Population);
+        return new ModelArtifact(members[0], scaler, featureNames, null, dataSha256, seed, versions, calibration, Members: members);
     }
 
     private static readonly JsonSerializerOptions Json = new()
@@ -96,8 +117,13 @@ public sealed record ModelArtifact(
             return Result.Fail<string>($"cannot save: {((Result<ChurnNetwork>.Error)built).Problem.Reason}", WeightsFile);
         }
         using var _ = network;
+        var members = artifact.Members.IsDefaultOrEmpty ? [] : artifact.Members;
+        if (members.Any(m => m.Config != model.Config))
+        {
+            return Result.Fail<string>("cannot save: the members of an averaged model must share one configuration", ManifestFile);
+        }
         var manifest = new ModelManifest(
-            ModelManifest.CurrentFormat,
+            members.IsEmpty ? ModelManifest.CurrentFormat : ModelManifest.AveragedFormat,
             new ModelArchitecture(
                 model.Layers[0].Inputs, model.Config.Depth, model.Config.Width, model.Config.Activation, ChurnNetwork.Classes,
                 [.. model.Layers.Select(l => new LayerShape(l.Inputs, l.Outputs))]),
@@ -112,10 +138,11 @@ public sealed record ModelArtifact(
             model.EpochsRun,
             model.BestEpoch,
             model.History,
-            WeightsFile,
+            members.IsEmpty ? WeightsFile : MemberFileName(0),
             WeightsSha256: "",
             artifact.Calibration,
-            artifact.ScalerKnown);
+            artifact.ScalerKnown,
+            members.IsEmpty ? null : [.. members.Select((m, i) => new MemberFile(MemberFileName(i), "", m.EpochsRun, m.BestEpoch))]);
         // Refuse to write what Load would refuse to read.
         if (CheckManifest(manifest) is { } problem)
         {
@@ -131,29 +158,61 @@ public sealed record ModelArtifact(
         {
             return Result.Fail<string>($"cannot create the model directory: {e.Message}", directory);
         }
-        var weightsPath = Path.Combine(full, WeightsFile);
         var manifestPath = Path.Combine(full, ManifestFile);
         var suffix = $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        var weightsTemp = weightsPath + suffix;
         var manifestTemp = manifestPath + suffix;
-        var writing = weightsPath;
+        // The weights files: the one network, or every member (the first built above, the others here).
+        var weights = members.IsEmpty
+            ? new List<(string Path, TrainedModel Model)> { (Path.Combine(full, WeightsFile), model) }
+            : [.. members.Select((m, i) => (Path.Combine(full, MemberFileName(i)), m))];
+        var temps = weights.Select(w => w.Path + suffix).ToList();
+        var writing = weights[0].Path;
         try
         {
-            network.save(weightsTemp);
-            // TorchSharp closes the file without syncing it; a move of an unsynced file can survive a crash empty.
-            using (var stream = new FileStream(weightsTemp, FileMode.Open, FileAccess.Write))
+            var hashes = new List<string>();
+            for (var i = 0; i < weights.Count; i++)
             {
-                stream.Flush(flushToDisk: true);
+                writing = weights[i].Path;
+                if (i == 0)
+                {
+                    network.save(temps[i]);
+                }
+                else
+                {
+                    var other = ChurnNetwork.FromWeights(weights[i].Model.Config, weights[i].Model.Layers);
+                    if (other is not Result<ChurnNetwork>.Ok { Value: var member })
+                    {
+                        return Result.Fail<string>($"cannot save: {((Result<ChurnNetwork>.Error)other).Problem.Reason}", weights[i].Path);
+                    }
+                    using (member)
+                    {
+                        member.save(temps[i]);
+                    }
+                }
+                // TorchSharp closes the file without syncing it; a move of an unsynced file can survive a crash empty.
+                using (var stream = new FileStream(temps[i], FileMode.Open, FileAccess.Write))
+                {
+                    stream.Flush(flushToDisk: true);
+                }
+                hashes.Add(Sha256(temps[i]));
             }
             writing = manifestPath;
             using (var stream = new FileStream(manifestTemp, FileMode.CreateNew, FileAccess.Write))
             {
-                JsonSerializer.Serialize(stream, manifest with { WeightsSha256 = Sha256(weightsTemp) }, Json);
+                var written = manifest with
+                {
+                    WeightsSha256 = hashes[0],
+                    Members = manifest.Members is { } listed ? [.. listed.Select((m, i) => m with { WeightsSha256 = hashes[i] })] : null,
+                };
+                JsonSerializer.Serialize(stream, written, Json);
                 stream.Flush(flushToDisk: true);
             }
-            // Only now are both files complete; each move replaces its file atomically.
-            writing = weightsPath;
-            File.Move(weightsTemp, weightsPath, overwrite: true);
+            // Only now are all files complete; each move replaces its file atomically.
+            for (var i = 0; i < weights.Count; i++)
+            {
+                writing = weights[i].Path;
+                File.Move(temps[i], weights[i].Path, overwrite: true);
+            }
             writing = manifestPath;
             File.Move(manifestTemp, manifestPath, overwrite: true);
             AtomicFile.SyncDirectory(full);
@@ -165,10 +224,16 @@ public sealed record ModelArtifact(
         }
         finally
         {
-            File.Delete(weightsTemp);
+            foreach (var temp in temps)
+            {
+                File.Delete(temp);
+            }
             File.Delete(manifestTemp);
         }
     }
+
+    /// <summary>The weights file of member <paramref name="index"/> (from 0) of an averaged model.</summary>
+    public static string MemberFileName(int index) => $"member-{index + 1}.dat";
 
     /// <summary>Reads a directory written by <see cref="Save"/>; a missing or damaged file is a clear error.</summary>
     public static Result<ModelArtifact> Load(string directory)
@@ -179,7 +244,6 @@ public sealed record ModelArtifact(
             return Result.Fail<ModelArtifact>("model directory not found", full);
         }
         var manifestPath = Path.Combine(full, ManifestFile);
-        var weightsPath = Path.Combine(full, WeightsFile);
         if (!File.Exists(manifestPath))
         {
             return Result.Fail<ModelArtifact>("file not found; is this a directory written by 'churn train'?", manifestPath);
@@ -203,34 +267,43 @@ public sealed record ModelArtifact(
         {
             return problem with { File = manifestPath };
         }
-        if (!File.Exists(weightsPath))
+        List<(string File, string Sha256, int EpochsRun, int BestEpoch)> files = manifest.Members is { } listed
+            ? [.. listed.Select(m => (m.WeightsFile, m.WeightsSha256, m.EpochsRun, m.BestEpoch))]
+            : [(manifest.WeightsFile, manifest.WeightsSha256, manifest.EpochsRun, manifest.BestEpoch)];
+        var networks = ImmutableArray.CreateBuilder<TrainedModel>();
+        foreach (var (file, sha, epochsRun, bestEpoch) in files)
         {
-            return Result.Fail<ModelArtifact>("file not found; the model's weights are missing", weightsPath);
-        }
-        try
-        {
-            if (!string.Equals(Sha256(weightsPath), manifest.WeightsSha256, StringComparison.OrdinalIgnoreCase))
+            // Only plain names: a model.json must not point at files outside its folder.
+            var weightsPath = Path.Combine(full, Path.GetFileName(file));
+            if (!File.Exists(weightsPath))
             {
-                return Result.Fail<ModelArtifact>(
-                    $"the weights' SHA-256 differs from the one {ManifestFile} records; the files come from different saves", weightsPath);
+                return Result.Fail<ModelArtifact>("file not found; the model's weights are missing", weightsPath);
             }
-            using var network = ChurnNetwork.Blank(manifest.Architecture.Inputs, manifest.Config);
-            network.load(weightsPath, strict: true);
-            var layers = network.Weights();
-            var shapes = layers.Select(l => new LayerShape(l.Inputs, l.Outputs));
-            if (!shapes.SequenceEqual(manifest.Architecture.Layers))
+            try
             {
-                return Result.Fail<ModelArtifact>($"the layers' shapes differ from those {ManifestFile} records", weightsPath);
+                if (!string.Equals(Sha256(weightsPath), sha, StringComparison.OrdinalIgnoreCase))
+                {
+                    return Result.Fail<ModelArtifact>(
+                        $"the weights' SHA-256 differs from the one {ManifestFile} records; the files come from different saves", weightsPath);
+                }
+                using var network = ChurnNetwork.Blank(manifest.Architecture.Inputs, manifest.Config);
+                network.load(weightsPath, strict: true);
+                var layers = network.Weights();
+                var shapes = layers.Select(l => new LayerShape(l.Inputs, l.Outputs));
+                if (!shapes.SequenceEqual(manifest.Architecture.Layers))
+                {
+                    return Result.Fail<ModelArtifact>($"the layers' shapes differ from those {ManifestFile} records", weightsPath);
+                }
+                networks.Add(new TrainedModel(manifest.Config, layers, epochsRun, bestEpoch, manifest.History, manifest.Device));
             }
-            var model = new TrainedModel(manifest.Config, layers, manifest.EpochsRun, manifest.BestEpoch, manifest.History, manifest.Device);
-            return Result.Ok(new ModelArtifact(
-                model, manifest.Scaler, manifest.FeatureNames, manifest.TestMetrics, manifest.DataSha256, manifest.Seed, manifest.Versions.ToImmutableDictionary(),
-                manifest.Calibration ?? LegacyCalibration(full, manifest.DataSha256), manifest.ScalerKnown));
+            catch (Exception e)
+            {
+                return Result.Fail<ModelArtifact>($"weights do not match the architecture in {ManifestFile}: {e.Message}", weightsPath);
+            }
         }
-        catch (Exception e)
-        {
-            return Result.Fail<ModelArtifact>($"weights do not match the architecture in {ManifestFile}: {e.Message}", weightsPath);
-        }
+        return Result.Ok(new ModelArtifact(
+            networks[0], manifest.Scaler, manifest.FeatureNames, manifest.TestMetrics, manifest.DataSha256, manifest.Seed, manifest.Versions.ToImmutableDictionary(),
+            manifest.Calibration ?? LegacyCalibration(full, manifest.DataSha256), manifest.ScalerKnown, manifest.Members is null ? default : networks.ToImmutable()));
     }
 
     /// <summary>
@@ -252,9 +325,13 @@ public sealed record ModelArtifact(
 
     private static Problem? CheckManifest(ModelManifest manifest)
     {
-        if (manifest.FormatVersion != ModelManifest.CurrentFormat)
+        if (manifest.FormatVersion is not (ModelManifest.CurrentFormat or ModelManifest.AveragedFormat))
         {
-            return new Problem($"format version {manifest.FormatVersion} is not supported (this build reads version {ModelManifest.CurrentFormat})", Column: "formatVersion");
+            return new Problem($"format version {manifest.FormatVersion} is not supported (this build reads versions {ModelManifest.CurrentFormat} and {ModelManifest.AveragedFormat})", Column: "formatVersion");
+        }
+        if ((manifest.FormatVersion == ModelManifest.AveragedFormat) != (manifest.Members is { Length: > 0 }))
+        {
+            return new Problem($"format version {ModelManifest.AveragedFormat} (an averaged model) lists its members, and only it does", Column: "members");
         }
         if (manifest.Config.Validate() is Result<ModelConfig>.Error { Problem: var configProblem })
         {

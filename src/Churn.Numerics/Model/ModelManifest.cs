@@ -10,9 +10,13 @@ internal sealed record LayerShape(int Inputs, int Outputs);
 /// <summary>The network's architecture as written in <c>model.json</c>, so the file alone says what <c>weights.dat</c> must hold.</summary>
 internal sealed record ModelArchitecture(int Inputs, int HiddenLayers, int Width, Activation Activation, int Outputs, ImmutableArray<LayerShape> Layers);
 
+/// <summary>One member network of an averaged model: its weights file, their SHA-256, its seed and how its training went.</summary>
+internal sealed record MemberFile(string WeightsFile, string WeightsSha256, int EpochsRun, int BestEpoch);
+
 /// <summary>
 /// <c>model.json</c>: everything about a saved model except the weights, plus the SHA-256 of <c>weights.dat</c> so a
-/// pair of files from two different saves is detected.
+/// pair of files from two different saves is detected. An averaged model (format 2) lists its <see cref="Members"/>:
+/// networks of one configuration whose scores are averaged before the calibration; the first is also <see cref="WeightsFile"/>.
 /// </summary>
 internal sealed record ModelManifest(
     int FormatVersion,
@@ -31,7 +35,12 @@ internal sealed record ModelManifest(
     string WeightsFile,
     string WeightsSha256,
     Calibration? Calibration = null,
-    bool ScalerKnown = true)
+    bool ScalerKnown = true,
+    ImmutableArray<MemberFile>? Members = null)
 {
+    /// <summary>A single network.</summary>
     public const int CurrentFormat = 1;
+
+    /// <summary>An averaged model: older builds refuse it rather than score with its first member only.</summary>
+    public const int AveragedFormat = 2;
 }

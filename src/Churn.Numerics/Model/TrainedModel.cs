@@ -46,4 +46,23 @@ public static class Scoring
         }
         return ImmutableCollectionsMarshal.AsImmutableArray(pass.Probabilities(scaledInputs));
     }
+
+    /// <summary>The mean of every network's <see cref="Probabilities"/>: the raw score of an averaged model (one network: its own).</summary>
+    public static ImmutableArray<double> Mean(ImmutableArray<TrainedModel> networks, Matrix<double> scaledInputs)
+    {
+        if (networks.Length == 1)
+        {
+            return Probabilities(networks[0], scaledInputs);
+        }
+        var sum = new double[scaledInputs.RowCount];
+        foreach (var network in networks)
+        {
+            var p = Probabilities(network, scaledInputs);
+            for (var i = 0; i < sum.Length; i++)
+            {
+                sum[i] += p[i];
+            }
+        }
+        return [.. sum.Select(s => s / networks.Length)];
+    }
 }

@@ -5,8 +5,13 @@ using static TorchSharp.torch;
 
 namespace Churn.Numerics.Model;
 
-/// <summary>Losses and accuracies after one epoch.</summary>
-public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy);
+/// <summary>
+/// Losses and accuracies after one epoch. <see cref="CalibratedLoss"/> is the validation split's log loss in the
+/// population's mix after calibration (<see cref="Evaluation.Calibration.CrossFittedLogLoss"/>): the figure a search ranks
+/// on, the same for every balancing; NaN when the population is unknown.
+/// </summary>
+public sealed record EpochMetrics(
+    int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy, double CalibratedLoss = double.NaN);
 
 /// <summary>What early stopping decided after an epoch.</summary>
 public enum StopDecision
@@ -60,6 +65,11 @@ public sealed class TrainingSession : IDisposable
     // Per-class loss weights (non-buyer, buyer) for a class-weighted loss; null for the plain mean.
     private readonly Tensor? classWeights;
 
+    // The buying rate of the population behind the splits (null: unknown) and the validation targets, for the calibrated loss.
+    private readonly double? populationRate;
+    private readonly double trainingRate;
+    private readonly ImmutableArray<int> validationLabels;
+
     // Views of the training split cut once, so an unshuffled epoch creates no tensors besides the batches' own work.
     private readonly (Tensor Inputs, Tensor Targets)[] batches;
 
@@ -73,9 +83,13 @@ public sealed class TrainingSession : IDisposable
 
     private TrainingSession(
         ModelConfig config, long seed, string deviceName, Device device, ChurnNetwork network, FlatAdam optimizer,
-        Tensor trainInputs, Tensor trainTargets, Tensor validationInputs, Tensor validationTargets, (Tensor, Tensor)[] batches, Tensor best, Tensor? classWeights)
+        Tensor trainInputs, Tensor trainTargets, Tensor validationInputs, Tensor validationTargets, (Tensor, Tensor)[] batches, Tensor best, Tensor? classWeights,
+        double? populationRate, double trainingRate, ImmutableArray<int> validationLabels)
     {
         this.classWeights = classWeights;
+        this.populationRate = populationRate;
+        this.trainingRate = trainingRate;
+        this.validationLabels = validationLabels;
         this.config = config;
         this.seed = seed;
         Device = deviceName;
@@ -103,9 +117,12 @@ public sealed class TrainingSession : IDisposable
     /// <c>OMP_WAIT_POLICY=PASSIVE</c> is set). With an empty validation split the validation figures repeat the
     /// training figures, so early stopping watches training loss. <paramref name="classWeights"/> (non-buyer, buyer),
     /// when given, weight every loss (training and validation) by class, as torch's <c>cross_entropy(weight=...)</c>.
+    /// With <paramref name="populationRate"/> (the buyer share of the customer file before balancing) each epoch also
+    /// measures <see cref="EpochMetrics.CalibratedLoss"/> on the validation split.
     /// </remarks>
     public static Result<TrainingSession> Create(
-        ModelConfig config, Dataset train, Dataset validation, long seed, string device, int threads, ImmutableArray<double> classWeights = default)
+        ModelConfig config, Dataset train, Dataset validation, long seed, string device, int threads, ImmutableArray<double> classWeights = default,
+        double? populationRate = null)
     {
         if (!classWeights.IsDefaultOrEmpty && (classWeights.Length != ChurnNetwork.Classes || classWeights.Any(w => !(double.IsFinite(w) && w > 0))))
         {
@@ -175,9 +192,12 @@ public sealed class TrainingSession : IDisposable
                 {
                     t.DetachFromDisposeScope();
                 }
+                // A class-weighted loss sees both classes equally, whatever the rows' mix (as ClassMix says).
+                var trainingRate = weights is not null || train.Rows == 0 ? 0.5 : (double)train.Targets.Count(t => t == 1) / train.Rows;
                 return Result.Ok(new TrainingSession(
                     config, seed, deviceName, torchDevice, network, optimizer,
-                    trainInputs, trainTargets, validationInputs, validationTargets, [.. batches], best, weights));
+                    trainInputs, trainTargets, validationInputs, validationTargets, [.. batches], best, weights,
+                    populationRate, trainingRate, validation.Rows == 0 ? [] : validation.Targets));
             }
         }
         catch (Exception e)
@@ -211,16 +231,19 @@ public sealed class TrainingSession : IDisposable
         try
         {
             TrainOneEpoch(epoch);
-            var (trainLoss, trainAccuracy) = Measure(trainInputs, trainTargets);
-            var (validationLoss, validationAccuracy) = validationTargets.shape[0] > 0
-                ? Measure(validationInputs, validationTargets)
-                : (trainLoss, trainAccuracy);
+            var (trainLoss, trainAccuracy, _) = Measure(trainInputs, trainTargets, scores: false);
+            var (validationLoss, validationAccuracy, validationScores) = validationTargets.shape[0] > 0
+                ? Measure(validationInputs, validationTargets, scores: populationRate is not null)
+                : (trainLoss, trainAccuracy, []);
             if (!double.IsFinite(trainLoss) || !double.IsFinite(validationLoss))
             {
                 var what = double.IsNaN(trainLoss) || double.IsNaN(validationLoss) ? "NaN" : "infinite";
                 return Result.Fail<EpochMetrics>($"loss became {what} at epoch {epoch}; try a smaller learning rate or check the inputs for huge values");
             }
-            var metrics = new EpochMetrics(epoch, trainLoss, trainAccuracy, validationLoss, validationAccuracy);
+            var calibrated = validationScores.IsEmpty
+                ? double.NaN
+                : Evaluation.Calibration.CrossFittedLogLoss(validationScores, validationLabels, trainingRate, populationRate);
+            var metrics = new EpochMetrics(epoch, trainLoss, trainAccuracy, validationLoss, validationAccuracy, calibrated);
             history.Add(metrics);
             return Result.Ok(metrics);
         }
@@ -310,7 +333,8 @@ public sealed class TrainingSession : IDisposable
         optimizer.Step();
     }
 
-    private (double Loss, double Accuracy) Measure(Tensor inputs, Tensor targets)
+    /// <summary>Loss and accuracy on a split, and with <paramref name="scores"/> every row's P(buyer) (softmax of the logits).</summary>
+    private (double Loss, double Accuracy, ImmutableArray<double> Scores) Measure(Tensor inputs, Tensor targets, bool scores)
     {
         network.eval();
         using var scope = torch.NewDisposeScope();
@@ -318,7 +342,13 @@ public sealed class TrainingSession : IDisposable
         var logits = network.call(inputs);
         var loss = torch.nn.functional.cross_entropy(logits, targets, classWeights).item<float>();
         var correct = logits.argmax(1).eq(targets).sum().item<long>();
-        return (loss, (double)correct / targets.shape[0]);
+        ImmutableArray<double> p = [];
+        if (scores)
+        {
+            var buyer = torch.nn.functional.softmax(logits, 1).select(1, 1).cpu().data<float>().ToArray();
+            p = [.. buyer.Select(v => (double)v)];
+        }
+        return (loss, (double)correct / targets.shape[0], p);
     }
 
     private void CopyParameters(bool toBest)

@@ -5,18 +5,59 @@ using Churn.Numerics.Model;
 namespace Churn.Numerics.Search;
 
 /// <summary>
-/// One training of one configuration with one seed. <see cref="Index"/> orders trials configuration by configuration
-/// (<c>Configuration * seeds + Replicate</c>); the seed depends only on the search seed and that index, never on timing.
+/// How a search prepares the data one configuration trains on, when the search chooses it (<c>space.balance</c>,
+/// <c>space.logFeatures</c>): every distinct choice is prepared once per search and shared by its trials.
+/// Compared by value (the feature list by its names).
 /// </summary>
-public sealed record TrialSpec(int Index, int Configuration, int Replicate, long Seed, ModelConfig Config);
+public sealed record DataChoice(BalanceStrategy Balance, ImmutableArray<string> LogFeatures)
+{
+    /// <summary>The features standardized as ln(1 + x); never default.</summary>
+    public ImmutableArray<string> LogFeatures { get; init; } = LogFeatures.IsDefault ? [] : LogFeatures;
+
+    /// <summary>The choice as one string, e.g. <c>none|book_length_avg_min,price_avg</c>: its name in maps and on the wire.</summary>
+    public string Key => $"{Balance.ToString().ToLowerInvariant()}|{string.Join(",", LogFeatures)}";
+
+    /// <summary>For people: <c>balance none, log skewed</c>.</summary>
+    public string Describe() =>
+        $"balance {Balance.ToString().ToLowerInvariant()}, log {(LogFeatures.IsEmpty ? "none" : LogFeatures.SequenceEqual(FeatureTransform.Skewed) ? "skewed" : string.Join(",", LogFeatures))}";
+
+    public bool Equals(DataChoice? other) => other is not null && Key == other.Key;
+
+    public override int GetHashCode() => Key.GetHashCode(StringComparison.Ordinal);
+}
 
 /// <summary>
-/// Everything that fixes what a search computes: its trials, seeds per configuration and the scheduler's rungs (empty
-/// without ASHA). Stored with the search, so a resumed search runs exactly these trials.
+/// One training of one configuration with one seed. <see cref="Index"/> orders trials configuration by configuration
+/// (<c>Configuration * seeds + Replicate</c>); the seed depends only on the search seed and that index, never on timing.
+/// <see cref="Data"/> is the configuration's data preparation when the search chooses it; null means the search's own.
 /// </summary>
-public sealed record SearchPlan(ImmutableArray<TrialSpec> Trials, int Seeds, ImmutableArray<int> Rungs, int ReductionFactor)
+public sealed record TrialSpec(int Index, int Configuration, int Replicate, long Seed, ModelConfig Config, DataChoice? Data = null);
+
+/// <summary>What a search ranks trials on (leaderboard, rungs, winner).</summary>
+public enum SearchCriterion
+{
+    /// <summary>The validation loss in the training mix: what searches stored before the calibrated loss ranked on.</summary>
+    ValidationLoss,
+
+    /// <summary>
+    /// The validation split's log loss in the population's mix after calibration (<see cref="EpochMetrics.CalibratedLoss"/>),
+    /// at the epoch early stopping keeps: the same yardstick for every balancing.
+    /// </summary>
+    CalibratedLoss,
+}
+
+/// <summary>
+/// Everything that fixes what a search computes: its trials, seeds per configuration, the scheduler's rungs (empty
+/// without ASHA) and what trials are ranked on. Stored with the search, so a resumed search runs exactly these trials
+/// and ranks them as it began (a plan stored without a criterion ranked on validation loss).
+/// </summary>
+public sealed record SearchPlan(
+    ImmutableArray<TrialSpec> Trials, int Seeds, ImmutableArray<int> Rungs, int ReductionFactor, SearchCriterion Criterion = SearchCriterion.ValidationLoss)
 {
     public int Configurations => Trials.IsEmpty ? 0 : Trials[^1].Configuration + 1;
+
+    /// <summary>The distinct data choices the trials train on, in order of first use (empty: every trial uses the search's own).</summary>
+    public ImmutableArray<DataChoice> DataChoices => [.. Trials.Where(t => t.Data is not null).Select(t => t.Data!).Distinct()];
 }
 
 /// <summary>Turns a search definition and a seed into the configurations and trials to run.</summary>
@@ -24,6 +65,7 @@ public static class Sampler
 {
     private const ulong SampleStream = 0x5EA2_C400_0000_0001;
     private const ulong TrialStream = 0x5EA2_C400_0000_0002;
+    private const ulong DataStream = 0x5EA2_C400_0000_0003;
 
     /// <summary>How often a random draw that repeats an earlier configuration is redrawn before the repeat is accepted.</summary>
     private const int RedrawLimit = 64;
@@ -54,9 +96,60 @@ public static class Sampler
         return configurations.MoveToImmutable();
     }
 
-    /// <summary>The plan of a search: its configurations, each with <see cref="SearchDefinition.Seeds"/> trials.</summary>
-    public static SearchPlan Plan(SearchDefinition definition, ulong seed) =>
-        new(Trials(Configurations(definition, seed), definition.Seeds, seed), definition.Seeds, definition.ActiveRungs, definition.Asha.ReductionFactor);
+    /// <summary>
+    /// The plan of a search: its configurations, each with <see cref="SearchDefinition.Seeds"/> trials. When the space
+    /// chooses the balancing or the log features, each configuration's <see cref="TrialSpec.Data"/> holds its choice,
+    /// the dimension it does not choose taken from <paramref name="fixedData"/> (the search's own preparation).
+    /// </summary>
+    public static SearchPlan Plan(SearchDefinition definition, ulong seed, DataChoice? fixedData = null)
+    {
+        var points = Points(definition, seed, fixedData ?? new DataChoice(definition.Balance ?? BalanceStrategy.Random, definition.LogFeatures ?? []));
+        return new(Trials(points, definition.Seeds, seed), definition.Seeds, definition.ActiveRungs, definition.Asha.ReductionFactor, SearchCriterion.CalibratedLoss);
+    }
+
+    /// <summary>The configurations with their data choices (null unless the space chooses the data), in plan order.</summary>
+    public static ImmutableArray<(ModelConfig Config, DataChoice? Data)> Points(SearchDefinition definition, ulong seed, DataChoice fixedData)
+    {
+        var s = definition.Space;
+        if (s.Balance.IsDefaultOrEmpty && s.LogFeatures.IsDefaultOrEmpty)
+        {
+            return [.. Configurations(definition, seed).Select(c => (c, (DataChoice?)null))];
+        }
+        var choices = DataChoices(s, fixedData);
+        if (definition.Sampling == Sampling.Grid)
+        {
+            // The data choice is the outermost dimension: a grid trains every network on each preparation in turn.
+            return [.. choices.SelectMany(d => Grid(definition).Select(c => (c, (DataChoice?)d))).Take(definition.Trials)];
+        }
+        var points = ImmutableArray.CreateBuilder<(ModelConfig, DataChoice?)>(definition.Trials);
+        var seen = new HashSet<(ModelConfig, DataChoice)>();
+        for (var i = 0; i < definition.Trials; i++)
+        {
+            var point = (Sample(definition, seed, i, 0), Choose(choices, seed, i, 0));
+            for (var attempt = 1; attempt < RedrawLimit && seen.Contains(point); attempt++)
+            {
+                point = (Sample(definition, seed, i, attempt), Choose(choices, seed, i, attempt));
+            }
+            seen.Add(point);
+            points.Add(point);
+        }
+        return points.MoveToImmutable();
+    }
+
+    /// <summary>Every data choice the space allows, balancing outermost, in the space's order.</summary>
+    public static ImmutableArray<DataChoice> DataChoices(SearchSpace space, DataChoice fixedData)
+    {
+        var balances = space.Balance.IsDefaultOrEmpty ? [fixedData.Balance] : space.Balance;
+        var logs = space.LogFeatures.IsDefaultOrEmpty ? [fixedData.LogFeatures] : space.LogFeatures;
+        return [.. balances.SelectMany(b => logs.Select(l => new DataChoice(b, l))).Distinct()];
+    }
+
+    /// <summary>The data choice of draw <paramref name="attempt"/> of configuration <paramref name="index"/>, from a stream of its own (so adding the data dimensions leaves the networks drawn as they were).</summary>
+    private static DataChoice Choose(ImmutableArray<DataChoice> choices, ulong seed, int index, int attempt)
+    {
+        var random = new Xoshiro256(SeededRandom.Derive(SeededRandom.Derive(seed, DataStream), ((ulong)index << 16) | (uint)attempt));
+        return choices[random.NextBelow(choices.Length)];
+    }
 
     /// <summary>Every grid point in order: depth outermost, shuffling innermost.</summary>
     public static IEnumerable<ModelConfig> Grid(SearchDefinition definition)
@@ -97,11 +190,15 @@ public static class Sampler
     /// so the same search gives the same trials however many run at once and in whatever order they finish.
     /// </summary>
     public static ImmutableArray<TrialSpec> Trials(ImmutableArray<ModelConfig> configurations, int seeds, ulong searchSeed) =>
+        Trials([.. configurations.Select(c => (c, (DataChoice?)null))], seeds, searchSeed);
+
+    /// <summary><see cref="Trials(ImmutableArray{ModelConfig}, int, ulong)"/> for configurations with their data choices.</summary>
+    public static ImmutableArray<TrialSpec> Trials(ImmutableArray<(ModelConfig Config, DataChoice? Data)> points, int seeds, ulong searchSeed) =>
     [
-        .. configurations.SelectMany((config, c) => Enumerable.Range(0, seeds).Select(r =>
+        .. points.SelectMany((point, c) => Enumerable.Range(0, seeds).Select(r =>
         {
             var index = (c * seeds) + r;
-            return new TrialSpec(index, c, r, TrialSeed(searchSeed, index), config);
+            return new TrialSpec(index, c, r, TrialSeed(searchSeed, index), point.Config, point.Data);
         })),
     ];
 

@@ -41,7 +41,7 @@ public static class SearchChart
                 highest = Math.Max(highest, trial.History.Max(h => h.ValidationLoss));
                 if (first)
                 {
-                    line.LegendText = $"#{row.Rank} (configuration {Numbering.Number(row.Configuration)}): {Leaderboard.Describe(row.Config)}, mean {row.MeanValidationLoss:F4}";
+                    line.LegendText = $"#{row.Rank} (configuration {Numbering.Number(row.Configuration)}): {Leaderboard.Describe(row)}, {Leaderboard.ScoreText(row)}";
                     first = false;
                 }
             }

@@ -19,6 +19,9 @@ public enum SearchPhase
     /// <summary>The trials are done; the winner is trained again through the run pipeline for its one test evaluation.</summary>
     TrainingWinner,
 
+    /// <summary>The winner's seeds are trained again, as their trials were, for the averaged model.</summary>
+    AveragingWinner,
+
     /// <summary>The report files are being written.</summary>
     Writing,
 
@@ -31,8 +34,11 @@ public abstract record CoordinatorCommand
 {
     private CoordinatorCommand() { }
 
-    /// <summary>Send the search's prepared splits to <paramref name="Node"/>: once per node per search, before its first trial there.</summary>
-    public sealed record Supply(string Node) : CoordinatorCommand;
+    /// <summary>
+    /// Send the search's prepared splits for data choice <paramref name="Data"/> (<see cref="DataChoice.Key"/>; empty for
+    /// the search's own preparation) to <paramref name="Node"/>: once per node and preparation, before the first trial there that trains on them.
+    /// </summary>
+    public sealed record Supply(string Node, string Data = "") : CoordinatorCommand;
 
     /// <summary>Start <paramref name="Trial"/> from epoch 1 on a free slot of <paramref name="Node"/>.</summary>
     public sealed record Place(TrialSpec Trial, string Node) : CoordinatorCommand;
@@ -58,6 +64,12 @@ public abstract record CoordinatorCommand
     /// <summary>Train the winner through the run pipeline for its model and its one test evaluation.</summary>
     public sealed record TrainWinner(LeaderboardRow Best) : CoordinatorCommand;
 
+    /// <summary>
+    /// Train the winner's seeds again (<paramref name="Members"/>: its trials, which reproduce exactly) and save their
+    /// averaged model.
+    /// </summary>
+    public sealed record AverageWinner(LeaderboardRow Best, ImmutableArray<TrialSpec> Members) : CoordinatorCommand;
+
     /// <summary>Cancel the winner's run.</summary>
     public sealed record CancelWinner : CoordinatorCommand
     {
@@ -80,7 +92,7 @@ public abstract record CoordinatorCommand
 /// <summary>
 /// A search's coordination as a value: its phase, the trials' state (<see cref="SearchState"/>, which holds every
 /// decision about the trials themselves), the nodes offering slots, which node each live trial is placed on, which
-/// nodes hold the splits, and the winner's outcome. Each event returns the next value and the commands that follow;
+/// nodes hold which preparation's splits (node, <see cref="DataChoice.Key"/>), and the winner's outcome. Each event returns the next value and the commands that follow;
 /// the coordinator actor only carries them out, so every decision about phases and slots is testable without actors.
 /// </summary>
 /// <remarks>
@@ -97,13 +109,14 @@ public sealed record SearchCoordination(
     bool CanTrainWinner,
     ImmutableSortedDictionary<string, int> Nodes,
     ImmutableDictionary<int, string> Placement,
-    ImmutableHashSet<string> Supplied,
+    ImmutableHashSet<(string Node, string Data)> Supplied,
     bool Cancelled = false,
     ClassificationMetrics? WinnerTest = null,
     LeftOutCheck? WinnerLeftOut = null,
     string? ModelDirectory = null,
     string? Note = null,
-    PopulationReport? WinnerPopulation = null)
+    PopulationReport? WinnerPopulation = null,
+    string? AveragedModelDirectory = null)
 {
     /// <summary>A new (or resumed) search, preparing its data, with no node yet.</summary>
     public static SearchCoordination Start(SearchPlan plan, int cap, bool canTrainWinner) =>
@@ -141,7 +154,7 @@ public sealed record SearchCoordination(
     /// <summary>A node offers <paramref name="slots"/> trial slots (a node seen again is taken as new: it may have restarted without the splits).</summary>
     public (SearchCoordination State, ImmutableArray<CoordinatorCommand> Commands) NodeUp(string node, int slots)
     {
-        var state = (this with { Nodes = Nodes.SetItem(node, Math.Max(0, slots)), Supplied = Supplied.Remove(node) }).WithParallel();
+        var state = (this with { Nodes = Nodes.SetItem(node, Math.Max(0, slots)), Supplied = Supplied.Except(Supplied.Where(s => s.Node == node)) }).WithParallel();
         return state.Reschedule();
     }
 
@@ -152,7 +165,7 @@ public sealed record SearchCoordination(
         {
             return (this, []);
         }
-        var state = (this with { Nodes = Nodes.Remove(node), Supplied = Supplied.Remove(node) }).WithParallel();
+        var state = (this with { Nodes = Nodes.Remove(node), Supplied = Supplied.Except(Supplied.Where(s => s.Node == node)) }).WithParallel();
         var commands = ImmutableArray.CreateBuilder<CoordinatorCommand>();
         foreach (var trial in Placement.Where(p => p.Value == node).Select(p => p.Key).Order())
         {
@@ -205,6 +218,9 @@ public sealed record SearchCoordination(
                 return (state with { Phase = SearchPhase.Writing }, [CoordinatorCommand.WriteReport.Instance]);
             case SearchPhase.TrainingWinner:
                 return (state, [CoordinatorCommand.CancelWinner.Instance]);
+            case SearchPhase.AveragingWinner:
+                // The winner's model is saved; the averaged one is given up and the report written.
+                return (state with { Phase = SearchPhase.Writing }, [CoordinatorCommand.WriteReport.Instance]);
         }
         state = state with { Phase = SearchPhase.Cancelling };
         var commands = ImmutableArray.CreateBuilder<CoordinatorCommand>();
@@ -233,11 +249,35 @@ public sealed record SearchCoordination(
         return (this with { Placement = ImmutableDictionary<int, string>.Empty, Phase = SearchPhase.Writing }, commands.ToImmutable());
     }
 
-    /// <summary>The winner was trained and evaluated on the test split.</summary>
-    public (SearchCoordination State, ImmutableArray<CoordinatorCommand> Commands) WinnerTrained(ClassificationMetrics? test, LeftOutCheck? leftOut, string? modelDirectory, PopulationReport? population = null) =>
-        Phase != SearchPhase.TrainingWinner
+    /// <summary>
+    /// The winner was trained and evaluated on the test split. With more than one seed per configuration, its seeds are
+    /// then trained again for the averaged model; otherwise the report is written.
+    /// </summary>
+    public (SearchCoordination State, ImmutableArray<CoordinatorCommand> Commands) WinnerTrained(ClassificationMetrics? test, LeftOutCheck? leftOut, string? modelDirectory, PopulationReport? population = null)
+    {
+        if (Phase != SearchPhase.TrainingWinner)
+        {
+            return (this, []);
+        }
+        var state = this with { WinnerTest = test, WinnerLeftOut = leftOut, ModelDirectory = modelDirectory, WinnerPopulation = population };
+        if (Search.Seeds > 1 && Leaderboard.Best(Leaderboard.Rank(Search.Trials, Search.Seeds, Search.Criterion)) is { } best)
+        {
+            var members = Search.TrialsOf(best.Configuration).Select(t => t.Spec).ToImmutableArray();
+            return (state with { Phase = SearchPhase.AveragingWinner }, [new CoordinatorCommand.AverageWinner(best, members)]);
+        }
+        return (state with { Phase = SearchPhase.Writing }, [CoordinatorCommand.WriteReport.Instance]);
+    }
+
+    /// <summary>The averaged model was saved in <paramref name="directory"/>, or could not be made (<paramref name="problem"/> joins the note).</summary>
+    public (SearchCoordination State, ImmutableArray<CoordinatorCommand> Commands) WinnerAveraged(string? directory, string? problem) =>
+        Phase != SearchPhase.AveragingWinner
             ? (this, [])
-            : (this with { Phase = SearchPhase.Writing, WinnerTest = test, WinnerLeftOut = leftOut, ModelDirectory = modelDirectory, WinnerPopulation = population }, [CoordinatorCommand.WriteReport.Instance]);
+            : (this with
+            {
+                Phase = SearchPhase.Writing,
+                AveragedModelDirectory = directory,
+                Note = problem is null ? Note : (Note is null ? "" : Note + "; ") + problem,
+            }, [CoordinatorCommand.WriteReport.Instance]);
 
     /// <summary>The winner's run failed or was refused: the report says so.</summary>
     public (SearchCoordination State, ImmutableArray<CoordinatorCommand> Commands) WinnerFailed(string note) =>
@@ -317,10 +357,11 @@ public sealed record SearchCoordination(
                         state = state with { Search = state.Search with { Trials = state.Search.Trials.SetItem(start.Trial.Index, TrialRecord.Pending(start.Trial)) } };
                         break;
                     }
-                    if (!state.Supplied.Contains(node))
+                    var data = start.Trial.Data?.Key ?? "";
+                    if (!state.Supplied.Contains((node, data)))
                     {
-                        commands.Add(new CoordinatorCommand.Supply(node));
-                        state = state with { Supplied = state.Supplied.Add(node) };
+                        commands.Add(new CoordinatorCommand.Supply(node, data));
+                        state = state with { Supplied = state.Supplied.Add((node, data)) };
                     }
                     state = state with
                     {
@@ -390,7 +431,7 @@ public sealed record SearchCoordination(
         {
             return (this, commands.ToImmutable());
         }
-        var best = Leaderboard.Best(Leaderboard.Rank(Search.Trials, Search.Seeds));
+        var best = Leaderboard.Best(Leaderboard.Rank(Search.Trials, Search.Seeds, Search.Criterion));
         if (Cancelled || best is null || !CanTrainWinner)
         {
             commands.Add(CoordinatorCommand.WriteReport.Instance);

@@ -24,7 +24,8 @@ public sealed record SearchReport(
     ClassificationMetrics? WinnerTest,
     string? Note,
     LeftOutCheck? WinnerLeftOut = null,
-    PopulationReport? WinnerPopulation = null)
+    PopulationReport? WinnerPopulation = null,
+    string? AveragedModelDirectory = null)
 {
     /// <summary>The share of the trials' wall time spent outside the training session: what the actors around it cost.</summary>
     public double Overhead => TrialWall > TimeSpan.Zero ? (TrialWall - TrialInSession) / TrialWall : double.NaN;
@@ -43,7 +44,7 @@ public static class SearchFiles
 
     /// <summary>Said wherever the winner's test figures appear, because it is what makes them an honest estimate.</summary>
     public const string TestNote =
-        "configurations were ranked by validation loss only; the test split was used once, to evaluate the winner after the choice";
+        "configurations were ranked on the validation split only (calibrated loss in the population's mix); the test split was used once, to evaluate the winner after the choice";
 
     /// <summary>Writes the files into <paramref name="outDir"/> (each atomically); <c>best.json</c> only when a configuration completed.</summary>
     public static Result<ImmutableArray<string>> Write(string outDir, SearchReport report)
@@ -125,6 +126,7 @@ public static class SearchFiles
             ["winnerTest"] = r.WinnerTest is null ? null : JsonSerializer.SerializeToNode(r.WinnerTest, JsonFormat.Options),
             ["winnerLeftOut"] = r.WinnerLeftOut is null ? null : JsonSerializer.SerializeToNode(r.WinnerLeftOut, JsonFormat.Options),
             ["winnerPopulation"] = r.WinnerPopulation is null ? null : JsonSerializer.SerializeToNode(r.WinnerPopulation, JsonFormat.Options),
+            ["averagedModel"] = r.AveragedModelDirectory,
             ["testUse"] = TestNote,
             ["note"] = r.Note,
             ["leaderboard"] = JsonSerializer.SerializeToNode(r.Leaderboard, JsonFormat.Options),

@@ -65,7 +65,8 @@ public abstract record Values
 
 /// <summary>
 /// The hyperparameters a search varies. Everything else about a configuration (max epochs, min-delta) is fixed for the
-/// whole search by <see cref="SearchDefinition"/>.
+/// whole search by <see cref="SearchDefinition"/>. <see cref="Balance"/> and <see cref="LogFeatures"/>, when not
+/// empty, are data preparations to choose from (each distinct one is prepared once per search).
 /// </summary>
 public sealed record SearchSpace(
     Values Depth,
@@ -76,16 +77,19 @@ public sealed record SearchSpace(
     Values Patience,
     Values Dropout,
     Values WeightDecay,
-    ImmutableArray<bool> ShuffleEachEpoch)
+    ImmutableArray<bool> ShuffleEachEpoch,
+    ImmutableArray<BalanceStrategy> Balance = default,
+    ImmutableArray<ImmutableArray<string>> LogFeatures = default)
 {
     /// <summary>The dimensions in the order a grid nests them (the last one varies fastest) and samples draw them.</summary>
     public static readonly ImmutableArray<string> DimensionNames =
-        ["depth", "width", "activation", "learningRate", "batchSize", "patience", "dropout", "weightDecay", "shuffleEachEpoch"];
+        ["depth", "width", "activation", "learningRate", "batchSize", "patience", "dropout", "weightDecay", "shuffleEachEpoch", "balance", "logFeatures"];
 
     /// <summary>The number of grid points, or null when a dimension is a continuous range.</summary>
     public long? GridSize()
     {
-        long size = (long)Activation.Length * ShuffleEachEpoch.Length;
+        long size = (long)Activation.Length * ShuffleEachEpoch.Length * Math.Max(1, Balance.IsDefault ? 0 : Balance.Length)
+            * Math.Max(1, LogFeatures.IsDefault ? 0 : LogFeatures.Length);
         foreach (var (_, values) in Numeric())
         {
             var points = values.Points.Length;

@@ -50,6 +50,70 @@ public sealed record TrialRecord(
     public double BestValidationLossUpTo(int epoch) =>
         History.Where(h => h.Epoch <= epoch).Select(h => h.ValidationLoss).DefaultIfEmpty(double.NaN).Min();
 
+    /// <summary>
+    /// The epoch whose weights training keeps when it stops after <paramref name="epoch"/>: early stopping replayed over
+    /// the history with the configuration's patience and min-delta (the last epoch when none improved).
+    /// </summary>
+    public int KeptEpochUpTo(int epoch)
+    {
+        var stopping = EarlyStopping.Start(Spec.Config.Patience, Spec.Config.MinDelta);
+        var kept = 0;
+        foreach (var h in History.Where(h => h.Epoch <= epoch))
+        {
+            (stopping, var decision) = stopping.Observe(h.Epoch, h.ValidationLoss);
+            kept = decision == StopDecision.Improved ? h.Epoch : kept;
+        }
+        return kept == 0 ? History.Where(h => h.Epoch <= epoch).Select(h => h.Epoch).DefaultIfEmpty(0).Max() : kept;
+    }
+
+    /// <summary>What the search ranks this trial on, over its whole history.</summary>
+    public double Score(SearchCriterion criterion) => ScoreUpTo(criterion, int.MaxValue);
+
+    /// <summary>
+    /// What the search ranks this trial on after <paramref name="epoch"/>: the best validation loss so far, or the
+    /// calibrated loss at the epoch training would keep. A trial whose epochs carry no calibrated loss (its population
+    /// is unknown) is ranked by validation loss. NaN before any epoch.
+    /// </summary>
+    public double ScoreUpTo(SearchCriterion criterion, int epoch)
+    {
+        if (criterion == SearchCriterion.ValidationLoss)
+        {
+            return BestValidationLossUpTo(epoch);
+        }
+        return ScoreOf(criterion, BestValidationLossUpTo(epoch), CalibratedLossUpTo(epoch));
+    }
+
+    /// <summary>
+    /// The criterion's value from a trial's best validation loss and calibrated loss at the kept epoch: a trial whose
+    /// epochs carry no calibrated loss (its population is unknown) is ranked by validation loss.
+    /// </summary>
+    public static double ScoreOf(SearchCriterion criterion, double bestValidationLoss, double calibratedLoss) =>
+        criterion == SearchCriterion.CalibratedLoss && double.IsFinite(calibratedLoss) ? calibratedLoss : bestValidationLoss;
+
+    /// <summary>The calibrated validation loss at the epoch training would keep after <paramref name="epoch"/> (NaN if unknown).</summary>
+    public double CalibratedLossUpTo(int epoch) => CalibratedLossAtKept(History.Where(h => h.Epoch <= epoch), Spec.Config);
+
+    /// <summary>
+    /// The calibrated loss of the epoch training keeps after <paramref name="epochs"/> (in epoch order), as
+    /// <see cref="KeptEpochUpTo"/> chooses it; a fold, so the store can stream a trial's epochs through it.
+    /// </summary>
+    public static double CalibratedLossAtKept(IEnumerable<EpochMetrics> epochs, ModelConfig config)
+    {
+        var stopping = EarlyStopping.Start(config.Patience, config.MinDelta);
+        double kept = double.NaN, last = double.NaN;
+        var improved = false;
+        foreach (var h in epochs)
+        {
+            (stopping, var decision) = stopping.Observe(h.Epoch, h.ValidationLoss);
+            if (decision == StopDecision.Improved)
+            {
+                (kept, improved) = (h.CalibratedLoss, true);
+            }
+            last = h.CalibratedLoss;
+        }
+        return improved ? kept : last;
+    }
+
     /// <summary>Validation accuracy at the best epoch.</summary>
     public double BestValidationAccuracy =>
         History.IsEmpty ? double.NaN : History.MinBy(h => h.ValidationLoss)!.ValidationAccuracy;
@@ -63,7 +127,8 @@ public sealed record TrialRecord(
 
 /// <summary>
 /// A trial without its epochs: what ranking and listing it take (epochs trained, the best epoch's validation loss and
-/// accuracy, the last validation loss). A search's page reads these from the store, not every epoch of every trial.
+/// accuracy, the last validation loss, the calibrated loss at the epoch training keeps). A search's page reads these
+/// from the store, not every epoch of every trial.
 /// </summary>
 public sealed record TrialSummary(
     TrialSpec Spec,
@@ -73,10 +138,15 @@ public sealed record TrialSummary(
     double BestValidationAccuracy,
     double? LastValidationLoss,
     string? Reason = null,
-    string? Node = null)
+    string? Node = null,
+    double CalibratedLoss = double.NaN)
 {
     public static TrialSummary Of(TrialRecord t) =>
-        new(t.Spec, t.Status, t.History.Length, t.BestValidationLoss, t.BestValidationAccuracy, t.History.IsEmpty ? null : t.History[^1].ValidationLoss, t.Reason, t.Node);
+        new(t.Spec, t.Status, t.History.Length, t.BestValidationLoss, t.BestValidationAccuracy, t.History.IsEmpty ? null : t.History[^1].ValidationLoss, t.Reason, t.Node,
+            t.CalibratedLossUpTo(int.MaxValue));
+
+    /// <inheritdoc cref="TrialRecord.ScoreOf"/>
+    public double Score(SearchCriterion criterion) => TrialRecord.ScoreOf(criterion, BestValidationLoss, CalibratedLoss);
 
     /// <summary>Will not train again in this search.</summary>
     public bool Ended => TrialRecord.IsEnded(Status);
@@ -110,13 +180,14 @@ public sealed record SearchState(
     int Seeds,
     int Parallel,
     AshaState? Asha,
-    bool Cancelling = false)
+    bool Cancelling = false,
+    SearchCriterion Criterion = SearchCriterion.ValidationLoss)
 {
     /// <summary>A new search: every trial pending; ASHA when the plan has rungs.</summary>
     public static SearchState Start(SearchPlan plan, int parallel)
     {
         var asha = plan.Rungs.IsDefaultOrEmpty ? null : AshaState.Start(plan.Rungs, plan.ReductionFactor, plan.Configurations);
-        return new SearchState([.. plan.Trials.Select(TrialRecord.Pending)], plan.Seeds, Math.Max(1, parallel), asha);
+        return new SearchState([.. plan.Trials.Select(TrialRecord.Pending)], plan.Seeds, Math.Max(1, parallel), asha, Criterion: plan.Criterion);
     }
 
     /// <summary>
@@ -301,7 +372,7 @@ public sealed record SearchState(
         }
         if (trials.All(t => t.Status == TrialStatus.Completed))
         {
-            return Apply(Asha.Finish(configuration, trials.Average(t => t.BestValidationLoss)), commands);
+            return Apply(Asha.Finish(configuration, trials.Average(t => t.Score(Criterion))), commands);
         }
         var held = trials.Where(t => t.Status == TrialStatus.Held).ToList();
         if (held.Count == 0 || !trials.All(t => t.Status is TrialStatus.Held or TrialStatus.Completed))
@@ -319,7 +390,7 @@ public sealed record SearchState(
             // Decided before a restart: the re-run reached the same rung with the same losses, so the decision stands.
             return ReleaseHeld(configuration, known.Outcome, commands);
         }
-        var value = trials.Average(t => t.BestValidationLossUpTo(epoch));
+        var value = trials.Average(t => t.ScoreUpTo(Criterion, epoch));
         return Apply(Asha.Report(configuration, rung, value), commands);
     }
 

@@ -146,6 +146,15 @@ public static class SpaceFile
             : o["shuffleEachEpoch"] is JsonArray { Count: > 0 } flags
                 ? flags.Select((n, i) => Flag(n, $"space.shuffleEachEpoch[{i}]")).ToImmutableArray()
                 : throw new FieldException("space.shuffleEachEpoch", "must be a non-empty list of true and false");
+        // Optional data dimensions: each value is a preparation the search may choose (prepared once, shared by its trials).
+        ImmutableArray<BalanceStrategy> balances = o["balance"] is null ? []
+            : o["balance"] is JsonArray { Count: > 0 } balanceList
+                ? Distinct(balanceList.Select((n, i) => Word(n, $"space.balance[{i}]", ("first", BalanceStrategy.First), ("random", BalanceStrategy.Random), ("none", BalanceStrategy.None), ("weighted", BalanceStrategy.Weighted))).ToList(), b => b.ToString(), "space.balance")
+                : throw new FieldException("space.balance", "must be a non-empty list of \"first\", \"random\", \"none\" and \"weighted\"");
+        ImmutableArray<ImmutableArray<string>> logs = o["logFeatures"] is null ? []
+            : o["logFeatures"] is JsonArray { Count: > 0 } logList
+                ? Distinct(logList.Select((n, i) => (n is null ? throw new FieldException($"space.logFeatures[{i}]", "must be \"none\", \"skewed\" or a list of feature names, got null") : FeatureTransform.FromJson(n)).Match(names => names, problem => throw new FieldException($"space.logFeatures[{i}]", problem.Reason))).ToList(), l => string.Join(",", l), "space.logFeatures")
+                : throw new FieldException("space.logFeatures", "must be a non-empty list of feature sets, e.g. [\"none\", \"skewed\"]");
         return new SearchSpace(
             Dimension(o, "depth", 1, 10, whole: true),
             Dimension(o, "width", 1, 4096, whole: true),
@@ -155,7 +164,22 @@ public static class SpaceFile
             Dimension(o, "patience", 1, 10_000, whole: true),
             Dimension(o, "dropout", 0, 0.99, whole: false),
             Dimension(o, "weightDecay", 0, 1, whole: false),
-            shuffle);
+            shuffle,
+            balances,
+            logs);
+    }
+
+    /// <summary>The values as given, refusing one listed twice (it would only weigh that choice double).</summary>
+    private static ImmutableArray<T> Distinct<T>(List<T> values, Func<T, string> key, string path)
+    {
+        for (var i = 1; i < values.Count; i++)
+        {
+            if (values.Take(i).Any(v => key(v) == key(values[i])))
+            {
+                throw new FieldException($"{path}[{i}]", "repeats an earlier choice");
+            }
+        }
+        return [.. values];
     }
 
     /// <summary>A list of values, or <c>{ "min", "max", "scale": "linear"|"log", "steps" }</c>, each value inside [lo, hi].</summary>

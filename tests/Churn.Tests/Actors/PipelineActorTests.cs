@@ -107,7 +107,7 @@ public class PipelineActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit
     {
         var splits = await PreparedSplits();
         var devicesTried = new List<string>();
-        SessionFactory failingCuda = (config, train, validation, seed, device, threads, weights) =>
+        SessionFactory failingCuda = (config, train, validation, seed, device, threads, weights, rate) =>
         {
             lock (devicesTried)
             {
@@ -116,7 +116,7 @@ public class PipelineActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit
 
             return device == "cuda"
                 ? Result.Fail<TrainingSession>("CUDA error: out of memory (injected)")
-                : TrainingSession.Create(config, train, validation, seed, device, threads, weights);
+                : TrainingSession.Create(config, train, validation, seed, device, threads, weights, rate);
         };
         var trainer = Sys.ActorOf(TrainerActor.Props(failingCuda, Devices.Probe));
         var listener = CreateTestProbe();
@@ -134,7 +134,7 @@ public class PipelineActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit
     [Fact]
     public async Task A_native_failure_in_training_ends_the_run_in_the_train_stage_and_the_system_goes_on()
     {
-        SessionFactory broken = (_, _, _, _, _, _, _) => throw new System.Runtime.InteropServices.ExternalException("libtorch: simulated native failure");
+        SessionFactory broken = (_, _, _, _, _, _, _, _) => throw new System.Runtime.InteropServices.ExternalException("libtorch: simulated native failure");
         _trainers = context => context.ActorOf(TrainerActor.Props(broken, Devices.Probe), "trainer");
         var listener = CreateTestProbe();
 

@@ -72,9 +72,37 @@ public class SearchActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit.T
     }
 
     [Fact]
+    public async Task A_search_that_chooses_the_data_prepares_each_choice_once_and_ranks_them_on_one_yardstick()
+    {
+        var definition = Tiny(trials: 4, seeds: 1, maxEpochs: 2);
+        definition = definition with { Space = definition.Space with { Balance = [BalanceStrategy.First, BalanceStrategy.None], LogFeatures = [[], FeatureTransform.Skewed] } };
+        var request = Request("data", definition, parallel: 2);
+        Assert.True(request.Plan.DataChoices.Length > 1);
+
+        var (outcome, events) = await SearchToEnd(request, CreateTestProbe());
+
+        var summary = Assert.IsType<SearchCompleted>(outcome).Summary;
+        var ready = Assert.Single(events.OfType<SearchDataReady>());
+        Assert.Contains($"{request.Plan.DataChoices.Length} preparations", ready.Detail);
+        // The whole file in the natural mix (balance none) and the 50/50 sample of the recipe (first) are different splits.
+        var trainRows = System.Text.RegularExpressions.Regex.Matches(ready.Detail, @"(\d+)/\d+/\d+ rows").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(request.Plan.DataChoices.Length, trainRows.Count);
+        Assert.Contains(3579, trainRows);
+        Assert.Contains(trainRows, r => r > 10_000);
+        Assert.All(summary.Leaderboard, r =>
+        {
+            Assert.Equal(ConfigurationOutcome.Complete, r.Outcome);
+            Assert.NotNull(r.Data);
+            Assert.True(double.IsFinite(r.MeanCalibratedLoss), $"configuration {r.Configuration + 1} has no calibrated loss");
+            Assert.Equal(r.MeanCalibratedLoss, r.Score);
+        });
+        Assert.Equal(summary.Leaderboard.OrderBy(r => r.MeanCalibratedLoss).Select(r => r.Configuration), summary.Leaderboard.Select(r => r.Configuration));
+    }
+
+    [Fact]
     public async Task A_failing_trial_is_recorded_with_its_reason_and_the_others_complete()
     {
-        SessionFactory broken = (_, _, _, _, _, _, _) => Result.Fail<TrainingSession>("injected failure for this trial");
+        SessionFactory broken = (_, _, _, _, _, _, _, _) => Result.Fail<TrainingSession>("injected failure for this trial");
         _trials = (context, run) => run.Trial.Index == 2
             ? context.ActorOf(TrialActor.Props(run, c => c.ActorOf(TrainerActor.Props(broken, Devices.Probe), "trainer")), "trial-broken")
             : SearchSetup.DefaultTrial(context, run);

@@ -206,6 +206,25 @@ public partial class CommandLineTests
     }
 
     [Fact]
+    public void Search_flags_choose_the_data_as_a_space_file_would()
+    {
+        var parse = ChurnCommandLine.Command.Parse(["search", "--trials", "16", "--balance", "none", "--balance", "weighted", "--log-features", "none", "--log-features", "skewed"]);
+        Assert.Empty(parse.Errors);
+        var submission = SearchCommand.Submission(parse).Unwrap();
+        Assert.Equal("""{"balance":["none","weighted"],"logFeatures":["none","skewed"]}""", submission.Fields["space"]!.ToJsonString());
+
+        var request = submission.Resolve(ChurnConfig.Load(null).Unwrap(), _ => TestPaths.NewTempDirectory(), "command line").Unwrap();
+
+        Assert.Equal(
+            ["none|", $"none|{string.Join(",", Churn.Numerics.Data.FeatureTransform.Skewed)}", "weighted|", $"weighted|{string.Join(",", Churn.Numerics.Data.FeatureTransform.Skewed)}"],
+            request.Plan.DataChoices.Select(d => d.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(4, request.Preparations.Length);
+
+        var bad = ChurnCommandLine.Command.Parse(["search", "--balance", "none", "--balance", "last"]);
+        Assert.Contains(bad.Errors, e => e.Message.Contains("--balance takes", StringComparison.Ordinal) && e.Message.Contains("'last'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Readme_command_reference_matches_the_definition()
     {
         var readme = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "README.md"));

@@ -130,7 +130,7 @@ public class LiveProgressTests
 
         // The live table of a followed search is the one a search run here draws.
         var here = events.Aggregate(SearchLiveView.Start(request), (v, e) => v.After(e, 2));
-        var there = decoded.Aggregate(SearchLiveView.Start(6, 2), (v, e) => v.After(e, 2));
+        var there = decoded.Aggregate(SearchLiveView.Start(6, 2, request.Plan.Criterion), (v, e) => v.After(e, 2));
         using var local = new TestConsole().Width(200);
         local.Write(LiveProgress.Table(here, "search-x"));
         using var followed = new TestConsole().Width(200);
@@ -140,7 +140,7 @@ public class LiveProgressTests
 
         // Drawn live on a terminal, the same rows come out.
         using var terminal = new TestConsole().Interactive().EmitAnsiSequences().Width(200);
-        Assert.Null(await LiveProgress.SearchAsync(terminal, "search-x", 2, decoded.ToAsyncEnumerable(), SearchLiveView.Start(6, 2)));
+        Assert.Null(await LiveProgress.SearchAsync(terminal, "search-x", 2, decoded.ToAsyncEnumerable(), SearchLiveView.Start(6, 2, request.Plan.Criterion)));
         Assert.Contains("\u001b[", terminal.Output, StringComparison.Ordinal);
         Assert.Contains("1/6 trials ended: 1 done", terminal.Output, StringComparison.Ordinal);
         Assert.Contains("akka://churn", terminal.Output, StringComparison.Ordinal);
@@ -166,7 +166,7 @@ public class LiveProgressTests
         Assert.Contains("rows read", File.ReadAllText(Path.Combine(dir, "run.txt")), StringComparison.Ordinal);
         Assert.Matches(@"\u001b\[\d*A", search);
         Assert.Contains("2/2 trials ended: 2 done", Strip(search), StringComparison.Ordinal);
-        Assert.Contains("rank  cfg  validation loss", File.ReadAllText(Path.Combine(dir, "s.txt")), StringComparison.Ordinal);
+        Assert.Contains("rank  cfg  calibrated loss  validation loss", File.ReadAllText(Path.Combine(dir, "s.txt")), StringComparison.Ordinal);
         Assert.True(plain.ExitCode == 0, plain.Stderr);
         Assert.DoesNotContain('\u001b', plain.Stderr);
         Assert.Equal(3, plain.Stderr.Split('\n').Count(l => l.StartsWith("  epoch ", StringComparison.Ordinal)));

@@ -101,7 +101,7 @@ public class SearchCliTests
         var search = await ChurnProcess.RunAsync(dir, SearchArgs("out"));
 
         Assert.True(search.ExitCode == 0, search.Stderr);
-        Assert.Contains("rank  cfg  validation loss", search.Stdout);
+        Assert.Contains("rank  cfg  calibrated loss  validation loss", search.Stdout);
         Assert.Contains(SearchFiles.TestNote, search.Stdout);
         Assert.Contains("winner, population", search.Stdout);
         foreach (var file in new[] { SearchFiles.LeaderboardFile, SearchFiles.BestFile, SearchFiles.ChartFile, SearchFiles.SummaryFile, "metrics.json", "model/model.json" })
@@ -113,6 +113,19 @@ public class SearchCliTests
         var run = await ChurnProcess.RunAsync(dir, "run", "--config", best, "--out", "rerun", "--json");
         Assert.True(run.ExitCode == 0, run.Stderr);
         Assert.Equal(File.ReadAllText(Path.Combine(dir, "out", "metrics.json")), File.ReadAllText(Path.Combine(dir, "rerun", "metrics.json")).Replace(Path.Combine(dir, "rerun"), Path.Combine(dir, "out"), StringComparison.Ordinal));
+
+        // The winner's two seeds as one averaged model, which predict and target load like any other.
+        var averaged = Path.Combine(dir, "out", "averaged-model");
+        Assert.Contains(search.Stdout.Split('\n'), l => l.Contains("averaged model", StringComparison.Ordinal) && l.Contains(averaged, StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(averaged, "member-2.dat")));
+        var predict = await ChurnProcess.RunAsync(dir, "predict", "--model", averaged, "--input", TestPaths.BundledData, "--output", "scores.csv");
+        Assert.True(predict.ExitCode == 0, predict.Stderr);
+        var scores = File.ReadAllLines(Path.Combine(dir, "scores.csv"));
+        Assert.Equal(14_085, scores.Length);
+        var mean = scores.Skip(1).Average(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(mean, 0.12, 0.20);
+        var target = await ChurnProcess.RunAsync(dir, "target", "--model", averaged, "--input", TestPaths.BundledData, "--contact-cost", "2", "--conversion-value", "10", "--output", "contacts.csv", "--json");
+        Assert.True(target.ExitCode == 0, target.Stderr);
     }
 
     [Fact]

@@ -152,6 +152,67 @@ public class CalibrationTests
         Assert.Empty(Balancer.LossWeights(BalanceStrategy.None, data));
     }
 
+    [Fact]
+    public void The_search_criterion_is_the_same_for_a_model_trained_balanced_and_one_trained_on_the_natural_mix()
+    {
+        // The same ranking, once as a network trained on the population would score it and once shifted as a 50/50 network
+        // would: after calibration in the population's mix both are the same probabilities, so the criterion is equal,
+        // while the uncalibrated log loss tells them apart.
+        var (natural, targets) = Synthetic(6_000, slope: 0.9, intercept: -1.8, seed: 11);
+        var rate = targets.Average();
+        var shift = Calibration.Logit(0.5) - Calibration.Logit(rate);
+        ImmutableArray<double> balanced = [.. natural.Select(p => Calibration.Sigmoid(Calibration.Logit(p) + shift))];
+
+        var onNatural = Calibration.CrossFittedLogLoss(natural, targets, rate, rate);
+        var onBalanced = Calibration.CrossFittedLogLoss(balanced, targets, 0.5, rate);
+
+        Assert.Equal(onNatural, onBalanced, 6);
+        Assert.True(RawLogLoss(balanced, targets) > onBalanced + 0.05);
+    }
+
+    [Fact]
+    public void The_search_criterion_of_a_balanced_validation_split_weighted_to_the_population_estimates_the_population_figure()
+    {
+        var (raw, targets) = Synthetic(60_000, slope: 0.8, intercept: -2.0, seed: 13);
+        var rate = targets.Average();
+        var onPopulation = Calibration.CrossFittedLogLoss(raw, targets, 0.5, rate);
+        var buyers = Enumerable.Range(0, raw.Length).Where(i => targets[i] == 1).ToArray();
+        var nonBuyers = Enumerable.Range(0, raw.Length).Where(i => targets[i] == 0).Take(buyers.Length).ToArray();
+        int[] balanced = [.. buyers, .. nonBuyers];
+        var onBalanced = Calibration.CrossFittedLogLoss([.. balanced.Select(i => raw[i])], [.. balanced.Select(i => targets[i])], 0.5, rate);
+
+        Assert.Equal(onPopulation, onBalanced, 2);
+        // Unweighted, the balanced sample's log loss is that of a population half buyers: far from the real one.
+        Assert.True(Math.Abs(RawLogLoss([.. balanced.Select(i => raw[i])], [.. balanced.Select(i => targets[i])]) - onPopulation) > 0.1);
+    }
+
+    [Fact]
+    public void Cross_fitting_does_not_let_the_calibration_flatter_the_rows_it_was_fitted_on()
+    {
+        var (raw, targets) = Synthetic(300, slope: 1.1, intercept: -1.0, seed: 17);
+        var rate = targets.Average();
+        var weights = Population.ClassWeights(targets, rate);
+        var inSample = Calibration.Fit(CalibrationMethod.Platt, raw, targets, 0.5, rate).Apply(raw);
+        var inSampleLoss = Enumerable.Range(0, raw.Length).Sum(i => -weights[i] * Math.Log(targets[i] == 1 ? inSample[i] : 1 - inSample[i])) / weights.Sum();
+
+        var crossFitted = Calibration.CrossFittedLogLoss(raw, targets, 0.5, rate);
+
+        // Platt's fit minimises exactly this weighted loss on its own rows: nothing scored out of fold can do better.
+        Assert.True(crossFitted > inSampleLoss, $"{crossFitted} vs {inSampleLoss}");
+        Assert.True(crossFitted < inSampleLoss + 0.05);
+    }
+
+    [Fact]
+    public void The_search_criterion_is_unknown_without_both_classes_or_a_population()
+    {
+        Assert.True(double.IsNaN(Calibration.CrossFittedLogLoss([0.2, 0.7], [1, 1], 0.5, 0.16)));
+        Assert.True(double.IsNaN(Calibration.CrossFittedLogLoss([0.2, 0.7], [0, 1], 0.5, null)));
+        Assert.True(double.IsNaN(Calibration.CrossFittedLogLoss([], [], 0.5, 0.16)));
+    }
+
+    private static double RawLogLoss(ImmutableArray<double> p, ImmutableArray<int> targets) =>
+        Enumerable.Range(0, p.Length).Average(i => -Math.Log(targets[i] == 1 ? p[i] : 1 - p[i]));
+
     /// <summary>Raw scores whose logits are standard normal, and outcomes drawn with P = sigmoid(slope · logit + intercept).</summary>
     internal static (ImmutableArray<double> Raw, ImmutableArray<int> Targets) Synthetic(int n, double slope, double intercept, int seed)
     {

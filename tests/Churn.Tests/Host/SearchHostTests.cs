@@ -115,7 +115,7 @@ public class SearchHostTests
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Contains("submitted to", result.Stderr);
-        Assert.Contains("rank  cfg  validation loss", result.Stdout);
+        Assert.Contains("rank  cfg  calibrated loss  validation loss", result.Stdout);
         Assert.Contains(SearchFiles.TestNote, result.Stdout);
         Assert.True(File.Exists(Path.Combine(dir, "remote", SearchFiles.BestFile)));
         // Followed through the host's event stream; stderr is a file here, so plain lines: one per trial, numbered from 1.

@@ -52,6 +52,41 @@ public class SearchStoreTests
     }
 
     [Fact]
+    public void Each_epochs_calibrated_loss_is_kept_and_a_version_2_store_is_migrated_with_its_epochs_unknown()
+    {
+        var path = Path.Combine(TestPaths.NewTempDirectory(), "churn.db");
+        var store = SearchStore.Open(path).Unwrap();
+        var request = Request("search-c");
+        store.SearchStarted(request, DateTimeOffset.UtcNow);
+        store.TrialStarted("search-c", request.Plan.Trials[0], DateTimeOffset.UtcNow);
+        store.EpochRecorded("search-c", 0, new EpochMetrics(1, 0.5, 0.7, 0.55, 0.68, 0.2375));
+        Assert.Equal(0.2375, store.Load("search-c").Unwrap().Trials[0].History[0].CalibratedLoss);
+        Assert.Equal(SearchCriterion.CalibratedLoss, store.Load("search-c").Unwrap().Request.Plan.Criterion);
+
+        // The layout of version 2: no calibrated loss column.
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var downgrade = connection.CreateCommand();
+            downgrade.CommandText = "ALTER TABLE search_epochs DROP COLUMN calibrated_loss; UPDATE search_schema SET version = 2;";
+            downgrade.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+
+        var migrated = SearchStore.Open(path).Unwrap();
+        var old = migrated.Load("search-c").Unwrap().Trials[0].History[0];
+        Assert.Equal(0.55, old.ValidationLoss);
+        Assert.True(double.IsNaN(old.CalibratedLoss));
+        migrated.EpochRecorded("search-c", 0, new EpochMetrics(2, 0.4, 0.8, 0.45, 0.78, 0.21));
+        Assert.Equal(0.21, migrated.Load("search-c").Unwrap().Trials[0].History[1].CalibratedLoss);
+        using var check = new SqliteConnection($"Data Source={path};Pooling=False");
+        check.Open();
+        using var version = check.CreateCommand();
+        version.CommandText = "SELECT MAX(version) FROM search_schema";
+        Assert.Equal((long)SearchStore.SchemaVersion, version.ExecuteScalar());
+    }
+
+    [Fact]
     public void The_overview_summarizes_each_trials_epochs_as_the_epochs_themselves_do()
     {
         var store = SearchStore.Open(Path.Combine(TestPaths.NewTempDirectory(), "churn.db")).Unwrap();
@@ -61,12 +96,12 @@ public class SearchStoreTests
         var trials = request.Plan.Trials;
         // A completed trial whose best epoch is in the middle, a pruned one, one still running on a node, one never started.
         store.TrialStarted("search-5", trials[0], at);
-        store.EpochRecorded("search-5", 0, new EpochMetrics(1, 0.6, 0.6, 0.58, 0.61));
-        store.EpochRecorded("search-5", 0, new EpochMetrics(2, 0.5, 0.7, 0.41, 0.74));
-        store.EpochRecorded("search-5", 0, new EpochMetrics(3, 0.4, 0.8, 0.47, 0.72));
+        store.EpochRecorded("search-5", 0, new EpochMetrics(1, 0.6, 0.6, 0.58, 0.61, 0.30));
+        store.EpochRecorded("search-5", 0, new EpochMetrics(2, 0.5, 0.7, 0.41, 0.74, 0.25));
+        store.EpochRecorded("search-5", 0, new EpochMetrics(3, 0.4, 0.8, 0.47, 0.72, 0.22));
         store.TrialEnded("search-5", new TrialRecord(trials[0], TrialStatus.Completed, [], null, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3)), at);
         store.TrialStarted("search-5", trials[1], at);
-        store.EpochRecorded("search-5", 1, new EpochMetrics(1, 0.7, 0.5, 0.69, 0.52));
+        store.EpochRecorded("search-5", 1, new EpochMetrics(1, 0.7, 0.5, 0.69, 0.52, 0.40));
         store.TrialEnded("search-5", new TrialRecord(trials[1], TrialStatus.Pruned, [], "stopped by the scheduler at epoch 1"), at);
         store.TrialStarted("search-5", trials[2], at, "worker-1");
         store.EpochRecorded("search-5", 2, new EpochMetrics(1, 0.65, 0.55, 0.6, 0.58));
@@ -80,12 +115,18 @@ public class SearchStoreTests
         Assert.Equal(0.41, overview.Trials[0].BestValidationLoss);
         Assert.Equal(0.74, overview.Trials[0].BestValidationAccuracy);
         Assert.Equal(0.47, overview.Trials[0].LastValidationLoss);
+        // The calibrated loss is the kept epoch's (epoch 2), not the lowest nor the last; none recorded is unknown.
+        Assert.Equal(0.25, overview.Trials[0].CalibratedLoss);
+        Assert.True(double.IsNaN(overview.Trials[2].CalibratedLoss));
         Assert.Equal("worker-1", overview.Trials[2].Node);
         Assert.True(double.IsNaN(overview.Trials[3].BestValidationLoss));
         Assert.Null(overview.Trials[3].LastValidationLoss);
-        Assert.Equal(
-            System.Text.Json.JsonSerializer.Serialize(Leaderboard.Rank(full.Trials, request.Plan.Seeds), JsonFormat.Options),
-            System.Text.Json.JsonSerializer.Serialize(Leaderboard.Rank(overview.Trials, request.Plan.Seeds), JsonFormat.Options));
+        foreach (var criterion in new[] { SearchCriterion.ValidationLoss, SearchCriterion.CalibratedLoss })
+        {
+            Assert.Equal(
+                System.Text.Json.JsonSerializer.Serialize(Leaderboard.Rank(full.Trials, request.Plan.Seeds, criterion), JsonFormat.Options),
+                System.Text.Json.JsonSerializer.Serialize(Leaderboard.Rank(overview.Trials, request.Plan.Seeds, criterion), JsonFormat.Options));
+        }
         Assert.Equal(full.Decisions, overview.Decisions);
         Assert.Equal((full.Status, full.Owner, full.Request.SearchId), (overview.Status, overview.Owner, overview.Request.SearchId));
         Assert.IsType<Result<SearchOverview>.Error>(store.Overview("no-such-search"));
@@ -194,7 +235,7 @@ public class SearchStoreTests
         Assert.Equal(before.Select(c => c + 1), Configurations(summary));
         Assert.Equal([1, 2, 3, 4], Configurations(summary).Order());
         // What the summary says is what this version makes of the stored trials, numbered as it serializes them.
-        var ranked = Leaderboard.Rank(search.Trials, search.Request.Plan.Seeds);
+        var ranked = Leaderboard.Rank(search.Trials, search.Request.Plan.Seeds, search.Request.Plan.Criterion);
         Assert.Equal(Configurations(JsonSerializer.SerializeToNode(new { leaderboard = ranked }, JsonFormat.Options)!), Configurations(summary));
         var read = summary.Deserialize<SearchSummary>(JsonFormat.Options)!;
         Assert.Equal(ranked.Select(r => (r.Rank, r.Configuration, r.Outcome)), read.Leaderboard.Select(r => (r.Rank, r.Configuration, r.Outcome)));
@@ -215,7 +256,7 @@ public class SearchStoreTests
 
         Assert.Equal((1, 3, 3, 2), (json["rung"]!.GetValue<int>(), json["epoch"]!.GetValue<int>(), json["configuration"]!.GetValue<int>(), json["rank"]!.GetValue<int>()));
         Assert.Equal(decision, json.Deserialize<RungDecision>(JsonFormat.Options));
-        var row = Leaderboard.Rank([TrialRecord.Pending(Request("s").Plan.Trials[2]) with { Status = TrialStatus.Completed, History = [new EpochMetrics(1, 0.5, 0.7, 0.55, 0.68)] }], 1).Single();
+        var row = Leaderboard.Rank([TrialRecord.Pending(Request("s").Plan.Trials[2]) with { Status = TrialStatus.Completed, History = [new EpochMetrics(1, 0.5, 0.7, 0.55, 0.68)] }], 1, SearchCriterion.CalibratedLoss).Single();
         var rowJson = JsonSerializer.SerializeToNode(row, JsonFormat.Options)!;
         Assert.Equal((1, 2), (rowJson["rank"]!.GetValue<int>(), rowJson["configuration"]!.GetValue<int>()));
         Assert.Equal(row, rowJson.Deserialize<LeaderboardRow>(JsonFormat.Options));

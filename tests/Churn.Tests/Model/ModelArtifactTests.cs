@@ -241,6 +241,85 @@ public sealed class ModelArtifactTests : IDisposable
         Assert.Equal(artifact.Calibration.Apply(raw, 0.3), loaded.Score(test, 0.3).Unwrap().Probabilities);
     }
 
+    /// <summary>Three networks of one configuration trained on the same data with different seeds, as a search winner's seeds are.</summary>
+    private static readonly Lazy<ImmutableArray<TrainedModel>> Seeds = new(() =>
+    [
+        .. new long[] { 3, 4, 5 }.Select(seed =>
+        {
+            var train = SyntheticData.Customers(500, seed: 11);
+            var validation = SyntheticData.Customers(100, seed: 12);
+            using var session = TrainingSession.Create(ModelConfig.Default with { Width = 20 }, train, validation, seed, Devices.Cpu, 1).Unwrap();
+            for (var epoch = 1; epoch <= 3; epoch++)
+            {
+                session.RunEpoch(epoch).Unwrap();
+                session.KeepBest();
+            }
+            return session.Finish();
+        }),
+    ]);
+
+    [Fact]
+    public void An_averaged_model_scores_its_members_mean_calibrated_on_the_validation_split_and_loads_like_any_model()
+    {
+        var members = Seeds.Value;
+        var validation = SyntheticData.Customers(400, seed: 14);
+        var test = SyntheticData.Customers(300, seed: 13);
+        var scaler = new ScalerParameters(Schema.FeatureNames, [.. Enumerable.Repeat(0.0, 10)], [.. Enumerable.Repeat(1.0, 10)]);
+        var mix = new ClassMix(0.5, 0.16);
+        var averaged = ModelArtifact.Averaged(members, scaler, Schema.FeatureNames, new string('b', 64), 7, ImmutableDictionary<string, string>.Empty, validation, mix);
+
+        // The calibration is the one fitted on the members' mean score over the validation split.
+        var mean = Enumerable.Range(0, validation.Rows).Select(i => members.Average(m => Scoring.Probabilities(m, validation.Inputs)[i])).ToImmutableArray();
+        var expected = Calibration.Fit(CalibrationMethod.Platt, mean, validation.Targets, 0.5, 0.16);
+        Assert.Equal(expected, averaged.Calibration);
+
+        var dir = Path.Combine(root, "averaged");
+        ModelArtifact.Save(dir, averaged).Unwrap();
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, ModelArtifact.ManifestFile)))!;
+        Assert.Equal(2, manifest["formatVersion"]!.GetValue<int>());
+        Assert.Equal(["member-1.dat", "member-2.dat", "member-3.dat"], manifest["members"]!.AsArray().Select(m => m!["weightsFile"]!.GetValue<string>()));
+        Assert.All(manifest["members"]!.AsArray(), m => Assert.Matches("^[0-9a-f]{64}$", m!["weightsSha256"]!.GetValue<string>()));
+        Assert.False(File.Exists(Path.Combine(dir, ModelArtifact.WeightsFile)));
+
+        var loaded = ModelArtifact.Load(dir).Unwrap();
+        Assert.Equal(3, loaded.Networks.Length);
+        var scores = loaded.Score(test).Unwrap();
+        var scaled = Scaler.Apply(scaler, test.Inputs);
+        var raw = Enumerable.Range(0, test.Rows).Select(i => members.Sum(m => Scoring.Probabilities(m, scaled)[i]) / 3).ToList();
+        Assert.Equal(raw.Count, scores.Raw.Length);
+        for (var i = 0; i < raw.Count; i++)
+        {
+            Assert.Equal(raw[i], scores.Raw[i], 12);
+        }
+        Assert.Equal(expected.Apply(scores.Raw), scores.Probabilities);
+        // The members differ (different seeds), so the mean is not any one of them.
+        Assert.NotEqual(Scoring.Probabilities(members[0], scaled), scores.Raw);
+    }
+
+    [Fact]
+    public void An_averaged_model_with_a_damaged_member_or_a_format_that_disagrees_with_its_members_is_refused()
+    {
+        var members = Seeds.Value;
+        var scaler = new ScalerParameters(Schema.FeatureNames, [.. Enumerable.Repeat(0.0, 10)], [.. Enumerable.Repeat(1.0, 10)]);
+        var averaged = ModelArtifact.Averaged(members, scaler, Schema.FeatureNames, new string('b', 64), 7, ImmutableDictionary<string, string>.Empty, SyntheticData.Customers(200, seed: 14), new ClassMix(0.5, 0.16));
+        var dir = Path.Combine(root, "averaged");
+        ModelArtifact.Save(dir, averaged).Unwrap();
+
+        var member = Path.Combine(dir, "member-2.dat");
+        var bytes = File.ReadAllBytes(member);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(member, bytes);
+        var damaged = Assert.IsType<Result<ModelArtifact>.Error>(ModelArtifact.Load(dir)).Problem;
+        Assert.Equal(member, damaged.File);
+        Assert.Contains("SHA-256", damaged.Reason);
+
+        ModelArtifact.Save(dir, averaged).Unwrap();
+        var path = Path.Combine(dir, ModelArtifact.ManifestFile);
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"formatVersion\": 2", "\"formatVersion\": 1", StringComparison.Ordinal));
+        var format = Assert.IsType<Result<ModelArtifact>.Error>(ModelArtifact.Load(dir)).Problem;
+        Assert.Equal("members", format.Column);
+    }
+
     [Fact]
     public void A_model_saved_before_calibration_is_taken_as_trained_on_half_buyers_of_the_population_its_manifest_names()
     {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Model;
 using Churn.Numerics.Search;
@@ -54,6 +55,47 @@ public class SearchCoordinationTests
         log.Clear();
         state = Then(state, s => s.Completed(2, TimeSpan.Zero, TimeSpan.Zero), log);
         Assert.Equal([new CoordinatorCommand.Ended(state.Search.Trials[2]), new CoordinatorCommand.Place(state.Search.Trials[3].Spec, "b")], log);
+    }
+
+    [Fact]
+    public void Each_node_gets_each_preparations_splits_once_before_the_first_trial_there_that_trains_on_them()
+    {
+        var definition = SearchSpaceTests.Definition() with { Trials = 6, Seeds = 1, MaxEpochs = 20 };
+        var space = definition.Space with { Balance = [BalanceStrategy.None, BalanceStrategy.Weighted, BalanceStrategy.Random] };
+        var plan = Sampler.Plan(definition with { Space = space }, 3);
+        var log = new List<CoordinatorCommand>();
+        var state = SearchCoordination.Start(plan, cap: 100, canTrainWinner: false);
+        state = Then(state, s => s.NodeUp("a", 2), log);
+        state = Then(state, s => s.DataReady(null), log);
+        state = Then(state, s => s.NodeUp("b", 1), log);
+        for (var trial = 0; trial < plan.Trials.Length; trial++)
+        {
+            state = Then(state, s => s.Completed(trial, TimeSpan.Zero, TimeSpan.Zero), log);
+        }
+
+        // Before every placement, its node holds the trial's preparation: supplied earlier, and to that node.
+        var held = new HashSet<(string, string)>();
+        foreach (var command in log)
+        {
+            switch (command)
+            {
+                case CoordinatorCommand.Supply s:
+                    Assert.True(held.Add((s.Node, s.Data)), $"{s.Node} got {s.Data} twice");
+                    break;
+                case CoordinatorCommand.Place p:
+                    Assert.Contains((p.Node, p.Trial.Data!.Key), held);
+                    break;
+            }
+        }
+        Assert.Equal(plan.Trials.Length, log.OfType<CoordinatorCommand.Place>().Count());
+        Assert.True(log.OfType<CoordinatorCommand.Supply>().Select(s => s.Data).Distinct().Count() > 1);
+        Assert.All(log.OfType<CoordinatorCommand.Supply>(), s => Assert.Contains(s.Data, plan.DataChoices.Select(d => d.Key)));
+
+        // A node seen again may have restarted without any splits: it gets them again.
+        log.Clear();
+        var again = Then(state with { Phase = SearchPhase.Running, Search = SearchState.Start(plan, 0) }, s => s.NodeUp("a", 1), log);
+        Assert.Equal(new CoordinatorCommand.Supply("a", plan.Trials[0].Data!.Key), log[0]);
+        Assert.DoesNotContain(again.Supplied, s => s.Node == "a" && s.Data != plan.Trials[0].Data!.Key);
     }
 
     [Fact]
@@ -174,12 +216,37 @@ public class SearchCoordinationTests
         Assert.Equal([CoordinatorCommand.WriteReport.Instance], training.Cancel().State.WinnerCancelled().Commands);
 
         var metrics = new ClassificationMetrics(4, 0.8, 0.8, 0.8, 0.8, 0.9, 0.4, new ConfusionMatrix(1, 1, 1, 1));
-        var (done, write) = training.WinnerTrained(metrics, null, "out/model");
+        // Two seeds: the winner's model is saved, then its seeds are trained again for the averaged model.
+        var (averaging, average) = training.WinnerTrained(metrics, null, "out/model");
+        var members = Assert.IsType<CoordinatorCommand.AverageWinner>(Assert.Single(average));
+        Assert.Equal(SearchPhase.AveragingWinner, averaging.Phase);
+        Assert.Equal([state.Search.Trials[0].Spec, state.Search.Trials[1].Spec], members.Members);
+        Assert.Equal(metrics, averaging.WinnerTest);
+        Assert.Equal("out/model", averaging.ModelDirectory);
+
+        var (done, write) = averaging.WinnerAveraged("out/averaged-model", null);
         Assert.Equal([CoordinatorCommand.WriteReport.Instance], write);
-        Assert.Equal(metrics, done.WinnerTest);
-        Assert.Equal("out/model", done.ModelDirectory);
+        Assert.Equal(SearchPhase.Writing, done.Phase);
+        Assert.Equal("out/averaged-model", done.AveragedModelDirectory);
         Assert.Null(done.ReportNote);
+        Assert.Empty(done.WinnerAveraged("elsewhere", null).Commands);
+        Assert.Equal("the averaged model could not be saved", averaging.WinnerAveraged(null, "the averaged model could not be saved").State.ReportNote);
+        // A cancel while the seeds train again gives the averaged model up; the winner's model stands.
+        var (cancelled, stop) = averaging.Cancel();
+        Assert.Equal([CoordinatorCommand.WriteReport.Instance], stop);
+        Assert.Equal(("out/model", (string?)null), (cancelled.ModelDirectory, cancelled.AveragedModelDirectory));
         Assert.Equal("the winner failed; cannot write", training.WinnerFailed("the winner failed").State.ReportWritten("cannot write").Note);
+    }
+
+    [Fact]
+    public void With_one_seed_per_configuration_there_is_nothing_to_average()
+    {
+        var state = SearchCoordination.Start(Plan(configurations: 1, seeds: 1), 2, canTrainWinner: true).NodeUp("a", 2).State.DataReady(null).State;
+        state = state.Epoch(0, new EpochMetrics(1, 0.4, 0.8, 0.4, 0.8)).Completed(0, TimeSpan.Zero, TimeSpan.Zero).State;
+        var metrics = new ClassificationMetrics(4, 0.8, 0.8, 0.8, 0.8, 0.9, 0.4, new ConfusionMatrix(1, 1, 1, 1));
+        var (done, write) = state.WinnerTrained(metrics, null, "out/model");
+        Assert.Equal([CoordinatorCommand.WriteReport.Instance], write);
+        Assert.Equal(SearchPhase.Writing, done.Phase);
     }
 
     private sealed record Worker(TrialSpec Spec, string Node, EarlyStopping Stopping, int Epoch, bool Paused);
@@ -307,7 +374,7 @@ public class SearchCoordinationTests
         {
             var (state, log) = Simulate(scheduler, [("a", 1), ("b", 2), ("c", 1)], interleaving, losses: 3);
 
-            Assert.Equal(Leaderboard.Rank(reference.Search.Trials, 2), Leaderboard.Rank(state.Search.Trials, 2));
+            Assert.Equal(Leaderboard.Rank(reference.Search.Trials, 2, reference.Search.Criterion), Leaderboard.Rank(state.Search.Trials, 2, state.Search.Criterion));
             Assert.Equal(reference.Search.EpochsSpent, state.Search.EpochsSpent);
             Assert.Equal(
                 referenceLog.OfType<CoordinatorCommand.Record>().OrderBy(r => r.Decision.Rung).ThenBy(r => r.Decision.Configuration),
@@ -330,7 +397,7 @@ public class SearchCoordinationTests
             // Simulate fails as soon as a node trains more trials than its slots.
             var (state, log) = Simulate(SchedulerKind.Asha, [("a", 1), ("b", 1)], interleaving, losses: 0, waited);
 
-            Assert.Equal(Leaderboard.Rank(reference.Search.Trials, 2), Leaderboard.Rank(state.Search.Trials, 2));
+            Assert.Equal(Leaderboard.Rank(reference.Search.Trials, 2, reference.Search.Criterion), Leaderboard.Rank(state.Search.Trials, 2, state.Search.Criterion));
             Assert.All(log.OfType<CoordinatorCommand.Continue>(), c => Assert.Equal(state.Search.Trials[c.Trial].Node, c.Node));
         }
         Assert.NotEmpty(waited);

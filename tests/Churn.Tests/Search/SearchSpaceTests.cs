@@ -1,4 +1,5 @@
 using Churn.Numerics;
+using Churn.Numerics.Data;
 using Churn.Numerics.Model;
 using Churn.Numerics.Search;
 
@@ -159,6 +160,12 @@ public class SearchSpaceTests
     [InlineData("""{ "balance": "last" }""", "balance")]
     [InlineData("""{ "logFeatures": "price" }""", "logFeatures")]
     [InlineData("""{ "logFeatures": ["price_avg", 3] }""", "logFeatures")]
+    [InlineData("""{ "space": { "balance": ["none", "last"] } }""", "space.balance[1]")]
+    [InlineData("""{ "space": { "balance": [] } }""", "space.balance")]
+    [InlineData("""{ "space": { "balance": ["none", "None"] } }""", "space.balance[1]")]
+    [InlineData("""{ "space": { "logFeatures": ["none", "price"] } }""", "space.logFeatures[1]")]
+    [InlineData("""{ "space": { "logFeatures": ["none", ["price_avg"], "price_avg"] } }""", "space.logFeatures[2]")]
+    [InlineData("""{ "space": { "logFeatures": "skewed" } }""", "space.logFeatures")]
     [InlineData("""{ "seeds": 0 }""", "seeds")]
     [InlineData("""{ "scheduler": "hyperband" }""", "scheduler")]
     [InlineData("""{ "asha": { "rungs": [4, 4], "reductionFactor": 3 } }""", "asha.rungs[1]")]
@@ -246,6 +253,58 @@ public class SearchSpaceTests
 
         Assert.Equal(expected, definition.LogFeatures!.Value);
         Assert.Null(SpaceFile.Load(defaults, null).Unwrap().LogFeatures);
+    }
+
+    private static SearchDefinition WithData(string data, string sampling = "random", int trials = 12) =>
+        Definition(Small.Replace("\"sampling\": \"random\", \"trials\": 12", $"\"sampling\": \"{sampling}\", \"trials\": {trials}", StringComparison.Ordinal)
+            .Replace("\"space\": {", "\"space\": { " + data + ",", StringComparison.Ordinal));
+
+    [Fact]
+    public void A_space_that_chooses_the_data_gives_each_configuration_its_choice_and_draws_the_same_networks()
+    {
+        var plain = Sampler.Plan(Definition(), 5);
+        var choosing = Sampler.Plan(WithData("\"balance\": [\"random\", \"none\", \"weighted\"], \"logFeatures\": [\"none\", \"skewed\"]"), 5);
+
+        // The data choice comes from a stream of its own: the networks are the ones the plain space draws.
+        Assert.Equal(plain.Trials.Select(t => t.Config), choosing.Trials.Select(t => t.Config));
+        Assert.All(plain.Trials, t => Assert.Null(t.Data));
+        Assert.Empty(plain.DataChoices);
+        Assert.All(choosing.Trials, t => Assert.NotNull(t.Data));
+        // Every seed of a configuration trains on the same preparation.
+        Assert.All(choosing.Trials.GroupBy(t => t.Configuration), g => Assert.Single(g.Select(t => t.Data).Distinct()));
+        Assert.True(choosing.DataChoices.Length > 2, $"12 draws from 6 choices gave only {choosing.DataChoices.Length}");
+        Assert.Equal(choosing.DataChoices.Length, choosing.DataChoices.Select(d => d.Key).Distinct().Count());
+        Assert.Contains(choosing.DataChoices, d => d.Balance == BalanceStrategy.Weighted && d.LogFeatures.SequenceEqual(FeatureTransform.Skewed));
+        Assert.Equal(choosing.Trials, Sampler.Plan(WithData("\"balance\": [\"random\", \"none\", \"weighted\"], \"logFeatures\": [\"none\", \"skewed\"]"), 5).Trials);
+    }
+
+    [Fact]
+    public void A_dimension_the_space_does_not_choose_is_the_searchs_own()
+    {
+        var fixedData = new DataChoice(BalanceStrategy.First, FeatureTransform.Skewed);
+        var plan = Sampler.Plan(WithData("\"balance\": [\"none\", \"weighted\"]"), 1, fixedData);
+        Assert.All(plan.Trials, t => Assert.Equal(FeatureTransform.Skewed, t.Data!.LogFeatures));
+        Assert.Equal([BalanceStrategy.None, BalanceStrategy.Weighted], plan.DataChoices.Select(d => d.Balance).Order());
+        Assert.Equal(new DataChoice(BalanceStrategy.None, [.. FeatureTransform.Skewed]), plan.DataChoices.Single(d => d.Balance == BalanceStrategy.None));
+    }
+
+    [Fact]
+    public void A_grid_walks_each_data_choice_in_turn_over_every_network()
+    {
+        var grid = Small.Replace("\"width\": { \"min\": 8, \"max\": 256, \"scale\": \"log\" }", "\"width\": [8]", StringComparison.Ordinal)
+            .Replace("\"learningRate\": { \"min\": 0.0001, \"max\": 0.01, \"scale\": \"log\" }", "\"learningRate\": [0.001]", StringComparison.Ordinal)
+            .Replace("\"dropout\": { \"min\": 0, \"max\": 0.5 }", "\"dropout\": [0]", StringComparison.Ordinal)
+            .Replace("\"sampling\": \"random\", \"trials\": 12", "\"sampling\": \"grid\", \"trials\": 1000", StringComparison.Ordinal)
+            .Replace("\"space\": {", "\"space\": { \"balance\": [\"none\", \"random\"], \"logFeatures\": [\"none\", \"skewed\"],", StringComparison.Ordinal);
+        var definition = Definition(grid);
+        var networks = Sampler.Grid(definition).Count();
+        var plan = Sampler.Plan(definition, 0);
+
+        Assert.Equal(4 * networks, plan.Configurations);
+        Assert.Equal(4L * networks, definition.Space.GridSize());
+        var order = plan.Trials.Where(t => t.Replicate == 0).Select(t => t.Data!.Key).Distinct().ToList();
+        Assert.Equal(["none|", $"none|{string.Join(",", FeatureTransform.Skewed)}", "random|", $"random|{string.Join(",", FeatureTransform.Skewed)}"], order);
+        Assert.Equal(Sampler.Grid(definition), plan.Trials.Where(t => t.Replicate == 0).Take(networks).Select(t => t.Config));
     }
 
     [Fact]

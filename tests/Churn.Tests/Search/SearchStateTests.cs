@@ -27,7 +27,7 @@ public class SearchStateTests
     private sealed record Worker(TrialSpec Spec, EarlyStopping Stopping, int Epoch, bool Paused);
 
     /// <summary>Runs a search to the end; returns the final state and every command issued.</summary>
-    private static (SearchState State, List<SearchCommand> Commands) Simulate(SchedulerKind scheduler, int parallel, int seeds, int interleaving, Func<TrialSpec, int, double>? loss = null)
+    private static (SearchState State, List<SearchCommand> Commands) Simulate(SchedulerKind scheduler, int parallel, int seeds, int interleaving, Func<TrialSpec, int, double>? loss = null, Func<TrialSpec, int, double>? calibrated = null)
     {
         loss ??= Loss;
         var definition = Definition(scheduler, seeds);
@@ -81,7 +81,7 @@ public class SearchStateTests
                 continue;
             }
             var (stopping, decision) = worker.Stopping.Observe(epoch, value);
-            state = state.Epoch(worker.Spec.Index, new EpochMetrics(epoch, value, 0.8, value, 0.8));
+            state = state.Epoch(worker.Spec.Index, new EpochMetrics(epoch, value, 0.8, value, 0.8, calibrated?.Invoke(worker.Spec, epoch) ?? double.NaN));
             workers[worker.Spec.Index] = worker with { Stopping = stopping, Epoch = epoch };
             if (decision == StopDecision.Stop || epoch >= worker.Spec.Config.MaxEpochs)
             {
@@ -110,11 +110,35 @@ public class SearchStateTests
         foreach (var (parallel, interleaving) in new[] { (2, 1), (3, 2), (5, 3), (40, 4) })
         {
             var (state, log) = Simulate(scheduler, parallel, seeds, interleaving);
-            Assert.Equal(Leaderboard.Rank(reference.Trials, seeds), Leaderboard.Rank(state.Trials, seeds));
+            Assert.Equal(Leaderboard.Rank(reference.Trials, seeds, reference.Criterion), Leaderboard.Rank(state.Trials, seeds, state.Criterion));
             Assert.Equal(referenceLog.OfType<SearchCommand.Record>().OrderBy(d => d.Decision.Rung).ThenBy(d => d.Decision.Configuration),
                 log.OfType<SearchCommand.Record>().OrderBy(d => d.Decision.Rung).ThenBy(d => d.Decision.Configuration));
             Assert.Equal(reference.EpochsSpent, state.EpochsSpent);
         }
+    }
+
+    [Fact]
+    public void Rungs_and_the_winner_follow_the_calibrated_loss_where_it_disagrees_with_the_validation_loss()
+    {
+        // The calibrated loss orders configurations the other way round from the validation loss.
+        static double Calibrated(TrialSpec t, int epoch) => 1.5 - Loss(t, epoch);
+        var (byValidation, _) = Simulate(SchedulerKind.Asha, 2, 2, 0);
+        var (state, log) = Simulate(SchedulerKind.Asha, 2, 2, 0, calibrated: Calibrated);
+
+        Assert.Equal(SearchCriterion.CalibratedLoss, state.Criterion);
+        var decisions = log.OfType<SearchCommand.Record>().Select(r => r.Decision).ToList();
+        Assert.NotEmpty(decisions);
+        foreach (var d in decisions)
+        {
+            // Each rung compares the mean calibrated loss at the epoch each seed would keep by then.
+            var expected = state.TrialsOf(d.Configuration).Average(t => Calibrated(t.Spec, t.KeptEpochUpTo(d.Epoch)));
+            Assert.Equal(expected, d.Value, 12);
+        }
+        var winner = Leaderboard.Best(Leaderboard.Rank(state.Trials, 2, state.Criterion))!;
+        var validationWinner = Leaderboard.Best(Leaderboard.Rank(byValidation.Trials, 2, byValidation.Criterion))!;
+        Assert.NotEqual(validationWinner.Configuration, winner.Configuration);
+        Assert.Equal(winner.MeanCalibratedLoss, winner.Score);
+        Assert.All(Leaderboard.Rank(state.Trials, 2, state.Criterion).Where(r => r.Outcome == ConfigurationOutcome.Complete), r => Assert.True(r.Score >= winner.Score));
     }
 
     [Fact]
@@ -124,7 +148,7 @@ public class SearchStateTests
         var (asha, log) = Simulate(SchedulerKind.Asha, 2, 3, 0);
         Assert.True(asha.EpochsSpent < full.EpochsSpent);
         Assert.Contains(log, c => c is SearchCommand.Record { Decision.Outcome: RungOutcome.Stopped });
-        Assert.Equal(Leaderboard.Best(Leaderboard.Rank(full.Trials, 3))!.Configuration, Leaderboard.Best(Leaderboard.Rank(asha.Trials, 3))!.Configuration);
+        Assert.Equal(Leaderboard.Best(Leaderboard.Rank(full.Trials, 3, full.Criterion))!.Configuration, Leaderboard.Best(Leaderboard.Rank(asha.Trials, 3, asha.Criterion))!.Configuration);
         Assert.All(asha.Trials.Where(t => t.Status == TrialStatus.Pruned), t => Assert.Contains("scheduler", t.Reason));
     }
 
@@ -135,7 +159,7 @@ public class SearchStateTests
         var failed = Assert.Single(state.Trials, t => t.Status == TrialStatus.Failed);
         Assert.Equal((2, 1), (failed.Spec.Configuration, failed.Spec.Replicate));
         Assert.Equal("loss became NaN", failed.Reason);
-        var rows = Leaderboard.Rank(state.Trials, 3);
+        var rows = Leaderboard.Rank(state.Trials, 3, state.Criterion);
         Assert.Equal(ConfigurationOutcome.Failed, rows[^1].Outcome);
         Assert.Equal(2, rows[^1].Configuration);
         Assert.All(rows.SkipLast(1), r => Assert.Equal(ConfigurationOutcome.Complete, r.Outcome));
