@@ -92,12 +92,36 @@ public sealed class ConfinedPaths
         try
         {
             var real = Resolve(requested);
-            return IsUnder(real, OutputRoot) && !File.Exists(real) ? Result.Ok(real) : refused;
+            if (!IsUnder(real, OutputRoot) || File.Exists(real))
+            {
+                return refused;
+            }
+            // Checked now, not after the run has loaded and trained: the system refuses such names only at the first write.
+            return TooLong(real) is { } reason ? new Problem(reason, Column: field) : Result.Ok(real);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             return refused;
         }
+    }
+
+    /// <summary>The longest name of one file or directory the host writes under (the system allows 255 bytes; the
+    /// run's own files and their temporaries add up to 60 to the folder's and the prefix's).</summary>
+    public const int MaxNameBytes = 190;
+
+    /// <summary>The longest output folder, so that the files in it stay within the system's 4,096 bytes.</summary>
+    public const int MaxPathBytes = 3800;
+
+    /// <summary>Why <paramref name="path"/> is too long to write under, or null.</summary>
+    public static string? TooLong(string path)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(path) > MaxPathBytes)
+        {
+            return $"is longer than {MaxPathBytes} bytes; the files written under it would exceed the system's limit";
+        }
+        return path.Split(Path.DirectorySeparatorChar).Any(part => System.Text.Encoding.UTF8.GetByteCount(part) > MaxNameBytes)
+            ? $"has a folder name longer than {MaxNameBytes} bytes; the system allows 255 for a name and the host adds to it"
+            : null;
     }
 
     private static bool IsUnder(string path, string root) =>

@@ -146,6 +146,10 @@ public sealed record RunRequest
             {
                 return Result.Fail<RunSettings>("must be a file name prefix: no path separators, not empty, '.' or '..'", null, null, "prefix");
             }
+            if (System.Text.Encoding.UTF8.GetByteCount(config.Prefix) > Api.ConfinedPaths.MaxNameBytes - 20 || config.Prefix.Any(char.IsControl))
+            {
+                return Result.Fail<RunSettings>($"must be a file name prefix of at most {Api.ConfinedPaths.MaxNameBytes - 20} bytes, without control characters", null, null, "prefix");
+            }
 
             return paths.Data(config.Data, "data")
                 .Bind(data => paths.Output(settings.OutDir, "out").Map(output => settings with { DataPath = data, OutDir = output }))

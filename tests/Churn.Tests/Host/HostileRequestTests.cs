@@ -131,6 +131,43 @@ public class HostileRequestTests
         await AssertNothingStartedAsync(host);
     }
 
+    [Theory]
+    [InlineData("/runs", "out", 300, 1)]
+    [InlineData("/runs", "out", 100, 45)]
+    [InlineData("/runs", "prefix", 300, 1)]
+    [InlineData("/searches", "out", 300, 1)]
+    public async Task An_output_name_the_system_could_not_write_is_refused_before_the_run_starts(string path, string field, int nameLength, int folders)
+    {
+        await using var host = await TestHost.StartAsync();
+        var value = field == "prefix"
+            ? new string('p', nameLength)
+            : Path.Combine([host.Directory, "out", .. Enumerable.Repeat(new string('d', nameLength), folders)]);
+        var body = new JsonObject { ["data"] = TestPaths.BundledData, [field] = value };
+        if (path == "/runs")
+        {
+            body["mode"] = "prepare";
+        }
+
+        var (status, text) = await host.RawAsync("POST", path, body.ToJsonString());
+
+        Assert.True(status == 400, $"{status} {text}");
+        Assert.Equal(field, Problem(text)["field"]!.GetValue<string>());
+        Assert.True(text.Length < 2000, "the refusal does not echo the path");
+        await AssertNothingStartedAsync(host);
+    }
+
+    [Fact]
+    public async Task A_prefix_with_control_characters_is_refused()
+    {
+        await using var host = await TestHost.StartAsync();
+
+        var (status, text) = await host.RawAsync("POST", "/runs", new JsonObject { ["mode"] = "prepare", ["prefix"] = "a\u001b[31mred" }.ToJsonString());
+
+        Assert.True(status == 400, $"{status} {text}");
+        Assert.Equal("prefix", Problem(text)["field"]!.GetValue<string>());
+        await AssertNothingStartedAsync(host);
+    }
+
     [Fact]
     public async Task The_hosts_own_names_pass_in_any_case_with_or_without_a_port_or_a_trailing_dot_and_others_do_not()
     {
