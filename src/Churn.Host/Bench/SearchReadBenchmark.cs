@@ -126,7 +126,10 @@ internal static class SearchReadBenchmark
         using var transaction = connection.BeginTransaction();
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText = "INSERT INTO search_epochs VALUES ($id, $trial, $epoch, $tl, $ta, $vl, $va)";
+        insert.CommandText = """
+            INSERT INTO search_epochs (search_id, trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, calibrated_loss)
+            VALUES ($id, $trial, $epoch, $tl, $ta, $vl, $va, $cl)
+            """;
         insert.Parameters.AddWithValue("$id", request.SearchId);
         var trial = insert.Parameters.Add("$trial", SqliteType.Integer);
         var epoch = insert.Parameters.Add("$epoch", SqliteType.Integer);
@@ -134,6 +137,7 @@ internal static class SearchReadBenchmark
         var ta = insert.Parameters.Add("$ta", SqliteType.Real);
         var vl = insert.Parameters.Add("$vl", SqliteType.Real);
         var va = insert.Parameters.Add("$va", SqliteType.Real);
+        var cl = insert.Parameters.Add("$cl", SqliteType.Real);
         foreach (var t in request.Plan.Trials)
         {
             for (var e = 1; e <= epochs; e++)
@@ -143,6 +147,7 @@ internal static class SearchReadBenchmark
                 (trial.Value, epoch.Value) = (t.Index, e);
                 (tl.Value, ta.Value) = (0.6 - (0.2 * x), 0.7 + (0.1 * x));
                 (vl.Value, va.Value) = (0.4 + ((x - ((t.Index % 97) / 97.0)) * (x - ((t.Index % 97) / 97.0))) + (t.Index * 1e-7), 0.75 + (0.05 * x));
+                cl.Value = (double)vl.Value * 0.6;
                 insert.ExecuteNonQuery();
             }
         }
