@@ -436,7 +436,7 @@ public sealed class SearchStore : ISearchJournal
         }
         if (request.Plan.Criterion == SearchCriterion.CalibratedLoss)
         {
-            KeptCalibratedLosses(connection, searchId, trials);
+            KeptCalibratedLosses(connection, searchId, request, trials);
         }
         return Result.Ok(new SearchOverview(
             request, header.Status, header.CreatedAt, header.UpdatedAt, trials.ToImmutable(), Decisions(connection, searchId), header.Summary, header.Reason, header.Owner));
@@ -446,7 +446,7 @@ public sealed class SearchStore : ISearchJournal
     /// Each trial's calibrated loss at the epoch training keeps: early stopping replayed over the two losses of its
     /// epochs, streamed (SQL cannot replay min-delta), so no other column and no epoch record leaves the database.
     /// </summary>
-    private static void KeptCalibratedLosses(SqliteConnection connection, string searchId, ImmutableArray<TrialSummary>.Builder trials)
+    private static void KeptCalibratedLosses(SqliteConnection connection, string searchId, SearchRequest request, ImmutableArray<TrialSummary>.Builder trials)
     {
         using var command = connection.CreateCommand();
         command.CommandText = """
@@ -468,15 +468,11 @@ public sealed class SearchStore : ISearchJournal
                 }
                 while ((more = reader.Read()) && reader.GetInt32(0) == trial);
             }
+            // The fold reads every row of this trial, so the loop goes on at the next trial's first row.
+            var kept = TrialRecord.KeptOf(Epochs(), request.Plan.Trials[trial].Config);
             if (position.TryGetValue(trial, out var i))
             {
-                trials[i] = trials[i] with { CalibratedLoss = TrialRecord.CalibratedLossAtKept(Epochs(), trials[i].Spec.Config) };
-            }
-            else
-            {
-                foreach (var _ in Epochs())
-                {
-                }
+                trials[i] = trials[i] with { CalibratedLoss = kept?.CalibratedLoss ?? double.NaN };
             }
         }
     }

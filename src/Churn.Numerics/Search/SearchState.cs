@@ -54,16 +54,23 @@ public sealed record TrialRecord(
     /// The epoch whose weights training keeps when it stops after <paramref name="epoch"/>: early stopping replayed over
     /// the history with the configuration's patience and min-delta (the last epoch when none improved).
     /// </summary>
-    public int KeptEpochUpTo(int epoch)
+    public int KeptEpochUpTo(int epoch) => KeptOf(History.Where(h => h.Epoch <= epoch), Spec.Config)?.Epoch ?? 0;
+
+    /// <summary>
+    /// The epoch training keeps after <paramref name="epochs"/> (in epoch order): the last one early stopping counted
+    /// as improved, or the last one when none was; null for none. A fold, so the store can stream a trial's epochs.
+    /// </summary>
+    public static EpochMetrics? KeptOf(IEnumerable<EpochMetrics> epochs, ModelConfig config)
     {
-        var stopping = EarlyStopping.Start(Spec.Config.Patience, Spec.Config.MinDelta);
-        var kept = 0;
-        foreach (var h in History.Where(h => h.Epoch <= epoch))
+        var stopping = EarlyStopping.Start(config.Patience, config.MinDelta);
+        EpochMetrics? kept = null, last = null;
+        foreach (var h in epochs)
         {
             (stopping, var decision) = stopping.Observe(h.Epoch, h.ValidationLoss);
-            kept = decision == StopDecision.Improved ? h.Epoch : kept;
+            kept = decision == StopDecision.Improved ? h : kept;
+            last = h;
         }
-        return kept == 0 ? History.Where(h => h.Epoch <= epoch).Select(h => h.Epoch).DefaultIfEmpty(0).Max() : kept;
+        return kept ?? last;
     }
 
     /// <summary>What the search ranks this trial on, over its whole history.</summary>
@@ -91,28 +98,7 @@ public sealed record TrialRecord(
         criterion == SearchCriterion.CalibratedLoss && double.IsFinite(calibratedLoss) ? calibratedLoss : bestValidationLoss;
 
     /// <summary>The calibrated validation loss at the epoch training would keep after <paramref name="epoch"/> (NaN if unknown).</summary>
-    public double CalibratedLossUpTo(int epoch) => CalibratedLossAtKept(History.Where(h => h.Epoch <= epoch), Spec.Config);
-
-    /// <summary>
-    /// The calibrated loss of the epoch training keeps after <paramref name="epochs"/> (in epoch order), as
-    /// <see cref="KeptEpochUpTo"/> chooses it; a fold, so the store can stream a trial's epochs through it.
-    /// </summary>
-    public static double CalibratedLossAtKept(IEnumerable<EpochMetrics> epochs, ModelConfig config)
-    {
-        var stopping = EarlyStopping.Start(config.Patience, config.MinDelta);
-        double kept = double.NaN, last = double.NaN;
-        var improved = false;
-        foreach (var h in epochs)
-        {
-            (stopping, var decision) = stopping.Observe(h.Epoch, h.ValidationLoss);
-            if (decision == StopDecision.Improved)
-            {
-                (kept, improved) = (h.CalibratedLoss, true);
-            }
-            last = h.CalibratedLoss;
-        }
-        return improved ? kept : last;
-    }
+    public double CalibratedLossUpTo(int epoch) => KeptOf(History.Where(h => h.Epoch <= epoch), Spec.Config)?.CalibratedLoss ?? double.NaN;
 
     /// <summary>Validation accuracy at the best epoch.</summary>
     public double BestValidationAccuracy =>
