@@ -4,7 +4,7 @@
 # one process, interleaved: each answer built from every epoch row, as the endpoints used to, against how they build
 # it now (the view from the per-trial summaries the store keeps as epochs are recorded; the chart from those and the
 # epochs of only the trials it draws). Both ways must give identical answers; reports medians of wall time and bytes allocated, and
-# their ratios.
+# their ratios; then the time to record one epoch with its trial's summary folded in, against the single INSERT it was.
 #   bench/search-read.sh [--trials N] [--epochs E] [--repeats R]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

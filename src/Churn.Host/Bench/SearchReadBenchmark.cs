@@ -19,8 +19,8 @@ namespace Churn.Host.Bench;
 /// epochs each). Side by side, interleaved: each answer built from every epoch row (<see cref="SearchStore.Load"/>, as
 /// the endpoints did) and as now: the view from the per-trial summaries the store keeps as epochs are recorded
 /// (<see cref="SearchStore.Overview"/>), the chart from those summaries and the epochs of only the trials it draws; both
-/// ways must give identical answers.
-/// Medians of wall time and of bytes allocated.
+/// ways must give identical answers. Medians of wall time and of bytes allocated. Then what keeping the summaries costs
+/// each epoch written (<see cref="CompareWrites"/>).
 /// </summary>
 internal static class SearchReadBenchmark
 {
@@ -42,7 +42,7 @@ internal static class SearchReadBenchmark
             var store = SearchStore.Open(path).Unwrap();
             Console.WriteLine($"search-read: {trials} trials x {epochs} epochs = {(long)trials * epochs:N0} epoch rows, store {new FileInfo(path).Length / 1e6:F0} MB (+ WAL)");
 
-            return Math.Max(
+            var read = Math.Max(
                 Compare("GET /searches/{id}", repeats,
                     () => Answer(FromEpochs(store.Load(id).Unwrap())),
                     () => Answer(store.Overview(id).Unwrap())),
@@ -53,6 +53,8 @@ internal static class SearchReadBenchmark
                         return Unnumbered(DashboardCharts.SearchCurves(Leaderboard.Rank(s.Trials, s.Request.Plan.Seeds, s.Request.Plan.Criterion), s.Trials));
                     },
                     () => Unnumbered(DashboardCharts.SearchCurves(store.Overview(id).Unwrap(), t => store.Histories(id, t)))));
+            CompareWrites(path, store, id, repeats, epochs);
+            return read;
         }
         finally
         {
@@ -78,11 +80,6 @@ internal static class SearchReadBenchmark
             Console.Error.WriteLine($"search-read: {what}: the two answers differ");
             return 1;
         }
-        static double Median(IEnumerable<double> values)
-        {
-            var sorted = values.Order().ToArray();
-            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-        }
         var (tb, ta) = (Median(timesBefore.Select(b => b.Ms)), Median(timesAfter.Select(a => a.Ms)));
         var (mb, ma) = (Median(timesBefore.Select(b => (double)b.Bytes)), Median(timesAfter.Select(a => (double)a.Bytes)));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what}: answer {answerAfter!.Length / 1e3:F0} KB, identical both ways; medians of {repeats}:"));
@@ -90,6 +87,71 @@ internal static class SearchReadBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  as it is now     (after):  {ta,9:F1} ms {ma / 1e6,9:F1} MB allocated"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ratio before/after: time {tb / ta:F1}x, allocation {mb / ma:F1}x"));
         return 0;
+    }
+
+    /// <summary>
+    /// What the summaries cost where they are made: recording an epoch as the store does now (<see cref="SearchStore.EpochRecorded"/>:
+    /// the trial's summary read, the epoch inserted, the summary folded and written, one transaction) against the single
+    /// INSERT it was before (the same statement on a pooled connection with the store's pragmas, as its writes were).
+    /// Interleaved blocks of 200 epochs appended to two trials of the filled search; medians of the blocks' time per epoch.
+    /// </summary>
+    private static void CompareWrites(string path, SearchStore store, string id, int repeats, int epochs)
+    {
+        const int block = 200;
+        var connection = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        var next = epochs;
+        EpochMetrics Epoch(int e) => new(e, 0.5, 0.75, 0.45 - (e * 1e-7), 0.76, 0.27);
+        void Insert(EpochMetrics m)
+        {
+            using var c = new SqliteConnection(connection);
+            c.Open();
+            using var command = c.CreateCommand();
+            command.CommandText = """
+                PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+                INSERT OR REPLACE INTO search_epochs (search_id, trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, calibrated_loss)
+                VALUES ($id, 1, $epoch, $tl, $ta, $vl, $va, $cl)
+                """;
+            command.Parameters.AddWithValue("$id", id);
+            command.Parameters.AddWithValue("$epoch", m.Epoch);
+            command.Parameters.AddWithValue("$tl", m.TrainLoss);
+            command.Parameters.AddWithValue("$ta", m.TrainAccuracy);
+            command.Parameters.AddWithValue("$vl", m.ValidationLoss);
+            command.Parameters.AddWithValue("$va", m.ValidationAccuracy);
+            command.Parameters.AddWithValue("$cl", m.CalibratedLoss);
+            command.ExecuteNonQuery();
+        }
+        var before = new List<double>();
+        var after = new List<double>();
+        for (var r = 0; r < repeats; r++)
+        {
+            var first = next + 1;
+            before.Add(Measure(() =>
+            {
+                for (var e = first; e < first + block; e++)
+                {
+                    Insert(Epoch(e));
+                }
+            }).Ms / block);
+            after.Add(Measure(() =>
+            {
+                for (var e = first; e < first + block; e++)
+                {
+                    store.EpochRecorded(id, 0, Epoch(e));
+                }
+            }).Ms / block);
+            next += block;
+        }
+        var (tb, ta) = (Median(before), Median(after));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"recording an epoch: blocks of {block} appended to a trial of {epochs} epochs; medians of {repeats}:"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  one INSERT (before):              {tb,7:F3} ms per epoch"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  with the summary folded (after):  {ta,7:F3} ms per epoch"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ratio after/before: {ta / tb:F2}x"));
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     /// <summary>A chart without its clip paths' ids, which count the charts drawn so far in the process.</summary>
