@@ -110,12 +110,14 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         {
             return Unknown(id);
         }
-        var query = ApiQuery.Logs(id, request);
-        if (query is Result<LogQuery>.Error invalid)
+        var parsed = ApiQuery.Limit(request, ApiQuery.LogLines).Bind(limit => ApiQuery.Logs(id, request).Map(query => (limit, query)));
+        if (parsed is Result<(int, LogQuery)>.Error invalid)
         {
             return ApiProblem.InvalidQuery(invalid.Problem);
         }
-        return Results.Json(new RunLogs(id, [.. LogFiles.Read(config.Logs, query.Unwrap())]), JsonFormat.Options);
+        var (limit, query) = parsed.Unwrap();
+        // At most `limit` lines, the first ones, read as the files are streamed: a long search's log is never read whole.
+        return Results.Json(new RunLogs(id, [.. LogFiles.Read(config.Logs, query, limit)]), JsonFormat.Options);
     }
 
     /// <summary>Resumes every search the store marks running whose process is gone: finished trials kept, the others run again.</summary>
@@ -307,6 +309,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["configurations"] = request.Plan.Configurations,
             ["seeds"] = request.Plan.Seeds,
             ["rungs"] = JsonSerializer.SerializeToNode(request.Plan.Rungs, JsonFormat.Options),
+            ["criterion"] = JsonSerializer.SerializeToNode(request.Plan.Criterion, JsonFormat.Options),
             ["data"] = request.DataPath,
             ["out"] = request.OutDir,
             ["trials"] = trials,
@@ -314,7 +317,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["leaderboard"] = JsonSerializer.SerializeToNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds, request.Plan.Criterion), JsonFormat.Options),
             ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
             ["trialList"] = JsonSerializer.SerializeToNode(s.Trials.Select(SearchTrialView.From), JsonFormat.Options),
-            ["varied"] = JsonSerializer.SerializeToNode(Dashboard.DashboardCharts.Varied(s.Trials.Select(t => t.Spec.Config)), JsonFormat.Options),
+            ["varied"] = JsonSerializer.SerializeToNode(Dashboard.DashboardCharts.Varied(s.Trials.Select(t => t.Spec)), JsonFormat.Options),
             ["trialNodes"] = SearchFiles.TrialNodes(s.Trials),
             ["summary"] = s.Summary is null ? null : JsonNode.Parse(s.Summary),
             ["reason"] = s.Reason,
