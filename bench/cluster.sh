@@ -23,6 +23,12 @@ churn="$root/src/Churn.Host/bin/Release/net10.0/churn"
 work="$(mktemp -d)"
 pids=()
 cleanup() {
+  status=$?
+  if (( status != 0 )); then
+    # the work folder goes with the trap: show what the failed step said before it does
+    echo "bench/cluster.sh failed (exit $status); the last lines of each log:" >&2
+    for f in "$work"/*.log "$work"/*.err; do [[ -s "$f" ]] && { echo "--- $(basename "$f")" >&2; tail -n 20 "$f" >&2; }; done
+  fi
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -32,7 +38,7 @@ cd "$work"
 free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 echo "{\"trials\": $trials, \"seeds\": $seeds}" > space.json
-echo "{\"host\": {\"trialSlots\": 0}, \"logs\": \"$work/logs\"}" > host.json
+echo "{\"host\": {\"trialSlots\": 0, \"outputRoot\": \"$work\"}, \"logs\": \"$work/logs\"}" > host.json
 echo "{\"logs\": \"$work/worker-logs\"}" > worker.json
 http="$(free_port)"
 cluster_port="$(free_port)"

@@ -29,7 +29,8 @@ trap cleanup EXIT
 churn="$PWD/src/Churn.Host/bin/Release/net10.0/churn"
 port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 url="http://127.0.0.1:$port"
-printf '{"logs": "%s/logs"}\n' "$work" > "$work/host.json"
+# the host reads only under host.dataRoots and writes only under host.outputRoot: the data's folder and the work folder
+printf '{"logs": "%s/logs", "host": {"outputRoot": "%s", "dataRoots": ["%s"]}}\n' "$work" "$work" "$(dirname "$data")" > "$work/host.json"
 
 (cd "$work" && exec "$churn" host --port "$port" --store "$work/runs.db" --config "$work/host.json" >"$work/host.out" 2>"$work/host.err") &
 host_pid=$!
@@ -41,7 +42,8 @@ now() { /usr/bin/python3 -c 'import time; print(time.monotonic())'; }
 
 echo "== warming up: one run each way"
 "$churn" "${args[@]}" --out "$work/warm-embedded" >/dev/null 2>&1
-"$churn" "${args[@]}" --out "$work/warm-remote" --host "$url" >/dev/null 2>&1
+"$churn" "${args[@]}" --out "$work/warm-remote" --host "$url" >/dev/null 2>"$work/warm-remote.err" \
+  || { echo "the host refused or failed the run:"; cat "$work/warm-remote.err"; exit 1; }
 
 echo "== $runs interleaved runs each (OMP_WAIT_POLICY=$OMP_WAIT_POLICY, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 : > "$work/times.tsv"
