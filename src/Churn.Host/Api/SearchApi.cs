@@ -314,7 +314,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["out"] = request.OutDir,
             ["trials"] = trials,
             ["epochsSpent"] = s.Trials.Sum(t => t.Epochs),
-            ["leaderboard"] = JsonSerializer.SerializeToNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds, request.Plan.Criterion), JsonFormat.Options),
+            ["leaderboard"] = LeaderboardNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds, request.Plan.Criterion)),
             ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
             ["trialList"] = JsonSerializer.SerializeToNode(s.Trials.Select(SearchTrialView.From), JsonFormat.Options),
             ["varied"] = JsonSerializer.SerializeToNode(Dashboard.DashboardCharts.Varied(s.Trials.Select(t => t.Spec)), JsonFormat.Options),
@@ -324,6 +324,20 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["testUse"] = SearchFiles.TestNote,
             ["links"] = JsonSerializer.SerializeToNode(Links(request.SearchId), JsonFormat.Options),
         };
+    }
+
+    /// <summary>The leaderboard's rows, each data preparation the search chose also named as people read it (<c>balance none, log skewed</c>).</summary>
+    private static JsonArray LeaderboardNode(ImmutableArray<LeaderboardRow> rows)
+    {
+        var node = JsonSerializer.SerializeToNode(rows, JsonFormat.Options)!.AsArray();
+        for (var i = 0; i < rows.Length; i++)
+        {
+            if (rows[i].Data is { } data && node[i]?["data"] is JsonObject shown)
+            {
+                shown["description"] = data.Describe();
+            }
+        }
+        return node;
     }
 
     private async Task<object?> AskAsync(object message, CancellationToken cancel)
@@ -368,11 +382,11 @@ internal sealed record SearchTrialView(
     [property: JsonConverter(typeof(Numbering.FromOne))] int Index,
     [property: JsonConverter(typeof(Numbering.FromOne))] int Configuration,
     [property: JsonConverter(typeof(Numbering.FromOne))] int Replicate,
-    long Seed, string Status, int Epochs, double? BestValidationLoss, double? LastValidationLoss, string? Reason, string? Node)
+    long Seed, string Status, int Epochs, double? BestValidationLoss, double? LastValidationLoss, string? Reason, string? Node, double? CalibratedLoss)
 {
     public static SearchTrialView From(TrialSummary t) => new(
         t.Spec.Index, t.Spec.Configuration, t.Spec.Replicate, t.Spec.Seed, SearchStore.StatusName(t.Status), t.Epochs,
-        t.Epochs == 0 ? null : t.BestValidationLoss, t.LastValidationLoss, t.Reason, t.Node);
+        t.Epochs == 0 ? null : t.BestValidationLoss, t.LastValidationLoss, t.Reason, t.Node, double.IsFinite(t.CalibratedLoss) ? t.CalibratedLoss : null);
 }
 
 /// <summary>The reply to <c>GET /searches</c>: newest first.</summary>

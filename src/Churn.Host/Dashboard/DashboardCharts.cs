@@ -29,6 +29,7 @@ public static class DashboardCharts
         var xs = epochs.Select(e => (double)e.Epoch).ToArray();
         Line(plot, xs, [.. epochs.Select(e => e.TrainLoss)], "training loss");
         Line(plot, xs, [.. epochs.Select(e => e.ValidationLoss)], "validation loss");
+        SearchChart.WholeNumbers(plot.Axes.Bottom);
         return Finish(plot, epochs.IsEmpty ? "Loss per epoch (no epoch yet)" : "Loss per epoch", "epoch", "cross-entropy", Alignment.UpperRight);
     }
 
@@ -47,6 +48,7 @@ public static class DashboardCharts
             training.LinePattern = LinePattern.Dashed;
         }
 
+        SearchChart.WholeNumbers(plot.Axes.Bottom);
         return Finish(plot, "Loss per epoch", "epoch", "cross-entropy", Alignment.UpperRight);
     }
 
@@ -153,6 +155,11 @@ public static class DashboardCharts
         double X(object v) => !numeric ? categories.IndexOf(Convert.ToString(v, Invariant)!) : logScale ? Math.Log10((double)v) : (double)v;
         var plot = new Plot();
         plot.Add.ScatterPoints(values.Select(X).ToArray(), rows.Select(r => r.Score).ToArray()).MarkerSize = 8;
+        if (numeric && parameter is "depth" or "width" or "batchSize" or "patience")
+        {
+            SearchChart.WholeNumbers(plot.Axes.Bottom);
+        }
+
         if (!numeric)
         {
             plot.Axes.Bottom.SetTicks([.. categories.Select((_, i) => (double)i)], [.. categories]);

@@ -623,7 +623,7 @@ function searchActions(id, status) {
 const configText = c => c ? `depth ${c.depth}, width ${c.width}, ${c.activation}, lr ${c.learningRate}, batch ${c.batchSize}, patience ${c.patience}, dropout ${c.dropout}, wd ${c.weightDecay}${c.shuffleEachEpoch ? ", shuffled" : ""}` : "";
 
 // A configuration's data preparation, when the search chose it; otherwise the search's own.
-const dataText = d => d ? `balance ${d.balance}, log ${d.logFeatures && d.logFeatures.length ? d.logFeatures.join(", ") : "none"}` : "the search's";
+const dataText = d => d ? d.description || `balance ${d.balance}` : "the search's";
 
 async function searchPage(generation, id) {
   const head = el("div", { id: "search-head" });
@@ -637,6 +637,7 @@ async function searchPage(generation, id) {
   // the validation loss; the headers say which, once the search is known.
   const boardTitle = el("h3", { text: "Leaderboard" });
   const effectsTitle = el("h3", { text: "Effect of each hyperparameter" });
+  const curvesTitle = el("h3", { text: "The top configurations, epoch by epoch" });
   const boardNote = el("p", { class: "note", id: "leaderboard-note" });
   const boardTable = table("leaderboard", [], board);
   const decisionsTable = table("decisions", [], decisions);
@@ -651,15 +652,17 @@ async function searchPage(generation, id) {
     boardTable.tHead.replaceChildren(headRow(["rank", "configuration", "outcome", "seeds done",
       calibrated ? "calibrated loss (ranks): mean ± sd" : "calibrated loss: mean ± sd", `validation loss${calibrated ? "" : " (ranks)"}: mean ± sd`,
       "validation loss: min – max", "validation accuracy", "epochs", "data", "hyperparameters"]));
+    curvesTitle.textContent = `${calibrated ? "Calibrated" : "Validation"} loss of the top configurations, epoch by epoch`;
     effectsTitle.textContent = `Effect of each hyperparameter on the ${ranks} (each configuration's mean over seeds)`;
     decisionsTable.tHead.replaceChildren(headRow(["rung", "epoch", "configuration", `mean ${ranks}`, "outcome", "rank", "kept of compared"]));
   }
   main.replaceChildren(el("h2", {}, "Search ", el("code", { text: id })), head, summary,
     el("section", {}, boardTitle, boardNote, boardTable),
-    el("section", {}, el("h3", { text: "Validation loss of the top configurations" }), curves),
+    el("section", {}, curvesTitle, curves),
     el("section", {}, effectsTitle, effects),
     el("section", {}, el("h3", { text: "Trials" }),
-      table("trials", ["trial", "configuration", "seed", "status", "node", "epoch", "best validation loss", "last validation loss", "reason"], trials)),
+      table("trials", ["trial", "configuration", "seed", "status", "node", "epoch", "calibrated loss", "best validation loss", "last validation loss", "reason"], trials,
+        "The calibrated loss is the kept epoch's, known once the trial ends.")),
     el("section", {}, el("h3", { text: "ASHA decisions" }),
       decisionsTable));
 
@@ -668,7 +671,7 @@ async function searchPage(generation, id) {
   function drawTrial(t) {
     const row = el("tr", { "data-trial": t.index },
       num(t.index), num(t.configuration), num(t.replicate), statusTd(t.status), td(t.node || "local"), num(t.epochs),
-      num(fmt(t.bestValidationLoss)), num(fmt(t.lastValidationLoss)), td(t.reason));
+      num(fmt(t.calibratedLoss)), num(fmt(t.bestValidationLoss)), num(fmt(t.lastValidationLoss)), td(t.reason));
     const old = trialRows.get(t.index);
     if (old) old.replaceWith(row); else trials.append(row);
     trialRows.set(t.index, row);
@@ -693,11 +696,12 @@ async function searchPage(generation, id) {
       s.reason ? el("span", { class: "error", text: ` · ${s.reason}` }) : "", " ", searchActions(id, s.status)));
     heads(s.criterion);
     board.replaceChildren(...s.leaderboard.map(r => el("tr", {},
-      num(r.rank), num(r.configuration), statusTd(r.outcome.toLowerCase()), num(`${r.seedsDone}/${r.seeds}`),
+      num(r.rank), num(r.configuration),
+      el("td", {}, statusCell(r.outcome.toLowerCase()), r.reason ? el("div", { class: "note", text: r.reason }) : ""), num(`${r.seedsDone}/${r.seeds}`),
       num(isFinite(r.meanCalibratedLoss) ? `${fmt(r.meanCalibratedLoss)} ± ${fmt(r.stdCalibratedLoss)}` : ""),
       num(isFinite(r.meanValidationLoss) ? `${fmt(r.meanValidationLoss)} ± ${fmt(r.stdValidationLoss)}` : ""),
       num(isFinite(r.minValidationLoss) ? `${fmt(r.minValidationLoss)} – ${fmt(r.maxValidationLoss)}` : ""),
-      num(fmt(r.meanValidationAccuracy)), num(fmt(r.meanEpochs, 0)), td(dataText(r.data)), td(configText(r.config) + (r.reason ? ` (${r.reason})` : "")))));
+      num(fmt(r.meanValidationAccuracy)), num(fmt(r.meanEpochs, 0)), td(dataText(r.data)), td(configText(r.config)))));
     for (const t of s.trialList || []) { known.set(t.index, t); drawTrial(t); }
     decisions.replaceChildren(...(s.decisions.length ? s.decisions.map(drawDecision)
       : [el("tr", { "data-empty": "true" }, td(s.scheduler === "asha" ? "No rung reached yet." : "No scheduler: every configuration trains to the end.", { colspan: 7 }))]));
@@ -715,7 +719,7 @@ async function searchPage(generation, id) {
       lastEpochs = s.epochsSpent;
       lastStatus = s.status;
       const base = `/searches/${encodeURIComponent(id)}/charts`;
-      curves.replaceChildren(chart(`${base}/curves.svg?t=${s.epochsSpent}`, "validation loss per epoch of the top configurations, one line per seed", "curves-chart"));
+      curves.replaceChildren(chart(`${base}/curves.svg?t=${s.epochsSpent}`, `${s.criterion === "calibratedLoss" ? "calibrated" : "validation"} loss per epoch of the top configurations, one line per seed`, "curves-chart"));
       effects.replaceChildren(...(s.varied || []).map(p => chart(`${base}/effect/${p}.svg?t=${s.epochsSpent}`, `mean ${s.criterion === "calibratedLoss" ? "calibrated" : "validation"} loss of each configuration against ${p}`, `effect-${p}`, 420, 300)));
       if (!(s.varied || []).length) effects.replaceChildren(el("p", { class: "note", text: "No hyperparameter varies yet." }));
     }
