@@ -71,7 +71,7 @@ public sealed class SearchStore : ISearchJournal
     /// migrated when it opens (<see cref="Migrations"/>). The columns hold positions from 0 (the trial, configuration,
     /// seed, rung and rank of the records); the JSON kept (the request and the summary) is as the records serialize.
     /// </summary>
-    public const int SchemaVersion = 4;
+    public const int SchemaVersion = 5;
 
     /// <summary>The step from version <c>v</c> to <c>v + 1</c> is <c>Migrations[v - 1]</c>; a new version appends a step.</summary>
     private static readonly Action<SqliteConnection, SqliteTransaction>[] Migrations =
@@ -86,6 +86,20 @@ public sealed class SearchStore : ISearchJournal
         NumberSummaries,
         // 3 → 4: each epoch's calibrated loss, what searches rank on (epochs stored before read it as unknown).
         (connection, transaction) => Execute(connection, transaction, "ALTER TABLE search_epochs ADD COLUMN calibrated_loss REAL;"),
+        // 4 → 5: each trial's epochs folded (EpochSummary) in its row, computed here from the epochs already stored.
+        (connection, transaction) =>
+        {
+            Execute(connection, transaction, """
+                ALTER TABLE search_trials ADD COLUMN last_epoch INTEGER;
+                ALTER TABLE search_trials ADD COLUMN best_validation_accuracy REAL;
+                ALTER TABLE search_trials ADD COLUMN last_validation_loss REAL;
+                ALTER TABLE search_trials ADD COLUMN stop_loss REAL;
+                ALTER TABLE search_trials ADD COLUMN stop_since INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE search_trials ADD COLUMN kept_epoch INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE search_trials ADD COLUMN kept_calibrated_loss REAL;
+                """);
+            Summarize(connection, transaction, null);
+        },
     ];
 
     private const string Schema = """
@@ -118,6 +132,13 @@ public sealed class SearchStore : ISearchJournal
           node TEXT,
           requeues INTEGER NOT NULL DEFAULT 0,
           requeue_reason TEXT,
+          last_epoch INTEGER,
+          best_validation_accuracy REAL,
+          last_validation_loss REAL,
+          stop_loss REAL,
+          stop_since INTEGER NOT NULL DEFAULT 0,
+          kept_epoch INTEGER NOT NULL DEFAULT 0,
+          kept_calibrated_loss REAL,
           PRIMARY KEY (search_id, trial));
         CREATE TABLE IF NOT EXISTS search_epochs (
           search_id TEXT NOT NULL,
@@ -283,9 +304,10 @@ public sealed class SearchStore : ISearchJournal
         using var transaction = connection.BeginTransaction();
         Execute(connection, transaction, "DELETE FROM search_epochs WHERE search_id = $id AND trial = $trial", ("$id", searchId), ("$trial", trial.Index));
         Execute(connection, transaction, """
-            UPDATE search_trials SET status = 'running', reason = NULL, attempts = attempts + 1, epochs = 0, best_validation_loss = NULL,
+            UPDATE search_trials SET status = 'running', reason = NULL, attempts = attempts + 1,
               started_at = $at, ended_at = NULL, node = $node WHERE search_id = $id AND trial = $trial
             """, ("$id", searchId), ("$trial", trial.Index), ("$at", Time(at)), ("$node", node));
+        WriteSummary(connection, transaction, searchId, trial.Index, EpochSummary.None(trial.Config));
         transaction.Commit();
     }
 
@@ -295,20 +317,152 @@ public sealed class SearchStore : ISearchJournal
             WHERE search_id = $id AND trial = $trial
             """, ("$id", searchId), ("$trial", trial), ("$reason", reason));
 
-    public void EpochRecorded(string searchId, int trial, EpochMetrics metrics) =>
-        Write("""
+    /// <summary>
+    /// Records the epoch and folds it into its trial's summary in the same transaction, so the summary always says what
+    /// the trial's epoch rows say. An epoch that is not the trial's latest (one recorded again) is rare: the trial's
+    /// summary is then folded again from its rows.
+    /// </summary>
+    public void EpochRecorded(string searchId, int trial, EpochMetrics metrics)
+    {
+        using var connection = Connect();
+        using var transaction = connection.BeginTransaction();
+        var known = SummaryOf(connection, transaction, searchId, trial);
+        Execute(connection, transaction, """
             INSERT OR REPLACE INTO search_epochs (search_id, trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, calibrated_loss)
             VALUES ($id, $trial, $epoch, $tl, $ta, $vl, $va, $cl)
             """, ("$id", searchId), ("$trial", trial), ("$epoch", metrics.Epoch), ("$tl", metrics.TrainLoss), ("$ta", metrics.TrainAccuracy), ("$vl", metrics.ValidationLoss), ("$va", metrics.ValidationAccuracy),
-            ("$cl", double.IsFinite(metrics.CalibratedLoss) ? metrics.CalibratedLoss : null));
+            ("$cl", Finite(metrics.CalibratedLoss)));
+        if (known is { } found)
+        {
+            // Folded as the rows read back: a calibrated loss the column cannot hold is unknown.
+            var (summary, config) = found;
+            var stored = metrics with { CalibratedLoss = Finite(metrics.CalibratedLoss) ?? double.NaN };
+            WriteSummary(connection, transaction, searchId, trial, summary.Epochs > 0 && metrics.Epoch <= summary.LastEpoch
+                ? Fold(connection, transaction, searchId, trial, config)
+                : summary.Add(stored));
+        }
+        transaction.Commit();
+    }
 
+    /// <summary>
+    /// Folds every trial's summary of search <paramref name="searchId"/> again from its epoch rows: what the migration to
+    /// version 5 does for every search, and what must follow epochs written into the table by other means (a benchmark
+    /// filling it directly).
+    /// </summary>
+    public void Summarize(string searchId)
+    {
+        using var connection = Connect();
+        using var transaction = connection.BeginTransaction();
+        Summarize(connection, transaction, searchId);
+        transaction.Commit();
+    }
+
+    private static void Summarize(SqliteConnection connection, SqliteTransaction transaction, string? searchId)
+    {
+        var trials = new List<(string Search, int Trial, ModelConfig Config)>();
+        using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = $"SELECT search_id, trial, config FROM search_trials{(searchId is null ? "" : " WHERE search_id = $id")}";
+            if (searchId is not null)
+            {
+                select.Parameters.AddWithValue("$id", searchId);
+            }
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                trials.Add((reader.GetString(0), reader.GetInt32(1), ConfigOf(reader.GetString(2))));
+            }
+        }
+        foreach (var (search, trial, config) in trials)
+        {
+            WriteSummary(connection, transaction, search, trial, Fold(connection, transaction, search, trial, config));
+        }
+    }
+
+    /// <summary>The trial's epoch rows, streamed in epoch order through <see cref="EpochSummary.Add"/>.</summary>
+    private static EpochSummary Fold(SqliteConnection connection, SqliteTransaction transaction, string searchId, int trial, ModelConfig config)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {EpochColumns} FROM search_epochs WHERE search_id = $id AND trial = $trial ORDER BY epoch";
+        command.Parameters.AddWithValue("$id", searchId);
+        command.Parameters.AddWithValue("$trial", trial);
+        using var reader = command.ExecuteReader();
+        var summary = EpochSummary.None(config);
+        while (reader.Read())
+        {
+            summary = summary.Add(ReadEpoch(reader, 0));
+        }
+        return summary;
+    }
+
+    /// <summary>A trial's stored summary and configuration; null when the search has no such trial.</summary>
+    private static (EpochSummary Summary, ModelConfig Config)? SummaryOf(SqliteConnection connection, SqliteTransaction transaction, string searchId, int trial)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT config, {SummaryColumns} FROM search_trials WHERE search_id = $id AND trial = $trial";
+        command.Parameters.AddWithValue("$id", searchId);
+        command.Parameters.AddWithValue("$trial", trial);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+        var config = ConfigOf(reader.GetString(0));
+        return (ReadSummary(reader, 1, config), config);
+    }
+
+    private static ModelConfig ConfigOf(string json) => JsonSerializer.Deserialize<ModelConfig>(json, JsonFormat.Options)!;
+
+    /// <summary>The columns of search_trials that hold its <see cref="EpochSummary"/>, in the order <see cref="ReadSummary"/> reads them.</summary>
+    private const string SummaryColumns =
+        "epochs, last_epoch, best_validation_loss, best_validation_accuracy, last_validation_loss, stop_loss, stop_since, kept_epoch, kept_calibrated_loss";
+
+    /// <summary>
+    /// A summary from its columns, from position <paramref name="at"/> on. NULL is NaN, and for early stopping's reference
+    /// loss +∞ (no epoch improved); its best epoch is then the kept one, or 0.
+    /// </summary>
+    private static EpochSummary ReadSummary(SqliteDataReader reader, int at, ModelConfig config)
+    {
+        double Real(int column, double whenNull) => reader.IsDBNull(at + column) ? whenNull : reader.GetDouble(at + column);
+        var kept = reader.GetInt32(at + 7);
+        var stopLoss = Real(5, double.PositiveInfinity);
+        var stopping = EarlyStopping.Start(config.Patience, config.MinDelta) with
+        {
+            BestLoss = stopLoss,
+            BestEpoch = double.IsPositiveInfinity(stopLoss) ? 0 : kept,
+            EpochsWithoutImprovement = reader.GetInt32(at + 6),
+        };
+        return new EpochSummary(
+            reader.GetInt32(at), reader.IsDBNull(at + 1) ? 0 : reader.GetInt32(at + 1), Real(2, double.NaN), Real(3, double.NaN), Real(4, double.NaN),
+            stopping, kept, Real(8, double.NaN));
+    }
+
+    private static void WriteSummary(SqliteConnection connection, SqliteTransaction transaction, string searchId, int trial, EpochSummary summary)
+    {
+        static object? Known(double value) => double.IsNaN(value) ? null : value;
+        Execute(connection, transaction, """
+            UPDATE search_trials SET epochs = $epochs, last_epoch = $last, best_validation_loss = $best, best_validation_accuracy = $accuracy,
+              last_validation_loss = $lastLoss, stop_loss = $stopLoss, stop_since = $since, kept_epoch = $kept, kept_calibrated_loss = $calibrated
+            WHERE search_id = $id AND trial = $trial
+            """,
+            ("$id", searchId), ("$trial", trial), ("$epochs", summary.Epochs), ("$last", summary.Epochs == 0 ? null : summary.LastEpoch),
+            ("$best", Known(summary.BestValidationLoss)), ("$accuracy", Known(summary.BestValidationAccuracy)), ("$lastLoss", Known(summary.LastValidationLoss)),
+            ("$stopLoss", summary.Stopping.Improved ? summary.Stopping.BestLoss : null), ("$since", summary.Stopping.EpochsWithoutImprovement),
+            ("$kept", summary.KeptEpoch), ("$calibrated", Finite(summary.KeptCalibratedLoss)));
+    }
+
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    /// <summary>The trial will not train again: its status, reason and times (its summary follows its epochs as they are recorded).</summary>
     public void TrialEnded(string searchId, TrialRecord record, DateTimeOffset at) =>
         Write("""
-            UPDATE search_trials SET status = $status, reason = $reason, epochs = $epochs, best_validation_loss = $best,
-              wall_ms = $wall, session_ms = $session, ended_at = $at WHERE search_id = $id AND trial = $trial
+            UPDATE search_trials SET status = $status, reason = $reason, wall_ms = $wall, session_ms = $session, ended_at = $at
+            WHERE search_id = $id AND trial = $trial
             """,
             ("$id", searchId), ("$trial", record.Spec.Index), ("$status", StatusName(record.Status)), ("$reason", record.Reason),
-            ("$epochs", record.History.Length), ("$best", double.IsNaN(record.BestValidationLoss) ? null : record.BestValidationLoss),
             ("$wall", record.Wall.TotalMilliseconds), ("$session", record.InSession.TotalMilliseconds), ("$at", Time(at)));
 
     public void DecisionRecorded(string searchId, RungDecision decision, DateTimeOffset at) =>
@@ -394,8 +548,8 @@ public sealed class SearchStore : ISearchJournal
     }
 
     /// <summary>
-    /// The search with each trial's epochs summarized by SQLite (count, best epoch's validation loss and accuracy,
-    /// last validation loss): no epoch row leaves the database.
+    /// The search with each trial's epochs summarized: the summaries kept in the trials' rows as epochs were recorded,
+    /// so no epoch row is read and the time grows with the trials, not with their epochs.
     /// </summary>
     public Result<SearchOverview> Overview(string searchId)
     {
@@ -408,73 +562,19 @@ public sealed class SearchStore : ISearchJournal
         var trials = ImmutableArray.CreateBuilder<TrialSummary>(request.Plan.Trials.Length);
         using (var command = connection.CreateCommand())
         {
-            // MIN() makes the bare validation_accuracy that of the best epoch (SQLite's rule for a single min or max).
-            command.CommandText = """
-                SELECT t.trial, t.status, t.reason, t.node, b.n, b.best_loss, b.best_accuracy,
-                  (SELECT e.validation_loss FROM search_epochs e WHERE e.search_id = $id AND e.trial = t.trial ORDER BY e.epoch DESC LIMIT 1)
-                FROM search_trials t
-                LEFT JOIN (
-                  SELECT trial, COUNT(*) AS n, MIN(validation_loss) AS best_loss, validation_accuracy AS best_accuracy
-                  FROM search_epochs WHERE search_id = $id GROUP BY trial) b ON b.trial = t.trial
-                WHERE t.search_id = $id ORDER BY t.trial
-                """;
+            command.CommandText = $"SELECT trial, status, reason, node, {SummaryColumns} FROM search_trials WHERE search_id = $id ORDER BY trial";
             command.Parameters.AddWithValue("$id", searchId);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                var epochs = reader.IsDBNull(4) ? 0 : reader.GetInt32(4);
-                trials.Add(new TrialSummary(
-                    request.Plan.Trials[reader.GetInt32(0)],
-                    ParseStatus(reader.GetString(1)),
-                    epochs,
-                    epochs == 0 ? double.NaN : reader.GetDouble(5),
-                    epochs == 0 ? double.NaN : reader.GetDouble(6),
-                    reader.IsDBNull(7) ? null : reader.GetDouble(7),
-                    reader.IsDBNull(2) ? null : reader.GetString(2),
-                    reader.IsDBNull(3) ? null : reader.GetString(3)));
+                var spec = request.Plan.Trials[reader.GetInt32(0)];
+                trials.Add(TrialSummary.From(
+                    spec, ParseStatus(reader.GetString(1)), ReadSummary(reader, 4, spec.Config),
+                    reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
             }
-        }
-        if (request.Plan.Criterion == SearchCriterion.CalibratedLoss)
-        {
-            KeptCalibratedLosses(connection, searchId, request, trials);
         }
         return Result.Ok(new SearchOverview(
             request, header.Status, header.CreatedAt, header.UpdatedAt, trials.ToImmutable(), Decisions(connection, searchId), header.Summary, header.Reason, header.Owner));
-    }
-
-    /// <summary>
-    /// Each trial's calibrated loss at the epoch training keeps: early stopping replayed over the two losses of its
-    /// epochs, streamed (SQL cannot replay min-delta), so no other column and no epoch record leaves the database.
-    /// </summary>
-    private static void KeptCalibratedLosses(SqliteConnection connection, string searchId, SearchRequest request, ImmutableArray<TrialSummary>.Builder trials)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT trial, epoch, validation_loss, calibrated_loss FROM search_epochs
-            WHERE search_id = $id ORDER BY trial, epoch
-            """;
-        command.Parameters.AddWithValue("$id", searchId);
-        using var reader = command.ExecuteReader();
-        var position = ImmutableDictionary.CreateRange(trials.Select((t, i) => KeyValuePair.Create(t.Spec.Index, i)));
-        var more = reader.Read();
-        while (more)
-        {
-            var trial = reader.GetInt32(0);
-            IEnumerable<EpochMetrics> Epochs()
-            {
-                do
-                {
-                    yield return new EpochMetrics(reader.GetInt32(1), 0, 0, reader.GetDouble(2), 0, reader.IsDBNull(3) ? double.NaN : reader.GetDouble(3));
-                }
-                while ((more = reader.Read()) && reader.GetInt32(0) == trial);
-            }
-            // The fold reads every row of this trial, so the loop goes on at the next trial's first row.
-            var kept = TrialRecord.KeptOf(Epochs(), request.Plan.Trials[trial].Config);
-            if (position.TryGetValue(trial, out var i))
-            {
-                trials[i] = trials[i] with { CalibratedLoss = kept?.CalibratedLoss ?? double.NaN };
-            }
-        }
     }
 
     private sealed record SearchHeader(SearchRequest Request, string Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Summary, string? Reason, string Owner);
@@ -587,7 +687,7 @@ public sealed class SearchStore : ISearchJournal
     {
         using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, calibrated_loss
+            SELECT trial, {EpochColumns}
             FROM search_epochs WHERE search_id = $id{(only is null ? "" : " AND trial IN (SELECT value FROM json_each($trials))")} ORDER BY trial, epoch
             """;
         command.Parameters.AddWithValue("$id", searchId);
@@ -604,11 +704,18 @@ public sealed class SearchStore : ISearchJournal
             {
                 histories[trial] = history = ImmutableArray.CreateBuilder<EpochMetrics>();
             }
-            history.Add(new EpochMetrics(reader.GetInt32(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5),
-                reader.IsDBNull(6) ? double.NaN : reader.GetDouble(6)));
+            history.Add(ReadEpoch(reader, 1));
         }
         return histories.ToImmutableDictionary(h => h.Key, h => h.Value.ToImmutable());
     }
+
+    /// <summary>The columns of an epoch row, in the order <see cref="ReadEpoch"/> reads them.</summary>
+    private const string EpochColumns = "epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, calibrated_loss";
+
+    /// <summary>An epoch from its columns, from position <paramref name="at"/> on (an unknown calibrated loss is NaN).</summary>
+    private static EpochMetrics ReadEpoch(SqliteDataReader reader, int at) =>
+        new(reader.GetInt32(at), reader.GetDouble(at + 1), reader.GetDouble(at + 2), reader.GetDouble(at + 3), reader.GetDouble(at + 4),
+            reader.IsDBNull(at + 5) ? double.NaN : reader.GetDouble(at + 5));
 
     public static string StatusName(TrialStatus status) => status.ToString().ToLowerInvariant();
 

@@ -27,6 +27,9 @@ public sealed record EarlyStopping(int Patience, double MinDelta, double BestLos
 {
     public static EarlyStopping Start(int patience, double minDelta) => new(patience, minDelta, double.PositiveInfinity, 0, 0);
 
+    /// <summary>Some epoch improved: the best loss starts at +∞ and only ever moves to a loss below it.</summary>
+    public bool Improved => !double.IsPositiveInfinity(BestLoss);
+
     /// <summary>The next state and the decision after an epoch with validation loss <paramref name="loss"/>.</summary>
     /// <remarks>
     /// Improvement means <paramref name="loss"/> &lt; <see cref="BestLoss"/> − <see cref="MinDelta"/>; anything else

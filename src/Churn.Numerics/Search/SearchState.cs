@@ -52,26 +52,12 @@ public sealed record TrialRecord(
 
     /// <summary>
     /// The epoch whose weights training keeps when it stops after <paramref name="epoch"/>: early stopping replayed over
-    /// the history with the configuration's patience and min-delta (the last epoch when none improved).
+    /// the history with the configuration's patience and min-delta (the last epoch when none improved; 0 for none).
     /// </summary>
-    public int KeptEpochUpTo(int epoch) => KeptOf(History.Where(h => h.Epoch <= epoch), Spec.Config)?.Epoch ?? 0;
+    public int KeptEpochUpTo(int epoch) => SummaryUpTo(epoch).KeptEpoch;
 
-    /// <summary>
-    /// The epoch training keeps after <paramref name="epochs"/> (in epoch order): the last one early stopping counted
-    /// as improved, or the last one when none was; null for none. A fold, so the store can stream a trial's epochs.
-    /// </summary>
-    public static EpochMetrics? KeptOf(IEnumerable<EpochMetrics> epochs, ModelConfig config)
-    {
-        var stopping = EarlyStopping.Start(config.Patience, config.MinDelta);
-        EpochMetrics? kept = null, last = null;
-        foreach (var h in epochs)
-        {
-            (stopping, var decision) = stopping.Observe(h.Epoch, h.ValidationLoss);
-            kept = decision == StopDecision.Improved ? h : kept;
-            last = h;
-        }
-        return kept ?? last;
-    }
+    /// <summary>The epochs up to and including <paramref name="epoch"/>, folded as the store folds them.</summary>
+    public EpochSummary SummaryUpTo(int epoch) => EpochSummary.Of(History.Where(h => h.Epoch <= epoch), Spec.Config);
 
     /// <summary>What the search ranks this trial on, over its whole history.</summary>
     public double Score(SearchCriterion criterion) => ScoreUpTo(criterion, int.MaxValue);
@@ -98,7 +84,7 @@ public sealed record TrialRecord(
         criterion == SearchCriterion.CalibratedLoss && double.IsFinite(calibratedLoss) ? calibratedLoss : bestValidationLoss;
 
     /// <summary>The calibrated validation loss at the epoch training would keep after <paramref name="epoch"/> (NaN if unknown).</summary>
-    public double CalibratedLossUpTo(int epoch) => KeptOf(History.Where(h => h.Epoch <= epoch), Spec.Config)?.CalibratedLoss ?? double.NaN;
+    public double CalibratedLossUpTo(int epoch) => SummaryUpTo(epoch).KeptCalibratedLoss;
 
     /// <summary>Validation accuracy at the best epoch.</summary>
     public double BestValidationAccuracy =>
@@ -109,6 +95,50 @@ public sealed record TrialRecord(
 
     /// <summary>A trial with this status will not train again in its search.</summary>
     public static bool IsEnded(TrialStatus status) => status is TrialStatus.Completed or TrialStatus.Pruned or TrialStatus.Failed;
+}
+
+/// <summary>
+/// A trial's epochs folded in epoch order into what ranking and listing take, together with early stopping's state, so
+/// that the next epoch is folded in without reading the earlier ones again (the store keeps one per trial and updates it
+/// with every epoch it records). Best: the lowest validation loss, first reached at the epoch whose accuracy is kept
+/// (what <see cref="TrialRecord.BestValidationLoss"/> and <see cref="TrialRecord.BestValidationAccuracy"/> say). Kept:
+/// the epoch whose weights training keeps, the last one <see cref="EarlyStopping.Observe"/> counted as improved with the
+/// trial's patience and min-delta, or the last one when none was; its calibrated loss is what a search ranks on.
+/// </summary>
+public sealed record EpochSummary(
+    int Epochs,
+    int LastEpoch,
+    double BestValidationLoss,
+    double BestValidationAccuracy,
+    double LastValidationLoss,
+    EarlyStopping Stopping,
+    int KeptEpoch,
+    double KeptCalibratedLoss)
+{
+    /// <summary>No epoch yet.</summary>
+    public static EpochSummary None(ModelConfig config) =>
+        new(0, 0, double.NaN, double.NaN, double.NaN, EarlyStopping.Start(config.Patience, config.MinDelta), 0, double.NaN);
+
+    /// <summary><paramref name="epochs"/> (in epoch order) folded with <see cref="Add"/>.</summary>
+    public static EpochSummary Of(IEnumerable<EpochMetrics> epochs, ModelConfig config) => epochs.Aggregate(None(config), (summary, epoch) => summary.Add(epoch));
+
+    /// <summary>The summary after one more epoch, later than every epoch folded so far.</summary>
+    public EpochSummary Add(EpochMetrics epoch)
+    {
+        var (stopping, decision) = Stopping.Observe(epoch.Epoch, epoch.ValidationLoss);
+        // CompareTo orders NaN below every number, so a NaN loss is the best as it is for Min and MinBy over the history.
+        var best = Epochs == 0 || epoch.ValidationLoss.CompareTo(BestValidationLoss) < 0;
+        var kept = decision == StopDecision.Improved || !stopping.Improved;
+        return new(
+            Epochs + 1,
+            epoch.Epoch,
+            best ? epoch.ValidationLoss : BestValidationLoss,
+            best ? epoch.ValidationAccuracy : BestValidationAccuracy,
+            epoch.ValidationLoss,
+            stopping,
+            kept ? epoch.Epoch : KeptEpoch,
+            kept ? epoch.CalibratedLoss : KeptCalibratedLoss);
+    }
 }
 
 /// <summary>
@@ -127,9 +157,12 @@ public sealed record TrialSummary(
     string? Node = null,
     double CalibratedLoss = double.NaN)
 {
-    public static TrialSummary Of(TrialRecord t) =>
-        new(t.Spec, t.Status, t.History.Length, t.BestValidationLoss, t.BestValidationAccuracy, t.History.IsEmpty ? null : t.History[^1].ValidationLoss, t.Reason, t.Node,
-            t.CalibratedLossUpTo(int.MaxValue));
+    public static TrialSummary Of(TrialRecord t) => From(t.Spec, t.Status, t.SummaryUpTo(int.MaxValue), t.Reason, t.Node);
+
+    /// <summary>A trial from its folded epochs (<see cref="EpochSummary"/>), as the store keeps them.</summary>
+    public static TrialSummary From(TrialSpec spec, TrialStatus status, EpochSummary epochs, string? reason, string? node) =>
+        new(spec, status, epochs.Epochs, epochs.BestValidationLoss, epochs.BestValidationAccuracy, epochs.Epochs == 0 ? null : epochs.LastValidationLoss,
+            reason, node, epochs.KeptCalibratedLoss);
 
     /// <inheritdoc cref="TrialRecord.ScoreOf"/>
     public double Score(SearchCriterion criterion) => TrialRecord.ScoreOf(criterion, BestValidationLoss, CalibratedLoss);

@@ -69,7 +69,7 @@ public class SearchStoreTests
         {
             connection.Open();
             using var downgrade = connection.CreateCommand();
-            downgrade.CommandText = "ALTER TABLE search_epochs DROP COLUMN calibrated_loss; UPDATE search_schema SET version = 2;";
+            downgrade.CommandText = $"ALTER TABLE search_epochs DROP COLUMN calibrated_loss; {DropSummaryColumns} UPDATE search_schema SET version = 2;";
             downgrade.ExecuteNonQuery();
         }
         SqliteConnection.ClearAllPools();
@@ -131,6 +131,210 @@ public class SearchStoreTests
         Assert.Equal(full.Decisions, overview.Decisions);
         Assert.Equal((full.Status, full.Owner, full.Request.SearchId), (overview.Status, overview.Owner, overview.Request.SearchId));
         Assert.IsType<Result<SearchOverview>.Error>(store.Overview("no-such-search"));
+    }
+
+    /// <summary>What turns a version 5 search_trials table back into version 4's: the columns of the kept summaries dropped.</summary>
+    private const string DropSummaryColumns = """
+        ALTER TABLE search_trials DROP COLUMN last_epoch; ALTER TABLE search_trials DROP COLUMN best_validation_accuracy;
+        ALTER TABLE search_trials DROP COLUMN last_validation_loss; ALTER TABLE search_trials DROP COLUMN stop_loss;
+        ALTER TABLE search_trials DROP COLUMN stop_since; ALTER TABLE search_trials DROP COLUMN kept_epoch;
+        ALTER TABLE search_trials DROP COLUMN kept_calibrated_loss;
+        """;
+
+    /// <summary>Every stored column of every trial's summary, as text: equal when the stored summaries are the same to the bit.</summary>
+    private static string StoredSummaries(string path, string searchId) => Sql(path, $"""
+        SELECT group_concat(trial || ':' || epochs || ',' || quote(last_epoch) || ',' || quote(best_validation_loss) || ',' || quote(best_validation_accuracy)
+          || ',' || quote(last_validation_loss) || ',' || quote(stop_loss) || ',' || stop_since || ',' || kept_epoch || ',' || quote(kept_calibrated_loss), ' ')
+        FROM (SELECT * FROM search_trials WHERE search_id = '{searchId}' ORDER BY trial)
+        """) ?? "";
+
+    /// <summary>
+    /// Random histories written as a search writes them, with what makes the rule hard: tied losses, unknown and infinite
+    /// calibrated losses, epochs with no improvement at all (infinite validation losses), min-deltas that no later epoch
+    /// beats, epochs written again (before or after later ones), epochs arriving after a gap and the gap filled later,
+    /// trials started again, ended and re-queued. After every write the summaries the store keeps as epochs arrive are
+    /// <see cref="TrialSummary.Of"/> of the histories it reads back, those histories are what was written, and folding the
+    /// summaries again from the rows changes no stored bit (early stopping's state included, which later epochs depend on).
+    /// </summary>
+    [Theory]
+    [InlineData(1UL)]
+    [InlineData(2UL)]
+    [InlineData(3UL)]
+    public void The_summary_kept_with_each_epoch_is_that_of_the_trials_epochs_whatever_order_they_come_in(ulong seed)
+    {
+        var path = Path.Combine(TestPaths.NewTempDirectory(), "churn.db");
+        var store = SearchStore.Open(path).Unwrap();
+        var plain = Request("search-p");
+        // Patience 1 to 3; min-deltas 0, 0.01, 0.05 and one no later epoch can beat.
+        double[] minDeltas = [0, 0.01, 0.05, 0.5];
+        var request = plain with
+        {
+            Plan = plain.Plan with
+            {
+                Trials = [.. plain.Plan.Trials.Select(t => t with { Config = t.Config with { Patience = 1 + (t.Index % 3), MinDelta = minDeltas[t.Index % 4] } })],
+            },
+        };
+        var at = DateTimeOffset.UtcNow;
+        store.SearchStarted(request, at);
+        var random = new Xoshiro256(seed);
+        double[] losses = [0.3, 0.35, 0.4, 0.4, 0.45, 0.5, double.PositiveInfinity];
+        double[] calibrated = [double.NaN, double.PositiveInfinity, 0.2, 0.25, 0.25, 0.3];
+        EpochMetrics Epoch(int epoch) => new(
+            epoch, random.NextDouble(), random.NextDouble(), losses[random.NextBelow(losses.Length)], random.NextBelow(100) / 100.0, calibrated[random.NextBelow(calibrated.Length)]);
+        // What the store should hold: each trial's epochs by number, as last written.
+        var written = request.Plan.Trials.Select(_ => new SortedDictionary<int, EpochMetrics>()).ToArray();
+        foreach (var t in request.Plan.Trials)
+        {
+            store.TrialStarted("search-p", t, at);
+        }
+        var (rewritten, unknown, infinite) = (0, 0, 0);
+
+        for (var step = 0; step < 150; step++)
+        {
+            var trial = random.NextBelow(written.Length);
+            var epochs = written[trial];
+            var last = epochs.Count == 0 ? 0 : epochs.Keys.Max();
+            var roll = random.NextBelow(100);
+            if (roll < 60 || epochs.Count == 0)
+            {
+                // The next epoch, now and then after a gap.
+                var metrics = Epoch(last + (roll % 10 == 0 ? 2 : 1));
+                store.EpochRecorded("search-p", trial, metrics);
+                epochs[metrics.Epoch] = metrics;
+            }
+            else if (roll < 85)
+            {
+                // An epoch written again, or a gap filled: not the trial's latest.
+                var metrics = Epoch(1 + random.NextBelow(last));
+                store.EpochRecorded("search-p", trial, metrics);
+                rewritten += epochs.ContainsKey(metrics.Epoch) ? 1 : 0;
+                epochs[metrics.Epoch] = metrics;
+            }
+            else if (roll < 92)
+            {
+                store.TrialStarted("search-p", request.Plan.Trials[trial], at);
+                epochs.Clear();
+            }
+            else if (roll < 96)
+            {
+                store.TrialEnded("search-p", new TrialRecord(request.Plan.Trials[trial], TrialStatus.Completed, [], null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), at);
+            }
+            else
+            {
+                store.TrialRequeued("search-p", trial, "node lost", at);
+            }
+
+            var loaded = store.Load("search-p").Unwrap();
+            unknown += loaded.Trials.Sum(t => t.History.Count(e => double.IsNaN(e.CalibratedLoss)));
+            infinite += loaded.Trials.Sum(t => t.History.Count(e => double.IsPositiveInfinity(e.ValidationLoss)));
+            for (var i = 0; i < written.Length; i++)
+            {
+                // Read back as stored: a calibrated loss the column cannot hold (infinite) is unknown.
+                Assert.Equal(written[i].Values.Select(e => e with { CalibratedLoss = double.IsFinite(e.CalibratedLoss) ? e.CalibratedLoss : double.NaN }), loaded.Trials[i].History);
+            }
+            Assert.Equal(loaded.Trials.Select(TrialSummary.Of), store.Overview("search-p").Unwrap().Trials);
+            var kept = StoredSummaries(path, "search-p");
+            store.Summarize("search-p");
+            Assert.Equal(kept, StoredSummaries(path, "search-p"));
+        }
+        // The histories drawn did reach the hard cases.
+        Assert.True(rewritten > 5 && unknown > 0 && infinite > 0, $"rewritten {rewritten}, unknown {unknown}, infinite {infinite}");
+        Assert.Contains(store.Load("search-p").Unwrap().Trials, t => t.History.Length > 3);
+    }
+
+    /// <summary>
+    /// A store as version 4 wrote it (no summaries in the trials' rows; a trial's epoch count and best loss written only when
+    /// it ended), with that version's statements: opening it computes every trial's summary from its epochs, the overview
+    /// then says what the epochs say, and new epochs are folded into the computed summaries.
+    /// </summary>
+    [Fact]
+    public void A_store_written_at_schema_4_opens_with_each_trials_summary_computed_from_its_epochs()
+    {
+        var path = Path.Combine(TestPaths.NewTempDirectory(), "churn.db");
+        var plain = Request("search-v4");
+        var request = plain with
+        {
+            Plan = plain.Plan with { Trials = [.. plain.Plan.Trials.Select(t => t with { Config = t.Config with { Patience = 3, MinDelta = 0.05 } })] },
+        };
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            void Run(string sql, params (string Name, object Value)[] values)
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                foreach (var (name, value) in values)
+                {
+                    command.Parameters.AddWithValue(name, value);
+                }
+                command.ExecuteNonQuery();
+            }
+            Run("""
+                PRAGMA journal_mode = WAL;
+                CREATE TABLE search_schema (version INTEGER NOT NULL);
+                CREATE TABLE searches (id TEXT PRIMARY KEY, status TEXT NOT NULL, owner TEXT NOT NULL, request TEXT NOT NULL,
+                    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, summary TEXT, reason TEXT);
+                CREATE TABLE search_trials (search_id TEXT NOT NULL REFERENCES searches(id), trial INTEGER NOT NULL, configuration INTEGER NOT NULL,
+                    replicate INTEGER NOT NULL, seed INTEGER NOT NULL, config TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0, epochs INTEGER NOT NULL DEFAULT 0, best_validation_loss REAL,
+                    wall_ms REAL NOT NULL DEFAULT 0, session_ms REAL NOT NULL DEFAULT 0, started_at TEXT, ended_at TEXT,
+                    node TEXT, requeues INTEGER NOT NULL DEFAULT 0, requeue_reason TEXT,
+                    PRIMARY KEY (search_id, trial));
+                CREATE TABLE search_epochs (search_id TEXT NOT NULL, trial INTEGER NOT NULL, epoch INTEGER NOT NULL, train_loss REAL NOT NULL,
+                    train_accuracy REAL NOT NULL, validation_loss REAL NOT NULL, validation_accuracy REAL NOT NULL, calibrated_loss REAL,
+                    PRIMARY KEY (search_id, trial, epoch));
+                CREATE TABLE search_decisions (search_id TEXT NOT NULL, rung INTEGER NOT NULL, configuration INTEGER NOT NULL, epoch INTEGER NOT NULL,
+                    value REAL NOT NULL, outcome TEXT NOT NULL, rank INTEGER NOT NULL, compared INTEGER NOT NULL, kept INTEGER NOT NULL,
+                    decided_at TEXT NOT NULL, PRIMARY KEY (search_id, rung, configuration));
+                INSERT INTO search_schema (version) VALUES (4);
+                """);
+            Run("INSERT INTO searches (id, status, owner, request, created_at, updated_at) VALUES ('search-v4', 'interrupted', 'gone|1|2000-01-01T00:00:00.0000000Z', $request, $at, $at)",
+                ("$request", JsonSerializer.Serialize(request, JsonFormat.Options)), ("$at", "2026-12-01T11:00:00.0000000+00:00"));
+            foreach (var t in request.Plan.Trials)
+            {
+                Run("INSERT INTO search_trials (search_id, trial, configuration, replicate, seed, config, status) VALUES ('search-v4', $trial, $configuration, $replicate, $seed, $config, 'pending')",
+                    ("$trial", t.Index), ("$configuration", t.Configuration), ("$replicate", t.Replicate), ("$seed", t.Seed), ("$config", JsonSerializer.Serialize(t.Config, JsonFormat.Options)));
+            }
+            // Trial 0 completed: min-delta 0.05 keeps epoch 2 (0.44 does not beat 0.45 by 0.05), whose calibrated loss is 0.21.
+            // Trial 1 was running: version 4 left its count at 0 beside two epochs, one without a calibrated loss.
+            Run("""
+                UPDATE search_trials SET status = 'completed', attempts = 1, epochs = 4, best_validation_loss = 0.40, wall_ms = 4000, session_ms = 4000 WHERE trial = 0;
+                UPDATE search_trials SET status = 'running', attempts = 1 WHERE trial = 1;
+                INSERT INTO search_epochs VALUES
+                  ('search-v4', 0, 1, 0.6, 0.6, 0.55, 0.66, 0.30), ('search-v4', 0, 2, 0.5, 0.7, 0.45, 0.75, 0.21),
+                  ('search-v4', 0, 3, 0.4, 0.8, 0.44, 0.77, 0.19), ('search-v4', 0, 4, 0.3, 0.9, 0.40, 0.74, 0.18),
+                  ('search-v4', 1, 1, 0.7, 0.5, 0.65, 0.58, NULL), ('search-v4', 1, 2, 0.6, 0.6, 0.58, 0.61, 0.27);
+                """);
+        }
+
+        var store = SearchStore.Open(path).Unwrap();
+        var loaded = store.Load("search-v4").Unwrap();
+        var overview = store.Overview("search-v4").Unwrap();
+
+        Assert.Equal(SearchStore.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), Sql(path, "SELECT MAX(version) FROM search_schema"));
+        Assert.Equal(loaded.Trials.Select(TrialSummary.Of), overview.Trials);
+        Assert.Equal([4, 2, 0, 0], overview.Trials.Select(t => t.Epochs));
+        Assert.Equal((0.40, 0.74, 0.40, 0.21), (overview.Trials[0].BestValidationLoss, overview.Trials[0].BestValidationAccuracy, overview.Trials[0].LastValidationLoss, overview.Trials[0].CalibratedLoss));
+        Assert.Equal(2, loaded.Trials[0].KeptEpochUpTo(int.MaxValue));
+        Assert.Equal((0.58, 0.27), (overview.Trials[1].BestValidationLoss, overview.Trials[1].CalibratedLoss));
+        // The running trial's epochs count now, not only those of ended trials.
+        Assert.Equal(6, store.List(10).Single().EpochsSpent);
+        // Migrated summaries go on as the rows do: a new epoch for the running trial, then one written again.
+        var migrated = StoredSummaries(path, "search-v4");
+        store.Summarize("search-v4");
+        Assert.Equal(migrated, StoredSummaries(path, "search-v4"));
+        store.EpochRecorded("search-v4", 1, new EpochMetrics(3, 0.5, 0.7, 0.50, 0.70, 0.22));
+        store.EpochRecorded("search-v4", 0, new EpochMetrics(2, 0.5, 0.7, 0.47, 0.73, 0.24));
+        var after = store.Overview("search-v4").Unwrap();
+        Assert.Equal(store.Load("search-v4").Unwrap().Trials.Select(TrialSummary.Of), after.Trials);
+        Assert.Equal((3, 0.50, 0.22), (after.Trials[1].Epochs, after.Trials[1].BestValidationLoss, after.Trials[1].CalibratedLoss));
+        // Epoch 2 rewritten with 0.47: epoch 4's 0.40 now beats it by more than min-delta, so training keeps epoch 4.
+        Assert.Equal(0.18, after.Trials[0].CalibratedLoss);
+        // Opened again, nothing is migrated twice.
+        var twice = StoredSummaries(path, "search-v4");
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(after.Trials, SearchStore.Open(path).Unwrap().Overview("search-v4").Unwrap().Trials);
+        Assert.Equal(twice, StoredSummaries(path, "search-v4"));
     }
 
     [Fact]

@@ -131,6 +131,22 @@ public class LeaderboardTests
     }
 
     [Fact]
+    public void With_no_epoch_improving_the_last_is_kept_and_of_tied_losses_the_first()
+    {
+        var config = ModelConfig.Default with { Patience = 5, MinDelta = 0 };
+        // An infinite validation loss is no improvement, not even on the first epoch: until one improves, the last is kept.
+        var none = EpochSummary.Of([new EpochMetrics(1, 1, 0.5, double.PositiveInfinity, 0.7, 0.3), new EpochMetrics(2, 1, 0.5, double.PositiveInfinity, 0.6, 0.2)], config);
+        Assert.Equal((false, 2, 0.2, 2), (none.Stopping.Improved, none.KeptEpoch, none.KeptCalibratedLoss, none.Stopping.EpochsWithoutImprovement));
+        var then = none.Add(new EpochMetrics(3, 1, 0.5, 0.6, 0.65, 0.25)).Add(new EpochMetrics(4, 1, 0.5, 0.7, 0.66, 0.22));
+        Assert.Equal((true, 3, 0.25, 4, 0.6, 0.65), (then.Stopping.Improved, then.KeptEpoch, then.KeptCalibratedLoss, then.LastEpoch, then.BestValidationLoss, then.BestValidationAccuracy));
+        // A tie is no improvement: the first of two equal losses is both the best and the kept epoch.
+        var tied = EpochSummary.Of([new EpochMetrics(1, 1, 0.5, 0.5, 0.7, 0.3), new EpochMetrics(2, 1, 0.5, 0.4, 0.71, 0.25), new EpochMetrics(3, 1, 0.5, 0.4, 0.72, 0.2)], config);
+        Assert.Equal((2, 0.25, 0.4, 0.71, 0.4, 3), (tied.KeptEpoch, tied.KeptCalibratedLoss, tied.BestValidationLoss, tied.BestValidationAccuracy, tied.LastValidationLoss, tied.LastEpoch));
+        var record = new TrialRecord(new TrialSpec(0, 0, 0, 1, config), TrialStatus.Completed, [new EpochMetrics(1, 1, 0.5, 0.5, 0.7, 0.3), new EpochMetrics(2, 1, 0.5, 0.4, 0.71, 0.25), new EpochMetrics(3, 1, 0.5, 0.4, 0.72, 0.2)]);
+        Assert.Equal((record.BestValidationLoss, record.BestValidationAccuracy, record.KeptEpochUpTo(3)), (tied.BestValidationLoss, tied.BestValidationAccuracy, tied.KeptEpoch));
+    }
+
+    [Fact]
     public void A_trial_without_a_calibrated_loss_is_ranked_by_its_validation_loss()
     {
         var spec = new TrialSpec(0, 0, 0, 1, ModelConfig.Default);
