@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Churn.Numerics.Data;
 
@@ -39,16 +38,6 @@ public static class Preparation
 
     /// <summary>The manifest's file name inside the output directory.</summary>
     public const string ManifestFileName = "manifest.json";
-
-    /// <summary>How the manifest is written and read: camelCase, indented, enums by name, every field required.</summary>
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-    };
 
     /// <summary>
     /// Balance, then standardize (fitted on the balanced rows), then split. Every stage gets the run seed and
@@ -129,7 +118,7 @@ public static class Preparation
         var manifest = Manifest(prepared, names) with { FileSha256 = sha.ToImmutable() };
         return AtomicFile.Write(
                 Path.Combine(directory, ManifestFileName),
-                stream => JsonSerializer.Serialize(stream, manifest, JsonOptions))
+                stream => JsonSerializer.Serialize(stream, manifest, JsonFormat.PrepareManifest))
             .Map(_ => manifest);
     }
 
@@ -154,7 +143,7 @@ public static class Preparation
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            manifest = JsonSerializer.Deserialize<PrepareManifest>(stream, JsonOptions);
+            manifest = JsonSerializer.Deserialize<PrepareManifest>(stream, JsonFormat.PrepareManifest);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -2,9 +2,8 @@ using System.Collections.Immutable;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using TorchSharp;
@@ -15,7 +14,8 @@ namespace Churn.Numerics.Model;
 public sealed record CustomerScores(Dataset Customers, ImmutableArray<double> Raw, ImmutableArray<double> Probabilities);
 
 /// <summary>
-/// A saved model: weights in TorchSharp's format (<c>weights.dat</c>) plus <c>model.json</c> with the architecture,
+/// A saved model: weights in TorchSharp's format (<c>weights-HASH.dat</c>, named by the first 16 hex digits of their
+/// SHA-256; <c>weights.dat</c> in folders saved by earlier versions) plus <c>model.json</c> with the architecture,
 /// hyperparameters, feature names, scaler, metrics, data SHA-256, seed, versions and the <see cref="Calibration"/>
 /// that turns its scores into probabilities for its population (the class mix it was trained on and the mix of the
 /// customer file it came from). An averaged model holds several <see cref="Members"/> of one configuration (a search
@@ -25,7 +25,7 @@ public sealed record CustomerScores(Dataset Customers, ImmutableArray<double> Ra
 /// recorded no scaler: it was trained on inputs someone else standardized, and <see cref="Scaler"/> is the identity,
 /// so raw customer data must not be scored with it as it is.
 /// </summary>
-public sealed record ModelArtifact(
+public sealed partial record ModelArtifact(
     TrainedModel Model,
     ScalerParameters Scaler,
     ImmutableArray<string> FeatureNames,
@@ -40,8 +40,13 @@ public sealed record ModelArtifact(
     /// <summary>The networks whose mean score the model gives: the members, or the one network.</summary>
     public ImmutableArray<TrainedModel> Networks => Members.IsDefaultOrEmpty ? [Model] : Members;
 
-    public const string WeightsFile = "weights.dat";
     public const string ManifestFile = "model.json";
+
+    /// <summary>The weights file of a single network with SHA-256 <paramref name="sha256"/> (hex).</summary>
+    public static string WeightsFileName(string sha256) => $"weights-{sha256[..16]}.dat";
+
+    /// <summary>The weights file of member <paramref name="index"/> (from 0) of an averaged model, with SHA-256 <paramref name="sha256"/>.</summary>
+    public static string MemberFileName(int index, string sha256) => $"member-{index + 1}-{sha256[..16]}.dat";
 
     /// <summary>
     /// Scores raw customer rows (as read from a customer file): the model's own scaler, the network's raw score, then
@@ -72,21 +77,8 @@ public sealed record ModelArtifact(
         return new ModelArtifact(members[0], scaler, featureNames, null, dataSha256, seed, versions, calibration, Members: members);
     }
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        // A file for people and tools, not for embedding in HTML: write "+" and quotes as themselves.
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        // ROC AUC is NaN when the test split holds one class only; JSON has no NaN, so it is written as "NaN".
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
-
     /// <summary>
-    /// What wrote a model: this product's version, TorchSharp's, libtorch's and .NET's. <see cref="Save"/> adds these to
+    /// What wrote a model: this product's version, TorchSharp's, libtorch's and .NET's. <see cref="Save(string, ModelArtifact)"/> adds these to
     /// <see cref="Versions"/> for any key the artifact does not set itself.
     /// </summary>
     public static ImmutableDictionary<string, string> RuntimeVersions() =>
@@ -98,30 +90,57 @@ public sealed record ModelArtifact(
             KeyValuePair.Create("dotnet", RuntimeInformation.FrameworkDescription),
         ]);
 
-    /// <summary>Writes into <paramref name="directory"/> (created if needed), replacing files atomically.</summary>
+    /// <summary>Writes into <paramref name="directory"/> (created if needed), replacing a model saved there as one step.</summary>
     /// <remarks>
-    /// Both files are written to temporary names in <paramref name="directory"/> first and only then moved over the old
-    /// ones, so a failure leaves an existing model as it was. <c>model.json</c> records the SHA-256 of
-    /// <c>weights.dat</c>, so <see cref="Load"/> notices files left from two different saves. Returns the directory's full path.
+    /// The weights go to files named by their content, beside those of the model being replaced, and <c>model.json</c>,
+    /// which names them and records their SHA-256, is moved over the old one last: that rename is the one point where
+    /// the folder changes from the old model to the new. A failure, or a process killed at any moment, leaves the old
+    /// model loading as it was; what an interrupted save left (hidden temporaries, weights no <c>model.json</c> names) is
+    /// ignored by <see cref="Load"/> and removed by the next save, which also removes the replaced model's weights once
+    /// its own <c>model.json</c> is in place. One save at a time per folder. Returns the directory's full path.
     /// </remarks>
-    public static Result<string> Save(string directory, ModelArtifact artifact)
+    public static Result<string> Save(string directory, ModelArtifact artifact) => Save(directory, artifact, null);
+
+    /// <param name="directory">Where to save.</param>
+    /// <param name="artifact">What to save.</param>
+    /// <param name="changed">Called after each change to the folder with what was just done: a test copies the folder
+    /// there, which is what a process killed at that moment leaves.</param>
+    internal static Result<string> Save(string directory, ModelArtifact artifact, Action<string>? changed)
     {
         var model = artifact.Model;
         if (model.Config.Validate() is Result<ModelConfig>.Error { Problem: var configProblem })
         {
             return Result.Fail<string>($"cannot save: {configProblem}", ManifestFile);
         }
-        var built = ChurnNetwork.FromWeights(model.Config, model.Layers);
-        if (built is not Result<ChurnNetwork>.Ok { Value: var network })
-        {
-            return Result.Fail<string>($"cannot save: {((Result<ChurnNetwork>.Error)built).Problem.Reason}", WeightsFile);
-        }
-        using var _ = network;
         var members = artifact.Members.IsDefaultOrEmpty ? [] : artifact.Members;
         if (members.Any(m => m.Config != model.Config))
         {
             return Result.Fail<string>("cannot save: the members of an averaged model must share one configuration", ManifestFile);
         }
+        // The networks to write: the one network, or every member; each is built (and so checked) before anything is written.
+        var networks = new List<ChurnNetwork>();
+        try
+        {
+            foreach (var m in members.IsEmpty ? [model] : members)
+            {
+                var built = ChurnNetwork.FromWeights(m.Config, m.Layers);
+                if (built is Result<ChurnNetwork>.Error { Problem: var layers })
+                {
+                    return Result.Fail<string>($"cannot save: {layers.Reason}", directory);
+                }
+                networks.Add(built.Unwrap());
+            }
+            return Write(directory, artifact, members, networks, changed);
+        }
+        finally
+        {
+            networks.ForEach(n => n.Dispose());
+        }
+    }
+
+    private static Result<string> Write(string directory, ModelArtifact artifact, ImmutableArray<TrainedModel> members, List<ChurnNetwork> networks, Action<string>? changed)
+    {
+        var model = artifact.Model;
         var manifest = new ModelManifest(
             members.IsEmpty ? ModelManifest.CurrentFormat : ModelManifest.AveragedFormat,
             new ModelArchitecture(
@@ -138,11 +157,11 @@ public sealed record ModelArtifact(
             model.EpochsRun,
             model.BestEpoch,
             model.History,
-            members.IsEmpty ? WeightsFile : MemberFileName(0),
+            WeightsFile: "",
             WeightsSha256: "",
             artifact.Calibration,
             artifact.ScalerKnown,
-            members.IsEmpty ? null : [.. members.Select((m, i) => new MemberFile(MemberFileName(i), "", m.EpochsRun, m.BestEpoch))]);
+            members.IsEmpty ? null : [.. members.Select(m => new MemberFile("", "", m.EpochsRun, m.BestEpoch))]);
         // Refuse to write what Load would refuse to read.
         if (CheckManifest(manifest) is { } problem)
         {
@@ -159,63 +178,64 @@ public sealed record ModelArtifact(
             return Result.Fail<string>($"cannot create the model directory: {e.Message}", directory);
         }
         var manifestPath = Path.Combine(full, ManifestFile);
-        var suffix = $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        var manifestTemp = manifestPath + suffix;
-        // The weights files: the one network, or every member (the first built above, the others here).
-        var weights = members.IsEmpty
-            ? new List<(string Path, TrainedModel Model)> { (Path.Combine(full, WeightsFile), model) }
-            : [.. members.Select((m, i) => (Path.Combine(full, MemberFileName(i)), m))];
-        var temps = weights.Select(w => w.Path + suffix).ToList();
-        var writing = weights[0].Path;
+        var id = Guid.NewGuid().ToString("N");
+        var temps = networks.Select((_, i) => Path.Combine(full, $".{(members.IsEmpty ? "weights" : $"member-{i + 1}")}.{id}.tmp")).ToList();
+        var manifestTemp = Path.Combine(full, $".{ManifestFile}.{id}.tmp");
+        // Weights files this save put in place where none was: removed again unless model.json came to name them.
+        var placed = new List<string>();
+        var committed = false;
+        var writing = temps[0];
         try
         {
+            var names = new List<string>();
             var hashes = new List<string>();
-            for (var i = 0; i < weights.Count; i++)
+            for (var i = 0; i < networks.Count; i++)
             {
-                writing = weights[i].Path;
-                if (i == 0)
-                {
-                    network.save(temps[i]);
-                }
-                else
-                {
-                    var other = ChurnNetwork.FromWeights(weights[i].Model.Config, weights[i].Model.Layers);
-                    if (other is not Result<ChurnNetwork>.Ok { Value: var member })
-                    {
-                        return Result.Fail<string>($"cannot save: {((Result<ChurnNetwork>.Error)other).Problem.Reason}", weights[i].Path);
-                    }
-                    using (member)
-                    {
-                        member.save(temps[i]);
-                    }
-                }
+                writing = temps[i];
+                networks[i].save(temps[i]);
                 // TorchSharp closes the file without syncing it; a move of an unsynced file can survive a crash empty.
                 using (var stream = new FileStream(temps[i], FileMode.Open, FileAccess.Write))
                 {
                     stream.Flush(flushToDisk: true);
                 }
                 hashes.Add(Sha256(temps[i]));
+                names.Add(members.IsEmpty ? WeightsFileName(hashes[i]) : MemberFileName(i, hashes[i]));
+                changed?.Invoke($"weights {i + 1} written");
+            }
+            // Under names of their own, beside the weights of the model being replaced, which stay until model.json is moved.
+            for (var i = 0; i < networks.Count; i++)
+            {
+                var target = Path.Combine(full, names[i]);
+                writing = target;
+                if (!File.Exists(target))
+                {
+                    placed.Add(target);
+                }
+                // A file of that name holds the same weights (the name is their hash): replacing it changes nothing.
+                File.Move(temps[i], target, overwrite: true);
+                changed?.Invoke($"weights {i + 1} in place");
             }
             writing = manifestPath;
             using (var stream = new FileStream(manifestTemp, FileMode.CreateNew, FileAccess.Write))
             {
                 var written = manifest with
                 {
+                    WeightsFile = names[0],
                     WeightsSha256 = hashes[0],
-                    Members = manifest.Members is { } listed ? [.. listed.Select((m, i) => m with { WeightsSha256 = hashes[i] })] : null,
+                    Members = manifest.Members is { } listed ? [.. listed.Select((m, i) => m with { WeightsFile = names[i], WeightsSha256 = hashes[i] })] : null,
                 };
-                JsonSerializer.Serialize(stream, written, Json);
+                JsonSerializer.Serialize(stream, written, JsonFormat.Document);
                 stream.Flush(flushToDisk: true);
             }
-            // Only now are all files complete; each move replaces its file atomically.
-            for (var i = 0; i < weights.Count; i++)
-            {
-                writing = weights[i].Path;
-                File.Move(temps[i], weights[i].Path, overwrite: true);
-            }
-            writing = manifestPath;
-            File.Move(manifestTemp, manifestPath, overwrite: true);
+            // The new weights' names reach the disk before the model.json that names them.
             AtomicFile.SyncDirectory(full);
+            changed?.Invoke("model.json written");
+            File.Move(manifestTemp, manifestPath, overwrite: true);
+            committed = true;
+            AtomicFile.SyncDirectory(full);
+            changed?.Invoke("model.json in place");
+            RemoveLeftovers(full, names);
+            changed?.Invoke("replaced weights removed");
             return Result.Ok(full);
         }
         catch (Exception e)
@@ -229,13 +249,46 @@ public sealed record ModelArtifact(
                 File.Delete(temp);
             }
             File.Delete(manifestTemp);
+            if (!committed)
+            {
+                placed.ForEach(File.Delete);
+            }
         }
     }
 
-    /// <summary>The weights file of member <paramref name="index"/> (from 0) of an averaged model.</summary>
-    public static string MemberFileName(int index) => $"member-{index + 1}.dat";
+    /// <summary>
+    /// Removes the weights of the model just replaced and whatever interrupted saves left, under this version's names or
+    /// earlier ones': every file a save writes that <paramref name="kept"/> (the new model.json's weights) does not name.
+    /// A file that cannot be removed stays: it is ignored, and the next save tries again.
+    /// </summary>
+    private static void RemoveLeftovers(string directory, List<string> kept)
+    {
+        foreach (var path in Directory.EnumerateFiles(directory))
+        {
+            var name = Path.GetFileName(path);
+            if (SaveFile().IsMatch(name) && !kept.Contains(name))
+            {
+                try
+                {
+                    File.Delete(path);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Left for the next save.
+                }
+            }
+        }
+    }
 
-    /// <summary>Reads a directory written by <see cref="Save"/>; a missing or damaged file is a clear error.</summary>
+    /// <summary>
+    /// A file some version's save writes besides model.json: weights (<c>weights.dat</c>, <c>weights-HASH.dat</c>,
+    /// <c>member-N.dat</c>, <c>member-N-HASH.dat</c>) and temporaries (this version's hidden ones, and the
+    /// <c>NAME.tmp-PID-GUID</c> of earlier versions).
+    /// </summary>
+    [GeneratedRegex(@"^(?:(?:weights|member-[0-9]+)(?:-[0-9a-f]{16})?\.dat|\.(?:weights|member-[0-9]+|model\.json)\.[0-9a-f]{32}\.tmp|(?:weights\.dat|member-[0-9]+\.dat|model\.json)\.tmp-[0-9]+-[0-9a-f]{32})$", RegexOptions.CultureInvariant)]
+    private static partial Regex SaveFile();
+
+    /// <summary>Reads a directory written by <see cref="Save(string, ModelArtifact)"/>; a missing or damaged file is a clear error.</summary>
     public static Result<ModelArtifact> Load(string directory)
     {
         var full = Path.GetFullPath(directory);
@@ -252,7 +305,7 @@ public sealed record ModelArtifact(
         try
         {
             using var stream = File.OpenRead(manifestPath);
-            manifest = JsonSerializer.Deserialize<ModelManifest>(stream, Json)
+            manifest = JsonSerializer.Deserialize<ModelManifest>(stream, JsonFormat.Document)
                 ?? throw new JsonException("the file holds null instead of a model description");
         }
         catch (JsonException e)

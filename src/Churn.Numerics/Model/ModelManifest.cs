@@ -7,14 +7,14 @@ namespace Churn.Numerics.Model;
 /// <summary>The shape of one linear layer, as written in <c>model.json</c>.</summary>
 internal sealed record LayerShape(int Inputs, int Outputs);
 
-/// <summary>The network's architecture as written in <c>model.json</c>, so the file alone says what <c>weights.dat</c> must hold.</summary>
+/// <summary>The network's architecture as written in <c>model.json</c>, so the file alone says what the weights file must hold.</summary>
 internal sealed record ModelArchitecture(int Inputs, int HiddenLayers, int Width, Activation Activation, int Outputs, ImmutableArray<LayerShape> Layers);
 
 /// <summary>One member network of an averaged model: its weights file, their SHA-256, its seed and how its training went.</summary>
 internal sealed record MemberFile(string WeightsFile, string WeightsSha256, int EpochsRun, int BestEpoch);
 
 /// <summary>
-/// <c>model.json</c>: everything about a saved model except the weights, plus the SHA-256 of <c>weights.dat</c> so a
+/// <c>model.json</c>: everything about a saved model except the weights, plus the name and SHA-256 of the weights file so a
 /// pair of files from two different saves is detected. An averaged model (format 2) lists its <see cref="Members"/>:
 /// networks of one configuration whose scores are averaged before the calibration; the first is also <see cref="WeightsFile"/>.
 /// </summary>

@@ -117,7 +117,7 @@ public class SearchCliTests
         // The winner's two seeds as one averaged model, which predict and target load like any other.
         var averaged = Path.Combine(dir, "out", "averaged-model");
         Assert.Contains(search.Stdout.Split('\n'), l => l.Contains("averaged model", StringComparison.Ordinal) && l.Contains(averaged, StringComparison.Ordinal));
-        Assert.True(File.Exists(Path.Combine(averaged, "member-2.dat")));
+        Assert.Single(Directory.GetFiles(averaged, "member-2-*.dat"));
         var predict = await ChurnProcess.RunAsync(dir, "predict", "--model", averaged, "--input", TestPaths.BundledData, "--output", "scores.csv");
         Assert.True(predict.ExitCode == 0, predict.Stderr);
         var scores = File.ReadAllLines(Path.Combine(dir, "scores.csv"));

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Churn.Numerics;
 using Churn.Numerics.Data;
 
 namespace Churn.Tests.Data;
@@ -144,5 +145,24 @@ public class PreparationTests
         var path = Path.Combine(directory, Preparation.ManifestFileName);
         File.WriteAllText(path, File.ReadAllText(path).Replace("\"last_visit_days\"", "\"something_else\"", StringComparison.Ordinal));
         Assert.Equal("featureNames", Rows.ProblemOf(Preparation.ReadManifest(path)).Column);
+    }
+
+    /// <summary>
+    /// A manifest.json as the previous version wrote it (from a source whose path holds "+" and "é", which its encoder
+    /// escapes; enum values as .NET names them): it reads, and the manifest's options write it back byte for byte.
+    /// </summary>
+    [Fact]
+    public void A_manifest_written_by_an_earlier_version_reads_and_writes_back_byte_for_byte()
+    {
+        var path = Path.Combine(TestFiles.RepositoryRoot, "tests", "Churn.Tests", "Data", "Fixtures", "manifest-v1.json");
+        var bytes = File.ReadAllBytes(path);
+        var manifest = Preparation.ReadManifest(path).Unwrap();
+
+        Assert.Equal(bytes, JsonSerializer.SerializeToUtf8Bytes(manifest, JsonFormat.PrepareManifest));
+        Assert.EndsWith("données+2026.csv", manifest.Source, StringComparison.Ordinal);
+        var text = System.Text.Encoding.UTF8.GetString(bytes);
+        Assert.Contains("\\u002B", text, StringComparison.Ordinal);
+        Assert.Contains($"\"strategy\": \"{manifest.Strategy}\"", text, StringComparison.Ordinal);
+        Assert.NotNull(manifest.FileSha256);
     }
 }

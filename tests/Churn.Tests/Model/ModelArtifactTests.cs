@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Churn.Numerics;
 using Churn.Numerics.Data;
@@ -98,7 +99,8 @@ public sealed class ModelArtifactTests : IDisposable
         ModelArtifact.Save(dir, Artifact(model, null) with { Seed = 1 }).Unwrap();
         ModelArtifact.Save(dir, Artifact(model, null) with { Seed = 2 }).Unwrap();
         Assert.Equal(2, ModelArtifact.Load(dir).Unwrap().Seed);
-        Assert.Equal([ModelArtifact.ManifestFile, ModelArtifact.WeightsFile], Directory.GetFiles(dir).Select(Path.GetFileName).Order());
+        Assert.Equal([ModelArtifact.ManifestFile, WeightsName(dir)], Directory.GetFiles(dir).Select(Path.GetFileName).Order());
+        Assert.Matches("^weights-[0-9a-f]{16}\\.dat$", WeightsName(dir));
     }
 
     [Fact]
@@ -133,11 +135,12 @@ public sealed class ModelArtifactTests : IDisposable
     }
 
     [Theory]
-    [InlineData(ModelArtifact.ManifestFile)]
-    [InlineData(ModelArtifact.WeightsFile)]
-    public void Missing_file_is_a_problem_naming_it(string file)
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Missing_file_is_a_problem_naming_it(bool manifest)
     {
         var dir = Saved();
+        var file = manifest ? ModelArtifact.ManifestFile : WeightsName(dir);
         File.Delete(Path.Combine(dir, file));
         var problem = LoadProblem(dir);
         Assert.Equal(Path.Combine(dir, file), problem.File);
@@ -170,19 +173,20 @@ public sealed class ModelArtifactTests : IDisposable
     }
 
     [Fact]
-    public void Damaged_weights_are_a_problem_naming_weights_dat()
+    public void Damaged_weights_are_a_problem_naming_the_weights_file()
     {
         var dir = Saved();
-        var bytes = File.ReadAllBytes(Path.Combine(dir, ModelArtifact.WeightsFile));
+        var weights = Path.Combine(dir, WeightsName(dir));
+        var bytes = File.ReadAllBytes(weights);
         bytes[^1] ^= 0xFF;
-        File.WriteAllBytes(Path.Combine(dir, ModelArtifact.WeightsFile), bytes);
+        File.WriteAllBytes(weights, bytes);
         var problem = LoadProblem(dir);
-        Assert.Equal(Path.Combine(dir, ModelArtifact.WeightsFile), problem.File);
+        Assert.Equal(weights, problem.File);
         Assert.Contains("SHA-256", problem.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Weights_that_do_not_fit_the_architecture_are_a_problem_naming_weights_dat()
+    public void Weights_that_do_not_fit_the_architecture_are_a_problem_naming_the_weights_file()
     {
         var dir = Saved();
         var (model, _) = Trained.Value;
@@ -194,14 +198,15 @@ public sealed class ModelArtifactTests : IDisposable
         };
         var other = Path.Combine(root, "other");
         ModelArtifact.Save(other, Artifact(small, null)).Unwrap();
-        File.Copy(Path.Combine(other, ModelArtifact.WeightsFile), Path.Combine(dir, ModelArtifact.WeightsFile), overwrite: true);
+        var weights = Path.Combine(dir, WeightsName(dir));
+        File.Copy(Path.Combine(other, WeightsName(other)), weights, overwrite: true);
         // Make the checksum agree so the architecture check is what fails.
         var manifestPath = Path.Combine(dir, ModelArtifact.ManifestFile);
         var json = JsonNode.Parse(File.ReadAllText(manifestPath))!;
         json["weightsSha256"] = JsonNode.Parse(File.ReadAllText(Path.Combine(other, ModelArtifact.ManifestFile)))!["weightsSha256"]!.GetValue<string>();
         File.WriteAllText(manifestPath, json.ToJsonString());
         var problem = LoadProblem(dir);
-        Assert.Equal(Path.Combine(dir, ModelArtifact.WeightsFile), problem.File);
+        Assert.Equal(weights, problem.File);
         Assert.Contains("architecture", problem.Reason, StringComparison.Ordinal);
     }
 
@@ -211,6 +216,13 @@ public sealed class ModelArtifactTests : IDisposable
         ModelArtifact.Save(dir, Artifact(Trained.Value.Model, null)).Unwrap();
         return dir;
     }
+
+    /// <summary>The weights file model.json names (the first member's, for an averaged model).</summary>
+    private static string WeightsName(string dir) =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(dir, ModelArtifact.ManifestFile)))!["weightsFile"]!.GetValue<string>();
+
+    /// <summary>The files of the folder by name, hidden ones too: what a process killed at this moment leaves.</summary>
+    private static Dictionary<string, byte[]> Files(string dir) => Directory.EnumerateFiles(dir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
 
     private static Problem LoadProblem(string dir) => Assert.IsType<Result<ModelArtifact>.Error>(ModelArtifact.Load(dir)).Problem;
 
@@ -277,9 +289,15 @@ public sealed class ModelArtifactTests : IDisposable
         ModelArtifact.Save(dir, averaged).Unwrap();
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, ModelArtifact.ManifestFile)))!;
         Assert.Equal(2, manifest["formatVersion"]!.GetValue<int>());
-        Assert.Equal(["member-1.dat", "member-2.dat", "member-3.dat"], manifest["members"]!.AsArray().Select(m => m!["weightsFile"]!.GetValue<string>()));
-        Assert.All(manifest["members"]!.AsArray(), m => Assert.Matches("^[0-9a-f]{64}$", m!["weightsSha256"]!.GetValue<string>()));
-        Assert.False(File.Exists(Path.Combine(dir, ModelArtifact.WeightsFile)));
+        // Each member's file is named by its number and the start of its SHA-256.
+        Assert.All(manifest["members"]!.AsArray().Select((m, i) => (m!, i)), m =>
+        {
+            var sha = m.Item1["weightsSha256"]!.GetValue<string>();
+            Assert.Matches("^[0-9a-f]{64}$", sha);
+            Assert.Equal($"member-{m.i + 1}-{sha[..16]}.dat", m.Item1["weightsFile"]!.GetValue<string>());
+        });
+        Assert.Equal(manifest["members"]![0]!["weightsFile"]!.GetValue<string>(), manifest["weightsFile"]!.GetValue<string>());
+        Assert.Equal([.. manifest["members"]!.AsArray().Select(m => m!["weightsFile"]!.GetValue<string>()), ModelArtifact.ManifestFile], Directory.GetFiles(dir).Select(Path.GetFileName).Order());
 
         var loaded = ModelArtifact.Load(dir).Unwrap();
         Assert.Equal(3, loaded.Networks.Length);
@@ -305,7 +323,7 @@ public sealed class ModelArtifactTests : IDisposable
         var dir = Path.Combine(root, "averaged");
         ModelArtifact.Save(dir, averaged).Unwrap();
 
-        var member = Path.Combine(dir, "member-2.dat");
+        var member = Path.Combine(dir, JsonNode.Parse(File.ReadAllText(Path.Combine(dir, ModelArtifact.ManifestFile)))!["members"]![1]!["weightsFile"]!.GetValue<string>());
         var bytes = File.ReadAllBytes(member);
         bytes[^1] ^= 0xFF;
         File.WriteAllBytes(member, bytes);
@@ -318,6 +336,139 @@ public sealed class ModelArtifactTests : IDisposable
         File.WriteAllText(path, File.ReadAllText(path).Replace("\"formatVersion\": 2", "\"formatVersion\": 1", StringComparison.Ordinal));
         var format = Assert.IsType<Result<ModelArtifact>.Error>(ModelArtifact.Load(dir)).Problem;
         Assert.Equal("members", format.Column);
+    }
+
+    private static ModelArtifact AveragedOf(ImmutableArray<TrainedModel> members, long seed) => ModelArtifact.Averaged(
+        members, new ScalerParameters(Schema.FeatureNames, [.. Enumerable.Repeat(0.0, 10)], [.. Enumerable.Repeat(1.0, 10)]), Schema.FeatureNames,
+        new string('b', 64), seed, ImmutableDictionary<string, string>.Empty, SyntheticData.Customers(200, seed: 14), new ClassMix(0.5, 0.16));
+
+    /// <summary>The weights files model.json names: the one network's, or every member's.</summary>
+    private static string[] WeightsNames(string dir)
+    {
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, ModelArtifact.ManifestFile)))!;
+        return manifest["members"] is JsonArray members ? [.. members.Select(m => m!["weightsFile"]!.GetValue<string>())] : [manifest["weightsFile"]!.GetValue<string>()];
+    }
+
+    /// <summary>
+    /// A save over an existing model, with the folder copied after every change the save makes to it: each copy is what a
+    /// process killed at that moment (SIGKILL: no clean-up runs) leaves. Up to the rename of model.json every copy loads
+    /// the old model, scoring exactly as it did, its files byte for byte, even once all the new weights are in place
+    /// beside them; from that rename on, the new model. A save into any copy then leaves model.json and the weights it
+    /// names, nothing else. Single networks and averaged models, replacing each other.
+    /// </summary>
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void A_save_killed_at_any_point_leaves_the_old_model_whole_and_the_next_save_leaves_no_stray_file(bool oldAveraged, bool newAveraged)
+    {
+        var test = Trained.Value.Test;
+        var old = oldAveraged ? AveragedOf(Seeds.Value, 1) : Artifact(Trained.Value.Model, null) with { Seed = 1 };
+        var replacement = newAveraged ? AveragedOf(Seeds.Value, 2) : Artifact(Seeds.Value[1], null) with { Seed = 2 };
+        var dir = Path.Combine(root, "model");
+        ModelArtifact.Save(dir, old).Unwrap();
+        var before = Files(dir);
+
+        var copies = new List<(string Step, string Dir)>();
+        ModelArtifact.Save(dir, replacement, step =>
+        {
+            var copy = Path.Combine(root, $"killed-{copies.Count}");
+            Directory.CreateDirectory(copy);
+            foreach (var (name, bytes) in Files(dir))
+            {
+                File.WriteAllBytes(Path.Combine(copy, name), bytes);
+            }
+            copies.Add((step, copy));
+        }).Unwrap();
+
+        var commit = copies.FindIndex(c => c.Step == "model.json in place");
+        Assert.Equal(replacement.Networks.Length * 2, commit - 1);
+        // The last moment before the commit: every new weights file is in place and the new model.json written beside the old.
+        var (_, last) = copies[commit - 1];
+        Assert.All(WeightsNames(dir), name => Assert.True(File.Exists(Path.Combine(last, name)), name));
+        Assert.Single(Files(last).Keys, name => name.StartsWith(".model.json.", StringComparison.Ordinal) && name.EndsWith(".tmp", StringComparison.Ordinal));
+        for (var i = 0; i < copies.Count; i++)
+        {
+            var (step, copy) = copies[i];
+            var expected = i < commit ? old : replacement;
+            var loaded = ModelArtifact.Load(copy);
+            Assert.True(loaded.IsOk, $"after '{step}': {(loaded as Result<ModelArtifact>.Error)?.Problem}");
+            Assert.Equal((expected.Seed, expected.Networks.Length), (loaded.Unwrap().Seed, loaded.Unwrap().Networks.Length));
+            Assert.Equal(expected.Score(test).Unwrap().Raw, loaded.Unwrap().Score(test).Unwrap().Raw);
+            if (i < commit)
+            {
+                var files = Files(copy);
+                Assert.All(before, f => Assert.Equal(f.Value, files[f.Key]));
+            }
+        }
+        Assert.Equal(WeightsNames(dir).Append(ModelArtifact.ManifestFile).Order(), Directory.GetFiles(dir).Select(Path.GetFileName).Order());
+
+        foreach (var (step, copy) in copies)
+        {
+            // The same model as the old one again, so its weights' names are those already there before the commit.
+            ModelArtifact.Save(copy, old with { Seed = 3 }).Unwrap();
+            Assert.Equal(WeightsNames(copy).Append(ModelArtifact.ManifestFile).Order(), Directory.GetFiles(copy).Select(Path.GetFileName).Order());
+            Assert.Equal(3, ModelArtifact.Load(copy).Unwrap().Seed);
+        }
+    }
+
+    /// <summary>
+    /// A folder as the previous version saved it (<c>weights.dat</c>; its model.json written by that version), with the
+    /// leftovers a save of that version killed half way could leave: it loads, its model.json reads back and writes out
+    /// byte for byte with this version's options, and a save over it leaves the new files only.
+    /// </summary>
+    [Fact]
+    public void A_model_saved_by_an_earlier_version_loads_reads_back_byte_for_byte_and_a_save_over_it_removes_weights_dat()
+    {
+        var fixture = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+        var dir = Path.Combine(root, "earlier");
+        Directory.CreateDirectory(dir);
+        foreach (var file in Directory.GetFiles(fixture))
+        {
+            File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        }
+        File.WriteAllText(Path.Combine(dir, $"weights.dat.tmp-4242-{Guid.NewGuid():N}"), "half");
+        File.WriteAllText(Path.Combine(dir, $"model.json.tmp-4242-{Guid.NewGuid():N}"), "{");
+
+        var loaded = ModelArtifact.Load(dir).Unwrap();
+        Assert.Equal("weights.dat", WeightsName(dir));
+        var bytes = File.ReadAllBytes(Path.Combine(fixture, ModelArtifact.ManifestFile));
+        Assert.Equal(bytes, JsonSerializer.SerializeToUtf8Bytes(JsonSerializer.Deserialize<ModelManifest>(bytes, JsonFormat.Document), JsonFormat.Document));
+        // What the options are for: a version such as 1.0.0+COMMIT is written with its "+", which the default encoder escapes.
+        Assert.Contains("+", loaded.Versions["churn"], StringComparison.Ordinal);
+        Assert.Contains("+", System.Text.Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
+
+        // Raw customers, as the model scores them (it takes logs of some features).
+        var test = CustomerCsv.Load(TestPaths.BundledData).Unwrap().Data;
+        var scores = loaded.Score(test).Unwrap().Raw;
+        ModelArtifact.Save(dir, loaded).Unwrap();
+        Assert.NotEqual("weights.dat", WeightsName(dir));
+        Assert.Equal([ModelArtifact.ManifestFile, WeightsName(dir)], Directory.GetFiles(dir).Select(Path.GetFileName).Order());
+        Assert.Equal(scores, ModelArtifact.Load(dir).Unwrap().Score(test).Unwrap().Raw);
+    }
+
+    /// <summary>An averaged model as the previous version named its members (<c>member-N.dat</c>) loads, and a save over it replaces them.</summary>
+    [Fact]
+    public void An_averaged_model_with_the_earlier_member_names_loads_and_a_save_over_it_removes_them()
+    {
+        var averaged = AveragedOf(Seeds.Value, 5);
+        var dir = Path.Combine(root, "averaged-earlier");
+        ModelArtifact.Save(dir, averaged).Unwrap();
+        var path = Path.Combine(dir, ModelArtifact.ManifestFile);
+        var text = File.ReadAllText(path);
+        foreach (var (name, i) in WeightsNames(dir).Select((n, i) => (n, i)))
+        {
+            File.Move(Path.Combine(dir, name), Path.Combine(dir, $"member-{i + 1}.dat"));
+            text = text.Replace($"\"{name}\"", $"\"member-{i + 1}.dat\"", StringComparison.Ordinal);
+        }
+        File.WriteAllText(path, text);
+
+        var test = Trained.Value.Test;
+        Assert.Equal(["member-1.dat", "member-2.dat", "member-3.dat"], WeightsNames(dir));
+        Assert.Equal(averaged.Score(test).Unwrap().Raw, ModelArtifact.Load(dir).Unwrap().Score(test).Unwrap().Raw);
+        ModelArtifact.Save(dir, averaged).Unwrap();
+        Assert.Equal([.. WeightsNames(dir), ModelArtifact.ManifestFile], Directory.GetFiles(dir).Select(Path.GetFileName).Order());
+        Assert.DoesNotContain("member-1.dat", WeightsNames(dir));
     }
 
     [Fact]
