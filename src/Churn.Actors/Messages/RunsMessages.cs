@@ -24,6 +24,18 @@ public sealed record FollowRun(string RunId, IActorRef Follower);
 /// </summary>
 public sealed record RunSubscription(string RunId, bool Active, ImmutableArray<IRunEvent> SoFar);
 
+/// <summary>
+/// Send <paramref name="Follower"/> every event of every run from now on, runs queued later included, each run's in
+/// the order it happened; the reply is an <see cref="AllRunsFollowed"/>.
+/// </summary>
+public sealed record FollowAllRuns(IActorRef Follower);
+
+/// <summary>
+/// What the runs queued or running when <see cref="FollowAllRuns"/> arrived did so far, each run's events in order;
+/// the events that follow take up from there. Runs that had already ended are in the run store.
+/// </summary>
+public sealed record AllRunsFollowed(ImmutableArray<IRunEvent> SoFar);
+
 /// <summary>What a <see cref="CancelRun"/> did.</summary>
 public enum CancelOutcome
 {

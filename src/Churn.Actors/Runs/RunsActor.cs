@@ -38,6 +38,9 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
     private RunQueue _queue;
     private ImmutableDictionary<string, ActiveRun> _active = ImmutableDictionary<string, ActiveRun>.Empty;
 
+    /// <summary>Followers of every run (the runs-wide event streams).</summary>
+    private ImmutableHashSet<IActorRef> _watchers = [];
+
     /// <summary>Coordinators hold their slot until they have stopped, not merely reported, so N is never exceeded.</summary>
     private ImmutableDictionary<IActorRef, string> _slots = ImmutableDictionary<IActorRef, string>.Empty;
 
@@ -55,6 +58,7 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
         Receive<RunPipeline>(Accept);
         Receive<CancelRun>(Cancel);
         Receive<FollowRun>(Follow);
+        Receive<FollowAllRuns>(FollowAll);
         Receive<IRunEvent>(OnRunEvent);
         Receive<Terminated>(OnTerminated);
         Receive<StopAllRuns>(StopAll);
@@ -133,6 +137,13 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
         }
     }
 
+    private void FollowAll(FollowAllRuns follow)
+    {
+        Context.Watch(follow.Follower);
+        _watchers = _watchers.Add(follow.Follower);
+        Reply(new AllRunsFollowed([.. _active.Values.SelectMany(r => r.SoFar)]));
+    }
+
     /// <summary>Events from the coordinators; those of a run already ended here (cut short at shutdown) are dropped.</summary>
     private void OnRunEvent(IRunEvent e)
     {
@@ -169,6 +180,7 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
         if (!_slots.TryGetValue(terminated.ActorRef, out var runId))
         {
             // A follower went away (its HTTP stream closed): stop sending it events.
+            _watchers = _watchers.Remove(terminated.ActorRef);
             foreach (var (id, run) in _active.Where(r => r.Value.Followers.Contains(terminated.ActorRef)))
             {
                 _active = _active.SetItem(id, run with { Followers = run.Followers.Remove(terminated.ActorRef) });
@@ -252,7 +264,7 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
         var run = _active[runId];
         _active = _active.SetItem(runId, run with { SoFar = run.SoFar.Add(e) });
         run.Request.ReplyTo.Tell(e);
-        foreach (var follower in run.Followers)
+        foreach (var follower in run.Followers.Union(_watchers))
         {
             follower.Tell(e);
         }

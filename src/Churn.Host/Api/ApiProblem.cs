@@ -22,6 +22,9 @@ internal static class ApiProblem
 /// <summary>The query parameters several endpoints take, read and checked once.</summary>
 internal static class ApiQuery
 {
+    /// <summary>The lines a log endpoint answers with when the request gives no <c>?limit=</c>.</summary>
+    public const int LogLines = 1000;
+
     /// <summary><c>?limit=</c>: a whole number from 1 to 10000, <paramref name="fallback"/> when absent.</summary>
     public static Result<int> Limit(HttpRequest request, int fallback) =>
         request.Query["limit"].FirstOrDefault() is not { } text ? Result.Ok(fallback)

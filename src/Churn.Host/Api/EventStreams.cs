@@ -85,6 +85,7 @@ internal sealed class EventStreams(int limit, CancellationToken stopping)
 internal sealed class EventStream(HttpResponse response, CancellationToken cancel)
 {
     private readonly List<Action> _onClose = [];
+    private long _lastWrite = Environment.TickCount64;
 
     /// <summary>Cancelled when the client goes away or the host has stopped for long enough.</summary>
     public CancellationToken Cancel => cancel;
@@ -93,6 +94,7 @@ internal sealed class EventStream(HttpResponse response, CancellationToken cance
     public async Task WriteAsync(string name, string data, bool flush = true)
     {
         await response.WriteAsync(RunEventStream.Frame(name, data), cancel);
+        _lastWrite = Environment.TickCount64;
         if (flush)
         {
             await FlushAsync();
@@ -119,10 +121,20 @@ internal sealed class EventStream(HttpResponse response, CancellationToken cance
             }
             catch (TimeoutException)
             {
-                await response.WriteAsync(": keep-alive\n\n", cancel);
-                await FlushAsync();
+                await WriteKeepAliveAsync();
             }
         }
+    }
+
+    /// <summary>Writes a keep-alive comment if nothing was written for <see cref="EventStreams.KeepAlive"/>: for streams that wait on more than one thing.</summary>
+    public Task KeepAliveAsync() =>
+        Environment.TickCount64 - _lastWrite >= EventStreams.KeepAlive.TotalMilliseconds ? WriteKeepAliveAsync() : Task.CompletedTask;
+
+    private async Task WriteKeepAliveAsync()
+    {
+        await response.WriteAsync(": keep-alive\n\n", cancel);
+        _lastWrite = Environment.TickCount64;
+        await FlushAsync();
     }
 
     /// <summary>An actor to name as a follower, whose events come out of the channel; stopped when the stream ends.</summary>

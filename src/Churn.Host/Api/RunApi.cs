@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -26,11 +27,16 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often the runs-wide stream looks for runs that other processes record into the host's store.</summary>
+    private static readonly TimeSpan ElsewhereWatch = TimeSpan.FromSeconds(2);
+
     public void Map(WebApplication app)
     {
         app.MapGet("/health", () => Results.Json(new Health("ok"), JsonFormat.Options));
         app.MapPost("/runs", (Delegate)SubmitAsync);
         app.MapGet("/runs", List);
+        // A literal segment outranks the {id} of the routes below: "events" is never taken for a run id (ids are generated).
+        app.MapGet("/runs/events", AllEventsAsync);
         app.MapGet("/runs/{id}", Get);
         app.MapGet("/runs/{id}/events", EventsAsync);
         app.MapDelete("/runs/{id}", CancelAsync);
@@ -85,28 +91,16 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
         }
     }
 
-    private IResult List(HttpRequest request)
+    private IResult List(HttpRequest request) => ListQuery(request) switch
     {
-        var status = request.Query["status"].FirstOrDefault();
-        if (status is not null && !RunStatus.All.Contains(status))
-        {
-            return Problem(StatusCodes.Status400BadRequest, "invalid query", $"status: expected one of {string.Join(", ", RunStatus.All)}", "status");
-        }
+        Result<RunListQuery>.Error invalid => ApiProblem.InvalidQuery(invalid.Problem),
+        var query => Results.Json(Page(query.Unwrap()), JsonFormat.Options),
+    };
 
-        var limited = ApiQuery.Limit(request, 100);
-        if (limited is Result<int>.Error badLimit)
-        {
-            return ApiProblem.InvalidQuery(badLimit.Problem);
-        }
-
-        var limit = limited.Unwrap();
-
-        var before = request.Query["before"].FirstOrDefault();
-        if (before is not null && store.Get(before) is null)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "invalid query", $"before: no run with id '{before}'", "before");
-        }
-
+    /// <summary>The page a <see cref="RunListQuery"/> asks for, newest first, with the link to the next one.</summary>
+    private RunList Page(RunListQuery query)
+    {
+        var (status, limit, before) = query;
         // One more than the page: whether a next page exists is known without a second query.
         var rows = store.List(status, limit + 1, before);
         var page = rows.Length > limit ? rows[..limit] : rows;
@@ -114,7 +108,22 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
         var next = rows.Length > limit
             ? $"/runs?limit={limit}&before={Uri.EscapeDataString(page[^1].Id)}{(status is null ? "" : $"&status={status}")}"
             : null;
-        return Results.Json(new RunList([.. page.Select(r => RunSummary.From(r, now))], next), JsonFormat.Options);
+        return new RunList([.. page.Select(r => RunSummary.From(r, now))], next);
+    }
+
+    /// <summary><c>?status=</c>, <c>?limit=</c> and <c>?before=</c> of a list of runs.</summary>
+    private Result<RunListQuery> ListQuery(HttpRequest request)
+    {
+        var status = request.Query["status"].FirstOrDefault();
+        if (status is not null && !RunStatus.All.Contains(status))
+        {
+            return Result.Fail<RunListQuery>($"status: expected one of {string.Join(", ", RunStatus.All)}", column: "status");
+        }
+
+        var before = request.Query["before"].FirstOrDefault();
+        return ApiQuery.Limit(request, 100).Bind(limit => before is not null && store.Get(before) is null
+            ? Result.Fail<RunListQuery>($"before: no run with id '{before}'", column: "before")
+            : Result.Ok(new RunListQuery(status, limit, before)));
     }
 
     private IResult Get(string id) =>
@@ -175,7 +184,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             return UnknownRun(id);
         }
 
-        var parsed = ApiQuery.Limit(request, 1000).Bind(limit => ApiQuery.Logs(id, request).Map(query => (limit, query)));
+        var parsed = ApiQuery.Limit(request, ApiQuery.LogLines).Bind(limit => ApiQuery.Logs(id, request).Map(query => (limit, query)));
         if (parsed is Result<(int, LogQuery)>.Error invalid)
         {
             return ApiProblem.InvalidQuery(invalid.Problem);
@@ -230,6 +239,149 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             }
         }
     }
+
+    /// <summary>
+    /// Server-sent events of every run (<see cref="RunEventStream.RunsEvent"/>, <see cref="RunEventStream.RunEvent"/>):
+    /// first the page <c>GET /runs</c> gives for the same query, then a run's summary each time one is queued, starts,
+    /// changes stage or epoch, or ends; the stream does not end by itself. Every connection starts with the list, so a
+    /// client that connects again has missed nothing.
+    /// </summary>
+    private async Task AllEventsAsync(HttpContext context)
+    {
+        var query = ListQuery(context.Request);
+        if (query is Result<RunListQuery>.Error invalid)
+        {
+            await ApiProblem.InvalidQuery(invalid.Problem).ExecuteAsync(context);
+            return;
+        }
+
+        await streams.ServeAsync(context, "runs", stream => StreamAllAsync(query.Unwrap(), stream));
+    }
+
+    private async Task StreamAllAsync(RunListQuery query, EventStream stream)
+    {
+        // Runs this host runs are told by their events, each change as it happens; runs other processes record into
+        // the store (a churn run given the host's store) by looking there every ElsewhereWatch.
+        var elsewhere = store.Elsewhere(null);
+        var page = Page(query);
+        var (relay, events) = stream.Relay<IRunEvent>(services.GetRequiredService<ActorSystem>());
+        if (await AskRunsAsync<AllRunsFollowed>(new FollowAllRuns(relay), stream.Cancel) is not { } followed)
+        {
+            return;
+        }
+
+        // The page was read before the follow began: the runs' events so far bring it up to date, never back.
+        var here = new Dictionary<string, RunStep>();
+        foreach (var e in followed.SoFar)
+        {
+            Track(here, e);
+        }
+
+        var listed = page.Runs.Select(r => r.Status is RunStatus.Queued or RunStatus.Running && !here.ContainsKey(r.Id) && store.Get(r.Id) is { } now
+            ? RunSummary.From(now, DateTimeOffset.UtcNow)
+            : Here(r, here)).ToImmutableArray();
+        var told = listed.Where(r => !RunStatus.IsFinished(r.Status)).ToDictionary(r => r.Id, r => new RunStep(r.Status, r.Stage, r.Epoch));
+        await stream.WriteAsync(RunEventStream.RunsEvent, RunEventStream.Serialize(page with { Runs = listed }));
+        foreach (var id in here.Keys.Where(id => !told.ContainsKey(id)).ToList())
+        {
+            await TellAsync(stream, id, here, told);
+        }
+
+        var newest = elsewhere.Newest;
+        var pending = events.ReadAsync(stream.Cancel).AsTask();
+        Task? watch = null;
+        while (true)
+        {
+            watch ??= Task.Delay(ElsewhereWatch, stream.Cancel);
+            if (await Task.WhenAny(pending, watch) == pending)
+            {
+                var e = await pending;
+                pending = events.ReadAsync(stream.Cancel).AsTask();
+                if (Track(here, e))
+                {
+                    await TellAsync(stream, e.RunId, here, told);
+                }
+
+                continue;
+            }
+
+            await watch;
+            watch = null;
+            var seen = store.Elsewhere(newest);
+            newest = seen.Newest;
+            // Runs of other processes that moved, and those told as queued or running that have ended since.
+            var moved = seen.Runs.Where(r => !told.TryGetValue(r.Key, out var last) || last != r.Value).Select(r => r.Key)
+                .Concat(told.Keys.Where(id => !here.ContainsKey(id) && !seen.Runs.ContainsKey(id)))
+                .Distinct().ToList();
+            foreach (var id in moved)
+            {
+                await TellAsync(stream, id, here, told);
+            }
+
+            await stream.KeepAliveAsync();
+        }
+    }
+
+    /// <summary>Follows one event of a run this host runs; true when it moved the run.</summary>
+    private bool Track(Dictionary<string, RunStep> here, IRunEvent e)
+    {
+        var before = here.GetValueOrDefault(e.RunId) ?? (e is RunQueued ? null : store.Get(e.RunId) is { } run ? RunStep.Of(run) : null);
+        var after = RunStep.After(before, e);
+        if (after is null)
+        {
+            here.Remove(e.RunId);
+            return e is RunSucceeded or RunFailed or RunCancelled;
+        }
+
+        here[e.RunId] = after;
+        return after != before;
+    }
+
+    /// <summary>
+    /// Tells a run's summary: where its events say it is while this host runs it, else as the store has it. A run
+    /// told as ended is forgotten: it does not change again.
+    /// </summary>
+    private async Task TellAsync(EventStream stream, string id, Dictionary<string, RunStep> here, Dictionary<string, RunStep> told)
+    {
+        if (store.Get(id) is not { } run)
+        {
+            return;
+        }
+
+        var summary = Here(RunSummary.From(run, DateTimeOffset.UtcNow), here);
+        var progress = new RunStep(summary.Status, summary.Stage, summary.Epoch);
+        if (told.TryGetValue(id, out var last) && last == progress)
+        {
+            return;
+        }
+
+        if (RunStatus.IsFinished(summary.Status))
+        {
+            told.Remove(id);
+        }
+        else
+        {
+            told[id] = progress;
+        }
+
+        await stream.WriteAsync(RunEventStream.RunEvent, RunEventStream.Serialize(summary));
+    }
+
+    /// <summary>A stored run's summary as far as its events have brought it (the store may be a step ahead of them).</summary>
+    private static RunSummary Here(RunSummary summary, Dictionary<string, RunStep> here) =>
+        here.TryGetValue(summary.Id, out var p)
+            ? summary with
+            {
+                Status = p.Status,
+                Stage = p.Stage,
+                Epoch = p.Epoch,
+                StartedAt = p.Status == RunStatus.Queued ? null : summary.StartedAt,
+                FinishedAt = null,
+                DurationSeconds = p.Status == RunStatus.Queued ? null : summary.StartedAt is { } at ? Math.Round((DateTimeOffset.UtcNow - at).TotalSeconds, 3) : null,
+                Error = null,
+                Headline = null,
+            }
+            : summary;
 
     /// <summary>Writes one event; for the run's outcome writes <c>finished</c> from the store and returns true.</summary>
     private async Task<bool> SendAsync(EventStream stream, IRunEvent e)

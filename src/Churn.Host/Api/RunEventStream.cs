@@ -25,6 +25,12 @@ public static class RunEventStream
     public const string DeviceFallback = "device-fallback";
     public const string Finished = "finished";
 
+    /// <summary><c>GET /runs/events</c>'s first event: a page of runs as <c>GET /runs</c> gives it.</summary>
+    public const string RunsEvent = "runs";
+
+    /// <summary><c>GET /runs/events</c>'s event for a run that was queued, started, changed stage or epoch, or ended: its summary.</summary>
+    public const string RunEvent = "run";
+
     /// <summary>One line per event; relaxed escaping keeps the text readable (event data is never put into HTML).</summary>
     public static readonly JsonSerializerOptions Json = new(JsonFormat.Options) { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

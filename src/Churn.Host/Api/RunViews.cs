@@ -99,6 +99,9 @@ public sealed record RunSummary(
             run.Error, RunHeadline.From(run.Metrics), RunLinks.For(run.Id));
 }
 
+/// <summary>What a list of runs asks for: only those with <see cref="Status"/> when given, at most <see cref="Limit"/>, older than the run <see cref="Before"/> names when given.</summary>
+public sealed record RunListQuery(string? Status, int Limit, string? Before);
+
 /// <summary>One page of <c>GET /runs</c>, newest first; <see cref="Next"/> asks for the page after it (null on the last).</summary>
 public sealed record RunList(ImmutableArray<RunSummary> Runs, string? Next);
 

@@ -110,12 +110,14 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         {
             return Unknown(id);
         }
-        var query = ApiQuery.Logs(id, request);
-        if (query is Result<LogQuery>.Error invalid)
+        var parsed = ApiQuery.Limit(request, ApiQuery.LogLines).Bind(limit => ApiQuery.Logs(id, request).Map(query => (limit, query)));
+        if (parsed is Result<(int, LogQuery)>.Error invalid)
         {
             return ApiProblem.InvalidQuery(invalid.Problem);
         }
-        return Results.Json(new RunLogs(id, [.. LogFiles.Read(config.Logs, query.Unwrap())]), JsonFormat.Options);
+        var (limit, query) = parsed.Unwrap();
+        // At most `limit` lines, the first ones, read as the files are streamed: a long search's log is never read whole.
+        return Results.Json(new RunLogs(id, [.. LogFiles.Read(config.Logs, query, limit)]), JsonFormat.Options);
     }
 
     /// <summary>Resumes every search the store marks running whose process is gone: finished trials kept, the others run again.</summary>
@@ -307,20 +309,35 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["configurations"] = request.Plan.Configurations,
             ["seeds"] = request.Plan.Seeds,
             ["rungs"] = JsonSerializer.SerializeToNode(request.Plan.Rungs, JsonFormat.Options),
+            ["criterion"] = JsonSerializer.SerializeToNode(request.Plan.Criterion, JsonFormat.Options),
             ["data"] = request.DataPath,
             ["out"] = request.OutDir,
             ["trials"] = trials,
             ["epochsSpent"] = s.Trials.Sum(t => t.Epochs),
-            ["leaderboard"] = JsonSerializer.SerializeToNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds, request.Plan.Criterion), JsonFormat.Options),
+            ["leaderboard"] = LeaderboardNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds, request.Plan.Criterion)),
             ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
             ["trialList"] = JsonSerializer.SerializeToNode(s.Trials.Select(SearchTrialView.From), JsonFormat.Options),
-            ["varied"] = JsonSerializer.SerializeToNode(Dashboard.DashboardCharts.Varied(s.Trials.Select(t => t.Spec.Config)), JsonFormat.Options),
+            ["varied"] = JsonSerializer.SerializeToNode(Dashboard.DashboardCharts.Varied(s.Trials.Select(t => t.Spec)), JsonFormat.Options),
             ["trialNodes"] = SearchFiles.TrialNodes(s.Trials),
             ["summary"] = s.Summary is null ? null : JsonNode.Parse(s.Summary),
             ["reason"] = s.Reason,
             ["testUse"] = SearchFiles.TestNote,
             ["links"] = JsonSerializer.SerializeToNode(Links(request.SearchId), JsonFormat.Options),
         };
+    }
+
+    /// <summary>The leaderboard's rows, each data preparation the search chose also named as people read it (<c>balance none, log skewed</c>).</summary>
+    private static JsonArray LeaderboardNode(ImmutableArray<LeaderboardRow> rows)
+    {
+        var node = JsonSerializer.SerializeToNode(rows, JsonFormat.Options)!.AsArray();
+        for (var i = 0; i < rows.Length; i++)
+        {
+            if (rows[i].Data is { } data && node[i]?["data"] is JsonObject shown)
+            {
+                shown["description"] = data.Describe();
+            }
+        }
+        return node;
     }
 
     private async Task<object?> AskAsync(object message, CancellationToken cancel)
@@ -365,11 +382,11 @@ internal sealed record SearchTrialView(
     [property: JsonConverter(typeof(Numbering.FromOne))] int Index,
     [property: JsonConverter(typeof(Numbering.FromOne))] int Configuration,
     [property: JsonConverter(typeof(Numbering.FromOne))] int Replicate,
-    long Seed, string Status, int Epochs, double? BestValidationLoss, double? LastValidationLoss, string? Reason, string? Node)
+    long Seed, string Status, int Epochs, double? BestValidationLoss, double? LastValidationLoss, string? Reason, string? Node, double? CalibratedLoss)
 {
     public static SearchTrialView From(TrialSummary t) => new(
         t.Spec.Index, t.Spec.Configuration, t.Spec.Replicate, t.Spec.Seed, SearchStore.StatusName(t.Status), t.Epochs,
-        t.Epochs == 0 ? null : t.BestValidationLoss, t.LastValidationLoss, t.Reason, t.Node);
+        t.Epochs == 0 ? null : t.BestValidationLoss, t.LastValidationLoss, t.Reason, t.Node, double.IsFinite(t.CalibratedLoss) ? t.CalibratedLoss : null);
 }
 
 /// <summary>The reply to <c>GET /searches</c>: newest first.</summary>

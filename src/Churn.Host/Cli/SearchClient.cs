@@ -103,7 +103,7 @@ public static class SearchClient
             }
 
             var live = LiveProgress.Wanted(json) ? SearchLiveView.Start(header.Trials, header.Parallel, header.Criterion) : null;
-            switch (await SearchCommand.FollowAsync(Events(), id, header.Seeds, header.Trials, 0, live))
+            switch (await SearchCommand.FollowAsync(Events(), id, header.Seeds, header.Trials, 0, live, header.Criterion))
             {
                 case SearchCompleted c:
                     SearchCommand.Report(c.Summary, json, finished?["summary"]);

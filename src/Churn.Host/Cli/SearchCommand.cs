@@ -257,7 +257,7 @@ public static class SearchCommand
 
             var endedBefore = resume?.Trials.Count(r => r.Ended) ?? 0;
             return Outcome(await FollowAsync(events.ReadAllAsync(CancellationToken.None), request.SearchId, plan.Seeds, plan.Trials.Length, endedBefore,
-                LiveProgress.Wanted(json) && !verbose ? SearchLiveView.Start(request) : null));
+                LiveProgress.Wanted(json) && !verbose ? SearchLiveView.Start(request) : null, plan.Criterion));
         }
         finally
         {
@@ -270,7 +270,8 @@ public static class SearchCommand
     /// table when <paramref name="live"/> is given, otherwise as plain lines, one per trial ended and per rung decision.
     /// The same for a search run here and one followed on a host.
     /// </summary>
-    public static async Task<ISearchEvent?> FollowAsync(IAsyncEnumerable<ISearchEvent> events, string searchId, int seeds, int total, int endedBefore, SearchLiveView? live)
+    public static async Task<ISearchEvent?> FollowAsync(
+        IAsyncEnumerable<ISearchEvent> events, string searchId, int seeds, int total, int endedBefore, SearchLiveView? live, SearchCriterion criterion)
     {
         if (live is not null)
         {
@@ -290,7 +291,7 @@ public static class SearchCommand
                 case SearchRungDecided r:
                     var d2 = r.Decision;
                     Console.Error.WriteLine(string.Create(Invariant,
-                        $"  rung {Numbering.Number(d2.Rung)}    epoch {d2.Epoch}: configuration {Numbering.Number(d2.Configuration)} {d2.Outcome.ToString().ToLowerInvariant()} (mean validation loss {d2.Value:F4}, rank {Numbering.Number(d2.Rank)} of {d2.Compared}, best {d2.Kept} go on)"));
+                        $"  rung {Numbering.Number(d2.Rung)}    epoch {d2.Epoch}: configuration {Numbering.Number(d2.Configuration)} {d2.Outcome.ToString().ToLowerInvariant()} (mean {(criterion == SearchCriterion.CalibratedLoss ? "calibrated" : "validation")} loss {d2.Value:F4}, rank {Numbering.Number(d2.Rank)} of {d2.Compared}, best {d2.Kept} go on)"));
                     break;
                 case SearchWinnerTraining w:
                     Console.Error.WriteLine($"  winner    configuration {Numbering.Number(w.Configuration)}: training it through the run pipeline for its model and its one test evaluation");

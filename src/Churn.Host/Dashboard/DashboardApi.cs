@@ -187,7 +187,7 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
             return UnknownSearch(id);
         }
 
-        return DashboardCharts.Effect(Leaderboard.Rank(s.Trials, s.Request.Plan.Seeds, s.Request.Plan.Criterion), parameter) is { } svg
+        return DashboardCharts.Effect(Leaderboard.Rank(s.Trials, s.Request.Plan.Seeds, s.Request.Plan.Criterion), parameter, s.Request.Plan.Criterion) is { } svg
             ? Svg(svg)
             : ApiProblem.Of(StatusCodes.Status404NotFound, "unknown hyperparameter", $"no hyperparameter '{parameter}'");
     }

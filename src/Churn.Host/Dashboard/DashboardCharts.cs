@@ -29,6 +29,7 @@ public static class DashboardCharts
         var xs = epochs.Select(e => (double)e.Epoch).ToArray();
         Line(plot, xs, [.. epochs.Select(e => e.TrainLoss)], "training loss");
         Line(plot, xs, [.. epochs.Select(e => e.ValidationLoss)], "validation loss");
+        SearchChart.WholeNumbers(plot.Axes.Bottom);
         return Finish(plot, epochs.IsEmpty ? "Loss per epoch (no epoch yet)" : "Loss per epoch", "epoch", "cross-entropy", Alignment.UpperRight);
     }
 
@@ -47,6 +48,7 @@ public static class DashboardCharts
             training.LinePattern = LinePattern.Dashed;
         }
 
+        SearchChart.WholeNumbers(plot.Axes.Bottom);
         return Finish(plot, "Loss per epoch", "epoch", "cross-entropy", Alignment.UpperRight);
     }
 
@@ -125,18 +127,19 @@ public static class DashboardCharts
         return SearchCurves(leaderboard, [.. trials.Select(t => new TrialRecord(t.Spec, t.Status, epochs.GetValueOrDefault(t.Spec.Index, [])))]);
     }
 
-    /// <summary>The hyperparameters a search varied, in the order <see cref="Effect"/> takes them.</summary>
-    public static ImmutableArray<string> Varied(IEnumerable<ModelConfig> configs)
+    /// <summary>The hyperparameters a search varied (its data preparation's among them), in the order <see cref="Effect"/> takes them.</summary>
+    public static ImmutableArray<string> Varied(IEnumerable<TrialSpec> trials)
     {
-        var list = configs.ToList();
-        return [.. Parameters.Where(p => list.Select(c => p.Value(c)).Distinct().Count() > 1).Select(p => p.Name)];
+        var list = trials.ToList();
+        return [.. Parameters.Where(p => list.Select(t => p.Value(t.Config, t.Data)).Distinct().Count() > 1).Select(p => p.Name)];
     }
 
     /// <summary>
-    /// The effect of one hyperparameter: each configuration's mean validation loss against its value (numbers on a
-    /// numeric axis, words and flags as categories). Null for an unknown parameter.
+    /// The effect of one hyperparameter: each configuration's mean of what the search ranks on (the calibrated loss,
+    /// or the validation loss for searches stored before it) against its value (numbers on a numeric axis, words and
+    /// flags as categories). Null for an unknown parameter.
     /// </summary>
-    public static string? Effect(ImmutableArray<LeaderboardRow> leaderboard, string parameter)
+    public static string? Effect(ImmutableArray<LeaderboardRow> leaderboard, string parameter, SearchCriterion criterion)
     {
         var p = Parameters.FirstOrDefault(p => p.Name == parameter);
         if (p.Name is null)
@@ -144,14 +147,19 @@ public static class DashboardCharts
             return null;
         }
 
-        var rows = leaderboard.Where(r => double.IsFinite(r.MeanValidationLoss)).ToList();
-        var values = rows.Select(r => p.Value(r.Config)).ToList();
+        var rows = leaderboard.Where(r => double.IsFinite(r.Score)).ToList();
+        var values = rows.Select(r => p.Value(r.Config, r.Data)).ToList();
         var numeric = values.All(v => v is double);
         var logScale = numeric && parameter is "learningRate" or "weightDecay" && values.All(v => (double)v > 0);
         var categories = values.Select(v => Convert.ToString(v, Invariant)!).Distinct().Order(StringComparer.Ordinal).ToList();
         double X(object v) => !numeric ? categories.IndexOf(Convert.ToString(v, Invariant)!) : logScale ? Math.Log10((double)v) : (double)v;
         var plot = new Plot();
-        plot.Add.ScatterPoints(values.Select(X).ToArray(), rows.Select(r => r.MeanValidationLoss).ToArray()).MarkerSize = 8;
+        plot.Add.ScatterPoints(values.Select(X).ToArray(), rows.Select(r => r.Score).ToArray()).MarkerSize = 8;
+        if (numeric && parameter is "depth" or "width" or "batchSize" or "patience")
+        {
+            SearchChart.WholeNumbers(plot.Axes.Bottom);
+        }
+
         if (!numeric)
         {
             plot.Axes.Bottom.SetTicks([.. categories.Select((_, i) => (double)i)], [.. categories]);
@@ -160,21 +168,23 @@ public static class DashboardCharts
 
         plot.Title(parameter);
         plot.XLabel(logScale ? $"log10 {parameter}" : parameter);
-        plot.YLabel("mean validation loss");
+        plot.YLabel(criterion == SearchCriterion.CalibratedLoss ? "mean calibrated loss" : "mean validation loss");
         return plot.GetSvgXml(EffectWidth, EffectHeight);
     }
 
-    private static readonly ImmutableArray<(string Name, Func<ModelConfig, object> Value)> Parameters =
+    private static readonly ImmutableArray<(string Name, Func<ModelConfig, DataChoice?, object> Value)> Parameters =
     [
-        ("depth", c => (double)c.Depth),
-        ("width", c => (double)c.Width),
-        ("activation", c => c.Activation.ToString().ToLowerInvariant()),
-        ("learningRate", c => c.LearningRate),
-        ("batchSize", c => (double)c.BatchSize),
-        ("patience", c => (double)c.Patience),
-        ("dropout", c => c.Dropout),
-        ("weightDecay", c => c.WeightDecay),
-        ("shuffleEachEpoch", c => c.ShuffleEachEpoch ? "true" : "false"),
+        ("balance", (_, d) => d is null ? "search's" : d.Balance.ToString().ToLowerInvariant()),
+        ("logFeatures", (_, d) => d is null ? "search's" : d.LogFeaturesName()),
+        ("depth", (c, _) => (double)c.Depth),
+        ("width", (c, _) => (double)c.Width),
+        ("activation", (c, _) => c.Activation.ToString().ToLowerInvariant()),
+        ("learningRate", (c, _) => c.LearningRate),
+        ("batchSize", (c, _) => (double)c.BatchSize),
+        ("patience", (c, _) => (double)c.Patience),
+        ("dropout", (c, _) => c.Dropout),
+        ("weightDecay", (c, _) => c.WeightDecay),
+        ("shuffleEachEpoch", (c, _) => c.ShuffleEachEpoch ? "true" : "false"),
     ];
 
     private static double Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : double.NaN;

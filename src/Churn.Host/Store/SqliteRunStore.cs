@@ -228,6 +228,38 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
         return runs.ToImmutable();
     }
 
+    /// <summary>
+    /// The runs other processes record into this store (commands given the host's store) that are queued or running,
+    /// or were recorded after the run numbered <paramref name="after"/> (a <see cref="RunsElsewhere.Newest"/> of an
+    /// earlier look; null: only the queued and running ones): cheap enough to ask every second or two.
+    /// </summary>
+    public RunsElsewhere Elsewhere(long? after)
+    {
+        using var connection = Reader();
+        long newest;
+        // The newest number before the rows: a run recorded between the two reads is among the rows, or newer than it.
+        using (var max = Command(connection, "SELECT coalesce(max(seq), 0) FROM runs"))
+        {
+            newest = (long)max.ExecuteScalar()!;
+        }
+
+        using var command = Command(connection,
+            """
+            SELECT seq, id, status, stage, epoch FROM runs
+            WHERE (seq > $after OR status IN ('queued', 'running')) AND owner IS NOT $owner
+            """,
+            ("$after", after ?? long.MaxValue), ("$owner", _owner.Name));
+        using var reader = command.ExecuteReader();
+        var runs = ImmutableDictionary.CreateBuilder<string, RunStep>();
+        while (reader.Read())
+        {
+            newest = Math.Max(newest, reader.GetInt64(0));
+            runs[reader.GetString(1)] = new RunStep(reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt32(4));
+        }
+
+        return new RunsElsewhere(newest, runs.ToImmutable());
+    }
+
     public ImmutableArray<StoredStage> Stages(string runId)
     {
         using var connection = Reader();

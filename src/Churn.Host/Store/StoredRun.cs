@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
+using Churn.Actors.Messages;
 
 namespace Churn.Host.Store;
 
@@ -43,3 +44,26 @@ public sealed record StoredStage(string Stage, DateTimeOffset StartedAt, DateTim
 
 /// <summary>The losses and accuracies of one epoch, and how long training had taken by then.</summary>
 public sealed record StoredEpoch(int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy, double ElapsedMs);
+
+/// <summary>Where a run is: what the table of runs shows moving, and what a runs-wide event stream tells when it changes.</summary>
+public sealed record RunStep(string Status, string? Stage, int? Epoch)
+{
+    public static RunStep Of(StoredRun run) => new(run.Status, run.Stage, run.Epoch);
+
+    /// <summary>
+    /// Where a run event leaves the run (<paramref name="progress"/> null: a run not seen before); the same progress
+    /// for events that do not move it, and null for its outcome, which only the store tells in full.
+    /// </summary>
+    public static RunStep? After(RunStep? progress, IRunEvent e) => (progress, e) switch
+    {
+        (_, RunQueued) => new RunStep(RunStatus.Queued, null, null),
+        (_, RunSucceeded or RunFailed or RunCancelled) => null,
+        ({ } p, RunStarted) => p with { Status = RunStatus.Running },
+        ({ } p, StageStarted s) => p with { Stage = s.Stage },
+        ({ } p, EpochCompleted m) => p with { Epoch = m.Metrics.Epoch },
+        _ => progress,
+    };
+}
+
+/// <summary>What <see cref="SqliteRunStore.Elsewhere"/> found: the newest run's number, and the runs it lists by id.</summary>
+public sealed record RunsElsewhere(long Newest, ImmutableDictionary<string, RunStep> Runs);

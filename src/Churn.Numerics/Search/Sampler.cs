@@ -18,8 +18,10 @@ public sealed record DataChoice(BalanceStrategy Balance, ImmutableArray<string> 
     public string Key => $"{Balance.ToString().ToLowerInvariant()}|{string.Join(",", LogFeatures)}";
 
     /// <summary>For people: <c>balance none, log skewed</c>.</summary>
-    public string Describe() =>
-        $"balance {Balance.ToString().ToLowerInvariant()}, log {(LogFeatures.IsEmpty ? "none" : LogFeatures.SequenceEqual(FeatureTransform.Skewed) ? "skewed" : string.Join(",", LogFeatures))}";
+    public string Describe() => $"balance {Balance.ToString().ToLowerInvariant()}, log {LogFeaturesName()}";
+
+    /// <summary>The log features as a space file names them: <c>none</c>, <c>skewed</c> or the names.</summary>
+    public string LogFeaturesName() => LogFeatures.IsEmpty ? "none" : LogFeatures.SequenceEqual(FeatureTransform.Skewed) ? "skewed" : string.Join(",", LogFeatures);
 
     public bool Equals(DataChoice? other) => other is not null && Key == other.Key;
 

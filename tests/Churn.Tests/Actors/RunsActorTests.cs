@@ -89,6 +89,40 @@ public class RunsActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit.Tes
     }
 
     [Fact]
+    public async Task A_follower_of_every_run_gets_what_the_active_runs_did_so_far_then_every_event_of_every_run_in_order()
+    {
+        var runs = await ActorRegistry.GetAsync<RunsActor>();
+        var (early, late) = (CreateTestProbe(), CreateTestProbe());
+        var watcher = CreateTestProbe();
+        runs.Tell(new RunPipeline("early", Settings(), early.Ref));
+        await InTraining(early);
+
+        var followed = await runs.Ask<AllRunsFollowed>(new FollowAllRuns(watcher.Ref), Patience);
+        runs.Tell(new RunPipeline("late", Settings(RunMode.Prepare), late.Ref));
+        var heard = new List<IRunEvent>();
+        while (heard.Count == 0 || heard[^1] is not RunSucceeded)
+        {
+            heard.Add(await late.ExpectMsgAsync<IRunEvent>(Patience));
+        }
+        runs.Tell(new CancelRun("early"));
+        await early.FishForMessageAsync<RunCancelled>(_ => true, Patience);
+
+        Assert.IsType<RunQueued>(followed.SoFar[0]);
+        Assert.All(followed.SoFar, e => Assert.Equal("early", e.RunId));
+        Assert.Contains(followed.SoFar, e => e is StageStarted { Stage: Stage.Train });
+        var told = new List<IRunEvent>();
+        while (!told.Any(e => e is RunCancelled { RunId: "early" }))
+        {
+            told.Add(await watcher.ExpectMsgAsync<IRunEvent>(Patience));
+        }
+        // The late run's every event, from its queueing to its end, in the order its own listener got them; the early
+        // run's from where the reply left off (no second queued or started).
+        Assert.IsType<RunQueued>(heard[0]);
+        Assert.Equal(heard, told.Where(e => e.RunId == "late"));
+        Assert.DoesNotContain(told, e => e is RunQueued { RunId: "early" } or RunStarted { RunId: "early" });
+    }
+
+    [Fact]
     public async Task Stopping_all_runs_cancels_queued_and_running_ones_refuses_new_ones_and_answers_when_done()
     {
         var runs = await ActorRegistry.GetAsync<RunsActor>();

@@ -96,6 +96,47 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task A_run_started_after_the_runs_page_loaded_appears_and_reaches_its_end_live_without_a_reload_or_a_poll()
+    {
+        Open("#/runs");
+        B.Wait(d => B.FindAll("#runs tbody tr").Count >= fixture.Finished.Length, "the runs table");
+        // Every row the table draws, as it draws it; a reload would lose the recorder.
+        B.Driver.ExecuteScript("""
+            window.drawnRows = [];
+            new MutationObserver(changes => changes.forEach(c => c.addedNodes.forEach(n => {
+              if (n.dataset && n.dataset.run) window.drawnRows.push([n.dataset.run, n.querySelector('.status').textContent, n.querySelector('[data-col="epoch"]').textContent]);
+            }))).observe(document.querySelector('#runs tbody'), { childList: true });
+            """);
+        // The table came from the stream of every run (GET /runs/events), opened as the page loaded.
+        Assert.Contains(B.SentRequests(), r => new Uri(r.Url).AbsolutePath == "/runs/events");
+
+        var id = await fixture.Host.SubmitAsync(RunBodies.Train(Path.Combine(fixture.Host.Directory, "live-table"), maxEpochs: 5));
+        B.Wait(d => B.FindAll($"tr[data-run='{id}']").Count == 1, "the new run's row", 60);
+        B.Wait(d => B.FindAll($"tr[data-run='{id}'] [data-status='succeeded']").Count == 1, "the new run to reach succeeded in the table", 180);
+
+        var listed = (await fixture.Host.GetJsonAsync("runs?limit=1"))["runs"]![0]!;
+        Assert.Equal(id, listed["id"]!.GetValue<string>());
+        var row = B.Find($"tr[data-run='{id}']");
+        Assert.Equal("5", row.FindElement(OpenQA.Selenium.By.CssSelector("[data-col='epoch']")).Text);
+        Assert.Contains(F4(listed["headline"]!["testAccuracy"]), row.Text, StringComparison.Ordinal);
+        // It is the table's first row: newest first.
+        Assert.Equal(id, B.Find("#runs tbody tr").GetAttribute("data-run"));
+
+        var drawn = ((IEnumerable<object>)B.Driver.ExecuteScript("return window.drawnRows;")!)
+            .Select(r => ((IEnumerable<object>)r).Select(v => v.ToString()!).ToArray()).Where(r => r[0] == id).ToList();
+        Assert.True(drawn.Count >= 5, $"the row was drawn {drawn.Count} times");
+        var order = new[] { "queued", "running", "succeeded" };
+        var statuses = drawn.Select(r => Array.IndexOf(order, r[1])).ToList();
+        Assert.DoesNotContain(-1, statuses);
+        Assert.Equal(statuses.Order(), statuses);
+        Assert.Contains(drawn, r => r[1] == "running" && r[2] is "1" or "2" or "3" or "4");
+        // No reload (the recorder is still there) and nothing asked of /runs while the run went on: one stream told it all.
+        var asked = B.SentRequests().Select(r => new Uri(r.Url).AbsolutePath).Where(p => p.StartsWith("/runs", StringComparison.Ordinal)).ToList();
+        Assert.Empty(asked);
+        Assert.Empty(B.ConsoleErrors());
+    }
+
+    [Fact]
     public async Task A_run_started_from_the_form_follows_live_to_succeeded_with_its_loss_chart_and_downloads_its_report()
     {
         Open("#/new-run");
@@ -364,45 +405,52 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
     {
         await using var host = await TestHost.StartAsync(apiToken: "dashboard-test-token-0123456789");
         var origin = host.Server.Address.ToString().TrimEnd('/');
-
-        B.SentRequests();
-        B.Driver.Navigate().GoToUrl($"{origin}/#/runs");
-        var input = B.Wait(d => B.Find("#token-input") is { Displayed: true } i ? i : null, "the token dialog")!;
-        B.Screenshot("token");
-        input.SendKeys("wrong");
-        B.Find("#token-submit").Click();
-        B.Wait(d => B.Find("#token-error").Text.Contains("not accepted", StringComparison.Ordinal), "the wrong token refused");
-        B.Find("#token-input").SendKeys("dashboard-test-token-0123456789");
-        B.Find("#token-submit").Click();
-        B.Wait(d => B.FindAll("#runs").Count == 1 && !B.Find("#token-dialog").Displayed, "the runs table behind the token");
-
-        B.Driver.Navigate().Refresh();
-        B.Wait(d => B.FindAll("#runs").Count == 1, "the runs table after a reload");
-        Assert.False(B.Find("#token-dialog").Displayed);
-        Assert.Empty(B.Driver.Manage().Cookies.AllCookies);
-        Assert.DoesNotContain("dashboard-test-token", B.Driver.Url, StringComparison.Ordinal);
-        Assert.All(B.RequestedUrls(), u => Assert.DoesNotContain("dashboard-test-token", u, StringComparison.Ordinal));
-
-        // What left the browser: the API requests carry the token in the Authorization header and nowhere else, no cookie.
-        var sent = B.SentRequests().Where(r => r.Url.StartsWith(origin, StringComparison.Ordinal)).ToList();
-        var withToken = sent.Where(r => r.Headers.TryGetValue("Authorization", out var h) && h == "Bearer dashboard-test-token-0123456789").ToList();
-        Assert.Contains(withToken, r => new Uri(r.Url).AbsolutePath == "/runs");
-        Assert.All(sent, r =>
+        try
         {
-            Assert.DoesNotContain("dashboard-test-token", r.Url, StringComparison.Ordinal);
-            Assert.False(r.Headers.ContainsKey("Cookie"), $"{r.Url} sent a cookie");
-            Assert.All(r.Headers.Where(h => !h.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase)),
-                h => Assert.DoesNotContain("dashboard-test-token", h.Value, StringComparison.Ordinal));
-        });
-        // After the reload the page asked no more: every API request carried the token from the start.
-        var reload = sent.FindLastIndex(r => new Uri(r.Url).AbsolutePath == "/");
-        Assert.True(reload > sent.FindIndex(r => new Uri(r.Url).AbsolutePath == "/"), "the reload's page request is missing");
-        var afterReload = sent.Skip(reload).ToList();
-        Assert.Contains(afterReload, r => new Uri(r.Url).AbsolutePath == "/runs");
-        Assert.All(afterReload.Where(r => new Uri(r.Url).AbsolutePath.StartsWith("/runs", StringComparison.Ordinal)),
-            r => Assert.Equal("Bearer dashboard-test-token-0123456789", r.Headers["Authorization"]));
-        // The 401s before the token are logged by the browser as failed resources; nothing else may be.
-        Assert.All(B.ConsoleErrors(), e => Assert.Contains("401", e, StringComparison.Ordinal));
-        B.Driver.ExecuteScript("sessionStorage.clear();");
+            B.SentRequests();
+            B.Driver.Navigate().GoToUrl($"{origin}/#/runs");
+            var input = B.Wait(d => B.Find("#token-input") is { Displayed: true } i ? i : null, "the token dialog")!;
+            B.Screenshot("token");
+            input.SendKeys("wrong");
+            B.Find("#token-submit").Click();
+            B.Wait(d => B.Find("#token-error").Text.Contains("not accepted", StringComparison.Ordinal), "the wrong token refused");
+            B.Find("#token-input").SendKeys("dashboard-test-token-0123456789");
+            B.Find("#token-submit").Click();
+            B.Wait(d => B.FindAll("#runs").Count == 1 && !B.Find("#token-dialog").Displayed, "the runs table behind the token");
+
+            B.Driver.Navigate().Refresh();
+            B.Wait(d => B.FindAll("#runs").Count == 1, "the runs table after a reload");
+            Assert.False(B.Find("#token-dialog").Displayed);
+            Assert.Empty(B.Driver.Manage().Cookies.AllCookies);
+            Assert.DoesNotContain("dashboard-test-token", B.Driver.Url, StringComparison.Ordinal);
+            Assert.All(B.RequestedUrls(), u => Assert.DoesNotContain("dashboard-test-token", u, StringComparison.Ordinal));
+
+            // What left the browser: the API requests carry the token in the Authorization header and nowhere else, no cookie.
+            var sent = B.SentRequests().Where(r => r.Url.StartsWith(origin, StringComparison.Ordinal)).ToList();
+            var withToken = sent.Where(r => r.Headers.TryGetValue("Authorization", out var h) && h == "Bearer dashboard-test-token-0123456789").ToList();
+            Assert.Contains(withToken, r => new Uri(r.Url).AbsolutePath == "/runs/events");
+            Assert.All(sent, r =>
+            {
+                Assert.DoesNotContain("dashboard-test-token", r.Url, StringComparison.Ordinal);
+                Assert.False(r.Headers.ContainsKey("Cookie"), $"{r.Url} sent a cookie");
+                Assert.All(r.Headers.Where(h => !h.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase)),
+                    h => Assert.DoesNotContain("dashboard-test-token", h.Value, StringComparison.Ordinal));
+            });
+            // After the reload the page asked no more: every API request carried the token from the start.
+            var reload = sent.FindLastIndex(r => new Uri(r.Url).AbsolutePath == "/");
+            Assert.True(reload > sent.FindIndex(r => new Uri(r.Url).AbsolutePath == "/"), "the reload's page request is missing");
+            var afterReload = sent.Skip(reload).ToList();
+            Assert.Contains(afterReload, r => new Uri(r.Url).AbsolutePath == "/runs/events");
+            Assert.All(afterReload.Where(r => new Uri(r.Url).AbsolutePath.StartsWith("/runs", StringComparison.Ordinal)),
+                r => Assert.Equal("Bearer dashboard-test-token-0123456789", r.Headers["Authorization"]));
+            // The 401s before the token are logged by the browser as failed resources; nothing else may be.
+            Assert.All(B.ConsoleErrors(), e => Assert.Contains("401", e, StringComparison.Ordinal));
+            B.Driver.ExecuteScript("sessionStorage.clear();");
+        }
+        finally
+        {
+            // Away from this host before it stops: its runs page would keep trying to open its stream again.
+            B.Driver.Navigate().GoToUrl("about:blank");
+        }
     }
 }

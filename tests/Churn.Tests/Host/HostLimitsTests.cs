@@ -254,4 +254,35 @@ public class HostLimitsTests
             Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         }
     }
+
+    [Fact]
+    public async Task The_stream_of_every_run_takes_its_place_among_the_same_event_streams_and_gives_it_back_when_closed()
+    {
+        await using var host = await TestHost.StartAsync(hostSettings: new JsonObject { ["limits"] = new JsonObject { ["maxEventStreams"] = 1 } });
+        var run = await host.SubmitAsync(RunBodies.Prepare(Path.Combine(host.Directory, "prepared")));
+        await host.EventsAsync(run);
+
+        var all = await host.Http.GetAsync("runs/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        using (var runStream = await host.Http.GetAsync($"runs/{run}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken))
+        using (var second = await host.Http.GetAsync("runs/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken))
+        {
+            // "events" is the stream's, not a run id.
+            Assert.Equal(HttpStatusCode.OK, all.StatusCode);
+            Assert.Equal("text/event-stream", all.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(HttpStatusCode.TooManyRequests, runStream.StatusCode);
+            Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+            Assert.Contains("poll GET /runs", await second.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+        all.Dispose();
+
+        var clock = Stopwatch.StartNew();
+        HttpResponseMessage again;
+        while ((again = await host.Http.GetAsync($"runs/{run}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken)).StatusCode != HttpStatusCode.OK)
+        {
+            again.Dispose();
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the closed stream of every run kept its place");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+        again.Dispose();
+    }
 }

@@ -252,6 +252,9 @@ public class HostileRequestTests
     [InlineData("runs?status=bogus", "status")]
     [InlineData("runs?status=", "status")]
     [InlineData("runs?before=nope", "before")]
+    [InlineData("runs/events?limit=0", "limit")]
+    [InlineData("runs/events?status=bogus", "status")]
+    [InlineData("runs/events?before=nope", "before")]
     [InlineData("searches?limit=-1", "limit")]
     [InlineData("searches?limit=999999999", "limit")]
     public async Task Query_values_out_of_range_are_a_400_naming_the_parameter(string path, string field)

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Churn.Host.Api;
 using Churn.Tests.Cli;
 
 namespace Churn.Tests.Host;
@@ -62,6 +64,60 @@ public class RunListTests
         }
     }
 
+    /// <summary>What a run's summary says of where it is: status, stage, epoch.</summary>
+    private static string Progress(JsonNode run) => $"{run["status"]} {run["stage"]?.ToString() ?? "-"} {run["epoch"]?.ToString() ?? "-"}";
+
+    [Fact]
+    public async Task The_runs_stream_starts_with_the_list_then_tells_a_run_started_after_it_change_by_change_in_order()
+    {
+        await using var host = await TestHost.StartAsync();
+        var earlier = await host.SubmitAsync(RunBodies.Prepare(Path.Combine(host.Directory, "earlier")));
+        await host.EventsAsync(earlier);
+
+        await using var stream = await RunsStream.OpenAsync(host.Http, "runs/events?limit=5");
+        var (name, listed) = await stream.NextAsync();
+        Assert.Equal(RunEventStream.RunsEvent, name);
+        // The list GET /runs gives (a finished run's summary does not change with time).
+        Assert.Equal((await host.GetJsonAsync("runs?limit=5")).ToJsonString(), listed.ToJsonString());
+        Assert.Equal([earlier], Ids(listed));
+
+        var id = await host.SubmitAsync(RunBodies.Train(Path.Combine(host.Directory, "live"), maxEpochs: 3));
+        var told = new List<JsonNode>();
+        while (told.Count == 0 || told[^1]["status"]!.GetValue<string>() is "queued" or "running")
+        {
+            (name, var run) = await stream.NextAsync();
+            Assert.Equal(RunEventStream.RunEvent, name);
+            Assert.Equal(id, run["id"]!.GetValue<string>());
+            told.Add(run);
+        }
+
+        // Every change the run went through, in order, once each: as its stages and epochs were recorded.
+        var stored = await host.GetJsonAsync($"runs/{id}");
+        var expected = new List<string> { "queued - -", "running - -" };
+        var epoch = "-";
+        foreach (var stage in stored["stages"]!.AsArray().Select(s => s!["stage"]!.GetValue<string>()))
+        {
+            expected.Add($"running {stage} {epoch}");
+            if (stage == "train")
+            {
+                foreach (var e in stored["epochs"]!.AsArray().Select(e => e!["epoch"]!.GetValue<int>()))
+                {
+                    epoch = e.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    expected.Add($"running train {epoch}");
+                }
+            }
+        }
+        expected.Add(Progress(stored));
+        Assert.Equal("succeeded", stored["status"]!.GetValue<string>());
+        Assert.Equal(3, stored["epochs"]!.AsArray().Count);
+        Assert.Equal(expected, told.Select(Progress));
+
+        // Summaries only, as the list has them, the last one the list's own.
+        Assert.All(told, t => Assert.True(t["config"] is null && t["epochs"] is null && t["metrics"] is null && t.ToJsonString().Length < 1024, t.ToJsonString()));
+        Assert.All(told[..^1], t => Assert.Null(t["headline"]));
+        Assert.Equal((await host.GetJsonAsync("runs?limit=1"))["runs"]![0]!.ToJsonString(), told[^1].ToJsonString());
+    }
+
     [Fact]
     public async Task A_command_records_into_the_hosts_store_and_the_host_serves_exactly_the_files_that_run_wrote()
     {
@@ -69,6 +125,8 @@ public class RunListTests
         var dir = TestPaths.NewTempDirectory();
         await File.WriteAllTextAsync(Path.Combine(dir, "fast.json"), """{ "model": { "maxEpochs": 2 }, "device": "cpu" }""", TestContext.Current.CancellationToken);
         await File.WriteAllTextAsync(Path.Combine(dir, "secret.txt"), "not a run's file", TestContext.Current.CancellationToken);
+        await using var stream = await RunsStream.OpenAsync(host.Http, "runs/events");
+        Assert.Empty(Ids((await stream.NextAsync()).Data));
 
         var cli = await ChurnProcess.RunAsync(dir, "run", "--config", "fast.json", "--out", "out", "--store", host.StorePath);
 
@@ -77,6 +135,16 @@ public class RunListTests
         var id = listed["id"]!.GetValue<string>();
         Assert.Contains($"run {id}", cli.Stderr.Split('\n')[0], StringComparison.Ordinal);
         Assert.Equal("succeeded", listed["status"]!.GetValue<string>());
+
+        // The host's stream of every run tells the command's run too, from the store, up to its end.
+        var told = new List<string>();
+        while (told.Count == 0 || told[^1] is "queued" or "running")
+        {
+            var (name, run) = await stream.NextAsync();
+            Assert.Equal((RunEventStream.RunEvent, id), (name, run["id"]!.GetValue<string>()));
+            told.Add(run["status"]!.GetValue<string>());
+        }
+        Assert.Equal("succeeded", told[^1]);
 
         var artifacts = (await host.GetJsonAsync($"runs/{id}/artifacts"))["artifacts"]!.AsArray();
         var names = artifacts.Select(a => a!["name"]!.GetValue<string>()).ToArray();
@@ -108,5 +176,67 @@ public class RunListTests
         }
 
         Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(host.Http, "runs/nope/artifacts/report.png")).Status);
+    }
+
+    /// <summary><c>GET /runs/events</c> read in the background: its frames in order, as they come.</summary>
+    private sealed class RunsStream : IAsyncDisposable
+    {
+        private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+        private readonly HttpResponseMessage _response;
+        private readonly CancellationTokenSource _stop;
+        private readonly Channel<(string Name, JsonNode Data)> _frames;
+        private readonly Task _reading;
+
+        private RunsStream(HttpResponseMessage response, CancellationTokenSource stop, Channel<(string, JsonNode)> frames, Task reading)
+        {
+            _response = response;
+            _stop = stop;
+            _frames = frames;
+            _reading = reading;
+        }
+
+        public static async Task<RunsStream> OpenAsync(HttpClient http, string path)
+        {
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, stop.Token);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+            var body = await response.Content.ReadAsStreamAsync(stop.Token);
+            var frames = Channel.CreateUnbounded<(string, JsonNode)>();
+            var reading = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var (name, data) in RunEventStream.Read(body, stop.Token))
+                    {
+                        frames.Writer.TryWrite((name, JsonNode.Parse(data)!));
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // The test is done with the stream.
+                }
+                finally
+                {
+                    frames.Writer.TryComplete();
+                }
+            }, CancellationToken.None);
+            return new RunsStream(response, stop, frames, reading);
+        }
+
+        public async Task<(string Name, JsonNode Data)> NextAsync()
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            wait.CancelAfter(Patience);
+            return await _frames.Reader.ReadAsync(wait.Token);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            _response.Dispose();
+            await _reading;
+            _stop.Dispose();
+        }
     }
 }

@@ -97,6 +97,21 @@ public class SearchHostTests
         Assert.True(File.Exists(Path.Combine(outDir, SearchFiles.BestFile)));
         Assert.True(File.Exists(Path.Combine(outDir, "model", "model.json")));
 
+        // Its log lines, the first ?limit= of them as for a run; a bad value is a 400 naming the parameter.
+        var lines = (await host.GetJsonAsync($"searches/{id}/logs"))["lines"]!.AsArray();
+        Assert.True(lines.Count > 3, $"{lines.Count} lines");
+        Assert.All(lines, l => Assert.StartsWith(id, l!["runId"]!.GetValue<string>(), StringComparison.Ordinal));
+        var first = (await host.GetJsonAsync($"searches/{id}/logs?limit=3"))["lines"]!.AsArray();
+        Assert.Equal(lines.Take(3).Select(l => l!.ToJsonString()), first.Select(l => l!.ToJsonString()));
+        var warnings = (await host.GetJsonAsync($"searches/{id}/logs?level=warning"))["lines"]!.AsArray();
+        Assert.True(warnings.Count < lines.Count);
+        foreach (var (query, field) in new[] { ("limit=0", "limit"), ("limit=10001", "limit"), ("limit=x", "limit"), ("level=loud", "level") })
+        {
+            using var bad = await host.Http.GetAsync($"searches/{id}/logs?{query}", TestContext.Current.CancellationToken);
+            var problem = JsonNode.Parse(await bad.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+            Assert.Equal((HttpStatusCode.BadRequest, field), (bad.StatusCode, problem["field"]!.GetValue<string>()));
+        }
+
         using var again = await host.Http.DeleteAsync($"searches/{id}", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         using var unknown = await host.Http.GetAsync("searches/search-nope", TestContext.Current.CancellationToken);

@@ -165,4 +165,29 @@ public class LeaderboardTests
         Assert.StartsWith("1,1,complete,weighted,\"price_avg,last_visit_days\",3,50,", Leaderboard.ToCsv([row]).Split('\n')[1]);
         Assert.EndsWith("balance weighted, log price_avg,last_visit_days", Leaderboard.Describe(row));
     }
+
+    [Fact]
+    public void The_effect_charts_cover_the_data_choices_a_search_varies_and_plot_what_it_ranks_on()
+    {
+        DataChoice[] data = [new(BalanceStrategy.None, FeatureTransform.Skewed), new(BalanceStrategy.Weighted, [])];
+        var trials = Enumerable.Range(0, 4).Select(c => new TrialRecord(
+            new TrialSpec(c, c, 0, c, ModelConfig.Default with { Width = c < 2 ? 16 : 32 }, data[c % 2]),
+            TrialStatus.Completed,
+            [new EpochMetrics(1, 0.5, 0.7, 0.4 + (0.01 * c), 0.7, 0.5 - (0.01 * c))])).ToImmutableArray();
+
+        Assert.Equal(["balance", "logFeatures", "width"], Churn.Host.Dashboard.DashboardCharts.Varied(trials.Select(t => t.Spec)));
+        var rows = Leaderboard.Rank(trials, 1, SearchCriterion.CalibratedLoss);
+        var balance = Texts(Churn.Host.Dashboard.DashboardCharts.Effect(rows, "balance", SearchCriterion.CalibratedLoss)!);
+        Assert.Contains("mean calibrated loss", balance);
+        Assert.Contains("none", balance);
+        Assert.Contains("weighted", balance);
+        Assert.Contains("skewed", Texts(Churn.Host.Dashboard.DashboardCharts.Effect(rows, "logFeatures", SearchCriterion.CalibratedLoss)!));
+        var old = Leaderboard.Rank(trials, 1, SearchCriterion.ValidationLoss);
+        Assert.Contains("mean validation loss", Texts(Churn.Host.Dashboard.DashboardCharts.Effect(old, "width", SearchCriterion.ValidationLoss)!));
+        Assert.Null(Churn.Host.Dashboard.DashboardCharts.Effect(rows, "colour", SearchCriterion.CalibratedLoss));
+    }
+
+    /// <summary>The words an SVG chart writes (title, axis labels, ticks).</summary>
+    private static List<string> Texts(string svg) =>
+        [.. System.Text.RegularExpressions.Regex.Matches(svg, @"<text[^>]*>\s*([^<]*?)\s*</text>").Select(m => m.Groups[1].Value)];
 }

@@ -149,7 +149,12 @@ public class SearchStateTests
         Assert.True(asha.EpochsSpent < full.EpochsSpent);
         Assert.Contains(log, c => c is SearchCommand.Record { Decision.Outcome: RungOutcome.Stopped });
         Assert.Equal(Leaderboard.Best(Leaderboard.Rank(full.Trials, 3, full.Criterion))!.Configuration, Leaderboard.Best(Leaderboard.Rank(asha.Trials, 3, asha.Criterion))!.Configuration);
-        Assert.All(asha.Trials.Where(t => t.Status == TrialStatus.Pruned), t => Assert.Contains("scheduler", t.Reason));
+        // The trials pruned are those of the configurations a rung stopped, each saying the scheduler stopped it.
+        var stopped = log.OfType<SearchCommand.Record>().Where(r => r.Decision.Outcome == RungOutcome.Stopped).Select(r => r.Decision.Configuration).ToHashSet();
+        var pruned = asha.Trials.Where(t => t.Status == TrialStatus.Pruned).ToList();
+        Assert.NotEmpty(pruned);
+        Assert.All(pruned, t => Assert.Contains(t.Spec.Configuration, stopped));
+        Assert.All(pruned, t => Assert.Contains("scheduler", t.Reason));
     }
 
     [Fact]

@@ -6,7 +6,6 @@
 const main = document.getElementById("main");
 const STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"];
 const ACTIVE = new Set(["queued", "running"]);
-const MAX_STREAMS = 3;   // event streams the runs table follows at once
 let pageGeneration = 0;   // bumped on every navigation: timers and streams of the old page stop themselves
 const pageAbort = { controller: new AbortController() };
 
@@ -196,16 +195,17 @@ async function runsPage(generation, params) {
     [el("span", { class: "note", text: "select" }), "run", "mode", "status", "stage", "epoch", "ROC AUC (population)", "Brier (population)",
       "balanced test accuracy (recipe)", "duration", "queued (UTC)", ""],
     body, "Newest first. ROC AUC and Brier are on the customers' natural mix when the run measured them; accuracy is the balanced test split's (the recipe's figure).");
+  const empty = el("p", { id: "runs-empty", class: "note", hidden: true, text: status ? `No ${status} runs.` : "No runs yet: start one here or with churn run." });
+  const live = el("p", { id: "runs-live", class: "note", role: "status" });
   main.replaceChildren(
     el("h2", { text: "Runs" }),
     el("div", { class: "toolbar" }, el("div", { class: "field" }, el("label", { for: "status-filter", text: "Status" }), filter), compare,
       el("a", { href: "#/new-run", text: "Start a run" })),
     el("p", { id: "runs-note", class: "note", text: "Every run in the store: those sent to this host and those of churn run, prepare, train and search." }),
-    runs, more);
+    runs, empty, live, more);
 
   const selected = new Set();
   const rows = new Map();
-  const followed = new Set();
   compare.addEventListener("click", () => { location.hash = `#/compare/${[...selected].join(",")}`; });
 
   function render(run) {
@@ -218,7 +218,7 @@ async function runsPage(generation, params) {
     const actions = ACTIVE.has(run.status)
       ? el("button", { type: "button", class: "secondary", text: "Cancel", "aria-label": `cancel run ${run.id}`, onclick: () => cancelRun(run.id) })
       : "";
-    const row = el("tr", { "data-run": run.id },
+    const row = el("tr", { "data-run": run.id, "data-queued": Date.parse(run.queuedAt) },
       el("td", {}, box),
       el("td", {}, el("a", { href: `#/runs/${run.id}`, text: run.id })),
       td(run.mode), statusTd(run.status), td(run.stage, { "data-col": "stage" }), num(run.epoch, { "data-col": "epoch" }),
@@ -228,52 +228,67 @@ async function runsPage(generation, params) {
     const old = rows.get(run.id);
     if (old) old.replaceWith(row); else body.append(row);
     rows.set(run.id, row);
-    // A browser keeps about six connections to one host: a few streams, and the poll below for the rest.
-    if (ACTIVE.has(run.status) && !followed.has(run.id) && followed.size < MAX_STREAMS) {
-      followed.add(run.id);
-      follow(`/runs/${encodeURIComponent(run.id)}/events`, (name, data) => {
-        const live = rows.get(run.id);
-        if (!live) return;
-        if (name === "started") live.querySelector(".status").replaceWith(statusCell("running"));
-        if (name === "stage") live.querySelector('[data-col="stage"]').textContent = data.stage;
-        if (name === "epoch") live.querySelector('[data-col="epoch"]').textContent = data.epoch;
-        if (name === "finished") render(summaryOf(data));
-      }, generation).catch(() => { /* the poll takes over */ }).finally(() => followed.delete(run.id));
-    }
+    if (listed) empty.hidden = true;
+  }
+
+  // A run the table has not shown goes where its queue time puts it, newest first; one older than every row shown
+  // waits for "Older runs" while older pages exist. With a status filter, only runs of that status join the table.
+  function place(run) {
+    if (rows.has(run.id)) { render(run); return; }
+    if (status && run.status !== status) return;
+    const queued = Date.parse(run.queuedAt);
+    const later = [...rows.values()].find(row => Number(row.dataset.queued) < queued);
+    if (!later && next) return;
+    render(run);
+    if (later) body.insertBefore(rows.get(run.id), later);
   }
 
   let next = null;
-  async function load(path, replace) {
-    const page = await api(path);
+  more.addEventListener("click", async () => {
+    const page = await api(next);
     if (generation !== pageGeneration) return;
-    if (replace) {
-      // New runs come first; known rows are redrawn in place.
-      const fresh = page.runs.filter(r => !rows.has(r.id)).reverse();
-      for (const run of page.runs) if (rows.has(run.id)) render(run);
-      for (const run of fresh) { render(run); body.prepend(rows.get(run.id)); }
-    } else {
-      page.runs.forEach(render);
-      next = page.next;
-    }
+    page.runs.forEach(render);
+    next = page.next;
     more.hidden = !next;
-  }
-  more.addEventListener("click", () => load(next, false));
-  const query = status ? `?status=${status}&limit=50` : "?limit=50";
-  await load(`/runs${query}`, false);
-  every(4000, generation, () => load(`/runs${query}`, true));
-}
+  });
 
-// The finished event carries the full run; the table wants its summary.
-function summaryOf(run) {
-  const m = run.metrics || {};
-  const p = m.population || {};
-  const started = run.startedAt ? Date.parse(run.startedAt) : null;
-  const finished = run.finishedAt ? Date.parse(run.finishedAt) : Date.now();
-  return {
-    id: run.id, status: run.status, mode: run.mode, stage: run.stage, epoch: run.epoch, queuedAt: run.queuedAt,
-    durationSeconds: started ? (finished - started) / 1000 : null,
-    headline: { populationRocAuc: p.rocAuc, populationBrier: p.brier, testAccuracy: m.test && m.test.accuracy },
-  };
+  // Live from one stream of every run (GET /runs/events): its first event is the list, then each run's changes. The
+  // page asks for nothing periodically; when the stream breaks it is opened again and starts from a fresh list.
+  const query = status ? `?status=${status}&limit=50` : "?limit=50";
+  let listed = false;
+  let loaded;
+  const first = new Promise(resolve => { loaded = resolve; });
+  function list(page) {
+    if (!listed) { page.runs.forEach(render); next = page.next; } else page.runs.forEach(place);
+    listed = true;
+    more.hidden = !next;
+    empty.hidden = rows.size > 0;
+    live.textContent = "";
+    loaded();
+  }
+  (async () => {
+    for (let delay = 1000; generation === pageGeneration;) {
+      try {
+        await follow(`/runs/events${query}`, (name, data) => {
+          if (name === "runs") { list(data); delay = 1000; }
+          if (name === "run") place(data);
+        }, generation);
+      } catch (error) {
+        if (error instanceof DOMException || generation !== pageGeneration) return;
+        if (!listed) {
+          // No stream to be had now (say, every one of the host's streams is taken): show the list meanwhile.
+          try { list(await api(`/runs${query}`)); } catch (listError) { loaded(listError); return; }
+        }
+        if (error.status === 429) delay = Math.max(delay, 10000);
+      }
+      if (generation !== pageGeneration) return;
+      live.textContent = "Reconnecting to the host…";
+      await new Promise(resume => setTimeout(resume, delay));
+      delay = Math.min(delay * 2, 30000);
+    }
+  })();
+  const failed = await first;
+  if (failed) throw failed;
 }
 
 async function cancelRun(id) {
@@ -607,6 +622,9 @@ function searchActions(id, status) {
 
 const configText = c => c ? `depth ${c.depth}, width ${c.width}, ${c.activation}, lr ${c.learningRate}, batch ${c.batchSize}, patience ${c.patience}, dropout ${c.dropout}, wd ${c.weightDecay}${c.shuffleEachEpoch ? ", shuffled" : ""}` : "";
 
+// A configuration's data preparation, when the search chose it; otherwise the search's own.
+const dataText = d => d ? d.description || `balance ${d.balance}` : "the search's";
+
 async function searchPage(generation, id) {
   const head = el("div", { id: "search-head" });
   const trials = el("tbody");
@@ -615,22 +633,45 @@ async function searchPage(generation, id) {
   const curves = el("div", { class: "charts", id: "search-curves" });
   const effects = el("div", { class: "charts", id: "effects" });
   const summary = el("div", { id: "search-summary" });
+  // The leaderboard and rungs rank on the search's criterion: the calibrated loss, or for searches stored before it
+  // the validation loss; the headers say which, once the search is known.
+  const boardTitle = el("h3", { text: "Leaderboard" });
+  const effectsTitle = el("h3", { text: "Effect of each hyperparameter" });
+  const curvesTitle = el("h3", { text: "The top configurations, epoch by epoch" });
+  const boardNote = el("p", { class: "note", id: "leaderboard-note" });
+  const boardTable = table("leaderboard", [], board);
+  const decisionsTable = table("decisions", [], decisions);
+  function heads(criterion) {
+    const calibrated = criterion === "calibratedLoss";
+    const ranks = calibrated ? "calibrated loss" : "validation loss";
+    boardTitle.textContent = `Leaderboard (ranked by the mean ${ranks} over seeds; the test split plays no part)`;
+    boardNote.textContent = calibrated
+      ? "Calibrated loss: the log loss on the validation split after calibrating to the customers' natural mix, at the epoch early stopping keeps, the same yardstick whatever the balancing. Validation loss: the training loss function on the validation split, in the mix the configuration trained on."
+      : "This search was stored before searches ranked on the calibrated loss: it ranks on the validation loss.";
+    const headRow = names => el("tr", {}, names.map(h => el("th", { scope: "col" }, h)));
+    boardTable.tHead.replaceChildren(headRow(["rank", "configuration", "outcome", "seeds done",
+      calibrated ? "calibrated loss (ranks): mean ± sd" : "calibrated loss: mean ± sd", `validation loss${calibrated ? "" : " (ranks)"}: mean ± sd`,
+      "validation loss: min – max", "validation accuracy", "epochs", "data", "hyperparameters"]));
+    curvesTitle.textContent = `${calibrated ? "Calibrated" : "Validation"} loss of the top configurations, epoch by epoch`;
+    effectsTitle.textContent = `Effect of each hyperparameter on the ${ranks} (each configuration's mean over seeds)`;
+    decisionsTable.tHead.replaceChildren(headRow(["rung", "epoch", "configuration", `mean ${ranks}`, "outcome", "rank", "kept of compared"]));
+  }
   main.replaceChildren(el("h2", {}, "Search ", el("code", { text: id })), head, summary,
-    el("section", {}, el("h3", { text: "Leaderboard (mean validation loss over seeds; the test split plays no part)" }),
-      table("leaderboard", ["rank", "configuration", "outcome", "seeds", "mean ± sd", "min – max", "validation accuracy", "epochs", "hyperparameters"], board)),
-    el("section", {}, el("h3", { text: "Validation loss of the top configurations" }), curves),
-    el("section", {}, el("h3", { text: "Effect of each hyperparameter on the validation loss" }), effects),
+    el("section", {}, boardTitle, boardNote, boardTable),
+    el("section", {}, curvesTitle, curves),
+    el("section", {}, effectsTitle, effects),
     el("section", {}, el("h3", { text: "Trials" }),
-      table("trials", ["trial", "configuration", "seed", "status", "node", "epoch", "best validation loss", "last validation loss", "reason"], trials)),
+      table("trials", ["trial", "configuration", "seed", "status", "node", "epoch", "calibrated loss", "best validation loss", "last validation loss", "reason"], trials,
+        "The calibrated loss is the kept epoch's, known once the trial ends.")),
     el("section", {}, el("h3", { text: "ASHA decisions" }),
-      table("decisions", ["rung", "epoch", "configuration", "mean validation loss", "outcome", "rank", "kept of compared"], decisions)));
+      decisionsTable));
 
   // Trials by number (from 1): the rows are redrawn one at a time as the search's events tell of them.
   const trialRows = new Map();
   function drawTrial(t) {
     const row = el("tr", { "data-trial": t.index },
       num(t.index), num(t.configuration), num(t.replicate), statusTd(t.status), td(t.node || "local"), num(t.epochs),
-      num(fmt(t.bestValidationLoss)), num(fmt(t.lastValidationLoss)), td(t.reason));
+      num(fmt(t.calibratedLoss)), num(fmt(t.bestValidationLoss)), num(fmt(t.lastValidationLoss)), td(t.reason));
     const old = trialRows.get(t.index);
     if (old) old.replaceWith(row); else trials.append(row);
     trialRows.set(t.index, row);
@@ -653,11 +694,14 @@ async function searchPage(generation, id) {
     head.replaceChildren(el("p", { id: "search-status" }, "Status ", statusCell(s.status), s.phase ? ` (${s.phase})` : "",
       ` · ${s.trials.ended} of ${s.trials.total} trials ended · ${s.epochsSpent} epochs · scheduler ${s.scheduler} · seed ${s.seed}`,
       s.reason ? el("span", { class: "error", text: ` · ${s.reason}` }) : "", " ", searchActions(id, s.status)));
+    heads(s.criterion);
     board.replaceChildren(...s.leaderboard.map(r => el("tr", {},
-      num(r.rank), num(r.configuration), statusTd(r.outcome.toLowerCase()), num(`${r.seedsDone}/${r.seeds}`),
+      num(r.rank), num(r.configuration),
+      el("td", {}, statusCell(r.outcome.toLowerCase()), r.reason ? el("div", { class: "note", text: r.reason }) : ""), num(`${r.seedsDone}/${r.seeds}`),
+      num(isFinite(r.meanCalibratedLoss) ? `${fmt(r.meanCalibratedLoss)} ± ${fmt(r.stdCalibratedLoss)}` : ""),
       num(isFinite(r.meanValidationLoss) ? `${fmt(r.meanValidationLoss)} ± ${fmt(r.stdValidationLoss)}` : ""),
       num(isFinite(r.minValidationLoss) ? `${fmt(r.minValidationLoss)} – ${fmt(r.maxValidationLoss)}` : ""),
-      num(fmt(r.meanValidationAccuracy)), num(fmt(r.meanEpochs, 0)), td(configText(r.config) + (r.reason ? ` (${r.reason})` : "")))));
+      num(fmt(r.meanValidationAccuracy)), num(fmt(r.meanEpochs, 0)), td(dataText(r.data)), td(configText(r.config)))));
     for (const t of s.trialList || []) { known.set(t.index, t); drawTrial(t); }
     decisions.replaceChildren(...(s.decisions.length ? s.decisions.map(drawDecision)
       : [el("tr", { "data-empty": "true" }, td(s.scheduler === "asha" ? "No rung reached yet." : "No scheduler: every configuration trains to the end.", { colspan: 7 }))]));
@@ -675,8 +719,8 @@ async function searchPage(generation, id) {
       lastEpochs = s.epochsSpent;
       lastStatus = s.status;
       const base = `/searches/${encodeURIComponent(id)}/charts`;
-      curves.replaceChildren(chart(`${base}/curves.svg?t=${s.epochsSpent}`, "validation loss per epoch of the top configurations, one line per seed", "curves-chart"));
-      effects.replaceChildren(...(s.varied || []).map(p => chart(`${base}/effect/${p}.svg?t=${s.epochsSpent}`, `mean validation loss of each configuration against ${p}`, `effect-${p}`, 420, 300)));
+      curves.replaceChildren(chart(`${base}/curves.svg?t=${s.epochsSpent}`, `${s.criterion === "calibratedLoss" ? "calibrated" : "validation"} loss per epoch of the top configurations, one line per seed`, "curves-chart"));
+      effects.replaceChildren(...(s.varied || []).map(p => chart(`${base}/effect/${p}.svg?t=${s.epochsSpent}`, `mean ${s.criterion === "calibratedLoss" ? "calibrated" : "validation"} loss of each configuration against ${p}`, `effect-${p}`, 420, 300)));
       if (!(s.varied || []).length) effects.replaceChildren(el("p", { class: "note", text: "No hyperparameter varies yet." }));
     }
   }
