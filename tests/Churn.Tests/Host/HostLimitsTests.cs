@@ -15,6 +15,26 @@ namespace Churn.Tests.Host;
 /// <summary>Every bound a request meets on the host, refused with a 4xx that names the limit, and the list queries.</summary>
 public class HostLimitsTests
 {
+    /// <summary>
+    /// GET of the stream at <paramref name="path"/> once a place among the event streams is free again (a closed stream
+    /// gives its place back when the host notices the disconnect): the open response, or a failure naming what kept it.
+    /// </summary>
+    private static async Task<HttpResponseMessage> StreamOnceFreeAsync(TestHost host, string path, string keptItsPlace)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var response = await host.Http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return response;
+            }
+            response.Dispose();
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), keptItsPlace);
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+
     private static async Task<(HttpStatusCode Status, JsonNode Body)> PostAsync(TestHost host, string path, JsonObject body)
     {
         using var response = await host.Http.PostAsync(path, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
@@ -71,7 +91,6 @@ public class HostLimitsTests
     public async Task A_search_over_the_trial_limit_is_refused_at_once_and_records_nothing()
     {
         await using var host = await TestHost.StartAsync();
-        var clock = Stopwatch.StartNew();
 
         var (status, problem) = await PostAsync(host, "searches", new JsonObject { ["trials"] = 10000, ["seeds"] = 100, ["maxEpochs"] = 1, ["parallel"] = 1 });
         var (epochs, epochProblem) = await PostAsync(host, "searches", new JsonObject { ["trials"] = 2, ["seeds"] = 1, ["maxEpochs"] = 5000 });
@@ -165,17 +184,7 @@ public class HostLimitsTests
         }
         first.Dispose();
 
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            using var again = await host.Http.GetAsync($"runs/{id}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
-            if (again.StatusCode == HttpStatusCode.OK)
-            {
-                break;
-            }
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the closed stream kept its place");
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
+        (await StreamOnceFreeAsync(host, $"runs/{id}/events", "the closed stream kept its place")).Dispose();
     }
     [Fact]
     public async Task A_search_event_stream_takes_its_place_among_the_same_event_streams_as_the_runs()
@@ -207,17 +216,7 @@ public class HostLimitsTests
         }
         first.Dispose();
 
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            using var again = await host.Http.GetAsync($"runs/{run}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
-            if (again.StatusCode == HttpStatusCode.OK)
-            {
-                break;
-            }
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the closed search stream kept its place");
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
+        (await StreamOnceFreeAsync(host, $"runs/{run}/events", "the closed search stream kept its place")).Dispose();
     }
 
     [Fact]
@@ -240,15 +239,7 @@ public class HostLimitsTests
         logs.Dispose();
 
         // The closed log stream frees its place for a run stream, and an open run stream keeps the log stream out.
-        var clock = Stopwatch.StartNew();
-        HttpResponseMessage again;
-        while ((again = await host.Http.GetAsync($"runs/{run}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken)).StatusCode != HttpStatusCode.OK)
-        {
-            again.Dispose();
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the closed log stream kept its place");
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
-        using (again)
+        using (await StreamOnceFreeAsync(host, $"runs/{run}/events", "the closed log stream kept its place"))
         using (var refused = await host.Http.GetAsync($"runs/{run}/logs/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
@@ -275,14 +266,6 @@ public class HostLimitsTests
         }
         all.Dispose();
 
-        var clock = Stopwatch.StartNew();
-        HttpResponseMessage again;
-        while ((again = await host.Http.GetAsync($"runs/{run}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken)).StatusCode != HttpStatusCode.OK)
-        {
-            again.Dispose();
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the closed stream of every run kept its place");
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
-        again.Dispose();
+        (await StreamOnceFreeAsync(host, $"runs/{run}/events", "the closed stream of every run kept its place")).Dispose();
     }
 }

@@ -259,16 +259,7 @@ public class SearchStoreTests
         using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
         {
             connection.Open();
-            void Run(string sql, params (string Name, object Value)[] values)
-            {
-                using var command = connection.CreateCommand();
-                command.CommandText = sql;
-                foreach (var (name, value) in values)
-                {
-                    command.Parameters.AddWithValue(name, value);
-                }
-                command.ExecuteNonQuery();
-            }
+            void Run(string sql, params (string Name, object Value)[] values) => Execute(connection, sql, values);
             Run("""
                 PRAGMA journal_mode = WAL;
                 CREATE TABLE search_schema (version INTEGER NOT NULL);
@@ -527,16 +518,7 @@ public class SearchStoreTests
         using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
         {
             connection.Open();
-            void Run(string sql, params (string Name, object Value)[] values)
-            {
-                using var command = connection.CreateCommand();
-                command.CommandText = sql;
-                foreach (var (name, value) in values)
-                {
-                    command.Parameters.AddWithValue(name, value);
-                }
-                command.ExecuteNonQuery();
-            }
+            void Run(string sql, params (string Name, object Value)[] values) => Execute(connection, sql, values);
             Run("""
                 PRAGMA journal_mode = WAL;
                 CREATE TABLE runs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, mode TEXT NOT NULL, config TEXT NOT NULL,
@@ -634,5 +616,17 @@ public class SearchStoreTests
         Assert.Equal("node-a", searches.Load("search-old").Unwrap().Trials[1].Node);
         using var reopened = SqliteRunStore.Open(path, DateTimeOffset.UtcNow).Unwrap();
         Assert.Equal(RunStatus.Queued, reopened.Get("run-new")!.Status);
+    }
+
+    /// <summary>Raw SQL on a store file, as an older version of the product wrote it.</summary>
+    private static void Execute(SqliteConnection connection, string sql, params (string Name, object Value)[] values)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in values)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        command.ExecuteNonQuery();
     }
 }
