@@ -328,7 +328,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             case CoordinatorCommand.Record r:
                 Journal(j => j.DecisionRecorded(Id, r.Decision, DateTimeOffset.UtcNow));
                 _log.Info(Line($"rung {Numbering.Number(r.Decision.Rung)} (epoch {r.Decision.Epoch}): configuration {Numbering.Number(r.Decision.Configuration)} "
-                    + $"{r.Decision.Outcome.ToString().ToLowerInvariant()}, mean {(_state.Search.Criterion == SearchCriterion.CalibratedLoss ? "calibrated" : "validation")} loss {r.Decision.Value:F4}, rank {Numbering.Number(r.Decision.Rank)} of {r.Decision.Compared}"));
+                    + $"{r.Decision.Outcome.ToString().ToLowerInvariant()}, mean {_state.Search.Criterion.LossName()} {r.Decision.Value:F4}, rank {Numbering.Number(r.Decision.Rank)} of {r.Decision.Compared}"));
                 Publish(new SearchRungDecided(Id, r.Decision));
                 break;
             case CoordinatorCommand.Ended e:

@@ -291,7 +291,7 @@ public static class SearchCommand
                 case SearchRungDecided r:
                     var d2 = r.Decision;
                     Console.Error.WriteLine(string.Create(Invariant,
-                        $"  rung {Numbering.Number(d2.Rung)}    epoch {d2.Epoch}: configuration {Numbering.Number(d2.Configuration)} {d2.Outcome.ToString().ToLowerInvariant()} (mean {(criterion == SearchCriterion.CalibratedLoss ? "calibrated" : "validation")} loss {d2.Value:F4}, rank {Numbering.Number(d2.Rank)} of {d2.Compared}, best {d2.Kept} go on)"));
+                        $"  rung {Numbering.Number(d2.Rung)}    epoch {d2.Epoch}: configuration {Numbering.Number(d2.Configuration)} {d2.Outcome.ToString().ToLowerInvariant()} (mean {criterion.LossName()} {d2.Value:F4}, rank {Numbering.Number(d2.Rank)} of {d2.Compared}, best {d2.Kept} go on)"));
                     break;
                 case SearchWinnerTraining w:
                     Console.Error.WriteLine($"  winner    configuration {Numbering.Number(w.Configuration)}: training it through the run pipeline for its model and its one test evaluation");

@@ -168,7 +168,7 @@ public static class DashboardCharts
 
         plot.Title(parameter);
         plot.XLabel(logScale ? $"log10 {parameter}" : parameter);
-        plot.YLabel(criterion == SearchCriterion.CalibratedLoss ? "mean calibrated loss" : "mean validation loss");
+        plot.YLabel($"mean {criterion.LossName()}");
         return plot.GetSvgXml(EffectWidth, EffectHeight);
     }
 

@@ -48,6 +48,14 @@ public enum SearchCriterion
     CalibratedLoss,
 }
 
+/// <summary>How outputs name a criterion.</summary>
+public static class SearchCriteria
+{
+    /// <summary>"calibrated loss" or "validation loss": the one wording the console, logs and charts use.</summary>
+    public static string LossName(this SearchCriterion criterion) =>
+        criterion == SearchCriterion.CalibratedLoss ? "calibrated loss" : "validation loss";
+}
+
 /// <summary>
 /// Everything that fixes what a search computes: its trials, seeds per configuration, the scheduler's rungs (empty
 /// without ASHA) and what trials are ranked on. Stored with the search, so a resumed search runs exactly these trials
