@@ -36,7 +36,7 @@ public sealed class ModelActor : ReceiveActor
         _request = request;
         _device = device;
         _sessions = sessions;
-        _stopping = EarlyStopping.Start(request.Config.Patience, request.Config.MinDelta);
+        _stopping = EarlyStopping.Start(request.Config.StoppingPatience, request.Config.MinDelta);
         Receive<Begin>(_ => Start());
         Receive<TrainEpoch>(m => RunEpoch(m.Epoch));
         Receive<ResumeTraining>(_ =>
@@ -87,7 +87,8 @@ public sealed class ModelActor : ReceiveActor
             case Result<TrainingSession>.Ok ok:
                 _session = ok.Value;
                 var c = _request.Config;
-                _log.Info(Line($"network {c.Depth}x{c.Width} {c.Activation} on {_device}, {splits.Train.Rows} training rows"));
+                var kind = c.Kind == ModelKind.Plr ? $"PLR ({c.Members} members, {c.Frequencies} frequencies, embedding {c.EmbeddingSize}) + " : "";
+                _log.Info(Line($"network {kind}{c.Depth}x{c.Width} {c.Activation} on {_device}, {splits.Train.Rows} training rows"));
                 Self.Tell(new TrainEpoch(1));
                 break;
             case Result<TrainingSession>.Error error when _device != "cpu":
@@ -123,7 +124,7 @@ public sealed class ModelActor : ReceiveActor
 
                 _log.Info(Line($"epoch {epoch} train loss {metrics.TrainLoss:F4} acc {metrics.TrainAccuracy:F4} val loss {metrics.ValidationLoss:F4} acc {metrics.ValidationAccuracy:F4} {decision}"));
                 Context.Parent.Tell(new EpochCompleted(_request.RunId, metrics, _clock.Elapsed, _inSession.Elapsed));
-                if (decision == StopDecision.Stop || epoch >= _request.Config.MaxEpochs)
+                if (decision == StopDecision.Stop || epoch >= _request.Config.EpochLimit)
                 {
                     var model = session.Finish();
                     _log.Info(Line($"finished after {model.EpochsRun} epochs; best epoch {model.BestEpoch}"));

@@ -51,6 +51,7 @@ public static class ChurnCommandLine
     public static readonly Option<string> LogFeatures = Text("--log-features", "auto|none|skewed|NAME,...", "features standardized as ln(1 + x); auto: skewed, except none under --balance first (the notebook)", Defaults is null ? null : Defaults.LogFeaturesAuto ? "auto" : LogFeaturesText(Defaults.LogFeatures));
     public static readonly Option<string> Split = Text("--split", "TRAIN,VAL,TEST", "split ratios", Defaults is null ? null : SplitText(Defaults.Split));
     public static readonly Option<bool> Stratify = Flag("--stratify", "keep the buyer share equal in every split");
+    public static readonly Option<string> Network = Choice("--network", "which network: plr (periodic embeddings, members trained as one, a one-cycle schedule) or plain (the notebook's multilayer perceptron and its settings)", Names<ModelKind>(), Defaults is null ? null : Name(Defaults.Model.Kind));
     public static readonly Option<string> Device = Choice("--device", "where to train (auto tries MPS, then CUDA, then the CPU)", Names<DeviceChoice>(), Defaults is null ? null : Name(Defaults.Device));
 
     // Shared by several verbs.
@@ -140,7 +141,7 @@ public static class ChurnCommandLine
     public static readonly ImmutableArray<(Option Option, string Field)> RunFields =
     [
         (Data, "data"), (Out, "out"), (Prefix, "prefix"), (Seed, "seed"), (Balance, "balance"), (LogFeatures, "logFeatures"),
-        (Split, "split"), (Stratify, "stratify"), (Device, "device"),
+        (Split, "split"), (Stratify, "stratify"), (Device, "device"), (Network, "model.kind"),
     ];
 
     /// <summary>Search-request fields set by flags, by the field's name in a space file and <c>POST /searches</c>.</summary>
@@ -208,13 +209,13 @@ public static class ChurnCommandLine
     {
         var root = new RootCommand("ChurnActors: prepares the audiobook customers' data, trains a network that says who will buy again, scores customers, searches hyperparameters; every stage an actor.");
         var run = Verb("run", "prepare + train + evaluate + save: the main job",
-            [Data, Out, Prefix, Seed, Config, Balance, LogFeatures, Split, Stratify, Device, Json, Timings, Store, NoStore, HostUrl, Token, Verbose],
+            [Data, Out, Prefix, Seed, Config, Balance, LogFeatures, Split, Stratify, Network, Device, Json, Timings, Store, NoStore, HostUrl, Token, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.Full));
         var prepare = Verb("prepare", "load, balance, standardize, shuffle, split and write the .npz files",
             [Data, Out, Prefix, Seed, Config, Balance, LogFeatures, Split, Stratify, Store, NoStore, HostUrl, Token, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.Prepare));
         var train = Verb("train", "train and evaluate from three .npz files (ours, or numpy's np.savez files)",
-            [Npz, Prefix, Out, Seed, Config, Device, Json, Store, NoStore, Verbose],
+            [Npz, Prefix, Out, Seed, Config, Network, Device, Json, Store, NoStore, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.TrainFromNpz));
         var predict = Verb("predict", "score customers with a saved model: P(buys again) for the model's population",
             [Model, Input, Output, BaseRate, ScalerFile, ScaledInputs, Verbose],

@@ -14,7 +14,7 @@ namespace Churn.Host.Cli;
 /// </summary>
 public sealed record RunProgress(int MaxEpochs, int Patience, double MinDelta, int Epoch, int BestEpoch, double BestLoss, TimeSpan Elapsed, EpochMetrics? Last)
 {
-    public static RunProgress Start(ModelConfig model) => new(model.MaxEpochs, model.Patience, model.MinDelta, 0, 0, double.PositiveInfinity, TimeSpan.Zero, null);
+    public static RunProgress Start(ModelConfig model) => new(model.EpochLimit, model.StoppingPatience, model.MinDelta, 0, 0, double.PositiveInfinity, TimeSpan.Zero, null);
 
     public RunProgress After(EpochMetrics m, TimeSpan elapsed)
     {
@@ -194,7 +194,7 @@ public static class LiveProgress
                             break;
                         case EpochCompleted m:
                             progress = progress.After(m.Metrics, m.Elapsed);
-                            training ??= ctx.AddTask("training", maxValue: model.MaxEpochs);
+                            training ??= ctx.AddTask("training", maxValue: model.EpochLimit);
                             training.Value = progress.Epoch;
                             training.Description = Markup.Escape(progress.Describe());
                             break;

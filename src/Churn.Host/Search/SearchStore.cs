@@ -429,7 +429,7 @@ public sealed class SearchStore : ISearchJournal
         double Real(int column, double whenNull) => reader.IsDBNull(at + column) ? whenNull : reader.GetDouble(at + column);
         var kept = reader.GetInt32(at + 7);
         var stopLoss = Real(5, double.PositiveInfinity);
-        var stopping = EarlyStopping.Start(config.Patience, config.MinDelta) with
+        var stopping = EarlyStopping.Start(config.StoppingPatience, config.MinDelta) with
         {
             BestLoss = stopLoss,
             BestEpoch = double.IsPositiveInfinity(stopLoss) ? 0 : kept,

@@ -64,8 +64,8 @@ internal sealed class FlatAdam : IDisposable
 
     public void ZeroGrad() => gradients.zero_();
 
-    /// <summary>One Adam update from the gradients accumulated since <see cref="ZeroGrad"/>.</summary>
-    public void Step()
+    /// <summary>One Adam update from the gradients accumulated since <see cref="ZeroGrad"/>, at <paramref name="rate"/> when a schedule sets it.</summary>
+    public void Step(double? rate = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -84,7 +84,7 @@ internal sealed class FlatAdam : IDisposable
         using var rest2 = (1 - Beta2).ToScalar();
         using var root2 = Math.Sqrt(correction2).ToScalar();
         using var epsilon = Epsilon.ToScalar();
-        using var step = (-learningRate / correction1).ToScalar();
+        using var step = (-(rate ?? learningRate) / correction1).ToScalar();
         var gradient = weightDecay != 0 ? gradients.add(parameters, alpha: decay) : gradients;
         average.mul_(beta1).add_(gradient, alpha: rest1);
         averageOfSquares.mul_(beta2).addcmul_(gradient, gradient, value: rest2);

@@ -21,29 +21,44 @@ internal sealed class ForwardPass
 
     private static readonly int Lanes = FloatVector.Count;
 
-    private readonly Layer[] layers;
+    private readonly Member[] members;
     private readonly bool tanh;
+    private readonly int inputs;
     private readonly int stride;
 
-    private ForwardPass(Layer[] layers, bool tanh)
+    private ForwardPass(Member[] members, bool tanh, int inputs)
     {
-        this.layers = layers;
+        this.members = members;
         this.tanh = tanh;
-        stride = Math.Max(layers.Max(l => l.Padded), layers[0].Inputs);
+        this.inputs = inputs;
+        stride = Math.Max(members.Max(m => Math.Max(m.Layers.Max(l => l.Padded), m.Layers[0].Inputs)), inputs);
     }
 
-    public int Inputs => layers[0].Inputs;
+    public int Inputs => inputs;
 
     public static Result<ForwardPass> Create(TrainedModel model)
     {
+        var tanh = model.Config.Activation == Activation.Tanh;
+        if (model.Config.Kind == ModelKind.Plr)
+        {
+            if (PlrNetwork.Check(model.Config, model.Plr) is { } plrProblem)
+            {
+                return plrProblem;
+            }
+            var plr = model.Plr!;
+            return Result.Ok(new ForwardPass([.. Enumerable.Range(0, plr.Members).Select(m => Member.From(plr, m))], tanh, plr.Inputs));
+        }
         if (ChurnNetwork.CheckLayers(model.Config, model.Layers) is { } problem)
         {
             return problem;
         }
-        return Result.Ok(new ForwardPass([.. model.Layers.Select(Layer.From)], model.Config.Activation == Activation.Tanh));
+        return Result.Ok(new ForwardPass([new Member(null, [.. model.Layers.Select(Layer.From)])], tanh, model.Layers[0].Inputs));
     }
 
-    /// <summary>P(class 1) = softmax(logits)[1] = 1 / (1 + e^(z0 − z1)) for every row, in parallel for large inputs.</summary>
+    /// <summary>
+    /// P(class 1) = softmax(logits)[1] = 1 / (1 + e^(z0 − z1)) for every row (the mean over the members of a PLR
+    /// network, added in member order), in parallel for large inputs.
+    /// </summary>
     public double[] Probabilities(Matrix<double> inputs)
     {
         var rows = inputs.RowCount;
@@ -68,32 +83,91 @@ internal sealed class ForwardPass
         var storage = inputs.AsColumnMajorArray();
         var source = new float[Block * stride];
         var target = new float[Block * stride];
+        // A PLR network reads the rows from here and writes each member's embeddings to the layers' input.
+        var embedded = members[0].Embedding is not null;
+        var raw = embedded ? new float[Block * stride] : source;
+        var scratch = embedded ? new float[(members[0].Embedding!.Padded * 2) + members[0].Embedding!.PaddedSize] : [];
+        var sums = new double[Block];
         for (var first = start; first < end; first += Block)
         {
             var count = Math.Min(Block, end - first);
             if (count < Block)
             {
                 // Rows past the end are computed but never read; zeros keep them from producing NaNs or subnormals.
-                Array.Clear(source);
+                Array.Clear(raw);
             }
             for (var c = 0; c < columns; c++)
             {
                 for (var r = 0; r < count; r++)
                 {
-                    source[(r * stride) + c] = (float)(storage is null ? inputs.At(first + r, c) : storage[(c * rows) + first + r]);
+                    raw[(r * stride) + c] = (float)(storage is null ? inputs.At(first + r, c) : storage[(c * rows) + first + r]);
                 }
             }
-            var (from, to) = (source, target);
-            for (var l = 0; l < layers.Length; l++)
+            Array.Clear(sums);
+            foreach (var member in members)
             {
-                Apply(layers[l], from, to, activate: l < layers.Length - 1);
-                (from, to) = (to, from);
+                var (from, to) = (source, target);
+                if (member.Embedding is { } embedding)
+                {
+                    Embed(embedding, raw, from, scratch);
+                }
+                for (var l = 0; l < member.Layers.Length; l++)
+                {
+                    Apply(member.Layers[l], from, to, activate: l < member.Layers.Length - 1);
+                    (from, to) = (to, from);
+                }
+                for (var r = 0; r < count; r++)
+                {
+                    sums[r] += 1 / (1 + Math.Exp((double)from[r * stride] - from[(r * stride) + 1]));
+                }
+                (source, target) = (from, to);
+                if (!embedded)
+                {
+                    raw = source;
+                }
             }
             for (var r = 0; r < count; r++)
             {
-                probabilities[first + r] = 1 / (1 + Math.Exp((double)from[r * stride] - from[(r * stride) + 1]));
+                probabilities[first + r] = members.Length == 1 ? sums[r] : sums[r] / members.Length;
             }
-            (source, target) = (from, to);
+        }
+    }
+
+    /// <summary>
+    /// Every row's embeddings, side by side: per input x, v = (x·c)·2π for its frequencies c (as torch rounds it), then
+    /// ReLU(bias + Σ cos(v)·W + Σ sin(v)·W) over the embedding's values.
+    /// </summary>
+    private void Embed(Embedding embedding, float[] raw, float[] to, float[] scratch)
+    {
+        var k = embedding.Padded;
+        var size = embedding.Size;
+        var tau = new FloatVector(Tau);
+        var periodic = scratch.AsSpan(0, 2 * k);
+        var values = scratch.AsSpan(2 * k, embedding.PaddedSize);
+        for (var r = 0; r < Block; r++)
+        {
+            for (var f = 0; f < inputs; f++)
+            {
+                var x = new FloatVector(raw[(r * stride) + f]);
+                for (var j = 0; j < k; j += Lanes)
+                {
+                    var v = x * new FloatVector(embedding.Frequency, (f * k) + j) * tau;
+                    var (sin, cos) = Vector.SinCos(v);
+                    cos.CopyTo(periodic[j..]);
+                    sin.CopyTo(periodic[(k + j)..]);
+                }
+                var weights = f * 2 * k * embedding.PaddedSize;
+                for (var d = 0; d < embedding.PaddedSize; d += Lanes)
+                {
+                    var a = new FloatVector(embedding.Bias, (f * embedding.PaddedSize) + d);
+                    for (var j = 0; j < 2 * k; j++)
+                    {
+                        a = Vector.FusedMultiplyAdd(new FloatVector(periodic[j]), new FloatVector(embedding.Weight, weights + (j * embedding.PaddedSize) + d), a);
+                    }
+                    Vector.Max(a, FloatVector.Zero).CopyTo(values[d..]);
+                }
+                values[..size].CopyTo(to.AsSpan((r * stride) + (f * size), size));
+            }
         }
     }
 
@@ -141,6 +215,72 @@ internal sealed class ForwardPass
                     row[j] = MathF.Tanh(row[j]);
                 }
             }
+        }
+    }
+
+    private const float Tau = (float)(2 * Math.PI);
+
+    /// <summary>One network: a PLR member's embedding (none for the plain network) and its layers.</summary>
+    private sealed record Member(Embedding? Embedding, Layer[] Layers)
+    {
+        public static Member From(PlrWeights plr, int m)
+        {
+            var layers = plr.Layers.Select(l => Layer.From(new LayerWeights(
+                l.Inputs, l.Outputs, [.. Transposed(l.Weight.AsSpan(m * l.Inputs * l.Outputs, l.Inputs * l.Outputs), l.Inputs, l.Outputs)],
+                [.. l.Bias.AsSpan(m * l.Outputs, l.Outputs)])));
+            return new Member(Embedding.From(plr, m), [.. layers]);
+        }
+
+        // [inputs, outputs] to torch's [outputs, inputs], which Layer.From expects.
+        private static float[] Transposed(ReadOnlySpan<float> w, int inputs, int outputs)
+        {
+            var t = new float[w.Length];
+            for (var i = 0; i < inputs; i++)
+            {
+                for (var o = 0; o < outputs; o++)
+                {
+                    t[(o * inputs) + i] = w[(i * outputs) + o];
+                }
+            }
+            return t;
+        }
+    }
+
+    /// <summary>
+    /// One member's embedding, padded to whole vectors: frequencies <c>[input][Padded]</c> (zeros past the real ones,
+    /// whose weights are zeros too), weights <c>[input][cos then sin, Padded each][PaddedSize]</c>, biases <c>[input][PaddedSize]</c>.
+    /// </summary>
+    private sealed record Embedding(int Size, int Padded, int PaddedSize, float[] Frequency, float[] Weight, float[] Bias)
+    {
+        public static Embedding From(PlrWeights plr, int m)
+        {
+            var (n, k, d) = (plr.Inputs, plr.Frequencies, plr.EmbeddingSize);
+            var padded = (k + Lanes - 1) / Lanes * Lanes;
+            var paddedSize = (d + Lanes - 1) / Lanes * Lanes;
+            var frequency = new float[n * padded];
+            var weight = new float[n * 2 * padded * paddedSize];
+            var bias = new float[n * paddedSize];
+            for (var f = 0; f < n; f++)
+            {
+                for (var j = 0; j < k; j++)
+                {
+                    frequency[(f * padded) + j] = plr.Frequency[(((m * n) + f) * k) + j];
+                }
+                for (var j = 0; j < 2 * k; j++)
+                {
+                    // Row j of torch's [2k, d] block: cosines are rows 0..k-1, sines k..2k-1.
+                    var row = j < k ? j : padded + (j - k);
+                    for (var e = 0; e < d; e++)
+                    {
+                        weight[(((f * 2 * padded) + row) * paddedSize) + e] = plr.EmbeddingWeight[(((((m * n) + f) * 2 * k) + j) * d) + e];
+                    }
+                }
+                for (var e = 0; e < d; e++)
+                {
+                    bias[(f * paddedSize) + e] = plr.EmbeddingBias[(((m * n) + f) * d) + e];
+                }
+            }
+            return new Embedding(d, padded, paddedSize, frequency, weight, bias);
         }
     }
 

@@ -118,13 +118,15 @@ public sealed partial record ModelArtifact(
             return Result.Fail<string>("cannot save: the members of an averaged model must share one configuration", ManifestFile);
         }
         // The networks to write: the one network, or every member; each is built (and so checked) before anything is written.
-        var networks = new List<ChurnNetwork>();
+        var networks = new List<TorchSharp.torch.nn.Module>();
         try
         {
             foreach (var m in members.IsEmpty ? [model] : members)
             {
-                var built = ChurnNetwork.FromWeights(m.Config, m.Layers);
-                if (built is Result<ChurnNetwork>.Error { Problem: var layers })
+                var built = m.Config.Kind == ModelKind.Plr
+                    ? PlrNetwork.FromWeights(m.Config, m.Plr).Map(n => (TorchSharp.torch.nn.Module)n)
+                    : ChurnNetwork.FromWeights(m.Config, m.Layers).Map(n => (TorchSharp.torch.nn.Module)n);
+                if (built is Result<TorchSharp.torch.nn.Module>.Error { Problem: var layers })
                 {
                     return Result.Fail<string>($"cannot save: {layers.Reason}", directory);
                 }
@@ -138,14 +140,14 @@ public sealed partial record ModelArtifact(
         }
     }
 
-    private static Result<string> Write(string directory, ModelArtifact artifact, ImmutableArray<TrainedModel> members, List<ChurnNetwork> networks, Action<string>? changed)
+    private static Result<string> Write(string directory, ModelArtifact artifact, ImmutableArray<TrainedModel> members, List<TorchSharp.torch.nn.Module> networks, Action<string>? changed)
     {
         var model = artifact.Model;
         var manifest = new ModelManifest(
-            members.IsEmpty ? ModelManifest.CurrentFormat : ModelManifest.AveragedFormat,
+            ModelManifest.FormatOf(members.IsEmpty ? ModelManifest.CurrentFormat : ModelManifest.AveragedFormat, model.Config.Kind),
             new ModelArchitecture(
-                model.Layers[0].Inputs, model.Config.Depth, model.Config.Width, model.Config.Activation, ChurnNetwork.Classes,
-                [.. model.Layers.Select(l => new LayerShape(l.Inputs, l.Outputs))]),
+                model.Inputs, model.Config.Depth, model.Config.Width, model.Config.Activation, ChurnNetwork.Classes,
+                [.. Shapes(model)]),
             model.Config,
             artifact.FeatureNames,
             artifact.Scaler,
@@ -339,15 +341,14 @@ public sealed partial record ModelArtifact(
                     return Result.Fail<ModelArtifact>(
                         $"the weights' SHA-256 differs from the one {ManifestFile} records; the files come from different saves", weightsPath);
                 }
-                using var network = ChurnNetwork.Blank(manifest.Architecture.Inputs, manifest.Config);
-                network.load(weightsPath, strict: true);
-                var layers = network.Weights();
-                var shapes = layers.Select(l => new LayerShape(l.Inputs, l.Outputs));
-                if (!shapes.SequenceEqual(manifest.Architecture.Layers))
+                var loaded = manifest.Config.Kind == ModelKind.Plr
+                    ? LoadPlr(weightsPath, manifest, epochsRun, bestEpoch)
+                    : LoadPlain(weightsPath, manifest, epochsRun, bestEpoch);
+                if (!Shapes(loaded).SequenceEqual(manifest.Architecture.Layers))
                 {
                     return Result.Fail<ModelArtifact>($"the layers' shapes differ from those {ManifestFile} records", weightsPath);
                 }
-                networks.Add(new TrainedModel(manifest.Config, layers, epochsRun, bestEpoch, manifest.History, manifest.Device));
+                networks.Add(loaded);
             }
             catch (Exception e)
             {
@@ -358,6 +359,26 @@ public sealed partial record ModelArtifact(
             networks[0], manifest.Scaler, manifest.FeatureNames, manifest.TestMetrics, manifest.DataSha256, manifest.Seed, manifest.Versions.ToImmutableDictionary(),
             manifest.Calibration ?? LegacyCalibration(full, manifest.DataSha256), manifest.ScalerKnown, manifest.Members is null ? default : networks.ToImmutable()));
     }
+
+    private static TrainedModel LoadPlain(string weightsPath, ModelManifest manifest, int epochsRun, int bestEpoch)
+    {
+        using var network = ChurnNetwork.Blank(manifest.Architecture.Inputs, manifest.Config);
+        network.load(weightsPath, strict: true);
+        return new TrainedModel(manifest.Config, network.Weights(), epochsRun, bestEpoch, manifest.History, manifest.Device);
+    }
+
+    private static TrainedModel LoadPlr(string weightsPath, ModelManifest manifest, int epochsRun, int bestEpoch)
+    {
+        using var network = PlrNetwork.Blank(manifest.Architecture.Inputs, manifest.Config);
+        network.load(weightsPath, strict: true);
+        return new TrainedModel(manifest.Config, [], epochsRun, bestEpoch, manifest.History, manifest.Device, network.Weights());
+    }
+
+    /// <summary>The shapes of the hidden layers and the output layer, as <c>model.json</c> records them.</summary>
+    private static IEnumerable<LayerShape> Shapes(TrainedModel model) =>
+        model.Plr is { } plr
+            ? plr.Layers.Select(l => new LayerShape(l.Inputs, l.Outputs))
+            : model.Layers.Select(l => new LayerShape(l.Inputs, l.Outputs));
 
     /// <summary>
     /// Models saved before calibration was recorded were all trained on a 50/50 balanced sample; the buying rate of
@@ -378,13 +399,18 @@ public sealed partial record ModelArtifact(
 
     private static Problem? CheckManifest(ModelManifest manifest)
     {
-        if (manifest.FormatVersion is not (ModelManifest.CurrentFormat or ModelManifest.AveragedFormat))
+        if (manifest.FormatVersion is not (ModelManifest.CurrentFormat or ModelManifest.AveragedFormat or ModelManifest.PlrFormat or ModelManifest.AveragedPlrFormat))
         {
-            return new Problem($"format version {manifest.FormatVersion} is not supported (this build reads versions {ModelManifest.CurrentFormat} and {ModelManifest.AveragedFormat})", Column: "formatVersion");
+            return new Problem($"format version {manifest.FormatVersion} is not supported (this build reads versions {ModelManifest.CurrentFormat} to {ModelManifest.AveragedPlrFormat})", Column: "formatVersion");
         }
-        if ((manifest.FormatVersion == ModelManifest.AveragedFormat) != (manifest.Members is { Length: > 0 }))
+        var averaged = manifest.FormatVersion is ModelManifest.AveragedFormat or ModelManifest.AveragedPlrFormat;
+        if (averaged != (manifest.Members is { Length: > 0 }))
         {
-            return new Problem($"format version {ModelManifest.AveragedFormat} (an averaged model) lists its members, and only it does", Column: "members");
+            return new Problem($"format versions {ModelManifest.AveragedFormat} and {ModelManifest.AveragedPlrFormat} (averaged models) list their members, and only they do", Column: "members");
+        }
+        if (manifest.Config is { } kindConfig && ModelManifest.FormatOf(averaged ? ModelManifest.AveragedFormat : ModelManifest.CurrentFormat, kindConfig.Kind) != manifest.FormatVersion)
+        {
+            return new Problem($"format version {manifest.FormatVersion} disagrees with the network kind {kindConfig.Kind}", Column: "config.kind");
         }
         if (manifest.Config.Validate() is Result<ModelConfig>.Error { Problem: var configProblem })
         {

@@ -6,6 +6,17 @@ public enum Activation
     Tanh,
 }
 
+/// <summary>
+/// Which network: <see cref="Plain"/> is the original notebook's multilayer perceptron on the standardized inputs;
+/// <see cref="Plr"/> puts periodic numerical embeddings in front of the same hidden layers and trains several members
+/// at once with a one-cycle schedule (docs/model.md).
+/// </summary>
+public enum ModelKind
+{
+    Plain,
+    Plr,
+}
+
 /// <summary>Which device the network trains on; <see cref="Auto"/> tries MPS, then CUDA, then CPU.</summary>
 public enum DeviceChoice
 {
@@ -18,6 +29,10 @@ public enum DeviceChoice
 /// <summary>
 /// Architecture and training hyperparameters. The defaults are the original recipe: 3 hidden layers of 50 ReLU
 /// units, Adam at 1e-3, batches of 100, up to 100 epochs, early stopping on validation loss with patience 2.
+/// <see cref="Kind"/> defaults to the plain network so that a model description written before kinds existed reads
+/// as what it is; the shipped configuration chooses <see cref="ModelKind.Plr"/>, whose own settings
+/// (<see cref="Frequencies"/> to <see cref="PeakLearningRate"/>) the plain network ignores, as PLR ignores
+/// <see cref="LearningRate"/>, <see cref="MaxEpochs"/> and <see cref="Patience"/>.
 /// </summary>
 /// <remarks>
 /// <see cref="ShuffleEachEpoch"/> reshuffles the training rows before every epoch, as Keras' <c>fit</c> does by default;
@@ -36,13 +51,38 @@ public sealed record ModelConfig(
     double MinDelta = 1e-4,
     double Dropout = 0,
     double WeightDecay = 0,
-    bool ShuffleEachEpoch = false)
+    bool ShuffleEachEpoch = false,
+    ModelKind Kind = ModelKind.Plain,
+    int Frequencies = 16,
+    double FrequencyScale = 0.1,
+    int EmbeddingSize = 8,
+    int Members = 4,
+    int CycleEpochs = 24,
+    double PeakLearningRate = 3e-3)
 {
     public static readonly ModelConfig Default = new();
 
     private const int MaxDepth = 10;
     private const int MaxWidth = 4096;
     private const int MaxMaxEpochs = 10_000;
+    private const int MaxFrequencies = 256;
+    private const int MaxEmbeddingSize = 256;
+    private const int MaxMembers = 32;
+
+    /// <summary>
+    /// Epochs trained at most: <see cref="MaxEpochs"/> for the plain network, the whole one-cycle schedule
+    /// (<see cref="CycleEpochs"/>) for PLR.
+    /// </summary>
+    public int EpochLimit => Kind == ModelKind.Plr ? CycleEpochs : MaxEpochs;
+
+    /// <summary>
+    /// Epochs without improvement that stop training: <see cref="Patience"/> for the plain network; a one-cycle schedule
+    /// runs to its end (its learning rate only settles in the last epochs), keeping its best epoch.
+    /// </summary>
+    public int StoppingPatience => Kind == ModelKind.Plr ? CycleEpochs : Patience;
+
+    /// <summary>Networks trained and averaged: <see cref="Members"/> for PLR, one for the plain network.</summary>
+    public int NetworkCount => Kind == ModelKind.Plr ? Members : 1;
 
     /// <summary>
     /// The configuration itself, or the first field that is out of range and why; <see cref="Problem.Column"/> is the
@@ -62,6 +102,13 @@ public sealed record ModelConfig(
             : !(MinDelta >= 0 && double.IsFinite(MinDelta)) ? Out("minDelta", $"must be 0 or more, got {Show(MinDelta)}")
             : !(Dropout >= 0 && Dropout < 1) ? Out("dropout", $"must be in [0, 1), got {Show(Dropout)}")
             : !(WeightDecay >= 0 && double.IsFinite(WeightDecay)) ? Out("weightDecay", $"must be 0 or more, got {Show(WeightDecay)}")
+            : !Enum.IsDefined(Kind) ? Out("kind", $"must be plr or plain, got {(int)Kind}")
+            : !(Frequencies is >= 1 and <= MaxFrequencies) ? Out("frequencies", $"must be between 1 and {MaxFrequencies}, got {Frequencies}")
+            : !(FrequencyScale > 0 && FrequencyScale <= 100) ? Out("frequencyScale", $"must be in (0, 100], got {Show(FrequencyScale)}")
+            : !(EmbeddingSize is >= 1 and <= MaxEmbeddingSize) ? Out("embeddingSize", $"must be between 1 and {MaxEmbeddingSize}, got {EmbeddingSize}")
+            : !(Members is >= 1 and <= MaxMembers) ? Out("members", $"must be between 1 and {MaxMembers}, got {Members}")
+            : !(CycleEpochs is >= 1 and <= MaxMaxEpochs) ? Out("cycleEpochs", $"must be between 1 and {MaxMaxEpochs}, got {CycleEpochs}")
+            : !(PeakLearningRate > 0 && PeakLearningRate <= 1) ? Out("peakLearningRate", $"must be in (0, 1], got {Show(PeakLearningRate)}")
             : null;
         return problem is null ? Result.Ok(this) : Result.Fail<ModelConfig>(problem);
     }

@@ -43,4 +43,13 @@ internal sealed record ModelManifest(
 
     /// <summary>An averaged model: older builds refuse it rather than score with its first member only.</summary>
     public const int AveragedFormat = 2;
+
+    /// <summary>A PLR network (<see cref="ModelKind.Plr"/>): older builds refuse it rather than misread its weights.</summary>
+    public const int PlrFormat = 3;
+
+    /// <summary>An averaged model of PLR networks.</summary>
+    public const int AveragedPlrFormat = 4;
+
+    /// <summary>The format of a plain model's <paramref name="plainFormat"/> for a network of <paramref name="kind"/>.</summary>
+    public static int FormatOf(int plainFormat, ModelKind kind) => kind == ModelKind.Plr ? plainFormat + 2 : plainFormat;
 }

@@ -10,7 +10,8 @@ public sealed record LayerWeights(int Inputs, int Outputs, ImmutableArray<float>
 
 /// <summary>
 /// A trained network as an immutable value: configuration, the best weights and how training went. Nothing native
-/// is held here, so it can be passed between actors and saved freely.
+/// is held here, so it can be passed between actors and saved freely. A plain network's weights are <see cref="Layers"/>;
+/// a PLR network's (<see cref="ModelKind.Plr"/>) are <see cref="Plr"/>, every member's, and <see cref="Layers"/> is empty.
 /// </summary>
 public sealed record TrainedModel(
     ModelConfig Config,
@@ -18,7 +19,12 @@ public sealed record TrainedModel(
     int EpochsRun,
     int BestEpoch,
     ImmutableArray<EpochMetrics> History,
-    string Device);
+    string Device,
+    PlrWeights? Plr = null)
+{
+    /// <summary>The inputs the network takes.</summary>
+    public int Inputs => Plr?.Inputs ?? (Layers.IsDefaultOrEmpty ? 0 : Layers[0].Inputs);
+}
 
 /// <summary>Probabilities of buying again for standardized inputs.</summary>
 public static class Scoring
@@ -29,7 +35,7 @@ public static class Scoring
 
     /// <summary>P(target = 1) for every row of <paramref name="scaledInputs"/>.</summary>
     /// <remarks>
-    /// softmax(logits)[:, 1] of the network in evaluation mode, computed in float32 like torch (within a few units in
+    /// softmax(logits)[:, 1] of the network in evaluation mode (for PLR the mean over its members), computed in float32 like torch (within a few units in
     /// the last place of torch's result) by a managed SIMD forward pass, in parallel for large inputs. The same weights
     /// and row always give the bit-identical probability, whatever else is scored with it, so metrics computed from a
     /// saved and reloaded model reproduce exactly.

@@ -13,6 +13,28 @@ namespace Churn.Numerics.Model;
 public sealed record EpochMetrics(
     int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy, double CalibratedLoss = double.NaN);
 
+/// <summary>The one-cycle learning-rate schedule (Smith and Topin, 2018) as PyTorch's <c>OneCycleLR</c> shapes it with cosine annealing.</summary>
+public static class OneCycle
+{
+    /// <summary>Share of the steps spent warming up.</summary>
+    public const double WarmUp = 0.3;
+
+    /// <summary>
+    /// The rate at step <paramref name="step"/> (from 0) of <paramref name="total"/>: linear from <paramref name="peak"/>/25
+    /// to <paramref name="peak"/> over the first 30 %, then a half cosine down to <paramref name="peak"/>/10⁴.
+    /// </summary>
+    public static double Rate(long step, long total, double peak)
+    {
+        var warm = Math.Max(1, (long)(WarmUp * total));
+        if (step < warm)
+        {
+            return (peak / 25) + ((peak - (peak / 25)) * step / warm);
+        }
+        var t = (double)(step - warm) / Math.Max(1, total - warm);
+        return (peak / 1e4) + ((peak - (peak / 1e4)) * (1 + Math.Cos(Math.PI * Math.Min(1, t))) / 2);
+    }
+}
+
 /// <summary>What early stopping decided after an epoch.</summary>
 public enum StopDecision
 {
@@ -58,7 +80,7 @@ public sealed class TrainingSession : IDisposable
     private readonly ModelConfig config;
     private readonly long seed;
     private readonly Device device;
-    private readonly ChurnNetwork network;
+    private readonly nn.Module<Tensor, Tensor> network;
     private readonly FlatAdam optimizer;
     private readonly Tensor trainInputs;
     private readonly Tensor trainTargets;
@@ -80,12 +102,13 @@ public sealed class TrainingSession : IDisposable
     private readonly Tensor best;
     private readonly List<EpochMetrics> history = [];
     private int bestEpoch;
+    private long steps;
     private bool hasBest;
     private bool finished;
     private bool disposed;
 
     private TrainingSession(
-        ModelConfig config, long seed, string deviceName, Device device, ChurnNetwork network, FlatAdam optimizer,
+        ModelConfig config, long seed, string deviceName, Device device, nn.Module<Tensor, Tensor> network, FlatAdam optimizer,
         Tensor trainInputs, Tensor trainTargets, Tensor validationInputs, Tensor validationTargets, (Tensor, Tensor)[] batches, Tensor best, Tensor? classWeights,
         double? populationRate, double trainingRate, ImmutableArray<int> validationLabels)
     {
@@ -154,7 +177,7 @@ public sealed class TrainingSession : IDisposable
             return ((Result<string>.Error)probed).Problem;
         }
         var torchDevice = Devices.ToTorchDevice(deviceName);
-        ChurnNetwork? network = null;
+        nn.Module<Tensor, Tensor>? network = null;
         FlatAdam? optimizer = null;
         var created = new List<Tensor>();
         try
@@ -165,7 +188,9 @@ public sealed class TrainingSession : IDisposable
             lock (GlobalGeneratorLock)
             {
                 torch.manual_seed(seed);
-                network = ChurnNetwork.Create(train.Inputs.ColumnCount, config, seed, torchDevice);
+                network = config.Kind == ModelKind.Plr
+                    ? PlrNetwork.Create(train.Inputs.ColumnCount, config, seed, torchDevice)
+                    : ChurnNetwork.Create(train.Inputs.ColumnCount, config, seed, torchDevice);
             }
             network.to(torchDevice);
             optimizer = FlatAdam.Over([.. network.parameters()], config.LearningRate, config.WeightDecay);
@@ -277,7 +302,8 @@ public sealed class TrainingSession : IDisposable
         network.eval();
         finished = true;
         var lastEpoch = history.Count == 0 ? 0 : history[^1].Epoch;
-        return new TrainedModel(config, network.Weights(), history.Count, hasBest ? bestEpoch : lastEpoch, [.. history], Device);
+        var (layers, plr) = network is PlrNetwork plrNetwork ? ([], plrNetwork.Weights()) : (((ChurnNetwork)network).Weights(), (PlrWeights?)null);
+        return new TrainedModel(config, layers, history.Count, hasBest ? bestEpoch : lastEpoch, [.. history], Device, plr);
     }
 
     public void Dispose()
@@ -331,9 +357,24 @@ public sealed class TrainingSession : IDisposable
     {
         using var batchScope = torch.NewDisposeScope();
         optimizer.ZeroGrad();
-        var loss = torch.nn.functional.cross_entropy(network.call(inputs), targets, classWeights);
-        loss.backward();
-        optimizer.Step();
+        if (config.Kind != ModelKind.Plr)
+        {
+            var loss = torch.nn.functional.cross_entropy(network.call(inputs), targets, classWeights);
+            loss.backward();
+            optimizer.Step();
+            return;
+        }
+        // The members' logits [members, rows, 2] as one batch of members x rows; times the member count, each member's
+        // gradient is that of its own mean loss.
+        var members = config.Members;
+        var logits = network.call(inputs).reshape(-1, ChurnNetwork.Classes);
+        var expanded = targets.unsqueeze(0).expand(members, targets.shape[0]).reshape(-1);
+        using var count = ((double)members).ToScalar();
+        var memberLoss = torch.nn.functional.cross_entropy(logits, expanded, classWeights).mul(count);
+        memberLoss.backward();
+        var total = (long)config.CycleEpochs * batches.Length;
+        optimizer.Step(OneCycle.Rate(steps, total, config.PeakLearningRate));
+        steps++;
     }
 
     /// <summary>Loss and accuracy on a split, and with <paramref name="scores"/> every row's P(buyer) (softmax of the logits).</summary>
@@ -342,13 +383,18 @@ public sealed class TrainingSession : IDisposable
         network.eval();
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var logits = network.call(inputs);
-        var loss = torch.nn.functional.cross_entropy(logits, targets, classWeights).item<float>();
-        var correct = logits.argmax(1).eq(targets).sum().item<long>();
+        var output = network.call(inputs);
+        // A PLR network's members are averaged in probability, as scoring does: its loss is that of the mean.
+        var plr = config.Kind == ModelKind.Plr;
+        var mean = plr ? torch.nn.functional.softmax(output, -1).mean([0]) : output;
+        var loss = (plr
+            ? torch.nn.functional.nll_loss(mean.log(), targets, classWeights)
+            : torch.nn.functional.cross_entropy(output, targets, classWeights)).item<float>();
+        var correct = mean.argmax(1).eq(targets).sum().item<long>();
         ImmutableArray<double> p = [];
         if (scores)
         {
-            var buyer = torch.nn.functional.softmax(logits, 1).select(1, 1).cpu().data<float>().ToArray();
+            var buyer = (plr ? mean : torch.nn.functional.softmax(output, 1)).select(1, 1).cpu().data<float>().ToArray();
             p = [.. buyer.Select(v => (double)v)];
         }
         return (loss, (double)correct / targets.shape[0], p);
