@@ -12,9 +12,12 @@ seeds="${SEEDS:-0 1 2 3 4}"
 models="${MODELS:-plr plain}"
 data="data/Audiobooks_data.csv"
 work="${WORK:-$(mktemp -d)}"
-./churn --help >/dev/null
-churn="src/Churn.Host/bin/Release/net10.0/churn"
+mkdir -p "$work"
+[[ -n "${CHURN:-}" ]] || ./churn --help >/dev/null
+churn="${CHURN:-src/Churn.Host/bin/Release/net10.0/churn}"
 py=/usr/bin/python3
+# One thread each: OpenMP's spin-waiting makes scikit-learn and torch many times slower on a busy machine.
+export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE
 results="$work/results.jsonl"
 : >"$results"
 for s in $seeds; do

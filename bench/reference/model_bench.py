@@ -56,8 +56,8 @@ def main():
         t0 = time.perf_counter()
         xt, xv, yt, yv = train_test_split(x, y, test_size=0.1, stratify=y, random_state=0)
         best = None
-        for rate in (0.02, 0.05, 0.1, 0.2):
-            for leaves in (7, 15, 31, 63):
+        for rate in (0.03, 0.06, 0.1, 0.2):
+            for leaves in (7, 15, 31):
                 m = HistGradientBoostingClassifier(learning_rate=rate, max_leaf_nodes=leaves, max_iter=1000, early_stopping=True,
                                                    validation_fraction=0.1, n_iter_no_change=20, random_state=0).fit(xt, yt)
                 loss = log_loss(yv, m.predict_proba(xv)[:, 1])

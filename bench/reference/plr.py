@@ -8,7 +8,9 @@ lowest validation loss kept. Every member sees the same batches; the loss is the
 each member's gradient is what it would be alone.
 
 usage:
-  plr.py time TRAIN_CSV [EPOCHS]        seconds per epoch of the default network (median of the epochs after the first)
+  plr.py time NPZ_DIR PREFIX [EPOCHS]   seconds per epoch of the network on churn's own training and validation
+                                        splits (PREFIX_train.npz, PREFIX_validation.npz: already standardized), median
+                                        of the epochs after the first
   plr.py fit TRAIN_CSV VAL_CSV SCORE_CSV  trains and prints the members' mean P(buyer) for SCORE_CSV, one per line
 Settings by environment: MEMBERS K SIGMA D WIDTH DEPTH BATCH EPOCHS PEAK SEED (defaults: churn's).
 CSV files are the bundled file's shape (id, 10 behaviours, target) and are standardized as churn does by default
@@ -22,7 +24,7 @@ import torch
 torch.set_num_threads(1)
 E = lambda k, d: type(d)(os.environ.get(k, d))
 MEMBERS, K, SIGMA, D = E("MEMBERS", 4), E("K", 16), E("SIGMA", 0.1), E("D", 8)
-WIDTH, DEPTH, BATCH, EPOCHS, PEAK, SEED = E("WIDTH", 50), E("DEPTH", 3), E("BATCH", 128), E("EPOCHS", 24), E("PEAK", 3e-3), E("SEED", 0)
+WIDTH, DEPTH, BATCH, EPOCHS, PEAK, SEED = E("WIDTH", 50), E("DEPTH", 3), E("BATCH", 100), E("EPOCHS", 24), E("PEAK", 3e-3), E("SEED", 0)
 SKEWED = [0, 1, 2, 3, 7, 8, 9]  # churn's "skewed" behaviours (logFeatures auto), by column after the id
 
 
@@ -92,8 +94,11 @@ def train(x, y, xv, yv, on_epoch=None):
             loss_of(net(x[s:s + BATCH]), y[s:s + BATCH]).backward()
             opt.step(); step += 1
         with torch.no_grad():
+            # As churn does after every epoch: the members' mean on the whole training and validation splits.
             net.eval()
-            validation = loss_of(net(xv), yv).item() / MEMBERS
+            mean_loss = lambda xs, ys: torch.nn.functional.nll_loss(torch.softmax(net(xs), -1).mean(0).log(), ys).item()
+            mean_loss(x, y)
+            validation = mean_loss(xv, yv)
         if validation < best:
             best, state = validation, {k: v.clone() for k, v in net.state_dict().items()}
         if on_epoch:
@@ -109,12 +114,13 @@ def probabilities(net, x):
 
 if __name__ == "__main__":
     if sys.argv[1] == "time":
-        x, y = load(sys.argv[2]); s = standardizer(x); x = s(x)
-        cut = int(0.9 * len(x)); times = []
-        if len(sys.argv) > 3:
-            EPOCHS = int(sys.argv[3])
-        train(x[:cut], y[:cut], x[cut:], y[cut:], lambda e, t: times.append(t))
-        print(f"epochs {len(times)} median {np.median(times[1:]):.4f} s/epoch  min {min(times):.4f}  rows {cut} members {MEMBERS}")
+        npz = lambda split: np.load(f"{sys.argv[2]}/{sys.argv[3]}_{split}.npz")
+        tr, va = npz("train"), npz("validation")
+        if len(sys.argv) > 4:
+            EPOCHS = int(sys.argv[4])
+        times = []
+        train(tr["inputs"].astype(np.float32), tr["targets"], va["inputs"].astype(np.float32), va["targets"], lambda e, t: times.append(t))
+        print(f"epochs {len(times)} median {np.median(times[1:]):.4f} s/epoch  min {min(times):.4f}  rows {len(tr['targets'])} members {MEMBERS}")
     else:
         x, y = load(sys.argv[2]); xv, yv = load(sys.argv[3]); xs, _ = load(sys.argv[4]); s = standardizer(x)
         net = train(s(x), y, s(xv), yv)

@@ -32,7 +32,7 @@ public enum DeviceChoice
 /// <see cref="Kind"/> defaults to the plain network so that a model description written before kinds existed reads
 /// as what it is; the shipped configuration chooses <see cref="ModelKind.Plr"/>, whose own settings
 /// (<see cref="Frequencies"/> to <see cref="PeakLearningRate"/>) the plain network ignores, as PLR ignores
-/// <see cref="LearningRate"/>, <see cref="MaxEpochs"/> and <see cref="Patience"/>.
+/// <see cref="LearningRate"/> and <see cref="Patience"/> (<see cref="MaxEpochs"/> still caps it).
 /// </summary>
 /// <remarks>
 /// <see cref="ShuffleEachEpoch"/> reshuffles the training rows before every epoch, as Keras' <c>fit</c> does by default;
@@ -70,10 +70,10 @@ public sealed record ModelConfig(
     private const int MaxMembers = 32;
 
     /// <summary>
-    /// Epochs trained at most: <see cref="MaxEpochs"/> for the plain network, the whole one-cycle schedule
-    /// (<see cref="CycleEpochs"/>) for PLR.
+    /// Epochs trained at most: <see cref="MaxEpochs"/>, and for PLR at most the whole one-cycle schedule
+    /// (<see cref="CycleEpochs"/>).
     /// </summary>
-    public int EpochLimit => Kind == ModelKind.Plr ? CycleEpochs : MaxEpochs;
+    public int EpochLimit => Kind == ModelKind.Plr ? Math.Min(MaxEpochs, CycleEpochs) : MaxEpochs;
 
     /// <summary>
     /// Epochs without improvement that stop training: <see cref="Patience"/> for the plain network; a one-cycle schedule
