@@ -12,11 +12,21 @@ namespace Churn.Host.Api;
 /// </summary>
 public static class RequestLimits
 {
-    /// <summary>Weights and biases of a network with <paramref name="model"/>'s shape: 10 inputs, the hidden layers, 2 outputs.</summary>
+    /// <summary>
+    /// Weights and biases of a network with <paramref name="model"/>'s shape: 10 inputs, the hidden layers, 2 outputs;
+    /// for PLR every member's, embeddings included.
+    /// </summary>
     public static long Parameters(ModelConfig model)
     {
         long width = model.Width;
-        return (Schema.FeatureCount * width) + width + ((model.Depth - 1) * ((width * width) + width)) + (2 * width) + 2;
+        if (model.Kind != ModelKind.Plr)
+        {
+            return (Schema.FeatureCount * width) + width + ((model.Depth - 1) * ((width * width) + width)) + (2 * width) + 2;
+        }
+        long features = Schema.FeatureCount, k = model.Frequencies, d = model.EmbeddingSize;
+        var embedding = (features * k) + (features * 2 * k * d) + (features * d);
+        var layers = (features * d * width) + width + ((model.Depth - 1) * ((width * width) + width)) + (2 * width) + 2;
+        return model.Members * (embedding + layers);
     }
 
     /// <summary>The model itself, or the first field over a limit; <paramref name="prefix"/> is how the request spells the model's fields.</summary>
@@ -28,12 +38,13 @@ public static class RequestLimits
         var problem = Over("width", model.Width, limits.MaxWidth, "maxWidth")
             ?? Over("depth", model.Depth, limits.MaxDepth, "maxDepth")
             ?? Over("maxEpochs", model.MaxEpochs, limits.MaxEpochs, "maxEpochs")
+            ?? Over("cycleEpochs", model.CycleEpochs, limits.MaxEpochs, "maxEpochs")
             ?? Over("patience", model.Patience, limits.MaxPatience, "maxPatience");
         if (problem is null && Parameters(model) > limits.MaxParameters)
         {
             problem = new Problem(
-                $"a network of depth {model.Depth} and width {model.Width} has {Parameters(model)} parameters, over this host's limit of {limits.MaxParameters} (host.limits.maxParameters)",
-                Column: prefix + "width");
+                $"a network of depth {model.Depth} and width {model.Width}{(model.Kind == ModelKind.Plr ? $" with {model.Members} members" : "")} has {Parameters(model)} parameters, over this host's limit of {limits.MaxParameters} (host.limits.maxParameters)",
+                Column: prefix + (model.Kind == ModelKind.Plr ? "members" : "width"));
         }
         return problem is null ? Result.Ok(model) : problem;
     }

@@ -620,7 +620,7 @@ function searchActions(id, status) {
   return "";
 }
 
-const configText = c => c ? `depth ${c.depth}, width ${c.width}, ${c.activation}, lr ${c.learningRate}, batch ${c.batchSize}, patience ${c.patience}, dropout ${c.dropout}, wd ${c.weightDecay}${c.shuffleEachEpoch ? ", shuffled" : ""}` : "";
+const configText = c => c ? `${c.kind === "plr" ? `PLR ${c.members}x (${c.frequencies} frequencies, size ${c.embeddingSize}, ${c.cycleEpochs} epochs to ${c.peakLearningRate}), ` : ""}depth ${c.depth}, width ${c.width}, ${c.activation}, lr ${c.learningRate}, batch ${c.batchSize}, patience ${c.patience}, dropout ${c.dropout}, wd ${c.weightDecay}${c.shuffleEachEpoch ? ", shuffled" : ""}` : "";
 
 // A configuration's data preparation, when the search chose it; otherwise the search's own.
 const dataText = d => d ? d.description || `balance ${d.balance}` : "the search's";
@@ -860,7 +860,8 @@ async function newRunPage() {
   const m = defaults.model || {};
   const c = defaults.campaign || {};
   const numbers = new Set(["seed", "model.depth", "model.width", "model.learningRate", "model.batchSize", "model.maxEpochs", "model.patience", "model.minDelta",
-    "model.dropout", "model.weightDecay", "campaign.contactCost", "campaign.conversionValue"]);
+    "model.dropout", "model.weightDecay", "model.frequencies", "model.frequencyScale", "model.embeddingSize", "model.members", "model.cycleEpochs",
+    "model.peakLearningRate", "campaign.contactCost", "campaign.conversionValue"]);
   formPage({
     title: "Start a run",
     note: "Every field shows the host's default; the host checks them all.",
@@ -880,13 +881,20 @@ async function newRunPage() {
       field("stratify", "Stratify", defaults.stratify === true, { checkbox: true }),
       field("logFeatures", "Log features", (Array.isArray(defaults.logFeatures) ? defaults.logFeatures.join(",") : defaults.logFeatures) || "none", { hint: "none, skewed, auto or names" }),
       field("device", "Device", defaults.device, { choices: ["auto", "cpu", "cuda", "mps"] }),
+      field("model.kind", "Network", m.kind, { choices: ["plr", "plain"], hint: "plr: periodic embeddings, members averaged; plain: the notebook's network" }),
       field("model.depth", "Hidden layers", m.depth, { numeric: true }),
       field("model.width", "Units per layer", m.width, { numeric: true }),
       field("model.activation", "Activation", m.activation, { choices: ["relu", "tanh"] }),
-      field("model.learningRate", "Learning rate", m.learningRate, { numeric: true }),
+      field("model.frequencies", "PLR: frequencies per behaviour", m.frequencies, { numeric: true }),
+      field("model.frequencyScale", "PLR: initial frequency scale", m.frequencyScale, { numeric: true }),
+      field("model.embeddingSize", "PLR: embedding size", m.embeddingSize, { numeric: true }),
+      field("model.members", "PLR: members", m.members, { numeric: true }),
+      field("model.cycleEpochs", "PLR: one-cycle epochs", m.cycleEpochs, { numeric: true }),
+      field("model.peakLearningRate", "PLR: peak learning rate", m.peakLearningRate, { numeric: true }),
+      field("model.learningRate", "Plain: learning rate", m.learningRate, { numeric: true }),
       field("model.batchSize", "Batch size", m.batchSize, { numeric: true }),
       field("model.maxEpochs", "Max epochs", m.maxEpochs, { numeric: true }),
-      field("model.patience", "Patience (epochs)", m.patience, { numeric: true }),
+      field("model.patience", "Plain: patience (epochs)", m.patience, { numeric: true }),
       field("model.minDelta", "Min delta", m.minDelta, { numeric: true }),
       field("model.dropout", "Dropout", m.dropout, { numeric: true }),
       field("model.weightDecay", "Weight decay", m.weightDecay, { numeric: true }),
