@@ -44,7 +44,7 @@ public static class RequestLimits
         {
             problem = new Problem(
                 $"a network of depth {model.Depth} and width {model.Width}{(model.Kind == ModelKind.Plr ? $" with {model.Members} members" : "")} has {Parameters(model)} parameters, over this host's limit of {limits.MaxParameters} (host.limits.maxParameters)",
-                Column: prefix + (model.Kind == ModelKind.Plr ? "members" : "width"));
+                Column: prefix + "width");
         }
         return problem is null ? Result.Ok(model) : problem;
     }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Churn.Numerics.Model;
 
 public enum Activation
@@ -29,9 +31,10 @@ public enum DeviceChoice
 /// <summary>
 /// Architecture and training hyperparameters. The defaults are the original recipe: 3 hidden layers of 50 ReLU
 /// units, Adam at 1e-3, batches of 100, up to 100 epochs, early stopping on validation loss with patience 2.
-/// <see cref="Kind"/> defaults to the plain network so that a model description written before kinds existed reads
-/// as what it is; the shipped configuration chooses <see cref="ModelKind.Plr"/>, whose own settings
-/// (<see cref="Frequencies"/> to <see cref="PeakLearningRate"/>) the plain network ignores, as PLR ignores
+/// <see cref="Kind"/> defaults to the plain network, and PLR's own settings (<see cref="Frequencies"/> to
+/// <see cref="PeakLearningRate"/>) to 0, left out of JSON at those values: a model description or search written before
+/// kinds existed reads, and writes back, byte for byte as what it is. The shipped configuration chooses
+/// <see cref="ModelKind.Plr"/> with the settings of <see cref="Plr"/>; they are checked only for PLR, and the plain network ignores them, as PLR ignores
 /// <see cref="LearningRate"/> and <see cref="Patience"/> (<see cref="MaxEpochs"/> still caps it).
 /// </summary>
 /// <remarks>
@@ -52,15 +55,27 @@ public sealed record ModelConfig(
     double Dropout = 0,
     double WeightDecay = 0,
     bool ShuffleEachEpoch = false,
-    ModelKind Kind = ModelKind.Plain,
-    int Frequencies = 16,
-    double FrequencyScale = 0.1,
-    int EmbeddingSize = 8,
-    int Members = 4,
-    int CycleEpochs = 24,
-    double PeakLearningRate = 3e-3)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] ModelKind Kind = ModelKind.Plain,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Frequencies = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double FrequencyScale = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int EmbeddingSize = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Members = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int CycleEpochs = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double PeakLearningRate = 0)
 {
     public static readonly ModelConfig Default = new();
+
+    /// <summary>The shipped PLR network (config/churn.json's model section): the recipe's layers, batches and min-delta with PLR's own settings.</summary>
+    public static readonly ModelConfig Plr = Default with
+    {
+        Kind = ModelKind.Plr,
+        Frequencies = 16,
+        FrequencyScale = 0.1,
+        EmbeddingSize = 8,
+        Members = 4,
+        CycleEpochs = 24,
+        PeakLearningRate = 3e-3,
+    };
 
     private const int MaxDepth = 10;
     private const int MaxWidth = 4096;
@@ -73,15 +88,18 @@ public sealed record ModelConfig(
     /// Epochs trained at most: <see cref="MaxEpochs"/>, and for PLR at most the whole one-cycle schedule
     /// (<see cref="CycleEpochs"/>).
     /// </summary>
+    [JsonIgnore]
     public int EpochLimit => Kind == ModelKind.Plr ? Math.Min(MaxEpochs, CycleEpochs) : MaxEpochs;
 
     /// <summary>
     /// Epochs without improvement that stop training: <see cref="Patience"/> for the plain network; a one-cycle schedule
     /// runs to its end (its learning rate only settles in the last epochs), keeping its best epoch.
     /// </summary>
+    [JsonIgnore]
     public int StoppingPatience => Kind == ModelKind.Plr ? CycleEpochs : Patience;
 
     /// <summary>Networks trained and averaged: <see cref="Members"/> for PLR, one for the plain network.</summary>
+    [JsonIgnore]
     public int NetworkCount => Kind == ModelKind.Plr ? Members : 1;
 
     /// <summary>
@@ -103,6 +121,7 @@ public sealed record ModelConfig(
             : !(Dropout >= 0 && Dropout < 1) ? Out("dropout", $"must be in [0, 1), got {Show(Dropout)}")
             : !(WeightDecay >= 0 && double.IsFinite(WeightDecay)) ? Out("weightDecay", $"must be 0 or more, got {Show(WeightDecay)}")
             : !Enum.IsDefined(Kind) ? Out("kind", $"must be plr or plain, got {(int)Kind}")
+            : Kind != ModelKind.Plr ? null
             : !(Frequencies is >= 1 and <= MaxFrequencies) ? Out("frequencies", $"must be between 1 and {MaxFrequencies}, got {Frequencies}")
             : !(FrequencyScale > 0 && FrequencyScale <= 100) ? Out("frequencyScale", $"must be in (0, 100], got {Show(FrequencyScale)}")
             : !(EmbeddingSize is >= 1 and <= MaxEmbeddingSize) ? Out("embeddingSize", $"must be between 1 and {MaxEmbeddingSize}, got {EmbeddingSize}")

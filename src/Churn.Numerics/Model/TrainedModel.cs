@@ -23,6 +23,7 @@ public sealed record TrainedModel(
     PlrWeights? Plr = null)
 {
     /// <summary>The inputs the network takes.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int Inputs => Plr?.Inputs ?? (Layers.IsDefaultOrEmpty ? 0 : Layers[0].Inputs);
 }
 

@@ -12,9 +12,8 @@ namespace Churn.Tests.Model;
 public sealed class PlrNetworkTests : IDisposable
 {
     // Frequencies and embedding size that are not whole vectors, so the forward pass's padding is exercised.
-    private static readonly ModelConfig Plr = ModelConfig.Default with
+    private static readonly ModelConfig Plr = ModelConfig.Plr with
     {
-        Kind = ModelKind.Plr,
         Depth = 2,
         Width = 12,
         BatchSize = 50,
@@ -141,8 +140,10 @@ public sealed class PlrNetworkTests : IDisposable
     }
 
     [Fact]
-    public void The_plain_kind_trains_for_its_own_epochs_and_patience()
+    public void The_plain_kind_trains_for_its_own_epochs_and_patience_and_ignores_unset_plr_settings()
     {
+        Assert.True(ModelConfig.Default.Validate().IsOk);
+        Assert.Equal(24, ModelConfig.Plr.EpochLimit);
         Assert.Equal((100, 2, 1), (ModelConfig.Default.EpochLimit, ModelConfig.Default.StoppingPatience, ModelConfig.Default.NetworkCount));
         Assert.Equal((6, 6, 3), (Plr.EpochLimit, Plr.StoppingPatience, Plr.NetworkCount));
         Assert.Equal(2, (Plr with { MaxEpochs = 2 }).EpochLimit);
