@@ -68,7 +68,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
         }
 
         var runId = EmbeddedRun.NewRunId();
-        var parsed = RunRequest.Parse(body, defaults, runId, paths).Bind(settings => RequestLimits.Check(settings.Model, config.Host.Limits).Map(_ => settings));
+        var parsed = RunRequest.Parse(body, defaults, runId, paths).Bind(settings => RequestLimits.Check(settings.Spec.Model, config.Host.Limits).Map(_ => settings));
         if (parsed is Result<RunSettings>.Error error)
         {
             var field = error.Problem.Column ?? RunRequest.BodyField;
