@@ -42,7 +42,7 @@ public static class ReportChart
         Compose(1, ProfitPanel(curve, chosenShare, "Expected profit"), ReachedPanel(curve, chosenShare));
 
     /// <summary>Panels on a grid of <paramref name="rows"/> rows, filled row by row.</summary>
-    private static byte[] Compose(int rows, params Plot[] panels)
+    internal static byte[] Compose(int rows, params Plot[] panels)
     {
         var columns = (panels.Length + rows - 1) / rows;
         var info = new SKImageInfo(PanelWidth * columns, Height * rows);
