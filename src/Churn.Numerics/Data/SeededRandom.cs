@@ -18,6 +18,9 @@ public static class SeededRandom
     /// <inheritdoc cref="BalanceStream"/>
     public const ulong SyntheticStream = 0x5E7D_A7A0_0000_0003;
 
+    /// <inheritdoc cref="BalanceStream"/>
+    public const ulong BackgroundStream = 0xBAC6_0000_0000_0004;
+
     /// <summary>A seed for a sub-stream of <paramref name="seed"/>, independent of the seed itself and of other streams.</summary>
     public static ulong Derive(ulong seed, ulong stream)
     {
