@@ -17,7 +17,8 @@ public sealed record RunArtifacts(
     string DataSha256,
     ulong Seed,
     PrepareManifest? Manifest,
-    bool ScalerKnown = true);
+    bool ScalerKnown = true,
+    BackgroundSample? Background = null);
 
 /// <summary>Where a run's files went.</summary>
 public sealed record SavedRun(string ModelDirectory, string MetricsFile, ImmutableArray<string> Files, RunMetrics Metrics);
@@ -82,7 +83,7 @@ public static class RunFiles
         var modelDir = Path.Combine(outDir, ModelDirectoryName);
         var artifact = new ModelArtifact(
             artifacts.Model, artifacts.Scaler, artifacts.FeatureNames, artifacts.Report.Test, artifacts.DataSha256, (long)artifacts.Seed, Versions(),
-            artifacts.Report.Calibration ?? Calibration.Prior(0.5, null), artifacts.ScalerKnown);
+            artifacts.Report.Calibration ?? Calibration.Prior(0.5, null), artifacts.ScalerKnown, Background: artifacts.Background);
         return ModelArtifact.Save(modelDir, artifact).Bind(_ =>
         {
             var metricsPath = Path.Combine(outDir, MetricsFileName);
