@@ -117,6 +117,17 @@ public static class DirectionSentence
             : new BehaviourTrend(feature, shape, x0, x1, p0, p1, turn < 0 ? null : grid[turn], turn < 0 ? null : p[turn], min, max, sentence);
     }
 
+    /// <summary>A shape in a few words, for a ranking's line or a chart's title.</summary>
+    public static string ShapeWords(TrendShape shape) => shape switch
+    {
+        TrendShape.Rises => "probability rises with it",
+        TrendShape.Falls => "probability falls as it rises",
+        TrendShape.RisesThenFalls => "probability rises, then falls",
+        TrendShape.FallsThenRises => "probability falls, then rises",
+        TrendShape.Varies => "probability goes up and down",
+        _ => "probability barely changes",
+    };
+
     /// <summary>The words a behaviour's values are named by in a sentence or on an axis.</summary>
     public static string NameOf(string feature) => Words.TryGetValue(feature, out var words) ? words.Name : feature;
 
@@ -166,9 +177,13 @@ public static class DirectionSentence
     internal static string X(double x) =>
         Math.Abs(x) >= 100 || x == Math.Round(x) ? x.ToString("#,0", Invariant) : x.ToString(Math.Abs(x) >= 10 ? "0.#" : "0.0#", Invariant);
 
-    /// <summary>A probability with two decimals, or three when two would show it equal to <paramref name="other"/>.</summary>
+    /// <summary>
+    /// A probability with two decimals, or three when it is under 0.01 or two would show it equal to
+    /// <paramref name="other"/>; "under 0.001" rather than a zero the curve never reaches.
+    /// </summary>
     internal static string P(double p, double other) =>
-        p.ToString(p.ToString("F2", Invariant) == other.ToString("F2", Invariant) ? "F3" : "F2", Invariant);
+        p < 0.0005 ? "under 0.001"
+        : p.ToString(p < 0.01 || p.ToString("F2", Invariant) == other.ToString("F2", Invariant) ? "F3" : "F2", Invariant);
 
     private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 }

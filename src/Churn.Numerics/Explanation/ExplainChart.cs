@@ -59,7 +59,7 @@ public static class ExplainChart
         var zero = plot.Add.VerticalLine(0);
         zero.Color = Colors.Gray;
         plot.Axes.Left.SetTicks([.. Enumerable.Range(0, features).Select(i => (double)i)], [.. behaviours.Reverse().Select(b => b.Feature)]);
-        plot.Title("Contributions (one dot per customer; blue low value, red high)");
+        plot.Title("Contributions (blue: low value, red: high)");
         plot.XLabel("contribution to the log-odds");
         return plot;
     }
@@ -78,7 +78,7 @@ public static class ExplainChart
             interval.LineWidth = 2;
         }
         plot.Axes.Left.SetTicks([.. Enumerable.Range(0, rows.Count).Select(i => (double)i)], [.. rows.Select(b => b.Feature)]);
-        plot.Title($"Importance ({s.Customers} customers; 95 % bootstrap interval)");
+        plot.Title($"Importance, 95 % interval ({s.Customers} customers)");
         plot.XLabel(RunExplanations.RankingMeasure);
         return plot;
     }
@@ -124,22 +124,12 @@ public static class ExplainChart
         average.LineWidth = 3;
         average.MarkerSize = 5;
         average.Color = Colour(1);
-        plot.Title($"Partial dependence: {effect.Feature} ({Words(effect.Trend.Shape)})");
+        plot.Title($"{effect.Feature}: {DirectionSentence.ShapeWords(effect.Trend.Shape)}");
         plot.XLabel(DirectionSentence.NameOf(effect.Feature));
         plot.YLabel("probability of buying again");
         plot.ShowLegend(Alignment.UpperLeft);
         return plot;
     }
-
-    private static string Words(TrendShape shape) => shape switch
-    {
-        TrendShape.Rises => "rises",
-        TrendShape.Falls => "falls",
-        TrendShape.RisesThenFalls => "rises, then falls",
-        TrendShape.FallsThenRises => "falls, then rises",
-        TrendShape.Varies => "up and down",
-        _ => "flat",
-    };
 
     private static int FeatureColumn(ExplainedRun run, string feature) => run.Features.IndexOf(feature);
 

@@ -124,8 +124,9 @@ public class DirectionSentenceTests
         Assert.Equal(text, DirectionSentence.X(value));
 
     [Fact]
-    public void Probabilities_that_round_alike_get_a_third_decimal() =>
-        Assert.Equal(("0.153", "0.151"), (DirectionSentence.P(0.1531, 0.1512), DirectionSentence.P(0.1512, 0.1531)));
+    public void Probabilities_that_round_alike_or_are_small_get_a_third_decimal_and_none_reads_as_zero() =>
+        Assert.Equal(("0.153", "0.151", "0.31", "0.004", "under 0.001"), (DirectionSentence.P(0.1531, 0.1512), DirectionSentence.P(0.1512, 0.1531),
+            DirectionSentence.P(0.31, 0.09), DirectionSentence.P(0.0041, 0.2), DirectionSentence.P(0.0001, 0.2)));
 
     [Fact]
     public void Unknown_behaviours_read_as_their_own_name() =>
