@@ -20,7 +20,7 @@ public sealed class ExplainerActor : StageActor
     /// <summary>The stage's detail: how much was explained and the top behaviours with their direction.</summary>
     public static string Describe(RunExplanations e) =>
         $"{e.Customers} customers against {e.BackgroundRows} background rows; most telling: "
-        + string.Join(", ", e.Behaviours.Take(3).Select(b => $"{b.Feature} ({DirectionSentence.ShapeWords(b.Trend.Shape)})"));
+        + string.Join(", ", e.Behaviours.Take(3).Select(b => $"{b.Feature} (probability {DirectionSentence.ShapeWords(b.Trend.Shape)})"));
 
     public static Props Props() => Akka.Actor.Props.Create(() => new ExplainerActor());
 }

@@ -178,7 +178,7 @@ public static class ConsoleOutput
         yield return string.Create(Invariant, $"  which behaviours bring customers back ({e.Measure}; {e.Customers:N0} customers, 95 % bootstrap interval)");
         foreach (var b in e.Behaviours)
         {
-            yield return string.Create(Invariant, $"    {b.Rank,2}. {b.Feature,-24} {b.MeanAbsContribution,7:F3}  [{b.Low:F3}, {b.High:F3}]  {DirectionSentence.ShapeWords(b.Trend.Shape)}");
+            yield return string.Create(Invariant, $"    {b.Rank,2}. {b.Feature,-24} {b.MeanAbsContribution,7:F3}  [{b.Low:F3}, {b.High:F3}]  probability {DirectionSentence.ShapeWords(b.Trend.Shape)} as it grows");
         }
         yield return "";
         foreach (var sentence in e.Sentences)

@@ -28,7 +28,7 @@ public static class ExplanationCharts
         Intervals(plot, rows.Select(r => (Number(r?["low"]), Number(r?["high"]))).ToList());
         Labels(plot, rows);
         var customers = metrics["explanations"]?["customers"]?.GetValue<int>() ?? 0;
-        plot.Title($"Which behaviours matter ({customers} customers; 95 % bootstrap interval)");
+        plot.Title($"Importance, 95 % interval ({customers} customers)");
         plot.XLabel(metrics["explanations"]?["measure"]?.GetValue<string>() ?? RunExplanations.RankingMeasure);
         return plot.GetSvgXml(DashboardCharts.Width, Height(rows.Count));
     }
@@ -42,9 +42,9 @@ public static class ExplanationCharts
         bars.Horizontal = true;
         Intervals(plot, rows.Select(r => (Number(r?["aucDrop"]) - Spread(r), Number(r?["aucDrop"]) + Spread(r))).ToList());
         Labels(plot, rows);
-        var sample = metrics?["population"] is null ? "test split" : "customers the model never saw, natural mix";
+        var sample = metrics?["population"] is null ? "test split" : "natural mix";
         plot.Title(secondView ? $"Permutation importance ({sample})" : $"Importance ({sample})");
-        plot.XLabel("drop in ROC AUC when shuffled (mean ± s.d. over shuffles)");
+        plot.XLabel("drop in ROC AUC when shuffled (± s.d.)");
         return plot.GetSvgXml(DashboardCharts.Width, Height(rows.Count));
     }
 
@@ -72,7 +72,7 @@ public static class ExplanationCharts
         average.LegendText = "average (partial dependence)";
         average.LineWidth = 3;
         average.MarkerSize = 5;
-        plot.Title($"{feature}: {Shape(b)}");
+        plot.Title($"{feature}: probability {Shape(b)}");
         plot.XLabel(DirectionSentence.NameOf(feature));
         plot.YLabel("probability of buying again");
         plot.ShowLegend(Alignment.UpperLeft);
@@ -102,7 +102,7 @@ public static class ExplanationCharts
         mean.LineWidth = 2;
         mean.MarkerSize = 5;
         plot.Add.HorizontalLine(0).Color = Colors.Gray;
-        plot.Title($"{feature}: contribution against value");
+        plot.Title($"{feature}: contribution");
         plot.XLabel(DirectionSentence.NameOf(feature));
         plot.YLabel("contribution to the log-odds");
         plot.ShowLegend(Alignment.UpperLeft);

@@ -117,15 +117,15 @@ public static class DirectionSentence
             : new BehaviourTrend(feature, shape, x0, x1, p0, p1, turn < 0 ? null : grid[turn], turn < 0 ? null : p[turn], min, max, sentence);
     }
 
-    /// <summary>A shape in a few words, for a ranking's line or a chart's title.</summary>
+    /// <summary>What the probability does as the behaviour grows, in a few words, for a ranking's line or a chart's title.</summary>
     public static string ShapeWords(TrendShape shape) => shape switch
     {
-        TrendShape.Rises => "probability rises with it",
-        TrendShape.Falls => "probability falls as it rises",
-        TrendShape.RisesThenFalls => "probability rises, then falls",
-        TrendShape.FallsThenRises => "probability falls, then rises",
-        TrendShape.Varies => "probability goes up and down",
-        _ => "probability barely changes",
+        TrendShape.Rises => "rises",
+        TrendShape.Falls => "falls",
+        TrendShape.RisesThenFalls => "rises, then falls",
+        TrendShape.FallsThenRises => "falls, then rises",
+        TrendShape.Varies => "goes up and down",
+        _ => "barely changes",
     };
 
     /// <summary>The words a behaviour's values are named by in a sentence or on an axis.</summary>

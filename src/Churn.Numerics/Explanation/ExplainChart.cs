@@ -124,7 +124,7 @@ public static class ExplainChart
         average.LineWidth = 3;
         average.MarkerSize = 5;
         average.Color = Colour(1);
-        plot.Title($"{effect.Feature}: {DirectionSentence.ShapeWords(effect.Trend.Shape)}");
+        plot.Title($"{effect.Feature}: probability {DirectionSentence.ShapeWords(effect.Trend.Shape)}");
         plot.XLabel(DirectionSentence.NameOf(effect.Feature));
         plot.YLabel("probability of buying again");
         plot.ShowLegend(Alignment.UpperLeft);

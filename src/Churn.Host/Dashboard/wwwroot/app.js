@@ -418,15 +418,16 @@ function explanationsSection(m, base) {
   const children = [el("h3", { text: "Which behaviours bring customers back" })];
   if (e) {
     children.push(
-      el("p", { class: "note", id: "explanations-sample", text: `Measured on ${e.sample}, against ${e.backgroundRows} background customers (base probability ${pct(e.baseProbability)}).` }),
+      el("p", { class: "note", id: "explanations-sample", text: `Measured on ${e.sample}. A contribution is what a behaviour adds to a customer's log-odds, against ${e.backgroundRows} training customers as the background (their mean log-odds, ${fmt(e.baseLogOdds, 2)}, is the base).` }),
       el("ul", { id: "explanation-sentences" }, (e.sentences || []).map(text => el("li", { text }))));
   }
   children.push(el("div", { class: "charts" }, chart(`${base}/importance.svg`,
     e ? `behaviours ranked by ${e.measure}, with 95 % bootstrap intervals` : `behaviours ranked by the drop in ROC AUC when shuffled (${where})`, "importance-chart")));
   if (e) {
     const behaviours = e.behaviours || [];
-    children.push(figures("Ranking table", "importance-table", ["rank", "behaviour", e.measure, "95 % interval", "direction"],
-      behaviours.map(b => [String(b.rank), b.feature, fmt(b.meanAbsContribution, 3), `${fmt(b.low, 3)} to ${fmt(b.high, 3)}`, (b.trend || {}).shape || ""])));
+    const shapes = { rises: "rises", falls: "falls", risesThenFalls: "rises, then falls", fallsThenRises: "falls, then rises", varies: "goes up and down", flat: "barely changes" };
+    children.push(figures("Ranking table", "importance-table", ["rank", "behaviour", e.measure, "95 % interval", "probability as the behaviour grows"],
+      behaviours.map(b => [String(b.rank), b.feature, fmt(b.meanAbsContribution, 3), `${fmt(b.low, 3)} to ${fmt(b.high, 3)}`, shapes[(b.trend || {}).shape] || ""])));
     const top = behaviours.filter(b => b.meanAbsContribution > 0).slice(0, 3);
     const behaviourChart = (kind, b, alt) => chart(`${base}/${kind}/${encodeURIComponent(b.feature)}.svg`, alt, `${kind}-${b.feature}`, 420, 300);
     children.push(
