@@ -122,6 +122,15 @@ public static class ChurnCommandLine
     public static readonly Option<int> WorkerPort = Whole("--port", "M", "this node's cluster port (0: any free one)", 0, 0, 65535);
     public static readonly Option<string> ClusterBind = Text("--bind", "ADDR", "address the cluster port listens on (beyond loopback only with TLS)", Defaults?.Host.ClusterBind);
 
+    // What people call a run: kept in the run store beside it (the dashboard and GET /runs show them).
+    public static readonly Option<string> RunName = Text("--name", "NAME", "a name for the run, shown by the dashboard and GET /runs", null);
+    public static readonly Option<string[]> Tag = new("--tag")
+    {
+        Description = "a tag for the run (repeat the flag for several: --tag baseline --tag q3)",
+        HelpName = "TAG",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     // Recording: run, prepare, train and search record into the run store unless told not to.
     public static readonly Option<bool> NoStore = Flag("--no-store", "record nothing in the run store");
 
@@ -208,13 +217,13 @@ public static class ChurnCommandLine
     {
         var root = new RootCommand("ChurnActors: prepares the audiobook customers' data, trains a network that says who will buy again, scores customers, searches hyperparameters; every stage an actor.");
         var run = Verb("run", "prepare + train + evaluate + save: the main job",
-            [Data, Out, Prefix, Seed, Config, Balance, LogFeatures, Split, Stratify, Device, Json, Timings, Store, NoStore, HostUrl, Token, Verbose],
+            [Data, Out, Prefix, Seed, Config, Balance, LogFeatures, Split, Stratify, Device, Json, Timings, RunName, Tag, Store, NoStore, HostUrl, Token, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.Full));
         var prepare = Verb("prepare", "load, balance, standardize, shuffle, split and write the .npz files",
-            [Data, Out, Prefix, Seed, Config, Balance, LogFeatures, Split, Stratify, Store, NoStore, HostUrl, Token, Verbose],
+            [Data, Out, Prefix, Seed, Config, Balance, LogFeatures, Split, Stratify, RunName, Tag, Store, NoStore, HostUrl, Token, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.Prepare));
         var train = Verb("train", "train and evaluate from three .npz files (ours, or numpy's np.savez files)",
-            [Npz, Prefix, Out, Seed, Config, Device, Json, Store, NoStore, Verbose],
+            [Npz, Prefix, Out, Seed, Config, Device, Json, RunName, Tag, Store, NoStore, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.TrainFromNpz));
         var predict = Verb("predict", "score customers with a saved model: P(buys again) for the model's population",
             [Model, Input, Output, BaseRate, ScalerFile, ScaledInputs, Verbose],

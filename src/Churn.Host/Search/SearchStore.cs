@@ -42,7 +42,7 @@ public sealed record SearchOverview(
     string? Reason,
     string Owner);
 
-/// <summary>A search as <c>GET /searches</c> lists it: its plan in numbers, its trials counted by status, the best trial's validation loss so far.</summary>
+/// <summary>A search as <c>GET /searches</c> lists it: its plan in numbers, its trials counted by status, the best trial's validation loss so far, and once it has ended the winner's mean calibrated loss (what it was chosen on).</summary>
 public sealed record SearchListing(
     string Id,
     string Status,
@@ -57,7 +57,8 @@ public sealed record SearchListing(
     ImmutableSortedDictionary<string, int> TrialsByStatus,
     double? BestTrialValidationLoss,
     int EpochsSpent,
-    string Self);
+    string Self,
+    double? WinnerCalibratedLoss = null);
 
 /// <summary>
 /// The searches' part of the run store (SQLite, the same database file as the runs, in tables of its own with their
@@ -640,7 +641,8 @@ public sealed class SearchStore : ISearchJournal
             SELECT s.id, s.status, s.created_at, s.updated_at, s.reason, s.request,
               (SELECT json_group_object(status, n) FROM (SELECT t.status, COUNT(*) AS n FROM search_trials t WHERE t.search_id = s.id GROUP BY t.status)),
               (SELECT MIN(t.best_validation_loss) FROM search_trials t WHERE t.search_id = s.id AND t.status = 'completed'),
-              (SELECT COALESCE(SUM(t.epochs), 0) FROM search_trials t WHERE t.search_id = s.id)
+              (SELECT COALESCE(SUM(t.epochs), 0) FROM search_trials t WHERE t.search_id = s.id),
+              CASE WHEN json_type(s.summary, '$.leaderboard[0].meanCalibratedLoss') IN ('real', 'integer') THEN json_extract(s.summary, '$.leaderboard[0].meanCalibratedLoss') END
             FROM searches s ORDER BY s.created_at DESC, s.id DESC LIMIT $limit
             """;
         command.Parameters.AddWithValue("$limit", limit);
@@ -655,7 +657,8 @@ public sealed class SearchStore : ISearchJournal
                 DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture), DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture),
                 reader.IsDBNull(4) ? null : reader.GetString(4),
                 request.Scheduler.ToString().ToLowerInvariant(), request.Seed, request.Plan.Configurations, request.Plan.Seeds, request.Plan.Trials.Length,
-                counts, reader.IsDBNull(7) ? null : reader.GetDouble(7), reader.GetInt32(8), $"/searches/{reader.GetString(0)}"));
+                counts, reader.IsDBNull(7) ? null : reader.GetDouble(7), reader.GetInt32(8), $"/searches/{reader.GetString(0)}",
+                reader.IsDBNull(9) ? null : reader.GetDouble(9)));
         }
         return list.ToImmutable();
     }
