@@ -48,10 +48,13 @@ public static class ReportChart
         var info = new SKImageInfo(PanelWidth * columns, Height * rows);
         using var surface = SKSurface.Create(info);
         surface.Canvas.Clear(SKColors.White);
-        // A plot clears the whole canvas it renders on, so each panel is drawn alone and then placed.
+        // A plot clears the whole canvas it renders on, so each panel is drawn alone and then placed. Panels are
+        // independent plots, drawn on every core (ScottPlot's shared font cache is safe for that).
+        var images = new byte[panels.Length][];
+        Parallel.For(0, panels.Length, i => images[i] = panels[i].GetImageBytes(PanelWidth, Height, ImageFormat.Png));
         for (var i = 0; i < panels.Length; i++)
         {
-            using var panel = SKBitmap.Decode(panels[i].GetImageBytes(PanelWidth, Height, ImageFormat.Png));
+            using var panel = SKBitmap.Decode(images[i]);
             surface.Canvas.DrawBitmap(panel, i % columns * PanelWidth, i / columns * Height);
         }
 

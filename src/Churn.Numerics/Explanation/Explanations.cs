@@ -8,7 +8,7 @@ namespace Churn.Numerics.Explanation;
 /// first <see cref="Background"/> rows of the background saved with the model, <see cref="IceLines"/> of them drawn
 /// as ICE lines, and a sentence for each of the top <see cref="Sentences"/> behaviours. Bounded so a run stays fast.
 /// </summary>
-public sealed record ExplainSettings(int Customers = 256, int Background = 32, int IceLines = 12, int Sentences = 5)
+public sealed record ExplainSettings(int Customers = 200, int Background = 16, int IceLines = 12, int Sentences = 5)
 {
     public static readonly ExplainSettings Default = new();
 }
