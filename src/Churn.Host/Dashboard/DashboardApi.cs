@@ -3,7 +3,9 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Churn.Actors;
 using Churn.Host.Api;
+using Churn.Host.Configuration;
 using Churn.Host.Logging;
 using Churn.Host.Search;
 using Churn.Host.Store;
@@ -57,6 +59,7 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         }
 
         app.MapGet("/defaults", Defaults);
+        app.MapGet("/settings", Settings);
         app.MapGet("/runs/{id}/logs/events", LogEventsAsync);
         app.MapGet("/runs/{id}/charts/{chart}.svg", RunChart);
         app.MapGet("/runs/{id}/charts/partial-dependence/{feature}.svg", (string id, string feature) => BehaviourChart(id, feature, ExplanationCharts.PartialDependence));
@@ -86,6 +89,13 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         var search = JsonNode.Parse(File.ReadAllText(SearchPlanner.DefaultSpacePath), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         return Results.Json(new JsonObject { ["run"] = run, ["search"] = search }, JsonFormat.Options);
     }
+
+    /// <summary>
+    /// The run specification's field table as the run form builds from it: each field a request may set, with its
+    /// label, help, kind, choices and the host's default.
+    /// </summary>
+    private IResult Settings() =>
+        Results.Json(new JsonObject { ["run"] = RunFields.Describe(RunFields.Read(defaults.AsObject(), RunSpec.Default).Unwrap()) }, JsonFormat.Options);
 
     /// <summary>
     /// Server-sent events of one run's log lines with <c>GET /runs/{id}/logs</c>'s <c>level</c> and <c>actor</c> filters:

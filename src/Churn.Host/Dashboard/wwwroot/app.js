@@ -550,12 +550,17 @@ function readFields(form, kindOf) {
   return body;
 }
 
+// The run form comes from the host's field table (GET /settings): one input per field a request may set.
 async function newRunPage() {
-  const defaults = (await api("/defaults")).run;
-  const m = defaults.model || {};
-  const c = defaults.campaign || {};
-  const numbers = new Set(["seed", "model.depth", "model.width", "model.learningRate", "model.batchSize", "model.maxEpochs", "model.patience", "model.minDelta",
-    "model.dropout", "model.weightDecay", "campaign.contactCost", "campaign.conversionValue"]);
+  const settings = (await api("/settings")).run;
+  const kinds = new Map(settings.map(s => [s.name, s.form]));
+  const input = s => field(s.name, s.label, s.form === "checkbox" ? s.default === true : s.default, {
+    choices: s.form === "choice" ? s.choices : undefined,
+    checkbox: s.form === "checkbox",
+    numeric: s.form === "number",
+    placeholder: s.placeholder ?? undefined,
+    hint: s.hint ?? undefined,
+  });
   formPage({
     title: "Start a run",
     note: "Every field shows the host's default; the host checks them all.",
@@ -563,32 +568,8 @@ async function newRunPage() {
     submit: "Start run",
     path: "/runs",
     page: "runs",
-    body: form => readFields(form, name => (numbers.has(name) ? "number" : "text")),
-    fields: [
-      field("mode", "Mode", "run", { choices: ["run", "prepare"] }),
-      field("data", "Data (CSV on the host)", defaults.data),
-      field("out", "Output folder", "", { placeholder: `${defaults.out}/<run id>`, hint: "empty: a folder of its own" }),
-      field("prefix", "File prefix", defaults.prefix),
-      field("seed", "Seed", defaults.seed, { numeric: true }),
-      field("balance", "Balancing", defaults.balance, { choices: ["random", "first", "none", "weighted"], hint: "none and weighted keep the natural mix" }),
-      field("split", "Split (train,validation,test)", defaults.split),
-      field("stratify", "Stratify", defaults.stratify === true, { checkbox: true }),
-      field("logFeatures", "Log features", (Array.isArray(defaults.logFeatures) ? defaults.logFeatures.join(",") : defaults.logFeatures) || "none", { hint: "none, skewed, auto or names" }),
-      field("device", "Device", defaults.device, { choices: ["auto", "cpu", "cuda", "mps"] }),
-      field("model.depth", "Hidden layers", m.depth, { numeric: true }),
-      field("model.width", "Units per layer", m.width, { numeric: true }),
-      field("model.activation", "Activation", m.activation, { choices: ["relu", "tanh"] }),
-      field("model.learningRate", "Learning rate", m.learningRate, { numeric: true }),
-      field("model.batchSize", "Batch size", m.batchSize, { numeric: true }),
-      field("model.maxEpochs", "Max epochs", m.maxEpochs, { numeric: true }),
-      field("model.patience", "Patience (epochs)", m.patience, { numeric: true }),
-      field("model.minDelta", "Min delta", m.minDelta, { numeric: true }),
-      field("model.dropout", "Dropout", m.dropout, { numeric: true }),
-      field("model.weightDecay", "Weight decay", m.weightDecay, { numeric: true }),
-      field("model.shuffleEachEpoch", "Reshuffle every epoch", m.shuffleEachEpoch === true, { checkbox: true }),
-      field("campaign.contactCost", "Contact cost (campaign)", c.contactCost, { numeric: true }),
-      field("campaign.conversionValue", "Value of a returning buyer (campaign)", c.conversionValue, { numeric: true }),
-    ],
+    body: form => readFields(form, name => (kinds.get(name) === "number" ? "number" : "text")),
+    fields: [field("mode", "Mode", "run", { choices: ["run", "prepare"] }), ...settings.map(input)],
   });
 }
 
