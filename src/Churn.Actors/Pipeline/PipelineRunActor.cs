@@ -122,7 +122,7 @@ public sealed class PipelineRunActor : ReceiveActor
         {
             _state = _state with { Report = m.Report };
             Completed(EvaluatorActor.Describe(m.Report));
-            var artifacts = new RunArtifacts(_state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Seed, _state.Manifest, _state.ScalerKnown);
+            var artifacts = new RunArtifacts(_state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Seed, _state.Manifest, _state.ScalerKnown, _state.Loaded?.Data);
             Begin(Stage.Save, _stages.Saver, new SaveRun(Id, Settings.OutDir, artifacts, Self));
         });
         Receive<RunSaved>(m =>

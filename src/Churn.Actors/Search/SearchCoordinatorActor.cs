@@ -6,6 +6,7 @@ using Churn.Actors.Cluster;
 using Churn.Actors.Messages;
 using Churn.Numerics;
 using Churn.Numerics.Data;
+using Churn.Numerics.Drift;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Model;
 using Churn.Numerics.Search;
@@ -413,7 +414,8 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             [.. _kept.Values], prepared.Scaler, [.. Schema.FeatureNames], prepared.Loaded.Sha256, (long)Request.Seed, RunFiles.Versions(),
             prepared.Splits.Validation, prepared.Balanced.Mix);
         var directory = Path.Combine(Request.OutDir, AveragedModelFolder);
-        Task.Run(() => ModelArtifact.Save(directory, artifact)).PipeTo(
+        var customers = prepared.Loaded.Data;
+        Task.Run(() => ModelArtifact.Save(directory, artifact with { Drift = DriftProfile.Of(artifact, customers) })).PipeTo(
             Self,
             success: saved => new AveragedSaved(saved),
             failure: e => new AveragedSaved(Result.Fail<string>(e.Message, directory)));

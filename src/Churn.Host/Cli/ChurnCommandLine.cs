@@ -222,6 +222,9 @@ public static class ChurnCommandLine
         var target = Verb("target", "plan a campaign: whom to contact, the expected profit, campaign.png",
             [Model, Input, Contacts, ContactCost, ConversionValue, Budget, Top, BaseRate, ScalerFile, ScaledInputs, Config, Json, Verbose],
             (p, c) => Task.FromResult(TargetCommand.Run(p)));
+        var drift = Verb("drift", "how far customers have moved from those a model was trained on: PSI per behaviour and of the score",
+            [Model, Input, ScalerFile, Json, Verbose],
+            (p, c) => Task.FromResult(DriftCommand.Run(p)));
         var search = Verb("search", "hyperparameter search, each trial an actor; writes leaderboard.csv, best.json and the winner's model",
             [Data, SearchOut, Space, Trials, Seeds, Parallel, Threads, Scheduler, SearchBalance, SearchLogFeatures, Seed, Config, Resume, Store, NoStore, HostUrl, Token, Json, Verbose],
             (p, c) => SearchCommand.RunAsync(p));
@@ -239,7 +242,7 @@ public static class ChurnCommandLine
             [Store, Status, Limit, Config, Json, Verbose],
             (p, c) => Task.FromResult(RunsCommand.Run(p)));
 
-        var verbs = new[] { run, prepare, train, predict, target, search, host, worker, logs, runs };
+        var verbs = new[] { run, prepare, train, predict, target, drift, search, host, worker, logs, runs };
         foreach (var verb in verbs)
         {
             root.Subcommands.Add(verb);

@@ -33,18 +33,22 @@ public static class PredictCommand
             return ChurnCommandLine.Usage("--scaler and --scaled-inputs exclude each other: give the scaler, or say the input needs none", "predict");
         }
 
-        var scored = Load(modelDir, input, BaseRate(parse), scaling);
+        var loaded = ModelArtifact.Load(modelDir);
+        var scored = loaded.Bind(model => Score(model, modelDir, input, BaseRate(parse), scaling));
         if (scored is Result<CustomerScores>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
         }
 
         var scores = scored.Unwrap();
+        var model = loaded.Unwrap();
+        var drift = DriftCommand.Check(model, scores, scaling.ScaledInputs);
         var csv = Format(scores);
         if (output is null)
         {
             using var stdout = Console.OpenStandardOutput();
             stdout.Write(csv);
+            DriftCommand.Warn("predict", model, drift, scaling.ScaledInputs, Console.Error);
             return 0;
         }
 
@@ -57,6 +61,7 @@ public static class PredictCommand
         Console.Error.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"churn predict: scored {p.Length:N0} customers: {p.Sum():N0} buyers expected (mean probability {(p.Length == 0 ? 0 : p.Average()):F4}), {p.Count(x => x >= 0.5):N0} at probability 0.5 or more -> {output}"));
+        DriftCommand.Warn("predict", model, drift, scaling.ScaledInputs, Console.Error);
         return 0;
     }
 

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using Churn.Numerics.Data;
+using Churn.Numerics.Drift;
 using Churn.Numerics.Evaluation;
 
 namespace Churn.Numerics.Model;
@@ -17,6 +19,7 @@ internal sealed record MemberFile(string WeightsFile, string WeightsSha256, int 
 /// <c>model.json</c>: everything about a saved model except the weights, plus the name and SHA-256 of the weights file so a
 /// pair of files from two different saves is detected. An averaged model (format 2) lists its <see cref="Members"/>:
 /// networks of one configuration whose scores are averaged before the calibration; the first is also <see cref="WeightsFile"/>.
+/// <see cref="Drift"/> (absent in files written before it was recorded) describes the customers the model was trained from.
 /// </summary>
 internal sealed record ModelManifest(
     int FormatVersion,
@@ -36,7 +39,9 @@ internal sealed record ModelManifest(
     string WeightsSha256,
     Calibration? Calibration = null,
     bool ScalerKnown = true,
-    ImmutableArray<MemberFile>? Members = null)
+    ImmutableArray<MemberFile>? Members = null,
+    // Left out when absent, so a model.json written before drift profiles reads back byte for byte.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DriftProfile? Drift = null)
 {
     /// <summary>A single network.</summary>
     public const int CurrentFormat = 1;
