@@ -242,7 +242,8 @@ public static class ChurnCommandLine
             [Store, Status, Limit, Config, Json, Verbose],
             (p, c) => Task.FromResult(RunsCommand.Run(p)));
 
-        var verbs = new[] { run, prepare, train, predict, target, drift, search, host, worker, logs, runs };
+        var models = ModelsCommand.Build();
+        var verbs = new[] { run, prepare, train, predict, target, drift, models, search, host, worker, logs, runs };
         foreach (var verb in verbs)
         {
             root.Subcommands.Add(verb);
@@ -278,7 +279,7 @@ public static class ChurnCommandLine
         return root;
     }
 
-    private static Command Verb(string name, string description, Option[] options, Func<ParseResult, CancellationToken, Task<int>> action)
+    internal static Command Verb(string name, string description, Option[] options, Func<ParseResult, CancellationToken, Task<int>> action)
     {
         var command = new Command(name, description);
         foreach (var option in options)
