@@ -21,7 +21,12 @@ public static class DriftCommand
 
     public static int Run(ParseResult parse)
     {
-        var modelDir = parse.GetRequiredValue(ChurnCommandLine.Model);
+        var resolved = ModelReference.Resolve(parse, parse.GetRequiredValue(ChurnCommandLine.Model));
+        if (resolved is Result<ModelReference.Resolved>.Error unresolved)
+        {
+            return ChurnCli.Fail(unresolved.Problem);
+        }
+        var modelDir = resolved.Unwrap().Directory;
         var input = parse.GetRequiredValue(ChurnCommandLine.Input);
         var checkedDrift = ModelArtifact.Load(modelDir).Bind(model =>
             PredictCommand.Score(model, modelDir, input, null, new PredictCommand.InputScaling(parse.GetValue(ChurnCommandLine.ScalerFile))).Map(scores => (model, scores)));

@@ -19,7 +19,12 @@ public static class PredictCommand
 
     public static int Run(ParseResult parse)
     {
-        var modelDir = parse.GetRequiredValue(ChurnCommandLine.Model);
+        var resolved = ModelReference.Resolve(parse, parse.GetRequiredValue(ChurnCommandLine.Model));
+        if (resolved is Result<ModelReference.Resolved>.Error unresolved)
+        {
+            return ChurnCli.Fail(unresolved.Problem);
+        }
+        var modelDir = resolved.Unwrap().Directory;
         var input = parse.GetRequiredValue(ChurnCommandLine.Input);
         var output = parse.GetValue(ChurnCommandLine.Output);
         if (output is not null && Path.GetFullPath(output) == Path.GetFullPath(input))
@@ -44,6 +49,12 @@ public static class PredictCommand
         var model = loaded.Unwrap();
         var drift = DriftCommand.Check(model, scores, scaling.ScaledInputs);
         var csv = Format(scores);
+        ModelReference.Record(resolved.Unwrap(), "predict", input, new
+        {
+            customers = scores.Probabilities.Length,
+            meanProbability = scores.Probabilities.Length == 0 ? 0 : scores.Probabilities.Average(),
+            drift = drift is null ? null : new { level = drift.Level, moved = drift.Moved.Select(l => l.Describe()) },
+        });
         if (output is null)
         {
             using var stdout = Console.OpenStandardOutput();

@@ -22,7 +22,12 @@ public static class TargetCommand
 
     public static int Run(ParseResult parse)
     {
-        var modelDir = parse.GetRequiredValue(ChurnCommandLine.Model);
+        var resolved = ModelReference.Resolve(parse, parse.GetRequiredValue(ChurnCommandLine.Model));
+        if (resolved is Result<ModelReference.Resolved>.Error unresolved)
+        {
+            return ChurnCli.Fail(unresolved.Problem);
+        }
+        var modelDir = resolved.Unwrap().Directory;
         var input = parse.GetRequiredValue(ChurnCommandLine.Input);
         var output = parse.GetValue(ChurnCommandLine.Contacts);
         var json = parse.GetValue(ChurnCommandLine.Json);
@@ -66,6 +71,11 @@ public static class TargetCommand
         var plan = planned.Unwrap();
         var model = loaded.Unwrap();
         var csv = Format(plan);
+        ModelReference.Record(resolved.Unwrap(), "target", input, new
+        {
+            summary = plan.Summary,
+            drift = drift is null ? null : new { level = drift.Level, moved = drift.Moved.Select(l => l.Describe()) },
+        });
         if (output is null)
         {
             using var stdout = Console.OpenStandardOutput();

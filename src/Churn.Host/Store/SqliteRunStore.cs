@@ -19,10 +19,10 @@ namespace Churn.Host.Store;
 /// <see cref="IRunJournal"/>, one small transaction per state change on one connection; readers (the HTTP API) each take
 /// a pooled connection of their own, which WAL lets read while the writer writes.
 /// </summary>
-public sealed class SqliteRunStore : IRunJournal, IDisposable
+public sealed partial class SqliteRunStore : IRunJournal, IDisposable
 {
     /// <summary>The schema this code reads and writes; <c>PRAGMA user_version</c> holds the version of a file.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     /// <summary>The step from version <c>i</c> to <c>i + 1</c> is <c>Migrations[i]</c>; a new version appends a step.</summary>
     private static readonly string[] Migrations =
@@ -69,6 +69,7 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
         // Several processes record into one store (the host and one-shot commands), so a run names the store
         // instance that runs it, and opening the store interrupts only the runs whose owner is gone.
         "ALTER TABLE runs ADD COLUMN owner TEXT;",
+        ModelRegistrySchema,
     ];
 
     private const string RunColumns = """
@@ -76,7 +77,8 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
         CASE WHEN r.status = 'queued' THEN (SELECT COUNT(*) FROM runs q WHERE q.status = 'queued' AND q.seq <= r.seq) END
         """;
 
-    private static readonly JsonSerializerOptions Compact = new(JsonFormat.Options) { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    /// <summary>How the store writes JSON into its columns: one line, characters as themselves.</summary>
+    internal static readonly JsonSerializerOptions Compact = new(JsonFormat.Options) { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
