@@ -16,6 +16,7 @@ public static class ModelsCommand
     public static readonly Argument<string> Champion = new("A") { Description = "the champion: a model folder, NAME or NAME@VERSION" };
     public static readonly Argument<string> Challenger = new("B") { Description = "the challenger: a model folder, NAME or NAME@VERSION" };
     public static readonly Option<string> Labelled = new("--input") { Description = "labelled customers (ID, 10 features, target) both models score", HelpName = "CSV", Required = true };
+    public static readonly Option<ulong> BootstrapSeed = new("--seed") { Description = "seed of the bootstrap resamples: the same seed gives the same intervals", HelpName = "N", DefaultValueFactory = _ => 0 };
     public static readonly Option<int> Resamples = new("--resamples")
     {
         Description = "paired bootstrap resamples for the intervals",
@@ -27,7 +28,7 @@ public static class ModelsCommand
     internal static Command Build()
     {
         var compare = ChurnCommandLine.Verb("compare", "champion against challenger: both score the same labelled customers; ROC AUC, Brier, calibration error and profit with paired bootstrap intervals of the differences",
-            [Labelled, ChurnCommandLine.ContactCost, ChurnCommandLine.ConversionValue, ChurnCommandLine.BaseRate, ChurnCommandLine.Seed, Resamples, ChurnCommandLine.Config, ChurnCommandLine.Store, ChurnCommandLine.Json, ChurnCommandLine.Verbose],
+            [Labelled, ChurnCommandLine.ContactCost, ChurnCommandLine.ConversionValue, ChurnCommandLine.BaseRate, BootstrapSeed, Resamples, ChurnCommandLine.Config, ChurnCommandLine.Store, ChurnCommandLine.Json, ChurnCommandLine.Verbose],
             (p, c) => Task.FromResult(Compare(p)));
         compare.Arguments.Add(Champion);
         compare.Arguments.Add(Challenger);
@@ -185,11 +186,11 @@ public static class ModelsCommand
         var baseRate = PredictCommand.BaseRate(parse);
         var compared = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config))
             .Map(config => new CampaignEconomics(
-                parse.Given(ChurnCommandLine.ContactCost) ? parse.GetValue(ChurnCommandLine.ContactCost) : config.Campaign.ContactCost,
-                parse.Given(ChurnCommandLine.ConversionValue) ? parse.GetValue(ChurnCommandLine.ConversionValue) : config.Campaign.ConversionValue))
+                parse.Given(ChurnCommandLine.ContactCost) ? parse.GetValue(ChurnCommandLine.ContactCost) : config.Run.Campaign.ContactCost,
+                parse.Given(ChurnCommandLine.ConversionValue) ? parse.GetValue(ChurnCommandLine.ConversionValue) : config.Run.Campaign.ConversionValue))
             .Bind(economics => CustomerCsv.Load(input, TargetPolicy.Required).Bind(labelled =>
                 Probabilities(dirA, labelled.Data, baseRate).Bind(pa => Probabilities(dirB, labelled.Data, baseRate).Map(pb =>
-                    ChampionChallenger.Compare(pa, pb, labelled.Data.Targets, economics, parse.GetValue(ChurnCommandLine.Seed), parse.GetValue(Resamples))))));
+                    ChampionChallenger.Compare(pa, pb, labelled.Data.Targets, economics, parse.GetValue(BootstrapSeed), parse.GetValue(Resamples))))));
         if (compared is Result<ModelComparison>.Error error)
         {
             return ChurnCli.Fail(error.Problem);

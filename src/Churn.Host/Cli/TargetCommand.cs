@@ -57,8 +57,8 @@ public static class TargetCommand
         DriftReport? drift = null;
         var planned = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config))
             .Map(config => new CampaignEconomics(
-                parse.Given(ChurnCommandLine.ContactCost) ? parse.GetValue(ChurnCommandLine.ContactCost) : config.Campaign.ContactCost,
-                parse.Given(ChurnCommandLine.ConversionValue) ? parse.GetValue(ChurnCommandLine.ConversionValue) : config.Campaign.ConversionValue))
+                parse.Given(ChurnCommandLine.ContactCost) ? parse.GetValue(ChurnCommandLine.ContactCost) : config.Run.Campaign.ContactCost,
+                parse.Given(ChurnCommandLine.ConversionValue) ? parse.GetValue(ChurnCommandLine.ConversionValue) : config.Run.Campaign.ConversionValue))
             .Bind(economics => loaded.Bind(model => PredictCommand.Score(model, modelDir, input, PredictCommand.BaseRate(parse), scaling)).Map(scores =>
             {
                 drift = DriftCommand.Check(loaded.Unwrap(), scores, scaling.ScaledInputs);
