@@ -19,7 +19,13 @@ public static class SeededRandom
     public const ulong SyntheticStream = 0x5E7D_A7A0_0000_0003;
 
     /// <inheritdoc cref="BalanceStream"/>
-    public const ulong BootstrapStream = 0xB007_5700_0000_0004;
+    public const ulong BackgroundStream = 0xBAC6_0000_0000_0004;
+
+    /// <inheritdoc cref="BalanceStream"/>
+    public const ulong ExplainStream = 0xE8A1_A140_0000_0005;
+
+    /// <inheritdoc cref="BalanceStream"/>
+    public const ulong BootstrapStream = 0xB007_5700_0000_0006;
 
     /// <summary>
     /// How many times each of 0..n-1 is drawn in <paramref name="n"/> draws with replacement: one bootstrap resample

@@ -24,8 +24,10 @@ public sealed record CustomerScores(Dataset Customers, ImmutableArray<double> Ra
 /// is then the first member.
 /// <see cref="ScalerKnown"/> is false for a model trained from <c>.npz</c> files that
 /// recorded no scaler: it was trained on inputs someone else standardized, and <see cref="Scaler"/> is the identity,
-/// so raw customer data must not be scored with it as it is. <see cref="Drift"/> describes the customers it was trained
-/// from (null for models saved before it was recorded, or trained from <c>.npz</c> files with no customer file behind them).
+/// so raw customer data must not be scored with it as it is. <see cref="Background"/> is the sample of training
+/// customers its explanations are measured against (null for models saved by earlier versions).
+/// <see cref="Drift"/> describes the customers it was trained from (null for models saved before it was recorded, or
+/// trained from <c>.npz</c> files with no customer file behind them).
 /// </summary>
 public sealed partial record ModelArtifact(
     TrainedModel Model,
@@ -38,6 +40,7 @@ public sealed partial record ModelArtifact(
     Calibration Calibration,
     bool ScalerKnown = true,
     ImmutableArray<TrainedModel> Members = default,
+    BackgroundSample? Background = null,
     DriftProfile? Drift = null)
 {
     /// <summary>The networks whose mean score the model gives: the members, or the one network.</summary>
@@ -165,6 +168,7 @@ public sealed partial record ModelArtifact(
             artifact.Calibration,
             artifact.ScalerKnown,
             members.IsEmpty ? null : [.. members.Select(m => new MemberFile("", "", m.EpochsRun, m.BestEpoch))],
+            artifact.Background,
             artifact.Drift);
         // Refuse to write what Load would refuse to read.
         if (CheckManifest(manifest) is { } problem)
@@ -361,6 +365,7 @@ public sealed partial record ModelArtifact(
         return Result.Ok(new ModelArtifact(
             networks[0], manifest.Scaler, manifest.FeatureNames, manifest.TestMetrics, manifest.DataSha256, manifest.Seed, manifest.Versions.ToImmutableDictionary(),
             manifest.Calibration ?? LegacyCalibration(full, manifest.DataSha256), manifest.ScalerKnown, manifest.Members is null ? default : networks.ToImmutable(),
+            manifest.Background,
             manifest.Drift));
     }
 
@@ -423,6 +428,10 @@ public sealed partial record ModelArtifact(
         if (manifest.Drift?.Check(manifest.FeatureNames) is { } driftProblem)
         {
             return driftProblem;
+        }
+        if (manifest.Background?.Check(architecture.Inputs) is { } background)
+        {
+            return background;
         }
         return manifest.History.IsDefault ? new Problem("the training history is missing", Column: "history") : null;
 

@@ -19,6 +19,8 @@ internal sealed record MemberFile(string WeightsFile, string WeightsSha256, int 
 /// <c>model.json</c>: everything about a saved model except the weights, plus the name and SHA-256 of the weights file so a
 /// pair of files from two different saves is detected. An averaged model (format 2) lists its <see cref="Members"/>:
 /// networks of one configuration whose scores are averaged before the calibration; the first is also <see cref="WeightsFile"/>.
+/// <see cref="Background"/> is left out when there is none, so that a model.json of an earlier version reads back and
+/// writes out unchanged.
 /// <see cref="Drift"/> (absent in files written before it was recorded) describes the customers the model was trained from.
 /// </summary>
 internal sealed record ModelManifest(
@@ -40,6 +42,7 @@ internal sealed record ModelManifest(
     Calibration? Calibration = null,
     bool ScalerKnown = true,
     ImmutableArray<MemberFile>? Members = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BackgroundSample? Background = null,
     // Left out when absent, so a model.json written before drift profiles reads back byte for byte.
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DriftProfile? Drift = null)
 {
