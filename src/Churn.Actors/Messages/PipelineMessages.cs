@@ -18,6 +18,7 @@ public static class Stage
     public const string Write = RunStages.Write;
     public const string Train = RunStages.Train;
     public const string Evaluate = RunStages.Evaluate;
+    public const string Explain = RunStages.Explain;
     public const string Save = RunStages.Save;
 
     /// <summary>The run as a whole, for what happens before or around its stages.</summary>

@@ -5,6 +5,7 @@ using Akka.Event;
 using Churn.Actors.Messages;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
+using Churn.Numerics.Explanation;
 using Churn.Numerics.Model;
 using Churn.Numerics.Pipeline;
 
@@ -18,6 +19,7 @@ public sealed record PipelineStages(
     IActorRef Splitter,
     IActorRef Writer,
     IActorRef Evaluator,
+    IActorRef Explainer,
     IActorRef Saver);
 
 /// <summary>
@@ -42,7 +44,8 @@ public sealed class PipelineRunActor : ReceiveActor
         TestReport? Report = null,
         BalanceStrategy? Balance = null,
         ClassMix? Mix = null,
-        bool ScalerKnown = true);
+        bool ScalerKnown = true,
+        RunArtifacts? Artifacts = null);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RunPipeline _run;
@@ -104,8 +107,17 @@ public sealed class PipelineRunActor : ReceiveActor
         });
         Receive<ModelEvaluated>(m =>
         {
-            _state = _state with { Report = m.Report };
+            var background = BackgroundSample.Draw(_state.Splits!.Train.Inputs, Settings.Spec.Seed);
+            var artifacts = new RunArtifacts(
+                _state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Spec.Seed, _state.Manifest, _state.ScalerKnown,
+                background);
+            _state = _state with { Report = m.Report, Artifacts = artifacts };
             Completed(EvaluatorActor.Describe(m.Report));
+        });
+        Receive<ModelExplained>(m =>
+        {
+            _state = _state with { Artifacts = _state.Artifacts! with { Explained = m.Explained } };
+            Completed(ExplainerActor.Describe(m.Explained.Summary));
         });
         Receive<RunSaved>(m =>
         {
@@ -200,6 +212,13 @@ public sealed class PipelineRunActor : ReceiveActor
     /// <summary>Starts <paramref name="stage"/> with what the stages before it produced.</summary>
     private void Begin(string stage)
     {
+        // A model without a calibration, or no test rows, has nothing to explain: the run goes on to the next stage.
+        if (stage == Stage.Explain && !(_state.Report is { Calibration: not null, Test.Rows: > 0 }))
+        {
+            Decide(_plan.Completed());
+            return;
+        }
+
         _stageClock.Restart();
         _run.ReplyTo.Tell(new StageStarted(Id, stage));
         var spec = Settings.Spec;
@@ -233,9 +252,15 @@ public sealed class PipelineRunActor : ReceiveActor
                 var population = new PopulationContext(_state.Splits!.Validation, _state.Mix ?? ClassMix.OfTraining(_state.Splits.Train), spec.Campaign);
                 _stages.Evaluator.Tell(new EvaluateModel(Id, _state.Model!, _state.Splits.Test, Schema.FeatureNames, spec.Seed, Self, leftOut, population));
                 break;
+            case Stage.Explain:
+                var report = _state.Report!;
+                var left = _state.Loaded is { } source && _state.Balanced is { } kept ? new LeftOutSource(source, kept, _state.Scaler!) : null;
+                _stages.Explainer.Tell(new ExplainModel(
+                    Id, _state.Model!, report.Calibration!, _state.Scaler!, Schema.FeatureNames, _state.Splits!.Test, left, report.Population?.BuyingRate,
+                    _state.Artifacts!.Background!.Take(ExplainSettings.Default.Background), spec.Seed, Self));
+                break;
             case Stage.Save:
-                var artifacts = new RunArtifacts(_state.Model!, _state.Report!, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, spec.Seed, _state.Manifest, _state.ScalerKnown);
-                _stages.Saver.Tell(new SaveRun(Id, spec.Out, artifacts, Self));
+                _stages.Saver.Tell(new SaveRun(Id, spec.Out, _state.Artifacts!, Self));
                 break;
         }
     }

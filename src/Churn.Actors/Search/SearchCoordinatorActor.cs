@@ -404,9 +404,10 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         }
         var data = _prepared[_averaging.DataKey];
         var prepared = data.Prepared;
-        var artifact = ModelArtifact.Averaged(
+        var averaged = ModelArtifact.Averaged(
             _averaging.Models, prepared.Scaler, [.. Schema.FeatureNames], prepared.Loaded.Sha256, (long)Request.Run.Seed, RunFiles.Versions(),
             prepared.Splits.Validation, prepared.Balanced.Mix);
+        var artifact = averaged with { Background = BackgroundSample.Draw(prepared.Splits.Train.Inputs, Request.Run.Seed) };
         var directory = Path.Combine(Request.OutDir, AveragedModelFolder);
         Task.Run(() => ModelArtifact.Save(directory, artifact)).PipeTo(
             Self,

@@ -12,13 +12,14 @@ public static class RunStages
     public const string Write = "write";
     public const string Train = "train";
     public const string Evaluate = "evaluate";
+    public const string Explain = "explain";
     public const string Save = "save";
 
     /// <summary>Load, balance, scale and split: the preparation runs and searches share (<c>Preparation.Prepare</c> composes the same steps).</summary>
     public static readonly ImmutableArray<string> Preparation = [Load, Balance, Scale, Split];
 
-    /// <summary>Train, evaluate and save.</summary>
-    public static readonly ImmutableArray<string> Training = [Train, Evaluate, Save];
+    /// <summary>Train, evaluate, explain (when the model can be explained) and save.</summary>
+    public static readonly ImmutableArray<string> Training = [Train, Evaluate, Explain, Save];
 
     /// <summary>
     /// The stages of a run: from three prepared files (<paramref name="fromSplits"/>) it loads them and trains; otherwise

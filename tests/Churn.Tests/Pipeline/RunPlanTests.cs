@@ -17,9 +17,9 @@ public class RunPlanTests
     }
 
     [Theory]
-    [InlineData(false, true, "load balance scale split write train evaluate save")]
+    [InlineData(false, true, "load balance scale split write train evaluate explain save")]
     [InlineData(false, false, "load balance scale split write")]
-    [InlineData(true, true, "load train evaluate save")]
+    [InlineData(true, true, "load train evaluate explain save")]
     public void A_run_goes_through_its_modes_stages_in_order_and_succeeds_after_the_last(bool fromSplits, bool trains, string stages)
     {
         var (plan, first) = RunPlan.Start(RunStages.For(fromSplits, trains));
