@@ -199,7 +199,20 @@ public static class DashboardCharts
         var categories = values.Select(v => Convert.ToString(v, Invariant)!).Distinct().Order(StringComparer.Ordinal).ToList();
         double X(object v) => !numeric ? categories.IndexOf(Convert.ToString(v, Invariant)!) : logScale ? Math.Log10((double)v) : (double)v;
         var plot = new Plot();
-        plot.Add.ScatterPoints(values.Select(X).ToArray(), rows.Select(r => r.Score).ToArray()).MarkerSize = 8;
+        // Pruned configurations were stopped early: their score is where they stood then, drawn apart (open, grey).
+        var pruned = rows.Select(r => r.Outcome == ConfigurationOutcome.Pruned).ToList();
+        var finished = plot.Add.ScatterPoints(values.Where((_, i) => !pruned[i]).Select(X).ToArray(), rows.Where((_, i) => !pruned[i]).Select(r => r.Score).ToArray());
+        finished.MarkerSize = 8;
+        finished.LegendText = "finished";
+        if (pruned.Contains(true))
+        {
+            var stopped = plot.Add.ScatterPoints(values.Where((_, i) => pruned[i]).Select(X).ToArray(), rows.Where((_, i) => pruned[i]).Select(r => r.Score).ToArray());
+            stopped.MarkerSize = 7;
+            stopped.MarkerShape = MarkerShape.OpenCircle;
+            stopped.Color = Colors.Gray;
+            stopped.LegendText = "pruned";
+            plot.ShowLegend(Alignment.UpperRight);
+        }
         if (numeric && parameter is "depth" or "width" or "batchSize" or "patience")
         {
             SearchChart.WholeNumbers(plot.Axes.Bottom);
@@ -217,7 +230,7 @@ public static class DashboardCharts
         return plot.GetSvgXml(EffectWidth, EffectHeight);
     }
 
-    private static readonly ImmutableArray<(string Name, Func<ModelConfig, DataChoice?, object> Value)> Parameters =
+    internal static readonly ImmutableArray<(string Name, Func<ModelConfig, DataChoice?, object> Value)> Parameters =
     [
         ("balance", (_, d) => d is null ? "search's" : d.Balance.ToString().ToLowerInvariant()),
         ("logFeatures", (_, d) => d is null ? "search's" : d.LogFeaturesName()),

@@ -115,6 +115,11 @@ public sealed class DashboardWeeklyUseTests(DashboardFixture fixture) : IClassFi
         {
             Open("#/runs");
             B.Wait(d => fixture.Finished.All(id => B.FindAll($"tr[data-run='{id}']").Count == 1), "the runs without their stream", 15);
+            // Filtered, the list comes from GET /runs?status=..., again without the stream.
+            B.Driver.Navigate().GoToUrl("about:blank");
+            B.SentRequests();
+            Open("#/runs?status=succeeded");
+            B.Wait(d => fixture.Finished.All(id => B.FindAll($"tr[data-run='{id}']").Count == 1), "the succeeded runs without their stream", 15);
             Assert.Contains(B.SentRequests(), r => new Uri(r.Url).AbsolutePath == "/runs");
         }
         finally

@@ -399,9 +399,11 @@ function logsSection(id, generation) {
     output.replaceChildren();
     state.textContent = "following";
     const query = new URLSearchParams({ level: level.value });
-    if (actor.value.trim()) query.set("actor", actor.value.trim());
+    // A plain word matches any actor whose path holds it ("trainer" is "*trainer*"); a glob is taken as written.
+    const pattern = actor.value.trim();
+    if (pattern) query.set("actor", /[*?[]/.test(pattern) ? pattern : `*${pattern}*`);
     follow(`/runs/${encodeURIComponent(id)}/logs/events?${query}`, (name, line) => {
-      if (name === "end") { state.textContent = "the run has ended: every line is shown"; return; }
+      if (name === "end") { state.textContent = output.childElementCount ? "the run has ended: every line is shown" : "the run has ended"; return; }
       const atEnd = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
       output.append(el("div", { class: `lvl-${(line.level || "").toLowerCase()}` },
         `${when(line.timestamp)} ${(line.level || "").padEnd(11)} ${line.stage || "-"} ${line.source || ""}: ${line.message}`));
@@ -423,7 +425,7 @@ function logsSection(id, generation) {
   return el("section", {}, el("h3", { text: "Actor logs" }),
     el("div", { class: "toolbar" },
       el("div", { class: "field" }, el("label", { for: "log-level", text: "Level and above" }), level),
-      el("div", { class: "field" }, el("label", { for: "log-actor", text: "Actor path (glob)" }), actor),
+      el("div", { class: "field" }, el("label", { for: "log-actor", text: "Actor (a word of its path, or a glob)" }), actor),
       el("div", { class: "field" }, el("label", { for: "log-follow", text: "Follow live" }), followBox), state),
     output);
 }
