@@ -139,9 +139,10 @@ async function searchPage(generation, id) {
       const p = s.summary.winnerPopulation;
       summary.replaceChildren(el("section", {}, el("h3", { text: "Winner" }),
         p ? el("p", { class: "note", text: `On customers it never saw, in their natural mix: ${p.sample}.` }) : "",
-        p ? metricCards([["ROC AUC (population)", fmt(p.rocAuc)], ["Brier (population)", fmt(p.brier)], ["calibration error (population)", fmt(p.calibrationError)],
-          ["profit per 1,000 (population)", money(p.campaign && p.campaign.profitPer1000)]], "winner-population") : "",
-        metricCards([["balanced test accuracy (recipe)", fmt(t.accuracy)], ["balanced test ROC AUC (recipe)", fmt(t.rocAuc)], ["test log loss", fmt(t.logLoss)]], "winner-recipe"),
+        p ? metricCards([["ROC AUC (natural mix)", fmt(p.rocAuc)], ["Brier (natural mix)", fmt(p.brier)], ["calibration error (natural mix)", fmt(p.calibrationError)],
+          ["profit per 1,000 (natural mix)", money(p.campaign && p.campaign.profitPer1000)]], "winner-population") : "",
+        metricCards([["test accuracy (the winner's own test split)", fmt(t.accuracy)], ["test ROC AUC (the winner's own test split)", fmt(t.rocAuc)],
+          ["test log loss (the winner's own test split)", fmt(t.logLoss)]], "winner-recipe"),
         el("p", { class: "note", text: s.testUse })));
     }
     if (s.epochsSpent !== lastEpochs || s.status !== lastStatus) {
