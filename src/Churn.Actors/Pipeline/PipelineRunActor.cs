@@ -5,6 +5,7 @@ using Akka.Event;
 using Churn.Actors.Messages;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
+using Churn.Numerics.Explanation;
 using Churn.Numerics.Model;
 
 namespace Churn.Actors.Pipeline;
@@ -17,6 +18,7 @@ public sealed record PipelineStages(
     IActorRef Splitter,
     IActorRef Writer,
     IActorRef Evaluator,
+    IActorRef Explainer,
     IActorRef Saver);
 
 /// <summary>
@@ -42,7 +44,8 @@ public sealed class PipelineRunActor : ReceiveActor
         bool Cancelling = false,
         BalanceStrategy? Balance = null,
         ClassMix? Mix = null,
-        bool ScalerKnown = true);
+        bool ScalerKnown = true,
+        RunArtifacts? Artifacts = null);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RunPipeline _run;
@@ -67,26 +70,26 @@ public sealed class PipelineRunActor : ReceiveActor
             _state = _state with { Loaded = m.Loaded, Source = m.Loaded.Source, Sha256 = m.Loaded.Sha256 };
             var counts = m.Loaded.Data.Counts();
             Completed($"{counts.Total} rows: {counts.Buyers} buyers, {counts.NonBuyers} non-buyers");
-            Begin(Stage.Balance, _stages.Balancer, new BalanceData(Id, m.Loaded, Settings.Balance, Settings.Seed, Self));
+            Begin(Stage.Balance, _stages.Balancer, new BalanceData(Id, m.Loaded, Settings.Spec.Balance, Settings.Spec.Seed, Self));
         });
         Receive<DataBalanced>(m =>
         {
             _state = _state with { Balanced = m.Balanced, Balance = m.Balanced.Strategy, Mix = m.Balanced.Mix };
             Completed($"{m.Balanced.After.Buyers} buyers + {m.Balanced.After.NonBuyers} non-buyers kept ({m.Balanced.Strategy.ToString().ToLowerInvariant()})");
-            Begin(Stage.Scale, _stages.Scaler, new ScaleData(Id, m.Balanced, Settings.LogFeatures, Self));
+            Begin(Stage.Scale, _stages.Scaler, new ScaleData(Id, m.Balanced, Settings.Spec.LogFeatures, Self));
         });
         Receive<DataScaled>(m =>
         {
             _state = _state with { Scaler = m.Scaler };
             Completed(ScalerActor.Describe(m.Scaler));
-            Begin(Stage.Split, _stages.Splitter, new SplitData(Id, m.Scaled, Settings.Ratios, Settings.Seed, Settings.Stratify, Self));
+            Begin(Stage.Split, _stages.Splitter, new SplitData(Id, m.Scaled, Settings.Spec.Split, Settings.Spec.Seed, Settings.Spec.Stratify, Self));
         });
         Receive<DataSplit>(m =>
         {
             _state = _state with { Splits = m.Splits };
             Completed(SplitterActor.Describe(m.Splits));
             var prepared = new Prepared(_state.Loaded!, _state.Balanced!, _state.Scaler!, m.Splits, Settings.PrepareOptions);
-            Begin(Stage.Write, _stages.Writer, new WriteDataset(Id, Settings.OutDir, Settings.Prefix, prepared, Self));
+            Begin(Stage.Write, _stages.Writer, new WriteDataset(Id, Settings.Spec.Out, Settings.Spec.Prefix, prepared, Self));
         });
         Receive<DatasetWritten>(m =>
         {
@@ -115,15 +118,34 @@ public sealed class PipelineRunActor : ReceiveActor
             Completed($"{m.Model.EpochsRun} epochs on {m.Model.Device}, best epoch {m.Model.BestEpoch}");
             // Runs that balanced the data themselves know which customers it left out; runs from .npz files do not.
             var leftOut = _state.Loaded is { } loaded && _state.Balanced is { } balanced ? new LeftOutSource(loaded, balanced, _state.Scaler!) : null;
-            var population = new PopulationContext(_state.Splits!.Validation, _state.Mix ?? ClassMix.OfTraining(_state.Splits.Train), Settings.Campaign);
-            Begin(Stage.Evaluate, _stages.Evaluator, new EvaluateModel(Id, m.Model, _state.Splits.Test, Schema.FeatureNames, Settings.Seed, Self, leftOut, population));
+            var population = new PopulationContext(_state.Splits!.Validation, _state.Mix ?? ClassMix.OfTraining(_state.Splits.Train), Settings.Spec.Campaign);
+            Begin(Stage.Evaluate, _stages.Evaluator, new EvaluateModel(Id, m.Model, _state.Splits.Test, Schema.FeatureNames, Settings.Spec.Seed, Self, leftOut, population));
         });
         Receive<ModelEvaluated>(m =>
         {
             _state = _state with { Report = m.Report };
             Completed(EvaluatorActor.Describe(m.Report));
-            var artifacts = new RunArtifacts(_state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Seed, _state.Manifest, _state.ScalerKnown);
-            Begin(Stage.Save, _stages.Saver, new SaveRun(Id, Settings.OutDir, artifacts, Self));
+            var background = BackgroundSample.Draw(_state.Splits!.Train.Inputs, Settings.Spec.Seed);
+            var artifacts = new RunArtifacts(
+                _state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Spec.Seed, _state.Manifest, _state.ScalerKnown,
+                background);
+            _state = _state with { Artifacts = artifacts };
+            if (m.Report.Calibration is { } calibration && m.Report.Test.Rows > 0)
+            {
+                var leftOut = _state.Loaded is { } loaded && _state.Balanced is { } balanced ? new LeftOutSource(loaded, balanced, _state.Scaler!) : null;
+                Begin(Stage.Explain, _stages.Explainer, new ExplainModel(
+                    Id, _state.Model!, calibration, _state.Scaler!, Schema.FeatureNames, _state.Splits.Test, leftOut, m.Report.Population?.BuyingRate,
+                    background.Take(ExplainSettings.Default.Background), Settings.Spec.Seed, Self));
+            }
+            else
+            {
+                Begin(Stage.Save, _stages.Saver, new SaveRun(Id, Settings.Spec.Out, artifacts, Self));
+            }
+        });
+        Receive<ModelExplained>(m =>
+        {
+            Completed(ExplainerActor.Describe(m.Explained.Summary));
+            Begin(Stage.Save, _stages.Saver, new SaveRun(Id, Settings.Spec.Out, _state.Artifacts! with { Explained = m.Explained }, Self));
         });
         Receive<RunSaved>(m =>
         {
@@ -189,14 +211,14 @@ public sealed class PipelineRunActor : ReceiveActor
 
     protected override void PreStart()
     {
-        _log.Info(Line($"started: mode {Settings.Mode}, seed {Settings.Seed}, out {Settings.OutDir}"));
+        _log.Info(Line($"started: mode {Settings.Mode}, seed {Settings.Spec.Seed}, out {Settings.Spec.Out}"));
         if (Settings.Mode == RunMode.TrainFromNpz)
         {
-            Begin(Stage.Load, _stages.Loader, new LoadSplits(Id, Settings.NpzDir ?? Settings.OutDir, Settings.Prefix, Self, Settings.Limits, _cancel.Token));
+            Begin(Stage.Load, _stages.Loader, new LoadSplits(Id, Settings.NpzDir ?? Settings.Spec.Out, Settings.Spec.Prefix, Self, Settings.Spec.Limits, _cancel.Token));
         }
         else
         {
-            Begin(Stage.Load, _stages.Loader, new LoadData(Id, Settings.DataPath, Self, Settings.Limits, _cancel.Token));
+            Begin(Stage.Load, _stages.Loader, new LoadData(Id, Settings.Spec.Data, Self, Settings.Spec.Limits, _cancel.Token));
         }
     }
 
@@ -209,7 +231,7 @@ public sealed class PipelineRunActor : ReceiveActor
 
     /// <summary>The manifest names its files relative to the output directory; the listener wants paths it can open.</summary>
     private ImmutableArray<string> PreparedFiles(PrepareManifest manifest) =>
-        [.. manifest.Files.Select(f => Path.Combine(Settings.OutDir, f)), Path.Combine(Settings.OutDir, Preparation.ManifestFileName)];
+        [.. manifest.Files.Select(f => Path.Combine(Settings.Spec.Out, f)), Path.Combine(Settings.Spec.Out, Preparation.ManifestFileName)];
 
     private void StartTraining()
     {
@@ -222,8 +244,8 @@ public sealed class PipelineRunActor : ReceiveActor
         // leaves the other cores to concurrent runs.
         var threads = Settings.Threads > 0 ? Settings.Threads : 1;
         var splits = _state.Splits!;
-        var weights = Balancer.LossWeights(_state.Balance ?? Settings.Balance, splits.Train);
-        _trainer.Tell(new TrainModel(Id, splits, Settings.Model, Settings.Device, (long)Settings.Seed, threads, Self, ClassWeights: weights, PopulationRate: _state.Mix?.Population));
+        var weights = Balancer.LossWeights(_state.Balance ?? Settings.Spec.Balance, splits.Train);
+        _trainer.Tell(new TrainModel(Id, splits, Settings.Spec.Model, Settings.Spec.Device, (long)Settings.Spec.Seed, threads, Self, ClassWeights: weights, PopulationRate: _state.Mix?.Population));
     }
 
     private void Begin(string stage, IActorRef actor, object command)

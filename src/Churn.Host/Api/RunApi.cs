@@ -74,7 +74,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
         }
 
         (var labels, body) = RunRecordsApi.Take(body, RunLabels.None).Unwrap();
-        var parsed = RunRequest.Parse(body, defaults, runId, paths).Bind(settings => RequestLimits.Check(settings.Model, config.Host.Limits).Map(_ => settings));
+        var parsed = RunRequest.Parse(body, defaults, runId, paths).Bind(settings => RequestLimits.Check(settings.Spec.Model, config.Host.Limits).Map(_ => settings));
         if (parsed is Result<RunSettings>.Error error)
         {
             var problem = RequestLimits.Explain(error.Problem, config.Host.Limits);

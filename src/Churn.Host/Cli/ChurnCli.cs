@@ -118,7 +118,7 @@ public static class ChurnCli
             }
 
             var token = parse.GetValue(ChurnCommandLine.Token) ?? Environment.GetEnvironmentVariable(RemoteRun.TokenVariable);
-            var liveModel = LiveProgress.Wanted(json) && !verbose && mode != RunMode.Prepare ? resolved.Unwrap().Item2.Model : null;
+            var liveModel = LiveProgress.Wanted(json) && !verbose && mode != RunMode.Prepare ? resolved.Unwrap().Item2.Spec.Model : null;
             var forHost = RemoteRun.ForHost(request);
             if (!labels.IsEmpty)
             {
@@ -155,8 +155,8 @@ public static class ChurnCli
         var recorded = store is null ? "not recorded (--no-store)" : $"recorded in {store.FilePath}";
         Console.Error.WriteLine(ConsoleText.Printable($"churn {verb}: run {runId}, {recorded}"));
         Console.Error.WriteLine(ConsoleText.Printable(mode == RunMode.TrainFromNpz
-            ? $"churn train: {settings.NpzDir} -> {settings.OutDir}"
-            : $"churn {verb}: {settings.DataPath} -> {settings.OutDir}"));
+            ? $"churn train: {settings.NpzDir} -> {settings.Spec.Out}"
+            : $"churn {verb}: {settings.Spec.Data} -> {settings.Spec.Out}"));
 
         // libtorch takes a few hundred milliseconds to load; loading it while the data stages run hides that time.
         // Then, as training uses one core, the report renderer's first-use costs are paid on the other.
@@ -171,12 +171,17 @@ public static class ChurnCli
             }
         }
 
-        Timing("process start to main", DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime);
+        if (timings)
+        {
+            var sinceMain = StartupClock.SinceMain;
+            Timing("process start to main", StartupClock.SinceProcessStart - sinceMain);
+            Timing("main to run start (command line, configuration, run store)", sinceMain);
+        }
         using var cancel = new CancellationTokenSource();
         using var signals = new CancelSignals("churn: cancelling…", cancel.Cancel);
         Task<IRunEvent> Run(Action<IRunEvent> onEvent) => EmbeddedRun.ExecuteAsync(runId, config, settings, store, verbose, onEvent, cancel.Token, Timing);
         var outcome = LiveProgress.Wanted(json) && !verbose && mode != RunMode.Prepare
-            ? await LiveProgress.RunAsync(LiveProgress.Stderr(), settings.Model, Run)
+            ? await LiveProgress.RunAsync(LiveProgress.Stderr(), settings.Spec.Model, Run)
             : await Run(ConsoleOutput.Progress);
         if (torchLoad is not null)
         {

@@ -4,7 +4,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Churn.Actors;
 using Churn.Host.Api;
+using Churn.Host.Configuration;
 using Churn.Host.Logging;
 using Churn.Host.Search;
 using Churn.Host.Store;
@@ -58,8 +60,11 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         }
 
         app.MapGet("/defaults", Defaults);
+        app.MapGet("/settings", Settings);
         app.MapGet("/runs/{id}/logs/events", LogEventsAsync);
         app.MapGet("/runs/{id}/charts/{chart}.svg", RunChart);
+        app.MapGet("/runs/{id}/charts/partial-dependence/{feature}.svg", (string id, string feature) => BehaviourChart(id, feature, ExplanationCharts.PartialDependence));
+        app.MapGet("/runs/{id}/charts/dependence/{feature}.svg", (string id, string feature) => BehaviourChart(id, feature, ExplanationCharts.Dependence));
         app.MapGet("/compare/{chart}.svg", Compare);
         app.MapGet("/searches/{id}/charts/curves.svg", SearchCurves);
         app.MapGet("/searches/{id}/charts/effect/{parameter}.svg", Effect);
@@ -113,6 +118,13 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         var search = JsonNode.Parse(File.ReadAllText(SearchPlanner.DefaultSpacePath), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         return Results.Json(new JsonObject { ["run"] = run, ["search"] = search }, JsonFormat.Options);
     }
+
+    /// <summary>
+    /// The run specification's field table as the run form builds from it: each field a request may set, with its
+    /// label, help, kind, choices and the host's default.
+    /// </summary>
+    private IResult Settings() =>
+        Results.Json(new JsonObject { ["run"] = RunFields.Describe(RunFields.Read(defaults.AsObject(), RunSpec.Default).Unwrap()) }, JsonFormat.Options);
 
     /// <summary>
     /// Server-sent events of one run's log lines with <c>GET /runs/{id}/logs</c>'s <c>level</c> and <c>actor</c> filters:
@@ -187,10 +199,24 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
             "gains" => DashboardCharts.Gains(run.Metrics),
             "reliability" => DashboardCharts.Reliability(run.Metrics),
             "profit" => DashboardCharts.Profit(run.Metrics),
-            "importance" => DashboardCharts.Importance(run.Metrics),
+            "importance" => ExplanationCharts.Importance(run.Metrics),
+            "permutation" => ExplanationCharts.Permutation(run.Metrics),
             _ => null,
         };
-        return svg is null ? ApiProblem.Of(StatusCodes.Status404NotFound, "unknown chart", $"no chart '{chart}': loss, gains, reliability, profit or importance") : Svg(svg);
+        return svg is null ? ApiProblem.Of(StatusCodes.Status404NotFound, "unknown chart", $"no chart '{chart}': loss, gains, reliability, profit, importance or permutation") : Svg(svg);
+    }
+
+    /// <summary>A chart of one behaviour the run explained.</summary>
+    private IResult BehaviourChart(string id, string feature, Func<JsonNode?, string, string?> draw)
+    {
+        if (runs.Get(id) is not { } run)
+        {
+            return ApiProblem.Of(StatusCodes.Status404NotFound, "unknown run", $"no run with id '{id}'");
+        }
+
+        return draw(run.Metrics, feature) is { } svg
+            ? Svg(svg)
+            : ApiProblem.Of(StatusCodes.Status404NotFound, "unknown behaviour", $"run '{id}' explained no behaviour '{feature}'");
     }
 
     private IResult Compare(string chart, HttpRequest request)

@@ -112,7 +112,10 @@ public sealed record Calibration(CalibrationMethod Method, double TrainingRate, 
     }
 
     /// <summary>P(buys again) for a raw score; <paramref name="baseRate"/> shifts it to a population with that buying rate.</summary>
-    public double Apply(double raw, double? baseRate = null) => Sigmoid((Slope * Logit(raw)) + Intercept + Shift(baseRate));
+    public double Apply(double raw, double? baseRate = null) => Sigmoid(LogOdds(raw, baseRate));
+
+    /// <summary>The log-odds of <see cref="Apply(double, double?)"/>: the score that explanations split between features.</summary>
+    public double LogOdds(double raw, double? baseRate = null) => (Slope * Logit(raw)) + Intercept + Shift(baseRate);
 
     /// <summary><see cref="Apply(double, double?)"/> for every score.</summary>
     public ImmutableArray<double> Apply(ImmutableArray<double> raw, double? baseRate = null)

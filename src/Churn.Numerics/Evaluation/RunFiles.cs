@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Churn.Numerics.Data;
+using Churn.Numerics.Explanation;
 using Churn.Numerics.Model;
 
 namespace Churn.Numerics.Evaluation;
@@ -17,7 +18,9 @@ public sealed record RunArtifacts(
     string DataSha256,
     ulong Seed,
     PrepareManifest? Manifest,
-    bool ScalerKnown = true);
+    bool ScalerKnown = true,
+    BackgroundSample? Background = null,
+    ExplainedRun? Explained = null);
 
 /// <summary>Where a run's files went.</summary>
 public sealed record SavedRun(string ModelDirectory, string MetricsFile, ImmutableArray<string> Files, RunMetrics Metrics);
@@ -42,7 +45,8 @@ public sealed record RunMetrics(
     ImmutableArray<FeatureImportance> Importance,
     ImmutableArray<GainsRow> Gains,
     TrainingSummary Training,
-    LeftOutCheck? LeftOut = null);
+    LeftOutCheck? LeftOut = null,
+    RunExplanations? Explanations = null);
 
 /// <summary>Writes a run's model directory, <c>metrics.json</c> and <c>report.png</c>.</summary>
 public static class RunFiles
@@ -50,6 +54,7 @@ public static class RunFiles
     public const string ModelDirectoryName = "model";
     public const string MetricsFileName = "metrics.json";
     public const string ReportFileName = "report.png";
+    public const string ExplainFileName = "explain.png";
 
     public static RunMetrics Metrics(RunArtifacts a)
     {
@@ -65,7 +70,8 @@ public static class RunFiles
             a.Report.Importance,
             a.Report.Gains,
             new TrainingSummary(a.Model.Device, a.Model.EpochsRun, a.Model.BestEpoch, a.Model.History),
-            a.Report.LeftOut);
+            a.Report.LeftOut,
+            a.Explained?.Summary);
     }
 
     public static Result<SavedRun> Save(string outDir, RunArtifacts artifacts)
@@ -82,7 +88,7 @@ public static class RunFiles
         var modelDir = Path.Combine(outDir, ModelDirectoryName);
         var artifact = new ModelArtifact(
             artifacts.Model, artifacts.Scaler, artifacts.FeatureNames, artifacts.Report.Test, artifacts.DataSha256, (long)artifacts.Seed, Versions(),
-            artifacts.Report.Calibration ?? Calibration.Prior(0.5, null), artifacts.ScalerKnown);
+            artifacts.Report.Calibration ?? Calibration.Prior(0.5, null), artifacts.ScalerKnown, Background: artifacts.Background);
         return ModelArtifact.Save(modelDir, artifact).Bind(_ =>
         {
             var metricsPath = Path.Combine(outDir, MetricsFileName);
@@ -90,9 +96,15 @@ public static class RunFiles
             var summary = Metrics(artifacts);
             var metrics = JsonSerializer.SerializeToUtf8Bytes(summary, JsonFormat.Options);
             var chart = ReportChart.Render(artifacts.Model.History, artifacts.Report.Roc, artifacts.Report.Gains, artifacts.Report.Population);
-            return AtomicFile.Write(metricsPath, metrics)
-                .Bind(_ => AtomicFile.Write(reportPath, chart))
-                .Map(_ => new SavedRun(modelDir, metricsPath, [modelDir, metricsPath, reportPath], summary));
+            var written = AtomicFile.Write(metricsPath, metrics).Bind(_ => AtomicFile.Write(reportPath, chart));
+            if (artifacts.Explained is not { } explained)
+            {
+                return written.Map(_ => new SavedRun(modelDir, metricsPath, [modelDir, metricsPath, reportPath], summary));
+            }
+            var explainPath = Path.Combine(outDir, ExplainFileName);
+            return written
+                .Bind(_ => AtomicFile.Write(explainPath, ExplainChart.Render(explained)))
+                .Map(_ => new SavedRun(modelDir, metricsPath, [modelDir, metricsPath, reportPath, explainPath], summary));
         });
     }
 

@@ -23,7 +23,8 @@ public sealed record CustomerScores(Dataset Customers, ImmutableArray<double> Ra
 /// is then the first member.
 /// <see cref="ScalerKnown"/> is false for a model trained from <c>.npz</c> files that
 /// recorded no scaler: it was trained on inputs someone else standardized, and <see cref="Scaler"/> is the identity,
-/// so raw customer data must not be scored with it as it is.
+/// so raw customer data must not be scored with it as it is. <see cref="Background"/> is the sample of training
+/// customers its explanations are measured against (null for models saved by earlier versions).
 /// </summary>
 public sealed partial record ModelArtifact(
     TrainedModel Model,
@@ -35,7 +36,8 @@ public sealed partial record ModelArtifact(
     ImmutableDictionary<string, string> Versions,
     Calibration Calibration,
     bool ScalerKnown = true,
-    ImmutableArray<TrainedModel> Members = default)
+    ImmutableArray<TrainedModel> Members = default,
+    BackgroundSample? Background = null)
 {
     /// <summary>The networks whose mean score the model gives: the members, or the one network.</summary>
     public ImmutableArray<TrainedModel> Networks => Members.IsDefaultOrEmpty ? [Model] : Members;
@@ -161,7 +163,8 @@ public sealed partial record ModelArtifact(
             WeightsSha256: "",
             artifact.Calibration,
             artifact.ScalerKnown,
-            members.IsEmpty ? null : [.. members.Select(m => new MemberFile("", "", m.EpochsRun, m.BestEpoch))]);
+            members.IsEmpty ? null : [.. members.Select(m => new MemberFile("", "", m.EpochsRun, m.BestEpoch))],
+            artifact.Background);
         // Refuse to write what Load would refuse to read.
         if (CheckManifest(manifest) is { } problem)
         {
@@ -356,7 +359,8 @@ public sealed partial record ModelArtifact(
         }
         return Result.Ok(new ModelArtifact(
             networks[0], manifest.Scaler, manifest.FeatureNames, manifest.TestMetrics, manifest.DataSha256, manifest.Seed, manifest.Versions.ToImmutableDictionary(),
-            manifest.Calibration ?? LegacyCalibration(full, manifest.DataSha256), manifest.ScalerKnown, manifest.Members is null ? default : networks.ToImmutable()));
+            manifest.Calibration ?? LegacyCalibration(full, manifest.DataSha256), manifest.ScalerKnown, manifest.Members is null ? default : networks.ToImmutable(),
+            manifest.Background));
     }
 
     /// <summary>
@@ -414,6 +418,10 @@ public sealed partial record ModelArtifact(
         if (manifest.Calibration is { } c && !(Rate(c.TrainingRate) && (c.PopulationRate is null || Rate(c.PopulationRate.Value)) && double.IsFinite(c.Slope) && double.IsFinite(c.Intercept)))
         {
             return new Problem("the calibration needs rates between 0 and 1 and a finite slope and intercept", Column: "calibration");
+        }
+        if (manifest.Background?.Check(architecture.Inputs) is { } background)
+        {
+            return background;
         }
         return manifest.History.IsDefault ? new Problem("the training history is missing", Column: "history") : null;
 

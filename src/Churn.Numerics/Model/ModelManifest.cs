@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 
@@ -17,6 +18,8 @@ internal sealed record MemberFile(string WeightsFile, string WeightsSha256, int 
 /// <c>model.json</c>: everything about a saved model except the weights, plus the name and SHA-256 of the weights file so a
 /// pair of files from two different saves is detected. An averaged model (format 2) lists its <see cref="Members"/>:
 /// networks of one configuration whose scores are averaged before the calibration; the first is also <see cref="WeightsFile"/>.
+/// <see cref="Background"/> is left out when there is none, so that a model.json of an earlier version reads back and
+/// writes out unchanged.
 /// </summary>
 internal sealed record ModelManifest(
     int FormatVersion,
@@ -36,7 +39,8 @@ internal sealed record ModelManifest(
     string WeightsSha256,
     Calibration? Calibration = null,
     bool ScalerKnown = true,
-    ImmutableArray<MemberFile>? Members = null)
+    ImmutableArray<MemberFile>? Members = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BackgroundSample? Background = null)
 {
     /// <summary>A single network.</summary>
     public const int CurrentFormat = 1;
