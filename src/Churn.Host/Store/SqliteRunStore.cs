@@ -86,7 +86,7 @@ public sealed partial class SqliteRunStore : IRunJournal, IDisposable
     private const string RunColumns = """
         r.id, r.mode, r.status, r.stage, r.epoch, r.queued_at, r.started_at, r.finished_at, r.config, r.metrics, r.manifest, r.artifacts, r.error,
         CASE WHEN r.status = 'queued' THEN (SELECT COUNT(*) FROM runs q WHERE q.status = 'queued' AND q.seq <= r.seq) END,
-        (SELECT json_object('name', l.name, 'tags', json(coalesce(l.tags, '[]')), 'notes', l.notes, 'archived', l.archived = 1) FROM run_labels l WHERE l.run_id = r.id)
+        (SELECT json_object('name', l.name, 'tags', json(coalesce(l.tags, '[]')), 'notes', l.notes, 'archived', json(CASE WHEN l.archived = 1 THEN 'true' ELSE 'false' END)) FROM run_labels l WHERE l.run_id = r.id)
         """;
 
     /// <summary>How the store writes JSON into its columns: one line, characters as themselves.</summary>
