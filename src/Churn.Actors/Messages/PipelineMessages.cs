@@ -4,21 +4,24 @@ using Churn.Numerics;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Model;
+using Churn.Numerics.Pipeline;
 
 namespace Churn.Actors.Messages;
 
-/// <summary>Names of the pipeline stages as they appear in logs, errors and run status.</summary>
+/// <summary>Names of the pipeline stages as they appear in logs, errors and run status (worded once, in <see cref="RunStages"/>).</summary>
 public static class Stage
 {
-    public const string Load = "load";
-    public const string Balance = "balance";
-    public const string Scale = "scale";
-    public const string Split = "split";
-    public const string Write = "write";
-    public const string Train = "train";
-    public const string Evaluate = "evaluate";
-    public const string Explain = "explain";
-    public const string Save = "save";
+    public const string Load = RunStages.Load;
+    public const string Balance = RunStages.Balance;
+    public const string Scale = RunStages.Scale;
+    public const string Split = RunStages.Split;
+    public const string Write = RunStages.Write;
+    public const string Train = RunStages.Train;
+    public const string Evaluate = RunStages.Evaluate;
+    public const string Explain = RunStages.Explain;
+    public const string Save = RunStages.Save;
+
+    /// <summary>The run as a whole, for what happens before or around its stages.</summary>
     public const string Run = "run";
 }
 

@@ -7,6 +7,7 @@ using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
 using Churn.Numerics.Model;
+using Churn.Numerics.Pipeline;
 
 namespace Churn.Actors.Pipeline;
 
@@ -29,11 +30,11 @@ public sealed record PipelineStages(
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "An actor's end of life is PostStop, which disposes it.")]
 public sealed class PipelineRunActor : ReceiveActor
 {
-    /// <summary>What the run has produced so far; replaced, never changed.</summary>
+    /// <summary>What the run has produced so far; replaced, never changed. Which stage runs is <see cref="RunPlan"/>'s.</summary>
     private sealed record RunState(
-        string Stage,
         LoadedData? Loaded = null,
         Balanced? Balanced = null,
+        Dataset? Scaled = null,
         ScalerParameters? Scaler = null,
         Splits? Splits = null,
         PrepareManifest? Manifest = null,
@@ -41,7 +42,6 @@ public sealed class PipelineRunActor : ReceiveActor
         string Sha256 = "",
         TrainedModel? Model = null,
         TestReport? Report = null,
-        bool Cancelling = false,
         BalanceStrategy? Balance = null,
         ClassMix? Mix = null,
         bool ScalerKnown = true,
@@ -53,7 +53,8 @@ public sealed class PipelineRunActor : ReceiveActor
     private readonly Func<IUntypedActorContext, IActorRef> _trainerFactory;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Stopwatch _stageClock = new();
-    private RunState _state = new(Stage.Load);
+    private RunState _state = new();
+    private RunPlan _plan;
     private IActorRef? _trainer;
 
     /// <summary>Cancelled when this run ends for any reason: a stage still reading the run's file stops within a block.</summary>
@@ -64,51 +65,38 @@ public sealed class PipelineRunActor : ReceiveActor
         _run = run;
         _stages = stages;
         _trainerFactory = trainerFactory;
+        _plan = new RunPlan(RunStages.For(run.Settings.Mode == RunMode.TrainFromNpz, run.Settings.Mode != RunMode.Prepare));
 
         Receive<DataLoaded>(m =>
         {
             _state = _state with { Loaded = m.Loaded, Source = m.Loaded.Source, Sha256 = m.Loaded.Sha256 };
             var counts = m.Loaded.Data.Counts();
             Completed($"{counts.Total} rows: {counts.Buyers} buyers, {counts.NonBuyers} non-buyers");
-            Begin(Stage.Balance, _stages.Balancer, new BalanceData(Id, m.Loaded, Settings.Spec.Balance, Settings.Spec.Seed, Self));
         });
         Receive<DataBalanced>(m =>
         {
             _state = _state with { Balanced = m.Balanced, Balance = m.Balanced.Strategy, Mix = m.Balanced.Mix };
             Completed($"{m.Balanced.After.Buyers} buyers + {m.Balanced.After.NonBuyers} non-buyers kept ({m.Balanced.Strategy.ToString().ToLowerInvariant()})");
-            Begin(Stage.Scale, _stages.Scaler, new ScaleData(Id, m.Balanced, Settings.Spec.LogFeatures, Self));
         });
         Receive<DataScaled>(m =>
         {
-            _state = _state with { Scaler = m.Scaler };
+            _state = _state with { Scaled = m.Scaled, Scaler = m.Scaler };
             Completed(ScalerActor.Describe(m.Scaler));
-            Begin(Stage.Split, _stages.Splitter, new SplitData(Id, m.Scaled, Settings.Spec.Split, Settings.Spec.Seed, Settings.Spec.Stratify, Self));
         });
         Receive<DataSplit>(m =>
         {
             _state = _state with { Splits = m.Splits };
             Completed(SplitterActor.Describe(m.Splits));
-            var prepared = new Prepared(_state.Loaded!, _state.Balanced!, _state.Scaler!, m.Splits, Settings.PrepareOptions);
-            Begin(Stage.Write, _stages.Writer, new WriteDataset(Id, Settings.Spec.Out, Settings.Spec.Prefix, prepared, Self));
         });
         Receive<DatasetWritten>(m =>
         {
             _state = _state with { Manifest = m.Manifest };
             Completed($"wrote {string.Join(", ", m.Manifest.Files)}");
-            if (Settings.Mode == RunMode.Prepare)
-            {
-                Succeed(new RunOutputs(m.Manifest, null, null, null, null, PreparedFiles(m.Manifest)));
-            }
-            else
-            {
-                StartTraining();
-            }
         });
         Receive<SplitsLoaded>(m =>
         {
             _state = _state with { Splits = m.Splits, Scaler = m.Scaler, Source = m.Source, Sha256 = m.Sha256, Balance = m.Balance, Mix = m.Mix, ScalerKnown = m.ScalerKnown };
             Completed(SplitterActor.Describe(m.Splits));
-            StartTraining();
         });
         Receive<EpochCompleted>(m => _run.ReplyTo.Tell(m));
         Receive<DeviceFellBack>(m => _run.ReplyTo.Tell(m));
@@ -116,63 +104,34 @@ public sealed class PipelineRunActor : ReceiveActor
         {
             _state = _state with { Model = m.Model };
             Completed($"{m.Model.EpochsRun} epochs on {m.Model.Device}, best epoch {m.Model.BestEpoch}");
-            // Runs that balanced the data themselves know which customers it left out; runs from .npz files do not.
-            var leftOut = _state.Loaded is { } loaded && _state.Balanced is { } balanced ? new LeftOutSource(loaded, balanced, _state.Scaler!) : null;
-            var population = new PopulationContext(_state.Splits!.Validation, _state.Mix ?? ClassMix.OfTraining(_state.Splits.Train), Settings.Spec.Campaign);
-            Begin(Stage.Evaluate, _stages.Evaluator, new EvaluateModel(Id, m.Model, _state.Splits.Test, Schema.FeatureNames, Settings.Spec.Seed, Self, leftOut, population));
         });
         Receive<ModelEvaluated>(m =>
         {
-            _state = _state with { Report = m.Report };
-            Completed(EvaluatorActor.Describe(m.Report));
             var background = BackgroundSample.Draw(_state.Splits!.Train.Inputs, Settings.Spec.Seed);
             var artifacts = new RunArtifacts(
                 _state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Spec.Seed, _state.Manifest, _state.ScalerKnown,
-                background);
-            _state = _state with { Artifacts = artifacts };
-            if (m.Report.Calibration is { } calibration && m.Report.Test.Rows > 0)
-            {
-                var leftOut = _state.Loaded is { } loaded && _state.Balanced is { } balanced ? new LeftOutSource(loaded, balanced, _state.Scaler!) : null;
-                Begin(Stage.Explain, _stages.Explainer, new ExplainModel(
-                    Id, _state.Model!, calibration, _state.Scaler!, Schema.FeatureNames, _state.Splits.Test, leftOut, m.Report.Population?.BuyingRate,
-                    background.Take(ExplainSettings.Default.Background), Settings.Spec.Seed, Self));
-            }
-            else
-            {
-                Begin(Stage.Save, _stages.Saver, new SaveRun(Id, Settings.Spec.Out, artifacts, Self));
-            }
+                background, Customers: _state.Loaded?.Data);
+            _state = _state with { Report = m.Report, Artifacts = artifacts };
+            Completed(EvaluatorActor.Describe(m.Report));
         });
         Receive<ModelExplained>(m =>
         {
+            _state = _state with { Artifacts = _state.Artifacts! with { Explained = m.Explained } };
             Completed(ExplainerActor.Describe(m.Explained.Summary));
-            Begin(Stage.Save, _stages.Saver, new SaveRun(Id, Settings.Spec.Out, _state.Artifacts! with { Explained = m.Explained }, Self));
         });
         Receive<RunSaved>(m =>
         {
-            Completed($"wrote {string.Join(", ", m.Files)}");
-            var files = (_state.Manifest is { } manifest ? PreparedFiles(manifest) : []).AddRange(m.Files);
-            Succeed(new RunOutputs(_state.Manifest, _state.Model, _state.Report, m.ModelDirectory, m.MetricsFile, files, m.Metrics));
+            Completed($"wrote {string.Join(", ", m.Files)}", m);
         });
-        Receive<StageFailed>(m => Fail(m.Stage, m.Problem.ToString()));
-        Receive<TrainingFailed>(m => Fail(Stage.Train, m.Problem.ToString()));
-        Receive<TrainingStopped>(m => End(new RunCancelled(Id, Stage.Train), $"cancelled during training after epoch {m.Epoch}"));
-        Receive<CancelRun>(_ =>
-        {
-            if (_trainer is not null && _state.Stage == Stage.Train)
-            {
-                _state = _state with { Cancelling = true };
-                _trainer.Tell(new StopTraining(Id));
-            }
-            else
-            {
-                End(new RunCancelled(Id, _state.Stage), $"cancelled during {_state.Stage}");
-            }
-        });
+        Receive<StageFailed>(m => Decide(_plan.Failed(m.Stage, m.Problem.ToString())));
+        Receive<TrainingFailed>(m => Decide(_plan.Failed(Stage.Train, m.Problem.ToString())));
+        Receive<TrainingStopped>(m => Decide(_plan.TrainingStopped(), $"cancelled during training after epoch {m.Epoch}"));
+        Receive<CancelRun>(_ => Decide(_plan.Cancel()));
         Receive<Terminated>(t =>
         {
-            if (t.ActorRef.Equals(_trainer) && _state.Stage == Stage.Train)
+            if (t.ActorRef.Equals(_trainer))
             {
-                Fail(Stage.Train, "the trainer stopped unexpectedly");
+                Decide(_plan.TrainerStopped());
             }
         });
     }
@@ -189,7 +148,7 @@ public sealed class PipelineRunActor : ReceiveActor
         new OneForOneStrategy(
             ex =>
             {
-                Fail(_state.Stage, $"{ex.GetType().Name}: {ex.Message}");
+                Fail($"{ex.GetType().Name}: {ex.Message}");
                 return Directive.Stop;
             },
             false);
@@ -204,7 +163,7 @@ public sealed class PipelineRunActor : ReceiveActor
         catch (Exception ex)
         {
             _log.Error(ex, Line($"internal error: {ex.Message}"));
-            Fail(_state.Stage, $"internal error: {ex.GetType().Name}: {ex.Message}");
+            Fail($"internal error: {ex.GetType().Name}: {ex.Message}");
             return true;
         }
     }
@@ -212,14 +171,7 @@ public sealed class PipelineRunActor : ReceiveActor
     protected override void PreStart()
     {
         _log.Info(Line($"started: mode {Settings.Mode}, seed {Settings.Spec.Seed}, out {Settings.Spec.Out}"));
-        if (Settings.Mode == RunMode.TrainFromNpz)
-        {
-            Begin(Stage.Load, _stages.Loader, new LoadSplits(Id, Settings.NpzDir ?? Settings.Spec.Out, Settings.Spec.Prefix, Self, Settings.Spec.Limits, _cancel.Token));
-        }
-        else
-        {
-            Begin(Stage.Load, _stages.Loader, new LoadData(Id, Settings.Spec.Data, Self, Settings.Spec.Limits, _cancel.Token));
-        }
+        Begin(_plan.Stage);
     }
 
     protected override void PostStop()
@@ -233,11 +185,88 @@ public sealed class PipelineRunActor : ReceiveActor
     private ImmutableArray<string> PreparedFiles(PrepareManifest manifest) =>
         [.. manifest.Files.Select(f => Path.Combine(Settings.Spec.Out, f)), Path.Combine(Settings.Spec.Out, Preparation.ManifestFileName)];
 
+    /// <summary>Does what the plan decided; <paramref name="message"/> is the log line of an ending when it says more than the plan.</summary>
+    private void Decide((RunPlan Plan, RunDecision Decision) next, string? message = null, RunSaved? saved = null)
+    {
+        _plan = next.Plan;
+        switch (next.Decision)
+        {
+            case RunDecision.Begin begin:
+                Begin(begin.Stage);
+                break;
+            case RunDecision.StopTraining:
+                _trainer?.Tell(new StopTraining(Id));
+                break;
+            case RunDecision.Succeed:
+                Succeed(saved);
+                break;
+            case RunDecision.Fail fail:
+                End(new RunFailed(Id, fail.Stage, fail.Reason), $"failed: {fail.Reason}");
+                break;
+            case RunDecision.Cancelled cancelled:
+                End(new RunCancelled(Id, cancelled.Stage), message ?? $"cancelled during {cancelled.Stage}");
+                break;
+        }
+    }
+
+    /// <summary>Starts <paramref name="stage"/> with what the stages before it produced.</summary>
+    private void Begin(string stage)
+    {
+        // A model without a calibration, or no test rows, has nothing to explain: the run goes on to the next stage.
+        if (stage == Stage.Explain && !(_state.Report is { Calibration: not null, Test.Rows: > 0 }))
+        {
+            Decide(_plan.Completed());
+            return;
+        }
+
+        _stageClock.Restart();
+        _run.ReplyTo.Tell(new StageStarted(Id, stage));
+        var spec = Settings.Spec;
+        switch (stage)
+        {
+            case Stage.Load when Settings.Mode == RunMode.TrainFromNpz:
+                _stages.Loader.Tell(new LoadSplits(Id, Settings.NpzDir ?? spec.Out, spec.Prefix, Self, spec.Limits, _cancel.Token));
+                break;
+            case Stage.Load:
+                _stages.Loader.Tell(new LoadData(Id, spec.Data, Self, spec.Limits, _cancel.Token));
+                break;
+            case Stage.Balance:
+                _stages.Balancer.Tell(new BalanceData(Id, _state.Loaded!, spec.Balance, spec.Seed, Self));
+                break;
+            case Stage.Scale:
+                _stages.Scaler.Tell(new ScaleData(Id, _state.Balanced!, spec.LogFeatures, Self));
+                break;
+            case Stage.Split:
+                _stages.Splitter.Tell(new SplitData(Id, _state.Scaled!, spec.Split, spec.Seed, spec.Stratify, Self));
+                break;
+            case Stage.Write:
+                var prepared = new Prepared(_state.Loaded!, _state.Balanced!, _state.Scaler!, _state.Splits!, Settings.PrepareOptions);
+                _stages.Writer.Tell(new WriteDataset(Id, spec.Out, spec.Prefix, prepared, Self));
+                break;
+            case Stage.Train:
+                StartTraining();
+                break;
+            case Stage.Evaluate:
+                // Runs that balanced the data themselves know which customers it left out; runs from .npz files do not.
+                var leftOut = _state.Loaded is { } loaded && _state.Balanced is { } balanced ? new LeftOutSource(loaded, balanced, _state.Scaler!) : null;
+                var population = new PopulationContext(_state.Splits!.Validation, _state.Mix ?? ClassMix.OfTraining(_state.Splits.Train), spec.Campaign);
+                _stages.Evaluator.Tell(new EvaluateModel(Id, _state.Model!, _state.Splits.Test, Schema.FeatureNames, spec.Seed, Self, leftOut, population));
+                break;
+            case Stage.Explain:
+                var report = _state.Report!;
+                var left = _state.Loaded is { } source && _state.Balanced is { } kept ? new LeftOutSource(source, kept, _state.Scaler!) : null;
+                _stages.Explainer.Tell(new ExplainModel(
+                    Id, _state.Model!, report.Calibration!, _state.Scaler!, Schema.FeatureNames, _state.Splits!.Test, left, report.Population?.BuyingRate,
+                    _state.Artifacts!.Background!.Take(ExplainSettings.Default.Background), spec.Seed, Self));
+                break;
+            case Stage.Save:
+                _stages.Saver.Tell(new SaveRun(Id, spec.Out, _state.Artifacts!, Self));
+                break;
+        }
+    }
+
     private void StartTraining()
     {
-        _state = _state with { Stage = Stage.Train };
-        _stageClock.Restart();
-        _run.ReplyTo.Tell(new StageStarted(Id, Stage.Train));
         _trainer = _trainerFactory(Context);
         Context.Watch(_trainer);
         // The network's matrices are too small for intra-op parallelism to pay off: one thread trains faster and
@@ -248,27 +277,24 @@ public sealed class PipelineRunActor : ReceiveActor
         _trainer.Tell(new TrainModel(Id, splits, Settings.Spec.Model, Settings.Spec.Device, (long)Settings.Spec.Seed, threads, Self, ClassWeights: weights, PopulationRate: _state.Mix?.Population));
     }
 
-    private void Begin(string stage, IActorRef actor, object command)
-    {
-        _state = _state with { Stage = stage };
-        _stageClock.Restart();
-        _run.ReplyTo.Tell(new StageStarted(Id, stage));
-        actor.Tell(command);
-    }
-
-    private void Completed(string detail)
+    /// <summary>The running stage completed with <paramref name="detail"/>; the plan says what follows.</summary>
+    private void Completed(string detail, RunSaved? saved = null)
     {
         _log.Info(Line($"completed in {_stageClock.ElapsedMilliseconds} ms: {detail}"));
-        _run.ReplyTo.Tell(new StageCompleted(Id, _state.Stage, detail, _stageClock.Elapsed));
+        _run.ReplyTo.Tell(new StageCompleted(Id, _plan.Stage, detail, _stageClock.Elapsed));
+        Decide(_plan.Completed(), saved: saved);
     }
 
-    private void Succeed(RunOutputs outputs) => End(new RunSucceeded(Id, outputs, _clock.Elapsed), $"succeeded in {_clock.ElapsedMilliseconds} ms");
-
-    private void Fail(string stage, string reason)
+    private void Succeed(RunSaved? saved)
     {
-        _state = _state with { Stage = stage };
-        End(new RunFailed(Id, stage, reason), $"failed: {reason}");
+        var prepared = _state.Manifest is { } manifest ? PreparedFiles(manifest) : [];
+        var outputs = saved is null
+            ? new RunOutputs(_state.Manifest, null, null, null, null, prepared)
+            : new RunOutputs(_state.Manifest, _state.Model, _state.Report, saved.ModelDirectory, saved.MetricsFile, prepared.AddRange(saved.Files), saved.Metrics);
+        End(new RunSucceeded(Id, outputs, _clock.Elapsed), $"succeeded in {_clock.ElapsedMilliseconds} ms");
     }
+
+    private void Fail(string reason) => Decide(_plan.Failed(null, reason));
 
     /// <summary>Exactly one outcome per run; replies that arrive after it (from a stage still busy) are dropped with the actor.</summary>
     private void End(IRunEvent outcome, string message)
@@ -292,5 +318,5 @@ public sealed class PipelineRunActor : ReceiveActor
         Context.Stop(Self);
     }
 
-    private RunLogLine Line(string message) => RunLog.Line(Id, _state.Stage, message);
+    private RunLogLine Line(string message) => RunLog.Line(Id, _plan.Stage, message);
 }

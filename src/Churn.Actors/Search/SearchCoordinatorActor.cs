@@ -6,6 +6,7 @@ using Churn.Actors.Cluster;
 using Churn.Actors.Messages;
 using Churn.Numerics;
 using Churn.Numerics.Data;
+using Churn.Numerics.Drift;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Model;
 using Churn.Numerics.Search;
@@ -62,9 +63,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     private SearchCoordination _state;
 
     // The winner's seeds trained again for the averaged model: their actors, and the networks they sent so far.
-    private ImmutableDictionary<IActorRef, int> _members = ImmutableDictionary<IActorRef, int>.Empty;
-    private ImmutableSortedDictionary<int, TrainedModel> _kept = ImmutableSortedDictionary<int, TrainedModel>.Empty;
-    private LeaderboardRow? _averaging;
+    private WinnerAveraging<IActorRef, TrainedModel> _averaging = WinnerAveraging<IActorRef, TrainedModel>.None;
 
     public SearchCoordinatorActor(
         StartSearch start, ISearchJournal journal, Func<IUntypedActorContext, RunTrial, IActorRef> trialFactory, IActorRef? runs, IActorRef? cluster = null)
@@ -100,7 +99,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         Receive<TrialProtocol.ModelKept>(OnModelKept);
         Receive<TrialProtocol.Failed>(m =>
         {
-            if (_members.ContainsKey(Sender))
+            if (_averaging.IsMember(Sender))
             {
                 AveragingFailed($"seed {m.Trial + 1} failed when trained again: {m.Reason}");
                 return;
@@ -162,7 +161,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         Receive<AveragedSaved>(m => m.Directory.Match(
             directory =>
             {
-                _log.Info(Line($"averaged model of the winner's {_kept.Count} seeds saved in {directory}"));
+                _log.Info(Line($"averaged model of the winner's {_averaging.Kept.Count} seeds saved in {directory}"));
                 Apply(_state.WinnerAveraged(directory, null));
                 return 0;
             },
@@ -380,8 +379,8 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     /// </summary>
     private void AverageWinner(LeaderboardRow best, ImmutableArray<TrialSpec> members)
     {
-        _averaging = best;
-        var data = _prepared[best.Data?.Key ?? ""];
+        _averaging = WinnerAveraging<IActorRef, TrainedModel>.Of(best);
+        var data = _prepared[_averaging.DataKey];
         _log.Info(Line($"training the winner's {members.Length} seeds again for the averaged model"));
         foreach (var spec in members)
         {
@@ -389,29 +388,30 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
                 Id, spec, data.Prepared.Splits, Request.Run.Device, [], Self,
                 Balancer.LossWeights(data.Prepared.Options.Balance, data.Prepared.Splits.Train), data.Prepared.Balanced.Mix.Population, KeepModel: true));
             Context.Watch(member);
-            _members = _members.SetItem(member, spec.Index);
+            _averaging = _averaging.Joined(member, spec.Index);
         }
     }
 
     private void OnModelKept(TrialProtocol.ModelKept m)
     {
-        if (!_members.ContainsKey(Sender) || _state.Phase != SearchPhase.AveragingWinner)
+        if (!_averaging.IsMember(Sender) || _state.Phase != SearchPhase.AveragingWinner)
         {
             return;
         }
-        _kept = _kept.SetItem(m.Trial, m.Model);
-        if (_kept.Count < _members.Count)
+        _averaging = _averaging.ModelKept(Sender, m.Trial, m.Model);
+        if (!_averaging.Complete)
         {
             return;
         }
-        var data = _prepared[_averaging?.Data?.Key ?? ""];
+        var data = _prepared[_averaging.DataKey];
         var prepared = data.Prepared;
         var averaged = ModelArtifact.Averaged(
-            [.. _kept.Values], prepared.Scaler, [.. Schema.FeatureNames], prepared.Loaded.Sha256, (long)Request.Run.Seed, RunFiles.Versions(),
+            _averaging.Models, prepared.Scaler, [.. Schema.FeatureNames], prepared.Loaded.Sha256, (long)Request.Run.Seed, RunFiles.Versions(),
             prepared.Splits.Validation, prepared.Balanced.Mix);
         var artifact = averaged with { Background = BackgroundSample.Draw(prepared.Splits.Train.Inputs, Request.Run.Seed) };
         var directory = Path.Combine(Request.OutDir, AveragedModelFolder);
-        Task.Run(() => ModelArtifact.Save(directory, artifact)).PipeTo(
+        var customers = prepared.Loaded.Data;
+        Task.Run(() => ModelArtifact.Save(directory, artifact with { Drift = DriftProfile.Of(artifact, customers) })).PipeTo(
             Self,
             success: saved => new AveragedSaved(saved),
             failure: e => new AveragedSaved(Result.Fail<string>(e.Message, directory)));

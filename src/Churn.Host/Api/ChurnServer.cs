@@ -149,7 +149,7 @@ public sealed class ChurnServer : IAsyncDisposable
             new RunRecordsApi(store, paths).Map(app);
             var searchApi = new SearchApi(app.Services, searchStore, config, paths, streams);
             searchApi.Map(app);
-            new Dashboard.DashboardApi(store, searchStore, defaults, config.Logs, streams).Map(app);
+            new Dashboard.DashboardApi(store, searchStore, defaults, config.Logs, streams, embedRuns: host.ApiToken is not { Length: > 0 }).Map(app);
             new ClusterApi(app.Services).Map(app);
 
             // A search whose process died (this host, killed) picks up where it was once the actors run.

@@ -115,19 +115,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
         var query => Results.Json(Page(query.Unwrap()), JsonFormat.Options),
     };
 
-    /// <summary>The page a <see cref="RunListQuery"/> asks for, newest first, with the link to the next one.</summary>
-    private RunList Page(RunListQuery query)
-    {
-        var (status, limit, before) = query;
-        // One more than the page: whether a next page exists is known without a second query.
-        var rows = store.List(status, limit + 1, before);
-        var page = rows.Length > limit ? rows[..limit] : rows;
-        var now = DateTimeOffset.UtcNow;
-        var next = rows.Length > limit
-            ? $"/runs?limit={limit}&before={Uri.EscapeDataString(page[^1].Id)}{(status is null ? "" : $"&status={status}")}"
-            : null;
-        return new RunList([.. page.Select(r => RunSummary.From(r, now))], next);
-    }
+    private RunList Page(RunListQuery query) => RunList.Page(store, query, DateTimeOffset.UtcNow);
 
     /// <summary><c>?status=</c>, <c>?limit=</c> and <c>?before=</c> of a list of runs.</summary>
     private Result<RunListQuery> ListQuery(HttpRequest request)

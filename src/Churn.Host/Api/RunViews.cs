@@ -142,7 +142,21 @@ public sealed record RunSummary(
 public sealed record RunListQuery(string? Status, int Limit, string? Before);
 
 /// <summary>One page of <c>GET /runs</c>, newest first; <see cref="Next"/> asks for the page after it (null on the last).</summary>
-public sealed record RunList(ImmutableArray<RunSummary> Runs, string? Next);
+public sealed record RunList(ImmutableArray<RunSummary> Runs, string? Next)
+{
+    /// <summary>The page a <see cref="RunListQuery"/> asks for, newest first, with the link to the next one.</summary>
+    public static RunList Page(SqliteRunStore store, RunListQuery query, DateTimeOffset now)
+    {
+        var (status, limit, before) = query;
+        // One more than the page: whether a next page exists is known without a second query.
+        var rows = store.List(status, limit + 1, before);
+        var page = rows.Length > limit ? rows[..limit] : rows;
+        var next = rows.Length > limit
+            ? $"/runs?limit={limit}&before={Uri.EscapeDataString(page[^1].Id)}{(status is null ? "" : $"&status={status}")}"
+            : null;
+        return new RunList([.. page.Select(r => RunSummary.From(r, now))], next);
+    }
+}
 
 public sealed record RunArtifactList(string RunId, ImmutableArray<RunArtifact> Artifacts);
 

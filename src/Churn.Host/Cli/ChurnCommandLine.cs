@@ -61,7 +61,7 @@ public static class ChurnCommandLine
     public static readonly Option<string> Npz = new("--npz") { Description = "folder with <prefix>_train/validation/test.npz", HelpName = "DIR", Required = true };
 
     // predict
-    public static readonly Option<string> Model = new("--model") { Description = "a saved model folder", HelpName = "DIR", Required = true };
+    public static readonly Option<string> Model = new("--model") { Description = "a saved model folder, or a registered model: NAME (its production version) or NAME@VERSION", HelpName = "MODEL", Required = true };
     public static readonly Option<string> Input = new("--input") { Description = "customers to score (ID + 10 features, target optional)", HelpName = "CSV", Required = true };
     public static readonly Option<string> Output = Text("--output", "CSV", "where to write the scores (default: stdout)", null);
     public static readonly Option<string> ScalerFile = Text("--scaler", "MANIFEST", "the manifest.json whose scaler standardizes the input (for a model trained from .npz files without one)", null);
@@ -216,11 +216,14 @@ public static class ChurnCommandLine
             [Npz, .. RunFlags(SettingUse.Training), Config, Json, RunName, Tag, Store, NoStore, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.TrainFromNpz));
         var predict = Verb("predict", "score customers with a saved model: P(buys again) for the model's population",
-            [Model, Input, Output, BaseRate, ScalerFile, ScaledInputs, Verbose],
+            [Model, Input, Output, BaseRate, ScalerFile, ScaledInputs, Store, Verbose],
             (p, c) => Task.FromResult(PredictCommand.Run(p)));
         var target = Verb("target", "plan a campaign: whom to contact, the expected profit, campaign.png",
-            [Model, Input, Contacts, ContactCost, ConversionValue, Budget, Top, BaseRate, ScalerFile, ScaledInputs, Config, Json, Verbose],
+            [Model, Input, Contacts, ContactCost, ConversionValue, Budget, Top, BaseRate, ScalerFile, ScaledInputs, Config, Store, Json, Verbose],
             (p, c) => Task.FromResult(TargetCommand.Run(p)));
+        var drift = Verb("drift", "how far customers have moved from those a model was trained on: PSI per behaviour and of the score",
+            [Model, Input, ScalerFile, Store, Json, Verbose],
+            (p, c) => Task.FromResult(DriftCommand.Run(p)));
         var search = Verb("search", "hyperparameter search, each trial an actor; writes leaderboard.csv, best.json and the winner's model",
             [Data, SearchOut, Space, Trials, Seeds, Parallel, Threads, Scheduler, SearchBalance, SearchLogFeatures, Seed, Config, Resume, Store, NoStore, HostUrl, Token, Json, Verbose],
             (p, c) => SearchCommand.RunAsync(p));
@@ -238,7 +241,8 @@ public static class ChurnCommandLine
             [Store, Status, Limit, Config, Json, Verbose],
             (p, c) => Task.FromResult(RunsCommand.Run(p)));
 
-        var verbs = new[] { run, prepare, train, predict, target, search, host, worker, logs, runs };
+        var models = ModelsCommand.Build();
+        var verbs = new[] { run, prepare, train, predict, target, drift, models, search, host, worker, logs, runs };
         foreach (var verb in verbs)
         {
             root.Subcommands.Add(verb);
@@ -274,7 +278,7 @@ public static class ChurnCommandLine
         return root;
     }
 
-    private static Command Verb(string name, string description, Option[] options, Func<ParseResult, CancellationToken, Task<int>> action)
+    internal static Command Verb(string name, string description, Option[] options, Func<ParseResult, CancellationToken, Task<int>> action)
     {
         var command = new Command(name, description);
         foreach (var option in options)

@@ -19,7 +19,12 @@ public static class PredictCommand
 
     public static int Run(ParseResult parse)
     {
-        var modelDir = parse.GetRequiredValue(ChurnCommandLine.Model);
+        var resolved = ModelReference.Resolve(parse, parse.GetRequiredValue(ChurnCommandLine.Model));
+        if (resolved is Result<ModelReference.Resolved>.Error unresolved)
+        {
+            return ChurnCli.Fail(unresolved.Problem);
+        }
+        var modelDir = resolved.Unwrap().Directory;
         var input = parse.GetRequiredValue(ChurnCommandLine.Input);
         var output = parse.GetValue(ChurnCommandLine.Output);
         if (output is not null && Path.GetFullPath(output) == Path.GetFullPath(input))
@@ -33,18 +38,28 @@ public static class PredictCommand
             return ChurnCommandLine.Usage("--scaler and --scaled-inputs exclude each other: give the scaler, or say the input needs none", "predict");
         }
 
-        var scored = Load(modelDir, input, BaseRate(parse), scaling);
+        var loaded = ModelArtifact.Load(modelDir);
+        var scored = loaded.Bind(model => Score(model, modelDir, input, BaseRate(parse), scaling));
         if (scored is Result<CustomerScores>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
         }
 
         var scores = scored.Unwrap();
+        var model = loaded.Unwrap();
+        var drift = DriftCommand.Check(model, scores, scaling.ScaledInputs);
         var csv = Format(scores);
+        ModelReference.Record(resolved.Unwrap(), "predict", input, new
+        {
+            customers = scores.Probabilities.Length,
+            meanProbability = scores.Probabilities.Length == 0 ? 0 : scores.Probabilities.Average(),
+            drift = drift is null ? null : new { level = drift.Level, moved = drift.Moved.Select(l => l.Describe()) },
+        });
         if (output is null)
         {
             using var stdout = Console.OpenStandardOutput();
             stdout.Write(csv);
+            DriftCommand.Warn("predict", model, drift, scaling.ScaledInputs, Console.Error);
             return 0;
         }
 
@@ -57,6 +72,7 @@ public static class PredictCommand
         Console.Error.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"churn predict: scored {p.Length:N0} customers: {p.Sum():N0} buyers expected (mean probability {(p.Length == 0 ? 0 : p.Average()):F4}), {p.Count(x => x >= 0.5):N0} at probability 0.5 or more -> {output}"));
+        DriftCommand.Warn("predict", model, drift, scaling.ScaledInputs, Console.Error);
         return 0;
     }
 

@@ -4,7 +4,9 @@ using System.Text;
 using System.Text.Json;
 using Churn.Host.Configuration;
 using Churn.Numerics;
+using Churn.Numerics.Drift;
 using Churn.Numerics.Evaluation;
+using Churn.Numerics.Model;
 
 namespace Churn.Host.Cli;
 
@@ -20,7 +22,12 @@ public static class TargetCommand
 
     public static int Run(ParseResult parse)
     {
-        var modelDir = parse.GetRequiredValue(ChurnCommandLine.Model);
+        var resolved = ModelReference.Resolve(parse, parse.GetRequiredValue(ChurnCommandLine.Model));
+        if (resolved is Result<ModelReference.Resolved>.Error unresolved)
+        {
+            return ChurnCli.Fail(unresolved.Problem);
+        }
+        var modelDir = resolved.Unwrap().Directory;
         var input = parse.GetRequiredValue(ChurnCommandLine.Input);
         var output = parse.GetValue(ChurnCommandLine.Contacts);
         var json = parse.GetValue(ChurnCommandLine.Json);
@@ -46,23 +53,35 @@ public static class TargetCommand
             : ContactPolicy.ExpectedValue;
 
         // Cost and value: the flags, else the configuration's campaign section (the shipped one's are the flags' defaults).
+        var loaded = ModelArtifact.Load(modelDir);
+        DriftReport? drift = null;
         var planned = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config))
             .Map(config => new CampaignEconomics(
                 parse.Given(ChurnCommandLine.ContactCost) ? parse.GetValue(ChurnCommandLine.ContactCost) : config.Run.Campaign.ContactCost,
                 parse.Given(ChurnCommandLine.ConversionValue) ? parse.GetValue(ChurnCommandLine.ConversionValue) : config.Run.Campaign.ConversionValue))
-            .Bind(economics => PredictCommand.Load(modelDir, input, PredictCommand.BaseRate(parse), scaling).Map(scores =>
-                Campaign.Plan(scores.Customers.Ids, scores.Probabilities, scores.Customers.HasTargets ? scores.Customers.Targets : [], policy, economics)));
+            .Bind(economics => loaded.Bind(model => PredictCommand.Score(model, modelDir, input, PredictCommand.BaseRate(parse), scaling)).Map(scores =>
+            {
+                drift = DriftCommand.Check(loaded.Unwrap(), scores, scaling.ScaledInputs);
+                return Campaign.Plan(scores.Customers.Ids, scores.Probabilities, scores.Customers.HasTargets ? scores.Customers.Targets : [], policy, economics);
+            }));
         if (planned is Result<CampaignPlan>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
         }
         var plan = planned.Unwrap();
+        var model = loaded.Unwrap();
         var csv = Format(plan);
+        ModelReference.Record(resolved.Unwrap(), "target", input, new
+        {
+            summary = plan.Summary,
+            drift = drift is null ? null : new { level = drift.Level, moved = drift.Moved.Select(l => l.Describe()) },
+        });
         if (output is null)
         {
             using var stdout = Console.OpenStandardOutput();
             stdout.Write(csv);
             Summary(plan.Summary, Console.Error);
+            DriftCommand.Warn("target", model, drift, scaling.ScaledInputs, Console.Error);
             return 0;
         }
 
@@ -85,13 +104,17 @@ public static class TargetCommand
         }
         if (json)
         {
-            StandardOutput.Writer.WriteLine(JsonSerializer.Serialize(plan.Summary, JsonFormat.Options));
+            // The summary's fields as before, and the drift report beside them (null: not checked).
+            var document = JsonSerializer.SerializeToNode(plan.Summary, JsonFormat.Options)!.AsObject();
+            document["drift"] = JsonSerializer.SerializeToNode(drift, JsonFormat.Options);
+            StandardOutput.Writer.WriteLine(document.ToJsonString(JsonFormat.Options));
         }
         else
         {
             Summary(plan.Summary, StandardOutput.Writer);
         }
         Console.Error.WriteLine($"churn target: wrote {output} and {chart}");
+        DriftCommand.Warn("target", model, drift, scaling.ScaledInputs, Console.Error);
         return 0;
     }
 

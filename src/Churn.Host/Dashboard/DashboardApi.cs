@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Reflection;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
@@ -20,7 +21,7 @@ namespace Churn.Host.Dashboard;
 /// The dashboard at <c>/</c>: its files (a page, a style sheet, a script per page) embedded in the executable (no request leaves the host: the page's content
 /// security policy allows only its own origin), the defaults its forms start from, and its charts as server-drawn SVG.
 /// </summary>
-internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, JsonNode defaults, string logs, EventStreams streams)
+internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, JsonNode defaults, string logs, EventStreams streams, bool embedRuns)
 {
     /// <summary>How often a followed run's log files are read again for new lines.</summary>
     private static readonly TimeSpan LogPoll = TimeSpan.FromMilliseconds(500);
@@ -55,7 +56,7 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         foreach (var (path, (resource, type)) in Assets)
         {
             // HEAD as well as GET: a monitor or a link checker asks with HEAD.
-            app.MapMethods(path, ["GET", "HEAD"], (HttpContext context) => Asset(context, resource, type));
+            app.MapMethods(path, ["GET", "HEAD"], (HttpContext context) => path == "/" ? Page(context, resource, type) : Asset(context, Contents[resource], type));
         }
 
         app.MapGet("/defaults", Defaults);
@@ -67,9 +68,37 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         app.MapGet("/compare/{chart}.svg", Compare);
         app.MapGet("/searches/{id}/charts/curves.svg", SearchCurves);
         app.MapGet("/searches/{id}/charts/effect/{parameter}.svg", Effect);
+        app.MapGet("/searches/{id}/charts/history.svg", (string id) => WithSearch(id, s => Svg(SearchAnalysis.History(s.Trials, s.Request.Plan.Criterion))));
+        app.MapGet("/searches/{id}/charts/parallel.svg", (string id) => WithSearch(id, s =>
+            Svg(SearchAnalysis.Parallel(Ranked(s), DashboardCharts.Varied(s.Trials.Select(t => t.Spec)), s.Request.Plan.Criterion))));
+        app.MapGet("/searches/{id}/importance", (string id) => WithSearch(id, s => Results.Json(
+            new { method = SearchAnalysis.ImportanceMethod, importance = SearchAnalysis.Importances(Ranked(s), DashboardCharts.Varied(s.Trials.Select(t => t.Spec))) },
+            JsonFormat.Options)));
     }
 
-    private static IResult Asset(HttpContext context, string resource, string type)
+    /// <summary>Runs the page holds from the start when the host needs no token.</summary>
+    private const int EmbeddedRuns = 50;
+
+    /// <summary>
+    /// The page, holding the first page of runs when the host needs no token (when it does, its data is not public):
+    /// the runs page draws it before any request, so even a reader that does not wait for the page's requests
+    /// (<c>chromium --dump-dom</c>) sees the runs.
+    /// </summary>
+    private IResult Page(HttpContext context, string resource, string type)
+    {
+        if (!embedRuns)
+        {
+            return Asset(context, Contents[resource], type);
+        }
+
+        var list = RunList.Page(runs, new RunListQuery(null, EmbeddedRuns, null), DateTimeOffset.UtcNow);
+        // A JSON data block is not run (the content security policy allows no inline script); "<" escaped so no value can close it.
+        var json = JsonSerializer.Serialize(list, JsonFormat.Options).Replace("<", "\\u003c", StringComparison.Ordinal);
+        var page = Encoding.UTF8.GetString(Contents[resource]).Replace("</body>", $"<script id=\"runs-data\" type=\"application/json\">{json}</script>\n</body>", StringComparison.Ordinal);
+        return Asset(context, Encoding.UTF8.GetBytes(page), type);
+    }
+
+    private static IResult Asset(HttpContext context, byte[] content, string type)
     {
         var headers = context.Response.Headers;
         headers.ContentSecurityPolicy = Policy;
@@ -77,7 +106,7 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
         headers.CacheControl = "no-cache";
-        return Results.Bytes(Contents[resource], type);
+        return Results.Bytes(content, type);
     }
 
     /// <summary>What the forms start from: the run configuration the host lays requests over (no host settings, no token) and the default search space.</summary>
@@ -234,6 +263,11 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
             ? Svg(svg)
             : ApiProblem.Of(StatusCodes.Status404NotFound, "unknown hyperparameter", $"no hyperparameter '{parameter}'");
     }
+
+    private IResult WithSearch(string id, Func<SearchOverview, IResult> answer) =>
+        searches.Overview(id) is Result<SearchOverview>.Ok { Value: var s } ? answer(s) : UnknownSearch(id);
+
+    private static ImmutableArray<LeaderboardRow> Ranked(SearchOverview s) => Leaderboard.Rank(s.Trials, s.Request.Plan.Seeds, s.Request.Plan.Criterion);
 
     private static IResult UnknownSearch(string id) => ApiProblem.Of(StatusCodes.Status404NotFound, "unknown search", $"no search with id '{id}'");
 

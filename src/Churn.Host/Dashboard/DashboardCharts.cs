@@ -29,6 +29,15 @@ public static class DashboardCharts
         var xs = epochs.Select(e => (double)e.Epoch).ToArray();
         Line(plot, xs, [.. epochs.Select(e => e.TrainLoss)], "training loss");
         Line(plot, xs, [.. epochs.Select(e => e.ValidationLoss)], "validation loss");
+        if (!epochs.IsEmpty)
+        {
+            // Early stopping keeps the weights of the epoch with the lowest validation loss.
+            var best = plot.Add.VerticalLine(epochs.MinBy(e => e.ValidationLoss)!.Epoch);
+            best.LegendText = "best epoch (kept)";
+            best.LinePattern = LinePattern.Dotted;
+            best.Color = Colors.Gray;
+        }
+
         SearchChart.WholeNumbers(plot.Axes.Bottom);
         return Finish(plot, epochs.IsEmpty ? "Loss per epoch (no epoch yet)" : "Loss per epoch", "epoch", "cross-entropy", Alignment.UpperRight);
     }
@@ -119,8 +128,18 @@ public static class DashboardCharts
         var bins = (metrics?["population"]?["reliability"] as JsonArray ?? []).Where(b => Number(b?["share"]) > 0).ToList();
         var plot = new Plot();
         Line(plot, [0, 1], [0, 1], "perfectly calibrated");
-        var model = Line(plot, [.. bins.Select(b => Number(b?["meanPredicted"]))], [.. bins.Select(b => Number(b?["observed"]))], "model");
+        var model = Line(plot, [.. bins.Select(b => Number(b?["meanPredicted"]))], [.. bins.Select(b => Number(b?["observed"]))], "model (n: customers in the bin)");
         model.MarkerSize = 6;
+        // Each bin's number of customers beside its point: a point made of a handful of customers jumps, and says so.
+        var customers = Number(metrics?["population"]?["rows"]);
+        foreach (var bin in bins.Where(_ => double.IsFinite(customers)))
+        {
+            var label = plot.Add.Text($"n={Math.Round(Number(bin?["share"]) * customers).ToString("N0", Invariant)}", Number(bin?["meanPredicted"]), Number(bin?["observed"]));
+            label.LabelFontSize = 10;
+            label.LabelFontColor = Colors.Gray;
+            label.LabelOffsetX = 6;
+        }
+
         plot.Axes.SetLimits(0, 1, 0, 1);
         return Finish(plot, bins.Count == 0 ? "Reliability (not measured by this run)" : "Reliability (customers' natural mix)",
             "mean predicted probability", "observed buying rate", Alignment.UpperLeft);
@@ -186,7 +205,20 @@ public static class DashboardCharts
         var categories = values.Select(v => Convert.ToString(v, Invariant)!).Distinct().Order(StringComparer.Ordinal).ToList();
         double X(object v) => !numeric ? categories.IndexOf(Convert.ToString(v, Invariant)!) : logScale ? Math.Log10((double)v) : (double)v;
         var plot = new Plot();
-        plot.Add.ScatterPoints(values.Select(X).ToArray(), rows.Select(r => r.Score).ToArray()).MarkerSize = 8;
+        // Pruned configurations were stopped early: their score is where they stood then, drawn apart (open, grey).
+        var pruned = rows.Select(r => r.Outcome == ConfigurationOutcome.Pruned).ToList();
+        var finished = plot.Add.ScatterPoints(values.Where((_, i) => !pruned[i]).Select(X).ToArray(), rows.Where((_, i) => !pruned[i]).Select(r => r.Score).ToArray());
+        finished.MarkerSize = 8;
+        finished.LegendText = "finished";
+        if (pruned.Contains(true))
+        {
+            var stopped = plot.Add.ScatterPoints(values.Where((_, i) => pruned[i]).Select(X).ToArray(), rows.Where((_, i) => pruned[i]).Select(r => r.Score).ToArray());
+            stopped.MarkerSize = 7;
+            stopped.MarkerShape = MarkerShape.OpenCircle;
+            stopped.Color = Colors.Gray;
+            stopped.LegendText = "pruned";
+            plot.ShowLegend(Alignment.UpperRight);
+        }
         if (numeric && parameter is "depth" or "width" or "batchSize" or "patience")
         {
             SearchChart.WholeNumbers(plot.Axes.Bottom);
@@ -204,7 +236,7 @@ public static class DashboardCharts
         return plot.GetSvgXml(EffectWidth, EffectHeight);
     }
 
-    private static readonly ImmutableArray<(string Name, Func<ModelConfig, DataChoice?, object> Value)> Parameters =
+    internal static readonly ImmutableArray<(string Name, Func<ModelConfig, DataChoice?, object> Value)> Parameters =
     [
         ("balance", (_, d) => d is null ? "search's" : d.Balance.ToString().ToLowerInvariant()),
         ("logFeatures", (_, d) => d is null ? "search's" : d.LogFeaturesName()),

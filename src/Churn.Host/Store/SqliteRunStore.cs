@@ -22,7 +22,7 @@ namespace Churn.Host.Store;
 public sealed partial class SqliteRunStore : IRunJournal, IDisposable
 {
     /// <summary>The schema this code reads and writes; <c>PRAGMA user_version</c> holds the version of a file.</summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     /// <summary>The step from version <c>i</c> to <c>i + 1</c> is <c>Migrations[i]</c>; a new version appends a step.</summary>
     private static readonly string[] Migrations =
@@ -80,15 +80,17 @@ public sealed partial class SqliteRunStore : IRunJournal, IDisposable
             archived INTEGER NOT NULL DEFAULT 0
         );
         """,
+        ModelRegistrySchema,
     ];
 
     private const string RunColumns = """
         r.id, r.mode, r.status, r.stage, r.epoch, r.queued_at, r.started_at, r.finished_at, r.config, r.metrics, r.manifest, r.artifacts, r.error,
         CASE WHEN r.status = 'queued' THEN (SELECT COUNT(*) FROM runs q WHERE q.status = 'queued' AND q.seq <= r.seq) END,
-        (SELECT json_object('name', l.name, 'tags', json(coalesce(l.tags, '[]')), 'notes', l.notes, 'archived', l.archived = 1) FROM run_labels l WHERE l.run_id = r.id)
+        (SELECT json_object('name', l.name, 'tags', json(coalesce(l.tags, '[]')), 'notes', l.notes, 'archived', json(CASE WHEN l.archived = 1 THEN 'true' ELSE 'false' END)) FROM run_labels l WHERE l.run_id = r.id)
         """;
 
-    private static readonly JsonSerializerOptions Compact = new(JsonFormat.Options) { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    /// <summary>How the store writes JSON into its columns: one line, characters as themselves.</summary>
+    internal static readonly JsonSerializerOptions Compact = new(JsonFormat.Options) { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;

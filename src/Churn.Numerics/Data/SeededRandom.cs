@@ -24,6 +24,24 @@ public static class SeededRandom
     /// <inheritdoc cref="BalanceStream"/>
     public const ulong ExplainStream = 0xE8A1_A140_0000_0005;
 
+    /// <inheritdoc cref="BalanceStream"/>
+    public const ulong BootstrapStream = 0xB007_5700_0000_0006;
+
+    /// <summary>
+    /// How many times each of 0..n-1 is drawn in <paramref name="n"/> draws with replacement: one bootstrap resample
+    /// as weights, so that a weighted metric of the original rows is the metric of the resample.
+    /// </summary>
+    public static double[] ResampleCounts(int n, ulong seed)
+    {
+        var counts = new double[n];
+        var generator = new Xoshiro256(seed);
+        for (var i = 0; i < n; i++)
+        {
+            counts[generator.NextBelow(n)]++;
+        }
+        return counts;
+    }
+
     /// <summary>A seed for a sub-stream of <paramref name="seed"/>, independent of the seed itself and of other streams.</summary>
     public static ulong Derive(ulong seed, ulong stream)
     {

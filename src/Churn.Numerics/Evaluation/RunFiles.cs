@@ -3,12 +3,16 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Churn.Numerics.Data;
+using Churn.Numerics.Drift;
 using Churn.Numerics.Explanation;
 using Churn.Numerics.Model;
 
 namespace Churn.Numerics.Evaluation;
 
-/// <summary>What a finished training run leaves behind.</summary>
+/// <summary>
+/// What a finished training run leaves behind. <see cref="Customers"/> is the customer file it was trained from, raw and in
+/// its natural mix (none for a run from <c>.npz</c> files): the saved model's drift profile describes them.
+/// </summary>
 public sealed record RunArtifacts(
     TrainedModel Model,
     TestReport Report,
@@ -20,7 +24,8 @@ public sealed record RunArtifacts(
     PrepareManifest? Manifest,
     bool ScalerKnown = true,
     BackgroundSample? Background = null,
-    ExplainedRun? Explained = null);
+    ExplainedRun? Explained = null,
+    Dataset? Customers = null);
 
 /// <summary>Where a run's files went.</summary>
 public sealed record SavedRun(string ModelDirectory, string MetricsFile, ImmutableArray<string> Files, RunMetrics Metrics);
@@ -89,6 +94,7 @@ public static class RunFiles
         var artifact = new ModelArtifact(
             artifacts.Model, artifacts.Scaler, artifacts.FeatureNames, artifacts.Report.Test, artifacts.DataSha256, (long)artifacts.Seed, Versions(),
             artifacts.Report.Calibration ?? Calibration.Prior(0.5, null), artifacts.ScalerKnown, Background: artifacts.Background);
+        artifact = artifact with { Drift = artifacts.Customers is { } customers ? DriftProfile.Of(artifact, customers) : null };
         return ModelArtifact.Save(modelDir, artifact).Bind(_ =>
         {
             var metricsPath = Path.Combine(outDir, MetricsFileName);

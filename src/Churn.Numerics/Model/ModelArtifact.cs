@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Churn.Numerics.Data;
+using Churn.Numerics.Drift;
 using Churn.Numerics.Evaluation;
 using TorchSharp;
 
@@ -25,6 +26,8 @@ public sealed record CustomerScores(Dataset Customers, ImmutableArray<double> Ra
 /// recorded no scaler: it was trained on inputs someone else standardized, and <see cref="Scaler"/> is the identity,
 /// so raw customer data must not be scored with it as it is. <see cref="Background"/> is the sample of training
 /// customers its explanations are measured against (null for models saved by earlier versions).
+/// <see cref="Drift"/> describes the customers it was trained from (null for models saved before it was recorded, or
+/// trained from <c>.npz</c> files with no customer file behind them).
 /// </summary>
 public sealed partial record ModelArtifact(
     TrainedModel Model,
@@ -37,7 +40,8 @@ public sealed partial record ModelArtifact(
     Calibration Calibration,
     bool ScalerKnown = true,
     ImmutableArray<TrainedModel> Members = default,
-    BackgroundSample? Background = null)
+    BackgroundSample? Background = null,
+    DriftProfile? Drift = null)
 {
     /// <summary>The networks whose mean score the model gives: the members, or the one network.</summary>
     public ImmutableArray<TrainedModel> Networks => Members.IsDefaultOrEmpty ? [Model] : Members;
@@ -166,7 +170,8 @@ public sealed partial record ModelArtifact(
             artifact.Calibration,
             artifact.ScalerKnown,
             members.IsEmpty ? null : [.. members.Select(m => new MemberFile("", "", m.EpochsRun, m.BestEpoch))],
-            artifact.Background);
+            artifact.Background,
+            artifact.Drift);
         // Refuse to write what Load would refuse to read.
         if (CheckManifest(manifest) is { } problem)
         {
@@ -361,7 +366,8 @@ public sealed partial record ModelArtifact(
         return Result.Ok(new ModelArtifact(
             networks[0], manifest.Scaler, manifest.FeatureNames, manifest.TestMetrics, manifest.DataSha256, manifest.Seed, manifest.Versions.ToImmutableDictionary(),
             manifest.Calibration ?? LegacyCalibration(full, manifest.DataSha256), manifest.ScalerKnown, manifest.Members is null ? default : networks.ToImmutable(),
-            manifest.Background));
+            manifest.Background,
+            manifest.Drift));
     }
 
     private static TrainedModel LoadPlain(string weightsPath, ModelManifest manifest, int epochsRun, int bestEpoch)
@@ -444,6 +450,10 @@ public sealed partial record ModelArtifact(
         if (manifest.Calibration is { } c && !(Rate(c.TrainingRate) && (c.PopulationRate is null || Rate(c.PopulationRate.Value)) && double.IsFinite(c.Slope) && double.IsFinite(c.Intercept)))
         {
             return new Problem("the calibration needs rates between 0 and 1 and a finite slope and intercept", Column: "calibration");
+        }
+        if (manifest.Drift?.Check(manifest.FeatureNames) is { } driftProblem)
+        {
+            return driftProblem;
         }
         if (manifest.Background?.Check(architecture.Inputs) is { } background)
         {

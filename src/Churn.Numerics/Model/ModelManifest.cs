@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 using Churn.Numerics.Data;
+using Churn.Numerics.Drift;
 using Churn.Numerics.Evaluation;
 
 namespace Churn.Numerics.Model;
@@ -20,6 +21,7 @@ internal sealed record MemberFile(string WeightsFile, string WeightsSha256, int 
 /// networks of one configuration whose scores are averaged before the calibration; the first is also <see cref="WeightsFile"/>.
 /// <see cref="Background"/> is left out when there is none, so that a model.json of an earlier version reads back and
 /// writes out unchanged.
+/// <see cref="Drift"/> (absent in files written before it was recorded) describes the customers the model was trained from.
 /// </summary>
 internal sealed record ModelManifest(
     int FormatVersion,
@@ -40,7 +42,9 @@ internal sealed record ModelManifest(
     Calibration? Calibration = null,
     bool ScalerKnown = true,
     ImmutableArray<MemberFile>? Members = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BackgroundSample? Background = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BackgroundSample? Background = null,
+    // Left out when absent, so a model.json written before drift profiles reads back byte for byte.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DriftProfile? Drift = null)
 {
     /// <summary>A single network.</summary>
     public const int CurrentFormat = 1;

@@ -351,6 +351,16 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         Assert.Equal(Math.Max(1, search["decisions"]!.AsArray().Count), B.FindAll("#decisions tbody tr").Count);
         var best = search["leaderboard"]![0]!["meanValidationLoss"]!;
         Assert.Contains(F4(best), B.Find("#leaderboard tbody tr").Text, StringComparison.Ordinal);
+
+        // The analysis Optuna Dashboard gives: history, parallel coordinates, importance saying how it is computed.
+        B.Wait(d => B.Drawn("#history-chart") && B.Drawn("#parallel-chart"), "the optimization history and parallel coordinates");
+        var history = await fixture.Host.Http.GetStringAsync($"searches/{id}/charts/history.svg", TestContext.Current.CancellationToken);
+        Assert.Contains("best so far", history, StringComparison.Ordinal);
+        Assert.Contains("η²", B.Wait(d => B.Find("#importance-method").Text, "how importance is computed"), StringComparison.Ordinal);
+        // And a link to the winner's run, which the store holds.
+        var winner = B.Wait(d => B.Find("#winner-link"), "the link to the winner's run");
+        var winnerId = winner.GetAttribute("href")!.Split("#/runs/")[1];
+        Assert.Equal("succeeded", (await fixture.Host.GetJsonAsync($"runs/{winnerId}"))["status"]!.GetValue<string>());
         B.Screenshot("search");
         Open("#/searches");
         B.Wait(d => B.FindAll($"tr[data-search='{id}'] [data-status='completed']").Count == 1, "the list's status");

@@ -115,6 +115,11 @@ public sealed class DashboardWeeklyUseTests(DashboardFixture fixture) : IClassFi
         {
             Open("#/runs");
             B.Wait(d => fixture.Finished.All(id => B.FindAll($"tr[data-run='{id}']").Count == 1), "the runs without their stream", 15);
+            // Filtered, the list comes from GET /runs?status=..., again without the stream.
+            B.Driver.Navigate().GoToUrl("about:blank");
+            B.SentRequests();
+            Open("#/runs?status=succeeded");
+            B.Wait(d => fixture.Finished.All(id => B.FindAll($"tr[data-run='{id}']").Count == 1), "the succeeded runs without their stream", 15);
             Assert.Contains(B.SentRequests(), r => new Uri(r.Url).AbsolutePath == "/runs");
         }
         finally
@@ -343,4 +348,62 @@ public sealed class DashboardWeeklyUseTests(DashboardFixture fixture) : IClassFi
     }
 
     private static string F4(JsonNode? node) => node!.GetValue<double>().ToString("F4", CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task The_runs_table_shows_names_and_tags_sorts_chooses_its_columns_and_hides_archived_runs()
+    {
+        var (first, second) = (fixture.Finished[0], fixture.Finished[1]);
+        using (var named = await fixture.Host.Http.PatchAsync($"runs/{first}",
+            new StringContent("""{ "name": "narrow net", "tags": ["baseline"] }""", System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken))
+        {
+            Assert.True(named.IsSuccessStatusCode);
+        }
+
+        try
+        {
+            Open("#/runs");
+            var row = B.Wait(d => B.Find($"tr[data-run='{first}']"), "the named run's row");
+            Assert.Contains("narrow net", row.Text, StringComparison.Ordinal);
+            Assert.Contains("baseline", row.Text, StringComparison.Ordinal);
+            var listed = (await fixture.Host.GetJsonAsync("runs"))["runs"]!.AsArray();
+            double Auc(string id) => listed.Single(r => r!["id"]!.GetValue<string>() == id)!["headline"]!["populationRocAuc"]!.GetValue<double>();
+            string Profit(string id) => listed.Single(r => r!["id"]!.GetValue<string>() == id)!["headline"]!["campaignProfitPer1000"]!.GetValue<double>().ToString("N0", CultureInfo.InvariantCulture);
+            Assert.Contains(Profit(first), B.Find($"tr[data-run='{first}'] [data-col='profit']").Text, StringComparison.Ordinal);
+
+            // Sorting by ROC AUC, best first, then the other way, from the keyboard.
+            var sort = B.Find("button[data-sort='rocAuc']");
+            sort.SendKeys(Keys.Enter);
+            string[] Order() => [.. B.FindAll("#runs tbody tr[data-run]").Select(r => r.GetAttribute("data-run")!).Where(fixture.Finished.Contains)];
+            var best = Auc(first) >= Auc(second) ? new[] { first, second } : [second, first];
+            B.Wait(d => Order().SequenceEqual(best), "the runs by ROC AUC, highest first");
+            B.Find("button[data-sort='rocAuc']").SendKeys(Keys.Enter);
+            B.Wait(d => Order().SequenceEqual(best.Reverse()), "the runs by ROC AUC, lowest first");
+
+            // A setting as a column.
+            B.Find("#column-chooser summary").Click();
+            B.Find("#column-p-model-width").Click();
+            B.Wait(d => B.FindAll($"tr[data-run='{first}'] [data-col='p:model.width']").Count == 1, "the width column");
+            Assert.Equal("16", B.Find($"tr[data-run='{first}'] [data-col='p:model.width']").Text);
+            Assert.Equal("32", B.Find($"tr[data-run='{second}'] [data-col='p:model.width']").Text);
+
+            // Archived from its page: out of the table until asked for.
+            Open($"#/runs/{first}");
+            B.Wait(d => B.Find("#run-labels"), "the labels");
+            Assert.Equal("narrow net", B.Find("#run-name").GetAttribute("value"));
+            B.Find("#archive-run").Click();
+            B.Wait(d => B.Find("#archive-run").Text == "Unarchive", "the run archived");
+            Open("#/runs");
+            B.Wait(d => B.FindAll($"tr[data-run='{second}']").Count == 1, "the table");
+            Assert.Empty(B.FindAll($"tr[data-run='{first}']"));
+            B.Find("#show-archived").Click();
+            B.Wait(d => B.FindAll($"tr[data-run='{first}']").Count == 1, "the archived run shown on request");
+            B.Screenshot("runs-labelled");
+            Assert.Empty(B.ConsoleErrors());
+        }
+        finally
+        {
+            using var restored = await fixture.Host.Http.PatchAsync($"runs/{first}",
+                new StringContent("""{ "name": null, "tags": [], "archived": false }""", System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        }
+    }
 }

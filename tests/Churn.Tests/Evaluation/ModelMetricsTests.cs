@@ -26,6 +26,20 @@ public class ModelMetricsTests
     }
 
     [Fact]
+    public void Permutation_importance_reports_its_repeats_and_the_spread_of_the_auc_drop_between_them()
+    {
+        var test = SignalData(400, seed: 4);
+        var model = HandModels.SigmoidOfFirstInput();
+        var importance = Metrics.PermutationImportance(model, test, Features, seed: 9, repeats: 7);
+        Assert.All(importance, i => Assert.Equal(7, i.Repeats));
+        Assert.True(importance[0].AucDropSpread > 0 && importance[0].AucDropSpread < importance[0].AucDrop / 3, importance[0].ToString());
+        Assert.All(importance.Skip(1), i => Assert.Equal(0.0, i.AucDropSpread));
+        // Weighting whole classes to a population's mix leaves ROC AUC as it is; only the accuracy drop is weighted.
+        var weighted = Metrics.PermutationImportance(model, test, Features, 9, 7, Population.ClassWeights(test.Targets, 0.2));
+        Assert.Equal(importance.Select(i => i.AucDrop), weighted.Select(i => i.AucDrop));
+    }
+
+    [Fact]
     public void Permutation_importance_is_the_same_for_the_same_seed()
     {
         var test = SignalData(200, seed: 5);

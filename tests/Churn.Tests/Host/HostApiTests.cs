@@ -122,7 +122,7 @@ public class HostApiTests
         Assert.Equal(2, run["metrics"]!["training"]!["epochsRun"]!.GetValue<int>());
         Assert.Contains(Path.Combine(outDir, "metrics.json"), run["artifacts"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.Equal(
-            [Stage.Load, Stage.Balance, Stage.Scale, Stage.Split, Stage.Write, Stage.Train, Stage.Evaluate, Stage.Save],
+            [Stage.Load, Stage.Balance, Stage.Scale, Stage.Split, Stage.Write, Stage.Train, Stage.Evaluate, Stage.Explain, Stage.Save],
             run["stages"]!.AsArray().Select(s => s!["stage"]!.GetValue<string>()));
     }
 

@@ -212,10 +212,14 @@ async function runPage(generation, id) {
   const lossImg = el("img", { id: "loss-chart", alt: `training and validation loss per epoch of run ${id}`, width: 640, height: 360 });
   const stages = el("tbody");
   const details = el("div", { id: "run-details" });
+  // No loss chart before the first epoch, nor for a run that only prepares data.
+  const lossSection = el("section", { hidden: run.mode === "prepare" || !(run.epochs || []).length },
+    el("h3", { text: "Loss" }), el("figure", { class: "chart" }, lossImg));
   let current = run;
 
   function drawStatus(r) {
-    statusLine.replaceChildren("Status ", statusCell(r.status), r.stage ? ` · stage ${r.stage}` : "", r.epoch ? ` · epoch ${r.epoch}` : "",
+    statusLine.replaceChildren("Status ", statusCell(r.status), r.status === "queued" && r.position ? ` · number ${r.position} in the queue` : "",
+      r.stage ? ` · stage ${r.stage}` : "", r.epoch ? ` · epoch ${r.epoch}` : "",
       r.error ? el("span", { class: "error", text: ` · ${r.error}` }) : "");
     cancel.hidden = !ACTIVE.has(r.status);
   }
@@ -239,7 +243,7 @@ async function runPage(generation, id) {
     el("div", { class: "toolbar" }, statusLine, cancel),
     runLabelsSection(run),
     el("section", {}, el("h3", { text: "Stages" }), table("stages", ["stage", "started (UTC)", "took", "detail"], stages)),
-    el("section", {}, el("h3", { text: "Loss" }), el("figure", { class: "chart" }, lossImg)),
+    lossSection,
     details,
     logsSection(id, generation));
   drawStatus(run);
@@ -262,18 +266,20 @@ async function runPage(generation, id) {
         if (s) Object.assign(s, { elapsedMs: data.elapsedMs, detail: data.detail });
         drawStages(stageList);
       }
-      if (name === "epoch") { drawStatus(current = Object.assign({}, current, { epoch: data.epoch })); drawLoss(); }
+      if (name === "epoch") { drawStatus(current = Object.assign({}, current, { epoch: data.epoch })); lossSection.hidden = false; drawLoss(); }
       if (name === "finished") {
         current = data;
         drawStatus(data); drawStages(data.stages || stageList); drawLoss(); drawDetails(details, data);
+        lossSection.hidden = data.mode === "prepare" || !(data.epochs || []).length;
       }
     }, generation).catch(error => { if (!(error instanceof DOMException)) console.warn(error.message); });
   }
 }
 
+// Cards of [label, value, glossary term (optional)].
 function metricCards(entries, id) {
-  return el("div", { class: "cards", id }, entries.filter(([, v]) => v !== "" && v !== undefined).map(([label, value]) =>
-    el("div", { class: "card" }, el("div", { class: "label", text: label }), el("div", { class: "value", text: value }))));
+  return el("div", { class: "cards", id }, entries.filter(([, v]) => v !== "" && v !== undefined).map(([label, value, term]) =>
+    el("div", { class: "card" }, el("div", { class: "label" }, label, term ? glossary(term) : ""), el("div", { class: "value", text: value }))));
 }
 
 // A collapsed table of figures behind a chart, for reading exact values (and for screen readers).
@@ -291,14 +297,16 @@ function populationSection(p, base) {
   const cal = p.calibration || {};
   const alternatives = Object.entries(p.alternatives || {});
   return el("section", { id: "population" },
-    el("h3", { text: "On customers the model never saw, in their natural mix" }),
+    el("h3", {}, "On customers the model never saw, in their natural mix", glossary("naturalMix")),
     el("p", { class: "note", id: "population-sample", text: `${p.sample || ""} (${(p.rows ?? 0).toLocaleString("en-US")} customers, ${(p.buyers ?? 0).toLocaleString("en-US")} buyers).` }),
-    metricCards([["ROC AUC", fmt(p.rocAuc)], ["average precision", fmt(p.averagePrecision)], ["Brier", fmt(p.brier)],
-      ["log loss", fmt(p.logLoss)], ["calibration error (ECE)", fmt(p.calibrationError)], ["buying rate", pct(p.buyingRate)],
+    metricCards([["ROC AUC", fmt(p.rocAuc), "rocAuc"], ["average precision", fmt(p.averagePrecision), "averagePrecision"], ["Brier", fmt(p.brier), "brier"],
+      ["log loss", fmt(p.logLoss), "logLoss"], ["calibration error (ECE)", fmt(p.calibrationError), "calibrationError"], ["buying rate", pct(p.buyingRate)],
       ["mean probability", pct(p.meanProbability)]], "population-cards"),
     cal.method ? el("p", { class: "note", id: "calibration" }, cal.method === "none"
       ? `Probabilities as the model gives them (calibration none): it trained on ${pct(cal.trainingRate)} buyers, the customers' own mix.`
-      : `Probabilities calibrated by ${cal.method} from the training mix (${pct(cal.trainingRate)} buyers) to ${pct(cal.populationRate)} (slope ${fmt(cal.slope, 3)}, intercept ${fmt(cal.intercept, 3)}).`) : "",
+      : Math.abs((cal.trainingRate ?? 0) - (cal.populationRate ?? 0)) < 0.0005
+        ? `The model trained on the customers' own mix (${pct(cal.trainingRate)} buyers); its probabilities were then corrected (${cal.method} calibration, slope ${fmt(cal.slope, 3)}, intercept ${fmt(cal.intercept, 3)}) so that they match how often customers really buy.`
+        : `The model trained on a mix of ${pct(cal.trainingRate)} buyers; its probabilities were corrected (${cal.method} calibration, slope ${fmt(cal.slope, 3)}, intercept ${fmt(cal.intercept, 3)}) to the customers' real ${pct(cal.populationRate)}.`, glossary("calibration")) : "",
     alternatives.length ? figures("Calibration alternatives on the same customers", "alternatives",
       ["probabilities", "mean probability", "Brier", "log loss", "calibration error"],
       alternatives.map(([name, q]) => [name, pct(q.meanProbability), fmt(q.brier), fmt(q.logLoss), fmt(q.calibrationError)])) : "",
@@ -434,9 +442,11 @@ function logsSection(id, generation) {
     output.replaceChildren();
     state.textContent = "following";
     const query = new URLSearchParams({ level: level.value });
-    if (actor.value.trim()) query.set("actor", actor.value.trim());
+    // A plain word matches any actor whose path holds it ("trainer" is "*trainer*"); a glob is taken as written.
+    const pattern = actor.value.trim();
+    if (pattern) query.set("actor", /[*?[]/.test(pattern) ? pattern : `*${pattern}*`);
     follow(`/runs/${encodeURIComponent(id)}/logs/events?${query}`, (name, line) => {
-      if (name === "end") { state.textContent = "the run has ended: every line is shown"; return; }
+      if (name === "end") { state.textContent = output.childElementCount ? "the run has ended: every line is shown" : "the run has ended"; return; }
       const atEnd = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
       output.append(el("div", { class: `lvl-${(line.level || "").toLowerCase()}` },
         `${when(line.timestamp)} ${(line.level || "").padEnd(11)} ${line.stage || "-"} ${line.source || ""}: ${line.message}`));
@@ -458,7 +468,7 @@ function logsSection(id, generation) {
   return el("section", {}, el("h3", { text: "Actor logs" }),
     el("div", { class: "toolbar" },
       el("div", { class: "field" }, el("label", { for: "log-level", text: "Level and above" }), level),
-      el("div", { class: "field" }, el("label", { for: "log-actor", text: "Actor path (glob)" }), actor),
+      el("div", { class: "field" }, el("label", { for: "log-actor", text: "Actor (a word of its path, or a glob)" }), actor),
       el("div", { class: "field" }, el("label", { for: "log-follow", text: "Follow live" }), followBox), state),
     output);
 }

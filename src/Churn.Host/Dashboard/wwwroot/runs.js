@@ -116,7 +116,8 @@ async function runsPage(generation, params) {
       statusTd(run.status), td(run.stage, { "data-col": "stage" }), num(run.epoch, { "data-col": "epoch" }),
       RUN_COLUMNS.filter(c => columns.has(c.key)).map(c => {
         const value = c.value(run);
-        return (typeof value === "number" && !c.time ? num : td)(c.text(value, run), { "data-col": c.key, class: c.time ? "time" : undefined });
+        const attrs = c.time ? { "data-col": c.key, class: "time" } : { "data-col": c.key };
+        return (typeof value === "number" && !c.time ? num : td)(c.text(value, run), attrs);
       }),
       el("td", {}, actions));
     const old = rows.get(run.id);
@@ -128,7 +129,11 @@ async function runsPage(generation, params) {
   // A run the table has not shown joins it unless it is older than every row shown while older pages exist (those
   // wait for "Older runs"). With a status filter, only runs of that status join the table.
   function place(run) {
-    if (rows.has(run.id)) { render(run); order(); return; }
+    if (rows.has(run.id)) {
+      // The stream's first list repeats what the page shows: only a run that changed is drawn again.
+      if (JSON.stringify(known.get(run.id)) !== JSON.stringify(run)) { render(run); order(); }
+      return;
+    }
     if (status && run.status !== status) return;
     const queued = Date.parse(run.queuedAt);
     const later = [...rows.values()].some(row => Number(row.dataset.queued) < queued);
@@ -154,7 +159,7 @@ async function runsPage(generation, params) {
     if (current) current.abort();
     const mine = current = new AbortController();
     const query = status ? `?status=${status}&limit=50` : "?limit=50";
-    const page = await api(`/runs${query}`, { signal: AbortSignal.any([pageAbort.controller.signal, mine.signal]) });
+    const page = (!status && embeddedRuns()) || await api(`/runs${query}`, { signal: AbortSignal.any([pageAbort.controller.signal, mine.signal]) });
     if (generation !== pageGeneration || mine !== current) return;
     rows.clear();
     known.clear();
@@ -195,6 +200,15 @@ async function runsPage(generation, params) {
   archivedBox.addEventListener("change", () => { for (const run of [...known.values()]) render(run); order(); });
   drawHead();
   await load();
+}
+
+// The first page of runs the host put in the page itself (a host without a token does): used once, by the first
+// runs page drawn, so that the table is there before any request.
+function embeddedRuns() {
+  const data = document.getElementById("runs-data");
+  if (!data) return null;
+  data.remove();
+  try { return JSON.parse(data.textContent); } catch (_) { return null; }
 }
 
 async function cancelRun(id) {

@@ -62,7 +62,9 @@ async function searchPage(generation, id) {
   // The leaderboard and rungs rank on the search's criterion: the calibrated loss, or for searches stored before it
   // the validation loss; the headers say which, once the search is known.
   const boardTitle = el("h3", { text: "Leaderboard" });
-  const effectsTitle = el("h3", { text: "Effect of each hyperparameter" });
+  const effectsTitle = el("h3", { text: "Slice plots: each hyperparameter against the score" });
+  const analysis = el("div", { id: "search-analysis" });
+  const winnerRun = el("p", { id: "winner-run" });
   const curvesTitle = el("h3", { text: "The top configurations, epoch by epoch" });
   const boardNote = el("p", { class: "note", id: "leaderboard-note" });
   const boardTable = table("leaderboard", [], board);
@@ -79,12 +81,13 @@ async function searchPage(generation, id) {
       calibrated ? "calibrated loss (ranks): mean ± sd" : "calibrated loss: mean ± sd", `validation loss${calibrated ? "" : " (ranks)"}: mean ± sd`,
       "validation loss: min – max", "validation accuracy", "epochs", "data", "hyperparameters"]));
     curvesTitle.textContent = `${calibrated ? "Calibrated" : "Validation"} loss of the top configurations, epoch by epoch`;
-    effectsTitle.textContent = `Effect of each hyperparameter on the ${ranks} (each configuration's mean over seeds)`;
+    effectsTitle.textContent = `Slice plots: the ${ranks} of each configuration (mean over seeds) against each hyperparameter; pruned ones open and grey`;
     decisionsTable.tHead.replaceChildren(headRow(["rung", "epoch", "configuration", `mean ${ranks}`, "outcome", "rank", "kept of compared"]));
   }
-  main.replaceChildren(el("h2", {}, "Search ", el("code", { text: id })), head, summary,
+  main.replaceChildren(el("h2", {}, "Search ", el("code", { text: id })), head, winnerRun, summary,
     el("section", {}, boardTitle, boardNote, boardTable),
     el("section", {}, curvesTitle, curves),
+    el("section", {}, el("h3", { text: "Analysis" }), analysis),
     el("section", {}, effectsTitle, effects),
     el("section", {}, el("h3", { text: "Trials" }),
       table("trials", ["trial", "configuration", "seed", "status", "node", "epoch", "calibrated loss", "best validation loss", "last validation loss", "reason"], trials,
@@ -136,9 +139,10 @@ async function searchPage(generation, id) {
       const p = s.summary.winnerPopulation;
       summary.replaceChildren(el("section", {}, el("h3", { text: "Winner" }),
         p ? el("p", { class: "note", text: `On customers it never saw, in their natural mix: ${p.sample}.` }) : "",
-        p ? metricCards([["ROC AUC (population)", fmt(p.rocAuc)], ["Brier (population)", fmt(p.brier)], ["calibration error (population)", fmt(p.calibrationError)],
-          ["profit per 1,000 (population)", money(p.campaign && p.campaign.profitPer1000)]], "winner-population") : "",
-        metricCards([["balanced test accuracy (recipe)", fmt(t.accuracy)], ["balanced test ROC AUC (recipe)", fmt(t.rocAuc)], ["test log loss", fmt(t.logLoss)]], "winner-recipe"),
+        p ? metricCards([["ROC AUC (natural mix)", fmt(p.rocAuc)], ["Brier (natural mix)", fmt(p.brier)], ["calibration error (natural mix)", fmt(p.calibrationError)],
+          ["profit per 1,000 (natural mix)", money(p.campaign && p.campaign.profitPer1000)]], "winner-population") : "",
+        metricCards([["test accuracy (the winner's own test split)", fmt(t.accuracy)], ["test ROC AUC (the winner's own test split)", fmt(t.rocAuc)],
+          ["test log loss (the winner's own test split)", fmt(t.logLoss)]], "winner-recipe"),
         el("p", { class: "note", text: s.testUse })));
     }
     if (s.epochsSpent !== lastEpochs || s.status !== lastStatus) {
@@ -148,6 +152,8 @@ async function searchPage(generation, id) {
       curves.replaceChildren(chart(`${base}/curves.svg?t=${s.epochsSpent}`, `${s.criterion === "calibratedLoss" ? "calibrated" : "validation"} loss per epoch of the top configurations, one line per seed`, "curves-chart"));
       effects.replaceChildren(...(s.varied || []).map(p => chart(`${base}/effect/${p}.svg?t=${s.epochsSpent}`, `mean ${s.criterion === "calibratedLoss" ? "calibrated" : "validation"} loss of each configuration against ${p}`, `effect-${p}`, 420, 300)));
       if (!(s.varied || []).length) effects.replaceChildren(el("p", { class: "note", text: "No hyperparameter varies yet." }));
+      drawAnalysis(analysis, id, s, generation);
+      if (s.status === "completed" && !winnerRun.childElementCount) linkWinner(winnerRun, id);
     }
   }
 
@@ -198,3 +204,37 @@ async function searchPage(generation, id) {
   }).then(() => { if (!finished && generation === pageGeneration) refreshSoon(); });
 }
 
+
+// Optimization history, hyperparameter importance (and how it is computed) and parallel coordinates, as Optuna
+// Dashboard shows a study; all on what the search ranks on.
+function drawAnalysis(container, id, s, generation) {
+  const base = `/searches/${encodeURIComponent(id)}/charts`;
+  const loss = s.criterion === "calibratedLoss" ? "calibrated loss" : "validation loss";
+  const importance = el("div", { id: "importance" });
+  container.replaceChildren(
+    el("div", { class: "charts" },
+      chart(`${base}/history.svg?t=${s.epochsSpent}`, `optimization history: each ended trial's ${loss} by trial number, and the best so far`, "history-chart"),
+      chart(`${base}/parallel.svg?t=${s.epochsSpent}`, `parallel coordinates: each configuration's hyperparameters and ${loss}`, "parallel-chart", 800, 400)),
+    el("h4", { text: "Hyperparameter importance" }), importance);
+  api(`/searches/${encodeURIComponent(id)}/importance`).then(result => {
+    if (generation !== pageGeneration) return;
+    importance.replaceChildren(
+      result.importance.length
+        ? table("importance-table", ["hyperparameter", "share of the spread it explains", "groups"], el("tbody", {}, result.importance.map(i => el("tr", {},
+          el("th", { scope: "row", text: i.parameter }),
+          el("td", {}, el("span", { class: "bar", style: null, "data-share": i.share }), ` ${pct(i.share)}`), num(i.groups)))))
+        : el("p", { class: "note", text: "Known once at least three configurations have finished." }),
+      el("p", { class: "note", id: "importance-method", text: result.method }));
+    // The bars' widths are set here, not in a style attribute: the page's content security policy allows no inline styles.
+    importance.querySelectorAll(".bar").forEach(bar => { bar.style.width = `${Math.round(Number(bar.dataset.share) * 160)}px`; });
+  }).catch(error => importance.replaceChildren(el("p", { class: "error", text: error.message })));
+}
+
+// The winner's own run, when the search made one: its figures, its model, a campaign with it.
+function linkWinner(container, id) {
+  const runId = `${id}-winner`;
+  api(`/runs/${encodeURIComponent(runId)}`).then(run => {
+    container.replaceChildren("The winner's run: ", el("a", { href: `#/runs/${encodeURIComponent(run.id)}`, id: "winner-link", text: run.name || run.id }),
+      " (its figures, its model, ", el("a", { href: `#/campaign?run=${encodeURIComponent(run.id)}`, text: "a campaign with it" }), ").");
+  }).catch(() => { /* no winner's run: nothing to link */ });
+}

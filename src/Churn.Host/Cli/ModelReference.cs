@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Churn.Host.Configuration;
+using Churn.Host.Store;
+using Churn.Numerics;
+
+namespace Churn.Host.Cli;
+
+/// <summary>
+/// What <c>--model</c> (and <c>churn models compare</c>'s A and B) name: a model folder as written by a run, or a
+/// registered model: <c>NAME</c> for its production version, <c>NAME@VERSION</c> for a given one. A folder of that name
+/// wins, as it always has.
+/// </summary>
+public static partial class ModelReference
+{
+    /// <summary>The model folder to load, and the registered version it is when it is one.</summary>
+    public sealed record Resolved(string Directory, ModelVersion? Registered, string StorePath);
+
+    public static Result<Resolved> Resolve(ParseResult parse, string reference)
+    {
+        var configFile = parse.CommandResult.Command.Options.Contains(ChurnCommandLine.Config) ? parse.GetValue(ChurnCommandLine.Config) : null;
+        var configured = ChurnConfig.Load(configFile);
+        if (configured is Result<ChurnConfig>.Error error)
+        {
+            return error.Problem;
+        }
+        var storePath = ChurnCli.StorePath(parse, configured.Unwrap());
+        if (Directory.Exists(reference) || Reference().Match(reference) is not { Success: true } match)
+        {
+            return Result.Ok(new Resolved(reference, null, storePath));
+        }
+        if (!File.Exists(storePath))
+        {
+            return Result.Fail<Resolved>($"'{reference}' is neither a model folder nor a registered model: there is no run store here yet", storePath);
+        }
+        var opened = SqliteRunStore.Open(storePath, DateTimeOffset.UtcNow);
+        if (opened is Result<SqliteRunStore>.Error storeError)
+        {
+            return storeError.Problem;
+        }
+        using var store = opened.Unwrap();
+        var name = match.Groups["name"].Value;
+        if (store.Model(name) is not { } model)
+        {
+            return Result.Fail<Resolved>($"'{reference}' is neither a model folder nor a registered model", column: "--model");
+        }
+        int? wanted = match.Groups["version"].Success ? int.Parse(match.Groups["version"].Value, System.Globalization.CultureInfo.InvariantCulture) : model.Production;
+        if (wanted is null)
+        {
+            return Result.Fail<Resolved>($"model '{name}' has no production version yet: promote one with 'churn models promote {name}@VERSION', or name a version", column: "--model");
+        }
+        return model.Versions.FirstOrDefault(v => v.Version == wanted) is { } version
+            ? Result.Ok(new Resolved(version.Directory, version, storePath))
+            : Result.Fail<Resolved>($"model '{name}' has no version {wanted} (it has {string.Join(", ", model.Versions.Select(v => v.Version))})", column: "--model");
+    }
+
+    /// <summary>
+    /// Records in the run store that a registered version scored <paramref name="input"/>: the file's SHA-256, the time
+    /// and <paramref name="summary"/>. A folder scored nothing to record; a store that cannot be written loses only the
+    /// record, which a warning says.
+    /// </summary>
+    public static void Record(Resolved model, string command, string input, object summary)
+    {
+        if (model.Registered is not { } version)
+        {
+            return;
+        }
+        try
+        {
+            string sha;
+            using (var file = File.OpenRead(input))
+            {
+                sha = Convert.ToHexStringLower(SHA256.HashData(file));
+            }
+            var opened = SqliteRunStore.Open(model.StorePath, DateTimeOffset.UtcNow);
+            if (opened is Result<SqliteRunStore>.Error error)
+            {
+                Console.Error.WriteLine($"churn {command}: warning: the scoring was not recorded: {error.Problem}");
+                return;
+            }
+            using var store = opened.Unwrap();
+            store.ScoringRecorded(new ModelScoring(version.Name, version.Version, command, Path.GetFullPath(input), sha, DateTimeOffset.UtcNow,
+                JsonSerializer.Serialize(summary, SqliteRunStore.Compact)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            Console.Error.WriteLine($"churn {command}: warning: the scoring was not recorded: {e.Message}");
+        }
+    }
+
+    [GeneratedRegex("^(?<name>[A-Za-z0-9][A-Za-z0-9._-]{0,63})(?:@(?<version>[1-9][0-9]{0,8}))?$")]
+    private static partial Regex Reference();
+}
