@@ -27,9 +27,9 @@ public sealed record RunSpec(
     CampaignEconomics? Campaign = null,
     DataLimits? Limits = null)
 {
-    /// <summary>The built-in defaults, which the shipped <c>config/churn.json</c> repeats: the natural mix and the PLR network.</summary>
+    /// <summary>The built-in defaults, which the shipped <c>config/churn.json</c> repeats: the natural mix and the plain network, with PLR's settings ready for <c>--network plr</c>.</summary>
     public static readonly RunSpec Default = new(
-        "data/Audiobooks_data.csv", "out", "Audiobooks_data", 0, BalanceStrategy.None, SplitRatios.Default, false, DeviceChoice.Auto, ModelConfig.Plr);
+        "data/Audiobooks_data.csv", "out", "Audiobooks_data", 0, BalanceStrategy.None, SplitRatios.Default, false, DeviceChoice.Auto, ModelConfig.Plr with { Kind = ModelKind.Plain });
 
     /// <summary>The campaign the evaluation plays on the population (the original study's 2 per contact, 10 per buyer unless configured).</summary>
     public CampaignEconomics Campaign { get; init; } = Campaign ?? CampaignEconomics.Default;

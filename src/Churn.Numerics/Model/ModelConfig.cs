@@ -98,6 +98,16 @@ public sealed record ModelConfig(
     [JsonIgnore]
     public int StoppingPatience => Kind == ModelKind.Plr ? CycleEpochs : Patience;
 
+    /// <summary>
+    /// The settings the network of <see cref="Kind"/> uses: for the plain network PLR's own are cleared, so that a plain
+    /// model's saved configuration names no embedding it does not have (the shipped configuration carries PLR's
+    /// settings for <c>--network plr</c>).
+    /// </summary>
+    [JsonIgnore]
+    public ModelConfig Used => Kind == ModelKind.Plr
+        ? this
+        : this with { Frequencies = 0, FrequencyScale = 0, EmbeddingSize = 0, Members = 0, CycleEpochs = 0, PeakLearningRate = 0 };
+
     /// <summary>Networks trained and averaged: <see cref="Members"/> for PLR, one for the plain network.</summary>
     [JsonIgnore]
     public int NetworkCount => Kind == ModelKind.Plr ? Members : 1;
