@@ -229,9 +229,11 @@ public sealed record ChurnConfig(
             return Result.Fail<ChurnConfig>("empty configuration", file);
         }
 
-        if (dto.Limits is { } limits && !(limits.MaxRows >= 1 && limits.MaxBytes >= 1))
+        if (dto.Limits is { } limits && !(limits.MaxRows >= 1 && limits.MaxBytes >= 1 && limits.MaxBackgroundRows >= 1))
         {
-            return Result.Fail<ChurnConfig>("limits.maxRows and limits.maxBytes must be at least 1", file, null, limits.MaxRows < 1 ? "limits.maxRows" : "limits.maxBytes");
+            return Result.Fail<ChurnConfig>(
+                "limits.maxRows, limits.maxBytes and limits.maxBackgroundRows must be at least 1", file, null,
+                limits.MaxRows < 1 ? "limits.maxRows" : limits.MaxBytes < 1 ? "limits.maxBytes" : "limits.maxBackgroundRows");
         }
 
         var logAuto = FeatureTransform.IsAuto(dto.LogFeatures);
