@@ -1,7 +1,4 @@
-using System.Collections.Immutable;
 using Churn.Numerics.Data;
-using Churn.Numerics.Evaluation;
-using Churn.Numerics.Model;
 
 namespace Churn.Actors;
 
@@ -18,32 +15,12 @@ public enum RunMode
     TrainFromNpz,
 }
 
-/// <summary>Everything one pipeline run needs; immutable, so it can travel in messages and be stored as is.</summary>
-public sealed record RunSettings(
-    RunMode Mode,
-    string DataPath,
-    string OutDir,
-    string Prefix,
-    ulong Seed,
-    BalanceStrategy Balance,
-    SplitRatios Ratios,
-    bool Stratify,
-    ModelConfig Model,
-    DeviceChoice Device,
-    string? NpzDir = null,
-    int Threads = 0,
-    ImmutableArray<string> LogFeatures = default,
-    CampaignEconomics? Campaign = null,
-    DataLimits? Limits = null)
+/// <summary>
+/// Everything one pipeline run needs: what was asked for (<see cref="Spec"/>, its data and output paths resolved) and
+/// how it runs (<c>NpzDir</c>: for <see cref="RunMode.TrainFromNpz"/>, the folder with the three <c>.npz</c> files;
+/// <c>Threads</c>: torch threads for training, 0 for one); immutable, so it can travel in messages and be stored as is.
+/// </summary>
+public sealed record RunSettings(RunMode Mode, RunSpec Spec, string? NpzDir = null, int Threads = 0)
 {
-    /// <summary>The campaign the evaluation plays on the population (the original study's 2 per contact, 10 per buyer unless configured).</summary>
-    public CampaignEconomics Campaign { get; init; } = Campaign ?? CampaignEconomics.Default;
-
-    /// <summary>How many rows and bytes the run may read from its files.</summary>
-    public DataLimits Limits { get; init; } = Limits ?? DataLimits.Default;
-
-    /// <summary>Features standardized as ln(1 + x); none unless asked (the original recipe).</summary>
-    public ImmutableArray<string> LogFeatures { get; init; } = LogFeatures.IsDefault ? [] : LogFeatures;
-
-    public PrepareOptions PrepareOptions => new(Balance, Seed, Ratios, Stratify, LogFeatures);
+    public PrepareOptions PrepareOptions => Spec.PrepareOptions;
 }

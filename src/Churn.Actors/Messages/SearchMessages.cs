@@ -9,28 +9,23 @@ namespace Churn.Actors.Messages;
 
 /// <summary>
 /// Everything one search needs, stored as is: a restarted host resumes it with exactly this plan (the sampled
-/// configurations and their trial seeds), so nothing is drawn twice. <paramref name="Parallel"/> and
-/// <paramref name="Threads"/> may change on resume: they decide how fast the search goes, never what it finds.
+/// configurations and their trial seeds), so nothing is drawn twice. <paramref name="Run"/> is the run specification
+/// every trial and the winner start from (its data and output folder absolute, its balancing and log features the
+/// search's own preparation): whatever a run is configured with, a search's runs are too. <paramref name="Parallel"/>
+/// and <paramref name="Threads"/> may change on resume: they decide how fast the search goes, never what it finds.
 /// </summary>
 public sealed record SearchRequest(
     string SearchId,
-    string DataPath,
-    string OutDir,
-    ulong Seed,
-    BalanceStrategy Balance,
-    SplitRatios Ratios,
-    bool Stratify,
-    DeviceChoice Device,
+    RunSpec Run,
     int Parallel,
     SchedulerKind Scheduler,
     SearchPlan Plan,
-    int Threads = 0,
-    ImmutableArray<string> LogFeatures = default)
+    int Threads = 0)
 {
-    /// <summary>Features the shared splits standardize as ln(1 + x); searches stored before the option read as none.</summary>
-    public ImmutableArray<string> LogFeatures { get; init; } = LogFeatures.IsDefault ? [] : LogFeatures;
+    /// <summary>Where the search writes its report, the winner's run and the averaged model.</summary>
+    public string OutDir => Run.Out;
 
-    public PrepareOptions PrepareOptions => new(Balance, Seed, Ratios, Stratify, LogFeatures);
+    public PrepareOptions PrepareOptions => Run.PrepareOptions;
 
     /// <summary>How the data is prepared for trials with data choice <paramref name="data"/> (null: the search's own preparation).</summary>
     public PrepareOptions PrepareOptionsFor(DataChoice? data) =>
@@ -47,6 +42,14 @@ public sealed record SearchRequest(
     /// never oversubscribe P cores.
     /// </summary>
     public int ThreadsPerTrial => Threads > 0 ? Threads : 1;
+
+    /// <summary>The run that trains the winner <paramref name="model"/> on the preparation of <paramref name="data"/> for the test evaluation.</summary>
+    public RunSettings WinnerRun(ModelConfig model, DataChoice? data, string prefix)
+    {
+        var prepare = PrepareOptionsFor(data);
+        return new RunSettings(
+            RunMode.Full, Run with { Prefix = prefix, Balance = prepare.Balance, LogFeatureNames = prepare.LogFeatures, Model = model }, Threads: ThreadsPerTrial);
+    }
 }
 
 /// <summary>Start (or, with <paramref name="Resume"/>, continue) a search; its events and outcome go to <paramref name="ReplyTo"/>.</summary>

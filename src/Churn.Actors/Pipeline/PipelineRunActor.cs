@@ -67,26 +67,26 @@ public sealed class PipelineRunActor : ReceiveActor
             _state = _state with { Loaded = m.Loaded, Source = m.Loaded.Source, Sha256 = m.Loaded.Sha256 };
             var counts = m.Loaded.Data.Counts();
             Completed($"{counts.Total} rows: {counts.Buyers} buyers, {counts.NonBuyers} non-buyers");
-            Begin(Stage.Balance, _stages.Balancer, new BalanceData(Id, m.Loaded, Settings.Balance, Settings.Seed, Self));
+            Begin(Stage.Balance, _stages.Balancer, new BalanceData(Id, m.Loaded, Settings.Spec.Balance, Settings.Spec.Seed, Self));
         });
         Receive<DataBalanced>(m =>
         {
             _state = _state with { Balanced = m.Balanced, Balance = m.Balanced.Strategy, Mix = m.Balanced.Mix };
             Completed($"{m.Balanced.After.Buyers} buyers + {m.Balanced.After.NonBuyers} non-buyers kept ({m.Balanced.Strategy.ToString().ToLowerInvariant()})");
-            Begin(Stage.Scale, _stages.Scaler, new ScaleData(Id, m.Balanced, Settings.LogFeatures, Self));
+            Begin(Stage.Scale, _stages.Scaler, new ScaleData(Id, m.Balanced, Settings.Spec.LogFeatures, Self));
         });
         Receive<DataScaled>(m =>
         {
             _state = _state with { Scaler = m.Scaler };
             Completed(ScalerActor.Describe(m.Scaler));
-            Begin(Stage.Split, _stages.Splitter, new SplitData(Id, m.Scaled, Settings.Ratios, Settings.Seed, Settings.Stratify, Self));
+            Begin(Stage.Split, _stages.Splitter, new SplitData(Id, m.Scaled, Settings.Spec.Split, Settings.Spec.Seed, Settings.Spec.Stratify, Self));
         });
         Receive<DataSplit>(m =>
         {
             _state = _state with { Splits = m.Splits };
             Completed(SplitterActor.Describe(m.Splits));
             var prepared = new Prepared(_state.Loaded!, _state.Balanced!, _state.Scaler!, m.Splits, Settings.PrepareOptions);
-            Begin(Stage.Write, _stages.Writer, new WriteDataset(Id, Settings.OutDir, Settings.Prefix, prepared, Self));
+            Begin(Stage.Write, _stages.Writer, new WriteDataset(Id, Settings.Spec.Out, Settings.Spec.Prefix, prepared, Self));
         });
         Receive<DatasetWritten>(m =>
         {
@@ -115,17 +115,17 @@ public sealed class PipelineRunActor : ReceiveActor
             Completed($"{m.Model.EpochsRun} epochs on {m.Model.Device}, best epoch {m.Model.BestEpoch}");
             // Runs that balanced the data themselves know which customers it left out; runs from .npz files do not.
             var leftOut = _state.Loaded is { } loaded && _state.Balanced is { } balanced ? new LeftOutSource(loaded, balanced, _state.Scaler!) : null;
-            var population = new PopulationContext(_state.Splits!.Validation, _state.Mix ?? ClassMix.OfTraining(_state.Splits.Train), Settings.Campaign);
-            Begin(Stage.Evaluate, _stages.Evaluator, new EvaluateModel(Id, m.Model, _state.Splits.Test, Schema.FeatureNames, Settings.Seed, Self, leftOut, population));
+            var population = new PopulationContext(_state.Splits!.Validation, _state.Mix ?? ClassMix.OfTraining(_state.Splits.Train), Settings.Spec.Campaign);
+            Begin(Stage.Evaluate, _stages.Evaluator, new EvaluateModel(Id, m.Model, _state.Splits.Test, Schema.FeatureNames, Settings.Spec.Seed, Self, leftOut, population));
         });
         Receive<ModelEvaluated>(m =>
         {
             _state = _state with { Report = m.Report };
             Completed(EvaluatorActor.Describe(m.Report));
             var artifacts = new RunArtifacts(
-                _state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Seed, _state.Manifest, _state.ScalerKnown,
-                BackgroundSample.Draw(_state.Splits!.Train.Inputs, Settings.Seed));
-            Begin(Stage.Save, _stages.Saver, new SaveRun(Id, Settings.OutDir, artifacts, Self));
+                _state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Spec.Seed, _state.Manifest, _state.ScalerKnown,
+                BackgroundSample.Draw(_state.Splits!.Train.Inputs, Settings.Spec.Seed));
+            Begin(Stage.Save, _stages.Saver, new SaveRun(Id, Settings.Spec.Out, artifacts, Self));
         });
         Receive<RunSaved>(m =>
         {
@@ -191,14 +191,14 @@ public sealed class PipelineRunActor : ReceiveActor
 
     protected override void PreStart()
     {
-        _log.Info(Line($"started: mode {Settings.Mode}, seed {Settings.Seed}, out {Settings.OutDir}"));
+        _log.Info(Line($"started: mode {Settings.Mode}, seed {Settings.Spec.Seed}, out {Settings.Spec.Out}"));
         if (Settings.Mode == RunMode.TrainFromNpz)
         {
-            Begin(Stage.Load, _stages.Loader, new LoadSplits(Id, Settings.NpzDir ?? Settings.OutDir, Settings.Prefix, Self, Settings.Limits, _cancel.Token));
+            Begin(Stage.Load, _stages.Loader, new LoadSplits(Id, Settings.NpzDir ?? Settings.Spec.Out, Settings.Spec.Prefix, Self, Settings.Spec.Limits, _cancel.Token));
         }
         else
         {
-            Begin(Stage.Load, _stages.Loader, new LoadData(Id, Settings.DataPath, Self, Settings.Limits, _cancel.Token));
+            Begin(Stage.Load, _stages.Loader, new LoadData(Id, Settings.Spec.Data, Self, Settings.Spec.Limits, _cancel.Token));
         }
     }
 
@@ -211,7 +211,7 @@ public sealed class PipelineRunActor : ReceiveActor
 
     /// <summary>The manifest names its files relative to the output directory; the listener wants paths it can open.</summary>
     private ImmutableArray<string> PreparedFiles(PrepareManifest manifest) =>
-        [.. manifest.Files.Select(f => Path.Combine(Settings.OutDir, f)), Path.Combine(Settings.OutDir, Preparation.ManifestFileName)];
+        [.. manifest.Files.Select(f => Path.Combine(Settings.Spec.Out, f)), Path.Combine(Settings.Spec.Out, Preparation.ManifestFileName)];
 
     private void StartTraining()
     {
@@ -224,8 +224,8 @@ public sealed class PipelineRunActor : ReceiveActor
         // leaves the other cores to concurrent runs.
         var threads = Settings.Threads > 0 ? Settings.Threads : 1;
         var splits = _state.Splits!;
-        var weights = Balancer.LossWeights(_state.Balance ?? Settings.Balance, splits.Train);
-        _trainer.Tell(new TrainModel(Id, splits, Settings.Model, Settings.Device, (long)Settings.Seed, threads, Self, ClassWeights: weights, PopulationRate: _state.Mix?.Population));
+        var weights = Balancer.LossWeights(_state.Balance ?? Settings.Spec.Balance, splits.Train);
+        _trainer.Tell(new TrainModel(Id, splits, Settings.Spec.Model, Settings.Spec.Device, (long)Settings.Spec.Seed, threads, Self, ClassWeights: weights, PopulationRate: _state.Mix?.Population));
     }
 
     private void Begin(string stage, IActorRef actor, object command)

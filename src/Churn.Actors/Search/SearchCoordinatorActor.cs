@@ -218,7 +218,8 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         {
             _cluster.Tell(new ClusterProtocol.SubscribeNodes(Self));
         }
-        var path = Request.DataPath;
+        var path = Request.Run.Data;
+        var limits = Request.Run.Limits;
         var preparations = Request.Preparations;
         // The file is read once; each distinct data choice is prepared from it once, and every trial of that choice shares it.
         Result<ImmutableDictionary<string, PreparedData>> PrepareAll(LoadedData loaded)
@@ -236,7 +237,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             }
             return Result.Ok(prepared.ToImmutable());
         }
-        Task.Run(() => CustomerCsv.Load(path).Bind(PrepareAll))
+        Task.Run(() => CustomerCsv.Load(path, TargetPolicy.Required, limits).Bind(PrepareAll))
             .PipeTo(
                 Self,
                 success: r => r.Match<object>(p => new DataPrepared(p), p => new DataFailed(p)),
@@ -312,7 +313,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
                 Journal(j => j.TrialStarted(Id, p.Trial, DateTimeOffset.UtcNow, p.Node));
                 var data = _prepared[p.Trial.Data?.Key ?? ""];
                 Node(p.Node)?.Tell(new NodeProtocol.StartTrial(
-                    Id, p.Trial, data.Digest, Request.Device, Request.Plan.Rungs, Request.ThreadsPerTrial, Self,
+                    Id, p.Trial, data.Digest, Request.Run.Device, Request.Plan.Rungs, Request.ThreadsPerTrial, Self,
                     Balancer.LossWeights(data.Prepared.Options.Balance, data.Prepared.Splits.Train), data.Prepared.Balanced.Mix.Population));
                 Publish(new SearchTrialStarted(Id, p.Trial));
                 break;
@@ -368,11 +369,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     {
         _log.Info(Line($"best configuration {Numbering.Number(best.Configuration)}: {Leaderboard.Describe(best)}, {Leaderboard.ScoreText(best)}; training it for the test evaluation"));
         Publish(new SearchWinnerTraining(Id, best.Configuration, best.Config));
-        var prepare = Request.PrepareOptionsFor(best.Data);
-        var settings = new RunSettings(
-            RunMode.Full, Request.DataPath, Request.OutDir, Preparation.DefaultPrefix, Request.Seed, prepare.Balance, Request.Ratios,
-            Request.Stratify, best.Config, Request.Device, Threads: Request.ThreadsPerTrial, LogFeatures: prepare.LogFeatures);
-        _runs!.Tell(new RunPipeline(WinnerRunId, settings, Self));
+        _runs!.Tell(new RunPipeline(WinnerRunId, Request.WinnerRun(best.Config, best.Data, Preparation.DefaultPrefix), Self));
     }
 
     private string WinnerRunId => $"{Id}-winner";
@@ -389,7 +386,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         foreach (var spec in members)
         {
             var member = _trialFactory(Context, new RunTrial(
-                Id, spec, data.Prepared.Splits, Request.Device, [], Self,
+                Id, spec, data.Prepared.Splits, Request.Run.Device, [], Self,
                 Balancer.LossWeights(data.Prepared.Options.Balance, data.Prepared.Splits.Train), data.Prepared.Balanced.Mix.Population, KeepModel: true));
             Context.Watch(member);
             _members = _members.SetItem(member, spec.Index);
@@ -410,9 +407,9 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         var data = _prepared[_averaging?.Data?.Key ?? ""];
         var prepared = data.Prepared;
         var averaged = ModelArtifact.Averaged(
-            [.. _kept.Values], prepared.Scaler, [.. Schema.FeatureNames], prepared.Loaded.Sha256, (long)Request.Seed, RunFiles.Versions(),
+            [.. _kept.Values], prepared.Scaler, [.. Schema.FeatureNames], prepared.Loaded.Sha256, (long)Request.Run.Seed, RunFiles.Versions(),
             prepared.Splits.Validation, prepared.Balanced.Mix);
-        var artifact = averaged with { Background = BackgroundSample.Draw(prepared.Splits.Train.Inputs, Request.Seed) };
+        var artifact = averaged with { Background = BackgroundSample.Draw(prepared.Splits.Train.Inputs, Request.Run.Seed) };
         var directory = Path.Combine(Request.OutDir, AveragedModelFolder);
         Task.Run(() => ModelArtifact.Save(directory, artifact)).PipeTo(
             Self,
@@ -483,7 +480,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         var leaderboard = Leaderboard.Rank(trials, _state.Search.Seeds, _state.Search.Criterion);
         // best.json prepares the data as the winner was trained.
         return new SearchReport(
-            Id, _state.Cancelled ? "cancelled" : "completed", Request.DataPath, Request.PrepareOptionsFor(Leaderboard.Best(leaderboard)?.Data), Request.Scheduler,
+            Id, _state.Cancelled ? "cancelled" : "completed", Request.Run.Data, Request.PrepareOptionsFor(Leaderboard.Best(leaderboard)?.Data), Request.Scheduler,
             leaderboard, trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent,
             _clock.Elapsed, wall, inSession, _state.WinnerTest, _state.ReportNote, _state.WinnerLeftOut, _state.WinnerPopulation, _state.AveragedModelDirectory);
     }

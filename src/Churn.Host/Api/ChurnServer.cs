@@ -147,6 +147,7 @@ public sealed class ChurnServer : IAsyncDisposable
             new RunApi(app.Services, store, defaults, config, paths, streams).Map(app);
             new TargetApi(store, config).Map(app);
             new ExplainApi(store, config).Map(app);
+            new RunRecordsApi(store, paths).Map(app);
             var searchApi = new SearchApi(app.Services, searchStore, config, paths, streams);
             searchApi.Map(app);
             new Dashboard.DashboardApi(store, searchStore, defaults, config.Logs, streams).Map(app);

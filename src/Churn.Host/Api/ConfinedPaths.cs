@@ -46,7 +46,7 @@ public sealed class ConfinedPaths
         }
         try
         {
-            var output = Resolve(host.OutputRoot ?? config.Out);
+            var output = Resolve(host.OutputRoot ?? config.Run.Out);
             return Result.Ok(new ConfinedPaths([.. data.Select(d => Resolve(d)).Distinct(StringComparer.Ordinal)], output));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)

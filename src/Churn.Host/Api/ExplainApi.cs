@@ -104,7 +104,7 @@ internal sealed class ExplainApi(SqliteRunStore store, ChurnConfig config)
             return Bad(bad.Column is { } column ? $"{which}.{column}" : which, bad.Reason);
         }
         var data = read.Unwrap();
-        var explained = Explained.Background(model, null, null, config.Limits)
+        var explained = Explained.Background(model, null, null, config.Run.Limits)
             .Bind(background => Shapley.Explain(model, data.Inputs, background, request.BaseRate).Map(values => (background, values)));
         if (explained is Result<(Background, ShapleyValues)>.Error { Problem: var cannot })
         {

@@ -86,7 +86,7 @@ internal sealed class RequestGuard
     {
         var request = context.Request;
         var isPublic = request.Path == "/health"
-            || (HttpMethods.IsGet(request.Method) && Dashboard.DashboardApi.IsPublic(request.Path));
+            || ((HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) && Dashboard.DashboardApi.IsPublic(request.Path));
         if (_host.ApiToken is not { Length: > 0 } token || isPublic || HasToken(request, token))
         {
             return null;

@@ -37,4 +37,27 @@ public static class RequestLimits
         }
         return problem is null ? Result.Ok(model) : problem;
     }
+
+    /// <summary>
+    /// A model field's range problem with this host's bound where it is tighter than the model's own: a width of 5000
+    /// is "between 1 and 1024" on a host whose limit is 1024, not the model's 4096. Other problems pass unchanged.
+    /// </summary>
+    public static Problem Explain(Problem problem, HostLimits limits, string prefix = "model.")
+    {
+        (long Max, string Name)? bound = problem.Column?.StartsWith(prefix, StringComparison.Ordinal) is true ? problem.Column[prefix.Length..] switch
+        {
+            "width" => (limits.MaxWidth, "maxWidth"),
+            "depth" => (limits.MaxDepth, "maxDepth"),
+            "maxEpochs" => (limits.MaxEpochs, "maxEpochs"),
+            _ => null,
+        } : null;
+        var range = System.Text.RegularExpressions.Regex.Match(problem.Reason, @"between (\d+) and (\d+)");
+        if (bound is not { } b || !range.Success || long.Parse(range.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) <= b.Max)
+        {
+            return problem;
+        }
+
+        var reason = problem.Reason[..range.Index] + $"between {range.Groups[1].Value} and {b.Max}" + problem.Reason[(range.Index + range.Length)..];
+        return problem with { Reason = $"{reason} (this host's limit, host.limits.{b.Name})" };
+    }
 }

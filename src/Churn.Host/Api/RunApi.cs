@@ -68,14 +68,32 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
         }
 
         var runId = EmbeddedRun.NewRunId();
-        var parsed = RunRequest.Parse(body, defaults, runId, paths).Bind(settings => RequestLimits.Check(settings.Model, config.Host.Limits).Map(_ => settings));
+        if (RunRecordsApi.Take(body, RunLabels.None) is Result<(RunLabels, string)>.Error badLabel)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "invalid run configuration", $"{badLabel.Problem.Column}: {badLabel.Problem.Reason}", badLabel.Problem.Column);
+        }
+
+        (var labels, body) = RunRecordsApi.Take(body, RunLabels.None).Unwrap();
+        var parsed = RunRequest.Parse(body, defaults, runId, paths).Bind(settings => RequestLimits.Check(settings.Spec.Model, config.Host.Limits).Map(_ => settings));
         if (parsed is Result<RunSettings>.Error error)
         {
-            var field = error.Problem.Column ?? RunRequest.BodyField;
-            return Problem(StatusCodes.Status400BadRequest, "invalid run configuration", $"{field}: {error.Problem.Reason}", field);
+            var problem = RequestLimits.Explain(error.Problem, config.Host.Limits);
+            var field = problem.Column ?? RunRequest.BodyField;
+            return Problem(StatusCodes.Status400BadRequest, "invalid run configuration", $"{field}: {problem.Reason}", field);
+        }
+
+        // Labelled before it is queued, so that the first the lists see of the run carries its name.
+        if (!labels.IsEmpty)
+        {
+            store.Label(runId, labels);
         }
 
         var reply = await AskRunsAsync<object>(new RunPipeline(runId, parsed.Unwrap(), ActorRefs.Nobody), context.RequestAborted);
+        if (reply is RunRejected && !labels.IsEmpty)
+        {
+            store.Remove(runId);
+        }
+
         switch (reply)
         {
             case RunAccepted accepted:
@@ -151,7 +169,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
 
     private IResult Artifacts(string id) =>
         store.Get(id) is { } run
-            ? Results.Json(new RunArtifactList(id, RunArtifacts.List(id, run.Artifacts)), JsonFormat.Options)
+            ? Results.Json(new RunArtifactList(id, RunArtifacts.List(id, RunArtifacts.Of(run, paths))), JsonFormat.Options)
             : UnknownRun(id);
 
     /// <summary>One file the run wrote, by its name in the run's list; any other name is 404, whatever it points at.</summary>
@@ -162,7 +180,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             return UnknownRun(id);
         }
 
-        if (!RunArtifacts.Named(run.Artifacts).TryGetValue(name, out var path))
+        if (!RunArtifacts.Named(RunArtifacts.Of(run, paths)).TryGetValue(name, out var path))
         {
             return Problem(StatusCodes.Status404NotFound, "unknown artifact", $"run {id} wrote no file named '{name}' (GET /runs/{id}/artifacts lists them)");
         }

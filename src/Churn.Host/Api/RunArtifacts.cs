@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using Churn.Host.Store;
+using Churn.Numerics;
 using Microsoft.AspNetCore.StaticFiles;
 
 namespace Churn.Host.Api;
@@ -28,6 +30,22 @@ public static class RunArtifacts
             ? Directory.EnumerateFiles(f, "*", SearchOption.AllDirectories).Where(e => new FileInfo(e).LinkTarget is null)
             : (IEnumerable<string>)[f]).Distinct();
         return files.ToImmutableSortedDictionary(f => Path.GetRelativePath(root, f).Replace('\\', '/'), f => f, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The files of a run: those it recorded at its end, or for a run that ended without recording any (cancelled, failed,
+    /// interrupted) what its output folder holds, as long as that folder is inside the host's output root.
+    /// </summary>
+    public static ImmutableArray<string> Of(StoredRun run, ConfinedPaths paths)
+    {
+        if (!run.Artifacts.IsDefaultOrEmpty || !RunStatus.IsFinished(run.Status)
+            || run.Config?["out"] is not System.Text.Json.Nodes.JsonValue value || !value.TryGetValue<string>(out var folder)
+            || paths.Output(folder, "out") is not Result<string>.Ok { Value: var confined } || !Directory.Exists(confined))
+        {
+            return run.Artifacts.IsDefault ? [] : run.Artifacts;
+        }
+
+        return [.. Directory.EnumerateFileSystemEntries(confined).Where(e => new FileInfo(e).LinkTarget is null).Order(StringComparer.Ordinal)];
     }
 
     public static ImmutableArray<RunArtifact> List(string runId, ImmutableArray<string> files) =>

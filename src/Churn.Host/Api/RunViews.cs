@@ -35,11 +35,19 @@ public sealed record RunView(
     ImmutableArray<string> Artifacts,
     ImmutableArray<StoredStage>? Stages,
     ImmutableArray<StoredEpoch>? Epochs,
-    RunLinks Links)
+    RunLinks Links,
+    string? Name = null,
+    ImmutableArray<string> Tags = default,
+    string? Notes = null,
+    bool Archived = false)
 {
-    public static RunView From(StoredRun run, ImmutableArray<StoredStage>? stages = null, ImmutableArray<StoredEpoch>? epochs = null) =>
-        new(run.Id, run.Status, run.Mode, run.Position, run.Stage, run.Epoch, run.QueuedAt, run.StartedAt, run.FinishedAt, run.Error,
-            run.Config, run.Metrics, run.Manifest, run.Artifacts.IsDefault ? [] : run.Artifacts, stages, epochs, RunLinks.For(run.Id));
+    public static RunView From(StoredRun run, ImmutableArray<StoredStage>? stages = null, ImmutableArray<StoredEpoch>? epochs = null)
+    {
+        var labels = run.Labels ?? RunLabels.None;
+        return new(run.Id, run.Status, run.Mode, run.Position, run.Stage, run.Epoch, run.QueuedAt, run.StartedAt, run.FinishedAt, run.Error,
+            run.Config, run.Metrics, run.Manifest, run.Artifacts.IsDefault ? [] : run.Artifacts, stages, epochs, RunLinks.For(run.Id),
+            labels.Name, labels.Tags.IsDefault ? [] : labels.Tags, labels.Notes, labels.Archived);
+    }
 }
 
 /// <summary>
@@ -91,12 +99,43 @@ public sealed record RunSummary(
     double? DurationSeconds,
     string? Error,
     RunHeadline? Headline,
-    RunLinks Links)
+    RunLinks Links,
+    string? Name = null,
+    ImmutableArray<string> Tags = default,
+    bool Archived = false,
+    ImmutableSortedDictionary<string, JsonNode?>? Parameters = null)
 {
-    public static RunSummary From(StoredRun run, DateTimeOffset now) =>
-        new(run.Id, run.Status, run.Mode, run.Position, run.Stage, run.Epoch, run.QueuedAt, run.StartedAt, run.FinishedAt,
+    public static RunSummary From(StoredRun run, DateTimeOffset now)
+    {
+        var labels = run.Labels ?? RunLabels.None;
+        return new(run.Id, run.Status, run.Mode, run.Position, run.Stage, run.Epoch, run.QueuedAt, run.StartedAt, run.FinishedAt,
             run.StartedAt is { } started ? Math.Round(((run.FinishedAt ?? now) - started).TotalSeconds, 3) : null,
-            run.Error, RunHeadline.From(run.Metrics), RunLinks.For(run.Id));
+            run.Error, RunHeadline.From(run.Metrics), RunLinks.For(run.Id), labels.Name, labels.Tags.IsDefault ? [] : labels.Tags, labels.Archived,
+            ParametersOf(run.Config));
+    }
+
+    /// <summary>The settings a table of runs may show as columns ("model.width": 32), paths left out: the run's page has them all.</summary>
+    public static ImmutableSortedDictionary<string, JsonNode?> ParametersOf(JsonNode? config)
+    {
+        var flat = ImmutableSortedDictionary.CreateBuilder<string, JsonNode?>(StringComparer.Ordinal);
+        void Add(string prefix, JsonNode? node)
+        {
+            if (node is JsonObject o)
+            {
+                foreach (var (key, value) in o)
+                {
+                    Add(prefix.Length == 0 ? key : $"{prefix}.{key}", value);
+                }
+            }
+            else if (prefix is not ("data" or "out" or "npzDir" or "prefix"))
+            {
+                flat[prefix] = node?.DeepClone();
+            }
+        }
+
+        Add("", config);
+        return flat.ToImmutable();
+    }
 }
 
 /// <summary>What a list of runs asks for: only those with <see cref="Status"/> when given, at most <see cref="Limit"/>, older than the run <see cref="Before"/> names when given.</summary>

@@ -178,7 +178,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
 
         // Checked before planning: a plan of a million trials is itself the work the limit is there to refuse.
         var limits = config.Host.Limits;
-        var resolved = confined.Resolve(config, id => Path.Combine(config.Out, "searches", id), BodyName, definition =>
+        var resolved = confined.Resolve(config, id => Path.Combine(config.Run.Out, "searches", id), BodyName, definition =>
             (long)definition.Trials * definition.Seeds > limits.MaxTrialsPerSearch
                 ? new Problem(
                     $"{definition.Trials} configurations x {definition.Seeds} seeds = {(long)definition.Trials * definition.Seeds} trials, over this host's limit of {limits.MaxTrialsPerSearch} (host.limits.maxTrialsPerSearch)",
@@ -302,7 +302,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["phase"] = live?.Status,
             ["createdAt"] = s.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
             ["updatedAt"] = s.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
-            ["seed"] = request.Seed,
+            ["seed"] = request.Run.Seed,
             ["parallel"] = request.Parallel,
             ["threadsPerTrial"] = request.ThreadsPerTrial,
             ["scheduler"] = request.Scheduler.ToString().ToLowerInvariant(),
@@ -310,7 +310,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["seeds"] = request.Plan.Seeds,
             ["rungs"] = JsonSerializer.SerializeToNode(request.Plan.Rungs, JsonFormat.Options),
             ["criterion"] = JsonSerializer.SerializeToNode(request.Plan.Criterion, JsonFormat.Options),
-            ["data"] = request.DataPath,
+            ["data"] = request.Run.Data,
             ["out"] = request.OutDir,
             ["trials"] = trials,
             ["epochsSpent"] = s.Trials.Sum(t => t.Epochs),

@@ -63,10 +63,12 @@ public static class SearchEventStream
     }
 
     /// <summary>How a trial ended; <c>trial-ended</c> sends it in one object with the trial's <see cref="TrialData"/>.</summary>
-    private sealed record EndData(string Status, string? Reason, string? Node, double WallMs, double InSessionMs, ImmutableArray<EpochMetrics> History)
+    private sealed record EndData(string Status, string? Reason, string? Node, double WallMs, double InSessionMs, ImmutableArray<EpochMetrics> History, double? CalibratedLoss = null)
     {
+        /// <summary>The trial as it ended, with the calibrated loss of the epoch it keeps (none when it has none), as <c>GET /searches/{id}</c> tells it.</summary>
         public static EndData Of(TrialRecord t) =>
-            new(Search.SearchStore.StatusName(t.Status), t.Reason, t.Node, t.Wall.TotalMilliseconds, t.InSession.TotalMilliseconds, t.History);
+            new(Search.SearchStore.StatusName(t.Status), t.Reason, t.Node, t.Wall.TotalMilliseconds, t.InSession.TotalMilliseconds, t.History,
+                t.History.IsDefaultOrEmpty || t.CalibratedLossUpTo(t.History[^1].Epoch) is var kept && !double.IsFinite(kept) ? null : kept);
 
         public TrialRecord Record(TrialSpec spec) => new(
             spec,

@@ -118,7 +118,7 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
             }
             policy = new ContactPolicy.Top(top / 100);
         }
-        var economics = new CampaignEconomics(request.ContactCost ?? config.Campaign.ContactCost, request.ConversionValue ?? config.Campaign.ConversionValue);
+        var economics = new CampaignEconomics(request.ContactCost ?? config.Run.Campaign.ContactCost, request.ConversionValue ?? config.Run.Campaign.ConversionValue);
         if (economics.Check() is { } economicsProblem)
         {
             return Bad(economicsProblem.Column!, economicsProblem.Reason);

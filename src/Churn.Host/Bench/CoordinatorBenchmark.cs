@@ -59,9 +59,18 @@ internal static class CoordinatorBenchmark
 
         var config = ChurnConfig.Load(null).Unwrap();
         var definition = SpaceFile.Load(SearchPlanner.DefaultSpacePath, (string?)null).Unwrap() with { Trials = trials, Seeds = 1, Scheduler = SchedulerKind.None };
-        var request = new SearchRequest(
-            $"bench-{Guid.NewGuid():N}"[..20], ChurnConfig.ResolveData(config.Data), Path.Combine(Path.GetTempPath(), $"churn-bench-{Guid.NewGuid():N}"), 0, BalanceStrategy.Random,
-            SplitRatios.Default, false, DeviceChoice.Cpu, 1, SchedulerKind.None, Sampler.Plan(definition, 0));
+        var run = config.Run with
+        {
+            Data = ChurnConfig.ResolveData(config.Run.Data),
+            Out = Path.Combine(Path.GetTempPath(), $"churn-bench-{Guid.NewGuid():N}"),
+            Seed = 0,
+            Balance = BalanceStrategy.Random,
+            Split = SplitRatios.Default,
+            Stratify = false,
+            Device = DeviceChoice.Cpu,
+            LogFeatureNames = [],
+        };
+        var request = new SearchRequest($"bench-{Guid.NewGuid():N}"[..20], run, 1, SchedulerKind.None, Sampler.Plan(definition, 0));
         ISearchJournal journal = store is null ? NoSearchJournal.Instance : SearchStore.Open(store).Unwrap();
 
         using var system = ActorSystem.Create("bench", ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING"));

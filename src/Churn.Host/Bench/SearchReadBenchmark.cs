@@ -182,9 +182,18 @@ internal static class SearchReadBenchmark
     {
         var config = ChurnConfig.Load(null).Unwrap();
         var definition = SpaceFile.Load(SearchPlanner.DefaultSpacePath, (string?)null).Unwrap() with { Trials = trials, Seeds = 1, Scheduler = SchedulerKind.None };
-        var request = new SearchRequest(
-            $"bench-{Guid.NewGuid():N}"[..20], ChurnConfig.ResolveData(config.Data), Path.GetDirectoryName(path)!, 0, BalanceStrategy.Random,
-            SplitRatios.Default, false, DeviceChoice.Cpu, 1, SchedulerKind.None, Sampler.Plan(definition, 0));
+        var run = config.Run with
+        {
+            Data = ChurnConfig.ResolveData(config.Run.Data),
+            Out = Path.GetDirectoryName(path)!,
+            Seed = 0,
+            Balance = BalanceStrategy.Random,
+            Split = SplitRatios.Default,
+            Stratify = false,
+            Device = DeviceChoice.Cpu,
+            LogFeatureNames = [],
+        };
+        var request = new SearchRequest($"bench-{Guid.NewGuid():N}"[..20], run, 1, SchedulerKind.None, Sampler.Plan(definition, 0));
         var store = SearchStore.Open(path).Unwrap();
         var at = DateTimeOffset.UtcNow;
         store.SearchStarted(request, at);

@@ -101,6 +101,13 @@ public static class ChurnCli
             return Report(resolveError.Problem, parse, ChurnCommandLine.RunFields);
         }
 
+        var labelled = new RunLabels(parse.GetValue(ChurnCommandLine.RunName), [.. parse.GetValue(ChurnCommandLine.Tag) ?? []], null, false).Check();
+        if (labelled is Result<RunLabels>.Error labelError)
+        {
+            return ChurnCommandLine.Usage($"--{(labelError.Problem.Column == "tags" ? "tag" : labelError.Problem.Column)}: {labelError.Problem.Reason}", verb);
+        }
+
+        var labels = labelled.Unwrap();
         var verbose = parse.GetValue(ChurnCommandLine.Verbose);
         var json = parse.GetValue(ChurnCommandLine.Json);
         if (parse.GetValue(ChurnCommandLine.HostUrl) is { } host)
@@ -111,8 +118,14 @@ public static class ChurnCli
             }
 
             var token = parse.GetValue(ChurnCommandLine.Token) ?? Environment.GetEnvironmentVariable(RemoteRun.TokenVariable);
-            var liveModel = LiveProgress.Wanted(json) && !verbose && mode != RunMode.Prepare ? resolved.Unwrap().Item2.Model : null;
-            return await RemoteRun.ExecuteAsync(host, token, RemoteRun.ForHost(request), json, liveModel);
+            var liveModel = LiveProgress.Wanted(json) && !verbose && mode != RunMode.Prepare ? resolved.Unwrap().Item2.Spec.Model : null;
+            var forHost = RemoteRun.ForHost(request);
+            if (!labels.IsEmpty)
+            {
+                forHost = forHost.With("name", labels.Name).With("tags", new JsonArray([.. labels.Tags.Select(t => (JsonNode)t)]));
+            }
+
+            return await RemoteRun.ExecuteAsync(host, token, forHost, json, liveModel);
         }
 
         if (parse.Given(ChurnCommandLine.Token))
@@ -134,11 +147,16 @@ public static class ChurnCli
 
         using var store = opened.Unwrap();
         var runId = EmbeddedRun.NewRunId();
+        if (!labels.IsEmpty)
+        {
+            store?.Label(runId, labels);
+        }
+
         var recorded = store is null ? "not recorded (--no-store)" : $"recorded in {store.FilePath}";
         Console.Error.WriteLine(ConsoleText.Printable($"churn {verb}: run {runId}, {recorded}"));
         Console.Error.WriteLine(ConsoleText.Printable(mode == RunMode.TrainFromNpz
-            ? $"churn train: {settings.NpzDir} -> {settings.OutDir}"
-            : $"churn {verb}: {settings.DataPath} -> {settings.OutDir}"));
+            ? $"churn train: {settings.NpzDir} -> {settings.Spec.Out}"
+            : $"churn {verb}: {settings.Spec.Data} -> {settings.Spec.Out}"));
 
         // libtorch takes a few hundred milliseconds to load; loading it while the data stages run hides that time.
         // Then, as training uses one core, the report renderer's first-use costs are paid on the other.
@@ -158,7 +176,7 @@ public static class ChurnCli
         using var signals = new CancelSignals("churn: cancelling…", cancel.Cancel);
         Task<IRunEvent> Run(Action<IRunEvent> onEvent) => EmbeddedRun.ExecuteAsync(runId, config, settings, store, verbose, onEvent, cancel.Token, Timing);
         var outcome = LiveProgress.Wanted(json) && !verbose && mode != RunMode.Prepare
-            ? await LiveProgress.RunAsync(LiveProgress.Stderr(), settings.Model, Run)
+            ? await LiveProgress.RunAsync(LiveProgress.Stderr(), settings.Spec.Model, Run)
             : await Run(ConsoleOutput.Progress);
         if (torchLoad is not null)
         {

@@ -34,24 +34,15 @@ public static class ChurnCommandLine
     private static readonly ChurnConfig? Defaults = ChurnConfig.Load(null) is Result<ChurnConfig>.Ok { Value: var c } ? c : null;
     private static readonly SearchDefinition? SearchDefaults = SpaceFile.Load(SearchPlanner.DefaultSpacePath, (string?)null) is Result<SearchDefinition>.Ok { Value: var s } ? s : null;
 
-    // Fields of a run request.
-    public static readonly Option<string> Data = Text("--data", "CSV", "the customer file", Defaults?.Data);
-    public static readonly Option<string> Out = Text("--out", "DIR", "the output folder", Defaults?.Out);
-    public static readonly Option<string> Prefix = Text("--prefix", "NAME", "name of the .npz files", Defaults?.Prefix);
-    public static readonly Option<ulong> Seed = new("--seed")
-    {
-        Description = "seed of balancing, split and initialization: the same seed gives the same result",
-        HelpName = "N",
-        DefaultValueFactory = _ => Defaults?.Seed ?? 0,
-        CustomParser = r => ulong.TryParse(r.Tokens[0].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seed)
-            ? seed
-            : Error<ulong>(r, $"--seed takes a whole number of 0 or more, not '{r.Tokens[0].Value}'"),
-    };
-    public static readonly Option<string> Balance = Choice("--balance", "how the classes are balanced: none keeps the natural mix, weighted weighs the loss instead, random and first drop non-buyers down to the buyers' count", Names<BalanceStrategy>(), Defaults is null ? null : Name(Defaults.Balance));
-    public static readonly Option<string> LogFeatures = Text("--log-features", "auto|none|skewed|NAME,...", "features standardized as ln(1 + x); auto: skewed, except none under --balance first (the notebook)", Defaults is null ? null : Defaults.LogFeaturesAuto ? "auto" : LogFeaturesText(Defaults.LogFeatures));
-    public static readonly Option<string> Split = Text("--split", "TRAIN,VAL,TEST", "split ratios", Defaults is null ? null : SplitText(Defaults.Split));
-    public static readonly Option<bool> Stratify = Flag("--stratify", "keep the buyer share equal in every split");
-    public static readonly Option<string> Device = Choice("--device", "where to train (auto tries MPS, then CUDA, then the CPU)", Names<DeviceChoice>(), Defaults is null ? null : Name(Defaults.Device));
+    /// <summary>One option for each row of the run specification's field table that has a flag, in the table's order.</summary>
+    public static readonly ImmutableArray<(Option Option, SettingField Field)> RunOptions =
+        [.. Configuration.RunFields.All.Where(f => f.Flag is not null).Select(f => (FromTable(f), f))];
+
+    // Fields of a run request, as the verbs that take them by name refer to them.
+    public static readonly Option Data = RunOption("data");
+    public static readonly Option Out = RunOption("out");
+    public static readonly Option Prefix = RunOption("prefix");
+    public static readonly Option Seed = RunOption("seed");
 
     // Shared by several verbs.
     public static readonly Option<string> Config = Text("--config", "FILE", "a configuration file laid over config/churn.json", null);
@@ -84,8 +75,8 @@ public static class ChurnCommandLine
 
     // target
     public static readonly Option<string> Contacts = Text("--output", "CSV", "where to write the contact list, campaign.png beside it (default: stdout, no chart)", null);
-    public static readonly Option<double> ContactCost = Amount("--contact-cost", "C", "what contacting one customer costs", Defaults?.Campaign.ContactCost, allowZero: true);
-    public static readonly Option<double> ConversionValue = Amount("--conversion-value", "V", "what a customer who buys again is worth", Defaults?.Campaign.ConversionValue, allowZero: false);
+    public static readonly Option<double> ContactCost = Amount("--contact-cost", "C", "what contacting one customer costs", Defaults?.Run.Campaign.ContactCost, allowZero: true);
+    public static readonly Option<double> ConversionValue = Amount("--conversion-value", "V", "what a customer who buys again is worth", Defaults?.Run.Campaign.ConversionValue, allowZero: false);
     public static readonly Option<int> Budget = Whole("--budget", "N", "contact the N most likely buyers instead", null, 1);
     public static readonly Option<double> Top = new("--top")
     {
@@ -97,7 +88,7 @@ public static class ChurnCommandLine
     };
 
     // search
-    public static readonly Option<string> SearchOut = Text("--out", "DIR", "the output folder", Defaults is null ? null : Path.Combine(Defaults.Out, "search"));
+    public static readonly Option<string> SearchOut = Text("--out", "DIR", "the output folder", Defaults is null ? null : Path.Combine(Defaults.Run.Out, "search"));
     public static readonly Option<string> Space = Text("--space", "FILE", "a space file laid over config/search.json", null);
     public static readonly Option<int> Trials = Whole("--trials", "N", "how many configurations to sample (each trained --seeds times)", SearchDefaults?.Trials);
     public static readonly Option<int> Seeds = Whole("--seeds", "K", "trainings per configuration", SearchDefaults?.Seeds);
@@ -127,6 +118,15 @@ public static class ChurnCommandLine
     public static readonly Option<int> WorkerPort = Whole("--port", "M", "this node's cluster port (0: any free one)", 0, 0, 65535);
     public static readonly Option<string> ClusterBind = Text("--bind", "ADDR", "address the cluster port listens on (beyond loopback only with TLS)", Defaults?.Host.ClusterBind);
 
+    // What people call a run: kept in the run store beside it (the dashboard and GET /runs show them).
+    public static readonly Option<string> RunName = Text("--name", "NAME", "a name for the run, shown by the dashboard and GET /runs", null);
+    public static readonly Option<string[]> Tag = new("--tag")
+    {
+        Description = "a tag for the run (repeat the flag for several: --tag baseline --tag q3)",
+        HelpName = "TAG",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     // Recording: run, prepare, train and search record into the run store unless told not to.
     public static readonly Option<bool> NoStore = Flag("--no-store", "record nothing in the run store");
 
@@ -142,11 +142,7 @@ public static class ChurnCommandLine
     public static readonly Option<string> Dir = Text("--dir", "DIR", "the logs directory", Defaults?.Logs);
 
     /// <summary>Run-request fields set by flags, by the field's name in <c>config/churn.json</c> and <c>POST /runs</c>.</summary>
-    public static readonly ImmutableArray<(Option Option, string Field)> RunFields =
-    [
-        (Data, "data"), (Out, "out"), (Prefix, "prefix"), (Seed, "seed"), (Balance, "balance"), (LogFeatures, "logFeatures"),
-        (Split, "split"), (Stratify, "stratify"), (Device, "device"),
-    ];
+    public static readonly ImmutableArray<(Option Option, string Field)> RunFields = [.. RunOptions.Select(o => (o.Option, o.Field.Name))];
 
     /// <summary>Search-request fields set by flags, by the field's name in a space file and <c>POST /searches</c>.</summary>
     public static readonly ImmutableArray<(Option Option, string Field)> SearchFields =
@@ -192,6 +188,9 @@ public static class ChurnCommandLine
     /// <summary>The value given for <paramref name="option"/>, as the JSON a request field holds.</summary>
     public static JsonNode? ValueOf(ParseResult parse, Option option) => option switch
     {
+        _ when RunOptions.FirstOrDefault(o => o.Option == option).Field is { } field => field.IsSwitch
+            ? JsonValue.Create(parse.GetValue((Option<bool>)option))
+            : field.FromFlag(parse.GetValue((Option<string>)option)!).Unwrap(),
         Option<string> o => JsonValue.Create(parse.GetValue(o)),
         Option<bool> o => JsonValue.Create(parse.GetValue(o)),
         Option<int> o => JsonValue.Create(parse.GetValue(o)),
@@ -213,13 +212,13 @@ public static class ChurnCommandLine
     {
         var root = new RootCommand("ChurnActors: prepares the audiobook customers' data, trains a network that says who will buy again, scores customers, searches hyperparameters; every stage an actor.");
         var run = Verb("run", "prepare + train + evaluate + save: the main job",
-            [Data, Out, Prefix, Seed, Config, Balance, LogFeatures, Split, Stratify, Device, Json, Timings, Store, NoStore, HostUrl, Token, Verbose],
+            [.. RunFlags(SettingUse.Preparation, SettingUse.Training), Config, Json, Timings, RunName, Tag, Store, NoStore, HostUrl, Token, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.Full));
         var prepare = Verb("prepare", "load, balance, standardize, shuffle, split and write the .npz files",
-            [Data, Out, Prefix, Seed, Config, Balance, LogFeatures, Split, Stratify, Store, NoStore, HostUrl, Token, Verbose],
+            [.. RunFlags(SettingUse.Preparation), Config, RunName, Tag, Store, NoStore, HostUrl, Token, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.Prepare));
         var train = Verb("train", "train and evaluate from three .npz files (ours, or numpy's np.savez files)",
-            [Npz, Prefix, Out, Seed, Config, Device, Json, Store, NoStore, Verbose],
+            [Npz, .. RunFlags(SettingUse.Training), Config, Json, RunName, Tag, Store, NoStore, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.TrainFromNpz));
         var predict = Verb("predict", "score customers with a saved model: P(buys again) for the model's population",
             [Model, Input, Output, BaseRate, ScalerFile, ScaledInputs, Reasons, Verbose],
@@ -386,6 +385,39 @@ public static class ChurnCommandLine
         return row[b.Length];
     }
 
+    /// <summary>The flags of the rows used by <paramref name="uses"/> (and of those used everywhere).</summary>
+    private static IEnumerable<Option> RunFlags(params SettingUse[] uses) =>
+        RunOptions.Where(o => o.Field.Use == SettingUse.Everywhere || uses.Contains(o.Field.Use)).Select(o => o.Option);
+
+    private static Option RunOption(string field) => RunOptions.Single(o => o.Field.Name == field).Option;
+
+    /// <summary>
+    /// A row's flag: a switch, or a value checked as the row checks it (so a bad value is a usage error before
+    /// anything runs), its default the shipped configuration's.
+    /// </summary>
+    private static Option FromTable(SettingField field)
+    {
+        var flag = field.Flag!;
+        if (field.IsSwitch)
+        {
+            return Flag(flag, field.Help);
+        }
+
+        var option = Text(flag, field.HelpName ?? "VALUE", field.Help, Defaults is null ? null : field.Text(Defaults.Run));
+        if (!field.Choices.IsEmpty)
+        {
+            option.CompletionSources.Add([.. field.Choices]);
+        }
+        option.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && field.FromFlag(r.Tokens[0].Value) is Result<JsonNode?>.Error { Problem.Reason: var reason })
+            {
+                r.AddError(reason.StartsWith("takes ", StringComparison.Ordinal) ? $"{flag} {reason}" : $"{flag}: {reason}");
+            }
+        });
+        return option;
+    }
+
     private static Option<string> Text(string name, string helpName, string description, string? defaultValue)
     {
         var option = new Option<string>(name) { Description = description, HelpName = helpName };
@@ -510,9 +542,6 @@ public static class ChurnCommandLine
         return char.ToLowerInvariant(text[0]) + text[1..];
     }
 
-    private static string LogFeaturesText(ImmutableArray<string> names) => names.IsDefaultOrEmpty ? "none" : string.Join(',', names);
-
-    private static string SplitText(SplitRatios r) => string.Create(CultureInfo.InvariantCulture, $"{r.Train:R},{r.Validation:R},{r.Test:R}");
 
     /// <summary><c>churn --version</c>: the product with its commit, and what it runs on.</summary>
     private sealed class VersionAction : SynchronousCommandLineAction

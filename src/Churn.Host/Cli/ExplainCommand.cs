@@ -62,8 +62,8 @@ public static class ExplainCommand
                 .Bind(model => model.Calibration.Check(baseRate) is { } problem
                     ? Result.Fail<ModelArtifact>(problem with { File = Path.Combine(modelDir, ModelArtifact.ManifestFile) })
                     : Result.Ok(model))
-                .Bind(model => CustomerCsv.Load(input, TargetPolicy.Optional, config.Limits, standardized: scaling.ScaledInputs)
-                    .Bind(customers => LoadBackground(model, backgroundFile, size, config.Limits, scaling.ScaledInputs)
+                .Bind(model => CustomerCsv.Load(input, TargetPolicy.Optional, config.Run.Limits, standardized: scaling.ScaledInputs)
+                    .Bind(customers => LoadBackground(model, backgroundFile, size, config.Run.Limits, scaling.ScaledInputs)
                         .Map(background => (Model: model, Customers: customers.Data, Background: background)))));
         if (prepared is Result<(ModelArtifact, Dataset, Background)>.Error error)
         {

@@ -75,7 +75,7 @@ public static class SearchCommand
         }
         var submission = submitted.Unwrap();
         // Checked here by the code the host runs too, so a bad flag is the same usage error with or without --host.
-        var planned = submission.Resolve(config, _ => Path.Combine(config.Out, "search"), "command line");
+        var planned = submission.Resolve(config, _ => Path.Combine(config.Run.Out, "search"), "command line");
         if (planned is Result<SearchRequest>.Error planError)
         {
             return ChurnCli.Report(planError.Problem, parse, ChurnCommandLine.SearchFields);

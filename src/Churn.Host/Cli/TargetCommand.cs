@@ -53,8 +53,8 @@ public static class TargetCommand
         // Cost and value: the flags, else the configuration's campaign section (the shipped one's are the flags' defaults).
         var planned = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config))
             .Map(config => new CampaignEconomics(
-                parse.Given(ChurnCommandLine.ContactCost) ? parse.GetValue(ChurnCommandLine.ContactCost) : config.Campaign.ContactCost,
-                parse.Given(ChurnCommandLine.ConversionValue) ? parse.GetValue(ChurnCommandLine.ConversionValue) : config.Campaign.ConversionValue))
+                parse.Given(ChurnCommandLine.ContactCost) ? parse.GetValue(ChurnCommandLine.ContactCost) : config.Run.Campaign.ContactCost,
+                parse.Given(ChurnCommandLine.ConversionValue) ? parse.GetValue(ChurnCommandLine.ConversionValue) : config.Run.Campaign.ConversionValue))
             .Bind(economics => ModelArtifact.Load(modelDir).Bind(model => PredictCommand.Score(model, modelDir, input, baseRate, scaling).Bind(scores =>
             {
                 var plan = Campaign.Plan(scores.Customers.Ids, scores.Probabilities, scores.Customers.HasTargets ? scores.Customers.Targets : [], policy, economics);

@@ -1,12 +1,8 @@
-using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Churn.Actors;
 using Churn.Numerics;
-using Churn.Numerics.Data;
-using Churn.Numerics.Evaluation;
-using Churn.Numerics.Model;
 
 namespace Churn.Host.Configuration;
 
@@ -61,58 +57,16 @@ public sealed record HostLimits(
 
 /// <summary>
 /// The defaults every command starts from: <c>config/churn.json</c> shipped beside the executable, with a user's
-/// <c>--config</c> file laid over it (fields it omits keep their defaults), then command-line flags over both.
+/// <c>--config</c> file laid over it (fields it omits keep their defaults), then command-line flags over both. Its run
+/// fields are a <see cref="RunSpec"/>, read by the field table <see cref="RunFields"/>; the rest configures the host
+/// and the logs.
 /// </summary>
-public sealed record ChurnConfig(
-    string Data,
-    string Out,
-    string Prefix,
-    ulong Seed,
-    BalanceStrategy Balance,
-    SplitRatios Split,
-    bool Stratify,
-    DeviceChoice Device,
-    ModelConfig Model,
-    HostSettings Host,
-    string Logs,
-    ImmutableArray<string> LogFeatures = default,
-    int LogRetentionDays = 14,
-    CampaignEconomics? Campaign = null,
-    DataLimits? Limits = null)
+public sealed record ChurnConfig(RunSpec Run, HostSettings Host, string Logs, int LogRetentionDays = 14)
 {
     public const string DefaultFile = "churn.json";
 
-    /// <summary>What a contact costs and a returning buyer is worth: the campaign a run's population section plays and <c>churn target</c>'s default.</summary>
-    public CampaignEconomics Campaign { get; init; } = Campaign ?? CampaignEconomics.Default;
-
-    /// <summary>Rows and bytes any command may read from one data file (<c>limits</c>).</summary>
-    public DataLimits Limits { get; init; } = Limits ?? DataLimits.Default;
-
-    /// <summary>Features standardized as ln(1 + x), resolved for <see cref="Balance"/> when the configuration says <c>auto</c>.</summary>
-    public ImmutableArray<string> LogFeatures { get; init; } = LogFeatures.IsDefault ? [] : LogFeatures;
-
-    /// <summary>Whether <c>logFeatures</c> is <c>auto</c>: a search that chooses another balancing resolves it anew.</summary>
-    public bool LogFeaturesAuto { get; init; }
-
-    /// <summary>The features a preparation balanced by <paramref name="balance"/> logs under this configuration.</summary>
-    public ImmutableArray<string> LogFeaturesFor(BalanceStrategy balance) => LogFeaturesAuto ? FeatureTransform.Auto(balance) : LogFeatures;
-
-    private sealed record Dto(
-        string Data,
-        string Out,
-        string Prefix,
-        ulong Seed,
-        BalanceStrategy Balance,
-        string Split,
-        bool Stratify,
-        DeviceChoice Device,
-        ModelConfig Model,
-        HostSettings? Host,
-        string? Logs,
-        JsonNode? LogFeatures = null,
-        int? LogRetentionDays = null,
-        CampaignEconomics? Campaign = null,
-        DataLimits? Limits = null);
+    /// <summary>The configuration's fields besides the run's: what the JSON serializer reads, strictly.</summary>
+    private sealed record Dto(HostSettings? Host, string? Logs, int? LogRetentionDays = null);
 
     private static readonly JsonSerializerOptions ReadOptions = JsonInput.Options(new JsonSerializerOptions(JsonFormat.Options)
     {
@@ -122,12 +76,6 @@ public sealed record ChurnConfig(
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
     });
-
-    /// <summary>What a field expects where its .NET type does not say it.</summary>
-    private static readonly Dictionary<string, string> Hints = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["split"] = "a string like \"0.8,0.1,0.1\"",
-    };
 
     public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, "config", DefaultFile);
 
@@ -144,7 +92,7 @@ public sealed record ChurnConfig(
 
     /// <summary>Run settings for this configuration; relative paths are resolved by the caller's working directory.</summary>
     public RunSettings ToRunSettings(RunMode mode, string? npzDir = null) =>
-        new(mode, ResolveData(Data), Out, Prefix, Seed, Balance, Split, Stratify, Model, Device, npzDir, LogFeatures: LogFeatures, Campaign: Campaign, Limits: Limits);
+        new(mode, Run with { Data = ResolveData(Run.Data), LogFeatureNames = Run.LogFeatures }, npzDir);
 
     /// <summary>
     /// The bundled data file is found from any working directory: a relative path that does not exist here is looked
@@ -214,53 +162,42 @@ public sealed record ChurnConfig(
     /// </summary>
     public static Result<ChurnConfig> FromNode(JsonNode node, string file)
     {
+        if (node is not JsonObject fields)
+        {
+            return Result.Fail<ChurnConfig>("expected one JSON object (a configuration)", file);
+        }
+
+        // The run's fields are the table's; the rest (host, logs) is read by the serializer, which refuses unknown names.
+        var rest = new JsonObject();
+        foreach (var (key, value) in fields)
+        {
+            if (!RunFields.TopFields.Contains(key, StringComparer.OrdinalIgnoreCase))
+            {
+                rest[key] = value?.DeepClone();
+            }
+        }
+
         Dto? dto;
         try
         {
-            dto = node.Deserialize<Dto>(ReadOptions);
+            dto = rest.Deserialize<Dto>(ReadOptions);
         }
         catch (JsonException ex)
         {
-            return JsonInput.Explain(ex, typeof(Dto), Hints) with { File = file };
+            return JsonInput.Explain(ex, typeof(Dto)) with { File = file };
         }
 
         if (dto is null)
         {
             return Result.Fail<ChurnConfig>("empty configuration", file);
         }
-
-        if (dto.Limits is { } limits && !(limits.MaxRows >= 1 && limits.MaxBytes >= 1 && limits.MaxBackgroundRows >= 1))
-        {
-            return Result.Fail<ChurnConfig>(
-                "limits.maxRows, limits.maxBytes and limits.maxBackgroundRows must be at least 1", file, null,
-                limits.MaxRows < 1 ? "limits.maxRows" : limits.MaxBytes < 1 ? "limits.maxBytes" : "limits.maxBackgroundRows");
-        }
-
-        var logAuto = FeatureTransform.IsAuto(dto.LogFeatures);
-        var logFeatures = logAuto ? Result.Ok(FeatureTransform.Auto(dto.Balance))
-            : dto.LogFeatures is { } log ? FeatureTransform.FromJson(log) : Result.Ok(ImmutableArray<string>.Empty);
-        if (logFeatures is Result<ImmutableArray<string>>.Error logError)
-        {
-            return logError.Problem with { File = file, Column = "logFeatures" };
-        }
-        if (dto.Campaign?.Check() is { } campaignProblem)
-        {
-            return campaignProblem with { File = file, Column = $"campaign.{campaignProblem.Column}" };
-        }
         if (dto.LogRetentionDays is < 1)
         {
             return Result.Fail<ChurnConfig>("must be a whole number of days from 1", file, null, "logRetentionDays");
         }
-        return Splitter.ParseRatios(dto.Split)
-            .Bind(split => dto.Model.Validate().Map(model => (split, model)))
-            .Match(
-                ok => Result.Ok(new ChurnConfig(
-                    dto.Data, dto.Out, dto.Prefix, dto.Seed, dto.Balance, ok.split, dto.Stratify, dto.Device, ok.model, dto.Host ?? new HostSettings(), dto.Logs ?? "logs",
-                    logFeatures.Match(names => names, _ => []), dto.LogRetentionDays ?? 14, dto.Campaign, dto.Limits)
-                {
-                    LogFeaturesAuto = logAuto,
-                }),
-                problem => Result.Fail<ChurnConfig>(problem with { File = file, Column = problem.Column is null ? null : $"model.{problem.Column}".Replace("model.split", "split", StringComparison.Ordinal) }));
-    }
 
+        return RunFields.Read(fields, RunSpec.Default).Match(
+            run => Result.Ok(new ChurnConfig(run, dto.Host ?? new HostSettings(), dto.Logs ?? "logs", dto.LogRetentionDays ?? 14)),
+            problem => Result.Fail<ChurnConfig>(problem with { File = file }));
+    }
 }

@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Churn.Actors;
 using Churn.Numerics;
@@ -8,8 +6,8 @@ using Churn.Numerics;
 namespace Churn.Host.Configuration;
 
 /// <summary>
-/// A run asked for: its mode and the run fields of <c>config/churn.json</c> it sets (data, out, prefix, seed, balance,
-/// split, stratify, logFeatures, device, model, campaign), in that file's shape. A <c>POST /runs</c> body, a <c>--config</c>
+/// A run asked for: its mode and the run fields of <c>config/churn.json</c> it sets (the requestable rows of
+/// <see cref="Configuration.RunFields"/>), in that file's shape. A <c>POST /runs</c> body, a <c>--config</c>
 /// file's run fields and the command line's flags all become this one record (<see cref="FromJson"/>,
 /// <see cref="Cli.ChurnCommandLine.RunFields"/>), and <see cref="Resolve"/> checks it, the same way for each. Fields it
 /// omits take the defaults it is resolved over. The run store keeps every run's configuration in this shape too.
@@ -19,7 +17,7 @@ public sealed record RunRequest
     public const string BodyField = "body";
 
     /// <summary>The fields a run request may set; anything else in a body is refused, naming the field.</summary>
-    public static readonly ImmutableArray<string> RunFields = ["data", "out", "prefix", "seed", "balance", "split", "stratify", "logFeatures", "device", "model", "campaign"];
+    public static ImmutableArray<string> RunFields => Configuration.RunFields.RequestFields;
 
     private readonly JsonObject _fields;
 
@@ -112,7 +110,7 @@ public sealed record RunRequest
             .Map(config =>
             {
                 var settings = config.ToRunSettings(Mode, Npz);
-                return (config, runId is null || Sets("out") ? settings : settings with { OutDir = Path.Combine(config.Out, runId) });
+                return (config, runId is null || Sets("out") ? settings : settings with { Spec = settings.Spec with { Out = Path.Combine(config.Run.Out, runId) } });
             })
             .Match(Result.Ok, problem => Result.Fail<(ChurnConfig, RunSettings)>(problem with { File = null }));
 
@@ -136,45 +134,34 @@ public sealed record RunRequest
             var (config, settings) = resolved;
             if (paths is null)
             {
-                return File.Exists(settings.DataPath)
+                return File.Exists(settings.Spec.Data)
                     ? Result.Ok(settings)
-                    : Result.Fail<RunSettings>($"file not found: {config.Data}", null, null, "data");
+                    : Result.Fail<RunSettings>($"file not found: {config.Run.Data}", null, null, "data");
             }
 
             // The prefix becomes part of file names: a separator or ".." in it would write outside the run's folder.
-            if (config.Prefix.Length == 0 || config.Prefix is "." or ".." || config.Prefix.IndexOfAny(['/', '\\', '\0']) >= 0)
+            if (config.Run.Prefix.Length == 0 || config.Run.Prefix is "." or ".." || config.Run.Prefix.IndexOfAny(['/', '\\', '\0']) >= 0)
             {
                 return Result.Fail<RunSettings>("must be a file name prefix: no path separators, not empty, '.' or '..'", null, null, "prefix");
             }
-            if (System.Text.Encoding.UTF8.GetByteCount(config.Prefix) > Api.ConfinedPaths.MaxNameBytes - 20 || config.Prefix.Any(char.IsControl))
+            if (System.Text.Encoding.UTF8.GetByteCount(config.Run.Prefix) > Api.ConfinedPaths.MaxNameBytes - 20 || config.Run.Prefix.Any(char.IsControl))
             {
                 return Result.Fail<RunSettings>($"must be a file name prefix of at most {Api.ConfinedPaths.MaxNameBytes - 20} bytes, without control characters", null, null, "prefix");
             }
 
-            return paths.Data(config.Data, "data")
-                .Bind(data => paths.Output(settings.OutDir, "out").Map(output => settings with { DataPath = data, OutDir = output }))
+            return paths.Data(config.Run.Data, "data")
+                .Bind(data => paths.Output(settings.Spec.Out, "out").Map(output => settings with { Spec = settings.Spec with { Data = data, Out = output } }))
                 .Match(Result.Ok, problem => Result.Fail<RunSettings>(problem with { File = null }));
         });
 
-    /// <summary>The settings as a request that would ask for them again.</summary>
+    /// <summary>The settings as a request that would ask for them again: its mode, the table's requestable fields and the .npz folder.</summary>
     public static JsonObject ToNode(RunSettings settings)
     {
-        var r = settings.Ratios;
-        var node = new JsonObject
+        var node = new JsonObject { ["mode"] = ModeName(settings.Mode) };
+        foreach (var (key, value) in Configuration.RunFields.Write(settings.Spec, requestOnly: true))
         {
-            ["mode"] = ModeName(settings.Mode),
-            ["data"] = settings.DataPath,
-            ["out"] = settings.OutDir,
-            ["prefix"] = settings.Prefix,
-            ["seed"] = settings.Seed,
-            ["balance"] = JsonSerializer.SerializeToNode(settings.Balance, JsonFormat.Options),
-            ["split"] = string.Create(CultureInfo.InvariantCulture, $"{r.Train:R},{r.Validation:R},{r.Test:R}"),
-            ["stratify"] = settings.Stratify,
-            ["logFeatures"] = JsonSerializer.SerializeToNode(settings.LogFeatures, JsonFormat.Options),
-            ["device"] = JsonSerializer.SerializeToNode(settings.Device, JsonFormat.Options),
-            ["model"] = JsonSerializer.SerializeToNode(settings.Model, JsonFormat.Options),
-            ["campaign"] = JsonSerializer.SerializeToNode(settings.Campaign, JsonFormat.Options),
-        };
+            node[key] = value?.DeepClone();
+        }
         if (settings.NpzDir is not null)
         {
             node["npz"] = settings.NpzDir;

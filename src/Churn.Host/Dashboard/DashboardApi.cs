@@ -3,7 +3,9 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Churn.Actors;
 using Churn.Host.Api;
+using Churn.Host.Configuration;
 using Churn.Host.Logging;
 using Churn.Host.Search;
 using Churn.Host.Store;
@@ -15,7 +17,7 @@ using Microsoft.AspNetCore.Http;
 namespace Churn.Host.Dashboard;
 
 /// <summary>
-/// The dashboard at <c>/</c>: three files embedded in the executable (no request leaves the host: the page's content
+/// The dashboard at <c>/</c>: its files (a page, a style sheet, a script per page) embedded in the executable (no request leaves the host: the page's content
 /// security policy allows only its own origin), the defaults its forms start from, and its charts as server-drawn SVG.
 /// </summary>
 internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, JsonNode defaults, string logs, EventStreams streams)
@@ -39,6 +41,10 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
     {
         ["/"] = ("dashboard/index.html", "text/html; charset=utf-8"),
         ["/assets/app.js"] = ("dashboard/app.js", "text/javascript; charset=utf-8"),
+        ["/assets/runs.js"] = ("dashboard/runs.js", "text/javascript; charset=utf-8"),
+        ["/assets/compare.js"] = ("dashboard/compare.js", "text/javascript; charset=utf-8"),
+        ["/assets/searches.js"] = ("dashboard/searches.js", "text/javascript; charset=utf-8"),
+        ["/assets/campaign.js"] = ("dashboard/campaign.js", "text/javascript; charset=utf-8"),
         ["/assets/app.css"] = ("dashboard/app.css", "text/css; charset=utf-8"),
     }.ToImmutableDictionary();
 
@@ -48,13 +54,15 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
     {
         foreach (var (path, (resource, type)) in Assets)
         {
-            app.MapGet(path, (HttpContext context) => Asset(context, resource, type));
+            // HEAD as well as GET: a monitor or a link checker asks with HEAD.
+            app.MapMethods(path, ["GET", "HEAD"], (HttpContext context) => Asset(context, resource, type));
         }
 
         app.MapGet("/defaults", Defaults);
+        app.MapGet("/settings", Settings);
         app.MapGet("/runs/{id}/logs/events", LogEventsAsync);
         app.MapGet("/runs/{id}/charts/{chart}.svg", RunChart);
-        app.MapGet("/compare/loss.svg", Compare);
+        app.MapGet("/compare/{chart}.svg", Compare);
         app.MapGet("/searches/{id}/charts/curves.svg", SearchCurves);
         app.MapGet("/searches/{id}/charts/effect/{parameter}.svg", Effect);
     }
@@ -79,6 +87,13 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         var search = JsonNode.Parse(File.ReadAllText(SearchPlanner.DefaultSpacePath), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         return Results.Json(new JsonObject { ["run"] = run, ["search"] = search }, JsonFormat.Options);
     }
+
+    /// <summary>
+    /// The run specification's field table as the run form builds from it: each field a request may set, with its
+    /// label, help, kind, choices and the host's default.
+    /// </summary>
+    private IResult Settings() =>
+        Results.Json(new JsonObject { ["run"] = RunFields.Describe(RunFields.Read(defaults.AsObject(), RunSpec.Default).Unwrap()) }, JsonFormat.Options);
 
     /// <summary>
     /// Server-sent events of one run's log lines with <c>GET /runs/{id}/logs</c>'s <c>level</c> and <c>actor</c> filters:
@@ -159,8 +174,13 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         return svg is null ? ApiProblem.Of(StatusCodes.Status404NotFound, "unknown chart", $"no chart '{chart}': loss, gains, reliability, profit or importance") : Svg(svg);
     }
 
-    private IResult Compare(HttpRequest request)
+    private IResult Compare(string chart, HttpRequest request)
     {
+        if (chart is not ("loss" or "gains" or "profit"))
+        {
+            return ApiProblem.Of(StatusCodes.Status404NotFound, "unknown chart", $"no chart '{chart}': loss, gains or profit");
+        }
+
         var ids = (request.Query["ids"].FirstOrDefault() ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
         if (ids.Count is < 1 or > 10)
         {
@@ -172,7 +192,14 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
             return ApiProblem.Of(StatusCodes.Status404NotFound, "unknown run", $"no run with id '{unknown}'");
         }
 
-        return Svg(DashboardCharts.CompareLoss([.. ids.Select(id => (id, runs.Epochs(id)))]));
+        var compared = ids.Select(id => runs.Get(id)!).ToList();
+        string Label(StoredRun run) => run.Labels?.Name is { } name ? $"{name} ({run.Id})" : run.Id;
+        return Svg(chart switch
+        {
+            "gains" => DashboardCharts.CompareGains([.. compared.Select(r => (Label(r), r.Metrics))]),
+            "profit" => DashboardCharts.CompareProfit([.. compared.Select(r => (Label(r), r.Metrics))]),
+            _ => DashboardCharts.CompareLoss([.. compared.Select(r => (Label(r), runs.Epochs(r.Id)))]),
+        });
     }
 
     private IResult SearchCurves(string id) =>

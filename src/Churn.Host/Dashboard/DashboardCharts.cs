@@ -68,6 +68,51 @@ public static class DashboardCharts
             "% of customers contacted", "% of buyers reached", Alignment.LowerRight);
     }
 
+    /// <summary>The cumulative gains of several runs overlaid, each on the customers' natural mix (runs without it are left out, named in the title).</summary>
+    public static string CompareGains(IReadOnlyList<(string Label, JsonNode? Metrics)> runs)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        Line(plot, [0, 100], [0, 100], "random contact").Color = Colors.Gray;
+        var missing = new List<string>();
+        for (var i = 0; i < runs.Count; i++)
+        {
+            if (runs[i].Metrics?["population"]?["gains"] is not JsonArray rows)
+            {
+                missing.Add(runs[i].Label);
+                continue;
+            }
+
+            Line(plot, [0, .. rows.Select(r => Number(r?["contactedShare"]) * 100)], [0, .. rows.Select(r => Number(r?["buyersReachedShare"]) * 100)], runs[i].Label).Color = palette.GetColor(i);
+        }
+
+        plot.Axes.SetLimits(0, 100, 0, 100);
+        return Finish(plot, Missing("Cumulative gains (customers' natural mix)", missing), "% of customers contacted", "% of buyers reached", Alignment.LowerRight);
+    }
+
+    /// <summary>The campaign profit curves of several runs overlaid (each with its own contact cost and buyer value).</summary>
+    public static string CompareProfit(IReadOnlyList<(string Label, JsonNode? Metrics)> runs)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        var missing = new List<string>();
+        for (var i = 0; i < runs.Count; i++)
+        {
+            if (runs[i].Metrics?["population"]?["profitCurve"] is not JsonArray points)
+            {
+                missing.Add(runs[i].Label);
+                continue;
+            }
+
+            Line(plot, [.. points.Select(p => Number(p?["contactedShare"]) * 100)], [.. points.Select(p => Number(p?["profit"]))], runs[i].Label).Color = palette.GetColor(i);
+        }
+
+        return Finish(plot, Missing("Campaign profit (customers' natural mix)", missing), "% of customers contacted", "profit per 1,000 customers", Alignment.UpperRight);
+    }
+
+    private static string Missing(string title, List<string> missing) =>
+        missing.Count == 0 ? title : $"{title}; not measured by {string.Join(", ", missing)}";
+
     /// <summary>Observed buying rate against mean predicted probability per bin, on the customers' natural mix.</summary>
     public static string Reliability(JsonNode? metrics)
     {

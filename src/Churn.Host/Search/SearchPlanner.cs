@@ -1,3 +1,4 @@
+using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Host.Configuration;
 using Churn.Numerics.Search;
@@ -24,30 +25,32 @@ public static class SearchPlanner
     public static SearchRequest Plan(ChurnConfig config, SearchDefinition definition, SearchOverrides overrides, Func<string, string> defaultOut)
     {
         var id = NewSearchId();
-        var seed = overrides.Seed ?? config.Seed;
-        var balance = definition.Balance ?? config.Balance;
-        var logFeatures = definition.LogFeatures ?? config.LogFeaturesFor(balance);
+        var run = config.Run;
+        var seed = overrides.Seed ?? run.Seed;
+        var balance = definition.Balance ?? run.Balance;
+        var logFeatures = definition.LogFeatures ?? run.LogFeaturesFor(balance);
+        var spec = run with
+        {
+            Data = Path.GetFullPath(ChurnConfig.ResolveData(overrides.Data ?? run.Data)),
+            Out = Path.GetFullPath(overrides.Out ?? defaultOut(id)),
+            Seed = seed,
+            Balance = balance,
+            LogFeatureNames = logFeatures,
+        };
         return new SearchRequest(
             id,
-            Path.GetFullPath(ChurnConfig.ResolveData(overrides.Data ?? config.Data)),
-            Path.GetFullPath(overrides.Out ?? defaultOut(id)),
-            seed,
-            balance,
-            config.Split,
-            config.Stratify,
-            config.Device,
+            spec,
             overrides.Parallel ?? Environment.ProcessorCount,
             definition.Scheduler,
-            AutoLogFeatures(Sampler.Plan(definition, seed, new DataChoice(balance, logFeatures)), config, definition),
-            overrides.Threads ?? 0,
-            logFeatures);
+            AutoLogFeatures(Sampler.Plan(definition, seed, new DataChoice(balance, logFeatures)), run, definition),
+            overrides.Threads ?? 0);
     }
 
     /// <summary>
     /// With <c>logFeatures: auto</c> and a space that chooses the balancing but not the log features, each chosen
     /// balancing logs the features <c>auto</c> means for it, as <c>churn run --balance</c> with it would.
     /// </summary>
-    private static SearchPlan AutoLogFeatures(SearchPlan plan, ChurnConfig config, SearchDefinition definition) =>
+    private static SearchPlan AutoLogFeatures(SearchPlan plan, RunSpec config, SearchDefinition definition) =>
         !config.LogFeaturesAuto || definition.LogFeatures is not null || !definition.Space.LogFeatures.IsDefaultOrEmpty
             ? plan
             : plan with { Trials = [.. plan.Trials.Select(t => t.Data is null ? t : t with { Data = t.Data with { LogFeatures = config.LogFeaturesFor(t.Data.Balance) } })] };

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Actors.Search;
 using Churn.Host.Store;
@@ -42,7 +43,7 @@ public sealed record SearchOverview(
     string? Reason,
     string Owner);
 
-/// <summary>A search as <c>GET /searches</c> lists it: its plan in numbers, its trials counted by status, the best trial's validation loss so far.</summary>
+/// <summary>A search as <c>GET /searches</c> lists it: its plan in numbers, its trials counted by status, the best trial's validation loss so far, and once it has ended the winner's mean calibrated loss (what it was chosen on).</summary>
 public sealed record SearchListing(
     string Id,
     string Status,
@@ -57,7 +58,8 @@ public sealed record SearchListing(
     ImmutableSortedDictionary<string, int> TrialsByStatus,
     double? BestTrialValidationLoss,
     int EpochsSpent,
-    string Self);
+    string Self,
+    double? WinnerCalibratedLoss = null);
 
 /// <summary>
 /// The searches' part of the run store (SQLite, the same database file as the runs, in tables of its own with their
@@ -577,6 +579,30 @@ public sealed class SearchStore : ISearchJournal
             request, header.Status, header.CreatedAt, header.UpdatedAt, trials.ToImmutable(), Decisions(connection, searchId), header.Summary, header.Reason, header.Owner));
     }
 
+    /// <summary>
+    /// A stored request. Searches stored before a request embedded the run specification kept its fields flat
+    /// (<c>dataPath</c>, <c>outDir</c>, <c>seed</c>, ...): they are read as the specification they were, with the
+    /// default campaign and limits they ran with.
+    /// </summary>
+    internal static SearchRequest ReadRequest(string json)
+    {
+        var node = JsonNode.Parse(json)!.AsObject();
+        if (node["run"] is null)
+        {
+            var run = JsonSerializer.SerializeToNode(RunSpec.Default, JsonFormat.Options)!.AsObject();
+            foreach (var (from, to) in new[] { ("dataPath", "data"), ("outDir", "out"), ("seed", "seed"), ("balance", "balance"), ("ratios", "split"), ("stratify", "stratify"), ("device", "device"), ("logFeatures", "logFeatureNames") })
+            {
+                if (node[from] is { } value)
+                {
+                    run[to] = value.DeepClone();
+                }
+            }
+            run["logFeatureNames"] ??= new JsonArray();
+            node["run"] = run;
+        }
+        return node.Deserialize<SearchRequest>(JsonFormat.Options)!;
+    }
+
     private sealed record SearchHeader(SearchRequest Request, string Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Summary, string? Reason, string Owner);
 
     private static SearchHeader? Header(SqliteConnection connection, string searchId)
@@ -590,7 +616,7 @@ public sealed class SearchStore : ISearchJournal
             return null;
         }
         return new SearchHeader(
-            JsonSerializer.Deserialize<SearchRequest>(reader.GetString(0), JsonFormat.Options)!,
+            ReadRequest(reader.GetString(0)),
             reader.GetString(1),
             DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture),
             DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture),
@@ -640,7 +666,8 @@ public sealed class SearchStore : ISearchJournal
             SELECT s.id, s.status, s.created_at, s.updated_at, s.reason, s.request,
               (SELECT json_group_object(status, n) FROM (SELECT t.status, COUNT(*) AS n FROM search_trials t WHERE t.search_id = s.id GROUP BY t.status)),
               (SELECT MIN(t.best_validation_loss) FROM search_trials t WHERE t.search_id = s.id AND t.status = 'completed'),
-              (SELECT COALESCE(SUM(t.epochs), 0) FROM search_trials t WHERE t.search_id = s.id)
+              (SELECT COALESCE(SUM(t.epochs), 0) FROM search_trials t WHERE t.search_id = s.id),
+              CASE WHEN json_type(s.summary, '$.leaderboard[0].meanCalibratedLoss') IN ('real', 'integer') THEN json_extract(s.summary, '$.leaderboard[0].meanCalibratedLoss') END
             FROM searches s ORDER BY s.created_at DESC, s.id DESC LIMIT $limit
             """;
         command.Parameters.AddWithValue("$limit", limit);
@@ -648,14 +675,15 @@ public sealed class SearchStore : ISearchJournal
         var list = ImmutableArray.CreateBuilder<SearchListing>();
         while (reader.Read())
         {
-            var request = JsonSerializer.Deserialize<SearchRequest>(reader.GetString(5), JsonFormat.Options)!;
+            var request = ReadRequest(reader.GetString(5));
             var counts = JsonSerializer.Deserialize<ImmutableSortedDictionary<string, int>>(reader.IsDBNull(6) ? "{}" : reader.GetString(6))!;
             list.Add(new SearchListing(
                 reader.GetString(0), reader.GetString(1),
                 DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture), DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture),
                 reader.IsDBNull(4) ? null : reader.GetString(4),
-                request.Scheduler.ToString().ToLowerInvariant(), request.Seed, request.Plan.Configurations, request.Plan.Seeds, request.Plan.Trials.Length,
-                counts, reader.IsDBNull(7) ? null : reader.GetDouble(7), reader.GetInt32(8), $"/searches/{reader.GetString(0)}"));
+                request.Scheduler.ToString().ToLowerInvariant(), request.Run.Seed, request.Plan.Configurations, request.Plan.Seeds, request.Plan.Trials.Length,
+                counts, reader.IsDBNull(7) ? null : reader.GetDouble(7), reader.GetInt32(8), $"/searches/{reader.GetString(0)}",
+                reader.IsDBNull(9) ? null : reader.GetDouble(9)));
         }
         return list.ToImmutable();
     }

@@ -19,10 +19,10 @@ namespace Churn.Host.Store;
 /// <see cref="IRunJournal"/>, one small transaction per state change on one connection; readers (the HTTP API) each take
 /// a pooled connection of their own, which WAL lets read while the writer writes.
 /// </summary>
-public sealed class SqliteRunStore : IRunJournal, IDisposable
+public sealed partial class SqliteRunStore : IRunJournal, IDisposable
 {
     /// <summary>The schema this code reads and writes; <c>PRAGMA user_version</c> holds the version of a file.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     /// <summary>The step from version <c>i</c> to <c>i + 1</c> is <c>Migrations[i]</c>; a new version appends a step.</summary>
     private static readonly string[] Migrations =
@@ -69,11 +69,23 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
         // Several processes record into one store (the host and one-shot commands), so a run names the store
         // instance that runs it, and opening the store interrupts only the runs whose owner is gone.
         "ALTER TABLE runs ADD COLUMN owner TEXT;",
+        // What people say of a run (name, tags, notes, archived) lives beside what the run recorded: a label may be
+        // written before the run's own row (the host labels a run as it queues it) and never races the run's writes.
+        """
+        CREATE TABLE run_labels (
+            run_id   TEXT PRIMARY KEY,
+            name     TEXT,
+            tags     TEXT,
+            notes    TEXT,
+            archived INTEGER NOT NULL DEFAULT 0
+        );
+        """,
     ];
 
     private const string RunColumns = """
         r.id, r.mode, r.status, r.stage, r.epoch, r.queued_at, r.started_at, r.finished_at, r.config, r.metrics, r.manifest, r.artifacts, r.error,
-        CASE WHEN r.status = 'queued' THEN (SELECT COUNT(*) FROM runs q WHERE q.status = 'queued' AND q.seq <= r.seq) END
+        CASE WHEN r.status = 'queued' THEN (SELECT COUNT(*) FROM runs q WHERE q.status = 'queued' AND q.seq <= r.seq) END,
+        (SELECT json_object('name', l.name, 'tags', json(coalesce(l.tags, '[]')), 'notes', l.notes, 'archived', l.archived = 1) FROM run_labels l WHERE l.run_id = r.id)
         """;
 
     private static readonly JsonSerializerOptions Compact = new(JsonFormat.Options) { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -374,7 +386,8 @@ public sealed class SqliteRunStore : IRunJournal, IDisposable
         Json(r, 9),
         Json(r, 10),
         r.IsDBNull(11) ? [] : JsonSerializer.Deserialize<ImmutableArray<string>>(r.GetString(11)),
-        r.IsDBNull(12) ? null : r.GetString(12));
+        r.IsDBNull(12) ? null : r.GetString(12),
+        r.IsDBNull(14) ? RunLabels.None : JsonSerializer.Deserialize<RunLabels>(r.GetString(14), JsonFormat.Options) ?? RunLabels.None);
 
     private static JsonNode? Json(SqliteDataReader r, int column) => r.IsDBNull(column) ? null : JsonNode.Parse(r.GetString(column));
 

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Churn.Actors.Messages;
+using Churn.Host.Logging;
+using Churn.Numerics;
 
 namespace Churn.Host.Store;
 
@@ -37,7 +39,39 @@ public sealed record StoredRun(
     JsonNode? Metrics,
     JsonNode? Manifest,
     ImmutableArray<string> Artifacts,
-    string? Error);
+    string? Error,
+    RunLabels? Labels = null);
+
+/// <summary>What people say of a run: a name, tags, notes, and whether it is archived (kept, but out of the way).</summary>
+public sealed record RunLabels(string? Name, ImmutableArray<string> Tags, string? Notes, bool Archived)
+{
+    public static readonly RunLabels None = new(null, [], null, false);
+
+    /// <summary>Nothing said of the run.</summary>
+    public bool IsEmpty => Name is null && Tags.IsDefaultOrEmpty && Notes is null && !Archived;
+
+    public const int MaxName = 100;
+    public const int MaxTags = 20;
+    public const int MaxTag = 40;
+    public const int MaxNotes = 4000;
+
+    /// <summary>These labels tidied (trimmed, tags once each), or the first field out of bounds and why.</summary>
+    public Result<RunLabels> Check()
+    {
+        var tags = Tags.IsDefault ? [] : Tags;
+        static bool Printable(string text) => !text.Any(char.IsControl);
+        Problem? problem =
+            Name is { } name && (name.Length > MaxName || !Printable(name)) ? new($"at most {MaxName} printable characters", Column: "name")
+            : tags.Length > MaxTags ? new($"at most {MaxTags} tags", Column: "tags")
+            : tags.FirstOrDefault(t => string.IsNullOrWhiteSpace(t) || t.Length > MaxTag || !Printable(t)) is { } tag
+                ? new($"'{ConsoleText.Printable(tag)}' is not a tag of 1 to {MaxTag} printable characters", Column: "tags")
+            : Notes is { Length: > MaxNotes } ? new($"at most {MaxNotes} characters", Column: "notes")
+            : null;
+        return problem is null
+            ? Result.Ok(this with { Name = string.IsNullOrWhiteSpace(Name) ? null : Name.Trim(), Tags = [.. tags.Select(t => t.Trim()).Distinct(StringComparer.Ordinal)] })
+            : Result.Fail<RunLabels>(problem);
+    }
+}
 
 /// <summary>A stage of a run: when it started, and when and how it completed if it did.</summary>
 public sealed record StoredStage(string Stage, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt, string? Detail, double? ElapsedMs);

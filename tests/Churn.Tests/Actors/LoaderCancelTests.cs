@@ -15,8 +15,8 @@ public class LoaderCancelTests(ITestOutputHelper output) : Akka.Hosting.TestKit.
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) => builder.WithChurnPipeline(maxConcurrentRuns: 1);
 
     private static RunSettings Settings(string data, RunMode mode) =>
-        new(mode, data, TestPaths.NewTempDirectory(), Preparation.DefaultPrefix, 0, BalanceStrategy.Random, SplitRatios.Default, false,
-            ModelConfig.Default, DeviceChoice.Cpu, Threads: 1, Limits: new DataLimits(MaxRows: long.MaxValue, MaxBytes: long.MaxValue));
+        new(mode, new RunSpec(data, TestPaths.NewTempDirectory(), Preparation.DefaultPrefix, 0, BalanceStrategy.Random, SplitRatios.Default, false,
+            DeviceChoice.Cpu, ModelConfig.Default, LogFeatureNames: [], Limits: new DataLimits(MaxRows: long.MaxValue, MaxBytes: long.MaxValue)), Threads: 1);
 
     [Fact]
     public async Task Three_runs_cancelled_mid_read_of_an_endless_stream_then_a_normal_run_succeeds_within_30_seconds()

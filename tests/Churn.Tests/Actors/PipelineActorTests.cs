@@ -23,8 +23,8 @@ public class PipelineActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit
     private static IActorRef DefaultTrainer(IUntypedActorContext context) => context.ActorOf(TrainerActor.Props(), "trainer");
 
     private static RunSettings Settings(RunMode mode, string outDir, string? data = null, ModelConfig? model = null) =>
-        new(mode, data ?? TestPaths.BundledData, outDir, Preparation.DefaultPrefix, 0, BalanceStrategy.First, SplitRatios.Default, false,
-            model ?? ModelConfig.Default with { MaxEpochs = 3 }, DeviceChoice.Cpu, Threads: 1);
+        new(mode, new RunSpec(data ?? TestPaths.BundledData, outDir, Preparation.DefaultPrefix, 0, BalanceStrategy.First, SplitRatios.Default, false,
+            DeviceChoice.Cpu, model ?? ModelConfig.Default with { MaxEpochs = 3 }, LogFeatureNames: []), Threads: 1);
 
     private async Task<IRunEvent> RunToEnd(string runId, RunSettings settings, Akka.TestKit.TestProbe listener)
     {

@@ -23,8 +23,8 @@ public class RunsActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit.Tes
         builder.WithChurnPipeline(maxConcurrentRuns: 2, trainerFactory: context => context.ActorOf(Props.Create(() => new IdleTrainer()), "trainer"), journal: _journal);
 
     private static RunSettings Settings(RunMode mode = RunMode.Full) =>
-        new(mode, TestPaths.BundledData, TestPaths.NewTempDirectory(), Preparation.DefaultPrefix, 0, BalanceStrategy.First, SplitRatios.Default, false,
-            ModelConfig.Default, DeviceChoice.Cpu, Threads: 1);
+        new(mode, new RunSpec(TestPaths.BundledData, TestPaths.NewTempDirectory(), Preparation.DefaultPrefix, 0, BalanceStrategy.First, SplitRatios.Default, false,
+            DeviceChoice.Cpu, ModelConfig.Default, LogFeatureNames: []), Threads: 1);
 
     [Fact]
     public async Task Runs_beyond_the_limit_wait_in_order_and_start_as_slots_free()

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Actors.Search;
 using Churn.Actors.Training;
@@ -37,8 +38,8 @@ public class SearchActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit.T
             """, "tiny.json").Unwrap();
 
     private static SearchRequest Request(string id, SearchDefinition definition, int parallel, ulong seed = 0) =>
-        new(id, TestPaths.BundledData, TestPaths.NewTempDirectory(), seed, BalanceStrategy.First, SplitRatios.Default, false,
-            DeviceChoice.Cpu, parallel, definition.Scheduler, Sampler.Plan(definition, seed));
+        new(id, new RunSpec(TestPaths.BundledData, TestPaths.NewTempDirectory(), Preparation.DefaultPrefix, seed, BalanceStrategy.First, SplitRatios.Default, false,
+            DeviceChoice.Cpu, ModelConfig.Default, LogFeatureNames: []), parallel, definition.Scheduler, Sampler.Plan(definition, seed));
 
     private async Task<(ISearchEvent Outcome, List<ISearchEvent> Events)> SearchToEnd(SearchRequest request, Akka.TestKit.TestProbe listener)
     {

@@ -50,8 +50,8 @@ public partial class CommandLineTests
         ChurnCommandLine.Command.Parse(["run", "--help"]).Invoke(new InvocationConfiguration { Output = output });
         var shipped = ChurnConfig.Load(null).Unwrap();
 
-        Assert.Matches($@"--seed <N>.*\[default: {shipped.Seed}\]", output.ToString());
-        Assert.Matches($@"--balance <first\|random\|none\|weighted>.*\[default: {shipped.Balance.ToString().ToLowerInvariant()}\]", output.ToString());
+        Assert.Matches($@"--seed <N>.*\[default: {shipped.Run.Seed}\]", output.ToString());
+        Assert.Matches($@"--balance <first\|random\|none\|weighted>.*\[default: {shipped.Run.Balance.ToString().ToLowerInvariant()}\]", output.ToString());
         Assert.Matches(@"--log-features <auto\|none\|skewed\|NAME,...>.*\[default: auto\]", output.ToString());
         Assert.Matches(@"--device <auto\|mps\|cuda\|cpu>", output.ToString());
     }
@@ -190,8 +190,8 @@ public partial class CommandLineTests
 
         Assert.Empty(parse.Errors);
         Assert.Equal(RunRequest.ToNode(fromBody).ToJsonString(), RunRequest.ToNode(fromFlags).ToJsonString());
-        Assert.Equal(7UL, fromFlags.Seed);
-        Assert.Equal(7, fromFlags.LogFeatures.Length);
+        Assert.Equal(7UL, fromFlags.Spec.Seed);
+        Assert.Equal(7, fromFlags.Spec.LogFeatures.Length);
     }
 
     [Fact]

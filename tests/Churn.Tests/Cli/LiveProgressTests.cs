@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Text.Json;
+using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Host.Cli;
 using Churn.Numerics.Data;
@@ -65,7 +66,7 @@ public class LiveProgressTests
     {
         var config = new ModelConfig(Depth: 2, Width: 16);
         ImmutableArray<TrialSpec> plan = [.. Enumerable.Range(0, 6).Select(i => new TrialSpec(i, i / 2, i % 2, i, config))];
-        var request = new SearchRequest("search-x", "d.csv", "out", 1, BalanceStrategy.Random, new SplitRatios(0.8, 0.1, 0.1), false, DeviceChoice.Cpu, 2, SchedulerKind.None,
+        var request = new SearchRequest("search-x", new RunSpec("d.csv", "out", "p", 1, BalanceStrategy.Random, new SplitRatios(0.8, 0.1, 0.1), false, DeviceChoice.Cpu, config, LogFeatureNames: []), 2, SchedulerKind.None,
             new SearchPlan(plan, 2, [], 2));
         var view = SearchLiveView.Start(request);
         ISearchEvent[] events =
@@ -99,7 +100,7 @@ public class LiveProgressTests
     {
         var config = new ModelConfig(Depth: 2, Width: 16);
         ImmutableArray<TrialSpec> plan = [.. Enumerable.Range(0, 6).Select(i => new TrialSpec(i, i / 2, i % 2, 1000 + i, config))];
-        var request = new SearchRequest("search-x", "d.csv", "out", 1, BalanceStrategy.Random, new SplitRatios(0.8, 0.1, 0.1), false, DeviceChoice.Cpu, 2, SchedulerKind.Asha,
+        var request = new SearchRequest("search-x", new RunSpec("d.csv", "out", "p", 1, BalanceStrategy.Random, new SplitRatios(0.8, 0.1, 0.1), false, DeviceChoice.Cpu, config, LogFeatureNames: []), 2, SchedulerKind.Asha,
             new SearchPlan(plan, 2, [3], 2));
         ISearchEvent[] events =
         [

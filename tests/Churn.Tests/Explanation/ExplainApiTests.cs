@@ -21,7 +21,7 @@ public class ExplainApiTests
         await host.WaitForAsync(id, r => r["status"]!.GetValue<string>() == "succeeded", Patience);
         string[] lines = [Rows.Buyer(1), Rows.NonBuyer(2), "3,1200,2400,8.5,17,1,7,0.4,480,1,12"];
 
-        using var response = await PostAsync(host, $"runs/{id}/explain", new JsonObject { ["customers"] = new JsonArray([.. lines.Select(Customer)]) });
+        using var response = await PostAsync(host, $"runs/{id}/explain", new JsonObject { ["customers"] = new JsonArray([.. lines.Select(l => (JsonNode)Customer(l))]) });
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
         Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToJsonString());
 

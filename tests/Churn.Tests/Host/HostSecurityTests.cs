@@ -259,7 +259,9 @@ public class HostSecurityTests
         Assert.Equal(401, await RawStatusAsync(host, "POST / HTTP/1.1", [hostHeader, "Content-Type: application/json", "Content-Length: 2"], "{}"));
         Assert.Equal(401, await RawStatusAsync(host, "POST /runs HTTP/1.1", [hostHeader, "Content-Type: application/json", "Content-Length: 2"], "{}"));
         Assert.Equal(401, await RawStatusAsync(host, "DELETE /assets/app.js HTTP/1.1", [hostHeader]));
-        Assert.Equal(401, await RawStatusAsync(host, "HEAD / HTTP/1.1", [hostHeader]));
+        // HEAD reads as GET does (a monitor's or a link checker's question): the page, not its data.
+        Assert.Equal(200, await RawStatusAsync(host, "HEAD / HTTP/1.1", [hostHeader]));
+        Assert.Equal(401, await RawStatusAsync(host, "HEAD /runs HTTP/1.1", [hostHeader]));
     }
 
     private static Churn.Numerics.Result<ChurnServer> Create(JsonObject host)

@@ -13,7 +13,7 @@ public class RunStoreTests
     private static readonly DateTimeOffset T0 = new(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
 
     private static RunSettings Settings(string outDir) =>
-        new(RunMode.Full, TestPaths.BundledData, outDir, Preparation.DefaultPrefix, 7, BalanceStrategy.Random, SplitRatios.Default, false, ModelConfig.Default, DeviceChoice.Cpu);
+        new(RunMode.Full, new RunSpec(TestPaths.BundledData, outDir, Preparation.DefaultPrefix, 7, BalanceStrategy.Random, SplitRatios.Default, false, DeviceChoice.Cpu, ModelConfig.Default, LogFeatureNames: []));
 
     [Fact]
     public void A_new_store_has_the_current_schema_version_and_writes_ahead()

@@ -78,6 +78,42 @@ public class SearchHostTests
     private static string Status(JsonNode search) => search["status"]!.GetValue<string>();
 
     [Fact]
+    public async Task A_search_reads_no_more_rows_than_the_configured_limits_allow_as_a_run()
+    {
+        await using var host = await TestHost.StartAsync(runSettings: new JsonObject { ["limits"] = new JsonObject { ["maxRows"] = 100 } });
+
+        var id = await SubmitAsync(host.Http, Body(Path.Combine(host.Directory, "search"), trials: 1, seeds: 1, maxEpochs: 2));
+        var done = await WaitForAsync(host.Http, id, s => Status(s) != "running");
+        using var run = await host.Http.PostAsync("runs", new StringContent($$"""{"data": {{JsonValue.Create(TestPaths.BundledData).ToJsonString()}}}""", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var runId = JsonNode.Parse(await run.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!["id"]!.GetValue<string>();
+        JsonNode? failedRun = null;
+        for (var deadline = DateTime.UtcNow + Patience; failedRun?["status"]?.GetValue<string>() is not ("failed" or "succeeded"); await Task.Delay(200, TestContext.Current.CancellationToken))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"run {runId} did not end: {failedRun?.ToJsonString()}");
+            failedRun = JsonNode.Parse(await host.Http.GetStringAsync($"runs/{runId}", TestContext.Current.CancellationToken));
+        }
+
+        Assert.Equal("failed", Status(done));
+        Assert.Contains("more than the limit of 100 rows (limits.maxRows)", done["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("failed", failedRun["status"]!.GetValue<string>());
+        Assert.Contains("more than the limit of 100 rows (limits.maxRows)", failedRun.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_searchs_winner_plays_the_configured_campaign()
+    {
+        await using var host = await TestHost.StartAsync(runSettings: new JsonObject { ["campaign"] = new JsonObject { ["contactCost"] = 5 } });
+
+        var id = await SubmitAsync(host.Http, Body(Path.Combine(host.Directory, "search"), trials: 1, seeds: 1, maxEpochs: 2));
+        var done = await WaitForAsync(host.Http, id, s => Status(s) != "running");
+
+        Assert.Equal("completed", Status(done));
+        var campaign = done["summary"]!["winnerPopulation"]!["campaign"]!;
+        Assert.Equal(5, campaign["contactCost"]!.GetValue<double>());
+        Assert.Equal(10, campaign["conversionValue"]!.GetValue<double>());
+    }
+
+    [Fact]
     public async Task A_search_posted_to_the_host_runs_to_a_leaderboard_and_its_report()
     {
         await using var host = await TestHost.StartAsync();

@@ -17,7 +17,7 @@ namespace Churn.Tests.Host;
 public class SearchStoreTests
 {
     private static SearchRequest Request(string id) =>
-        new(id, "/data/customers.csv", "/out", 4, BalanceStrategy.First, SplitRatios.Default, false, DeviceChoice.Cpu, 2, SchedulerKind.Asha,
+        new(id, new Churn.Actors.RunSpec("/data/customers.csv", "/out", "churn", 4, BalanceStrategy.First, SplitRatios.Default, false, DeviceChoice.Cpu, ModelConfig.Default, LogFeatureNames: []), 2, SchedulerKind.Asha,
             Sampler.Plan(SearchSpaceTests.Definition() with { Trials = 2, Seeds = 2, Scheduler = SchedulerKind.Asha }, 4));
 
     [Fact]
@@ -609,8 +609,8 @@ public class SearchStoreTests
         }
 
         // The migrated file takes what the current code writes: a new run with its owner, a trial on a node.
-        runs.RunQueued("run-new", new Churn.Actors.RunSettings(Churn.Actors.RunMode.Prepare, "data.csv", "out/new", "churn", 1, BalanceStrategy.Random,
-            SplitRatios.Default, false, ModelConfig.Default, DeviceChoice.Cpu), DateTimeOffset.UtcNow);
+        runs.RunQueued("run-new", new Churn.Actors.RunSettings(Churn.Actors.RunMode.Prepare, new Churn.Actors.RunSpec("data.csv", "out/new", "churn", 1, BalanceStrategy.Random,
+            SplitRatios.Default, false, DeviceChoice.Cpu, ModelConfig.Default, LogFeatureNames: [])), DateTimeOffset.UtcNow);
         searches.TrialStarted("search-old", request.Plan.Trials[1], DateTimeOffset.UtcNow, "node-a");
         Assert.Equal(["run-new", "run-old"], runs.List(null, 10).Select(r => r.Id));
         Assert.Equal("node-a", searches.Load("search-old").Unwrap().Trials[1].Node);

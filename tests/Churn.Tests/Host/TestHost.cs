@@ -41,7 +41,8 @@ public sealed class TestHost : IAsyncDisposable
         Func<IUntypedActorContext, IActorRef>? trainerFactory = null,
         string? directory = null,
         long maxScoreBytes = 16_777_216,
-        JsonObject? hostSettings = null)
+        JsonObject? hostSettings = null,
+        JsonObject? runSettings = null)
     {
         directory ??= TestPaths.NewTempDirectory();
         var overrides = new JsonObject
@@ -65,6 +66,10 @@ public sealed class TestHost : IAsyncDisposable
             overrides["host"]![key] = value?.DeepClone();
         }
         var defaults = ChurnConfig.Merge(ChurnConfig.LoadNode(null).Unwrap(), overrides);
+        if (runSettings is not null)
+        {
+            defaults = ChurnConfig.Merge(defaults, runSettings);
+        }
         if (hostSettings is not null)
         {
             defaults = ChurnConfig.Merge(defaults, new JsonObject { ["host"] = hostSettings.DeepClone() });

@@ -172,6 +172,27 @@ function flatten(node, prefix, out) {
   return out;
 }
 
+// Plain words for the terms a page must keep: shown on hover and on keyboard focus (the "?" after the term).
+const GLOSSARY = {
+  rocAuc: "ROC AUC: the chance that a random buyer gets a higher score than a random non-buyer. 0.5 is guessing, 1 is perfect.",
+  brier: "Brier score: the mean squared gap between the predicted probability and what happened (1 bought, 0 did not). Lower is better.",
+  calibrationError: "Calibration error: how far predicted probabilities are from the observed buying rates, on average. Lower is better.",
+  logLoss: "Log loss: how surprised the model is by what happened; it punishes confident mistakes. Lower is better.",
+  averagePrecision: "Average precision: how pure the top of the ranking is in buyers, averaged over every cut-off. Higher is better.",
+  profitPer1000: "Profit per 1,000 customers: what contacting whom the model picks would earn, per 1,000 customers, with this run's contact cost and buyer value.",
+  testAccuracy: "Test accuracy: the share of test customers whose buy / not-buy the model calls right. It depends on the mix: on a 50/50 split it is not comparable with the natural mix.",
+  validationLoss: "Validation loss: the training loss measured on customers held back for choosing the epoch. Only comparable between runs that balanced the data the same way.",
+  calibratedLoss: "Calibrated loss: the log loss on the validation customers after the probabilities are corrected to the customers' natural mix; comparable whatever the balancing.",
+  naturalMix: "Natural mix: the customers as they come, with their real share of buyers (about 16 %), not a 50/50 selection.",
+  gains: "Gains: the share of all buyers reached when contacting the top share of customers the model ranks first.",
+  reliability: "Reliability: whether customers given probability p buy at rate p. Points on the diagonal are honest probabilities.",
+  calibration: "Calibration: a correction of the model's probabilities so that they match how often customers really buy.",
+};
+function glossary(term) {
+  const text = GLOSSARY[term];
+  return text ? el("span", { class: "term", tabindex: "0", role: "note", "data-tip": text, "aria-label": text, text: "?" }) : "";
+}
+
 function every(ms, generation, action) {
   const tick = async () => {
     if (generation !== pageGeneration) return;
@@ -179,124 +200,6 @@ function every(ms, generation, action) {
     if (generation === pageGeneration) setTimeout(tick, ms);
   };
   setTimeout(tick, ms);
-}
-
-// ---------- Runs ----------
-
-async function runsPage(generation, params) {
-  const status = params.get("status") || "";
-  const filter = el("select", { id: "status-filter", "aria-describedby": "runs-note" },
-    el("option", { value: "", text: "all" }), STATUSES.map(s => el("option", { value: s, text: s, selected: s === status })));
-  filter.addEventListener("change", () => { location.hash = filter.value ? `#/runs?status=${filter.value}` : "#/runs"; });
-  const compare = el("button", { id: "compare", type: "button", disabled: true, text: "Compare selected" });
-  const body = el("tbody");
-  const more = el("button", { type: "button", class: "secondary", id: "more", hidden: true, text: "Older runs" });
-  const runs = table("runs",
-    [el("span", { class: "note", text: "select" }), "run", "mode", "status", "stage", "epoch", "ROC AUC (population)", "Brier (population)",
-      "balanced test accuracy (recipe)", "duration", "queued (UTC)", ""],
-    body, "Newest first. ROC AUC and Brier are on the customers' natural mix when the run measured them; accuracy is the balanced test split's (the recipe's figure).");
-  const empty = el("p", { id: "runs-empty", class: "note", hidden: true, text: status ? `No ${status} runs.` : "No runs yet: start one here or with churn run." });
-  const live = el("p", { id: "runs-live", class: "note", role: "status" });
-  main.replaceChildren(
-    el("h2", { text: "Runs" }),
-    el("div", { class: "toolbar" }, el("div", { class: "field" }, el("label", { for: "status-filter", text: "Status" }), filter), compare,
-      el("a", { href: "#/new-run", text: "Start a run" })),
-    el("p", { id: "runs-note", class: "note", text: "Every run in the store: those sent to this host and those of churn run, prepare, train and search." }),
-    runs, empty, live, more);
-
-  const selected = new Set();
-  const rows = new Map();
-  compare.addEventListener("click", () => { location.hash = `#/compare/${[...selected].join(",")}`; });
-
-  function render(run) {
-    const h = run.headline || {};
-    const box = el("input", { type: "checkbox", id: `select-${run.id}`, "aria-label": `select run ${run.id} to compare`, checked: selected.has(run.id) });
-    box.addEventListener("change", () => {
-      if (box.checked) selected.add(run.id); else selected.delete(run.id);
-      compare.disabled = selected.size < 2;
-    });
-    const actions = ACTIVE.has(run.status)
-      ? el("button", { type: "button", class: "secondary", text: "Cancel", "aria-label": `cancel run ${run.id}`, onclick: () => cancelRun(run.id) })
-      : "";
-    const row = el("tr", { "data-run": run.id, "data-queued": Date.parse(run.queuedAt) },
-      el("td", {}, box),
-      el("td", {}, el("a", { href: `#/runs/${run.id}`, text: run.id })),
-      td(run.mode), statusTd(run.status), td(run.stage, { "data-col": "stage" }), num(run.epoch, { "data-col": "epoch" }),
-      num(fmt(h.populationRocAuc)), num(fmt(h.populationBrier)), num(fmt(h.testAccuracy)), num(duration(run.durationSeconds)),
-      td(when(run.queuedAt), { class: "time" }),
-      el("td", {}, actions));
-    const old = rows.get(run.id);
-    if (old) old.replaceWith(row); else body.append(row);
-    rows.set(run.id, row);
-    if (listed) empty.hidden = true;
-  }
-
-  // A run the table has not shown goes where its queue time puts it, newest first; one older than every row shown
-  // waits for "Older runs" while older pages exist. With a status filter, only runs of that status join the table.
-  function place(run) {
-    if (rows.has(run.id)) { render(run); return; }
-    if (status && run.status !== status) return;
-    const queued = Date.parse(run.queuedAt);
-    const later = [...rows.values()].find(row => Number(row.dataset.queued) < queued);
-    if (!later && next) return;
-    render(run);
-    if (later) body.insertBefore(rows.get(run.id), later);
-  }
-
-  let next = null;
-  more.addEventListener("click", async () => {
-    const page = await api(next);
-    if (generation !== pageGeneration) return;
-    page.runs.forEach(render);
-    next = page.next;
-    more.hidden = !next;
-  });
-
-  // Live from one stream of every run (GET /runs/events): its first event is the list, then each run's changes. The
-  // page asks for nothing periodically; when the stream breaks it is opened again and starts from a fresh list.
-  const query = status ? `?status=${status}&limit=50` : "?limit=50";
-  let listed = false;
-  let loaded;
-  const first = new Promise(resolve => { loaded = resolve; });
-  function list(page) {
-    if (!listed) { page.runs.forEach(render); next = page.next; } else page.runs.forEach(place);
-    listed = true;
-    more.hidden = !next;
-    empty.hidden = rows.size > 0;
-    live.textContent = "";
-    loaded();
-  }
-  (async () => {
-    for (let delay = 1000; generation === pageGeneration;) {
-      try {
-        await follow(`/runs/events${query}`, (name, data) => {
-          if (name === "runs") { list(data); delay = 1000; }
-          if (name === "run") place(data);
-        }, generation);
-      } catch (error) {
-        if (error instanceof DOMException || generation !== pageGeneration) return;
-        if (!listed) {
-          // No stream to be had now (say, every one of the host's streams is taken): show the list meanwhile.
-          try { list(await api(`/runs${query}`)); } catch (listError) { loaded(listError); return; }
-        }
-        if (error.status === 429) delay = Math.max(delay, 10000);
-      }
-      if (generation !== pageGeneration) return;
-      live.textContent = "Reconnecting to the host…";
-      await new Promise(resume => setTimeout(resume, delay));
-      delay = Math.min(delay * 2, 30000);
-    }
-  })();
-  const failed = await first;
-  if (failed) throw failed;
-}
-
-async function cancelRun(id) {
-  try {
-    await api(`/runs/${encodeURIComponent(id)}`, { method: "DELETE" });
-  } catch (error) {
-    alert(`Could not cancel ${id}: ${error.message}`);
-  }
 }
 
 // ---------- One run ----------
@@ -316,10 +219,12 @@ async function runPage(generation, id) {
       r.error ? el("span", { class: "error", text: ` · ${r.error}` }) : "");
     cancel.hidden = !ACTIVE.has(r.status);
   }
+  // A stage without a duration is still going while the run is; once the run has ended it was stopped there.
   function drawStages(list) {
+    const ended = !ACTIVE.has(current.status);
     stages.replaceChildren(...(list || []).map(s => el("tr", {},
       td(s.stage), td(when(s.startedAt), { class: "time" }),
-      num(typeof s.elapsedMs === "number" ? `${s.elapsedMs.toFixed(0)} ms` : "…"), td(s.detail))));
+      num(typeof s.elapsedMs === "number" ? `${s.elapsedMs.toFixed(0)} ms` : ended ? `stopped (${current.status})` : "…"), td(s.detail))));
   }
   let lossPending = false;
   function drawLoss() {
@@ -329,8 +234,10 @@ async function runPage(generation, id) {
   }
 
   main.replaceChildren(
-    el("h2", {}, "Run ", el("code", { id: "run-id", text: id })),
+    el("h2", {}, run.name ? `${run.name} · ` : "Run ", el("code", { id: "run-id", text: id })),
+    (run.tags || []).length ? el("div", { class: "tags" }, run.tags.map(t => el("span", { class: "tag", text: t }))) : "",
     el("div", { class: "toolbar" }, statusLine, cancel),
+    runLabelsSection(run),
     el("section", {}, el("h3", { text: "Stages" }), table("stages", ["stage", "started (UTC)", "took", "detail"], stages)),
     el("section", {}, el("h3", { text: "Loss" }), el("figure", { class: "chart" }, lossImg)),
     details,
@@ -345,7 +252,8 @@ async function runPage(generation, id) {
     follow(`/runs/${encodeURIComponent(id)}/events`, (name, data) => {
       if (name === "started") drawStatus(current = Object.assign({}, current, { status: "running" }));
       if (name === "stage") {
-        stageList.push({ stage: data.stage, startedAt: new Date().toISOString() });
+        // The stream replays the stages the run has been through: each is listed once.
+        if (!stageList.some(s => s.stage === data.stage)) stageList.push({ stage: data.stage, startedAt: new Date().toISOString() });
         drawStages(stageList);
         drawStatus(current = Object.assign({}, current, { stage: data.stage }));
       }
@@ -357,7 +265,7 @@ async function runPage(generation, id) {
       if (name === "epoch") { drawStatus(current = Object.assign({}, current, { epoch: data.epoch })); drawLoss(); }
       if (name === "finished") {
         current = data;
-        drawStatus(data); drawStages(data.stages); drawLoss(); drawDetails(details, data);
+        drawStatus(data); drawStages(data.stages || stageList); drawLoss(); drawDetails(details, data);
       }
     }, generation).catch(error => { if (!(error instanceof DOMException)) console.warn(error.message); });
   }
@@ -373,7 +281,9 @@ function figures(summary, id, headers, rows) {
   return el("details", { class: "figures" }, el("summary", { text: summary }), table(id, headers, el("tbody", {}, rows.map(r => el("tr", {}, r.map(v => num(v)))))));
 }
 
-const money = value => (typeof value === "number" && isFinite(value) ? Math.round(value).toLocaleString("en-US") : "");
+// Whole money amounts, halves away from zero (as the command line prints them); a loss under one half is 0, never "-0".
+const wholeNumber = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+const money = value => (typeof value === "number" && isFinite(value) ? wholeNumber.format(Math.abs(value) < 0.5 ? 0 : value) : "");
 
 // What the population section says first: the model on customers it never saw, in their natural mix.
 function populationSection(p, base) {
@@ -416,16 +326,24 @@ function drawDetails(container, run) {
     const p = m.population;
     if (p) parts.push(populationSection(p, base));
     const t = m.test || {};
+    const fifty = balanced(run.config?.balance);
     parts.push(el("section", { id: "recipe" },
-      el("h3", { text: "Balanced test split (the recipe's figure, kept for comparison only)" }),
-      p ? "" : el("p", { class: "note", text: "This run did not measure the customers' natural mix; these figures are on the 50/50 test split only." }),
+      el("h3", { text: fifty ? "Test split, balanced 50/50 as the run trained (not comparable with natural-mix figures)"
+        : "Test split, in the customers' natural mix" }),
+      p || !fifty ? "" : el("p", { class: "note", text: "This run did not measure the customers' natural mix; these figures are on the 50/50 test split only." }),
       metricCards([["accuracy", fmt(t.accuracy)], ["precision", fmt(t.precision)], ["recall", fmt(t.recall)], ["F1", fmt(t.f1)],
         ["ROC AUC", fmt(t.rocAuc)], ["log loss", fmt(t.logLoss)]]),
       m.leftOut ? el("p", { class: "note", text: `Left-out non-buyers: ${m.leftOut.rows} rows, ${pct(m.leftOut.calledNonBuyers)} called non-buyers, ROC AUC with the test rows ${fmt(m.leftOut.rocAucWithTest)}.` }) : "",
       p ? "" : el("div", { class: "charts" }, chart(`${base}/gains.svg`, "cumulative gains on the balanced test split", "gains-chart"))));
     parts.push(el("section", {}, el("h3", { text: "Importance" }), el("div", { class: "charts" },
       chart(`${base}/importance.svg`, "permutation importance of each behaviour", "importance-chart"))));
-    if (run.status === "succeeded" && run.mode !== "prepare") parts.push(scoreSection(run), el("p", {}, el("a", { id: "explain-link", href: `#/customer/${run.id}`, text: "Explain a customer" })));
+    if (run.status === "succeeded" && run.mode !== "prepare") {
+      parts.push(el("section", { id: "scoring" }, el("h3", { text: "Whom to contact" }),
+        el("p", {}, el("a", { href: `#/campaign?run=${encodeURIComponent(run.id)}`, id: "plan-campaign", text: "Plan a campaign with this model" }),
+          ": drop a customer file, set the cost of a contact and the value of a buyer, and get the list of customers to contact."),
+        el("p", {}, el("a", { href: `#/customer/${encodeURIComponent(run.id)}`, id: "explain-link", text: "Explain a customer" }),
+          ": why this model gives a customer their probability, and what changing a behaviour would do.")));
+    }
   }
   parts.push(artifactsSection(run));
   parts.push(el("section", {}, el("h3", { text: "Configuration" }), configTable([run], false)));
@@ -465,58 +383,6 @@ async function download(path, name, options) {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
-
-// Scores a customer file with the run's model (POST /runs/{id}/target): the plan's summary is shown, the list
-// downloaded as CSV. The host checks every field; its 400 is shown beside the field it names.
-function scoreSection(run) {
-  const id = run.id;
-  const economics = (run.config && run.config.campaign) || {};
-  const fields = [
-    field("customers", "Customer CSV (ID and the 10 behaviours; the target column may be there)", "", { file: true }),
-    field("contactCost", "Contact cost", economics.contactCost ?? "", { numeric: true }),
-    field("conversionValue", "Value of a returning buyer", economics.conversionValue ?? "", { numeric: true }),
-    field("budget", "Budget (customers)", "", { numeric: true, hint: "empty: contact where p · value > cost" }),
-    field("top", "Or the top %", "", { numeric: true, hint: "empty: as above" }),
-    field("list", "List", "contacts", { choices: ["contacts", "scores"] }),
-  ];
-  const general = el("p", { class: "error", id: "score-error", role: "alert" });
-  const summary = el("div", { id: "score-summary", "aria-live": "polite" });
-  const form = el("form", { id: "score-form", novalidate: true }, el("div", { class: "grid" }, fields), general,
-    el("button", { type: "submit", id: "score", text: "Score into a contact list" }));
-  form.addEventListener("submit", async event => {
-    event.preventDefault();
-    clearErrors(form);
-    summary.replaceChildren();
-    const file = form.querySelector("#f-customers");
-    if (!file.files.length) { showFieldError(form, { field: "customers", detail: "customers: choose a customer CSV file first" }, general); return; }
-    const body = { customers: await file.files[0].text() };
-    for (const name of ["contactCost", "conversionValue", "budget", "top", "list"]) {
-      const value = readValue(form.querySelector(`[data-field="${name}"] input, [data-field="${name}"] select`), name === "list" ? "text" : "number");
-      if (value !== undefined) body[name] = value;
-    }
-    const path = `/runs/${encodeURIComponent(id)}/target`;
-    try {
-      const plan = await api(path, { method: "POST", json: body });
-      summary.replaceChildren(planSummary(plan.summary));
-      await download(path, `${body.list || "contacts"}-${id}.csv`, { method: "POST", json: body, headers: { Accept: "text/csv" } });
-    } catch (error) {
-      if (error.status === 400) showFieldError(form, error.problem, general); else general.textContent = error.message;
-    }
-  });
-  return el("section", { id: "scoring" }, el("h3", { text: "Score a customer file into a contact list" }),
-    el("p", { class: "note", text: "With this run's model and calibration, as churn target does; the list downloads as CSV, most likely buyer first." }),
-    form, summary);
-}
-
-function planSummary(s) {
-  const r = s.realized;
-  return el("section", {}, el("h3", { text: `The plan: ${s.policy}` }),
-    metricCards([["customers", s.customers.toLocaleString("en-US")], ["contacted", `${s.contacted.toLocaleString("en-US")} (${pct(s.customers ? s.contacted / s.customers : 0)})`],
-      ["expected buyers among them", fmt(s.expectedBuyers, 1)], ["expected profit", money(s.expectedProfit)],
-      ["contacting everyone", money(s.everyoneExpectedProfit)], ["as many at random", money(s.randomExpectedProfit)],
-      ["buyers (the file's outcomes)", r ? r.buyers : ""], ["buyers contacted", r ? r.buyersContacted : ""],
-      ["realized profit", r ? money(r.profit) : ""], ["best cut-off's profit", r ? money(r.bestCutoffProfit) : ""]], "plan-cards"));
 }
 
 // The run's actor logs: a stream of its lines (GET /runs/{id}/logs/events) with the level and actor filters,
@@ -562,210 +428,6 @@ function logsSection(id, generation) {
       el("div", { class: "field" }, el("label", { for: "log-actor", text: "Actor path (glob)" }), actor),
       el("div", { class: "field" }, el("label", { for: "log-follow", text: "Follow live" }), followBox), state),
     output);
-}
-
-// ---------- Compare ----------
-
-async function comparePage(generation, ids) {
-  const runs = await Promise.all(ids.map(id => api(`/runs/${encodeURIComponent(id)}`)));
-  if (generation !== pageGeneration) return;
-  const metricRows = [
-    ["status", r => r.status], ["ROC AUC (population)", r => fmt(r.metrics?.population?.rocAuc)], ["Brier (population)", r => fmt(r.metrics?.population?.brier)],
-    ["calibration error (population)", r => fmt(r.metrics?.population?.calibrationError)],
-    ["profit per 1,000 (population)", r => fmt(r.metrics?.population?.campaign?.profitPer1000, 0)],
-    ["balanced test accuracy (recipe)", r => fmt(r.metrics?.test?.accuracy)], ["balanced test ROC AUC", r => fmt(r.metrics?.test?.rocAuc)],
-    ["test log loss", r => fmt(r.metrics?.test?.logLoss)], ["epochs", r => r.epochs ? r.epochs.length : ""],
-    ["best validation loss", r => fmt(Math.min(...(r.epochs || []).map(e => e.validationLoss)))],
-  ];
-  main.replaceChildren(
-    el("h2", { text: `Comparing ${runs.length} runs` }),
-    el("section", {}, el("h3", { text: "Metrics" }), table("compare-metrics", ["metric", ...runs.map(r => el("a", { href: `#/runs/${r.id}`, text: r.id }))],
-      el("tbody", {}, metricRows.filter(([, f]) => runs.some(r => f(r) !== "")).map(([label, f]) =>
-        el("tr", {}, el("th", { scope: "row", text: label }), runs.map(r => num(f(r)))))))),
-    el("section", {}, el("h3", { text: "Loss curves" }), chart(`/compare/loss.svg?ids=${ids.map(encodeURIComponent).join(",")}`, "validation and training loss of the compared runs", "compare-chart")),
-    el("section", {}, el("h3", { text: "Configurations (differences highlighted)" }), configTable(runs, true)));
-}
-
-// ---------- Searches ----------
-
-async function searchesPage(generation) {
-  const body = el("tbody");
-  main.replaceChildren(el("h2", { text: "Searches" }), el("p", {}, el("a", { href: "#/new-search", text: "Start a search" })),
-    table("searches", ["search", "status", "scheduler", "configurations × seeds", "trials ended", "best trial validation loss", "epochs", "created (UTC)", ""], body));
-  async function load() {
-    const result = await api("/searches");
-    if (generation !== pageGeneration) return;
-    body.replaceChildren(...result.searches.map(s => {
-      const ended = Object.entries(s.trialsByStatus).filter(([k]) => k !== "pending" && k !== "running").reduce((n, [, v]) => n + v, 0);
-      return el("tr", { "data-search": s.id },
-        el("td", {}, el("a", { href: `#/searches/${s.id}`, text: s.id })), statusTd(s.status), td(s.scheduler),
-        num(`${s.configurations} × ${s.seeds}`), num(`${ended} / ${s.trials}`), num(fmt(s.bestTrialValidationLoss)), num(s.epochsSpent),
-        td(when(s.createdAt), { class: "time" }), el("td", {}, searchActions(s.id, s.status)));
-    }));
-    if (!result.searches.length) body.replaceChildren(el("tr", {}, el("td", { colspan: 9, text: "No searches yet." })));
-  }
-  await load();
-  every(3000, generation, load);
-}
-
-function searchActions(id, status) {
-  if (status === "running") {
-    return el("button", { type: "button", class: "secondary", "aria-label": `cancel search ${id}`, text: "Cancel",
-      onclick: () => api(`/searches/${encodeURIComponent(id)}`, { method: "DELETE" }).catch(e => alert(e.message)) });
-  }
-  if (status !== "completed") {
-    return el("button", { type: "button", class: "secondary", "aria-label": `resume search ${id}`, text: "Resume",
-      onclick: () => api(`/searches/${encodeURIComponent(id)}/resume`, { method: "POST", json: {} }).then(() => route()).catch(e => alert(e.message)) });
-  }
-  return "";
-}
-
-const configText = c => c ? `depth ${c.depth}, width ${c.width}, ${c.activation}, lr ${c.learningRate}, batch ${c.batchSize}, patience ${c.patience}, dropout ${c.dropout}, wd ${c.weightDecay}${c.shuffleEachEpoch ? ", shuffled" : ""}` : "";
-
-// A configuration's data preparation, when the search chose it; otherwise the search's own.
-const dataText = d => d ? d.description || `balance ${d.balance}` : "the search's";
-
-async function searchPage(generation, id) {
-  const head = el("div", { id: "search-head" });
-  const trials = el("tbody");
-  const board = el("tbody");
-  const decisions = el("tbody");
-  const curves = el("div", { class: "charts", id: "search-curves" });
-  const effects = el("div", { class: "charts", id: "effects" });
-  const summary = el("div", { id: "search-summary" });
-  // The leaderboard and rungs rank on the search's criterion: the calibrated loss, or for searches stored before it
-  // the validation loss; the headers say which, once the search is known.
-  const boardTitle = el("h3", { text: "Leaderboard" });
-  const effectsTitle = el("h3", { text: "Effect of each hyperparameter" });
-  const curvesTitle = el("h3", { text: "The top configurations, epoch by epoch" });
-  const boardNote = el("p", { class: "note", id: "leaderboard-note" });
-  const boardTable = table("leaderboard", [], board);
-  const decisionsTable = table("decisions", [], decisions);
-  function heads(criterion) {
-    const calibrated = criterion === "calibratedLoss";
-    const ranks = calibrated ? "calibrated loss" : "validation loss";
-    boardTitle.textContent = `Leaderboard (ranked by the mean ${ranks} over seeds; the test split plays no part)`;
-    boardNote.textContent = calibrated
-      ? "Calibrated loss: the log loss on the validation split after calibrating to the customers' natural mix, at the epoch early stopping keeps, the same yardstick whatever the balancing. Validation loss: the training loss function on the validation split, in the mix the configuration trained on."
-      : "This search was stored before searches ranked on the calibrated loss: it ranks on the validation loss.";
-    const headRow = names => el("tr", {}, names.map(h => el("th", { scope: "col" }, h)));
-    boardTable.tHead.replaceChildren(headRow(["rank", "configuration", "outcome", "seeds done",
-      calibrated ? "calibrated loss (ranks): mean ± sd" : "calibrated loss: mean ± sd", `validation loss${calibrated ? "" : " (ranks)"}: mean ± sd`,
-      "validation loss: min – max", "validation accuracy", "epochs", "data", "hyperparameters"]));
-    curvesTitle.textContent = `${calibrated ? "Calibrated" : "Validation"} loss of the top configurations, epoch by epoch`;
-    effectsTitle.textContent = `Effect of each hyperparameter on the ${ranks} (each configuration's mean over seeds)`;
-    decisionsTable.tHead.replaceChildren(headRow(["rung", "epoch", "configuration", `mean ${ranks}`, "outcome", "rank", "kept of compared"]));
-  }
-  main.replaceChildren(el("h2", {}, "Search ", el("code", { text: id })), head, summary,
-    el("section", {}, boardTitle, boardNote, boardTable),
-    el("section", {}, curvesTitle, curves),
-    el("section", {}, effectsTitle, effects),
-    el("section", {}, el("h3", { text: "Trials" }),
-      table("trials", ["trial", "configuration", "seed", "status", "node", "epoch", "calibrated loss", "best validation loss", "last validation loss", "reason"], trials,
-        "The calibrated loss is the kept epoch's, known once the trial ends.")),
-    el("section", {}, el("h3", { text: "ASHA decisions" }),
-      decisionsTable));
-
-  // Trials by number (from 1): the rows are redrawn one at a time as the search's events tell of them.
-  const trialRows = new Map();
-  function drawTrial(t) {
-    const row = el("tr", { "data-trial": t.index },
-      num(t.index), num(t.configuration), num(t.replicate), statusTd(t.status), td(t.node || "local"), num(t.epochs),
-      num(fmt(t.calibratedLoss)), num(fmt(t.bestValidationLoss)), num(fmt(t.lastValidationLoss)), td(t.reason));
-    const old = trialRows.get(t.index);
-    if (old) old.replaceWith(row); else trials.append(row);
-    trialRows.set(t.index, row);
-  }
-  const known = new Map();
-  function trial(number) { return known.get(number) || { index: number, status: "pending", epochs: 0 }; }
-  function update(number, change) {
-    const t = Object.assign({}, trial(number), change);
-    known.set(number, t);
-    drawTrial(t);
-  }
-  function drawDecision(d) {
-    return el("tr", {}, num(d.rung), num(d.epoch), num(d.configuration), num(fmt(d.value)), statusTd(d.outcome.toLowerCase()), num(d.rank),
-      num(`${d.kept} of ${d.compared}`));
-  }
-
-  let lastEpochs = -1;
-  let lastStatus = "";
-  function draw(s) {
-    head.replaceChildren(el("p", { id: "search-status" }, "Status ", statusCell(s.status), s.phase ? ` (${s.phase})` : "",
-      ` · ${s.trials.ended} of ${s.trials.total} trials ended · ${s.epochsSpent} epochs · scheduler ${s.scheduler} · seed ${s.seed}`,
-      s.reason ? el("span", { class: "error", text: ` · ${s.reason}` }) : "", " ", searchActions(id, s.status)));
-    heads(s.criterion);
-    board.replaceChildren(...s.leaderboard.map(r => el("tr", {},
-      num(r.rank), num(r.configuration),
-      el("td", {}, statusCell(r.outcome.toLowerCase()), r.reason ? el("div", { class: "note", text: r.reason }) : ""), num(`${r.seedsDone}/${r.seeds}`),
-      num(isFinite(r.meanCalibratedLoss) ? `${fmt(r.meanCalibratedLoss)} ± ${fmt(r.stdCalibratedLoss)}` : ""),
-      num(isFinite(r.meanValidationLoss) ? `${fmt(r.meanValidationLoss)} ± ${fmt(r.stdValidationLoss)}` : ""),
-      num(isFinite(r.minValidationLoss) ? `${fmt(r.minValidationLoss)} – ${fmt(r.maxValidationLoss)}` : ""),
-      num(fmt(r.meanValidationAccuracy)), num(fmt(r.meanEpochs, 0)), td(dataText(r.data)), td(configText(r.config)))));
-    for (const t of s.trialList || []) { known.set(t.index, t); drawTrial(t); }
-    decisions.replaceChildren(...(s.decisions.length ? s.decisions.map(drawDecision)
-      : [el("tr", { "data-empty": "true" }, td(s.scheduler === "asha" ? "No rung reached yet." : "No scheduler: every configuration trains to the end.", { colspan: 7 }))]));
-    if (s.summary && s.summary.winnerTest) {
-      const t = s.summary.winnerTest;
-      const p = s.summary.winnerPopulation;
-      summary.replaceChildren(el("section", {}, el("h3", { text: "Winner" }),
-        p ? el("p", { class: "note", text: `On customers it never saw, in their natural mix: ${p.sample}.` }) : "",
-        p ? metricCards([["ROC AUC (population)", fmt(p.rocAuc)], ["Brier (population)", fmt(p.brier)], ["calibration error (population)", fmt(p.calibrationError)],
-          ["profit per 1,000 (population)", money(p.campaign && p.campaign.profitPer1000)]], "winner-population") : "",
-        metricCards([["balanced test accuracy (recipe)", fmt(t.accuracy)], ["balanced test ROC AUC (recipe)", fmt(t.rocAuc)], ["test log loss", fmt(t.logLoss)]], "winner-recipe"),
-        el("p", { class: "note", text: s.testUse })));
-    }
-    if (s.epochsSpent !== lastEpochs || s.status !== lastStatus) {
-      lastEpochs = s.epochsSpent;
-      lastStatus = s.status;
-      const base = `/searches/${encodeURIComponent(id)}/charts`;
-      curves.replaceChildren(chart(`${base}/curves.svg?t=${s.epochsSpent}`, `${s.criterion === "calibratedLoss" ? "calibrated" : "validation"} loss per epoch of the top configurations, one line per seed`, "curves-chart"));
-      effects.replaceChildren(...(s.varied || []).map(p => chart(`${base}/effect/${p}.svg?t=${s.epochsSpent}`, `mean ${s.criterion === "calibratedLoss" ? "calibrated" : "validation"} loss of each configuration against ${p}`, `effect-${p}`, 420, 300)));
-      if (!(s.varied || []).length) effects.replaceChildren(el("p", { class: "note", text: "No hyperparameter varies yet." }));
-    }
-  }
-
-  // The leaderboard, curves and effects change when a trial ends or a rung decides: fetched again then, at most once a second.
-  let refresh = null;
-  function refreshSoon() {
-    if (refresh) return;
-    refresh = setTimeout(async () => {
-      refresh = null;
-      try { const s = await api(`/searches/${encodeURIComponent(id)}`); if (generation === pageGeneration) draw(s); } catch (_) { /* the next event tries again */ }
-    }, 1000);
-  }
-
-  const first = await api(`/searches/${encodeURIComponent(id)}`);
-  if (generation !== pageGeneration) return;
-  draw(first);
-  if (first.status !== "running") return;
-  let finished = false;
-  // Live: the trial table from GET /searches/{id}/events, event by event.
-  follow(`/searches/${encodeURIComponent(id)}/events`, (name, e) => {
-    if (name === "trial-started") update(e.trial, { configuration: e.configuration, replicate: e.seed, status: "running", reason: null });
-    if (name === "epoch") {
-      const best = trial(e.trial).bestValidationLoss;
-      update(e.trial, { status: "running", epochs: e.epoch, node: e.node || null, lastValidationLoss: e.validationLoss,
-        bestValidationLoss: typeof best === "number" ? Math.min(best, e.validationLoss) : e.validationLoss });
-    }
-    if (name === "trial-ended") {
-      const h = e.history || [];
-      update(e.trial, { configuration: e.configuration, replicate: e.seed, status: e.status, reason: e.reason, node: e.node, epochs: h.length,
-        bestValidationLoss: h.length ? Math.min(...h.map(x => x.validationLoss)) : null, lastValidationLoss: h.length ? h[h.length - 1].validationLoss : null });
-      refreshSoon();
-    }
-    if (name === "rung") {
-      decisions.querySelector("[data-empty]")?.remove();
-      decisions.append(drawDecision(e.decision));
-      refreshSoon();
-    }
-    if (name === "finished") { clearTimeout(refresh); refresh = null; finished = true; draw(e); }
-  }, generation).catch(error => {
-    if (error instanceof DOMException) return;
-    // A host without the stream, or with all its streams taken: the page asks every two seconds instead.
-    console.warn(`following the search by polling: ${error.message}`);
-    every(2000, generation, async () => { if (lastStatus === "running") draw(await api(`/searches/${encodeURIComponent(id)}`)); });
-  }).then(() => { if (!finished && generation === pageGeneration) refreshSoon(); });
 }
 
 // ---------- Forms ----------
@@ -855,12 +517,17 @@ function readFields(form, kindOf) {
   return body;
 }
 
+// The run form comes from the host's field table (GET /settings): one input per field a request may set.
 async function newRunPage() {
-  const defaults = (await api("/defaults")).run;
-  const m = defaults.model || {};
-  const c = defaults.campaign || {};
-  const numbers = new Set(["seed", "model.depth", "model.width", "model.learningRate", "model.batchSize", "model.maxEpochs", "model.patience", "model.minDelta",
-    "model.dropout", "model.weightDecay", "campaign.contactCost", "campaign.conversionValue"]);
+  const settings = (await api("/settings")).run;
+  const kinds = new Map(settings.map(s => [s.name, s.form]));
+  const input = s => field(s.name, s.label, s.form === "checkbox" ? s.default === true : s.default, {
+    choices: s.form === "choice" ? s.choices : undefined,
+    checkbox: s.form === "checkbox",
+    numeric: s.form === "number",
+    placeholder: s.placeholder ?? undefined,
+    hint: s.hint ?? undefined,
+  });
   formPage({
     title: "Start a run",
     note: "Every field shows the host's default; the host checks them all.",
@@ -868,32 +535,8 @@ async function newRunPage() {
     submit: "Start run",
     path: "/runs",
     page: "runs",
-    body: form => readFields(form, name => (numbers.has(name) ? "number" : "text")),
-    fields: [
-      field("mode", "Mode", "run", { choices: ["run", "prepare"] }),
-      field("data", "Data (CSV on the host)", defaults.data),
-      field("out", "Output folder", "", { placeholder: `${defaults.out}/<run id>`, hint: "empty: a folder of its own" }),
-      field("prefix", "File prefix", defaults.prefix),
-      field("seed", "Seed", defaults.seed, { numeric: true }),
-      field("balance", "Balancing", defaults.balance, { choices: ["random", "first", "none", "weighted"], hint: "none and weighted keep the natural mix" }),
-      field("split", "Split (train,validation,test)", defaults.split),
-      field("stratify", "Stratify", defaults.stratify === true, { checkbox: true }),
-      field("logFeatures", "Log features", (Array.isArray(defaults.logFeatures) ? defaults.logFeatures.join(",") : defaults.logFeatures) || "none", { hint: "none, skewed, auto or names" }),
-      field("device", "Device", defaults.device, { choices: ["auto", "cpu", "cuda", "mps"] }),
-      field("model.depth", "Hidden layers", m.depth, { numeric: true }),
-      field("model.width", "Units per layer", m.width, { numeric: true }),
-      field("model.activation", "Activation", m.activation, { choices: ["relu", "tanh"] }),
-      field("model.learningRate", "Learning rate", m.learningRate, { numeric: true }),
-      field("model.batchSize", "Batch size", m.batchSize, { numeric: true }),
-      field("model.maxEpochs", "Max epochs", m.maxEpochs, { numeric: true }),
-      field("model.patience", "Patience (epochs)", m.patience, { numeric: true }),
-      field("model.minDelta", "Min delta", m.minDelta, { numeric: true }),
-      field("model.dropout", "Dropout", m.dropout, { numeric: true }),
-      field("model.weightDecay", "Weight decay", m.weightDecay, { numeric: true }),
-      field("model.shuffleEachEpoch", "Reshuffle every epoch", m.shuffleEachEpoch === true, { checkbox: true }),
-      field("campaign.contactCost", "Contact cost (campaign)", c.contactCost, { numeric: true }),
-      field("campaign.conversionValue", "Value of a returning buyer (campaign)", c.conversionValue, { numeric: true }),
-    ],
+    body: form => readFields(form, name => (kinds.get(name) === "number" ? "number" : "text")),
+    fields: [field("mode", "Mode", "run", { choices: ["run", "prepare"] }), ...settings.map(input)],
   });
 }
 
@@ -1067,6 +710,7 @@ async function route() {
     else if (section === "searches") await searchesPage(generation);
     else if (section === "new-run") await newRunPage();
     else if (section === "new-search") await newSearchPage();
+    else if (section === "campaign") await campaignPage(generation, params);
     else if (section === "customer") await customerPage(generation, parts[1]);
     else await runsPage(generation, params);
     document.title = `ChurnActors · ${section}${parts[1] ? " " + parts[1] : ""}`;
@@ -1076,4 +720,5 @@ async function route() {
 }
 
 window.addEventListener("hashchange", route);
-route();
+// The pages live in files of their own, loaded after this one (all deferred): route once they are all there.
+document.addEventListener("DOMContentLoaded", route);
