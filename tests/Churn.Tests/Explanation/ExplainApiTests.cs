@@ -19,7 +19,7 @@ public class ExplainApiTests
         await using var host = await TestHost.StartAsync();
         var id = await host.SubmitAsync(RunBodies.Train(Path.Combine(host.Directory, "trained"), maxEpochs: 3));
         await host.WaitForAsync(id, r => r["status"]!.GetValue<string>() == "succeeded", Patience);
-        string[] lines = [Rows.Buyer(1), Rows.NonBuyer(2), "3,1200,2400,8.5,17,1,7,0.4,480,1,12"];
+        string[] lines = [Rows.Buyer(1), Rows.NonBuyer(2), "3,1200,2400,8.5,17,1,7,0.4,480,1,12,0"];
 
         using var response = await PostAsync(host, $"runs/{id}/explain", new JsonObject { ["customers"] = new JsonArray([.. lines.Select(l => (JsonNode)Customer(l))]) });
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
