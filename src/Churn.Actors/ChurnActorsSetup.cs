@@ -45,6 +45,7 @@ public static class ChurnActorsSetup
                 Stage<SplitterActor>(SplitterActor.Props(), "splitter"),
                 Stage<DatasetWriterActor>(DatasetWriterActor.Props(), "writer"),
                 Stage<EvaluatorActor>(EvaluatorActor.Props(), "evaluator"),
+                Stage<ExplainerActor>(ExplainerActor.Props(), "explainer"),
                 Stage<ArtifactWriterActor>(ArtifactWriterActor.Props(), "saver"));
             var trainers = trainerFactory ?? (context => context.ActorOf(TrainerActor.Props(), "trainer"));
             var runs = system.ActorOf(RunsActor.Props(stages, trainers, maxConcurrentRuns, journal ?? NoRunJournal.Instance, clock ?? TimeProvider.System, maxQueuedRuns), "runs");

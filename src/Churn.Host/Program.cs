@@ -1,4 +1,5 @@
 using Churn.Host.Cli;
 
+StartupClock.MainEntered();
 StandardOutput.Reserve();
 return await ChurnCommandLine.RunAsync(args);

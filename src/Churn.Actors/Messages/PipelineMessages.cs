@@ -17,6 +17,7 @@ public static class Stage
     public const string Write = "write";
     public const string Train = "train";
     public const string Evaluate = "evaluate";
+    public const string Explain = "explain";
     public const string Save = "save";
     public const string Run = "run";
 }

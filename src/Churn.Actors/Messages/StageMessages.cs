@@ -2,7 +2,9 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
+using Churn.Numerics.Explanation;
 using Churn.Numerics.Model;
+using MathNet.Numerics.LinearAlgebra;
 
 namespace Churn.Actors.Messages;
 
@@ -56,7 +58,18 @@ public sealed record LeftOutSource(LoadedData Loaded, Balanced Balanced, ScalerP
 
 public sealed record ModelEvaluated(string RunId, TestReport Report);
 
-/// <summary>Save the model directory, <c>metrics.json</c> and <c>report.png</c>.</summary>
+/// <summary>
+/// Explain <paramref name="Model"/> (calibrated by <paramref name="Calibration"/>) on the customers it was judged on:
+/// the test split and, with <paramref name="LeftOut"/>, the non-buyers balancing left out, drawn in the population's
+/// mix <paramref name="Rate"/>, against <paramref name="Background"/> (standardized rows).
+/// </summary>
+public sealed record ExplainModel(
+    string RunId, TrainedModel Model, Calibration Calibration, ScalerParameters Scaler, ImmutableArray<string> FeatureNames, Dataset Test,
+    LeftOutSource? LeftOut, double? Rate, Matrix<double> Background, ulong Seed, IActorRef ReplyTo) : IStageCommand;
+
+public sealed record ModelExplained(string RunId, ExplainedRun Explained);
+
+/// <summary>Save the model directory, <c>metrics.json</c>, <c>report.png</c> and <c>explain.png</c>.</summary>
 public sealed record SaveRun(string RunId, string OutDir, RunArtifacts Artifacts, IActorRef ReplyTo) : IStageCommand;
 
 public sealed record RunSaved(string RunId, string ModelDirectory, string MetricsFile, ImmutableArray<string> Files, RunMetrics Metrics);

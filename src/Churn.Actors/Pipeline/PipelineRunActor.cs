@@ -5,6 +5,7 @@ using Akka.Event;
 using Churn.Actors.Messages;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
+using Churn.Numerics.Explanation;
 using Churn.Numerics.Model;
 
 namespace Churn.Actors.Pipeline;
@@ -17,6 +18,7 @@ public sealed record PipelineStages(
     IActorRef Splitter,
     IActorRef Writer,
     IActorRef Evaluator,
+    IActorRef Explainer,
     IActorRef Saver);
 
 /// <summary>
@@ -42,7 +44,8 @@ public sealed class PipelineRunActor : ReceiveActor
         bool Cancelling = false,
         BalanceStrategy? Balance = null,
         ClassMix? Mix = null,
-        bool ScalerKnown = true);
+        bool ScalerKnown = true,
+        RunArtifacts? Artifacts = null);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RunPipeline _run;
@@ -122,10 +125,27 @@ public sealed class PipelineRunActor : ReceiveActor
         {
             _state = _state with { Report = m.Report };
             Completed(EvaluatorActor.Describe(m.Report));
+            var background = BackgroundSample.Draw(_state.Splits!.Train.Inputs, Settings.Spec.Seed);
             var artifacts = new RunArtifacts(
                 _state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Spec.Seed, _state.Manifest, _state.ScalerKnown,
-                BackgroundSample.Draw(_state.Splits!.Train.Inputs, Settings.Spec.Seed));
-            Begin(Stage.Save, _stages.Saver, new SaveRun(Id, Settings.Spec.Out, artifacts, Self));
+                background);
+            _state = _state with { Artifacts = artifacts };
+            if (m.Report.Calibration is { } calibration && m.Report.Test.Rows > 0)
+            {
+                var leftOut = _state.Loaded is { } loaded && _state.Balanced is { } balanced ? new LeftOutSource(loaded, balanced, _state.Scaler!) : null;
+                Begin(Stage.Explain, _stages.Explainer, new ExplainModel(
+                    Id, _state.Model!, calibration, _state.Scaler!, Schema.FeatureNames, _state.Splits.Test, leftOut, m.Report.Population?.BuyingRate,
+                    background.Take(ExplainSettings.Default.Background), Settings.Spec.Seed, Self));
+            }
+            else
+            {
+                Begin(Stage.Save, _stages.Saver, new SaveRun(Id, Settings.Spec.Out, artifacts, Self));
+            }
+        });
+        Receive<ModelExplained>(m =>
+        {
+            Completed(ExplainerActor.Describe(m.Explained.Summary));
+            Begin(Stage.Save, _stages.Saver, new SaveRun(Id, Settings.Spec.Out, _state.Artifacts! with { Explained = m.Explained }, Self));
         });
         Receive<RunSaved>(m =>
         {

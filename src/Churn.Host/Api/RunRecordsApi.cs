@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Churn.Host.Store;
 using Churn.Numerics;
@@ -30,17 +29,10 @@ internal sealed class RunRecordsApi(SqliteRunStore store, ConfinedPaths paths)
     /// </summary>
     public static Result<(RunLabels Labels, string Body)> Take(string body, RunLabels current)
     {
-        JsonObject? node;
-        try
-        {
-            node = JsonNode.Parse(body) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return Result.Ok((current, body));
-        }
-
-        if (node is null)
+        // Parsed as the run's own parser does (duplicate fields refused): a body it would refuse is left as it is,
+        // so that the refusal names the field, and a body without labels is passed on unchanged.
+        if (JsonInput.ParseObject(body, null, lenient: false) is not Result<JsonObject>.Ok { Value: var node }
+            || !LabelFields.Any(f => node.ContainsKey(f)))
         {
             return Result.Ok((current, body));
         }

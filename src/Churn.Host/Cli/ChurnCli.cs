@@ -171,7 +171,12 @@ public static class ChurnCli
             }
         }
 
-        Timing("process start to main", DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime);
+        if (timings)
+        {
+            var sinceMain = StartupClock.SinceMain;
+            Timing("process start to main", StartupClock.SinceProcessStart - sinceMain);
+            Timing("main to run start (command line, configuration, run store)", sinceMain);
+        }
         using var cancel = new CancellationTokenSource();
         using var signals = new CancelSignals("churn: cancelling…", cancel.Cancel);
         Task<IRunEvent> Run(Action<IRunEvent> onEvent) => EmbeddedRun.ExecuteAsync(runId, config, settings, store, verbose, onEvent, cancel.Token, Timing);

@@ -3,6 +3,7 @@ using System.Globalization;
 using Churn.Actors.Messages;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
+using Churn.Numerics.Explanation;
 
 namespace Churn.Host.Cli;
 
@@ -56,11 +57,12 @@ public static class ConsoleOutput
             o.Report?.Gains ?? [],
             o.Files,
             o.Report?.LeftOut,
-            o.Report?.Population);
+            o.Report?.Population,
+            o.Metrics?.Explanations);
 
     /// <summary>The same summary from a run's <c>metrics.json</c>, as a host reports it.</summary>
     public static void TrainingSummary(PrepareManifest? manifest, RunMetrics? metrics, IEnumerable<string> files) =>
-        TrainingSummary(manifest, metrics?.Training, metrics?.Test, metrics?.Importance ?? [], metrics?.Gains ?? [], files, metrics?.LeftOut, metrics?.Population);
+        TrainingSummary(manifest, metrics?.Training, metrics?.Test, metrics?.Importance ?? [], metrics?.Gains ?? [], files, metrics?.LeftOut, metrics?.Population, metrics?.Explanations);
 
     private static void TrainingSummary(
         PrepareManifest? manifest,
@@ -70,7 +72,8 @@ public static class ConsoleOutput
         ImmutableArray<GainsRow> gains,
         IEnumerable<string> files,
         LeftOutCheck? leftOut,
-        PopulationReport? population)
+        PopulationReport? population,
+        RunExplanations? explanations)
     {
         if (manifest is { } m)
         {
@@ -104,6 +107,24 @@ public static class ConsoleOutput
             }
         }
 
+        if (explanations is { } e)
+        {
+            StandardOutput.Writer.WriteLine();
+            foreach (var line in ExplanationLines(e))
+            {
+                StandardOutput.Writer.WriteLine(line);
+            }
+        }
+
+        if (!importance.IsDefaultOrEmpty)
+        {
+            StandardOutput.Writer.WriteLine();
+            foreach (var line in PermutationLines(importance, population is not null, explanations is not null))
+            {
+                StandardOutput.Writer.WriteLine(line);
+            }
+        }
+
         if (test is { } t)
         {
             StandardOutput.Writer.WriteLine();
@@ -117,12 +138,6 @@ public static class ConsoleOutput
             {
                 // The balanced test split is half buyers; the customers the app advertises to are mostly not.
                 Row("left-out non-buyers", LeftOut(l));
-            }
-            StandardOutput.Writer.WriteLine();
-            StandardOutput.Writer.WriteLine("  behaviours that matter most (drop in test ROC AUC when shuffled)");
-            foreach (var f in importance.Take(5))
-            {
-                StandardOutput.Writer.WriteLine(string.Create(Invariant, $"    {f.Rank,2}. {f.Feature,-24} {f.AucDrop,8:F4}"));
             }
 
             if (population is null)
@@ -152,6 +167,36 @@ public static class ConsoleOutput
         yield return ("calibration error", string.Create(Invariant, $"{p.CalibrationError:F4} ({p.Calibration.Method.ToString().ToLowerInvariant()}{(uncalibrated is null ? "" : $"; uncalibrated {uncalibrated.CalibrationError:F4}, Brier {uncalibrated.Brier:F4}")})"));
         yield return ("campaign", string.Create(Invariant, $"cost {c.ContactCost:G} per contact, value {c.ConversionValue:G} per buyer: contact {c.ContactedShare:P1}, reach {c.BuyersReachedShare:P1} of buyers"));
         yield return ("profit per 1,000", string.Create(Invariant, $"{c.ProfitPer1000:F0} (expected {c.ExpectedProfitPer1000:F0}; best cut-off {c.BestCutoffProfitPer1000:F0}; everyone {c.EveryoneProfitPer1000:F0}; at random {c.RandomProfitPer1000:F0})"));
+    }
+
+    /// <summary>
+    /// Which behaviours bring customers back: every behaviour ranked by what the explanations measure, with its
+    /// interval, then the top behaviours' direction sentences. The dashboard's importance chart draws this ranking.
+    /// </summary>
+    public static IEnumerable<string> ExplanationLines(RunExplanations e)
+    {
+        yield return string.Create(Invariant, $"  which behaviours bring customers back ({e.Measure}; {e.Customers:N0} customers, 95 % bootstrap interval)");
+        foreach (var b in e.Behaviours)
+        {
+            yield return string.Create(Invariant, $"    {b.Rank,2}. {b.Feature,-24} {b.MeanAbsContribution,7:F3}  [{b.Low:F3}, {b.High:F3}]  probability {DirectionSentence.ShapeWords(b.Trend.Shape)} as it grows");
+        }
+        yield return "";
+        foreach (var sentence in e.Sentences)
+        {
+            yield return $"  - {sentence}";
+        }
+    }
+
+    /// <summary>Permutation importance, the second view: the ROC AUC drop when a behaviour is shuffled, with its spread over the shuffles.</summary>
+    public static IEnumerable<string> PermutationLines(ImmutableArray<FeatureImportance> importance, bool population, bool secondView)
+    {
+        var where = population ? "customers the model never saw, natural mix" : "test split";
+        var repeats = importance[0].Repeats > 0 ? string.Create(Invariant, $", mean ± s.d. of {importance[0].Repeats} shuffles") : "";
+        yield return $"  {(secondView ? "second view: " : "behaviours that matter most: ")}drop in ROC AUC when a behaviour is shuffled ({where}{repeats})";
+        foreach (var f in importance.Take(secondView ? 5 : 10))
+        {
+            yield return string.Create(Invariant, $"    {f.Rank,2}. {f.Feature,-24} {f.AucDrop,7:F4} ± {f.AucDropSpread:F4}");
+        }
     }
 
     /// <summary>One line on the non-buyers balancing left out, for a run's and a search winner's summary.</summary>

@@ -33,8 +33,15 @@ public static class EmbeddedRun
             var (relay, events) = EventRelay.Open<IRunEvent>(system, "cli-relay");
             runs.Tell(new RunPipeline(runId, settings, relay));
             await using var registration = cancel.Register(() => runs.Tell(new CancelRun(runId)));
+            var started = false;
             await foreach (var e in events.ReadAllAsync(CancellationToken.None))
             {
+                if (!started && e is StageStarted && timing is not null)
+                {
+                    started = true;
+                    timing($"process start to first stage (processor time so far {StartupClock.ProcessorTime.TotalMilliseconds:F0} ms)", StartupClock.SinceProcessStart);
+                }
+
                 onEvent(e);
                 if (e is RunSucceeded or RunFailed or RunCancelled)
                 {

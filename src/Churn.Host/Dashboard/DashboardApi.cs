@@ -62,6 +62,8 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         app.MapGet("/settings", Settings);
         app.MapGet("/runs/{id}/logs/events", LogEventsAsync);
         app.MapGet("/runs/{id}/charts/{chart}.svg", RunChart);
+        app.MapGet("/runs/{id}/charts/partial-dependence/{feature}.svg", (string id, string feature) => BehaviourChart(id, feature, ExplanationCharts.PartialDependence));
+        app.MapGet("/runs/{id}/charts/dependence/{feature}.svg", (string id, string feature) => BehaviourChart(id, feature, ExplanationCharts.Dependence));
         app.MapGet("/compare/{chart}.svg", Compare);
         app.MapGet("/searches/{id}/charts/curves.svg", SearchCurves);
         app.MapGet("/searches/{id}/charts/effect/{parameter}.svg", Effect);
@@ -168,10 +170,24 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
             "gains" => DashboardCharts.Gains(run.Metrics),
             "reliability" => DashboardCharts.Reliability(run.Metrics),
             "profit" => DashboardCharts.Profit(run.Metrics),
-            "importance" => DashboardCharts.Importance(run.Metrics),
+            "importance" => ExplanationCharts.Importance(run.Metrics),
+            "permutation" => ExplanationCharts.Permutation(run.Metrics),
             _ => null,
         };
-        return svg is null ? ApiProblem.Of(StatusCodes.Status404NotFound, "unknown chart", $"no chart '{chart}': loss, gains, reliability, profit or importance") : Svg(svg);
+        return svg is null ? ApiProblem.Of(StatusCodes.Status404NotFound, "unknown chart", $"no chart '{chart}': loss, gains, reliability, profit, importance or permutation") : Svg(svg);
+    }
+
+    /// <summary>A chart of one behaviour the run explained.</summary>
+    private IResult BehaviourChart(string id, string feature, Func<JsonNode?, string, string?> draw)
+    {
+        if (runs.Get(id) is not { } run)
+        {
+            return ApiProblem.Of(StatusCodes.Status404NotFound, "unknown run", $"no run with id '{id}'");
+        }
+
+        return draw(run.Metrics, feature) is { } svg
+            ? Svg(svg)
+            : ApiProblem.Of(StatusCodes.Status404NotFound, "unknown behaviour", $"run '{id}' explained no behaviour '{feature}'");
     }
 
     private IResult Compare(string chart, HttpRequest request)

@@ -142,19 +142,6 @@ public static class DashboardCharts
             "% of customers contacted", "profit per 1,000 customers", Alignment.UpperRight);
     }
 
-    /// <summary>Permutation importance: how much test accuracy drops when a behaviour is shuffled.</summary>
-    public static string Importance(JsonNode? metrics)
-    {
-        var rows = (metrics?["importance"] as JsonArray ?? []).Reverse().ToList();
-        var plot = new Plot();
-        var bars = plot.Add.Bars(rows.Select(r => Number(r?["accuracyDrop"])).ToArray());
-        bars.Horizontal = true;
-        plot.Axes.Left.SetTicks([.. Enumerable.Range(0, rows.Count).Select(i => (double)i)], [.. rows.Select(r => r?["feature"]?.GetValue<string>() ?? "")]);
-        plot.Title("Importance (accuracy drop when shuffled)");
-        plot.XLabel("accuracy drop");
-        return plot.GetSvgXml(Width, Math.Max(Height, 40 + (rows.Count * 28)));
-    }
-
     /// <summary>The top configurations' validation-loss curves, one line per seed.</summary>
     public static string SearchCurves(ImmutableArray<LeaderboardRow> leaderboard, ImmutableArray<TrialRecord> trials) =>
         SearchChart.Svg(leaderboard, trials, Width + 160, Height + 80);

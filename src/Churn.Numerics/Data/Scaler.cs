@@ -93,6 +93,37 @@ public static class Scaler
         return Matrix<double>.Build.Dense(n, inputs.ColumnCount, values);
     }
 
+    /// <summary>
+    /// The customers' own values back from standardized <paramref name="scaled"/> (mean + std · z, then e^v − 1 in the
+    /// logged columns): a new matrix, equal to the original values to rounding.
+    /// </summary>
+    public static Matrix<double> Invert(ScalerParameters parameters, Matrix<double> scaled)
+    {
+        var logged = LoggedColumns(parameters.FeatureNames, parameters.LogFeatures);
+        if (logged.Length != scaled.ColumnCount || parameters.Means.Length != scaled.ColumnCount)
+        {
+            throw new ArgumentException($"scaler has {parameters.Means.Length} means for {scaled.ColumnCount} columns", nameof(parameters));
+        }
+        var n = scaled.RowCount;
+        var source = DatasetRows.ReadColumnMajor(scaled);
+        var values = new double[source.Length];
+        for (var c = 0; c < logged.Length; c++)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                values[(c * n) + i] = Invert(parameters.Means[c], parameters.Stds[c], logged[c], source[(c * n) + i]);
+            }
+        }
+        return Matrix<double>.Build.Dense(n, logged.Length, values);
+    }
+
+    /// <summary>One standardized value <paramref name="z"/> of column <paramref name="column"/> back in the customers' units.</summary>
+    public static double Invert(ScalerParameters parameters, int column, double z) =>
+        Invert(parameters.Means[column], parameters.Stds[column], parameters.LogFeatures.Contains(parameters.FeatureNames[column]), z);
+
+    private static double Invert(double mean, double std, bool logged, double z) =>
+        logged ? double.ExpM1(mean + (std * z)) : mean + (std * z);
+
     /// <summary>Fits on <paramref name="data"/> and returns the standardized copy with the parameters.</summary>
     public static (Dataset Scaled, ScalerParameters Parameters) FitApply(Dataset data, ImmutableArray<string> logFeatures = default)
     {

@@ -21,6 +21,9 @@ public static class SeededRandom
     /// <inheritdoc cref="BalanceStream"/>
     public const ulong BackgroundStream = 0xBAC6_0000_0000_0004;
 
+    /// <inheritdoc cref="BalanceStream"/>
+    public const ulong ExplainStream = 0xE8A1_A140_0000_0005;
+
     /// <summary>A seed for a sub-stream of <paramref name="seed"/>, independent of the seed itself and of other streams.</summary>
     public static ulong Derive(ulong seed, ulong stream)
     {

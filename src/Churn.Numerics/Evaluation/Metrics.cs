@@ -18,8 +18,12 @@ public sealed record ClassificationMetrics(
     double LogLoss,
     ConfusionMatrix Confusion);
 
-/// <summary>How much worse the model gets on the test split when one feature's values are shuffled.</summary>
-public sealed record FeatureImportance(string Feature, int Rank, double AccuracyDrop, double AucDrop);
+/// <summary>
+/// How much worse the model gets when one feature's values are shuffled among the customers it is judged on: mean
+/// drops over <see cref="Repeats"/> shuffles, and <see cref="AucDropSpread"/> the standard deviation of the ROC AUC
+/// drop between them.
+/// </summary>
+public sealed record FeatureImportance(string Feature, int Rank, double AccuracyDrop, double AucDrop, double AucDropSpread = 0, int Repeats = 0);
 
 /// <summary>Contacting the top <see cref="ContactedShare"/> of customers by score reaches <see cref="BuyersReachedShare"/> of buyers.</summary>
 public sealed record GainsRow(double ContactedShare, int Contacted, int BuyersReached, double BuyersReachedShare, double Lift);
@@ -170,11 +174,14 @@ public static class Metrics
 
     /// <summary>
     /// Permutation importance, ranked (1 = matters most), with a seeded shuffle per feature. Each of
-    /// <paramref name="repeats"/> rounds shuffles one column of a new copy of the inputs (the test inputs are never
-    /// changed); the drops are the unshuffled accuracy and ROC AUC minus their means over the rounds. Ranked by AUC
-    /// drop, then accuracy drop, then feature order.
+    /// <paramref name="repeats"/> rounds shuffles one column of a new copy of the inputs (the inputs are never
+    /// changed); the drops are the unshuffled accuracy and ROC AUC minus their means over the rounds, and the spread
+    /// the rounds' standard deviation of the AUC drop. With <paramref name="weights"/> (per row, e.g. the population's
+    /// class weights) the accuracy is weighted; ROC AUC needs no weights for that, as weighting whole classes leaves
+    /// it unchanged. Ranked by AUC drop, then accuracy drop, then feature order.
     /// </summary>
-    public static ImmutableArray<FeatureImportance> PermutationImportance(TrainedModel model, Dataset test, ImmutableArray<string> featureNames, ulong seed, int repeats = 5)
+    public static ImmutableArray<FeatureImportance> PermutationImportance(
+        TrainedModel model, Dataset test, ImmutableArray<string> featureNames, ulong seed, int repeats = 5, ImmutableArray<double> weights = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
         RequireTargets(test);
@@ -183,13 +190,16 @@ public static class Metrics
         {
             throw new ArgumentException($"{featureNames.Length} feature names for {inputs.ColumnCount} input columns", nameof(featureNames));
         }
-        var baseline = Classification(Scoring.Probabilities(model, inputs), test.Targets);
+        double Accuracy(ImmutableArray<double> p) => weights.IsDefault ? Classification(p, test.Targets).Accuracy : WeightedAccuracy(p, test.Targets, weights);
+        var baselineScores = Scoring.Probabilities(model, inputs);
+        var (baselineAccuracy, baselineAuc) = (Accuracy(baselineScores), RocAuc(baselineScores, test.Targets));
         var rows = inputs.RowCount;
         var original = inputs.ToColumnMajorArray();
-        var drops = new List<(int Feature, double Accuracy, double Auc)>(featureNames.Length);
+        var drops = new List<(int Feature, double Accuracy, double Auc, double Spread)>(featureNames.Length);
         for (var feature = 0; feature < featureNames.Length; feature++)
         {
-            double accuracy = 0, auc = 0;
+            double accuracy = 0;
+            var auc = new double[repeats];
             for (var repeat = 0; repeat < repeats; repeat++)
             {
                 var order = SeededPermutation.Of(rows, SeededPermutation.Mix(seed, feature, repeat));
@@ -200,12 +210,13 @@ public static class Metrics
                 {
                     storage[column + r] = original[column + order[r]];
                 }
-                var shuffled = Matrix<double>.Build.Dense(rows, inputs.ColumnCount, storage);
-                var metrics = Classification(Scoring.Probabilities(model, shuffled), test.Targets);
-                accuracy += metrics.Accuracy;
-                auc += metrics.RocAuc;
+                var shuffled = Scoring.Probabilities(model, Matrix<double>.Build.Dense(rows, inputs.ColumnCount, storage));
+                accuracy += Accuracy(shuffled);
+                auc[repeat] = RocAuc(shuffled, test.Targets);
             }
-            drops.Add((feature, baseline.Accuracy - (accuracy / repeats), baseline.RocAuc - (auc / repeats)));
+            var meanAuc = auc.Average();
+            var spread = Math.Sqrt(auc.Sum(a => (a - meanAuc) * (a - meanAuc)) / repeats);
+            drops.Add((feature, baselineAccuracy - (accuracy / repeats), baselineAuc - meanAuc, spread));
         }
         return
         [
@@ -213,8 +224,19 @@ public static class Metrics
                 .OrderByDescending(d => d.Auc)
                 .ThenByDescending(d => d.Accuracy)
                 .ThenBy(d => d.Feature)
-                .Select((d, i) => new FeatureImportance(featureNames[d.Feature], i + 1, d.Accuracy, d.Auc)),
+                .Select((d, i) => new FeatureImportance(featureNames[d.Feature], i + 1, d.Accuracy, d.Auc, d.Spread, repeats)),
         ];
+    }
+
+    private static double WeightedAccuracy(ImmutableArray<double> p, ImmutableArray<int> targets, ImmutableArray<double> weights)
+    {
+        double right = 0, total = 0;
+        for (var i = 0; i < p.Length; i++)
+        {
+            total += weights[i];
+            right += (p[i] >= 0.5) == (targets[i] == 1) ? weights[i] : 0;
+        }
+        return right / total;
     }
 
     /// <summary>
@@ -234,6 +256,8 @@ public static class Metrics
         var leftProbabilities = left is null ? [] : Scoring.Probabilities(model, left.Inputs);
         Calibration? calibration = null;
         PopulationReport? report = null;
+        var judged = test;
+        var judgedWeights = default(ImmutableArray<double>);
         if (population is not null)
         {
             var validation = population.Validation;
@@ -251,17 +275,26 @@ public static class Metrics
                     : $"the {test.Rows:N0} test customers and the {left.Rows:N0} non-buyers balancing left out, weighted to the file's {rate:P1} buyers";
                 var others = new[] { CalibrationMethod.Prior, CalibrationMethod.Platt }.Where(m => m != calibration.Method).Select(Fit);
                 report = Population.Evaluate(sample, scores, targets, rate, calibration, others, population.Economics);
+                judged = left is null ? test : Stacked(test, left);
+                judgedWeights = Population.ClassWeights(judged.Targets, rate);
             }
         }
         return new TestReport(
             Classification(probabilities, test.Targets),
-            PermutationImportance(model, test, featureNames, seed),
+            PermutationImportance(model, judged, featureNames, seed, weights: judgedWeights),
             Gains(probabilities, test.Targets),
             Roc(probabilities, test.Targets),
             left is null ? null : LeftOut(left.Rows, leftProbabilities, probabilities, test.Targets),
             calibration,
             report);
     }
+
+    /// <summary>
+    /// The population sample's customers as one dataset: the test rows, then those balancing left out (all
+    /// non-buyers), as <see cref="Evaluate"/> judges them.
+    /// </summary>
+    public static Dataset Stacked(Dataset test, Dataset leftOut) =>
+        new([], test.Inputs.Stack(leftOut.Inputs), test.Targets.AddRange(Enumerable.Repeat(0, leftOut.Rows)));
 
     private static LeftOutCheck LeftOut(int rows, ImmutableArray<double> probabilities, ImmutableArray<double> testProbabilities, ImmutableArray<int> testTargets)
     {

@@ -42,16 +42,19 @@ public static class ReportChart
         Compose(1, ProfitPanel(curve, chosenShare, "Expected profit"), ReachedPanel(curve, chosenShare));
 
     /// <summary>Panels on a grid of <paramref name="rows"/> rows, filled row by row.</summary>
-    private static byte[] Compose(int rows, params Plot[] panels)
+    internal static byte[] Compose(int rows, params Plot[] panels)
     {
         var columns = (panels.Length + rows - 1) / rows;
         var info = new SKImageInfo(PanelWidth * columns, Height * rows);
         using var surface = SKSurface.Create(info);
         surface.Canvas.Clear(SKColors.White);
-        // A plot clears the whole canvas it renders on, so each panel is drawn alone and then placed.
+        // A plot clears the whole canvas it renders on, so each panel is drawn alone and then placed. Panels are
+        // independent plots, drawn on every core (ScottPlot's shared font cache is safe for that).
+        var images = new byte[panels.Length][];
+        Parallel.For(0, panels.Length, i => images[i] = panels[i].GetImageBytes(PanelWidth, Height, ImageFormat.Png));
         for (var i = 0; i < panels.Length; i++)
         {
-            using var panel = SKBitmap.Decode(panels[i].GetImageBytes(PanelWidth, Height, ImageFormat.Png));
+            using var panel = SKBitmap.Decode(images[i]);
             surface.Canvas.DrawBitmap(panel, i % columns * PanelWidth, i / columns * Height);
         }
 

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Churn.Numerics.Data;
+using Churn.Numerics.Explanation;
 using Churn.Numerics.Model;
 
 namespace Churn.Numerics.Evaluation;
@@ -18,7 +19,8 @@ public sealed record RunArtifacts(
     ulong Seed,
     PrepareManifest? Manifest,
     bool ScalerKnown = true,
-    BackgroundSample? Background = null);
+    BackgroundSample? Background = null,
+    ExplainedRun? Explained = null);
 
 /// <summary>Where a run's files went.</summary>
 public sealed record SavedRun(string ModelDirectory, string MetricsFile, ImmutableArray<string> Files, RunMetrics Metrics);
@@ -43,7 +45,8 @@ public sealed record RunMetrics(
     ImmutableArray<FeatureImportance> Importance,
     ImmutableArray<GainsRow> Gains,
     TrainingSummary Training,
-    LeftOutCheck? LeftOut = null);
+    LeftOutCheck? LeftOut = null,
+    RunExplanations? Explanations = null);
 
 /// <summary>Writes a run's model directory, <c>metrics.json</c> and <c>report.png</c>.</summary>
 public static class RunFiles
@@ -51,6 +54,7 @@ public static class RunFiles
     public const string ModelDirectoryName = "model";
     public const string MetricsFileName = "metrics.json";
     public const string ReportFileName = "report.png";
+    public const string ExplainFileName = "explain.png";
 
     public static RunMetrics Metrics(RunArtifacts a)
     {
@@ -66,7 +70,8 @@ public static class RunFiles
             a.Report.Importance,
             a.Report.Gains,
             new TrainingSummary(a.Model.Device, a.Model.EpochsRun, a.Model.BestEpoch, a.Model.History),
-            a.Report.LeftOut);
+            a.Report.LeftOut,
+            a.Explained?.Summary);
     }
 
     public static Result<SavedRun> Save(string outDir, RunArtifacts artifacts)
@@ -91,9 +96,15 @@ public static class RunFiles
             var summary = Metrics(artifacts);
             var metrics = JsonSerializer.SerializeToUtf8Bytes(summary, JsonFormat.Options);
             var chart = ReportChart.Render(artifacts.Model.History, artifacts.Report.Roc, artifacts.Report.Gains, artifacts.Report.Population);
-            return AtomicFile.Write(metricsPath, metrics)
-                .Bind(_ => AtomicFile.Write(reportPath, chart))
-                .Map(_ => new SavedRun(modelDir, metricsPath, [modelDir, metricsPath, reportPath], summary));
+            var written = AtomicFile.Write(metricsPath, metrics).Bind(_ => AtomicFile.Write(reportPath, chart));
+            if (artifacts.Explained is not { } explained)
+            {
+                return written.Map(_ => new SavedRun(modelDir, metricsPath, [modelDir, metricsPath, reportPath], summary));
+            }
+            var explainPath = Path.Combine(outDir, ExplainFileName);
+            return written
+                .Bind(_ => AtomicFile.Write(explainPath, ExplainChart.Render(explained)))
+                .Map(_ => new SavedRun(modelDir, metricsPath, [modelDir, metricsPath, reportPath, explainPath], summary));
         });
     }
 

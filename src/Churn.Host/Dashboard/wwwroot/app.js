@@ -318,6 +318,42 @@ function populationSection(p, base) {
       ["as many at random", money(c.randomProfitPer1000)]], "campaign-cards"));
 }
 
+// Which behaviours bring customers back: the ranking the console prints (its measure on the axis), the direction
+// sentences, the top behaviours' partial dependence with ICE lines and dependence curves, and permutation importance
+// as a second view. Runs saved before explanations existed show the permutation ranking alone.
+function explanationsSection(m, base) {
+  const e = m.explanations;
+  const perm = m.importance || [];
+  const where = m.population ? "customers the model never saw, natural mix" : "test split";
+  const children = [el("h3", { text: "Which behaviours bring customers back" })];
+  if (e) {
+    children.push(
+      el("p", { class: "note", id: "explanations-sample", text: `Measured on ${e.sample}. A contribution is what a behaviour adds to a customer's log-odds, against ${e.backgroundRows} training customers as the background (their mean log-odds, ${fmt(e.baseLogOdds, 2)}, is the base).` }),
+      el("ul", { id: "explanation-sentences" }, (e.sentences || []).map(text => el("li", { text }))));
+  }
+  children.push(el("div", { class: "charts" }, chart(`${base}/importance.svg`,
+    e ? `behaviours ranked by ${e.measure}, with 95 % bootstrap intervals` : `behaviours ranked by the drop in ROC AUC when shuffled (${where})`, "importance-chart")));
+  if (e) {
+    const behaviours = e.behaviours || [];
+    const shapes = { rises: "rises", falls: "falls", risesThenFalls: "rises, then falls", fallsThenRises: "falls, then rises", varies: "goes up and down", flat: "barely changes" };
+    children.push(figures("Ranking table", "importance-table", ["rank", "behaviour", e.measure, "95 % interval", "probability as the behaviour grows"],
+      behaviours.map(b => [String(b.rank), b.feature, fmt(b.meanAbsContribution, 3), `${fmt(b.low, 3)} to ${fmt(b.high, 3)}`, shapes[(b.trend || {}).shape] || ""])));
+    const top = behaviours.filter(b => b.meanAbsContribution > 0).slice(0, 3);
+    const behaviourChart = (kind, b, alt) => chart(`${base}/${kind}/${encodeURIComponent(b.feature)}.svg`, alt, `${kind}-${b.feature}`, 420, 300);
+    children.push(
+      el("h4", { text: "How the probability moves with each top behaviour (partial dependence, a grey line per customer)" }),
+      el("div", { class: "charts" }, top.map(b => behaviourChart("partial-dependence", b, `partial dependence of the probability on ${b.feature}, with one line per customer`))),
+      el("h4", { text: "What each top behaviour adds to a customer's log-odds, against its value" }),
+      el("div", { class: "charts" }, top.map(b => behaviourChart("dependence", b, `contribution of ${b.feature} against its value`))));
+  }
+  if (e && perm.length) {
+    children.push(el("h4", { text: "Second view: permutation importance" }),
+      el("p", { class: "note", text: `How much ROC AUC drops when a behaviour's values are shuffled among the ${where === "test split" ? "test customers" : "customers the model never saw"}, mean ± standard deviation over ${perm[0].repeats || "several"} shuffles.` }),
+      el("div", { class: "charts" }, chart(`${base}/permutation.svg`, "permutation importance: drop in ROC AUC when each behaviour is shuffled", "permutation-chart")));
+  }
+  return el("section", { id: "explanations" }, children);
+}
+
 function drawDetails(container, run) {
   const m = run.metrics;
   const parts = [];
@@ -335,8 +371,7 @@ function drawDetails(container, run) {
         ["ROC AUC", fmt(t.rocAuc)], ["log loss", fmt(t.logLoss)]]),
       m.leftOut ? el("p", { class: "note", text: `Left-out non-buyers: ${m.leftOut.rows} rows, ${pct(m.leftOut.calledNonBuyers)} called non-buyers, ROC AUC with the test rows ${fmt(m.leftOut.rocAucWithTest)}.` }) : "",
       p ? "" : el("div", { class: "charts" }, chart(`${base}/gains.svg`, "cumulative gains on the balanced test split", "gains-chart"))));
-    parts.push(el("section", {}, el("h3", { text: "Importance" }), el("div", { class: "charts" },
-      chart(`${base}/importance.svg`, "permutation importance of each behaviour", "importance-chart"))));
+    parts.push(explanationsSection(m, base));
     if (run.status === "succeeded" && run.mode !== "prepare") {
       parts.push(el("section", { id: "scoring" }, el("h3", { text: "Whom to contact" }),
         el("p", {}, el("a", { href: `#/campaign?run=${encodeURIComponent(run.id)}`, id: "plan-campaign", text: "Plan a campaign with this model" }),
