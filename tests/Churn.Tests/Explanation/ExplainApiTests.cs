@@ -65,7 +65,7 @@ public class ExplainApiTests
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
 
         // The contact list with reasons: every contacted customer has them, the others none.
-        var many = string.Join("\n", Enumerable.Range(1, 20).Select(i => i % 2 == 0 ? Rows.Buyer(i) : $"{i},1500,1500,{i},{i},0,8.91,0.{i % 10},{i * 10},0,{i}")) + "\n";
+        var many = string.Join("\n", Enumerable.Range(1, 20).Select(i => i % 2 == 0 ? Rows.Buyer(i) : $"{i},1500,1500,{i},{i},0,8.91,0.{i % 10},{i * 10},0,{i},0")) + "\n";
         using var planned = await PostAsync(host, $"runs/{id}/target", new JsonObject { ["customers"] = many, ["budget"] = 5, ["reasons"] = 2 });
         var plan = JsonNode.Parse(await planned.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
         Assert.True(planned.StatusCode == HttpStatusCode.OK, plan.ToJsonString());
