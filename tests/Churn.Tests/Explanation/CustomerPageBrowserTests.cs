@@ -26,7 +26,7 @@ public sealed class CustomerPageBrowserTests(DashboardFixture fixture) : IClassF
             input.SendKeys(values[j].ToString(CultureInfo.InvariantCulture));
         }
         B.Find("#explain").Click();
-        B.Wait(d => B.Drawn("#waterfall"), "the waterfall");
+        B.Wait(d => B.FindAll("#waterfall rect").Count == 10, "the waterfall");
 
         var (probability, logOdds) = await ExplainAsync(id, values);
         B.Wait(d => B.Find("#customer-cards").Text.Contains(Percent(probability), StringComparison.Ordinal), $"the probability {Percent(probability)}");
