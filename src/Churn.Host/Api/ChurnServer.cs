@@ -146,6 +146,7 @@ public sealed class ChurnServer : IAsyncDisposable
             var streams = new EventStreams(config.Host.Limits.MaxEventStreams, app.Lifetime.ApplicationStopping);
             new RunApi(app.Services, store, defaults, config, paths, streams).Map(app);
             new TargetApi(store, config).Map(app);
+            new ExplainApi(store, config).Map(app);
             new RunRecordsApi(store, paths).Map(app);
             var searchApi = new SearchApi(app.Services, searchStore, config, paths, streams);
             searchApi.Map(app);

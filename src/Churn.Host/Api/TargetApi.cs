@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -5,7 +6,9 @@ using Churn.Host.Cli;
 using Churn.Host.Configuration;
 using Churn.Host.Store;
 using Churn.Numerics;
+using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
+using Churn.Numerics.Explanation;
 using Churn.Numerics.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -31,7 +34,13 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
         double? Top = null,
         double? BaseRate = null,
         string? List = null,
-        bool? ScaledInputs = null);
+        bool? ScaledInputs = null,
+        int? Reasons = null);
+
+    /// <summary>Contacted customers one request may have explained with <c>reasons</c>.</summary>
+    public const int MaxExplainedContacts = 5_000;
+
+    private sealed record ContactWithReasons(long CustomerId, double Probability, double ExpectedValue, int Rank, bool Contact, ImmutableArray<string> Reasons);
 
     private sealed record ScoreRow(long CustomerId, double Probability, double Uncalibrated);
 
@@ -118,6 +127,10 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
         {
             return Bad("baseRate", "the population's buying rate, a number between 0 and 1 (exclusive)");
         }
+        if (request.Reasons is { } asked && (asked < 1 || asked > Schema.FeatureCount || request.List == "scores"))
+        {
+            return Bad("reasons", $"the contacted customers' strongest reasons, a whole number from 1 to {Schema.FeatureCount}, with the contact list");
+        }
 
         var loaded = ModelArtifact.Load(modelDir);
         if (loaded is Result<ModelArtifact>.Error broken)
@@ -143,15 +156,32 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
         }
         var scores = scored.Unwrap();
         var plan = Campaign.Plan(scores.Customers.Ids, scores.Probabilities, scores.Customers.HasTargets ? scores.Customers.Targets : [], policy, economics);
+        var why = ImmutableDictionary<int, ImmutableArray<Reason>>.Empty;
+        if (request.Reasons is { } count)
+        {
+            if (plan.Summary.Contacted > MaxExplainedContacts)
+            {
+                return Bad("reasons", $"reasons are given for at most {MaxExplainedContacts} contacted customers per request; this plan contacts {plan.Summary.Contacted}");
+            }
+            var scaling = new PredictCommand.InputScaling(ScaledInputs: scaledInputs);
+            var explained = TargetCommand.ContactReasons(model, modelDir, scaling, scores, plan, count, request.BaseRate);
+            if (explained is Result<ImmutableDictionary<int, ImmutableArray<Reason>>>.Error { Problem: var problem })
+            {
+                return ApiProblem.Of(StatusCodes.Status409Conflict, "cannot explain", $"run {id}'s model cannot give reasons: {problem.Reason}", "reasons");
+            }
+            why = explained.Unwrap();
+        }
         var list = request.List ?? "contacts";
         var csv = context.Request.Headers.Accept.Any(a => a is not null && a.Contains("text/csv", StringComparison.OrdinalIgnoreCase));
         if (csv)
         {
-            return Results.Bytes(list == "scores" ? PredictCommand.Format(scores) : TargetCommand.Format(plan), "text/csv; charset=utf-8");
+            return Results.Bytes(list == "scores" ? PredictCommand.Format(scores) : TargetCommand.Format(plan, why, request.Reasons ?? 0), "text/csv; charset=utf-8");
         }
         IReadOnlyList<object> rows = list == "scores"
             ? [.. scores.Customers.Ids.Select((customer, i) => new ScoreRow(customer, scores.Probabilities[i], scores.Raw[i]))]
-            : [.. plan.Rows.OrderBy(r => r.Rank)];
+            : request.Reasons is null ? [.. plan.Rows.OrderBy(r => r.Rank)]
+            : [.. plan.Rows.Select((r, i) => (r, i)).OrderBy(p => p.r.Rank).Select(p => new ContactWithReasons(
+                p.r.CustomerId, p.r.Probability, p.r.ExpectedValue, p.r.Rank, p.r.Contact, [.. why.GetValueOrDefault(p.i, []).Select(reason => reason.ToString())]))];
         return Results.Json(new TargetResponse(id, list, plan.Summary, rows), JsonFormat.Options);
     }
 

@@ -68,6 +68,11 @@ public static class ChurnCommandLine
     public static readonly Option<bool> ScaledInputs = Flag("--scaled-inputs", "the input is already standardized: score it as it is");
     public static readonly Option<double> BaseRate = Share("--base-rate", "R", "the buying rate of the customers scored, when it differs from the model's population (a share between 0 and 1)");
 
+    // explain, and the reasons predict and target add
+    public static readonly Option<string> BackgroundFile = Text("--background", "CSV", "customers to explain against (default: the sample saved with the model)", null);
+    public static readonly Option<int> BackgroundSize = Whole("--background-size", "N", $"explain against N customers of the background (default: {BackgroundSample.DefaultSize} of the model's sample; a file's: all)", null, 1, 1_000_000);
+    public static readonly Option<int> Reasons = Whole("--reasons", "K", "add each customer's K strongest reasons (behaviours by the size of their effect on the odds)", null, 1, Schema.FeatureCount);
+
     // target
     public static readonly Option<string> Contacts = Text("--output", "CSV", "where to write the contact list, campaign.png beside it (default: stdout, no chart)", null);
     public static readonly Option<double> ContactCost = Amount("--contact-cost", "C", "what contacting one customer costs", Defaults?.Run.Campaign.ContactCost, allowZero: true);
@@ -216,10 +221,13 @@ public static class ChurnCommandLine
             [Npz, .. RunFlags(SettingUse.Training), Config, Json, RunName, Tag, Store, NoStore, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.TrainFromNpz));
         var predict = Verb("predict", "score customers with a saved model: P(buys again) for the model's population",
-            [Model, Input, Output, BaseRate, ScalerFile, ScaledInputs, Store, Verbose],
+            [Model, Input, Output, BaseRate, ScalerFile, ScaledInputs, Reasons, Store, Verbose],
             (p, c) => Task.FromResult(PredictCommand.Run(p)));
+        var explain = Verb("explain", "explain customers' scores: each behaviour's contribution to the log-odds and the probability (exact Shapley values)",
+            [Model, Input, Output, BackgroundFile, BackgroundSize, BaseRate, ScalerFile, ScaledInputs, Config, Json, Verbose],
+            (p, c) => Task.FromResult(ExplainCommand.Run(p)));
         var target = Verb("target", "plan a campaign: whom to contact, the expected profit, campaign.png",
-            [Model, Input, Contacts, ContactCost, ConversionValue, Budget, Top, BaseRate, ScalerFile, ScaledInputs, Config, Store, Json, Verbose],
+            [Model, Input, Contacts, ContactCost, ConversionValue, Budget, Top, BaseRate, ScalerFile, ScaledInputs, Reasons, Config, Store, Json, Verbose],
             (p, c) => Task.FromResult(TargetCommand.Run(p)));
         var drift = Verb("drift", "how far customers have moved from those a model was trained on: PSI per behaviour and of the score",
             [Model, Input, ScalerFile, Store, Json, Verbose],
@@ -242,7 +250,7 @@ public static class ChurnCommandLine
             (p, c) => Task.FromResult(RunsCommand.Run(p)));
 
         var models = ModelsCommand.Build();
-        var verbs = new[] { run, prepare, train, predict, target, drift, models, search, host, worker, logs, runs };
+        var verbs = new[] { run, prepare, train, predict, explain, target, drift, models, search, host, worker, logs, runs };
         foreach (var verb in verbs)
         {
             root.Subcommands.Add(verb);

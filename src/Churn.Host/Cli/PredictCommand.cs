@@ -1,9 +1,11 @@
 using System.Buffers.Text;
+using System.Collections.Immutable;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Churn.Numerics;
 using Churn.Numerics.Data;
+using Churn.Numerics.Explanation;
 using Churn.Numerics.Model;
 
 namespace Churn.Host.Cli;
@@ -38,17 +40,22 @@ public static class PredictCommand
             return ChurnCommandLine.Usage("--scaler and --scaled-inputs exclude each other: give the scaler, or say the input needs none", "predict");
         }
 
+        int? reasons = parse.Given(ChurnCommandLine.Reasons) ? parse.GetValue(ChurnCommandLine.Reasons) : null;
+        var baseRate = BaseRate(parse);
         var loaded = ModelArtifact.Load(modelDir);
-        var scored = loaded.Bind(model => Score(model, modelDir, input, BaseRate(parse), scaling));
-        if (scored is Result<CustomerScores>.Error error)
+        var scored = loaded.Bind(model => Score(model, modelDir, input, baseRate, scaling).Bind(scores =>
+            reasons is { } count
+                ? ReasonsFor(model, modelDir, scaling, scores, [.. Enumerable.Range(0, scores.Customers.Rows)], count, baseRate).Map(r => (scores, r))
+                : Result.Ok((scores, ImmutableArray<ImmutableArray<Reason>>.Empty))));
+        if (scored is Result<(CustomerScores, ImmutableArray<ImmutableArray<Reason>>)>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
         }
 
-        var scores = scored.Unwrap();
+        var (scores, why) = scored.Unwrap();
         var model = loaded.Unwrap();
         var drift = DriftCommand.Check(model, scores, scaling.ScaledInputs);
-        var csv = Format(scores);
+        var csv = reasons is { } k ? WithReasons(Format(scores), why, k) : Format(scores);
         ModelReference.Record(resolved.Unwrap(), "predict", input, new
         {
             customers = scores.Probabilities.Length,
@@ -129,6 +136,39 @@ public static class PredictCommand
                 artifact.Score(loaded.Data, baseRate).Match(
                     Result.Ok,
                     problem => Result.Fail<CustomerScores>(problem with { File = problem.File ?? Path.Combine(modelDir, ModelArtifact.ManifestFile) }))));
+
+    /// <summary>
+    /// The <paramref name="count"/> strongest reasons of the customers at <paramref name="rows"/> (see
+    /// <see cref="Explained.TopReasons"/>), with the model scaled as it scored them.
+    /// </summary>
+    public static Result<ImmutableArray<ImmutableArray<Reason>>> ReasonsFor(
+        ModelArtifact model, string modelDir, InputScaling scaling, CustomerScores scores, IReadOnlyList<int> rows, int count, double? baseRate) =>
+        WithScaler(model, modelDir, scaling.ScalerFile, scaling.ScaledInputs)
+            .Bind(scaled => Explained.TopReasons(scaled, scores.Customers.Inputs, rows, count, baseRate))
+            .Match(Result.Ok, problem => Result.Fail<ImmutableArray<ImmutableArray<Reason>>>(problem with { File = problem.File ?? Path.Combine(modelDir, ModelArtifact.ManifestFile) }));
+
+    /// <summary>A CSV with columns <c>reason_1</c> .. <c>reason_K</c> added: line i + 1 gets <paramref name="reasons"/>[i] (empty when there are fewer lines of reasons).</summary>
+    public static byte[] WithReasons(byte[] csv, IReadOnlyList<ImmutableArray<Reason>> reasons, int count)
+    {
+        var lines = Encoding.ASCII.GetString(csv).Split('\n');
+        var text = new StringBuilder(csv.Length + (reasons.Count * count * 48));
+        text.Append(lines[0]).Append(string.Concat(Enumerable.Range(1, count).Select(i => $",reason_{i}"))).Append('\n');
+        for (var i = 1; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0)
+            {
+                continue;
+            }
+            text.Append(lines[i]);
+            var why = i - 1 < reasons.Count ? reasons[i - 1] : [];
+            for (var j = 0; j < count; j++)
+            {
+                text.Append(',').Append(j < why.Length ? why[j].ToString() : "");
+            }
+            text.Append('\n');
+        }
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
 
     /// <summary>
     /// One line per customer: id, calibrated probability, the network's uncalibrated score (the original notebook's

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
@@ -6,6 +7,7 @@ using Churn.Host.Configuration;
 using Churn.Numerics;
 using Churn.Numerics.Drift;
 using Churn.Numerics.Evaluation;
+using Churn.Numerics.Explanation;
 using Churn.Numerics.Model;
 
 namespace Churn.Host.Cli;
@@ -48,6 +50,8 @@ public static class TargetCommand
         {
             return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));
         }
+        int? reasons = parse.Given(ChurnCommandLine.Reasons) ? parse.GetValue(ChurnCommandLine.Reasons) : null;
+        var baseRate = PredictCommand.BaseRate(parse);
         ContactPolicy policy = parse.Given(ChurnCommandLine.Budget) ? new ContactPolicy.Budget(parse.GetValue(ChurnCommandLine.Budget))
             : parse.Given(ChurnCommandLine.Top) ? new ContactPolicy.Top(parse.GetValue(ChurnCommandLine.Top))
             : ContactPolicy.ExpectedValue;
@@ -59,18 +63,19 @@ public static class TargetCommand
             .Map(config => new CampaignEconomics(
                 parse.Given(ChurnCommandLine.ContactCost) ? parse.GetValue(ChurnCommandLine.ContactCost) : config.Run.Campaign.ContactCost,
                 parse.Given(ChurnCommandLine.ConversionValue) ? parse.GetValue(ChurnCommandLine.ConversionValue) : config.Run.Campaign.ConversionValue))
-            .Bind(economics => loaded.Bind(model => PredictCommand.Score(model, modelDir, input, PredictCommand.BaseRate(parse), scaling)).Map(scores =>
+            .Bind(economics => loaded.Bind(model => PredictCommand.Score(model, modelDir, input, baseRate, scaling).Bind(scores =>
             {
-                drift = DriftCommand.Check(loaded.Unwrap(), scores, scaling.ScaledInputs);
-                return Campaign.Plan(scores.Customers.Ids, scores.Probabilities, scores.Customers.HasTargets ? scores.Customers.Targets : [], policy, economics);
-            }));
-        if (planned is Result<CampaignPlan>.Error error)
+                drift = DriftCommand.Check(model, scores, scaling.ScaledInputs);
+                var plan = Campaign.Plan(scores.Customers.Ids, scores.Probabilities, scores.Customers.HasTargets ? scores.Customers.Targets : [], policy, economics);
+                return reasons is { } count ? ContactReasons(model, modelDir, scaling, scores, plan, count, baseRate).Map(r => (plan, r)) : Result.Ok((plan, Reasons: NoReasons));
+            })));
+        if (planned is Result<(CampaignPlan, ImmutableDictionary<int, ImmutableArray<Reason>>)>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
         }
-        var plan = planned.Unwrap();
+        var (plan, why) = planned.Unwrap();
         var model = loaded.Unwrap();
-        var csv = Format(plan);
+        var csv = Format(plan, why, reasons ?? 0);
         ModelReference.Record(resolved.Unwrap(), "target", input, new
         {
             summary = plan.Summary,
@@ -118,15 +123,39 @@ public static class TargetCommand
         return 0;
     }
 
+    private static readonly ImmutableDictionary<int, ImmutableArray<Reason>> NoReasons = ImmutableDictionary<int, ImmutableArray<Reason>>.Empty;
+
     /// <summary>The contact list, most likely buyer first.</summary>
-    public static byte[] Format(CampaignPlan plan)
+    public static byte[] Format(CampaignPlan plan) => Format(plan, NoReasons, 0);
+
+    /// <summary>
+    /// The contact list with columns <c>reason_1</c> .. <c>reason_K</c> (none when <paramref name="count"/> is 0), filled
+    /// for the customers <paramref name="reasons"/> holds (by their row in the customer file): the contacted ones.
+    /// </summary>
+    public static byte[] Format(CampaignPlan plan, ImmutableDictionary<int, ImmutableArray<Reason>> reasons, int count)
     {
-        var text = new StringBuilder(Header, Header.Length + (plan.Rows.Length * 48));
-        foreach (var row in plan.Rows.OrderBy(r => r.Rank))
+        var header = count == 0 ? Header : Header.TrimEnd('\n') + string.Concat(Enumerable.Range(1, count).Select(i => $",reason_{i}")) + "\n";
+        var text = new StringBuilder(header, header.Length + (plan.Rows.Length * (48 + (count * 48))));
+        foreach (var (row, index) in plan.Rows.Select((r, i) => (r, i)).OrderBy(r => r.r.Rank))
         {
-            text.Append(CultureInfo.InvariantCulture, $"{row.CustomerId},{row.Probability:F6},{row.ExpectedValue:F6},{row.Rank},{(row.Contact ? 1 : 0)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{row.CustomerId},{row.Probability:F6},{row.ExpectedValue:F6},{row.Rank},{(row.Contact ? 1 : 0)}");
+            var why = reasons.GetValueOrDefault(index, []);
+            for (var j = 0; j < count; j++)
+            {
+                text.Append(',').Append(j < why.Length ? why[j].ToString() : "");
+            }
+            text.Append('\n');
         }
-        return Encoding.ASCII.GetBytes(text.ToString());
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    /// <summary>The <paramref name="count"/> strongest reasons of each contacted customer, by row; only they are explained.</summary>
+    public static Result<ImmutableDictionary<int, ImmutableArray<Reason>>> ContactReasons(
+        ModelArtifact model, string modelDir, PredictCommand.InputScaling scaling, CustomerScores scores, CampaignPlan plan, int count, double? baseRate)
+    {
+        int[] contacted = [.. Enumerable.Range(0, plan.Rows.Length).Where(i => plan.Rows[i].Contact)];
+        return PredictCommand.ReasonsFor(model, modelDir, scaling, scores, contacted, count, baseRate)
+            .Map(found => contacted.Select((row, i) => KeyValuePair.Create(row, found[i])).ToImmutableDictionary());
     }
 
     public static void Summary(CampaignSummary s, TextWriter w)

@@ -66,6 +66,9 @@ public static class RunFields
         new SettingField<long>(
             "limits.maxBytes", "Most bytes read", "bytes any command may read from one data file", PositiveLong,
             s => s.Limits.MaxBytes, (s, v) => s with { Limits = s.Limits with { MaxBytes = v } }, requestable: false),
+        new SettingField<int>(
+            "limits.maxBackgroundRows", "Most background rows", "customers an explanation's background may hold (each costs every explained customer about 140 network evaluations)", Positive,
+            s => s.Limits.MaxBackgroundRows, (s, v) => s with { Limits = s.Limits with { MaxBackgroundRows = v } }, requestable: false),
     ];
 
     /// <summary>The top-level fields a request may set (<c>model</c> for every <c>model.*</c> row).</summary>

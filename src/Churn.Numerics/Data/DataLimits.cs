@@ -5,7 +5,11 @@ namespace Churn.Numerics.Data;
 /// is allocated, and counted while reading, so a huge, endless or deceptive file (a compressed <c>.npz</c> whose
 /// header promises millions of rows) fails with a clear reason instead of exhausting memory.
 /// </summary>
-public sealed record DataLimits(long MaxRows = 1_000_000, long MaxBytes = 256L << 20)
+/// <param name="MaxRows">Rows one customer file may hold.</param>
+/// <param name="MaxBytes">Bytes one file may hold.</param>
+/// <param name="MaxBackgroundRows">Rows an explanation's background may hold: each costs every explained customer
+/// about 140 more network evaluations, so a larger one is refused rather than attempted.</param>
+public sealed record DataLimits(long MaxRows = 1_000_000, long MaxBytes = 256L << 20, int MaxBackgroundRows = 1_000)
 {
     public static readonly DataLimits Default = new();
 
@@ -15,6 +19,10 @@ public sealed record DataLimits(long MaxRows = 1_000_000, long MaxBytes = 256L <
 
     /// <summary>What a loader can hold at most: the limit, and never more than one array can index.</summary>
     public long RowCap => Math.Min(MaxRows, int.MaxValue / Schema.FeatureCount);
+
+    /// <summary>The refusal for a background of more than <see cref="MaxBackgroundRows"/> rows.</summary>
+    public string TooManyBackgroundRows(long rows) =>
+        $"a background of {rows} rows is more than the limit of {MaxBackgroundRows} rows (limits.maxBackgroundRows): each background row costs every customer explained about 140 network evaluations";
 
     /// <summary>The refusal for a file larger than <see cref="MaxBytes"/>.</summary>
     public string TooManyBytes(long? bytes = null) =>

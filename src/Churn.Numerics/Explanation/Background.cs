@@ -10,10 +10,11 @@ namespace Churn.Numerics.Explanation;
 /// </summary>
 public sealed record Background
 {
-    private Background(Matrix<double> rows, ImmutableArray<double> weights)
+    private Background(Matrix<double> rows, ImmutableArray<double> weights, int total)
     {
         Rows = rows;
         Weights = weights;
+        Total = total;
     }
 
     /// <summary>The distinct background rows, in order of first appearance; only read.</summary>
@@ -24,6 +25,9 @@ public sealed record Background
 
     /// <summary>How many distinct rows.</summary>
     public int Count => Rows.RowCount;
+
+    /// <summary>How many rows before equal ones were merged.</summary>
+    public int Total { get; }
 
     /// <summary>Every row of <paramref name="rows"/> with equal weight, equal rows merged.</summary>
     /// <exception cref="ArgumentException">No rows (a bug: callers check counts first).</exception>
@@ -51,7 +55,7 @@ public sealed record Background
             }
         }
         var total = (double)values.Length;
-        return new Background(Matrix<double>.Build.DenseOfRowArrays(distinct), [.. counts.Select(c => c / total)]);
+        return new Background(Matrix<double>.Build.DenseOfRowArrays(distinct), [.. counts.Select(c => c / total)], values.Length);
     }
 
     /// <summary>Equality of rows by value, for merging repeats and customers.</summary>

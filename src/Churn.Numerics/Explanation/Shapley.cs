@@ -68,15 +68,16 @@ public static class Shapley
         {
             baseLogOdds += background.Weights[k] * backgroundScores[k];
         }
+        if (customers.RowCount == 0)
+        {
+            return new ShapleyValues(baseLogOdds, [], Matrix<double>.Build.Dense(0, p));
+        }
         var (distinct, which) = Distinct(customers);
         var customerScores = Scores(logOdds, Matrix<double>.Build.DenseOfRowArrays(distinct));
         var contributions = new double[distinct.Length * p];
-        if (distinct.Length > 0)
-        {
-            var game = new Game(logOdds, backgroundRows, background.Weights, backgroundScores, Weights(p));
-            Parallel.ForEach(Partitioner.Create(0, distinct.Length, CustomersPerTask), range =>
-                new Batch(game, p).Explain(distinct, customerScores, range.Item1, range.Item2, contributions));
-        }
+        var game = new Game(logOdds, backgroundRows, background.Weights, backgroundScores, Weights(p));
+        Parallel.ForEach(Partitioner.Create(0, distinct.Length, CustomersPerTask), range =>
+            new Batch(game, p).Explain(distinct, customerScores, range.Item1, range.Item2, contributions));
         var n = customers.RowCount;
         return new ShapleyValues(
             baseLogOdds,

@@ -144,6 +144,19 @@ public class ShapleyTests
     }
 
     [Fact]
+    public void No_customers_give_no_contributions_and_the_base()
+    {
+        var model = SmallNetwork(inputs: 3, seed: 18);
+        var background = Rows(4, 3, seed: 19);
+
+        var explained = Shapley.Exact(PlainLogOdds(model), Matrix<double>.Build.Dense(0, 3), Background.Of(background));
+
+        Assert.Empty(explained.LogOdds);
+        Assert.Equal(0, explained.Contributions.RowCount);
+        Assert.Equal(PlainLogOdds(model)(background).Average(), explained.BaseLogOdds, 12);
+    }
+
+    [Fact]
     public void A_stored_background_sample_is_seeded_and_its_prefix_is_the_smaller_sample()
     {
         var rows = Rows(500, 3, seed: 17);

@@ -193,7 +193,7 @@ public class HostileRequestTests
         string[] routes =
         [
             "/", "/health", "/runs", "/runs/x", "/runs/x/events", "/runs/x/logs", "/runs/x/logs/events", "/runs/x/artifacts", "/runs/x/artifacts/model.json",
-            "/runs/x/target", "/runs/x/charts/loss.svg", "/searches", "/searches/x", "/searches/x/resume", "/searches/x/logs", "/searches/x/events",
+            "/runs/x/target", "/runs/x/explain", "/runs/x/charts/loss.svg", "/searches", "/searches/x", "/searches/x/resume", "/searches/x/logs", "/searches/x/events",
             "/cluster", "/defaults", "/assets/app.js", "/compare/loss.svg", "/nowhere",
         ];
         var failures = new List<string>();

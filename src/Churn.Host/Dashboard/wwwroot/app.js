@@ -383,7 +383,9 @@ function drawDetails(container, run) {
     if (run.status === "succeeded" && run.mode !== "prepare") {
       parts.push(el("section", { id: "scoring" }, el("h3", { text: "Whom to contact" }),
         el("p", {}, el("a", { href: `#/campaign?run=${encodeURIComponent(run.id)}`, id: "plan-campaign", text: "Plan a campaign with this model" }),
-          ": drop a customer file, set the cost of a contact and the value of a buyer, and get the list of customers to contact.")));
+          ": drop a customer file, set the cost of a contact and the value of a buyer, and get the list of customers to contact."),
+        el("p", {}, el("a", { href: `#/customer/${encodeURIComponent(run.id)}`, id: "explain-link", text: "Explain a customer" }),
+          ": why this model gives a customer their probability, and what changing a behaviour would do.")));
     }
   }
   parts.push(artifactsSection(run));
@@ -627,6 +629,112 @@ async function newSearchPage() {
   });
 }
 
+// ---------- One customer, explained ----------
+
+// The customer file's ten behaviours, in file order (the host refuses any other name).
+const BEHAVIOURS = ["book_length_avg_min", "book_length_total_min", "price_avg", "price_total", "review", "review_score",
+  "completion", "minutes_listened", "support_requests", "last_visit_days"];
+
+// #/customer/RUN: a customer picked from a customer file or typed in, explained by the run's model through
+// POST /runs/{id}/explain: the probability, a waterfall from the base log-odds to the customer's, and a what-if form
+// whose every change asks the host again. The browser holds no model: it only sends values and draws the answer.
+async function customerPage(generation, id) {
+  if (!id) {
+    main.replaceChildren(el("h2", { text: "Explain a customer" }), el("p", { text: "Open a finished run and follow its link “Explain a customer”." }));
+    return;
+  }
+  const run = await api(`/runs/${encodeURIComponent(id)}`);
+  if (generation !== pageGeneration) return;
+  const fields = BEHAVIOURS.map(name => field(name, name, "", { numeric: true }));
+  const general = el("p", { class: "error", id: "customer-error", role: "alert" });
+  const form = el("form", { id: "customer-form", novalidate: true }, el("div", { class: "grid" }, fields), general,
+    el("button", { type: "submit", id: "explain", text: "Explain" }));
+  const file = el("input", { id: "customer-file", type: "file", accept: ".csv,text/csv" });
+  const pick = el("select", { id: "customer-pick", disabled: true }, el("option", { value: "", text: "choose a file first" }));
+  const result = el("div", { id: "customer-result", "aria-live": "polite" });
+  let rows = [];
+  let pending = 0;
+
+  file.addEventListener("change", async () => {
+    rows = (await file.files[0].text()).split(/\r?\n/).map(line => line.split(",")).filter(f => f.length >= 11 && !Number.isNaN(Number(f[1])));
+    pick.replaceChildren(...rows.slice(0, 5000).map((f, i) => el("option", { value: String(i), text: `customer ${f[0]}` })));
+    pick.disabled = rows.length === 0;
+    if (rows.length) choose(0);
+  });
+  pick.addEventListener("change", () => choose(Number(pick.value)));
+  function choose(index) {
+    BEHAVIOURS.forEach((name, j) => { form.querySelector(`#f-${name.replace(/_/g, "-")}`).value = rows[index][j + 1].trim(); });
+    explain(Number(rows[index][0]));
+  }
+
+  async function explain(customerId) {
+    clearErrors(form);
+    const customer = { customerId: Number.isInteger(customerId) && customerId >= 0 ? customerId : 0 };
+    for (const name of BEHAVIOURS) customer[name] = readValue(form.querySelector(`#f-${name.replace(/_/g, "-")}`), "number");
+    const missing = BEHAVIOURS.find(name => customer[name] === undefined);
+    if (missing) { showFieldError(form, { field: missing, detail: `${missing}: give a value` }, general); return; }
+    const ticket = ++pending;
+    try {
+      const answer = await api(`/runs/${encodeURIComponent(id)}/explain`, { method: "POST", json: { customers: [customer] } });
+      if (ticket === pending && generation === pageGeneration) result.replaceChildren(explanation(answer, answer.customers[0]));
+    } catch (error) {
+      if (error.status === 400) showFieldError(form, { field: (error.problem.field || "").replace(/^customers\[\d+\]\.?/, ""), detail: error.message }, general);
+      else general.textContent = error.message;
+    }
+  }
+  form.addEventListener("submit", event => { event.preventDefault(); explain(Number(pick.value === "" ? NaN : rows[Number(pick.value)]?.[0])); });
+  let timer = null;
+  form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => form.requestSubmit(), 350); });
+
+  main.replaceChildren(el("h2", {}, "Explain a customer with run ", el("a", { href: `#/runs/${run.id}`, text: run.id })),
+    el("p", { class: "note", text: "Each behaviour's contribution is its exact Shapley value for the customer's log-odds against the background saved with the model; the contributions add up from the base to the customer's log-odds. Change any value to see what it does." }),
+    el("div", { class: "toolbar" }, el("div", {}, el("label", { for: "customer-file", text: "Pick from a customer file" }), file),
+      el("div", {}, el("label", { for: "customer-pick", text: "Customer" }), pick)),
+    el("section", {}, el("h3", { text: "The customer's behaviours (what if…)" }), form), result);
+}
+
+// The probability, the base and a waterfall of the contributions, largest first, in log-odds with probability points.
+function explanation(answer, c) {
+  const steps = [...c.contributions].sort((a, b) => Math.abs(b.logOdds) - Math.abs(a.logOdds));
+  let at = answer.baseLogOdds;
+  const spans = steps.map(s => { const from = at; at += s.logOdds; return { s, from, to: at }; });
+  const ends = spans.flatMap(x => [x.from, x.to]).concat([answer.baseLogOdds, c.logOdds]);
+  const lo = Math.min(...ends), hi = Math.max(...ends);
+  const width = 420, row = 26, left = 300, height = row * (spans.length + 2) + 10;
+  const x = v => left + (hi === lo ? 0 : (v - lo) / (hi - lo) * width);
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", `0 0 ${left + width + 110} ${height}`);
+  svg.setAttribute("width", left + width + 110);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `waterfall of contributions from the base log-odds ${answer.baseLogOdds.toFixed(2)} to the customer's ${c.logOdds.toFixed(2)}`);
+  svg.id = "waterfall";
+  const add = (tag, attrs, text) => {
+    const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    svg.append(node);
+  };
+  const line = (label, value, y) => {
+    add("text", { x: left - 8, y: y + 17, "text-anchor": "end", "font-size": 13 }, label);
+    add("line", { x1: x(value), x2: x(value), y1: y + 2, y2: y + row - 2, stroke: "#1d2430", "stroke-width": 2 });
+    add("text", { x: left + width + 8, y: y + 17, "font-size": 12 }, value.toFixed(2));
+  };
+  line(`base (probability ${pct(answer.baseProbability)})`, answer.baseLogOdds, 4);
+  spans.forEach(({ s, from, to }, i) => {
+    const y = 4 + row * (i + 1);
+    add("text", { x: left - 8, y: y + 17, "text-anchor": "end", "font-size": 13, class: "step" }, `${s.feature} = ${s.value}`);
+    add("rect", { x: Math.min(x(from), x(to)), y: y + 4, width: Math.max(1, Math.abs(x(to) - x(from))), height: row - 8, fill: s.logOdds >= 0 ? "#1e7a34" : "#b3261e" });
+    add("text", { x: left + width + 8, y: y + 17, "font-size": 12 }, `${s.logOdds >= 0 ? "+" : ""}${s.logOdds.toFixed(2)} (${s.points >= 0 ? "+" : ""}${s.points.toFixed(1)} pts)`);
+  });
+  line(`this customer (probability ${pct(c.probability)})`, c.logOdds, 4 + row * (spans.length + 1));
+  return el("section", { id: "customer-explanation" }, el("h3", { text: "Why this score" }),
+    metricCards([["probability of buying again", pct(c.probability)], ["base probability", pct(answer.baseProbability)],
+      ["log-odds", fmt(c.logOdds, 3)], ["base log-odds", fmt(answer.baseLogOdds, 3)]], "customer-cards"),
+    el("figure", { class: "chart" }, svg),
+    el("ol", { id: "customer-reasons" }, c.reasons.map(r => el("li", { text: r }))),
+    el("p", { class: "note", text: `Green raises the odds of buying again, red lowers them; against ${answer.backgroundRows} background customers. Points: percentage points of probability, the change from the base split in proportion to the log-odds.` }));
+}
+
 // ---------- Routing ----------
 
 async function route() {
@@ -648,6 +756,7 @@ async function route() {
     else if (section === "new-run") await newRunPage();
     else if (section === "new-search") await newSearchPage();
     else if (section === "campaign") await campaignPage(generation, params);
+    else if (section === "customer") await customerPage(generation, parts[1]);
     else await runsPage(generation, params);
     document.title = `ChurnActors · ${section}${parts[1] ? " " + parts[1] : ""}`;
   } catch (error) {
