@@ -24,12 +24,6 @@ public static class TargetCommand
 
     public static int Run(ParseResult parse)
     {
-        var resolved = ModelReference.Resolve(parse, parse.GetRequiredValue(ChurnCommandLine.Model));
-        if (resolved is Result<ModelReference.Resolved>.Error unresolved)
-        {
-            return ChurnCli.Fail(unresolved.Problem);
-        }
-        var modelDir = resolved.Unwrap().Directory;
         var input = parse.GetRequiredValue(ChurnCommandLine.Input);
         var output = parse.GetValue(ChurnCommandLine.Contacts);
         var json = parse.GetValue(ChurnCommandLine.Json);
@@ -50,6 +44,13 @@ public static class TargetCommand
         {
             return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));
         }
+        // The model is resolved after the usage checks, so that a usage error is one whatever the model.
+        var resolved = ModelReference.Resolve(parse, parse.GetRequiredValue(ChurnCommandLine.Model));
+        if (resolved is Result<ModelReference.Resolved>.Error unresolved)
+        {
+            return ChurnCli.Fail(unresolved.Problem);
+        }
+        var modelDir = resolved.Unwrap().Directory;
         int? reasons = parse.Given(ChurnCommandLine.Reasons) ? parse.GetValue(ChurnCommandLine.Reasons) : null;
         var baseRate = PredictCommand.BaseRate(parse);
         ContactPolicy policy = parse.Given(ChurnCommandLine.Budget) ? new ContactPolicy.Budget(parse.GetValue(ChurnCommandLine.Budget))

@@ -103,8 +103,7 @@ public sealed record ModelConfig(
     /// model's saved configuration names no embedding it does not have (the shipped configuration carries PLR's
     /// settings for <c>--network plr</c>).
     /// </summary>
-    [JsonIgnore]
-    public ModelConfig Used => Kind == ModelKind.Plr
+    public ModelConfig Used() => Kind == ModelKind.Plr
         ? this
         : this with { Frequencies = 0, FrequencyScale = 0, EmbeddingSize = 0, Members = 0, CycleEpochs = 0, PeakLearningRate = 0 };
 

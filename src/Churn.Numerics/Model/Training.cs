@@ -303,7 +303,7 @@ public sealed class TrainingSession : IDisposable
         finished = true;
         var lastEpoch = history.Count == 0 ? 0 : history[^1].Epoch;
         var (layers, plr) = network is PlrNetwork plrNetwork ? ([], plrNetwork.Weights()) : (((ChurnNetwork)network).Weights(), (PlrWeights?)null);
-        return new TrainedModel(config.Used, layers, history.Count, hasBest ? bestEpoch : lastEpoch, [.. history], Device, plr);
+        return new TrainedModel(config.Used(), layers, history.Count, hasBest ? bestEpoch : lastEpoch, [.. history], Device, plr);
     }
 
     public void Dispose()
