@@ -9,7 +9,6 @@ using Akka.Event;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Churn.Actors.Messages;
-using Churn.Actors.Search;
 using Churn.Actors.Training;
 using Churn.Numerics;
 using Churn.Numerics.Search;

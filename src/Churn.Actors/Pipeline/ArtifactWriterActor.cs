@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Churn.Actors.Messages;
-using Churn.Numerics.Evaluation;
+using Churn.Numerics.Files;
 
 namespace Churn.Actors.Pipeline;
 

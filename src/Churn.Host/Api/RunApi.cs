@@ -7,7 +7,6 @@ using Akka.Hosting;
 using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Actors.Runs;
-using Churn.Host.Cli;
 using Churn.Host.Configuration;
 using Churn.Host.Logging;
 using Churn.Host.Store;
@@ -67,7 +66,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             return TooLarge(limit);
         }
 
-        var runId = EmbeddedRun.NewRunId();
+        var runId = RunIds.New();
         if (RunRecordsApi.Take(body, RunLabels.None) is Result<(RunLabels, string)>.Error badLabel)
         {
             return Problem(StatusCodes.Status400BadRequest, "invalid run configuration", $"{badLabel.Problem.Column}: {badLabel.Problem.Reason}", badLabel.Problem.Column);
