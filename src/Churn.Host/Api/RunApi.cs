@@ -22,7 +22,7 @@ namespace Churn.Host.Api;
 /// cancel a <see cref="CancelRun"/>, an event stream a <see cref="FollowRun"/>; everything else is read from the run
 /// store. Errors are RFC 7807 problem details naming the field at fault.
 /// </summary>
-internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, JsonNode defaults, ChurnConfig config, ConfinedPaths paths, EventStreams streams)
+internal sealed class RunApi(IServiceProvider services, IRequiredActor<RunsActor> runsActor, SqliteRunStore store, JsonNode defaults, ChurnConfig config, ConfinedPaths paths, EventStreams streams)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
@@ -369,7 +369,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
     {
         try
         {
-            var runs = await services.GetRequiredService<ActorRegistry>().GetAsync<RunsActor>(cancel);
+            var runs = await runsActor.GetAsync(cancel);
             return await runs.Ask<T>(message, AskTimeout, cancel);
         }
         catch (AskTimeoutException)
