@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Hosting;
-using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Actors.Runs;
 using Churn.Host.Configuration;
@@ -22,7 +21,7 @@ namespace Churn.Host.Api;
 /// cancel a <see cref="CancelRun"/>, an event stream a <see cref="FollowRun"/>; everything else is read from the run
 /// store. Errors are RFC 7807 problem details naming the field at fault.
 /// </summary>
-internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, JsonNode defaults, ChurnConfig config, ConfinedPaths paths, EventStreams streams)
+internal sealed class RunApi(IServiceProvider services, IRequiredActor<RunsActor> runsActor, SqliteRunStore store, JsonNode defaults, ChurnConfig config, ConfinedPaths paths, EventStreams streams)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
@@ -73,12 +72,11 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
         }
 
         (var labels, body) = RunRecordsApi.Take(body, RunLabels.None).Unwrap();
-        var parsed = RunRequest.Parse(body, defaults, runId, paths).Bind(settings => RequestLimits.Check(settings.Spec.Model, config.Host.Limits).Map(_ => settings));
-        if (parsed is Result<RunSettings>.Error error)
+        var limits = config.Host.Limits;
+        var (settings, problems) = RunRequest.ParseAll(body, defaults, runId, paths, spec => RequestLimits.Check(spec.Model, limits) is Result<Churn.Numerics.Model.ModelConfig>.Error over ? over.Problem : null);
+        if (settings is null)
         {
-            var problem = RequestLimits.Explain(error.Problem, config.Host.Limits);
-            var field = problem.Column ?? RunRequest.BodyField;
-            return Problem(StatusCodes.Status400BadRequest, "invalid run configuration", $"{field}: {problem.Reason}", field);
+            return ApiProblem.Fields("invalid run configuration", [.. problems.Select(p => RequestLimits.Explain(p, limits) is var explained && explained.Column is null ? explained with { Column = RunRequest.BodyField } : explained)]);
         }
 
         // Labelled before it is queued, so that the first the lists see of the run carries its name.
@@ -87,7 +85,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             store.Label(runId, labels);
         }
 
-        var reply = await AskRunsAsync<object>(new RunPipeline(runId, parsed.Unwrap(), ActorRefs.Nobody), context.RequestAborted);
+        var reply = await AskRunsAsync<object>(new RunPipeline(runId, settings, ActorRefs.Nobody), context.RequestAborted);
         if (reply is RunRejected && !labels.IsEmpty)
         {
             store.Remove(runId);
@@ -370,7 +368,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
     {
         try
         {
-            var runs = await services.GetRequiredService<ActorRegistry>().GetAsync<RunsActor>(cancel);
+            var runs = await runsActor.GetAsync(cancel);
             return await runs.Ask<T>(message, AskTimeout, cancel);
         }
         catch (AskTimeoutException)

@@ -209,12 +209,7 @@ public static class ModelsCommand
 
     /// <summary>The calibrated probabilities a model gives the labelled customers, with its own scaler.</summary>
     private static Result<System.Collections.Immutable.ImmutableArray<double>> Probabilities(string modelDir, Dataset customers, double? baseRate) =>
-        ModelArtifact.Load(modelDir)
-            .Bind(model => CustomerScoring.WithScaler(model, modelDir, null, false))
-            .Bind(model => model.Score(customers, baseRate).Match(
-                Result.Ok,
-                problem => Result.Fail<CustomerScores>(problem with { File = problem.File ?? Path.Combine(modelDir, ModelArtifact.ManifestFile) })))
-            .Map(scores => scores.Probabilities);
+        ModelArtifact.Load(modelDir).Bind(model => CustomerScoring.Probabilities(model, modelDir, customers, baseRate));
 
     public static void Print(string a, string b, ModelComparison c, TextWriter w)
     {

@@ -71,6 +71,14 @@ public static class CustomerScoring
             .Bind(scaled => Explained.TopReasons(scaled, scores.Customers.Inputs, rows, count, baseRate))
             .Match(Result.Ok, problem => Result.Fail<ImmutableArray<ImmutableArray<Reason>>>(problem with { File = problem.File ?? Path.Combine(modelDir, ModelArtifact.ManifestFile) }));
 
+    /// <summary>The calibrated probabilities a loaded model (from <paramref name="modelDir"/>) gives the labelled customers, with its own scaler.</summary>
+    public static Result<ImmutableArray<double>> Probabilities(ModelArtifact model, string modelDir, Dataset customers, double? baseRate) =>
+        CustomerScoring.WithScaler(model, modelDir, null, false)
+            .Bind(scaled => scaled.Score(customers, baseRate).Match(
+                Result.Ok,
+                problem => Result.Fail<CustomerScores>(problem with { File = problem.File ?? Path.Combine(modelDir, ModelArtifact.ManifestFile) })))
+            .Map(scores => scores.Probabilities);
+
     /// <summary>The <paramref name="count"/> strongest reasons of each contacted customer, by row; only they are explained.</summary>
     public static Result<ImmutableDictionary<int, ImmutableArray<Reason>>> ContactReasons(
         ModelArtifact model, string modelDir, InputScaling scaling, CustomerScores scores, CampaignPlan plan, int count, double? baseRate)
