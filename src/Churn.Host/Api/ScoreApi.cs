@@ -97,6 +97,6 @@ internal sealed class ScoreApi(SqliteRunStore store, ChurnConfig config, LoadedM
             rows[i] = new ScoredCustomer(row.CustomerId, row.Probability, row.Contact, row.ExpectedValue,
                 why is null ? null : [.. Explained.Reasons(why, customers.Inputs, model.Model.FeatureNames, i, reasons).Select(r => new ScoredReason(r.Feature, r.Value, r.LogOdds, r.ToString()))]);
         }
-        return Results.Json(new ScoreResponse(model.Version.Name, model.Version.Version, economics.ContactCost, economics.ConversionValue, rows), JsonFormat.Options);
+        return Results.Json(new ScoreResponse(model.Version.Name, model.Version.Version, economics.ContactCost, economics.ConversionValue, rows), SqliteRunStore.Compact);
     }
 }

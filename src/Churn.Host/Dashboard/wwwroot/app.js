@@ -423,6 +423,7 @@ function drawDetails(container, run) {
           ": drop a customer file, set the cost of a contact and the value of a buyer, and get the list of customers to contact."),
         el("p", {}, el("a", { href: `#/customer/${encodeURIComponent(run.id)}`, id: "explain-link", text: "Explain a customer" }),
           ": why this model gives a customer their probability, and what changing a behaviour would do.")));
+      parts.push(registerSection(run));
     }
   }
   parts.push(artifactsSection(run));
@@ -801,6 +802,7 @@ async function route() {
     else if (section === "new-search") await newSearchPage();
     else if (section === "campaign") await campaignPage(generation, params);
     else if (section === "customer") await customerPage(generation, parts[1]);
+    else if (section === "models") await modelsPage(generation, parts[1]);
     else await runsPage(generation, params);
     document.title = `ChurnActors · ${section}${parts[1] ? " " + parts[1] : ""}`;
   } catch (error) {
