@@ -22,14 +22,14 @@ public static class EmbeddedRun
         Action<string, TimeSpan>? timing = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var host = ChurnHostBuilder.Embedded(config, verbose, journal);
+        using var host = ChurnHostBuilder.Embedded(config, verbose, new ChurnParts { Pipeline = new PipelinePart(Journal: journal, MaxQueuedRuns: config.Host.Limits.MaxQueuedRuns) });
         await host.StartAsync(CancellationToken.None);
         timing?.Invoke("host and actor system start", clock.Elapsed);
         clock.Restart();
         try
         {
             var system = host.Services.GetRequiredService<ActorSystem>();
-            var runs = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<RunsActor>(CancellationToken.None);
+            var runs = await host.Services.GetRequiredService<IRequiredActor<RunsActor>>().GetAsync(CancellationToken.None);
             var (relay, events) = EventRelay.Open<IRunEvent>(system, "cli-relay");
             runs.Tell(new RunPipeline(runId, settings, relay));
             await using var registration = cancel.Register(() => runs.Tell(new CancelRun(runId)));

@@ -18,7 +18,7 @@ public class PipelineActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit
     private Func<IUntypedActorContext, IActorRef>? _trainers;
 
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
-        builder.WithChurnPipeline(maxConcurrentRuns: 2, trainerFactory: context => (_trainers ?? DefaultTrainer)(context));
+        builder.WithChurn(new ChurnParts { Pipeline = new PipelinePart(MaxConcurrentRuns: 2, TrainerFactory: context => (_trainers ?? DefaultTrainer)(context)) });
 
     private static IActorRef DefaultTrainer(IUntypedActorContext context) => context.ActorOf(TrainerActor.Props(), "trainer");
 
