@@ -149,6 +149,9 @@ public sealed class ChurnServer : IAsyncDisposable
             new RunApi(app.Services, runs, store, defaults, config, paths, streams).Map(app);
             new TargetApi(store, config).Map(app);
             new ExplainApi(store, config).Map(app);
+            var loadedModels = new LoadedModels(store);
+            new ModelsApi(store, config, loadedModels).Map(app);
+            new ScoreApi(store, config, loadedModels).Map(app);
             new RunRecordsApi(store, paths).Map(app);
             var searchApi = new SearchApi(app.Services, app.Services.GetRequiredService<IRequiredActor<SearchesActor>>(), searchStore, config, paths, streams);
             searchApi.Map(app);
@@ -195,7 +198,7 @@ public sealed class ChurnServer : IAsyncDisposable
         {
             ("maxQueuedRuns", limits.MaxQueuedRuns), ("maxTrialsPerSearch", limits.MaxTrialsPerSearch), ("maxConcurrentSearches", limits.MaxConcurrentSearches),
             ("maxWidth", limits.MaxWidth), ("maxDepth", limits.MaxDepth), ("maxParameters", limits.MaxParameters), ("maxEpochs", limits.MaxEpochs),
-            ("maxPatience", limits.MaxPatience), ("maxEventStreams", limits.MaxEventStreams),
+            ("maxPatience", limits.MaxPatience), ("maxEventStreams", limits.MaxEventStreams), ("maxScoreRows", limits.MaxScoreRows),
         })
         {
             if (value < 1)

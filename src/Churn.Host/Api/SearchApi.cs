@@ -313,7 +313,7 @@ internal sealed class SearchApi(IServiceProvider services, IRequiredActor<Search
             ["data"] = request.Run.Data,
             ["out"] = request.OutDir,
             ["trials"] = trials,
-            ["epochsSpent"] = s.Trials.Sum(t => t.Epochs),
+            ["epochsSpent"] = s.EpochsSpent,
             ["leaderboard"] = LeaderboardNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds, request.Plan.Criterion)),
             ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
             ["trialList"] = JsonSerializer.SerializeToNode(s.Trials.Select(SearchTrialView.From), JsonFormat.Options),

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Churn.Host.Cli;
@@ -186,26 +185,8 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
     }
 
     /// <summary>The posted CSV goes through the same loader as a file, from a private temporary copy.</summary>
-    private static Result<CustomerScores> Score(ModelArtifact model, string modelDir, string customers, double? baseRate, PredictCommand.InputScaling scaling)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"churn-target-{Guid.NewGuid():N}.csv");
-        try
-        {
-            using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                file.Write(Encoding.UTF8.GetBytes(customers));
-            }
-            return PredictCommand.Score(model, modelDir, path, baseRate, scaling);
-        }
-        catch (IOException e)
-        {
-            return Result.Fail<CustomerScores>($"cannot stage the customers for scoring: {e.Message}");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    private static Result<CustomerScores> Score(ModelArtifact model, string modelDir, string customers, double? baseRate, PredictCommand.InputScaling scaling) =>
+        ApiBody.Staged(customers, path => PredictCommand.Score(model, modelDir, path, baseRate, scaling));
 
     private static IResult Bad(string field, string detail) =>
         ApiProblem.Of(StatusCodes.Status400BadRequest, "invalid target request", $"{field}: {detail}", field);

@@ -35,7 +35,12 @@ public static class ExplainCommand
     public static int Run(ParseResult parse)
     {
         var clock = Stopwatch.StartNew();
-        var modelDir = parse.GetRequiredValue(ChurnCommandLine.Model);
+        var resolved = ModelReference.Resolve(parse, parse.GetRequiredValue(ChurnCommandLine.Model));
+        if (resolved is Result<ModelReference.Resolved>.Error unresolved)
+        {
+            return ChurnCli.Fail(unresolved.Problem);
+        }
+        var modelDir = resolved.Unwrap().Directory;
         var input = parse.GetRequiredValue(ChurnCommandLine.Input);
         var output = parse.GetValue(ChurnCommandLine.Output);
         var json = parse.GetValue(ChurnCommandLine.Json);
@@ -114,6 +119,7 @@ public static class ExplainCommand
             data.Rows, chosen.Total, chosen.Count, baseLogOdds, Calibration.Sigmoid(baseLogOdds), probabilitySum / n,
             [.. artifact.FeatureNames.Select((f, j) => new FeatureEffect(f, totals[j] / n)).OrderByDescending(e => e.MeanAbsoluteLogOdds)],
             clock.Elapsed.TotalSeconds, output ?? "-");
+        ModelReference.Record(resolved.Unwrap(), "explain", input, new { customers = summary.Customers, meanProbability = summary.MeanProbability });
         if (json)
         {
             StandardOutput.Writer.WriteLine(JsonSerializer.Serialize(summary, JsonFormat.Options));

@@ -207,9 +207,12 @@ public static class ModelsCommand
 
     /// <summary>The calibrated probabilities a model gives the labelled customers, with its own scaler.</summary>
     private static Result<System.Collections.Immutable.ImmutableArray<double>> Probabilities(string modelDir, Dataset customers, double? baseRate) =>
-        ModelArtifact.Load(modelDir)
-            .Bind(model => PredictCommand.WithScaler(model, modelDir, null, false))
-            .Bind(model => model.Score(customers, baseRate).Match(
+        ModelArtifact.Load(modelDir).Bind(model => Probabilities(model, modelDir, customers, baseRate));
+
+    /// <summary>The calibrated probabilities a loaded model (from <paramref name="modelDir"/>) gives the labelled customers, with its own scaler.</summary>
+    internal static Result<System.Collections.Immutable.ImmutableArray<double>> Probabilities(ModelArtifact model, string modelDir, Dataset customers, double? baseRate) =>
+        PredictCommand.WithScaler(model, modelDir, null, false)
+            .Bind(scaled => scaled.Score(customers, baseRate).Match(
                 Result.Ok,
                 problem => Result.Fail<CustomerScores>(problem with { File = problem.File ?? Path.Combine(modelDir, ModelArtifact.ManifestFile) })))
             .Map(scores => scores.Probabilities);

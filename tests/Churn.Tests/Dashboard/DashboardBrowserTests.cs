@@ -285,6 +285,33 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         System.Text.RegularExpressions.Regex.Matches(text, @"epoch (\d+)").Select(m => (int?)int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Max();
 
     [Fact]
+    public void Several_bad_fields_are_each_marked_beside_their_field_at_once()
+    {
+        Open("#/new-run");
+        var values = new Dictionary<string, string> { ["seed"] = "-1", ["model-width"] = "5000", ["model-maxEpochs"] = "0", ["model-dropout"] = "2" };
+        B.Wait(d => B.Find("#f-model-maxEpochs"), "the run form");
+        foreach (var (id, value) in values)
+        {
+            var input = B.Find($"#f-{id}");
+            input.Clear();
+            input.SendKeys(value);
+        }
+        B.Find("#submit-run").Click();
+
+        B.Wait(d => values.Keys.All(id => B.Find($"#f-{id}-error").Text.Length > 0), "an error beside every bad field");
+        foreach (var id in values.Keys)
+        {
+            Assert.StartsWith(id.Replace('-', '.'), B.Find($"#f-{id}-error").Text, StringComparison.Ordinal);
+            Assert.Equal("true", B.Find($"#f-{id}").GetAttribute("aria-invalid"));
+        }
+        // The width's limit is this host's, as the host says it; fields that were fine are not marked.
+        Assert.Contains("between 1 and 1024", B.Find("#f-model-width-error").Text, StringComparison.Ordinal);
+        Assert.Null(B.Find("#f-model-depth").GetAttribute("aria-invalid"));
+        Assert.Equal("f-seed", B.Driver.SwitchTo().ActiveElement().GetAttribute("id"));
+        Assert.All(B.ConsoleErrors(), e => Assert.Contains("400", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Two_runs_selected_on_the_runs_page_compare_side_by_side_with_their_differences_highlighted()
     {
         Open("#/runs");

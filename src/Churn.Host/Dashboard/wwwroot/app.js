@@ -386,6 +386,7 @@ function drawDetails(container, run) {
           ": drop a customer file, set the cost of a contact and the value of a buyer, and get the list of customers to contact."),
         el("p", {}, el("a", { href: `#/customer/${encodeURIComponent(run.id)}`, id: "explain-link", text: "Explain a customer" }),
           ": why this model gives a customer their probability, and what changing a behaviour would do.")));
+      parts.push(registerSection(run));
     }
   }
   parts.push(artifactsSection(run));
@@ -505,19 +506,26 @@ function clearErrors(form) {
   form.querySelectorAll("[aria-invalid]").forEach(e => e.removeAttribute("aria-invalid"));
 }
 
-// Shows a 400's message beside the field it names ("model.maxEpochs", "space.dropout[1]", ...), or at the form's end.
+// Shows a 400's messages beside the fields they name ("model.maxEpochs", "space.dropout[1]", ...), every one of them
+// when the host lists several (`errors`), the rest at the form's end; the first bad field gets the focus.
 function showFieldError(form, problem, fallback) {
-  const name = problem.field || "";
-  const candidates = [name, name.replace(/\[\d+\]$/, ""), name.split(".").slice(0, 2).join("."), name.split(".")[0]];
-  const target = candidates.map(n => form.querySelector(`[data-field="${CSS.escape(n)}"]`)).find(Boolean);
-  if (target) {
-    target.querySelector(".error").textContent = problem.detail;
+  const errors = Array.isArray(problem.errors) && problem.errors.length
+    ? problem.errors.map(e => ({ field: e.field, detail: `${e.field}: ${e.reason}` }))
+    : [{ field: problem.field || "", detail: problem.detail }];
+  let first = null;
+  const unplaced = [];
+  for (const { field: name, detail } of errors) {
+    const candidates = [name, name.replace(/\[\d+\]$/, ""), name.split(".").slice(0, 2).join("."), name.split(".")[0]];
+    const target = candidates.map(n => n && form.querySelector(`[data-field="${CSS.escape(n)}"]`)).find(Boolean);
+    if (!target) { unplaced.push(detail); continue; }
+    const message = target.querySelector(".error");
+    message.textContent = message.textContent ? `${message.textContent} ${detail}` : detail;
     const input = target.querySelector("input, select, textarea");
     input.setAttribute("aria-invalid", "true");
-    input.focus();
-  } else {
-    fallback.textContent = problem.detail || "The host refused the request.";
+    first = first || input;
   }
+  if (unplaced.length || !first) fallback.textContent = unplaced.filter(Boolean).join(" ") || problem.detail || "The host refused the request.";
+  if (first) first.focus();
 }
 
 function readValue(input, kind) {
@@ -757,6 +765,7 @@ async function route() {
     else if (section === "new-search") await newSearchPage();
     else if (section === "campaign") await campaignPage(generation, params);
     else if (section === "customer") await customerPage(generation, parts[1]);
+    else if (section === "models") await modelsPage(generation, parts[1]);
     else await runsPage(generation, params);
     document.title = `ChurnActors · ${section}${parts[1] ? " " + parts[1] : ""}`;
   } catch (error) {

@@ -23,7 +23,8 @@ async function campaignPage(generation, params) {
       el("p", { id: "campaign-form", text: "No model yet: a run that succeeds trains one. " }, el("a", { href: "#/new-run", text: "Start a run" })));
     return;
   }
-  const wanted = params.get("run");
+  // Without a run asked for, the production model's run is the default.
+  const wanted = params.get("run") || await productionRun();
   const model = el("select", { id: "campaign-model", name: "model" }, models.map(r => el("option", {
     value: r.id, selected: r.id === wanted,
     text: `${r.name ? r.name + " · " : ""}${r.id} · ${when(r.finishedAt || r.queuedAt)}${typeof r.headline?.campaignProfitPer1000 === "number" ? ` · profit per 1,000 ${money(r.headline.campaignProfitPer1000)}` : ""}`,
