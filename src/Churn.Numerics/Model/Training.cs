@@ -6,69 +6,6 @@ using static TorchSharp.torch;
 namespace Churn.Numerics.Model;
 
 /// <summary>
-/// Losses and accuracies after one epoch. <see cref="CalibratedLoss"/> is the validation split's log loss in the
-/// population's mix after calibration (<see cref="Evaluation.Calibration.CrossFittedLogLoss"/>): the figure a search ranks
-/// on, the same for every balancing; NaN when the population is unknown.
-/// </summary>
-public sealed record EpochMetrics(
-    int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy, double CalibratedLoss = double.NaN);
-
-/// <summary>The one-cycle learning-rate schedule (Smith and Topin, 2018) as PyTorch's <c>OneCycleLR</c> shapes it with cosine annealing.</summary>
-public static class OneCycle
-{
-    /// <summary>Share of the steps spent warming up.</summary>
-    public const double WarmUp = 0.3;
-
-    /// <summary>
-    /// The rate at step <paramref name="step"/> (from 0) of <paramref name="total"/>: linear from <paramref name="peak"/>/25
-    /// to <paramref name="peak"/> over the first 30 %, then a half cosine down to <paramref name="peak"/>/10⁴.
-    /// </summary>
-    public static double Rate(long step, long total, double peak)
-    {
-        var warm = Math.Max(1, (long)(WarmUp * total));
-        if (step < warm)
-        {
-            return (peak / 25) + ((peak - (peak / 25)) * step / warm);
-        }
-        var t = (double)(step - warm) / Math.Max(1, total - warm);
-        return (peak / 1e4) + ((peak - (peak / 1e4)) * (1 + Math.Cos(Math.PI * Math.Min(1, t))) / 2);
-    }
-}
-
-/// <summary>What early stopping decided after an epoch.</summary>
-public enum StopDecision
-{
-    /// <summary>Validation loss improved by more than min-delta: snapshot these weights.</summary>
-    Improved,
-    Continue,
-    Stop,
-}
-
-/// <summary>Early stopping as a value: the best validation loss so far, its epoch and how many epochs since.</summary>
-public sealed record EarlyStopping(int Patience, double MinDelta, double BestLoss, int BestEpoch, int EpochsWithoutImprovement)
-{
-    public static EarlyStopping Start(int patience, double minDelta) => new(patience, minDelta, double.PositiveInfinity, 0, 0);
-
-    /// <summary>Some epoch improved: the best loss starts at +∞ and only ever moves to a loss below it.</summary>
-    public bool Improved => !double.IsPositiveInfinity(BestLoss);
-
-    /// <summary>The next state and the decision after an epoch with validation loss <paramref name="loss"/>.</summary>
-    /// <remarks>
-    /// Improvement means <paramref name="loss"/> &lt; <see cref="BestLoss"/> − <see cref="MinDelta"/>; anything else
-    /// (including NaN) counts as an epoch without improvement, and <see cref="Patience"/> of those in a row stop training.
-    /// </remarks>
-    public (EarlyStopping Next, StopDecision Decision) Observe(int epoch, double loss)
-    {
-        if (loss < BestLoss - MinDelta)
-        {
-            return (this with { BestLoss = loss, BestEpoch = epoch, EpochsWithoutImprovement = 0 }, StopDecision.Improved);
-        }
-        var next = this with { EpochsWithoutImprovement = EpochsWithoutImprovement + 1 };
-        return (next, next.EpochsWithoutImprovement >= Patience ? StopDecision.Stop : StopDecision.Continue);
-    }
-}
-
-/// <summary>
 /// One network being trained: owns the TorchSharp module, optimizer and tensors (native memory), so exactly one
 /// owner (the model actor) holds it and disposes it. Each method opens and closes its own dispose scope, so it must
 /// run inside one message handler.
