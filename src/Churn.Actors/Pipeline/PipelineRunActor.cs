@@ -6,6 +6,7 @@ using Churn.Actors.Messages;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
+using Churn.Numerics.Files;
 using Churn.Numerics.Model;
 using Churn.Numerics.Pipeline;
 
@@ -66,7 +67,7 @@ public sealed class PipelineRunActor : ReceiveActor
         _run = run;
         _stages = stages;
         _trainerFactory = trainerFactory;
-        _plan = new RunPlan(RunStages.For(run.Settings.Mode == RunMode.TrainFromNpz, run.Settings.Mode != RunMode.Prepare));
+        _plan = new RunPlan(RunStages.For(run.Settings.Mode == RunMode.TrainFromNpz, run.Settings.Mode != RunMode.Prepare, !run.Settings.Spec.SkipExplain));
 
         Receive<DataLoaded>(m =>
         {

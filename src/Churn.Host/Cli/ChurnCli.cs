@@ -8,6 +8,7 @@ using Churn.Host.Logging;
 using Churn.Host.Store;
 using Churn.Numerics;
 using Churn.Numerics.Evaluation;
+using Churn.Numerics.Files;
 
 namespace Churn.Host.Cli;
 
@@ -79,6 +80,7 @@ public static class ChurnCli
 
     internal static async Task<int> PipelineAsync(ParseResult parse, RunMode mode)
     {
+        var atVerb = StartupClock.SinceMain;
         var verb = parse.CommandResult.Command.Name;
         var configFile = parse.GetValue(ChurnCommandLine.Config);
         var loaded = ChurnConfig.LoadNode(configFile).Bind(node => ChurnConfig.FromNode(node, configFile ?? ChurnConfig.DefaultPath).Map(_ => node));
@@ -139,6 +141,7 @@ public static class ChurnCli
         }
 
         var (config, settings) = resolved.Unwrap();
+        var atResolved = StartupClock.SinceMain;
         var opened = OpenStore(parse, config);
         if (opened is Result<SqliteRunStore?>.Error storeError)
         {
@@ -146,7 +149,8 @@ public static class ChurnCli
         }
 
         using var store = opened.Unwrap();
-        var runId = EmbeddedRun.NewRunId();
+        var atStore = StartupClock.SinceMain;
+        var runId = RunIds.New();
         if (!labels.IsEmpty)
         {
             store?.Label(runId, labels);
@@ -175,6 +179,9 @@ public static class ChurnCli
         {
             var sinceMain = StartupClock.SinceMain;
             Timing("process start to main", StartupClock.SinceProcessStart - sinceMain);
+            Timing("main to the verb (the command line defined and parsed)", atVerb);
+            Timing("configuration read and the run resolved", atResolved - atVerb);
+            Timing("run store opened", atStore - atResolved);
             Timing("main to run start (command line, configuration, run store)", sinceMain);
         }
         using var cancel = new CancellationTokenSource();
