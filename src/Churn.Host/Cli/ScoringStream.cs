@@ -11,8 +11,11 @@ namespace Churn.Host.Cli;
 /// </summary>
 public static class ScoringStream
 {
-    /// <summary>Rows read, scored and written at a time.</summary>
-    public const int ChunkRows = 65_536;
+    /// <summary>
+    /// Rows read, scored and written at a time: large enough that the forward pass splits a chunk between the cores
+    /// and per-chunk costs vanish, small enough that the chunks in flight stay a few megabytes each.
+    /// </summary>
+    public const int ChunkRows = 16_384;
 
     // Chunks waiting between two stages: enough to ride out a slow chunk, few enough to keep memory flat.
     private const int InFlight = 2;

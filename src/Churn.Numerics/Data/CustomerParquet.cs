@@ -207,6 +207,13 @@ public static class CustomerParquet
     private static (double[] Values, int NullAt) Read<T>(ParquetRowGroupReader group, DataField field, int rows, CancellationToken cancel)
         where T : struct, INumberBase<T>
     {
+        if (typeof(T) == typeof(double) && !field.IsNullable)
+        {
+            // The usual case: read straight into the array the chunks are cut from.
+            var doubles = new double[rows];
+            Wait(group.ReadAsync(field, doubles.AsMemory(), null, cancel));
+            return (doubles, -1);
+        }
         var values = new double[rows];
         if (field.IsNullable)
         {
