@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics;
 using Churn.Numerics.Data;
 using Churn.Numerics.Drift;
-using Churn.Numerics.Model;
 
 namespace Churn.Host.Cli;
 

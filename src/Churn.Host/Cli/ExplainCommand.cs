@@ -4,11 +4,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
-using Churn.Numerics.Model;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Churn.Host.Cli;
@@ -67,6 +67,7 @@ public static class ExplainCommand
         var baseLogOdds = Shapley.Explain(artifact, Matrix<double>.Build.Dense(0, artifact.FeatureNames.Length), chosen, baseRate).Unwrap().BaseLogOdds;
         double probabilitySum = 0;
         long customers = 0;
+        var sha256 = "";
         var written = ScoringStream.WriteOutput(output, stream =>
         {
             stream.Write(Encoding.ASCII.GetBytes(Header(artifact.FeatureNames)));
@@ -96,7 +97,12 @@ public static class ExplainCommand
                     return null;
                 },
                 Chunk);
-            return read is Result<LoadedData>.Error readError ? readError.Problem : null;
+            if (read is Result<LoadedData>.Error readError)
+            {
+                return readError.Problem;
+            }
+            sha256 = read.Unwrap().Sha256;
+            return null;
         });
         if (written is Result<string>.Error writeError)
         {
@@ -108,6 +114,7 @@ public static class ExplainCommand
             (int)customers, chosen.Total, chosen.Count, baseLogOdds, Calibration.Sigmoid(baseLogOdds), probabilitySum / n,
             [.. artifact.FeatureNames.Select((f, j) => new FeatureEffect(f, totals[j] / n)).OrderByDescending(e => e.MeanAbsoluteLogOdds)],
             clock.Elapsed.TotalSeconds, output ?? "-");
+        ModelReference.Record(model.Reference, "explain", input, new { customers = summary.Customers, meanProbability = summary.MeanProbability }, sha256);
         if (json)
         {
             StandardOutput.Writer.WriteLine(JsonSerializer.Serialize(summary, JsonFormat.Options));

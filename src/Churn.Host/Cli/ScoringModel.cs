@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Churn.Host.Configuration;
+using Churn.Host.Scores;
 using Churn.Numerics;
 using Churn.Numerics.Data;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Model;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -17,7 +19,7 @@ namespace Churn.Host.Cli;
 /// <param name="Scaling">How the input is scaled, as given.</param>
 /// <param name="BaseRate"><c>--base-rate</c>, or null.</param>
 /// <param name="Limits">The configuration's limits (<see cref="DataLimits.ForScoring"/> gives the scoring ones).</param>
-public sealed record ScoringModel(ModelReference.Resolved Reference, ModelArtifact Artifact, PredictCommand.InputScaling Scaling, double? BaseRate, DataLimits Limits)
+public sealed record ScoringModel(ModelReference.Resolved Reference, ModelArtifact Artifact, InputScaling Scaling, double? BaseRate, DataLimits Limits)
 {
     public string Directory => Reference.Directory;
 
@@ -31,7 +33,7 @@ public sealed record ScoringModel(ModelReference.Resolved Reference, ModelArtifa
             : null;
 
     /// <summary><c>--scaler</c> and <c>--scaled-inputs</c> as the verb takes them (a verb without one has it unset).</summary>
-    public static PredictCommand.InputScaling ScalingGiven(ParseResult parse)
+    public static InputScaling ScalingGiven(ParseResult parse)
     {
         var options = parse.CommandResult.Command.Options;
         return new(
@@ -53,7 +55,7 @@ public sealed record ScoringModel(ModelReference.Resolved Reference, ModelArtifa
         return ChurnConfig.Load(configFile).Bind(config =>
             ModelReference.Resolve(parse, parse.GetRequiredValue(ChurnCommandLine.Model)).Bind(resolved =>
                 ModelArtifact.Load(resolved.Directory)
-                    .Bind(model => PredictCommand.WithScaler(model, resolved.Directory, scaling.ScalerFile, scaling.ScaledInputs))
+                    .Bind(model => CustomerScoring.WithScaler(model, resolved.Directory, scaling.ScalerFile, scaling.ScaledInputs))
                     .Bind(model => probabilities && model.Calibration.Check(baseRate) is { } problem
                         ? Result.Fail<ModelArtifact>(problem with { File = problem.File ?? Path.Combine(resolved.Directory, ModelArtifact.ManifestFile) })
                         : Result.Ok(model))

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Drift;
 using Churn.Numerics.Evaluation;
@@ -62,7 +63,7 @@ public static class TargetScores
             {
                 if (explained is Result<KeyValuePair<int, ImmutableArray<Reason>>[]>.Error error)
                 {
-                    return error.Problem with { File = error.Problem.File ?? Path.Combine(model.Directory, Churn.Numerics.Model.ModelArtifact.ManifestFile) };
+                    return error.Problem with { File = error.Problem.File ?? Path.Combine(model.Directory, ModelArtifact.ManifestFile) };
                 }
                 found.AddRange(explained.Unwrap());
                 return null;

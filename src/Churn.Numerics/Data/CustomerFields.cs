@@ -6,14 +6,8 @@ namespace Churn.Numerics.Data;
 /// </summary>
 public static class CustomerFields
 {
-    /// <summary>The largest magnitude a field may have: far beyond any real count, price or duration, and far enough below
-    /// the largest double that the scaler's sums of squares over any allowed number of rows cannot overflow.</summary>
-    public const double MaxMagnitude = 1e100;
-
-    // Field positions in a row (the ID is field 0), looked up once so the per-field checks compare integers.
-    private static readonly int ReviewField = 1 + Schema.FeatureNames.IndexOf("review");
-    private static readonly int ReviewScoreField = 1 + Schema.FeatureNames.IndexOf("review_score");
-    private static readonly int CompletionField = 1 + Schema.FeatureNames.IndexOf("completion");
+    /// <inheritdoc cref="FeatureRules.MaxMagnitude"/>
+    public const double MaxMagnitude = FeatureRules.MaxMagnitude;
 
     /// <summary>The schema name of field <paramref name="index"/> in a row of the customer file (0: the ID, 1..10 the behaviours, 11 the target).</summary>
     public static string ColumnName(int index) => index switch
@@ -47,23 +41,8 @@ public static class CustomerFields
         {
             return numeric;
         }
-        if (standardized)
-        {
-            return null;
-        }
-        if (index == ReviewField && value is not (0 or 1))
-        {
-            return $"the review flag must be 0 or 1, got '{Shown(value, text)}'";
-        }
-        if (index == ReviewScoreField && value is < 0 or > 10)
-        {
-            return $"the review score must be between 0 and 10, got '{Shown(value, text)}'";
-        }
-        if (index == CompletionField && value is < 0 or > 1)
-        {
-            return $"completion must be between 0 and 1, got '{Shown(value, text)}'";
-        }
-        return value < 0 ? $"must not be negative, got '{Shown(value, text)}'" : null;
+        // The behaviours' ranges are FeatureRules', the one definition a JSON request is checked by too.
+        return standardized ? null : FeatureRules.Check(index - 1, value) is { } reason ? $"{reason}, got '{Shown(value, text)}'" : null;
     }
 
     /// <summary>Why <paramref name="value"/> cannot be a target; null when it is 0 or 1.</summary>

@@ -2,9 +2,9 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Churn.Host.Cli;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Drift;
-using Churn.Numerics.Model;
 
 namespace Churn.Tests.Cli;
 
@@ -103,8 +103,8 @@ public class ScoringStreamTests
     public void Drift_counted_chunk_by_chunk_is_that_of_the_whole_file()
     {
         var whole = CustomerCsv.Load(TestPaths.BundledData, TargetPolicy.Optional).Unwrap().Data;
-        var profile = DriftProfile.Of(Model.Value, whole)!;
         var scores = Model.Value.Score(whole).Unwrap();
+        var profile = DriftProfile.Of(Model.Value.FeatureNames, whole.Inputs, scores.Raw);
         var expected = DriftCheck.Compare(profile, whole.Inputs, scores.Raw);
 
         var tally = new DriftTally(profile);
