@@ -2,8 +2,8 @@ using System.CommandLine;
 using Churn.Host.Configuration;
 using Churn.Host.Scores;
 using Churn.Numerics;
-using Churn.Numerics.Data;
 using Churn.Numerics.Artifacts;
+using Churn.Numerics.Data;
 using Churn.Numerics.Model;
 using MathNet.Numerics.LinearAlgebra;
 
