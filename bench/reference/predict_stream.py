@@ -1,11 +1,9 @@
-"""Customer files for the streaming scoring benchmark, and pandas + numpy + PyTorch scoring them with churn's network.
+"""pandas + numpy + PyTorch scoring a customer file with churn's network, for the streaming scoring benchmark.
 
 usage:
-  predict_stream.py generate BUNDLED.csv ROWS OUT.csv OUT.parquet   customers drawn with replacement from the bundled
-                                                                    file's rows (new IDs 1..ROWS), as CSV and Parquet
   predict_stream.py score MODEL_DIR EXPORT.json IN OUT.csv          the model's scaler (model.json), the network's layers
                                                                     and calibration (churn bench explain-export) in PyTorch:
-                                                                    reads IN (CSV or Parquet) with pandas, writes churn
+                                                                    reads IN (CSV, or Parquet where pyarrow is installed) with pandas, writes churn
                                                                     predict's columns; prints the seconds it took
 """
 import json
@@ -16,24 +14,6 @@ import numpy as np
 
 FEATURES = ["book_length_avg_min", "book_length_total_min", "price_avg", "price_total", "review", "review_score",
             "completion", "minutes_listened", "support_requests", "last_visit_days"]
-
-
-def generate(bundled, rows, out_csv, out_parquet):
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-    base = np.loadtxt(bundled, delimiter=",")[:, 1:11]
-    rng = np.random.default_rng(42)
-    chunk = 1 << 20
-    schema = pa.schema([("customer_id", pa.int64())] + [(f, pa.float64()) for f in FEATURES])
-    with pq.ParquetWriter(out_parquet, schema) as parquet, pacsv.CSVWriter(out_csv, schema) as csv:
-        for start in range(0, rows, chunk):
-            n = min(chunk, rows - start)
-            x = base[rng.integers(0, len(base), n)]
-            table = pa.table([pa.array(np.arange(start + 1, start + n + 1, dtype=np.int64))] + [pa.array(x[:, j]) for j in range(10)],
-                             schema=schema)
-            parquet.write_table(table, row_group_size=chunk)
-            csv.write_table(table)
 
 
 def score(model_dir, export_file, path, out):
@@ -68,7 +48,4 @@ def score(model_dir, export_file, path, out):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "generate":
-        generate(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5])
-    else:
-        score(*sys.argv[2:6])
+    score(*sys.argv[2:6])
