@@ -64,14 +64,17 @@ public static class RunFields
             "skipExplain", "Skip explanations", "skip the explain stage and explain.png: a faster run whose metrics.json has no explanations (churn explain can still explain the saved model)",
             Switch, s => s.SkipExplain, (s, v) => s with { SkipExplain = v }, "--skip-explain", use: SettingUse.Training),
         new SettingField<long>(
-            "limits.maxRows", "Most rows read", "rows any command may read from one data file", PositiveLong,
+            "limits.maxRows", "Most rows read", "rows a command that holds a file whole (run, prepare, the host) may read from it", PositiveLong,
             s => s.Limits.MaxRows, (s, v) => s with { Limits = s.Limits with { MaxRows = v } }, requestable: false),
         new SettingField<long>(
-            "limits.maxBytes", "Most bytes read", "bytes any command may read from one data file", PositiveLong,
+            "limits.maxBytes", "Most bytes read", "bytes a command that holds a file whole (run, prepare, the host) may read from it", PositiveLong,
             s => s.Limits.MaxBytes, (s, v) => s with { Limits = s.Limits with { MaxBytes = v } }, requestable: false),
         new SettingField<int>(
             "limits.maxBackgroundRows", "Most background rows", "customers an explanation's background may hold (each costs every explained customer about 140 network evaluations)", Positive,
             s => s.Limits.MaxBackgroundRows, (s, v) => s with { Limits = s.Limits with { MaxBackgroundRows = v } }, requestable: false),
+        new SettingField<long>(
+            "limits.scoringMaxBytes", "Most bytes scored", "bytes predict, target, drift and explain may read from one file (they stream it, so they have no row limit)", PositiveLong,
+            s => s.Limits.ScoringMaxBytes, (s, v) => s with { Limits = s.Limits with { ScoringMaxBytes = v } }, requestable: false),
     ];
 
     /// <summary>The top-level fields a request may set (<c>model</c> for every <c>model.*</c> row).</summary>
