@@ -3,6 +3,7 @@ using Akka.Actor;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
+using Churn.Numerics.Files;
 using Churn.Numerics.Model;
 using MathNet.Numerics.LinearAlgebra;
 

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Churn.Actors.Messages;
-using Churn.Numerics.Evaluation;
+using Churn.Numerics.Files;
 using Churn.Numerics.Pipeline;
 
 namespace Churn.Actors.Pipeline;

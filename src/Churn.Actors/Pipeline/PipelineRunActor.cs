@@ -6,6 +6,7 @@ using Churn.Actors.Messages;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
+using Churn.Numerics.Files;
 using Churn.Numerics.Model;
 using Churn.Numerics.Pipeline;
 

@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Churn.Host.Store;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Explanation;
-using Churn.Numerics.Model;
 
 namespace Churn.Host.Api;
 

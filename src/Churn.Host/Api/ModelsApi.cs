@@ -1,13 +1,14 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Churn.Host.Cli;
 using Churn.Host.Configuration;
+using Churn.Host.Scores;
 using Churn.Host.Store;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
-using Churn.Numerics.Model;
+using Churn.Numerics.Files;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -167,7 +168,7 @@ internal sealed class ModelsApi(SqliteRunStore store, ChurnConfig config, Loaded
     }
 
     private static Result<ImmutableArray<double>> Probabilities(LoadedModel side, Dataset data, double? baseRate) =>
-        ModelsCommand.Probabilities(side.Model, side.Version.Directory, data, baseRate)
+        CustomerScoring.Probabilities(side.Model, side.Version.Directory, data, baseRate)
             .Match(Result.Ok, problem => Result.Fail<ImmutableArray<double>>($"{side.Version.Name}@{side.Version.Version}: {problem.Reason}"));
 
     private ModelView View(RegisteredModel model) => new(

@@ -6,7 +6,6 @@ using Akka.Actor;
 using Akka.Hosting;
 using Churn.Actors.Messages;
 using Churn.Actors.Runs;
-using Churn.Host.Cli;
 using Churn.Host.Configuration;
 using Churn.Host.Logging;
 using Churn.Host.Store;
@@ -66,7 +65,7 @@ internal sealed class RunApi(IServiceProvider services, IRequiredActor<RunsActor
             return TooLarge(limit);
         }
 
-        var runId = EmbeddedRun.NewRunId();
+        var runId = RunIds.New();
         if (RunRecordsApi.Take(body, RunLabels.None) is Result<(RunLabels, string)>.Error badLabel)
         {
             return Problem(StatusCodes.Status400BadRequest, "invalid run configuration", $"{badLabel.Problem.Column}: {badLabel.Problem.Reason}", badLabel.Problem.Column);

@@ -8,6 +8,7 @@ using Churn.Host.Logging;
 using Churn.Host.Store;
 using Churn.Numerics;
 using Churn.Numerics.Evaluation;
+using Churn.Numerics.Files;
 
 namespace Churn.Host.Cli;
 
@@ -149,7 +150,7 @@ public static class ChurnCli
 
         using var store = opened.Unwrap();
         var atStore = StartupClock.SinceMain;
-        var runId = EmbeddedRun.NewRunId();
+        var runId = RunIds.New();
         if (!labels.IsEmpty)
         {
             store?.Label(runId, labels);

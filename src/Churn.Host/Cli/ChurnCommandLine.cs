@@ -8,6 +8,7 @@ using Churn.Actors;
 using Churn.Host.Configuration;
 using Churn.Host.Search;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Model;
 using Churn.Numerics.Search;

@@ -11,8 +11,6 @@ namespace Churn.Host.Cli;
 /// <summary>Runs one pipeline in an actor system inside this process and streams its events back.</summary>
 public static class EmbeddedRun
 {
-    public static string NewRunId() => $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-
     /// <summary>
     /// Starts the host, sends the runs actor a <see cref="RunPipeline"/>, hands every event to <paramref name="onEvent"/>
     /// and returns the outcome. Cancelling <paramref name="cancel"/> asks the run to stop and waits for it to say so.

@@ -5,11 +5,12 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Churn.Host.Configuration;
+using Churn.Host.Scores;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
-using Churn.Numerics.Model;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Churn.Host.Cli;
@@ -63,7 +64,7 @@ public static class ExplainCommand
 
         var prepared = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config)).Bind(config =>
             ModelArtifact.Load(modelDir)
-                .Bind(model => PredictCommand.WithScaler(model, modelDir, scaling.ScalerFile, scaling.ScaledInputs))
+                .Bind(model => CustomerScoring.WithScaler(model, modelDir, scaling.ScalerFile, scaling.ScaledInputs))
                 .Bind(model => model.Calibration.Check(baseRate) is { } problem
                     ? Result.Fail<ModelArtifact>(problem with { File = Path.Combine(modelDir, ModelArtifact.ManifestFile) })
                     : Result.Ok(model))

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Churn.Numerics;
-using Churn.Numerics.Model;
+using Churn.Numerics.Artifacts;
 
 namespace Churn.Host.Store;
 

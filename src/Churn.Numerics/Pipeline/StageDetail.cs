@@ -26,10 +26,10 @@ public static class StageDetail
 
     public static string Trained(TrainedModel m) => $"{m.EpochsRun} epochs on {m.Device}, best epoch {m.BestEpoch}";
 
-    /// <summary>The population figures first (what holds for the customers scored), then the recipe's.</summary>
+    /// <summary>In words the dashboard shows as they are: the figures on unseen customers in their natural mix first (what holds for the customers scored), then the test split's.</summary>
     public static string Evaluated(TestReport r) =>
         (r.Population is { } p
-            ? $"population ({p.Rows} unseen customers weighted to {p.BuyingRate:P1} buyers): ROC AUC {p.RocAuc:F4}, Brier {p.Brier:F4}, calibration error {p.CalibrationError:F4} ({p.Calibration.Method.ToString().ToLowerInvariant()}), mean probability {p.MeanProbability:F4}, campaign profit {p.Campaign.ProfitPer1000:F0} per 1,000 customers; recipe: "
+            ? $"{p.Rows} customers the model never saw, weighted to the natural mix of {p.BuyingRate:P1} buyers: ROC AUC {p.RocAuc:F4}, Brier {p.Brier:F4}, calibration error {p.CalibrationError:F4} (probabilities corrected by {p.Calibration.Method.ToString().ToLowerInvariant()}), mean probability {p.MeanProbability:F4}, campaign profit {p.Campaign.ProfitPer1000:F0} per 1,000 customers; the test split: "
             : "")
         + $"test accuracy {r.Test.Accuracy:F4}, ROC AUC {r.Test.RocAuc:F4}"
         + (r.LeftOut is { } l ? $"; {l.CalledNonBuyers:P1} of {l.Rows} left-out non-buyers called non-buyers, ROC AUC with them {l.RocAucWithTest:F4}" : "");

@@ -5,6 +5,7 @@ using Churn.Actors.Messages;
 using Churn.Actors.Runs;
 using Churn.Actors.Training;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Model;
 

@@ -180,7 +180,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         Assert.Contains(F4(population["brier"]), cards, StringComparison.Ordinal);
         Assert.Contains(F4(population["calibrationError"]), cards, StringComparison.Ordinal);
         Assert.Contains(population["sample"]!.GetValue<string>(), B.Find("#population-sample").Text, StringComparison.Ordinal);
-        Assert.Contains(population["calibration"]!["method"]!.GetValue<string>(), B.Find("#calibration").Text, StringComparison.Ordinal);
+        Assert.Contains(population["calibration"]!["method"]!.GetValue<string>(), B.Find("#calibration").Text, StringComparison.OrdinalIgnoreCase);
         var campaign = B.Find("#campaign-cards").Text;
         Assert.Contains(Whole(population["campaign"]!["profitPer1000"]), campaign, StringComparison.Ordinal);
         Assert.Contains(Whole(population["campaign"]!["randomProfitPer1000"]), campaign, StringComparison.Ordinal);
@@ -191,7 +191,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         Assert.Contains(F4(run["metrics"]!["test"]!["accuracy"]), B.Find("#recipe").Text, StringComparison.Ordinal);
 
         B.Wait(d => B.Drawn("#reliability-chart") && B.Drawn("#gains-chart") && B.Drawn("#profit-chart"), "the reliability, gains and profit charts");
-        foreach (var (table, rows) in new[] { ("reliability", population["reliability"]!.AsArray().Count), ("gains", population["gains"]!.AsArray().Count) })
+        foreach (var (table, rows) in new[] { ("reliability", population["equalCountReliability"]!.AsArray().Count), ("gains", population["gains"]!.AsArray().Count) })
         {
             Assert.True(rows > 0, $"the run reports no {table} rows");
             Assert.Equal(rows, B.FindAll($"#{table} tbody tr").Count);
@@ -199,6 +199,8 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         // The charts are drawn from the population, not the balanced split.
         var gains = await fixture.Host.Http.GetStringAsync($"runs/{id}/charts/gains.svg", TestContext.Current.CancellationToken);
         Assert.Contains("natural mix", gains, StringComparison.Ordinal);
+        var reliability = await fixture.Host.Http.GetStringAsync($"runs/{id}/charts/reliability.svg", TestContext.Current.CancellationToken);
+        Assert.Contains("bins of equal size", reliability, StringComparison.Ordinal);
         B.Screenshot("run-population");
         Assert.Empty(B.ConsoleErrors());
     }
