@@ -54,6 +54,7 @@ public static class RunFields
         Model("members", "PLR: members", "PLR: networks trained as one and averaged", Whole, m => m.Members, (m, v) => m with { Members = v }),
         Model("cycleEpochs", "PLR: one-cycle epochs", "PLR: epochs of the one-cycle schedule (maxEpochs caps it)", Whole, m => m.CycleEpochs, (m, v) => m with { CycleEpochs = v }),
         Model("peakLearningRate", "PLR: peak learning rate", "PLR: the one-cycle schedule's highest learning rate", Number, m => m.PeakLearningRate, (m, v) => m with { PeakLearningRate = v }),
+        Model("distilEpochs", "PLR: distillation epochs", "PLR: epochs that train one network on the members' mean probabilities, the network then saved and scored (0: score the members)", Whole, m => m.DistilEpochs, (m, v) => m with { DistilEpochs = v }),
         new SettingField<double>(
             "campaign.contactCost", "Contact cost (campaign)", "what contacting one customer costs, in the campaign the evaluation plays",
             Number, s => s.Campaign.ContactCost, (s, v) => s with { Campaign = s.Campaign with { ContactCost = v } }, use: SettingUse.Training),

@@ -431,7 +431,7 @@ public sealed class SearchStore : ISearchJournal
         double Real(int column, double whenNull) => reader.IsDBNull(at + column) ? whenNull : reader.GetDouble(at + column);
         var kept = reader.GetInt32(at + 7);
         var stopLoss = Real(5, double.PositiveInfinity);
-        var stopping = EarlyStopping.Start(config.StoppingPatience, config.MinDelta) with
+        var stopping = config.StartStopping() with
         {
             BestLoss = stopLoss,
             BestEpoch = double.IsPositiveInfinity(stopLoss) ? 0 : kept,
