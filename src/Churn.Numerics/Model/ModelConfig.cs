@@ -76,6 +76,7 @@ public sealed record ModelConfig(
         Members = 4,
         CycleEpochs = 24,
         PeakLearningRate = 3e-3,
+        DistilEpochs = 24,
     };
 
     private const int MaxDepth = 10;
@@ -99,9 +100,12 @@ public sealed record ModelConfig(
     [JsonIgnore]
     public bool Distils => Kind == ModelKind.Plr && DistilEpochs > 0;
 
-    /// <summary>Epochs trained at most: <see cref="TeacherEpochs"/>, then for a distilled PLR network <see cref="DistilEpochs"/> more.</summary>
+    /// <summary>
+    /// Epochs trained at most: <see cref="TeacherEpochs"/>, then for a distilled PLR network <see cref="DistilEpochs"/>
+    /// more (<see cref="MaxEpochs"/> caps each schedule).
+    /// </summary>
     [JsonIgnore]
-    public int EpochLimit => TeacherEpochs + (Distils ? DistilEpochs : 0);
+    public int EpochLimit => TeacherEpochs + (Distils ? Math.Min(MaxEpochs, DistilEpochs) : 0);
 
     /// <summary>
     /// Epochs without improvement that stop training: <see cref="Patience"/> for the plain network; a one-cycle schedule

@@ -421,7 +421,7 @@ public sealed class TrainingSession : IDisposable
             var logp = torch.nn.functional.log_softmax(network.call(inputs).select(0, 0), 1);
             var distilLoss = logp.select(1, 1).mul(q).add(logp.select(1, 0).mul(q.neg().add(1))).mean().neg();
             distilLoss.backward();
-            optimizer.Step(OneCycle.Rate(steps, (long)config.DistilEpochs * batches.Length, config.PeakLearningRate));
+            optimizer.Step(OneCycle.Rate(steps, (long)(config.EpochLimit - config.TeacherEpochs) * batches.Length, config.PeakLearningRate));
             steps++;
             return;
         }

@@ -22,6 +22,7 @@ public sealed class PlrNetworkTests : IDisposable
         EmbeddingSize = 3,
         CycleEpochs = 6,
         PeakLearningRate = 0.02,
+        DistilEpochs = 0,
     };
 
     private static readonly Dataset Train = SyntheticData.Customers(400, seed: 21);
@@ -202,7 +203,8 @@ public sealed class PlrNetworkTests : IDisposable
     public void The_plain_kind_trains_for_its_own_epochs_and_patience_and_ignores_unset_plr_settings()
     {
         Assert.True(ModelConfig.Default.Validate().IsOk);
-        Assert.Equal(24, ModelConfig.Plr.EpochLimit);
+        Assert.Equal(48, ModelConfig.Plr.EpochLimit);
+        Assert.Equal(4, (ModelConfig.Plr with { MaxEpochs = 2 }).EpochLimit);
         Assert.Equal((100, 2, 1), (ModelConfig.Default.EpochLimit, ModelConfig.Default.StoppingPatience, ModelConfig.Default.NetworkCount));
         Assert.Equal((6, 6, 3), (Plr.EpochLimit, Plr.StoppingPatience, Plr.NetworkCount));
         Assert.Equal(2, (Plr with { MaxEpochs = 2 }).EpochLimit);
