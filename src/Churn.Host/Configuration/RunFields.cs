@@ -34,7 +34,7 @@ public static class RunFields
             LogFeatures, s => s.LogFeatureNames, (s, v) => s with { LogFeatureNames = v }, "--log-features", use: SettingUse.Preparation, hint: "none, skewed, auto or names"),
         new SettingField<DeviceChoice>("device", "Device", "where to train (auto tries MPS, then CUDA, then the CPU)", Choice<DeviceChoice>(), s => s.Device, (s, v) => s with { Device = v }, "--device", use: SettingUse.Training),
         new SettingField<ModelKind>(
-            "model.kind", "Network", "which network: plr (periodic embeddings, members trained as one, a one-cycle schedule) or plain (the notebook's multilayer perceptron and its settings)",
+            "model.kind", "Network", "which network: plr (periodic embeddings, members trained as one with a one-cycle schedule, then distilled into one network) or plain (the notebook's multilayer perceptron and its settings)",
             Choice<ModelKind>(), s => s.Model.Kind, (s, v) => s with { Model = s.Model with { Kind = v } }, "--network", use: SettingUse.Training,
             hint: "plr: periodic embeddings, members averaged; plain: the notebook's network"),
         Model("depth", "Hidden layers", "hidden layers of the network", Whole, m => m.Depth, (m, v) => m with { Depth = v }),
