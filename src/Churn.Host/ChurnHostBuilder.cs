@@ -1,7 +1,5 @@
-using Akka.Actor;
 using Akka.Hosting;
 using Churn.Actors;
-using Churn.Actors.Runs;
 using Churn.Host.Configuration;
 using Churn.Host.Logging;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,8 +14,8 @@ public static class ChurnHostBuilder
     /// <summary>
     /// Akka logs through Microsoft.Extensions.Logging: always to the JSON-lines files under the configured logs
     /// directory, and as human-readable lines to stderr when <paramref name="consoleLevel"/> is not
-    /// <see cref="LogLevel.None"/>. <paramref name="journal"/> records every run (the host's store);
-    /// <paramref name="trainerFactory"/> lets tests replace the trainer. <paramref name="files"/> is the log-file writer
+    /// <see cref="LogLevel.None"/>. <paramref name="parts"/> says which actors this process runs (see
+    /// <see cref="ChurnActorsSetup.WithChurn"/>), and nothing else is started. <paramref name="files"/> is the log-file writer
     /// when the caller writes to it too (one writer per file: appends from two would overwrite each other).
     /// </summary>
     public static void AddChurn(
@@ -25,12 +23,10 @@ public static class ChurnHostBuilder
         ILoggingBuilder logging,
         ChurnConfig config,
         LogLevel consoleLevel,
-        int maxConcurrentRuns,
-        IRunJournal? journal = null,
-        Func<IUntypedActorContext, IActorRef>? trainerFactory = null,
-        Action<AkkaConfigurationBuilder>? moreActors = null,
+        ChurnParts parts,
         Func<LogEntry, bool>? keepInFiles = null,
-        JsonLinesLoggerProvider? files = null)
+        JsonLinesLoggerProvider? files = null,
+        string? moreHocon = null)
     {
         logging.ClearProviders();
         logging.SetMinimumLevel(LogLevel.Debug);
@@ -46,6 +42,11 @@ public static class ChurnHostBuilder
         logging.AddFilter("Microsoft", LogLevel.Warning);
         services.AddAkka("churn", (akka, _) =>
         {
+            if (moreHocon is not null)
+            {
+                akka.AddHocon(moreHocon, HoconAddMode.Prepend);
+            }
+
             akka.AddHocon("akka.stdout-loglevel = OFF\nakka.log-dead-letters-during-shutdown = off", HoconAddMode.Prepend)
                 .ConfigureLoggers(loggers =>
                 {
@@ -53,23 +54,19 @@ public static class ChurnHostBuilder
                     loggers.ClearLoggers();
                     loggers.AddLoggerFactory();
                 })
-                .WithChurnPipeline(maxConcurrentRuns, trainerFactory, journal, maxQueuedRuns: config.Host.Limits.MaxQueuedRuns);
-            moreActors?.Invoke(akka);
+                .WithChurn(parts);
         });
     }
 
-    /// <summary>A host for one command run in this process; <paramref name="journal"/> records its runs (the run store, unless <c>--no-store</c>).</summary>
+    /// <summary>A host for one command run in this process, with the actors of <paramref name="parts"/> only.</summary>
     /// <remarks><paramref name="keepInFiles"/> decides which log entries go to the JSON-lines files (all when null).</remarks>
-    public static IHost Embedded(ChurnConfig config, bool verbose, IRunJournal? journal, Action<AkkaConfigurationBuilder>? moreActors = null, Func<LogEntry, bool>? keepInFiles = null)
+    public static IHost Embedded(ChurnConfig config, bool verbose, ChurnParts parts, Func<LogEntry, bool>? keepInFiles = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         // The command owns Ctrl-C and SIGTERM (Cli.CancelSignals): neither the generic host nor Akka's own
         // process-exit hook may stop the actor system under a run that is still cancelling.
-        builder.Services.AddChurn(builder.Logging, config, verbose ? LogLevel.Debug : LogLevel.None, maxConcurrentRuns: 1, journal, moreActors: akka =>
-        {
-            akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
-            moreActors?.Invoke(akka);
-        }, keepInFiles: keepInFiles);
+        builder.Services.AddChurn(
+            builder.Logging, config, verbose ? LogLevel.Debug : LogLevel.None, parts, keepInFiles, moreHocon: "akka.coordinated-shutdown.run-by-clr-shutdown-hook = off");
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         return builder.Build();

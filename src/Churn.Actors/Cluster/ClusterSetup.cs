@@ -2,17 +2,13 @@ using System.Collections.Immutable;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Akka.Actor;
+using Churn.Actors.Messages;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Event;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
-using Churn.Actors.Messages;
-using Churn.Actors.Search;
-using Churn.Actors.Training;
 using Churn.Numerics;
-using Churn.Numerics.Search;
 
 namespace Churn.Actors.Cluster;
 
@@ -98,7 +94,7 @@ public sealed record ClusterNode(string Bind, int Port, string? Seed, ImmutableA
     }
 }
 
-/// <summary>Registers cluster membership and the cluster's actors with Akka.Hosting: the host and the workers share this wiring.</summary>
+/// <summary>Cluster membership and the wire serializer, for the one wiring of the actors: the host and the workers share them.</summary>
 public static class ClusterSetup
 {
     /// <summary>The actor system's name on every node: a cluster's members must share it.</summary>
@@ -128,7 +124,7 @@ public static class ClusterSetup
     /// (the host, the cluster's seed) and downs the rest: a worker that is unreachable for the stable period is downed
     /// and its slots disappear; the host, even alone, stays up (<c>down-if-alone = off</c>).
     /// </summary>
-    public static AkkaConfigurationBuilder WithChurnCluster(this AkkaConfigurationBuilder builder, ClusterNode node)
+    internal static AkkaConfigurationBuilder WithClusterMembership(this AkkaConfigurationBuilder builder, ClusterNode node)
     {
         var remote = new RemoteOptions { HostName = node.Bind, Port = node.Port };
         if (node.Tls is { } own)
@@ -177,20 +173,6 @@ public static class ClusterSetup
     /// <summary>The wire serializer bound to every message that crosses nodes.</summary>
     public static AkkaConfigurationBuilder WithWireSerializer(this AkkaConfigurationBuilder builder) =>
         builder.WithCustomSerializer(WireSerializer.Name, [typeof(IWireMessage)], system => new WireSerializer(system));
-
-    /// <summary>A worker: its trial node with <paramref name="slots"/> slots and the agent that offers them to the host.</summary>
-    public static AkkaConfigurationBuilder WithChurnWorker(this AkkaConfigurationBuilder builder, int slots) =>
-        builder.WithTrainingDispatcher().WithWireSerializer().WithActors((system, registry, _) =>
-        {
-            var name = ClusterNodesActor.NodeName(Akka.Cluster.Cluster.Get(system).SelfAddress);
-            var node = system.ActorOf(TrialNodeActor.Props(name, ClusterTrial), "trial-node");
-            registry.Register<TrialNodeActor>(node);
-            system.ActorOf(WorkerAgentActor.Props(node, slots), "agent");
-        });
-
-    /// <summary>A trial on a node that may train several searches at once: its actor name carries the search.</summary>
-    public static IActorRef ClusterTrial(IUntypedActorContext context, RunTrial run) =>
-        context.ActorOf(TrialActor.Props(run, c => c.ActorOf(TrainerActor.Props(), "trainer")), $"{run.SearchId}-trial-{Numbering.Number(run.Trial.Index)}");
 
     /// <summary>The address scheme of a node's cluster port: Akka.Remote names TLS addresses <c>akka.ssl.tcp</c>.</summary>
     public static string Scheme(ClusterNode node) => node.Tls is null ? "akka.tcp" : "akka.ssl.tcp";

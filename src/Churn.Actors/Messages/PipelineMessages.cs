@@ -3,6 +3,7 @@ using Akka.Actor;
 using Churn.Numerics;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
+using Churn.Numerics.Files;
 using Churn.Numerics.Model;
 using Churn.Numerics.Pipeline;
 

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
+using Churn.Numerics.Files;
 using Churn.Numerics.Model;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -21,22 +22,28 @@ public sealed record LoadData(string RunId, string Path, IActorRef ReplyTo, Data
 
 public sealed record DataLoaded(string RunId, LoadedData Loaded);
 
-/// <summary>Read three <c>.npz</c> splits (and the manifest beside them, when there is one).</summary>
 /// <summary>Load three prepared <c>.npz</c> splits within <paramref name="Limits"/>; <paramref name="Cancel"/> as for <see cref="LoadData"/>.</summary>
 public sealed record LoadSplits(string RunId, string Directory, string Prefix, IActorRef ReplyTo, DataLimits? Limits = null, CancellationToken Cancel = default) : IStageCommand;
 
 /// <summary>The splits read back; <paramref name="ScalerKnown"/> is false for files with no recorded scaler (numpy's), taken as already standardized.</summary>
 public sealed record SplitsLoaded(string RunId, Splits Splits, ScalerParameters Scaler, string Source, string Sha256, BalanceStrategy Balance, ClassMix Mix, bool ScalerKnown = true);
 
-public sealed record BalanceData(string RunId, LoadedData Loaded, BalanceStrategy Strategy, ulong Seed, IActorRef ReplyTo) : IStageCommand;
+/// <summary>Balance the loaded rows with the run's <paramref name="Options"/> (<see cref="PrepareSteps.Balance"/>).</summary>
+public sealed record BalanceData(string RunId, LoadedData Loaded, PrepareOptions Options, IActorRef ReplyTo) : IStageCommand;
 
 public sealed record DataBalanced(string RunId, Balanced Balanced);
 
-public sealed record ScaleData(string RunId, Balanced Balanced, ImmutableArray<string> LogFeatures, IActorRef ReplyTo) : IStageCommand;
+/// <summary>
+/// Standardize the balanced rows (<see cref="PrepareSteps.Scale"/>), and the non-buyers balancing left out of
+/// <paramref name="Loaded"/> the same way: the run scores them when it evaluates and explains its model.
+/// </summary>
+public sealed record ScaleData(string RunId, LoadedData Loaded, Balanced Balanced, PrepareOptions Options, IActorRef ReplyTo) : IStageCommand;
 
-public sealed record DataScaled(string RunId, Dataset Scaled, ScalerParameters Scaler);
+/// <summary>The standardized rows and parameters; <paramref name="LeftOut"/> built once for the run's later stages.</summary>
+public sealed record DataScaled(string RunId, ScaledData Scaled, Dataset LeftOut);
 
-public sealed record SplitData(string RunId, Dataset Scaled, SplitRatios Ratios, ulong Seed, bool Stratify, IActorRef ReplyTo) : IStageCommand;
+/// <summary>Split the standardized rows with the run's <paramref name="Options"/> (<see cref="PrepareSteps.Split"/>).</summary>
+public sealed record SplitData(string RunId, ScaledData Scaled, PrepareOptions Options, IActorRef ReplyTo) : IStageCommand;
 
 public sealed record DataSplit(string RunId, Splits Splits);
 
@@ -44,17 +51,14 @@ public sealed record WriteDataset(string RunId, string Directory, string Prefix,
 
 public sealed record DatasetWritten(string RunId, PrepareManifest Manifest);
 
-/// <summary>Evaluate on the test split and, when the run balanced the data itself, on the non-buyers it left out.</summary>
 /// <summary>
 /// Evaluate a model on the test split; with <paramref name="Population"/> also calibrate it on the validation split and
-/// judge it on the population (the test rows plus those in <paramref name="LeftOut"/>).
+/// judge it on the population (the test rows plus <paramref name="LeftOut"/>, the standardized non-buyers balancing
+/// left out, when the run balanced the data itself).
 /// </summary>
 public sealed record EvaluateModel(
     string RunId, TrainedModel Model, Dataset Test, ImmutableArray<string> FeatureNames, ulong Seed, IActorRef ReplyTo,
-    LeftOutSource? LeftOut = null, PopulationContext? Population = null) : IStageCommand;
-
-/// <summary>What the evaluator needs to find and scale the non-buyers balancing left out.</summary>
-public sealed record LeftOutSource(LoadedData Loaded, Balanced Balanced, ScalerParameters Scaler);
+    Dataset? LeftOut = null, PopulationContext? Population = null) : IStageCommand;
 
 public sealed record ModelEvaluated(string RunId, TestReport Report);
 
@@ -65,7 +69,7 @@ public sealed record ModelEvaluated(string RunId, TestReport Report);
 /// </summary>
 public sealed record ExplainModel(
     string RunId, TrainedModel Model, Calibration Calibration, ScalerParameters Scaler, ImmutableArray<string> FeatureNames, Dataset Test,
-    LeftOutSource? LeftOut, double? Rate, Matrix<double> Background, ulong Seed, IActorRef ReplyTo) : IStageCommand;
+    Dataset? LeftOut, double? Rate, Matrix<double> Background, ulong Seed, IActorRef ReplyTo) : IStageCommand;
 
 public sealed record ModelExplained(string RunId, ExplainedRun Explained);
 

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Churn.Actors.Messages;
-using Churn.Numerics.Evaluation;
+using Churn.Numerics.Files;
+using Churn.Numerics.Pipeline;
 
 namespace Churn.Actors.Pipeline;
 
@@ -11,7 +12,7 @@ public sealed class ArtifactWriterActor : StageActor
         Stage<SaveRun>(
             Messages.Stage.Save,
             c => RunFiles.Save(c.OutDir, c.Artifacts).Map(object (f) => new RunSaved(c.RunId, f.ModelDirectory, f.MetricsFile, f.Files, f.Metrics)),
-            e => $"wrote {string.Join(", ", ((RunSaved)e).Files)}");
+            e => StageDetail.Written(((RunSaved)e).Files));
 
     public static Props Props() => Akka.Actor.Props.Create(() => new ArtifactWriterActor());
 }

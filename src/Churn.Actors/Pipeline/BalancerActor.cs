@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Churn.Actors.Messages;
 using Churn.Numerics.Data;
+using Churn.Numerics.Pipeline;
 
 namespace Churn.Actors.Pipeline;
 
@@ -10,10 +11,8 @@ public sealed class BalancerActor : StageActor
     public BalancerActor() =>
         Stage<BalanceData>(
             Messages.Stage.Balance,
-            c => Balancer.Balance(c.Loaded.Data, c.Strategy, c.Seed).Map(object (b) => new DataBalanced(c.RunId, b)),
-            e => Describe(((DataBalanced)e).Balanced));
-
-    private static string Describe(Balanced b) => $"{b.After.Buyers} buyers + {b.After.NonBuyers} non-buyers ({b.Strategy})";
+            c => PrepareSteps.Balance(c.Loaded, c.Options).Map(object (b) => new DataBalanced(c.RunId, b)),
+            e => StageDetail.Balanced(((DataBalanced)e).Balanced));
 
     public static Props Props() => Akka.Actor.Props.Create(() => new BalancerActor());
 }

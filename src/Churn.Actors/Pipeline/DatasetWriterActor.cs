@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Churn.Actors.Messages;
 using Churn.Numerics.Data;
+using Churn.Numerics.Pipeline;
 
 namespace Churn.Actors.Pipeline;
 
@@ -11,7 +12,7 @@ public sealed class DatasetWriterActor : StageActor
         Stage<WriteDataset>(
             Messages.Stage.Write,
             c => Preparation.Write(c.Directory, c.Prefix, c.Prepared).Map(object (m) => new DatasetWritten(c.RunId, m)),
-            e => $"wrote {string.Join(", ", ((DatasetWritten)e).Manifest.Files)}");
+            e => StageDetail.Written(((DatasetWritten)e).Manifest.Files));
 
     public static Props Props() => Akka.Actor.Props.Create(() => new DatasetWriterActor());
 }

@@ -1,8 +1,8 @@
 using Akka.Actor;
 using Churn.Actors.Messages;
 using Churn.Numerics;
-using Churn.Numerics.Data;
 using Churn.Numerics.Explanation;
+using Churn.Numerics.Pipeline;
 
 namespace Churn.Actors.Pipeline;
 
@@ -14,13 +14,8 @@ public sealed class ExplainerActor : StageActor
             Messages.Stage.Explain,
             c => Result.Ok<object>(new ModelExplained(
                 c.RunId,
-                RunExplanation.ForRun(c.Model, c.Calibration, c.Scaler, c.FeatureNames, c.Test, c.LeftOut is { } s ? Preparation.LeftOut(s.Loaded, s.Balanced, s.Scaler) : null, c.Rate, c.Background, c.Seed))),
-            e => Describe(((ModelExplained)e).Explained.Summary));
-
-    /// <summary>The stage's detail: how much was explained and the top behaviours with their direction.</summary>
-    public static string Describe(RunExplanations e) =>
-        $"{e.Customers} customers against {e.BackgroundRows} background rows; most telling: "
-        + string.Join(", ", e.Behaviours.Take(3).Select(b => $"{b.Feature} (probability {DirectionSentence.ShapeWords(b.Trend.Shape)})"));
+                RunExplanation.ForRun(c.Model, c.Calibration, c.Scaler, c.FeatureNames, c.Test, c.LeftOut, c.Rate, c.Background, c.Seed))),
+            e => StageDetail.Explained(((ModelExplained)e).Explained.Summary));
 
     public static Props Props() => Akka.Actor.Props.Create(() => new ExplainerActor());
 }

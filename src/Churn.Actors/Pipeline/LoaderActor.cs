@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Churn.Actors.Messages;
 using Churn.Numerics.Data;
+using Churn.Numerics.Pipeline;
 
 namespace Churn.Actors.Pipeline;
 
@@ -12,14 +13,12 @@ public sealed class LoaderActor : StageActor
         Stage<LoadData>(
             Messages.Stage.Load,
             c => CustomerCsv.Load(c.Path, TargetPolicy.Required, c.Limits, cancel: c.Cancel).Map(object (loaded) => new DataLoaded(c.RunId, loaded)),
-            e => Describe(((DataLoaded)e).Loaded.Data.Counts()));
+            e => StageDetail.Loaded(((DataLoaded)e).Loaded.Data.Counts()));
         Stage<LoadSplits>(
             Messages.Stage.Load,
             c => SplitFiles.Read(c.Directory, c.Prefix, c.Limits, c.Cancel).Map(object (s) => new SplitsLoaded(c.RunId, s.Splits, s.Scaler, s.Source, s.Sha256, s.Balance, s.Mix, s.ScalerKnown)),
-            e => SplitterActor.Describe(((SplitsLoaded)e).Splits));
+            e => StageDetail.Split(((SplitsLoaded)e).Splits));
     }
-
-    private static string Describe(ClassCounts n) => $"{n.Total} rows, {n.Buyers} buyers, {n.NonBuyers} non-buyers";
 
     public static Props Props() => Akka.Actor.Props.Create(() => new LoaderActor());
 }

@@ -6,6 +6,7 @@ using Churn.Actors.Messages;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
+using Churn.Numerics.Files;
 using Churn.Numerics.Model;
 using Churn.Numerics.Pipeline;
 
@@ -34,8 +35,9 @@ public sealed class PipelineRunActor : ReceiveActor
     private sealed record RunState(
         LoadedData? Loaded = null,
         Balanced? Balanced = null,
-        Dataset? Scaled = null,
+        ScaledData? Scaled = null,
         ScalerParameters? Scaler = null,
+        Dataset? LeftOut = null,
         Splits? Splits = null,
         PrepareManifest? Manifest = null,
         string Source = "",
@@ -70,40 +72,39 @@ public sealed class PipelineRunActor : ReceiveActor
         Receive<DataLoaded>(m =>
         {
             _state = _state with { Loaded = m.Loaded, Source = m.Loaded.Source, Sha256 = m.Loaded.Sha256 };
-            var counts = m.Loaded.Data.Counts();
-            Completed($"{counts.Total} rows: {counts.Buyers} buyers, {counts.NonBuyers} non-buyers");
+            Completed(StageDetail.Loaded(m.Loaded.Data.Counts()));
         });
         Receive<DataBalanced>(m =>
         {
             _state = _state with { Balanced = m.Balanced, Balance = m.Balanced.Strategy, Mix = m.Balanced.Mix };
-            Completed($"{m.Balanced.After.Buyers} buyers + {m.Balanced.After.NonBuyers} non-buyers kept ({m.Balanced.Strategy.ToString().ToLowerInvariant()})");
+            Completed(StageDetail.Balanced(m.Balanced));
         });
         Receive<DataScaled>(m =>
         {
-            _state = _state with { Scaled = m.Scaled, Scaler = m.Scaler };
-            Completed(ScalerActor.Describe(m.Scaler));
+            _state = _state with { Scaled = m.Scaled, Scaler = m.Scaled.Scaler, LeftOut = m.LeftOut };
+            Completed(StageDetail.Scaled(m.Scaled.Scaler));
         });
         Receive<DataSplit>(m =>
         {
             _state = _state with { Splits = m.Splits };
-            Completed(SplitterActor.Describe(m.Splits));
+            Completed(StageDetail.Split(m.Splits));
         });
         Receive<DatasetWritten>(m =>
         {
             _state = _state with { Manifest = m.Manifest };
-            Completed($"wrote {string.Join(", ", m.Manifest.Files)}");
+            Completed(StageDetail.Written(m.Manifest.Files));
         });
         Receive<SplitsLoaded>(m =>
         {
             _state = _state with { Splits = m.Splits, Scaler = m.Scaler, Source = m.Source, Sha256 = m.Sha256, Balance = m.Balance, Mix = m.Mix, ScalerKnown = m.ScalerKnown };
-            Completed(SplitterActor.Describe(m.Splits));
+            Completed(StageDetail.Split(m.Splits));
         });
         Receive<EpochCompleted>(m => _run.ReplyTo.Tell(m));
         Receive<DeviceFellBack>(m => _run.ReplyTo.Tell(m));
         Receive<ModelTrained>(m =>
         {
             _state = _state with { Model = m.Model };
-            Completed($"{m.Model.EpochsRun} epochs on {m.Model.Device}, best epoch {m.Model.BestEpoch}");
+            Completed(StageDetail.Trained(m.Model));
         });
         Receive<ModelEvaluated>(m =>
         {
@@ -112,16 +113,16 @@ public sealed class PipelineRunActor : ReceiveActor
                 _state.Model!, m.Report, _state.Scaler!, Schema.FeatureNames, _state.Source, _state.Sha256, Settings.Spec.Seed, _state.Manifest, _state.ScalerKnown,
                 background, Customers: _state.Loaded?.Data);
             _state = _state with { Report = m.Report, Artifacts = artifacts };
-            Completed(EvaluatorActor.Describe(m.Report));
+            Completed(StageDetail.Evaluated(m.Report));
         });
         Receive<ModelExplained>(m =>
         {
             _state = _state with { Artifacts = _state.Artifacts! with { Explained = m.Explained } };
-            Completed(ExplainerActor.Describe(m.Explained.Summary));
+            Completed(StageDetail.Explained(m.Explained.Summary));
         });
         Receive<RunSaved>(m =>
         {
-            Completed($"wrote {string.Join(", ", m.Files)}", m);
+            Completed(StageDetail.Written(m.Files), m);
         });
         Receive<StageFailed>(m => Decide(_plan.Failed(m.Stage, m.Problem.ToString())));
         Receive<TrainingFailed>(m => Decide(_plan.Failed(Stage.Train, m.Problem.ToString())));
@@ -231,13 +232,13 @@ public sealed class PipelineRunActor : ReceiveActor
                 _stages.Loader.Tell(new LoadData(Id, spec.Data, Self, spec.Limits, _cancel.Token));
                 break;
             case Stage.Balance:
-                _stages.Balancer.Tell(new BalanceData(Id, _state.Loaded!, spec.Balance, spec.Seed, Self));
+                _stages.Balancer.Tell(new BalanceData(Id, _state.Loaded!, Settings.PrepareOptions, Self));
                 break;
             case Stage.Scale:
-                _stages.Scaler.Tell(new ScaleData(Id, _state.Balanced!, spec.LogFeatures, Self));
+                _stages.Scaler.Tell(new ScaleData(Id, _state.Loaded!, _state.Balanced!, Settings.PrepareOptions, Self));
                 break;
             case Stage.Split:
-                _stages.Splitter.Tell(new SplitData(Id, _state.Scaled!, spec.Split, spec.Seed, spec.Stratify, Self));
+                _stages.Splitter.Tell(new SplitData(Id, _state.Scaled!, Settings.PrepareOptions, Self));
                 break;
             case Stage.Write:
                 var prepared = new Prepared(_state.Loaded!, _state.Balanced!, _state.Scaler!, _state.Splits!, Settings.PrepareOptions);
@@ -247,16 +248,14 @@ public sealed class PipelineRunActor : ReceiveActor
                 StartTraining();
                 break;
             case Stage.Evaluate:
-                // Runs that balanced the data themselves know which customers it left out; runs from .npz files do not.
-                var leftOut = _state.Loaded is { } loaded && _state.Balanced is { } balanced ? new LeftOutSource(loaded, balanced, _state.Scaler!) : null;
+                // Runs that balanced the data themselves know which customers it left out (built by the scale stage); runs from .npz files do not.
                 var population = new PopulationContext(_state.Splits!.Validation, _state.Mix ?? ClassMix.OfTraining(_state.Splits.Train), spec.Campaign);
-                _stages.Evaluator.Tell(new EvaluateModel(Id, _state.Model!, _state.Splits.Test, Schema.FeatureNames, spec.Seed, Self, leftOut, population));
+                _stages.Evaluator.Tell(new EvaluateModel(Id, _state.Model!, _state.Splits.Test, Schema.FeatureNames, spec.Seed, Self, _state.LeftOut, population));
                 break;
             case Stage.Explain:
                 var report = _state.Report!;
-                var left = _state.Loaded is { } source && _state.Balanced is { } kept ? new LeftOutSource(source, kept, _state.Scaler!) : null;
                 _stages.Explainer.Tell(new ExplainModel(
-                    Id, _state.Model!, report.Calibration!, _state.Scaler!, Schema.FeatureNames, _state.Splits!.Test, left, report.Population?.BuyingRate,
+                    Id, _state.Model!, report.Calibration!, _state.Scaler!, Schema.FeatureNames, _state.Splits!.Test, _state.LeftOut, report.Population?.BuyingRate,
                     _state.Artifacts!.Background!.Take(ExplainSettings.Default.Background), spec.Seed, Self));
                 break;
             case Stage.Save:

@@ -2,10 +2,14 @@ using Akka.Actor;
 using Churn.Actors.Messages;
 using Churn.Numerics;
 using Churn.Numerics.Data;
+using Churn.Numerics.Pipeline;
 
 namespace Churn.Actors.Pipeline;
 
-/// <summary>Standardizes every feature (the named ones as ln(1 + x)) and hands on the fitted parameters with the data.</summary>
+/// <summary>
+/// Standardizes every feature (the named ones as ln(1 + x)) and hands on the fitted parameters with the data, and the
+/// non-buyers balancing left out standardized the same way, built once for the run's evaluation and explanation.
+/// </summary>
 public sealed class ScalerActor : StageActor
 {
     public ScalerActor() =>
@@ -13,13 +17,10 @@ public sealed class ScalerActor : StageActor
             Messages.Stage.Scale,
             c =>
             {
-                var (scaled, parameters) = Scaler.FitApply(c.Balanced.Data, c.LogFeatures);
-                return Result.Ok<object>(new DataScaled(c.RunId, scaled, parameters));
+                var scaled = PrepareSteps.Scale(c.Balanced, c.Options);
+                return Result.Ok<object>(new DataScaled(c.RunId, scaled, PrepareSteps.LeftOut(c.Loaded, c.Balanced, scaled.Scaler)));
             },
-            e => Describe(((DataScaled)e).Scaler));
-
-    public static string Describe(ScalerParameters scaler) =>
-        $"{scaler.Means.Length} features standardized" + (scaler.LogFeatures.IsEmpty ? "" : $" ({string.Join(", ", scaler.LogFeatures)} as ln(1 + x))");
+            e => StageDetail.Scaled(((DataScaled)e).Scaled.Scaler));
 
     public static Props Props() => Akka.Actor.Props.Create(() => new ScalerActor());
 }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Churn.Actors.Messages;
 using Churn.Numerics.Data;
+using Churn.Numerics.Pipeline;
 
 namespace Churn.Actors.Pipeline;
 
@@ -10,10 +11,8 @@ public sealed class SplitterActor : StageActor
     public SplitterActor() =>
         Stage<SplitData>(
             Messages.Stage.Split,
-            c => Splitter.Split(c.Scaled, c.Ratios, c.Seed, c.Stratify).Map(object (s) => new DataSplit(c.RunId, s)),
-            e => Describe(((DataSplit)e).Splits));
-
-    internal static string Describe(Splits s) => $"{s.Train.Rows}/{s.Validation.Rows}/{s.Test.Rows} rows";
+            c => PrepareSteps.Split(c.Scaled, c.Options).Map(object (s) => new DataSplit(c.RunId, s)),
+            e => StageDetail.Split(((DataSplit)e).Splits));
 
     public static Props Props() => Akka.Actor.Props.Create(() => new SplitterActor());
 }

@@ -5,9 +5,9 @@ using Akka.Event;
 using Churn.Actors.Cluster;
 using Churn.Actors.Messages;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
-using Churn.Numerics.Drift;
-using Churn.Numerics.Evaluation;
+using Churn.Numerics.Files;
 using Churn.Numerics.Model;
 using Churn.Numerics.Search;
 
@@ -411,7 +411,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         var artifact = averaged with { Background = BackgroundSample.Draw(prepared.Splits.Train.Inputs, Request.Run.Seed) };
         var directory = Path.Combine(Request.OutDir, AveragedModelFolder);
         var customers = prepared.Loaded.Data;
-        Task.Run(() => ModelArtifact.Save(directory, artifact with { Drift = DriftProfile.Of(artifact, customers) })).PipeTo(
+        Task.Run(() => ModelArtifact.Save(directory, artifact with { Drift = artifact.DriftOf(customers) })).PipeTo(
             Self,
             success: saved => new AveragedSaved(saved),
             failure: e => new AveragedSaved(Result.Fail<string>(e.Message, directory)));

@@ -15,6 +15,22 @@ internal static class ApiProblem
             title: title,
             extensions: field is null ? null : ImmutableDictionary<string, object?>.Empty.Add("field", field));
 
+    /// <summary>
+    /// A 400 naming every field at fault: <c>errors</c> lists each (<c>field</c>, <c>reason</c>) so that a form marks
+    /// them all; <c>field</c> and <c>detail</c> lead with the first, as a single problem's do.
+    /// </summary>
+    public static IResult Fields(string title, IReadOnlyList<Problem> problems) =>
+        Results.Problem(
+            detail: string.Join("; ", problems.Select(p => $"{p.Column}: {p.Reason}")),
+            statusCode: StatusCodes.Status400BadRequest,
+            title: title,
+            extensions: ImmutableDictionary<string, object?>.Empty
+                .Add("field", problems[0].Column)
+                .Add("errors", problems.Select(p => new FieldError(p.Column ?? "", p.Reason)).ToArray()));
+
+    /// <summary>One field a request got wrong, and why.</summary>
+    public sealed record FieldError(string Field, string Reason);
+
     /// <summary>A 400 for a query parameter the problem names.</summary>
     public static IResult InvalidQuery(Problem problem) => Of(StatusCodes.Status400BadRequest, "invalid query", problem.Reason, problem.Column);
 }

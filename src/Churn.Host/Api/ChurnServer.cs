@@ -32,12 +32,14 @@ public sealed class ChurnServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly HostLock _lock;
+    private readonly bool _clustered;
 
-    private ChurnServer(WebApplication app, SqliteRunStore store, HostLock hostLock)
+    private ChurnServer(WebApplication app, SqliteRunStore store, HostLock hostLock, bool clustered)
     {
         _app = app;
         Store = store;
         _lock = hostLock;
+        _clustered = clustered;
     }
 
     public SqliteRunStore Store { get; }
@@ -129,50 +131,46 @@ public sealed class ChurnServer : IAsyncDisposable
             builder.Services.AddRoutingCore();
             var files = new JsonLinesLoggerProvider(config.Logs, LogLevel.Information, config.LogRetentionDays);
             var nodeLogs = clusterNode is null ? null : new NodeLogSink(files, ClusterSetup.Scheme(clusterNode));
-            builder.Services.AddChurn(builder.Logging, config, consoleLevel, host.MaxConcurrentRuns, store, trainerFactory, files: files, moreActors: akka =>
+            // With a cluster port, the cluster's trials run on the nodes' slots (the host's own with host.trialSlots), not in each search's own node.
+            var parts = new ChurnParts
             {
-                if (clusterNode is null)
-                {
-                    akka.WithChurnSearch(searchStore);
-                    return;
-                }
-                // The cluster's trials run on the nodes' slots (the host's own with host.trialSlots), not in each search's own node.
-                akka.WithChurnCluster(clusterNode).WithChurnSearch(searchStore, cluster: new ClusterSearch(host.OwnTrialSlots, nodeLogs!));
-            });
+                Pipeline = new PipelinePart(host.MaxConcurrentRuns, trainerFactory, store, MaxQueuedRuns: host.Limits.MaxQueuedRuns),
+                Search = new SearchPart(searchStore),
+                Node = clusterNode,
+                ClusterHost = clusterNode is null ? null : new ClusterHostPart(host.OwnTrialSlots, nodeLogs!),
+            };
+            builder.Services.AddChurn(builder.Logging, config, consoleLevel, parts, files: files);
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
             var app = builder.Build();
             app.UseRouting();
             new RequestGuard(host).Use(app);
             var streams = new EventStreams(config.Host.Limits.MaxEventStreams, app.Lifetime.ApplicationStopping);
-            new RunApi(app.Services, store, defaults, config, paths, streams).Map(app);
+            var runs = app.Services.GetRequiredService<IRequiredActor<RunsActor>>();
+            new RunApi(app.Services, runs, store, defaults, config, paths, streams).Map(app);
             new TargetApi(store, config).Map(app);
             new ExplainApi(store, config).Map(app);
+            var loadedModels = new LoadedModels(store);
+            new ModelsApi(store, config, loadedModels).Map(app);
+            new ScoreApi(store, config, loadedModels).Map(app);
             new RunRecordsApi(store, paths).Map(app);
-            var searchApi = new SearchApi(app.Services, searchStore, config, paths, streams);
+            var searchApi = new SearchApi(app.Services, app.Services.GetRequiredService<IRequiredActor<SearchesActor>>(), searchStore, config, paths, streams);
             searchApi.Map(app);
             new Dashboard.DashboardApi(store, searchStore, defaults, config.Logs, streams, embedRuns: host.ApiToken is not { Length: > 0 }).Map(app);
-            new ClusterApi(app.Services).Map(app);
+            new ClusterApi(clusterNode is null ? null : app.Services.GetRequiredService<IRequiredActor<ClusterNodesActor>>()).Map(app);
 
             // A search whose process died (this host, killed) picks up where it was once the actors run.
             app.Lifetime.ApplicationStarted.Register(() => searchApi.ResumeOrphans(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SearchApi>()));
 
             // Runs are cancelled as soon as the host begins to stop, while the HTTP server still runs, so that event
             // streams can tell their clients how the runs ended; CoordinatedShutdown asks again and waits for them.
-            var registry = app.Services.GetRequiredService<ActorRegistry>();
-            app.Lifetime.ApplicationStopping.Register(() =>
-            {
-                if (registry.TryGet<RunsActor>(out var runs))
-                {
-                    runs.Tell(new StopAllRuns(ChurnActorsSetup.StopGrace));
-                }
-            });
-            return new ChurnServer(app, store, hostLock);
+            app.Lifetime.ApplicationStopping.Register(() => runs.ActorRef.Tell(new StopAllRuns(ChurnActorsSetup.StopGrace)));
+            return new ChurnServer(app, store, hostLock, clusterNode is not null);
         }));
     }
 
     /// <summary>The cluster node's address (<c>churn@127.0.0.1:4053</c>), or null for a host started without a cluster port.</summary>
     public string? ClusterAddress =>
-        _app.Services.GetRequiredService<ActorRegistry>().TryGet<ClusterNodesActor>(out _)
+        _clustered
             ? ClusterNodesActor.NodeName(Akka.Cluster.Cluster.Get(_app.Services.GetRequiredService<ActorSystem>()).SelfAddress)
             : null;
 
@@ -200,7 +198,7 @@ public sealed class ChurnServer : IAsyncDisposable
         {
             ("maxQueuedRuns", limits.MaxQueuedRuns), ("maxTrialsPerSearch", limits.MaxTrialsPerSearch), ("maxConcurrentSearches", limits.MaxConcurrentSearches),
             ("maxWidth", limits.MaxWidth), ("maxDepth", limits.MaxDepth), ("maxParameters", limits.MaxParameters), ("maxEpochs", limits.MaxEpochs),
-            ("maxPatience", limits.MaxPatience), ("maxEventStreams", limits.MaxEventStreams),
+            ("maxPatience", limits.MaxPatience), ("maxEventStreams", limits.MaxEventStreams), ("maxScoreRows", limits.MaxScoreRows),
         })
         {
             if (value < 1)

@@ -7,12 +7,14 @@ using Churn.Host.Logging;
 using Churn.Numerics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Churn.Host.Api;
 
-/// <summary><c>GET /cluster</c>: the members, their roles and status, and each trial node's slots and trials.</summary>
-internal sealed class ClusterApi(IServiceProvider services)
+/// <summary>
+/// <c>GET /cluster</c>: the members, their roles and status, and each trial node's slots and trials. <paramref name="nodes"/>
+/// is null on a host started without a cluster port.
+/// </summary>
+internal sealed class ClusterApi(IRequiredActor<ClusterNodesActor>? nodes)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
 
@@ -20,14 +22,14 @@ internal sealed class ClusterApi(IServiceProvider services)
 
     private async Task<IResult> GetAsync(CancellationToken cancel)
     {
-        var registry = services.GetRequiredService<ActorRegistry>();
-        if (!registry.TryGet<ClusterNodesActor>(out var nodes))
+        if (nodes is null)
         {
             return ApiProblem.Of(StatusCodes.Status404NotFound, "not a cluster node", "this host coordinates no cluster: start it with --cluster-port N");
         }
         try
         {
-            var view = await nodes.Ask<ClusterProtocol.ClusterView>(sender => new ClusterProtocol.GetCluster(sender), AskTimeout, cancel);
+            var actor = await nodes.GetAsync(cancel);
+            var view = await actor.Ask<ClusterProtocol.ClusterView>(sender => new ClusterProtocol.GetCluster(sender), AskTimeout, cancel);
             return Results.Json(view, JsonFormat.Options);
         }
         catch (AskTimeoutException)

@@ -6,10 +6,11 @@ using System.Text.Json.Serialization;
 using Churn.Host.Configuration;
 using Churn.Host.Store;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
-using Churn.Numerics.Model;
+using Churn.Numerics.Files;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

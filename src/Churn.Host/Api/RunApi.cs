@@ -4,10 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Hosting;
-using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Actors.Runs;
-using Churn.Host.Cli;
 using Churn.Host.Configuration;
 using Churn.Host.Logging;
 using Churn.Host.Store;
@@ -23,7 +21,7 @@ namespace Churn.Host.Api;
 /// cancel a <see cref="CancelRun"/>, an event stream a <see cref="FollowRun"/>; everything else is read from the run
 /// store. Errors are RFC 7807 problem details naming the field at fault.
 /// </summary>
-internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, JsonNode defaults, ChurnConfig config, ConfinedPaths paths, EventStreams streams)
+internal sealed class RunApi(IServiceProvider services, IRequiredActor<RunsActor> runsActor, SqliteRunStore store, JsonNode defaults, ChurnConfig config, ConfinedPaths paths, EventStreams streams)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
@@ -67,19 +65,18 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             return TooLarge(limit);
         }
 
-        var runId = EmbeddedRun.NewRunId();
+        var runId = RunIds.New();
         if (RunRecordsApi.Take(body, RunLabels.None) is Result<(RunLabels, string)>.Error badLabel)
         {
             return Problem(StatusCodes.Status400BadRequest, "invalid run configuration", $"{badLabel.Problem.Column}: {badLabel.Problem.Reason}", badLabel.Problem.Column);
         }
 
         (var labels, body) = RunRecordsApi.Take(body, RunLabels.None).Unwrap();
-        var parsed = RunRequest.Parse(body, defaults, runId, paths).Bind(settings => RequestLimits.Check(settings.Spec.Model, config.Host.Limits).Map(_ => settings));
-        if (parsed is Result<RunSettings>.Error error)
+        var limits = config.Host.Limits;
+        var (settings, problems) = RunRequest.ParseAll(body, defaults, runId, paths, spec => RequestLimits.Check(spec.Model, limits) is Result<Churn.Numerics.Model.ModelConfig>.Error over ? over.Problem : null);
+        if (settings is null)
         {
-            var problem = RequestLimits.Explain(error.Problem, config.Host.Limits);
-            var field = problem.Column ?? RunRequest.BodyField;
-            return Problem(StatusCodes.Status400BadRequest, "invalid run configuration", $"{field}: {problem.Reason}", field);
+            return ApiProblem.Fields("invalid run configuration", [.. problems.Select(p => RequestLimits.Explain(p, limits) is var explained && explained.Column is null ? explained with { Column = RunRequest.BodyField } : explained)]);
         }
 
         // Labelled before it is queued, so that the first the lists see of the run carries its name.
@@ -88,7 +85,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             store.Label(runId, labels);
         }
 
-        var reply = await AskRunsAsync<object>(new RunPipeline(runId, parsed.Unwrap(), ActorRefs.Nobody), context.RequestAborted);
+        var reply = await AskRunsAsync<object>(new RunPipeline(runId, settings, ActorRefs.Nobody), context.RequestAborted);
         if (reply is RunRejected && !labels.IsEmpty)
         {
             store.Remove(runId);
@@ -277,20 +274,20 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
         }
 
         // The page was read before the follow began: the runs' events so far bring it up to date, never back.
-        var here = new Dictionary<string, RunStep>();
+        var view = AllRunsState.Empty;
         foreach (var e in followed.SoFar)
         {
-            Track(here, e);
+            (view, _) = view.Follow(e, view.NeedsStored(e) ? Summary(e.RunId) : null);
         }
 
-        var listed = page.Runs.Select(r => r.Status is RunStatus.Queued or RunStatus.Running && !here.ContainsKey(r.Id) && store.Get(r.Id) is { } now
-            ? RunSummary.From(now, DateTimeOffset.UtcNow)
-            : Here(r, here)).ToImmutableArray();
-        var told = listed.Where(r => !RunStatus.IsFinished(r.Status)).ToDictionary(r => r.Id, r => new RunStep(r.Status, r.Stage, r.Epoch));
+        var listed = page.Runs.Select(r => r.Status is RunStatus.Queued or RunStatus.Running && !view.Here.ContainsKey(r.Id) && Summary(r.Id) is { } now
+            ? now
+            : view.Overlay(r, DateTimeOffset.UtcNow)).ToImmutableArray();
+        view = view.Listed(listed);
         await stream.WriteAsync(RunEventStream.RunsEvent, RunEventStream.Serialize(page with { Runs = listed }));
-        foreach (var id in here.Keys.Where(id => !told.ContainsKey(id)).ToList())
+        foreach (var id in view.Here.Keys.Where(id => !view.Told.ContainsKey(id)).ToList())
         {
-            await TellAsync(stream, id, here, told);
+            view = await TellAsync(stream, view, id, null);
         }
 
         var newest = elsewhere.Newest;
@@ -303,9 +300,10 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             {
                 var e = await pending;
                 pending = events.ReadAsync(stream.Cancel).AsTask();
-                if (Track(here, e))
+                (view, var changed) = view.Follow(e, view.NeedsStored(e) ? Summary(e.RunId) : null);
+                if (changed)
                 {
-                    await TellAsync(stream, e.RunId, here, told);
+                    view = await TellAsync(stream, view, e.RunId, null);
                 }
 
                 continue;
@@ -316,78 +314,33 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
             var seen = store.Elsewhere(newest);
             newest = seen.Newest;
             // Runs of other processes that moved, and those told as queued or running that have ended since.
+            var told = view.Told;
             var moved = seen.Runs.Where(r => !told.TryGetValue(r.Key, out var last) || last != r.Value).Select(r => r.Key)
-                .Concat(told.Keys.Where(id => !here.ContainsKey(id) && !seen.Runs.ContainsKey(id)))
+                .Concat(told.Keys.Where(id => !view.Here.ContainsKey(id) && !seen.Runs.ContainsKey(id)))
                 .Distinct().ToList();
             foreach (var id in moved)
             {
-                await TellAsync(stream, id, here, told);
+                view = await TellAsync(stream, view, id, Summary(id));
             }
 
             await stream.KeepAliveAsync();
         }
     }
 
-    /// <summary>Follows one event of a run this host runs; true when it moved the run.</summary>
-    private bool Track(Dictionary<string, RunStep> here, IRunEvent e)
+    /// <summary>A run's summary as the store has it now, or null for a run it does not know.</summary>
+    private RunSummary? Summary(string id) => store.Get(id) is { } run ? RunSummary.From(run, DateTimeOffset.UtcNow) : null;
+
+    /// <summary>Tells a run's summary unless the client already has it; <paramref name="fresh"/> is a new read of the store, if any.</summary>
+    private static async Task<AllRunsState> TellAsync(EventStream stream, AllRunsState view, string id, RunSummary? fresh)
     {
-        var before = here.GetValueOrDefault(e.RunId) ?? (e is RunQueued ? null : store.Get(e.RunId) is { } run ? RunStep.Of(run) : null);
-        var after = RunStep.After(before, e);
-        if (after is null)
+        (view, var summary) = view.Tell(id, fresh, DateTimeOffset.UtcNow);
+        if (summary is not null)
         {
-            here.Remove(e.RunId);
-            return e is RunSucceeded or RunFailed or RunCancelled;
+            await stream.WriteAsync(RunEventStream.RunEvent, RunEventStream.Serialize(summary));
         }
 
-        here[e.RunId] = after;
-        return after != before;
+        return view;
     }
-
-    /// <summary>
-    /// Tells a run's summary: where its events say it is while this host runs it, else as the store has it. A run
-    /// told as ended is forgotten: it does not change again.
-    /// </summary>
-    private async Task TellAsync(EventStream stream, string id, Dictionary<string, RunStep> here, Dictionary<string, RunStep> told)
-    {
-        if (store.Get(id) is not { } run)
-        {
-            return;
-        }
-
-        var summary = Here(RunSummary.From(run, DateTimeOffset.UtcNow), here);
-        var progress = new RunStep(summary.Status, summary.Stage, summary.Epoch);
-        if (told.TryGetValue(id, out var last) && last == progress)
-        {
-            return;
-        }
-
-        if (RunStatus.IsFinished(summary.Status))
-        {
-            told.Remove(id);
-        }
-        else
-        {
-            told[id] = progress;
-        }
-
-        await stream.WriteAsync(RunEventStream.RunEvent, RunEventStream.Serialize(summary));
-    }
-
-    /// <summary>A stored run's summary as far as its events have brought it (the store may be a step ahead of them).</summary>
-    private static RunSummary Here(RunSummary summary, Dictionary<string, RunStep> here) =>
-        here.TryGetValue(summary.Id, out var p)
-            ? summary with
-            {
-                Status = p.Status,
-                Stage = p.Stage,
-                Epoch = p.Epoch,
-                StartedAt = p.Status == RunStatus.Queued ? null : summary.StartedAt,
-                FinishedAt = null,
-                DurationSeconds = p.Status == RunStatus.Queued ? null : summary.StartedAt is { } at ? Math.Round((DateTimeOffset.UtcNow - at).TotalSeconds, 3) : null,
-                Error = null,
-                Headline = null,
-            }
-            : summary;
 
     /// <summary>Writes one event; for the run's outcome writes <c>finished</c> from the store and returns true.</summary>
     private async Task<bool> SendAsync(EventStream stream, IRunEvent e)
@@ -415,7 +368,7 @@ internal sealed class RunApi(IServiceProvider services, SqliteRunStore store, Js
     {
         try
         {
-            var runs = await services.GetRequiredService<ActorRegistry>().GetAsync<RunsActor>(cancel);
+            var runs = await runsActor.GetAsync(cancel);
             return await runs.Ask<T>(message, AskTimeout, cancel);
         }
         catch (AskTimeoutException)

@@ -25,7 +25,7 @@ namespace Churn.Host.Api;
 /// <see cref="CancelSearch"/>; a search's state is read from the run store, where its coordinator records every change.
 /// At start the host resumes the searches whose process died. Errors are RFC 7807 problem details naming the field.
 /// </summary>
-internal sealed class SearchApi(IServiceProvider services, SearchStore store, ChurnConfig config, ConfinedPaths paths, EventStreams streams)
+internal sealed class SearchApi(IServiceProvider services, IRequiredActor<SearchesActor> searchesActor, SearchStore store, ChurnConfig config, ConfinedPaths paths, EventStreams streams)
 {
     /// <summary>How a problem in the request names where it is: the body's fields are a space file's, plus these.</summary>
     public const string BodyName = "request body";
@@ -123,7 +123,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
     /// <summary>Resumes every search the store marks running whose process is gone: finished trials kept, the others run again.</summary>
     public void ResumeOrphans(ILogger log)
     {
-        var searches = services.GetRequiredService<ActorRegistry>().Get<SearchesActor>();
+        var searches = searchesActor.ActorRef;
         foreach (var id in store.Orphaned())
         {
             if (store.Load(id) is Result<StoredSearch>.Ok { Value: var search } && store.TryClaim(id, search.Owner))
@@ -209,7 +209,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         }
         // Recorded before the answer, so a GET right after the 202 finds the search.
         store.SearchStarted(request, DateTimeOffset.UtcNow);
-        var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(context.RequestAborted);
+        var searches = await searchesActor.GetAsync(context.RequestAborted);
         searches.Tell(new StartSearch(request, ActorRefs.Nobody));
         var links = Links(request.SearchId);
         context.Response.Headers.Location = links.Self;
@@ -259,7 +259,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         {
             return Problem(StatusCodes.Status409Conflict, "search running", $"search {id} is being run by another process ({search.Owner.Split('|')[1]} on {search.Owner.Split('|')[0]})");
         }
-        var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(cancel);
+        var searches = await searchesActor.GetAsync(cancel);
         // Marked running under this host first, so a GET right after the 202 and a second resume both see it.
         store.SearchResumed(id, search.Request.Parallel, DateTimeOffset.UtcNow);
         searches.Tell(new StartSearch(search.Request, ActorRefs.Nobody, search.Progress));
@@ -276,7 +276,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
         {
             return Problem(StatusCodes.Status409Conflict, "search not running here", $"search {id} is not running in this host: {status}");
         }
-        var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(cancel);
+        var searches = await searchesActor.GetAsync(cancel);
         searches.Tell(new CancelSearch(id));
         return Results.Json(new SearchCancelRequested(id, "cancelling", Links(id)), JsonFormat.Options, statusCode: StatusCodes.Status202Accepted);
     }
@@ -313,7 +313,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
             ["data"] = request.Run.Data,
             ["out"] = request.OutDir,
             ["trials"] = trials,
-            ["epochsSpent"] = s.Trials.Sum(t => t.Epochs),
+            ["epochsSpent"] = s.EpochsSpent,
             ["leaderboard"] = LeaderboardNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds, request.Plan.Criterion)),
             ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
             ["trialList"] = JsonSerializer.SerializeToNode(s.Trials.Select(SearchTrialView.From), JsonFormat.Options),
@@ -344,7 +344,7 @@ internal sealed class SearchApi(IServiceProvider services, SearchStore store, Ch
     {
         try
         {
-            var searches = await services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(cancel);
+            var searches = await searchesActor.GetAsync(cancel);
             return await searches.Ask<object>(sender => message is GetSearch g ? g with { ReplyTo = sender } : message, AskTimeout, cancel);
         }
         catch (AskTimeoutException)

@@ -1,15 +1,15 @@
 using System.Collections.Immutable;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Churn.Host.Cli;
 using Churn.Host.Configuration;
+using Churn.Host.Scores;
 using Churn.Host.Store;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
-using Churn.Numerics.Model;
+using Churn.Numerics.Files;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -146,7 +146,7 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
                 $"run {id}'s model was trained from .npz files that recorded no scaler, so it cannot standardize raw customer data; " +
                 "send customers that are already standardized with \"scaledInputs\": true", "scaledInputs");
         }
-        var scored = Score(model, modelDir, customers, request.BaseRate, new PredictCommand.InputScaling(ScaledInputs: scaledInputs));
+        var scored = Score(model, modelDir, customers, request.BaseRate, new InputScaling(ScaledInputs: scaledInputs));
         if (scored is Result<CustomerScores>.Error error)
         {
             // Never the host's paths: the problem speaks of the posted customers or the run's model.
@@ -163,8 +163,8 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
             {
                 return Bad("reasons", $"reasons are given for at most {MaxExplainedContacts} contacted customers per request; this plan contacts {plan.Summary.Contacted}");
             }
-            var scaling = new PredictCommand.InputScaling(ScaledInputs: scaledInputs);
-            var explained = TargetCommand.ContactReasons(model, modelDir, scaling, scores, plan, count, request.BaseRate);
+            var scaling = new InputScaling(ScaledInputs: scaledInputs);
+            var explained = CustomerScoring.ContactReasons(model, modelDir, scaling, scores, plan, count, request.BaseRate);
             if (explained is Result<ImmutableDictionary<int, ImmutableArray<Reason>>>.Error { Problem: var problem })
             {
                 return ApiProblem.Of(StatusCodes.Status409Conflict, "cannot explain", $"run {id}'s model cannot give reasons: {problem.Reason}", "reasons");
@@ -175,7 +175,7 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
         var csv = context.Request.Headers.Accept.Any(a => a is not null && a.Contains("text/csv", StringComparison.OrdinalIgnoreCase));
         if (csv)
         {
-            return Results.Bytes(list == "scores" ? PredictCommand.Format(scores) : TargetCommand.Format(plan, why, request.Reasons ?? 0), "text/csv; charset=utf-8");
+            return Results.Bytes(list == "scores" ? ScoreLists.Scores(scores) : ScoreLists.ContactList(plan, why, request.Reasons ?? 0), "text/csv; charset=utf-8");
         }
         IReadOnlyList<object> rows = list == "scores"
             ? [.. scores.Customers.Ids.Select((customer, i) => new ScoreRow(customer, scores.Probabilities[i], scores.Raw[i]))]
@@ -186,26 +186,8 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
     }
 
     /// <summary>The posted CSV goes through the same loader as a file, from a private temporary copy.</summary>
-    private static Result<CustomerScores> Score(ModelArtifact model, string modelDir, string customers, double? baseRate, PredictCommand.InputScaling scaling)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"churn-target-{Guid.NewGuid():N}.csv");
-        try
-        {
-            using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                file.Write(Encoding.UTF8.GetBytes(customers));
-            }
-            return PredictCommand.Score(model, modelDir, path, baseRate, scaling);
-        }
-        catch (IOException e)
-        {
-            return Result.Fail<CustomerScores>($"cannot stage the customers for scoring: {e.Message}");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    private static Result<CustomerScores> Score(ModelArtifact model, string modelDir, string customers, double? baseRate, InputScaling scaling) =>
+        ApiBody.Staged(customers, path => CustomerScoring.Score(model, modelDir, path, baseRate, scaling));
 
     private static IResult Bad(string field, string detail) =>
         ApiProblem.Of(StatusCodes.Status400BadRequest, "invalid target request", $"{field}: {detail}", field);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Akka.Actor;
 using Akka.Configuration;
+using Churn.Actors;
 using Churn.Actors.Cluster;
 using Churn.Actors.Messages;
 using Churn.Actors.Search;
@@ -83,7 +84,7 @@ internal static class CoordinatorBenchmark
         var clock = Stopwatch.StartNew();
         var inbox = system.ActorOf(Props.Create(() => new Listener(listener, ready, clock)));
         journal.SearchStarted(request, DateTimeOffset.UtcNow);
-        system.ActorOf(SearchCoordinatorActor.Props(new StartSearch(request, inbox), journal, SearchSetup.DefaultTrial, null, registry));
+        system.ActorOf(SearchCoordinatorActor.Props(new StartSearch(request, inbox), journal, ChurnActorsSetup.DefaultTrial, null, registry));
         var outcome = listener.Task.WaitAsync(TimeSpan.FromMinutes(30)).GetAwaiter().GetResult();
         var total = clock.Elapsed;
         var start = ready.Task.GetAwaiter().GetResult();

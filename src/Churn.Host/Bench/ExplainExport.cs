@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Churn.Host.Cli;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Model;
 

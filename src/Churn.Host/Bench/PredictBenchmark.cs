@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Churn.Host.Cli;
+using Churn.Host.Scores;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Model;
 
@@ -44,7 +46,7 @@ public static class PredictBenchmark
         var endToEnd = Median(repeats, () =>
         {
             var loaded = CustomerCsv.Load(csv, TargetPolicy.Optional).Unwrap().Data;
-            PredictCommand.Format(artifact.Score(loaded, artifact.Calibration.PopulationRate is null ? 0.16 : null).Unwrap());
+            ScoreLists.Scores(artifact.Score(loaded, artifact.Calibration.PopulationRate is null ? 0.16 : null).Unwrap());
         });
 
         var inv = CultureInfo.InvariantCulture;

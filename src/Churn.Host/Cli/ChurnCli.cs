@@ -8,6 +8,7 @@ using Churn.Host.Logging;
 using Churn.Host.Store;
 using Churn.Numerics;
 using Churn.Numerics.Evaluation;
+using Churn.Numerics.Files;
 
 namespace Churn.Host.Cli;
 
@@ -146,7 +147,7 @@ public static class ChurnCli
         }
 
         using var store = opened.Unwrap();
-        var runId = EmbeddedRun.NewRunId();
+        var runId = RunIds.New();
         if (!labels.IsEmpty)
         {
             store?.Label(runId, labels);

@@ -8,6 +8,7 @@ using Churn.Actors;
 using Churn.Host.Configuration;
 using Churn.Host.Search;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Model;
 using Churn.Numerics.Search;
@@ -224,7 +225,7 @@ public static class ChurnCommandLine
             [Model, Input, Output, BaseRate, ScalerFile, ScaledInputs, Reasons, Store, Verbose],
             (p, c) => Task.FromResult(PredictCommand.Run(p)));
         var explain = Verb("explain", "explain customers' scores: each behaviour's contribution to the log-odds and the probability (exact Shapley values)",
-            [Model, Input, Output, BackgroundFile, BackgroundSize, BaseRate, ScalerFile, ScaledInputs, Config, Json, Verbose],
+            [Model, Input, Output, BackgroundFile, BackgroundSize, BaseRate, ScalerFile, ScaledInputs, Config, Store, Json, Verbose],
             (p, c) => Task.FromResult(ExplainCommand.Run(p)));
         var target = Verb("target", "plan a campaign: whom to contact, the expected profit, campaign.png",
             [Model, Input, Contacts, ContactCost, ConversionValue, Budget, Top, BaseRate, ScalerFile, ScaledInputs, Reasons, Config, Store, Json, Verbose],

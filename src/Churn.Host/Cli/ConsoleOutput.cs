@@ -4,6 +4,7 @@ using Churn.Actors.Messages;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
+using Churn.Numerics.Files;
 
 namespace Churn.Host.Cli;
 

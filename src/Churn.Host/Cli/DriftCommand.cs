@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Churn.Host.Scores;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Drift;
-using Churn.Numerics.Model;
 
 namespace Churn.Host.Cli;
 
@@ -29,7 +30,7 @@ public static class DriftCommand
         var modelDir = resolved.Unwrap().Directory;
         var input = parse.GetRequiredValue(ChurnCommandLine.Input);
         var checkedDrift = ModelArtifact.Load(modelDir).Bind(model =>
-            PredictCommand.Score(model, modelDir, input, null, new PredictCommand.InputScaling(parse.GetValue(ChurnCommandLine.ScalerFile))).Map(scores => (model, scores)));
+            CustomerScoring.Score(model, modelDir, input, null, new InputScaling(parse.GetValue(ChurnCommandLine.ScalerFile))).Map(scores => (model, scores)));
         if (checkedDrift is Result<(ModelArtifact, CustomerScores)>.Error error)
         {
             return ChurnCli.Fail(error.Problem);

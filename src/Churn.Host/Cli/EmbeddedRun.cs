@@ -11,8 +11,6 @@ namespace Churn.Host.Cli;
 /// <summary>Runs one pipeline in an actor system inside this process and streams its events back.</summary>
 public static class EmbeddedRun
 {
-    public static string NewRunId() => $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-
     /// <summary>
     /// Starts the host, sends the runs actor a <see cref="RunPipeline"/>, hands every event to <paramref name="onEvent"/>
     /// and returns the outcome. Cancelling <paramref name="cancel"/> asks the run to stop and waits for it to say so.
@@ -22,14 +20,14 @@ public static class EmbeddedRun
         Action<string, TimeSpan>? timing = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var host = ChurnHostBuilder.Embedded(config, verbose, journal);
+        using var host = ChurnHostBuilder.Embedded(config, verbose, new ChurnParts { Pipeline = new PipelinePart(Journal: journal, MaxQueuedRuns: config.Host.Limits.MaxQueuedRuns) });
         await host.StartAsync(CancellationToken.None);
         timing?.Invoke("host and actor system start", clock.Elapsed);
         clock.Restart();
         try
         {
             var system = host.Services.GetRequiredService<ActorSystem>();
-            var runs = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<RunsActor>(CancellationToken.None);
+            var runs = await host.Services.GetRequiredService<IRequiredActor<RunsActor>>().GetAsync(CancellationToken.None);
             var (relay, events) = EventRelay.Open<IRunEvent>(system, "cli-relay");
             runs.Tell(new RunPipeline(runId, settings, relay));
             await using var registration = cancel.Register(() => runs.Tell(new CancelRun(runId)));

@@ -5,11 +5,12 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Churn.Host.Configuration;
+using Churn.Host.Scores;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
-using Churn.Numerics.Model;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Churn.Host.Cli;
@@ -35,7 +36,12 @@ public static class ExplainCommand
     public static int Run(ParseResult parse)
     {
         var clock = Stopwatch.StartNew();
-        var modelDir = parse.GetRequiredValue(ChurnCommandLine.Model);
+        var resolved = ModelReference.Resolve(parse, parse.GetRequiredValue(ChurnCommandLine.Model));
+        if (resolved is Result<ModelReference.Resolved>.Error unresolved)
+        {
+            return ChurnCli.Fail(unresolved.Problem);
+        }
+        var modelDir = resolved.Unwrap().Directory;
         var input = parse.GetRequiredValue(ChurnCommandLine.Input);
         var output = parse.GetValue(ChurnCommandLine.Output);
         var json = parse.GetValue(ChurnCommandLine.Json);
@@ -58,7 +64,7 @@ public static class ExplainCommand
 
         var prepared = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config)).Bind(config =>
             ModelArtifact.Load(modelDir)
-                .Bind(model => PredictCommand.WithScaler(model, modelDir, scaling.ScalerFile, scaling.ScaledInputs))
+                .Bind(model => CustomerScoring.WithScaler(model, modelDir, scaling.ScalerFile, scaling.ScaledInputs))
                 .Bind(model => model.Calibration.Check(baseRate) is { } problem
                     ? Result.Fail<ModelArtifact>(problem with { File = Path.Combine(modelDir, ModelArtifact.ManifestFile) })
                     : Result.Ok(model))
@@ -114,6 +120,7 @@ public static class ExplainCommand
             data.Rows, chosen.Total, chosen.Count, baseLogOdds, Calibration.Sigmoid(baseLogOdds), probabilitySum / n,
             [.. artifact.FeatureNames.Select((f, j) => new FeatureEffect(f, totals[j] / n)).OrderByDescending(e => e.MeanAbsoluteLogOdds)],
             clock.Elapsed.TotalSeconds, output ?? "-");
+        ModelReference.Record(resolved.Unwrap(), "explain", input, new { customers = summary.Customers, meanProbability = summary.MeanProbability });
         if (json)
         {
             StandardOutput.Writer.WriteLine(JsonSerializer.Serialize(summary, JsonFormat.Options));

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Churn.Host.Configuration;
 using Churn.Host.Store;
 using Churn.Numerics;
@@ -13,7 +12,7 @@ namespace Churn.Host.Cli;
 /// registered model: <c>NAME</c> for its production version, <c>NAME@VERSION</c> for a given one. A folder of that name
 /// wins, as it always has.
 /// </summary>
-public static partial class ModelReference
+public static class ModelReference
 {
     /// <summary>The model folder to load, and the registered version it is when it is one.</summary>
     public sealed record Resolved(string Directory, ModelVersion? Registered, string StorePath);
@@ -27,7 +26,7 @@ public static partial class ModelReference
             return error.Problem;
         }
         var storePath = ChurnCli.StorePath(parse, configured.Unwrap());
-        if (Directory.Exists(reference) || Reference().Match(reference) is not { Success: true } match)
+        if (Directory.Exists(reference) || !SqliteRunStore.IsModelReference(reference))
         {
             return Result.Ok(new Resolved(reference, null, storePath));
         }
@@ -41,19 +40,12 @@ public static partial class ModelReference
             return storeError.Problem;
         }
         using var store = opened.Unwrap();
-        var name = match.Groups["name"].Value;
-        if (store.Model(name) is not { } model)
+        var name = reference.Split('@')[0];
+        if (store.Model(name) is null)
         {
             return Result.Fail<Resolved>($"'{reference}' is neither a model folder nor a registered model", column: "--model");
         }
-        int? wanted = match.Groups["version"].Success ? int.Parse(match.Groups["version"].Value, System.Globalization.CultureInfo.InvariantCulture) : model.Production;
-        if (wanted is null)
-        {
-            return Result.Fail<Resolved>($"model '{name}' has no production version yet: promote one with 'churn models promote {name}@VERSION', or name a version", column: "--model");
-        }
-        return model.Versions.FirstOrDefault(v => v.Version == wanted) is { } version
-            ? Result.Ok(new Resolved(version.Directory, version, storePath))
-            : Result.Fail<Resolved>($"model '{name}' has no version {wanted} (it has {string.Join(", ", model.Versions.Select(v => v.Version))})", column: "--model");
+        return store.ResolveModel(reference, "--model").Map(version => new Resolved(version.Directory, version, storePath));
     }
 
     /// <summary>
@@ -89,7 +81,4 @@ public static partial class ModelReference
             Console.Error.WriteLine($"churn {command}: warning: the scoring was not recorded: {e.Message}");
         }
     }
-
-    [GeneratedRegex("^(?<name>[A-Za-z0-9][A-Za-z0-9._-]{0,63})(?:@(?<version>[1-9][0-9]{0,8}))?$")]
-    private static partial Regex Reference();
 }

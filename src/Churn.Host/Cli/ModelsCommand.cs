@@ -2,11 +2,13 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Churn.Host.Configuration;
+using Churn.Host.Scores;
 using Churn.Host.Store;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
-using Churn.Numerics.Model;
+using Churn.Numerics.Files;
 
 namespace Churn.Host.Cli;
 
@@ -207,12 +209,7 @@ public static class ModelsCommand
 
     /// <summary>The calibrated probabilities a model gives the labelled customers, with its own scaler.</summary>
     private static Result<System.Collections.Immutable.ImmutableArray<double>> Probabilities(string modelDir, Dataset customers, double? baseRate) =>
-        ModelArtifact.Load(modelDir)
-            .Bind(model => PredictCommand.WithScaler(model, modelDir, null, false))
-            .Bind(model => model.Score(customers, baseRate).Match(
-                Result.Ok,
-                problem => Result.Fail<CustomerScores>(problem with { File = problem.File ?? Path.Combine(modelDir, ModelArtifact.ManifestFile) })))
-            .Map(scores => scores.Probabilities);
+        ModelArtifact.Load(modelDir).Bind(model => CustomerScoring.Probabilities(model, modelDir, customers, baseRate));
 
     public static void Print(string a, string b, ModelComparison c, TextWriter w)
     {

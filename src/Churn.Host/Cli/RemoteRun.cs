@@ -11,7 +11,7 @@ using Churn.Host.Configuration;
 using Churn.Host.Store;
 using Churn.Numerics;
 using Churn.Numerics.Data;
-using Churn.Numerics.Evaluation;
+using Churn.Numerics.Files;
 using Churn.Numerics.Model;
 
 namespace Churn.Host.Cli;

@@ -224,14 +224,18 @@ public static class SearchCommand
             Console.Error.WriteLine($"  resume    {kept} trial(s) kept as they ended; {plan.Trials.Length - kept} to run; {resume.Decisions.Length} scheduler decision(s) kept");
         }
 
-        using var host = ChurnHostBuilder.Embedded(config, verbose, runs, akka => akka.WithChurnSearch(store));
+        using var host = ChurnHostBuilder.Embedded(config, verbose, new ChurnParts
+        {
+            Pipeline = new PipelinePart(Journal: runs, MaxQueuedRuns: config.Host.Limits.MaxQueuedRuns),
+            Search = new SearchPart(store),
+        });
         await host.StartAsync(CancellationToken.None);
         using var cancel = new CancellationTokenSource();
         using var signals = new CancelSignals("churn: cancelling the search (stops every trial within a second, keeps the best so far)…", cancel.Cancel);
         try
         {
             var system = host.Services.GetRequiredService<ActorSystem>();
-            var searches = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<SearchesActor>(CancellationToken.None);
+            var searches = await host.Services.GetRequiredService<IRequiredActor<SearchesActor>>().GetAsync(CancellationToken.None);
             var (relay, events) = EventRelay.Open<ISearchEvent>(system, "cli-search-relay");
             searches.Tell(new StartSearch(request, relay, resume));
             await using var registration = cancel.Token.Register(() => searches.Tell(new CancelSearch(request.SearchId)));

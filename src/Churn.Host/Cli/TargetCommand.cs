@@ -1,14 +1,14 @@
 using System.Collections.Immutable;
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Churn.Host.Configuration;
+using Churn.Host.Scores;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Drift;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
-using Churn.Numerics.Model;
 
 namespace Churn.Host.Cli;
 
@@ -19,7 +19,6 @@ namespace Churn.Host.Cli;
 /// </summary>
 public static class TargetCommand
 {
-    public const string Header = "customer_id,probability,expected_value,rank,contact\n";
     public const string ChartFile = "campaign.png";
 
     public static int Run(ParseResult parse)
@@ -64,11 +63,11 @@ public static class TargetCommand
             .Map(config => new CampaignEconomics(
                 parse.Given(ChurnCommandLine.ContactCost) ? parse.GetValue(ChurnCommandLine.ContactCost) : config.Run.Campaign.ContactCost,
                 parse.Given(ChurnCommandLine.ConversionValue) ? parse.GetValue(ChurnCommandLine.ConversionValue) : config.Run.Campaign.ConversionValue))
-            .Bind(economics => loaded.Bind(model => PredictCommand.Score(model, modelDir, input, baseRate, scaling).Bind(scores =>
+            .Bind(economics => loaded.Bind(model => CustomerScoring.Score(model, modelDir, input, baseRate, scaling).Bind(scores =>
             {
                 drift = DriftCommand.Check(model, scores, scaling.ScaledInputs);
                 var plan = Campaign.Plan(scores.Customers.Ids, scores.Probabilities, scores.Customers.HasTargets ? scores.Customers.Targets : [], policy, economics);
-                return reasons is { } count ? ContactReasons(model, modelDir, scaling, scores, plan, count, baseRate).Map(r => (plan, r)) : Result.Ok((plan, Reasons: NoReasons));
+                return reasons is { } count ? CustomerScoring.ContactReasons(model, modelDir, scaling, scores, plan, count, baseRate).Map(r => (plan, r)) : Result.Ok((plan, Reasons: ScoreLists.NoReasons));
             })));
         if (planned is Result<(CampaignPlan, ImmutableDictionary<int, ImmutableArray<Reason>>)>.Error error)
         {
@@ -76,7 +75,7 @@ public static class TargetCommand
         }
         var (plan, why) = planned.Unwrap();
         var model = loaded.Unwrap();
-        var csv = Format(plan, why, reasons ?? 0);
+        var csv = ScoreLists.ContactList(plan, why, reasons ?? 0);
         ModelReference.Record(resolved.Unwrap(), "target", input, new
         {
             summary = plan.Summary,
@@ -122,41 +121,6 @@ public static class TargetCommand
         Console.Error.WriteLine($"churn target: wrote {output} and {chart}");
         DriftCommand.Warn("target", model, drift, scaling.ScaledInputs, Console.Error);
         return 0;
-    }
-
-    private static readonly ImmutableDictionary<int, ImmutableArray<Reason>> NoReasons = ImmutableDictionary<int, ImmutableArray<Reason>>.Empty;
-
-    /// <summary>The contact list, most likely buyer first.</summary>
-    public static byte[] Format(CampaignPlan plan) => Format(plan, NoReasons, 0);
-
-    /// <summary>
-    /// The contact list with columns <c>reason_1</c> .. <c>reason_K</c> (none when <paramref name="count"/> is 0), filled
-    /// for the customers <paramref name="reasons"/> holds (by their row in the customer file): the contacted ones.
-    /// </summary>
-    public static byte[] Format(CampaignPlan plan, ImmutableDictionary<int, ImmutableArray<Reason>> reasons, int count)
-    {
-        var header = count == 0 ? Header : Header.TrimEnd('\n') + string.Concat(Enumerable.Range(1, count).Select(i => $",reason_{i}")) + "\n";
-        var text = new StringBuilder(header, header.Length + (plan.Rows.Length * (48 + (count * 48))));
-        foreach (var (row, index) in plan.Rows.Select((r, i) => (r, i)).OrderBy(r => r.r.Rank))
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{row.CustomerId},{row.Probability:F6},{row.ExpectedValue:F6},{row.Rank},{(row.Contact ? 1 : 0)}");
-            var why = reasons.GetValueOrDefault(index, []);
-            for (var j = 0; j < count; j++)
-            {
-                text.Append(',').Append(j < why.Length ? why[j].ToString() : "");
-            }
-            text.Append('\n');
-        }
-        return Encoding.UTF8.GetBytes(text.ToString());
-    }
-
-    /// <summary>The <paramref name="count"/> strongest reasons of each contacted customer, by row; only they are explained.</summary>
-    public static Result<ImmutableDictionary<int, ImmutableArray<Reason>>> ContactReasons(
-        ModelArtifact model, string modelDir, PredictCommand.InputScaling scaling, CustomerScores scores, CampaignPlan plan, int count, double? baseRate)
-    {
-        int[] contacted = [.. Enumerable.Range(0, plan.Rows.Length).Where(i => plan.Rows[i].Contact)];
-        return PredictCommand.ReasonsFor(model, modelDir, scaling, scores, contacted, count, baseRate)
-            .Map(found => contacted.Select((row, i) => KeyValuePair.Create(row, found[i])).ToImmutableDictionary());
     }
 
     public static void Summary(CampaignSummary s, TextWriter w)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Akka.Actor;
+using Churn.Actors;
 using Churn.Actors.Cluster;
 using Churn.Host.Configuration;
 using Churn.Numerics;
@@ -47,7 +48,7 @@ public static class WorkerCommand
         while (true)
         {
             // The lines of runs and searches go to the host (which writes them to its logs); this node's files keep the rest.
-            using var host = ChurnHostBuilder.Embedded(config, verbose, null, akka => akka.WithChurnCluster(node.Unwrap()).WithChurnWorker(offered), entry => entry.RunId is null);
+            using var host = ChurnHostBuilder.Embedded(config, verbose, new ChurnParts { Node = node.Unwrap(), Worker = new WorkerPart(offered) }, entry => entry.RunId is null);
             try
             {
                 await host.StartAsync(CancellationToken.None);

@@ -53,7 +53,8 @@ public sealed record HostLimits(
     long MaxParameters = 2_000_000,
     int MaxEpochs = 1000,
     int MaxPatience = 1000,
-    int MaxEventStreams = 32);
+    int MaxEventStreams = 32,
+    int MaxScoreRows = 1000);
 
 /// <summary>
 /// The defaults every command starts from: <c>config/churn.json</c> shipped beside the executable, with a user's

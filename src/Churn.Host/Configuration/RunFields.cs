@@ -84,10 +84,25 @@ public static class RunFields
     /// <summary>
     /// <paramref name="start"/> with every field <paramref name="node"/> sets read over it; fields outside the table
     /// are left to the caller. An unknown field inside an object of the table (<c>model.colour</c>), a value of the
-    /// wrong kind or out of range is a problem naming the field in <see cref="Problem.Column"/>.
+    /// wrong kind or out of range is a problem naming the field in <see cref="Problem.Column"/>: the first of
+    /// <see cref="ReadAll"/>'s.
     /// </summary>
     public static Result<RunSpec> Read(JsonObject node, RunSpec start)
     {
+        var (spec, problems) = ReadAll(node, start);
+        return problems.IsEmpty ? Result.Ok(spec) : problems[0];
+    }
+
+    /// <summary>
+    /// Every problem of the fields <paramref name="node"/> sets, each naming its field, in the table's order: what a
+    /// form marks all at once. A field of the wrong kind keeps <paramref name="start"/>'s value; then the core's own
+    /// checks and <paramref name="checks"/> (a host's bounds, paths) run over the rest, and each field one of them
+    /// refuses is put back to <paramref name="start"/>'s value (which they accept) and they run again, so a problem
+    /// does not hide the next. <paramref name="checks"/> return the first problem they see, naming a field of the table.
+    /// </summary>
+    public static (RunSpec Spec, ImmutableArray<Problem> Problems) ReadAll(JsonObject node, RunSpec start, params Func<RunSpec, Problem?>[] checks)
+    {
+        var problems = new List<Problem>();
         foreach (var (key, value) in node)
         {
             var group = All.Where(f => f.Name.Contains('.') && f.Top.Equals(key, StringComparison.OrdinalIgnoreCase)).ToList();
@@ -97,12 +112,12 @@ public static class RunFields
             }
             if (value is not JsonObject inner)
             {
-                return new Problem(value is null ? "expected an object, not null" : "expected an object", Column: key);
+                problems.Add(new Problem(value is null ? "expected an object, not null" : "expected an object", Column: key));
+                continue;
             }
-            if (inner.FirstOrDefault(p => !group.Any(f => f.Name[(f.Top.Length + 1)..].Equals(p.Key, StringComparison.OrdinalIgnoreCase))) is { Key: { } unknown })
-            {
-                return new Problem("unknown field", Column: $"{group[0].Top}.{unknown}");
-            }
+            problems.AddRange(inner
+                .Where(p => !group.Any(f => f.Name[(f.Top.Length + 1)..].Equals(p.Key, StringComparison.OrdinalIgnoreCase)))
+                .Select(p => new Problem("unknown field", Column: $"{group[0].Top}.{p.Key}")));
         }
 
         var spec = start;
@@ -110,16 +125,37 @@ public static class RunFields
         {
             if (Find(node, field.Name) is { } found)
             {
-                var read = field.Read(spec, found.Value);
-                if (read is Result<RunSpec>.Error)
+                switch (field.Read(spec, found.Value))
                 {
-                    return read;
+                    case Result<RunSpec>.Error error:
+                        problems.Add(error.Problem);
+                        break;
+                    case var read:
+                        spec = read.Unwrap();
+                        break;
                 }
-                spec = read.Unwrap();
             }
         }
 
-        return Check(spec);
+        var putBack = new HashSet<string>(problems.Select(p => p.Column ?? ""));
+        while ((Check(spec) ?? checks.Select(check => check(spec)).FirstOrDefault(p => p is not null)) is { } refused)
+        {
+            // A field refused again after it was put back is refused for the start's value: said once, then no further.
+            if (refused.Column is { } again && putBack.Contains(again) && problems.Any(p => p.Column == again))
+            {
+                break;
+            }
+            problems.Add(refused);
+            if (refused.Column is not { } column || !putBack.Add(column) || All.FirstOrDefault(f => f.Name == column) is not { } field)
+            {
+                break;
+            }
+            spec = field.Read(spec, field.Write(start)).Match(s => s, _ => spec);
+        }
+
+        // In the table's order (the form's); a field of an object the table does not know goes with the object's first.
+        int Place(Problem p) => All.IndexOf(All.FirstOrDefault(f => f.Name == p.Column) ?? All.FirstOrDefault(f => f.Top == (p.Column ?? "").Split('.')[0])!) is var i and >= 0 ? i : All.Length;
+        return (spec, [.. problems.OrderBy(Place)]);
     }
 
     /// <summary>The specification's values as JSON, in the table's shape; <paramref name="requestOnly"/> leaves out what a request may not set.</summary>
@@ -150,8 +186,8 @@ public static class RunFields
         }),
     ];
 
-    /// <summary>The checks of the core's own records, each naming the field as the table does.</summary>
-    private static Result<RunSpec> Check(RunSpec spec)
+    /// <summary>The first problem of the core's own records' checks, naming the field as the table does.</summary>
+    private static Problem? Check(RunSpec spec)
     {
         if (spec.Model.Validate() is Result<ModelConfig>.Error { Problem: var model })
         {
@@ -161,7 +197,7 @@ public static class RunFields
         {
             return campaign with { Column = $"campaign.{campaign.Column}" };
         }
-        return Result.Ok(spec);
+        return null;
     }
 
     private static SettingField<T> Model<T>(string name, string label, string help, SettingKind<T> kind, Func<ModelConfig, T> get, Func<ModelConfig, T, ModelConfig> set) =>

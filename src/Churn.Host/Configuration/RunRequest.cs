@@ -67,36 +67,48 @@ public sealed record RunRequest
     /// A <c>POST /runs</c> body: one JSON object of run fields plus <c>mode</c> (<c>run</c> or <c>prepare</c>). Every
     /// problem names its field in <see cref="Problem.Column"/>: <c>body</c> for JSON that does not parse, else the field.
     /// </summary>
-    public static Result<RunRequest> FromJson(string body)
+    public static Result<RunRequest> FromJson(string body) =>
+        ReadBody(body) switch
+        {
+            { Problems: [var first, ..] } => first,
+            var read => Result.Ok(read.Request!),
+        };
+
+    /// <summary>The body's request without the fields it may not set, and a problem for each of those.</summary>
+    private static (RunRequest? Request, ImmutableArray<Problem> Problems) ReadBody(string body)
     {
         var read = JsonInput.ParseObject(body, null, lenient: false, "one JSON object: a run configuration");
         if (read is Result<JsonObject>.Error invalid)
         {
-            return invalid.Problem;
+            return (null, [invalid.Problem]);
         }
 
         var request = read.Unwrap();
         var mode = RunMode.Full;
         var fields = (JsonObject)request.DeepClone();
+        var problems = ImmutableArray.CreateBuilder<Problem>();
         foreach (var (key, value) in request)
         {
             if (key.Equals("mode", StringComparison.OrdinalIgnoreCase))
             {
-                if (ParseMode(value) is not { } parsed)
+                if (ParseMode(value) is { } parsed)
                 {
-                    return Result.Fail<RunRequest>("expected \"run\" or \"prepare\"", null, null, "mode");
+                    mode = parsed;
                 }
-
-                mode = parsed;
+                else
+                {
+                    problems.Add(new Problem("expected \"run\" or \"prepare\"", Column: "mode"));
+                }
                 fields.Remove(key);
             }
             else if (!RunFields.Contains(key, StringComparer.OrdinalIgnoreCase))
             {
-                return Result.Fail<RunRequest>($"unknown field (a run takes mode, {string.Join(", ", RunFields)})", null, null, key);
+                problems.Add(new Problem($"unknown field (a run takes mode, {string.Join(", ", RunFields)})", Column: key));
+                fields.Remove(key);
             }
         }
 
-        return Result.Ok(new RunRequest(mode, fields, null));
+        return (new RunRequest(mode, fields, null), problems.ToImmutable());
     }
 
     /// <summary>
@@ -126,33 +138,64 @@ public sealed record RunRequest
     /// The settings of the run <paramref name="runId"/> that the body <paramref name="body"/> asks for, laid over
     /// the host's configuration <paramref name="defaults"/>; the data file must exist. With <paramref name="paths"/>
     /// (a host's), the data file must be inside its data roots and the output inside its output root, and the run
-    /// uses their resolved paths.
+    /// uses their resolved paths. The first of <see cref="ParseAll"/>'s problems.
     /// </summary>
     public static Result<RunSettings> Parse(string body, JsonNode defaults, string runId, Api.ConfinedPaths? paths = null) =>
-        FromJson(body).Bind(request => request.Resolve(defaults, runId)).Bind(resolved =>
+        ParseAll(body, defaults, runId, paths) switch
         {
-            var (config, settings) = resolved;
-            if (paths is null)
-            {
-                return File.Exists(settings.Spec.Data)
-                    ? Result.Ok(settings)
-                    : Result.Fail<RunSettings>($"file not found: {config.Run.Data}", null, null, "data");
-            }
+            { Problems: [var first, ..] } => first,
+            var parsed => Result.Ok(parsed.Settings!),
+        };
 
-            // The prefix becomes part of file names: a separator or ".." in it would write outside the run's folder.
-            if (config.Run.Prefix.Length == 0 || config.Run.Prefix is "." or ".." || config.Run.Prefix.IndexOfAny(['/', '\\', '\0']) >= 0)
-            {
-                return Result.Fail<RunSettings>("must be a file name prefix: no path separators, not empty, '.' or '..'", null, null, "prefix");
-            }
-            if (System.Text.Encoding.UTF8.GetByteCount(config.Run.Prefix) > Api.ConfinedPaths.MaxNameBytes - 20 || config.Run.Prefix.Any(char.IsControl))
-            {
-                return Result.Fail<RunSettings>($"must be a file name prefix of at most {Api.ConfinedPaths.MaxNameBytes - 20} bytes, without control characters", null, null, "prefix");
-            }
+    /// <summary>
+    /// As <see cref="Parse"/>, with every problem of the body at once (each naming its field, no file), so that a form
+    /// can mark every bad field; <paramref name="limits"/> adds a host's bounds (the first a specification is over).
+    /// </summary>
+    public static (RunSettings? Settings, ImmutableArray<Problem> Problems) ParseAll(
+        string body, JsonNode defaults, string runId, Api.ConfinedPaths? paths = null, Func<RunSpec, Problem?>? limits = null)
+    {
+        var (request, problems) = ReadBody(body);
+        if (request is null || ChurnConfig.Merge(defaults, request._fields) is not JsonObject merged)
+        {
+            return (null, problems.IsEmpty ? [new Problem("expected one JSON object: a run configuration", Column: BodyField)] : problems);
+        }
 
-            return paths.Data(config.Run.Data, "data")
-                .Bind(data => paths.Output(settings.Spec.Out, "out").Map(output => settings with { Spec = settings.Spec with { Data = data, Out = output } }))
-                .Match(Result.Ok, problem => Result.Fail<RunSettings>(problem with { File = null }));
-        });
+        var checks = new List<Func<RunSpec, Problem?>>
+        {
+            spec => paths is null ? null : PrefixProblem(spec.Prefix),
+            spec => paths is null
+                ? File.Exists(ChurnConfig.ResolveData(spec.Data)) ? null : new Problem($"file not found: {spec.Data}", Column: "data")
+                : paths.Data(spec.Data, "data") is Result<string>.Error { Problem: var data } ? data : null,
+            spec => paths?.Output(request.Sets("out") ? spec.Out : Path.Combine(spec.Out, runId), "out") is Result<string>.Error { Problem: var output } ? output : null,
+        };
+        if (limits is not null)
+        {
+            checks.Add(limits);
+        }
+        problems = problems.AddRange(Configuration.RunFields.ReadAll(merged, RunSpec.Default, [.. checks]).Problems);
+        if (!problems.IsEmpty)
+        {
+            return (null, [.. problems.Select(p => p with { File = null })]);
+        }
+
+        var resolved = request.Resolve(defaults, runId);
+        if (resolved is Result<(ChurnConfig, RunSettings)>.Error error)
+        {
+            return (null, [error.Problem]);
+        }
+        var (config, settings) = resolved.Unwrap();
+        return paths is null
+            ? (settings, [])
+            : (settings with { Spec = settings.Spec with { Data = paths.Data(config.Run.Data, "data").Unwrap(), Out = paths.Output(settings.Spec.Out, "out").Unwrap() } }, []);
+    }
+
+    /// <summary>The prefix becomes part of file names: a separator or ".." in it would write outside the run's folder.</summary>
+    private static Problem? PrefixProblem(string prefix) =>
+        prefix.Length == 0 || prefix is "." or ".." || prefix.IndexOfAny(['/', '\\', '\0']) >= 0
+            ? new Problem("must be a file name prefix: no path separators, not empty, '.' or '..'", Column: "prefix")
+        : System.Text.Encoding.UTF8.GetByteCount(prefix) > Api.ConfinedPaths.MaxNameBytes - 20 || prefix.Any(char.IsControl)
+            ? new Problem($"must be a file name prefix of at most {Api.ConfinedPaths.MaxNameBytes - 20} bytes, without control characters", Column: "prefix")
+        : null;
 
     /// <summary>The settings as a request that would ask for them again: its mode, the table's requestable fields and the .npz folder.</summary>
     public static JsonObject ToNode(RunSettings settings)

@@ -46,6 +46,7 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
         ["/assets/compare.js"] = ("dashboard/compare.js", "text/javascript; charset=utf-8"),
         ["/assets/searches.js"] = ("dashboard/searches.js", "text/javascript; charset=utf-8"),
         ["/assets/campaign.js"] = ("dashboard/campaign.js", "text/javascript; charset=utf-8"),
+        ["/assets/models.js"] = ("dashboard/models.js", "text/javascript; charset=utf-8"),
         ["/assets/app.css"] = ("dashboard/app.css", "text/css; charset=utf-8"),
     }.ToImmutableDictionary();
 

@@ -122,28 +122,39 @@ public static class DashboardCharts
     private static string Missing(string title, List<string> missing) =>
         missing.Count == 0 ? title : $"{title}; not measured by {string.Join(", ", missing)}";
 
-    /// <summary>Observed buying rate against mean predicted probability per bin, on the customers' natural mix.</summary>
+    /// <summary>
+    /// Observed buying rate against mean predicted probability per bin, on the customers' natural mix: bins of equal
+    /// numbers of customers where the run measured them (a bin of a handful of customers would jump between 0 and 1),
+    /// else the older equal-width bins without their empty ones; each point says how many customers it is made of.
+    /// </summary>
     public static string Reliability(JsonNode? metrics)
     {
-        var bins = (metrics?["population"]?["reliability"] as JsonArray ?? []).Where(b => Number(b?["share"]) > 0).ToList();
+        var population = metrics?["population"];
+        var equalCount = population?["equalCountReliability"] is JsonArray { Count: > 0 } counted;
+        var bins = ((equalCount ? population!["equalCountReliability"] : population?["reliability"]) as JsonArray ?? []).Where(b => Number(b?["share"]) > 0).ToList();
         var plot = new Plot();
         Line(plot, [0, 1], [0, 1], "perfectly calibrated");
         var model = Line(plot, [.. bins.Select(b => Number(b?["meanPredicted"]))], [.. bins.Select(b => Number(b?["observed"]))], "model (n: customers in the bin)");
         model.MarkerSize = 6;
-        // Each bin's number of customers beside its point: a point made of a handful of customers jumps, and says so.
-        var customers = Number(metrics?["population"]?["rows"]);
-        foreach (var bin in bins.Where(_ => double.IsFinite(customers)))
+        var customers = Number(population?["rows"]);
+        for (var i = 0; i < bins.Count && double.IsFinite(customers); i++)
         {
-            var label = plot.Add.Text($"n={Math.Round(Number(bin?["share"]) * customers).ToString("N0", Invariant)}", Number(bin?["meanPredicted"]), Number(bin?["observed"]));
+            var n = equalCount ? BinSize(i, (int)customers, bins.Count) : Math.Round(Number(bins[i]?["share"]) * customers);
+            var label = plot.Add.Text($"n={n.ToString("N0", Invariant)}", Number(bins[i]?["meanPredicted"]), Number(bins[i]?["observed"]));
             label.LabelFontSize = 10;
             label.LabelFontColor = Colors.Gray;
             label.LabelOffsetX = 6;
         }
 
         plot.Axes.SetLimits(0, 1, 0, 1);
-        return Finish(plot, bins.Count == 0 ? "Reliability (not measured by this run)" : "Reliability (customers' natural mix)",
+        return Finish(plot,
+            bins.Count == 0 ? "Reliability (not measured by this run)"
+            : equalCount ? $"Reliability (customers' natural mix; {bins.Count} bins of equal size)" : "Reliability (customers' natural mix)",
             "mean predicted probability", "observed buying rate", Alignment.UpperLeft);
     }
+
+    /// <summary>Customers in bin <paramref name="bin"/> of <paramref name="bins"/> equal-count bins over <paramref name="rows"/>, as the evaluation cut them.</summary>
+    public static double BinSize(int bin, int rows, int bins) => ((bin + 1) * rows / bins) - (bin * rows / bins);
 
     /// <summary>Campaign profit against the share of customers contacted, best scores first.</summary>
     public static string Profit(JsonNode? metrics)

@@ -41,7 +41,8 @@ public sealed record SearchOverview(
     ImmutableArray<RungDecision> Decisions,
     string? Summary,
     string? Reason,
-    string Owner);
+    string Owner,
+    int EpochsSpent = 0);
 
 /// <summary>A search as <c>GET /searches</c> lists it: its plan in numbers, its trials counted by status, the best trial's validation loss so far, and once it has ended the winner's mean calibrated loss (what it was chosen on).</summary>
 public sealed record SearchListing(
@@ -73,7 +74,7 @@ public sealed class SearchStore : ISearchJournal
     /// migrated when it opens (<see cref="Migrations"/>). The columns hold positions from 0 (the trial, configuration,
     /// seed, rung and rank of the records); the JSON kept (the request and the summary) is as the records serialize.
     /// </summary>
-    public const int SchemaVersion = 5;
+    public const int SchemaVersion = 6;
 
     /// <summary>The step from version <c>v</c> to <c>v + 1</c> is <c>Migrations[v - 1]</c>; a new version appends a step.</summary>
     private static readonly Action<SqliteConnection, SqliteTransaction>[] Migrations =
@@ -102,7 +103,15 @@ public sealed class SearchStore : ISearchJournal
                 """);
             Summarize(connection, transaction, null);
         },
+        // 5 → 6: epochs a trial trained before it started again (a resumed search), still counted as trained.
+        (connection, transaction) => Execute(connection, transaction, "ALTER TABLE search_trials ADD COLUMN earlier_epochs INTEGER NOT NULL DEFAULT 0;"),
     ];
+
+    /// <summary>
+    /// The epochs a search has trained, over every attempt of every trial: a trial started again (resumed, re-queued)
+    /// starts its epochs from 1, but the epochs it trained before were spent. The list and a search's page both count this.
+    /// </summary>
+    private const string EpochsSpentSql = "(SELECT COALESCE(SUM(t.epochs + t.earlier_epochs), 0) FROM search_trials t WHERE t.search_id = s.id)";
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS search_schema (version INTEGER NOT NULL);
@@ -141,6 +150,7 @@ public sealed class SearchStore : ISearchJournal
           stop_since INTEGER NOT NULL DEFAULT 0,
           kept_epoch INTEGER NOT NULL DEFAULT 0,
           kept_calibrated_loss REAL,
+          earlier_epochs INTEGER NOT NULL DEFAULT 0,
           PRIMARY KEY (search_id, trial));
         CREATE TABLE IF NOT EXISTS search_epochs (
           search_id TEXT NOT NULL,
@@ -306,7 +316,7 @@ public sealed class SearchStore : ISearchJournal
         using var transaction = connection.BeginTransaction();
         Execute(connection, transaction, "DELETE FROM search_epochs WHERE search_id = $id AND trial = $trial", ("$id", searchId), ("$trial", trial.Index));
         Execute(connection, transaction, """
-            UPDATE search_trials SET status = 'running', reason = NULL, attempts = attempts + 1,
+            UPDATE search_trials SET status = 'running', reason = NULL, attempts = attempts + 1, earlier_epochs = earlier_epochs + epochs,
               started_at = $at, ended_at = NULL, node = $node WHERE search_id = $id AND trial = $trial
             """, ("$id", searchId), ("$trial", trial.Index), ("$at", Time(at)), ("$node", node));
         WriteSummary(connection, transaction, searchId, trial.Index, EpochSummary.None(trial.Config));
@@ -575,8 +585,9 @@ public sealed class SearchStore : ISearchJournal
                     reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
             }
         }
+        var spent = Convert.ToInt32(Scalar(connection, null, $"SELECT {EpochsSpentSql} FROM searches s WHERE s.id = $id", ("$id", searchId)), CultureInfo.InvariantCulture);
         return Result.Ok(new SearchOverview(
-            request, header.Status, header.CreatedAt, header.UpdatedAt, trials.ToImmutable(), Decisions(connection, searchId), header.Summary, header.Reason, header.Owner));
+            request, header.Status, header.CreatedAt, header.UpdatedAt, trials.ToImmutable(), Decisions(connection, searchId), header.Summary, header.Reason, header.Owner, spent));
     }
 
     /// <summary>
@@ -662,11 +673,11 @@ public sealed class SearchStore : ISearchJournal
     {
         using var connection = Connect();
         using var command = connection.CreateCommand();
-        command.CommandText = """
+        command.CommandText = $"""
             SELECT s.id, s.status, s.created_at, s.updated_at, s.reason, s.request,
               (SELECT json_group_object(status, n) FROM (SELECT t.status, COUNT(*) AS n FROM search_trials t WHERE t.search_id = s.id GROUP BY t.status)),
               (SELECT MIN(t.best_validation_loss) FROM search_trials t WHERE t.search_id = s.id AND t.status = 'completed'),
-              (SELECT COALESCE(SUM(t.epochs), 0) FROM search_trials t WHERE t.search_id = s.id),
+              {EpochsSpentSql},
               CASE WHEN json_type(s.summary, '$.leaderboard[0].meanCalibratedLoss') IN ('real', 'integer') THEN json_extract(s.summary, '$.leaderboard[0].meanCalibratedLoss') END
             FROM searches s ORDER BY s.created_at DESC, s.id DESC LIMIT $limit
             """;
@@ -780,11 +791,15 @@ public sealed class SearchStore : ISearchJournal
         command.ExecuteNonQuery();
     }
 
-    private static object? Scalar(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    private static object? Scalar(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
         return command.ExecuteScalar();
     }
 }

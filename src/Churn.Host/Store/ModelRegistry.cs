@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Churn.Numerics;
-using Churn.Numerics.Model;
+using Churn.Numerics.Artifacts;
 
 namespace Churn.Host.Store;
 
@@ -210,6 +210,38 @@ public sealed partial class SqliteRunStore
         var promotions = Promotions(name);
         return new RegisteredModel(name, versions.ToImmutable(), promotions.IsEmpty ? null : promotions[^1]);
     }
+
+    /// <summary>
+    /// The version <paramref name="reference"/> names: <c>NAME</c> for the production one, <c>NAME@VERSION</c> for a
+    /// given one. A problem (its column <paramref name="field"/>) when the text is no such reference, the model is not
+    /// registered, has no production version yet, or lacks the version.
+    /// </summary>
+    public Result<ModelVersion> ResolveModel(string reference, string field = "model")
+    {
+        if (Reference().Match(reference) is not { Success: true } match)
+        {
+            return Result.Fail<ModelVersion>($"'{reference}' is not NAME or NAME@VERSION (a registered model)", column: field);
+        }
+        var name = match.Groups["name"].Value;
+        if (Model(name) is not { } model)
+        {
+            return Result.Fail<ModelVersion>($"no model named '{name}' is registered", column: field);
+        }
+        int? wanted = match.Groups["version"].Success ? int.Parse(match.Groups["version"].Value, System.Globalization.CultureInfo.InvariantCulture) : model.Production;
+        if (wanted is null)
+        {
+            return Result.Fail<ModelVersion>($"model '{name}' has no production version yet: promote one with 'churn models promote {name}@VERSION', or name a version", column: field);
+        }
+        return model.Versions.FirstOrDefault(v => v.Version == wanted) is { } version
+            ? Result.Ok(version)
+            : Result.Fail<ModelVersion>($"model '{name}' has no version {wanted} (it has {string.Join(", ", model.Versions.Select(v => v.Version))})", column: field);
+    }
+
+    /// <summary>Whether <paramref name="text"/> has the shape of <c>NAME</c> or <c>NAME@VERSION</c>.</summary>
+    public static bool IsModelReference(string text) => Reference().IsMatch(text);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^(?<name>[A-Za-z0-9][A-Za-z0-9._-]{0,63})(?:@(?<version>[1-9][0-9]{0,8}))?$")]
+    private static partial System.Text.RegularExpressions.Regex Reference();
 
     /// <summary>Records that a registered version scored a file.</summary>
     public void ScoringRecorded(ModelScoring scoring) =>

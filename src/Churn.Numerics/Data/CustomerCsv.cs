@@ -17,12 +17,7 @@ public static class CustomerCsv
 
     /// <summary>The largest magnitude a field may have: far beyond any real count, price or duration, and far enough below
     /// the largest double that the scaler's sums of squares over any allowed number of rows cannot overflow.</summary>
-    public const double MaxMagnitude = 1e100;
-
-    // Field positions in a row (the ID is field 0), looked up once so the per-field checks compare integers.
-    private static readonly int ReviewField = 1 + Schema.FeatureNames.IndexOf("review");
-    private static readonly int ReviewScoreField = 1 + Schema.FeatureNames.IndexOf("review_score");
-    private static readonly int CompletionField = 1 + Schema.FeatureNames.IndexOf("completion");
+    public const double MaxMagnitude = FeatureRules.MaxMagnitude;
 
     /// <summary>
     /// Reads and validates a customer CSV; every rejection names file, line, column and reason.
@@ -331,19 +326,7 @@ public static class CustomerCsv
             {
                 return numeric;
             }
-            if (index == ReviewField && value is not (0 or 1))
-            {
-                return Bad(line, ColumnName(index), $"the review flag must be 0 or 1, got '{Shorten(field)}'");
-            }
-            if (index == ReviewScoreField && value is < 0 or > 10)
-            {
-                return Bad(line, ColumnName(index), $"the review score must be between 0 and 10, got '{Shorten(field)}'");
-            }
-            if (index == CompletionField && value is < 0 or > 1)
-            {
-                return Bad(line, ColumnName(index), $"completion must be between 0 and 1, got '{Shorten(field)}'");
-            }
-            return value < 0 ? Bad(line, ColumnName(index), $"must not be negative, got '{Shorten(field)}'") : null;
+            return FeatureRules.Check(index - 1, value) is { } reason ? Bad(line, ColumnName(index), $"{reason}, got '{Shorten(field)}'") : null;
         }
 
         private Problem? ParseNumber(ReadOnlySpan<char> field, long line, int index, out double value)

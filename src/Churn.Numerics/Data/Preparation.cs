@@ -31,7 +31,7 @@ public sealed record PrepareManifest(
 /// <summary>The result of the four preparation stages, before anything is written.</summary>
 public sealed record Prepared(LoadedData Loaded, Balanced Balanced, ScalerParameters Scaler, Splits Splits, PrepareOptions Options);
 
-/// <summary>The preparation as one composition of the stage functions (the actors call the stages one by one).</summary>
+/// <summary>The preparation as one composition of <see cref="PrepareSteps"/> (a run's stage actors call the steps one by one), and its files.</summary>
 public static class Preparation
 {
     public const string DefaultPrefix = "Audiobooks_data";
@@ -40,26 +40,15 @@ public static class Preparation
     public const string ManifestFileName = "manifest.json";
 
     /// <summary>
-    /// Balance, then standardize (fitted on the balanced rows), then split. Every stage gets the run seed and
-    /// derives its own stream from it, so the result equals calling the stages one by one with the same seed.
+    /// Balance, then standardize (fitted on the balanced rows), then split: <see cref="PrepareSteps"/>' steps in the
+    /// order a run's stages call them, so the result equals a run's with the same options.
     /// </summary>
     public static Result<Prepared> Prepare(LoadedData loaded, PrepareOptions options) =>
-        Balancer.Balance(loaded.Data, options.Balance, options.Seed).Bind(balanced =>
+        PrepareSteps.Balance(loaded, options).Bind(balanced =>
         {
-            var (scaled, scaler) = Scaler.FitApply(balanced.Data, options.LogFeatures);
-            return Splitter.Split(scaled, options.Ratios, options.Seed, options.Stratify)
-                .Map(splits => new Prepared(loaded, balanced, scaler, splits, options));
+            var scaled = PrepareSteps.Scale(balanced, options);
+            return PrepareSteps.Split(scaled, options).Map(splits => new Prepared(loaded, balanced, scaled.Scaler, splits, options));
         });
-
-    /// <summary>
-    /// The non-buyers balancing left out, scaled with <paramref name="scaler"/> as the splits were: what the evaluation
-    /// scores besides the test split. Empty when balancing dropped nobody.
-    /// </summary>
-    public static Dataset LeftOut(LoadedData loaded, Balanced balanced, ScalerParameters scaler)
-    {
-        var rows = DatasetRows.Select(loaded.Data, balanced.LeftOut.AsSpan());
-        return rows with { Inputs = Scaler.Apply(scaler, rows.Inputs) };
-    }
 
     /// <summary>The manifest of a preparation whose files are named by <paramref name="files"/>.</summary>
     public static PrepareManifest Manifest(Prepared prepared, ImmutableArray<string> files) =>

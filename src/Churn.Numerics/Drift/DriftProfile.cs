@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using Churn.Numerics.Data;
-using Churn.Numerics.Model;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Churn.Numerics.Drift;
@@ -33,21 +31,6 @@ public sealed record DriftProfile(int Rows, ImmutableArray<QuantityProfile> Beha
 
     /// <summary>The probabilities whose quantiles are kept: 0.1, 0.2, ..., 0.9.</summary>
     public static readonly ImmutableArray<double> Deciles = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
-
-    /// <summary>
-    /// The profile of <paramref name="customers"/> (raw behaviours, as read from a customer file) under
-    /// <paramref name="model"/>: each behaviour's distribution and that of the model's uncalibrated score. Null for
-    /// no customers.
-    /// </summary>
-    public static DriftProfile? Of(ModelArtifact model, Dataset customers)
-    {
-        if (customers.Rows == 0)
-        {
-            return null;
-        }
-        var scores = Scoring.Mean(model.Networks, Scaler.Apply(model.Scaler, customers.Inputs));
-        return Of(model.FeatureNames, customers.Inputs, scores);
-    }
 
     /// <summary>The profile of raw behaviour columns <paramref name="inputs"/> named <paramref name="names"/> and their <paramref name="scores"/>.</summary>
     public static DriftProfile Of(ImmutableArray<string> names, Matrix<double> inputs, ImmutableArray<double> scores) =>

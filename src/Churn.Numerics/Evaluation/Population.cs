@@ -70,7 +70,8 @@ public sealed record PopulationReport(
     PopulationCampaign Campaign,
     Calibration Calibration,
     ImmutableSortedDictionary<string, ProbabilityQuality> Alternatives,
-    ImmutableArray<CurvePoint> ProfitCurve);
+    ImmutableArray<CurvePoint> ProfitCurve,
+    ImmutableArray<ReliabilityBin> EqualCountReliability);
 
 /// <summary>Metrics on a sample of customers weighted to a population's mix.</summary>
 public static class Population
@@ -141,7 +142,8 @@ public static class Population
             Campaign(p, targets, weights, economics),
             calibration,
             compared.ToImmutable(),
-            [.. Curve(p, targets, weights, economics, realized: true).Select(c => c with { Profit = c.Profit * 1000 / raw.Length })]);
+            [.. Curve(p, targets, weights, economics, realized: true).Select(c => c with { Profit = c.Profit * 1000 / raw.Length })],
+            EqualCountReliability(p, targets, weights));
     }
 
     /// <summary>Weighted mean probability, Brier score, log loss and expected calibration error over <see cref="ReliabilityBins"/> equal-width bins.</summary>
@@ -183,6 +185,29 @@ public static class Population
             {
                 bins.Add(new ReliabilityBin((double)b / ReliabilityBins, (double)(b + 1) / ReliabilityBins, weight[b] / total, predicted[b] / weight[b], observed[b] / weight[b]));
             }
+        }
+        return bins.ToImmutable();
+    }
+
+    /// <summary>
+    /// The reliability table over <see cref="ReliabilityBins"/> bins of (nearly) equal numbers of customers, lowest
+    /// probabilities first: every bin is made of as many customers, so none jumps for being made of a handful, and the
+    /// bins are narrow where the probabilities crowd. <see cref="ReliabilityBin.From"/> and <see cref="ReliabilityBin.To"/>
+    /// are the lowest and highest probability in the bin; shares and rates are weighted to the population's mix.
+    /// </summary>
+    public static ImmutableArray<ReliabilityBin> EqualCountReliability(ImmutableArray<double> p, ImmutableArray<int> targets, ImmutableArray<double> weights)
+    {
+        var order = Enumerable.Range(0, p.Length).OrderBy(i => p[i]).ToArray();
+        var total = weights.Sum();
+        var count = Math.Min(ReliabilityBins, p.Length);
+        var bins = ImmutableArray.CreateBuilder<ReliabilityBin>(count);
+        for (var b = 0; b < count; b++)
+        {
+            var members = order[(b * p.Length / count)..((b + 1) * p.Length / count)];
+            var weight = members.Sum(i => weights[i]);
+            bins.Add(new ReliabilityBin(
+                p[members[0]], p[members[^1]], weight / total,
+                members.Sum(i => weights[i] * p[i]) / weight, members.Sum(i => weights[i] * targets[i]) / weight));
         }
         return bins.ToImmutable();
     }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Model;

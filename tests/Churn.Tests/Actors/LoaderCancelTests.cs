@@ -12,7 +12,7 @@ namespace Churn.Tests.Actors;
 /// <summary>Runs cancelled while their loader reads an endless file leave no loader behind: later runs still load.</summary>
 public class LoaderCancelTests(ITestOutputHelper output) : Akka.Hosting.TestKit.TestKit(output: output)
 {
-    protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) => builder.WithChurnPipeline(maxConcurrentRuns: 1);
+    protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) => builder.WithChurn(new ChurnParts { Pipeline = new PipelinePart() });
 
     private static RunSettings Settings(string data, RunMode mode) =>
         new(mode, new RunSpec(data, TestPaths.NewTempDirectory(), Preparation.DefaultPrefix, 0, BalanceStrategy.Random, SplitRatios.Default, false,

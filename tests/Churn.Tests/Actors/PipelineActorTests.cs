@@ -5,6 +5,7 @@ using Churn.Actors.Messages;
 using Churn.Actors.Runs;
 using Churn.Actors.Training;
 using Churn.Numerics;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Model;
 
@@ -18,7 +19,7 @@ public class PipelineActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit
     private Func<IUntypedActorContext, IActorRef>? _trainers;
 
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
-        builder.WithChurnPipeline(maxConcurrentRuns: 2, trainerFactory: context => (_trainers ?? DefaultTrainer)(context));
+        builder.WithChurn(new ChurnParts { Pipeline = new PipelinePart(MaxConcurrentRuns: 2, TrainerFactory: context => (_trainers ?? DefaultTrainer)(context)) });
 
     private static IActorRef DefaultTrainer(IUntypedActorContext context) => context.ActorOf(TrainerActor.Props(), "trainer");
 

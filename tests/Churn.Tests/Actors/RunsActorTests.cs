@@ -20,7 +20,7 @@ public class RunsActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit.Tes
     private readonly RecordingJournal _journal = new();
 
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
-        builder.WithChurnPipeline(maxConcurrentRuns: 2, trainerFactory: context => context.ActorOf(Props.Create(() => new IdleTrainer()), "trainer"), journal: _journal);
+        builder.WithChurn(new ChurnParts { Pipeline = new PipelinePart(MaxConcurrentRuns: 2, TrainerFactory: context => context.ActorOf(Props.Create(() => new IdleTrainer()), "trainer"), Journal: _journal) });
 
     private static RunSettings Settings(RunMode mode = RunMode.Full) =>
         new(mode, new RunSpec(TestPaths.BundledData, TestPaths.NewTempDirectory(), Preparation.DefaultPrefix, 0, BalanceStrategy.First, SplitRatios.Default, false,

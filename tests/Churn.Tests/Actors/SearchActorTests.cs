@@ -23,7 +23,7 @@ public class SearchActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit.T
     private Func<IUntypedActorContext, RunTrial, IActorRef>? _trials;
 
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
-        builder.WithChurnSearch(NoSearchJournal.Instance, (context, run) => (_trials ?? SearchSetup.DefaultTrial)(context, run));
+        builder.WithChurn(new ChurnParts { Search = new SearchPart(NoSearchJournal.Instance, (context, run) => (_trials ?? ChurnActorsSetup.DefaultTrial)(context, run)) });
 
     private static SearchDefinition Tiny(int trials = 3, int seeds = 2, int maxEpochs = 4, SchedulerKind scheduler = SchedulerKind.None) =>
         SpaceFile.Parse($$"""
@@ -124,7 +124,7 @@ public class SearchActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit.T
         SessionFactory broken = (_, _, _, _, _, _, _, _) => Result.Fail<TrainingSession>("injected failure for this trial");
         _trials = (context, run) => run.Trial.Index == 2
             ? context.ActorOf(TrialActor.Props(run, c => c.ActorOf(TrainerActor.Props(broken, Devices.Probe), "trainer")), "trial-broken")
-            : SearchSetup.DefaultTrial(context, run);
+            : ChurnActorsSetup.DefaultTrial(context, run);
 
         var (outcome, events) = await SearchToEnd(Request("failing", Tiny(), parallel: 2), CreateTestProbe());
 
@@ -143,7 +143,7 @@ public class SearchActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit.T
     {
         _trials = (context, run) => run.Trial.Index == 0
             ? context.ActorOf(Props.Create(() => new CrashingTrial()), "trial-crashing")
-            : SearchSetup.DefaultTrial(context, run);
+            : ChurnActorsSetup.DefaultTrial(context, run);
 
         var (outcome, _) = await SearchToEnd(Request("crashing", Tiny(trials: 2, seeds: 1), parallel: 2), CreateTestProbe());
 

@@ -57,4 +57,31 @@ public class ModelRegistryCliTests
         Assert.All(shown.RootElement.GetProperty("scorings").EnumerateArray(), s => Assert.Equal(sha, s.GetProperty("inputSha256").GetString()));
         Assert.Contains("\"customers\":14084", shown.RootElement.GetProperty("scorings")[0].GetProperty("summary").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Explain_takes_a_registered_model_by_name_or_version_as_it_takes_a_folder_and_records_the_scoring()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        string[] store = ["--store", "store/churn.db"];
+        var fixture = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+        File.WriteAllLines(Path.Combine(dir, "few.csv"), File.ReadLines(TestPaths.BundledData).Take(40));
+        string[] explain = ["explain", "--input", "few.csv", "--background", "few.csv", "--base-rate", "0.2"];
+        Assert.Equal(0, (await ChurnProcess.RunAsync(dir, ["models", "register", "--model", fixture, "--name", "why", .. store])).ExitCode);
+        Assert.Equal(0, (await ChurnProcess.RunAsync(dir, ["models", "promote", "why@1", .. store])).ExitCode);
+
+        var byFolder = await ChurnProcess.RunAsync(dir, [.. explain, "--model", fixture, "--output", "folder.csv", .. store]);
+        var byName = await ChurnProcess.RunAsync(dir, [.. explain, "--model", "why", "--output", "name.csv", .. store]);
+        var byVersion = await ChurnProcess.RunAsync(dir, [.. explain, "--model", "why@1", "--output", "version.csv", .. store]);
+        var missing = await ChurnProcess.RunAsync(dir, [.. explain, "--model", "why@4", "--output", "none.csv", .. store]);
+
+        Assert.True(byFolder.ExitCode == 0, byFolder.Stderr);
+        Assert.True(byName.ExitCode == 0, byName.Stderr);
+        Assert.True(byVersion.ExitCode == 0, byVersion.Stderr);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "folder.csv")), File.ReadAllBytes(Path.Combine(dir, "name.csv")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "folder.csv")), File.ReadAllBytes(Path.Combine(dir, "version.csv")));
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("has no version 4", missing.Stderr, StringComparison.Ordinal);
+        using var shown = JsonDocument.Parse((await ChurnProcess.RunAsync(dir, ["models", "show", "why", "--json", .. store])).Stdout);
+        Assert.Equal(["explain", "explain"], shown.RootElement.GetProperty("scorings").EnumerateArray().Select(s => s.GetProperty("command").GetString()));
+    }
 }

@@ -180,7 +180,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         Assert.Contains(F4(population["brier"]), cards, StringComparison.Ordinal);
         Assert.Contains(F4(population["calibrationError"]), cards, StringComparison.Ordinal);
         Assert.Contains(population["sample"]!.GetValue<string>(), B.Find("#population-sample").Text, StringComparison.Ordinal);
-        Assert.Contains(population["calibration"]!["method"]!.GetValue<string>(), B.Find("#calibration").Text, StringComparison.Ordinal);
+        Assert.Contains(population["calibration"]!["method"]!.GetValue<string>(), B.Find("#calibration").Text, StringComparison.OrdinalIgnoreCase);
         var campaign = B.Find("#campaign-cards").Text;
         Assert.Contains(Whole(population["campaign"]!["profitPer1000"]), campaign, StringComparison.Ordinal);
         Assert.Contains(Whole(population["campaign"]!["randomProfitPer1000"]), campaign, StringComparison.Ordinal);
@@ -191,7 +191,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         Assert.Contains(F4(run["metrics"]!["test"]!["accuracy"]), B.Find("#recipe").Text, StringComparison.Ordinal);
 
         B.Wait(d => B.Drawn("#reliability-chart") && B.Drawn("#gains-chart") && B.Drawn("#profit-chart"), "the reliability, gains and profit charts");
-        foreach (var (table, rows) in new[] { ("reliability", population["reliability"]!.AsArray().Count), ("gains", population["gains"]!.AsArray().Count) })
+        foreach (var (table, rows) in new[] { ("reliability", population["equalCountReliability"]!.AsArray().Count), ("gains", population["gains"]!.AsArray().Count) })
         {
             Assert.True(rows > 0, $"the run reports no {table} rows");
             Assert.Equal(rows, B.FindAll($"#{table} tbody tr").Count);
@@ -199,6 +199,8 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         // The charts are drawn from the population, not the balanced split.
         var gains = await fixture.Host.Http.GetStringAsync($"runs/{id}/charts/gains.svg", TestContext.Current.CancellationToken);
         Assert.Contains("natural mix", gains, StringComparison.Ordinal);
+        var reliability = await fixture.Host.Http.GetStringAsync($"runs/{id}/charts/reliability.svg", TestContext.Current.CancellationToken);
+        Assert.Contains("bins of equal size", reliability, StringComparison.Ordinal);
         B.Screenshot("run-population");
         Assert.Empty(B.ConsoleErrors());
     }
@@ -283,6 +285,33 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
     /// <summary>The highest "epoch N" the text names; null for none.</summary>
     private static int? LastEpoch(string text) =>
         System.Text.RegularExpressions.Regex.Matches(text, @"epoch (\d+)").Select(m => (int?)int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Max();
+
+    [Fact]
+    public void Several_bad_fields_are_each_marked_beside_their_field_at_once()
+    {
+        Open("#/new-run");
+        var values = new Dictionary<string, string> { ["seed"] = "-1", ["model-width"] = "5000", ["model-maxEpochs"] = "0", ["model-dropout"] = "2" };
+        B.Wait(d => B.Find("#f-model-maxEpochs"), "the run form");
+        foreach (var (id, value) in values)
+        {
+            var input = B.Find($"#f-{id}");
+            input.Clear();
+            input.SendKeys(value);
+        }
+        B.Find("#submit-run").Click();
+
+        B.Wait(d => values.Keys.All(id => B.Find($"#f-{id}-error").Text.Length > 0), "an error beside every bad field");
+        foreach (var id in values.Keys)
+        {
+            Assert.StartsWith(id.Replace('-', '.'), B.Find($"#f-{id}-error").Text, StringComparison.Ordinal);
+            Assert.Equal("true", B.Find($"#f-{id}").GetAttribute("aria-invalid"));
+        }
+        // The width's limit is this host's, as the host says it; fields that were fine are not marked.
+        Assert.Contains("between 1 and 1024", B.Find("#f-model-width-error").Text, StringComparison.Ordinal);
+        Assert.Null(B.Find("#f-model-depth").GetAttribute("aria-invalid"));
+        Assert.Equal("f-seed", B.Driver.SwitchTo().ActiveElement().GetAttribute("id"));
+        Assert.All(B.ConsoleErrors(), e => Assert.Contains("400", e, StringComparison.Ordinal));
+    }
 
     [Fact]
     public void Two_runs_selected_on_the_runs_page_compare_side_by_side_with_their_differences_highlighted()

@@ -79,6 +79,31 @@ public sealed class DashboardWeeklyUseTests(DashboardFixture fixture) : IClassFi
     }
 
     [Fact]
+    public void A_run_page_speaks_plainly_and_explains_on_focus_the_terms_it_keeps()
+    {
+        Open($"#/runs/{fixture.Finished[1]}");
+        B.Wait(d => B.FindAll("#population-cards .card").Count > 0 && B.FindAll("#calibration").Count == 1, "the run's figures");
+
+        var text = (string)B.Driver.ExecuteScript("return document.querySelector('main').innerText;")!;
+        foreach (var jargon in new[] { "recipe", "platt calibration", "prior calibration", "(ECE)", "the search's" })
+        {
+            Assert.DoesNotContain(jargon, text, StringComparison.OrdinalIgnoreCase);
+        }
+        // The terms that stay carry a "?" reachable with Tab, whose explanation shows on focus.
+        foreach (var term in new[] { "#population h3 .term", "#population-cards .term", "#calibration .term" })
+        {
+            Assert.NotEmpty(B.FindAll(term));
+        }
+        var first = B.Find("#population-cards .term");
+        Assert.Equal("0", first.GetAttribute("tabindex"));
+        B.Driver.ExecuteScript("arguments[0].focus();", first);
+        var shown = (string)B.Driver.ExecuteScript("return getComputedStyle(arguments[0], '::after').content;", first)!;
+        Assert.Contains("ROC AUC", shown, StringComparison.Ordinal);
+        Assert.All(B.FindAll(".term"), t => Assert.False(string.IsNullOrWhiteSpace(t.GetAttribute("data-tip"))));
+        Assert.Empty(B.ConsoleErrors());
+    }
+
+    [Fact]
     public void The_status_filter_works_from_the_keyboard_without_reloading_the_page()
     {
         Open("#/runs");
@@ -275,6 +300,61 @@ public sealed class DashboardWeeklyUseTests(DashboardFixture fixture) : IClassFi
         Assert.Equal("true", B.Find("#f-customers").GetAttribute("aria-invalid"));
         Assert.Equal("", B.Find("#campaign-plan").Text);
         Assert.All(B.ConsoleErrors(), e => Assert.Contains("400", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_contacted_list_gives_reasons_its_columns_are_chosen_and_near_certain_chances_keep_their_digits()
+    {
+        var newest = (await fixture.Host.GetJsonAsync("runs?status=succeeded&limit=1"))["runs"]![0]!["id"]!.GetValue<string>();
+        // A file no other test scores: 300 customers drawn at random from the bundled data.
+        var lines = File.ReadAllLines(TestPaths.BundledData);
+        var random = new Random(20);
+        var customers = Path.Combine(fixture.Host.Directory, "campaign-random-300.csv");
+        await File.WriteAllLinesAsync(customers, [lines[0], .. lines.Skip(1).OrderBy(_ => random.Next()).Take(300)], TestContext.Current.CancellationToken);
+        Open($"#/campaign?run={newest}");
+        B.Wait(d => B.Find("#campaign-model").GetAttribute("value") is { Length: > 0 } v ? v : null, "the model list");
+        try
+        {
+            Assert.Equal("99.96 %", B.Driver.ExecuteScript("return pct(0.9996);"));
+            Assert.Equal("> 99.99 %", B.Driver.ExecuteScript("return pct(0.99999);"));
+            Assert.Equal("< 0.01 %", B.Driver.ExecuteScript("return pct(0.00004);"));
+            Assert.Equal("0.04 %", B.Driver.ExecuteScript("return pct(0.0004);"));
+            Assert.Equal("15.9 %", B.Driver.ExecuteScript("return pct(0.159);"));
+            Assert.Equal("100.0 %", B.Driver.ExecuteScript("return pct(1);"));
+
+            B.Find("#f-customers").SendKeys(customers);
+            Type("#f-contactCost", "3");
+            Type("#f-conversionValue", "12");
+            Type("#campaign-currency", "USD");
+            B.Find("#campaign-plan-button").Click();
+            B.Wait(d => B.FindAll("#campaign-contacts tbody tr").Count > 0, "the contacted customers");
+            var headers = B.FindAll("#campaign-contacts thead th").Select(h => h.Text).ToList();
+            Assert.Equal(["rank", "customer", "chance of buying", "expected value (USD)", "why (strongest reasons)"], headers);
+            var first = B.FindAll("#campaign-contacts tbody tr td").Select(c => c.Text).ToList();
+            Assert.NotEqual("", first[4]);
+            Assert.StartsWith("USD ", first[3], StringComparison.Ordinal);
+            Assert.DoesNotContain(B.FindAll("#campaign-contacts tbody td:nth-child(3)"), c => c.Text == "100.0 %");
+
+            // Fewer columns: the page and the download hold just those.
+            B.Find("#column-expected_value").Click();
+            B.Find("#column-reasons").Click();
+            Assert.Equal(["rank", "customer", "chance of buying"], B.FindAll("#campaign-contacts thead th").Select(h => h.Text));
+            var saved = Path.Combine(B.Downloads, $"contacted-{newest}.csv");
+            File.Delete(saved);
+            B.Find("#download-contacts").Click();
+            B.Wait(d => File.Exists(saved) && File.ReadAllLines(saved).Length > 1, "the contacted customers' CSV");
+            var csv = File.ReadAllLines(saved);
+            Assert.Equal("customer_id,probability,rank", csv[0]);
+            Assert.Equal(B.FindAll("#campaign-contacts tbody tr").Count, Math.Min(100, csv.Length - 1));
+            Assert.All(csv.Skip(1), l => Assert.Equal(3, l.Split(',').Length));
+        }
+        finally
+        {
+            B.Driver.ExecuteScript("localStorage.removeItem('churn-contact-columns'); localStorage.removeItem('churn-currency');");
+            File.Delete(Path.Combine(B.Downloads, $"contacted-{newest}.csv"));
+            // Away from the campaign page, so that the next test's page is drawn anew, not found half-replaced.
+            Open("#/runs");
+        }
     }
 
     private void Type(string css, string text)

@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Churn.Host.Cli;
 using Churn.Numerics;
-using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
+using Churn.Numerics.Files;
 
 namespace Churn.Tests.Dashboard;
 

@@ -1,6 +1,6 @@
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Drift;
-using Churn.Numerics.Model;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Churn.Tests.Drift;
@@ -14,7 +14,7 @@ public class DriftCheckTests
         var fixture = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
         var model = ModelArtifact.Load(fixture).Unwrap();
         var customers = CustomerCsv.Load(TestPaths.BundledData).Unwrap().Data;
-        return (model with { Drift = DriftProfile.Of(model, customers) }, customers);
+        return (model with { Drift = model.DriftOf(customers) }, customers);
     });
 
     private static DriftReport Check(Dataset customers)

@@ -109,6 +109,25 @@ public class CalibrationTests
     }
 
     [Fact]
+    public void Equal_count_reliability_bins_hold_as_many_customers_each_where_equal_width_bins_leave_a_handful()
+    {
+        // 95 customers crowd below 0.2 and 5 sit near 1: equal-width bins give the top a bin of 5, equal-count bins do not.
+        ImmutableArray<double> p = [.. Enumerable.Range(0, 95).Select(i => 0.01 + (i * 0.002)), 0.91, 0.93, 0.95, 0.97, 0.99];
+        ImmutableArray<int> y = [.. Enumerable.Range(0, 100).Select(i => i % 7 == 0 || i >= 95 ? 1 : 0)];
+        ImmutableArray<double> w = [.. Enumerable.Repeat(1.0, 100)];
+
+        var bins = Population.EqualCountReliability(p, y, w);
+
+        Assert.Equal(Population.ReliabilityBins, bins.Length);
+        Assert.All(bins, b => Assert.Equal(0.1, b.Share, 12));
+        Assert.Equal(bins.Select(b => b.From).Order(), bins.Select(b => b.From));
+        Assert.All(bins, b => Assert.InRange(b.MeanPredicted, b.From, b.To));
+        // The top bin: the 5 near-certain customers and the 5 highest of the crowd, 5 + 1 of them buyers.
+        Assert.Equal(0.6, bins[^1].Observed, 12);
+        Assert.Equal(0.05, Population.Reliability(p, y, w)[^1].Share, 12);
+    }
+
+    [Fact]
     public void Average_precision_counts_each_buyer_at_the_precision_of_its_rank()
     {
         ImmutableArray<double> w = [1, 1, 1, 1];

@@ -25,7 +25,7 @@ public class PopulationEstimateTests
         var splits = prepared.Splits;
         var model = Train(splits, seed);
         var report = Metrics.Evaluate(
-            model, splits.Test, Schema.FeatureNames, (ulong)seed, Preparation.LeftOut(rest, prepared.Balanced, prepared.Scaler),
+            model, splits.Test, Schema.FeatureNames, (ulong)seed, PrepareSteps.LeftOut(rest, prepared.Balanced, prepared.Scaler),
             new PopulationContext(splits.Validation, prepared.Balanced.Mix, CampaignEconomics.Default));
         var estimate = report.Population!;
 

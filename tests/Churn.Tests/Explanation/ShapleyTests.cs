@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Explanation;
 using Churn.Numerics.Model;

@@ -82,7 +82,9 @@ public class HostLimitsTests
         var (status, problem) = await PostAsync(host, "runs", JsonNode.Parse(body)!.AsObject());
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Equal(field, problem["field"]!.GetValue<string>());
+        // Every field over a limit is named (in the form's order), each with its limit.
+        var named = problem["errors"]!.AsArray().Single(e => e!["field"]!.GetValue<string>() == field);
+        Assert.Contains(limit, named!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains(limit, problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Empty(host.Server.Store.List(null, 10));
     }

@@ -51,6 +51,45 @@ public class HostValidationTests
         Assert.Empty(runs["runs"]!.AsArray());
     }
 
+    [Fact]
+    public async Task A_body_with_several_bad_fields_is_one_400_naming_every_field_and_why()
+    {
+        await using var host = await TestHost.StartAsync();
+
+        using var response = await host.PostAsync("""
+            {"mode": "fly", "seed": -1, "balance": "sideways", "colour": "blue", "prefix": "../x",
+             "model": {"width": 5000, "dropout": 2, "batchSize": "many", "learningRate": 5, "shade": 1}}
+            """);
+
+        var problem = await Problem(response, HttpStatusCode.BadRequest);
+        var errors = problem["errors"]!.AsArray().Select(e => (Field: e!["field"]!.GetValue<string>(), Reason: e["reason"]!.GetValue<string>())).ToList();
+        Assert.Equal(
+            ["balance", "colour", "mode", "model.batchSize", "model.dropout", "model.learningRate", "model.shade", "model.width", "prefix", "seed"],
+            errors.Select(e => e.Field).Order(StringComparer.Ordinal));
+        // The fields of the table come in its order (the form's), after those of the body it does not know.
+        Assert.True(errors.FindIndex(e => e.Field == "seed") < errors.FindIndex(e => e.Field == "balance"));
+        Assert.True(errors.FindIndex(e => e.Field == "balance") < errors.FindIndex(e => e.Field == "model.width"));
+        // The width names this host's limit, not the model's own.
+        Assert.Contains("between 1 and 1024", errors.Single(e => e.Field == "model.width").Reason, StringComparison.Ordinal);
+        Assert.Equal(errors[0].Field, problem["field"]!.GetValue<string>());
+        Assert.All(errors, e => Assert.Contains($"{e.Field}: {e.Reason}", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal));
+        Assert.Empty((await host.GetJsonAsync("runs"))["runs"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task A_width_over_the_host_limit_but_within_the_models_is_named_with_the_other_bad_fields()
+    {
+        await using var host = await TestHost.StartAsync();
+
+        using var response = await host.PostAsync("""{"model": {"width": 2000, "depth": 0, "patience": 5000}}""");
+
+        var problem = await Problem(response, HttpStatusCode.BadRequest);
+        var errors = problem["errors"]!.AsArray().ToDictionary(e => e!["field"]!.GetValue<string>(), e => e!["reason"]!.GetValue<string>());
+        Assert.Equal(["model.depth", "model.patience", "model.width"], errors.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("host.limits.maxWidth", errors["model.width"], StringComparison.Ordinal);
+        Assert.Contains("host.limits.maxPatience", errors["model.patience"], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("GET", "runs/no-such-run")]
     [InlineData("GET", "runs/no-such-run/events")]

@@ -21,7 +21,7 @@ public class LogLinesTests
     {
         var logs = TestPaths.NewTempDirectory();
         var config = ChurnConfig.Load(null).Unwrap() with { Logs = logs };
-        using var host = ChurnHostBuilder.Embedded(config, verbose: false, journal: null);
+        using var host = ChurnHostBuilder.Embedded(config, verbose: false, new ChurnParts { Pipeline = new PipelinePart() });
         await host.StartAsync(TestContext.Current.CancellationToken);
         var system = host.Services.GetRequiredService<ActorSystem>();
 

@@ -88,6 +88,39 @@ public class SearchStoreTests
     }
 
     [Fact]
+    public void Epochs_trained_never_drop_when_a_cancelled_search_resumes_and_the_list_and_its_page_agree()
+    {
+        var store = SearchStore.Open(Path.Combine(TestPaths.NewTempDirectory(), "churn.db")).Unwrap();
+        var request = Request("search-r");
+        var at = DateTimeOffset.UtcNow;
+        store.SearchStarted(request, at);
+        var trials = request.Plan.Trials;
+        store.TrialStarted("search-r", trials[0], at);
+        for (var epoch = 1; epoch <= 3; epoch++)
+        {
+            store.EpochRecorded("search-r", 0, new EpochMetrics(epoch, 0.5, 0.7, 0.55, 0.68, 0.3));
+        }
+        store.TrialEnded("search-r", new TrialRecord(trials[0], TrialStatus.Completed, [], null), at);
+        // Cancelled in the middle of its third epoch: two epochs trained, which a resume trains again from epoch 1.
+        store.TrialStarted("search-r", trials[1], at);
+        store.EpochRecorded("search-r", 1, new EpochMetrics(1, 0.5, 0.7, 0.55, 0.68));
+        store.EpochRecorded("search-r", 1, new EpochMetrics(2, 0.4, 0.8, 0.45, 0.78));
+        store.SearchEnded("search-r", "cancelled", null, "cancelled", at);
+        // GET /searches lists the first, a search's page (GET /searches/{id}) shows the second.
+        int Listed() => store.List(10).Single(s => s.Id == "search-r").EpochsSpent;
+        int Shown() => store.Overview("search-r").Unwrap().EpochsSpent;
+        Assert.Equal((5, 5), (Listed(), Shown()));
+
+        store.SearchResumed("search-r", 2, at);
+        store.TrialStarted("search-r", trials[1], at);
+        Assert.Equal((5, 5), (Listed(), Shown()));
+        store.EpochRecorded("search-r", 1, new EpochMetrics(1, 0.5, 0.7, 0.55, 0.68));
+
+        Assert.Equal((6, 6), (Listed(), Shown()));
+        Assert.Equal(1, store.Overview("search-r").Unwrap().Trials[1].Epochs);
+    }
+
+    [Fact]
     public void The_overview_summarizes_each_trials_epochs_as_the_epochs_themselves_do()
     {
         var store = SearchStore.Open(Path.Combine(TestPaths.NewTempDirectory(), "churn.db")).Unwrap();
@@ -138,7 +171,7 @@ public class SearchStoreTests
         ALTER TABLE search_trials DROP COLUMN last_epoch; ALTER TABLE search_trials DROP COLUMN best_validation_accuracy;
         ALTER TABLE search_trials DROP COLUMN last_validation_loss; ALTER TABLE search_trials DROP COLUMN stop_loss;
         ALTER TABLE search_trials DROP COLUMN stop_since; ALTER TABLE search_trials DROP COLUMN kept_epoch;
-        ALTER TABLE search_trials DROP COLUMN kept_calibrated_loss;
+        ALTER TABLE search_trials DROP COLUMN kept_calibrated_loss; ALTER TABLE search_trials DROP COLUMN earlier_epochs;
         """;
 
     /// <summary>Every stored column of every trial's summary, as text: equal when the stored summaries are the same to the bit.</summary>

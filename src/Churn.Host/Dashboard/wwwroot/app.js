@@ -131,7 +131,16 @@ function el(tag, attrs, ...children) {
 }
 
 const fmt = (value, digits = 4) => (typeof value === "number" && isFinite(value) ? value.toFixed(digits) : "");
-const pct = value => (typeof value === "number" && isFinite(value) ? (value * 100).toFixed(1) + " %" : "");
+// A share as a percentage with one decimal, and two near 0 and 1, where one decimal would round a 0.9996 to "100.0 %":
+// a value that is not exactly 0 or 1 never reads as certain ("99.96 %", "> 99.99 %", "< 0.01 %").
+function pct(value) {
+  if (typeof value !== "number" || !isFinite(value)) return "";
+  const percent = value * 100;
+  if (percent <= 0 || percent >= 100 || (percent >= 0.1 && percent <= 99.9)) return percent.toFixed(1) + " %";
+  if (percent > 99.99 && percent < 100) return "> 99.99 %";
+  if (percent > 0 && percent < 0.01) return "< 0.01 %";
+  return percent.toFixed(2) + " %";
+}
 const when = text => (text ? new Date(text).toISOString().replace("T", " ").slice(0, 19) : "");
 const statusCell = status => el("span", { class: `status status-${status}`, "data-status": status, text: status });
 function duration(seconds) {
@@ -187,6 +196,20 @@ const GLOSSARY = {
   gains: "Gains: the share of all buyers reached when contacting the top share of customers the model ranks first.",
   reliability: "Reliability: whether customers given probability p buy at rate p. Points on the diagonal are honest probabilities.",
   calibration: "Calibration: a correction of the model's probabilities so that they match how often customers really buy.",
+  logOdds: "Log-odds: a probability on another scale, ln(p / (1 - p)): 0 is 50 %, -1.7 is about 16 %. Contributions add up on this scale.",
+  shapley: "Shapley value: each behaviour's fair share of a customer's score, averaged over every order in which the behaviours could be added; the shares add up from the base to the customer's score.",
+  partialDependence: "Partial dependence: the mean probability when one behaviour is set to each value for every customer, the others as they are; each grey line is one customer.",
+  permutation: "Permutation importance: how much the ROC AUC drops when one behaviour's values are shuffled between customers, which breaks its link with buying.",
+  interval: "95 % interval: the range the figure falls in for 95 of 100 resamples of the customers (a bootstrap).",
+  lift: "Lift: how many times more buyers the customers contacted hold than as many picked at random.",
+  epoch: "Epoch: one pass of training over every training customer.",
+  hyperparameter: "Hyperparameter: a setting of the network or of its training chosen before it trains (width, depth, learning rate...).",
+  asha: "ASHA: stops weaker configurations early. At each checkpoint (a rung, after a set number of epochs) only the best share of the configurations trains on.",
+  history: "Optimization history: each ended trial's score by trial number, and the best so far; a search that still improves late may deserve more trials.",
+  importance: "Hyperparameter importance: the share of the spread of the scores that a hyperparameter's value explains (eta squared, a one-way analysis of variance).",
+  parallel: "Parallel coordinates: one line per configuration through its hyperparameter values to its score; darker lines are better.",
+  slice: "Slice plot: each configuration's score against one hyperparameter's value.",
+  psi: "PSI (population stability index): how far a behaviour's distribution in new customers has moved from the training customers'. Under 0.1 is stable, over 0.25 a real shift.",
 };
 function glossary(term) {
   const text = GLOSSARY[term];
@@ -291,6 +314,10 @@ function figures(summary, id, headers, rows) {
 const wholeNumber = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const money = value => (typeof value === "number" && isFinite(value) ? wholeNumber.format(Math.abs(value) < 0.5 ? 0 : value) : "");
 
+// The calibrations in plain words, the method's own name in brackets.
+const CALIBRATION_NAMES = { none: "as the model gives them", uncalibrated: "as the model gives them (uncalibrated)", prior: "shifted to the real buying rate (prior shift)", platt: "refitted on held-back customers (Platt scaling)" };
+const calibrationName = method => CALIBRATION_NAMES[method] || method;
+
 // What the population section says first: the model on customers it never saw, in their natural mix.
 function populationSection(p, base) {
   const c = p.campaign || {};
@@ -300,22 +327,21 @@ function populationSection(p, base) {
     el("h3", {}, "On customers the model never saw, in their natural mix", glossary("naturalMix")),
     el("p", { class: "note", id: "population-sample", text: `${p.sample || ""} (${(p.rows ?? 0).toLocaleString("en-US")} customers, ${(p.buyers ?? 0).toLocaleString("en-US")} buyers).` }),
     metricCards([["ROC AUC", fmt(p.rocAuc), "rocAuc"], ["average precision", fmt(p.averagePrecision), "averagePrecision"], ["Brier", fmt(p.brier), "brier"],
-      ["log loss", fmt(p.logLoss), "logLoss"], ["calibration error (ECE)", fmt(p.calibrationError), "calibrationError"], ["buying rate", pct(p.buyingRate)],
+      ["log loss", fmt(p.logLoss), "logLoss"], ["calibration error", fmt(p.calibrationError), "calibrationError"], ["buying rate", pct(p.buyingRate)],
       ["mean probability", pct(p.meanProbability)]], "population-cards"),
     cal.method ? el("p", { class: "note", id: "calibration" }, cal.method === "none"
       ? `Probabilities as the model gives them (calibration none): it trained on ${pct(cal.trainingRate)} buyers, the customers' own mix.`
       : Math.abs((cal.trainingRate ?? 0) - (cal.populationRate ?? 0)) < 0.0005
-        ? `The model trained on the customers' own mix (${pct(cal.trainingRate)} buyers); its probabilities were then corrected (${cal.method} calibration, slope ${fmt(cal.slope, 3)}, intercept ${fmt(cal.intercept, 3)}) so that they match how often customers really buy.`
-        : `The model trained on a mix of ${pct(cal.trainingRate)} buyers; its probabilities were corrected (${cal.method} calibration, slope ${fmt(cal.slope, 3)}, intercept ${fmt(cal.intercept, 3)}) to the customers' real ${pct(cal.populationRate)}.`, glossary("calibration")) : "",
+        ? `The model trained on the customers' own mix (${pct(cal.trainingRate)} buyers); its probabilities were then corrected (${calibrationName(cal.method)}, slope ${fmt(cal.slope, 3)}, intercept ${fmt(cal.intercept, 3)}) so that they match how often customers really buy.`
+        : `The model trained on a mix of ${pct(cal.trainingRate)} buyers; its probabilities were corrected (${calibrationName(cal.method)}, slope ${fmt(cal.slope, 3)}, intercept ${fmt(cal.intercept, 3)}) to the customers' real ${pct(cal.populationRate)}.`, glossary("calibration")) : "",
     alternatives.length ? figures("Calibration alternatives on the same customers", "alternatives",
       ["probabilities", "mean probability", "Brier", "log loss", "calibration error"],
-      alternatives.map(([name, q]) => [name, pct(q.meanProbability), fmt(q.brier), fmt(q.logLoss), fmt(q.calibrationError)])) : "",
+      alternatives.map(([name, q]) => [calibrationName(name), pct(q.meanProbability), fmt(q.brier), fmt(q.logLoss), fmt(q.calibrationError)])) : "",
     el("div", { class: "charts" },
       chart(`${base}/reliability.svg`, "reliability diagram: observed buying rate against predicted probability, on the customers' natural mix", "reliability-chart", 560, 315),
       chart(`${base}/gains.svg`, "cumulative gains on the customers' natural mix: share of buyers reached against share of customers contacted", "gains-chart", 560, 315),
       chart(`${base}/profit.svg`, "campaign profit per 1,000 customers against the share contacted", "profit-chart", 560, 315)),
-    figures("Reliability table", "reliability", ["predicted from", "to", "share of customers", "mean predicted", "observed buying rate"],
-      (p.reliability || []).map(b => [fmt(b.from, 2), fmt(b.to, 2), pct(b.share), pct(b.meanPredicted), pct(b.observed)])),
+    reliabilityTable(p),
     figures("Gains table", "gains", ["contacted", "buyers reached", "lift"],
       (p.gains || []).map(g => [pct(g.contactedShare), pct(g.buyersReachedShare), fmt(g.lift, 2)])),
     el("h3", { text: "Campaign on these customers, per 1,000" }),
@@ -324,6 +350,17 @@ function populationSection(p, base) {
       ["profit per 1,000", money(c.profitPer1000)], ["expected profit per 1,000", money(c.expectedProfitPer1000)],
       ["best cut-off profit per 1,000", money(c.bestCutoffProfitPer1000)], ["contacting everyone", money(c.everyoneProfitPer1000)],
       ["as many at random", money(c.randomProfitPer1000)]], "campaign-cards"));
+}
+
+// The reliability diagram's bins as figures: of equal numbers of customers where the run measured them (the
+// customers in each said), else the older equal-width bins.
+function reliabilityTable(p) {
+  const counted = (p.equalCountReliability || []).length > 0;
+  const bins = counted ? p.equalCountReliability : (p.reliability || []);
+  const size = i => Math.floor((i + 1) * p.rows / bins.length) - Math.floor(i * p.rows / bins.length);
+  return figures(counted ? `Reliability table (${bins.length} bins of equal size)` : "Reliability table", "reliability",
+    ["predicted from", "to", "customers", "share of customers", "mean predicted", "observed buying rate"],
+    bins.map((b, i) => [pct(b.from), pct(b.to), counted ? wholeNumber.format(size(i)) : wholeNumber.format(Math.round(b.share * p.rows)), pct(b.share), pct(b.meanPredicted), pct(b.observed)]));
 }
 
 // Which behaviours bring customers back: the ranking the console prints (its measure on the axis), the direction
@@ -336,7 +373,7 @@ function explanationsSection(m, base) {
   const children = [el("h3", { text: "Which behaviours bring customers back" })];
   if (e) {
     children.push(
-      el("p", { class: "note", id: "explanations-sample", text: `Measured on ${e.sample}. A contribution is what a behaviour adds to a customer's log-odds, against ${e.backgroundRows} training customers as the background (their mean log-odds, ${fmt(e.baseLogOdds, 2)}, is the base).` }),
+      el("p", { class: "note", id: "explanations-sample" }, `Measured on ${e.sample}. A contribution is what a behaviour adds to a customer's score (its log-odds), against ${e.backgroundRows} training customers as the background (their mean score, ${fmt(e.baseLogOdds, 2)}, is the base).`, glossary("logOdds"), glossary("shapley")),
       el("ul", { id: "explanation-sentences" }, (e.sentences || []).map(text => el("li", { text }))));
   }
   children.push(el("div", { class: "charts" }, chart(`${base}/importance.svg`,
@@ -349,13 +386,13 @@ function explanationsSection(m, base) {
     const top = behaviours.filter(b => b.meanAbsContribution > 0).slice(0, 3);
     const behaviourChart = (kind, b, alt) => chart(`${base}/${kind}/${encodeURIComponent(b.feature)}.svg`, alt, `${kind}-${b.feature}`, 420, 300);
     children.push(
-      el("h4", { text: "How the probability moves with each top behaviour (partial dependence, a grey line per customer)" }),
+      el("h4", {}, "How the probability moves with each top behaviour (a grey line per customer)", glossary("partialDependence")),
       el("div", { class: "charts" }, top.map(b => behaviourChart("partial-dependence", b, `partial dependence of the probability on ${b.feature}, with one line per customer`))),
-      el("h4", { text: "What each top behaviour adds to a customer's log-odds, against its value" }),
+      el("h4", {}, "What each top behaviour adds to a customer's score, against its value", glossary("logOdds")),
       el("div", { class: "charts" }, top.map(b => behaviourChart("dependence", b, `contribution of ${b.feature} against its value`))));
   }
   if (e && perm.length) {
-    children.push(el("h4", { text: "Second view: permutation importance" }),
+    children.push(el("h4", {}, "Second view: what shuffling a behaviour costs", glossary("permutation")),
       el("p", { class: "note", text: `How much ROC AUC drops when a behaviour's values are shuffled among the ${where === "test split" ? "test customers" : "customers the model never saw"}, mean ± standard deviation over ${perm[0].repeats || "several"} shuffles.` }),
       el("div", { class: "charts" }, chart(`${base}/permutation.svg`, "permutation importance: drop in ROC AUC when each behaviour is shuffled", "permutation-chart")));
   }
@@ -386,6 +423,7 @@ function drawDetails(container, run) {
           ": drop a customer file, set the cost of a contact and the value of a buyer, and get the list of customers to contact."),
         el("p", {}, el("a", { href: `#/customer/${encodeURIComponent(run.id)}`, id: "explain-link", text: "Explain a customer" }),
           ": why this model gives a customer their probability, and what changing a behaviour would do.")));
+      parts.push(registerSection(run));
     }
   }
   parts.push(artifactsSection(run));
@@ -505,19 +543,26 @@ function clearErrors(form) {
   form.querySelectorAll("[aria-invalid]").forEach(e => e.removeAttribute("aria-invalid"));
 }
 
-// Shows a 400's message beside the field it names ("model.maxEpochs", "space.dropout[1]", ...), or at the form's end.
+// Shows a 400's messages beside the fields they name ("model.maxEpochs", "space.dropout[1]", ...), every one of them
+// when the host lists several (`errors`), the rest at the form's end; the first bad field gets the focus.
 function showFieldError(form, problem, fallback) {
-  const name = problem.field || "";
-  const candidates = [name, name.replace(/\[\d+\]$/, ""), name.split(".").slice(0, 2).join("."), name.split(".")[0]];
-  const target = candidates.map(n => form.querySelector(`[data-field="${CSS.escape(n)}"]`)).find(Boolean);
-  if (target) {
-    target.querySelector(".error").textContent = problem.detail;
+  const errors = Array.isArray(problem.errors) && problem.errors.length
+    ? problem.errors.map(e => ({ field: e.field, detail: `${e.field}: ${e.reason}` }))
+    : [{ field: problem.field || "", detail: problem.detail }];
+  let first = null;
+  const unplaced = [];
+  for (const { field: name, detail } of errors) {
+    const candidates = [name, name.replace(/\[\d+\]$/, ""), name.split(".").slice(0, 2).join("."), name.split(".")[0]];
+    const target = candidates.map(n => n && form.querySelector(`[data-field="${CSS.escape(n)}"]`)).find(Boolean);
+    if (!target) { unplaced.push(detail); continue; }
+    const message = target.querySelector(".error");
+    message.textContent = message.textContent ? `${message.textContent} ${detail}` : detail;
     const input = target.querySelector("input, select, textarea");
     input.setAttribute("aria-invalid", "true");
-    input.focus();
-  } else {
-    fallback.textContent = problem.detail || "The host refused the request.";
+    first = first || input;
   }
+  if (unplaced.length || !first) fallback.textContent = unplaced.filter(Boolean).join(" ") || problem.detail || "The host refused the request.";
+  if (first) first.focus();
 }
 
 function readValue(input, kind) {
@@ -614,9 +659,9 @@ async function newSearchPage() {
       field("maxEpochs", "Max epochs", defaults.maxEpochs, { numeric: true }),
       field("minDelta", "Min delta", defaults.minDelta, { numeric: true }),
       field("sampling", "Sampling", defaults.sampling, { choices: ["random", "grid"] }),
-      field("scheduler", "Scheduler", defaults.scheduler, { choices: ["none", "asha"] }),
-      field("asha.rungs", "ASHA rungs (epochs)", (asha.rungs || []).join(","), { hint: "with the asha scheduler" }),
-      field("asha.reductionFactor", "ASHA reduction factor", asha.reductionFactor, { numeric: true }),
+      field("scheduler", "Stop weak configurations early (scheduler)", defaults.scheduler, { choices: ["none", "asha"], hint: "asha: stop the weaker ones at each checkpoint" }),
+      field("asha.rungs", "Early-stopping checkpoints, in epochs (ASHA rungs)", (asha.rungs || []).join(","), { hint: "with the asha scheduler" }),
+      field("asha.reductionFactor", "Keep 1 in this many at each checkpoint (ASHA reduction factor)", asha.reductionFactor, { numeric: true }),
       field("balance", "Balancing", defaults.balance || "", { choices: ["", "random", "first", "none", "weighted"], hint: "empty: the host's run default" }),
       field("logFeatures", "Log features", (Array.isArray(defaults.logFeatures) ? defaults.logFeatures.join(",") : defaults.logFeatures) || "none", { hint: "none, skewed, auto or names" }),
       field("seed", "Search seed", 0, { numeric: true }),
@@ -687,7 +732,7 @@ async function customerPage(generation, id) {
   form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => form.requestSubmit(), 350); });
 
   main.replaceChildren(el("h2", {}, "Explain a customer with run ", el("a", { href: `#/runs/${run.id}`, text: run.id })),
-    el("p", { class: "note", text: "Each behaviour's contribution is its exact Shapley value for the customer's log-odds against the background saved with the model; the contributions add up from the base to the customer's log-odds. Change any value to see what it does." }),
+    el("p", { class: "note" }, "Each behaviour's contribution is its fair share of the customer's score (its exact Shapley value, in log-odds) against the customers saved with the model as a background; the contributions add up from the base to the customer's score. Change any value to see what it does.", glossary("shapley"), glossary("logOdds")),
     el("div", { class: "toolbar" }, el("div", {}, el("label", { for: "customer-file", text: "Pick from a customer file" }), file),
       el("div", {}, el("label", { for: "customer-pick", text: "Customer" }), pick)),
     el("section", {}, el("h3", { text: "The customer's behaviours (what if…)" }), form), result);
@@ -757,6 +802,7 @@ async function route() {
     else if (section === "new-search") await newSearchPage();
     else if (section === "campaign") await campaignPage(generation, params);
     else if (section === "customer") await customerPage(generation, parts[1]);
+    else if (section === "models") await modelsPage(generation, parts[1]);
     else await runsPage(generation, params);
     document.title = `ChurnActors · ${section}${parts[1] ? " " + parts[1] : ""}`;
   } catch (error) {

@@ -63,6 +63,7 @@ async function searchPage(generation, id) {
   // the validation loss; the headers say which, once the search is known.
   const boardTitle = el("h3", { text: "Leaderboard" });
   const effectsTitle = el("h3", { text: "Slice plots: each hyperparameter against the score" });
+  const effectsHead = el("div", { class: "titled" }, effectsTitle, glossary("slice"), glossary("hyperparameter"));
   const analysis = el("div", { id: "search-analysis" });
   const winnerRun = el("p", { id: "winner-run" });
   const curvesTitle = el("h3", { text: "The top configurations, epoch by epoch" });
@@ -87,12 +88,12 @@ async function searchPage(generation, id) {
   main.replaceChildren(el("h2", {}, "Search ", el("code", { text: id })), head, winnerRun, summary,
     el("section", {}, boardTitle, boardNote, boardTable),
     el("section", {}, curvesTitle, curves),
-    el("section", {}, el("h3", { text: "Analysis" }), analysis),
-    el("section", {}, effectsTitle, effects),
+    el("section", {}, el("h3", {}, "Analysis: history and parallel coordinates", glossary("history"), glossary("parallel")), analysis),
+    el("section", {}, effectsHead, effects),
     el("section", {}, el("h3", { text: "Trials" }),
       table("trials", ["trial", "configuration", "seed", "status", "node", "epoch", "calibrated loss", "best validation loss", "last validation loss", "reason"], trials,
         "The calibrated loss is the kept epoch's, known once the trial ends.")),
-    el("section", {}, el("h3", { text: "ASHA decisions" }),
+    el("section", {}, el("h3", {}, "Early stopping's decisions (ASHA): which configurations went on at each checkpoint", glossary("asha")),
       decisionsTable));
 
   // Trials by number (from 1): the rows are redrawn one at a time as the search's events tell of them.
@@ -215,7 +216,7 @@ function drawAnalysis(container, id, s, generation) {
     el("div", { class: "charts" },
       chart(`${base}/history.svg?t=${s.epochsSpent}`, `optimization history: each ended trial's ${loss} by trial number, and the best so far`, "history-chart"),
       chart(`${base}/parallel.svg?t=${s.epochsSpent}`, `parallel coordinates: each configuration's hyperparameters and ${loss}`, "parallel-chart", 800, 400)),
-    el("h4", { text: "Hyperparameter importance" }), importance);
+    el("h4", {}, "Which hyperparameters matter", glossary("importance")), importance);
   api(`/searches/${encodeURIComponent(id)}/importance`).then(result => {
     if (generation !== pageGeneration) return;
     importance.replaceChildren(

@@ -4,7 +4,7 @@ using Akka.Event;
 using Churn.Actors.Messages;
 using Churn.Numerics.Search;
 
-namespace Churn.Actors.Search;
+namespace Churn.Actors.Training;
 
 /// <summary>
 /// One trial of a search: one configuration with one seed. It supervises its own trainer (and so its own model actor

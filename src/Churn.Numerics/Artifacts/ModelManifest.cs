@@ -3,8 +3,9 @@ using System.Text.Json.Serialization;
 using Churn.Numerics.Data;
 using Churn.Numerics.Drift;
 using Churn.Numerics.Evaluation;
+using Churn.Numerics.Model;
 
-namespace Churn.Numerics.Model;
+namespace Churn.Numerics.Artifacts;
 
 /// <summary>The shape of one linear layer, as written in <c>model.json</c>.</summary>
 internal sealed record LayerShape(int Inputs, int Outputs);

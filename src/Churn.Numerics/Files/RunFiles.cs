@@ -2,12 +2,13 @@ using System.Collections.Immutable;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
-using Churn.Numerics.Drift;
+using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
 using Churn.Numerics.Model;
 
-namespace Churn.Numerics.Evaluation;
+namespace Churn.Numerics.Files;
 
 /// <summary>
 /// What a finished training run leaves behind. <see cref="Customers"/> is the customer file it was trained from, raw and in
@@ -94,7 +95,7 @@ public static class RunFiles
         var artifact = new ModelArtifact(
             artifacts.Model, artifacts.Scaler, artifacts.FeatureNames, artifacts.Report.Test, artifacts.DataSha256, (long)artifacts.Seed, Versions(),
             artifacts.Report.Calibration ?? Calibration.Prior(0.5, null), artifacts.ScalerKnown, Background: artifacts.Background);
-        artifact = artifact with { Drift = artifacts.Customers is { } customers ? DriftProfile.Of(artifact, customers) : null };
+        artifact = artifact with { Drift = artifacts.Customers is { } customers ? artifact.DriftOf(customers) : null };
         return ModelArtifact.Save(modelDir, artifact).Bind(_ =>
         {
             var metricsPath = Path.Combine(outDir, MetricsFileName);

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Churn.Host.Store;
+using Churn.Numerics;
+using Churn.Numerics.Artifacts;
+using Churn.Numerics.Data;
+using Churn.Numerics.Explanation;
+
+namespace Churn.Host.Api;
+
+/// <summary>A registered version loaded for scoring: the model, and the background its reasons are measured against (null when it saved none).</summary>
+internal sealed record LoadedModel(ModelVersion Version, ModelArtifact Model, Background? Background, string? NoReasons);
+
+/// <summary>
+/// Registered versions kept in memory for real-time scoring, so that a request reads neither the disk nor, most of the
+/// time, the store. A version's files never change (they are a content-addressed copy), so a loaded version is kept
+/// as long as the host runs; only which version a bare name means changes. That is remembered for
+/// <see cref="AliasLifetime"/> and forgotten at once on a promotion through this host, so a promotion by another
+/// process (<c>churn models promote</c>) is seen within that time.
+/// </summary>
+internal sealed class LoadedModels(SqliteRunStore store)
+{
+    /// <summary>How long the production version of a name is trusted without asking the store again.</summary>
+    public static readonly TimeSpan AliasLifetime = TimeSpan.FromSeconds(2);
+
+    /// <summary>Versions kept at most; beyond it the cache starts afresh (a host scores with a handful).</summary>
+    private const int MaxVersions = 64;
+
+    private readonly ConcurrentDictionary<(string Name, int Version), Lazy<Result<LoadedModel>>> _versions = new();
+    private readonly ConcurrentDictionary<string, (int Version, long At)> _production = new(StringComparer.Ordinal);
+
+    /// <summary>The version <paramref name="reference"/> (<c>NAME</c> or <c>NAME@VERSION</c>) names, loaded.</summary>
+    public Result<LoadedModel> Get(string reference)
+    {
+        var at = reference.IndexOf('@');
+        var name = at < 0 ? reference : reference[..at];
+        int version;
+        if (at >= 0)
+        {
+            if (!int.TryParse(reference.AsSpan(at + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out version) || version < 1)
+            {
+                return Result.Fail<LoadedModel>($"'{reference}' is not NAME or NAME@VERSION (a registered model)", column: "model");
+            }
+        }
+        else if (_production.TryGetValue(name, out var known) && Stopwatch.GetElapsedTime(known.At) < AliasLifetime)
+        {
+            version = known.Version;
+        }
+        else
+        {
+            var resolved = store.ResolveModel(reference);
+            if (resolved is Result<ModelVersion>.Error error)
+            {
+                return error.Problem;
+            }
+            version = resolved.Unwrap().Version;
+            _production[name] = (version, Stopwatch.GetTimestamp());
+        }
+        if (_versions.Count > MaxVersions)
+        {
+            _versions.Clear();
+        }
+        var loaded = _versions.GetOrAdd((name, version), key => new Lazy<Result<LoadedModel>>(() => Load(key.Name, key.Version)));
+        var result = loaded.Value;
+        if (result is Result<LoadedModel>.Error)
+        {
+            // A failure (a version not registered yet, a copy damaged on disk) is not remembered: it may be mended.
+            _versions.TryRemove(new KeyValuePair<(string, int), Lazy<Result<LoadedModel>>>((name, version), loaded));
+        }
+        return result;
+    }
+
+    /// <summary>Forgets which version <paramref name="name"/> means: it was just promoted or rolled back.</summary>
+    public void Promoted(string name) => _production.TryRemove(name, out _);
+
+    private Result<LoadedModel> Load(string name, int version) =>
+        store.ResolveModel($"{name}@{version}").Bind(registered => ModelArtifact.Load(registered.Directory).Match(
+            model =>
+            {
+                var background = Explained.Background(model, null, null, DataLimits.Default);
+                return Result.Ok(new LoadedModel(registered, model, background.Match<Background?>(b => b, _ => null),
+                    background is Result<Background>.Error { Problem: var p } ? p.Reason : null));
+            },
+            // The reason only: where the store keeps its copies is the host's business.
+            problem => Result.Fail<LoadedModel>($"{name}@{version} cannot be read: {problem.Reason}", column: "model")));
+}

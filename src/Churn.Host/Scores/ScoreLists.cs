@@ -1,0 +1,95 @@
+using System.Buffers.Text;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using Churn.Numerics.Artifacts;
+using Churn.Numerics.Evaluation;
+using Churn.Numerics.Explanation;
+
+namespace Churn.Host.Scores;
+
+/// <summary>The CSV lists scoring writes: one line per scored customer, or the campaign's contact list, with reasons if asked.</summary>
+public static class ScoreLists
+{
+    public const string ScoresHeader = "customer_id,probability,uncalibrated,predicted\n";
+    public const string ContactHeader = "customer_id,probability,expected_value,rank,contact\n";
+
+    /// <summary>No reasons asked for.</summary>
+    public static readonly ImmutableDictionary<int, ImmutableArray<Reason>> NoReasons = ImmutableDictionary<int, ImmutableArray<Reason>>.Empty;
+
+    /// <summary>The contact list, most likely buyer first.</summary>
+    public static byte[] ContactList(CampaignPlan plan) => ContactList(plan, NoReasons, 0);
+
+    /// <summary>
+    /// The contact list with columns <c>reason_1</c> .. <c>reason_K</c> (none when <paramref name="count"/> is 0), filled
+    /// for the customers <paramref name="reasons"/> holds (by their row in the customer file): the contacted ones.
+    /// </summary>
+    public static byte[] ContactList(CampaignPlan plan, ImmutableDictionary<int, ImmutableArray<Reason>> reasons, int count)
+    {
+        var header = count == 0 ? ContactHeader : ContactHeader.TrimEnd('\n') + string.Concat(Enumerable.Range(1, count).Select(i => $",reason_{i}")) + "\n";
+        var text = new StringBuilder(header, header.Length + (plan.Rows.Length * (48 + (count * 48))));
+        foreach (var (row, index) in plan.Rows.Select((r, i) => (r, i)).OrderBy(r => r.r.Rank))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{row.CustomerId},{row.Probability:F6},{row.ExpectedValue:F6},{row.Rank},{(row.Contact ? 1 : 0)}");
+            var why = reasons.GetValueOrDefault(index, []);
+            for (var j = 0; j < count; j++)
+            {
+                text.Append(',').Append(j < why.Length ? why[j].ToString() : "");
+            }
+            text.Append('\n');
+        }
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    /// <summary>A CSV with columns <c>reason_1</c> .. <c>reason_K</c> added: line i + 1 gets <paramref name="reasons"/>[i] (empty when there are fewer lines of reasons).</summary>
+    public static byte[] WithReasons(byte[] csv, IReadOnlyList<ImmutableArray<Reason>> reasons, int count)
+    {
+        var lines = Encoding.ASCII.GetString(csv).Split('\n');
+        var text = new StringBuilder(csv.Length + (reasons.Count * count * 48));
+        text.Append(lines[0]).Append(string.Concat(Enumerable.Range(1, count).Select(i => $",reason_{i}"))).Append('\n');
+        for (var i = 1; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0)
+            {
+                continue;
+            }
+            text.Append(lines[i]);
+            var why = i - 1 < reasons.Count ? reasons[i - 1] : [];
+            for (var j = 0; j < count; j++)
+            {
+                text.Append(',').Append(j < why.Length ? why[j].ToString() : "");
+            }
+            text.Append('\n');
+        }
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    /// <summary>
+    /// One line per customer: id, calibrated probability, the network's uncalibrated score (the original notebook's
+    /// output, for comparison), both with 6 decimals, and the class at probability 0.5.
+    /// </summary>
+    public static byte[] Scores(CustomerScores scores)
+    {
+        var ids = scores.Customers.Ids;
+        var probabilities = scores.Probabilities;
+        var buffer = new byte[ScoresHeader.Length + (probabilities.Length * 56)];
+        var n = Encoding.ASCII.GetBytes(ScoresHeader, buffer);
+        var format = new System.Buffers.StandardFormat('F', 6);
+        for (var i = 0; i < probabilities.Length; i++)
+        {
+            Utf8Formatter.TryFormat(ids[i], buffer.AsSpan(n), out var w);
+            n += w;
+            buffer[n++] = (byte)',';
+            Utf8Formatter.TryFormat(probabilities[i], buffer.AsSpan(n), out w, format);
+            n += w;
+            buffer[n++] = (byte)',';
+            Utf8Formatter.TryFormat(scores.Raw[i], buffer.AsSpan(n), out w, format);
+            n += w;
+            buffer[n++] = (byte)',';
+            buffer[n++] = probabilities[i] >= 0.5 ? (byte)'1' : (byte)'0';
+            buffer[n++] = (byte)'\n';
+        }
+
+        return buffer[..n];
+    }
+}

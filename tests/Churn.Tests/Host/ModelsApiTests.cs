@@ -1,0 +1,222 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Churn.Numerics.Artifacts;
+using Churn.Numerics.Data;
+using Churn.Numerics.Explanation;
+
+namespace Churn.Tests.Host;
+
+/// <summary>A host with one trained run, for the model registry's endpoints.</summary>
+public sealed class ModelsHostFixture : IAsyncLifetime
+{
+    /// <summary>Customers a request may score at once on this host.</summary>
+    public const int MaxRows = 5;
+
+    public TestHost Host { get; private set; } = null!;
+
+    public string RunId { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        Host = await TestHost.StartAsync(maxScoreBytes: 8192, hostSettings: new JsonObject { ["limits"] = new JsonObject { ["maxScoreRows"] = MaxRows } });
+        RunId = await Host.SubmitAsync(RunBodies.Train(Path.Combine(Host.Directory, "trained"), maxEpochs: 3));
+        await Host.WaitForAsync(RunId, r => r["status"]!.GetValue<string>() is "succeeded" or "failed", TimeSpan.FromMinutes(3));
+    }
+
+    public async ValueTask DisposeAsync() => await Host.DisposeAsync();
+}
+
+/// <summary>
+/// <c>/models</c>: register a run's model, list and show, promote and roll back, score customers in real time (with
+/// reasons, from the promoted version), compare two versions; bad requests name their field, and the host's origin,
+/// size and token checks hold.
+/// </summary>
+[Collection(Churn.Tests.Model.TorchCollection.Name)]
+public sealed class ModelsApiTests(ModelsHostFixture fixture) : IClassFixture<ModelsHostFixture>
+{
+    private TestHost H => fixture.Host;
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private static string Customer(long id, string minutes = "1603.8") =>
+        $$"""{"customer_id": {{id}}, "book_length_avg_min": 1620, "book_length_total_min": 1620, "price_avg": 19.73, "price_total": 19.73, "review": 1, "review_score": 10, "completion": 0.99, "minutes_listened": {{minutes}}, "support_requests": 5, "last_visit_days": 92}""";
+
+    private async Task<(HttpStatusCode Status, JsonNode Body)> SendAsync(HttpMethod method, string path, string? body = null, string? origin = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+        if (origin is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Origin", origin);
+        }
+        using var response = await H.Http.SendAsync(request, Cancel);
+        var text = await response.Content.ReadAsStringAsync(Cancel);
+        return (response.StatusCode, text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!);
+    }
+
+    private async Task<string> RegisteredAsync(string name)
+    {
+        var (status, body) = await SendAsync(HttpMethod.Post, $"models/{name}/versions", new JsonObject { ["runId"] = fixture.RunId }.ToJsonString());
+        Assert.True(status == HttpStatusCode.Created, body.ToJsonString());
+        return $"{name}@{body["version"]}";
+    }
+
+    private static void AssertBad((HttpStatusCode Status, JsonNode Body) answer, string field)
+    {
+        Assert.True(answer.Status == HttpStatusCode.BadRequest, answer.Body.ToJsonString());
+        Assert.Equal(field, answer.Body["field"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_runs_model_is_registered_listed_promoted_and_rolled_back_and_bad_requests_name_their_field()
+    {
+        Assert.Equal("weekly@1", await RegisteredAsync("weekly"));
+        Assert.Equal("weekly@2", await RegisteredAsync("weekly"));
+
+        var listed = (await SendAsync(HttpMethod.Get, "models")).Body["models"]!.AsArray().Single(m => m!["name"]!.GetValue<string>() == "weekly")!;
+        Assert.Null(listed["production"]);
+        var version = listed["versions"]![0]!;
+        Assert.Equal(fixture.RunId, version["runId"]!.GetValue<string>());
+        Assert.NotNull(version["testMetrics"]!["rocAuc"]);
+        Assert.DoesNotContain(H.Directory, listed.ToJsonString(), StringComparison.Ordinal);
+
+        var promoted = await SendAsync(HttpMethod.Put, "models/weekly/production", """{"version": 2}""");
+        Assert.Equal(HttpStatusCode.OK, promoted.Status);
+        Assert.Equal(2, promoted.Body["production"]!.GetValue<int>());
+        Assert.Equal(1, (await SendAsync(HttpMethod.Put, "models/weekly/production", """{"version": 1}""")).Body["production"]!.GetValue<int>());
+        Assert.Equal(2, (await SendAsync(HttpMethod.Put, "models/weekly/production", """{"version": 2}""")).Body["production"]!.GetValue<int>());
+        var rolledBack = await SendAsync(HttpMethod.Post, "models/weekly/rollback");
+        Assert.Equal(HttpStatusCode.OK, rolledBack.Status);
+        Assert.Equal(1, rolledBack.Body["production"]!.GetValue<int>());
+        Assert.Equal(1, (await H.GetJsonAsync("models/weekly"))["production"]!.GetValue<int>());
+        Assert.Equal(1, H.Server.Store.Model("weekly")!.Production);
+
+        AssertBad(await SendAsync(HttpMethod.Put, "models/weekly/production", """{"version": 9}"""), "version");
+        AssertBad(await SendAsync(HttpMethod.Put, "models/weekly/production", """{"version": "two"}"""), "version");
+        AssertBad(await SendAsync(HttpMethod.Put, "models/weekly/production", """{"version": 1, "colour": "red"}"""), "colour");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/weekly/versions", """{}"""), "runId");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/weekly/versions", """{"runId": "no-such-run"}"""), "runId");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/-bad-/versions", new JsonObject { ["runId"] = fixture.RunId }.ToJsonString()), "name");
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "models/nobody")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Put, "models/nobody/production", """{"version": 1}""")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, "models/nobody/rollback")).Status);
+    }
+
+    [Fact]
+    public async Task Scoring_gives_the_models_probabilities_contact_decisions_and_reasons_and_follows_a_promotion()
+    {
+        await RegisteredAsync("live");
+        await RegisteredAsync("live");
+        var unpromoted = await SendAsync(HttpMethod.Post, "models/live/score", $"[{Customer(1)}]");
+        Assert.Equal(HttpStatusCode.Conflict, unpromoted.Status);
+        Assert.Contains("no production version", unpromoted.Body["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        await SendAsync(HttpMethod.Put, "models/live/production", """{"version": 1}""");
+
+        var customers = $"[{Customer(7)}, {Customer(8, "0")}, {Customer(9, "250")}]";
+        var (status, body) = await SendAsync(HttpMethod.Post, "models/live/score", customers);
+        Assert.True(status == HttpStatusCode.OK, body.ToJsonString());
+        Assert.Equal(1, body["version"]!.GetValue<int>());
+        var rows = body["customers"]!.AsArray();
+        Assert.Equal([7L, 8L, 9L], rows.Select(r => r!["customerId"]!.GetValue<long>()));
+
+        // The same customers scored and explained in process with the registered copy: the same figures.
+        var copy = ModelArtifact.Load(H.Server.Store.Model("live")!.Versions[0].Directory).Unwrap();
+        var data = new Dataset([7, 8, 9], MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowArrays(
+            [1620, 1620, 19.73, 19.73, 1, 10, 0.99, 1603.8, 5, 92], [1620, 1620, 19.73, 19.73, 1, 10, 0.99, 0, 5, 92], [1620, 1620, 19.73, 19.73, 1, 10, 0.99, 250, 5, 92]), []);
+        var expected = copy.Score(data).Unwrap().Probabilities;
+        var reasons = Explained.TopReasons(copy, data.Inputs, [0, 1, 2], 3).Unwrap();
+        var cost = body["contactCost"]!.GetValue<double>();
+        var value = body["conversionValue"]!.GetValue<double>();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(expected[i], rows[i]!["probability"]!.GetValue<double>());
+            Assert.Equal(expected[i] * value > cost, rows[i]!["contact"]!.GetValue<bool>());
+            Assert.Equal(reasons[i].Select(r => r.Feature), rows[i]!["reasons"]!.AsArray().Select(r => r!["feature"]!.GetValue<string>()));
+            Assert.Equal(reasons[i].Select(r => r.ToString()), rows[i]!["reasons"]!.AsArray().Select(r => r!["text"]!.GetValue<string>()));
+        }
+        var five = await SendAsync(HttpMethod.Post, "models/live@2/score?reasons=5", $"[{Customer(1)}]");
+        Assert.Equal(5, five.Body["customers"]![0]!["reasons"]!.AsArray().Count);
+        Assert.Null((await SendAsync(HttpMethod.Post, "models/live/score?reasons=0", $"[{Customer(1)}]")).Body["customers"]![0]!["reasons"]);
+
+        // A promotion through the host is seen by the next request.
+        await SendAsync(HttpMethod.Put, "models/live/production", """{"version": 2}""");
+        Assert.Equal(2, (await SendAsync(HttpMethod.Post, "models/live/score", $"[{Customer(1)}]")).Body["version"]!.GetValue<int>());
+        await SendAsync(HttpMethod.Post, "models/live/rollback");
+        Assert.Equal(1, (await SendAsync(HttpMethod.Post, "models/live/score", $"[{Customer(1)}]")).Body["version"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, "models/nobody/score", $"[{Customer(1)}]")).Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, "models/live@9/score", $"[{Customer(1)}]")).Status);
+    }
+
+    [Fact]
+    public async Task Bad_customers_are_refused_naming_the_row_and_field_and_the_hosts_checks_hold()
+    {
+        await RegisteredAsync("guarded");
+        await SendAsync(HttpMethod.Put, "models/guarded/production", """{"version": 1}""");
+        var good = Customer(1);
+        AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score", $"[{good}, {Customer(2, "NaN")}]"), "[1].minutes_listened");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score", $"[{good}, {Customer(2, "\"NaN\"")}]"), "[1].minutes_listened");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score", $"[{Customer(2, "\"12\"")}]"), "[0].minutes_listened");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score", $"[{Customer(2, "-1")}]"), "[0].minutes_listened");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score", $"[{good}, {good.Replace("\"price_avg\": 19.73, ", "", StringComparison.Ordinal)}]"), "[1].price_avg");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score", $"[{good.Replace("\"review\": 1", "\"review\": 2", StringComparison.Ordinal)}]"), "[0].review");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score", """{"customer_id": 1}"""), "body");
+        var tooMany = await SendAsync(HttpMethod.Post, "models/guarded/score", "[" + string.Join(",", Enumerable.Repeat(good, ModelsHostFixture.MaxRows + 1)) + "]");
+        AssertBad(tooMany, $"[{ModelsHostFixture.MaxRows}]");
+        Assert.Contains("host.limits.maxScoreRows", tooMany.Body["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score?reasons=11", $"[{good}]"), "reasons");
+
+        // Larger than host.maxScoreBytes: 413, before anything is parsed.
+        var large = await SendAsync(HttpMethod.Post, "models/guarded/score", "[" + string.Join(",", Enumerable.Repeat(good, 40)) + "]");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.Status);
+        Assert.Contains("host.maxScoreBytes", large.Body["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // Another site's page is refused, whatever it asks; production stays where it was.
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Post, "models/guarded/score", $"[{good}]", origin: "https://evil.example")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Post, "models/guarded/rollback", origin: "https://evil.example")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Post, "models/guarded/versions", new JsonObject { ["runId"] = fixture.RunId }.ToJsonString(), origin: "https://evil.example")).Status);
+        Assert.Single(H.Server.Store.Model("guarded")!.Versions);
+        // A form post (text/plain needs no preflight) is refused too.
+        using var form = new HttpRequestMessage(HttpMethod.Put, "models/guarded/production") { Content = new StringContent("""{"version": 1}""", Encoding.UTF8, "text/plain") };
+        using var formAnswer = await H.Http.SendAsync(form, Cancel);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, formAnswer.StatusCode);
+    }
+
+    [Fact]
+    public async Task Comparing_a_version_with_itself_finds_every_difference_zero_and_not_distinguishable()
+    {
+        var a = await RegisteredAsync("pair");
+        var b = await RegisteredAsync("pair");
+        var labelled = string.Join("\n", File.ReadLines(TestPaths.BundledData).Take(60)) + "\n";
+        var (status, body) = await SendAsync(HttpMethod.Post, "models/compare", new JsonObject { ["a"] = a, ["b"] = b, ["customers"] = labelled, ["resamples"] = 200 }.ToJsonString());
+        Assert.True(status == HttpStatusCode.OK, body.ToJsonString());
+        var comparison = body["comparison"]!;
+        Assert.Equal(60, comparison["rows"]!.GetValue<int>());
+        Assert.All(comparison["differences"]!.AsArray(), d => Assert.Equal(0, d!["difference"]!.GetValue<double>()));
+        Assert.Contains("not distinguishable", comparison["verdict"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(comparison["a"]!["rocAuc"]!.GetValue<double>(), comparison["b"]!["rocAuc"]!.GetValue<double>());
+
+        AssertBad(await SendAsync(HttpMethod.Post, "models/compare", new JsonObject { ["a"] = a, ["b"] = "nobody", ["customers"] = labelled }.ToJsonString()), "b");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/compare", new JsonObject { ["a"] = a, ["b"] = b }.ToJsonString()), "customers");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/compare", new JsonObject { ["a"] = a, ["b"] = b, ["customers"] = labelled, ["resamples"] = 5 }.ToJsonString()), "resamples");
+        var unlabelled = string.Join("\n", File.ReadLines(TestPaths.BundledData).Take(5).Select(l => l[..l.LastIndexOf(',')])) + "\n";
+        AssertBad(await SendAsync(HttpMethod.Post, "models/compare", new JsonObject { ["a"] = a, ["b"] = b, ["customers"] = unlabelled }.ToJsonString()), "customers");
+    }
+
+    [Fact]
+    public async Task With_a_token_the_models_endpoints_need_it()
+    {
+        const string token = "models-token-0123456789";
+        await using var host = await TestHost.StartAsync(apiToken: token);
+        using var anonymous = await host.Http.GetAsync("models", Cancel);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        using var score = await host.Http.PostAsync("models/any/score", new StringContent($"[{Customer(1)}]", Encoding.UTF8, "application/json"), Cancel);
+        Assert.Equal(HttpStatusCode.Unauthorized, score.StatusCode);
+        host.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var models = await host.GetJsonAsync("models");
+        Assert.Empty(models["models"]!.AsArray());
+    }
+}
