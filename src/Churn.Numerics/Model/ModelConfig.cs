@@ -33,8 +33,8 @@ public enum DeviceChoice
 /// units, Adam at 1e-3, batches of 100, up to 100 epochs, early stopping on validation loss with patience 2.
 /// <see cref="Kind"/> defaults to the plain network, and PLR's own settings (<see cref="Frequencies"/> to
 /// <see cref="PeakLearningRate"/>) to 0, left out of JSON at those values: a model description or search written before
-/// kinds existed reads, and writes back, byte for byte as what it is. The shipped configuration chooses
-/// <see cref="ModelKind.Plr"/> with the settings of <see cref="Plr"/>; they are checked only for PLR, and the plain network ignores them, as PLR ignores
+/// kinds existed reads, and writes back, byte for byte as what it is. The shipped configuration carries the settings
+/// of <see cref="Plr"/> for <c>--network plr</c>; they are checked only for PLR, and the plain network ignores them, as PLR ignores
 /// <see cref="LearningRate"/> and <see cref="Patience"/> (<see cref="MaxEpochs"/> still caps it).
 /// </summary>
 /// <remarks>
