@@ -2,12 +2,12 @@ using System.Collections.Immutable;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Churn.Actors.Messages;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Event;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Churn.Actors.Messages;
 using Churn.Numerics;
 
 namespace Churn.Actors.Cluster;

@@ -61,6 +61,9 @@ public static class RunFields
         new SettingField<double>(
             "campaign.conversionValue", "Value of a returning buyer (campaign)", "what a customer who buys again is worth, in the campaign the evaluation plays",
             Number, s => s.Campaign.ConversionValue, (s, v) => s with { Campaign = s.Campaign with { ConversionValue = v } }, use: SettingUse.Training),
+        new SettingField<bool>(
+            "skipExplain", "Skip explanations", "skip the explain stage and explain.png: a faster run whose metrics.json has no explanations (churn explain can still explain the saved model)",
+            Switch, s => s.SkipExplain, (s, v) => s with { SkipExplain = v }, "--skip-explain", use: SettingUse.Training),
         new SettingField<long>(
             "limits.maxRows", "Most rows read", "rows any command may read from one data file", PositiveLong,
             s => s.Limits.MaxRows, (s, v) => s with { Limits = s.Limits with { MaxRows = v } }, requestable: false),
