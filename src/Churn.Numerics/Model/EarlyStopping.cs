@@ -40,7 +40,11 @@ public enum StopDecision
 }
 
 /// <summary>Early stopping as a value: the best validation loss so far, its epoch and how many epochs since.</summary>
-public sealed record EarlyStopping(int Patience, double MinDelta, double BestLoss, int BestEpoch, int EpochsWithoutImprovement)
+/// <remarks>
+/// <see cref="RestartAt"/> (0: never) is the epoch at which a new network starts training in the same run (a distilled
+/// one): the best loss and the count start again there, as if that epoch were the first.
+/// </remarks>
+public sealed record EarlyStopping(int Patience, double MinDelta, double BestLoss, int BestEpoch, int EpochsWithoutImprovement, int RestartAt = 0)
 {
     public static EarlyStopping Start(int patience, double minDelta) => new(patience, minDelta, double.PositiveInfinity, 0, 0);
 
@@ -54,11 +58,12 @@ public sealed record EarlyStopping(int Patience, double MinDelta, double BestLos
     /// </remarks>
     public (EarlyStopping Next, StopDecision Decision) Observe(int epoch, double loss)
     {
-        if (loss < BestLoss - MinDelta)
+        var current = epoch == RestartAt ? this with { BestLoss = double.PositiveInfinity, BestEpoch = 0, EpochsWithoutImprovement = 0 } : this;
+        if (loss < current.BestLoss - MinDelta)
         {
-            return (this with { BestLoss = loss, BestEpoch = epoch, EpochsWithoutImprovement = 0 }, StopDecision.Improved);
+            return (current with { BestLoss = loss, BestEpoch = epoch, EpochsWithoutImprovement = 0 }, StopDecision.Improved);
         }
-        var next = this with { EpochsWithoutImprovement = EpochsWithoutImprovement + 1 };
+        var next = current with { EpochsWithoutImprovement = current.EpochsWithoutImprovement + 1 };
         return (next, next.EpochsWithoutImprovement >= Patience ? StopDecision.Stop : StopDecision.Continue);
     }
 }

@@ -22,7 +22,7 @@ public sealed record EpochSummary(
 {
     /// <summary>No epoch yet.</summary>
     public static EpochSummary None(ModelConfig config) =>
-        new(0, 0, double.NaN, double.NaN, double.NaN, EarlyStopping.Start(config.StoppingPatience, config.MinDelta), 0, double.NaN);
+        new(0, 0, double.NaN, double.NaN, double.NaN, config.StartStopping(), 0, double.NaN);
 
     /// <summary><paramref name="epochs"/> (in epoch order) folded with <see cref="Add"/>.</summary>
     public static EpochSummary Of(IEnumerable<EpochMetrics> epochs, ModelConfig config) => epochs.Aggregate(None(config), (summary, epoch) => summary.Add(epoch));
@@ -81,7 +81,7 @@ public sealed record EpochSummaryColumns(
     public EpochSummary Replay(ModelConfig config)
     {
         var stopLoss = StopLoss ?? double.PositiveInfinity;
-        var stopping = EarlyStopping.Start(config.StoppingPatience, config.MinDelta) with
+        var stopping = config.StartStopping() with
         {
             BestLoss = stopLoss,
             BestEpoch = double.IsPositiveInfinity(stopLoss) ? 0 : KeptEpoch,
