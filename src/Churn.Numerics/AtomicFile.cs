@@ -14,7 +14,18 @@ public static partial class AtomicFile
     public static Result<string> Write(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
 
     /// <summary>Runs <paramref name="write"/> on a temporary file in the target's directory, then renames it over <paramref name="path"/>.</summary>
-    public static Result<string> Write(string path, Action<Stream> write)
+    public static Result<string> Write(string path, Action<Stream> write) => Write(path, stream =>
+    {
+        write(stream);
+        return null;
+    });
+
+    /// <summary>
+    /// Runs <paramref name="write"/> on a temporary file as <see cref="Write(string, Action{Stream})"/> does; when it
+    /// returns a problem (the input turned out bad halfway), the temporary is removed, <paramref name="path"/> is left as
+    /// it was and the problem is the result.
+    /// </summary>
+    public static Result<string> Write(string path, Func<Stream, Problem?> write)
     {
         string? temp = null;
         try
@@ -33,7 +44,10 @@ public static partial class AtomicFile
             temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                write(stream);
+                if (write(stream) is { } problem)
+                {
+                    return problem;
+                }
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);

@@ -63,7 +63,8 @@ public static class ChurnCommandLine
 
     // predict
     public static readonly Option<string> Model = new("--model") { Description = "a saved model folder, or a registered model: NAME (its production version) or NAME@VERSION", HelpName = "MODEL", Required = true };
-    public static readonly Option<string> Input = new("--input") { Description = "customers to score (ID + 10 features, target optional)", HelpName = "CSV", Required = true };
+    public static readonly Option<string> Input = new("--input") { Description = "customers to score (ID + 10 features, target optional), CSV or Parquet", HelpName = "FILE", Required = true };
+    public static readonly Option<string> Format = Choice("--format", "the output's format (default: Parquet for a .parquet output, else CSV)", ["csv", "parquet"], null);
     public static readonly Option<string> Output = Text("--output", "CSV", "where to write the scores (default: stdout)", null);
     public static readonly Option<string> ScalerFile = Text("--scaler", "MANIFEST", "the manifest.json whose scaler standardizes the input (for a model trained from .npz files without one)", null);
     public static readonly Option<bool> ScaledInputs = Flag("--scaled-inputs", "the input is already standardized: score it as it is");
@@ -222,16 +223,16 @@ public static class ChurnCommandLine
             [Npz, .. RunFlags(SettingUse.Training), Config, Json, RunName, Tag, Store, NoStore, Verbose],
             (p, c) => ChurnCli.PipelineAsync(p, RunMode.TrainFromNpz));
         var predict = Verb("predict", "score customers with a saved model: P(buys again) for the model's population",
-            [Model, Input, Output, BaseRate, ScalerFile, ScaledInputs, Reasons, Store, Verbose],
+            [Model, Input, Output, Format, BaseRate, ScalerFile, ScaledInputs, Reasons, Config, Store, Verbose],
             (p, c) => Task.FromResult(PredictCommand.Run(p)));
         var explain = Verb("explain", "explain customers' scores: each behaviour's contribution to the log-odds and the probability (exact Shapley values)",
             [Model, Input, Output, BackgroundFile, BackgroundSize, BaseRate, ScalerFile, ScaledInputs, Config, Store, Json, Verbose],
             (p, c) => Task.FromResult(ExplainCommand.Run(p)));
         var target = Verb("target", "plan a campaign: whom to contact, the expected profit, campaign.png",
-            [Model, Input, Contacts, ContactCost, ConversionValue, Budget, Top, BaseRate, ScalerFile, ScaledInputs, Reasons, Config, Store, Json, Verbose],
+            [Model, Input, Contacts, Format, ContactCost, ConversionValue, Budget, Top, BaseRate, ScalerFile, ScaledInputs, Reasons, Config, Store, Json, Verbose],
             (p, c) => Task.FromResult(TargetCommand.Run(p)));
         var drift = Verb("drift", "how far customers have moved from those a model was trained on: PSI per behaviour and of the score",
-            [Model, Input, ScalerFile, Store, Json, Verbose],
+            [Model, Input, ScalerFile, Config, Store, Json, Verbose],
             (p, c) => Task.FromResult(DriftCommand.Run(p)));
         var search = Verb("search", "hyperparameter search, each trial an actor; writes leaderboard.csv, best.json and the winner's model",
             [Data, SearchOut, Space, Trials, Seeds, Parallel, Threads, Scheduler, SearchBalance, SearchLogFeatures, Seed, Config, Resume, Store, NoStore, HostUrl, Token, Json, Verbose],

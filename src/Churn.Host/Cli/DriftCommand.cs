@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Churn.Host.Scores;
 using Churn.Numerics;
 using Churn.Numerics.Artifacts;
+using Churn.Numerics.Data;
 using Churn.Numerics.Drift;
 
 namespace Churn.Host.Cli;
@@ -22,21 +22,25 @@ public static class DriftCommand
 
     public static int Run(ParseResult parse)
     {
-        var resolved = ModelReference.Resolve(parse, parse.GetRequiredValue(ChurnCommandLine.Model));
-        if (resolved is Result<ModelReference.Resolved>.Error unresolved)
-        {
-            return ChurnCli.Fail(unresolved.Problem);
-        }
-        var modelDir = resolved.Unwrap().Directory;
         var input = parse.GetRequiredValue(ChurnCommandLine.Input);
-        var checkedDrift = ModelArtifact.Load(modelDir).Bind(model =>
-            CustomerScoring.Score(model, modelDir, input, null, new InputScaling(parse.GetValue(ChurnCommandLine.ScalerFile))).Map(scores => (model, scores)));
-        if (checkedDrift is Result<(ModelArtifact, CustomerScores)>.Error error)
+        var loaded = ScoringModel.Load(parse, probabilities: false);
+        if (loaded is Result<ScoringModel>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
         }
-        var (artifact, scored) = checkedDrift.Unwrap();
-        var report = Check(artifact, scored, scaledInputs: false);
+        // The file is read and checked a chunk at a time whether or not the model has a profile to count it against.
+        var model = loaded.Unwrap();
+        var tally = model.Artifact.Drift is { } profile ? new DriftTally(profile) : null;
+        var read = ScoringStream.Run(input, model.Limits.ForScoring(), standardized: false, chunk => (chunk.Inputs, Raw: model.Raw(chunk.Inputs)), scored =>
+        {
+            tally?.Add(scored.Inputs, scored.Raw);
+            return null;
+        });
+        if (read is Result<LoadedData>.Error readError)
+        {
+            return ChurnCli.Fail(readError.Problem);
+        }
+        var report = tally?.Report();
         if (parse.GetValue(ChurnCommandLine.Json))
         {
             StandardOutput.Writer.WriteLine(JsonSerializer.Serialize(new { drift = report, note = report is null ? NoProfile : null }, JsonFormat.Options));

@@ -4,8 +4,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Churn.Host.Configuration;
-using Churn.Host.Scores;
 using Churn.Numerics;
 using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
@@ -36,19 +34,12 @@ public static class ExplainCommand
     public static int Run(ParseResult parse)
     {
         var clock = Stopwatch.StartNew();
-        var resolved = ModelReference.Resolve(parse, parse.GetRequiredValue(ChurnCommandLine.Model));
-        if (resolved is Result<ModelReference.Resolved>.Error unresolved)
-        {
-            return ChurnCli.Fail(unresolved.Problem);
-        }
-        var modelDir = resolved.Unwrap().Directory;
         var input = parse.GetRequiredValue(ChurnCommandLine.Input);
         var output = parse.GetValue(ChurnCommandLine.Output);
         var json = parse.GetValue(ChurnCommandLine.Json);
-        var scaling = PredictCommand.Scaling(parse);
-        if (scaling is { ScalerFile: not null, ScaledInputs: true })
+        if (ScoringModel.ScalingUsage(parse, "explain") is { } usage)
         {
-            return ChurnCommandLine.Usage("--scaler and --scaled-inputs exclude each other: give the scaler, or say the input needs none", "explain");
+            return usage;
         }
         if (json && output is null)
         {
@@ -60,67 +51,70 @@ public static class ExplainCommand
         }
         var backgroundFile = parse.GetValue(ChurnCommandLine.BackgroundFile);
         int? size = parse.Given(ChurnCommandLine.BackgroundSize) ? parse.GetValue(ChurnCommandLine.BackgroundSize) : null;
-        var baseRate = PredictCommand.BaseRate(parse);
 
-        var prepared = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config)).Bind(config =>
-            ModelArtifact.Load(modelDir)
-                .Bind(model => CustomerScoring.WithScaler(model, modelDir, scaling.ScalerFile, scaling.ScaledInputs))
-                .Bind(model => model.Calibration.Check(baseRate) is { } problem
-                    ? Result.Fail<ModelArtifact>(problem with { File = Path.Combine(modelDir, ModelArtifact.ManifestFile) })
-                    : Result.Ok(model))
-                .Bind(model => CustomerCsv.Load(input, TargetPolicy.Optional, config.Run.Limits, standardized: scaling.ScaledInputs)
-                    .Bind(customers => LoadBackground(model, backgroundFile, size, config.Run.Limits, scaling.ScaledInputs)
-                        .Map(background => (Model: model, Customers: customers.Data, Background: background)))));
-        if (prepared is Result<(ModelArtifact, Dataset, Background)>.Error error)
+        var prepared = ScoringModel.Load(parse).Bind(model =>
+            LoadBackground(model.Artifact, backgroundFile, size, model.Limits, model.Scaling.ScaledInputs).Map(background => (Model: model, Background: background)));
+        if (prepared is Result<(ScoringModel, Background)>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
         }
-        var (artifact, data, chosen) = prepared.Unwrap();
+        var (model, chosen) = prepared.Unwrap();
+        var artifact = model.Artifact;
+        var baseRate = model.BaseRate;
 
+        // The customers stream past a chunk at a time: explained on the scoring thread, written and summed up here.
         var totals = new double[artifact.FeatureNames.Length];
-        double baseLogOdds = double.NaN, probabilitySum = 0;
-        void Write(Stream stream)
+        var baseLogOdds = Shapley.Explain(artifact, Matrix<double>.Build.Dense(0, artifact.FeatureNames.Length), chosen, baseRate).Unwrap().BaseLogOdds;
+        double probabilitySum = 0;
+        long customers = 0;
+        var sha256 = "";
+        var written = ScoringStream.WriteOutput(output, stream =>
         {
             stream.Write(Encoding.ASCII.GetBytes(Header(artifact.FeatureNames)));
-            for (var start = 0; start < data.Rows; start += Chunk)
-            {
-                var rows = Math.Min(Chunk, data.Rows - start);
-                var customers = data.Inputs.SubMatrix(start, rows, 0, data.Inputs.ColumnCount);
-                var values = Shapley.Explain(artifact, customers, chosen, baseRate).Unwrap();
-                baseLogOdds = values.BaseLogOdds;
-                var ids = data.Ids.IsDefaultOrEmpty ? [.. Enumerable.Range(start + 1, rows).Select(i => (long)i)] : data.Ids.AsSpan(start, rows).ToArray();
-                stream.Write(Encoding.ASCII.GetBytes(Lines(ids, customers, values)));
-                for (var r = 0; r < rows; r++)
+            var read = ScoringStream.Run(
+                input,
+                model.Limits.ForScoring(),
+                model.Scaling.ScaledInputs,
+                chunk =>
                 {
-                    probabilitySum += Calibration.Sigmoid(values.LogOdds[r]);
-                    for (var j = 0; j < totals.Length; j++)
+                    var values = Shapley.Explain(artifact, chunk.Inputs, chosen, baseRate).Unwrap();
+                    var ids = chunk.Ids.IsDefaultOrEmpty ? [.. Enumerable.Range(1, chunk.Rows).Select(i => (long)i)] : chunk.Ids.ToArray();
+                    return (Values: values, Text: Encoding.ASCII.GetBytes(Lines(ids, chunk.Inputs, values)));
+                },
+                explained =>
+                {
+                    stream.Write(explained.Text);
+                    var values = explained.Values;
+                    for (var r = 0; r < values.LogOdds.Length; r++)
                     {
-                        totals[j] += Math.Abs(values.Contributions[r, j]);
+                        probabilitySum += Calibration.Sigmoid(values.LogOdds[r]);
+                        for (var j = 0; j < totals.Length; j++)
+                        {
+                            totals[j] += Math.Abs(values.Contributions[r, j]);
+                        }
                     }
-                }
+                    customers += values.LogOdds.Length;
+                    return null;
+                },
+                Chunk);
+            if (read is Result<LoadedData>.Error readError)
+            {
+                return readError.Problem;
             }
-        }
-
-        if (output is null)
-        {
-            using var stdout = Console.OpenStandardOutput();
-            Write(stdout);
-        }
-        else if (AtomicFile.Write(output, Write) is Result<string>.Error writeError)
+            sha256 = read.Unwrap().Sha256;
+            return null;
+        });
+        if (written is Result<string>.Error writeError)
         {
             return ChurnCli.Fail(writeError.Problem);
         }
-        if (data.Rows == 0)
-        {
-            baseLogOdds = Shapley.Explain(artifact, Matrix<double>.Build.Dense(0, artifact.FeatureNames.Length), chosen, baseRate).Unwrap().BaseLogOdds;
-        }
 
-        var n = Math.Max(1, data.Rows);
+        var n = Math.Max(1, customers);
         var summary = new ExplainSummary(
-            data.Rows, chosen.Total, chosen.Count, baseLogOdds, Calibration.Sigmoid(baseLogOdds), probabilitySum / n,
+            (int)customers, chosen.Total, chosen.Count, baseLogOdds, Calibration.Sigmoid(baseLogOdds), probabilitySum / n,
             [.. artifact.FeatureNames.Select((f, j) => new FeatureEffect(f, totals[j] / n)).OrderByDescending(e => e.MeanAbsoluteLogOdds)],
             clock.Elapsed.TotalSeconds, output ?? "-");
-        ModelReference.Record(resolved.Unwrap(), "explain", input, new { customers = summary.Customers, meanProbability = summary.MeanProbability });
+        ModelReference.Record(model.Reference, "explain", input, new { customers = summary.Customers, meanProbability = summary.MeanProbability }, sha256);
         if (json)
         {
             StandardOutput.Writer.WriteLine(JsonSerializer.Serialize(summary, JsonFormat.Options));

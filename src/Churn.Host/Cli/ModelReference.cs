@@ -50,10 +50,10 @@ public static class ModelReference
 
     /// <summary>
     /// Records in the run store that a registered version scored <paramref name="input"/>: the file's SHA-256, the time
-    /// and <paramref name="summary"/>. A folder scored nothing to record; a store that cannot be written loses only the
+    /// and <paramref name="summary"/> (<paramref name="sha256"/> when the caller has it already). A folder scored nothing to record; a store that cannot be written loses only the
     /// record, which a warning says.
     /// </summary>
-    public static void Record(Resolved model, string command, string input, object summary)
+    public static void Record(Resolved model, string command, string input, object summary, string? sha256 = null)
     {
         if (model.Registered is not { } version)
         {
@@ -61,9 +61,11 @@ public static class ModelReference
         }
         try
         {
-            string sha;
-            using (var file = File.OpenRead(input))
+            // A streamed scoring hashed the file as it read it; otherwise it is read again here.
+            var sha = sha256;
+            if (sha is null)
             {
+                using var file = File.OpenRead(input);
                 sha = Convert.ToHexStringLower(SHA256.HashData(file));
             }
             var opened = SqliteRunStore.Open(model.StorePath, DateTimeOffset.UtcNow);

@@ -4,6 +4,8 @@ using System.Globalization;
 using Churn.Host.Scores;
 using Churn.Numerics;
 using Churn.Numerics.Artifacts;
+using Churn.Numerics.Data;
+using Churn.Numerics.Drift;
 using Churn.Numerics.Explanation;
 
 namespace Churn.Host.Cli;
@@ -15,69 +17,114 @@ namespace Churn.Host.Cli;
 /// </summary>
 public static class PredictCommand
 {
+    public const string Header = "customer_id,probability,uncalibrated,predicted\n";
+
     public static int Run(ParseResult parse)
     {
-        var resolved = ModelReference.Resolve(parse, parse.GetRequiredValue(ChurnCommandLine.Model));
-        if (resolved is Result<ModelReference.Resolved>.Error unresolved)
-        {
-            return ChurnCli.Fail(unresolved.Problem);
-        }
-        var modelDir = resolved.Unwrap().Directory;
         var input = parse.GetRequiredValue(ChurnCommandLine.Input);
         var output = parse.GetValue(ChurnCommandLine.Output);
         if (output is not null && Path.GetFullPath(output) == Path.GetFullPath(input))
         {
             return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));
         }
-
-        var scaling = Scaling(parse);
-        if (scaling is { ScalerFile: not null, ScaledInputs: true })
+        if (ScoringModel.ScalingUsage(parse, "predict") is { } usage)
         {
-            return ChurnCommandLine.Usage("--scaler and --scaled-inputs exclude each other: give the scaler, or say the input needs none", "predict");
+            return usage;
         }
-
         int? reasons = parse.Given(ChurnCommandLine.Reasons) ? parse.GetValue(ChurnCommandLine.Reasons) : null;
-        var baseRate = BaseRate(parse);
-        var loaded = ModelArtifact.Load(modelDir);
-        var scored = loaded.Bind(model => CustomerScoring.Score(model, modelDir, input, baseRate, scaling).Bind(scores =>
-            reasons is { } count
-                ? CustomerScoring.ReasonsFor(model, modelDir, scaling, scores, [.. Enumerable.Range(0, scores.Customers.Rows)], count, baseRate).Map(r => (scores, r))
-                : Result.Ok((scores, ImmutableArray<ImmutableArray<Reason>>.Empty))));
-        if (scored is Result<(CustomerScores, ImmutableArray<ImmutableArray<Reason>>)>.Error error)
+        var loaded = ScoringModel.Load(parse).Bind(model => reasons is { } k
+            ? CustomerScoring.ReasonsFor(model.Artifact, model.Directory, InputScaling.ModelsOwn with { ScaledInputs = true }, EmptyScores(model), [], k, model.BaseRate).Map(_ => model)
+            : Result.Ok(model));
+        if (loaded is Result<ScoringModel>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
         }
-
-        var (scores, why) = scored.Unwrap();
         var model = loaded.Unwrap();
-        var drift = DriftCommand.Check(model, scores, scaling.ScaledInputs);
-        var csv = reasons is { } k ? ScoreLists.WithReasons(ScoreLists.Scores(scores), why, k) : ScoreLists.Scores(scores);
-        ModelReference.Record(resolved.Unwrap(), "predict", input, new
+        var format = ScoreTableWriter.FormatOf(output, ScoringStream.FormatGiven(parse));
+        var tally = model.Artifact.Drift is { } profile && !model.Scaling.ScaledInputs ? new DriftTally(profile) : null;
+        long customers = 0, atHalf = 0;
+        double probabilitySum = 0;
+        var sha256 = "";
+        var written = ScoringStream.WriteOutput(output, stream =>
         {
-            customers = scores.Probabilities.Length,
-            meanProbability = scores.Probabilities.Length == 0 ? 0 : scores.Probabilities.Average(),
-            drift = drift is null ? null : new { level = drift.Level, moved = drift.Moved.Select(l => l.Describe()) },
+            var table = ScoreTableWriter.Create(format, stream, Columns(reasons ?? 0));
+            var read = ScoringStream.Run(
+                input,
+                model.Limits.ForScoring(),
+                model.Scaling.ScaledInputs,
+                chunk =>
+                {
+                    var scores = model.Score(chunk);
+                    var why = reasons is { } k
+                        ? Explained.TopReasons(model.Artifact, chunk.Inputs, [.. Enumerable.Range(0, chunk.Rows)], k, model.BaseRate).Unwrap()
+                        : [];
+                    return (Scores: scores, Reasons: why);
+                },
+                scored =>
+                {
+                    table.Write(Chunk(scored.Scores, scored.Reasons, reasons ?? 0));
+                    tally?.Add(scored.Scores.Customers.Inputs, scored.Scores.Raw);
+                    customers += scored.Scores.Probabilities.Length;
+                    foreach (var p in scored.Scores.Probabilities)
+                    {
+                        probabilitySum += p;
+                        atHalf += p >= 0.5 ? 1 : 0;
+                    }
+                    return null;
+                });
+            if (read is Result<LoadedData>.Error readError)
+            {
+                return readError.Problem;
+            }
+            table.Finish();
+            sha256 = read.Unwrap().Sha256;
+            return null;
         });
-        if (output is null)
-        {
-            using var stdout = Console.OpenStandardOutput();
-            stdout.Write(csv);
-            DriftCommand.Warn("predict", model, drift, scaling.ScaledInputs, Console.Error);
-            return 0;
-        }
-
-        if (AtomicFile.Write(output, csv) is Result<string>.Error writeError)
+        if (written is Result<string>.Error writeError)
         {
             return ChurnCli.Fail(writeError.Problem);
         }
 
-        var p = scores.Probabilities;
-        Console.Error.WriteLine(string.Create(
-            CultureInfo.InvariantCulture,
-            $"churn predict: scored {p.Length:N0} customers: {p.Sum():N0} buyers expected (mean probability {(p.Length == 0 ? 0 : p.Average()):F4}), {p.Count(x => x >= 0.5):N0} at probability 0.5 or more -> {output}"));
-        DriftCommand.Warn("predict", model, drift, scaling.ScaledInputs, Console.Error);
+        var drift = tally?.Report();
+        var mean = customers == 0 ? 0 : probabilitySum / customers;
+        ModelReference.Record(model.Reference, "predict", input, new
+        {
+            customers,
+            meanProbability = mean,
+            drift = drift is null ? null : new { level = drift.Level, moved = drift.Moved.Select(l => l.Describe()) },
+        }, sha256);
+        if (output is not null)
+        {
+            Console.Error.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"churn predict: scored {customers:N0} customers: {probabilitySum:N0} buyers expected (mean probability {mean:F4}), {atHalf:N0} at probability 0.5 or more -> {output}"));
+        }
+        DriftCommand.Warn("predict", model.Artifact, drift, model.Scaling.ScaledInputs, Console.Error);
         return 0;
     }
+
+    /// <summary>The columns predict writes: id, calibrated probability, uncalibrated score, class at 0.5, and <paramref name="reasons"/> reasons.</summary>
+    public static ImmutableArray<ColumnSpec> Columns(int reasons) =>
+    [
+        new(Schema.IdColumn, ColumnKind.Whole), new("probability", ColumnKind.Number), new("uncalibrated", ColumnKind.Number), new("predicted", ColumnKind.Flag),
+        .. Enumerable.Range(1, reasons).Select(i => new ColumnSpec($"reason_{i}", ColumnKind.Text)),
+    ];
+
+    /// <summary>Scored customers as rows of <see cref="Columns"/>.</summary>
+    public static TableChunk Chunk(CustomerScores scores, ImmutableArray<ImmutableArray<Reason>> why, int reasons)
+    {
+        var n = scores.Probabilities.Length;
+        var ids = scores.Customers.Ids.IsDefaultOrEmpty ? [.. Enumerable.Range(1, n).Select(i => (long)i)] : scores.Customers.Ids.ToArray();
+        var columns = new List<Array> { ids, scores.Probabilities.ToArray(), scores.Raw.ToArray(), scores.Probabilities.Select(p => p >= 0.5 ? 1 : 0).ToArray() };
+        for (var j = 0; j < reasons; j++)
+        {
+            columns.Add(Enumerable.Range(0, n).Select(i => i < why.Length && j < why[i].Length ? why[i][j].ToString() : "").ToArray());
+        }
+        return new TableChunk(n, columns);
+    }
+
+    private static CustomerScores EmptyScores(ScoringModel model) =>
+        new(new Dataset([], MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(0, model.Artifact.FeatureNames.Length), []), [], []);
 
     /// <summary><c>--base-rate R</c> (checked by the parser to lie in (0, 1)), or null when not given.</summary>
     public static double? BaseRate(ParseResult parse) => parse.Given(ChurnCommandLine.BaseRate) ? parse.GetValue(ChurnCommandLine.BaseRate) : null;

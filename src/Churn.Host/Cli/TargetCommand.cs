@@ -5,7 +5,7 @@ using System.Text.Json;
 using Churn.Host.Configuration;
 using Churn.Host.Scores;
 using Churn.Numerics;
-using Churn.Numerics.Artifacts;
+using Churn.Numerics.Data;
 using Churn.Numerics.Drift;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
@@ -30,10 +30,9 @@ public static class TargetCommand
         {
             return ChurnCommandLine.Usage("--budget and --top both choose whom to contact; give one of them", "target");
         }
-        var scaling = PredictCommand.Scaling(parse);
-        if (scaling is { ScalerFile: not null, ScaledInputs: true })
+        if (ScoringModel.ScalingUsage(parse, "target") is { } usage)
         {
-            return ChurnCommandLine.Usage("--scaler and --scaled-inputs exclude each other: give the scaler, or say the input needs none", "target");
+            return usage;
         }
         if (json && output is null)
         {
@@ -44,49 +43,50 @@ public static class TargetCommand
             return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));
         }
         // The model is resolved after the usage checks, so that a usage error is one whatever the model.
-        var resolved = ModelReference.Resolve(parse, parse.GetRequiredValue(ChurnCommandLine.Model));
-        if (resolved is Result<ModelReference.Resolved>.Error unresolved)
+        var loaded = ScoringModel.Load(parse);
+        if (loaded is Result<ScoringModel>.Error unresolved)
         {
             return ChurnCli.Fail(unresolved.Problem);
         }
-        var modelDir = resolved.Unwrap().Directory;
+        var model = loaded.Unwrap();
+        var scaling = model.Scaling;
         int? reasons = parse.Given(ChurnCommandLine.Reasons) ? parse.GetValue(ChurnCommandLine.Reasons) : null;
-        var baseRate = PredictCommand.BaseRate(parse);
         ContactPolicy policy = parse.Given(ChurnCommandLine.Budget) ? new ContactPolicy.Budget(parse.GetValue(ChurnCommandLine.Budget))
             : parse.Given(ChurnCommandLine.Top) ? new ContactPolicy.Top(parse.GetValue(ChurnCommandLine.Top))
             : ContactPolicy.ExpectedValue;
 
         // Cost and value: the flags, else the configuration's campaign section (the shipped one's are the flags' defaults).
-        var loaded = ModelArtifact.Load(modelDir);
         DriftReport? drift = null;
+        var sha256 = "";
         var planned = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config))
             .Map(config => new CampaignEconomics(
                 parse.Given(ChurnCommandLine.ContactCost) ? parse.GetValue(ChurnCommandLine.ContactCost) : config.Run.Campaign.ContactCost,
                 parse.Given(ChurnCommandLine.ConversionValue) ? parse.GetValue(ChurnCommandLine.ConversionValue) : config.Run.Campaign.ConversionValue))
-            .Bind(economics => loaded.Bind(model => CustomerScoring.Score(model, modelDir, input, baseRate, scaling).Bind(scores =>
+            .Bind(economics => TargetScores.Read(model, input).Bind(scored =>
             {
-                drift = DriftCommand.Check(model, scores, scaling.ScaledInputs);
-                var plan = Campaign.Plan(scores.Customers.Ids, scores.Probabilities, scores.Customers.HasTargets ? scores.Customers.Targets : [], policy, economics);
-                return reasons is { } count ? CustomerScoring.ContactReasons(model, modelDir, scaling, scores, plan, count, baseRate).Map(r => (plan, r)) : Result.Ok((plan, Reasons: ScoreLists.NoReasons));
-            })));
+                (drift, sha256) = (scored.Drift, scored.Sha256);
+                var plan = Campaign.Plan(scored.Ids, scored.Probabilities, scored.Targets, policy, economics);
+                return reasons is { } count ? TargetScores.ContactReasons(model, input, plan, count).Map(r => (plan, r)) : Result.Ok((plan, Reasons: ScoreLists.NoReasons));
+            }));
         if (planned is Result<(CampaignPlan, ImmutableDictionary<int, ImmutableArray<Reason>>)>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
         }
         var (plan, why) = planned.Unwrap();
-        var model = loaded.Unwrap();
-        var csv = ScoreLists.ContactList(plan, why, reasons ?? 0);
-        ModelReference.Record(resolved.Unwrap(), "target", input, new
+        var format = ScoreTableWriter.FormatOf(output, ScoringStream.FormatGiven(parse));
+        var list = format == TableFormat.Parquet ? TargetScores.Parquet(plan, why, reasons ?? 0) : ScoreLists.ContactList(plan, why, reasons ?? 0);
+        ModelReference.Record(model.Reference, "target", input, new
         {
             summary = plan.Summary,
             drift = drift is null ? null : new { level = drift.Level, moved = drift.Moved.Select(l => l.Describe()) },
-        });
+        }, sha256);
+        var csv = list;
         if (output is null)
         {
             using var stdout = Console.OpenStandardOutput();
             stdout.Write(csv);
             Summary(plan.Summary, Console.Error);
-            DriftCommand.Warn("target", model, drift, scaling.ScaledInputs, Console.Error);
+            DriftCommand.Warn("target", model.Artifact, drift, scaling.ScaledInputs, Console.Error);
             return 0;
         }
 
@@ -119,7 +119,7 @@ public static class TargetCommand
             Summary(plan.Summary, StandardOutput.Writer);
         }
         Console.Error.WriteLine($"churn target: wrote {output} and {chart}");
-        DriftCommand.Warn("target", model, drift, scaling.ScaledInputs, Console.Error);
+        DriftCommand.Warn("target", model.Artifact, drift, scaling.ScaledInputs, Console.Error);
         return 0;
     }
 

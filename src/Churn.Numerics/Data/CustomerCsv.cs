@@ -15,9 +15,8 @@ public static class CustomerCsv
 
     private const int MaxLineChars = 1 << 16;
 
-    /// <summary>The largest magnitude a field may have: far beyond any real count, price or duration, and far enough below
-    /// the largest double that the scaler's sums of squares over any allowed number of rows cannot overflow.</summary>
-    public const double MaxMagnitude = FeatureRules.MaxMagnitude;
+    /// <inheritdoc cref="CustomerFields.MaxMagnitude"/>
+    public const double MaxMagnitude = CustomerFields.MaxMagnitude;
 
     /// <summary>
     /// Reads and validates a customer CSV; every rejection names file, line, column and reason.
@@ -30,9 +29,23 @@ public static class CustomerCsv
     /// size, negative ones included.
     /// </summary>
     public static Result<LoadedData> Load(
-        string path, TargetPolicy target = TargetPolicy.Required, DataLimits? limits = null, bool standardized = false, CancellationToken cancel = default)
+        string path, TargetPolicy target = TargetPolicy.Required, DataLimits? limits = null, bool standardized = false, CancellationToken cancel = default) =>
+        Read(path, target, limits ?? DataLimits.Default, standardized, emit: null, chunkRows: 0, cancel);
+
+    /// <summary>
+    /// Reads and validates a customer CSV as <see cref="Load"/> does, handing each <paramref name="chunkRows"/> rows on
+    /// to <paramref name="emit"/> (in file order, the last chunk shorter) instead of holding the file: memory stays
+    /// that of a chunk whatever the file's size. The rows are checked as <see cref="Load"/> checks them, except that
+    /// duplicate IDs are not looked for (that needs every ID held). The result's data is empty; its SHA-256 is the
+    /// whole file's. A problem can come after chunks were handed on: whatever they became must then be dropped.
+    /// </summary>
+    public static Result<LoadedData> Stream(
+        string path, DataLimits limits, bool standardized, int chunkRows, Action<Dataset> emit, CancellationToken cancel = default) =>
+        Read(path, TargetPolicy.Optional, limits, standardized, emit, chunkRows, cancel);
+
+    private static Result<LoadedData> Read(
+        string path, TargetPolicy target, DataLimits limits, bool standardized, Action<Dataset>? emit, int chunkRows, CancellationToken cancel)
     {
-        limits ??= DataLimits.Default;
         if (string.IsNullOrWhiteSpace(path))
         {
             return new Problem("no customer file given", path);
@@ -51,7 +64,7 @@ public static class CustomerCsv
             return Problem.CannotRead(path, e);
         }
 
-        using var hashing = new HashingStream(file, limits.MaxBytes, cancel);
+        using var hashing = new HashingStream(file, limits, cancel);
         int estimatedRows;
         try
         {
@@ -59,7 +72,7 @@ public static class CustomerCsv
             {
                 return new Problem(limits.TooManyBytes(file.Length), path);
             }
-            estimatedRows = (int)Math.Min(RowEstimate.Of(file, cancel), limits.MaxRows);
+            estimatedRows = emit is null ? (int)Math.Min(RowEstimate.Of(file, cancel), limits.MaxRows) : chunkRows;
         }
         catch (OperationCanceledException)
         {
@@ -69,7 +82,7 @@ public static class CustomerCsv
         {
             return new Problem($"cannot read the file: {e.Message}", path);
         }
-        var reader = new Reader(path, target, estimatedRows, limits, standardized, cancel);
+        var reader = new Reader(path, target, estimatedRows, limits, standardized, cancel, emit);
         try
         {
             using var text = new StreamReader(hashing, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
@@ -110,12 +123,7 @@ public static class CustomerCsv
     private static Problem Cancelled(string path) => new("reading was cancelled", path);
 
     /// <summary>The schema name of field <paramref name="index"/> in a row of the customer file.</summary>
-    public static string ColumnName(int index) => index switch
-    {
-        0 => Schema.IdColumn,
-        _ when index <= Schema.FeatureCount => Schema.FeatureNames[index - 1],
-        _ => Schema.TargetColumn,
-    };
+    public static string ColumnName(int index) => CustomerFields.ColumnName(index);
 
     private static Result<LoadedData> Finish(string path, TargetPolicy target, Dataset data, string sha256)
     {
@@ -132,9 +140,14 @@ public static class CustomerCsv
     /// The parsing state of one load: the physical line, whether a header or blank lines were seen, the rows so far.
     /// Mutable, but created and dropped inside one <see cref="Load"/> call.
     /// </summary>
-    private sealed class Reader(string path, TargetPolicy policy, int estimatedRows, DataLimits limits, bool standardized, CancellationToken cancel)
+    private sealed class Reader(
+        string path, TargetPolicy policy, int estimatedRows, DataLimits limits, bool standardized, CancellationToken cancel, Action<Dataset>? emit = null)
     {
-        private readonly HashSet<long> _seenIds = new(estimatedRows);
+        // Streaming hands on a chunk of estimatedRows rows at a time and keeps no set of the IDs seen, whose size
+        // would grow with the file: duplicate IDs are refused only when the whole file is loaded.
+        private readonly HashSet<long>? _seenIds = emit is null ? new(estimatedRows) : null;
+        private readonly long _rowCap = emit is null ? limits.RowCap : limits.MaxRows;
+        private long _total;
         private RowBuffer? _rows;
         private int _fields;
         private bool _headerDecided;
@@ -204,11 +217,20 @@ public static class CustomerCsv
             {
                 return new Problem("the file holds only blank lines", path);
             }
-            if (_rows is null || _rows.Count == 0)
+            if (_rows is null || _total == 0)
             {
                 return new Problem("the file has a header but no data rows", path);
             }
-            return Result.Ok(_rows.Build());
+            var rest = _rows.Build();
+            if (emit is null)
+            {
+                return Result.Ok(rest);
+            }
+            if (rest.Rows > 0)
+            {
+                emit(rest);
+            }
+            return Result.Ok(rest with { Inputs = rest.Inputs.SubMatrix(0, 0, 0, rest.Inputs.ColumnCount) });
         }
 
         /// <summary>Fixes the field count from the first row (header or data); null when it is acceptable.</summary>
@@ -242,11 +264,11 @@ public static class CustomerCsv
                     $"has {fields} field{(fields == 1 ? "" : "s")} where {_fields} are expected (as on line {_firstDataLine}){SeparatorHint(body)}");
             }
             var rows = _rows!;
-            if (rows.Count >= limits.RowCap)
+            if (_total >= _rowCap)
             {
                 return Bad(line, null, $"the file {limits.TooManyRows()}");
             }
-            if ((rows.Count & 1023) == 0)
+            if ((_total & 1023) == 0)
             {
                 cancel.ThrowIfCancellationRequested();
             }
@@ -256,7 +278,7 @@ public static class CustomerCsv
             {
                 return idProblem;
             }
-            if (!_seenIds.Add(id))
+            if (_seenIds is not null && !_seenIds.Add(id))
             {
                 return Bad(line, Schema.IdColumn,
                     $"duplicate customer ID {id}: already on line {_firstDataLine + FirstRowWithId(rows, id)}; each customer must appear once");
@@ -280,6 +302,12 @@ public static class CustomerCsv
                 }
             }
             rows.Add(id, features, targetValue);
+            _total++;
+            if (emit is not null && rows.Count == estimatedRows)
+            {
+                emit(rows.Build());
+                _rows = new RowBuffer(Schema.FeatureCount, _fields == FieldsWithTarget, estimatedRows);
+            }
             return null;
         }
 
@@ -289,64 +317,31 @@ public static class CustomerCsv
             {
                 return null;
             }
-            var numeric = ParseNumber(field, line, 0, out var value);
-            if (numeric is not null)
-            {
-                return numeric;
-            }
-            // Exports through a spreadsheet often write whole numbers as "994.0"; those are still whole IDs.
-            if (value == Math.Floor(value) && Math.Abs(value) <= (1L << 53))
-            {
-                id = (long)value;
-                return null;
-            }
-            return Bad(line, Schema.IdColumn, $"customer ID must be a whole number, got '{Shorten(field)}'");
+            return ParseNumber(field, line, 0, out var value) ?? Check(line, 0, CustomerFields.IdProblem(value, field, out id));
         }
 
         private Problem? ParseFlag(ReadOnlySpan<char> field, long line, int index, out int flag)
         {
             flag = 0;
-            var numeric = ParseNumber(field, line, index, out var value);
-            if (numeric is not null)
-            {
-                return numeric;
-            }
-            if (value is not (0 or 1))
-            {
-                return Bad(line, ColumnName(index), $"must be 0 or 1, got '{Shorten(field)}'");
-            }
+            var problem = ParseNumber(field, line, index, out var value) ?? Check(line, index, CustomerFields.TargetProblem(value, field));
             flag = (int)value;
-            return null;
+            return problem;
         }
 
-        private Problem? ParseFeature(ReadOnlySpan<char> field, long line, int index, out double value)
-        {
-            var numeric = ParseNumber(field, line, index, out value);
-            if (numeric is not null || standardized)
-            {
-                return numeric;
-            }
-            return FeatureRules.Check(index - 1, value) is { } reason ? Bad(line, ColumnName(index), $"{reason}, got '{Shorten(field)}'") : null;
-        }
+        private Problem? ParseFeature(ReadOnlySpan<char> field, long line, int index, out double value) =>
+            ParseNumber(field, line, index, out value) ?? Check(line, index, CustomerFields.FeatureProblem(index, value, standardized, field));
 
         private Problem? ParseNumber(ReadOnlySpan<char> field, long line, int index, out double value)
         {
             if (!DecimalText.TryParse(field, out value))
             {
-                var shown = field.IsWhiteSpace() ? "an empty field" : $"'{Shorten(field)}'";
+                var shown = field.IsWhiteSpace() ? "an empty field" : $"'{CustomerFields.Shorten(field)}'";
                 return Bad(line, ColumnName(index), $"expected a number, got {shown}");
-            }
-            if (!double.IsFinite(value))
-            {
-                return Bad(line, ColumnName(index), $"expected a finite number, got '{Shorten(field)}' (NaN and infinities are not allowed)");
-            }
-            // Squares and sums of values near 1e308 overflow in the scaler; no behaviour is measured in such numbers.
-            if (Math.Abs(value) > MaxMagnitude)
-            {
-                return Bad(line, ColumnName(index), $"{Shorten(field)} is implausibly large: values must be at most {MaxMagnitude:0e0} in size");
             }
             return null;
         }
+
+        private Problem? Check(long line, int index, string? reason) => reason is null ? null : Bad(line, ColumnName(index), reason);
 
         private Problem Bad(long line, string? column, string reason) => new(reason, path, line, column);
 
@@ -409,12 +404,5 @@ public static class CustomerCsv
             return raw[..^2];
         }
         return raw.Length > 0 && raw[^1] is '\n' or '\r' ? raw[..^1] : raw;
-    }
-
-    private static string Shorten(ReadOnlySpan<char> field)
-    {
-        const int max = 40;
-        var text = field.Trim();
-        return text.Length <= max ? text.ToString() : string.Concat(text[..max], "…");
     }
 }

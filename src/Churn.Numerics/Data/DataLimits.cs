@@ -9,9 +9,18 @@ namespace Churn.Numerics.Data;
 /// <param name="MaxBytes">Bytes one file may hold.</param>
 /// <param name="MaxBackgroundRows">Rows an explanation's background may hold: each costs every explained customer
 /// about 140 more network evaluations, so a larger one is refused rather than attempted.</param>
-public sealed record DataLimits(long MaxRows = 1_000_000, long MaxBytes = 256L << 20, int MaxBackgroundRows = 1_000)
+/// <param name="ScoringMaxBytes">Bytes one file scored (predict, target, drift, explain) may hold. Scoring streams its
+/// input a chunk at a time, so its memory does not grow with the file: it has no row limit, and this byte limit of its
+/// own, apart from training's, for a file that is endless or far larger than any customer base.</param>
+public sealed record DataLimits(long MaxRows = 1_000_000, long MaxBytes = 256L << 20, int MaxBackgroundRows = 1_000, long ScoringMaxBytes = 64L << 30)
 {
     public static readonly DataLimits Default = new();
+
+    /// <summary>The setting <see cref="MaxBytes"/> is read from, which the refusal names.</summary>
+    public string BytesSetting { get; init; } = "limits.maxBytes";
+
+    /// <summary>The limits a streamed scoring reads under: no row limit, <see cref="ScoringMaxBytes"/> as the byte limit.</summary>
+    public DataLimits ForScoring() => this with { MaxRows = long.MaxValue, MaxBytes = ScoringMaxBytes, BytesSetting = "limits.scoringMaxBytes" };
 
     /// <summary>The refusal for a file with more than <see cref="MaxRows"/> rows.</summary>
     public string TooManyRows(long? rows = null) =>
@@ -26,7 +35,7 @@ public sealed record DataLimits(long MaxRows = 1_000_000, long MaxBytes = 256L <
 
     /// <summary>The refusal for a file larger than <see cref="MaxBytes"/>.</summary>
     public string TooManyBytes(long? bytes = null) =>
-        $"is larger than the limit of {MaxBytes} bytes{(bytes is { } b ? $" ({b} bytes)" : "")} (limits.maxBytes)";
+        $"is larger than the limit of {MaxBytes} bytes{(bytes is { } b ? $" ({b} bytes)" : "")} ({BytesSetting})";
 }
 
 /// <summary>A read went past <see cref="DataLimits.MaxBytes"/>; the loader turns it into a problem naming the file.</summary>

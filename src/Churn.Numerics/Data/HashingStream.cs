@@ -5,9 +5,9 @@ namespace Churn.Numerics.Data;
 /// <summary>
 /// A read-only pass-through that feeds every byte read into SHA-256, so a file is hashed in the same pass that
 /// parses it instead of being read twice. Every read also checks <paramref name="cancel"/> and counts against
-/// <paramref name="maxBytes"/>, so no loop over it can outlive a cancelled run or read an endless file to the end.
+/// <paramref name="limits"/> (its byte limit), so no loop over it can outlive a cancelled run or read an endless file to the end.
 /// </summary>
-internal sealed class HashingStream(Stream inner, long maxBytes = long.MaxValue, CancellationToken cancel = default) : Stream
+internal sealed class HashingStream(Stream inner, DataLimits? limits = null, CancellationToken cancel = default) : Stream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long _read;
@@ -34,9 +34,9 @@ internal sealed class HashingStream(Stream inner, long maxBytes = long.MaxValue,
     private void Count(int read)
     {
         _read += read;
-        if (_read > maxBytes)
+        if (limits is not null && _read > limits.MaxBytes)
         {
-            throw new DataLimitException(new DataLimits(MaxBytes: maxBytes).TooManyBytes());
+            throw new DataLimitException(limits.TooManyBytes());
         }
     }
 

@@ -42,6 +42,18 @@ public static class SeededRandom
         return counts;
     }
 
+    /// <summary><paramref name="count"/> indices drawn uniformly with replacement from 0..population-1, in draw order.</summary>
+    public static int[] DrawWithReplacement(int population, int count, ulong seed)
+    {
+        var draws = new int[count];
+        var generator = new Xoshiro256(seed);
+        for (var i = 0; i < count; i++)
+        {
+            draws[i] = generator.NextBelow(population);
+        }
+        return draws;
+    }
+
     /// <summary>A seed for a sub-stream of <paramref name="seed"/>, independent of the seed itself and of other streams.</summary>
     public static ulong Derive(ulong seed, ulong stream)
     {

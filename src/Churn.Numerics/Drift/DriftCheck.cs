@@ -61,14 +61,9 @@ public static class DriftCheck
     /// <exception cref="ArgumentException">The columns do not match the profile's behaviours (a bug: the model's own features are scored).</exception>
     public static DriftReport Compare(DriftProfile profile, Matrix<double> inputs, ImmutableArray<double> scores)
     {
-        if (inputs.ColumnCount != profile.Behaviours.Length || scores.Length != inputs.RowCount)
-        {
-            throw new ArgumentException($"{inputs.ColumnCount} columns and {scores.Length} scores for a profile of {profile.Behaviours.Length} behaviours and {inputs.RowCount} rows");
-        }
-        var behaviours = profile.Behaviours.Select((q, c) => Line(q, inputs.Column(c).ToArray())).ToImmutableArray();
-        var score = Line(profile.Score, [.. scores]);
-        var level = behaviours.Append(score).Max(l => l.Level);
-        return new DriftReport(inputs.RowCount, profile.Rows, level, behaviours, score);
+        var tally = new DriftTally(profile);
+        tally.Add(inputs, scores);
+        return tally.Report();
     }
 
     /// <summary>The population stability index of <paramref name="actual"/> shares against <paramref name="expected"/> ones: Σ (a − e) ln(a / e).</summary>
@@ -85,20 +80,4 @@ public static class DriftCheck
     }
 
     public static DriftLevel LevelOf(double psi) => psi > AlarmPsi ? DriftLevel.Alarm : psi > WarningPsi ? DriftLevel.Warning : DriftLevel.Stable;
-
-    /// <summary>One quantity now against its training profile; <paramref name="values"/> is the caller's own copy, sorted here.</summary>
-    private static DriftLine Line(QuantityProfile profile, double[] values)
-    {
-        var edges = profile.Edges().AsSpan();
-        var counts = new double[edges.Length + 1];
-        foreach (var v in values)
-        {
-            counts[DriftProfile.Bin(edges, v)]++;
-        }
-        var shares = counts.Select(c => values.Length == 0 ? 0 : c / values.Length).ToArray();
-        var psi = Psi(profile.Shares.AsSpan(), shares);
-        Array.Sort(values);
-        return new DriftLine(
-            profile.Name, psi, LevelOf(psi), profile.Median, DriftProfile.Quantile(values, 0.5), profile.Deciles[^1], DriftProfile.Quantile(values, 0.9));
-    }
 }
