@@ -53,11 +53,15 @@ internal sealed class ScoreApi(SqliteRunStore store, ChurnConfig config, LoadedM
             }
             backgroundSize = wanted;
         }
+        if (!SqliteRunStore.IsModelReference(reference))
+        {
+            return ApiProblem.Of(StatusCodes.Status400BadRequest, "invalid model", $"'{reference}' is not NAME or NAME@VERSION of a registered model", "model");
+        }
         var loaded = models.Get(reference);
         if (loaded is Result<LoadedModel>.Error { Problem: var unknown })
         {
             var name = reference.Split('@')[0];
-            return SqliteRunStore.IsModelReference(reference) && store.Model(name) is null
+            return store.Model(name) is null
                 ? ApiProblem.Of(StatusCodes.Status404NotFound, "unknown model", $"no model named '{name}' is registered")
                 : ApiProblem.Of(StatusCodes.Status409Conflict, "no model to score with", unknown.Reason, "model");
         }

@@ -177,6 +177,7 @@ public sealed class ModelsApiTests(ModelsHostFixture fixture) : IClassFixture<Mo
         Assert.Contains("host.limits.maxScoreRows", tooMany.Body["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score?reasons=11", $"[{good}]"), "reasons");
         AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score?background=0", $"[{good}]"), "background");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/guarded@0/score", $"[{good}]"), "model");
 
         // Larger than host.maxScoreBytes: 413, before anything is parsed.
         var large = await SendAsync(HttpMethod.Post, "models/guarded/score", "[" + string.Join(",", Enumerable.Repeat(good, 40)) + "]");
