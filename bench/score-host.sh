@@ -2,7 +2,8 @@
 # Real-time scoring on a warm `churn host`: POST /models/{name}/score with one customer a request, 50 concurrent
 # connections held open by wrk (a real HTTP load generator; installed with apt-get when missing), the production
 # version of a model registered from a run the host trained with the default settings.
-# Rounds alternate without and with reasons (?reasons=0, ?reasons=3) so that load on a shared machine hits both
+# Rounds alternate without reasons (?reasons=0), with 3 reasons against the model's 100 background customers
+# (?reasons=3, the default) and against 10 of them (?reasons=3&background=10), so that load on a shared machine hits all
 # alike; each case also runs with one connection, whose latency is the service time of a request alone. Reports, per
 # case, the medians over the rounds of wrk's p50, p99 and requests/s. Target: p99 <= 5 ms at 50 connections.
 # wrk keeps every connection busy, so its latency includes the time a request waits behind the 49 others: p99 is
@@ -59,7 +60,7 @@ LUA
 measure() {
   local out
   # A long timeout: a slow answer is measured, not dropped from the percentiles as a socket timeout.
-  out=$(wrk -t"$(( $3 < threads ? $3 : threads ))" -c"$3" -d"${1}s" --timeout 30s --latency -s "$work/post.lua" "$url/models/bench/score?reasons=$2")
+  out=$(wrk -t"$(( $3 < threads ? $3 : threads ))" -c"$3" -d"${1}s" --timeout 30s --latency -s "$work/post.lua" "$url/models/bench/score?$2")
   echo "$out" | /usr/bin/python3 -c '
 import re, sys
 text = sys.stdin.read()
@@ -76,16 +77,16 @@ print(f"{p50:.3f}\t{p99:.3f}\t{rps:.0f}\t{refused}")'
 }
 
 echo "== warming up"
-measure 3 0 "$connections" >/dev/null
-measure 3 3 "$connections" >/dev/null
+cases=("reasons=0" "reasons=3" "reasons=3&background=10")
+for k in "${cases[@]}"; do measure 3 "$k" "$connections" >/dev/null; done
 echo "== $rounds rounds of ${seconds} s per case, $connections connections, $threads wrk threads (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 : > "$work/times.tsv"
 for i in $(seq 1 "$rounds"); do
-  for k in 0 3; do
+  for k in "${cases[@]}"; do
     for c in "$connections" 1; do
       line=$(measure "$seconds" "$k" "$c")
       printf '%s\t%s\t%s\n' "$k" "$c" "$line" >> "$work/times.tsv"
-      echo "  round $i, reasons=$k, $c connection(s): $(echo "$line" | awk -F'\t' '{printf "p50 %s ms, p99 %s ms, %s requests/s, %s refused or timed out", $1, $2, $3, $4}')"
+      echo "  round $i, ?$k, $c connection(s): $(echo "$line" | awk -F'\t' '{printf "p50 %s ms, p99 %s ms, %s requests/s, %s refused or timed out", $1, $2, $3, $4}')"
     done
   done
 done
@@ -94,7 +95,7 @@ done
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 print("== medians")
-for k, label in (("0", "without reasons"), ("3", "with 3 reasons ")):
+for k, label in (("reasons=0", "no reasons     "), ("reasons=3", "3 reasons      "), ("reasons=3&background=10", "3 reasons, bg 10")):
     for c in sorted({x[1] for x in rows}, key=int, reverse=True):
         r = [x for x in rows if x[0] == k and x[1] == c]
         p50 = statistics.median(float(x[2]) for x in r)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Start-up and the main job, side by side with the PyTorch reference of the same recipe, in one run:
 #   churn run --balance first --seed 0 (--timings)  vs  bench/reference/reference_single.py
-# Interleaved rounds; reports medians of the whole process's wall time and their ratio, and from churn's --timings
-# the time from process start to Main and to the first stage, with the processor time used by then (on a busy
-# machine processor time says more than wall time).
+# Interleaved rounds; reports medians of the whole process's wall time and processor time (user + system, all
+# threads: on a busy machine it says more than wall time, and on 2 cores a job's wall time cannot fall below half of
+# it), their ratios to the reference, and from churn's --timings the start-up phases up to the first stage. The side
+# "churn-skip" is the same build with --skip-explain (no explain stage, no explain.png), which the reference does not
+# do either.
 #   RUNS=10 bench/startup.sh                      # this tree's build
 #   BASE=/path/to/other/checkout bench/startup.sh # also that checkout's build, in the same rounds (before/after)
 # Needs Debian's python3-numpy and python3-torch (apt-get install -y python3-numpy python3-torch).
@@ -21,11 +23,13 @@ if ! /usr/bin/python3 -c 'import numpy, torch' 2>/dev/null; then
 fi
 
 ./churn --help >/dev/null   # builds if needed, outside the timings
-sides=(churn)
-declare -A bin=([churn]="$PWD/src/Churn.Host/bin/Release/net10.0/churn")
+sides=(churn churn-skip)
+declare -A bin=([churn]="$PWD/src/Churn.Host/bin/Release/net10.0/churn" [churn-skip]="$PWD/src/Churn.Host/bin/Release/net10.0/churn")
+declare -A extra=([churn]="" [churn-skip]="--skip-explain")
 if [[ -n "${BASE:-}" ]]; then
   sides+=(base)
   bin[base]="$BASE/src/Churn.Host/bin/Release/net10.0/churn"
+  extra[base]=""
   [[ -x "${bin[base]}" ]] || { echo "startup.sh: no build at ${bin[base]}" >&2; exit 1; }
 fi
 sides+=(reference)
@@ -37,15 +41,17 @@ for side in "${sides[@]}"; do
   else "${bin[$side]}" run --data "$data" --out "$work/$side" --seed 0 --balance first --store "$work/$side.db" >/dev/null 2>&1; fi
 done
 
+TIMEFORMAT='%U %S'
 for ((i = 1; i <= runs; i++)); do
   for side in "${sides[@]}"; do
     start=$(now)
     if [[ $side == reference ]]; then
-      /usr/bin/python3 bench/reference/reference_single.py "$data" "$work/ref" >/dev/null
-      echo "$side $(( ($(now) - start) / 1000000 ))" >>"$work/wall"
+      cpu=$( { time /usr/bin/python3 bench/reference/reference_single.py "$data" "$work/ref" >/dev/null; } 2>&1 )
+      echo "$side $(( ($(now) - start) / 1000000 )) $cpu" >>"$work/wall"
     else
-      "${bin[$side]}" run --data "$data" --out "$work/$side" --seed 0 --balance first --store "$work/$side.db" --timings >/dev/null 2>"$work/err"
-      echo "$side $(( ($(now) - start) / 1000000 ))" >>"$work/wall"
+      # shellcheck disable=SC2086 # extra holds zero or one flag
+      cpu=$( { time "${bin[$side]}" run --data "$data" --out "$work/$side" --seed 0 --balance first --store "$work/$side.db" --timings ${extra[$side]} >/dev/null 2>"$work/err"; } 2>&1 )
+      echo "$side $(( ($(now) - start) / 1000000 )) $cpu" >>"$work/wall"
       grep -E "timing" "$work/err" | sed "s/^/$side /" >>"$work/timings" || true
     fi
   done
@@ -53,9 +59,10 @@ done
 
 /usr/bin/python3 - "$work/wall" "$work/timings" "$runs" <<'PY'
 import re, statistics, sys
-wall, timings = {}, {}
+wall, cpu, timings = {}, {}, {}
 for line in open(sys.argv[1]):
-    side, ms = line.split(); wall.setdefault(side, []).append(int(ms))
+    side, ms, user, system = line.split()
+    wall.setdefault(side, []).append(int(ms)); cpu.setdefault(side, []).append(round((float(user) + float(system)) * 1000))
 for line in open(sys.argv[2]):
     side, rest = line.split(" ", 1)
     m = re.match(r"\s*timing\s+(.*?)(?: \(processor time so far (\d+) ms\))?: (\d+) ms", rest)
@@ -69,7 +76,11 @@ print(f"{'':34s}" + "".join(f"{s:>22s}" for s in wall))
 print(f"{'whole process, wall':34s}" + "".join(f"{med(v):>8.0f} ({min(v)}..{max(v)})".rjust(22) for v in wall.values()))
 ref = med(wall["reference"])
 print(f"{'ratio to the reference':34s}" + "".join(f"{med(v) / ref:>22.2f}" for v in wall.values()))
-for key in ["process start to main", "process start to first stage", "processor time by the first stage", "host and actor system start", "pipeline"]:
+print(f"{'whole process, processor time':34s}" + "".join(f"{med(cpu[s]):>8.0f} ({min(cpu[s])}..{max(cpu[s])})".rjust(22) for s in wall))
+refcpu = med(cpu["reference"])
+print(f"{'processor time ratio':34s}" + "".join(f"{med(cpu[s]) / refcpu:>22.2f}" for s in wall))
+for key in ["process start to main", "main to the verb (the command line defined and parsed)", "configuration read and the run resolved",
+            "run store opened", "host built", "host and actor system start", "process start to first stage", "processor time by the first stage", "pipeline"]:
     row = [f"{med(timings[s][key]):.0f}" if s in timings and key in timings[s] else "" for s in wall]
     if any(row): print(f"{key:34s}" + "".join(f"{r:>22s}" for r in row))
 PY

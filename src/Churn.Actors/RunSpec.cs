@@ -25,7 +25,8 @@ public sealed record RunSpec(
     ModelConfig Model,
     ImmutableArray<string>? LogFeatureNames = null,
     CampaignEconomics? Campaign = null,
-    DataLimits? Limits = null)
+    DataLimits? Limits = null,
+    bool SkipExplain = false)
 {
     /// <summary>The built-in defaults, which the shipped <c>config/churn.json</c> repeats: the natural mix and the plain network, with PLR's settings ready for <c>--network plr</c>.</summary>
     public static readonly RunSpec Default = new(

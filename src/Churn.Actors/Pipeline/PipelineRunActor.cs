@@ -67,7 +67,7 @@ public sealed class PipelineRunActor : ReceiveActor
         _run = run;
         _stages = stages;
         _trainerFactory = trainerFactory;
-        _plan = new RunPlan(RunStages.For(run.Settings.Mode == RunMode.TrainFromNpz, run.Settings.Mode != RunMode.Prepare));
+        _plan = new RunPlan(RunStages.For(run.Settings.Mode == RunMode.TrainFromNpz, run.Settings.Mode != RunMode.Prepare, !run.Settings.Spec.SkipExplain));
 
         Receive<DataLoaded>(m =>
         {

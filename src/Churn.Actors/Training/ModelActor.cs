@@ -36,7 +36,7 @@ public sealed class ModelActor : ReceiveActor
         _request = request;
         _device = device;
         _sessions = sessions;
-        _stopping = EarlyStopping.Start(request.Config.StoppingPatience, request.Config.MinDelta);
+        _stopping = request.Config.StartStopping();
         Receive<Begin>(_ => Start());
         Receive<TrainEpoch>(m => RunEpoch(m.Epoch));
         Receive<ResumeTraining>(_ =>
@@ -87,7 +87,7 @@ public sealed class ModelActor : ReceiveActor
             case Result<TrainingSession>.Ok ok:
                 _session = ok.Value;
                 var c = _request.Config;
-                var kind = c.Kind == ModelKind.Plr ? $"PLR ({c.Members} members, {c.Frequencies} frequencies, embedding {c.EmbeddingSize}) + " : "";
+                var kind = c.Kind == ModelKind.Plr ? $"PLR ({c.Members} members{(c.Distils ? $" distilled into one over {c.DistilEpochs} epochs" : "")}, {c.Frequencies} frequencies, embedding {c.EmbeddingSize}) + " : "";
                 _log.Info(Line($"network {kind}{c.Depth}x{c.Width} {c.Activation} on {_device}, {splits.Train.Rows} training rows"));
                 Self.Tell(new TrainEpoch(1));
                 break;

@@ -39,6 +39,7 @@ public static class RequestLimits
             ?? Over("depth", model.Depth, limits.MaxDepth, "maxDepth")
             ?? Over("maxEpochs", model.MaxEpochs, limits.MaxEpochs, "maxEpochs")
             ?? Over("cycleEpochs", model.CycleEpochs, limits.MaxEpochs, "maxEpochs")
+            ?? Over("distilEpochs", model.DistilEpochs, limits.MaxEpochs, "maxEpochs")
             ?? Over("patience", model.Patience, limits.MaxPatience, "maxPatience");
         if (problem is null && Parameters(model) > limits.MaxParameters)
         {

@@ -7,6 +7,7 @@ using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
+using Churn.Numerics.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -16,8 +17,9 @@ namespace Churn.Host.Api;
 /// <c>POST /models/{name}/score</c> (or <c>{name}@{version}</c>): real-time scoring of a few customers sent as a JSON
 /// array (see <see cref="CustomerJson"/>; at most <c>host.limits.maxScoreRows</c> a request, at most
 /// <c>host.maxScoreBytes</c>). Each gets its probability, whether contacting pays at the configured cost and value,
-/// and its <c>?reasons=K</c> strongest reasons (default 3, 0 for none). The model comes from <see cref="LoadedModels"/>:
-/// a request reads no file.
+/// and its <c>?reasons=K</c> strongest reasons (default 3, 0 for none), against the model's saved background sample
+/// (its first <c>?background=N</c> customers when asked: an explanation costs in proportion to them). The model comes
+/// from <see cref="LoadedModels"/>: a request reads no file.
 /// </summary>
 internal sealed class ScoreApi(SqliteRunStore store, ChurnConfig config, LoadedModels models)
 {
@@ -41,6 +43,15 @@ internal sealed class ScoreApi(SqliteRunStore store, ChurnConfig config, LoadedM
             && !(int.TryParse(asked, NumberStyles.None, CultureInfo.InvariantCulture, out reasons) && reasons <= Schema.FeatureCount))
         {
             return ApiProblem.Of(StatusCodes.Status400BadRequest, "invalid query", $"reasons: a whole number from 0 to {Schema.FeatureCount}", "reasons");
+        }
+        int? backgroundSize = null;
+        if (context.Request.Query["background"].FirstOrDefault() is { } size)
+        {
+            if (!(int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out var wanted) && wanted is >= 1 and <= BackgroundSample.DefaultSize))
+            {
+                return ApiProblem.Of(StatusCodes.Status400BadRequest, "invalid query", $"background: a whole number of background customers from 1 to {BackgroundSample.DefaultSize}", "background");
+            }
+            backgroundSize = wanted;
         }
         var loaded = models.Get(reference);
         if (loaded is Result<LoadedModel>.Error { Problem: var unknown })
@@ -83,7 +94,11 @@ internal sealed class ScoreApi(SqliteRunStore store, ChurnConfig config, LoadedM
         ShapleyValues? why = null;
         if (reasons > 0 && customers.Rows > 0)
         {
-            var explained = Shapley.Explain(model.Model, customers.Inputs, model.Background!);
+            // A smaller background (the first rows of the same seeded sample) costs proportionally less, and is a coarser reference.
+            var background = backgroundSize is { } n && n < model.Background!.Total
+                ? Explained.Background(model.Model, null, n, DataLimits.Default).Unwrap()
+                : model.Background!;
+            var explained = Shapley.Explain(model.Model, customers.Inputs, background);
             if (explained is Result<ShapleyValues>.Error { Problem: var unexplained })
             {
                 return ApiProblem.Of(StatusCodes.Status409Conflict, "cannot explain", unexplained.Reason, "reasons");

@@ -80,6 +80,7 @@ public static class ChurnCli
 
     internal static async Task<int> PipelineAsync(ParseResult parse, RunMode mode)
     {
+        var atVerb = StartupClock.SinceMain;
         var verb = parse.CommandResult.Command.Name;
         var configFile = parse.GetValue(ChurnCommandLine.Config);
         var loaded = ChurnConfig.LoadNode(configFile).Bind(node => ChurnConfig.FromNode(node, configFile ?? ChurnConfig.DefaultPath).Map(_ => node));
@@ -140,6 +141,7 @@ public static class ChurnCli
         }
 
         var (config, settings) = resolved.Unwrap();
+        var atResolved = StartupClock.SinceMain;
         var opened = OpenStore(parse, config);
         if (opened is Result<SqliteRunStore?>.Error storeError)
         {
@@ -147,6 +149,7 @@ public static class ChurnCli
         }
 
         using var store = opened.Unwrap();
+        var atStore = StartupClock.SinceMain;
         var runId = RunIds.New();
         if (!labels.IsEmpty)
         {
@@ -176,6 +179,9 @@ public static class ChurnCli
         {
             var sinceMain = StartupClock.SinceMain;
             Timing("process start to main", StartupClock.SinceProcessStart - sinceMain);
+            Timing("main to the verb (the command line defined and parsed)", atVerb);
+            Timing("configuration read and the run resolved", atResolved - atVerb);
+            Timing("run store opened", atStore - atResolved);
             Timing("main to run start (command line, configuration, run store)", sinceMain);
         }
         using var cancel = new CancellationTokenSource();

@@ -21,6 +21,7 @@ public static class EmbeddedRun
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var host = ChurnHostBuilder.Embedded(config, verbose, new ChurnParts { Pipeline = new PipelinePart(Journal: journal, MaxQueuedRuns: config.Host.Limits.MaxQueuedRuns) });
+        timing?.Invoke("host built", clock.Elapsed);
         await host.StartAsync(CancellationToken.None);
         timing?.Invoke("host and actor system start", clock.Elapsed);
         clock.Restart();

@@ -34,7 +34,7 @@ public static class RunFields
             LogFeatures, s => s.LogFeatureNames, (s, v) => s with { LogFeatureNames = v }, "--log-features", use: SettingUse.Preparation, hint: "none, skewed, auto or names"),
         new SettingField<DeviceChoice>("device", "Device", "where to train (auto tries MPS, then CUDA, then the CPU)", Choice<DeviceChoice>(), s => s.Device, (s, v) => s with { Device = v }, "--device", use: SettingUse.Training),
         new SettingField<ModelKind>(
-            "model.kind", "Network", "which network: plr (periodic embeddings, members trained as one, a one-cycle schedule) or plain (the notebook's multilayer perceptron and its settings)",
+            "model.kind", "Network", "which network: plr (periodic embeddings, members trained as one with a one-cycle schedule, then distilled into one network) or plain (the notebook's multilayer perceptron and its settings)",
             Choice<ModelKind>(), s => s.Model.Kind, (s, v) => s with { Model = s.Model with { Kind = v } }, "--network", use: SettingUse.Training,
             hint: "plr: periodic embeddings, members averaged; plain: the notebook's network"),
         Model("depth", "Hidden layers", "hidden layers of the network", Whole, m => m.Depth, (m, v) => m with { Depth = v }),
@@ -54,12 +54,16 @@ public static class RunFields
         Model("members", "PLR: members", "PLR: networks trained as one and averaged", Whole, m => m.Members, (m, v) => m with { Members = v }),
         Model("cycleEpochs", "PLR: one-cycle epochs", "PLR: epochs of the one-cycle schedule (maxEpochs caps it)", Whole, m => m.CycleEpochs, (m, v) => m with { CycleEpochs = v }),
         Model("peakLearningRate", "PLR: peak learning rate", "PLR: the one-cycle schedule's highest learning rate", Number, m => m.PeakLearningRate, (m, v) => m with { PeakLearningRate = v }),
+        Model("distilEpochs", "PLR: distillation epochs", "PLR: epochs that train one network on the members' mean probabilities, the network then saved and scored (0: score the members)", Whole, m => m.DistilEpochs, (m, v) => m with { DistilEpochs = v }),
         new SettingField<double>(
             "campaign.contactCost", "Contact cost (campaign)", "what contacting one customer costs, in the campaign the evaluation plays",
             Number, s => s.Campaign.ContactCost, (s, v) => s with { Campaign = s.Campaign with { ContactCost = v } }, use: SettingUse.Training),
         new SettingField<double>(
             "campaign.conversionValue", "Value of a returning buyer (campaign)", "what a customer who buys again is worth, in the campaign the evaluation plays",
             Number, s => s.Campaign.ConversionValue, (s, v) => s with { Campaign = s.Campaign with { ConversionValue = v } }, use: SettingUse.Training),
+        new SettingField<bool>(
+            "skipExplain", "Skip explanations", "skip the explain stage and explain.png: a faster run whose metrics.json has no explanations (churn explain can still explain the saved model)",
+            Switch, s => s.SkipExplain, (s, v) => s with { SkipExplain = v }, "--skip-explain", use: SettingUse.Training),
         new SettingField<long>(
             "limits.maxRows", "Most rows read", "rows a command that holds a file whole (run, prepare, the host) may read from it", PositiveLong,
             s => s.Limits.MaxRows, (s, v) => s with { Limits = s.Limits with { MaxRows = v } }, requestable: false),

@@ -86,7 +86,7 @@ internal sealed class ForwardPass
         // A PLR network reads the rows from here and writes each member's embeddings to the layers' input.
         var embedded = members[0].Embedding is not null;
         var raw = embedded ? new float[Block * stride] : source;
-        var scratch = embedded ? new float[(members[0].Embedding!.Padded * 2) + members[0].Embedding!.PaddedSize] : [];
+        var scratch = embedded ? new float[Block * ((members[0].Embedding!.Padded * 2) + members[0].Embedding!.PaddedSize)] : [];
         var sums = new double[Block];
         for (var first = start; first < end; first += Block)
         {
@@ -135,38 +135,66 @@ internal sealed class ForwardPass
 
     /// <summary>
     /// Every row's embeddings, side by side: per input x, v = (x·c)·2π for its frequencies c (as torch rounds it), then
-    /// ReLU(bias + Σ cos(v)·W + Σ sin(v)·W) over the embedding's values.
+    /// ReLU(bias + Σ cos(v)·W + Σ sin(v)·W) over the embedding's values, the sums in a fixed order per row.
     /// </summary>
+    /// <remarks>
+    /// The <see cref="Block"/> rows go through each input together: eight independent chains of fused multiply-adds
+    /// share every weight load, where one row's chain alone would wait on each addition's latency.
+    /// </remarks>
     private void Embed(Embedding embedding, float[] raw, float[] to, float[] scratch)
     {
         var k = embedding.Padded;
         var size = embedding.Size;
+        var paddedSize = embedding.PaddedSize;
         var tau = new FloatVector(Tau);
-        var periodic = scratch.AsSpan(0, 2 * k);
-        var values = scratch.AsSpan(2 * k, embedding.PaddedSize);
-        for (var r = 0; r < Block; r++)
+        var s = stride;
+        var periodic = scratch.AsSpan(0, Block * 2 * k);
+        var values = scratch.AsSpan(Block * 2 * k, Block * paddedSize);
+        ref var p = ref MemoryMarshal.GetArrayDataReference(scratch);
+        var p2 = 2 * k;
+        for (var f = 0; f < inputs; f++)
         {
-            for (var f = 0; f < inputs; f++)
+            for (var r = 0; r < Block; r++)
             {
-                var x = new FloatVector(raw[(r * stride) + f]);
+                var x = new FloatVector(raw[(r * s) + f]);
+                var row = periodic.Slice(r * p2, p2);
                 for (var j = 0; j < k; j += Lanes)
                 {
                     var v = x * new FloatVector(embedding.Frequency, (f * k) + j) * tau;
                     var (sin, cos) = Vector.SinCos(v);
-                    cos.CopyTo(periodic[j..]);
-                    sin.CopyTo(periodic[(k + j)..]);
+                    cos.CopyTo(row[j..]);
+                    sin.CopyTo(row[(k + j)..]);
                 }
-                var weights = f * 2 * k * embedding.PaddedSize;
-                for (var d = 0; d < embedding.PaddedSize; d += Lanes)
+            }
+            var weights = f * p2 * paddedSize;
+            for (var d = 0; d < paddedSize; d += Lanes)
+            {
+                var bias = new FloatVector(embedding.Bias, (f * paddedSize) + d);
+                FloatVector a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias;
+                for (var j = 0; j < p2; j++)
                 {
-                    var a = new FloatVector(embedding.Bias, (f * embedding.PaddedSize) + d);
-                    for (var j = 0; j < 2 * k; j++)
-                    {
-                        a = Vector.FusedMultiplyAdd(new FloatVector(periodic[j]), new FloatVector(embedding.Weight, weights + (j * embedding.PaddedSize) + d), a);
-                    }
-                    Vector.Max(a, FloatVector.Zero).CopyTo(values[d..]);
+                    var w = new FloatVector(embedding.Weight, weights + (j * paddedSize) + d);
+                    a0 = Vector.FusedMultiplyAdd(new FloatVector(Unsafe.Add(ref p, j)), w, a0);
+                    a1 = Vector.FusedMultiplyAdd(new FloatVector(Unsafe.Add(ref p, p2 + j)), w, a1);
+                    a2 = Vector.FusedMultiplyAdd(new FloatVector(Unsafe.Add(ref p, (2 * p2) + j)), w, a2);
+                    a3 = Vector.FusedMultiplyAdd(new FloatVector(Unsafe.Add(ref p, (3 * p2) + j)), w, a3);
+                    a4 = Vector.FusedMultiplyAdd(new FloatVector(Unsafe.Add(ref p, (4 * p2) + j)), w, a4);
+                    a5 = Vector.FusedMultiplyAdd(new FloatVector(Unsafe.Add(ref p, (5 * p2) + j)), w, a5);
+                    a6 = Vector.FusedMultiplyAdd(new FloatVector(Unsafe.Add(ref p, (6 * p2) + j)), w, a6);
+                    a7 = Vector.FusedMultiplyAdd(new FloatVector(Unsafe.Add(ref p, (7 * p2) + j)), w, a7);
                 }
-                values[..size].CopyTo(to.AsSpan((r * stride) + (f * size), size));
+                Vector.Max(a0, FloatVector.Zero).CopyTo(values[d..]);
+                Vector.Max(a1, FloatVector.Zero).CopyTo(values[(paddedSize + d)..]);
+                Vector.Max(a2, FloatVector.Zero).CopyTo(values[((2 * paddedSize) + d)..]);
+                Vector.Max(a3, FloatVector.Zero).CopyTo(values[((3 * paddedSize) + d)..]);
+                Vector.Max(a4, FloatVector.Zero).CopyTo(values[((4 * paddedSize) + d)..]);
+                Vector.Max(a5, FloatVector.Zero).CopyTo(values[((5 * paddedSize) + d)..]);
+                Vector.Max(a6, FloatVector.Zero).CopyTo(values[((6 * paddedSize) + d)..]);
+                Vector.Max(a7, FloatVector.Zero).CopyTo(values[((7 * paddedSize) + d)..]);
+            }
+            for (var r = 0; r < Block; r++)
+            {
+                values.Slice(r * paddedSize, size).CopyTo(to.AsSpan((r * s) + (f * size), size));
             }
         }
     }

@@ -33,8 +33,8 @@ public enum DeviceChoice
 /// units, Adam at 1e-3, batches of 100, up to 100 epochs, early stopping on validation loss with patience 2.
 /// <see cref="Kind"/> defaults to the plain network, and PLR's own settings (<see cref="Frequencies"/> to
 /// <see cref="PeakLearningRate"/>) to 0, left out of JSON at those values: a model description or search written before
-/// kinds existed reads, and writes back, byte for byte as what it is. The shipped configuration chooses
-/// <see cref="ModelKind.Plr"/> with the settings of <see cref="Plr"/>; they are checked only for PLR, and the plain network ignores them, as PLR ignores
+/// kinds existed reads, and writes back, byte for byte as what it is. The shipped configuration carries the settings
+/// of <see cref="Plr"/> for <c>--network plr</c>; they are checked only for PLR, and the plain network ignores them, as PLR ignores
 /// <see cref="LearningRate"/> and <see cref="Patience"/> (<see cref="MaxEpochs"/> still caps it).
 /// </summary>
 /// <remarks>
@@ -61,7 +61,8 @@ public sealed record ModelConfig(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int EmbeddingSize = 0,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Members = 0,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int CycleEpochs = 0,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double PeakLearningRate = 0)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double PeakLearningRate = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int DistilEpochs = 0)
 {
     public static readonly ModelConfig Default = new();
 
@@ -75,6 +76,7 @@ public sealed record ModelConfig(
         Members = 4,
         CycleEpochs = 24,
         PeakLearningRate = 3e-3,
+        DistilEpochs = 24,
     };
 
     private const int MaxDepth = 10;
@@ -85,18 +87,44 @@ public sealed record ModelConfig(
     private const int MaxMembers = 32;
 
     /// <summary>
-    /// Epochs trained at most: <see cref="MaxEpochs"/>, and for PLR at most the whole one-cycle schedule
+    /// Epochs of the network itself: <see cref="MaxEpochs"/>, and for PLR at most the whole one-cycle schedule
     /// (<see cref="CycleEpochs"/>).
     /// </summary>
     [JsonIgnore]
-    public int EpochLimit => Kind == ModelKind.Plr ? Math.Min(MaxEpochs, CycleEpochs) : MaxEpochs;
+    public int TeacherEpochs => Kind == ModelKind.Plr ? Math.Min(MaxEpochs, CycleEpochs) : MaxEpochs;
+
+    /// <summary>
+    /// Whether a PLR network's members are distilled into one network after they train (<see cref="DistilEpochs"/> &gt; 0):
+    /// that network, trained on the members' mean probabilities, is the model that is calibrated, saved and scored.
+    /// </summary>
+    [JsonIgnore]
+    public bool Distils => Kind == ModelKind.Plr && DistilEpochs > 0;
+
+    /// <summary>
+    /// Epochs trained at most: <see cref="TeacherEpochs"/>, then for a distilled PLR network <see cref="DistilEpochs"/>
+    /// more (<see cref="MaxEpochs"/> caps each schedule).
+    /// </summary>
+    [JsonIgnore]
+    public int EpochLimit => TeacherEpochs + (Distils ? Math.Min(MaxEpochs, DistilEpochs) : 0);
 
     /// <summary>
     /// Epochs without improvement that stop training: <see cref="Patience"/> for the plain network; a one-cycle schedule
     /// runs to its end (its learning rate only settles in the last epochs), keeping its best epoch.
     /// </summary>
     [JsonIgnore]
-    public int StoppingPatience => Kind == ModelKind.Plr ? CycleEpochs : Patience;
+    public int StoppingPatience => Kind == ModelKind.Plr ? EpochLimit : Patience;
+
+    /// <summary>Members in the model that scores: one when they are distilled, else <see cref="Members"/>.</summary>
+    [JsonIgnore]
+    public int ScoredMembers => Distils ? 1 : Members;
+
+    /// <summary>
+    /// Early stopping for this network from its first epoch. Distillation trains a new network after the members', so
+    /// the best loss starts again at its first epoch (<see cref="EarlyStopping.RestartAt"/>): the weights kept are the
+    /// distilled network's best.
+    /// </summary>
+    public EarlyStopping StartStopping() =>
+        EarlyStopping.Start(StoppingPatience, MinDelta) with { RestartAt = Distils ? TeacherEpochs + 1 : 0 };
 
     /// <summary>
     /// The settings the network of <see cref="Kind"/> uses: for the plain network PLR's own are cleared, so that a plain
@@ -105,7 +133,7 @@ public sealed record ModelConfig(
     /// </summary>
     public ModelConfig Used() => Kind == ModelKind.Plr
         ? this
-        : this with { Frequencies = 0, FrequencyScale = 0, EmbeddingSize = 0, Members = 0, CycleEpochs = 0, PeakLearningRate = 0 };
+        : this with { Frequencies = 0, FrequencyScale = 0, EmbeddingSize = 0, Members = 0, CycleEpochs = 0, PeakLearningRate = 0, DistilEpochs = 0 };
 
     /// <summary>Networks trained and averaged: <see cref="Members"/> for PLR, one for the plain network.</summary>
     [JsonIgnore]
@@ -137,6 +165,7 @@ public sealed record ModelConfig(
             : !(Members is >= 1 and <= MaxMembers) ? Out("members", $"must be between 1 and {MaxMembers}, got {Members}")
             : !(CycleEpochs is >= 1 and <= MaxMaxEpochs) ? Out("cycleEpochs", $"must be between 1 and {MaxMaxEpochs}, got {CycleEpochs}")
             : !(PeakLearningRate > 0 && PeakLearningRate <= 1) ? Out("peakLearningRate", $"must be in (0, 1], got {Show(PeakLearningRate)}")
+            : !(DistilEpochs is >= 0 and <= MaxMaxEpochs) ? Out("distilEpochs", $"must be between 0 (no distillation) and {MaxMaxEpochs}, got {DistilEpochs}")
             : null;
         return problem is null ? Result.Ok(this) : Result.Fail<ModelConfig>(problem);
     }

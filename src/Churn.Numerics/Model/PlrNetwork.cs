@@ -110,7 +110,7 @@ internal sealed class PlrNetwork : nn.Module<Tensor, Tensor>
     /// <summary>A network with <paramref name="config"/>'s architecture for weights to be loaded into, on the CPU, for inference.</summary>
     public static PlrNetwork Blank(int inputs, ModelConfig config)
     {
-        var network = new PlrNetwork(inputs, config with { Dropout = 0 }, null);
+        var network = new PlrNetwork(inputs, config with { Dropout = 0, Members = config.ScoredMembers, DistilEpochs = 0 }, null);
         network.eval();
         return network;
     }
@@ -123,9 +123,9 @@ internal sealed class PlrNetwork : nn.Module<Tensor, Tensor>
             return new Problem("a PLR model needs its embedding and layer weights");
         }
         var (m, n, k, d) = (plr.Members, plr.Inputs, plr.Frequencies, plr.EmbeddingSize);
-        if (m != config.Members || k != config.Frequencies || d != config.EmbeddingSize || n < 1)
+        if (m != config.ScoredMembers || k != config.Frequencies || d != config.EmbeddingSize || n < 1)
         {
-            return new Problem($"the embedding has {m} members, {n} inputs, {k} frequencies and size {d}; the configuration asks for {config.Members} members, {config.Frequencies} frequencies and size {config.EmbeddingSize}");
+            return new Problem($"the embedding has {m} members, {n} inputs, {k} frequencies and size {d}; the configuration asks for {config.ScoredMembers} members, {config.Frequencies} frequencies and size {config.EmbeddingSize}");
         }
         if (plr.Frequency.Length != m * n * k || plr.EmbeddingWeight.Length != m * n * 2 * k * d || plr.EmbeddingBias.Length != m * n * d)
         {

@@ -45,7 +45,11 @@ public enum StopDecision
 }
 
 /// <summary>Early stopping as a value: the best validation loss so far, its epoch and how many epochs since.</summary>
-public sealed record EarlyStopping(int Patience, double MinDelta, double BestLoss, int BestEpoch, int EpochsWithoutImprovement)
+/// <remarks>
+/// <see cref="RestartAt"/> (0: never) is the epoch at which a new network starts training in the same run (a distilled
+/// one): the best loss and the count start again there, as if that epoch were the first.
+/// </remarks>
+public sealed record EarlyStopping(int Patience, double MinDelta, double BestLoss, int BestEpoch, int EpochsWithoutImprovement, int RestartAt = 0)
 {
     public static EarlyStopping Start(int patience, double minDelta) => new(patience, minDelta, double.PositiveInfinity, 0, 0);
 
@@ -59,11 +63,12 @@ public sealed record EarlyStopping(int Patience, double MinDelta, double BestLos
     /// </remarks>
     public (EarlyStopping Next, StopDecision Decision) Observe(int epoch, double loss)
     {
-        if (loss < BestLoss - MinDelta)
+        var current = epoch == RestartAt ? this with { BestLoss = double.PositiveInfinity, BestEpoch = 0, EpochsWithoutImprovement = 0 } : this;
+        if (loss < current.BestLoss - MinDelta)
         {
-            return (this with { BestLoss = loss, BestEpoch = epoch, EpochsWithoutImprovement = 0 }, StopDecision.Improved);
+            return (current with { BestLoss = loss, BestEpoch = epoch, EpochsWithoutImprovement = 0 }, StopDecision.Improved);
         }
-        var next = this with { EpochsWithoutImprovement = EpochsWithoutImprovement + 1 };
+        var next = current with { EpochsWithoutImprovement = current.EpochsWithoutImprovement + 1 };
         return (next, next.EpochsWithoutImprovement >= Patience ? StopDecision.Stop : StopDecision.Continue);
     }
 }
@@ -80,8 +85,9 @@ public sealed class TrainingSession : IDisposable
     private readonly ModelConfig config;
     private readonly long seed;
     private readonly Device device;
-    private readonly nn.Module<Tensor, Tensor> network;
-    private readonly FlatAdam optimizer;
+    // Replaced once when a PLR network's members are distilled into one network.
+    private nn.Module<Tensor, Tensor> network;
+    private FlatAdam optimizer;
     private readonly Tensor trainInputs;
     private readonly Tensor trainTargets;
     private readonly Tensor validationInputs;
@@ -99,8 +105,11 @@ public sealed class TrainingSession : IDisposable
     private readonly (Tensor Inputs, Tensor Targets)[] batches;
 
     // The best weights so far (flat, like the optimizer's parameters), allocated once and overwritten in place.
-    private readonly Tensor best;
+    private Tensor best;
     private readonly List<EpochMetrics> history = [];
+
+    // While distilling: the members' mean P(buyer) for every training row, which the distilled network learns.
+    private Tensor? teacher;
     private int bestEpoch;
     private long steps;
     private bool hasBest;
@@ -258,6 +267,10 @@ public sealed class TrainingSession : IDisposable
         }
         try
         {
+            if (config.Distils && teacher is null && epoch > config.TeacherEpochs)
+            {
+                StartDistillation();
+            }
             TrainOneEpoch(epoch);
             var (trainLoss, trainAccuracy, _) = Measure(trainInputs, trainTargets, scores: false);
             var (validationLoss, validationAccuracy, validationScores) = validationTargets.shape[0] > 0
@@ -291,7 +304,10 @@ public sealed class TrainingSession : IDisposable
     }
 
     /// <summary>Puts the best weights back and freezes the network for inference.</summary>
-    /// <remarks>Without a <see cref="KeepBest"/> call the current weights are the result and the last epoch is the best.</remarks>
+    /// <remarks>
+    /// Without a <see cref="KeepBest"/> call the current weights are the result and the last epoch is the best. A PLR
+    /// network finished before its distillation started is its members, described as not distilled.
+    /// </remarks>
     public TrainedModel Finish()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -303,7 +319,8 @@ public sealed class TrainingSession : IDisposable
         finished = true;
         var lastEpoch = history.Count == 0 ? 0 : history[^1].Epoch;
         var (layers, plr) = network is PlrNetwork plrNetwork ? ([], plrNetwork.Weights()) : (((ChurnNetwork)network).Weights(), (PlrWeights?)null);
-        return new TrainedModel(config.Used(), layers, history.Count, hasBest ? bestEpoch : lastEpoch, [.. history], Device, plr);
+        var described = config.Distils && teacher is null ? config with { DistilEpochs = 0 } : config;
+        return new TrainedModel(described.Used(), layers, history.Count, hasBest ? bestEpoch : lastEpoch, [.. history], Device, plr);
     }
 
     public void Dispose()
@@ -323,9 +340,45 @@ public sealed class TrainingSession : IDisposable
         validationInputs.Dispose();
         validationTargets.Dispose();
         best.Dispose();
+        teacher?.Dispose();
         classWeights?.Dispose();
         optimizer.Dispose();
         network.Dispose();
+    }
+
+    /// <summary>
+    /// Knowledge distillation (Hinton, Vinyals and Dean, 2015): the members' best weights give every training row their
+    /// mean P(buyer); a new single-member network of the same architecture, seeded apart from them, then learns those
+    /// probabilities with its own one-cycle schedule. Scoring one network instead of the members is what it is for.
+    /// </summary>
+    private void StartDistillation()
+    {
+        if (hasBest)
+        {
+            CopyParameters(toBest: false);
+        }
+        network.eval();
+        using (torch.no_grad())
+        using (torch.NewDisposeScope())
+        {
+            teacher = torch.nn.functional.softmax(network.call(trainInputs), -1).mean([0]).select(1, 1).contiguous();
+            teacher.DetachFromDisposeScope();
+        }
+        var student = PlrNetwork.Create((int)trainInputs.shape[1], config with { Members = 1, DistilEpochs = 0 }, (long)SeededPermutation.Mix((ulong)seed, 2), device);
+        student.to(device);
+        var studentOptimizer = FlatAdam.Over([.. student.parameters()], config.LearningRate, config.WeightDecay);
+        Tensor studentBest;
+        using (torch.NewDisposeScope())
+        {
+            studentBest = torch.zeros_like(studentOptimizer.Parameters);
+            studentBest.DetachFromDisposeScope();
+        }
+        best.Dispose();
+        optimizer.Dispose();
+        network.Dispose();
+        (network, optimizer, best) = (student, studentOptimizer, studentBest);
+        hasBest = false;
+        steps = 0;
     }
 
     private void TrainOneEpoch(int epoch)
@@ -333,9 +386,11 @@ public sealed class TrainingSession : IDisposable
         network.train();
         if (!config.ShuffleEachEpoch)
         {
+            long start = 0;
             foreach (var (inputs, targets) in batches)
             {
-                TrainBatch(inputs, targets);
+                TrainBatch(inputs, targets, start);
+                start += targets.shape[0];
             }
             return;
         }
@@ -346,17 +401,30 @@ public sealed class TrainingSession : IDisposable
         // One gather per epoch; the batches are views into it.
         var shuffledInputs = trainInputs.index_select(0, index);
         var shuffledTargets = trainTargets.index_select(0, index);
+        var shuffledTeacher = teacher?.index_select(0, index);
         for (long start = 0; start < rows; start += config.BatchSize)
         {
             var length = Math.Min(config.BatchSize, rows - start);
-            TrainBatch(shuffledInputs.narrow(0, start, length), shuffledTargets.narrow(0, start, length));
+            TrainBatch(shuffledInputs.narrow(0, start, length), shuffledTargets.narrow(0, start, length), start, shuffledTeacher);
         }
     }
 
-    private void TrainBatch(Tensor inputs, Tensor targets)
+    /// <summary>One optimizer step on a batch; <paramref name="start"/> is its first row in <paramref name="soft"/> (default: the teacher's rows in split order).</summary>
+    private void TrainBatch(Tensor inputs, Tensor targets, long start, Tensor? soft = null)
     {
         using var batchScope = torch.NewDisposeScope();
         optimizer.ZeroGrad();
+        if (teacher is not null)
+        {
+            // Cross-entropy against the members' probability q: −(q·log p₁ + (1 − q)·log p₀).
+            var q = (soft ?? teacher).narrow(0, start, targets.shape[0]);
+            var logp = torch.nn.functional.log_softmax(network.call(inputs).select(0, 0), 1);
+            var distilLoss = logp.select(1, 1).mul(q).add(logp.select(1, 0).mul(q.neg().add(1))).mean().neg();
+            distilLoss.backward();
+            optimizer.Step(OneCycle.Rate(steps, (long)(config.EpochLimit - config.TeacherEpochs) * batches.Length, config.PeakLearningRate));
+            steps++;
+            return;
+        }
         if (config.Kind != ModelKind.Plr)
         {
             var loss = torch.nn.functional.cross_entropy(network.call(inputs), targets, classWeights);

@@ -23,12 +23,16 @@ public static class RunStages
 
     /// <summary>
     /// The stages of a run: from three prepared files (<paramref name="fromSplits"/>) it loads them and trains; otherwise
-    /// it prepares and writes the data, and trains too when <paramref name="trains"/>.
+    /// it prepares and writes the data, and trains too when <paramref name="trains"/>. A training run leaves out the
+    /// explain stage when <paramref name="explains"/> is false (the <c>skipExplain</c> setting).
     /// </summary>
-    public static ImmutableArray<string> For(bool fromSplits, bool trains) =>
-        fromSplits ? [Load, .. Training]
-        : trains ? [.. Preparation, Write, .. Training]
-        : [.. Preparation, Write];
+    public static ImmutableArray<string> For(bool fromSplits, bool trains, bool explains = true)
+    {
+        var training = explains ? Training : Training.Remove(Explain);
+        return fromSplits ? [Load, .. training]
+            : trains ? [.. Preparation, Write, .. training]
+            : [.. Preparation, Write];
+    }
 }
 
 /// <summary>What a run does next, decided by <see cref="RunPlan"/>.</summary>

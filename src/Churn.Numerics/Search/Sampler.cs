@@ -161,7 +161,7 @@ public static class Sampler
         return choices[random.NextBelow(choices.Length)];
     }
 
-    /// <summary>Every grid point in order: depth outermost, shuffling innermost.</summary>
+    /// <summary>Every grid point in order: depth outermost, the network's kind innermost.</summary>
     public static IEnumerable<ModelConfig> Grid(SearchDefinition definition)
     {
         var s = definition.Space;
@@ -175,7 +175,8 @@ public static class Sampler
             from dropout in s.Dropout.Points
             from weightDecay in s.WeightDecay.Points
             from shuffle in s.ShuffleEachEpoch
-            select definition.Configure(Whole(depth), Whole(width), activation, learningRate, Whole(batchSize), Whole(patience), dropout, weightDecay, shuffle);
+            from kind in s.Kinds
+            select definition.Configure(Whole(depth), Whole(width), activation, learningRate, Whole(batchSize), Whole(patience), dropout, weightDecay, shuffle, kind);
     }
 
     /// <summary>Draw <paramref name="attempt"/> of configuration <paramref name="index"/>: each dimension in turn from one stream.</summary>
@@ -192,7 +193,9 @@ public static class Sampler
         var dropout = Draw(s.Dropout, ref random, whole: false);
         var weightDecay = Draw(s.WeightDecay, ref random, whole: false);
         var shuffle = s.ShuffleEachEpoch[random.NextBelow(s.ShuffleEachEpoch.Length)];
-        return definition.Configure(depth, width, activation, learningRate, batchSize, patience, dropout, weightDecay, shuffle);
+        // Drawn last, and only when there is a choice, so a space without networks to choose draws as it always did.
+        var kind = s.Kinds.Length == 1 ? s.Kinds[0] : s.Kinds[random.NextBelow(s.Kinds.Length)];
+        return definition.Configure(depth, width, activation, learningRate, batchSize, patience, dropout, weightDecay, shuffle, kind);
     }
 
     /// <summary>

@@ -79,17 +79,21 @@ public sealed record SearchSpace(
     Values WeightDecay,
     ImmutableArray<bool> ShuffleEachEpoch,
     ImmutableArray<BalanceStrategy> Balance = default,
-    ImmutableArray<ImmutableArray<string>> LogFeatures = default)
+    ImmutableArray<ImmutableArray<string>> LogFeatures = default,
+    ImmutableArray<ModelKind> Kind = default)
 {
     /// <summary>The dimensions in the order a grid nests them (the last one varies fastest) and samples draw them.</summary>
     public static readonly ImmutableArray<string> DimensionNames =
-        ["depth", "width", "activation", "learningRate", "batchSize", "patience", "dropout", "weightDecay", "shuffleEachEpoch", "balance", "logFeatures"];
+        ["depth", "width", "activation", "learningRate", "batchSize", "patience", "dropout", "weightDecay", "shuffleEachEpoch", "balance", "logFeatures", "kind"];
+
+    /// <summary>The networks to choose from: <see cref="Kind"/>, or the plain network alone when the space names none.</summary>
+    public ImmutableArray<ModelKind> Kinds => Kind.IsDefaultOrEmpty ? [ModelKind.Plain] : Kind;
 
     /// <summary>The number of grid points, or null when a dimension is a continuous range.</summary>
     public long? GridSize()
     {
         long size = (long)Activation.Length * ShuffleEachEpoch.Length * Math.Max(1, Balance.IsDefault ? 0 : Balance.Length)
-            * Math.Max(1, LogFeatures.IsDefault ? 0 : LogFeatures.Length);
+            * Math.Max(1, LogFeatures.IsDefault ? 0 : LogFeatures.Length) * Kinds.Length;
         foreach (var (_, values) in Numeric())
         {
             var points = values.Points.Length;
@@ -144,9 +148,27 @@ public sealed record SearchDefinition(
     BalanceStrategy? Balance = null,
     ImmutableArray<string>? LogFeatures = null)
 {
-    /// <summary>The configuration a sampled point becomes: the point's values with the search's fixed settings.</summary>
-    public ModelConfig Configure(int depth, int width, Activation activation, double learningRate, int batchSize, int patience, double dropout, double weightDecay, bool shuffle) =>
-        new(depth, width, activation, learningRate, batchSize, MaxEpochs, patience, MinDelta, dropout, weightDecay, shuffle);
+    /// <summary>
+    /// The configuration a sampled point becomes: the point's values with the search's fixed settings; a PLR point takes
+    /// the shipped PLR settings (<see cref="ModelConfig.Plr"/>) for what the space does not vary, and ignores patience
+    /// and learning rate as PLR does.
+    /// </summary>
+    public ModelConfig Configure(int depth, int width, Activation activation, double learningRate, int batchSize, int patience, double dropout, double weightDecay, bool shuffle, ModelKind kind = ModelKind.Plain)
+    {
+        var config = new ModelConfig(depth, width, activation, learningRate, batchSize, MaxEpochs, patience, MinDelta, dropout, weightDecay, shuffle);
+        var plr = ModelConfig.Plr;
+        return kind != ModelKind.Plr ? config : config with
+        {
+            Kind = ModelKind.Plr,
+            Frequencies = plr.Frequencies,
+            FrequencyScale = plr.FrequencyScale,
+            EmbeddingSize = plr.EmbeddingSize,
+            Members = plr.Members,
+            CycleEpochs = plr.CycleEpochs,
+            PeakLearningRate = plr.PeakLearningRate,
+            DistilEpochs = plr.DistilEpochs,
+        };
+    }
 
     /// <summary>The rungs that fall before the last epoch: a rung at or after max epochs would compare finished trials only.</summary>
     public ImmutableArray<int> ActiveRungs =>

@@ -155,6 +155,11 @@ public static class SpaceFile
             : o["logFeatures"] is JsonArray { Count: > 0 } logList
                 ? Distinct(logList.Select((n, i) => (n is null ? throw new FieldException($"space.logFeatures[{i}]", "must be \"none\", \"skewed\" or a list of feature names, got null") : FeatureTransform.FromJson(n)).Match(names => names, problem => throw new FieldException($"space.logFeatures[{i}]", problem.Reason))).ToList(), l => string.Join(",", l), "space.logFeatures")
                 : throw new FieldException("space.logFeatures", "must be a non-empty list of feature sets, e.g. [\"none\", \"skewed\"]");
+        // Optional too: a space file written before PLR searched the plain network only.
+        ImmutableArray<ModelKind> kinds = o["kind"] is null ? []
+            : o["kind"] is JsonArray { Count: > 0 } kindList
+                ? Distinct(kindList.Select((n, i) => Word(n, $"space.kind[{i}]", ("plain", ModelKind.Plain), ("plr", ModelKind.Plr))).ToList(), k => k.ToString(), "space.kind")
+                : throw new FieldException("space.kind", "must be a non-empty list of \"plain\" and \"plr\"");
         return new SearchSpace(
             Dimension(o, "depth", 1, 10, whole: true),
             Dimension(o, "width", 1, 4096, whole: true),
@@ -166,7 +171,8 @@ public static class SpaceFile
             Dimension(o, "weightDecay", 0, 1, whole: false),
             shuffle,
             balances,
-            logs);
+            logs,
+            kinds);
     }
 
     /// <summary>The values as given, refusing one listed twice (it would only weigh that choice double).</summary>

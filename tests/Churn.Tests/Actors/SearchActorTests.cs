@@ -72,6 +72,25 @@ public class SearchActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit.T
     }
 
     [Fact]
+    public async Task A_search_trains_and_ranks_plr_trials_on_the_calibrated_loss()
+    {
+        var definition = Tiny(trials: 2, seeds: 1, maxEpochs: 2);
+        definition = definition with { Space = definition.Space with { Kind = [ModelKind.Plr] } };
+        var request = Request("plr", definition, parallel: 2);
+
+        var (outcome, _) = await SearchToEnd(request, CreateTestProbe());
+
+        var summary = Assert.IsType<SearchCompleted>(outcome).Summary;
+        Assert.Equal(2, summary.Leaderboard.Length);
+        Assert.All(summary.Leaderboard, r =>
+        {
+            Assert.Equal(ConfigurationOutcome.Complete, r.Outcome);
+            Assert.Equal(ModelKind.Plr, r.Config.Kind);
+            Assert.True(double.IsFinite(r.MeanCalibratedLoss), $"configuration {r.Configuration + 1} has no calibrated loss");
+        });
+    }
+
+    [Fact]
     public async Task A_search_that_chooses_the_data_prepares_each_choice_once_and_ranks_them_on_one_yardstick()
     {
         var definition = Tiny(trials: 4, seeds: 1, maxEpochs: 2);

@@ -62,4 +62,31 @@ public class ExplainRunCliTests
         Assert.Equal(2 * 460, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
         Assert.Contains("explain.png", run.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Skip_explain_leaves_out_the_explain_stage_and_its_chart_and_changes_no_other_figure()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "quick.json"), """{ "model": { "maxEpochs": 3 } }""");
+
+        var full = await ChurnProcess.RunAsync(dir, "run", "--data", TestPaths.BundledData, "--out", "full", "--config", "quick.json", "--no-store", "--seed", "3");
+        var quick = await ChurnProcess.RunAsync(dir, "run", "--data", TestPaths.BundledData, "--out", "quick", "--config", "quick.json", "--no-store", "--seed", "3", "--skip-explain");
+
+        Assert.True(full.ExitCode == 0, full.Stderr);
+        Assert.True(quick.ExitCode == 0, quick.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "quick", "explain.png")));
+        Assert.True(File.Exists(Path.Combine(dir, "quick", "report.png")));
+        Assert.DoesNotContain("  explain ", quick.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  explain ", full.Stderr, StringComparison.Ordinal);
+        var withExplanations = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "full", "metrics.json")))!.AsObject();
+        var without = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "quick", "metrics.json")))!.AsObject();
+        Assert.Null(without["explanations"]);
+        Assert.NotNull(withExplanations["explanations"]);
+        withExplanations.Remove("explanations");
+        without.Remove("explanations");
+        Assert.Equal(withExplanations.ToJsonString(), without.ToJsonString());
+        Assert.Equal(
+            File.ReadAllBytes(Path.Combine(dir, "full", "model", "model.json")),
+            File.ReadAllBytes(Path.Combine(dir, "quick", "model", "model.json")));
+    }
 }

@@ -260,6 +260,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         B.Screenshot("form-error");
         // The 400 itself is logged by the browser as a failed resource; nothing else may be.
         Assert.All(B.ConsoleErrors(), e => Assert.Contains("400", e, StringComparison.Ordinal));
+        Open("#/runs");
     }
 
     [Fact]
@@ -311,6 +312,8 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         Assert.Null(B.Find("#f-model-depth").GetAttribute("aria-invalid"));
         Assert.Equal("f-seed", B.Driver.SwitchTo().ActiveElement().GetAttribute("id"));
         Assert.All(B.ConsoleErrors(), e => Assert.Contains("400", e, StringComparison.Ordinal));
+        // Away from the form, so that the next test opening it gets a fresh one, not these values.
+        Open("#/runs");
     }
 
     [Fact]

@@ -207,6 +207,7 @@ public sealed class DashboardWeeklyUseTests(DashboardFixture fixture) : IClassFi
             ("#/new-run", "#run-form"),
             ("#/new-search", "#search-form"),
             ("#/campaign", "#campaign-form"),
+            ($"#/customer/{second}", "#customer-form"),
         };
         Resize(width, 900);
         try
@@ -226,7 +227,7 @@ public sealed class DashboardWeeklyUseTests(DashboardFixture fixture) : IClassFi
         }
         finally
         {
-            Resize(1360, 1000);
+            Resize(1400, 1000);
         }
     }
 

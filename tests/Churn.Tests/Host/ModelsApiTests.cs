@@ -141,6 +141,14 @@ public sealed class ModelsApiTests(ModelsHostFixture fixture) : IClassFixture<Mo
         var five = await SendAsync(HttpMethod.Post, "models/live@2/score?reasons=5", $"[{Customer(1)}]");
         Assert.Equal(5, five.Body["customers"]![0]!["reasons"]!.AsArray().Count);
         Assert.Null((await SendAsync(HttpMethod.Post, "models/live/score?reasons=0", $"[{Customer(1)}]")).Body["customers"]![0]!["reasons"]);
+        // Against the first 10 customers of the saved background: the reasons that smaller background gives.
+        var small = await SendAsync(HttpMethod.Post, "models/live/score?background=10", customers);
+        var againstTen = Shapley.Explain(copy, data.Inputs, Explained.Background(copy, null, 10, DataLimits.Default).Unwrap()).Unwrap();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(Explained.Reasons(againstTen, data.Inputs, copy.FeatureNames, i, 3).Select(r => r.LogOdds),
+                small.Body["customers"]![i]!["reasons"]!.AsArray().Select(r => r!["logOdds"]!.GetValue<double>()));
+        }
 
         // A promotion through the host is seen by the next request.
         await SendAsync(HttpMethod.Put, "models/live/production", """{"version": 2}""");
@@ -168,6 +176,7 @@ public sealed class ModelsApiTests(ModelsHostFixture fixture) : IClassFixture<Mo
         AssertBad(tooMany, $"[{ModelsHostFixture.MaxRows}]");
         Assert.Contains("host.limits.maxScoreRows", tooMany.Body["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score?reasons=11", $"[{good}]"), "reasons");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score?background=0", $"[{good}]"), "background");
 
         // Larger than host.maxScoreBytes: 413, before anything is parsed.
         var large = await SendAsync(HttpMethod.Post, "models/guarded/score", "[" + string.Join(",", Enumerable.Repeat(good, 40)) + "]");

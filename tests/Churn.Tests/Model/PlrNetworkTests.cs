@@ -23,12 +23,14 @@ public sealed class PlrNetworkTests : IDisposable
         EmbeddingSize = 3,
         CycleEpochs = 6,
         PeakLearningRate = 0.02,
+        DistilEpochs = 0,
     };
 
     private static readonly Dataset Train = SyntheticData.Customers(400, seed: 21);
     private static readonly Dataset Validation = SyntheticData.Customers(120, seed: 22);
     private static readonly Dataset Test = SyntheticData.Customers(300, seed: 23);
     private static readonly Lazy<TrainedModel> Trained = new(() => TrainPlr(Plr, seed: 5));
+    private static readonly Lazy<TrainedModel> Distilled = new(() => TrainPlr(Plr with { DistilEpochs = 5 }, seed: 5));
 
     private readonly string root = Directory.CreateTempSubdirectory("churn-plr-tests-").FullName;
 
@@ -115,6 +117,7 @@ public sealed class PlrNetworkTests : IDisposable
     [InlineData("peakLearningRate", double.NaN)]
     [InlineData("peakLearningRate", 0)]
     [InlineData("members", 1000)]
+    [InlineData("distilEpochs", -1)]
     public void Out_of_range_plr_settings_are_problems_naming_the_field(string field, double value)
     {
         var config = field switch
@@ -124,9 +127,66 @@ public sealed class PlrNetworkTests : IDisposable
             "embeddingSize" => Plr with { EmbeddingSize = (int)value },
             "cycleEpochs" => Plr with { CycleEpochs = (int)value },
             "frequencyScale" => Plr with { FrequencyScale = value },
+            "distilEpochs" => Plr with { DistilEpochs = (int)value },
             _ => Plr with { PeakLearningRate = value },
         };
         Assert.Equal(field, Assert.IsType<Result<ModelConfig>.Error>(config.Validate()).Problem.Column);
+    }
+
+    [Fact]
+    public void Distilled_members_become_one_network_that_follows_their_probabilities()
+    {
+        var members = Trained.Value;
+        var distilled = Distilled.Value;
+        Assert.Equal((1, 3), (distilled.Plr!.Members, members.Plr!.Members));
+        Assert.Equal(Plr.CycleEpochs + 5, distilled.EpochsRun);
+        Assert.True(distilled.BestEpoch > Plr.CycleEpochs, $"kept epoch {distilled.BestEpoch} is one of the members'");
+        // The members' epochs are those of the undistilled network: the same seed trains the same members first.
+        Assert.Equal(members.History, distilled.History.Take(Plr.CycleEpochs));
+        var teacher = Scoring.Probabilities(members, Test.Inputs);
+        var student = Scoring.Probabilities(distilled, Test.Inputs);
+        var gap = teacher.Zip(student, (a, b) => Math.Abs(a - b)).Average();
+        Assert.True(gap < 0.1, $"mean gap to the members' probabilities {gap}");
+        var accuracy = student.Select((p, i) => (p > 0.5 ? 1 : 0) == Test.Targets[i]).Count(c => c) / (double)Test.Rows;
+        Assert.True(accuracy > 0.85, $"accuracy {accuracy}");
+    }
+
+    [Fact]
+    public void A_distilled_model_scores_like_torch_and_the_same_after_saving_and_from_the_same_seed()
+    {
+        var model = Distilled.Value;
+        using (var network = PlrNetwork.FromWeights(model.Config, model.Plr).Unwrap())
+        using (torch.NewDisposeScope())
+        using (torch.no_grad())
+        {
+            var inputs = torch.tensor(RowMajor.Floats(Test.Inputs), [Test.Rows, Test.Inputs.ColumnCount]);
+            var expected = torch.nn.functional.softmax(network.call(inputs), -1).mean([0]).select(1, 1).data<float>().ToArray();
+            var managed = Scoring.Probabilities(model, Test.Inputs);
+            Assert.All(Enumerable.Range(0, Test.Rows), r => Assert.True(Math.Abs(expected[r] - managed[r]) < 2e-5, $"row {r}"));
+        }
+        var dir = Path.Combine(root, "distilled");
+        ModelArtifact.Save(dir, Artifact(model)).Unwrap();
+        var loaded = ModelArtifact.Load(dir).Unwrap();
+        Assert.Equal(5, loaded.Model.Config.DistilEpochs);
+        Assert.Equal(Scoring.Probabilities(model, Test.Inputs), Scoring.Probabilities(loaded.Model, Test.Inputs));
+        ModelArtifact.Save(Path.Combine(root, "again"), Artifact(TrainPlr(Plr with { DistilEpochs = 5 }, seed: 5))).Unwrap();
+        Assert.Equal(Files(dir), Files(Path.Combine(root, "again")));
+    }
+
+    [Fact]
+    public void Early_stopping_starts_again_at_the_distilled_networks_first_epoch()
+    {
+        var config = Plr with { DistilEpochs = 4 };
+        Assert.Equal((10, 10, 1, Plr.CycleEpochs + 1), (config.EpochLimit, config.StoppingPatience, config.ScoredMembers, config.StartStopping().RestartAt));
+        var stopping = config.StartStopping();
+        for (var epoch = 1; epoch <= Plr.CycleEpochs; epoch++)
+        {
+            stopping = stopping.Observe(epoch, 0.2).Next;
+        }
+        // Worse than the members' best, yet the distilled network's first loss: an improvement whose weights are kept.
+        var (next, decision) = stopping.Observe(Plr.CycleEpochs + 1, 0.5);
+        Assert.Equal((StopDecision.Improved, Plr.CycleEpochs + 1, 0.5), (decision, next.BestEpoch, next.BestLoss));
+        Assert.Equal(0, (Plr with { DistilEpochs = 4, Kind = ModelKind.Plain }).StartStopping().RestartAt);
     }
 
     [Fact]
@@ -144,7 +204,8 @@ public sealed class PlrNetworkTests : IDisposable
     public void The_plain_kind_trains_for_its_own_epochs_and_patience_and_ignores_unset_plr_settings()
     {
         Assert.True(ModelConfig.Default.Validate().IsOk);
-        Assert.Equal(24, ModelConfig.Plr.EpochLimit);
+        Assert.Equal(48, ModelConfig.Plr.EpochLimit);
+        Assert.Equal(4, (ModelConfig.Plr with { MaxEpochs = 2 }).EpochLimit);
         Assert.Equal((100, 2, 1), (ModelConfig.Default.EpochLimit, ModelConfig.Default.StoppingPatience, ModelConfig.Default.NetworkCount));
         Assert.Equal((6, 6, 3), (Plr.EpochLimit, Plr.StoppingPatience, Plr.NetworkCount));
         Assert.Equal(2, (Plr with { MaxEpochs = 2 }).EpochLimit);
@@ -153,7 +214,7 @@ public sealed class PlrNetworkTests : IDisposable
     private static TrainedModel TrainPlr(ModelConfig config, long seed)
     {
         using var session = TrainingSession.Create(config, Train, Validation, seed, Devices.Cpu, 1).Unwrap();
-        var stopping = EarlyStopping.Start(config.StoppingPatience, config.MinDelta);
+        var stopping = config.StartStopping();
         for (var epoch = 1; epoch <= config.EpochLimit; epoch++)
         {
             var (next, decision) = stopping.Observe(epoch, session.RunEpoch(epoch).Unwrap().ValidationLoss);

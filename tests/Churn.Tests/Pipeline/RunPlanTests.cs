@@ -17,12 +17,15 @@ public class RunPlanTests
     }
 
     [Theory]
-    [InlineData(false, true, "load balance scale split write train evaluate explain save")]
-    [InlineData(false, false, "load balance scale split write")]
-    [InlineData(true, true, "load train evaluate explain save")]
-    public void A_run_goes_through_its_modes_stages_in_order_and_succeeds_after_the_last(bool fromSplits, bool trains, string stages)
+    [InlineData(false, true, true, "load balance scale split write train evaluate explain save")]
+    [InlineData(false, false, true, "load balance scale split write")]
+    [InlineData(true, true, true, "load train evaluate explain save")]
+    [InlineData(false, true, false, "load balance scale split write train evaluate save")]
+    [InlineData(true, true, false, "load train evaluate save")]
+    [InlineData(false, false, false, "load balance scale split write")]
+    public void A_run_goes_through_its_modes_stages_in_order_and_succeeds_after_the_last(bool fromSplits, bool trains, bool explains, string stages)
     {
-        var (plan, first) = RunPlan.Start(RunStages.For(fromSplits, trains));
+        var (plan, first) = RunPlan.Start(RunStages.For(fromSplits, trains, explains));
 
         var (done, decisions) = CompleteAll(plan);
 

@@ -34,6 +34,28 @@ public class SearchSpaceTests
     }
 
     [Fact]
+    public void The_shipped_space_chooses_between_the_plain_and_the_plr_network()
+    {
+        var shipped = SpaceFile.Parse(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "config", "search.json")), "search.json").Unwrap();
+        Assert.Equal([ModelKind.Plain, ModelKind.Plr], shipped.Space.Kinds);
+        var drawn = Sampler.Configurations(shipped, 3);
+        Assert.Contains(drawn, c => c.Kind == ModelKind.Plr);
+        Assert.Contains(drawn, c => c.Kind == ModelKind.Plain);
+        Assert.All(drawn, c => Assert.True(c.Validate().IsOk));
+        Assert.All(drawn.Where(c => c.Kind == ModelKind.Plr), c => Assert.Equal(
+            (ModelConfig.Plr.Members, ModelConfig.Plr.Frequencies, ModelConfig.Plr.CycleEpochs), (c.Members, c.Frequencies, c.CycleEpochs)));
+    }
+
+    [Fact]
+    public void A_space_without_kinds_draws_the_same_plain_configurations_as_before()
+    {
+        var plain = Sampler.Configurations(Definition(), 5);
+        var chosen = Definition() with { Space = Definition().Space with { Kind = [ModelKind.Plain] } };
+        Assert.Equal(plain, Sampler.Configurations(chosen, 5));
+        Assert.All(plain, c => Assert.Equal(ModelKind.Plain, c.Kind));
+    }
+
+    [Fact]
     public void Different_seeds_sample_different_configurations()
     {
         Assert.NotEqual(Sampler.Configurations(Definition(), 1), Sampler.Configurations(Definition(), 2));

@@ -46,7 +46,7 @@ function searchActions(id, status) {
 // A running or waiting trial has no calibrated loss yet: it is the kept epoch's, known once the trial ends.
 const ACTIVE_TRIALS = new Set(["running", "pending"]);
 
-const configText = c => c ? `${c.kind === "plr" ? `PLR ${c.members}x (${c.frequencies} frequencies, size ${c.embeddingSize}, ${c.cycleEpochs} epochs to ${c.peakLearningRate}), ` : ""}depth ${c.depth}, width ${c.width}, ${c.activation}, lr ${c.learningRate}, batch ${c.batchSize}, patience ${c.patience}, dropout ${c.dropout}, wd ${c.weightDecay}${c.shuffleEachEpoch ? ", shuffled" : ""}` : "";
+const configText = c => c ? `${c.kind === "plr" ? `PLR ${c.members}x${c.distilEpochs ? ` distilled over ${c.distilEpochs} epochs` : ""} (${c.frequencies} frequencies, size ${c.embeddingSize}, ${c.cycleEpochs} epochs to ${c.peakLearningRate}), ` : ""}depth ${c.depth}, width ${c.width}, ${c.activation}, lr ${c.learningRate}, batch ${c.batchSize}, patience ${c.patience}, dropout ${c.dropout}, wd ${c.weightDecay}${c.shuffleEachEpoch ? ", shuffled" : ""}` : "";
 
 // A configuration's data preparation, when the search chose it; otherwise the search's own.
 const dataText = d => d ? d.description || `balance ${d.balance}` : "as set for the whole search";
