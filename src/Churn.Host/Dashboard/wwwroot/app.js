@@ -257,7 +257,8 @@ async function runPage(generation, id) {
   function drawLoss() {
     if (lossPending) return;
     lossPending = true;
-    setTimeout(() => { lossPending = false; loadImage(lossImg, `/runs/${encodeURIComponent(id)}/charts/loss.svg?t=${Date.now()}`); }, 400);
+    // A page left since stops here: its chart would be fetched for nothing, while another page is shown.
+    setTimeout(() => { lossPending = false; if (generation === pageGeneration) loadImage(lossImg, `/runs/${encodeURIComponent(id)}/charts/loss.svg?t=${Date.now()}`); }, 400);
   }
 
   main.replaceChildren(
