@@ -62,5 +62,16 @@ public sealed class CustomerPageBrowserTests(DashboardFixture fixture) : IClassF
 
     private static string Fixed(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
 
-    private static string Percent(double p) => (p * 100).ToString("F1", CultureInfo.InvariantCulture) + " %";
+    /// <summary>The page's rule: one decimal, two near 0 and 1, and a share that is not exactly 0 or 1 never shown as one.</summary>
+    private static string Percent(double p)
+    {
+        var percent = p * 100;
+        return percent switch
+        {
+            <= 0 or >= 100 or (>= 0.1 and <= 99.9) => percent.ToString("F1", CultureInfo.InvariantCulture) + " %",
+            > 99.99 => "> 99.99 %",
+            < 0.01 => "< 0.01 %",
+            _ => percent.ToString("F2", CultureInfo.InvariantCulture) + " %",
+        };
+    }
 }

@@ -28,6 +28,8 @@ public class SearchHostTests
             ["patience"] = new JsonArray(patience),
             ["dropout"] = new JsonArray(0, 0.1),
             ["weightDecay"] = new JsonArray(0),
+            // The plain network only: its epochs are what maxEpochs says (a PLR trial also trains its distilled network).
+            ["kind"] = new JsonArray("plain"),
         },
     };
 
