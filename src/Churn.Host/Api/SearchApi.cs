@@ -160,48 +160,14 @@ internal sealed class SearchApi(IServiceProvider services, IRequiredActor<Search
         var submission = SearchSubmission.FromJson(text, BodyName);
         if (submission is Result<SearchSubmission>.Error bodyError)
         {
-            return Invalid(bodyError.Problem);
+            return Invalid([bodyError.Problem]);
         }
-        var confined = submission.Unwrap();
-        foreach (var (field, confine) in new (string, Func<string, string, Result<string>>)[] { ("data", paths.Data), ("out", paths.Output) })
+        var (request, problems) = Check(submission.Unwrap());
+        if (request is null)
         {
-            if (confined.Fields[field] is JsonValue value && value.TryGetValue<string>(out var path))
-            {
-                var inside = confine(path, field);
-                if (inside is Result<string>.Error pathError)
-                {
-                    return Invalid(pathError.Problem with { File = BodyName });
-                }
-                confined = confined.With(field, inside.Unwrap());
-            }
+            return Invalid(problems);
         }
-
-        // Checked before planning: a plan of a million trials is itself the work the limit is there to refuse.
         var limits = config.Host.Limits;
-        var resolved = confined.Resolve(config, id => Path.Combine(config.Run.Out, "searches", id), BodyName, definition =>
-            (long)definition.Trials * definition.Seeds > limits.MaxTrialsPerSearch
-                ? new Problem(
-                    $"{definition.Trials} configurations x {definition.Seeds} seeds = {(long)definition.Trials * definition.Seeds} trials, over this host's limit of {limits.MaxTrialsPerSearch} (host.limits.maxTrialsPerSearch)",
-                    BodyName, Column: "trials")
-                : null);
-        if (resolved is Result<SearchRequest>.Error resolveError)
-        {
-            return Invalid(resolveError.Problem);
-        }
-
-        var request = resolved.Unwrap();
-        foreach (var trial in request.Plan.Trials.DistinctBy(t => t.Configuration))
-        {
-            if (RequestLimits.Check(trial.Config, limits, "space.") is Result<Churn.Numerics.Model.ModelConfig>.Error limitError)
-            {
-                var field = limitError.Problem.Column is "space.maxEpochs" ? "maxEpochs" : limitError.Problem.Column;
-                return Invalid(limitError.Problem with { Column = field, File = BodyName });
-            }
-        }
-        if (paths.Output(request.OutDir, "out") is Result<string>.Error outError)
-        {
-            return Invalid(outError.Problem with { File = BodyName });
-        }
         if (store.Running() >= limits.MaxConcurrentSearches)
         {
             return Problem(StatusCodes.Status429TooManyRequests, "too many searches",
@@ -217,6 +183,50 @@ internal sealed class SearchApi(IServiceProvider services, IRequiredActor<Search
             new SearchSubmitted(request.SearchId, "running", request.Plan.Configurations, request.Plan.Trials.Length, request.OutDir, links),
             JsonFormat.Options,
             statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// The search a request asks for, or every problem in it at once: the paths outside their roots, the space file's
+    /// fields, the search's own, the trials over this host's limits and each planned network over them.
+    /// </summary>
+    private (SearchRequest? Request, ImmutableArray<Problem> Problems) Check(SearchSubmission submission)
+    {
+        var problems = ImmutableArray.CreateBuilder<Problem>();
+        foreach (var (field, confine) in new (string, Func<string, string, Result<string>>)[] { ("data", paths.Data), ("out", paths.Output) })
+        {
+            if (submission.Fields[field] is JsonValue value && value.TryGetValue<string>(out var path))
+            {
+                // A path refused is left out, so that the rest of the request is still checked.
+                (submission, var refused) = confine(path, field).Match(inside => (submission.With(field, inside), (Problem?)null), problem => (submission.With(field, null), problem));
+                if (refused is not null)
+                {
+                    problems.Add(refused with { File = BodyName });
+                }
+            }
+        }
+
+        // Checked before planning: a plan of a million trials is itself the work the limit is there to refuse.
+        var limits = config.Host.Limits;
+        var (request, resolveProblems) = submission.ResolveAll(config, id => Path.Combine(config.Run.Out, "searches", id), BodyName, definition =>
+            (long)definition.Trials * definition.Seeds > limits.MaxTrialsPerSearch
+                ? new Problem(
+                    $"{definition.Trials} configurations x {definition.Seeds} seeds = {(long)definition.Trials * definition.Seeds} trials, over this host's limit of {limits.MaxTrialsPerSearch} (host.limits.maxTrialsPerSearch)",
+                    BodyName, Column: "trials")
+                : null);
+        problems.AddRange(resolveProblems);
+        if (request is not null)
+        {
+            var over = request.Plan.Trials.DistinctBy(t => t.Configuration)
+                .SelectMany(trial => RequestLimits.CheckAll(trial.Config, limits, "space."))
+                .Select(p => p with { Column = p.Column is "space.maxEpochs" ? "maxEpochs" : p.Column, File = BodyName })
+                .DistinctBy(p => p.Column);
+            problems.AddRange(over);
+            if (paths.Output(request.OutDir, "out") is Result<string>.Error outError)
+            {
+                problems.Add(outError.Problem with { File = BodyName });
+            }
+        }
+        return problems.Count == 0 ? (request, []) : (null, problems.ToImmutable());
     }
 
     private async Task<IResult> GetAsync(string id, CancellationToken cancel)
@@ -355,12 +365,13 @@ internal sealed class SearchApi(IServiceProvider services, IRequiredActor<Search
 
     private static SearchLinks Links(string id) => new($"/searches/{id}");
 
-    private static IResult Invalid(Problem problem)
-    {
-        var field = problem.Column ?? "body";
-        var where = problem.File is null or BodyName ? "" : $" (in {problem.File})";
-        return Problem(StatusCodes.Status400BadRequest, "invalid search request", $"{field}: {problem.Reason}{where}", field);
-    }
+    /// <summary>A 400 naming every field at fault; a problem found in a file (not the request) says which.</summary>
+    private static IResult Invalid(IReadOnlyList<Problem> problems) =>
+        ApiProblem.Fields("invalid search request", [.. problems.Select(p => p with
+        {
+            Column = p.Column ?? "body",
+            Reason = p.File is null or BodyName ? p.Reason : $"{p.Reason} (in {p.File})",
+        })]);
 
     private static IResult Unknown(string id) => Problem(StatusCodes.Status404NotFound, "unknown search", $"no search with id '{id}'");
 
