@@ -568,7 +568,8 @@ function showFieldError(form, problem, fallback) {
     message.textContent = message.textContent ? `${message.textContent} ${detail}` : detail;
     const input = target.querySelector("input, select, textarea");
     input.setAttribute("aria-invalid", "true");
-    first = first || input;
+    // The first bad field on the form, whatever order the host named them in.
+    if (!first || first.compareDocumentPosition(input) & Node.DOCUMENT_POSITION_PRECEDING) first = input;
   }
   if (unplaced.length || !first) fallback.textContent = unplaced.filter(Boolean).join(" ") || problem.detail || "The host refused the request.";
   if (first) first.focus();
