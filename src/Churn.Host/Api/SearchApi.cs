@@ -74,7 +74,7 @@ internal sealed class SearchApi(IServiceProvider services, IRequiredActor<Search
         }
 
         var snapshot = followed.Snapshot;
-        await WriteSoFarAsync(stream, Header("running", snapshot.Status, followed.Parallel), snapshot.Trials, snapshot.Decisions);
+        await WriteSoFarAsync(stream, Header("running", SearchPhaseNames.Of(snapshot.Phase), followed.Parallel), snapshot.Trials, snapshot.Decisions);
         while (true)
         {
             var e = await stream.NextAsync(events.ReadAsync(stream.Cancel));
@@ -299,7 +299,7 @@ internal sealed class SearchApi(IServiceProvider services, IRequiredActor<Search
         {
             ["id"] = s.Request.SearchId,
             ["status"] = s.Status,
-            ["phase"] = live?.Status,
+            ["phase"] = live is null ? null : SearchPhaseNames.Of(live.Phase),
             ["createdAt"] = s.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
             ["updatedAt"] = s.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
             ["seed"] = request.Run.Seed,
