@@ -73,7 +73,7 @@ internal sealed class SearchApi(IServiceProvider services, IRequiredActor<Search
         }
 
         var snapshot = followed.Snapshot;
-        await WriteSoFarAsync(stream, Header("running", snapshot.Status, followed.Parallel), snapshot.Trials, snapshot.Decisions);
+        await WriteSoFarAsync(stream, Header("running", SearchPhaseNames.Of(snapshot.Phase), followed.Parallel), snapshot.Trials, snapshot.Decisions);
         while (true)
         {
             var e = await stream.NextAsync(events.ReadAsync(stream.Cancel));
@@ -301,7 +301,7 @@ internal sealed class SearchApi(IServiceProvider services, IRequiredActor<Search
         return new SearchView(
             request.SearchId,
             s.Status,
-            live?.Status,
+            live is null ? null : SearchPhaseNames.Of(live.Phase),
             s.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
             s.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
             request.Run.Seed,
