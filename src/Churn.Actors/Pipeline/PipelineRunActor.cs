@@ -177,7 +177,7 @@ public sealed class PipelineRunActor : ReceiveActor
 
     /// <summary>The manifest names its files relative to the output directory; the listener wants paths it can open.</summary>
     private ImmutableArray<string> PreparedFiles(PrepareManifest manifest) =>
-        [.. manifest.Files.Select(f => Path.Combine(Settings.Spec.Out, f)), Path.Combine(Settings.Spec.Out, Preparation.ManifestFileName)];
+        [.. manifest.Files.Select(f => Path.Combine(Settings.Spec.Out, f)), Path.Combine(Settings.Spec.Out, SplitFiles.ManifestFileName)];
 
     /// <summary>Does what the plan decided; <paramref name="message"/> is the log line of an ending when it says more than the plan.</summary>
     private void Decide((RunPlan Plan, RunDecision Decision) next, string? message = null, RunSaved? saved = null)
