@@ -104,4 +104,62 @@ public class ClusterStatesTests
         Assert.Equal([Host], to);
         Assert.Empty(state.Flush().Lines);
     }
+
+    [Fact]
+    public void The_host_takes_offers_of_1_to_256_slots_once_and_tells_coordinators_of_the_nodes_there_are()
+    {
+        var state = ClusterNodesState<string>.Empty.WithOwn(new ClusterNode<string>("own", 2, "own-node", Host));
+        (state, var refused, _) = state.Offered("w1", 0, "w1-node", OtherHost);
+        (state, var taken, var node) = state.Offered("w1", 3, "w1-node", OtherHost);
+        (state, var known, _) = state.Offered("w1", 3, "w1-node", OtherHost);
+        (state, var now) = state.Subscribed("coordinator");
+
+        Assert.Equal(SlotOffer.Refused, refused);
+        Assert.Equal(SlotOffer.Taken, taken);
+        Assert.Equal(SlotOffer.Known, known);
+        Assert.Equal(3, node.Slots);
+        Assert.Equal(["own", "w1"], now.Select(n => n.Name));
+        Assert.Equal(SlotOffer.Taken, state.Offered("w1", 4, "w1-node", OtherHost).Offer);
+    }
+
+    [Fact]
+    public void A_removed_member_takes_its_nodes_with_it_and_the_view_shows_members_nodes_and_placed_trials()
+    {
+        var state = ClusterNodesState<string>.Empty.WithOwn(new ClusterNode<string>("own", 2, "own-node", Host));
+        (state, _, _) = state.Offered("w1", 3, "w1-node", OtherHost);
+        (state, _) = state.MemberChanged(new ClusterMember(Host, ["coordinator"], "up"), removed: false);
+        (state, _) = state.MemberChanged(new ClusterMember(OtherHost, ["trainer"], "joining"), removed: false);
+        (state, _) = state.MemberChanged(new ClusterMember(OtherHost, ["trainer"], "up"), removed: false);
+        state = state.Reachability(OtherHost, reachable: false);
+        state = state.Placed("s", System.Collections.Immutable.ImmutableDictionary<int, string>.Empty.Add(0, "w1").Add(4, "w1").Add(1, "own"), "coordinator");
+
+        var view = state.View("churn@10.0.0.1:4053");
+        Assert.Equal(["up", "up"], view.Members.Select(m => m.Status));
+        Assert.Equal([true, false], view.Members.Select(m => m.Reachable));
+        Assert.Equal(["s/trial-1", "s/trial-5"], view.Nodes.Single(n => n.Name == "w1").Trials);
+
+        (state, var gone) = state.MemberChanged(new ClusterMember(OtherHost, ["trainer"], "removed"), removed: true);
+        Assert.Equal(["w1"], gone.Select(n => n.Name));
+        Assert.Equal(["own"], state.Nodes.Keys);
+        Assert.Empty(state.Unreachable);
+        Assert.Single(state.Members);
+    }
+
+    [Fact]
+    public void A_stopped_trial_node_is_gone_and_a_stopped_coordinator_takes_its_placements_with_it()
+    {
+        var state = ClusterNodesState<string>.Empty;
+        (state, _, _) = state.Offered("w1", 3, "w1-node", OtherHost);
+        (state, _) = state.Subscribed("coordinator");
+        state = state.Placed("s", System.Collections.Immutable.ImmutableDictionary<int, string>.Empty.Add(0, "w1"), "coordinator");
+
+        (state, var node) = state.Stopped("w1-node");
+        (state, var notNode) = state.Stopped("coordinator");
+
+        Assert.Equal("w1", node!.Name);
+        Assert.Null(notNode);
+        Assert.Empty(state.Nodes);
+        Assert.Empty(state.Subscribers);
+        Assert.Empty(state.Placements);
+    }
 }
