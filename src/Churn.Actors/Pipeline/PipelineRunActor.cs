@@ -145,14 +145,7 @@ public sealed class PipelineRunActor : ReceiveActor
     private RunSettings Settings => _run.Settings;
 
     /// <summary>A broken trainer ends this run, not the host: the failure is recorded and the run fails.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(
-            ex =>
-            {
-                Fail($"{ex.GetType().Name}: {ex.Message}");
-                return Directive.Stop;
-            },
-            false);
+    protected override SupervisorStrategy SupervisorStrategy() => Supervision.BrokenTrainerFailsTheRun(Fail);
 
     /// <summary>A bug in this coordinator ends its own run with the cause, instead of leaving the listener waiting.</summary>
     protected override bool AroundReceive(Receive receive, object message)
