@@ -33,6 +33,9 @@ public sealed class TrainingSession : IDisposable
     private readonly double trainingRate;
     private readonly ImmutableArray<int> validationLabels;
 
+    // The quantile map the inputs went through (fitted on the training rows), when the configuration asks for one.
+    private readonly QuantileMap? inputMap;
+
     // Views of the training split cut once, so an unshuffled epoch creates no tensors besides the batches' own work.
     private readonly (Tensor Inputs, Tensor Targets)[] batches;
 
@@ -51,8 +54,9 @@ public sealed class TrainingSession : IDisposable
     private TrainingSession(
         ModelConfig config, long seed, string deviceName, Device device, nn.Module<Tensor, Tensor> network, FlatAdam optimizer,
         Tensor trainInputs, Tensor trainTargets, Tensor validationInputs, Tensor validationTargets, (Tensor, Tensor)[] batches, Tensor best, Tensor? classWeights,
-        double? populationRate, double trainingRate, ImmutableArray<int> validationLabels)
+        double? populationRate, double trainingRate, ImmutableArray<int> validationLabels, QuantileMap? inputMap)
     {
+        this.inputMap = inputMap;
         this.classWeights = classWeights;
         this.populationRate = populationRate;
         this.trainingRate = trainingRate;
@@ -107,6 +111,13 @@ public sealed class TrainingSession : IDisposable
         if (CheckSplit(validation, "validation", train.Inputs.ColumnCount, required: false) is { } validationProblem)
         {
             return validationProblem;
+        }
+        // Fitted on the training rows only; validation rows (and later every scored customer) go through the same map.
+        var inputMap = config.Transform == InputTransform.Quantile ? QuantileInputs.Fit(train.Inputs) : null;
+        if (inputMap is not null)
+        {
+            train = train with { Inputs = QuantileInputs.Apply(inputMap, train.Inputs) };
+            validation = validation.Rows == 0 ? validation : validation with { Inputs = QuantileInputs.Apply(inputMap, validation.Inputs) };
         }
         if (threads > 0)
         {
@@ -166,7 +177,7 @@ public sealed class TrainingSession : IDisposable
                 return Result.Ok(new TrainingSession(
                     config, seed, deviceName, torchDevice, network, optimizer,
                     trainInputs, trainTargets, validationInputs, validationTargets, [.. batches], best, weights,
-                    populationRate, trainingRate, validation.Rows == 0 ? [] : validation.Targets));
+                    populationRate, trainingRate, validation.Rows == 0 ? [] : validation.Targets, inputMap));
             }
         }
         catch (Exception e)
@@ -252,7 +263,7 @@ public sealed class TrainingSession : IDisposable
         var lastEpoch = history.Count == 0 ? 0 : history[^1].Epoch;
         var (layers, plr) = network is PlrNetwork plrNetwork ? ([], plrNetwork.Weights()) : (((ChurnNetwork)network).Weights(), (PlrWeights?)null);
         var described = config.Distils && teacher is null ? config with { DistilEpochs = 0 } : config;
-        return new TrainedModel(described.Used(), layers, history.Count, hasBest ? bestEpoch : lastEpoch, [.. history], Device, plr);
+        return new TrainedModel(described.Used(), layers, history.Count, hasBest ? bestEpoch : lastEpoch, [.. history], Device, plr, inputMap);
     }
 
     public void Dispose()
