@@ -160,6 +160,10 @@ public static class SpaceFile
             : o["kind"] is JsonArray { Count: > 0 } kindList
                 ? Distinct(kindList.Select((n, i) => Word(n, $"space.kind[{i}]", ("plain", ModelKind.Plain), ("plr", ModelKind.Plr))).ToList(), k => k.ToString(), "space.kind")
                 : throw new FieldException("space.kind", "must be a non-empty list of \"plain\" and \"plr\"");
+        ImmutableArray<InputTransform> transforms = o["transform"] is null ? []
+            : o["transform"] is JsonArray { Count: > 0 } transformList
+                ? Distinct(transformList.Select((n, i) => Word(n, $"space.transform[{i}]", ("standard", InputTransform.Standard), ("quantile", InputTransform.Quantile))).ToList(), t => t.ToString(), "space.transform")
+                : throw new FieldException("space.transform", "must be a non-empty list of \"standard\" and \"quantile\"");
         return new SearchSpace(
             Dimension(o, "depth", 1, 10, whole: true),
             Dimension(o, "width", 1, 4096, whole: true),
@@ -172,7 +176,8 @@ public static class SpaceFile
             shuffle,
             balances,
             logs,
-            kinds);
+            kinds,
+            transforms);
     }
 
     /// <summary>The values as given, refusing one listed twice (it would only weigh that choice double).</summary>
