@@ -134,10 +134,9 @@ public static class QuantileInputs
             return x > knots[last] ? scores[last] : (scores[FirstAtLeast(knots, x)] + scores[last]) / 2;
         }
         var upper = LastAtMost(knots, x);
-        var lower = FirstAtLeast(knots, x);
         if (knots[upper] == x)
         {
-            return (scores[lower] + scores[upper]) / 2;
+            return (scores[FirstAtLeast(knots, x)] + scores[upper]) / 2;
         }
         // knots[upper] < x < knots[upper + 1]: an ordinary interpolation.
         var t = (x - knots[upper]) / (knots[upper + 1] - knots[upper]);
