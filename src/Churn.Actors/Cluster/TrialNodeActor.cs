@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Churn.Actors.Messages;
 using Churn.Numerics.Data;
+using Churn.Numerics.Model;
 
 namespace Churn.Actors.Cluster;
 
@@ -27,7 +28,6 @@ public sealed class TrialNodeActor : ReceiveActor
     private readonly Func<IUntypedActorContext, RunTrial, IActorRef> _trialFactory;
     private ImmutableList<(string Digest, Splits Splits)> _splits = [];
     private ImmutableDictionary<IActorRef, Trial> _trials = ImmutableDictionary<IActorRef, Trial>.Empty;
-    private int _threads;
 
     public TrialNodeActor(string name, Func<IUntypedActorContext, RunTrial, IActorRef> trialFactory)
     {
@@ -76,12 +76,8 @@ public sealed class TrialNodeActor : ReceiveActor
             m.Coordinator.Tell(new TrialProtocol.Failed(m.Trial.Index, $"node {_name} holds no splits {m.Digest[..Math.Min(12, m.Digest.Length)]} (they never arrived or failed their SHA-256 check)", TimeSpan.Zero, TimeSpan.Zero));
             return;
         }
-        if (m.Threads > 0 && m.Threads != _threads)
-        {
-            // torch's intra-op thread count is process-wide: set for the node's trials, so S trials at once use the cores without oversubscribing them.
-            TorchSharp.torch.set_num_threads(m.Threads);
-            _threads = m.Threads;
-        }
+        // Set for the node's trials, so S trials at once use the cores without oversubscribing them.
+        TorchThreads.Use(m.Threads);
         var actor = _trialFactory(Context, new RunTrial(m.SearchId, m.Trial, splits, m.Device, m.HoldAfter, Self, m.ClassWeights, m.PopulationRate));
         Context.Watch(actor);
         _trials = _trials.SetItem(actor, new Trial(m.SearchId, m.Trial.Index, m.Coordinator, false));

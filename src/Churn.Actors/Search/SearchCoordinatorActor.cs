@@ -502,19 +502,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     }
 
     private SearchSnapshot Snapshot() =>
-        new(Id, PhaseName(_state.Phase), Leaderboard.Rank(_state.Search.Trials, _state.Search.Seeds, _state.Search.Criterion), _state.Search.Trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent, _clock.Elapsed);
-
-    /// <summary>The phase as <c>GET /searches/{id}</c> has always shown it.</summary>
-    public static string PhaseName(SearchPhase phase) => phase switch
-    {
-        SearchPhase.Preparing => "preparing",
-        SearchPhase.Running => "running",
-        SearchPhase.Cancelling => "cancelling",
-        SearchPhase.TrainingWinner => "training winner",
-        SearchPhase.AveragingWinner => "averaging winner",
-        SearchPhase.Writing => "writing",
-        _ => "done",
-    };
+        new(Id, _state.Phase, Leaderboard.Rank(_state.Search.Trials, _state.Search.Seeds, _state.Search.Criterion), _state.Search.Trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent, _clock.Elapsed);
 
     private void Journal(Action<ISearchJournal> write)
     {

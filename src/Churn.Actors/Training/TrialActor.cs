@@ -80,14 +80,7 @@ public sealed class TrialActor : ReceiveActor
     private string RunId => $"{_run.SearchId}/trial-{Numbering.Number(Index)}";
 
     /// <summary>A trainer that throws ends this trial as failed; the search and the other trials go on.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(
-            ex =>
-            {
-                Fail($"{ex.GetType().Name}: {ex.Message}");
-                return Directive.Stop;
-            },
-            false);
+    protected override SupervisorStrategy SupervisorStrategy() => Supervision.BrokenTrainerFailsTheRun(Fail);
 
     protected override void PreStart()
     {

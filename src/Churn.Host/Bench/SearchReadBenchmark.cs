@@ -167,7 +167,7 @@ internal static class SearchReadBenchmark
         return (clock.Elapsed.TotalMilliseconds, GC.GetTotalAllocatedBytes(precise: true) - bytes);
     }
 
-    private static string Answer(SearchOverview search) => SearchApi.View(search, null).ToJsonString(JsonFormat.Options);
+    private static string Answer(SearchOverview search) => System.Text.Json.JsonSerializer.Serialize(SearchApi.View(search, null), JsonFormat.Options);
 
     /// <summary>The summaries computed from every epoch in memory: what the endpoint used to do.</summary>
     private static SearchOverview FromEpochs(StoredSearch s) =>

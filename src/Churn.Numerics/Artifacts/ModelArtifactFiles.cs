@@ -318,8 +318,8 @@ public sealed partial record ModelArtifact
     private static Calibration LegacyCalibration(string modelDirectory, string dataSha256)
     {
         var parent = Path.GetDirectoryName(modelDirectory);
-        var path = parent is null ? null : Path.Combine(parent, Preparation.ManifestFileName);
-        if (path is not null && File.Exists(path) && Preparation.ReadManifest(path) is Result<PrepareManifest>.Ok { Value: var prepared }
+        var path = parent is null ? null : Path.Combine(parent, SplitFiles.ManifestFileName);
+        if (path is not null && File.Exists(path) && SplitFiles.ReadManifest(path) is Result<PrepareManifest>.Ok { Value: var prepared }
             && string.Equals(prepared.SourceSha256, dataSha256, StringComparison.OrdinalIgnoreCase))
         {
             return Calibration.Prior(0.5, ClassMix.Of(prepared.Strategy, prepared.Before, prepared.After).Population);

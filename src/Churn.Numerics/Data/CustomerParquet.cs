@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Security.Cryptography;
 using Parquet;
@@ -109,77 +110,68 @@ public static class CustomerParquet
             }
         }
         var hasTarget = columns[^1] is not null;
+        using var group = new ParquetGroupColumns(columns.Length, chunkRows);
+        var chunks = new CustomerChunks(hasTarget, chunkRows, emit);
+        Span<double> features = stackalloc double[Schema.FeatureCount];
         var rowsBefore = 0L;
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
-            using var group = reader.OpenRowGroupReader(g);
-            var n = checked((int)group.RowCount);
-            var values = new double[columns.Length][];
-            for (var c = 0; c < columns.Length; c++)
+            int n;
+            using (var source = reader.OpenRowGroupReader(g))
             {
-                if (columns[c] is not { } field)
+                n = checked((int)source.RowCount);
+                group.Start(n);
+                for (var c = 0; c < columns.Length; c++)
                 {
-                    continue;
+                    if (columns[c] is not { } field)
+                    {
+                        continue;
+                    }
+                    var nullAt = Column(source, field, group.Buffer(c), n, cancel);
+                    if (nullAt >= 0)
+                    {
+                        return new Problem("expected a number, got an empty field (null)", path, rowsBefore + nullAt + 1, field.Name);
+                    }
+                    group.Keep(c);
                 }
-                var (read, nullAt) = Column(group, field, n, cancel);
-                if (nullAt >= 0)
-                {
-                    return new Problem("expected a number, got an empty field (null)", path, rowsBefore + nullAt + 1, field.Name);
-                }
-                values[c] = read;
             }
             for (var start = 0; start < n; start += chunkRows)
             {
                 cancel.ThrowIfCancellationRequested();
                 var rows = Math.Min(chunkRows, n - start);
-                var chunk = Chunk(values, start, rows, hasTarget, standardized, path, rowsBefore);
-                if (chunk is Result<Dataset>.Error error)
+                var (values, at) = group.Rows(start, rows);
+                for (var r = 0; r < rows; r++)
                 {
-                    return error.Problem;
+                    var row = at + r;
+                    Problem Bad(int c, string reason) => new(reason, path, rowsBefore + start + r + 1, CustomerFields.ColumnName(c));
+                    if (CustomerFields.IdProblem(values[0]![row], [], out var id) is { } idProblem)
+                    {
+                        return Bad(0, idProblem);
+                    }
+                    for (var c = 1; c <= Schema.FeatureCount; c++)
+                    {
+                        features[c - 1] = values[c]![row];
+                        if (CustomerFields.FeatureProblem(c, features[c - 1], standardized, []) is { } problem)
+                        {
+                            return Bad(c, problem);
+                        }
+                    }
+                    var target = hasTarget ? values[^1]![row] : 0;
+                    if (hasTarget && CustomerFields.TargetProblem(target, []) is { } targetProblem)
+                    {
+                        return Bad(CustomerCsv.FieldsWithTarget - 1, targetProblem);
+                    }
+                    chunks.Add(id, features, (int)target);
                 }
-                emit(chunk.Unwrap());
             }
             rowsBefore += n;
         }
-        return rowsBefore == 0 ? new Problem("the file has no rows", path) : null;
-    }
-
-    private static Result<Dataset> Chunk(double[][] values, int start, int rows, bool hasTarget, bool standardized, string path, long rowsBefore)
-    {
-        var ids = new long[rows];
-        var inputs = new double[rows * Schema.FeatureCount];
-        var targets = hasTarget ? new int[rows] : [];
-        for (var r = 0; r < rows; r++)
+        if (rowsBefore == 0)
         {
-            var row = start + r;
-            Problem Bad(int c, string reason) => new(reason, path, rowsBefore + row + 1, CustomerFields.ColumnName(c));
-            if (CustomerFields.IdProblem(values[0][row], [], out ids[r]) is { } idProblem)
-            {
-                return Bad(0, idProblem);
-            }
-            for (var c = 1; c <= Schema.FeatureCount; c++)
-            {
-                var value = values[c][row];
-                if (CustomerFields.FeatureProblem(c, value, standardized, []) is { } problem)
-                {
-                    return Bad(c, problem);
-                }
-                inputs[((c - 1) * rows) + r] = value;
-            }
-            if (hasTarget)
-            {
-                var target = values[^1][row];
-                if (CustomerFields.TargetProblem(target, []) is { } problem)
-                {
-                    return Bad(CustomerCsv.FieldsWithTarget - 1, problem);
-                }
-                targets[r] = (int)target;
-            }
+            return new Problem("the file has no rows", path);
         }
-        return Result.Ok(new Dataset(
-            System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(ids),
-            MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(rows, Schema.FeatureCount, inputs),
-            System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(targets)));
+        chunks.Finish();
+        return null;
     }
 
     private static bool IsNumeric(Type type) =>
@@ -187,55 +179,67 @@ public static class CustomerParquet
         || type == typeof(sbyte) || type == typeof(byte) || type == typeof(ushort) || type == typeof(uint) || type == typeof(ulong)
         || type == typeof(decimal);
 
-    /// <summary>A column of a row group as doubles, and the first row holding a null (-1: none).</summary>
-    private static (double[] Values, int NullAt) Column(ParquetRowGroupReader group, DataField field, int rows, CancellationToken cancel)
+    /// <summary>The first <paramref name="rows"/> values of <paramref name="values"/>: a column of a row group as doubles; the first row holding a null (-1: none).</summary>
+    private static int Column(ParquetRowGroupReader group, DataField field, double[] values, int rows, CancellationToken cancel)
     {
         var type = field.ClrType;
-        return type == typeof(double) ? Read<double>(group, field, rows, cancel)
-            : type == typeof(float) ? Read<float>(group, field, rows, cancel)
-            : type == typeof(long) ? Read<long>(group, field, rows, cancel)
-            : type == typeof(int) ? Read<int>(group, field, rows, cancel)
-            : type == typeof(short) ? Read<short>(group, field, rows, cancel)
-            : type == typeof(sbyte) ? Read<sbyte>(group, field, rows, cancel)
-            : type == typeof(byte) ? Read<byte>(group, field, rows, cancel)
-            : type == typeof(ushort) ? Read<ushort>(group, field, rows, cancel)
-            : type == typeof(uint) ? Read<uint>(group, field, rows, cancel)
-            : type == typeof(ulong) ? Read<ulong>(group, field, rows, cancel)
-            : Read<decimal>(group, field, rows, cancel);
+        return type == typeof(double) ? Read<double>(group, field, values, rows, cancel)
+            : type == typeof(float) ? Read<float>(group, field, values, rows, cancel)
+            : type == typeof(long) ? Read<long>(group, field, values, rows, cancel)
+            : type == typeof(int) ? Read<int>(group, field, values, rows, cancel)
+            : type == typeof(short) ? Read<short>(group, field, values, rows, cancel)
+            : type == typeof(sbyte) ? Read<sbyte>(group, field, values, rows, cancel)
+            : type == typeof(byte) ? Read<byte>(group, field, values, rows, cancel)
+            : type == typeof(ushort) ? Read<ushort>(group, field, values, rows, cancel)
+            : type == typeof(uint) ? Read<uint>(group, field, values, rows, cancel)
+            : type == typeof(ulong) ? Read<ulong>(group, field, values, rows, cancel)
+            : Read<decimal>(group, field, values, rows, cancel);
     }
 
-    private static (double[] Values, int NullAt) Read<T>(ParquetRowGroupReader group, DataField field, int rows, CancellationToken cancel)
+    private static int Read<T>(ParquetRowGroupReader group, DataField field, double[] values, int rows, CancellationToken cancel)
         where T : struct, INumberBase<T>
     {
         if (typeof(T) == typeof(double) && !field.IsNullable)
         {
-            // The usual case: read straight into the array the chunks are cut from.
-            var doubles = new double[rows];
-            Wait(group.ReadAsync(field, doubles.AsMemory(), null, cancel));
-            return (doubles, -1);
+            // The usual case: read straight into the buffer the chunks are cut from.
+            Wait(group.ReadAsync(field, values.AsMemory(0, rows), null, cancel));
+            return -1;
         }
-        var values = new double[rows];
         if (field.IsNullable)
         {
-            var read = new T?[rows];
-            Wait(group.ReadAsync(field, read.AsMemory(), null, cancel));
+            var read = ArrayPool<T?>.Shared.Rent(rows);
+            try
+            {
+                Wait(group.ReadAsync(field, read.AsMemory(0, rows), null, cancel));
+                for (var i = 0; i < rows; i++)
+                {
+                    if (read[i] is not { } v)
+                    {
+                        return i;
+                    }
+                    values[i] = double.CreateTruncating(v);
+                }
+                return -1;
+            }
+            finally
+            {
+                ArrayPool<T?>.Shared.Return(read);
+            }
+        }
+        var plain = ArrayPool<T>.Shared.Rent(rows);
+        try
+        {
+            Wait(group.ReadAsync(field, plain.AsMemory(0, rows), null, cancel));
             for (var i = 0; i < rows; i++)
             {
-                if (read[i] is not { } v)
-                {
-                    return (values, i);
-                }
-                values[i] = double.CreateTruncating(v);
+                values[i] = double.CreateTruncating(plain[i]);
             }
-            return (values, -1);
+            return -1;
         }
-        var plain = new T[rows];
-        Wait(group.ReadAsync(field, plain.AsMemory(), null, cancel));
-        for (var i = 0; i < rows; i++)
+        finally
         {
-            values[i] = double.CreateTruncating(plain[i]);
+            ArrayPool<T>.Shared.Return(plain);
         }
-        return (values, -1);
     }
 
     // The library's reads are asynchronous; this reader runs on a thread of its own, so it waits for each.

@@ -203,6 +203,7 @@ const GLOSSARY = {
   interval: "95 % interval: the range the figure falls in for 95 of 100 resamples of the customers (a bootstrap).",
   lift: "Lift: how many times more buyers the customers contacted hold than as many picked at random.",
   epoch: "Epoch: one pass of training over every training customer.",
+  logScale: "Log scale: a skewed behaviour (a few customers with very large values) is compressed as ln(1 + x), so that those few do not outweigh everyone else.",
   hyperparameter: "Hyperparameter: a setting of the network or of its training chosen before it trains (width, depth, learning rate...).",
   asha: "ASHA: stops weaker configurations early. At each checkpoint (a rung, after a set number of epochs) only the best share of the configurations trains on.",
   history: "Optimization history: each ended trial's score by trial number, and the best so far; a search that still improves late may deserve more trials.",
@@ -214,6 +215,13 @@ const GLOSSARY = {
 function glossary(term) {
   const text = GLOSSARY[term];
   return text ? el("span", { class: "term", tabindex: "0", role: "note", "data-tip": text, "aria-label": text, text: "?" }) : "";
+}
+
+// A stage's line as the host words it, with a "?" for each term it must keep.
+const DETAIL_TERMS = [["ROC AUC", "rocAuc"], ["Brier", "brier"], ["calibration error", "calibrationError"], ["epoch", "epoch"], ["natural mix", "naturalMix"], ["log scale", "logScale"]];
+function termsTd(text) {
+  const terms = DETAIL_TERMS.filter(([words]) => (text || "").includes(words)).map(([, term]) => glossary(term));
+  return el("td", {}, text ?? "", ...terms);
 }
 
 function every(ms, generation, action) {
@@ -251,7 +259,7 @@ async function runPage(generation, id) {
     const ended = !ACTIVE.has(current.status);
     stages.replaceChildren(...(list || []).map(s => el("tr", {},
       td(s.stage), td(when(s.startedAt), { class: "time" }),
-      num(typeof s.elapsedMs === "number" ? `${s.elapsedMs.toFixed(0)} ms` : ended ? `stopped (${current.status})` : "…"), td(s.detail))));
+      num(typeof s.elapsedMs === "number" ? `${s.elapsedMs.toFixed(0)} ms` : ended ? `stopped (${current.status})` : "…"), termsTd(s.detail))));
   }
   let lossPending = false;
   function drawLoss() {
