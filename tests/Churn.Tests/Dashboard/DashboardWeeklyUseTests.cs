@@ -457,8 +457,12 @@ public sealed class DashboardWeeklyUseTests(DashboardFixture fixture) : IClassFi
             string[] Order() => [.. B.FindAll("#runs tbody tr[data-run]").Select(r => r.GetAttribute("data-run")!).Where(fixture.Finished.Contains)];
             var best = Auc(first) >= Auc(second) ? new[] { first, second } : [second, first];
             B.Wait(d => Order().SequenceEqual(best), "the runs by ROC AUC, highest first");
-            B.Find("button[data-sort='rocAuc']").SendKeys(Keys.Enter);
+            // The focus stays on the column's button (its header is drawn anew), so Space there reverses the order.
+            var focused = B.Driver.SwitchTo().ActiveElement();
+            Assert.Equal("rocAuc", focused.GetAttribute("data-sort"));
+            focused.SendKeys(Keys.Space);
             B.Wait(d => Order().SequenceEqual(best.Reverse()), "the runs by ROC AUC, lowest first");
+            Assert.Equal("rocAuc", B.Driver.SwitchTo().ActiveElement().GetAttribute("data-sort"));
 
             // A setting as a column.
             B.Find("#column-chooser summary").Click();

@@ -72,7 +72,13 @@ async function runsPage(generation, params) {
     const visible = RUN_COLUMNS.filter(c => columns.has(c.key));
     const sorter = (key, label, term) => {
       const th = el("th", { scope: "col", "aria-sort": sort.key === key ? (sort.descending ? "descending" : "ascending") : null },
-        el("button", { type: "button", class: "sort", "data-sort": key, onclick: () => { sort = { key, descending: sort.key === key ? !sort.descending : true }; drawHead(); order(); } },
+        el("button", { type: "button", class: "sort", "data-sort": key, onclick: () => {
+          sort = { key, descending: sort.key === key ? !sort.descending : true };
+          drawHead();
+          order();
+          // The header is drawn anew: the focus goes back to this column's button, so Enter or Space again reverses it.
+          headRow.querySelector(`[data-sort="${CSS.escape(key)}"]`).focus();
+        } },
           label, sort.key === key ? (sort.descending ? " ▼" : " ▲") : ""));
       if (term) th.append(glossary(term));
       return th;
