@@ -32,7 +32,7 @@ for i in $(seq "$runs"); do
     /usr/bin/time -f "%e %U %S" -o "$work/time.txt" "$churn" run $(args_of "$c") --seed 0 --out "$work/$c" --no-store >"$work/$c.log" 2>&1 || { cat "$work/$c.log"; exit 1; }
     read -r wall user sys <"$work/time.txt"
     echo "$c $wall $(echo "$user + $sys" | bc -l)" >>"$work/runs.txt"
-    speed=$("$churn" bench predict --model "$work/$c/model" --rows "$rows" --repeats 3 2>&1 | sed -n 's/.*[^0-9]\([0-9][0-9,]*\) rows\/s.*/\1/p' | head -n 1 | tr -d ,)
+    speed=$("$churn" bench predict --model "$work/$c/model" --rows "$rows" --repeats 3 2>&1 | sed -n 's/.*= \([0-9,]*\) rows\/s.*/\1/p' | head -n 1 | tr -d ,)
     echo "$c ${speed:-0}" >>"$work/speed.txt"
     echo "run $i $c: ${wall} s wall, $(echo "$user + $sys" | bc -l) s CPU, ${speed:-?} customers/s"
   done
