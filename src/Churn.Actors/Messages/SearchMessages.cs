@@ -61,10 +61,10 @@ public sealed record CancelSearch(string SearchId);
 /// <summary>Ask for a search's current state; the answer is a <see cref="SearchSnapshot"/> or <see cref="SearchNotActive"/>.</summary>
 public sealed record GetSearch(string SearchId, IActorRef ReplyTo);
 
-/// <summary>A search in progress as its coordinator sees it.</summary>
+/// <summary>A search in progress as its coordinator sees it (the host words <paramref name="Phase"/> for its views).</summary>
 public sealed record SearchSnapshot(
     string SearchId,
-    string Status,
+    SearchPhase Phase,
     ImmutableArray<LeaderboardRow> Leaderboard,
     ImmutableArray<TrialRecord> Trials,
     ImmutableArray<RungDecision> Decisions,

@@ -11,7 +11,7 @@ public sealed class DatasetWriterActor : StageActor
     public DatasetWriterActor() =>
         Stage<WriteDataset>(
             Messages.Stage.Write,
-            c => Preparation.Write(c.Directory, c.Prefix, c.Prepared).Map(object (m) => new DatasetWritten(c.RunId, m)),
+            c => SplitFiles.Write(c.Directory, c.Prefix, c.Prepared).Map(object (m) => new DatasetWritten(c.RunId, m)),
             e => StageDetail.Written(((DatasetWritten)e).Manifest.Files));
 
     public static Props Props() => Akka.Actor.Props.Create(() => new DatasetWriterActor());

@@ -145,14 +145,7 @@ public sealed class PipelineRunActor : ReceiveActor
     private RunSettings Settings => _run.Settings;
 
     /// <summary>A broken trainer ends this run, not the host: the failure is recorded and the run fails.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(
-            ex =>
-            {
-                Fail($"{ex.GetType().Name}: {ex.Message}");
-                return Directive.Stop;
-            },
-            false);
+    protected override SupervisorStrategy SupervisorStrategy() => Supervision.BrokenTrainerFailsTheRun(Fail);
 
     /// <summary>A bug in this coordinator ends its own run with the cause, instead of leaving the listener waiting.</summary>
     protected override bool AroundReceive(Receive receive, object message)
@@ -184,7 +177,7 @@ public sealed class PipelineRunActor : ReceiveActor
 
     /// <summary>The manifest names its files relative to the output directory; the listener wants paths it can open.</summary>
     private ImmutableArray<string> PreparedFiles(PrepareManifest manifest) =>
-        [.. manifest.Files.Select(f => Path.Combine(Settings.Spec.Out, f)), Path.Combine(Settings.Spec.Out, Preparation.ManifestFileName)];
+        [.. manifest.Files.Select(f => Path.Combine(Settings.Spec.Out, f)), Path.Combine(Settings.Spec.Out, SplitFiles.ManifestFileName)];
 
     /// <summary>Does what the plan decided; <paramref name="message"/> is the log line of an ending when it says more than the plan.</summary>
     private void Decide((RunPlan Plan, RunDecision Decision) next, string? message = null, RunSaved? saved = null)

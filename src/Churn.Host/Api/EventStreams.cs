@@ -1,3 +1,4 @@
+using System.Net.ServerSentEvents;
 using System.Threading.Channels;
 using Akka.Actor;
 using Churn.Actors;
@@ -24,8 +25,10 @@ internal sealed class EventStreams(int limit, CancellationToken stopping)
 
     /// <summary>
     /// Serves one event stream: takes a place among the host's streams (429 and what to poll instead when none is
-    /// left), sends the <c>text/event-stream</c> headers, and runs <paramref name="write"/> until it returns, the
-    /// client goes away or the host has been stopping for <see cref="StopGrace"/>; then frees the place.
+    /// left), then runs <paramref name="write"/>, whose events ASP.NET's server-sent events result
+    /// (<see cref="TypedResults.ServerSentEvents{T}(IAsyncEnumerable{SseItem{T}})"/>) frames and sends as they come,
+    /// until it returns, the client goes away or the host has been stopping for <see cref="StopGrace"/>; then frees
+    /// the place.
     /// </summary>
     public async Task ServeAsync(HttpContext context, string poll, Func<EventStream, Task> write)
     {
@@ -38,17 +41,36 @@ internal sealed class EventStreams(int limit, CancellationToken stopping)
             return;
         }
 
-        var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
+        context.Response.Headers["X-Accel-Buffering"] = "no";
         using var give = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         using var stop = stopping.Register(() => give.CancelAfter(StopGrace));
-        var stream = new EventStream(response, give.Token);
+        // Bounded: a client that reads slowly slows its writer down rather than growing the host's memory.
+        var events = Channel.CreateBounded<SseItem<string>>(new BoundedChannelOptions(256) { SingleReader = true, SingleWriter = true });
+        var stream = new EventStream(events.Writer, give.Token);
+        var writing = WriteAsync(stream, write, events.Writer);
         try
         {
-            // The headers go at once, so the client knows its stream is open before the first event.
-            await response.Body.FlushAsync(give.Token);
+            await TypedResults.ServerSentEvents(events.Reader.ReadAllAsync(give.Token)).ExecuteAsync(context);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away, or the host is stopping.
+        }
+        finally
+        {
+            await give.CancelAsync();
+            await writing;
+            stream.Close();
+        }
+    }
+
+    private static async Task WriteAsync(EventStream stream, Func<EventStream, Task> write, ChannelWriter<SseItem<string>> events)
+    {
+        try
+        {
+            // The result sends the headers with the first event: this one goes at once, so the client knows its
+            // stream is open before the first real event, which may be minutes away (a log line, a search's trial).
+            await stream.KeepAliveNowAsync();
             await write(stream);
         }
         catch (OperationCanceledException)
@@ -61,7 +83,7 @@ internal sealed class EventStreams(int limit, CancellationToken stopping)
         }
         finally
         {
-            stream.Close();
+            events.TryComplete();
         }
     }
 
@@ -81,34 +103,35 @@ internal sealed class EventStreams(int limit, CancellationToken stopping)
     }
 }
 
-/// <summary>One open event stream: how to write its frames and wait for what comes next, and when to give up.</summary>
-internal sealed class EventStream(HttpResponse response, CancellationToken cancel)
+/// <summary>One open event stream: how to send its events and wait for what comes next, and when to give up.</summary>
+internal sealed class EventStream(ChannelWriter<SseItem<string>> events, CancellationToken cancel)
 {
+    /// <summary>
+    /// The event a stream sends when it has been silent for <see cref="EventStreams.KeepAlive"/>, so both ends notice a
+    /// connection that has gone. Its data is empty, and readers skip events without data (as <c>EventSource</c>
+    /// dispatches nothing to a page that does not listen for it): the result has no comment line to send instead.
+    /// </summary>
+    public const string KeepAliveEvent = "keep-alive";
+
     private readonly List<Action> _onClose = [];
     private long _lastWrite = Environment.TickCount64;
 
     /// <summary>Cancelled when the client goes away or the host has stopped for long enough.</summary>
     public CancellationToken Cancel => cancel;
 
-    /// <summary>Writes one event; <paramref name="flush"/> false leaves it buffered for the next one.</summary>
-    public async Task WriteAsync(string name, string data, bool flush = true)
+    /// <summary>Sends one event (its data one line of JSON).</summary>
+    public async Task WriteAsync(string name, string data)
     {
-        await response.WriteAsync(RunEventStream.Frame(name, data), cancel);
+        await events.WriteAsync(new SseItem<string>(data, name), cancel);
         _lastWrite = Environment.TickCount64;
-        if (flush)
-        {
-            await FlushAsync();
-        }
     }
 
     public Task WriteAsync((string Name, string Data) frame) => WriteAsync(frame.Name, frame.Data);
 
-    public Task FlushAsync() => response.Body.FlushAsync(cancel);
-
     /// <summary>
-    /// Awaits <paramref name="next"/>, writing a keep-alive comment each time <see cref="EventStreams.KeepAlive"/>
-    /// passes first. The same read is awaited throughout: a channel's single reader must not start a second one while
-    /// one is pending.
+    /// Awaits <paramref name="next"/>, sending a keep-alive each time <see cref="EventStreams.KeepAlive"/> passes
+    /// first. The same read is awaited throughout: a channel's single reader must not start a second one while one is
+    /// pending.
     /// </summary>
     public async Task<T> NextAsync<T>(ValueTask<T> next)
     {
@@ -121,21 +144,16 @@ internal sealed class EventStream(HttpResponse response, CancellationToken cance
             }
             catch (TimeoutException)
             {
-                await WriteKeepAliveAsync();
+                await KeepAliveNowAsync();
             }
         }
     }
 
-    /// <summary>Writes a keep-alive comment if nothing was written for <see cref="EventStreams.KeepAlive"/>: for streams that wait on more than one thing.</summary>
+    /// <summary>Sends a keep-alive if nothing was sent for <see cref="EventStreams.KeepAlive"/>: for streams that wait on more than one thing.</summary>
     public Task KeepAliveAsync() =>
-        Environment.TickCount64 - _lastWrite >= EventStreams.KeepAlive.TotalMilliseconds ? WriteKeepAliveAsync() : Task.CompletedTask;
+        Environment.TickCount64 - _lastWrite >= EventStreams.KeepAlive.TotalMilliseconds ? KeepAliveNowAsync() : Task.CompletedTask;
 
-    private async Task WriteKeepAliveAsync()
-    {
-        await response.WriteAsync(": keep-alive\n\n", cancel);
-        _lastWrite = Environment.TickCount64;
-        await FlushAsync();
-    }
+    internal Task KeepAliveNowAsync() => WriteAsync(KeepAliveEvent, "");
 
     /// <summary>An actor to name as a follower, whose events come out of the channel; stopped when the stream ends.</summary>
     public (IActorRef Relay, ChannelReader<TEvent> Events) Relay<TEvent>(ActorSystem system)

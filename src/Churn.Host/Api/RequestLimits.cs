@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Churn.Host.Configuration;
 using Churn.Numerics;
 using Churn.Numerics.Data;
@@ -30,24 +31,32 @@ public static class RequestLimits
     }
 
     /// <summary>The model itself, or the first field over a limit; <paramref name="prefix"/> is how the request spells the model's fields.</summary>
-    public static Result<ModelConfig> Check(ModelConfig model, HostLimits limits, string prefix = "model.")
+    public static Result<ModelConfig> Check(ModelConfig model, HostLimits limits, string prefix = "model.") =>
+        CheckAll(model, limits, prefix) is [var first, ..] ? first : Result.Ok(model);
+
+    /// <summary>Every field of <paramref name="model"/> over a limit, each named as <paramref name="prefix"/> spells the model's fields.</summary>
+    public static ImmutableArray<Problem> CheckAll(ModelConfig model, HostLimits limits, string prefix = "model.")
     {
         Problem? Over(string field, long value, long max, string limit) =>
             value > max ? new Problem($"{value} is over this host's limit of {max} (host.limits.{limit})", Column: prefix + field) : null;
 
-        var problem = Over("width", model.Width, limits.MaxWidth, "maxWidth")
-            ?? Over("depth", model.Depth, limits.MaxDepth, "maxDepth")
-            ?? Over("maxEpochs", model.MaxEpochs, limits.MaxEpochs, "maxEpochs")
-            ?? Over("cycleEpochs", model.CycleEpochs, limits.MaxEpochs, "maxEpochs")
-            ?? Over("distilEpochs", model.DistilEpochs, limits.MaxEpochs, "maxEpochs")
-            ?? Over("patience", model.Patience, limits.MaxPatience, "maxPatience");
-        if (problem is null && Parameters(model) > limits.MaxParameters)
+        Problem?[] over =
+        [
+            Over("width", model.Width, limits.MaxWidth, "maxWidth"),
+            Over("depth", model.Depth, limits.MaxDepth, "maxDepth"),
+            Over("maxEpochs", model.MaxEpochs, limits.MaxEpochs, "maxEpochs"),
+            Over("cycleEpochs", model.CycleEpochs, limits.MaxEpochs, "maxEpochs"),
+            Over("distilEpochs", model.DistilEpochs, limits.MaxEpochs, "maxEpochs"),
+            Over("patience", model.Patience, limits.MaxPatience, "maxPatience"),
+        ];
+        var problems = over.OfType<Problem>().ToImmutableArray();
+        if (problems.IsEmpty && Parameters(model) > limits.MaxParameters)
         {
-            problem = new Problem(
+            problems = [new Problem(
                 $"a network of depth {model.Depth} and width {model.Width}{(model.Kind == ModelKind.Plr ? $" with {model.Members} members" : "")} has {Parameters(model)} parameters, over this host's limit of {limits.MaxParameters} (host.limits.maxParameters)",
-                Column: prefix + "width");
+                Column: prefix + "width")];
         }
-        return problem is null ? Result.Ok(model) : problem;
+        return problems;
     }
 
     /// <summary>

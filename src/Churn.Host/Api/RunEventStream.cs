@@ -1,5 +1,5 @@
+using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Churn.Actors.Messages;
@@ -90,8 +90,6 @@ public static class RunEventStream
         }
     }
 
-    public static string Frame(string name, string data) => $"event: {name}\ndata: {data}\n\n";
-
     /// <summary>The run event a progress frame stands for, for the CLI's progress lines; null for frames without one.</summary>
     public static IRunEvent? Decode(string name, string data) => name switch
     {
@@ -108,36 +106,17 @@ public static class RunEventStream
         _ => null,
     };
 
-    /// <summary>The frames of an event stream as they arrive; comments (keep-alives) are skipped.</summary>
+    /// <summary>
+    /// The events of a stream as they arrive, read by .NET's parser; events without data (keep-alives) and comments
+    /// are skipped.
+    /// </summary>
     public static async IAsyncEnumerable<(string Name, string Data)> Read(Stream stream, [EnumeratorCancellation] CancellationToken cancel)
     {
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        var name = "message";
-        var data = new StringBuilder();
-        while (await reader.ReadLineAsync(cancel) is { } line)
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync(cancel))
         {
-            if (line.Length == 0)
+            if (item.Data.Length > 0)
             {
-                if (data.Length > 0)
-                {
-                    yield return (name, data.ToString());
-                }
-
-                name = "message";
-                data.Clear();
-            }
-            else if (line.StartsWith("event:", StringComparison.Ordinal))
-            {
-                name = line[6..].Trim();
-            }
-            else if (line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                if (data.Length > 0)
-                {
-                    data.Append('\n');
-                }
-
-                data.Append(line[5..].TrimStart());
+                yield return (item.EventType, item.Data);
             }
         }
     }

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Hosting;
 using Churn.Actors.Messages;
@@ -74,7 +73,7 @@ internal sealed class SearchApi(IServiceProvider services, IRequiredActor<Search
         }
 
         var snapshot = followed.Snapshot;
-        await WriteSoFarAsync(stream, Header("running", snapshot.Status, followed.Parallel), snapshot.Trials, snapshot.Decisions);
+        await WriteSoFarAsync(stream, Header("running", SearchPhaseNames.Of(snapshot.Phase), followed.Parallel), snapshot.Trials, snapshot.Decisions);
         while (true)
         {
             var e = await stream.NextAsync(events.ReadAsync(stream.Cancel));
@@ -101,7 +100,7 @@ internal sealed class SearchApi(IServiceProvider services, IRequiredActor<Search
     }
 
     private Task WriteFinishedAsync(EventStream stream, string id) =>
-        stream.WriteAsync(SearchEventStream.Finished, View(store.Overview(id).Unwrap(), null).ToJsonString(RunEventStream.Json));
+        stream.WriteAsync(SearchEventStream.Finished, JsonSerializer.Serialize(View(store.Overview(id).Unwrap(), null), RunEventStream.Json));
 
     /// <summary>The search's log lines, its trials' from every node included (a worker's lines reach the host's log files).</summary>
     private IResult Logs(string id, HttpRequest request)
@@ -160,48 +159,14 @@ internal sealed class SearchApi(IServiceProvider services, IRequiredActor<Search
         var submission = SearchSubmission.FromJson(text, BodyName);
         if (submission is Result<SearchSubmission>.Error bodyError)
         {
-            return Invalid(bodyError.Problem);
+            return Invalid([bodyError.Problem]);
         }
-        var confined = submission.Unwrap();
-        foreach (var (field, confine) in new (string, Func<string, string, Result<string>>)[] { ("data", paths.Data), ("out", paths.Output) })
+        var (request, problems) = Check(submission.Unwrap());
+        if (request is null)
         {
-            if (confined.Fields[field] is JsonValue value && value.TryGetValue<string>(out var path))
-            {
-                var inside = confine(path, field);
-                if (inside is Result<string>.Error pathError)
-                {
-                    return Invalid(pathError.Problem with { File = BodyName });
-                }
-                confined = confined.With(field, inside.Unwrap());
-            }
+            return Invalid(problems);
         }
-
-        // Checked before planning: a plan of a million trials is itself the work the limit is there to refuse.
         var limits = config.Host.Limits;
-        var resolved = confined.Resolve(config, id => Path.Combine(config.Run.Out, "searches", id), BodyName, definition =>
-            (long)definition.Trials * definition.Seeds > limits.MaxTrialsPerSearch
-                ? new Problem(
-                    $"{definition.Trials} configurations x {definition.Seeds} seeds = {(long)definition.Trials * definition.Seeds} trials, over this host's limit of {limits.MaxTrialsPerSearch} (host.limits.maxTrialsPerSearch)",
-                    BodyName, Column: "trials")
-                : null);
-        if (resolved is Result<SearchRequest>.Error resolveError)
-        {
-            return Invalid(resolveError.Problem);
-        }
-
-        var request = resolved.Unwrap();
-        foreach (var trial in request.Plan.Trials.DistinctBy(t => t.Configuration))
-        {
-            if (RequestLimits.Check(trial.Config, limits, "space.") is Result<Churn.Numerics.Model.ModelConfig>.Error limitError)
-            {
-                var field = limitError.Problem.Column is "space.maxEpochs" ? "maxEpochs" : limitError.Problem.Column;
-                return Invalid(limitError.Problem with { Column = field, File = BodyName });
-            }
-        }
-        if (paths.Output(request.OutDir, "out") is Result<string>.Error outError)
-        {
-            return Invalid(outError.Problem with { File = BodyName });
-        }
         if (store.Running() >= limits.MaxConcurrentSearches)
         {
             return Problem(StatusCodes.Status429TooManyRequests, "too many searches",
@@ -217,6 +182,50 @@ internal sealed class SearchApi(IServiceProvider services, IRequiredActor<Search
             new SearchSubmitted(request.SearchId, "running", request.Plan.Configurations, request.Plan.Trials.Length, request.OutDir, links),
             JsonFormat.Options,
             statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// The search a request asks for, or every problem in it at once: the paths outside their roots, the space file's
+    /// fields, the search's own, the trials over this host's limits and each planned network over them.
+    /// </summary>
+    private (SearchRequest? Request, ImmutableArray<Problem> Problems) Check(SearchSubmission submission)
+    {
+        var problems = ImmutableArray.CreateBuilder<Problem>();
+        foreach (var (field, confine) in new (string, Func<string, string, Result<string>>)[] { ("data", paths.Data), ("out", paths.Output) })
+        {
+            if (submission.Fields[field] is JsonValue value && value.TryGetValue<string>(out var path))
+            {
+                // A path refused is left out, so that the rest of the request is still checked.
+                (submission, var refused) = confine(path, field).Match(inside => (submission.With(field, inside), (Problem?)null), problem => (submission.With(field, null), problem));
+                if (refused is not null)
+                {
+                    problems.Add(refused with { File = BodyName });
+                }
+            }
+        }
+
+        // Checked before planning: a plan of a million trials is itself the work the limit is there to refuse.
+        var limits = config.Host.Limits;
+        var (request, resolveProblems) = submission.ResolveAll(config, id => Path.Combine(config.Run.Out, "searches", id), BodyName, definition =>
+            (long)definition.Trials * definition.Seeds > limits.MaxTrialsPerSearch
+                ? new Problem(
+                    $"{definition.Trials} configurations x {definition.Seeds} seeds = {(long)definition.Trials * definition.Seeds} trials, over this host's limit of {limits.MaxTrialsPerSearch} (host.limits.maxTrialsPerSearch)",
+                    BodyName, Column: "trials")
+                : null);
+        problems.AddRange(resolveProblems);
+        if (request is not null)
+        {
+            var over = request.Plan.Trials.DistinctBy(t => t.Configuration)
+                .SelectMany(trial => RequestLimits.CheckAll(trial.Config, limits, "space."))
+                .Select(p => p with { Column = p.Column is "space.maxEpochs" ? "maxEpochs" : p.Column, File = BodyName })
+                .DistinctBy(p => p.Column);
+            problems.AddRange(over);
+            if (paths.Output(request.OutDir, "out") is Result<string>.Error outError)
+            {
+                problems.Add(outError.Problem with { File = BodyName });
+            }
+        }
+        return problems.Count == 0 ? (request, []) : (null, problems.ToImmutable());
     }
 
     private async Task<IResult> GetAsync(string id, CancellationToken cancel)
@@ -282,48 +291,40 @@ internal sealed class SearchApi(IServiceProvider services, IRequiredActor<Search
     }
 
     /// <summary>The search as the store has it, with the coordinator's phase when it runs in this host.</summary>
-    public static JsonObject View(SearchOverview s, SearchSnapshot? live)
+    internal static SearchView View(SearchOverview s, SearchSnapshot? live)
     {
         var request = s.Request;
-        var counts = s.Trials.GroupBy(t => SearchStore.StatusName(t.Status)).ToDictionary(g => g.Key, g => g.Count());
-        var trials = new JsonObject
-        {
-            ["total"] = s.Trials.Length,
-            ["ended"] = s.Trials.Count(t => t.Ended),
-        };
-        foreach (var status in Enum.GetValues<TrialStatus>().Select(SearchStore.StatusName))
-        {
-            trials[status] = counts.GetValueOrDefault(status);
-        }
-        return new JsonObject
-        {
-            ["id"] = s.Request.SearchId,
-            ["status"] = s.Status,
-            ["phase"] = live?.Status,
-            ["createdAt"] = s.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
-            ["updatedAt"] = s.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
-            ["seed"] = request.Run.Seed,
-            ["parallel"] = request.Parallel,
-            ["threadsPerTrial"] = request.ThreadsPerTrial,
-            ["scheduler"] = request.Scheduler.ToString().ToLowerInvariant(),
-            ["configurations"] = request.Plan.Configurations,
-            ["seeds"] = request.Plan.Seeds,
-            ["rungs"] = JsonSerializer.SerializeToNode(request.Plan.Rungs, JsonFormat.Options),
-            ["criterion"] = JsonSerializer.SerializeToNode(request.Plan.Criterion, JsonFormat.Options),
-            ["data"] = request.Run.Data,
-            ["out"] = request.OutDir,
-            ["trials"] = trials,
-            ["epochsSpent"] = s.EpochsSpent,
-            ["leaderboard"] = LeaderboardNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds, request.Plan.Criterion)),
-            ["decisions"] = JsonSerializer.SerializeToNode(s.Decisions, JsonFormat.Options),
-            ["trialList"] = JsonSerializer.SerializeToNode(s.Trials.Select(SearchTrialView.From), JsonFormat.Options),
-            ["varied"] = JsonSerializer.SerializeToNode(Dashboard.DashboardCharts.Varied(s.Trials.Select(t => t.Spec)), JsonFormat.Options),
-            ["trialNodes"] = SearchFiles.TrialNodes(s.Trials),
-            ["summary"] = s.Summary is null ? null : JsonNode.Parse(s.Summary),
-            ["reason"] = s.Reason,
-            ["testUse"] = SearchFiles.TestNote,
-            ["links"] = JsonSerializer.SerializeToNode(Links(request.SearchId), JsonFormat.Options),
-        };
+        int Count(TrialStatus status) => s.Trials.Count(t => t.Status == status);
+        var trials = new SearchTrialCounts(
+            s.Trials.Length, s.Trials.Count(t => t.Ended), Count(TrialStatus.Pending), Count(TrialStatus.Running), Count(TrialStatus.Held),
+            Count(TrialStatus.Promoted), Count(TrialStatus.Completed), Count(TrialStatus.Pruned), Count(TrialStatus.Failed), Count(TrialStatus.Cancelled));
+        return new SearchView(
+            request.SearchId,
+            s.Status,
+            live is null ? null : SearchPhaseNames.Of(live.Phase),
+            s.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
+            s.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
+            request.Run.Seed,
+            request.Parallel,
+            request.ThreadsPerTrial,
+            request.Scheduler,
+            request.Plan.Configurations,
+            request.Plan.Seeds,
+            request.Plan.Rungs,
+            request.Plan.Criterion,
+            request.Run.Data,
+            request.OutDir,
+            trials,
+            s.EpochsSpent,
+            LeaderboardNode(Leaderboard.Rank(s.Trials, request.Plan.Seeds, request.Plan.Criterion)),
+            s.Decisions,
+            [.. s.Trials.Select(SearchTrialView.From)],
+            Dashboard.DashboardCharts.Varied(s.Trials.Select(t => t.Spec)),
+            SearchFiles.TrialNodes(s.Trials),
+            s.Summary is null ? null : JsonNode.Parse(s.Summary),
+            s.Reason,
+            SearchFiles.TestNote,
+            Links(request.SearchId));
     }
 
     /// <summary>The leaderboard's rows, each data preparation the search chose also named as people read it (<c>balance none, log skewed</c>).</summary>
@@ -355,42 +356,15 @@ internal sealed class SearchApi(IServiceProvider services, IRequiredActor<Search
 
     private static SearchLinks Links(string id) => new($"/searches/{id}");
 
-    private static IResult Invalid(Problem problem)
-    {
-        var field = problem.Column ?? "body";
-        var where = problem.File is null or BodyName ? "" : $" (in {problem.File})";
-        return Problem(StatusCodes.Status400BadRequest, "invalid search request", $"{field}: {problem.Reason}{where}", field);
-    }
+    /// <summary>A 400 naming every field at fault; a problem found in a file (not the request) says which.</summary>
+    private static IResult Invalid(IReadOnlyList<Problem> problems) =>
+        ApiProblem.Fields("invalid search request", [.. problems.Select(p => p with
+        {
+            Column = p.Column ?? "body",
+            Reason = p.File is null or BodyName ? p.Reason : $"{p.Reason} (in {p.File})",
+        })]);
 
     private static IResult Unknown(string id) => Problem(StatusCodes.Status404NotFound, "unknown search", $"no search with id '{id}'");
 
     private static IResult Problem(int status, string title, string detail, string? field = null) => ApiProblem.Of(status, title, detail, field);
 }
-
-/// <summary>Where to look a search up.</summary>
-internal sealed record SearchLinks(string Self);
-
-/// <summary>The reply to <c>POST /searches</c>.</summary>
-internal sealed record SearchSubmitted(string Id, string Status, int Configurations, int Trials, string Out, SearchLinks Links);
-
-/// <summary>
-/// One trial as a search's page lists it: where it is, how far it got and its best and latest validation loss.
-/// <see cref="Node"/> is the node that trained it (null for this process). Trial, configuration and seed (the replicate)
-/// are numbered from 1, as everywhere; <see cref="Seed"/> is the trial's random seed.
-/// </summary>
-internal sealed record SearchTrialView(
-    [property: JsonConverter(typeof(Numbering.FromOne))] int Index,
-    [property: JsonConverter(typeof(Numbering.FromOne))] int Configuration,
-    [property: JsonConverter(typeof(Numbering.FromOne))] int Replicate,
-    long Seed, string Status, int Epochs, double? BestValidationLoss, double? LastValidationLoss, string? Reason, string? Node, double? CalibratedLoss)
-{
-    public static SearchTrialView From(TrialSummary t) => new(
-        t.Spec.Index, t.Spec.Configuration, t.Spec.Replicate, t.Spec.Seed, SearchStore.StatusName(t.Status), t.Epochs,
-        t.Epochs == 0 ? null : t.BestValidationLoss, t.LastValidationLoss, t.Reason, t.Node, double.IsFinite(t.CalibratedLoss) ? t.CalibratedLoss : null);
-}
-
-/// <summary>The reply to <c>GET /searches</c>: newest first.</summary>
-internal sealed record SearchList(System.Collections.Immutable.ImmutableArray<SearchListing> Searches);
-
-/// <summary>The reply to <c>DELETE /searches/{id}</c> and <c>POST /searches/{id}/resume</c>.</summary>
-internal sealed record SearchCancelRequested(string Id, string Status, SearchLinks Links);

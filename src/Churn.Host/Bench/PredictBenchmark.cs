@@ -35,7 +35,7 @@ public static class PredictBenchmark
         var csv = a.Get("csv") ?? Path.Combine(Path.GetTempPath(), $"churn-bench-predict-{rows}.csv");
         if (!File.Exists(csv))
         {
-            SyntheticCustomers.WriteCsv(csv, rows, 42);
+            AtomicFile.Write(csv, stream => SyntheticCustomers.WriteCsv(stream, rows, 42)).Unwrap();
         }
 
         var data = CustomerCsv.Load(csv, TargetPolicy.Optional).Unwrap().Data;

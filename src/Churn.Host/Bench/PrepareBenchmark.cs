@@ -49,7 +49,7 @@ public static class PrepareBenchmark
             if (!File.Exists(path))
             {
                 StandardOutput.Writer.WriteLine($"generating {path} ...");
-                if (SyntheticCustomers.WriteCsv(path, rows, options.Seed) is Result<string>.Error failed)
+                if (AtomicFile.Write(path, stream => SyntheticCustomers.WriteCsv(stream, rows, options.Seed)) is Result<string>.Error failed)
                 {
                     Console.Error.WriteLine(failed.Problem);
                     return 1;

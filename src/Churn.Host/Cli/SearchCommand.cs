@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -67,6 +68,11 @@ public static partial class SearchCommand
             return await ResumeAsync(parse, config, resumeId, json, verbose);
         }
 
+        if (SpaceProblems(parse) is [_, ..] spaceProblems)
+        {
+            // Every field of the file at once, as the dashboard's form marks them.
+            return ChurnCli.ReportAll(spaceProblems, parse, []);
+        }
         var submitted = Submission(parse);
         if (submitted is Result<SearchSubmission>.Error spaceError)
         {
@@ -74,10 +80,10 @@ public static partial class SearchCommand
         }
         var submission = submitted.Unwrap();
         // Checked here by the code the host runs too, so a bad flag is the same usage error with or without --host.
-        var planned = submission.Resolve(config, _ => Path.Combine(config.Run.Out, "search"), "command line");
-        if (planned is Result<SearchRequest>.Error planError)
+        var (planned, planProblems) = submission.ResolveAll(config, _ => Path.Combine(config.Run.Out, "search"), "command line");
+        if (planned is null)
         {
-            return ChurnCli.Report(planError.Problem, parse, ChurnCommandLine.SearchFields);
+            return ChurnCli.ReportAll(planProblems, parse, ChurnCommandLine.SearchFields);
         }
         if (parse.GetValue(ChurnCommandLine.HostUrl) is { } host)
         {
@@ -88,7 +94,7 @@ public static partial class SearchCommand
             return ChurnCommandLine.Usage("--token goes with --host", "search");
         }
 
-        return await WithStoresAsync(parse, config, (store, runs) => ExecuteAsync(config, store, runs, planned.Unwrap(), null, json, verbose));
+        return await WithStoresAsync(parse, config, (store, runs) => ExecuteAsync(config, store, runs, planned, null, json, verbose));
     }
 
     /// <summary>
@@ -134,6 +140,10 @@ public static partial class SearchCommand
             }
         }
     }
+
+    /// <summary>Every problem of the <c>--space</c> file, each naming the file (the shipped defaults' own, that file) and the field.</summary>
+    private static ImmutableArray<Problem> SpaceProblems(ParseResult parse) =>
+        parse.GetValue(ChurnCommandLine.Space) is { } spaceFile ? SpaceFile.LoadAll(SearchPlanner.DefaultSpacePath, spaceFile).Problems : [];
 
     /// <summary>
     /// The search the command line asks for: the <c>--space</c> file's fields (checked first, so a mistake names the

@@ -84,6 +84,9 @@ public sealed record ChurnConfig(RunSpec Run, HostSettings Host, string Logs, in
     public static Result<ChurnConfig> Load(string? userFile) =>
         LoadNode(userFile).Bind(node => FromNode(node, userFile ?? DefaultPath));
 
+    /// <summary>The configuration one file holds, not laid over the shipped defaults.</summary>
+    public static Result<ChurnConfig> FromFile(string path) => ReadNode(path).Bind(node => FromNode(node, path));
+
     /// <summary>The shipped defaults with <paramref name="userFile"/> laid over them, as JSON: what a run request is laid over.</summary>
     public static Result<JsonNode> LoadNode(string? userFile) =>
         ReadNode(DefaultPath).Bind(defaults =>

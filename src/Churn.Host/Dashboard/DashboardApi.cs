@@ -172,10 +172,8 @@ internal sealed class DashboardApi(SqliteRunStore runs, SearchStore searches, Js
             {
                 while (lines.Reader.TryRead(out var entry))
                 {
-                    await stream.WriteAsync("line", JsonSerializer.Serialize(entry, RunEventStream.Json), flush: false);
+                    await stream.WriteAsync("line", JsonSerializer.Serialize(entry, RunEventStream.Json));
                 }
-
-                await stream.FlushAsync();
             }
 
             await stream.WriteAsync("end", JsonSerializer.Serialize(new { runId = run.Id }, RunEventStream.Json));

@@ -33,7 +33,7 @@ public static class CustomerScoring
         }
         if (scalerFile is not null)
         {
-            return Preparation.ReadManifest(scalerFile).Bind(manifest =>
+            return SplitFiles.ReadManifest(scalerFile).Bind(manifest =>
                 manifest.Scaler.Means.Length == artifact.FeatureNames.Length
                     ? Result.Ok(artifact with { Scaler = manifest.Scaler, ScalerKnown = true })
                     : Result.Fail<ModelArtifact>($"its scaler has {manifest.Scaler.Means.Length} features; the model takes {artifact.FeatureNames.Length}", scalerFile));

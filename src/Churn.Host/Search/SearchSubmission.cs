@@ -64,55 +64,78 @@ public sealed record SearchSubmission
     /// The search this submission asks for, with the run configuration <paramref name="config"/> for what it does not set.
     /// A problem names the field in <see cref="Problem.Column"/> and <paramref name="name"/> as its file. Without
     /// <c>out</c>, the search writes to <paramref name="defaultOut"/> of its id. <paramref name="admit"/> may refuse the
-    /// definition before it is planned (a host's limits).
+    /// definition before it is planned (a host's limits). The first of <see cref="ResolveAll"/>'s problems.
     /// </summary>
     public Result<SearchRequest> Resolve(ChurnConfig config, Func<string, string> defaultOut, string name, Func<SearchDefinition, Problem?>? admit = null) =>
-        Overrides(name).Bind(overrides =>
-        {
-            var space = Fields;
-            foreach (var field in OwnFields)
-            {
-                space.Remove(field);
-            }
+        ResolveAll(config, defaultOut, name, admit) is var (request, problems) && request is not null ? Result.Ok(request) : problems[0];
 
-            return SpaceFile.Load(SearchPlanner.DefaultSpacePath, space, name)
-                .Bind(definition => admit?.Invoke(definition) is { } refused ? refused : Result.Ok(definition))
-                .Map(definition => SearchPlanner.Plan(config, definition, overrides, defaultOut));
-        });
-
-    /// <summary>The request's own fields: seed, parallel, threads, data and out.</summary>
-    private Result<SearchOverrides> Overrides(string name)
+    /// <summary>
+    /// As <see cref="Resolve"/>, with every problem of every field: the space file's, the search's own
+    /// (<see cref="OwnFields"/>) and <paramref name="admit"/>'s. The request is null when there is any problem.
+    /// </summary>
+    public (SearchRequest? Request, ImmutableArray<Problem> Problems) ResolveAll(ChurnConfig config, Func<string, string> defaultOut, string name, Func<SearchDefinition, Problem?>? admit = null)
     {
+        var (overrides, problems) = Overrides(name);
+        var space = Fields;
+        foreach (var field in OwnFields)
+        {
+            space.Remove(field);
+        }
+        var (definition, spaceProblems) = SpaceFile.LoadAll(SearchPlanner.DefaultSpacePath, space, name);
+        var all = problems.AddRange(spaceProblems);
+        if (definition is not null && admit?.Invoke(definition) is { } refused)
+        {
+            all = all.Add(refused);
+        }
+        return definition is not null && all.IsEmpty ? (SearchPlanner.Plan(config, definition, overrides, defaultOut), []) : (null, all);
+    }
+
+    /// <summary>The request's own fields: seed, parallel, threads, data and out; each bad one a problem, and left unset.</summary>
+    private (SearchOverrides Overrides, ImmutableArray<Problem> Problems) Overrides(string name)
+    {
+        var problems = ImmutableArray.CreateBuilder<Problem>();
         ulong? seed = null;
-        int? parallel = null;
         if (_fields["seed"] is { } s)
         {
-            if (s is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<ulong>(out var value))
+            if (s is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<ulong>(out var value))
             {
-                return new Problem("must be a whole number of 0 or more", name, Column: "seed");
+                seed = value;
             }
-            seed = value;
+            else
+            {
+                problems.Add(new Problem("must be a whole number of 0 or more", name, Column: "seed"));
+            }
         }
-        int? threads = null;
-        foreach (var (field, set) in new (string, Action<int>)[] { ("parallel", v => parallel = v), ("threads", v => threads = v) })
+        int? Count(string field)
         {
-            if (_fields[field] is { } n)
+            if (_fields[field] is not { } n)
             {
-                if (n is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<int>(out var value) || value is < 1 or > 256)
-                {
-                    return new Problem("must be a whole number from 1 to 256", name, Column: field);
-                }
-                set(value);
+                return null;
             }
+            if (n is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<int>(out var value) && value is >= 1 and <= 256)
+            {
+                return value;
+            }
+            problems.Add(new Problem("must be a whole number from 1 to 256", name, Column: field));
+            return null;
         }
-        string? Text(string field) => _fields[field] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
-        foreach (var field in new[] { "data", "out" })
+        var parallel = Count("parallel");
+        var threads = Count("threads");
+        string? Text(string field)
         {
-            if (_fields[field] is not null && Text(field) is null)
+            if (_fields[field] is null)
             {
-                return new Problem("must be a path (a string)", name, Column: field);
+                return null;
             }
+            if (_fields[field] is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+            {
+                return v.GetValue<string>();
+            }
+            problems.Add(new Problem("must be a path (a string)", name, Column: field));
+            return null;
         }
-        return Result.Ok(new SearchOverrides(seed, parallel, Text("data"), Text("out"), threads));
+        var data = Text("data");
+        var output = Text("out");
+        return (new SearchOverrides(seed, parallel, data, output, threads), problems.ToImmutable());
     }
 }

@@ -98,12 +98,44 @@ public static class SeededRandom
     internal static int[] PermutationArray(int n, ulong seed)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
+        var generator = new Xoshiro256(seed);
+        return FisherYates(n, ref generator);
+    }
+
+    /// <summary>
+    /// A permutation of 0..<paramref name="count"/>-1 drawn from SplitMix64's own stream, for the orders that have
+    /// always been drawn that way (training's per-epoch row order, permutation importance): the same seed keeps giving
+    /// the same order, so seeded histories and metrics stay what they were.
+    /// </summary>
+    public static int[] SplitMixPermutation(int count, ulong seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var generator = new SplitMix64(seed);
+        return FisherYates(count, ref generator);
+    }
+
+    /// <summary>One seed from several, e.g. (run seed, epoch) or (seed, feature, repeat), with no structure left between them.</summary>
+    public static ulong Combine(ulong seed, params ReadOnlySpan<long> parts)
+    {
+        var state = seed;
+        var mixed = Mix(ref state);
+        foreach (var part in parts)
+        {
+            state = mixed ^ (ulong)part;
+            mixed = Mix(ref state);
+        }
+        return mixed;
+    }
+
+    /// <summary>Fisher–Yates from the last position down, each swap partner drawn by <paramref name="generator"/>.</summary>
+    private static int[] FisherYates<TGenerator>(int n, ref TGenerator generator)
+        where TGenerator : struct, IBoundedDraws
+    {
         var permutation = new int[n];
         for (var i = 0; i < n; i++)
         {
             permutation[i] = i;
         }
-        var generator = new Xoshiro256(seed);
         for (var i = n - 1; i > 0; i--)
         {
             var j = generator.NextBelow(i + 1);
@@ -139,4 +171,18 @@ public static class SeededRandom
         z = (z ^ (z >> 27)) * 0x94D0_49BB_1331_11EB;
         return z ^ (z >> 31);
     }
+
+    /// <summary>SplitMix64's own output as a stream: Lemire's multiply-shift (no rejection) maps it onto a range.</summary>
+    private struct SplitMix64(ulong seed) : IBoundedDraws
+    {
+        private ulong _state = seed;
+
+        public int NextBelow(int bound) => (int)(((UInt128)Mix(ref _state) * (ulong)bound) >> 64);
+    }
+}
+
+/// <summary>A generator that draws uniformly from 0..bound-1 (what a shuffle needs of it).</summary>
+internal interface IBoundedDraws
+{
+    int NextBelow(int bound);
 }

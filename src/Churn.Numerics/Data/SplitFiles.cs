@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using System.Security.Cryptography;
+using System.Text.Json;
 
 namespace Churn.Numerics.Data;
 
@@ -8,9 +10,121 @@ namespace Churn.Numerics.Data;
 /// </summary>
 public sealed record SplitsRead(Splits Splits, ScalerParameters Scaler, bool ScalerKnown, string Source, string Sha256, BalanceStrategy Balance, ClassMix Mix);
 
-/// <summary>Reads <c>&lt;prefix&gt;_train/_validation/_test.npz</c>, ours or the original notebook's.</summary>
+/// <summary>
+/// The prepared data's files: writes <c>&lt;prefix&gt;_train/_validation/_test.npz</c> and <c>manifest.json</c>, and reads
+/// them back, ours or the original notebook's.
+/// </summary>
 public static class SplitFiles
 {
+    /// <summary>The manifest's file name inside the output directory.</summary>
+    public const string ManifestFileName = "manifest.json";
+
+    /// <summary>The three split files' names for <paramref name="prefix"/>: train, validation, test.</summary>
+    public static ImmutableArray<string> FileNames(string prefix) =>
+        [$"{prefix}_train.npz", $"{prefix}_validation.npz", $"{prefix}_test.npz"];
+
+    /// <summary>
+    /// Writes <c>&lt;prefix&gt;_train/_validation/_test.npz</c> and <c>manifest.json</c> into <paramref name="directory"/>
+    /// (created if missing); each file is replaced atomically so a failure leaves earlier outputs intact. The manifest
+    /// lists the file names relative to the directory and is written last, so its presence means the set is complete.
+    /// </summary>
+    public static Result<PrepareManifest> Write(string directory, string prefix, Prepared prepared)
+    {
+        if (string.IsNullOrWhiteSpace(prefix) || prefix.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || prefix is "." or "..")
+        {
+            return new Problem($"'{prefix}' cannot start a file name; use letters, digits, '-' or '_'", Column: "prefix");
+        }
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return new Problem($"cannot create the output directory: {e.Message}", directory);
+        }
+
+        var names = FileNames(prefix);
+        Dataset[] splits = [prepared.Splits.Train, prepared.Splits.Validation, prepared.Splits.Test];
+        var sha = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < splits.Length; i++)
+        {
+            var path = Path.Combine(directory, names[i]);
+            var written = Npz.Write(path, splits[i]).Bind(_ => Sha256Of(path));
+            if (written is Result<string>.Error error)
+            {
+                return error.Problem;
+            }
+            sha[names[i]] = written.Unwrap();
+        }
+        var manifest = Preparation.Manifest(prepared, names) with { FileSha256 = sha.ToImmutable() };
+        return AtomicFile.Write(
+                Path.Combine(directory, ManifestFileName),
+                stream => JsonSerializer.Serialize(stream, manifest, JsonFormat.PrepareManifest))
+            .Map(_ => manifest);
+    }
+
+    /// <summary>The SHA-256 of a file, in lower-case hex.</summary>
+    private static Result<string> Sha256Of(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            return Result.Ok(Convert.ToHexStringLower(SHA256.HashData(stream)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new Problem($"cannot read: {e.Message}", path);
+        }
+    }
+
+    /// <summary>Reads a <c>manifest.json</c> written by <see cref="Write"/>, checking that its scaler fits the schema.</summary>
+    public static Result<PrepareManifest> ReadManifest(string path)
+    {
+        PrepareManifest? manifest;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            manifest = JsonSerializer.Deserialize<PrepareManifest>(stream, JsonFormat.PrepareManifest);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return new Problem("manifest not found", path);
+        }
+        catch (JsonException e)
+        {
+            return new Problem($"not a valid manifest: {e.Message}", path, e.LineNumber + 1);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return new Problem($"cannot read the manifest: {e.Message}", path);
+        }
+        if (manifest is null)
+        {
+            return new Problem("not a valid manifest: it holds null", path);
+        }
+        var scaler = manifest.Scaler;
+        if (!scaler.FeatureNames.SequenceEqual(Schema.FeatureNames) || !manifest.FeatureNames.SequenceEqual(Schema.FeatureNames))
+        {
+            return new Problem(
+                $"the manifest's features ({string.Join(", ", scaler.FeatureNames)}) are not this program's ({string.Join(", ", Schema.FeatureNames)})",
+                path, Column: "featureNames");
+        }
+        if (scaler.Means.Length != Schema.FeatureCount || scaler.Stds.Length != Schema.FeatureCount
+            || scaler.Means.Any(m => !double.IsFinite(m)) || scaler.Stds.Any(s => !double.IsFinite(s) || s <= 0))
+        {
+            return new Problem(
+                $"the manifest's scaler needs {Schema.FeatureCount} finite means and {Schema.FeatureCount} positive finite stds",
+                path, Column: "scaler");
+        }
+        if (!scaler.LogFeatures.All(Schema.FeatureNames.Contains))
+        {
+            return new Problem(
+                $"the manifest's log features ({string.Join(", ", scaler.LogFeatures)}) are not all among this program's features",
+                path, Column: "scaler.logFeatures");
+        }
+        return Result.Ok(manifest);
+    }
+
     /// <summary>
     /// Reads the three files. The scaler comes from <c>manifest.json</c> beside them; files without one (written by
     /// numpy) are taken as already standardized, and <see cref="SplitsRead.ScalerKnown"/> says so.
@@ -25,7 +139,7 @@ public static class SplitFiles
         var read = new List<Dataset>(3);
         var digests = new Dictionary<string, string>(StringComparer.Ordinal);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var name in Preparation.SplitFileNames(prefix))
+        foreach (var name in FileNames(prefix))
         {
             var path = Path.Combine(directory, name);
             if (!File.Exists(path))
@@ -53,10 +167,10 @@ public static class SplitFiles
 
         var splits = new Splits(read[0], read[1], read[2]);
         var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
-        var manifestPath = Path.Combine(directory, Preparation.ManifestFileName);
+        var manifestPath = Path.Combine(directory, ManifestFileName);
         if (File.Exists(manifestPath))
         {
-            return Preparation.ReadManifest(manifestPath)
+            return ReadManifest(manifestPath)
                 .Bind(m => Matches(m, splits, digests, manifestPath) is { } mismatch ? mismatch : Result.Ok(m))
                 .Map(m => new SplitsRead(splits, m.Scaler, true, directory, sha, m.Strategy, ClassMix.Of(m.Strategy, m.Before, m.After)));
         }

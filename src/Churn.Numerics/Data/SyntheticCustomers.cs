@@ -9,15 +9,17 @@ public static class SyntheticCustomers
 
     /// <summary>
     /// Writes <paramref name="rows"/> plausible customers (the bundled file's ranges, about 16 % buyers, unique IDs,
-    /// CRLF, no header) to <paramref name="path"/>, atomically. The same seed gives the same bytes.
+    /// CRLF, no header) to <paramref name="stream"/>, which the caller opened (<see cref="AtomicFile.Write(string, Func{Stream, Problem?})"/>
+    /// for a file). The same seed gives the same bytes.
     /// </summary>
-    public static Result<string> WriteCsv(string path, int rows, ulong seed)
+    public static Problem? WriteCsv(Stream stream, int rows, ulong seed)
     {
         if (rows < 0)
         {
-            return new Problem($"cannot generate {rows} rows", path);
+            return new Problem($"cannot generate {rows} rows");
         }
-        return AtomicFile.Write(path, stream => Generate(stream, rows, seed));
+        Generate(stream, rows, seed);
+        return null;
     }
 
     private static void Generate(Stream stream, int rows, ulong seed)

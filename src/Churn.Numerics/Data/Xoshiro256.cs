@@ -4,7 +4,7 @@ namespace Churn.Numerics.Data;
 /// xoshiro256** (Blackman, Vigna 2018). A mutable struct on purpose: it lives in one local variable of one
 /// pure function and never escapes, so the functions that use it stay pure.
 /// </summary>
-internal struct Xoshiro256
+internal struct Xoshiro256 : IBoundedDraws
 {
     private ulong _s0;
     private ulong _s1;

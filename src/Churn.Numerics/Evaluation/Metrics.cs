@@ -202,7 +202,7 @@ public static class Metrics
             var auc = new double[repeats];
             for (var repeat = 0; repeat < repeats; repeat++)
             {
-                var order = SeededPermutation.Of(rows, SeededPermutation.Mix(seed, feature, repeat));
+                var order = SeededRandom.SplitMixPermutation(rows, SeededRandom.Combine(seed, feature, repeat));
                 // A fresh array per round that only this matrix will ever see.
                 var storage = (double[])original.Clone();
                 var column = feature * rows;

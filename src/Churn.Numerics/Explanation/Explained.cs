@@ -21,9 +21,28 @@ public sealed record Reason(string Feature, double Value, double LogOdds)
     public override string ToString()
     {
         var value = Value.ToString("G6", CultureInfo.InvariantCulture);
-        var factor = Math.Exp(Math.Abs(LogOdds));
         return LogOdds == 0 ? $"{Feature} = {value} (no effect)"
-            : string.Create(CultureInfo.InvariantCulture, $"{Feature} = {value} ({(LogOdds > 0 ? "raises" : "lowers")} the odds x{factor:0.0#})");
+            : $"{Feature} = {value} ({(LogOdds > 0 ? "raises" : "lowers")} the odds {Factor(LogOdds)})";
+    }
+
+    /// <summary>The most a factor is shown as: beyond it the figure says only how extreme the customer is.</summary>
+    public const double ShownFactorCap = 1000;
+
+    /// <summary>
+    /// By how much a contribution of <paramref name="logOdds"/> multiplies or divides the odds, as people read it:
+    /// <c>x1.04</c>, <c>x5.1</c>, <c>x214</c>, and <c>x &gt; 1000</c> past <see cref="ShownFactorCap"/> (a figure like
+    /// x21402.96 only says the customer is far outside the usual). No thousands separator: a reason is one CSV field.
+    /// </summary>
+    public static string Factor(double logOdds)
+    {
+        var factor = Math.Exp(Math.Abs(logOdds));
+        return factor switch
+        {
+            > ShownFactorCap or double.NaN => string.Create(CultureInfo.InvariantCulture, $"x > {ShownFactorCap:0}"),
+            >= 10 => string.Create(CultureInfo.InvariantCulture, $"x{Math.Round(factor, MidpointRounding.AwayFromZero):0}"),
+            >= 2 => string.Create(CultureInfo.InvariantCulture, $"x{factor:0.0}"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"x{factor:0.0#}"),
+        };
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Churn.Numerics.Data;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -49,9 +50,9 @@ internal sealed class ChurnNetwork : nn.Module<Tensor, Tensor>
     /// </summary>
     public static ChurnNetwork Create(int inputs, ModelConfig config, long seed, Device device)
     {
-        var dropoutGenerator = config.Dropout > 0 ? new Generator(SeededPermutation.Mix((ulong)seed, 1), device) : null;
+        var dropoutGenerator = config.Dropout > 0 ? new Generator(SeededRandom.Combine((ulong)seed, 1), device) : null;
         var network = new ChurnNetwork(inputs, config, dropoutGenerator);
-        using var init = new Generator(SeededPermutation.Mix((ulong)seed, 0));
+        using var init = new Generator(SeededRandom.Combine((ulong)seed, 0));
         using (no_grad())
         {
             foreach (var linear in network.Linears())

@@ -21,25 +21,43 @@ public static class SpaceFile
 
     /// <summary>
     /// The definition in <paramref name="defaultsFile"/>, with <paramref name="userFile"/> (when given) laid over it:
-    /// objects merge field by field, anything else in the user's file replaces the default.
+    /// objects merge field by field, anything else in the user's file replaces the default. The first of
+    /// <see cref="LoadAll(string, string?)"/>'s problems.
     /// </summary>
-    public static Result<SearchDefinition> Load(string defaultsFile, string? userFile) =>
-        Read(defaultsFile).Bind(defaults => userFile is null
-            ? Parse(defaults, _ => defaultsFile)
-            : Read(userFile).Bind(user => Parse(Merge(defaults, user), path => Has(user, path) ? userFile : defaultsFile)));
+    public static Result<SearchDefinition> Load(string defaultsFile, string? userFile) => First(LoadAll(defaultsFile, userFile));
 
     /// <summary>
     /// The definition in <paramref name="defaultsFile"/> with <paramref name="overlay"/> (e.g. an HTTP request's body)
     /// laid over it; a problem in a field the overlay sets names <paramref name="overlayName"/>.
     /// </summary>
     public static Result<SearchDefinition> Load(string defaultsFile, JsonObject overlay, string overlayName) =>
-        Read(defaultsFile).Bind(defaults => Parse(Merge(defaults, overlay), path => Has(overlay, path) ? overlayName : defaultsFile));
+        First(LoadAll(defaultsFile, overlay, overlayName));
+
+    /// <summary>
+    /// As <see cref="Load(string, string?)"/>, with every problem of every field, each naming its file and field path:
+    /// what a form or a command line shows all at once. The definition is null when there is any problem.
+    /// </summary>
+    public static (SearchDefinition? Definition, ImmutableArray<Problem> Problems) LoadAll(string defaultsFile, string? userFile) =>
+        Read(defaultsFile).Match(
+            defaults => userFile is null
+                ? Parse(defaults, _ => defaultsFile)
+                : Read(userFile).Match(user => Parse(Merge(defaults, user), path => Has(user, path) ? userFile : defaultsFile), Failed),
+            Failed);
+
+    /// <summary>As <see cref="Load(string, JsonObject, string)"/>, with every problem of every field.</summary>
+    public static (SearchDefinition? Definition, ImmutableArray<Problem> Problems) LoadAll(string defaultsFile, JsonObject overlay, string overlayName) =>
+        Read(defaultsFile).Match(defaults => Parse(Merge(defaults, overlay), path => Has(overlay, path) ? overlayName : defaultsFile), Failed);
 
     /// <summary>Parses a definition from JSON text; problems name <paramref name="file"/>.</summary>
     public static Result<SearchDefinition> Parse(string json, string file) =>
-        JsonInput.ParseObject(json, file, lenient: true, What).Bind(o => Parse(o, _ => file));
+        JsonInput.ParseObject(json, file, lenient: true, What).Bind(o => First(Parse(o, _ => file)));
 
     private const string What = "one JSON object (a search space)";
+
+    private static (SearchDefinition?, ImmutableArray<Problem>) Failed(Problem problem) => (null, [problem]);
+
+    private static Result<SearchDefinition> First((SearchDefinition? Definition, ImmutableArray<Problem> Problems) read) =>
+        read.Definition is { } definition ? Result.Ok(definition) : read.Problems[0];
 
     private static Result<JsonObject> Read(string path)
     {
@@ -55,222 +73,324 @@ public static class SpaceFile
         return JsonInput.ParseObject(text, path, lenient: true, What);
     }
 
-    /// <summary>A field whose value is wrong: the reason and the dotted path of the field.</summary>
-    private sealed class FieldException(string path, string reason) : Exception(reason)
+    private static (SearchDefinition?, ImmutableArray<Problem>) Parse(JsonObject root, Func<string, string> fileOf)
     {
-        public string Path { get; } = path;
+        var fields = new Fields();
+        var definition = Definition(root, fields);
+        return fields.Problems.Count == 0 && definition is not null
+            ? (definition, [])
+            : (null, [.. fields.Problems.Select(p => new Problem(p.Reason, fileOf(p.Path), Column: p.Path))]);
     }
 
-    private static Result<SearchDefinition> Parse(JsonObject root, Func<string, string> fileOf)
+    /// <summary>
+    /// The problems found so far while one definition is read. Each reader below notes its field's problem here and
+    /// answers null, so that the reading goes on and the next field's problem is found too.
+    /// </summary>
+    private sealed class Fields
     {
-        try
+        public List<(string Path, string Reason)> Problems { get; } = [];
+
+        /// <summary>Notes the problem; null, for the reader to answer.</summary>
+        public T? Bad<T>(string path, string reason)
+            where T : struct
         {
-            return Result.Ok(Definition(root));
+            Problems.Add((path, reason));
+            return null;
         }
-        catch (FieldException e)
-        {
-            return new Problem(e.Message, fileOf(e.Path), Column: e.Path);
-        }
+
+        public void Note(string path, string reason) => Problems.Add((path, reason));
+
+        public bool Fine(string prefix) => !Problems.Any(p => p.Path == prefix || p.Path.StartsWith(prefix + ".", StringComparison.Ordinal) || p.Path.StartsWith(prefix + "[", StringComparison.Ordinal));
     }
 
-    private static SearchDefinition Definition(JsonObject root)
+    private static SearchDefinition? Definition(JsonObject root, Fields f)
     {
-        Known(root, "", "sampling", "trials", "seeds", "maxEpochs", "minDelta", "scheduler", "asha", "balance", "logFeatures", "space");
-        var sampling = Word(root, "sampling", ("random", Sampling.Random), ("grid", Sampling.Grid));
-        var trials = Whole(Required(root, "trials", ""), "trials", 1, MaxTrials);
-        var seeds = Whole(Required(root, "seeds", ""), "seeds", 1, MaxSeeds);
-        var maxEpochs = Whole(Required(root, "maxEpochs", ""), "maxEpochs", 1, 10_000);
-        var minDelta = Number(Required(root, "minDelta", ""), "minDelta");
-        if (!(minDelta >= 0))
+        Known(root, "", f, "sampling", "trials", "seeds", "maxEpochs", "minDelta", "scheduler", "asha", "balance", "logFeatures", "space");
+        var sampling = Word(root, "sampling", "", f, ("random", Sampling.Random), ("grid", Sampling.Grid));
+        var trials = Whole(Required(root, "trials", "", f), "trials", 1, MaxTrials, f);
+        var seeds = Whole(Required(root, "seeds", "", f), "seeds", 1, MaxSeeds, f);
+        var maxEpochs = Whole(Required(root, "maxEpochs", "", f), "maxEpochs", 1, 10_000, f);
+        var minDelta = Number(Required(root, "minDelta", "", f), "minDelta", f);
+        if (minDelta is < 0)
         {
-            throw new FieldException("minDelta", $"must be 0 or more, got {Show(minDelta)}");
+            minDelta = f.Bad<double>("minDelta", $"must be 0 or more, got {Show(minDelta.Value)}");
         }
-        var scheduler = Word(root, "scheduler", ("none", SchedulerKind.None), ("asha", SchedulerKind.Asha));
-        var asha = root["asha"] is null ? AshaOptions.Default : Asha(Object(root["asha"], "asha"));
-        BalanceStrategy? balance = root["balance"] is null ? null : Word(root, "balance", ("first", BalanceStrategy.First), ("random", BalanceStrategy.Random), ("none", BalanceStrategy.None), ("weighted", BalanceStrategy.Weighted));
-        ImmutableArray<string>? logFeatures = root["logFeatures"] is { } log ? LogFeatures(log) : null;
-        var space = Space(Object(Required(root, "space", ""), "space"));
-        var definition = new SearchDefinition(space, sampling, trials, seeds, maxEpochs, minDelta, scheduler, asha, balance, logFeatures);
-        if (sampling == Sampling.Grid)
+        var scheduler = Word(root, "scheduler", "", f, ("none", SchedulerKind.None), ("asha", SchedulerKind.Asha));
+        var asha = root["asha"] is null ? AshaOptions.Default : Object(root["asha"], "asha", f) is { } ashaObject ? Asha(ashaObject, f) : null;
+        var balance = root["balance"] is null ? null : Word(root, "balance", "", f, ("first", BalanceStrategy.First), ("random", BalanceStrategy.Random), ("none", BalanceStrategy.None), ("weighted", BalanceStrategy.Weighted));
+        var logFeatures = root["logFeatures"] is { } log ? LogFeatures(log, "logFeatures", f) : null;
+        var space = Object(Required(root, "space", "", f), "space", f) is { } spaceObject ? Space(spaceObject, f) : null;
+        if (sampling is not { } samplingKind || trials is not { } trialCount || seeds is not { } seedCount || maxEpochs is not { } epochs
+            || minDelta is not { } delta || scheduler is not { } schedulerKind || asha is null || space is null
+            || (root["balance"] is not null && balance is null) || (root["logFeatures"] is not null && logFeatures is null))
+        {
+            return null;
+        }
+        if (samplingKind == Sampling.Grid)
         {
             var size = space.GridSize();
             if (size is null)
             {
                 var continuous = space.Numeric().First(d => d.Values.Points.IsEmpty).Name;
-                throw new FieldException($"space.{continuous}", "a grid needs a list of values or a range with \"steps\"; a continuous range can only be sampled at random");
+                f.Note($"space.{continuous}", "a grid needs a list of values or a range with \"steps\"; a continuous range can only be sampled at random");
+                return null;
             }
             if (size > MaxGrid)
             {
-                throw new FieldException("space", $"the grid has {size:N0} points; at most {MaxGrid:N0} are allowed");
+                f.Note("space", $"the grid has {size:N0} points; at most {MaxGrid:N0} are allowed");
+                return null;
             }
         }
-        return definition;
+        return new SearchDefinition(space, samplingKind, trialCount, seedCount, epochs, delta, schedulerKind, asha, balance, logFeatures);
     }
 
-    private static ImmutableArray<string> LogFeatures(JsonNode node) =>
-        FeatureTransform.FromJson(node).Match(names => names, problem => throw new FieldException("logFeatures", problem.Reason));
-
-    private static AshaOptions Asha(JsonObject o)
+    private static ImmutableArray<string>? LogFeatures(JsonNode? node, string path, Fields f)
     {
-        Known(o, "asha", "rungs", "reductionFactor");
-        var rungsNode = Required(o, "rungs", "asha");
+        if (node is null)
+        {
+            f.Note(path, "must be \"none\", \"skewed\" or a list of feature names, got null");
+            return null;
+        }
+        return FeatureTransform.FromJson(node).Match<ImmutableArray<string>?>(names => names, problem =>
+        {
+            f.Note(path, problem.Reason);
+            return null;
+        });
+    }
+
+    private static AshaOptions? Asha(JsonObject o, Fields f)
+    {
+        Known(o, "asha", f, "rungs", "reductionFactor");
+        var factor = Whole(Required(o, "reductionFactor", "asha", f), "asha.reductionFactor", 2, 100, f);
+        var rungsNode = Required(o, "rungs", "asha", f);
+        if (rungsNode is null)
+        {
+            return null;
+        }
         if (rungsNode is not JsonArray array || array.Count == 0)
         {
-            throw new FieldException("asha.rungs", "must be a non-empty list of epochs, e.g. [4, 12, 36]");
+            f.Note("asha.rungs", "must be a non-empty list of epochs, e.g. [4, 12, 36]");
+            return null;
         }
-        var rungs = array.Select((n, i) => Whole(n, $"asha.rungs[{i}]", 1, 10_000)).ToImmutableArray();
-        for (var i = 1; i < rungs.Length; i++)
+        var rungs = array.Select((n, i) => Whole(n, $"asha.rungs[{i}]", 1, 10_000, f)).ToList();
+        if (rungs.Any(r => r is null))
+        {
+            return null;
+        }
+        for (var i = 1; i < rungs.Count; i++)
         {
             if (rungs[i] <= rungs[i - 1])
             {
-                throw new FieldException($"asha.rungs[{i}]", $"rungs must increase; {rungs[i]} follows {rungs[i - 1]}");
+                f.Note($"asha.rungs[{i}]", $"rungs must increase; {rungs[i]} follows {rungs[i - 1]}");
+                return null;
             }
         }
-        var factor = Whole(Required(o, "reductionFactor", "asha"), "asha.reductionFactor", 2, 100);
-        return new AshaOptions(rungs, factor);
+        return factor is { } reduction ? new AshaOptions([.. rungs.Select(r => r!.Value)], reduction) : null;
     }
 
-    private static SearchSpace Space(JsonObject o)
+    private static SearchSpace? Space(JsonObject o, Fields f)
     {
-        Known(o, "space", [.. SearchSpace.DimensionNames]);
-        var activationNode = Required(o, "activation", "space");
-        if (activationNode is not JsonArray names || names.Count == 0)
-        {
-            throw new FieldException("space.activation", "must be a non-empty list, e.g. [\"relu\", \"tanh\"]");
-        }
-        var activations = names.Select((n, i) => Word(n, $"space.activation[{i}]", ("relu", Activation.Relu), ("tanh", Activation.Tanh)))
-            .ToImmutableArray();
+        Known(o, "space", f, [.. SearchSpace.DimensionNames]);
+        var depth = Dimension(o, "depth", 1, 10, whole: true, f);
+        var width = Dimension(o, "width", 1, 4096, whole: true, f);
+        var activations = List(o, "activation", f, required: true, "must be a non-empty list, e.g. [\"relu\", \"tanh\"]",
+            (n, at) => Word(n, at, f, ("relu", Activation.Relu), ("tanh", Activation.Tanh)), key: null);
+        var learningRate = Dimension(o, "learningRate", 0, 1, whole: false, f, aboveLow: true);
+        var batchSize = Dimension(o, "batchSize", 1, 1_000_000, whole: true, f);
+        var patience = Dimension(o, "patience", 1, 10_000, whole: true, f);
+        var dropout = Dimension(o, "dropout", 0, 0.99, whole: false, f);
+        var weightDecay = Dimension(o, "weightDecay", 0, 1, whole: false, f);
         // Optional, so space files written before the network could shuffle still read: they meant "as configured by default".
         var shuffle = o["shuffleEachEpoch"] is null
             ? [ModelConfig.Default.ShuffleEachEpoch]
-            : o["shuffleEachEpoch"] is JsonArray { Count: > 0 } flags
-                ? flags.Select((n, i) => Flag(n, $"space.shuffleEachEpoch[{i}]")).ToImmutableArray()
-                : throw new FieldException("space.shuffleEachEpoch", "must be a non-empty list of true and false");
+            : List(o, "shuffleEachEpoch", f, required: false, "must be a non-empty list of true and false", (n, at) => Flag(n, at, f), key: null);
         // Optional data dimensions: each value is a preparation the search may choose (prepared once, shared by its trials).
-        ImmutableArray<BalanceStrategy> balances = o["balance"] is null ? []
-            : o["balance"] is JsonArray { Count: > 0 } balanceList
-                ? Distinct(balanceList.Select((n, i) => Word(n, $"space.balance[{i}]", ("first", BalanceStrategy.First), ("random", BalanceStrategy.Random), ("none", BalanceStrategy.None), ("weighted", BalanceStrategy.Weighted))).ToList(), b => b.ToString(), "space.balance")
-                : throw new FieldException("space.balance", "must be a non-empty list of \"first\", \"random\", \"none\" and \"weighted\"");
-        ImmutableArray<ImmutableArray<string>> logs = o["logFeatures"] is null ? []
+        var balances = List(o, "balance", f, required: false, "must be a non-empty list of \"first\", \"random\", \"none\" and \"weighted\"",
+            (n, at) => Word(n, at, f, ("first", BalanceStrategy.First), ("random", BalanceStrategy.Random), ("none", BalanceStrategy.None), ("weighted", BalanceStrategy.Weighted)),
+            key: b => b.ToString());
+        var logs = o["logFeatures"] is null ? []
             : o["logFeatures"] is JsonArray { Count: > 0 } logList
-                ? Distinct(logList.Select((n, i) => (n is null ? throw new FieldException($"space.logFeatures[{i}]", "must be \"none\", \"skewed\" or a list of feature names, got null") : FeatureTransform.FromJson(n)).Match(names => names, problem => throw new FieldException($"space.logFeatures[{i}]", problem.Reason))).ToList(), l => string.Join(",", l), "space.logFeatures")
-                : throw new FieldException("space.logFeatures", "must be a non-empty list of feature sets, e.g. [\"none\", \"skewed\"]");
+                ? Distinct(logList.Select((n, i) => LogFeatures(n, $"space.logFeatures[{i}]", f)).ToList(), l => string.Join(",", l), "space.logFeatures", f)
+                : Missing<ImmutableArray<string>>("space.logFeatures", "must be a non-empty list of feature sets, e.g. [\"none\", \"skewed\"]", f);
         // Optional too: a space file written before PLR searched the plain network only.
-        ImmutableArray<ModelKind> kinds = o["kind"] is null ? []
-            : o["kind"] is JsonArray { Count: > 0 } kindList
-                ? Distinct(kindList.Select((n, i) => Word(n, $"space.kind[{i}]", ("plain", ModelKind.Plain), ("plr", ModelKind.Plr))).ToList(), k => k.ToString(), "space.kind")
-                : throw new FieldException("space.kind", "must be a non-empty list of \"plain\" and \"plr\"");
-        return new SearchSpace(
-            Dimension(o, "depth", 1, 10, whole: true),
-            Dimension(o, "width", 1, 4096, whole: true),
-            activations,
-            Dimension(o, "learningRate", 0, 1, whole: false, aboveLow: true),
-            Dimension(o, "batchSize", 1, 1_000_000, whole: true),
-            Dimension(o, "patience", 1, 10_000, whole: true),
-            Dimension(o, "dropout", 0, 0.99, whole: false),
-            Dimension(o, "weightDecay", 0, 1, whole: false),
-            shuffle,
-            balances,
-            logs,
-            kinds);
+        var kinds = List(o, "kind", f, required: false, "must be a non-empty list of \"plain\" and \"plr\"",
+            (n, at) => Word(n, at, f, ("plain", ModelKind.Plain), ("plr", ModelKind.Plr)), key: k => k.ToString());
+        var transforms = List(o, "transform", f, required: false, "must be a non-empty list of \"standard\" and \"quantile\"",
+            (n, at) => Word(n, at, f, ("standard", InputTransform.Standard), ("quantile", InputTransform.Quantile)), key: t => t.ToString());
+        return depth is null || width is null || activations is null || learningRate is null || batchSize is null || patience is null
+            || dropout is null || weightDecay is null || shuffle is null || balances is null || logs is null || kinds is null || transforms is null
+            ? null
+            : new SearchSpace(depth, width, activations.Value, learningRate, batchSize, patience, dropout, weightDecay, shuffle.Value, balances.Value, logs.Value, kinds.Value, transforms.Value);
     }
 
-    /// <summary>The values as given, refusing one listed twice (it would only weigh that choice double).</summary>
-    private static ImmutableArray<T> Distinct<T>(List<T> values, Func<T, string> key, string path)
+    private static ImmutableArray<T>? Missing<T>(string path, string reason, Fields f)
     {
-        for (var i = 1; i < values.Count; i++)
+        f.Note(path, reason);
+        return null;
+    }
+
+    /// <summary>
+    /// A non-empty list of <paramref name="name"/>, each item read by <paramref name="item"/>; an optional one absent is
+    /// empty. With <paramref name="key"/>, an item listed twice is refused (it would only weigh that choice double).
+    /// </summary>
+    private static ImmutableArray<T>? List<T>(JsonObject o, string name, Fields f, bool required, string shape, Func<JsonNode?, string, T?> item, Func<T, string>? key)
+        where T : struct
+    {
+        var path = $"space.{name}";
+        var node = required ? Required(o, name, "space", f) : o[name];
+        return node switch
         {
-            if (values.Take(i).Any(v => key(v) == key(values[i])))
+            null when required => null,
+            null => [],
+            JsonArray { Count: > 0 } array => key is null
+                ? All(array.Select((n, i) => item(n, $"{path}[{i}]")).ToList())
+                : Distinct(array.Select((n, i) => item(n, $"{path}[{i}]")).ToList(), key, path, f),
+            _ => Missing<T>(path, shape, f),
+        };
+    }
+
+    private static ImmutableArray<T>? All<T>(List<T?> values)
+        where T : struct =>
+        values.Any(v => v is null) ? null : [.. values.Select(v => v!.Value)];
+
+    /// <summary>The values as given, refusing one listed twice (it would only weigh that choice double).</summary>
+    private static ImmutableArray<T>? Distinct<T>(List<T?> values, Func<T, string> key, string path, Fields f)
+        where T : struct
+    {
+        if (All(values) is not { } read)
+        {
+            return null;
+        }
+        for (var i = 1; i < read.Length; i++)
+        {
+            if (read.Take(i).Any(v => key(v) == key(read[i])))
             {
-                throw new FieldException($"{path}[{i}]", "repeats an earlier choice");
+                return Missing<T>($"{path}[{i}]", "repeats an earlier choice", f);
             }
         }
-        return [.. values];
+        return read;
+    }
+
+    private static ImmutableArray<ImmutableArray<string>>? Distinct(List<ImmutableArray<string>?> values, Func<ImmutableArray<string>, string> key, string path, Fields f)
+    {
+        if (values.Any(v => v is null))
+        {
+            return null;
+        }
+        var read = values.Select(v => v!.Value).ToList();
+        for (var i = 1; i < read.Count; i++)
+        {
+            if (read.Take(i).Any(v => key(v) == key(read[i])))
+            {
+                return Missing<ImmutableArray<string>>($"{path}[{i}]", "repeats an earlier choice", f);
+            }
+        }
+        return [.. read];
     }
 
     /// <summary>A list of values, or <c>{ "min", "max", "scale": "linear"|"log", "steps" }</c>, each value inside [lo, hi].</summary>
-    private static Values Dimension(JsonObject space, string name, double lo, double hi, bool whole, bool aboveLow = false)
+    private static Values? Dimension(JsonObject space, string name, double lo, double hi, bool whole, Fields f, bool aboveLow = false)
     {
         var path = $"space.{name}";
-        var node = Required(space, name, "space");
+        var node = Required(space, name, "space", f);
         var range = whole ? $"a whole number from {Show(lo)} to {Show(hi)}"
             : aboveLow ? $"a number above {Show(lo)} and at most {Show(hi)}"
             : $"a number from {Show(lo)} to {Show(hi)}";
-        double Check(JsonNode? n, string at)
+        double? Check(JsonNode? n, string at)
         {
-            var v = Number(n, at);
-            if (!(aboveLow ? v > lo : v >= lo) || !(v <= hi) || (whole && v != Math.Floor(v)))
-            {
-                throw new FieldException(at, $"must be {range}, got {Show(v)}");
-            }
-            return v;
+            var v = Number(n, at, f);
+            return v is not { } d ? null
+                : !(aboveLow ? d > lo : d >= lo) || !(d <= hi) || (whole && d != Math.Floor(d)) ? f.Bad<double>(at, $"must be {range}, got {Show(d)}")
+                : d;
         }
 
         switch (node)
         {
+            case null:
+                return null;
             case JsonArray { Count: 0 }:
-                throw new FieldException(path, "must list at least one value");
+                f.Note(path, "must list at least one value");
+                return null;
             case JsonArray array:
-                return new Values.Choice([.. array.Select((n, i) => Check(n, $"{path}[{i}]"))]);
+                var points = array.Select((n, i) => Check(n, $"{path}[{i}]")).ToList();
+                return points.Any(p => p is null) ? null : new Values.Choice([.. points.Select(p => p!.Value)]);
             case JsonObject o:
-                Known(o, path, "min", "max", "scale", "steps");
-                var min = Check(Required(o, "min", path), $"{path}.min");
-                var max = Check(Required(o, "max", path), $"{path}.max");
-                var scale = o["scale"] is null ? RangeScale.Linear : Word(o, "scale", path, ("linear", RangeScale.Linear), ("log", RangeScale.Log));
-                var steps = o["steps"] is null ? 0 : Whole(o["steps"], $"{path}.steps", 0, 1000);
-                if (max < min)
+                Known(o, path, f, "min", "max", "scale", "steps");
+                var min = Check(Required(o, "min", path, f), $"{path}.min");
+                var max = Check(Required(o, "max", path, f), $"{path}.max");
+                var scale = o["scale"] is null ? RangeScale.Linear : Word(o, "scale", path, f, ("linear", RangeScale.Linear), ("log", RangeScale.Log));
+                var steps = o["steps"] is null ? 0 : Whole(o["steps"], $"{path}.steps", 0, 1000, f);
+                if (min is not { } low || max is not { } high || scale is not { } kind || steps is not { } count)
                 {
-                    throw new FieldException($"{path}.max", $"must not be below min ({Show(min)}), got {Show(max)}");
+                    return null;
                 }
-                if (scale == RangeScale.Log && !(min > 0))
+                if (high < low)
                 {
-                    throw new FieldException($"{path}.min", "a log-scale range needs min > 0");
+                    f.Note($"{path}.max", $"must not be below min ({Show(low)}), got {Show(high)}");
+                    return null;
                 }
-                return new Values.Range(min, max, scale, steps);
+                if (kind == RangeScale.Log && !(low > 0))
+                {
+                    f.Note($"{path}.min", "a log-scale range needs min > 0");
+                    return null;
+                }
+                return new Values.Range(low, high, kind, count);
             default:
-                throw new FieldException(path, "must be a list of values or an object { \"min\", \"max\", \"scale\", \"steps\" }");
+                f.Note(path, "must be a list of values or an object { \"min\", \"max\", \"scale\", \"steps\" }");
+                return null;
         }
     }
 
-    private static void Known(JsonObject o, string path, params string[] names)
+    private static void Known(JsonObject o, string path, Fields f, params string[] names)
     {
         foreach (var (key, _) in o)
         {
             if (!names.Contains(key, StringComparer.Ordinal))
             {
-                throw new FieldException(Join(path, key), $"unknown field; known fields here: {string.Join(", ", names)}");
+                f.Note(Join(path, key), $"unknown field; known fields here: {string.Join(", ", names)}");
             }
         }
     }
 
-    private static JsonNode Required(JsonObject o, string name, string path) =>
-        o[name] ?? throw new FieldException(Join(path, name), "is missing");
-
-    private static JsonObject Object(JsonNode? node, string path) =>
-        node as JsonObject ?? throw new FieldException(path, "must be an object");
-
-    private static double Number(JsonNode? node, string path) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d) && double.IsFinite(d)
-            ? d
-            : throw new FieldException(path, node is JsonValue { } n && n.GetValueKind() == JsonValueKind.Number
-                ? $"must be a finite number, got {Describe(node)} (beyond the range of a double)"
-                : $"must be a number, got {Describe(node)}");
-
-    private static int Whole(JsonNode? node, string path, int min, int max)
+    private static JsonNode? Required(JsonObject o, string name, string path, Fields f)
     {
-        var d = Number(node, path);
-        return d == Math.Floor(d) && d >= min && d <= max
-            ? (int)d
-            : throw new FieldException(path, $"must be a whole number from {min} to {max}, got {Show(d)}");
+        if (o[name] is { } node)
+        {
+            return node;
+        }
+        f.Note(Join(path, name), "is missing");
+        return null;
     }
 
-    private static T Word<T>(JsonObject o, string name, params (string Word, T Value)[] words) =>
-        Word(Required(o, name, ""), name, words);
+    private static JsonObject? Object(JsonNode? node, string path, Fields f)
+    {
+        if (node is null or JsonObject)
+        {
+            // A missing one was noted where it was required.
+            return node as JsonObject;
+        }
+        f.Note(path, "must be an object");
+        return null;
+    }
 
-    private static T Word<T>(JsonObject o, string name, string path, params (string Word, T Value)[] words) =>
-        Word(Required(o, name, path), Join(path, name), words);
+    private static double? Number(JsonNode? node, string path, Fields f) =>
+        node is null ? null
+        : node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d) && double.IsFinite(d) ? d
+        : f.Bad<double>(path, node is JsonValue n && n.GetValueKind() == JsonValueKind.Number
+            ? $"must be a finite number, got {Describe(node)} (beyond the range of a double)"
+            : $"must be a number, got {Describe(node)}");
 
-    private static T Word<T>(JsonNode? node, string path, params (string Word, T Value)[] words)
+    private static int? Whole(JsonNode? node, string path, int min, int max, Fields f) =>
+        Number(node, path, f) is not { } d ? null
+        : d == Math.Floor(d) && d >= min && d <= max ? (int)d
+        : f.Bad<int>(path, $"must be a whole number from {min} to {max}, got {Show(d)}");
+
+    private static T? Word<T>(JsonObject o, string name, string path, Fields f, params (string Word, T Value)[] words)
+        where T : struct =>
+        Required(o, name, path, f) is { } node ? Word(node, Join(path, name), f, words) : null;
+
+    private static T? Word<T>(JsonNode? node, string path, Fields f, params (string Word, T Value)[] words)
+        where T : struct
     {
         var text = node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
         foreach (var (word, value) in words)
@@ -280,13 +400,13 @@ public static class SpaceFile
                 return value;
             }
         }
-        throw new FieldException(path, $"must be {string.Join(" or ", words.Select(w => $"\"{w.Word}\""))}, got {Describe(node)}");
+        return f.Bad<T>(path, $"must be {string.Join(" or ", words.Select(w => $"\"{w.Word}\""))}, got {Describe(node)}");
     }
 
-    private static bool Flag(JsonNode? node, string path) =>
+    private static bool? Flag(JsonNode? node, string path, Fields f) =>
         node is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False
             ? v.GetValue<bool>()
-            : throw new FieldException(path, $"must be true or false, got {Describe(node)}");
+            : f.Bad<bool>(path, $"must be true or false, got {Describe(node)}");
 
     private static string Describe(JsonNode? node) => node is null ? "null" : node.ToJsonString();
 

@@ -58,7 +58,7 @@ public class PipelineActorTests(ITestOutputHelper output) : Akka.Hosting.TestKit
         var manifest = succeeded.Outputs.Manifest!;
         Assert.Equal(new ClassCounts(2237, 2237), manifest.After);
         Assert.Equal(new SplitSizes(3579, 447, 448), manifest.Splits);
-        Assert.All(Preparation.SplitFileNames(Preparation.DefaultPrefix), name => Assert.True(File.Exists(Path.Combine(outDir, name))));
+        Assert.All(SplitFiles.FileNames(Preparation.DefaultPrefix), name => Assert.True(File.Exists(Path.Combine(outDir, name))));
     }
 
     [Fact]

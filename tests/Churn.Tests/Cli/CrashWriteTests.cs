@@ -26,7 +26,7 @@ public class CrashWriteTests
         Assert.True(first.ExitCode == 0, first.Stderr);
         var outDir = Path.Combine(dir, "out");
         // Big enough that writing its splits takes a while: the kill must land in the middle of a write.
-        SyntheticCustomers.WriteCsv(Path.Combine(dir, "big.csv"), 900_000, 5).Unwrap();
+        AtomicFile.Write(Path.Combine(dir, "big.csv"), stream => SyntheticCustomers.WriteCsv(stream, 900_000, 5)).Unwrap();
 
         string[] leftOver = [];
         Dictionary<string, byte[]> before = [];

@@ -112,9 +112,16 @@ public class LiveProgressTests
             new SearchRungDecided("search-x", new RungDecision(0, 3, 0, 0.35, RungOutcome.Promoted, 0, 1, 1)),
             new SearchTrialStarted("search-x", plan[2]),
         ];
-        var frames = string.Concat(events.Select(e => Churn.Host.Api.SearchEventStream.Encode(e)!.Value).Select(f => Churn.Host.Api.RunEventStream.Frame(f.Name, f.Data)));
+        // Framed as the host frames them (a keep-alive among them, which the reader skips).
+        var frames = new MemoryStream();
+        await System.Net.ServerSentEvents.SseFormatter.WriteAsync(
+            events.Select(e => Churn.Host.Api.SearchEventStream.Encode(e)!.Value).Select(f => new System.Net.ServerSentEvents.SseItem<string>(f.Data, f.Name))
+                .Prepend(new System.Net.ServerSentEvents.SseItem<string>("", "keep-alive")).ToAsyncEnumerable(),
+            frames,
+            TestContext.Current.CancellationToken);
+        frames.Position = 0;
         var decoded = new List<ISearchEvent>();
-        await foreach (var (name, data) in Churn.Host.Api.RunEventStream.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(frames)), CancellationToken.None))
+        await foreach (var (name, data) in Churn.Host.Api.RunEventStream.Read(frames, CancellationToken.None))
         {
             decoded.Add(Churn.Host.Api.SearchEventStream.Decode(name, data)!);
         }
@@ -126,8 +133,9 @@ public class LiveProgressTests
         var endedThere = Assert.IsType<SearchTrialEnded>(decoded[4]);
         Assert.Equal(endedHere.Record with { History = [] }, endedThere.Record with { History = [] });
         Assert.Equal(endedHere.Record.History, endedThere.Record.History);
-        Assert.Contains("\"trial\":1,\"configuration\":1,\"seed\":1", frames, StringComparison.Ordinal);
-        Assert.Contains("\"rung\":1,", frames, StringComparison.Ordinal);
+        var text = System.Text.Encoding.UTF8.GetString(frames.ToArray());
+        Assert.Contains("\"trial\":1,\"configuration\":1,\"seed\":1", text, StringComparison.Ordinal);
+        Assert.Contains("\"rung\":1,", text, StringComparison.Ordinal);
 
         // The live table of a followed search is the one a search run here draws.
         var here = events.Aggregate(SearchLiveView.Start(request), (v, e) => v.After(e, 2));

@@ -142,6 +142,21 @@ public class SearchCliTests
         Assert.Contains("space.dropout[1]", message);
     }
 
+    [Fact]
+    public async Task A_search_reads_no_more_rows_than_the_config_files_limits_allow_as_a_run()
+    {
+        var dir = NewWorkingDirectory("none");
+        File.WriteAllText(Path.Combine(dir, "small.json"), """{ "limits": { "maxRows": 100 } }""");
+
+        var search = await ChurnProcess.RunAsync(dir, [.. SearchArgs("searched"), "--config", "small.json", "--trials", "1", "--seeds", "1", "--no-store"]);
+        var run = await ChurnProcess.RunAsync(dir, "run", "--data", TestPaths.BundledData, "--out", "ran", "--config", "small.json", "--no-store");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("more than the limit of 100 rows (limits.maxRows)", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, search.ExitCode);
+        Assert.Contains("more than the limit of 100 rows (limits.maxRows)", search.Stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--scheduler", "hyperband", "none or asha")]
     [InlineData("--seeds", "0", "--seeds:")]

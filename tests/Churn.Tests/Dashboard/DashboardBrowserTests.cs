@@ -317,6 +317,37 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public void Several_bad_fields_of_the_search_form_are_each_marked_at_once()
+    {
+        Open("#/new-search");
+        var values = new Dictionary<string, string> { ["trials"] = "0", ["minDelta"] = "-1", ["asha-reductionFactor"] = "1", ["parallel"] = "0" };
+        B.Wait(d => B.Find("#f-trials"), "the search form");
+        foreach (var (id, value) in values)
+        {
+            var input = B.Find($"#f-{id}");
+            input.Clear();
+            input.SendKeys(value);
+        }
+        var space = B.Find("#f-space");
+        space.Clear();
+        space.SendKeys("""{ "depth": [1], "width": [8], "activation": ["relu"], "learningRate": [0.001], "batchSize": [64], "patience": [5], "dropout": [2], "weightDecay": [0] }""");
+        B.Find("#submit-search").Click();
+
+        B.Wait(d => values.Keys.Append("space").All(id => B.Find($"#f-{id}-error").Text.Length > 0), "an error beside every bad field");
+        foreach (var id in values.Keys)
+        {
+            Assert.StartsWith(id.Replace('-', '.'), B.Find($"#f-{id}-error").Text, StringComparison.Ordinal);
+            Assert.Equal("true", B.Find($"#f-{id}").GetAttribute("aria-invalid"));
+        }
+        Assert.StartsWith("space.dropout[0]", B.Find("#f-space-error").Text, StringComparison.Ordinal);
+        Assert.Null(B.Find("#f-seeds").GetAttribute("aria-invalid"));
+        // The focus is on the form's first bad field, though the host names the search's own fields (parallel) first.
+        Assert.Equal("f-trials", B.Driver.SwitchTo().ActiveElement().GetAttribute("id"));
+        Assert.All(B.ConsoleErrors(), e => Assert.Contains("400", e, StringComparison.Ordinal));
+        Open("#/runs");
+    }
+
+    [Fact]
     public void Two_runs_selected_on_the_runs_page_compare_side_by_side_with_their_differences_highlighted()
     {
         Open("#/runs");

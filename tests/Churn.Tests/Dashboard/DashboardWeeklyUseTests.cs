@@ -85,12 +85,12 @@ public sealed class DashboardWeeklyUseTests(DashboardFixture fixture) : IClassFi
         B.Wait(d => B.FindAll("#population-cards .card").Count > 0 && B.FindAll("#calibration").Count == 1, "the run's figures");
 
         var text = (string)B.Driver.ExecuteScript("return document.querySelector('main').innerText;")!;
-        foreach (var jargon in new[] { "recipe", "platt calibration", "prior calibration", "(ECE)", "the search's" })
+        foreach (var jargon in new[] { "recipe", "platt calibration", "prior calibration", "(ECE)", "the search's", "corrected by", "standardized", "background rows" })
         {
             Assert.DoesNotContain(jargon, text, StringComparison.OrdinalIgnoreCase);
         }
         // The terms that stay carry a "?" reachable with Tab, whose explanation shows on focus.
-        foreach (var term in new[] { "#population h3 .term", "#population-cards .term", "#calibration .term" })
+        foreach (var term in new[] { "#population h3 .term", "#population-cards .term", "#calibration .term", "#stages .term" })
         {
             Assert.NotEmpty(B.FindAll(term));
         }

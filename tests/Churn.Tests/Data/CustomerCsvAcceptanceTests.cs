@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Churn.Numerics;
 using Churn.Numerics.Data;
 
 namespace Churn.Tests.Data;
@@ -122,7 +123,7 @@ public class CustomerCsvAcceptanceTests
     {
         const int rows = 70_000;
         var path = Path.Combine(TestFiles.NewDirectory(), "many.csv");
-        SyntheticCustomers.WriteCsv(path, rows, 5).Unwrap();
+        AtomicFile.Write(path, stream => SyntheticCustomers.WriteCsv(stream, rows, 5)).Unwrap();
         var data = CustomerCsv.Load(path).Unwrap().Data;
         Assert.Equal(rows, data.Rows);
         Assert.Equal(Enumerable.Range(1, rows).Select(i => (long)i), data.Ids);

@@ -53,7 +53,7 @@ public class ImmutabilityTests
 
         var splitsBefore = new[] { prepared.Splits.Train, prepared.Splits.Validation, prepared.Splits.Test }.Select(Snapshot.Of).ToList();
         var balancedBefore = Snapshot.Of(prepared.Balanced.Data);
-        Preparation.Write(TestFiles.NewDirectory(), "p", prepared).Unwrap();
+        SplitFiles.Write(TestFiles.NewDirectory(), "p", prepared).Unwrap();
         Npz.Write(Path.Combine(TestFiles.NewDirectory(), "t.npz"), prepared.Splits.Train).Unwrap();
         before.AssertSameAs(loaded.Data);
         balancedBefore.AssertSameAs(prepared.Balanced.Data);

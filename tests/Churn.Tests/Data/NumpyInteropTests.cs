@@ -75,7 +75,7 @@ public class NumpyInteropTests
         var loaded = CustomerCsv.Load(TestFiles.BundledCsv).Unwrap();
         var prepared = Preparation.Prepare(loaded, PrepareOptions.Default with { Balance = BalanceStrategy.First }).Unwrap();
         var directory = TestFiles.NewDirectory();
-        var manifest = Preparation.Write(directory, Preparation.DefaultPrefix, prepared).Unwrap();
+        var manifest = SplitFiles.Write(directory, Preparation.DefaultPrefix, prepared).Unwrap();
         int[] expected = [3_579, 447, 448];
         for (var i = 0; i < 3; i++)
         {

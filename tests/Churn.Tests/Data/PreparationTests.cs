@@ -50,7 +50,7 @@ public class PreparationTests
     {
         var prepared = Preparation.Prepare(Bundled, FirstOptions).Unwrap();
         var directory = Path.Combine(TestFiles.NewDirectory(), "nested", "out");
-        var manifest = Preparation.Write(directory, "run1", prepared).Unwrap();
+        var manifest = SplitFiles.Write(directory, "run1", prepared).Unwrap();
 
         Assert.Equal(["run1_train.npz", "run1_validation.npz", "run1_test.npz"], manifest.Files);
         Assert.Equal(
@@ -83,8 +83,8 @@ public class PreparationTests
     {
         var prepared = Preparation.Prepare(Bundled, FirstOptions with { Seed = ulong.MaxValue, Stratify = true }).Unwrap();
         var directory = TestFiles.NewDirectory();
-        var written = Preparation.Write(directory, Preparation.DefaultPrefix, prepared).Unwrap();
-        var path = Path.Combine(directory, Preparation.ManifestFileName);
+        var written = SplitFiles.Write(directory, Preparation.DefaultPrefix, prepared).Unwrap();
+        var path = Path.Combine(directory, SplitFiles.ManifestFileName);
         var text = File.ReadAllText(path);
         Assert.Contains("\n  \"sourceSha256\": \"" + Bundled.Sha256 + "\"", text, StringComparison.Ordinal);
         Assert.Contains("\"strategy\": \"First\"", text, StringComparison.Ordinal);
@@ -92,7 +92,7 @@ public class PreparationTests
         using var json = JsonDocument.Parse(text);
         Assert.Equal(10, json.RootElement.GetProperty("scaler").GetProperty("means").GetArrayLength());
 
-        var read = Preparation.ReadManifest(path).Unwrap();
+        var read = SplitFiles.ReadManifest(path).Unwrap();
         Assert.Equal(written.Source, read.Source);
         Assert.Equal(written.Seed, read.Seed);
         Assert.Equal(written.Before, read.Before);
@@ -111,7 +111,7 @@ public class PreparationTests
         var file = Path.Combine(TestFiles.NewDirectory(), "taken");
         File.WriteAllText(file, "x");
         var directory = Path.Combine(file, "out");
-        var problem = Rows.ProblemOf(Preparation.Write(directory, "p", prepared));
+        var problem = Rows.ProblemOf(SplitFiles.Write(directory, "p", prepared));
         Assert.Equal(directory, problem.File);
         Assert.Contains("cannot create the output directory", problem.Reason, StringComparison.Ordinal);
     }
@@ -123,28 +123,28 @@ public class PreparationTests
     public void Write_rejects_a_prefix_that_is_not_a_file_name(string prefix)
     {
         var prepared = Preparation.Prepare(Bundled, FirstOptions).Unwrap();
-        Assert.Equal("prefix", Rows.ProblemOf(Preparation.Write(TestFiles.NewDirectory(), prefix, prepared)).Column);
+        Assert.Equal("prefix", Rows.ProblemOf(SplitFiles.Write(TestFiles.NewDirectory(), prefix, prepared)).Column);
     }
 
     [Fact]
     public void Read_manifest_reports_missing_files_bad_json_and_a_foreign_scaler()
     {
         var directory = TestFiles.NewDirectory();
-        Assert.Equal("manifest not found", Rows.ProblemOf(Preparation.ReadManifest(Path.Combine(directory, "none.json"))).Reason);
+        Assert.Equal("manifest not found", Rows.ProblemOf(SplitFiles.ReadManifest(Path.Combine(directory, "none.json"))).Reason);
 
         var broken = Path.Combine(directory, "broken.json");
         File.WriteAllText(broken, "{\n  \"source\": \"x\",\n  \"seed\": oops\n}");
-        Assert.Equal(3, Rows.ProblemOf(Preparation.ReadManifest(broken)).Line);
+        Assert.Equal(3, Rows.ProblemOf(SplitFiles.ReadManifest(broken)).Line);
 
         var partial = Path.Combine(directory, "partial.json");
         File.WriteAllText(partial, "{ \"source\": \"x\" }");
-        Assert.Contains("missing required properties", Rows.ProblemOf(Preparation.ReadManifest(partial)).Reason, StringComparison.Ordinal);
+        Assert.Contains("missing required properties", Rows.ProblemOf(SplitFiles.ReadManifest(partial)).Reason, StringComparison.Ordinal);
 
         var prepared = Preparation.Prepare(Bundled, FirstOptions).Unwrap();
-        Preparation.Write(directory, "p", prepared).Unwrap();
-        var path = Path.Combine(directory, Preparation.ManifestFileName);
+        SplitFiles.Write(directory, "p", prepared).Unwrap();
+        var path = Path.Combine(directory, SplitFiles.ManifestFileName);
         File.WriteAllText(path, File.ReadAllText(path).Replace("\"last_visit_days\"", "\"something_else\"", StringComparison.Ordinal));
-        Assert.Equal("featureNames", Rows.ProblemOf(Preparation.ReadManifest(path)).Column);
+        Assert.Equal("featureNames", Rows.ProblemOf(SplitFiles.ReadManifest(path)).Column);
     }
 
     /// <summary>
@@ -156,7 +156,7 @@ public class PreparationTests
     {
         var path = Path.Combine(TestFiles.RepositoryRoot, "tests", "Churn.Tests", "Data", "Fixtures", "manifest-v1.json");
         var bytes = File.ReadAllBytes(path);
-        var manifest = Preparation.ReadManifest(path).Unwrap();
+        var manifest = SplitFiles.ReadManifest(path).Unwrap();
 
         Assert.Equal(bytes, JsonSerializer.SerializeToUtf8Bytes(manifest, JsonFormat.PrepareManifest));
         Assert.EndsWith("données+2026.csv", manifest.Source, StringComparison.Ordinal);

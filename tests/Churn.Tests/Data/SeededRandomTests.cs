@@ -77,4 +77,52 @@ public class SeededRandomTests
         }
         Assert.All(counts, c => Assert.InRange(c, 9_500, 10_500));
     }
+
+    [Theory]
+    [InlineData(0, 0UL)]
+    [InlineData(1, 3UL)]
+    [InlineData(64, 42UL)]
+    [InlineData(4474, 123_456_789UL)]
+    public void SplitMix_permutation_and_combined_seeds_stay_those_training_always_drew(int count, ulong seed)
+    {
+        // Training's epoch order and permutation importance were drawn by a separate SplitMix64 shuffle; it is
+        // transcribed here as it was, so one shuffle in the core keeps every seeded history and metric unchanged.
+        static ulong OldNext(ref ulong state)
+        {
+            var z = state += 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
+        static ulong OldMix(ulong seed, params long[] parts)
+        {
+            var state = seed;
+            var mixed = OldNext(ref state);
+            foreach (var part in parts)
+            {
+                state = mixed ^ (ulong)part;
+                mixed = OldNext(ref state);
+            }
+            return mixed;
+        }
+        static int[] OldOrder(int count, ulong seed)
+        {
+            var order = Enumerable.Range(0, count).ToArray();
+            var state = seed;
+            for (var i = count - 1; i > 0; i--)
+            {
+                var j = (int)(((UInt128)OldNext(ref state) * (ulong)(i + 1)) >> 64);
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+            return order;
+        }
+
+        for (var epoch = 1; epoch <= 5; epoch++)
+        {
+            Assert.Equal(OldMix(seed, epoch), SeededRandom.Combine(seed, epoch));
+            Assert.Equal(OldOrder(count, OldMix(seed, epoch)), SeededRandom.SplitMixPermutation(count, SeededRandom.Combine(seed, epoch)));
+        }
+        Assert.Equal(OldMix(seed, 2, 7), SeededRandom.Combine(seed, 2, 7));
+        Assert.Equal(OldMix(seed), SeededRandom.Combine(seed));
+    }
 }

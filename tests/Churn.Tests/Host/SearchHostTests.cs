@@ -265,6 +265,26 @@ public class SearchHostTests
     }
 
     [Fact]
+    public async Task Several_bad_search_fields_are_one_400_listing_each()
+    {
+        await using var host = await TestHost.StartAsync();
+        var body = """
+            { "trials": 0, "minDelta": -1, "sampling": "sideways", "parallel": 0, "seed": "x", "data": "/nonexistent.csv",
+              "space": { "dropout": [0, 1.5], "width": { "min": 0, "max": 8 }, "colour": "blue" } }
+            """;
+
+        using var response = await host.Http.PostAsync("searches", new StringContent(body, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+        var fields = problem["errors"]!.AsArray().Select(e => e!["field"]!.GetValue<string>()).ToList();
+        string[] expected = ["data", "minDelta", "parallel", "sampling", "seed", "space.colour", "space.dropout[1]", "space.width.min", "trials"];
+        Assert.Equal(expected, fields.Order(StringComparer.Ordinal));
+        Assert.All(problem["errors"]!.AsArray(), e => Assert.False(string.IsNullOrWhiteSpace(e!["reason"]!.GetValue<string>())));
+        Assert.Equal(fields[0], problem["field"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Deleting_a_running_search_cancels_it_and_keeps_the_best_so_far()
     {
         await using var host = await TestHost.StartAsync();

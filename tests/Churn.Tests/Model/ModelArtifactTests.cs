@@ -480,7 +480,7 @@ public sealed class ModelArtifactTests : IDisposable
         File.WriteAllLines(csv, [.. Enumerable.Range(1, 40).Select(i => i % 4 == 0 ? Data.Rows.Buyer(i) : Data.Rows.NonBuyer(i))]);
         var loaded = CustomerCsv.Load(csv).Unwrap();
         var run = Path.Combine(root, "run");
-        Preparation.Write(run, "c", Preparation.Prepare(loaded, PrepareOptions.Default).Unwrap()).Unwrap();
+        SplitFiles.Write(run, "c", Preparation.Prepare(loaded, PrepareOptions.Default).Unwrap()).Unwrap();
         var dir = Path.Combine(run, "model");
         ModelArtifact.Save(dir, Artifact(model, null) with { DataSha256 = loaded.Sha256 }).Unwrap();
         var manifest = Path.Combine(dir, ModelArtifact.ManifestFile);
@@ -492,7 +492,7 @@ public sealed class ModelArtifactTests : IDisposable
         Assert.Equal(Calibration.Prior(0.5, 0.25), ModelArtifact.Load(dir).Unwrap().Calibration);
 
         // Without it the population is unknown: scoring needs a base rate.
-        File.Delete(Path.Combine(run, Preparation.ManifestFileName));
+        File.Delete(Path.Combine(run, SplitFiles.ManifestFileName));
         var legacy = ModelArtifact.Load(dir).Unwrap();
         Assert.Equal(Calibration.Prior(0.5, null), legacy.Calibration);
         Assert.Contains("--base-rate", Assert.IsType<Result<CustomerScores>.Error>(legacy.Score(test)).Problem.Reason);

@@ -203,6 +203,7 @@ const GLOSSARY = {
   interval: "95 % interval: the range the figure falls in for 95 of 100 resamples of the customers (a bootstrap).",
   lift: "Lift: how many times more buyers the customers contacted hold than as many picked at random.",
   epoch: "Epoch: one pass of training over every training customer.",
+  logScale: "Log scale: a skewed behaviour (a few customers with very large values) is compressed as ln(1 + x), so that those few do not outweigh everyone else.",
   hyperparameter: "Hyperparameter: a setting of the network or of its training chosen before it trains (width, depth, learning rate...).",
   asha: "ASHA: stops weaker configurations early. At each checkpoint (a rung, after a set number of epochs) only the best share of the configurations trains on.",
   history: "Optimization history: each ended trial's score by trial number, and the best so far; a search that still improves late may deserve more trials.",
@@ -214,6 +215,23 @@ const GLOSSARY = {
 function glossary(term) {
   const text = GLOSSARY[term];
   return text ? el("span", { class: "term", tabindex: "0", role: "note", "data-tip": text, "aria-label": text, text: "?" }) : "";
+}
+
+// A stage's line as the host words it, with a "?" for each term it must keep.
+const DETAIL_TERMS = [[/ROC AUC/, "rocAuc"], [/Brier/, "brier"], [/calibration error/, "calibrationError"], [/\bepochs?\b/, "epoch"], [/natural mix/, "naturalMix"], [/log scale/, "logScale"]];
+function termsTd(text) {
+  text = text ?? "";
+  // Each tip right after the first mention of its term.
+  const found = DETAIL_TERMS.map(([words, term]) => ({ match: words.exec(text), term })).filter(t => t.match)
+    .map(({ match, term }) => ({ end: match.index + match[0].length, term })).sort((a, b) => a.end - b.end);
+  const parts = [];
+  let from = 0;
+  for (const { end, term } of found) {
+    parts.push(text.slice(from, end), glossary(term));
+    from = end;
+  }
+  parts.push(text.slice(from));
+  return el("td", {}, ...parts);
 }
 
 function every(ms, generation, action) {
@@ -251,7 +269,7 @@ async function runPage(generation, id) {
     const ended = !ACTIVE.has(current.status);
     stages.replaceChildren(...(list || []).map(s => el("tr", {},
       td(s.stage), td(when(s.startedAt), { class: "time" }),
-      num(typeof s.elapsedMs === "number" ? `${s.elapsedMs.toFixed(0)} ms` : ended ? `stopped (${current.status})` : "…"), td(s.detail))));
+      num(typeof s.elapsedMs === "number" ? `${s.elapsedMs.toFixed(0)} ms` : ended ? `stopped (${current.status})` : "…"), termsTd(s.detail))));
   }
   let lossPending = false;
   function drawLoss() {
@@ -560,7 +578,8 @@ function showFieldError(form, problem, fallback) {
     message.textContent = message.textContent ? `${message.textContent} ${detail}` : detail;
     const input = target.querySelector("input, select, textarea");
     input.setAttribute("aria-invalid", "true");
-    first = first || input;
+    // The first bad field on the form, whatever order the host named them in.
+    if (!first || first.compareDocumentPosition(input) & Node.DOCUMENT_POSITION_PRECEDING) first = input;
   }
   if (unplaced.length || !first) fallback.textContent = unplaced.filter(Boolean).join(" ") || problem.detail || "The host refused the request.";
   if (first) first.focus();

@@ -46,7 +46,7 @@ function searchActions(id, status) {
 // A running or waiting trial has no calibrated loss yet: it is the kept epoch's, known once the trial ends.
 const ACTIVE_TRIALS = new Set(["running", "pending"]);
 
-const configText = c => c ? `${c.kind === "plr" ? `PLR ${c.members}x${c.distilEpochs ? ` distilled over ${c.distilEpochs} epochs` : ""} (${c.frequencies} frequencies, size ${c.embeddingSize}, ${c.cycleEpochs} epochs to ${c.peakLearningRate}), ` : ""}depth ${c.depth}, width ${c.width}, ${c.activation}, lr ${c.learningRate}, batch ${c.batchSize}, patience ${c.patience}, dropout ${c.dropout}, wd ${c.weightDecay}${c.shuffleEachEpoch ? ", shuffled" : ""}` : "";
+const configText = c => c ? `${c.kind === "plr" ? `PLR ${c.members}x${c.distilEpochs ? ` distilled over ${c.distilEpochs} epochs` : ""} (${c.frequencies} frequencies, size ${c.embeddingSize}, ${c.cycleEpochs} epochs to ${c.peakLearningRate}), ` : ""}depth ${c.depth}, width ${c.width}, ${c.activation}, learning rate ${c.learningRate}, batch ${c.batchSize}, patience ${c.patience}, dropout ${c.dropout}, weight decay ${c.weightDecay}${c.shuffleEachEpoch ? ", shuffled" : ""}` : "";
 
 // A configuration's data preparation, when the search chose it; otherwise the search's own.
 const dataText = d => d ? d.description || `balance ${d.balance}` : "as set for the whole search";
@@ -134,16 +134,16 @@ async function searchPage(generation, id) {
       num(fmt(r.meanValidationAccuracy)), num(fmt(r.meanEpochs, 0)), td(dataText(r.data)), td(configText(r.config)))));
     for (const t of s.trialList || []) { known.set(t.index, t); drawTrial(t); }
     decisions.replaceChildren(...(s.decisions.length ? s.decisions.map(drawDecision)
-      : [el("tr", { "data-empty": "true" }, td(s.scheduler === "asha" ? "No rung reached yet." : "No scheduler: every configuration trains to the end.", { colspan: 7 }))]));
+      : [el("tr", { "data-empty": "true" }, td(s.scheduler === "asha" ? "No checkpoint reached yet." : "No scheduler: every configuration trains to the end.", { colspan: 7 }))]));
     if (s.summary && s.summary.winnerTest) {
       const t = s.summary.winnerTest;
       const p = s.summary.winnerPopulation;
       summary.replaceChildren(el("section", {}, el("h3", { text: "Winner" }),
         p ? el("p", { class: "note", text: `On customers it never saw, in their natural mix: ${p.sample}.` }) : "",
-        p ? metricCards([["ROC AUC (natural mix)", fmt(p.rocAuc)], ["Brier (natural mix)", fmt(p.brier)], ["calibration error (natural mix)", fmt(p.calibrationError)],
-          ["profit per 1,000 (natural mix)", money(p.campaign && p.campaign.profitPer1000)]], "winner-population") : "",
-        metricCards([["test accuracy (the winner's own test split)", fmt(t.accuracy)], ["test ROC AUC (the winner's own test split)", fmt(t.rocAuc)],
-          ["test log loss (the winner's own test split)", fmt(t.logLoss)]], "winner-recipe"),
+        p ? metricCards([["ROC AUC (natural mix)", fmt(p.rocAuc), "rocAuc"], ["Brier (natural mix)", fmt(p.brier), "brier"], ["calibration error (natural mix)", fmt(p.calibrationError), "calibrationError"],
+          ["profit per 1,000 (natural mix)", money(p.campaign && p.campaign.profitPer1000), "profitPer1000"]], "winner-population") : "",
+        metricCards([["test accuracy (the winner's own test split)", fmt(t.accuracy), "testAccuracy"], ["test ROC AUC (the winner's own test split)", fmt(t.rocAuc), "rocAuc"],
+          ["test log loss (the winner's own test split)", fmt(t.logLoss), "logLoss"]], "winner-recipe"),
         el("p", { class: "note", text: s.testUse })));
     }
     if (s.epochsSpent !== lastEpochs || s.status !== lastStatus) {
