@@ -2,7 +2,10 @@
 # The whole customer base in one pass: `churn predict` (the whole process, default model) on generated files of 1M and
 # 10M customers drawn from the bundled data, as CSV and as Parquet, against the in-process forward pass alone for those
 # rows (`churn bench predict`, 1M rows scaled to the file's) and pandas + numpy + the same network in PyTorch scoring the
-# same files. Prints wall time and peak RSS (/usr/bin/time -v) per run, then medians and ratios.
+# same files. Also, per size: the file read and checked alone through the same pipeline (`churn bench read`: what
+# parsing costs against the forward pass), the Parquet file written as one row group of every row (as some writers
+# do), and `churn target --budget` over the CSV (its memory must not grow with the rows either).
+# Prints wall time and peak RSS (/usr/bin/time -v) per run, then medians and ratios.
 # Targets: 10M rows <= 30 s as CSV, <= 20 s as Parquet, <= 1.5x the forward pass alone; peak RSS <= 400 MB at 1M and 10M.
 # Env: SIZES (default "1000000 10000000"), RUNS (default 3), WORK (a folder to keep the generated files between runs).
 set -euo pipefail
@@ -43,6 +46,8 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] :
 for rows in $sizes; do
   csv="$work/customers-$rows.csv"; parquet="$work/customers-$rows.parquet"
   [[ -f "$csv" && -f "$parquet" ]] || nice -n 10 "$churn_bin" bench customers --rows "$rows" --csv "$csv" --parquet "$parquet" --data data/Audiobooks_data.csv
+  onegroup="$work/customers-$rows-onegroup.parquet"
+  [[ -f "$onegroup" ]] || nice -n 10 "$churn_bin" bench customers --rows "$rows" --csv "$work/discard.csv" --parquet "$onegroup" --group-rows "$rows" --data data/Audiobooks_data.csv
   echo "== $rows customers: $(du -m "$csv" | cut -f1) MB CSV, $(du -m "$parquet" | cut -f1) MB Parquet; $runs interleaved runs"
   for format in csv parquet; do
     input="$work/customers-$rows.$format"
@@ -65,6 +70,17 @@ for rows in $sizes; do
       "$rows" "$format" "$churn_s" "$(sort -n "$work/churn.mb" | tail -1)" "$forward_s" "$(awk -v a="$churn_s" -v b="$forward_s" 'BEGIN { print a / b }')" \
       "$python_s" "$(sort -n "$work/python.mb" | tail -1)" "$(awk -v a="$python_s" -v b="$churn_s" 'BEGIN { print a / b }')" | tee -a "$work/summary.txt"
   done
+  for format in csv parquet; do
+    : > "$work/read.s"
+    for _ in $(seq "$runs"); do
+      nice -n 10 "$churn_bin" bench read --input "$work/customers-$rows.$format" | sed -n 's/^read only: .* in \([0-9]*\) ms$/\1/p' >> "$work/read.s"
+    done
+    printf '%s rows %-7s read and checked alone (churn bench read) median %6.2f s\n' "$rows" "$format" "$(median < "$work/read.s" | awk '{ print $1 / 1000 }')" | tee -a "$work/summary.txt"
+  done
+  read -r s mb < <(timed "$churn_bin" predict --model "$model" --input "$onegroup" --output "$work/scores-onegroup.parquet")
+  printf '%s rows parquet, one row group of them all: churn predict %6.2f s, peak RSS %s MB\n' "$rows" "$s" "$mb" | tee -a "$work/summary.txt"
+  read -r s mb < <(timed "$churn_bin" target --model "$model" --input "$csv" --budget 100000 --output "$work/plan/contacts.csv")
+  printf '%s rows csv: churn target --budget 100000 %6.2f s, peak RSS %s MB\n' "$rows" "$s" "$mb" | tee -a "$work/summary.txt"
   # The same probabilities from CSV and Parquet input.
   cmp -s <(cut -d, -f1-3 "$work/scores.csv") <(nice -n 10 "$churn_bin" predict --model "$model" --input "$parquet" --format csv | cut -d, -f1-3) \
     && echo "  CSV and Parquet inputs: identical scores" || echo "  CSV and Parquet inputs: scores DIFFER"

@@ -1,16 +1,12 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Churn.Host.Configuration;
 using Churn.Host.Store;
 using Churn.Numerics;
-using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
-using Churn.Numerics.Files;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -37,39 +33,21 @@ internal sealed class ExplainApi(SqliteRunStore store, ChurnConfig config)
     private sealed record ExplainResponse(
         string RunId, double BaseLogOdds, double BaseProbability, int BackgroundRows, ImmutableArray<string> Features, ImmutableArray<CustomerExplanation> Customers);
 
-    private static readonly JsonSerializerOptions ReadOptions = JsonInput.Options(new JsonSerializerOptions(JsonFormat.Options)
-    {
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    });
-
     public void Map(WebApplication app) => app.MapPost("/runs/{id}/explain", (Delegate)ExplainAsync);
 
     private async Task<IResult> ExplainAsync(string id, HttpContext context)
     {
-        if (store.Get(id) is not { } run)
+        var (run, refusal) = RunModel.Of(store, id, "explain with");
+        if (run is null)
         {
-            return ApiProblem.Of(StatusCodes.Status404NotFound, "unknown run", $"no run with id '{id}'");
+            return refusal!;
         }
-        var modelDir = run.Artifacts.IsDefault ? null : run.Artifacts.FirstOrDefault(a => Path.GetFileName(a) == RunFiles.ModelDirectoryName);
-        if (run.Status != RunStatus.Succeeded || modelDir is null)
+        var (request, bad) = await ApiBody.ReadAsync<ExplainRequest>(context, config.Host.MaxRequestBytes, "host.maxRequestBytes", Title);
+        if (request is null)
         {
-            return ApiProblem.Of(StatusCodes.Status409Conflict, "no model", $"run {id} has no model to explain with (status {run.Status}, mode {run.Mode})");
+            return bad!;
         }
-        ExplainRequest? request;
-        try
-        {
-            request = await JsonSerializer.DeserializeAsync<ExplainRequest>(context.Request.Body, ReadOptions, context.RequestAborted);
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return ApiProblem.Of(StatusCodes.Status413PayloadTooLarge, "request too large", $"the body may be at most {config.Host.MaxRequestBytes} bytes (host.maxRequestBytes)");
-        }
-        catch (JsonException ex)
-        {
-            var problem = JsonInput.Explain(ex, typeof(ExplainRequest));
-            return Bad(problem.Column ?? JsonInput.Body, problem.Reason);
-        }
-        if (request?.Customers is not { Length: > 0 } customers)
+        if (request.Customers is not { Length: > 0 } customers)
         {
             return Bad("customers", "a list of customers, each an object of the ten behaviours by name (and an optional customerId)");
         }
@@ -87,22 +65,17 @@ internal sealed class ExplainApi(SqliteRunStore store, ChurnConfig config)
             return Bad(shape.Column ?? "customers", shape.Reason);
         }
 
-        var loaded = ModelArtifact.Load(modelDir);
-        if (loaded is Result<ModelArtifact>.Error broken)
-        {
-            return ApiProblem.Of(StatusCodes.Status409Conflict, "no model", $"run {id}'s model cannot be read: {broken.Problem.Reason}");
-        }
-        var model = loaded.Unwrap();
+        var model = run.Model;
         if (!model.ScalerKnown)
         {
-            return ApiProblem.Of(StatusCodes.Status409Conflict, "model has no scaler", $"run {id}'s model was trained from .npz files that recorded no scaler, so it cannot standardize customers");
+            return run.NoScaler("");
         }
         var read = Load(csv.Unwrap());
-        if (read is Result<Dataset>.Error { Problem: var bad })
+        if (read is Result<Dataset>.Error { Problem: var refused })
         {
             // The loader counts lines from 1; the request's customers from 0. Never the host's paths.
-            var which = bad.Line is { } line ? $"customers[{line - 1}]" : "customers";
-            return Bad(bad.Column is { } column ? $"{which}.{column}" : which, bad.Reason);
+            var which = refused.Line is { } line ? $"customers[{line - 1}]" : "customers";
+            return Bad(refused.Column is { } column ? $"{which}.{column}" : which, refused.Reason);
         }
         var data = read.Unwrap();
         var explained = Explained.Background(model, null, null, config.Run.Limits)
@@ -172,6 +145,7 @@ internal sealed class ExplainApi(SqliteRunStore store, ChurnConfig config)
         }
     }
 
-    private static IResult Bad(string field, string detail) =>
-        ApiProblem.Of(StatusCodes.Status400BadRequest, "invalid explain request", $"{field}: {detail}", field);
+    private const string Title = "invalid explain request";
+
+    private static IResult Bad(string field, string detail) => ApiBody.Bad(Title, field, detail);
 }

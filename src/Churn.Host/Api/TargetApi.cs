@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Churn.Host.Configuration;
 using Churn.Host.Scores;
 using Churn.Host.Store;
@@ -9,10 +7,8 @@ using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
-using Churn.Numerics.Files;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Churn.Host.Api;
 
@@ -46,50 +42,21 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
 
     private sealed record TargetResponse(string RunId, string List, CampaignSummary Summary, IReadOnlyList<object> Rows);
 
-    private static readonly JsonSerializerOptions ReadOptions = JsonInput.Options(new JsonSerializerOptions(JsonFormat.Options)
-    {
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    });
-
     public void Map(WebApplication app) => app.MapPost("/runs/{id}/target", (Delegate)TargetAsync);
 
     private async Task<IResult> TargetAsync(string id, HttpContext context)
     {
-        if (store.Get(id) is not { } run)
+        var (run, refusal) = RunModel.Of(store, id, "score with");
+        if (run is null)
         {
-            return ApiProblem.Of(StatusCodes.Status404NotFound, "unknown run", $"no run with id '{id}'");
+            return refusal!;
         }
-        var modelDir = run.Artifacts.IsDefault ? null : run.Artifacts.FirstOrDefault(a => Path.GetFileName(a) == RunFiles.ModelDirectoryName);
-        if (run.Status != RunStatus.Succeeded || modelDir is null)
+        var (request, bad) = await ApiBody.ReadAsync<TargetRequest>(context, config.Host.MaxScoreBytes, "host.maxScoreBytes", Title);
+        if (request is null)
         {
-            return ApiProblem.Of(StatusCodes.Status409Conflict, "no model", $"run {id} has no model to score with (status {run.Status}, mode {run.Mode})");
+            return bad!;
         }
-
-        var limit = config.Host.MaxScoreBytes;
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-        {
-            size.MaxRequestBodySize = limit;
-        }
-        if (context.Request.ContentLength > limit)
-        {
-            context.Response.Headers.Connection = "close";
-            return TooLarge(limit);
-        }
-        TargetRequest? request;
-        try
-        {
-            request = await JsonSerializer.DeserializeAsync<TargetRequest>(context.Request.Body, ReadOptions, context.RequestAborted);
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return TooLarge(limit);
-        }
-        catch (JsonException ex)
-        {
-            var problem = JsonInput.Explain(ex, typeof(TargetRequest));
-            return Bad(problem.Column ?? JsonInput.Body, problem.Reason);
-        }
-        if (request?.Customers is not { Length: > 0 } customers)
+        if (request.Customers is not { Length: > 0 } customers)
         {
             return Bad("customers", "the customers to score, as the text of a customer CSV file (ID and the 10 features; the target column may be there)");
         }
@@ -132,19 +99,11 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
             return Bad("reasons", $"the contacted customers' strongest reasons, a whole number from 1 to {Schema.FeatureCount}, with the contact list");
         }
 
-        var loaded = ModelArtifact.Load(modelDir);
-        if (loaded is Result<ModelArtifact>.Error broken)
-        {
-            // The reason only: the model's folder is the host's business.
-            return ApiProblem.Of(StatusCodes.Status409Conflict, "no model", $"run {id}'s model cannot be read: {broken.Problem.Reason}");
-        }
-        var model = loaded.Unwrap();
+        var (model, modelDir) = (run.Model, run.Directory);
         var scaledInputs = request.ScaledInputs ?? false;
         if (!model.ScalerKnown && !scaledInputs)
         {
-            return ApiProblem.Of(StatusCodes.Status409Conflict, "model has no scaler",
-                $"run {id}'s model was trained from .npz files that recorded no scaler, so it cannot standardize raw customer data; " +
-                "send customers that are already standardized with \"scaledInputs\": true", "scaledInputs");
+            return run.NoScaler("; send customers that are already standardized with \"scaledInputs\": true", "scaledInputs");
         }
         var scored = Score(model, modelDir, customers, request.BaseRate, new InputScaling(ScaledInputs: scaledInputs));
         if (scored is Result<CustomerScores>.Error error)
@@ -189,9 +148,7 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
     private static Result<CustomerScores> Score(ModelArtifact model, string modelDir, string customers, double? baseRate, InputScaling scaling) =>
         ApiBody.Staged(customers, path => CustomerScoring.Score(model, modelDir, path, baseRate, scaling));
 
-    private static IResult Bad(string field, string detail) =>
-        ApiProblem.Of(StatusCodes.Status400BadRequest, "invalid target request", $"{field}: {detail}", field);
+    private const string Title = "invalid target request";
 
-    private static IResult TooLarge(long limit) =>
-        ApiProblem.Of(StatusCodes.Status413PayloadTooLarge, "request too large", $"the body may be at most {limit} bytes (host.maxScoreBytes)");
+    private static IResult Bad(string field, string detail) => ApiBody.Bad(Title, field, detail);
 }

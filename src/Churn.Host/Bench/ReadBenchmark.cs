@@ -32,7 +32,7 @@ public static class ReadBenchmark
             Console.Error.WriteLine(error.Problem);
             return 1;
         }
-        Console.WriteLine($"read only: {rows} rows in {clock.ElapsedMilliseconds} ms");
+        StandardOutput.Writer.WriteLine($"read only: {rows} rows in {clock.ElapsedMilliseconds} ms");
         return 0;
     }
 }

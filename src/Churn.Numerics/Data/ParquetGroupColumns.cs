@@ -1,3 +1,4 @@
+using System.Runtime;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -5,19 +6,19 @@ namespace Churn.Numerics.Data;
 
 /// <summary>
 /// The columns of one Parquet row group, as doubles, from which the reader cuts its chunks. The library reads a column
-/// of a row group whole, so a group is held column by column: a group of up to <see cref="HoldRows"/> rows in buffers
-/// reused from group to group (about 100 MB at most); a larger one (a writer that put millions of rows in one group)
-/// one column at a time, each written to a temporary file as soon as it is read, its chunks then read back from there.
-/// Memory is so bounded whatever the group's size, apart from the one column being read. Mutable: it lives inside one
-/// read and is disposed there.
+/// of a row group whole, so a small group (up to <see cref="HoldRows"/> rows) is held in buffers reused from group to
+/// group, and a larger one (pyarrow's, pandas' and Spark's million rows, or every row in one group) is read one column
+/// at a time, each written to a temporary file as soon as it is read and its chunks read back from there. Memory so
+/// holds one column of a group (8 MB a million rows), not the twelve.
 /// </summary>
 internal sealed class ParquetGroupColumns(int columns, int chunkRows, int holdRows = ParquetGroupColumns.HoldRows) : IDisposable
 {
-    /// <summary>
-    /// Rows of a group held in memory: pyarrow's, pandas' and Spark's default groups of 1,048,576 rows (about 100 MB
-    /// for the twelve columns).
-    /// </summary>
-    public const int HoldRows = 1 << 20;
+    /// <summary>Rows of a group held in memory: 6 MB of columns.</summary>
+    public const int HoldRows = 1 << 16;
+
+    // Groups from which each column read is collected at once: the library's buffers of a column of a million rows
+    // or more would otherwise pile up until the collector's budget for large objects runs out.
+    private const int CollectRows = 1 << 20;
 
     private readonly double[][] _held = new double[columns][];
     private readonly double[][] _chunk = new double[columns][];
@@ -52,6 +53,11 @@ internal sealed class ParquetGroupColumns(int columns, int chunkRows, int holdRo
             Path.Combine(Path.GetTempPath(), $".churn-parquet-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
         _kept[c] = true;
         RandomAccess.Write(_spill.SafeFileHandle, MemoryMarshal.AsBytes(_column.AsSpan(0, _rows)), (long)c * _rows * sizeof(double));
+        if (_rows >= CollectRows)
+        {
+            GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect();
+        }
     }
 
     /// <summary>
