@@ -10,14 +10,14 @@ public partial class CoreFileAccessTests
 {
     /// <summary>
     /// Where the core may touch the file system: the atomic write every save goes through, the readers of the file
-    /// formats it takes (customer CSV and Parquet, <c>.npz</c>), the <c>*Files</c> classes that write and read a
+    /// formats it takes (customer CSV and Parquet, whose reader spills a huge row group to a temporary file; <c>.npz</c>), the <c>*Files</c> classes that write and read a
     /// preparation, a model, a search and a run, the search space file, and <see cref="Churn.Numerics.Problem"/>'s
     /// wording of a read that failed.
     /// </summary>
     private static readonly string[] Allowed =
     [
         "AtomicFile.cs", "Result.cs",
-        "Data/CustomerCsv.cs", "Data/CustomerParquet.cs", "Data/Npz.cs", "Data/SplitFiles.cs",
+        "Data/CustomerCsv.cs", "Data/CustomerParquet.cs", "Data/ParquetGroupColumns.cs", "Data/Npz.cs", "Data/SplitFiles.cs",
         "Artifacts/ModelArtifactFiles.cs", "Search/SearchFiles.cs", "Search/SpaceFile.cs", "Files/RunFiles.cs",
     ];
 
