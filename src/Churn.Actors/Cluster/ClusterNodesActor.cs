@@ -1,9 +1,7 @@
-using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Churn.Actors.Messages;
-using Churn.Numerics.Search;
 
 namespace Churn.Actors.Cluster;
 
@@ -21,91 +19,65 @@ public interface IClusterLogSink
 /// </summary>
 public sealed class ClusterNodesActor : ReceiveActor
 {
-    private sealed record Node(string Name, int Slots, IActorRef Ref, Address Address);
-
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
-    private readonly IClusterLogSink _logs;
-    private ImmutableSortedDictionary<string, Node> _nodes = ImmutableSortedDictionary.Create<string, Node>(StringComparer.Ordinal);
-    private ImmutableDictionary<Address, Member> _members = ImmutableDictionary<Address, Member>.Empty;
-    private ImmutableHashSet<Address> _unreachable = [];
-    private ImmutableHashSet<IActorRef> _subscribers = [];
-    private ImmutableDictionary<string, ImmutableDictionary<int, string>> _placements = ImmutableDictionary<string, ImmutableDictionary<int, string>>.Empty;
-    private ImmutableDictionary<IActorRef, string> _searchOf = ImmutableDictionary<IActorRef, string>.Empty;
+    private ClusterNodesState<IActorRef> _state = ClusterNodesState<IActorRef>.Empty;
 
     public ClusterNodesActor(IActorRef? ownNode, int ownSlots, IClusterLogSink logs)
     {
-        _logs = logs;
         if (ownNode is not null && ownSlots > 0)
         {
             var self = _cluster.SelfAddress;
-            _nodes = _nodes.Add(NodeName(self), new Node(NodeName(self), ownSlots, ownNode, self));
+            _state = _state.WithOwn(new ClusterNode<IActorRef>(NodeName(self), ownSlots, ownNode, self));
         }
         Receive<ClusterProtocol.RegisterTrainer>(OnRegister);
         Receive<ClusterProtocol.SubscribeNodes>(m =>
         {
             Context.Watch(m.Subscriber);
-            _subscribers = _subscribers.Add(m.Subscriber);
-            foreach (var node in _nodes.Values)
+            (_state, var now) = _state.Subscribed(m.Subscriber);
+            foreach (var node in now)
             {
                 m.Subscriber.Tell(new ClusterProtocol.NodeAvailable(node.Name, node.Slots, node.Ref));
             }
         });
-        Receive<ClusterProtocol.Placements>(m =>
-        {
-            _placements = _placements.SetItem(m.SearchId, m.Trials);
-            _searchOf = _searchOf.SetItem(Sender, m.SearchId);
-        });
-        Receive<ClusterProtocol.GetCluster>(m => m.ReplyTo.Tell(View()));
+        Receive<ClusterProtocol.Placements>(m => _state = _state.Placed(m.SearchId, m.Trials, Sender));
+        Receive<ClusterProtocol.GetCluster>(m => m.ReplyTo.Tell(_state.View(NodeName(_cluster.SelfAddress))));
         Receive<ClusterProtocol.LogLines>(m =>
         {
             foreach (var line in m.Lines)
             {
-                _logs.Write(m.Node, line);
+                logs.Write(m.Node, line);
             }
         });
         Receive<ClusterEvent.IMemberEvent>(m =>
         {
-            // Members are equal by address whatever their status, so SetItem would keep the old status: replace explicitly.
-            _members = _members.Remove(m.Member.Address);
-            if (m is not ClusterEvent.MemberRemoved)
-            {
-                _members = _members.Add(m.Member.Address, m.Member);
-            }
+            var member = new ClusterMember(m.Member.Address, [.. m.Member.Roles.Order(StringComparer.Ordinal)], m.Member.Status.ToString().ToLowerInvariant());
+            (_state, var gone) = _state.MemberChanged(member, m is ClusterEvent.MemberRemoved);
             if (m is ClusterEvent.MemberRemoved removed)
             {
-                _unreachable = _unreachable.Remove(removed.Member.Address);
                 _log.Info($"cluster: {NodeName(removed.Member.Address)} removed (was {removed.PreviousStatus.ToString().ToLowerInvariant()})");
-                foreach (var node in _nodes.Values.Where(n => n.Address.Equals(removed.Member.Address)).ToList())
+                foreach (var node in gone)
                 {
                     Gone(node, "its member was removed from the cluster");
                 }
             }
             else if (m is ClusterEvent.MemberUp up)
             {
-                _log.Info($"cluster: {NodeName(up.Member.Address)} up, roles {string.Join(",", up.Member.Roles.Order(StringComparer.Ordinal))}");
+                _log.Info($"cluster: {NodeName(up.Member.Address)} up, roles {string.Join(",", member.Roles)}");
             }
         });
         Receive<ClusterEvent.UnreachableMember>(m =>
         {
-            _unreachable = _unreachable.Add(m.Member.Address);
+            _state = _state.Reachability(m.Member.Address, reachable: false);
             _log.Warning($"cluster: {NodeName(m.Member.Address)} unreachable; the split-brain resolver downs it unless it comes back");
         });
-        Receive<ClusterEvent.ReachableMember>(m => _unreachable = _unreachable.Remove(m.Member.Address));
+        Receive<ClusterEvent.ReachableMember>(m => _state = _state.Reachability(m.Member.Address, reachable: true));
         Receive<Terminated>(t =>
         {
-            if (_nodes.Values.FirstOrDefault(n => n.Ref.Equals(t.ActorRef)) is { } node)
+            (_state, var gone) = _state.Stopped(t.ActorRef);
+            if (gone is not null)
             {
-                Gone(node, "its trial node stopped");
-            }
-            if (_subscribers.Contains(t.ActorRef))
-            {
-                _subscribers = _subscribers.Remove(t.ActorRef);
-                if (_searchOf.TryGetValue(t.ActorRef, out var search))
-                {
-                    _placements = _placements.Remove(search);
-                    _searchOf = _searchOf.Remove(t.ActorRef);
-                }
+                Gone(gone, "its trial node stopped");
             }
         });
     }
@@ -123,55 +95,30 @@ public sealed class ClusterNodesActor : ReceiveActor
 
     private void OnRegister(ClusterProtocol.RegisterTrainer m)
     {
-        if (m.Slots < 1 || m.Slots > 256)
+        (_state, var offer, var node) = _state.Offered(m.Name, m.Slots, m.Node, m.Node.Path.Address);
+        switch (offer)
         {
-            _log.Warning($"cluster: {m.Name} offered {m.Slots} slots; refused (1 to 256)");
-            return;
-        }
-        if (_nodes.TryGetValue(m.Name, out var known) && known.Ref.Equals(m.Node) && known.Slots == m.Slots)
-        {
-            return;
+            case SlotOffer.Refused:
+                _log.Warning($"cluster: {m.Name} offered {m.Slots} slots; refused (1 to 256)");
+                return;
+            case SlotOffer.Known:
+                return;
         }
         Context.Watch(m.Node);
-        var node = new Node(m.Name, m.Slots, m.Node, m.Node.Path.Address);
-        _nodes = _nodes.SetItem(m.Name, node);
         _log.Info($"cluster: {m.Name} offers {m.Slots} trial slot(s)");
-        foreach (var subscriber in _subscribers)
+        foreach (var subscriber in _state.Subscribers)
         {
             subscriber.Tell(new ClusterProtocol.NodeAvailable(node.Name, node.Slots, node.Ref));
         }
     }
 
-    private void Gone(Node node, string why)
+    /// <summary>A node the state let go: logged, and every subscribed coordinator hears it.</summary>
+    private void Gone(ClusterNode<IActorRef> node, string why)
     {
-        if (!_nodes.ContainsKey(node.Name))
-        {
-            return;
-        }
-        _nodes = _nodes.Remove(node.Name);
         _log.Warning($"cluster: {node.Name} and its {node.Slots} slot(s) are gone: {why}");
-        foreach (var subscriber in _subscribers)
+        foreach (var subscriber in _state.Subscribers)
         {
             subscriber.Tell(new ClusterProtocol.NodeGone(node.Name));
         }
-    }
-
-    private ClusterProtocol.ClusterView View()
-    {
-        var members = _members.Values
-            .OrderBy(m => NodeName(m.Address), StringComparer.Ordinal)
-            .Select(m => new ClusterProtocol.MemberView(
-                NodeName(m.Address), [.. m.Roles.Order(StringComparer.Ordinal)], m.Status.ToString().ToLowerInvariant(), !_unreachable.Contains(m.Address)))
-            .ToImmutableArray();
-        var nodes = _nodes.Values.Select(n =>
-        {
-            var trials = _placements
-                .SelectMany(p => p.Value.Where(t => t.Value == n.Name).Select(t => (Search: p.Key, Trial: t.Key)))
-                .OrderBy(t => t.Search, StringComparer.Ordinal).ThenBy(t => t.Trial)
-                .Select(t => $"{t.Search}/trial-{Numbering.Number(t.Trial)}")
-                .ToImmutableArray();
-            return new ClusterProtocol.NodeView(n.Name, n.Slots, Math.Min(n.Slots, trials.Length), trials);
-        }).ToImmutableArray();
-        return new ClusterProtocol.ClusterView(NodeName(_cluster.SelfAddress), members, nodes);
     }
 }

@@ -1,8 +1,6 @@
-using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using Churn.Actors.Messages;
-using Churn.Numerics.Data;
 using Churn.Numerics.Model;
 
 namespace Churn.Actors.Cluster;
@@ -21,13 +19,10 @@ public sealed class TrialNodeActor : ReceiveActor
     /// </summary>
     public const int KeptSplits = 32;
 
-    private sealed record Trial(string SearchId, int Index, IActorRef Coordinator, bool Ended);
-
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _name;
     private readonly Func<IUntypedActorContext, RunTrial, IActorRef> _trialFactory;
-    private ImmutableList<(string Digest, Splits Splits)> _splits = [];
-    private ImmutableDictionary<IActorRef, Trial> _trials = ImmutableDictionary<IActorRef, Trial>.Empty;
+    private TrialNodeState<IActorRef> _state = TrialNodeState<IActorRef>.Empty;
 
     public TrialNodeActor(string name, Func<IUntypedActorContext, RunTrial, IActorRef> trialFactory)
     {
@@ -55,14 +50,10 @@ public sealed class TrialNodeActor : ReceiveActor
             _log.Error(RunLog.Line(m.SearchId, "search", $"node {_name}: splits arrived with SHA-256 {digest[..12]}, not the {m.Digest[..Math.Min(12, m.Digest.Length)]} they were sent as; refused"));
             return;
         }
-        if (_splits.Any(s => s.Digest == digest))
+        (_state, var added) = _state.SplitsArrived(digest, m.Splits, KeptSplits);
+        if (!added)
         {
             return;
-        }
-        _splits = _splits.Add((digest, m.Splits));
-        if (_splits.Count > KeptSplits)
-        {
-            _splits = _splits.RemoveAt(0);
         }
         var s = m.Splits;
         _log.Info(RunLog.Line(m.SearchId, "search", $"node {_name}: splits {digest[..12]} arrived and checked ({s.Train.Rows}/{s.Validation.Rows}/{s.Test.Rows} rows)"));
@@ -70,7 +61,7 @@ public sealed class TrialNodeActor : ReceiveActor
 
     private void OnStart(NodeProtocol.StartTrial m)
     {
-        var splits = _splits.FirstOrDefault(s => s.Digest == m.Digest).Splits;
+        var splits = _state.SplitsOf(m.Digest);
         if (splits is null)
         {
             m.Coordinator.Tell(new TrialProtocol.Failed(m.Trial.Index, $"node {_name} holds no splits {m.Digest[..Math.Min(12, m.Digest.Length)]} (they never arrived or failed their SHA-256 check)", TimeSpan.Zero, TimeSpan.Zero));
@@ -80,13 +71,13 @@ public sealed class TrialNodeActor : ReceiveActor
         TorchThreads.Use(m.Threads);
         var actor = _trialFactory(Context, new RunTrial(m.SearchId, m.Trial, splits, m.Device, m.HoldAfter, Self, m.ClassWeights, m.PopulationRate));
         Context.Watch(actor);
-        _trials = _trials.SetItem(actor, new Trial(m.SearchId, m.Trial.Index, m.Coordinator, false));
+        _state = _state.Started(actor, m.SearchId, m.Trial.Index, m.Coordinator);
     }
 
     private void OnCommand(NodeProtocol.TrialCommand m)
     {
-        var (actor, trial) = _trials.FirstOrDefault(t => t.Value.SearchId == m.SearchId && t.Value.Index == m.Trial);
-        if (actor is null)
+        var (found, actor) = _state.ActorOf(m.SearchId, m.Trial);
+        if (!found)
         {
             return;
         }
@@ -101,32 +92,21 @@ public sealed class TrialNodeActor : ReceiveActor
             case NodeProtocol.TrialOrder.Kill:
                 Context.Unwatch(actor);
                 Context.Stop(actor);
-                _trials = _trials.Remove(actor);
+                _state = _state.Killed(actor);
                 break;
         }
     }
 
     private void OnReport(TrialProtocol.ITrialReport report)
     {
-        if (!_trials.TryGetValue(Sender, out var trial))
-        {
-            return;
-        }
-        if (report is TrialProtocol.Completed or TrialProtocol.Failed or TrialProtocol.Stopped)
-        {
-            _trials = _trials.SetItem(Sender, trial with { Ended = true });
-        }
-        trial.Coordinator.Tell(report);
+        (_state, var to) = _state.Reported(Sender, report is TrialProtocol.Completed or TrialProtocol.Failed or TrialProtocol.Stopped);
+        to?.Coordinator.Tell(report);
     }
 
     private void OnTerminated(Terminated t)
     {
-        if (!_trials.TryGetValue(t.ActorRef, out var trial))
-        {
-            return;
-        }
-        _trials = _trials.Remove(t.ActorRef);
-        if (!trial.Ended)
+        (_state, var unreported) = _state.Stopped(t.ActorRef);
+        if (unreported is { } trial)
         {
             trial.Coordinator.Tell(new TrialProtocol.Failed(trial.Index, "the trial actor stopped without an outcome", TimeSpan.Zero, TimeSpan.Zero));
         }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -40,9 +39,7 @@ public sealed class WorkerAgentActor : ReceiveActor, IWithTimers
     private readonly IActorRef _node;
     private readonly int _slots;
     private readonly string _name;
-    private ImmutableHashSet<Address> _coordinators = [];
-    private ImmutableList<ClusterProtocol.WireLogLine> _buffer = [];
-    private bool _up;
+    private WorkerAgentState _state = WorkerAgentState.Start;
 
     public WorkerAgentActor(IActorRef node, int slots)
     {
@@ -51,24 +48,21 @@ public sealed class WorkerAgentActor : ReceiveActor, IWithTimers
         _name = ClusterNodesActor.NodeName(_cluster.SelfAddress);
         Receive<SelfUp>(_ =>
         {
-            _up = true;
-            foreach (var coordinator in _coordinators)
+            (_state, var offer) = _state.NodeUp();
+            foreach (var coordinator in offer)
             {
                 Register(coordinator);
             }
         });
         Receive<ClusterEvent.MemberUp>(m =>
         {
-            if (m.Member.HasRole(CoordinatorRole) && !_coordinators.Contains(m.Member.Address))
+            (_state, var offer) = _state.MemberUp(m.Member.Address, m.Member.HasRole(CoordinatorRole));
+            if (offer is { } coordinator)
             {
-                _coordinators = _coordinators.Add(m.Member.Address);
-                if (_up)
-                {
-                    Register(m.Member.Address);
-                }
+                Register(coordinator);
             }
         });
-        Receive<ClusterEvent.MemberRemoved>(m => _coordinators = _coordinators.Remove(m.Member.Address));
+        Receive<ClusterEvent.MemberRemoved>(m => _state = _state.MemberRemoved(m.Member.Address));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<LogEvent>(OnLog);
         Receive<Flush>(_ => OnFlush());
@@ -116,24 +110,21 @@ public sealed class WorkerAgentActor : ReceiveActor, IWithTimers
             Akka.Event.LogLevel.ErrorLevel => "Error",
             _ => "Information",
         };
-        _buffer = _buffer.Add(new ClusterProtocol.WireLogLine(new DateTimeOffset(DateTime.SpecifyKind(e.Timestamp, DateTimeKind.Utc)), level, e.LogSource, message, runId.ToString(), Property(RunLog.StageProperty), trial));
-        if (_buffer.Count > MaxBuffered)
-        {
-            _buffer = _buffer.RemoveRange(0, _buffer.Count - MaxBuffered);
-        }
+        var line = new ClusterProtocol.WireLogLine(new DateTimeOffset(DateTime.SpecifyKind(e.Timestamp, DateTimeKind.Utc)), level, e.LogSource, message, runId.ToString(), Property(RunLog.StageProperty), trial);
+        _state = _state.Logged(line, MaxBuffered);
     }
 
     private void OnFlush()
     {
-        if (_buffer.IsEmpty || _coordinators.IsEmpty || !_up)
+        (_state, var waiting, var to) = _state.Flush();
+        if (waiting.IsEmpty)
         {
             return;
         }
-        var lines = new ClusterProtocol.LogLines(_name, [.. _buffer]);
-        foreach (var coordinator in _coordinators)
+        var lines = new ClusterProtocol.LogLines(_name, waiting);
+        foreach (var coordinator in to)
         {
             Context.ActorSelection(new RootActorPath(coordinator) / "user" / NodesActorName).Tell(lines);
         }
-        _buffer = [];
     }
 }

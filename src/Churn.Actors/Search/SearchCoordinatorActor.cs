@@ -5,9 +5,7 @@ using Akka.Event;
 using Churn.Actors.Cluster;
 using Churn.Actors.Messages;
 using Churn.Numerics;
-using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
-using Churn.Numerics.Files;
 using Churn.Numerics.Model;
 using Churn.Numerics.Search;
 
@@ -21,7 +19,7 @@ namespace Churn.Actors.Search;
 /// recorded and the search goes on; a node that is lost costs only its running trials, which run again elsewhere; a
 /// cancel stops every trial within a second.
 /// </summary>
-public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
+public sealed partial class SearchCoordinatorActor : ReceiveActor, IWithTimers
 {
     /// <summary>One preparation's splits (built once, only read) and the SHA-256 they travel under.</summary>
     private sealed record PreparedData(Prepared Prepared, string Digest);
@@ -51,6 +49,9 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly StartSearch _start;
     private readonly ISearchJournal _journal;
+
+    // The search's journal writer (a child): every record goes through it, in order, off this actor's thread.
+    private IActorRef _writer = ActorRefs.Nobody;
     private readonly Func<IUntypedActorContext, RunTrial, IActorRef> _trialFactory;
     private readonly IActorRef? _runs;
     private readonly IActorRef? _cluster;
@@ -89,7 +90,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         {
             if (_state.IsPlaced(m.Trial))
             {
-                Journal(j => j.EpochRecorded(Id, m.Trial, m.Metrics));
+                Journal((j, _) => j.EpochRecorded(Id, m.Trial, m.Metrics));
                 _state = _state.Epoch(m.Trial, m.Metrics);
                 Publish(new SearchTrialEpoch(Id, m.Trial, m.Metrics, Sender.Path.Address.ToString()));
             }
@@ -158,6 +159,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
         Receive<RunRejected>(m => WinnerFailed($"the winner could not be trained again for its model: the runs actor refused it: {m.Reason}"));
         Receive<IRunEvent>(_ => { });
         Receive<FilesWritten>(OnFilesWritten);
+        Receive<SearchJournalWriterActor.Drained>(m => Ended((ISearchEvent)m.Then));
         Receive<AveragedSaved>(m => m.Directory.Match(
             directory =>
             {
@@ -188,6 +190,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         _clock.Start();
+        _writer = Context.ActorOf(SearchJournalWriterActor.Props(_journal, Id), "journal");
         var plan = Request.Plan;
         var resumed = _start.Resume is not null;
         var where = _cluster is null
@@ -195,15 +198,15 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
             : "on the cluster's free trial slots";
         _log.Info(Line($"{(resumed ? "resumed" : "started")}: {plan.Configurations} configurations x {plan.Seeds} seeds = {plan.Trials.Length} trials, "
             + $"{where} with {Request.ThreadsPerTrial} thread(s) each, scheduler {Request.Scheduler.ToString().ToLowerInvariant()}"));
-        Journal(j =>
+        Journal((j, at) =>
         {
             if (resumed)
             {
-                j.SearchResumed(Id, Request.Parallel, DateTimeOffset.UtcNow);
+                j.SearchResumed(Id, Request.Parallel, at);
             }
             else
             {
-                j.SearchStarted(Request, DateTimeOffset.UtcNow);
+                j.SearchStarted(Request, at);
             }
         });
         if (_cluster is null)
@@ -309,7 +312,7 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
                 Node(s.Node)?.Tell(new NodeProtocol.SupplySplits(Id, supplied.Digest, supplied.Prepared.Splits));
                 break;
             case CoordinatorCommand.Place p:
-                Journal(j => j.TrialStarted(Id, p.Trial, DateTimeOffset.UtcNow, p.Node));
+                Journal((j, at) => j.TrialStarted(Id, p.Trial, at, p.Node));
                 var data = _prepared[p.Trial.Data?.Key ?? ""];
                 Node(p.Node)?.Tell(new NodeProtocol.StartTrial(
                     Id, p.Trial, data.Digest, Request.Run.Device, Request.Plan.Rungs, Request.ThreadsPerTrial, Self,
@@ -326,18 +329,18 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
                 Node(k.Node)?.Tell(new NodeProtocol.TrialCommand(Id, k.Trial, NodeProtocol.TrialOrder.Kill));
                 break;
             case CoordinatorCommand.Record r:
-                Journal(j => j.DecisionRecorded(Id, r.Decision, DateTimeOffset.UtcNow));
+                Journal((j, at) => j.DecisionRecorded(Id, r.Decision, at));
                 _log.Info(Line($"rung {Numbering.Number(r.Decision.Rung)} (epoch {r.Decision.Epoch}): configuration {Numbering.Number(r.Decision.Configuration)} "
                     + $"{r.Decision.Outcome.ToString().ToLowerInvariant()}, mean {_state.Search.Criterion.LossName()} {r.Decision.Value:F4}, rank {Numbering.Number(r.Decision.Rank)} of {r.Decision.Compared}"));
                 Publish(new SearchRungDecided(Id, r.Decision));
                 break;
             case CoordinatorCommand.Ended e:
-                Journal(j => j.TrialEnded(Id, e.Trial, DateTimeOffset.UtcNow));
+                Journal((j, at) => j.TrialEnded(Id, e.Trial, at));
                 Publish(new SearchTrialEnded(Id, e.Trial));
                 break;
             case CoordinatorCommand.Requeued q:
                 var reason = $"re-queued: node {q.Node} was lost while it trained this trial";
-                Journal(j => j.TrialRequeued(Id, q.Trial, reason, DateTimeOffset.UtcNow));
+                Journal((j, at) => j.TrialRequeued(Id, q.Trial, reason, at));
                 _log.Warning(Line($"trial {Numbering.Number(q.Trial)} {reason}; it runs again from epoch 1"));
                 break;
             case CoordinatorCommand.TrainWinner w:
@@ -359,162 +362,6 @@ public sealed class SearchCoordinatorActor : ReceiveActor, IWithTimers
     }
 
     private IActorRef? Node(string name) => _nodes.GetValueOrDefault(name);
-
-    /// <summary>
-    /// The winner is trained again through the run pipeline with the search's seed: the same data preparation, so the
-    /// same splits, and this is the only time anything is evaluated on the test split.
-    /// </summary>
-    private void TrainWinner(LeaderboardRow best)
-    {
-        _log.Info(Line($"best configuration {Numbering.Number(best.Configuration)}: {Leaderboard.Describe(best)}, {Leaderboard.ScoreText(best)}; training it for the test evaluation"));
-        Publish(new SearchWinnerTraining(Id, best.Configuration, best.Config));
-        _runs!.Tell(new RunPipeline(WinnerRunId, Request.WinnerRun(best.Config, best.Data, Preparation.DefaultPrefix), Self));
-    }
-
-    private string WinnerRunId => $"{Id}-winner";
-
-    /// <summary>
-    /// The winner's seeds are trained again here, each as its trial was (same splits, configuration and seed, so the
-    /// same network), and kept: their averaged model is the search's model for scoring with the seeds' noise averaged out.
-    /// </summary>
-    private void AverageWinner(LeaderboardRow best, ImmutableArray<TrialSpec> members)
-    {
-        _averaging = WinnerAveraging<IActorRef, TrainedModel>.Of(best);
-        var data = _prepared[_averaging.DataKey];
-        _log.Info(Line($"training the winner's {members.Length} seeds again for the averaged model"));
-        foreach (var spec in members)
-        {
-            var member = _trialFactory(Context, new RunTrial(
-                Id, spec, data.Prepared.Splits, Request.Run.Device, [], Self,
-                Balancer.LossWeights(data.Prepared.Options.Balance, data.Prepared.Splits.Train), data.Prepared.Balanced.Mix.Population, KeepModel: true));
-            Context.Watch(member);
-            _averaging = _averaging.Joined(member, spec.Index);
-        }
-    }
-
-    private void OnModelKept(TrialProtocol.ModelKept m)
-    {
-        if (!_averaging.IsMember(Sender) || _state.Phase != SearchPhase.AveragingWinner)
-        {
-            return;
-        }
-        _averaging = _averaging.ModelKept(Sender, m.Trial, m.Model);
-        if (!_averaging.Complete)
-        {
-            return;
-        }
-        var data = _prepared[_averaging.DataKey];
-        var prepared = data.Prepared;
-        var averaged = ModelArtifact.Averaged(
-            _averaging.Models, prepared.Scaler, [.. Schema.FeatureNames], prepared.Loaded.Sha256, (long)Request.Run.Seed, RunFiles.Versions(),
-            prepared.Splits.Validation, prepared.Balanced.Mix);
-        var artifact = averaged with { Background = BackgroundSample.Draw(prepared.Splits.Train.Inputs, Request.Run.Seed) };
-        var directory = Path.Combine(Request.OutDir, AveragedModelFolder);
-        var customers = prepared.Loaded.Data;
-        Task.Run(() => ModelArtifact.Save(directory, artifact with { Drift = artifact.DriftOf(customers) })).PipeTo(
-            Self,
-            success: saved => new AveragedSaved(saved),
-            failure: e => new AveragedSaved(Result.Fail<string>(e.Message, directory)));
-    }
-
-    private void AveragingFailed(string note)
-    {
-        _log.Warning(Line(note));
-        Apply(_state.WinnerAveraged(null, note));
-    }
-
-    private void WriteReport()
-    {
-        var report = Report();
-        var outDir = Request.OutDir;
-        Task.Run(() => SearchFiles.Write(outDir, report)).PipeTo(
-            Self,
-            success: files => new FilesWritten(files),
-            failure: e => new FilesWritten(Result.Fail<ImmutableArray<string>>($"cannot write the search report: {e.Message}", outDir)));
-    }
-
-    private void OnFilesWritten(FilesWritten m)
-    {
-        var files = m.Files.Match(f => f, _ => []);
-        string? problem = null;
-        if (m.Files is Result<ImmutableArray<string>>.Error error)
-        {
-            problem = error.Problem.ToString();
-            _log.Warning(Line(problem));
-        }
-        _state = _state.ReportWritten(problem);
-        if (_state.ModelDirectory is { } model)
-        {
-            files = files.Add(model);
-        }
-        if (_state.AveragedModelDirectory is { } averaged)
-        {
-            files = files.Add(averaged);
-        }
-        var summary = Summary(files);
-        var status = summary.Status;
-        _log.Info(Line($"{status} in {_clock.ElapsedMilliseconds} ms: {summary.EpochsSpent} epochs over {summary.Trials} trials"));
-        Journal(j => j.SearchEnded(Id, status, summary, null, DateTimeOffset.UtcNow));
-        ISearchEvent outcome = _state.Cancelled ? new SearchCancelled(Id, summary) : new SearchCompleted(Id, summary);
-        Publish(outcome);
-        Context.Parent.Tell(outcome);
-        Context.Stop(Self);
-    }
-
-    private void Fail(string reason)
-    {
-        _state = _state.Failed();
-        _log.Warning(Line($"failed: {reason}"));
-        Journal(j => j.SearchEnded(Id, "failed", null, reason, DateTimeOffset.UtcNow));
-        var outcome = new SearchFailed(Id, reason);
-        Publish(outcome);
-        Context.Parent.Tell(outcome);
-        Context.Stop(Self);
-    }
-
-    private SearchReport Report()
-    {
-        var trials = _state.Search.Trials;
-        var wall = TimeSpan.FromTicks(trials.Sum(t => t.Wall.Ticks));
-        var inSession = TimeSpan.FromTicks(trials.Sum(t => t.InSession.Ticks));
-        var leaderboard = Leaderboard.Rank(trials, _state.Search.Seeds, _state.Search.Criterion);
-        // best.json prepares the data as the winner was trained.
-        return new SearchReport(
-            Id, _state.Cancelled ? "cancelled" : "completed", Request.Run.Data, Request.PrepareOptionsFor(Leaderboard.Best(leaderboard)?.Data), Request.Scheduler,
-            leaderboard, trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent,
-            _clock.Elapsed, wall, inSession, _state.WinnerTest, _state.ReportNote, _state.WinnerLeftOut, _state.WinnerPopulation, _state.AveragedModelDirectory);
-    }
-
-    private SearchSummary Summary(ImmutableArray<string> files)
-    {
-        var r = Report();
-        return new SearchSummary(r.Status, r.Leaderboard, r.Trials.Length, r.EpochsSpent, r.Elapsed, r.TrialWall, r.TrialInSession, _state.WinnerTest, _state.ModelDirectory, files, r.Note, _state.WinnerLeftOut, _state.WinnerPopulation, _state.AveragedModelDirectory);
-    }
-
-    /// <summary>Tells the search's listener and everyone following it (an event stream of the API) what happened.</summary>
-    private void Publish(ISearchEvent e)
-    {
-        _start.ReplyTo.Tell(e);
-        foreach (var follower in _followers)
-        {
-            follower.Tell(e);
-        }
-    }
-
-    private SearchSnapshot Snapshot() =>
-        new(Id, _state.Phase, Leaderboard.Rank(_state.Search.Trials, _state.Search.Seeds, _state.Search.Criterion), _state.Search.Trials, _state.Search.Asha?.Decisions ?? [], _state.Search.EpochsSpent, _clock.Elapsed);
-
-    private void Journal(Action<ISearchJournal> write)
-    {
-        try
-        {
-            write(_journal);
-        }
-        catch (Exception ex)
-        {
-            _log.Warning(Line($"the search store did not take a record: {ex.GetType().Name}: {ex.Message}"));
-        }
-    }
 
     private RunLogLine Line(string message) => RunLog.Line(Id, "search", message);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using Churn.Actors.Messages;
@@ -13,9 +12,7 @@ public sealed class SearchesActor : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Func<IUntypedActorContext, StartSearch, IActorRef> _coordinators;
-    private ImmutableDictionary<string, (IActorRef Coordinator, IActorRef Listener)> _active =
-        ImmutableDictionary<string, (IActorRef, IActorRef)>.Empty;
-    private ImmutableHashSet<string> _ended = [];
+    private SearchesState<IActorRef> _state = SearchesState<IActorRef>.Empty;
 
     public SearchesActor(Func<IUntypedActorContext, StartSearch, IActorRef> coordinators)
     {
@@ -23,27 +20,27 @@ public sealed class SearchesActor : ReceiveActor
         Receive<StartSearch>(start =>
         {
             var id = start.Request.SearchId;
-            if (_active.ContainsKey(id))
+            if (_state.Runs(id))
             {
                 start.ReplyTo.Tell(new SearchFailed(id, "this search is already running in this process"));
                 return;
             }
             var coordinator = _coordinators(Context, start);
             Context.Watch(coordinator);
-            _active = _active.SetItem(id, (coordinator, start.ReplyTo));
+            _state = _state.Started(id, coordinator, start.ReplyTo);
         });
         Receive<CancelSearch>(cancel =>
         {
-            if (_active.TryGetValue(cancel.SearchId, out var search))
+            if (_state.CoordinatorOf(cancel.SearchId) is (true, var coordinator))
             {
-                search.Coordinator.Forward(cancel);
+                coordinator.Forward(cancel);
             }
         });
         Receive<GetSearch>(get =>
         {
-            if (_active.TryGetValue(get.SearchId, out var search))
+            if (_state.CoordinatorOf(get.SearchId) is (true, var coordinator))
             {
-                search.Coordinator.Forward(get);
+                coordinator.Forward(get);
             }
             else
             {
@@ -52,32 +49,26 @@ public sealed class SearchesActor : ReceiveActor
         });
         Receive<FollowSearch>(follow =>
         {
-            if (_active.TryGetValue(follow.SearchId, out var search))
+            if (_state.CoordinatorOf(follow.SearchId) is (true, var coordinator))
             {
-                search.Coordinator.Forward(follow);
+                coordinator.Forward(follow);
             }
             else
             {
                 Sender.Tell(new SearchNotActive(follow.SearchId));
             }
         });
-        Receive<SearchCompleted>(m => _ended = _ended.Add(m.SearchId));
-        Receive<SearchCancelled>(m => _ended = _ended.Add(m.SearchId));
-        Receive<SearchFailed>(m => _ended = _ended.Add(m.SearchId));
+        Receive<SearchCompleted>(m => _state = _state.Ended(m.SearchId));
+        Receive<SearchCancelled>(m => _state = _state.Ended(m.SearchId));
+        Receive<SearchFailed>(m => _state = _state.Ended(m.SearchId));
         Receive<Terminated>(t =>
         {
-            var ended = _active.FirstOrDefault(a => a.Value.Coordinator.Equals(t.ActorRef));
-            if (ended.Key is null)
+            (_state, var id, var unended) = _state.Stopped(t.ActorRef);
+            if (id is not null && unended is not null)
             {
-                return;
+                _log.Error(RunLog.Line(id, "search", "the search's coordinator stopped without an outcome"));
+                unended.Listener.Tell(new SearchFailed(id, "the search's coordinator stopped unexpectedly"));
             }
-            if (!_ended.Contains(ended.Key))
-            {
-                _log.Error(RunLog.Line(ended.Key, "search", "the search's coordinator stopped without an outcome"));
-                ended.Value.Listener.Tell(new SearchFailed(ended.Key, "the search's coordinator stopped unexpectedly"));
-            }
-            _active = _active.Remove(ended.Key);
-            _ended = _ended.Remove(ended.Key);
         });
     }
 

@@ -27,30 +27,28 @@ public sealed class ModelActor : ReceiveActor
     private readonly Stopwatch _clock = new();
     private readonly Stopwatch _inSession = new();
     private TrainingSession? _session;
-    private EarlyStopping _stopping;
-    private int _epoch;
-    private bool _held;
+    private ModelState _state;
 
     public ModelActor(TrainModel request, string device, SessionFactory sessions)
     {
         _request = request;
         _device = device;
         _sessions = sessions;
-        _stopping = request.Config.StartStopping();
+        _state = ModelState.Start(request.Config);
         Receive<Begin>(_ => Start());
         Receive<TrainEpoch>(m => RunEpoch(m.Epoch));
         Receive<ResumeTraining>(_ =>
         {
-            if (_held)
+            (_state, var next) = _state.Resumed();
+            if (next is { } epoch)
             {
-                _held = false;
-                Self.Tell(new TrainEpoch(_epoch + 1));
+                Self.Tell(new TrainEpoch(epoch));
             }
         });
         Receive<StopTraining>(_ =>
         {
-            _log.Info(Line($"stopped at epoch {_epoch}"));
-            Finish(new TrainingStopped(_request.RunId, _epoch));
+            _log.Info(Line($"stopped at epoch {_state.Epoch}"));
+            Finish(new TrainingStopped(_request.RunId, _state.Epoch));
         });
     }
 
@@ -101,7 +99,7 @@ public sealed class ModelActor : ReceiveActor
 
     private void RunEpoch(int epoch)
     {
-        _epoch = epoch;
+        _state = _state.Training(epoch);
         var session = _session ?? throw new InvalidOperationException("an epoch arrived before the session exists");
         _inSession.Start();
         var ran = session.RunEpoch(epoch);
@@ -113,8 +111,7 @@ public sealed class ModelActor : ReceiveActor
                 return;
             case Result<EpochMetrics>.Ok ok:
                 var metrics = ok.Value;
-                var (next, decision) = _stopping.Observe(epoch, metrics.ValidationLoss);
-                _stopping = next;
+                (_state, var decision, var next) = _state.Observed(metrics.ValidationLoss, _request.Config.EpochLimit, _request.HoldAfter);
                 if (decision == StopDecision.Improved)
                 {
                     _inSession.Start();
@@ -124,16 +121,15 @@ public sealed class ModelActor : ReceiveActor
 
                 _log.Info(Line($"epoch {epoch} train loss {metrics.TrainLoss:F4} acc {metrics.TrainAccuracy:F4} val loss {metrics.ValidationLoss:F4} acc {metrics.ValidationAccuracy:F4} {decision}"));
                 Context.Parent.Tell(new EpochCompleted(_request.RunId, metrics, _clock.Elapsed, _inSession.Elapsed));
-                if (decision == StopDecision.Stop || epoch >= _request.Config.EpochLimit)
+                if (next == ModelNext.Finish)
                 {
                     var model = session.Finish();
                     _log.Info(Line($"finished after {model.EpochsRun} epochs; best epoch {model.BestEpoch}"));
                     Finish(new ModelTrained(_request.RunId, model));
                 }
-                else if (!_request.HoldAfter.IsDefaultOrEmpty && _request.HoldAfter.Contains(epoch))
+                else if (next == ModelNext.Hold)
                 {
                     // A rung of a search: wait here, holding the network, until the search decides.
-                    _held = true;
                     Context.Parent.Tell(new TrainingHeld(_request.RunId, epoch));
                 }
                 else

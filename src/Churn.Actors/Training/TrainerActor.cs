@@ -18,10 +18,7 @@ public sealed class TrainerActor : ReceiveActor
     private readonly DeviceProbe _probe;
     private TrainModel? _request;
     private IActorRef? _model;
-    private string _device = "cpu";
-    private Exception? _failure;
-    private int _lastEpoch;
-    private bool _done;
+    private TrainerState _state = TrainerState.On("cpu");
 
     public TrainerActor(SessionFactory sessions, DeviceProbe probe)
     {
@@ -30,7 +27,7 @@ public sealed class TrainerActor : ReceiveActor
         Receive<TrainModel>(Start);
         Receive<EpochCompleted>(m =>
         {
-            _lastEpoch = m.Metrics.Epoch;
+            _state = _state.Epoch(m.Metrics.Epoch);
             _request?.ReplyTo.Tell(m);
         });
         Receive<ModelTrained>(Complete);
@@ -39,16 +36,16 @@ public sealed class TrainerActor : ReceiveActor
         Receive<TrainingHeld>(m => _request?.ReplyTo.Tell(m));
         Receive<ResumeTraining>(m =>
         {
-            if (_model is not null && !_done)
+            if (_state.Training)
             {
-                _model.Tell(m);
+                _model?.Tell(m);
             }
         });
         Receive<StopTraining>(m =>
         {
-            if (_model is not null && !_done)
+            if (_state.Training)
             {
-                _model.Tell(m);
+                _model?.Tell(m);
             }
         });
         Receive<Terminated>(OnModelStopped);
@@ -63,7 +60,8 @@ public sealed class TrainerActor : ReceiveActor
         new OneForOneStrategy(
             ex =>
             {
-                _failure = ex;
+                var description = $"{ex.GetType().Name}: {ex.Message}";
+                _state = _state.Broke(new TrainerState.Breakage(description, ex is DeviceFailedException d ? d.Reason : description));
                 return Directive.Stop;
             },
             false);
@@ -71,7 +69,7 @@ public sealed class TrainerActor : ReceiveActor
     private void Start(TrainModel request)
     {
         _request = request;
-        _device = ChooseDevice(request.Device);
+        _state = TrainerState.On(ChooseDevice(request.Device));
         SpawnModel();
     }
 
@@ -105,39 +103,36 @@ public sealed class TrainerActor : ReceiveActor
 
     private void SpawnModel()
     {
-        _model = Context.ActorOf(ModelActor.Props(_request!, _device, _sessions), $"model-{_device}");
+        _model = Context.ActorOf(ModelActor.Props(_request!, _state.Device, _sessions), $"model-{_state.Device}");
         Context.Watch(_model);
     }
 
     private void Complete(object outcome)
     {
-        _done = true;
+        _state = _state.Completed();
         _request?.ReplyTo.Tell(outcome);
     }
 
     private void OnModelStopped(Terminated terminated)
     {
-        if (!terminated.ActorRef.Equals(_model) || _done || _request is null)
+        if (!terminated.ActorRef.Equals(_model) || _request is null)
         {
             return;
         }
 
-        var failure = _failure;
-        _failure = null;
-        if (failure is not null && _device != "cpu")
+        (_state, var step) = _state.ModelStopped();
+        switch (step)
         {
-            var reason = failure is DeviceFailedException d ? d.Reason : $"{failure.GetType().Name}: {failure.Message}";
-            _log.Warning(Line($"device '{_device}' failed: {reason}; falling back to cpu"));
-            _request.ReplyTo.Tell(new DeviceFellBack(_request.RunId, _device, reason));
-            _device = "cpu";
-            SpawnModel();
-            return;
+            case TrainerStep.FallBack fallBack:
+                _log.Warning(Line($"device '{fallBack.Device}' failed: {fallBack.Reason}; falling back to cpu"));
+                _request.ReplyTo.Tell(new DeviceFellBack(_request.RunId, fallBack.Device, fallBack.Reason));
+                SpawnModel();
+                break;
+            case TrainerStep.Fail fail:
+                _log.Error(Line($"training failed at epoch {fail.Epoch}: {fail.Cause}"));
+                _request.ReplyTo.Tell(new TrainingFailed(_request.RunId, fail.Epoch, new Problem($"epoch {fail.Epoch}: {fail.Cause}")));
+                break;
         }
-
-        var epoch = _lastEpoch + 1;
-        var cause = failure is null ? "the model actor stopped unexpectedly" : $"{failure.GetType().Name}: {failure.Message}";
-        _log.Error(Line($"training failed at epoch {epoch}: {cause}"));
-        Complete(new TrainingFailed(_request.RunId, epoch, new Problem($"epoch {epoch}: {cause}")));
     }
 
     private RunLogLine Line(string message) => RunLog.Line(_request?.RunId ?? "-", Stage.Train, message);

@@ -21,8 +21,7 @@ public sealed class TrialActor : ReceiveActor
     // Time paused at rungs waiting for the scheduler is neither training nor actor overhead; it is left out of the wall time.
     private readonly Stopwatch _waiting = new();
     private IActorRef? _trainer;
-    private TimeSpan _inSession;
-    private bool _ended;
+    private TrialState _state = TrialState.Start;
 
     public TrialActor(RunTrial run, Func<IUntypedActorContext, IActorRef> trainerFactory)
     {
@@ -30,7 +29,7 @@ public sealed class TrialActor : ReceiveActor
         _trainerFactory = trainerFactory;
         Receive<EpochCompleted>(m =>
         {
-            _inSession = m.InSession;
+            _state = _state.Epoch(m.InSession);
             _run.ReplyTo.Tell(new TrialProtocol.EpochDone(Index, m.Metrics));
         });
         // The trial's own trainer already logged it; the search reports the trial's outcome.
@@ -46,10 +45,10 @@ public sealed class TrialActor : ReceiveActor
             {
                 _run.ReplyTo.Tell(new TrialProtocol.ModelKept(Index, m.Model));
             }
-            End(new TrialProtocol.Completed(Index, Wall, _inSession), $"completed after {m.Model.EpochsRun} epochs, best epoch {m.Model.BestEpoch}");
+            End(new TrialProtocol.Completed(Index, Wall, _state.InSession), $"completed after {m.Model.EpochsRun} epochs, best epoch {m.Model.BestEpoch}");
         });
-        Receive<TrainingFailed>(m => End(new TrialProtocol.Failed(Index, m.Problem.Reason, Wall, _inSession), $"failed: {m.Problem.Reason}"));
-        Receive<TrainingStopped>(m => End(new TrialProtocol.Stopped(Index, Wall, _inSession), $"stopped after epoch {m.Epoch}"));
+        Receive<TrainingFailed>(m => End(new TrialProtocol.Failed(Index, m.Problem.Reason, Wall, _state.InSession), $"failed: {m.Problem.Reason}"));
+        Receive<TrainingStopped>(m => End(new TrialProtocol.Stopped(Index, Wall, _state.InSession), $"stopped after epoch {m.Epoch}"));
         Receive<TrialProtocol.Continue>(_ =>
         {
             _waiting.Stop();
@@ -93,15 +92,15 @@ public sealed class TrialActor : ReceiveActor
         _trainer.Tell(new TrainModel(RunId, _run.Splits, t.Config, _run.Device, t.Seed, 0, Self, _run.HoldAfter, _run.ClassWeights, _run.PopulationRate));
     }
 
-    private void Fail(string reason) => End(new TrialProtocol.Failed(Index, reason, Wall, _inSession), $"failed: {reason}");
+    private void Fail(string reason) => End(new TrialProtocol.Failed(Index, reason, Wall, _state.InSession), $"failed: {reason}");
 
     private void End(TrialProtocol.ITrialReport report, string message)
     {
-        if (_ended)
+        (_state, var first) = _state.End();
+        if (!first)
         {
             return;
         }
-        _ended = true;
         _log.Info(RunLog.Line(_run.SearchId, Stage.Train, trial: Numbering.Number(Index), message: $"trial {Numbering.Number(Index)} {message} in {Wall.TotalMilliseconds:F0} ms (and {_waiting.ElapsedMilliseconds} ms waiting at rungs)"));
         _run.ReplyTo.Tell(report);
         Context.Stop(Self);

@@ -7,21 +7,23 @@ using Churn.Numerics.Data;
 namespace Churn.Host.Bench;
 
 /// <summary>
-/// <c>churn bench customers --rows N --csv FILE --parquet FILE [--seed S]</c>: a customer base of N rows drawn with
-/// replacement from the bundled customers (new IDs 1..N, no target), as CSV (each row's fields as the bundled file
-/// writes them) and as Parquet (row groups of 1,048,576, pandas' and Spark's usual size), for the streaming benchmark.
+/// <c>churn bench customers --rows N --csv FILE --parquet FILE [--seed S] [--group-rows G]</c>: a customer base of N rows
+/// drawn with replacement from the bundled customers (new IDs 1..N, no target), as CSV (each row's fields as the
+/// bundled file writes them) and as Parquet (row groups of G rows, by default 1,048,576, pyarrow's, pandas' and Spark's
+/// usual size; one group of every row as some writers make), for the streaming benchmark.
 /// </summary>
 public static class CustomerFiles
 {
-    private const int GroupRows = 1 << 20;
+    private const int DefaultGroupRows = 1 << 20;
 
     public static int Run(IReadOnlyList<string> args)
     {
-        var parsed = Arguments.Parse("bench customers", args, ["rows", "csv", "parquet", "seed", "data"], []);
+        var parsed = Arguments.Parse("bench customers", args, ["rows", "csv", "parquet", "seed", "data", "group-rows"], []);
         if (parsed is not Result<Arguments>.Ok { Value: var a } || a.Get("csv") is not { } csvPath || a.Get("parquet") is not { } parquetPath
-            || a.Int32("rows", 1, int.MaxValue) is not Result<int?>.Ok { Value: { } rows })
+            || a.Int32("rows", 1, int.MaxValue) is not Result<int?>.Ok { Value: { } rows }
+            || a.Int32("group-rows", 1, int.MaxValue) is not Result<int?>.Ok { Value: var groupRows })
         {
-            Console.Error.WriteLine("usage: churn bench customers --rows N --csv FILE --parquet FILE [--seed S] [--data BUNDLED.csv]");
+            Console.Error.WriteLine("usage: churn bench customers --rows N --csv FILE --parquet FILE [--seed S] [--data BUNDLED.csv] [--group-rows G]");
             return 2;
         }
         var seed = a.UInt64("seed").Unwrap() ?? 42;
@@ -34,9 +36,10 @@ public static class CustomerFiles
         using var parquetFile = File.Create(parquetPath);
         var parquet = ScoreTableWriter.Create(TableFormat.Parquet, parquetFile, columns);
         csv.Write(string.Join(',', columns.Select(c => c.Name)) + "\n");
-        for (var start = 0; start < rows; start += GroupRows)
+        var group = groupRows ?? DefaultGroupRows;
+        for (var start = 0; start < rows; start += group)
         {
-            var n = Math.Min(GroupRows, rows - start);
+            var n = Math.Min(group, rows - start);
             var picked = SeededRandom.DrawWithReplacement(data.Rows, n, SeededRandom.Derive(seed, (ulong)start));
             var ids = Enumerable.Range(start + 1, n).Select(i => (long)i).ToArray();
             var values = new List<Array> { ids };

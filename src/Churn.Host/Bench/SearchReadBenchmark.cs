@@ -5,6 +5,7 @@ using Churn.Host.Api;
 using Churn.Host.Configuration;
 using Churn.Host.Dashboard;
 using Churn.Host.Search;
+using Churn.Host.Store;
 using Churn.Numerics;
 using Churn.Numerics.Data;
 using Churn.Numerics.Model;
@@ -98,16 +99,14 @@ internal static class SearchReadBenchmark
     private static void CompareWrites(string path, SearchStore store, string id, int repeats, int epochs)
     {
         const int block = 200;
-        var connection = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        var connection = StoreDatabase.ConnectionString(Path.GetFullPath(path));
         var next = epochs;
         EpochMetrics Epoch(int e) => new(e, 0.5, 0.75, 0.45 - (e * 1e-7), 0.76, 0.27);
         void Insert(EpochMetrics m)
         {
-            using var c = new SqliteConnection(connection);
-            c.Open();
+            using var c = StoreDatabase.Connect(connection);
             using var command = c.CreateCommand();
             command.CommandText = """
-                PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
                 INSERT OR REPLACE INTO search_epochs (search_id, trial, epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, calibrated_loss)
                 VALUES ($id, 1, $epoch, $tl, $ta, $vl, $va, $cl)
                 """;
@@ -197,8 +196,7 @@ internal static class SearchReadBenchmark
         var store = SearchStore.Open(path).Unwrap();
         var at = DateTimeOffset.UtcNow;
         store.SearchStarted(request, at);
-        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        connection.Open();
+        using var connection = StoreDatabase.Connect(StoreDatabase.ConnectionString(Path.GetFullPath(path)));
         using var transaction = connection.BeginTransaction();
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;

@@ -68,14 +68,43 @@ public static class ChurnCli
     /// A problem in the request resolved from the command line: a field a flag set is that flag's usage error (exit 2),
     /// anything else the named file's (exit 1).
     /// </summary>
-    public static int Report(Problem problem, ParseResult parse, IEnumerable<(Option Option, string Field)> fields)
+    public static int Report(Problem problem, ParseResult parse, IEnumerable<(Option Option, string Field)> fields) =>
+        FlagOf(problem, parse, fields) is { } flag
+            ? ChurnCommandLine.Usage($"{flag.Name}: {problem.Reason}", parse.CommandResult.Command.Name)
+            : Fail(problem);
+
+    /// <summary>
+    /// Every one of <paramref name="problems"/> as <see cref="Report"/> tells one, the pointer to <c>--help</c> once at
+    /// the end: a usage error (2) when a flag is at fault, else 1.
+    /// </summary>
+    public static int ReportAll(IReadOnlyList<Problem> problems, ParseResult parse, IEnumerable<(Option Option, string Field)> fields)
+    {
+        var usage = false;
+        foreach (var problem in problems)
+        {
+            if (FlagOf(problem, parse, fields) is { } flag)
+            {
+                Console.Error.WriteLine($"churn: {ConsoleText.Printable($"{flag.Name}: {problem.Reason}")}");
+                usage = true;
+            }
+            else
+            {
+                Fail(problem);
+            }
+        }
+        if (usage)
+        {
+            Console.Error.WriteLine($"run 'churn {parse.CommandResult.Command.Name} --help' for its options");
+        }
+        return usage ? 2 : 1;
+    }
+
+    /// <summary>The flag given on the command line that set the field <paramref name="problem"/> names, if one did.</summary>
+    private static Option? FlagOf(Problem problem, ParseResult parse, IEnumerable<(Option Option, string Field)> fields)
     {
         var verb = parse.CommandResult.Command;
-        var flag = fields.FirstOrDefault(f => verb.Options.Contains(f.Option) && parse.Given(f.Option)
-            && (string.Equals(f.Field, problem.Column, StringComparison.OrdinalIgnoreCase) || (problem.Column?.StartsWith(f.Field + "[", StringComparison.OrdinalIgnoreCase) ?? false)));
-        return flag.Option is not null
-            ? ChurnCommandLine.Usage($"{flag.Option.Name}: {problem.Reason}", verb.Name)
-            : Fail(problem);
+        return fields.FirstOrDefault(f => verb.Options.Contains(f.Option) && parse.Given(f.Option)
+            && (string.Equals(f.Field, problem.Column, StringComparison.OrdinalIgnoreCase) || (problem.Column?.StartsWith(f.Field + "[", StringComparison.OrdinalIgnoreCase) ?? false))).Option;
     }
 
     internal static async Task<int> PipelineAsync(ParseResult parse, RunMode mode)

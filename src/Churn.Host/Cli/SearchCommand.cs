@@ -71,7 +71,7 @@ public static partial class SearchCommand
         if (SpaceProblems(parse) is [_, ..] spaceProblems)
         {
             // Every field of the file at once, as the dashboard's form marks them.
-            return spaceProblems.Select(ChurnCli.Fail).Max();
+            return ChurnCli.ReportAll(spaceProblems, parse, []);
         }
         var submitted = Submission(parse);
         if (submitted is Result<SearchSubmission>.Error spaceError)
@@ -83,7 +83,7 @@ public static partial class SearchCommand
         var (planned, planProblems) = submission.ResolveAll(config, _ => Path.Combine(config.Run.Out, "search"), "command line");
         if (planned is null)
         {
-            return planProblems.Select(p => ChurnCli.Report(p, parse, ChurnCommandLine.SearchFields)).ToList().Max();
+            return ChurnCli.ReportAll(planProblems, parse, ChurnCommandLine.SearchFields);
         }
         if (parse.GetValue(ChurnCommandLine.HostUrl) is { } host)
         {

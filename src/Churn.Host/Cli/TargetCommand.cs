@@ -1,14 +1,10 @@
-using System.Collections.Immutable;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Churn.Host.Configuration;
-using Churn.Host.Scores;
 using Churn.Numerics;
 using Churn.Numerics.Data;
-using Churn.Numerics.Drift;
 using Churn.Numerics.Evaluation;
-using Churn.Numerics.Explanation;
 
 namespace Churn.Host.Cli;
 
@@ -55,68 +51,66 @@ public static class TargetCommand
             : parse.Given(ChurnCommandLine.Top) ? new ContactPolicy.Top(parse.GetValue(ChurnCommandLine.Top))
             : ContactPolicy.ExpectedValue;
 
+        var format = ScoreTableWriter.FormatOf(output, ScoringStream.FormatGiven(parse));
+        var folder = output is null ? null : Path.GetDirectoryName(Path.GetFullPath(output)) ?? ".";
+        if (folder is not null)
+        {
+            try
+            {
+                // The plan's folder is the user's choice, as churn run's --out is: made if missing.
+                Directory.CreateDirectory(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return ChurnCli.Fail(new Problem($"cannot create the output folder: {e.Message}", folder));
+            }
+        }
+
         // Cost and value: the flags, else the configuration's campaign section (the shipped one's are the flags' defaults).
-        DriftReport? drift = null;
-        var sha256 = "";
-        var planned = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config))
+        TargetScores.Planned? planned = null;
+        var written = ChurnConfig.Load(parse.GetValue(ChurnCommandLine.Config))
             .Map(config => new CampaignEconomics(
                 parse.Given(ChurnCommandLine.ContactCost) ? parse.GetValue(ChurnCommandLine.ContactCost) : config.Run.Campaign.ContactCost,
                 parse.Given(ChurnCommandLine.ConversionValue) ? parse.GetValue(ChurnCommandLine.ConversionValue) : config.Run.Campaign.ConversionValue))
-            .Bind(economics => TargetScores.Read(model, input).Bind(scored =>
+            .Bind(economics => ScoringStream.WriteOutput(output, stream =>
             {
-                (drift, sha256) = (scored.Drift, scored.Sha256);
-                var plan = Campaign.Plan(scored.Ids, scored.Probabilities, scored.Targets, policy, economics);
-                return reasons is { } count ? TargetScores.ContactReasons(model, input, plan, count).Map(r => (plan, r)) : Result.Ok((plan, Reasons: ScoreLists.NoReasons));
+                var plan = TargetScores.Plan(model, input, policy, economics, reasons ?? 0, format, stream);
+                planned = plan is Result<TargetScores.Planned>.Ok { Value: var value } ? value : null;
+                return plan is Result<TargetScores.Planned>.Error { Problem: var problem } ? problem : null;
             }));
-        if (planned is Result<(CampaignPlan, ImmutableDictionary<int, ImmutableArray<Reason>>)>.Error error)
+        if (written is Result<string>.Error error)
         {
             return ChurnCli.Fail(error.Problem);
         }
-        var (plan, why) = planned.Unwrap();
-        var format = ScoreTableWriter.FormatOf(output, ScoringStream.FormatGiven(parse));
-        var list = format == TableFormat.Parquet ? TargetScores.Parquet(plan, why, reasons ?? 0) : ScoreLists.ContactList(plan, why, reasons ?? 0);
+        var (summary, curve, drift, sha256) = planned!;
         ModelReference.Record(model.Reference, "target", input, new
         {
-            summary = plan.Summary,
+            summary,
             drift = drift is null ? null : new { level = drift.Level, moved = drift.Moved.Select(l => l.Describe()) },
         }, sha256);
-        var csv = list;
         if (output is null)
         {
-            using var stdout = Console.OpenStandardOutput();
-            stdout.Write(csv);
-            Summary(plan.Summary, Console.Error);
+            Summary(summary, Console.Error);
             DriftCommand.Warn("target", model.Artifact, drift, scaling.ScaledInputs, Console.Error);
             return 0;
         }
 
-        var folder = Path.GetDirectoryName(Path.GetFullPath(output)) ?? ".";
-        var chart = Path.Combine(folder, ChartFile);
-        try
+        var chart = Path.Combine(folder!, ChartFile);
+        var drawn = AtomicFile.Write(chart, ReportChart.Campaign(curve, (double)summary.Contacted / Math.Max(1, summary.Customers)));
+        if (drawn is Result<string>.Error drawError)
         {
-            // The plan's folder is the user's choice, as churn run's --out is: made if missing.
-            Directory.CreateDirectory(folder);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return ChurnCli.Fail(new Problem($"cannot create the output folder: {e.Message}", folder));
-        }
-        var written = AtomicFile.Write(output, csv)
-            .Bind(_ => AtomicFile.Write(chart, ReportChart.Campaign(plan.Curve, (double)plan.Summary.Contacted / Math.Max(1, plan.Summary.Customers))));
-        if (written is Result<string>.Error writeError)
-        {
-            return ChurnCli.Fail(writeError.Problem);
+            return ChurnCli.Fail(drawError.Problem);
         }
         if (json)
         {
             // The summary's fields as before, and the drift report beside them (null: not checked).
-            var document = JsonSerializer.SerializeToNode(plan.Summary, JsonFormat.Options)!.AsObject();
+            var document = JsonSerializer.SerializeToNode(summary, JsonFormat.Options)!.AsObject();
             document["drift"] = JsonSerializer.SerializeToNode(drift, JsonFormat.Options);
             StandardOutput.Writer.WriteLine(document.ToJsonString(JsonFormat.Options));
         }
         else
         {
-            Summary(plan.Summary, StandardOutput.Writer);
+            Summary(summary, StandardOutput.Writer);
         }
         Console.Error.WriteLine($"churn target: wrote {output} and {chart}");
         DriftCommand.Warn("target", model.Artifact, drift, scaling.ScaledInputs, Console.Error);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Churn.Host.Scores;
 using Churn.Numerics;
 using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
@@ -9,44 +10,110 @@ using Churn.Numerics.Explanation;
 namespace Churn.Host.Cli;
 
 /// <summary>
-/// What <c>churn target</c> reads of a customer file streamed past it: each customer's ID, probability and (when the
-/// file has them) outcome, about 20 bytes a customer, never the behaviours; the drift and SHA-256 of the whole file;
-/// and, in a second pass over the file, the reasons of the customers the plan contacts.
+/// <c>churn target</c> over a customer file streamed past it, with memory that does not grow with the file. Pass 1
+/// scores the file a chunk at a time and keeps of each customer only its row, ID, probability and outcome, in an
+/// external merge sort (<see cref="RankedCustomers"/>: sorted runs of a million customers in a temporary file);
+/// drift, the file's SHA-256 and the sum of the probabilities come along. The customer count then makes a top share a
+/// count. Merging the runs feeds the customers in rank order to a <see cref="CampaignTally"/>, which decides each
+/// contact exactly as a whole-file plan does (ties in file order), and the contact list is written as they come. With
+/// reasons, a second pass over the file explains the contacted customers, known by the last one contacted (or by the
+/// expected-value rule), before the merge; those reasons are held until written, so that memory grows with the
+/// customers contacted, never with the file.
 /// </summary>
 public static class TargetScores
 {
-    /// <summary>The customers of one file, in its order.</summary>
-    public sealed record Scored(ImmutableArray<long> Ids, ImmutableArray<double> Probabilities, ImmutableArray<int> Targets, DriftReport? Drift, string Sha256);
+    /// <summary>What a planning sums up: the plan, its curve, the file's drift and SHA-256.</summary>
+    public sealed record Planned(CampaignSummary Summary, ImmutableArray<CurvePoint> Curve, DriftReport? Drift, string Sha256);
 
-    public static Result<Scored> Read(ScoringModel model, string input)
+    /// <summary>
+    /// Plans the campaign over <paramref name="input"/> and writes its contact list (every customer, most likely buyer
+    /// first, with rank and contact flag, and <paramref name="reasons"/> reasons of the contacted) to
+    /// <paramref name="output"/> as <paramref name="format"/>.
+    /// </summary>
+    public static Result<Planned> Plan(
+        ScoringModel model, string input, ContactPolicy policy, CampaignEconomics economics, int reasons, TableFormat format, Stream output,
+        int chunkRows = ScoringStream.ChunkRows, int runRows = RankedCustomers.RunRows)
     {
-        var ids = new List<long>();
-        var probabilities = new List<double>();
-        var targets = new List<int>();
+        using var ranked = new RankedCustomers(runRows);
+        var allExpected = 0.0;
+        var hasTargets = true;
         var tally = model.Artifact.Drift is { } profile && !model.Scaling.ScaledInputs ? new DriftTally(profile) : null;
-        var read = ScoringStream.Run(input, model.Limits.ForScoring(), model.Scaling.ScaledInputs, model.Score, scores =>
-        {
-            ids.AddRange(scores.Customers.Ids);
-            probabilities.AddRange(scores.Probabilities);
-            if (scores.Customers.HasTargets)
+        var read = ScoringStream.Run(
+            input, model.Limits.ForScoring(), model.Scaling.ScaledInputs, model.Score,
+            scores =>
             {
-                targets.AddRange(scores.Customers.Targets);
+                var customers = scores.Customers;
+                hasTargets &= customers.HasTargets;
+                for (var i = 0; i < customers.Rows; i++)
+                {
+                    var p = scores.Probabilities[i];
+                    ranked.Add(customers.Ids[i], p, customers.HasTargets ? customers.Targets[i] : 0);
+                    allExpected += p;
+                }
+                tally?.Add(customers.Inputs, scores.Raw);
+                return ranked.Count > int.MaxValue ? new Problem($"more than {int.MaxValue:N0} customers: split the file", input) : null;
+            },
+            chunkRows);
+        if (read is Result<LoadedData>.Error error)
+        {
+            return error.Problem;
+        }
+        var campaign = new CampaignTally((int)ranked.Count, allExpected, policy, economics);
+        var why = ImmutableDictionary<long, ImmutableArray<Reason>>.Empty;
+        if (reasons > 0)
+        {
+            var explained = ContactReasons(model, input, Contacted(campaign, ranked), reasons, chunkRows);
+            if (explained is Result<ImmutableDictionary<long, ImmutableArray<Reason>>>.Error unexplained)
+            {
+                return unexplained.Problem;
             }
-            tally?.Add(scores.Customers.Inputs, scores.Raw);
-            return null;
-        });
-        return read.Map(file => new Scored(
-            [.. ids], [.. probabilities], targets.Count == ids.Count && ids.Count > 0 ? [.. targets] : [], tally?.Report(), file.Sha256));
+            why = explained.Unwrap();
+        }
+        var table = ScoreTableWriter.Create(format, output, ScoreLists.ContactColumns(reasons));
+        var rows = new List<(ContactRow Row, ImmutableArray<Reason> Why)>(chunkRows);
+        foreach (var customer in ranked.InOrder())
+        {
+            var row = campaign.Next(customer.Id, customer.Probability, hasTargets ? customer.Target : null);
+            rows.Add((row, row.Contact ? why.GetValueOrDefault(customer.Row, []) : []));
+            if (rows.Count == chunkRows)
+            {
+                table.Write(ScoreLists.ContactChunk(rows, reasons));
+                rows.Clear();
+            }
+        }
+        table.Write(ScoreLists.ContactChunk(rows, reasons));
+        table.Finish();
+        var (summary, curve) = campaign.Finish();
+        return Result.Ok(new Planned(summary, curve, tally?.Report(), read.Unwrap().Sha256));
+    }
+
+    /// <summary>
+    /// Whether the customer of a row and probability is contacted: by the expected-value rule, or (a count) when it
+    /// ranks at or above the last one contacted, found by merging the runs that far.
+    /// </summary>
+    private static Func<long, double, bool> Contacted(CampaignTally campaign, RankedCustomers ranked)
+    {
+        if (campaign.Contacts < 0)
+        {
+            return (_, p) => campaign.Contacted(0, p);
+        }
+        if (campaign.Contacts == 0)
+        {
+            return (_, _) => false;
+        }
+        var last = ranked.InOrder().ElementAt(campaign.Contacts - 1);
+        return (row, p) => p > last.Probability || (p == last.Probability && row <= last.Row);
     }
 
     /// <summary>
     /// The <paramref name="count"/> strongest reasons of each contacted customer, by row: the file is read a second
-    /// time and only the contacted rows of each chunk are explained.
+    /// time, scored again (the same chunks give the same probabilities) and only the contacted rows are explained.
     /// </summary>
-    public static Result<ImmutableDictionary<int, ImmutableArray<Reason>>> ContactReasons(ScoringModel model, string input, CampaignPlan plan, int count)
+    private static Result<ImmutableDictionary<long, ImmutableArray<Reason>>> ContactReasons(
+        ScoringModel model, string input, Func<long, double, bool> contacted, int count, int chunkRows)
     {
-        var found = ImmutableDictionary.CreateBuilder<int, ImmutableArray<Reason>>();
-        var start = 0;
+        var found = ImmutableDictionary.CreateBuilder<long, ImmutableArray<Reason>>();
+        var start = 0L;
         var read = ScoringStream.Run(
             input,
             model.Limits.ForScoring(),
@@ -55,48 +122,21 @@ public static class TargetScores
             {
                 var first = start;
                 start += chunk.Rows;
-                int[] contacted = [.. Enumerable.Range(0, chunk.Rows).Where(r => first + r < plan.Rows.Length && plan.Rows[first + r].Contact)];
-                return Explained.TopReasons(model.Artifact, chunk.Inputs, contacted, count, model.BaseRate)
-                    .Map(reasons => contacted.Select((r, i) => KeyValuePair.Create(first + r, reasons[i])).ToArray());
+                var p = model.Score(chunk).Probabilities;
+                int[] chosen = [.. Enumerable.Range(0, chunk.Rows).Where(r => contacted(first + r, p[r]))];
+                return Explained.TopReasons(model.Artifact, chunk.Inputs, chosen, count, model.BaseRate)
+                    .Map(reasons => chosen.Select((r, i) => KeyValuePair.Create(first + r, reasons[i])).ToArray());
             },
             explained =>
             {
-                if (explained is Result<KeyValuePair<int, ImmutableArray<Reason>>[]>.Error error)
+                if (explained is Result<KeyValuePair<long, ImmutableArray<Reason>>[]>.Error error)
                 {
                     return error.Problem with { File = error.Problem.File ?? Path.Combine(model.Directory, ModelArtifact.ManifestFile) };
                 }
                 found.AddRange(explained.Unwrap());
                 return null;
-            });
+            },
+            chunkRows);
         return read.Map(_ => found.ToImmutable());
-    }
-
-    /// <summary>The contact list as Parquet: the CSV's columns, most likely buyer first.</summary>
-    public static byte[] Parquet(CampaignPlan plan, ImmutableDictionary<int, ImmutableArray<Reason>> reasons, int count)
-    {
-        ImmutableArray<ColumnSpec> columns =
-        [
-            new(Schema.IdColumn, ColumnKind.Whole), new("probability", ColumnKind.Number), new("expected_value", ColumnKind.Number),
-            new("rank", ColumnKind.Whole), new("contact", ColumnKind.Flag),
-            .. Enumerable.Range(1, count).Select(i => new ColumnSpec($"reason_{i}", ColumnKind.Text)),
-        ];
-        var order = Enumerable.Range(0, plan.Rows.Length).OrderBy(i => plan.Rows[i].Rank).ToArray();
-        var values = new List<Array>
-        {
-            order.Select(i => plan.Rows[i].CustomerId).ToArray(),
-            order.Select(i => plan.Rows[i].Probability).ToArray(),
-            order.Select(i => plan.Rows[i].ExpectedValue).ToArray(),
-            order.Select(i => (long)plan.Rows[i].Rank).ToArray(),
-            order.Select(i => plan.Rows[i].Contact ? 1 : 0).ToArray(),
-        };
-        for (var j = 0; j < count; j++)
-        {
-            values.Add(order.Select(i => reasons.GetValueOrDefault(i, []) is var why && j < why.Length ? why[j].ToString() : "").ToArray());
-        }
-        using var stream = new MemoryStream();
-        var table = ScoreTableWriter.Create(TableFormat.Parquet, stream, columns);
-        table.Write(new TableChunk(order.Length, values));
-        table.Finish();
-        return stream.ToArray();
     }
 }

@@ -37,6 +37,10 @@ public static class RunFields
             "model.kind", "Network", "which network: plr (periodic embeddings, members trained as one with a one-cycle schedule, then distilled into one network) or plain (the notebook's multilayer perceptron and its settings)",
             Choice<ModelKind>(), s => s.Model.Kind, (s, v) => s with { Model = s.Model with { Kind = v } }, "--network", use: SettingUse.Training,
             hint: "plr: periodic embeddings, members averaged; plain: the notebook's network"),
+        new SettingField<InputTransform>(
+            "model.transform", "Input transform", "what the network sees of the standardized behaviours: standard takes them as they are, quantile maps each to normal scores by its rank among the training rows (the map is saved with the model)",
+            Choice<InputTransform>(), s => s.Model.Transform, (s, v) => s with { Model = s.Model with { Transform = v } }, "--transform", use: SettingUse.Training,
+            hint: "standard: as prepared; quantile: normal scores of the training ranks"),
         Model("depth", "Hidden layers", "hidden layers of the network", Whole, m => m.Depth, (m, v) => m with { Depth = v }),
         Model("width", "Units per layer", "units in each hidden layer", Whole, m => m.Width, (m, v) => m with { Width = v }),
         Model("activation", "Activation", "the hidden layers' activation", Choice<Activation>(), m => m.Activation, (m, v) => m with { Activation = v }),

@@ -1,8 +1,8 @@
 using System.Buffers.Text;
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Text;
 using Churn.Numerics.Artifacts;
+using Churn.Numerics.Data;
 using Churn.Numerics.Evaluation;
 using Churn.Numerics.Explanation;
 
@@ -12,7 +12,6 @@ namespace Churn.Host.Scores;
 public static class ScoreLists
 {
     public const string ScoresHeader = "customer_id,probability,uncalibrated,predicted\n";
-    public const string ContactHeader = "customer_id,probability,expected_value,rank,contact\n";
 
     /// <summary>No reasons asked for.</summary>
     public static readonly ImmutableDictionary<int, ImmutableArray<Reason>> NoReasons = ImmutableDictionary<int, ImmutableArray<Reason>>.Empty;
@@ -23,22 +22,41 @@ public static class ScoreLists
     /// <summary>
     /// The contact list with columns <c>reason_1</c> .. <c>reason_K</c> (none when <paramref name="count"/> is 0), filled
     /// for the customers <paramref name="reasons"/> holds (by their row in the customer file): the contacted ones.
+    /// Written as <c>churn target</c> writes a streamed file's.
     /// </summary>
     public static byte[] ContactList(CampaignPlan plan, ImmutableDictionary<int, ImmutableArray<Reason>> reasons, int count)
     {
-        var header = count == 0 ? ContactHeader : ContactHeader.TrimEnd('\n') + string.Concat(Enumerable.Range(1, count).Select(i => $",reason_{i}")) + "\n";
-        var text = new StringBuilder(header, header.Length + (plan.Rows.Length * (48 + (count * 48))));
-        foreach (var (row, index) in plan.Rows.Select((r, i) => (r, i)).OrderBy(r => r.r.Rank))
+        using var stream = new MemoryStream();
+        var table = ScoreTableWriter.Create(TableFormat.Csv, stream, ContactColumns(count));
+        table.Write(ContactChunk([.. plan.Rows.Select((r, i) => (r, i)).OrderBy(r => r.r.Rank).Select(r => (r.r, reasons.GetValueOrDefault(r.i, [])))], count));
+        table.Finish();
+        return stream.ToArray();
+    }
+
+    /// <summary>The contact list's columns: ID, probability, expected value, rank, contact flag, and <paramref name="count"/> reasons.</summary>
+    public static ImmutableArray<ColumnSpec> ContactColumns(int count) =>
+    [
+        new(Schema.IdColumn, ColumnKind.Whole), new("probability", ColumnKind.Number), new("expected_value", ColumnKind.Number),
+        new("rank", ColumnKind.Whole), new("contact", ColumnKind.Flag),
+        .. Enumerable.Range(1, count).Select(i => new ColumnSpec($"reason_{i}", ColumnKind.Text)),
+    ];
+
+    /// <summary>Rows of the contact list, in the order given, as a chunk of <see cref="ContactColumns"/>.</summary>
+    public static TableChunk ContactChunk(IReadOnlyList<(ContactRow Row, ImmutableArray<Reason> Why)> rows, int count)
+    {
+        var columns = new List<Array>
         {
-            text.Append(CultureInfo.InvariantCulture, $"{row.CustomerId},{row.Probability:F6},{row.ExpectedValue:F6},{row.Rank},{(row.Contact ? 1 : 0)}");
-            var why = reasons.GetValueOrDefault(index, []);
-            for (var j = 0; j < count; j++)
-            {
-                text.Append(',').Append(j < why.Length ? why[j].ToString() : "");
-            }
-            text.Append('\n');
+            rows.Select(r => r.Row.CustomerId).ToArray(),
+            rows.Select(r => r.Row.Probability).ToArray(),
+            rows.Select(r => r.Row.ExpectedValue).ToArray(),
+            rows.Select(r => (long)r.Row.Rank).ToArray(),
+            rows.Select(r => r.Row.Contact ? 1 : 0).ToArray(),
+        };
+        for (var j = 0; j < count; j++)
+        {
+            columns.Add(rows.Select(r => j < r.Why.Length ? r.Why[j].ToString() : "").ToArray());
         }
-        return Encoding.UTF8.GetBytes(text.ToString());
+        return new TableChunk(rows.Count, columns);
     }
 
     /// <summary>A CSV with columns <c>reason_1</c> .. <c>reason_K</c> added: line i + 1 gets <paramref name="reasons"/>[i] (empty when there are fewer lines of reasons).</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Churn.Actors.Search;
+using Churn.Host.Store;
 using Churn.Numerics;
 using Churn.Numerics.Model;
 using Churn.Numerics.Search;
@@ -9,8 +10,8 @@ using Microsoft.Data.Sqlite;
 namespace Churn.Host.Search;
 
 /// <summary>
-/// The searches' part of the run store (SQLite, the same database file as the runs, in tables of its own with their
-/// own schema version). Every change is written as it happens, so a search survives its process being killed: the
+/// The searches' part of the run store (SQLite, the same database file as the runs, in tables of its own, versioned as
+/// the part <see cref="StoreDatabase.SearchesPart"/> of the database's one scheme). Every change is written as it happens, so a search survives its process being killed: the
 /// next start reads it back and resumes it where it was.
 /// </summary>
 public sealed partial class SearchStore : ISearchJournal
@@ -60,7 +61,6 @@ public sealed partial class SearchStore : ISearchJournal
     private const string EpochsSpentSql = "(SELECT COALESCE(SUM(t.epochs + t.earlier_epochs), 0) FROM search_trials t WHERE t.search_id = s.id)";
 
     private const string Schema = """
-        CREATE TABLE IF NOT EXISTS search_schema (version INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS searches (
           id TEXT PRIMARY KEY,
           status TEXT NOT NULL,
@@ -135,32 +135,27 @@ public sealed partial class SearchStore : ISearchJournal
         {
             var full = System.IO.Path.GetFullPath(path);
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-            var store = new SearchStore(new SqliteConnectionStringBuilder { DataSource = full, Pooling = true, DefaultTimeout = 30 }.ToString()) { Path = full };
-            using var connection = store.Connect();
-            using (var wal = connection.CreateCommand())
-            {
-                // WAL lets a reader (GET /searches, a second process) look while a search writes.
-                wal.CommandText = "PRAGMA journal_mode = WAL;";
-                wal.ExecuteNonQuery();
-            }
-            using var transaction = connection.BeginTransaction();
-            Execute(connection, transaction, Schema);
-            var version = Scalar(connection, transaction, "SELECT MAX(version) FROM search_schema");
-            if (version is null or DBNull)
-            {
-                Execute(connection, transaction, "INSERT INTO search_schema (version) VALUES ($v)", ("$v", SchemaVersion));
-            }
-            else if (Convert.ToInt32(version, CultureInfo.InvariantCulture) is < 1 or > SchemaVersion)
+            var store = new SearchStore(StoreDatabase.ConnectionString(full)) { Path = full };
+            using var connection = StoreDatabase.ConnectFirst(store._connectionString);
+            // BEGIN IMMEDIATE: two processes opening a new file at once must not both create (or migrate) its tables.
+            using var transaction = connection.BeginTransaction(deferred: false);
+            var version = StoreDatabase.Version(connection, transaction, StoreDatabase.SearchesPart);
+            if (version > SchemaVersion)
             {
                 return Result.Fail<SearchStore>($"the search tables have schema version {version}; this build reads version {SchemaVersion}", full);
             }
-            else if (Convert.ToInt32(version, CultureInfo.InvariantCulture) is var found && found < SchemaVersion)
+            Execute(connection, transaction, Schema);
+            if (version == 0)
             {
-                for (var v = found; v < SchemaVersion; v++)
+                StoreDatabase.SetVersion(connection, transaction, StoreDatabase.SearchesPart, SchemaVersion);
+            }
+            else if (version < SchemaVersion)
+            {
+                for (var v = version; v < SchemaVersion; v++)
                 {
                     Migrations[v - 1](connection, transaction);
                 }
-                Execute(connection, transaction, "UPDATE search_schema SET version = $v", ("$v", SchemaVersion));
+                StoreDatabase.SetVersion(connection, transaction, StoreDatabase.SearchesPart, SchemaVersion);
             }
             transaction.Commit();
             return Result.Ok(store);
@@ -219,16 +214,7 @@ public sealed partial class SearchStore : ISearchJournal
 
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
-    private SqliteConnection Connect()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var pragma = connection.CreateCommand();
-        // In WAL mode NORMAL still never corrupts the database on a crash; it may only lose the last commits on power loss.
-        pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
-        pragma.ExecuteNonQuery();
-        return connection;
-    }
+    private SqliteConnection Connect() => StoreDatabase.Connect(_connectionString);
 
     private void Write(string sql, params (string Name, object? Value)[] parameters)
     {

@@ -19,7 +19,7 @@ namespace Churn.Host.Store;
 /// </summary>
 public sealed partial class SqliteRunStore : IRunJournal, IDisposable
 {
-    /// <summary>The schema this code reads and writes; <c>PRAGMA user_version</c> holds the version of a file.</summary>
+    /// <summary>The schema this code reads and writes; the database's <c>schema_versions</c> holds a file's (<see cref="StoreDatabase"/>).</summary>
     public const int SchemaVersion = 4;
 
     /// <summary>The step from version <c>i</c> to <c>i + 1</c> is <c>Migrations[i]</c>; a new version appends a step.</summary>
@@ -116,21 +116,13 @@ public sealed partial class SqliteRunStore : IRunJournal, IDisposable
         {
             var full = Path.GetFullPath(path);
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            var connectionString = new SqliteConnectionStringBuilder
-            {
-                DataSource = full,
-                Mode = SqliteOpenMode.ReadWriteCreate,
-                Pooling = true,
-                DefaultTimeout = 10,
-            }.ToString();
-            writer = new SqliteConnection(connectionString);
-            writer.Open();
-            Execute(writer, null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+            var connectionString = StoreDatabase.ConnectionString(full);
+            writer = StoreDatabase.ConnectFirst(connectionString);
 
             // BEGIN IMMEDIATE: two processes opening a new file at once must not both create its tables.
             using (var migration = writer.BeginTransaction(deferred: false))
             {
-                var version = Convert.ToInt32(Scalar(writer, migration, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+                var version = StoreDatabase.Version(writer, migration, StoreDatabase.RunsPart);
                 if (version > SchemaVersion)
                 {
                     migration.Rollback();
@@ -141,7 +133,7 @@ public sealed partial class SqliteRunStore : IRunJournal, IDisposable
                 for (var v = version; v < SchemaVersion; v++)
                 {
                     Execute(writer, migration, Migrations[v]);
-                    Execute(writer, migration, $"PRAGMA user_version = {v + 1}");
+                    StoreDatabase.SetVersion(writer, migration, StoreDatabase.RunsPart, v + 1);
                 }
 
                 migration.Commit();
@@ -265,12 +257,7 @@ public sealed partial class SqliteRunStore : IRunJournal, IDisposable
         }
     }
 
-    private SqliteConnection Reader()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        return connection;
-    }
+    private SqliteConnection Reader() => StoreDatabase.Connect(_connectionString);
 
 
     /// <summary>UTC with seven decimals, so that text order is time order.</summary>
@@ -296,13 +283,5 @@ public sealed partial class SqliteRunStore : IRunJournal, IDisposable
         command.Transaction = transaction;
         command.CommandText = sql;
         command.ExecuteNonQuery();
-    }
-
-    private static object? Scalar(SqliteConnection connection, SqliteTransaction? transaction, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return command.ExecuteScalar();
     }
 }

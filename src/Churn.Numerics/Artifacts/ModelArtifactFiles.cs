@@ -38,6 +38,10 @@ public sealed partial record ModelArtifact
         {
             return Result.Fail<string>("cannot save: the members of an averaged model must share one configuration", ManifestFile);
         }
+        if (members.Any(m => !SameMap(m.InputMap, model.InputMap)))
+        {
+            return Result.Fail<string>("cannot save: the members of an averaged model must share one quantile map (one training split)", ManifestFile);
+        }
         // The networks to write: the one network, or every member; each is built (and so checked) before anything is written.
         var networks = new List<TorchSharp.torch.nn.Module>();
         try
@@ -65,7 +69,7 @@ public sealed partial record ModelArtifact
     {
         var model = artifact.Model;
         var manifest = new ModelManifest(
-            ModelManifest.FormatOf(members.IsEmpty ? ModelManifest.CurrentFormat : ModelManifest.AveragedFormat, model.Config.Kind),
+            ModelManifest.FormatOf(members.IsEmpty ? ModelManifest.CurrentFormat : ModelManifest.AveragedFormat, model.Config.Kind, model.Config.Transform),
             new ModelArchitecture(
                 model.Inputs, model.Config.Depth, model.Config.Width, model.Config.Activation, ChurnNetwork.Classes,
                 [.. Shapes(model)]),
@@ -86,7 +90,8 @@ public sealed partial record ModelArtifact
             artifact.ScalerKnown,
             members.IsEmpty ? null : [.. members.Select(m => new MemberFile("", "", m.EpochsRun, m.BestEpoch))],
             artifact.Background,
-            artifact.Drift);
+            artifact.Drift,
+            model.InputMap);
         // Refuse to write what Load would refuse to read.
         if (CheckManifest(manifest) is { } problem)
         {
@@ -289,14 +294,14 @@ public sealed partial record ModelArtifact
     {
         using var network = ChurnNetwork.Blank(manifest.Architecture.Inputs, manifest.Config);
         network.load(weightsPath, strict: true);
-        return new TrainedModel(manifest.Config, network.Weights(), epochsRun, bestEpoch, manifest.History, manifest.Device);
+        return new TrainedModel(manifest.Config, network.Weights(), epochsRun, bestEpoch, manifest.History, manifest.Device, InputMap: manifest.InputQuantiles);
     }
 
     private static TrainedModel LoadPlr(string weightsPath, ModelManifest manifest, int epochsRun, int bestEpoch)
     {
         using var network = PlrNetwork.Blank(manifest.Architecture.Inputs, manifest.Config);
         network.load(weightsPath, strict: true);
-        return new TrainedModel(manifest.Config, [], epochsRun, bestEpoch, manifest.History, manifest.Device, network.Weights());
+        return new TrainedModel(manifest.Config, [], epochsRun, bestEpoch, manifest.History, manifest.Device, network.Weights(), manifest.InputQuantiles);
     }
 
     /// <summary>The shapes of the hidden layers and the output layer, as <c>model.json</c> records them.</summary>
@@ -322,20 +327,34 @@ public sealed partial record ModelArtifact
         return Calibration.Prior(0.5, null);
     }
 
+    private static bool SameMap(QuantileMap? a, QuantileMap? b) =>
+        a is null || b is null
+            ? a is null && b is null
+            : a.Scores.SequenceEqual(b.Scores) && a.Knots.Length == b.Knots.Length && a.Knots.Zip(b.Knots).All(p => p.First.SequenceEqual(p.Second));
+
     private static Problem? CheckManifest(ModelManifest manifest)
     {
-        if (manifest.FormatVersion is not (ModelManifest.CurrentFormat or ModelManifest.AveragedFormat or ModelManifest.PlrFormat or ModelManifest.AveragedPlrFormat))
+        if (manifest.FormatVersion is not (>= ModelManifest.CurrentFormat and <= ModelManifest.LastFormat))
         {
-            return new Problem($"format version {manifest.FormatVersion} is not supported (this build reads versions {ModelManifest.CurrentFormat} to {ModelManifest.AveragedPlrFormat})", Column: "formatVersion");
+            return new Problem($"format version {manifest.FormatVersion} is not supported (this build reads versions {ModelManifest.CurrentFormat} to {ModelManifest.LastFormat})", Column: "formatVersion");
         }
-        var averaged = manifest.FormatVersion is ModelManifest.AveragedFormat or ModelManifest.AveragedPlrFormat;
+        // Versions count up by the kind (+2) and the quantile map (+4) from 1 (one network) and 2 (averaged).
+        var averaged = manifest.FormatVersion % 2 == 0;
         if (averaged != (manifest.Members is { Length: > 0 }))
         {
-            return new Problem($"format versions {ModelManifest.AveragedFormat} and {ModelManifest.AveragedPlrFormat} (averaged models) list their members, and only they do", Column: "members");
+            return new Problem("the even format versions (averaged models) list their members, and only they do", Column: "members");
         }
-        if (manifest.Config is { } kindConfig && ModelManifest.FormatOf(averaged ? ModelManifest.AveragedFormat : ModelManifest.CurrentFormat, kindConfig.Kind) != manifest.FormatVersion)
+        if (manifest.Config is { } kindConfig && ModelManifest.FormatOf(averaged ? ModelManifest.AveragedFormat : ModelManifest.CurrentFormat, kindConfig.Kind, kindConfig.Transform) != manifest.FormatVersion)
         {
-            return new Problem($"format version {manifest.FormatVersion} disagrees with the network kind {kindConfig.Kind}", Column: "config.kind");
+            return new Problem($"format version {manifest.FormatVersion} disagrees with the network kind {kindConfig.Kind} and its {kindConfig.Transform.ToString().ToLowerInvariant()} inputs", Column: "config.kind");
+        }
+        if ((manifest.Config is { Transform: InputTransform.Quantile }) != (manifest.InputQuantiles is not null))
+        {
+            return new Problem("a model with quantile inputs records its quantile map, and only it does", Column: "inputQuantiles");
+        }
+        if (manifest.InputQuantiles is { } map && manifest.Architecture is { } shape && QuantileInputs.Check(map, shape.Inputs) is { } mapProblem)
+        {
+            return mapProblem;
         }
         if (manifest.Config.Validate() is Result<ModelConfig>.Error { Problem: var configProblem })
         {

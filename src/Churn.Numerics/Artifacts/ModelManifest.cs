@@ -45,7 +45,9 @@ internal sealed record ModelManifest(
     ImmutableArray<MemberFile>? Members = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BackgroundSample? Background = null,
     // Left out when absent, so a model.json written before drift profiles reads back byte for byte.
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DriftProfile? Drift = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DriftProfile? Drift = null,
+    // The network's quantile map (InputTransform.Quantile), shared by the members of an averaged model.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] QuantileMap? InputQuantiles = null)
 {
     /// <summary>A single network.</summary>
     public const int CurrentFormat = 1;
@@ -59,6 +61,16 @@ internal sealed record ModelManifest(
     /// <summary>An averaged model of PLR networks.</summary>
     public const int AveragedPlrFormat = 4;
 
-    /// <summary>The format of a plain model's <paramref name="plainFormat"/> for a network of <paramref name="kind"/>.</summary>
-    public static int FormatOf(int plainFormat, ModelKind kind) => kind == ModelKind.Plr ? plainFormat + 2 : plainFormat;
+    /// <summary>
+    /// Formats 5 to 8 are 1 to 4 with a quantile map in front of the network (<see cref="InputTransform.Quantile"/>):
+    /// older builds refuse them rather than score inputs the network was not trained on.
+    /// </summary>
+    public const int LastFormat = 8;
+
+    /// <summary>
+    /// The format of a plain model's <paramref name="plainFormat"/> for a network of <paramref name="kind"/> taking its
+    /// inputs through <paramref name="transform"/>.
+    /// </summary>
+    public static int FormatOf(int plainFormat, ModelKind kind, InputTransform transform = InputTransform.Standard) =>
+        plainFormat + (kind == ModelKind.Plr ? 2 : 0) + (transform == InputTransform.Quantile ? 4 : 0);
 }

@@ -19,7 +19,12 @@ public static class CustomerParquet
     /// file's SHA-256 and no data; as with <see cref="CustomerCsv.Stream"/> a problem can come after chunks were handed on.
     /// </summary>
     public static Result<LoadedData> Stream(
-        string path, DataLimits limits, bool standardized, int chunkRows, Action<Dataset> emit, CancellationToken cancel = default)
+        string path, DataLimits limits, bool standardized, int chunkRows, Action<Dataset> emit, CancellationToken cancel = default) =>
+        Stream(path, limits, standardized, chunkRows, emit, ParquetGroupColumns.HoldRows, cancel);
+
+    /// <summary><see cref="Stream(string, DataLimits, bool, int, Action{Dataset}, CancellationToken)"/>, holding row groups of at most <paramref name="holdRows"/> rows in memory.</summary>
+    internal static Result<LoadedData> Stream(
+        string path, DataLimits limits, bool standardized, int chunkRows, Action<Dataset> emit, int holdRows, CancellationToken cancel)
     {
         if (Directory.Exists(path))
         {
@@ -45,7 +50,7 @@ public static class CustomerParquet
             var sha = Task.Run(() => Sha256(path, cancel), cancel);
             try
             {
-                var read = Read(file, path, standardized, chunkRows, emit, cancel);
+                var read = Read(file, path, standardized, chunkRows, holdRows, emit, cancel);
                 var digest = sha.GetAwaiter().GetResult();
                 return read is { } problem ? problem : Result.Ok(new LoadedData(path, digest, Empty()));
             }
@@ -77,12 +82,12 @@ public static class CustomerParquet
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private static Problem? Read(FileStream file, string path, bool standardized, int chunkRows, Action<Dataset> emit, CancellationToken cancel)
+    private static Problem? Read(FileStream file, string path, bool standardized, int chunkRows, int holdRows, Action<Dataset> emit, CancellationToken cancel)
     {
         var reader = ParquetReader.CreateAsync(file, leaveStreamOpen: true, cancellationToken: cancel).GetAwaiter().GetResult();
         try
         {
-            return Read(reader, path, standardized, chunkRows, emit, cancel);
+            return Read(reader, path, standardized, chunkRows, holdRows, emit, cancel);
         }
         finally
         {
@@ -90,7 +95,7 @@ public static class CustomerParquet
         }
     }
 
-    private static Problem? Read(ParquetReader reader, string path, bool standardized, int chunkRows, Action<Dataset> emit, CancellationToken cancel)
+    private static Problem? Read(ParquetReader reader, string path, bool standardized, int chunkRows, int holdRows, Action<Dataset> emit, CancellationToken cancel)
     {
         var fields = reader.Schema.GetDataFields();
         var columns = new DataField?[CustomerCsv.FieldsWithTarget];
@@ -110,7 +115,7 @@ public static class CustomerParquet
             }
         }
         var hasTarget = columns[^1] is not null;
-        using var group = new ParquetGroupColumns(columns.Length, chunkRows);
+        using var group = new ParquetGroupColumns(columns.Length, chunkRows, holdRows);
         var chunks = new CustomerChunks(hasTarget, chunkRows, emit);
         Span<double> features = stackalloc double[Schema.FeatureCount];
         var rowsBefore = 0L;

@@ -11,7 +11,7 @@ namespace Churn.Numerics.Data;
 /// Memory is so bounded whatever the group's size, apart from the one column being read. Mutable: it lives inside one
 /// read and is disposed there.
 /// </summary>
-internal sealed class ParquetGroupColumns(int columns, int chunkRows) : IDisposable
+internal sealed class ParquetGroupColumns(int columns, int chunkRows, int holdRows = ParquetGroupColumns.HoldRows) : IDisposable
 {
     /// <summary>
     /// Rows of a group held in memory: pyarrow's, pandas' and Spark's default groups of 1,048,576 rows (about 100 MB
@@ -26,7 +26,7 @@ internal sealed class ParquetGroupColumns(int columns, int chunkRows) : IDisposa
     private FileStream? _spill;
     private int _rows;
 
-    private bool Spilling => _rows > HoldRows;
+    private bool Spilling => _rows > holdRows;
 
     /// <summary>Starts a group of <paramref name="rows"/> rows.</summary>
     public void Start(int rows) => _rows = rows;

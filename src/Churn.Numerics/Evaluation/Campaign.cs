@@ -59,7 +59,7 @@ public static class Campaign
 {
     /// <summary>
     /// Ranks the customers by probability (ties keep input order), marks whom <paramref name="policy"/> contacts and
-    /// sums the plan up. <paramref name="targets"/> (empty when the file has none) adds the realized outcome.
+    /// sums the plan up, feeding them to a <see cref="CampaignTally"/> in rank order as a streamed file is. <paramref name="targets"/> (empty when the file has none) adds the realized outcome.
     /// </summary>
     public static CampaignPlan Plan(
         ImmutableArray<long> ids, ImmutableArray<double> probabilities, ImmutableArray<int> targets, ContactPolicy policy, CampaignEconomics economics)
@@ -69,65 +69,18 @@ public static class Campaign
             throw new ArgumentException("ids, probabilities and targets differ in length");
         }
         var n = probabilities.Length;
-        var order = Metrics.DescendingOrder(probabilities);
-        var rank = new int[n];
-        for (var k = 0; k < n; k++)
+        var allExpected = 0.0;
+        foreach (var p in probabilities)
         {
-            rank[order[k]] = k + 1;
-        }
-        var contacts = policy switch
-        {
-            ContactPolicy.Budget b => Math.Min(b.Customers, n),
-            ContactPolicy.Top t => (int)Math.Round(t.Share * n, MidpointRounding.AwayFromZero),
-            _ => -1,
-        };
-        var rows = ImmutableArray.CreateBuilder<ContactRow>(n);
-        double expectedBuyers = 0, allExpected = 0;
-        var contacted = 0;
-        for (var i = 0; i < n; i++)
-        {
-            var p = probabilities[i];
-            var value = (p * economics.ConversionValue) - economics.ContactCost;
-            var contact = contacts < 0 ? value > 0 : rank[i] <= contacts;
-            rows.Add(new ContactRow(ids[i], p, value, rank[i], contact));
             allExpected += p;
-            if (contact)
-            {
-                contacted++;
-                expectedBuyers += p;
-            }
         }
-        RealizedOutcome? realized = null;
-        if (!targets.IsDefaultOrEmpty)
+        var tally = new CampaignTally(n, allExpected, policy, economics);
+        var rows = new ContactRow[n];
+        foreach (var i in Metrics.DescendingOrder(probabilities))
         {
-            int buyers = 0, buyersContacted = 0;
-            double running = 0, best = 0;
-            for (var i = 0; i < n; i++)
-            {
-                buyers += targets[i];
-                buyersContacted += rows[i].Contact ? targets[i] : 0;
-            }
-            foreach (var i in order)
-            {
-                running += (targets[i] * economics.ConversionValue) - economics.ContactCost;
-                best = Math.Max(best, running);
-            }
-            realized = new RealizedOutcome(buyers, buyersContacted, (buyersContacted * economics.ConversionValue) - (contacted * economics.ContactCost), best);
+            rows[i] = tally.Next(ids[i], probabilities[i], targets.IsDefaultOrEmpty ? null : targets[i]);
         }
-        double Profit(double buyers, double customers) => (buyers * economics.ConversionValue) - (customers * economics.ContactCost);
-        var summary = new CampaignSummary(
-            policy.Describe(economics),
-            economics.ContactCost,
-            economics.ConversionValue,
-            n,
-            contacted,
-            expectedBuyers,
-            Profit(expectedBuyers, contacted),
-            allExpected == 0 ? 0 : expectedBuyers / allExpected,
-            Profit(allExpected, n),
-            n == 0 ? 0 : Profit(allExpected * contacted / n, contacted),
-            realized);
-        var curve = Population.Curve(probabilities, [], default, economics, realized: false);
-        return new CampaignPlan(rows.MoveToImmutable(), summary, curve);
+        var (summary, curve) = tally.Finish();
+        return new CampaignPlan(System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(rows), summary, curve);
     }
 }

@@ -39,6 +39,14 @@ internal sealed class ForwardPass
     public static Result<ForwardPass> Create(TrainedModel model)
     {
         var tanh = model.Config.Activation == Activation.Tanh;
+        if ((model.Config.Transform == InputTransform.Quantile) != (model.InputMap is not null))
+        {
+            return new Problem(model.InputMap is null ? "the configuration maps the inputs to quantiles, but the model has no quantile map" : "the model has a quantile map its configuration does not use", Column: "transform");
+        }
+        if (model.InputMap is { } map && QuantileInputs.Check(map, model.Inputs) is { } mapProblem)
+        {
+            return mapProblem;
+        }
         if (model.Config.Kind == ModelKind.Plr)
         {
             if (PlrNetwork.Check(model.Config, model.Plr) is { } plrProblem)

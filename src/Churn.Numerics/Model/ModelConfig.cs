@@ -19,6 +19,17 @@ public enum ModelKind
     Plr,
 }
 
+/// <summary>
+/// What the network sees of the prepared (standardized) inputs: <see cref="Standard"/> takes them as they are;
+/// <see cref="Quantile"/> maps each to normal scores by its rank among the training rows (<see cref="QuantileInputs"/>),
+/// a map fitted when training starts and saved with the model.
+/// </summary>
+public enum InputTransform
+{
+    Standard,
+    Quantile,
+}
+
 /// <summary>Which device the network trains on; <see cref="Auto"/> tries MPS, then CUDA, then CPU.</summary>
 public enum DeviceChoice
 {
@@ -62,7 +73,8 @@ public sealed record ModelConfig(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Members = 0,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int CycleEpochs = 0,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double PeakLearningRate = 0,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int DistilEpochs = 0)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int DistilEpochs = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] InputTransform Transform = InputTransform.Standard)
 {
     public static readonly ModelConfig Default = new();
 
@@ -158,6 +170,7 @@ public sealed record ModelConfig(
             : !(Dropout >= 0 && Dropout < 1) ? Out("dropout", $"must be in [0, 1), got {Show(Dropout)}")
             : !(WeightDecay >= 0 && double.IsFinite(WeightDecay)) ? Out("weightDecay", $"must be 0 or more, got {Show(WeightDecay)}")
             : !Enum.IsDefined(Kind) ? Out("kind", $"must be plr or plain, got {(int)Kind}")
+            : !Enum.IsDefined(Transform) ? Out("transform", $"must be standard or quantile, got {(int)Transform}")
             : Kind != ModelKind.Plr ? null
             : !(Frequencies is >= 1 and <= MaxFrequencies) ? Out("frequencies", $"must be between 1 and {MaxFrequencies}, got {Frequencies}")
             : !(FrequencyScale > 0 && FrequencyScale <= 100) ? Out("frequencyScale", $"must be in (0, 100], got {Show(FrequencyScale)}")

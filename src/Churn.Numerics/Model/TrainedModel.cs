@@ -12,6 +12,8 @@ public sealed record LayerWeights(int Inputs, int Outputs, ImmutableArray<float>
 /// A trained network as an immutable value: configuration, the best weights and how training went. Nothing native
 /// is held here, so it can be passed between actors and saved freely. A plain network's weights are <see cref="Layers"/>;
 /// a PLR network's (<see cref="ModelKind.Plr"/>) are <see cref="Plr"/>, every member's, and <see cref="Layers"/> is empty.
+/// <see cref="InputMap"/> is the quantile map fitted on its training rows when its configuration asks for one
+/// (<see cref="InputTransform.Quantile"/>): scoring maps the standardized inputs through it before the network.
 /// </summary>
 public sealed record TrainedModel(
     ModelConfig Config,
@@ -20,7 +22,8 @@ public sealed record TrainedModel(
     int BestEpoch,
     ImmutableArray<EpochMetrics> History,
     string Device,
-    PlrWeights? Plr = null)
+    PlrWeights? Plr = null,
+    QuantileMap? InputMap = null)
 {
     /// <summary>The inputs the network takes.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -51,7 +54,8 @@ public static class Scoring
         {
             throw new ArgumentException($"the model takes {pass.Inputs} inputs; got {scaledInputs.ColumnCount} columns", nameof(scaledInputs));
         }
-        return ImmutableCollectionsMarshal.AsImmutableArray(pass.Probabilities(scaledInputs));
+        var inputs = model.InputMap is { } map ? QuantileInputs.Apply(map, scaledInputs) : scaledInputs;
+        return ImmutableCollectionsMarshal.AsImmutableArray(pass.Probabilities(inputs));
     }
 
     /// <summary>The mean of every network's <see cref="Probabilities"/>: the raw score of an averaged model (one network: its own).</summary>

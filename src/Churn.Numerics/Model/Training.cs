@@ -31,6 +31,9 @@ public sealed partial class TrainingSession : IDisposable
     private readonly double trainingRate;
     private readonly ImmutableArray<int> validationLabels;
 
+    // The quantile map the inputs went through (fitted on the training rows), when the configuration asks for one.
+    private readonly QuantileMap? inputMap;
+
     // Views of the training split cut once, so an unshuffled epoch creates no tensors besides the batches' own work.
     private readonly (Tensor Inputs, Tensor Targets)[] batches;
 
@@ -49,8 +52,9 @@ public sealed partial class TrainingSession : IDisposable
     private TrainingSession(
         ModelConfig config, long seed, string deviceName, Device device, nn.Module<Tensor, Tensor> network, FlatAdam optimizer,
         Tensor trainInputs, Tensor trainTargets, Tensor validationInputs, Tensor validationTargets, (Tensor, Tensor)[] batches, Tensor best, Tensor? classWeights,
-        double? populationRate, double trainingRate, ImmutableArray<int> validationLabels)
+        double? populationRate, double trainingRate, ImmutableArray<int> validationLabels, QuantileMap? inputMap)
     {
+        this.inputMap = inputMap;
         this.classWeights = classWeights;
         this.populationRate = populationRate;
         this.trainingRate = trainingRate;
@@ -140,7 +144,7 @@ public sealed partial class TrainingSession : IDisposable
         var lastEpoch = history.Count == 0 ? 0 : history[^1].Epoch;
         var (layers, plr) = network is PlrNetwork plrNetwork ? ([], plrNetwork.Weights()) : (((ChurnNetwork)network).Weights(), (PlrWeights?)null);
         var described = config.Distils && teacher is null ? config with { DistilEpochs = 0 } : config;
-        return new TrainedModel(described.Used(), layers, history.Count, hasBest ? bestEpoch : lastEpoch, [.. history], Device, plr);
+        return new TrainedModel(described.Used(), layers, history.Count, hasBest ? bestEpoch : lastEpoch, [.. history], Device, plr, inputMap);
     }
 
     public void Dispose()

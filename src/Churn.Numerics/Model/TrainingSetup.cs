@@ -47,6 +47,13 @@ public sealed partial class TrainingSession
         {
             return validationProblem;
         }
+        // Fitted on the training rows only; validation rows (and later every scored customer) go through the same map.
+        var inputMap = config.Transform == InputTransform.Quantile ? QuantileInputs.Fit(train.Inputs) : null;
+        if (inputMap is not null)
+        {
+            train = train with { Inputs = QuantileInputs.Apply(inputMap, train.Inputs) };
+            validation = validation.Rows == 0 ? validation : validation with { Inputs = QuantileInputs.Apply(inputMap, validation.Inputs) };
+        }
         TorchThreads.Use(threads);
         var probed = Devices.Probe(device);
         if (probed is not Result<string>.Ok { Value: var deviceName })
@@ -102,7 +109,7 @@ public sealed partial class TrainingSession
                 return Result.Ok(new TrainingSession(
                     config, seed, deviceName, torchDevice, network, optimizer,
                     trainInputs, trainTargets, validationInputs, validationTargets, [.. batches], best, weights,
-                    populationRate, trainingRate, validation.Rows == 0 ? [] : validation.Targets));
+                    populationRate, trainingRate, validation.Rows == 0 ? [] : validation.Targets, inputMap));
             }
         }
         catch (Exception e)

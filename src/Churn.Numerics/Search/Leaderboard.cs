@@ -166,7 +166,7 @@ public static class Leaderboard
 
     /// <summary>A configuration in one short line, e.g. <c>3x50 relu lr 0.001 batch 100 patience 2 dropout 0 wd 0 shuffled</c>.</summary>
     public static string Describe(ModelConfig c) =>
-        string.Create(Invariant, $"{(c.Kind == ModelKind.Plr ? $"PLR {c.Members}x " : "")}{c.Depth}x{c.Width} {c.Activation.ToString().ToLowerInvariant()} lr {Number(c.LearningRate)} batch {c.BatchSize} patience {c.Patience} dropout {Number(c.Dropout)} wd {Number(c.WeightDecay)}{(c.ShuffleEachEpoch ? " shuffled" : "")}");
+        string.Create(Invariant, $"{(c.Kind == ModelKind.Plr ? $"PLR {c.Members}x " : "")}{c.Depth}x{c.Width} {c.Activation.ToString().ToLowerInvariant()} lr {Number(c.LearningRate)} batch {c.BatchSize} patience {c.Patience} dropout {Number(c.Dropout)} wd {Number(c.WeightDecay)}{(c.ShuffleEachEpoch ? " shuffled" : "")}{(c.Transform == InputTransform.Quantile ? " quantile inputs" : "")}");
 
     /// <summary>Up to 6 decimals; very small values (weight decay 1e-7) in exponent form instead of a misleading 0.</summary>
     public static string Number(double value)

@@ -161,7 +161,7 @@ public static class Sampler
         return choices[random.NextBelow(choices.Length)];
     }
 
-    /// <summary>Every grid point in order: depth outermost, the network's kind innermost.</summary>
+    /// <summary>Every grid point in order: depth outermost, the network's kind, then its input transform innermost.</summary>
     public static IEnumerable<ModelConfig> Grid(SearchDefinition definition)
     {
         var s = definition.Space;
@@ -176,7 +176,8 @@ public static class Sampler
             from weightDecay in s.WeightDecay.Points
             from shuffle in s.ShuffleEachEpoch
             from kind in s.Kinds
-            select definition.Configure(Whole(depth), Whole(width), activation, learningRate, Whole(batchSize), Whole(patience), dropout, weightDecay, shuffle, kind);
+            from transform in s.Transforms
+            select definition.Configure(Whole(depth), Whole(width), activation, learningRate, Whole(batchSize), Whole(patience), dropout, weightDecay, shuffle, kind, transform);
     }
 
     /// <summary>Draw <paramref name="attempt"/> of configuration <paramref name="index"/>: each dimension in turn from one stream.</summary>
@@ -195,7 +196,8 @@ public static class Sampler
         var shuffle = s.ShuffleEachEpoch[random.NextBelow(s.ShuffleEachEpoch.Length)];
         // Drawn last, and only when there is a choice, so a space without networks to choose draws as it always did.
         var kind = s.Kinds.Length == 1 ? s.Kinds[0] : s.Kinds[random.NextBelow(s.Kinds.Length)];
-        return definition.Configure(depth, width, activation, learningRate, batchSize, patience, dropout, weightDecay, shuffle, kind);
+        var transform = s.Transforms.Length == 1 ? s.Transforms[0] : s.Transforms[random.NextBelow(s.Transforms.Length)];
+        return definition.Configure(depth, width, activation, learningRate, batchSize, patience, dropout, weightDecay, shuffle, kind, transform);
     }
 
     /// <summary>

@@ -80,20 +80,24 @@ public sealed record SearchSpace(
     ImmutableArray<bool> ShuffleEachEpoch,
     ImmutableArray<BalanceStrategy> Balance = default,
     ImmutableArray<ImmutableArray<string>> LogFeatures = default,
-    ImmutableArray<ModelKind> Kind = default)
+    ImmutableArray<ModelKind> Kind = default,
+    ImmutableArray<InputTransform> Transform = default)
 {
     /// <summary>The dimensions in the order a grid nests them (the last one varies fastest) and samples draw them.</summary>
     public static readonly ImmutableArray<string> DimensionNames =
-        ["depth", "width", "activation", "learningRate", "batchSize", "patience", "dropout", "weightDecay", "shuffleEachEpoch", "balance", "logFeatures", "kind"];
+        ["depth", "width", "activation", "learningRate", "batchSize", "patience", "dropout", "weightDecay", "shuffleEachEpoch", "balance", "logFeatures", "kind", "transform"];
 
     /// <summary>The networks to choose from: <see cref="Kind"/>, or the plain network alone when the space names none.</summary>
     public ImmutableArray<ModelKind> Kinds => Kind.IsDefaultOrEmpty ? [ModelKind.Plain] : Kind;
+
+    /// <summary>The input transforms to choose from: <see cref="Transform"/>, or the standardized inputs alone when the space names none.</summary>
+    public ImmutableArray<InputTransform> Transforms => Transform.IsDefaultOrEmpty ? [InputTransform.Standard] : Transform;
 
     /// <summary>The number of grid points, or null when a dimension is a continuous range.</summary>
     public long? GridSize()
     {
         long size = (long)Activation.Length * ShuffleEachEpoch.Length * Math.Max(1, Balance.IsDefault ? 0 : Balance.Length)
-            * Math.Max(1, LogFeatures.IsDefault ? 0 : LogFeatures.Length) * Kinds.Length;
+            * Math.Max(1, LogFeatures.IsDefault ? 0 : LogFeatures.Length) * Kinds.Length * Transforms.Length;
         foreach (var (_, values) in Numeric())
         {
             var points = values.Points.Length;
@@ -153,9 +157,11 @@ public sealed record SearchDefinition(
     /// the shipped PLR settings (<see cref="ModelConfig.Plr"/>) for what the space does not vary, and ignores patience
     /// and learning rate as PLR does.
     /// </summary>
-    public ModelConfig Configure(int depth, int width, Activation activation, double learningRate, int batchSize, int patience, double dropout, double weightDecay, bool shuffle, ModelKind kind = ModelKind.Plain)
+    public ModelConfig Configure(
+        int depth, int width, Activation activation, double learningRate, int batchSize, int patience, double dropout, double weightDecay, bool shuffle,
+        ModelKind kind = ModelKind.Plain, InputTransform transform = InputTransform.Standard)
     {
-        var config = new ModelConfig(depth, width, activation, learningRate, batchSize, MaxEpochs, patience, MinDelta, dropout, weightDecay, shuffle);
+        var config = new ModelConfig(depth, width, activation, learningRate, batchSize, MaxEpochs, patience, MinDelta, dropout, weightDecay, shuffle) { Transform = transform };
         var plr = ModelConfig.Plr;
         return kind != ModelKind.Plr ? config : config with
         {

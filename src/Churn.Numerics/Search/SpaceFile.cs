@@ -192,10 +192,12 @@ public static partial class SpaceFile
         // Optional too: a space file written before PLR searched the plain network only.
         var kinds = List(o, "kind", f, required: false, "must be a non-empty list of \"plain\" and \"plr\"",
             (n, at) => Word(n, at, f, ("plain", ModelKind.Plain), ("plr", ModelKind.Plr)), key: k => k.ToString());
+        var transforms = List(o, "transform", f, required: false, "must be a non-empty list of \"standard\" and \"quantile\"",
+            (n, at) => Word(n, at, f, ("standard", InputTransform.Standard), ("quantile", InputTransform.Quantile)), key: t => t.ToString());
         return depth is null || width is null || activations is null || learningRate is null || batchSize is null || patience is null
-            || dropout is null || weightDecay is null || shuffle is null || balances is null || logs is null || kinds is null
+            || dropout is null || weightDecay is null || shuffle is null || balances is null || logs is null || kinds is null || transforms is null
             ? null
-            : new SearchSpace(depth, width, activations.Value, learningRate, batchSize, patience, dropout, weightDecay, shuffle.Value, balances.Value, logs.Value, kinds.Value);
+            : new SearchSpace(depth, width, activations.Value, learningRate, batchSize, patience, dropout, weightDecay, shuffle.Value, balances.Value, logs.Value, kinds.Value, transforms.Value);
     }
 
     /// <summary>A list of values, or <c>{ "min", "max", "scale": "linear"|"log", "steps" }</c>, each value inside [lo, hi].</summary>

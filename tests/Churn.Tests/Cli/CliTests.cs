@@ -88,6 +88,35 @@ public class CliTests
     }
 
     [Fact]
+    public async Task Search_names_every_bad_field_of_its_space_file_at_once()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(dir, "space.json"), """{ "trials": 0, "minDelta": -1, "space": { "dropout": [0, 1.5], "colour": "blue" } }""");
+
+        var result = await ChurnProcess.RunAsync(dir, "search", "--space", "space.json", "--no-store", "--data", TestPaths.BundledData);
+
+        Assert.Equal(1, result.ExitCode);
+        foreach (var field in new[] { "'trials'", "'minDelta'", "'space.dropout[1]'", "'space.colour'" })
+        {
+            Assert.Contains($"space.json: column {field}: ", result.Stderr, StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Search_flags_at_fault_are_each_named_with_one_pointer_to_help()
+    {
+        var result = await ChurnProcess.RunAsync(TestPaths.NewTempDirectory(), "search", "--no-store", "--data", TestPaths.BundledData, "--parallel", "0", "--trials", "0", "--seeds", "0");
+
+        Assert.Equal(2, result.ExitCode);
+        foreach (var flag in new[] { "--parallel: ", "--trials: ", "--seeds: " })
+        {
+            Assert.Contains($"churn: {flag}", result.Stderr, StringComparison.Ordinal);
+        }
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(result.Stderr, "--help"));
+    }
+
+    [Fact]
     public async Task A_missing_data_file_is_named_in_one_line()
     {
         var dir = TestPaths.NewTempDirectory();

@@ -341,6 +341,8 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         }
         Assert.StartsWith("space.dropout[0]", B.Find("#f-space-error").Text, StringComparison.Ordinal);
         Assert.Null(B.Find("#f-seeds").GetAttribute("aria-invalid"));
+        // The focus is on the form's first bad field, though the host names the search's own fields (parallel) first.
+        Assert.Equal("f-trials", B.Driver.SwitchTo().ActiveElement().GetAttribute("id"));
         Assert.All(B.ConsoleErrors(), e => Assert.Contains("400", e, StringComparison.Ordinal));
         Open("#/runs");
     }

@@ -27,8 +27,10 @@ public class RunStoreTests
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA user_version";
+        command.CommandText = "SELECT version FROM schema_versions WHERE part = 'runs'";
         Assert.Equal((long)SqliteRunStore.SchemaVersion, command.ExecuteScalar());
+        command.CommandText = "PRAGMA user_version";
+        Assert.Equal((long)StoreDatabase.OlderBuildsRefuse, command.ExecuteScalar());
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", command.ExecuteScalar());
     }

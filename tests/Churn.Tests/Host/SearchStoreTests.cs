@@ -69,7 +69,7 @@ public class SearchStoreTests
         {
             connection.Open();
             using var downgrade = connection.CreateCommand();
-            downgrade.CommandText = $"ALTER TABLE search_epochs DROP COLUMN calibrated_loss; {DropSummaryColumns} UPDATE search_schema SET version = 2;";
+            downgrade.CommandText = $"ALTER TABLE search_epochs DROP COLUMN calibrated_loss; {DropSummaryColumns} UPDATE schema_versions SET version = 2 WHERE part = 'searches';";
             downgrade.ExecuteNonQuery();
         }
         SqliteConnection.ClearAllPools();
@@ -83,7 +83,7 @@ public class SearchStoreTests
         using var check = new SqliteConnection($"Data Source={path};Pooling=False");
         check.Open();
         using var version = check.CreateCommand();
-        version.CommandText = "SELECT MAX(version) FROM search_schema";
+        version.CommandText = "SELECT version FROM schema_versions WHERE part = 'searches'";
         Assert.Equal((long)SearchStore.SchemaVersion, version.ExecuteScalar());
     }
 
@@ -335,7 +335,7 @@ public class SearchStoreTests
         var loaded = store.Load("search-v4").Unwrap();
         var overview = store.Overview("search-v4").Unwrap();
 
-        Assert.Equal(SearchStore.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), Sql(path, "SELECT MAX(version) FROM search_schema"));
+        Assert.Equal(SearchStore.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), Sql(path, "SELECT version FROM schema_versions WHERE part = 'searches'"));
         Assert.Equal(loaded.Trials.Select(TrialSummary.Of), overview.Trials);
         Assert.Equal([4, 2, 0, 0], overview.Trials.Select(t => t.Epochs));
         Assert.Equal((0.40, 0.74, 0.40, 0.21), (overview.Trials[0].BestValidationLoss, overview.Trials[0].BestValidationAccuracy, overview.Trials[0].LastValidationLoss, overview.Trials[0].CalibratedLoss));
@@ -435,7 +435,7 @@ public class SearchStoreTests
         {
             connection.Open();
             using var bump = connection.CreateCommand();
-            bump.CommandText = "UPDATE search_schema SET version = 99";
+            bump.CommandText = "UPDATE schema_versions SET version = 99 WHERE part = 'searches'";
             bump.ExecuteNonQuery();
         }
 
@@ -501,7 +501,7 @@ public class SearchStoreTests
 
         var search = SearchStore.Open(path).Unwrap().Load(OlderSearch).Unwrap();
 
-        Assert.Equal(SearchStore.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), Sql(path, "SELECT MAX(version) FROM search_schema"));
+        Assert.Equal(SearchStore.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), Sql(path, "SELECT version FROM schema_versions WHERE part = 'searches'"));
         Assert.Equal(Enumerable.Range(0, 8), search.Request.Plan.Trials.Select(t => t.Index));
         Assert.Equal([0, 0, 1, 1, 2, 2, 3, 3], search.Request.Plan.Trials.Select(t => t.Configuration));
         Assert.All(search.Trials, t => Assert.True(t.Ended));
@@ -634,9 +634,12 @@ public class SearchStoreTests
                 command.CommandText = sql;
                 return command.ExecuteScalar();
             }
-            Assert.Equal((long)SqliteRunStore.SchemaVersion, Scalar("PRAGMA user_version"));
-            Assert.Equal((long)SearchStore.SchemaVersion, Scalar("SELECT MAX(version) FROM search_schema"));
-            Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM search_schema"));
+            // One scheme now: both parts' versions in schema_versions, the searches' own table gone, user_version a fence.
+            Assert.Equal((long)SqliteRunStore.SchemaVersion, Scalar("SELECT version FROM schema_versions WHERE part = 'runs'"));
+            Assert.Equal((long)SearchStore.SchemaVersion, Scalar("SELECT version FROM schema_versions WHERE part = 'searches'"));
+            Assert.Equal(2L, Scalar("SELECT COUNT(*) FROM schema_versions"));
+            Assert.Equal(0L, Scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'search_schema'"));
+            Assert.Equal((long)StoreDatabase.OlderBuildsRefuse, Scalar("PRAGMA user_version"));
             Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = 'owner'"));
             Assert.Equal(3L, Scalar("SELECT COUNT(*) FROM pragma_table_info('search_trials') WHERE name IN ('node', 'requeues', 'requeue_reason')"));
         }
@@ -649,6 +652,52 @@ public class SearchStoreTests
         Assert.Equal("node-a", searches.Load("search-old").Unwrap().Trials[1].Node);
         using var reopened = SqliteRunStore.Open(path, DateTimeOffset.UtcNow).Unwrap();
         Assert.Equal(RunStatus.Queued, reopened.Get("run-new")!.Status);
+    }
+
+    /// <summary>
+    /// The file exactly as the build before the one scheme wrote it, at the current layouts: the runs' version in
+    /// <c>user_version</c>, the searches' in a table of their own. Opened search store first (the order a second process
+    /// may take), both parts keep their data and their versions move into <c>schema_versions</c>.
+    /// </summary>
+    [Fact]
+    public void A_database_versioned_by_the_older_two_schemes_opens_with_one_scheme_and_keeps_its_runs_and_searches()
+    {
+        var path = Path.Combine(TestPaths.NewTempDirectory(), "churn.db");
+        var request = Request("search-two-schemes");
+        using (var runs = SqliteRunStore.Open(path, DateTimeOffset.UtcNow).Unwrap())
+        {
+            runs.RunQueued("run-kept", new Churn.Actors.RunSettings(Churn.Actors.RunMode.Prepare, new Churn.Actors.RunSpec("data.csv", "out/kept", "churn", 1, BalanceStrategy.Random,
+                SplitRatios.Default, false, DeviceChoice.Cpu, ModelConfig.Default, LogFeatureNames: [])), DateTimeOffset.UtcNow);
+            var searches = SearchStore.Open(path).Unwrap();
+            searches.SearchStarted(request, DateTimeOffset.UtcNow);
+            searches.TrialStarted(request.SearchId, request.Plan.Trials[0], DateTimeOffset.UtcNow, "node-a");
+            searches.EpochRecorded(request.SearchId, 0, new EpochMetrics(1, 0.5, 0.7, 0.55, 0.68, 0.25));
+        }
+        SqliteConnection.ClearAllPools();
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            // What the older code paths left: PRAGMA user_version = N after the run migrations, and the search tables'
+            // own "CREATE TABLE IF NOT EXISTS search_schema (version INTEGER NOT NULL)" with its one row.
+            Execute(connection, $"""
+                DROP TABLE schema_versions;
+                PRAGMA user_version = {SqliteRunStore.SchemaVersion};
+                CREATE TABLE IF NOT EXISTS search_schema (version INTEGER NOT NULL);
+                INSERT INTO search_schema (version) VALUES ({SearchStore.SchemaVersion});
+                """);
+        }
+
+        var reopened = SearchStore.Open(path).Unwrap();
+        using var runsAgain = SqliteRunStore.Open(path, DateTimeOffset.UtcNow).Unwrap();
+
+        Assert.Contains(runsAgain.Get("run-kept")!.Status, new[] { RunStatus.Queued, RunStatus.Interrupted });
+        var search = reopened.Load(request.SearchId).Unwrap();
+        Assert.Equal("node-a", search.Trials[0].Node);
+        Assert.Equal(0.25, search.Trials[0].History[0].CalibratedLoss);
+        Assert.Equal(SqliteRunStore.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), Sql(path, "SELECT version FROM schema_versions WHERE part = 'runs'"));
+        Assert.Equal(SearchStore.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), Sql(path, "SELECT version FROM schema_versions WHERE part = 'searches'"));
+        Assert.Null(Sql(path, "SELECT name FROM sqlite_master WHERE name = 'search_schema'"));
+        Assert.Equal(StoreDatabase.OlderBuildsRefuse.ToString(System.Globalization.CultureInfo.InvariantCulture), Sql(path, "PRAGMA user_version"));
     }
 
     /// <summary>Raw SQL on a store file, as an older version of the product wrote it.</summary>

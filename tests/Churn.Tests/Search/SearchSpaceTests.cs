@@ -47,6 +47,24 @@ public class SearchSpaceTests
     }
 
     [Fact]
+    public void The_shipped_space_chooses_the_input_transform_and_a_space_without_one_draws_as_before()
+    {
+        var shipped = SpaceFile.Parse(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "config", "search.json")), "search.json").Unwrap();
+        Assert.Equal([InputTransform.Standard, InputTransform.Quantile], shipped.Space.Transforms);
+        var drawn = Sampler.Configurations(shipped, 3);
+        Assert.Contains(drawn, c => c.Transform == InputTransform.Quantile);
+        Assert.Contains(drawn, c => c.Transform == InputTransform.Standard);
+
+        var plain = Sampler.Configurations(Definition(), 5);
+        Assert.Equal(plain, Sampler.Configurations(Definition() with { Space = Definition().Space with { Transform = [InputTransform.Standard] } }, 5));
+        var both = Definition() with { Space = Definition().Space with { Transform = [InputTransform.Standard, InputTransform.Quantile] } };
+        Assert.Equal(plain.Select(c => (c.Depth, c.Width, c.LearningRate)), Sampler.Configurations(both, 5).Select(c => (c.Depth, c.Width, c.LearningRate)));
+        var problem = Assert.IsType<Result<SearchDefinition>.Error>(SpaceFile.Parse(
+            File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "config", "search.json")).Replace("\"quantile\"]", "\"rank\"]"), "search.json")).Problem;
+        Assert.Contains("space.transform[1]", problem.Reason + problem.Column);
+    }
+
+    [Fact]
     public void A_space_without_kinds_draws_the_same_plain_configurations_as_before()
     {
         var plain = Sampler.Configurations(Definition(), 5);

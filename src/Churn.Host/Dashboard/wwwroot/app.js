@@ -218,10 +218,20 @@ function glossary(term) {
 }
 
 // A stage's line as the host words it, with a "?" for each term it must keep.
-const DETAIL_TERMS = [["ROC AUC", "rocAuc"], ["Brier", "brier"], ["calibration error", "calibrationError"], ["epoch", "epoch"], ["natural mix", "naturalMix"], ["log scale", "logScale"]];
+const DETAIL_TERMS = [[/ROC AUC/, "rocAuc"], [/Brier/, "brier"], [/calibration error/, "calibrationError"], [/\bepochs?\b/, "epoch"], [/natural mix/, "naturalMix"], [/log scale/, "logScale"]];
 function termsTd(text) {
-  const terms = DETAIL_TERMS.filter(([words]) => (text || "").includes(words)).map(([, term]) => glossary(term));
-  return el("td", {}, text ?? "", ...terms);
+  text = text ?? "";
+  // Each tip right after the first mention of its term.
+  const found = DETAIL_TERMS.map(([words, term]) => ({ match: words.exec(text), term })).filter(t => t.match)
+    .map(({ match, term }) => ({ end: match.index + match[0].length, term })).sort((a, b) => a.end - b.end);
+  const parts = [];
+  let from = 0;
+  for (const { end, term } of found) {
+    parts.push(text.slice(from, end), glossary(term));
+    from = end;
+  }
+  parts.push(text.slice(from));
+  return el("td", {}, ...parts);
 }
 
 function every(ms, generation, action) {
@@ -568,7 +578,8 @@ function showFieldError(form, problem, fallback) {
     message.textContent = message.textContent ? `${message.textContent} ${detail}` : detail;
     const input = target.querySelector("input, select, textarea");
     input.setAttribute("aria-invalid", "true");
-    first = first || input;
+    // The first bad field on the form, whatever order the host named them in.
+    if (!first || first.compareDocumentPosition(input) & Node.DOCUMENT_POSITION_PRECEDING) first = input;
   }
   if (unplaced.length || !first) fallback.textContent = unplaced.filter(Boolean).join(" ") || problem.detail || "The host refused the request.";
   if (first) first.focus();

@@ -140,10 +140,10 @@ async function searchPage(generation, id) {
       const p = s.summary.winnerPopulation;
       summary.replaceChildren(el("section", {}, el("h3", { text: "Winner" }),
         p ? el("p", { class: "note", text: `On customers it never saw, in their natural mix: ${p.sample}.` }) : "",
-        p ? metricCards([["ROC AUC (natural mix)", fmt(p.rocAuc)], ["Brier (natural mix)", fmt(p.brier)], ["calibration error (natural mix)", fmt(p.calibrationError)],
-          ["profit per 1,000 (natural mix)", money(p.campaign && p.campaign.profitPer1000)]], "winner-population") : "",
-        metricCards([["test accuracy (the winner's own test split)", fmt(t.accuracy)], ["test ROC AUC (the winner's own test split)", fmt(t.rocAuc)],
-          ["test log loss (the winner's own test split)", fmt(t.logLoss)]], "winner-recipe"),
+        p ? metricCards([["ROC AUC (natural mix)", fmt(p.rocAuc), "rocAuc"], ["Brier (natural mix)", fmt(p.brier), "brier"], ["calibration error (natural mix)", fmt(p.calibrationError), "calibrationError"],
+          ["profit per 1,000 (natural mix)", money(p.campaign && p.campaign.profitPer1000), "profitPer1000"]], "winner-population") : "",
+        metricCards([["test accuracy (the winner's own test split)", fmt(t.accuracy), "testAccuracy"], ["test ROC AUC (the winner's own test split)", fmt(t.rocAuc), "rocAuc"],
+          ["test log loss (the winner's own test split)", fmt(t.logLoss), "logLoss"]], "winner-recipe"),
         el("p", { class: "note", text: s.testUse })));
     }
     if (s.epochsSpent !== lastEpochs || s.status !== lastStatus) {
