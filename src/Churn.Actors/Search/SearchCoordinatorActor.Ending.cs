@@ -109,7 +109,7 @@ public sealed partial class SearchCoordinatorActor
         _log.Info(Line($"{status} in {_clock.ElapsedMilliseconds} ms: {summary.EpochsSpent} epochs over {summary.Trials} trials"));
         Journal((j, at) => j.SearchEnded(Id, status, summary, null, at));
         ISearchEvent outcome = _state.Cancelled ? new SearchCancelled(Id, summary) : new SearchCompleted(Id, summary);
-        _writer.Tell(new SearchJournalWriterActor.Drain(outcome));
+        AfterJournal(outcome);
     }
 
     private void Fail(string reason)
@@ -117,8 +117,12 @@ public sealed partial class SearchCoordinatorActor
         _state = _state.Failed();
         _log.Warning(Line($"failed: {reason}"));
         Journal((j, at) => j.SearchEnded(Id, "failed", null, reason, at));
-        _writer.Tell(new SearchJournalWriterActor.Drain(new SearchFailed(Id, reason)));
+        AfterJournal(new SearchFailed(Id, reason));
     }
+
+    /// <summary>Tells this actor <paramref name="outcome"/> once the journal holds everything recorded so far, its end included.</summary>
+    private void AfterJournal(ISearchEvent outcome) =>
+        _writes.Drained().PipeTo(Self, success: () => new JournalComplete(outcome), failure: _ => new JournalComplete(outcome));
 
     /// <summary>The journal holds everything, its end included: now the search's listeners hear how it ended.</summary>
     private void Ended(ISearchEvent outcome)
@@ -164,6 +168,6 @@ public sealed partial class SearchCoordinatorActor
     private void Journal(Action<ISearchJournal, DateTimeOffset> write)
     {
         var at = DateTimeOffset.UtcNow;
-        _writer.Tell(new SearchJournalWriterActor.Write(journal => write(journal, at)));
+        _writes.Write(journal => write(journal, at));
     }
 }

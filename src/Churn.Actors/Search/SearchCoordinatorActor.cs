@@ -19,6 +19,7 @@ namespace Churn.Actors.Search;
 /// recorded and the search goes on; a node that is lost costs only its running trials, which run again elsewhere; a
 /// cancel stops every trial within a second.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "An actor's end of life is PostStop, which disposes it.")]
 public sealed partial class SearchCoordinatorActor : ReceiveActor, IWithTimers
 {
     /// <summary>One preparation's splits (built once, only read) and the SHA-256 they travel under.</summary>
@@ -31,6 +32,9 @@ public sealed partial class SearchCoordinatorActor : ReceiveActor, IWithTimers
     private sealed record FilesWritten(Result<ImmutableArray<string>> Files);
 
     private sealed record AveragedSaved(Result<string> Directory);
+
+    /// <summary>Everything recorded before the search's outcome is in the journal.</summary>
+    private sealed record JournalComplete(ISearchEvent Outcome);
 
     /// <summary>The folder, in the search's output, of the averaged model of the winner's seeds.</summary>
     public const string AveragedModelFolder = "averaged-model";
@@ -48,10 +52,9 @@ public sealed partial class SearchCoordinatorActor : ReceiveActor, IWithTimers
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly StartSearch _start;
-    private readonly ISearchJournal _journal;
 
-    // The search's journal writer (a child): every record goes through it, in order, off this actor's thread.
-    private IActorRef _writer = ActorRefs.Nobody;
+    // Every record goes through this queue, in order, off this actor's thread.
+    private readonly SearchJournalQueue _writes;
     private readonly Func<IUntypedActorContext, RunTrial, IActorRef> _trialFactory;
     private readonly IActorRef? _runs;
     private readonly IActorRef? _cluster;
@@ -70,10 +73,12 @@ public sealed partial class SearchCoordinatorActor : ReceiveActor, IWithTimers
         StartSearch start, ISearchJournal journal, Func<IUntypedActorContext, RunTrial, IActorRef> trialFactory, IActorRef? runs, IActorRef? cluster = null)
     {
         _start = start;
-        _journal = journal;
         _trialFactory = trialFactory;
         _runs = runs;
         _cluster = cluster;
+        var log = _log;
+        var id = start.Request.SearchId;
+        _writes = new SearchJournalQueue(journal, ex => log.Warning(RunLog.Line(id, "search", $"the search store did not take a record: {ex.GetType().Name}: {ex.Message}")));
         _state = SearchCoordination.Start(Request.Plan, cluster is null ? Request.Parallel : int.MaxValue, runs is not null);
 
         Receive<DataPrepared>(OnPrepared);
@@ -159,7 +164,7 @@ public sealed partial class SearchCoordinatorActor : ReceiveActor, IWithTimers
         Receive<RunRejected>(m => WinnerFailed($"the winner could not be trained again for its model: the runs actor refused it: {m.Reason}"));
         Receive<IRunEvent>(_ => { });
         Receive<FilesWritten>(OnFilesWritten);
-        Receive<SearchJournalWriterActor.Drained>(m => Ended((ISearchEvent)m.Then));
+        Receive<JournalComplete>(m => Ended(m.Outcome));
         Receive<AveragedSaved>(m => m.Directory.Match(
             directory =>
             {
@@ -187,10 +192,12 @@ public sealed partial class SearchCoordinatorActor : ReceiveActor, IWithTimers
     /// <summary>The local trial node is this search's own; if it breaks, its trials are lost like a node's (and run again).</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop, false);
 
+    /// <summary>Stopped (its search ended, or its host stops): what it recorded is written before it is gone.</summary>
+    protected override void PostStop() => _writes.Dispose();
+
     protected override void PreStart()
     {
         _clock.Start();
-        _writer = Context.ActorOf(SearchJournalWriterActor.Props(_journal, Id), "journal");
         var plan = Request.Plan;
         var resumed = _start.Resume is not null;
         var where = _cluster is null

@@ -88,6 +88,31 @@ public class SearchJournalTests(ITestOutputHelper output) : Akka.Hosting.TestKit
         Assert.Equal("ended journal-slow completed", _journal.Entries.Last());
     }
 
+    [Fact]
+    public async Task The_journal_queue_writes_in_order_and_a_stop_waits_for_what_was_queued_before_it()
+    {
+        var journal = new RecordingJournal { Delay = TimeSpan.FromMilliseconds(2) };
+        var failures = new ConcurrentQueue<Exception>();
+        var queue = new SearchJournalQueue(journal, failures.Enqueue);
+        for (var epoch = 1; epoch <= 40; epoch++)
+        {
+            var metrics = new EpochMetrics(epoch, 0.5, 0.7, 0.5, 0.7);
+            queue.Write(j => j.EpochRecorded("s", 0, metrics));
+        }
+        queue.Write(_ => throw new InvalidOperationException("the disk is full"));
+        var drained = queue.Drained();
+        queue.Write(j => j.SearchEnded("s", "completed", null, null, DateTimeOffset.UnixEpoch));
+
+        await drained.WaitAsync(Patience);
+        Assert.Equal(40, journal.Entries.Count(e => e.StartsWith("epoch", StringComparison.Ordinal)));
+        queue.Dispose();
+
+        Assert.Equal([.. Enumerable.Range(1, 40).Select(e => $"epoch {e} trial 0"), "ended s completed"], journal.Entries);
+        Assert.Equal("the disk is full", Assert.Single(failures).Message);
+        queue.Write(j => j.SearchResumed("s", 1, DateTimeOffset.UnixEpoch));
+        Assert.Equal(41, journal.Entries.Count);
+    }
+
     /// <summary>Keeps each record as a line; a write can be made slow, or wait at a gate, as a busy store's would.</summary>
     private sealed class RecordingJournal : ISearchJournal
     {

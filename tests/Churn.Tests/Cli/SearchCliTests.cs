@@ -15,7 +15,8 @@ public class SearchCliTests
           "logFeatures": "skewed",
           "space": {
             "depth": [1, 2], "width": [16, 32, 64], "activation": ["relu", "tanh"], "learningRate": { "min": 0.0005, "max": 0.005, "scale": "log" },
-            "batchSize": [64, 128], "patience": [20], "dropout": [0, 0.1], "weightDecay": [0]
+            "batchSize": [64, 128], "patience": [20], "dropout": [0, 0.1], "weightDecay": [0],
+            "kind": ["plain"], "transform": ["standard"]
           }
         }
         """;

@@ -59,7 +59,7 @@ public class ClusterFaultTests
             ["trials"] = 4,
             ["seeds"] = 1,
             ["maxEpochs"] = 10_000,
-            ["space"] = JsonNode.Parse("""{ "depth": [1], "width": [8, 16], "batchSize": [512], "patience": [10000], "dropout": [0], "weightDecay": [0] }"""),
+            ["space"] = JsonNode.Parse("""{ "depth": [1], "width": [8, 16], "batchSize": [512], "patience": [10000], "dropout": [0], "weightDecay": [0], "kind": ["plain"], "transform": ["standard"] }"""),
             ["data"] = TestPaths.BundledData,
             ["out"] = Path.Combine(dir, "cancelled"),
             ["seed"] = 2,
@@ -111,7 +111,7 @@ public class ClusterFaultTests
             ["maxEpochs"] = 8,
             ["scheduler"] = "asha",
             ["asha"] = new JsonObject { ["rungs"] = new JsonArray(2, 4), ["reductionFactor"] = 2 },
-            ["space"] = JsonNode.Parse("""{ "depth": [1, 2], "width": [16, 32], "learningRate": { "min": 0.0005, "max": 0.005, "scale": "log" }, "batchSize": [128], "patience": [30], "dropout": [0], "weightDecay": [0] }"""),
+            ["space"] = JsonNode.Parse("""{ "depth": [1, 2], "width": [16, 32], "learningRate": { "min": 0.0005, "max": 0.005, "scale": "log" }, "batchSize": [128], "patience": [30], "dropout": [0], "weightDecay": [0], "kind": ["plain"], "transform": ["standard"] }"""),
         };
         File.WriteAllText(Path.Combine(dir, "space.json"), space.ToJsonString());
         var body = space.DeepClone().AsObject();

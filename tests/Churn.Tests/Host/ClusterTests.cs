@@ -21,7 +21,8 @@ public class ClusterTests
           "trials": 4, "seeds": 2, "maxEpochs": 25,
           "space": {
             "depth": [1, 2], "width": [16, 32, 64], "activation": ["relu", "tanh"], "learningRate": { "min": 0.0005, "max": 0.005, "scale": "log" },
-            "batchSize": [64, 128], "patience": [30], "dropout": [0, 0.1], "weightDecay": [0]
+            "batchSize": [64, 128], "patience": [30], "dropout": [0, 0.1], "weightDecay": [0],
+            "kind": ["plain"], "transform": ["standard"]
           }
         }
         """;

@@ -20,7 +20,7 @@ public class ClusterTlsTests
     private const string Space = """
         {
           "trials": 2, "seeds": 1, "maxEpochs": 2,
-          "space": { "depth": [1], "width": [16, 32], "batchSize": [128], "patience": [30], "dropout": [0], "weightDecay": [0] }
+          "space": { "depth": [1], "width": [16, 32], "batchSize": [128], "patience": [30], "dropout": [0], "weightDecay": [0], "kind": ["plain"], "transform": ["standard"] }
         }
         """;
 

@@ -65,7 +65,7 @@ public class SecondProcessTests
         var dir = TestPaths.NewTempDirectory();
         await File.WriteAllTextAsync(Path.Combine(dir, "space.json"), """
             { "trials": 3, "seeds": 1, "maxEpochs": 10000,
-              "space": { "depth": [1], "width": [16], "activation": ["relu"], "learningRate": [0.001], "batchSize": [128], "patience": [10000], "dropout": [0], "weightDecay": [0] } }
+              "space": { "depth": [1], "width": [16], "activation": ["relu"], "learningRate": [0.001], "batchSize": [128], "patience": [10000], "dropout": [0], "weightDecay": [0], "kind": ["plain"], "transform": ["standard"] } }
             """, TestContext.Current.CancellationToken);
         using var owner = ChurnProcess.Start(dir, ["search", "--data", TestPaths.BundledData, "--space", "space.json", "--out", "s", "--parallel", "1"]);
         _ = owner.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
