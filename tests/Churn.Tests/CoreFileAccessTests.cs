@@ -10,7 +10,7 @@ public partial class CoreFileAccessTests
 {
     /// <summary>
     /// Where the core may touch the file system: the atomic write every save goes through, the readers of the file
-    /// formats it takes (customer CSV and Parquet, <c>.npz</c>), the <c>*Files</c> classes that write and read a
+    /// formats it takes (customer CSV and Parquet, whose reader spills a huge row group to a temporary file; <c>.npz</c>), the <c>*Files</c> classes that write and read a
     /// preparation, a model, a search and a run, the search space file, and <see cref="Churn.Numerics.Problem"/>'s
     /// wording of a read that failed.
     /// </summary>
