@@ -22,6 +22,19 @@ public sealed record Problem(string Reason, string? File = null, long? Line = nu
         System.IO.Directory.Exists(path) ? new($"is a directory, not a {what}", path)
         : e is FileNotFoundException or DirectoryNotFoundException ? new($"{what} not found", path)
         : new($"cannot read the {what}: {e.Message}", path);
+
+    /// <summary>Opens <paramref name="path"/> for reading; a file that cannot be opened is its <see cref="CannotRead"/> problem.</summary>
+    public static Result<FileStream> OpenRead(string path, FileOptions options)
+    {
+        try
+        {
+            return new Result<FileStream>.Ok(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, options));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return CannotRead(path, e);
+        }
+    }
 }
 
 /// <summary>The outcome of a core function at the edge of the core: a value or a <see cref="Problem"/>.</summary>

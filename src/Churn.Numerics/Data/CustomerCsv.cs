@@ -53,15 +53,12 @@ public static partial class CustomerCsv
         {
             return new Problem("is a directory, not a customer CSV file", path);
         }
-        FileStream file;
-        try
+        var opened = Problem.OpenRead(path, FileOptions.SequentialScan);
+        if (opened is Result<FileStream>.Error { Problem: var cannotOpen })
         {
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            return cannotOpen;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return Problem.CannotRead(path, e);
-        }
+        var file = opened.Unwrap();
 
         using var hashing = new HashingStream(file, limits, cancel);
         int estimatedRows;

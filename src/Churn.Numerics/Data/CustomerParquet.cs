@@ -30,15 +30,12 @@ public static class CustomerParquet
         {
             return new Problem("is a directory, not a customer file", path);
         }
-        FileStream file;
-        try
+        var opened = Problem.OpenRead(path, FileOptions.RandomAccess);
+        if (opened is Result<FileStream>.Error { Problem: var cannotOpen })
         {
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.RandomAccess);
+            return cannotOpen;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return Problem.CannotRead(path, e);
-        }
+        var file = opened.Unwrap();
         using (file)
         {
             if (file.Length > limits.MaxBytes)
