@@ -152,7 +152,7 @@ public sealed class ChurnServer : IAsyncDisposable
             var loadedModels = new LoadedModels(store, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<LoadedModels>());
             new ModelsApi(store, config, loadedModels).Map(app);
             new ScoreApi(store, config, loadedModels).Map(app);
-            new RunRecordsApi(store, paths).Map(app);
+            new RunRecordsApi(store, paths, runs).Map(app);
             var searchApi = new SearchApi(app.Services, app.Services.GetRequiredService<IRequiredActor<SearchesActor>>(), searchStore, config, paths, streams);
             searchApi.Map(app);
             new Dashboard.DashboardApi(store, searchStore, defaults, config.Logs, streams, embedRuns: host.ApiToken is not { Length: > 0 }).Map(app);
