@@ -7,7 +7,8 @@
 # Models: plain, plr (as shipped: the members distilled into one network, model.distilEpochs 24), plr-members (the
 # members averaged, no distillation: model.distilEpochs 0), plain-quantile and plr-quantile (the same with
 # model.transform quantile: inputs mapped to normal scores fitted on the training rows), plr-quantile-members,
-# plr-small (2 members, a 16-epoch cycle, 12 distillation epochs: about 40 % of plr's training) and plr-8 (8 members). HELDOUT (default 5, empty: none) is one more split, never
+# plr-small (2 members, a 16-epoch cycle, 12 distillation epochs: about 40 % of plr's training), plr-8 (8 members) and
+# plain-cycle (the plain network on the one-cycle schedule: model.schedule oneCycle, 40 epochs up to 0.003). HELDOUT (default 5, empty: none) is one more split, never
 # part of the means: trained and scored the same way and printed in a table of its own, so a recipe picked on the
 # benchmark's splits is checked on customers it was not picked on. Prints mean and per-split ROC AUC, Brier, calibration error, campaign profit and training seconds
 # (churn: the train stage of `churn run --timings`), and each churn model's scoring speed on the split's customers is
@@ -30,6 +31,7 @@ echo '{"model": {"transform": "quantile"}}' >"$work/quantile.json"
 echo '{"model": {"transform": "quantile", "distilEpochs": 0}}' >"$work/quantile-members.json"
 echo '{"model": {"members": 2, "cycleEpochs": 16, "distilEpochs": 12}}' >"$work/small.json"
 echo '{"model": {"members": 8}}' >"$work/eight.json"
+echo '{"model": {"schedule": "oneCycle", "cycleEpochs": 40, "peakLearningRate": 0.003}}' >"$work/cycle.json"
 bench_split() { # seed, results file
   local s="$1" results="$2" split="$work/$1"
   $py bench/reference/model_bench.py split "$data" "$s" "$split"
@@ -43,6 +45,7 @@ bench_split() { # seed, results file
       plain-quantile) args=(--network plain --config "$work/quantile.json") ;;
       plr-small) args=(--network plr --config "$work/small.json") ;;
       plr-8) args=(--network plr --config "$work/eight.json") ;;
+      plain-cycle) args=(--network plain --config "$work/cycle.json") ;;
       *) args=(--network "$m") ;;
     esac
     "$churn" run --data "$split/train.csv" --seed "$s" "${args[@]}" --out "$out" --no-store --timings >"$out.log" 2>&1 || { cat "$out.log"; exit 1; }

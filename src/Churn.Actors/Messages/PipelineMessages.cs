@@ -46,8 +46,10 @@ public sealed record StageStarted(string RunId, string Stage) : IRunEvent;
 /// <summary>
 /// An epoch ended. <paramref name="Elapsed"/> counts from the start of training; <paramref name="InSession"/> is the part
 /// of it spent inside the training session's own calls, so the rest is what the actors around it cost.
+/// <paramref name="EpochTime"/> is this epoch's own share of <paramref name="InSession"/>: its batches, its measurement on
+/// the training and validation splits and, when it improved, the copy of its weights (what a per-epoch benchmark compares).
 /// </summary>
-public sealed record EpochCompleted(string RunId, EpochMetrics Metrics, TimeSpan Elapsed, TimeSpan InSession = default) : IRunEvent;
+public sealed record EpochCompleted(string RunId, EpochMetrics Metrics, TimeSpan Elapsed, TimeSpan InSession = default, TimeSpan EpochTime = default) : IRunEvent;
 
 /// <summary>A stage finished; <paramref name="Detail"/> is one line for the operator.</summary>
 public sealed record StageCompleted(string RunId, string Stage, string Detail, TimeSpan Elapsed) : IRunEvent;

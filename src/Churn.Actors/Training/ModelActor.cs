@@ -101,6 +101,7 @@ public sealed class ModelActor : ReceiveActor
     {
         _state = _state.Training(epoch);
         var session = _session ?? throw new InvalidOperationException("an epoch arrived before the session exists");
+        var before = _inSession.Elapsed;
         _inSession.Start();
         var ran = session.RunEpoch(epoch);
         _inSession.Stop();
@@ -119,8 +120,9 @@ public sealed class ModelActor : ReceiveActor
                     _inSession.Stop();
                 }
 
-                _log.Info(Line($"epoch {epoch} train loss {metrics.TrainLoss:F4} acc {metrics.TrainAccuracy:F4} val loss {metrics.ValidationLoss:F4} acc {metrics.ValidationAccuracy:F4} {decision}"));
-                Context.Parent.Tell(new EpochCompleted(_request.RunId, metrics, _clock.Elapsed, _inSession.Elapsed));
+                var epochTime = _inSession.Elapsed - before;
+                _log.Info(Line($"epoch {epoch} train loss {metrics.TrainLoss:F4} acc {metrics.TrainAccuracy:F4} val loss {metrics.ValidationLoss:F4} acc {metrics.ValidationAccuracy:F4} {decision} in {epochTime.TotalMilliseconds:F1} ms"));
+                Context.Parent.Tell(new EpochCompleted(_request.RunId, metrics, _clock.Elapsed, _inSession.Elapsed, epochTime));
                 if (next == ModelNext.Finish)
                 {
                     var model = session.Finish();

@@ -25,7 +25,9 @@ public static class ConsoleOutput
                 break;
             case EpochCompleted m:
                 var x = m.Metrics;
-                Console.Error.WriteLine(string.Create(Invariant, $"  epoch {x.Epoch,3}  train loss {x.TrainLoss:F4} acc {x.TrainAccuracy:F4} | validation loss {x.ValidationLoss:F4} acc {x.ValidationAccuracy:F4} | {m.Elapsed.TotalSeconds:F2} s"));
+                // A run followed from a host does not get the epoch's own time over the event stream.
+                var own = m.EpochTime > TimeSpan.Zero ? string.Create(Invariant, $" (epoch {m.EpochTime.TotalMilliseconds:F1} ms)") : "";
+                Console.Error.WriteLine(string.Create(Invariant, $"  epoch {x.Epoch,3}  train loss {x.TrainLoss:F4} acc {x.TrainAccuracy:F4} | validation loss {x.ValidationLoss:F4} acc {x.ValidationAccuracy:F4} | {m.Elapsed.TotalSeconds:F2} s{own}"));
                 break;
         }
     }

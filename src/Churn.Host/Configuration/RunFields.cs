@@ -45,6 +45,9 @@ public static class RunFields
         Model("width", "Units per layer", "units in each hidden layer", Whole, m => m.Width, (m, v) => m with { Width = v }),
         Model("activation", "Activation", "the hidden layers' activation", Choice<Activation>(), m => m.Activation, (m, v) => m with { Activation = v }),
         Model("learningRate", "Learning rate", "Adam's learning rate", Number, m => m.LearningRate, (m, v) => m with { LearningRate = v }),
+        Model(
+            "schedule", "Learning-rate schedule", "the plain network's learning rate: constant (learningRate, early stopping after patience) or oneCycle (up to peakLearningRate and down over cycleEpochs, the best epoch kept); PLR always uses oneCycle",
+            Choice<LearningSchedule>(), m => m.Schedule, (m, v) => m with { Schedule = v }),
         Model("batchSize", "Batch size", "rows per training batch", Whole, m => m.BatchSize, (m, v) => m with { BatchSize = v }),
         Model("maxEpochs", "Max epochs", "the most epochs training runs", Whole, m => m.MaxEpochs, (m, v) => m with { MaxEpochs = v }),
         Model("patience", "Patience (epochs)", "epochs without improvement of the validation loss before training stops", Whole, m => m.Patience, (m, v) => m with { Patience = v }),
@@ -56,8 +59,8 @@ public static class RunFields
         Model("frequencyScale", "PLR: initial frequency scale", "PLR: standard deviation of the frequencies' initial values", Number, m => m.FrequencyScale, (m, v) => m with { FrequencyScale = v }),
         Model("embeddingSize", "PLR: embedding size", "PLR: values each behaviour's embedding has", Whole, m => m.EmbeddingSize, (m, v) => m with { EmbeddingSize = v }),
         Model("members", "PLR: members", "PLR: networks trained as one and averaged", Whole, m => m.Members, (m, v) => m with { Members = v }),
-        Model("cycleEpochs", "PLR: one-cycle epochs", "PLR: epochs of the one-cycle schedule (maxEpochs caps it)", Whole, m => m.CycleEpochs, (m, v) => m with { CycleEpochs = v }),
-        Model("peakLearningRate", "PLR: peak learning rate", "PLR: the one-cycle schedule's highest learning rate", Number, m => m.PeakLearningRate, (m, v) => m with { PeakLearningRate = v }),
+        Model("cycleEpochs", "One-cycle epochs", "epochs of the one-cycle schedule of PLR or of schedule oneCycle (maxEpochs caps it)", Whole, m => m.CycleEpochs, (m, v) => m with { CycleEpochs = v }),
+        Model("peakLearningRate", "One-cycle peak learning rate", "the highest learning rate of the one-cycle schedule of PLR or of schedule oneCycle", Number, m => m.PeakLearningRate, (m, v) => m with { PeakLearningRate = v }),
         Model("distilEpochs", "PLR: distillation epochs", "PLR: epochs that train one network on the members' mean probabilities, the network then saved and scored (0: score the members)", Whole, m => m.DistilEpochs, (m, v) => m with { DistilEpochs = v }),
         new SettingField<double>(
             "campaign.contactCost", "Contact cost (campaign)", "what contacting one customer costs, in the campaign the evaluation plays",

@@ -30,6 +30,18 @@ public enum InputTransform
     Quantile,
 }
 
+/// <summary>
+/// How the plain network's learning rate moves: <see cref="Constant"/> is the notebook's (Adam at
+/// <see cref="ModelConfig.LearningRate"/>, early stopping with <see cref="ModelConfig.Patience"/>); <see cref="OneCycle"/>
+/// rises to <see cref="ModelConfig.PeakLearningRate"/> and falls back over <see cref="ModelConfig.CycleEpochs"/>, the
+/// whole schedule run and its best epoch kept. The PLR network always trains with the one-cycle schedule.
+/// </summary>
+public enum LearningSchedule
+{
+    Constant,
+    OneCycle,
+}
+
 /// <summary>Which device the network trains on; <see cref="Auto"/> tries MPS, then CUDA, then CPU.</summary>
 public enum DeviceChoice
 {
@@ -46,7 +58,9 @@ public enum DeviceChoice
 /// <see cref="PeakLearningRate"/>) to 0, left out of JSON at those values: a model description or search written before
 /// kinds existed reads, and writes back, byte for byte as what it is. The shipped configuration carries the settings
 /// of <see cref="Plr"/> for <c>--network plr</c>; they are checked only for PLR, and the plain network ignores them, as PLR ignores
-/// <see cref="LearningRate"/> and <see cref="Patience"/> (<see cref="MaxEpochs"/> still caps it).
+/// <see cref="LearningRate"/> and <see cref="Patience"/> (<see cref="MaxEpochs"/> still caps it). The plain network with
+/// <see cref="LearningSchedule.OneCycle"/> uses <see cref="CycleEpochs"/> and <see cref="PeakLearningRate"/> instead of
+/// <see cref="LearningRate"/> and <see cref="Patience"/>.
 /// </summary>
 /// <remarks>
 /// <see cref="ShuffleEachEpoch"/> reshuffles the training rows before every epoch, as Keras' <c>fit</c> does by default;
@@ -74,7 +88,8 @@ public sealed record ModelConfig(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int CycleEpochs = 0,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] double PeakLearningRate = 0,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int DistilEpochs = 0,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] InputTransform Transform = InputTransform.Standard)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] InputTransform Transform = InputTransform.Standard,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] LearningSchedule Schedule = LearningSchedule.Constant)
 {
     public static readonly ModelConfig Default = new();
 
@@ -98,12 +113,16 @@ public sealed record ModelConfig(
     private const int MaxEmbeddingSize = 256;
     private const int MaxMembers = 32;
 
+    /// <summary>Whether the learning rate follows the one-cycle schedule: always for PLR, for the plain network with <see cref="LearningSchedule.OneCycle"/>.</summary>
+    [JsonIgnore]
+    public bool UsesOneCycle => Kind == ModelKind.Plr || Schedule == LearningSchedule.OneCycle;
+
     /// <summary>
-    /// Epochs of the network itself: <see cref="MaxEpochs"/>, and for PLR at most the whole one-cycle schedule
-    /// (<see cref="CycleEpochs"/>).
+    /// Epochs of the network itself: <see cref="MaxEpochs"/>, and with the one-cycle schedule at most the whole
+    /// schedule (<see cref="CycleEpochs"/>).
     /// </summary>
     [JsonIgnore]
-    public int TeacherEpochs => Kind == ModelKind.Plr ? Math.Min(MaxEpochs, CycleEpochs) : MaxEpochs;
+    public int TeacherEpochs => UsesOneCycle ? Math.Min(MaxEpochs, CycleEpochs) : MaxEpochs;
 
     /// <summary>
     /// Whether a PLR network's members are distilled into one network after they train (<see cref="DistilEpochs"/> &gt; 0):
@@ -124,7 +143,7 @@ public sealed record ModelConfig(
     /// runs to its end (its learning rate only settles in the last epochs), keeping its best epoch.
     /// </summary>
     [JsonIgnore]
-    public int StoppingPatience => Kind == ModelKind.Plr ? EpochLimit : Patience;
+    public int StoppingPatience => UsesOneCycle ? EpochLimit : Patience;
 
     /// <summary>Members in the model that scores: one when they are distilled, else <see cref="Members"/>.</summary>
     [JsonIgnore]
@@ -141,11 +160,14 @@ public sealed record ModelConfig(
     /// <summary>
     /// The settings the network of <see cref="Kind"/> uses: for the plain network PLR's own are cleared, so that a plain
     /// model's saved configuration names no embedding it does not have (the shipped configuration carries PLR's
-    /// settings for <c>--network plr</c>).
+    /// settings for <c>--network plr</c>), and the schedule's too unless it trained with the one-cycle schedule. PLR
+    /// ignores <see cref="Schedule"/>, so its saved configuration leaves it out.
     /// </summary>
     public ModelConfig Used() => Kind == ModelKind.Plr
-        ? this
-        : this with { Frequencies = 0, FrequencyScale = 0, EmbeddingSize = 0, Members = 0, CycleEpochs = 0, PeakLearningRate = 0, DistilEpochs = 0 };
+        ? this with { Schedule = LearningSchedule.Constant }
+        : UsesOneCycle
+            ? this with { Frequencies = 0, FrequencyScale = 0, EmbeddingSize = 0, Members = 0, DistilEpochs = 0 }
+            : this with { Frequencies = 0, FrequencyScale = 0, EmbeddingSize = 0, Members = 0, CycleEpochs = 0, PeakLearningRate = 0, DistilEpochs = 0 };
 
     /// <summary>Networks trained and averaged: <see cref="Members"/> for PLR, one for the plain network.</summary>
     [JsonIgnore]
@@ -171,13 +193,15 @@ public sealed record ModelConfig(
             : !(WeightDecay >= 0 && double.IsFinite(WeightDecay)) ? Out("weightDecay", $"must be 0 or more, got {Show(WeightDecay)}")
             : !Enum.IsDefined(Kind) ? Out("kind", $"must be plr or plain, got {(int)Kind}")
             : !Enum.IsDefined(Transform) ? Out("transform", $"must be standard or quantile, got {(int)Transform}")
+            : !Enum.IsDefined(Schedule) ? Out("schedule", $"must be constant or oneCycle, got {(int)Schedule}")
+            : !UsesOneCycle ? null
+            : !(CycleEpochs is >= 1 and <= MaxMaxEpochs) ? Out("cycleEpochs", $"must be between 1 and {MaxMaxEpochs}, got {CycleEpochs}")
+            : !(PeakLearningRate > 0 && PeakLearningRate <= 1) ? Out("peakLearningRate", $"must be in (0, 1], got {Show(PeakLearningRate)}")
             : Kind != ModelKind.Plr ? null
             : !(Frequencies is >= 1 and <= MaxFrequencies) ? Out("frequencies", $"must be between 1 and {MaxFrequencies}, got {Frequencies}")
             : !(FrequencyScale > 0 && FrequencyScale <= 100) ? Out("frequencyScale", $"must be in (0, 100], got {Show(FrequencyScale)}")
             : !(EmbeddingSize is >= 1 and <= MaxEmbeddingSize) ? Out("embeddingSize", $"must be between 1 and {MaxEmbeddingSize}, got {EmbeddingSize}")
             : !(Members is >= 1 and <= MaxMembers) ? Out("members", $"must be between 1 and {MaxMembers}, got {Members}")
-            : !(CycleEpochs is >= 1 and <= MaxMaxEpochs) ? Out("cycleEpochs", $"must be between 1 and {MaxMaxEpochs}, got {CycleEpochs}")
-            : !(PeakLearningRate > 0 && PeakLearningRate <= 1) ? Out("peakLearningRate", $"must be in (0, 1], got {Show(PeakLearningRate)}")
             : !(DistilEpochs is >= 0 and <= MaxMaxEpochs) ? Out("distilEpochs", $"must be between 0 (no distillation) and {MaxMaxEpochs}, got {DistilEpochs}")
             : null;
         return problem is null ? Result.Ok(this) : Result.Fail<ModelConfig>(problem);

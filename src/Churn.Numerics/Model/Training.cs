@@ -253,7 +253,8 @@ public sealed partial class TrainingSession : IDisposable
         {
             var loss = torch.nn.functional.cross_entropy(network.call(inputs), targets, classWeights);
             loss.backward();
-            optimizer.Step();
+            optimizer.Step(config.UsesOneCycle ? OneCycle.Rate(steps, (long)config.CycleEpochs * batches.Length, config.PeakLearningRate) : null);
+            steps++;
             return;
         }
         // The members' logits [members, rows, 2] as one batch of members x rows; times the member count, each member's
