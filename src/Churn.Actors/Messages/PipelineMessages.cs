@@ -26,8 +26,11 @@ public static class Stage
     public const string Run = "run";
 }
 
-/// <summary>Start a pipeline run; progress events and the outcome go to <paramref name="ReplyTo"/>.</summary>
-public sealed record RunPipeline(string RunId, RunSettings Settings, IActorRef ReplyTo);
+/// <summary>
+/// Start a pipeline run; progress events and the outcome go to <paramref name="ReplyTo"/>. <paramref name="Labels"/>,
+/// what people call the run, travel on with its <see cref="RunQueued"/> event.
+/// </summary>
+public sealed record RunPipeline(string RunId, RunSettings Settings, IActorRef ReplyTo, RunLabels? Labels = null);
 
 /// <summary>Stop a run: training stops between epochs and nothing further is written.</summary>
 public sealed record CancelRun(string RunId);
@@ -64,13 +67,17 @@ public sealed record RunOutputs(
 /// <summary>The device asked for (or picked by <c>auto</c>) failed and training goes on on the CPU: the user is told, not only the log.</summary>
 public sealed record DeviceFellBack(string RunId, string Device, string Reason) : IRunEvent;
 
-public sealed record RunSucceeded(string RunId, RunOutputs Outputs, TimeSpan Elapsed) : IRunEvent;
+/// <summary>
+/// The run did all it was asked. <paramref name="At"/>, on this and the other outcomes, is when the runs actor recorded
+/// the run as ended (null until it has): those who follow every run tell its end from the event alone.
+/// </summary>
+public sealed record RunSucceeded(string RunId, RunOutputs Outputs, TimeSpan Elapsed, DateTimeOffset? At = null) : IRunEvent;
 
 /// <summary>The run ended on a problem in <paramref name="Stage"/>; nothing after that stage was written.</summary>
-public sealed record RunFailed(string RunId, string Stage, string Reason) : IRunEvent;
+public sealed record RunFailed(string RunId, string Stage, string Reason, DateTimeOffset? At = null) : IRunEvent;
 
 /// <summary>The run was stopped before it finished; <paramref name="Reason"/> says by what when it was not the user.</summary>
-public sealed record RunCancelled(string RunId, string Stage, string? Reason = null) : IRunEvent;
+public sealed record RunCancelled(string RunId, string Stage, string? Reason = null, DateTimeOffset? At = null) : IRunEvent;
 
 /// <summary>A stage's reply when its core function returned a problem or the stage itself broke.</summary>
 public sealed record StageFailed(string RunId, string Stage, Problem Problem);

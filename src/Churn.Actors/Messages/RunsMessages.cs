@@ -3,11 +3,18 @@ using Akka.Actor;
 
 namespace Churn.Actors.Messages;
 
-/// <summary>The runs actor took a run: it starts now (<paramref name="Position"/> 0) or waits at that place in the queue.</summary>
-public sealed record RunQueued(string RunId, int Position) : IRunEvent;
+/// <summary>
+/// The runs actor took a run: it starts now (<paramref name="Position"/> 0) or waits at that place in the queue. The
+/// runs actor says when (<paramref name="At"/>), with what settings and labels, as it records them, so that a list of
+/// runs is built from events alone; the three are null on an event read back from a stream.
+/// </summary>
+public sealed record RunQueued(string RunId, int Position, DateTimeOffset? At = null, RunSettings? Settings = null, RunLabels? Labels = null) : IRunEvent;
 
-/// <summary>A queued run got a slot and its coordinator began the first stage.</summary>
-public sealed record RunStarted(string RunId) : IRunEvent;
+/// <summary>A queued run got a slot and its coordinator began the first stage, at <paramref name="At"/> as recorded.</summary>
+public sealed record RunStarted(string RunId, DateTimeOffset? At = null) : IRunEvent;
+
+/// <summary>People renamed, tagged or archived a run that is queued or running; those who follow it see the new labels.</summary>
+public sealed record RunLabelled(string RunId, RunLabels Labels) : IRunEvent;
 
 /// <summary>The runs actor's reply to the sender of a <see cref="RunPipeline"/> it took.</summary>
 public sealed record RunAccepted(string RunId, int Position);

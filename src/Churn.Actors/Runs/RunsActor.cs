@@ -68,10 +68,11 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
         }
 
         _state = state;
-        Record(run.RunId, j => j.RunQueued(run.RunId, run.Settings, Now));
+        var at = Now;
+        Record(run.RunId, j => j.RunQueued(run.RunId, run.Settings, at));
         var position = admission.Position;
         _log.Info(RunLog.Line(run.RunId, QueueStage, position == 0 ? "accepted; starting now" : $"queued at position {position} ({_state.Running} running)"));
-        Publish(new RunQueued(run.RunId, position));
+        Publish(new RunQueued(run.RunId, position, at, run.Settings, run.Labels ?? RunLabels.None));
         Reply(new RunAccepted(run.RunId, position));
         StartWaiting();
     }
@@ -209,8 +210,9 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
             var coordinator = Context.ActorOf(PipelineRunActor.Props(run.Request with { ReplyTo = Self }, _stages, _trainers), $"run-{runId}");
             Context.Watch(coordinator);
             _state = _state.Started(runId, coordinator);
-            Record(runId, j => j.RunStarted(runId, Now));
-            Publish(new RunStarted(runId));
+            var at = Now;
+            Record(runId, j => j.RunStarted(runId, at));
+            Publish(new RunStarted(runId, at));
         }
     }
 
@@ -224,10 +226,12 @@ public sealed class RunsActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Records the outcome, tells everyone who listens, and forgets the run: from now on the journal has it.</summary>
-    private void End(IRunEvent outcome)
+    private void End(IRunEvent ended)
     {
+        var at = Now;
+        var outcome = RunsState<IActorRef>.Stamped(ended, at);
         var runId = outcome.RunId;
-        Record(runId, j => j.RunFinished(runId, outcome, Now));
+        Record(runId, j => j.RunFinished(runId, outcome, at));
         (_state, var to) = _state.End(outcome);
         foreach (var recipient in to)
         {

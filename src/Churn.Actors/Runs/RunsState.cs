@@ -134,6 +134,15 @@ public sealed record RunsState<TRef>(
         return (next, [run.Listener, .. run.Followers.Union(Watchers)]);
     }
 
+    /// <summary>An outcome as the runs actor records it: with when it ended, so that those who follow need not ask the journal.</summary>
+    public static IRunEvent Stamped(IRunEvent outcome, DateTimeOffset at) => outcome switch
+    {
+        RunSucceeded s => s with { At = at },
+        RunFailed f => f with { At = at },
+        RunCancelled c => c with { At = at },
+        _ => throw new ArgumentException($"not an outcome: {outcome.GetType().Name}", nameof(outcome)),
+    };
+
     /// <summary>The run's outcome: published like any event, then the run is forgotten (its slot stays taken until its coordinator stops).</summary>
     public (RunsState<TRef> State, ImmutableArray<TRef> To) End(IRunEvent outcome)
     {

@@ -149,10 +149,10 @@ public sealed class ChurnServer : IAsyncDisposable
             new RunApi(app.Services, runs, store, defaults, config, paths, streams).Map(app);
             new TargetApi(store, config).Map(app);
             new ExplainApi(store, config).Map(app);
-            var loadedModels = new LoadedModels(store);
+            var loadedModels = new LoadedModels(store, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<LoadedModels>());
             new ModelsApi(store, config, loadedModels).Map(app);
             new ScoreApi(store, config, loadedModels).Map(app);
-            new RunRecordsApi(store, paths).Map(app);
+            new RunRecordsApi(store, paths, runs).Map(app);
             var searchApi = new SearchApi(app.Services, app.Services.GetRequiredService<IRequiredActor<SearchesActor>>(), searchStore, config, paths, streams);
             searchApi.Map(app);
             new Dashboard.DashboardApi(store, searchStore, defaults, config.Logs, streams, embedRuns: host.ApiToken is not { Length: > 0 }).Map(app);

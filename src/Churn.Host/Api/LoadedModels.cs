@@ -5,11 +5,15 @@ using Churn.Numerics;
 using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
 using Churn.Numerics.Explanation;
+using Microsoft.Extensions.Logging;
 
 namespace Churn.Host.Api;
 
-/// <summary>A registered version loaded for scoring: the model, and the background its reasons are measured against (null when it saved none).</summary>
-internal sealed record LoadedModel(ModelVersion Version, ModelArtifact Model, Background? Background, string? NoReasons);
+/// <summary>
+/// A registered version loaded for scoring: the model, the background its reasons are measured against (null when it
+/// saved none, with <see cref="NoReasons"/> saying why), and its table of fast reasons, fitted on first use.
+/// </summary>
+internal sealed record LoadedModel(ModelVersion Version, ModelArtifact Model, Background? Background, string? NoReasons, Lazy<Result<ReasonTable>> FastReasons);
 
 /// <summary>
 /// Registered versions kept in memory for real-time scoring, so that a request reads neither the disk nor, most of the
@@ -18,7 +22,7 @@ internal sealed record LoadedModel(ModelVersion Version, ModelArtifact Model, Ba
 /// <see cref="AliasLifetime"/> and forgotten at once on a promotion through this host, so a promotion by another
 /// process (<c>churn models promote</c>) is seen within that time.
 /// </summary>
-internal sealed class LoadedModels(SqliteRunStore store)
+internal sealed class LoadedModels(SqliteRunStore store, ILogger? log = null)
 {
     /// <summary>How long the production version of a name is trusted without asking the store again.</summary>
     public static readonly TimeSpan AliasLifetime = TimeSpan.FromSeconds(2);
@@ -79,8 +83,28 @@ internal sealed class LoadedModels(SqliteRunStore store)
             {
                 var background = Explained.Background(model, null, null, DataLimits.Default);
                 return Result.Ok(new LoadedModel(registered, model, background.Match<Background?>(b => b, _ => null),
-                    background is Result<Background>.Error { Problem: var p } ? p.Reason : null));
+                    background is Result<Background>.Error { Problem: var p } ? p.Reason : null,
+                    new Lazy<Result<ReasonTable>>(() => background.Bind(b => Fit(registered, model, b)))));
             },
             // The reason only: where the store keeps its copies is the host's business.
             problem => Result.Fail<LoadedModel>($"{name}@{version} cannot be read: {problem.Reason}", column: "model")));
+
+    /// <summary>
+    /// The version's table of fast reasons: its saved sample explained exactly, once, when a request first asks for
+    /// fast reasons (a version's copy never changes, so neither does its table). Logged with what it cost.
+    /// </summary>
+    private Result<ReasonTable> Fit(ModelVersion version, ModelArtifact model, Background background)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var table = ReasonTable.ForModel(model, background);
+        if (log is not null && log.IsEnabled(LogLevel.Information))
+        {
+            var name = $"{version.Name}@{version.Version}";
+            var message = table.Match(
+                t => $"{name}: fast reasons fitted on the exact values of {t.Customers} customers against {background.Total} in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms",
+                p => $"{name}: no fast reasons: {p.Reason}");
+            log.LogInformation("{RunId}{Stage}{Message}", version.RunId ?? name, "reasons", message);
+        }
+        return table;
+    }
 }

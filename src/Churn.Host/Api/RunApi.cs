@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Hosting;
+using Churn.Actors;
 using Churn.Actors.Messages;
 using Churn.Actors.Runs;
 using Churn.Host.Configuration;
@@ -85,7 +86,7 @@ internal sealed class RunApi(IServiceProvider services, IRequiredActor<RunsActor
             store.Label(runId, labels);
         }
 
-        var reply = await AskRunsAsync<object>(new RunPipeline(runId, settings, ActorRefs.Nobody), context.RequestAborted);
+        var reply = await AskRunsAsync<object>(new RunPipeline(runId, settings, ActorRefs.Nobody, labels), context.RequestAborted);
         if (reply is RunRejected && !labels.IsEmpty)
         {
             store.Remove(runId);
@@ -277,7 +278,7 @@ internal sealed class RunApi(IServiceProvider services, IRequiredActor<RunsActor
         var view = AllRunsState.Empty;
         foreach (var e in followed.SoFar)
         {
-            (view, _) = view.Follow(e, view.NeedsStored(e) ? Summary(e.RunId) : null);
+            (view, _) = view.Follow(e);
         }
 
         var listed = page.Runs.Select(r => r.Status is RunStatus.Queued or RunStatus.Running && !view.Here.ContainsKey(r.Id) && Summary(r.Id) is { } now
@@ -300,7 +301,7 @@ internal sealed class RunApi(IServiceProvider services, IRequiredActor<RunsActor
             {
                 var e = await pending;
                 pending = events.ReadAsync(stream.Cancel).AsTask();
-                (view, var changed) = view.Follow(e, view.NeedsStored(e) ? Summary(e.RunId) : null);
+                (view, var changed) = view.Follow(e);
                 if (changed)
                 {
                     view = await TellAsync(stream, view, e.RunId, null);

@@ -1,5 +1,10 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
+using Akka.Actor;
+using Akka.Hosting;
+using Churn.Actors;
+using Churn.Actors.Messages;
+using Churn.Actors.Runs;
 using Churn.Host.Store;
 using Churn.Numerics;
 using Microsoft.AspNetCore.Builder;
@@ -12,7 +17,7 @@ namespace Churn.Host.Api;
 /// <c>DELETE /runs/{id}/record</c> forgets an ended run, and with <c>?files=true</c> removes its output folder too,
 /// only when that folder is inside the host's output root (and is not the root itself).
 /// </summary>
-internal sealed class RunRecordsApi(SqliteRunStore store, ConfinedPaths paths)
+internal sealed class RunRecordsApi(SqliteRunStore store, ConfinedPaths paths, IRequiredActor<RunsActor> runsActor)
 {
     /// <summary>The fields of a request that label a run rather than configure it (<c>POST /runs</c> takes them too).</summary>
     public static readonly ImmutableArray<string> LabelFields = ["name", "tags", "notes", "archived"];
@@ -111,6 +116,12 @@ internal sealed class RunRecordsApi(SqliteRunStore store, ConfinedPaths paths)
         }
 
         store.Label(id, labels);
+        if (!RunStatus.IsFinished(run.Status))
+        {
+            // Whoever follows the run's events (the list of every run) hears of the new labels; an ended run's are only stored.
+            (await runsActor.GetAsync(context.RequestAborted)).Tell(new RunLabelled(id, labels));
+        }
+
         return Results.Json(RunView.From(store.Get(id)!), JsonFormat.Options);
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
+using Churn.Actors;
 using Churn.Host.Logging;
 using Churn.Host.Store;
 

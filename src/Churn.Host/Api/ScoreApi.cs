@@ -17,9 +17,11 @@ namespace Churn.Host.Api;
 /// <c>POST /models/{name}/score</c> (or <c>{name}@{version}</c>): real-time scoring of a few customers sent as a JSON
 /// array (see <see cref="CustomerJson"/>; at most <c>host.limits.maxScoreRows</c> a request, at most
 /// <c>host.maxScoreBytes</c>). Each gets its probability, whether contacting pays at the configured cost and value,
-/// and its <c>?reasons=K</c> strongest reasons (default 3, 0 for none), against the model's saved background sample
-/// (its first <c>?background=N</c> customers when asked: an explanation costs in proportion to them). The model comes
-/// from <see cref="LoadedModels"/>: a request reads no file.
+/// and its <c>?reasons=K</c> strongest reasons (default 3, 0 for none). Reasons are fast by default (the version's
+/// <see cref="ReasonTable"/>, a few look-ups a customer); <c>?method=exact</c> gives the exact Shapley values
+/// <c>churn predict --reasons</c> gives, against the model's saved background sample (its first <c>?background=N</c>
+/// customers when asked: an exact explanation costs in proportion to them). The model comes from
+/// <see cref="LoadedModels"/>: a request reads no file.
 /// </summary>
 internal sealed class ScoreApi(SqliteRunStore store, ChurnConfig config, LoadedModels models)
 {
@@ -30,7 +32,12 @@ internal sealed class ScoreApi(SqliteRunStore store, ChurnConfig config, LoadedM
 
     private sealed record ScoredCustomer(long CustomerId, double Probability, bool Contact, double ExpectedValue, ImmutableArray<ScoredReason>? Reasons);
 
-    private sealed record ScoreResponse(string Model, int Version, double ContactCost, double ConversionValue, IReadOnlyList<ScoredCustomer> Customers);
+    private sealed record ScoreResponse(string Model, int Version, double ContactCost, double ConversionValue, string? ReasonMethod, IReadOnlyList<ScoredCustomer> Customers);
+
+    /// <summary>How reasons are computed when the request does not say: the table, or the exact values.</summary>
+    public const string FastMethod = "fast";
+
+    public const string ExactMethod = "exact";
 
     private const string Title = "invalid score request";
 
@@ -44,12 +51,21 @@ internal sealed class ScoreApi(SqliteRunStore store, ChurnConfig config, LoadedM
         {
             return ApiProblem.Of(StatusCodes.Status400BadRequest, "invalid query", $"reasons: a whole number from 0 to {Schema.FeatureCount}", "reasons");
         }
+        var method = context.Request.Query["method"].FirstOrDefault() ?? FastMethod;
+        if (method is not (FastMethod or ExactMethod))
+        {
+            return ApiProblem.Of(StatusCodes.Status400BadRequest, "invalid query", $"method: \"{FastMethod}\" (the default) or \"{ExactMethod}\"", "method");
+        }
         int? backgroundSize = null;
         if (context.Request.Query["background"].FirstOrDefault() is { } size)
         {
             if (!(int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out var wanted) && wanted is >= 1 and <= BackgroundSample.DefaultSize))
             {
                 return ApiProblem.Of(StatusCodes.Status400BadRequest, "invalid query", $"background: a whole number of background customers from 1 to {BackgroundSample.DefaultSize}", "background");
+            }
+            if (method != ExactMethod)
+            {
+                return ApiProblem.Of(StatusCodes.Status400BadRequest, "invalid query", $"background: only exact reasons take a background size (method={ExactMethod}); fast reasons are fitted against the model's {BackgroundSample.DefaultSize}", "background");
             }
             backgroundSize = wanted;
         }
@@ -96,7 +112,16 @@ internal sealed class ScoreApi(SqliteRunStore store, ChurnConfig config, LoadedM
         var economics = new CampaignEconomics(config.Run.Campaign.ContactCost, config.Run.Campaign.ConversionValue);
         var plan = Campaign.Plan(customers.Ids, probabilities, [], ContactPolicy.ExpectedValue, economics);
         ShapleyValues? why = null;
-        if (reasons > 0 && customers.Rows > 0)
+        if (reasons > 0 && customers.Rows > 0 && method == FastMethod)
+        {
+            if (model.FastReasons.Value is Result<ReasonTable>.Error { Problem: var unfitted })
+            {
+                return ApiProblem.Of(StatusCodes.Status409Conflict, "cannot explain", $"{unfitted.Reason}; ask with ?method={ExactMethod} or ?reasons=0", "reasons");
+            }
+            var logOdds = scored.Unwrap().Raw.Select(raw => model.Model.Calibration.LogOdds(raw)).ToImmutableArray();
+            why = model.FastReasons.Value.Unwrap().Explain(Scaler.Apply(model.Model.Scaler, customers.Inputs), logOdds);
+        }
+        else if (reasons > 0 && customers.Rows > 0)
         {
             // A smaller background (the first rows of the same seeded sample) costs proportionally less, and is a coarser reference.
             var background = backgroundSize is { } n && n < model.Background!.Total
@@ -116,6 +141,6 @@ internal sealed class ScoreApi(SqliteRunStore store, ChurnConfig config, LoadedM
             rows[i] = new ScoredCustomer(row.CustomerId, row.Probability, row.Contact, row.ExpectedValue,
                 why is null ? null : [.. Explained.Reasons(why, customers.Inputs, model.Model.FeatureNames, i, reasons).Select(r => new ScoredReason(r.Feature, r.Value, r.LogOdds, r.ToString()))]);
         }
-        return Results.Json(new ScoreResponse(model.Version.Name, model.Version.Version, economics.ContactCost, economics.ConversionValue, rows), SqliteRunStore.Compact);
+        return Results.Json(new ScoreResponse(model.Version.Name, model.Version.Version, economics.ContactCost, economics.ConversionValue, reasons > 0 ? method : null, rows), SqliteRunStore.Compact);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Churn.Actors;
 
 namespace Churn.Host.Store;
 

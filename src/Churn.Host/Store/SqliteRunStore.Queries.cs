@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Churn.Actors;
 using Churn.Numerics;
 using Microsoft.Data.Sqlite;
 

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
-using Churn.Actors.Messages;
+using Churn.Actors;
 using Churn.Host.Logging;
 using Churn.Numerics;
 
@@ -42,33 +42,23 @@ public sealed record StoredRun(
     string? Error,
     RunLabels? Labels = null);
 
-/// <summary>What people say of a run: a name, tags, notes, and whether it is archived (kept, but out of the way).</summary>
-public sealed record RunLabels(string? Name, ImmutableArray<string> Tags, string? Notes, bool Archived)
+/// <summary>The rules a run's labels keep, checked where they come in (the command line, <c>POST</c> and <c>PATCH /runs</c>).</summary>
+public static class RunLabelRules
 {
-    public static readonly RunLabels None = new(null, [], null, false);
-
-    /// <summary>Nothing said of the run.</summary>
-    public bool IsEmpty => Name is null && Tags.IsDefaultOrEmpty && Notes is null && !Archived;
-
-    public const int MaxName = 100;
-    public const int MaxTags = 20;
-    public const int MaxTag = 40;
-    public const int MaxNotes = 4000;
-
     /// <summary>These labels tidied (trimmed, tags once each), or the first field out of bounds and why.</summary>
-    public Result<RunLabels> Check()
+    public static Result<RunLabels> Check(this RunLabels labels)
     {
-        var tags = Tags.IsDefault ? [] : Tags;
+        var tags = labels.Tags.IsDefault ? [] : labels.Tags;
         static bool Printable(string text) => !text.Any(char.IsControl);
         Problem? problem =
-            Name is { } name && (name.Length > MaxName || !Printable(name)) ? new($"at most {MaxName} printable characters", Column: "name")
-            : tags.Length > MaxTags ? new($"at most {MaxTags} tags", Column: "tags")
-            : tags.FirstOrDefault(t => string.IsNullOrWhiteSpace(t) || t.Length > MaxTag || !Printable(t)) is { } tag
-                ? new($"'{ConsoleText.Printable(tag)}' is not a tag of 1 to {MaxTag} printable characters", Column: "tags")
-            : Notes is { Length: > MaxNotes } ? new($"at most {MaxNotes} characters", Column: "notes")
+            labels.Name is { } name && (name.Length > RunLabels.MaxName || !Printable(name)) ? new($"at most {RunLabels.MaxName} printable characters", Column: "name")
+            : tags.Length > RunLabels.MaxTags ? new($"at most {RunLabels.MaxTags} tags", Column: "tags")
+            : tags.FirstOrDefault(t => string.IsNullOrWhiteSpace(t) || t.Length > RunLabels.MaxTag || !Printable(t)) is { } tag
+                ? new($"'{ConsoleText.Printable(tag)}' is not a tag of 1 to {RunLabels.MaxTag} printable characters", Column: "tags")
+            : labels.Notes is { Length: > RunLabels.MaxNotes } ? new($"at most {RunLabels.MaxNotes} characters", Column: "notes")
             : null;
         return problem is null
-            ? Result.Ok(this with { Name = string.IsNullOrWhiteSpace(Name) ? null : Name.Trim(), Tags = [.. tags.Select(t => t.Trim()).Distinct(StringComparer.Ordinal)] })
+            ? Result.Ok(labels with { Name = string.IsNullOrWhiteSpace(labels.Name) ? null : labels.Name.Trim(), Tags = [.. tags.Select(t => t.Trim()).Distinct(StringComparer.Ordinal)] })
             : Result.Fail<RunLabels>(problem);
     }
 }
@@ -83,20 +73,6 @@ public sealed record StoredEpoch(int Epoch, double TrainLoss, double TrainAccura
 public sealed record RunStep(string Status, string? Stage, int? Epoch)
 {
     public static RunStep Of(StoredRun run) => new(run.Status, run.Stage, run.Epoch);
-
-    /// <summary>
-    /// Where a run event leaves the run (<paramref name="progress"/> null: a run not seen before); the same progress
-    /// for events that do not move it, and null for its outcome, which only the store tells in full.
-    /// </summary>
-    public static RunStep? After(RunStep? progress, IRunEvent e) => (progress, e) switch
-    {
-        (_, RunQueued) => new RunStep(RunStatus.Queued, null, null),
-        (_, RunSucceeded or RunFailed or RunCancelled) => null,
-        ({ } p, RunStarted) => p with { Status = RunStatus.Running },
-        ({ } p, StageStarted s) => p with { Stage = s.Stage },
-        ({ } p, EpochCompleted m) => p with { Epoch = m.Metrics.Epoch },
-        _ => progress,
-    };
 }
 
 /// <summary>What <see cref="SqliteRunStore.Elsewhere"/> found: the newest run's number, and the runs it lists by id.</summary>

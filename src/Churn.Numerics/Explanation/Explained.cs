@@ -110,11 +110,11 @@ public static class Explained
     /// in feature order), with the customer's raw values from <paramref name="rawCustomers"/>.
     /// </summary>
     public static ImmutableArray<Reason> Reasons(ShapleyValues values, Matrix<double> rawCustomers, ImmutableArray<string> featureNames, int row, int count) =>
-        [.. Enumerable.Range(0, values.Contributions.ColumnCount)
-            .OrderByDescending(j => Math.Abs(values.Contributions[row, j]))
-            .ThenBy(j => j)
-            .Take(count)
-            .Select(j => new Reason(featureNames[j], rawCustomers[row, j], values.Contributions[row, j]))];
+        [.. Strongest(values.Contributions, row, count).Select(j => new Reason(featureNames[j], rawCustomers[row, j], values.Contributions[row, j]))];
+
+    /// <summary>The features of row <paramref name="row"/>'s <paramref name="count"/> largest contributions by size, the largest first, ties in feature order.</summary>
+    internal static ImmutableArray<int> Strongest(Matrix<double> contributions, int row, int count) =>
+        [.. Enumerable.Range(0, contributions.ColumnCount).OrderByDescending(j => Math.Abs(contributions[row, j])).ThenBy(j => j).Take(count)];
 
     /// <summary>
     /// The <paramref name="count"/> strongest reasons of each customer in <paramref name="which"/> (rows of

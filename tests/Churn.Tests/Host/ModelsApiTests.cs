@@ -128,7 +128,12 @@ public sealed class ModelsApiTests(ModelsHostFixture fixture) : IClassFixture<Mo
         var data = new Dataset([7, 8, 9], MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowArrays(
             [1620, 1620, 19.73, 19.73, 1, 10, 0.99, 1603.8, 5, 92], [1620, 1620, 19.73, 19.73, 1, 10, 0.99, 0, 5, 92], [1620, 1620, 19.73, 19.73, 1, 10, 0.99, 250, 5, 92]), []);
         var expected = copy.Score(data).Unwrap().Probabilities;
-        var reasons = Explained.TopReasons(copy, data.Inputs, [0, 1, 2], 3).Unwrap();
+        // Fast reasons by default: the table fitted on the copy's saved sample against its first 100 customers.
+        var background = Explained.Background(copy, null, null, DataLimits.Default).Unwrap();
+        var logOdds = Shapley.CalibratedLogOdds(copy)(Scaler.Apply(copy.Scaler, data.Inputs));
+        var fast = ReasonTable.ForModel(copy, background).Unwrap().Explain(Scaler.Apply(copy.Scaler, data.Inputs), logOdds);
+        var reasons = Enumerable.Range(0, 3).Select(i => Explained.Reasons(fast, data.Inputs, copy.FeatureNames, i, 3)).ToArray();
+        Assert.Equal("fast", body["reasonMethod"]!.GetValue<string>());
         var cost = body["contactCost"]!.GetValue<double>();
         var value = body["conversionValue"]!.GetValue<double>();
         for (var i = 0; i < 3; i++)
@@ -138,11 +143,19 @@ public sealed class ModelsApiTests(ModelsHostFixture fixture) : IClassFixture<Mo
             Assert.Equal(reasons[i].Select(r => r.Feature), rows[i]!["reasons"]!.AsArray().Select(r => r!["feature"]!.GetValue<string>()));
             Assert.Equal(reasons[i].Select(r => r.ToString()), rows[i]!["reasons"]!.AsArray().Select(r => r!["text"]!.GetValue<string>()));
         }
+        // Exact reasons on asking: those of churn predict --reasons.
+        var exact = await SendAsync(HttpMethod.Post, "models/live/score?method=exact", customers);
+        Assert.Equal("exact", exact.Body["reasonMethod"]!.GetValue<string>());
+        var exactReasons = Explained.TopReasons(copy, data.Inputs, [0, 1, 2], 3).Unwrap();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(exactReasons[i].Select(r => r.ToString()), exact.Body["customers"]![i]!["reasons"]!.AsArray().Select(r => r!["text"]!.GetValue<string>()));
+        }
         var five = await SendAsync(HttpMethod.Post, "models/live@2/score?reasons=5", $"[{Customer(1)}]");
         Assert.Equal(5, five.Body["customers"]![0]!["reasons"]!.AsArray().Count);
         Assert.Null((await SendAsync(HttpMethod.Post, "models/live/score?reasons=0", $"[{Customer(1)}]")).Body["customers"]![0]!["reasons"]);
         // Against the first 10 customers of the saved background: the reasons that smaller background gives.
-        var small = await SendAsync(HttpMethod.Post, "models/live/score?background=10", customers);
+        var small = await SendAsync(HttpMethod.Post, "models/live/score?method=exact&background=10", customers);
         var againstTen = Shapley.Explain(copy, data.Inputs, Explained.Background(copy, null, 10, DataLimits.Default).Unwrap()).Unwrap();
         for (var i = 0; i < 3; i++)
         {
@@ -176,7 +189,9 @@ public sealed class ModelsApiTests(ModelsHostFixture fixture) : IClassFixture<Mo
         AssertBad(tooMany, $"[{ModelsHostFixture.MaxRows}]");
         Assert.Contains("host.limits.maxScoreRows", tooMany.Body["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score?reasons=11", $"[{good}]"), "reasons");
-        AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score?background=0", $"[{good}]"), "background");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score?method=exact&background=0", $"[{good}]"), "background");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score?background=10", $"[{good}]"), "background");
+        AssertBad(await SendAsync(HttpMethod.Post, "models/guarded/score?method=sampled", $"[{good}]"), "method");
         AssertBad(await SendAsync(HttpMethod.Post, "models/guarded@0/score", $"[{good}]"), "model");
 
         // Larger than host.maxScoreBytes: 413, before anything is parsed.

@@ -119,6 +119,89 @@ public class RunListTests
         Assert.Equal((await host.GetJsonAsync("runs?limit=1"))["runs"]![0]!.ToJsonString(), told[^1].ToJsonString());
     }
 
+    /// <summary>Changes a run's row and labels in the store behind the host's back, as only another writer could.</summary>
+    private static void Tamper(string storePath, string id)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={storePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE runs SET mode = 'tampered' WHERE id = $id; UPDATE run_labels SET name = 'tampered', tags = '[]' WHERE run_id = $id;";
+        command.Parameters.AddWithValue("$id", id);
+        Assert.Equal(2, command.ExecuteNonQuery());
+    }
+
+    [Fact]
+    public async Task The_runs_stream_tells_a_run_from_its_events_alone_and_never_reads_the_store_for_them()
+    {
+        await using var host = await TestHost.StartAsync();
+        await using var stream = await RunsStream.OpenAsync(host.Http, "runs/events");
+        Assert.Empty(Ids((await stream.NextAsync()).Data));
+
+        var run = RunBodies.Train(Path.Combine(host.Directory, "live"), maxEpochs: 3);
+        run["name"] = "weekly";
+        run["tags"] = new JsonArray("baseline");
+        var id = await host.SubmitAsync(run);
+        var told = new List<JsonNode> { (await stream.NextAsync()).Data };
+        Assert.Equal(("queued", "weekly", "run"), (told[0]["status"]!.GetValue<string>(), told[0]["name"]!.GetValue<string>(), told[0]["mode"]!.GetValue<string>()));
+
+        // From here the store says otherwise: a stream that read it on a change of status or at the end would tell it.
+        Tamper(host.StorePath, id);
+        while (told[^1]["status"]!.GetValue<string>() is "queued" or "running")
+        {
+            told.Add((await stream.NextAsync()).Data);
+        }
+
+        var stored = (await host.GetJsonAsync("runs?limit=1"))["runs"]![0]!;
+        Assert.Equal(("tampered", "tampered"), (stored["name"]!.GetValue<string>(), stored["mode"]!.GetValue<string>()));
+        Assert.Contains(told, t => t["status"]!.GetValue<string>() == "running");
+        Assert.All(told, t => Assert.Equal((id, "weekly", "baseline", "run"),
+            (t["id"]!.GetValue<string>(), t["name"]!.GetValue<string>(), t["tags"]![0]!.GetValue<string>(), t["mode"]!.GetValue<string>())));
+        // Everything else the list shows comes from the events too, the outcome's figures and times included.
+        var last = told[^1].AsObject();
+        foreach (var field in new[] { "status", "stage", "epoch", "queuedAt", "startedAt", "finishedAt", "durationSeconds", "headline", "parameters", "links" })
+        {
+            Assert.True(JsonNode.DeepEquals(stored[field], last[field]), $"{field}: stored {stored[field]?.ToJsonString()}, told {last[field]?.ToJsonString()}");
+        }
+
+        Assert.NotNull(last["headline"]!["testAccuracy"]);
+    }
+
+    [Fact]
+    public async Task A_run_renamed_while_it_runs_is_told_with_its_new_name_up_to_its_end()
+    {
+        await using var host = await TestHost.StartAsync();
+        await using var stream = await RunsStream.OpenAsync(host.Http, "runs/events");
+        Assert.Empty(Ids((await stream.NextAsync()).Data));
+        var id = await host.SubmitAsync(RunBodies.Endless(Path.Combine(host.Directory, "endless")));
+        while ((await stream.NextAsync()).Data["status"]!.GetValue<string>() != "running")
+        {
+        }
+
+        using (var patch = await host.Http.PatchAsync($"runs/{id}", new StringContent("""{ "name": "renamed", "archived": true }""", System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        }
+
+        JsonNode renamed;
+        while ((renamed = (await stream.NextAsync()).Data)["name"] is null)
+        {
+        }
+
+        Assert.Equal(("renamed", true), (renamed["name"]!.GetValue<string>(), renamed["archived"]!.GetValue<bool>()));
+        using (var cancel = await host.Http.DeleteAsync($"runs/{id}", TestContext.Current.CancellationToken))
+        {
+            Assert.True(cancel.IsSuccessStatusCode);
+        }
+
+        JsonNode ended;
+        while ((ended = (await stream.NextAsync()).Data)["status"]!.GetValue<string>() == "running")
+        {
+            Assert.Equal("renamed", ended["name"]!.GetValue<string>());
+        }
+
+        Assert.Equal(("cancelled", "renamed"), (ended["status"]!.GetValue<string>(), ended["name"]!.GetValue<string>()));
+    }
+
     [Fact]
     public async Task A_command_records_into_the_hosts_store_and_the_host_serves_exactly_the_files_that_run_wrote()
     {
