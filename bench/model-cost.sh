@@ -3,6 +3,7 @@
 # user + system, median of RUNS, the candidates interleaved so that the machine's load falls on all of them alike)
 # and its scoring speed once loaded (`churn bench predict`, customers/s, median of its repeats).
 #   RUNS=3 ROWS=200000 CANDIDATES="plain plain-quantile plr plr-quantile plr-small plr-8" bash bench/model-cost.sh
+# (also plr-members, and plain-cycle: the plain network on the one-cycle schedule, 40 epochs up to 0.003)
 # The candidates are those of bench/model.sh, which measures their quality on customers they never saw.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -23,6 +24,7 @@ args_of() {
     plr-members) echo '{"model": {"distilEpochs": 0}}' >"$work/members.json"; echo "--network plr --config $work/members.json" ;;
     plr-small) echo '{"model": {"members": 2, "cycleEpochs": 16, "distilEpochs": 12}}' >"$work/small.json"; echo "--network plr --config $work/small.json" ;;
     plr-8) echo '{"model": {"members": 8}}' >"$work/eight.json"; echo "--network plr --config $work/eight.json" ;;
+    plain-cycle) echo '{"model": {"schedule": "oneCycle", "cycleEpochs": 40, "peakLearningRate": 0.003}}' >"$work/cycle.json"; echo "--network plain --config $work/cycle.json" ;;
     *) echo "unknown candidate $1" >&2; exit 2 ;;
   esac
 }
