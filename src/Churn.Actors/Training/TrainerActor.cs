@@ -17,8 +17,7 @@ public sealed class TrainerActor : ReceiveActor
     private readonly SessionFactory _sessions;
     private readonly DeviceProbe _probe;
     private TrainModel? _request;
-    private IActorRef? _model;
-    private TrainerState _state = TrainerState.On("cpu");
+    private TrainerState<IActorRef> _state = TrainerState<IActorRef>.On("cpu");
 
     public TrainerActor(SessionFactory sessions, DeviceProbe probe)
     {
@@ -38,14 +37,14 @@ public sealed class TrainerActor : ReceiveActor
         {
             if (_state.Training)
             {
-                _model?.Tell(m);
+                _state.Model!.Tell(m);
             }
         });
         Receive<StopTraining>(m =>
         {
             if (_state.Training)
             {
-                _model?.Tell(m);
+                _state.Model!.Tell(m);
             }
         });
         Receive<Terminated>(OnModelStopped);
@@ -61,7 +60,7 @@ public sealed class TrainerActor : ReceiveActor
             ex =>
             {
                 var description = $"{ex.GetType().Name}: {ex.Message}";
-                _state = _state.Broke(new TrainerState.Breakage(description, ex is DeviceFailedException d ? d.Reason : description));
+                _state = _state.Broke(new TrainerBreakage(description, ex is DeviceFailedException d ? d.Reason : description));
                 return Directive.Stop;
             },
             false);
@@ -69,7 +68,7 @@ public sealed class TrainerActor : ReceiveActor
     private void Start(TrainModel request)
     {
         _request = request;
-        _state = TrainerState.On(ChooseDevice(request.Device));
+        _state = TrainerState<IActorRef>.On(ChooseDevice(request.Device));
         SpawnModel();
     }
 
@@ -103,8 +102,9 @@ public sealed class TrainerActor : ReceiveActor
 
     private void SpawnModel()
     {
-        _model = Context.ActorOf(ModelActor.Props(_request!, _state.Device, _sessions), $"model-{_state.Device}");
-        Context.Watch(_model);
+        var model = Context.ActorOf(ModelActor.Props(_request!, _state.Device, _sessions), $"model-{_state.Device}");
+        Context.Watch(model);
+        _state = _state.Spawned(model);
     }
 
     private void Complete(object outcome)
@@ -115,22 +115,17 @@ public sealed class TrainerActor : ReceiveActor
 
     private void OnModelStopped(Terminated terminated)
     {
-        if (!terminated.ActorRef.Equals(_model) || _request is null)
-        {
-            return;
-        }
-
-        (_state, var step) = _state.ModelStopped();
+        (_state, var step) = _state.ModelStopped(terminated.ActorRef);
         switch (step)
         {
             case TrainerStep.FallBack fallBack:
                 _log.Warning(Line($"device '{fallBack.Device}' failed: {fallBack.Reason}; falling back to cpu"));
-                _request.ReplyTo.Tell(new DeviceFellBack(_request.RunId, fallBack.Device, fallBack.Reason));
+                _request!.ReplyTo.Tell(new DeviceFellBack(_request.RunId, fallBack.Device, fallBack.Reason));
                 SpawnModel();
                 break;
             case TrainerStep.Fail fail:
                 _log.Error(Line($"training failed at epoch {fail.Epoch}: {fail.Cause}"));
-                _request.ReplyTo.Tell(new TrainingFailed(_request.RunId, fail.Epoch, new Problem($"epoch {fail.Epoch}: {fail.Cause}")));
+                _request!.ReplyTo.Tell(new TrainingFailed(_request.RunId, fail.Epoch, new Problem($"epoch {fail.Epoch}: {fail.Cause}")));
                 break;
         }
     }

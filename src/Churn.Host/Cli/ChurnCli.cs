@@ -191,10 +191,19 @@ public static class ChurnCli
             ? $"churn train: {settings.NpzDir} -> {settings.Spec.Out}"
             : $"churn {verb}: {settings.Spec.Data} -> {settings.Spec.Out}"));
 
-        // libtorch takes a few hundred milliseconds to load; loading it while the data stages run hides that time.
-        // Then, as training uses one core, the report renderer's first-use costs are paid on the other.
-        var torchLoad = mode == RunMode.Prepare ? null : Task.Run(WarmUpTorch);
-        var chartWarmUp = torchLoad is null ? Task.CompletedTask : torchLoad.ContinueWith(_ => WarmUpChart(), TaskScheduler.Default);
+        // libtorch takes a few hundred milliseconds of processor time to load, and the report renderer's first use
+        // about as much. Both wait for the first stage: begun earlier, they take the second core from the actor
+        // system's start on a 2-core machine. libtorch then loads beside the data stages, and the renderer warms up
+        // while training uses one core.
+        var firstStage = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var torchLoad = mode == RunMode.Prepare ? null : firstStage.Task.ContinueWith(s => s.IsCanceled ? (TimeSpan?)null : WarmUpTorch(), TaskScheduler.Default);
+        var chartWarmUp = torchLoad is null ? Task.CompletedTask : torchLoad.ContinueWith(t =>
+        {
+            if (t.Result is not null)
+            {
+                WarmUpChart();
+            }
+        }, TaskScheduler.Default);
         var timings = parse.GetValue(ChurnCommandLine.Timings);
         void Timing(string what, TimeSpan took)
         {
@@ -215,13 +224,22 @@ public static class ChurnCli
         }
         using var cancel = new CancellationTokenSource();
         using var signals = new CancelSignals("churn: cancelling…", cancel.Cancel);
-        Task<IRunEvent> Run(Action<IRunEvent> onEvent) => EmbeddedRun.ExecuteAsync(runId, config, settings, store, verbose, onEvent, cancel.Token, Timing);
+        Task<IRunEvent> Run(Action<IRunEvent> onEvent) => EmbeddedRun.ExecuteAsync(runId, config, settings, store, verbose, e =>
+        {
+            if (e is StageStarted)
+            {
+                firstStage.TrySetResult();
+            }
+
+            onEvent(e);
+        }, cancel.Token, Timing);
         var outcome = LiveProgress.Wanted(json) && !verbose && mode != RunMode.Prepare
             ? await LiveProgress.RunAsync(LiveProgress.Stderr(), settings.Spec.Model, Run)
             : await Run(ConsoleOutput.Progress);
-        if (torchLoad is not null)
+        firstStage.TrySetCanceled();  // no stage began: nothing to warm up
+        if (torchLoad is not null && await torchLoad is { } torchTook)
         {
-            Timing("libtorch load (in parallel with the data stages)", await torchLoad);
+            Timing("libtorch load (in parallel with the data stages)", torchTook);
         }
 
         await chartWarmUp;

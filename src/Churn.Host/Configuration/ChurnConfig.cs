@@ -62,12 +62,20 @@ public sealed record HostLimits(
 /// fields are a <see cref="RunSpec"/>, read by the field table <see cref="RunFields"/>; the rest configures the host
 /// and the logs.
 /// </summary>
-public sealed record ChurnConfig(RunSpec Run, HostSettings Host, string Logs, int LogRetentionDays = 14)
+public sealed partial record ChurnConfig(RunSpec Run, HostSettings Host, string Logs, int LogRetentionDays = 14)
 {
     public const string DefaultFile = "churn.json";
 
     /// <summary>The configuration's fields besides the run's: what the JSON serializer reads, strictly.</summary>
     private sealed record Dto(HostSettings? Host, string? Logs, int? LogRetentionDays = null);
+
+    /// <summary>
+    /// The serializer's description of <see cref="Dto"/>, generated at build time: every command reads the shipped
+    /// configuration before anything else, and working the description out by reflection was its slowest step.
+    /// The options below still decide how it reads (names, strictness), so the JSON style stays <see cref="JsonFormat"/>'s.
+    /// </summary>
+    [JsonSerializable(typeof(Dto))]
+    private sealed partial class DtoMetadata : JsonSerializerContext;
 
     private static readonly JsonSerializerOptions ReadOptions = JsonInput.Options(new JsonSerializerOptions(JsonFormat.Options)
     {
@@ -76,6 +84,7 @@ public sealed record ChurnConfig(RunSpec Run, HostSettings Host, string Logs, in
         RespectNullableAnnotations = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        TypeInfoResolver = DtoMetadata.Default,
     });
 
     public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, "config", DefaultFile);

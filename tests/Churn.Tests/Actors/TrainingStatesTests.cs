@@ -24,30 +24,45 @@ public class TrainingStatesTests
     [Fact]
     public void A_trainer_whose_gpu_model_broke_falls_back_to_the_cpu_once_then_fails_at_the_next_epoch()
     {
-        var state = TrainerState.On("cuda").Epoch(1).Epoch(2)
-            .Broke(new TrainerState.Breakage("DeviceFailedException: no kernel image", "no kernel image"));
+        var state = TrainerState<string>.On("cuda").Spawned("model-cuda").Epoch(1).Epoch(2)
+            .Broke(new TrainerBreakage("DeviceFailedException: no kernel image", "no kernel image"));
 
-        var (onCpu, fallBack) = state.ModelStopped();
+        var (onCpu, fallBack) = state.ModelStopped("model-cuda");
 
         Assert.Equal(new TrainerStep.FallBack("cuda", "no kernel image"), fallBack);
         Assert.Equal("cpu", onCpu.Device);
+        Assert.False(onCpu.Training);
+        onCpu = onCpu.Spawned("model-cpu");
         Assert.True(onCpu.Training);
 
-        var (failed, fail) = onCpu.Broke(new TrainerState.Breakage("InvalidOperationException: boom", "InvalidOperationException: boom")).ModelStopped();
+        var (failed, fail) = onCpu.Broke(new TrainerBreakage("InvalidOperationException: boom", "InvalidOperationException: boom")).ModelStopped("model-cpu");
         Assert.Equal(new TrainerStep.Fail(3, "InvalidOperationException: boom"), fail);
         Assert.False(failed.Training);
-        Assert.Equal(TrainerStep.Nothing.Instance, failed.ModelStopped().Step);
+        Assert.Equal(TrainerStep.Nothing.Instance, failed.ModelStopped("model-cpu").Step);
     }
 
     [Fact]
     public void A_model_actor_that_stops_unasked_fails_training_and_one_that_finished_changes_nothing()
     {
-        var (_, step) = TrainerState.On("cpu").Epoch(4).ModelStopped();
+        var (_, step) = TrainerState<string>.On("cpu").Spawned("model").Epoch(4).ModelStopped("model");
         Assert.Equal(new TrainerStep.Fail(5, "the model actor stopped unexpectedly"), step);
 
-        var done = TrainerState.On("mps").Broke(new TrainerState.Breakage("x", "x")).Completed();
+        var done = TrainerState<string>.On("mps").Spawned("model").Broke(new TrainerBreakage("x", "x")).Completed();
         Assert.False(done.Training);
-        Assert.Equal((done, (TrainerStep)TrainerStep.Nothing.Instance), done.ModelStopped());
+        Assert.Equal((done, (TrainerStep)TrainerStep.Nothing.Instance), done.ModelStopped("model"));
+    }
+
+    [Fact]
+    public void Only_the_stop_of_the_current_model_actor_decides_the_replaced_one_and_strangers_change_nothing()
+    {
+        var broken = TrainerState<string>.On("cuda").Spawned("model-cuda").Epoch(1).Broke(new TrainerBreakage("DeviceFailedException: lost", "lost"));
+        var (onCpu, _) = broken.ModelStopped("model-cuda");
+        onCpu = onCpu.Spawned("model-cpu");
+
+        Assert.Equal((onCpu, (TrainerStep)TrainerStep.Nothing.Instance), onCpu.ModelStopped("model-cuda"));
+        Assert.Equal((broken, (TrainerStep)TrainerStep.Nothing.Instance), broken.ModelStopped("someone else"));
+        Assert.Equal(TrainerStep.Nothing.Instance, TrainerState<string>.On("cpu").ModelStopped("model").Step);
+        Assert.IsType<TrainerStep.Fail>(onCpu.ModelStopped("model-cpu").Step);
     }
 
     [Theory]

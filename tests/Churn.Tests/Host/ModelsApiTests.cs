@@ -173,6 +173,25 @@ public sealed class ModelsApiTests(ModelsHostFixture fixture) : IClassFixture<Mo
     }
 
     [Fact]
+    public async Task A_model_saved_without_a_background_sample_scores_and_refuses_reasons_of_either_kind_with_a_conflict()
+    {
+        var legacy = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+        H.Server.Store.RegisterModel("legacy", legacy, null, DateTimeOffset.UtcNow).Unwrap();
+        H.Server.Store.Promote("legacy", 1, DateTimeOffset.UtcNow).Unwrap();
+
+        var scored = await SendAsync(HttpMethod.Post, "models/legacy/score?reasons=0", $"[{Customer(1)}]");
+        Assert.True(scored.Status == HttpStatusCode.OK, scored.Body.ToJsonString());
+        Assert.Null(scored.Body["reasonMethod"]);
+        foreach (var query in new[] { "", "?method=exact" })
+        {
+            var refused = await SendAsync(HttpMethod.Post, "models/legacy/score" + query, $"[{Customer(1)}]");
+            Assert.True(refused.Status == HttpStatusCode.Conflict, refused.Body.ToJsonString());
+            Assert.Equal("reasons", refused.Body["field"]!.GetValue<string>());
+            Assert.Contains("?reasons=0", refused.Body["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Bad_customers_are_refused_naming_the_row_and_field_and_the_hosts_checks_hold()
     {
         await RegisteredAsync("guarded");
