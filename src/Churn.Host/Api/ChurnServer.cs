@@ -160,6 +160,7 @@ public sealed class ChurnServer : IAsyncDisposable
 
             // A search whose process died (this host, killed) picks up where it was once the actors run.
             app.Lifetime.ApplicationStarted.Register(() => searchApi.ResumeOrphans(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SearchApi>()));
+            app.Lifetime.ApplicationStarted.Register(loadedModels.FitProductionAhead);
 
             // Runs are cancelled as soon as the host begins to stop, while the HTTP server still runs, so that event
             // streams can tell their clients how the runs ended; CoordinatedShutdown asks again and waits for them.

@@ -11,7 +11,8 @@ namespace Churn.Host.Api;
 
 /// <summary>
 /// A registered version loaded for scoring: the model, the background its reasons are measured against (null when it
-/// saved none, with <see cref="NoReasons"/> saying why), and its table of fast reasons, fitted on first use.
+/// saved none, with <see cref="NoReasons"/> saying why), and its table of fast reasons, fitted once: ahead of need when
+/// the version becomes the production one (<see cref="LoadedModels.FitAhead"/>), else on first use.
 /// </summary>
 internal sealed record LoadedModel(ModelVersion Version, ModelArtifact Model, Background? Background, string? NoReasons, Lazy<Result<ReasonTable>> FastReasons);
 
@@ -32,6 +33,13 @@ internal sealed class LoadedModels(SqliteRunStore store, ILogger? log = null)
 
     private readonly ConcurrentDictionary<(string Name, int Version), Lazy<Result<LoadedModel>>> _versions = new();
     private readonly ConcurrentDictionary<string, (int Version, long At)> _production = new(StringComparer.Ordinal);
+
+    // A fit takes a few CPU-seconds: one at a time, so that fitting ahead never takes more than one core from requests.
+    private readonly Lock _gate = new();
+    private Task _fits = Task.CompletedTask;
+
+    // Names waiting to be fitted ahead; a second promotion of a waiting name adds nothing (the wait resolves it afresh).
+    private readonly ConcurrentDictionary<string, byte> _waiting = new(StringComparer.Ordinal);
 
     /// <summary>The version <paramref name="reference"/> (<c>NAME</c> or <c>NAME@VERSION</c>) names, loaded.</summary>
     public Result<LoadedModel> Get(string reference)
@@ -74,8 +82,64 @@ internal sealed class LoadedModels(SqliteRunStore store, ILogger? log = null)
         return result;
     }
 
-    /// <summary>Forgets which version <paramref name="name"/> means: it was just promoted or rolled back.</summary>
-    public void Promoted(string name) => _production.TryRemove(name, out _);
+    /// <summary>
+    /// Forgets which version <paramref name="name"/> means (it was just promoted or rolled back) and fits the new
+    /// production version's fast reasons ahead of need.
+    /// </summary>
+    public void Promoted(string name)
+    {
+        _production.TryRemove(name, out _);
+        FitAhead(name);
+    }
+
+    /// <summary>Fits ahead the fast reasons of every registered model's production version (when the host starts).</summary>
+    public void FitProductionAhead()
+    {
+        foreach (var model in store.Models().Where(m => m.Production is not null))
+        {
+            FitAhead(model.Name);
+        }
+    }
+
+    /// <summary>
+    /// Fits the fast reasons of <paramref name="name"/>'s production version off the request path, one fit at a time,
+    /// so that the first request for fast reasons does not wait seconds for it. A request that comes before the fit ends
+    /// waits for that same fit (a version's table is fitted once). A failure is logged; the request path then does what
+    /// it would have done without this (fits on first use, or answers the problem).
+    /// </summary>
+    public Task FitAhead(string name)
+    {
+        if (!_waiting.TryAdd(name, 0))
+        {
+            return Task.CompletedTask;
+        }
+        lock (_gate)
+        {
+            _fits = After(_fits, name);
+            return _fits;
+        }
+    }
+
+    private async Task After(Task previous, string name)
+    {
+        await previous.ConfigureAwait(false);
+        await Task.Run(() =>
+        {
+            _waiting.TryRemove(name, out _);
+            try
+            {
+                if (Get(name) is Result<LoadedModel>.Ok { Value: { Background: not null } loaded })
+                {
+                    _ = loaded.FastReasons.Value;
+                }
+            }
+            catch (Exception e)
+            {
+                // Only a bug or a host stopping under it gets here: requests meet the same failure as they would have.
+                log?.LogWarning("{RunId}{Stage}{Message}", name, "reasons", $"{name}: fast reasons not fitted ahead: {e.Message}");
+            }
+        }).ConfigureAwait(false);
+    }
 
     private Result<LoadedModel> Load(string name, int version) =>
         store.ResolveModel($"{name}@{version}").Bind(registered => ModelArtifact.Load(registered.Directory).Match(
@@ -90,8 +154,8 @@ internal sealed class LoadedModels(SqliteRunStore store, ILogger? log = null)
             problem => Result.Fail<LoadedModel>($"{name}@{version} cannot be read: {problem.Reason}", column: "model")));
 
     /// <summary>
-    /// The version's table of fast reasons: its saved sample explained exactly, once, when a request first asks for
-    /// fast reasons (a version's copy never changes, so neither does its table). Logged with what it cost.
+    /// The version's table of fast reasons: its saved sample explained exactly, once, ahead of need or when a request
+    /// first asks for fast reasons (a version's copy never changes, so neither does its table). Logged with what it cost.
     /// </summary>
     private Result<ReasonTable> Fit(ModelVersion version, ModelArtifact model, Background background)
     {

@@ -172,6 +172,69 @@ public sealed class ModelsApiTests(ModelsHostFixture fixture) : IClassFixture<Mo
         Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, "models/live@9/score", $"[{Customer(1)}]")).Status);
     }
 
+    /// <summary>The host's log lines that say <paramref name="version"/>'s fast reasons were fitted.</summary>
+    private List<string> FittedLines(string version)
+    {
+        var lines = new List<string>();
+        foreach (var file in Directory.Exists(H.LogsDirectory) ? Directory.GetFiles(H.LogsDirectory, "*.jsonl") : [])
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream);
+            while (reader.ReadLine() is { } line)
+            {
+                if (line.Length > 0 && JsonNode.Parse(line)!["message"]?.GetValue<string>() is { } message
+                    && message.StartsWith($"{version}: fast reasons fitted", StringComparison.Ordinal))
+                {
+                    lines.Add(line);
+                }
+            }
+        }
+        return lines;
+    }
+
+    private async Task<string> FittedLineAsync(string version)
+    {
+        for (var waited = 0; waited < 600; waited++)
+        {
+            if (FittedLines(version) is [var line, ..])
+            {
+                return line;
+            }
+            await Task.Delay(100, Cancel);
+        }
+        Assert.Fail($"{version}'s fast reasons were not fitted within a minute");
+        return "";
+    }
+
+    [Fact]
+    public async Task A_promoted_version_gets_its_fast_reasons_fitted_ahead_once_and_a_request_during_the_fit_gets_the_later_answer()
+    {
+        await RegisteredAsync("ahead");
+        await RegisteredAsync("ahead");
+
+        // Promoted and never scored: the table is fitted all the same, logged with the version's run id and stage.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Put, "models/ahead/production", """{"version": 1}""")).Status);
+        var fitted = JsonNode.Parse(await FittedLineAsync("ahead@1"))!;
+        Assert.Equal(fixture.RunId, fitted["runId"]!.GetValue<string>());
+        Assert.Equal("reasons", fitted["stage"]!.GetValue<string>());
+
+        // Scored at once after a promotion, while its table is being fitted: the answer a later request gets.
+        var customers = $"[{Customer(7)}, {Customer(8, "0")}, {Customer(9, "250")}]";
+        Assert.Empty(FittedLines("ahead@2"));
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Put, "models/ahead/production", """{"version": 2}""")).Status);
+        var during = await SendAsync(HttpMethod.Post, "models/ahead/score", customers);
+        Assert.True(during.Status == HttpStatusCode.OK, during.Body.ToJsonString());
+        await FittedLineAsync("ahead@2");
+        var after = await SendAsync(HttpMethod.Post, "models/ahead/score", customers);
+        Assert.Equal(2, during.Body["version"]!.GetValue<int>());
+        Assert.Equal("fast", during.Body["reasonMethod"]!.GetValue<string>());
+        Assert.Equal(after.Body.ToJsonString(), during.Body.ToJsonString());
+
+        // Each version was fitted once, whoever asked first.
+        Assert.Single(FittedLines("ahead@1"));
+        Assert.Single(FittedLines("ahead@2"));
+    }
+
     [Fact]
     public async Task A_model_saved_without_a_background_sample_scores_and_refuses_reasons_of_either_kind_with_a_conflict()
     {
