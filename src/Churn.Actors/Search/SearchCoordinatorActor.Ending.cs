@@ -155,7 +155,7 @@ public sealed partial class SearchCoordinatorActor
     private void Publish(ISearchEvent e)
     {
         _start.ReplyTo.Tell(e);
-        foreach (var follower in _followers)
+        foreach (var follower in _contacts.Followers)
         {
             follower.Tell(e);
         }

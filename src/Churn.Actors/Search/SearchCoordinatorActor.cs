@@ -60,10 +60,9 @@ public sealed partial class SearchCoordinatorActor : ReceiveActor, IWithTimers
     private readonly IActorRef? _cluster;
     private readonly Stopwatch _clock = new();
 
-    // What the actor holds besides the decisions: each preparation's splits, by data choice key, and where the nodes are.
+    // What the actor holds besides the decisions: each preparation's splits, by data choice key, and whom it talks to.
     private ImmutableDictionary<string, PreparedData> _prepared = ImmutableDictionary<string, PreparedData>.Empty;
-    private ImmutableDictionary<string, IActorRef> _nodes = ImmutableDictionary<string, IActorRef>.Empty;
-    private ImmutableHashSet<IActorRef> _followers = [];
+    private SearchContacts<IActorRef> _contacts = SearchContacts<IActorRef>.None;
     private SearchCoordination _state;
 
     // The winner's seeds trained again for the averaged model: their actors, and the networks they sent so far.
@@ -86,7 +85,7 @@ public sealed partial class SearchCoordinatorActor : ReceiveActor, IWithTimers
         Receive<ClusterProtocol.NodeAvailable>(m =>
         {
             Context.Watch(m.Node);
-            _nodes = _nodes.SetItem(m.Name, m.Node);
+            _contacts = _contacts.NodeUp(m.Name, m.Node);
             _log.Info(Line($"node {m.Name} offers {m.Slots} trial slot(s)"));
             Apply(_state.NodeUp(m.Name, m.Slots));
         });
@@ -115,8 +114,8 @@ public sealed partial class SearchCoordinatorActor : ReceiveActor, IWithTimers
         Receive<TrialProtocol.Stopped>(m => Apply(_state.Stopped(m.Trial, m.Wall, m.InSession)));
         Receive<Terminated>(t =>
         {
-            _followers = _followers.Remove(t.ActorRef);
-            if (_nodes.FirstOrDefault(n => n.Value.Equals(t.ActorRef)).Key is { } name)
+            (_contacts, var name) = _contacts.Stopped(t.ActorRef);
+            if (name is not null)
             {
                 Lose(name, t.AddressTerminated ? "its node left the cluster" : "its trial node stopped");
             }
@@ -141,7 +140,7 @@ public sealed partial class SearchCoordinatorActor : ReceiveActor, IWithTimers
         Receive<FollowSearch>(m =>
         {
             Context.Watch(m.Follower);
-            _followers = _followers.Add(m.Follower);
+            _contacts = _contacts.Followed(m.Follower);
             Sender.Tell(new SearchFollowed(Id, Snapshot(), Request.Plan.Seeds, Request.Parallel));
         });
         Receive<RunSucceeded>(m =>
@@ -220,7 +219,7 @@ public sealed partial class SearchCoordinatorActor : ReceiveActor, IWithTimers
         {
             var node = Context.ActorOf(TrialNodeActor.Props(LocalNode, _trialFactory), "node");
             Context.Watch(node);
-            _nodes = _nodes.SetItem(LocalNode, node);
+            _contacts = _contacts.NodeUp(LocalNode, node);
             _state = _state.NodeUp(LocalNode, Request.Parallel).State;
         }
         else
@@ -279,12 +278,12 @@ public sealed partial class SearchCoordinatorActor : ReceiveActor, IWithTimers
 
     private void Lose(string node, string why)
     {
-        if (!_nodes.TryGetValue(node, out var actor))
+        (_contacts, var actor) = _contacts.NodeDown(node);
+        if (actor is null)
         {
             return;
         }
         Context.Unwatch(actor);
-        _nodes = _nodes.Remove(node);
         var lost = _state.Placement.Count(p => p.Value == node);
         _log.Warning(Line($"node {node} lost ({why}): {lost} trial(s) go back to the queue"));
         Apply(_state.NodeDown(node));
@@ -368,7 +367,7 @@ public sealed partial class SearchCoordinatorActor : ReceiveActor, IWithTimers
         }
     }
 
-    private IActorRef? Node(string name) => _nodes.GetValueOrDefault(name);
+    private IActorRef? Node(string name) => _contacts.Node(name);
 
     private RunLogLine Line(string message) => RunLog.Line(Id, "search", message);
 }
