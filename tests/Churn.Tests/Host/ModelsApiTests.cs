@@ -173,10 +173,10 @@ public sealed class ModelsApiTests(ModelsHostFixture fixture) : IClassFixture<Mo
     }
 
     /// <summary>The host's log lines that say <paramref name="version"/>'s fast reasons were fitted.</summary>
-    private List<string> FittedLines(string version)
+    private static List<string> FittedLines(TestHost host, string version)
     {
         var lines = new List<string>();
-        foreach (var file in Directory.Exists(H.LogsDirectory) ? Directory.GetFiles(H.LogsDirectory, "*.jsonl") : [])
+        foreach (var file in Directory.Exists(host.LogsDirectory) ? Directory.GetFiles(host.LogsDirectory, "*.jsonl") : [])
         {
             using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var reader = new StreamReader(stream);
@@ -192,11 +192,11 @@ public sealed class ModelsApiTests(ModelsHostFixture fixture) : IClassFixture<Mo
         return lines;
     }
 
-    private async Task<string> FittedLineAsync(string version)
+    private static async Task<string> FittedLineAsync(TestHost host, string version)
     {
         for (var waited = 0; waited < 600; waited++)
         {
-            if (FittedLines(version) is [var line, ..])
+            if (FittedLines(host, version) is [var line, ..])
             {
                 return line;
             }
@@ -214,25 +214,44 @@ public sealed class ModelsApiTests(ModelsHostFixture fixture) : IClassFixture<Mo
 
         // Promoted and never scored: the table is fitted all the same, logged with the version's run id and stage.
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Put, "models/ahead/production", """{"version": 1}""")).Status);
-        var fitted = JsonNode.Parse(await FittedLineAsync("ahead@1"))!;
+        var fitted = JsonNode.Parse(await FittedLineAsync(H, "ahead@1"))!;
         Assert.Equal(fixture.RunId, fitted["runId"]!.GetValue<string>());
         Assert.Equal("reasons", fitted["stage"]!.GetValue<string>());
 
         // Scored at once after a promotion, while its table is being fitted: the answer a later request gets.
         var customers = $"[{Customer(7)}, {Customer(8, "0")}, {Customer(9, "250")}]";
-        Assert.Empty(FittedLines("ahead@2"));
+        Assert.Empty(FittedLines(H, "ahead@2"));
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Put, "models/ahead/production", """{"version": 2}""")).Status);
         var during = await SendAsync(HttpMethod.Post, "models/ahead/score", customers);
         Assert.True(during.Status == HttpStatusCode.OK, during.Body.ToJsonString());
-        await FittedLineAsync("ahead@2");
+        await FittedLineAsync(H, "ahead@2");
         var after = await SendAsync(HttpMethod.Post, "models/ahead/score", customers);
         Assert.Equal(2, during.Body["version"]!.GetValue<int>());
         Assert.Equal("fast", during.Body["reasonMethod"]!.GetValue<string>());
         Assert.Equal(after.Body.ToJsonString(), during.Body.ToJsonString());
 
         // Each version was fitted once, whoever asked first.
-        Assert.Single(FittedLines("ahead@1"));
-        Assert.Single(FittedLines("ahead@2"));
+        Assert.Single(FittedLines(H, "ahead@1"));
+        Assert.Single(FittedLines(H, "ahead@2"));
+    }
+
+    [Fact]
+    public async Task A_starting_host_fits_each_models_production_version_ahead()
+    {
+        var copy = H.Server.Store.ResolveModel(await RegisteredAsync("restarted")).Unwrap().Directory;
+        var directory = TestPaths.NewTempDirectory();
+        await using (var first = await TestHost.StartAsync(directory: directory))
+        {
+            // Registered and promoted by another process (the store alone): this host fits nothing for it.
+            first.Server.Store.RegisterModel("restarted", copy, null, DateTimeOffset.UtcNow).Unwrap();
+            first.Server.Store.RegisterModel("restarted", copy, null, DateTimeOffset.UtcNow).Unwrap();
+            first.Server.Store.Promote("restarted", 2, DateTimeOffset.UtcNow).Unwrap();
+            first.Server.Store.RegisterModel("unpromoted", copy, null, DateTimeOffset.UtcNow).Unwrap();
+        }
+        await using var again = await TestHost.StartAsync(directory: directory);
+        await FittedLineAsync(again, "restarted@2");
+        Assert.Empty(FittedLines(again, "restarted@1"));
+        Assert.Empty(FittedLines(again, "unpromoted@1"));
     }
 
     [Fact]
