@@ -14,12 +14,12 @@
 # Everything listens on loopback only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 root="$PWD"
 runs="${RUNS:-3}"
 trials="${TRIALS:-8}"
 seeds="${SEEDS:-2}"
-./churn --help >/dev/null   # builds if needed, outside the timings
-churn="$root/src/Churn.Host/bin/Release/net10.0/churn"
+bench_churn
 work="$(mktemp -d)"
 pids=()
 cleanup() {
@@ -35,7 +35,6 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work"
-free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 echo "{\"trials\": $trials, \"seeds\": $seeds}" > space.json
 echo "{\"host\": {\"trialSlots\": 0, \"outputRoot\": \"$work\"}, \"logs\": \"$work/logs\"}" > host.json

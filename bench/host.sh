@@ -14,28 +14,15 @@
 # difference being measured. Run with OMP_WAIT_POLICY=ACTIVE to see libgomp's default.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 runs="${RUNS:-10}"
 data="$PWD/data/Audiobooks_data.csv"
 work="$(mktemp -d)"
-host_pid=""
-cleanup() {
-  if [[ -n "$host_pid" ]]; then kill -TERM "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'stop_host; rm -rf "$work"' EXIT
 
-./churn --help >/dev/null   # builds if needed, outside the timings
-churn="$PWD/src/Churn.Host/bin/Release/net10.0/churn"
-port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-url="http://127.0.0.1:$port"
-# the host reads only under host.dataRoots and writes only under host.outputRoot: the data's folder and the work folder
-printf '{"logs": "%s/logs", "host": {"outputRoot": "%s", "dataRoots": ["%s"]}}\n' "$work" "$work" "$(dirname "$data")" > "$work/host.json"
-
-(cd "$work" && exec "$churn" host --port "$port" --store "$work/runs.db" --config "$work/host.json" >"$work/host.out" 2>"$work/host.err") &
-host_pid=$!
-for _ in $(seq 1 100); do curl -sf "$url/health" >/dev/null && break; sleep 0.2; done
-curl -sf "$url/health" >/dev/null || { echo "host did not start:"; cat "$work/host.err"; exit 1; }
+bench_churn
+bench_host "$work" "$data"
 
 args=(run --data "$data" --seed 0 --balance first)
 now() { /usr/bin/python3 -c 'import time; print(time.monotonic())'; }

@@ -7,13 +7,13 @@
 # The candidates are those of bench/model.sh, which measures their quality on customers they never saw.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 runs="${RUNS:-3}"
 rows="${ROWS:-200000}"
 candidates="${CANDIDATES:-plain plain-quantile plr plr-quantile plr-small plr-8}"
 work="${WORK:-$(mktemp -d)}"
 mkdir -p "$work"
-[[ -n "${CHURN:-}" ]] || ./churn --help >/dev/null
-churn="${CHURN:-src/Churn.Host/bin/Release/net10.0/churn}"
+bench_churn
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1
 args_of() {
   case "$1" in

@@ -15,14 +15,14 @@
 # left to bench/predict.sh. Needs Debian's python3-numpy and python3-sklearn.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 seeds="${SEEDS:-0 1 2 3 4}"
 models="${MODELS:-plr plr-members plain}"
 heldout="${HELDOUT-5}"
 data="data/Audiobooks_data.csv"
 work="${WORK:-$(mktemp -d)}"
 mkdir -p "$work"
-[[ -n "${CHURN:-}" ]] || ./churn --help >/dev/null
-churn="${CHURN:-src/Churn.Host/bin/Release/net10.0/churn}"
+bench_churn
 py=/usr/bin/python3
 # One thread each: OpenMP's spin-waiting makes scikit-learn and torch many times slower on a busy machine.
 export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE

@@ -8,18 +8,17 @@
 # Needs Debian's python3-numpy, python3-sklearn and python3-torch.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 seeds="${SEEDS:-1 2 3 4 5}"
 variants="${VARIANTS:-default random none weighted first random+log}"
 data="data/Audiobooks_data.csv"
 work="${WORK:-$(mktemp -d)}"
-./churn --help >/dev/null
-churn="src/Churn.Host/bin/Release/net10.0/churn"
+bench_churn
 mkdir -p "$work"
 results="$work/results.jsonl"
 : >"$results"
 for s in $seeds; do
-  mkdir -p "$work/$s"
-  /usr/bin/python3 bench/reference/population.py "$data" "$s" "$work/$s" | tee "$work/$s/peers.txt" | sed "s/^/  [split $s] /"
+  population_split "$data" "$s" "$work/$s"
   for v in $variants; do
     # "default" passes no flags (the shipped config: the natural mix, logFeatures auto); the others name both choices.
     flags=()
@@ -31,8 +30,7 @@ for s in $seeds; do
     "$churn" run --data "$work/$s/train.csv" --seed "$s" --out "$out" --no-store ${flags[@]+"${flags[@]}"} >/dev/null 2>"$out.log" || { cat "$out.log"; exit 1; }
     "$churn" target --model "$out/model" --input "$work/$s/score.csv" --output "$out/contacts.csv" --json >"$out/plan.json" 2>>"$out.log"
     "$churn" predict --model "$out/model" --input "$work/$s/score.csv" --output "$out/scores.csv" 2>>"$out.log"
-    /usr/bin/python3 bench/reference/holdout.py "$work/$s/answers.csv" "$out/contacts.csv" "$out/metrics.json" "$out/scores.csv" "$out/model/model.json" \
-      | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); d.update(seed=$s, variant='$v'); print(json.dumps(d))" >>"$results"
+    holdout_row "$s" "$v" "$work/$s/answers.csv" "$out/contacts.csv" "$out/metrics.json" "$out/scores.csv" "$out/model/model.json" >>"$results"
   done
 done
 /usr/bin/python3 - "$results" <<'PY'

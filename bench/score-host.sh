@@ -13,6 +13,7 @@
 # Settings (environment): ROUNDS (3), SECONDS_PER_ROUND (10), CONNECTIONS (50), THREADS (2), FIDELITY_CUSTOMERS (2000).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 rounds="${ROUNDS:-3}"
 seconds="${SECONDS_PER_ROUND:-10}"
 connections="${CONNECTIONS:-50}"
@@ -20,12 +21,7 @@ threads="${THREADS:-2}"
 fidelity="${FIDELITY_CUSTOMERS:-2000}"
 data="$PWD/data/Audiobooks_data.csv"
 work="$(mktemp -d)"
-host_pid=""
-cleanup() {
-  if [[ -n "$host_pid" ]]; then kill -TERM "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'stop_host; rm -rf "$work"' EXIT
 
 if ! command -v wrk >/dev/null; then
   echo "== installing wrk (Debian's package)"
@@ -33,15 +29,8 @@ if ! command -v wrk >/dev/null; then
   else sudo apt-get install -y wrk >/dev/null || { sudo apt-get update >/dev/null && sudo apt-get install -y wrk >/dev/null; }; fi
 fi
 
-./churn --help >/dev/null   # builds if needed, outside the timings
-churn="$PWD/src/Churn.Host/bin/Release/net10.0/churn"
-port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-url="http://127.0.0.1:$port"
-printf '{"logs": "%s/logs", "host": {"outputRoot": "%s", "dataRoots": ["%s"]}}\n' "$work" "$work" "$(dirname "$data")" > "$work/host.json"
-(cd "$work" && exec "$churn" host --port "$port" --store "$work/runs.db" --config "$work/host.json" >"$work/host.out" 2>"$work/host.err") &
-host_pid=$!
-for _ in $(seq 1 100); do curl -sf "$url/health" >/dev/null && break; sleep 0.2; done
-curl -sf "$url/health" >/dev/null || { echo "host did not start:"; cat "$work/host.err"; exit 1; }
+bench_churn
+bench_host "$work" "$data"
 
 echo "== training the model to serve (default settings, on the host)"
 id=$("$churn" run --data "$data" --out "$work/trained" --host "$url" 2>&1 >/dev/null | sed -n 's/^churn run: run \([^ ]*\) .*/\1/p')

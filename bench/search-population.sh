@@ -10,13 +10,13 @@
 # Needs Debian's python3-numpy, python3-sklearn and python3-torch.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 splits="${SPLITS:-0 1 2}"
 trials="${TRIALS:-12}"
 seeds="${SEEDS:-3}"
 data="data/Audiobooks_data.csv"
 work="${WORK:-$(mktemp -d)}"
-churn="${CHURN:-src/Churn.Host/bin/Release/net10.0/churn}"
-[[ -n "${CHURN:-}" ]] || ./churn --help >/dev/null   # builds if needed
+bench_churn
 mkdir -p "$work"
 cat >"$work/space.json" <<JSON
 {
@@ -27,8 +27,7 @@ JSON
 results="$work/results.jsonl"
 : >"$results"
 for s in $splits; do
-  mkdir -p "$work/$s"
-  /usr/bin/python3 bench/reference/population.py "$data" "$s" "$work/$s" | tee "$work/$s/peers.txt" | sed "s/^/  [split $s] /"
+  population_split "$data" "$s" "$work/$s"
   started=$(date +%s)
   "$churn" search --data "$work/$s/train.csv" --space "$work/space.json" --seed "$s" --out "$work/$s/search" --no-store --json \
     >"$work/$s/search.json" 2>"$work/$s/search.log" || { tail -20 "$work/$s/search.log"; exit 1; }
@@ -45,8 +44,7 @@ print(f\"configuration {b['configuration']}, balance {d.get('balance')}, log {',
     out="$work/$s/$v"; mkdir -p "$out"
     "$churn" target --model "$model" --input "$work/$s/score.csv" --output "$out/contacts.csv" --json >"$out/plan.json" 2>>"$out.log"
     "$churn" predict --model "$model" --input "$work/$s/score.csv" --output "$out/scores.csv" 2>>"$out.log"
-    /usr/bin/python3 bench/reference/holdout.py "$work/$s/answers.csv" "$out/contacts.csv" "$metrics" "$out/scores.csv" "$model/model.json" \
-      | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); d.update(seed=$s, variant='$v'); print(json.dumps(d))" >>"$results"
+    holdout_row "$s" "$v" "$work/$s/answers.csv" "$out/contacts.csv" "$metrics" "$out/scores.csv" "$model/model.json" >>"$results"
   done
 done
 /usr/bin/python3 - "$results" "$work" $splits <<'PY'

@@ -10,12 +10,12 @@
 # part only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 root="$PWD"
 runs="${RUNS:-3}"
 trials="${TRIALS:-8}"
 seeds="${SEEDS:-2}"
-./churn --help >/dev/null   # builds if needed, outside the timings
-churn="$root/src/Churn.Host/bin/Release/net10.0/churn"
+bench_churn
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"   # the searches' run store (runs/churn.db) and outputs live here

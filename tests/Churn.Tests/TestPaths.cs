@@ -9,6 +9,9 @@ public static class TestPaths
 
     public static string BundledData => Data.TestFiles.BundledCsv;
 
+    /// <summary>The saved model of the first manifest format, kept to prove that old models still load and score.</summary>
+    public static string ModelV1 => Path.Combine(RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+
     /// <summary>The <c>churn</c> executable built in the same configuration as these tests.</summary>
     public static string Churn
     {

@@ -85,6 +85,11 @@ internal static class ApiBody
         return (buffer, used, null);
     }
 
+    /// <summary>What a request's <c>baseRate</c> must be when it is given: <see cref="IsBaseRate"/> says whether it is.</summary>
+    public const string BaseRateRule = "the population's buying rate, a number between 0 and 1 (exclusive)";
+
+    public static bool IsBaseRate(double rate) => rate > 0 && rate < 1;
+
     public static IResult Bad(string title, string field, string detail) =>
         ApiProblem.Of(StatusCodes.Status400BadRequest, title, $"{field}: {detail}", field);
 

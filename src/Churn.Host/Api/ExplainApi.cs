@@ -37,15 +37,10 @@ internal sealed class ExplainApi(SqliteRunStore store, ChurnConfig config)
 
     private async Task<IResult> ExplainAsync(string id, HttpContext context)
     {
-        var (run, refusal) = RunModel.Of(store, id, "explain with");
-        if (run is null)
+        var (run, request, refusal) = await RunModel.WithRequestAsync<ExplainRequest>(store, id, "explain with", context, config.Host.MaxRequestBytes, "host.maxRequestBytes", Title);
+        if (run is null || request is null)
         {
             return refusal!;
-        }
-        var (request, bad) = await ApiBody.ReadAsync<ExplainRequest>(context, config.Host.MaxRequestBytes, "host.maxRequestBytes", Title);
-        if (request is null)
-        {
-            return bad!;
         }
         if (request.Customers is not { Length: > 0 } customers)
         {
@@ -55,9 +50,9 @@ internal sealed class ExplainApi(SqliteRunStore store, ChurnConfig config)
         {
             return Bad("customers", $"at most {MaxCustomers} customers per request, got {customers.Length}");
         }
-        if (request.BaseRate is { } rate && !(rate > 0 && rate < 1))
+        if (request.BaseRate is { } rate && !ApiBody.IsBaseRate(rate))
         {
-            return Bad("baseRate", "the population's buying rate, a number between 0 and 1 (exclusive)");
+            return Bad("baseRate", ApiBody.BaseRateRule);
         }
         var csv = Csv(customers);
         if (csv is Result<string>.Error { Problem: var shape })
@@ -127,23 +122,8 @@ internal sealed class ExplainApi(SqliteRunStore store, ChurnConfig config)
         return Result.Ok(text.ToString());
     }
 
-    private static Result<Dataset> Load(string csv)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"churn-explain-{Guid.NewGuid():N}.csv");
-        try
-        {
-            File.WriteAllText(path, csv);
-            return CustomerCsv.Load(path, TargetPolicy.Optional).Map(loaded => loaded.Data);
-        }
-        catch (IOException e)
-        {
-            return Result.Fail<Dataset>($"cannot stage the customers: {e.Message}");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    private static Result<Dataset> Load(string csv) =>
+        ApiBody.Staged(csv, path => CustomerCsv.Load(path, TargetPolicy.Optional).Map(loaded => loaded.Data));
 
     private const string Title = "invalid explain request";
 

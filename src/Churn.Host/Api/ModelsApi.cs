@@ -130,7 +130,7 @@ internal sealed class ModelsApi(SqliteRunStore store, ChurnConfig config, Loaded
             { A: null or "" } => ("a", "the champion: NAME or NAME@VERSION of a registered model"),
             { B: null or "" } => ("b", "the challenger: NAME or NAME@VERSION of a registered model"),
             { Customers: null or "" } => ("customers", "the labelled customers both models score, as the text of a customer CSV file with its target column"),
-            { BaseRate: { } rate } when !(rate > 0 && rate < 1) => ("baseRate", "the population's buying rate, a number between 0 and 1 (exclusive)"),
+            { BaseRate: { } rate } when !ApiBody.IsBaseRate(rate) => ("baseRate", ApiBody.BaseRateRule),
             { Resamples: < 100 or > 100_000 } => ("resamples", "a whole number from 100 to 100000"),
             _ => economics.Check() is { } p ? (p.Column!, p.Reason) : default,
         };

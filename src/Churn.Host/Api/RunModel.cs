@@ -31,6 +31,23 @@ internal sealed record RunModel(string RunId, string Directory, ModelArtifact Mo
             : (null, ApiProblem.Of(StatusCodes.Status409Conflict, "no model", $"run {id}'s model cannot be read: {loaded.Match(_ => "", p => p.Reason)}"));
     }
 
+    /// <summary>
+    /// The model of run <paramref name="id"/> and the request body read as <see cref="ApiBody.ReadAsync{T}"/> reads it,
+    /// or the answer to give instead; the run is looked up first, so an unknown run is a 404 whatever was posted.
+    /// </summary>
+    public static async Task<(RunModel? Model, T? Request, IResult? Refusal)> WithRequestAsync<T>(
+        SqliteRunStore store, string id, string purpose, HttpContext context, long limit, string setting, string title)
+        where T : class
+    {
+        var (run, refusal) = Of(store, id, purpose);
+        if (run is null)
+        {
+            return (null, null, refusal);
+        }
+        var (request, bad) = await ApiBody.ReadAsync<T>(context, limit, setting, title);
+        return request is null ? (null, null, bad) : (run, request, null);
+    }
+
     /// <summary>The 409 for a model trained from <c>.npz</c> files that recorded no scaler, asked to take raw customers.</summary>
     public IResult NoScaler(string advice, string? field = null) =>
         ApiProblem.Of(StatusCodes.Status409Conflict, "model has no scaler",

@@ -46,15 +46,10 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
 
     private async Task<IResult> TargetAsync(string id, HttpContext context)
     {
-        var (run, refusal) = RunModel.Of(store, id, "score with");
-        if (run is null)
+        var (run, request, refusal) = await RunModel.WithRequestAsync<TargetRequest>(store, id, "score with", context, config.Host.MaxScoreBytes, "host.maxScoreBytes", Title);
+        if (run is null || request is null)
         {
             return refusal!;
-        }
-        var (request, bad) = await ApiBody.ReadAsync<TargetRequest>(context, config.Host.MaxScoreBytes, "host.maxScoreBytes", Title);
-        if (request is null)
-        {
-            return bad!;
         }
         if (request.Customers is not { Length: > 0 } customers)
         {
@@ -90,9 +85,9 @@ internal sealed class TargetApi(SqliteRunStore store, ChurnConfig config)
         {
             return Bad(economicsProblem.Column!, economicsProblem.Reason);
         }
-        if (request.BaseRate is { } rate && !(rate > 0 && rate < 1))
+        if (request.BaseRate is { } rate && !ApiBody.IsBaseRate(rate))
         {
-            return Bad("baseRate", "the population's buying rate, a number between 0 and 1 (exclusive)");
+            return Bad("baseRate", ApiBody.BaseRateRule);
         }
         if (request.Reasons is { } asked && (asked < 1 || asked > Schema.FeatureCount || request.List == "scores"))
         {

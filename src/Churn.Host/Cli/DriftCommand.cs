@@ -59,6 +59,10 @@ public static class DriftCommand
     public static DriftReport? Check(ModelArtifact model, CustomerScores scores, bool scaledInputs) =>
         model.Drift is { } profile && !scaledInputs ? DriftCheck.Compare(profile, scores.Customers.Inputs, scores.Raw) : null;
 
+    /// <summary>The drift as a scoring record keeps it: the level and the lines that moved (null: not checked).</summary>
+    public static object? Recorded(DriftReport? drift) =>
+        drift is null ? null : new { level = drift.Level, moved = drift.Moved.Select(l => l.Describe()) };
+
     /// <summary>
     /// The lines a scoring prints on stderr: the behaviours (and score) that moved past a warning or an alarm, worst
     /// first, or the reason drift was not checked; nothing when every PSI is at most <see cref="DriftCheck.WarningPsi"/>.

@@ -45,9 +45,9 @@ public static class ExplainCommand
         {
             return ChurnCommandLine.Usage("--json needs --output CSV: the summary goes to stdout, the explanations to the file", "explain");
         }
-        if (output is not null && Path.GetFullPath(output) == Path.GetFullPath(input))
+        if (ScoringModel.OverwritesInput(input, output) is { } overwrites)
         {
-            return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));
+            return overwrites;
         }
         var backgroundFile = parse.GetValue(ChurnCommandLine.BackgroundFile);
         int? size = parse.Given(ChurnCommandLine.BackgroundSize) ? parse.GetValue(ChurnCommandLine.BackgroundSize) : null;

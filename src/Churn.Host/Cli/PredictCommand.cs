@@ -23,15 +23,15 @@ public static class PredictCommand
     {
         var input = parse.GetRequiredValue(ChurnCommandLine.Input);
         var output = parse.GetValue(ChurnCommandLine.Output);
-        if (output is not null && Path.GetFullPath(output) == Path.GetFullPath(input))
+        if (ScoringModel.OverwritesInput(input, output) is { } overwrites)
         {
-            return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));
+            return overwrites;
         }
         if (ScoringModel.ScalingUsage(parse, "predict") is { } usage)
         {
             return usage;
         }
-        int? reasons = parse.Given(ChurnCommandLine.Reasons) ? parse.GetValue(ChurnCommandLine.Reasons) : null;
+        var reasons = ScoringModel.Reasons(parse);
         var loaded = ScoringModel.Load(parse).Bind(model => reasons is { } k
             ? CustomerScoring.ReasonsFor(model.Artifact, model.Directory, InputScaling.ModelsOwn with { ScaledInputs = true }, EmptyScores(model), [], k, model.BaseRate).Map(_ => model)
             : Result.Ok(model));
@@ -91,7 +91,7 @@ public static class PredictCommand
         {
             customers,
             meanProbability = mean,
-            drift = drift is null ? null : new { level = drift.Level, moved = drift.Moved.Select(l => l.Describe()) },
+            drift = DriftCommand.Recorded(drift),
         }, sha256);
         if (output is not null)
         {

@@ -32,6 +32,15 @@ public sealed record ScoringModel(ModelReference.Resolved Reference, ModelArtifa
             ? ChurnCommandLine.Usage("--scaler and --scaled-inputs exclude each other: give the scaler, or say the input needs none", verb)
             : null;
 
+    /// <summary>The failure (printed, its exit code) of an <c>--output</c> that names the input file, or null.</summary>
+    public static int? OverwritesInput(string input, string? output) =>
+        output is not null && Path.GetFullPath(output) == Path.GetFullPath(input)
+            ? ChurnCli.Fail(new Problem("--output would overwrite the input file", output))
+            : null;
+
+    /// <summary><c>--reasons K</c>, or null when not given.</summary>
+    public static int? Reasons(ParseResult parse) => parse.Given(ChurnCommandLine.Reasons) ? parse.GetValue(ChurnCommandLine.Reasons) : null;
+
     /// <summary><c>--scaler</c> and <c>--scaled-inputs</c> as the verb takes them (a verb without one has it unset).</summary>
     public static InputScaling ScalingGiven(ParseResult parse)
     {

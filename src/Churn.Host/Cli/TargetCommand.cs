@@ -34,9 +34,9 @@ public static class TargetCommand
         {
             return ChurnCommandLine.Usage("--json needs --output CSV: the summary goes to stdout, the contact list to the file", "target");
         }
-        if (output is not null && Path.GetFullPath(output) == Path.GetFullPath(input))
+        if (ScoringModel.OverwritesInput(input, output) is { } overwrites)
         {
-            return ChurnCli.Fail(new Problem("--output would overwrite the input file", output));
+            return overwrites;
         }
         // The model is resolved after the usage checks, so that a usage error is one whatever the model.
         var loaded = ScoringModel.Load(parse);
@@ -46,7 +46,7 @@ public static class TargetCommand
         }
         var model = loaded.Unwrap();
         var scaling = model.Scaling;
-        int? reasons = parse.Given(ChurnCommandLine.Reasons) ? parse.GetValue(ChurnCommandLine.Reasons) : null;
+        var reasons = ScoringModel.Reasons(parse);
         ContactPolicy policy = parse.Given(ChurnCommandLine.Budget) ? new ContactPolicy.Budget(parse.GetValue(ChurnCommandLine.Budget))
             : parse.Given(ChurnCommandLine.Top) ? new ContactPolicy.Top(parse.GetValue(ChurnCommandLine.Top))
             : ContactPolicy.ExpectedValue;
@@ -86,7 +86,7 @@ public static class TargetCommand
         ModelReference.Record(model.Reference, "target", input, new
         {
             summary,
-            drift = drift is null ? null : new { level = drift.Level, moved = drift.Moved.Select(l => l.Describe()) },
+            drift = DriftCommand.Recorded(drift),
         }, sha256);
         if (output is null)
         {

@@ -52,7 +52,7 @@ public class DriftCliTests
     public async Task A_model_saved_before_drift_profiles_scores_as_before_and_says_drift_is_not_checked()
     {
         var dir = TestPaths.NewTempDirectory();
-        var fixture = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+        var fixture = TestPaths.ModelV1;
 
         var predicted = await ChurnProcess.RunAsync(dir, "predict", "--base-rate", "0.2", "--model", fixture, "--input", TestPaths.BundledData, "--output", "scores.csv");
         var report = await ChurnProcess.RunAsync(dir, "drift", "--model", fixture, "--input", TestPaths.BundledData);

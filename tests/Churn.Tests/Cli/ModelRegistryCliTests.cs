@@ -16,7 +16,7 @@ public class ModelRegistryCliTests
         Assert.True(trained.ExitCode == 0, trained.Stderr);
         using var runs = JsonDocument.Parse((await ChurnProcess.RunAsync(dir, ["runs", "--json", .. store])).Stdout);
         var runId = runs.RootElement.GetProperty("runs")[0].GetProperty("id").GetString()!;
-        var fixture = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+        var fixture = TestPaths.ModelV1;
 
         var first = await ChurnProcess.RunAsync(dir, ["models", "register", "--run", runId, "--name", "weekly", .. store]);
         var second = await ChurnProcess.RunAsync(dir, ["models", "register", "--model", fixture, "--name", "weekly", .. store]);
@@ -63,7 +63,7 @@ public class ModelRegistryCliTests
     {
         var dir = TestPaths.NewTempDirectory();
         string[] store = ["--store", "store/churn.db"];
-        var fixture = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+        var fixture = TestPaths.ModelV1;
         File.WriteAllLines(Path.Combine(dir, "few.csv"), File.ReadLines(TestPaths.BundledData).Take(40));
         string[] explain = ["explain", "--input", "few.csv", "--background", "few.csv", "--base-rate", "0.2"];
         Assert.Equal(0, (await ChurnProcess.RunAsync(dir, ["models", "register", "--model", fixture, "--name", "why", .. store])).ExitCode);

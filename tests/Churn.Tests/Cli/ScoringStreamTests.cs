@@ -15,7 +15,7 @@ namespace Churn.Tests.Cli;
 [Collection(Churn.Tests.Model.TorchCollection.Name)]
 public class ScoringStreamTests
 {
-    private static readonly string Fixture = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+    private static readonly string Fixture = TestPaths.ModelV1;
     private static readonly Lazy<ModelArtifact> Model = new(() => ModelArtifact.Load(Fixture).Unwrap());
 
     private static DataLimits Limits => DataLimits.Default.ForScoring();

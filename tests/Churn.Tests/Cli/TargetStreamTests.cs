@@ -16,7 +16,7 @@ namespace Churn.Tests.Cli;
 [Collection(Churn.Tests.Model.TorchCollection.Name)]
 public class TargetStreamTests
 {
-    private static readonly string Fixture = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+    private static readonly string Fixture = TestPaths.ModelV1;
     private static readonly Lazy<ModelArtifact> Model = new(() => ModelArtifact.Load(Fixture).Unwrap());
     private static readonly CampaignEconomics Economics = new(2, 10);
 

@@ -11,7 +11,7 @@ public class DriftCheckTests
 {
     private static readonly Lazy<(ModelArtifact Model, Dataset Customers)> Trained = new(() =>
     {
-        var fixture = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+        var fixture = TestPaths.ModelV1;
         var model = ModelArtifact.Load(fixture).Unwrap();
         var customers = CustomerCsv.Load(TestPaths.BundledData).Unwrap().Data;
         return (model with { Drift = model.DriftOf(customers) }, customers);
@@ -120,7 +120,7 @@ public class DriftCheckTests
     public void A_saved_model_keeps_its_profile_and_one_saved_before_profiles_loads_without_one()
     {
         var (model, _) = Trained.Value;
-        var fixture = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+        var fixture = TestPaths.ModelV1;
         Assert.Null(ModelArtifact.Load(fixture).Unwrap().Drift);
 
         var dir = TestPaths.NewTempDirectory();

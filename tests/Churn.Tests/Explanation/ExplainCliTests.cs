@@ -95,7 +95,7 @@ public sealed class ExplainCliTests(ExplainFixture fixture) : IClassFixture<Expl
     [Fact]
     public async Task A_model_saved_without_a_background_asks_for_one_and_explains_against_a_given_file()
     {
-        var legacy = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+        var legacy = TestPaths.ModelV1;
 
         var refused = await ChurnProcess.RunAsync(Dir, "explain", "--model", legacy, "--input", "customers.csv", "--output", "legacy.csv");
         var given = await ChurnProcess.RunAsync(Dir, "explain", "--model", legacy, "--input", "customers.csv", "--background", "background.csv", "--output", "legacy.csv");

@@ -11,7 +11,7 @@ namespace Churn.Tests.Explanation;
 [Collection(TorchCollection.Name)]
 public class ReasonTableTests(ITestOutputHelper output)
 {
-    private static readonly string ModelV1 = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+    private static readonly string ModelV1 = TestPaths.ModelV1;
 
     [Fact]
     public void Fast_reasons_agree_with_the_exact_ones_on_customers_the_table_was_not_fitted_on()

@@ -11,7 +11,7 @@ namespace Churn.Tests.Explanation;
 [Collection(TorchCollection.Name)]
 public class ShapleyTests
 {
-    private static readonly string ModelV1 = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+    private static readonly string ModelV1 = TestPaths.ModelV1;
 
     [Fact]
     public void Contributions_equal_the_full_enumeration_of_all_coalitions_for_a_small_network()

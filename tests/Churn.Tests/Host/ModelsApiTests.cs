@@ -257,7 +257,7 @@ public sealed class ModelsApiTests(ModelsHostFixture fixture) : IClassFixture<Mo
     [Fact]
     public async Task A_model_saved_without_a_background_sample_scores_and_refuses_reasons_of_either_kind_with_a_conflict()
     {
-        var legacy = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+        var legacy = TestPaths.ModelV1;
         H.Server.Store.RegisterModel("legacy", legacy, null, DateTimeOffset.UtcNow).Unwrap();
         H.Server.Store.Promote("legacy", 1, DateTimeOffset.UtcNow).Unwrap();
 

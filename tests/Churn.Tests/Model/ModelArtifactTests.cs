@@ -421,7 +421,7 @@ public sealed class ModelArtifactTests : IDisposable
     [Fact]
     public void A_model_saved_by_an_earlier_version_loads_reads_back_byte_for_byte_and_a_save_over_it_removes_weights_dat()
     {
-        var fixture = Path.Combine(TestPaths.RepoRoot, "tests", "Churn.Tests", "Model", "Fixtures", "model-v1");
+        var fixture = TestPaths.ModelV1;
         var dir = Path.Combine(root, "earlier");
         Directory.CreateDirectory(dir);
         foreach (var file in Directory.GetFiles(fixture))

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Churn.Numerics;
 using Churn.Numerics.Artifacts;
@@ -211,26 +210,9 @@ public sealed class PlrNetworkTests : IDisposable
         Assert.Equal(2, (Plr with { MaxEpochs = 2 }).EpochLimit);
     }
 
-    private static TrainedModel TrainPlr(ModelConfig config, long seed)
-    {
-        using var session = TrainingSession.Create(config, Train, Validation, seed, Devices.Cpu, 1).Unwrap();
-        var stopping = config.StartStopping();
-        for (var epoch = 1; epoch <= config.EpochLimit; epoch++)
-        {
-            var (next, decision) = stopping.Observe(epoch, session.RunEpoch(epoch).Unwrap().ValidationLoss);
-            stopping = next;
-            if (decision == StopDecision.Improved)
-            {
-                session.KeepBest();
-            }
-        }
-        return session.Finish();
-    }
+    private static TrainedModel TrainPlr(ModelConfig config, long seed) => TrainedFixtures.Train(config, Train, Validation, seed, stopEarly: false);
 
-    private static ModelArtifact Artifact(TrainedModel model) =>
-        new(model, new ScalerParameters(Schema.FeatureNames, [.. new double[10]], [.. Enumerable.Repeat(1.0, 10)]), Schema.FeatureNames, null, new string('a', 64), 5, ImmutableDictionary<string, string>.Empty, Calibration.Prior(0.5, 0.2));
+    private static ModelArtifact Artifact(TrainedModel model) => TrainedFixtures.Artifact(model, seed: 5);
 
-    private static IEnumerable<(string, string)> Files(string dir) =>
-        Directory.GetFiles(dir).Where(f => !f.EndsWith(ModelArtifact.ManifestFile, StringComparison.Ordinal))
-            .Select(f => (Path.GetFileName(f), Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))))).Order();
+    private static IEnumerable<(string, string)> Files(string dir) => TrainedFixtures.Files(dir);
 }

@@ -1,9 +1,7 @@
-using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Churn.Numerics;
 using Churn.Numerics.Artifacts;
 using Churn.Numerics.Data;
-using Churn.Numerics.Evaluation;
 using Churn.Numerics.Model;
 using MathNet.Numerics.Distributions;
 using MathNet.Numerics.LinearAlgebra;
@@ -144,30 +142,9 @@ public sealed class QuantileInputsTests : IDisposable
     private static Dataset Skewed(Dataset data) =>
         data with { Inputs = Matrix<double>.Build.Dense(data.Rows, data.Inputs.ColumnCount, (r, c) => c == 0 ? Math.Exp(2 * data.Inputs[r, c]) : data.Inputs[r, c]) };
 
-    private static TrainedModel TrainModel(ModelConfig config, long seed)
-    {
-        using var session = TrainingSession.Create(config, Train, Validation, seed, Devices.Cpu, 1).Unwrap();
-        var stopping = config.StartStopping();
-        for (var epoch = 1; epoch <= config.EpochLimit; epoch++)
-        {
-            var (next, decision) = stopping.Observe(epoch, session.RunEpoch(epoch).Unwrap().ValidationLoss);
-            stopping = next;
-            if (decision == StopDecision.Improved)
-            {
-                session.KeepBest();
-            }
-            if (decision == StopDecision.Stop)
-            {
-                break;
-            }
-        }
-        return session.Finish();
-    }
+    private static TrainedModel TrainModel(ModelConfig config, long seed) => TrainedFixtures.Train(config, Train, Validation, seed);
 
-    private static ModelArtifact Artifact(TrainedModel model) =>
-        new(model, new ScalerParameters(Schema.FeatureNames, [.. new double[10]], [.. Enumerable.Repeat(1.0, 10)]), Schema.FeatureNames, null, new string('a', 64), 4, ImmutableDictionary<string, string>.Empty, Calibration.Prior(0.5, 0.2));
+    private static ModelArtifact Artifact(TrainedModel model) => TrainedFixtures.Artifact(model, seed: 4);
 
-    private static IEnumerable<(string, string)> Files(string dir) =>
-        Directory.GetFiles(dir).Where(f => !f.EndsWith(ModelArtifact.ManifestFile, StringComparison.Ordinal))
-            .Select(f => (Path.GetFileName(f), Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))))).Order();
+    private static IEnumerable<(string, string)> Files(string dir) => TrainedFixtures.Files(dir);
 }
