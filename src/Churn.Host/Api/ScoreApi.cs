@@ -118,8 +118,7 @@ internal sealed class ScoreApi(SqliteRunStore store, ChurnConfig config, LoadedM
             {
                 return ApiProblem.Of(StatusCodes.Status409Conflict, "cannot explain", $"{unfitted.Reason}; ask with ?method={ExactMethod} or ?reasons=0", "reasons");
             }
-            var logOdds = scored.Unwrap().Raw.Select(raw => model.Model.Calibration.LogOdds(raw)).ToImmutableArray();
-            why = model.FastReasons.Value.Unwrap().Explain(Scaler.Apply(model.Model.Scaler, customers.Inputs), logOdds);
+            why = model.FastReasons.Value.Unwrap().Explain(model.Model, customers.Inputs, scored.Unwrap().Raw);
         }
         else if (reasons > 0 && customers.Rows > 0)
         {

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Churn.Numerics.Artifacts;
+using Churn.Numerics.Data;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Churn.Numerics.Explanation;
@@ -124,6 +125,14 @@ public sealed record ReasonTable(double BaseLogOdds, ImmutableArray<Contribution
         }
         return new ShapleyValues(BaseLogOdds, logOdds, Matrix<double>.Build.Dense(customers.RowCount, p, values));
     }
+
+    /// <summary>
+    /// The fast values of customers scored with <paramref name="model"/> (<see cref="ModelArtifact.Score"/>): their raw
+    /// rows through the model's scaler, their log-odds from the scores already computed, so nothing is scored twice.
+    /// The counterpart of <see cref="Shapley.Explain"/> for this table.
+    /// </summary>
+    public ShapleyValues Explain(ModelArtifact model, Matrix<double> customers, ImmutableArray<double> raw) =>
+        Explain(Scaler.Apply(model.Scaler, customers), [.. raw.Select(r => model.Calibration.LogOdds(r))]);
 
     private static ContributionCurve Curve(double[] values, double[] contributions, int levels)
     {
